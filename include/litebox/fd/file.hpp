@@ -1,0 +1,82 @@
+// File: an open file description, the object that open(2), pipe(2) and
+// socket(2) create and that file descriptors share after dup(2) and fork(2).
+// It owns the file offset and the status flags; subclasses supply the
+// operations for one kind of file (inode-backed, pipe end, device, socket).
+#pragma once
+
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <span>
+
+#include "litebox/fd/open_flags.hpp"
+#include "litebox/fs/inode.hpp"
+#include "litebox/result.hpp"
+
+namespace litebox::event {
+class Pollable;
+}
+
+namespace litebox::fd {
+
+// lseek(2) origins, the Linux SEEK_* values.
+enum class SeekOrigin : int { set = 0, current = 1, end = 2, data = 3, hole = 4 };
+
+class File : public std::enable_shared_from_this<File> {
+ public:
+  explicit File(uint32_t flags) : flags_(flags) {}
+  virtual ~File() = default;
+
+  File(const File&) = delete;
+  File& operator=(const File&) = delete;
+
+  // Status flags (O_APPEND, O_NONBLOCK, ...) and the access mode. Only
+  // open_settable_status_flags change after open.
+  uint32_t flags() const { return flags_.load(std::memory_order_relaxed); }
+  void set_status_flags(uint32_t flags);
+
+  // Reads or writes at the file offset and advances it. Defaults: `einval`.
+  virtual Result<size_t> read(std::span<std::byte> buffer);
+  virtual Result<size_t> write(std::span<const std::byte> data);
+
+  // Reads or writes at an explicit offset; the file offset is unchanged.
+  // Default: `espipe`.
+  virtual Result<size_t> pread(uint64_t offset, std::span<std::byte> buffer);
+  virtual Result<size_t> pwrite(uint64_t offset, std::span<const std::byte> data);
+
+  // Moves the file offset and returns the new one. Default: `espipe`.
+  virtual Result<uint64_t> seek(int64_t offset, SeekOrigin origin);
+
+  virtual Result<fs::Stat> stat() = 0;
+
+  // The inode behind this description, or nullptr for pipes and sockets
+  // that have none in a file system.
+  virtual std::shared_ptr<fs::Inode> inode() { return nullptr; }
+
+  // Directory listing from the file offset, as getdents64 needs it; the
+  // offset advances past each entry that `emit` accepts. Default: `enotdir`.
+  virtual Result<void> read_directory(const fs::Inode::EntrySink& emit);
+
+  // Sets the file size (ftruncate). Default: `einval`.
+  virtual Result<void> truncate(int64_t size);
+
+  // Readiness as poll(2) event bits (POLLIN, POLLOUT, ...). The default, for
+  // files that never block, is POLLIN | POLLOUT.
+  virtual uint32_t poll_events();
+
+  // The wait queue that reports readiness changes, or nullptr when
+  // poll_events() never changes.
+  virtual event::Pollable* pollable() { return nullptr; }
+
+  // Device-specific control. Default: `enotty`.
+  virtual Result<uint64_t> ioctl(uint32_t request, uint64_t argument);
+
+  // Bytes that a read would return at once (FIONREAD). Default: `enotty`.
+  virtual Result<size_t> bytes_available();
+
+ private:
+  std::atomic<uint32_t> flags_;
+};
+
+}  // namespace litebox::fd

@@ -1,0 +1,93 @@
+// Inode: one file-system object (regular file, directory, symlink, fifo or
+// device node). Every file system implements this interface; the VFS walks
+// paths over it and open file descriptions read and write through it.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <span>
+#include <string>
+#include <string_view>
+
+#include "litebox/fs/types.hpp"
+#include "litebox/result.hpp"
+
+namespace litebox::fd {
+class File;
+}
+
+namespace litebox::fs {
+
+class FileSystem;
+
+// Flags for Inode::rename, the values of RENAME_NOREPLACE and RENAME_EXCHANGE.
+enum RenameFlags : uint32_t {
+  rename_noreplace = 1,
+  rename_exchange = 2,
+};
+
+class Inode : public std::enable_shared_from_this<Inode> {
+ public:
+  virtual ~Inode() = default;
+
+  virtual FileSystem& file_system() = 0;
+
+  // Every default below returns the errno Linux gives when the operation
+  // does not apply to this kind of inode; read-only file systems return
+  // `erofs` from every change.
+
+  virtual Result<Stat> stat() = 0;
+  virtual Result<void> change_attributes(const AttributeChange& change);
+
+  // File contents. A read at or past the end returns 0; a hole reads as zeros.
+  // Defaults: `eisdir` for directories, `einval` otherwise.
+  virtual Result<size_t> read(uint64_t offset, std::span<std::byte> buffer);
+  virtual Result<size_t> write(uint64_t offset, std::span<const std::byte> data);
+
+  // Directory operations; the default for non-directories is `enotdir`.
+  // `name` is one component, never "." or "..", at most name_max bytes; the
+  // VFS checks these and the caller's permissions before calling.
+  // lookup("..") returns the parent directory (the root returns itself).
+  virtual Result<std::shared_ptr<Inode>> lookup(std::string_view name);
+  // Creates a regular file, fifo, socket or device node. `eexist` if taken.
+  virtual Result<std::shared_ptr<Inode>> create(std::string_view name, FileType type,
+                                                uint32_t permissions, uint32_t uid, uint32_t gid,
+                                                uint64_t rdev);
+  virtual Result<std::shared_ptr<Inode>> make_directory(std::string_view name,
+                                                        uint32_t permissions, uint32_t uid,
+                                                        uint32_t gid);
+  virtual Result<std::shared_ptr<Inode>> make_symlink(std::string_view name,
+                                                      std::string_view target, uint32_t uid,
+                                                      uint32_t gid);
+  // Adds a hard link to `target`, which must be on the same file system
+  // (`exdev`) and not a directory (`eperm`).
+  virtual Result<void> link(std::string_view name, const std::shared_ptr<Inode>& target);
+  // Removes a non-directory entry (`eisdir` for a directory).
+  virtual Result<void> unlink(std::string_view name);
+  // Removes an empty directory (`enotempty`, `enotdir`).
+  virtual Result<void> remove_directory(std::string_view name);
+  // Moves `old_name` in this directory to `new_name` in `new_parent`, which
+  // is on the same file system, replacing a compatible existing entry as
+  // rename(2) does. `flags` holds RenameFlags.
+  virtual Result<void> rename(std::string_view old_name, Inode& new_parent,
+                              std::string_view new_name, uint32_t flags);
+  // Calls `emit` for each entry from the opaque position `position` on (0 is
+  // the start; "." and ".." come first). `emit` receives the entry and the
+  // position just after it, and returns false to stop early (for example when
+  // the caller's buffer is full).
+  using EntrySink = std::function<bool(const DirectoryEntry& entry, uint64_t next_position)>;
+  virtual Result<void> read_directory(uint64_t position, const EntrySink& emit);
+
+  // Symlink target; the default for non-symlinks is `einval`.
+  virtual Result<std::string> read_link();
+
+  // Creates the open file description behind open(2) of this inode with the
+  // given O_* flags. The default serves regular files and directories through
+  // read()/write()/read_directory(); device inodes override it. The VFS opens
+  // fifos itself.
+  virtual Result<std::shared_ptr<fd::File>> open(uint32_t flags);
+};
+
+}  // namespace litebox::fs

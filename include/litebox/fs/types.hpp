@@ -1,0 +1,99 @@
+// Value types shared by the VFS and every file system: file types, modes,
+// stat results, credentials and directory entries.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "litebox/platform/clock.hpp"
+
+namespace litebox::fs {
+
+using Timespec = platform::Timespec;
+
+// File types as the S_IFMT bits of st_mode.
+enum class FileType : uint32_t {
+  fifo = 0010000,
+  character_device = 0020000,
+  directory = 0040000,
+  block_device = 0060000,
+  regular = 0100000,
+  symlink = 0120000,
+  socket = 0140000,
+};
+
+inline constexpr uint32_t mode_type_mask = 0170000;
+inline constexpr uint32_t mode_permission_mask = 07777;
+inline constexpr uint32_t mode_set_uid = 04000;
+inline constexpr uint32_t mode_set_gid = 02000;
+inline constexpr uint32_t mode_sticky = 01000;
+
+// Linux limits on path lengths, in bytes.
+inline constexpr size_t path_max = 4096;       // whole path, including the terminating NUL
+inline constexpr size_t name_max = 255;        // one component
+inline constexpr int max_symlink_follows = 40; // ELOOP after this many
+
+constexpr FileType file_type_of(uint32_t mode) { return static_cast<FileType>(mode & mode_type_mask); }
+constexpr uint32_t mode_of(FileType type, uint32_t permissions) {
+  return static_cast<uint32_t>(type) | (permissions & mode_permission_mask);
+}
+
+// The d_type value that getdents64 reports for a file type (DT_REG, ...).
+constexpr uint8_t directory_entry_type(FileType type) {
+  return static_cast<uint8_t>(static_cast<uint32_t>(type) >> 12);
+}
+
+// What stat(2) reports, with times in nanoseconds.
+struct Stat {
+  uint64_t device = 0;
+  uint64_t inode = 0;
+  uint32_t mode = 0;  // file type and permission bits
+  uint32_t link_count = 0;
+  uint32_t uid = 0;
+  uint32_t gid = 0;
+  uint64_t rdev = 0;
+  int64_t size = 0;
+  int64_t block_size = 4096;
+  int64_t blocks = 0;  // allocated 512-byte blocks
+  Timespec access_time;
+  Timespec modify_time;
+  Timespec change_time;
+};
+
+// Attribute changes requested by chmod, chown, truncate and utimensat. Unset
+// fields stay as they are. A file system updates the change time itself.
+struct AttributeChange {
+  std::optional<uint32_t> permissions;  // only the 07777 bits
+  std::optional<uint32_t> uid;
+  std::optional<uint32_t> gid;
+  std::optional<int64_t> size;
+  std::optional<Timespec> access_time;
+  std::optional<Timespec> modify_time;
+};
+
+// The file-system identity of a caller: effective uid and gid plus the
+// supplementary groups. Root (uid 0) bypasses permission checks as Linux does.
+struct Credentials {
+  uint32_t uid = 0;
+  uint32_t gid = 0;
+  std::vector<uint32_t> groups;
+
+  bool in_group(uint32_t group) const;
+};
+
+// Access bits for permission checks, the values of R_OK, W_OK and X_OK.
+enum Access : uint32_t {
+  access_execute = 1,
+  access_write = 2,
+  access_read = 4,
+};
+
+struct DirectoryEntry {
+  std::string name;
+  uint64_t inode = 0;
+  FileType type = FileType::regular;
+};
+
+}  // namespace litebox::fs

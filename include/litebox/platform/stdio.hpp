@@ -1,0 +1,29 @@
+// South interface: the host's standard input, output and error.
+#pragma once
+
+#include <cstddef>
+#include <span>
+
+#include "litebox/result.hpp"
+
+namespace litebox::platform {
+
+enum class StdioStream { input, output, error };
+
+class Stdio {
+ public:
+  virtual ~Stdio() = default;
+
+  // Reads up to `buffer.size()` bytes from standard input, blocking until at
+  // least one byte or end of file (0). Thread-safe.
+  virtual Result<size_t> read(std::span<std::byte> buffer) = 0;
+
+  // Writes bytes to standard output or error; returns how many were written,
+  // or `epipe` when the reader has gone. Thread-safe.
+  virtual Result<size_t> write(StdioStream stream, std::span<const std::byte> data) = 0;
+
+  // Returns whether the stream is a terminal.
+  virtual bool isatty(StdioStream stream) = 0;
+};
+
+}  // namespace litebox::platform

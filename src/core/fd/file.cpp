@@ -1,0 +1,31 @@
+// Default open file description operations.
+#include "litebox/fd/file.hpp"
+
+namespace litebox::fd {
+
+void File::set_status_flags(uint32_t flags) {
+  uint32_t current = flags_.load(std::memory_order_relaxed);
+  uint32_t updated;
+  do {
+    updated = (current & ~open_settable_status_flags) | (flags & open_settable_status_flags);
+  } while (!flags_.compare_exchange_weak(current, updated, std::memory_order_relaxed));
+}
+
+Result<size_t> File::read(std::span<std::byte>) { return fail(Errno::einval); }
+Result<size_t> File::write(std::span<const std::byte>) { return fail(Errno::einval); }
+Result<size_t> File::pread(uint64_t, std::span<std::byte>) { return fail(Errno::espipe); }
+Result<size_t> File::pwrite(uint64_t, std::span<const std::byte>) { return fail(Errno::espipe); }
+Result<uint64_t> File::seek(int64_t, SeekOrigin) { return fail(Errno::espipe); }
+Result<void> File::read_directory(const fs::Inode::EntrySink&) { return fail(Errno::enotdir); }
+Result<void> File::truncate(int64_t) { return fail(Errno::einval); }
+
+uint32_t File::poll_events() {
+  constexpr uint32_t poll_in = 0x1;
+  constexpr uint32_t poll_out = 0x4;
+  return poll_in | poll_out;
+}
+
+Result<uint64_t> File::ioctl(uint32_t, uint64_t) { return fail(Errno::enotty); }
+Result<size_t> File::bytes_available() { return fail(Errno::enotty); }
+
+}  // namespace litebox::fd

@@ -1,0 +1,138 @@
+#include "litebox/fd/inode_file.hpp"
+
+#include <limits>
+
+namespace litebox::fd {
+
+namespace {
+
+bool is_directory(const fs::Stat& status) {
+  return fs::file_type_of(status.mode) == fs::FileType::directory;
+}
+
+}  // namespace
+
+InodeFile::InodeFile(std::shared_ptr<fs::Inode> inode, uint32_t flags)
+    : File(flags), inode_(std::move(inode)) {}
+
+Result<size_t> InodeFile::read(std::span<std::byte> buffer) {
+  if (!readable(flags())) {
+    return fail(Errno::ebadf);
+  }
+
+  sync::LockGuard guard(offset_lock_);
+  size_t count = TRY(inode_->read(offset_, buffer));
+  offset_ += count;
+  return count;
+}
+
+Result<size_t> InodeFile::write(std::span<const std::byte> data) {
+  if (!writable(flags())) {
+    return fail(Errno::ebadf);
+  }
+
+  sync::LockGuard guard(offset_lock_);
+  if (flags() & open_append) {
+    fs::Stat status = TRY(inode_->stat());
+    offset_ = static_cast<uint64_t>(status.size);
+  }
+  size_t count = TRY(inode_->write(offset_, data));
+  offset_ += count;
+  return count;
+}
+
+Result<size_t> InodeFile::pread(uint64_t offset, std::span<std::byte> buffer) {
+  if (!readable(flags())) {
+    return fail(Errno::ebadf);
+  }
+  return inode_->read(offset, buffer);
+}
+
+Result<size_t> InodeFile::pwrite(uint64_t offset, std::span<const std::byte> data) {
+  if (!writable(flags())) {
+    return fail(Errno::ebadf);
+  }
+
+  // NOTE: Linux appends even for pwrite on an O_APPEND description.
+  if (flags() & open_append) {
+    fs::Stat status = TRY(inode_->stat());
+    offset = static_cast<uint64_t>(status.size);
+  }
+  return inode_->write(offset, data);
+}
+
+Result<uint64_t> InodeFile::seek(int64_t offset, SeekOrigin origin) {
+  sync::LockGuard guard(offset_lock_);
+  fs::Stat status = TRY(inode_->stat());
+
+  int64_t base = 0;
+  switch (origin) {
+    case SeekOrigin::set:
+      base = 0;
+      break;
+    case SeekOrigin::current:
+      base = static_cast<int64_t>(offset_);
+      break;
+    case SeekOrigin::end:
+      base = status.size;
+      break;
+    case SeekOrigin::data:
+    case SeekOrigin::hole:
+      // Every byte counts as data, so the next hole is the end of the file.
+      if (offset < 0 || offset >= status.size) {
+        return fail(Errno::enxio);
+      }
+      offset_ = static_cast<uint64_t>(origin == SeekOrigin::data ? offset : status.size);
+      return offset_;
+  }
+
+  if (is_directory(status) && origin == SeekOrigin::end) {
+    return fail(Errno::einval);
+  }
+  if ((offset > 0 && base > std::numeric_limits<int64_t>::max() - offset) ||
+      base + offset < 0) {
+    return fail(offset > 0 ? Errno::eoverflow : Errno::einval);
+  }
+
+  offset_ = static_cast<uint64_t>(base + offset);
+  return offset_;
+}
+
+Result<fs::Stat> InodeFile::stat() { return inode_->stat(); }
+
+Result<void> InodeFile::read_directory(const fs::Inode::EntrySink& emit) {
+  sync::LockGuard guard(offset_lock_);
+  return inode_->read_directory(offset_, [&](const fs::DirectoryEntry& entry, uint64_t next) {
+    if (!emit(entry, next)) {
+      return false;
+    }
+    offset_ = next;
+    return true;
+  });
+}
+
+Result<void> InodeFile::truncate(int64_t size) {
+  if (!writable(flags())) {
+    return fail(Errno::einval);
+  }
+  if (size < 0) {
+    return fail(Errno::einval);
+  }
+  fs::AttributeChange change;
+  change.size = size;
+  return inode_->change_attributes(change);
+}
+
+Result<size_t> InodeFile::bytes_available() {
+  sync::LockGuard guard(offset_lock_);
+  fs::Stat status = TRY(inode_->stat());
+  if (is_directory(status)) {
+    return fail(Errno::enotty);
+  }
+  if (static_cast<uint64_t>(status.size) <= offset_) {
+    return size_t{0};
+  }
+  return static_cast<size_t>(static_cast<uint64_t>(status.size) - offset_);
+}
+
+}  // namespace litebox::fd

@@ -1,0 +1,65 @@
+// Default Inode operations: each returns the errno Linux gives when the
+// operation does not apply to the inode's type.
+#include "litebox/fs/inode.hpp"
+
+#include "litebox/fd/inode_file.hpp"
+
+namespace litebox::fs {
+
+namespace {
+
+bool is_directory(Inode& inode) {
+  auto status = inode.stat();
+  return status && file_type_of(status->mode) == FileType::directory;
+}
+
+}  // namespace
+
+Result<void> Inode::change_attributes(const AttributeChange&) { return fail(Errno::erofs); }
+
+Result<size_t> Inode::read(uint64_t, std::span<std::byte>) {
+  return fail(is_directory(*this) ? Errno::eisdir : Errno::einval);
+}
+
+Result<size_t> Inode::write(uint64_t, std::span<const std::byte>) {
+  return fail(is_directory(*this) ? Errno::eisdir : Errno::einval);
+}
+
+Result<std::shared_ptr<Inode>> Inode::lookup(std::string_view) { return fail(Errno::enotdir); }
+
+Result<std::shared_ptr<Inode>> Inode::create(std::string_view, FileType, uint32_t, uint32_t,
+                                             uint32_t, uint64_t) {
+  return fail(Errno::enotdir);
+}
+
+Result<std::shared_ptr<Inode>> Inode::make_directory(std::string_view, uint32_t, uint32_t,
+                                                     uint32_t) {
+  return fail(Errno::enotdir);
+}
+
+Result<std::shared_ptr<Inode>> Inode::make_symlink(std::string_view, std::string_view, uint32_t,
+                                                   uint32_t) {
+  return fail(Errno::enotdir);
+}
+
+Result<void> Inode::link(std::string_view, const std::shared_ptr<Inode>&) {
+  return fail(Errno::enotdir);
+}
+
+Result<void> Inode::unlink(std::string_view) { return fail(Errno::enotdir); }
+
+Result<void> Inode::remove_directory(std::string_view) { return fail(Errno::enotdir); }
+
+Result<void> Inode::rename(std::string_view, Inode&, std::string_view, uint32_t) {
+  return fail(Errno::enotdir);
+}
+
+Result<void> Inode::read_directory(uint64_t, const EntrySink&) { return fail(Errno::enotdir); }
+
+Result<std::string> Inode::read_link() { return fail(Errno::einval); }
+
+Result<std::shared_ptr<fd::File>> Inode::open(uint32_t flags) {
+  return std::make_shared<fd::InodeFile>(shared_from_this(), flags);
+}
+
+}  // namespace litebox::fs

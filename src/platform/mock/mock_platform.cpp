@@ -1,0 +1,231 @@
+#include "mock_platform.hpp"
+
+#include <sys/mman.h>
+
+#include <algorithm>
+#include <thread>
+
+namespace litebox::platform::mock {
+
+namespace {
+
+// Mock thread ids are small integers handed out per thread; the test's main
+// thread is 1.
+thread_local ThreadId this_thread_id = 0;
+
+int host_protection(uint32_t protection) {
+  int result = PROT_NONE;
+  if (protection & prot_read) result |= PROT_READ;
+  if (protection & prot_write) result |= PROT_WRITE;
+  if (protection & prot_exec) result |= PROT_EXEC;
+  return result;
+}
+
+}  // namespace
+
+MockPlatform::MockPlatform()
+    : platform_{*this, *this, *this, *this, *this, *this, *this, *this, *this} {}
+
+MockPlatform::~MockPlatform() = default;
+
+void MockPlatform::advance(std::chrono::nanoseconds duration) {
+  std::lock_guard guard(lock_);
+  now_ += duration;
+  changed_.notify_all();
+}
+
+void MockPlatform::set_input(std::string input) {
+  std::lock_guard guard(lock_);
+  input_ = std::move(input);
+  input_position_ = 0;
+}
+
+std::string MockPlatform::output() {
+  std::lock_guard guard(lock_);
+  return output_;
+}
+
+std::string MockPlatform::error_output() {
+  std::lock_guard guard(lock_);
+  return error_output_;
+}
+
+std::vector<std::string> MockPlatform::log_lines() {
+  std::lock_guard guard(lock_);
+  return log_lines_;
+}
+
+size_t MockPlatform::futex_waiters() {
+  std::lock_guard guard(lock_);
+  return waiters_.size();
+}
+
+Result<void> MockPlatform::wait(std::atomic<uint32_t>& word, uint32_t expected,
+                                std::optional<std::chrono::nanoseconds> timeout, FutexScope) {
+  std::unique_lock guard(lock_);
+  ThreadId self = current();
+
+  // Checking the word under lock_ makes check-and-sleep atomic with respect
+  // to wake(), which also takes lock_: no wake-up can slip in between.
+  if (word.load(std::memory_order_seq_cst) != expected) {
+    return fail(Errno::eagain);
+  }
+  if (pending_interrupts_.erase(self) != 0) {
+    return fail(Errno::eintr);
+  }
+
+  Waiter waiter{&word, self};
+  waiters_.push_back(&waiter);
+  std::optional<std::chrono::nanoseconds> deadline;
+  if (timeout) {
+    deadline = now_ + *timeout;
+  }
+
+  Result<void> result;
+  while (true) {
+    if (waiter.woken) {
+      break;
+    }
+    if (pending_interrupts_.erase(self) != 0) {
+      result = fail(Errno::eintr);
+      break;
+    }
+    if (deadline && now_ >= *deadline) {
+      result = fail(Errno::etimedout);
+      break;
+    }
+    changed_.wait(guard);
+  }
+
+  std::erase(waiters_, &waiter);
+  return result;
+}
+
+uint32_t MockPlatform::wake(std::atomic<uint32_t>& word, uint32_t count, FutexScope) {
+  std::lock_guard guard(lock_);
+  uint32_t woken = 0;
+  for (Waiter* waiter : waiters_) {
+    if (woken == count) {
+      break;
+    }
+    if (waiter->word == &word && !waiter->woken) {
+      waiter->woken = true;
+      ++woken;
+    }
+  }
+  if (woken != 0) {
+    changed_.notify_all();
+  }
+  return woken;
+}
+
+std::chrono::nanoseconds MockPlatform::monotonic_now() {
+  std::lock_guard guard(lock_);
+  return now_;
+}
+
+Timespec MockPlatform::realtime_now() {
+  // The virtual wall clock starts at 2000-01-01T00:00:00Z.
+  constexpr int64_t start_seconds = 946684800;
+  std::lock_guard guard(lock_);
+  int64_t total = now_.count();
+  return Timespec{start_seconds + total / 1'000'000'000, total % 1'000'000'000};
+}
+
+Result<ThreadId> MockPlatform::spawn(Entry entry, void* argument) {
+  ThreadId id = next_thread_id_.fetch_add(1);
+  std::thread([entry, argument, id] {
+    this_thread_id = id;
+    entry(argument);
+  }).detach();
+  return id;
+}
+
+ThreadId MockPlatform::current() {
+  if (this_thread_id == 0) {
+    this_thread_id = 1;
+  }
+  return this_thread_id;
+}
+
+void MockPlatform::interrupt(ThreadId thread) {
+  std::lock_guard guard(lock_);
+  pending_interrupts_.insert(thread);
+  changed_.notify_all();
+}
+
+void MockPlatform::yield() { std::this_thread::yield(); }
+
+Result<void*> MockPlatform::reserve(void* hint, size_t length, bool fixed) {
+  if (length == 0 || length % page_size != 0) {
+    return fail(Errno::einval);
+  }
+  int flags = MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE;
+  if (fixed) {
+    flags |= MAP_FIXED;
+  }
+  void* address = mmap(hint, length, PROT_NONE, flags, -1, 0);
+  if (address == MAP_FAILED) {
+    return fail(Errno::enomem);
+  }
+  return address;
+}
+
+Result<void> MockPlatform::commit(void* address, size_t length, uint32_t protection) {
+  if (reinterpret_cast<uintptr_t>(address) % page_size != 0) {
+    return fail(Errno::einval);
+  }
+  void* result = mmap(address, length, host_protection(protection),
+                      MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
+  if (result == MAP_FAILED) {
+    return fail(Errno::enomem);
+  }
+  return {};
+}
+
+Result<void> MockPlatform::protect(void* address, size_t length, uint32_t protection) {
+  if (mprotect(address, length, host_protection(protection)) != 0) {
+    return fail(Errno::einval);
+  }
+  return {};
+}
+
+Result<void> MockPlatform::release(void* address, size_t length) {
+  if (munmap(address, length) != 0) {
+    return fail(Errno::einval);
+  }
+  return {};
+}
+
+Result<size_t> MockPlatform::read(std::span<std::byte> buffer) {
+  std::lock_guard guard(lock_);
+  size_t count = std::min(buffer.size(), input_.size() - input_position_);
+  std::copy_n(reinterpret_cast<const std::byte*>(input_.data()) + input_position_, count,
+              buffer.begin());
+  input_position_ += count;
+  return count;
+}
+
+Result<size_t> MockPlatform::write(StdioStream stream, std::span<const std::byte> data) {
+  std::lock_guard guard(lock_);
+  std::string& target = stream == StdioStream::error ? error_output_ : output_;
+  target.append(reinterpret_cast<const char*>(data.data()), data.size());
+  return data.size();
+}
+
+void MockPlatform::fill(std::span<std::byte> buffer) {
+  std::lock_guard guard(lock_);
+  for (std::byte& byte : buffer) {
+    random_state_ ^= random_state_ << 13;
+    random_state_ ^= random_state_ >> 7;
+    random_state_ ^= random_state_ << 17;
+    byte = static_cast<std::byte>(random_state_ & 0xff);
+  }
+}
+
+void MockPlatform::write(LogLevel, std::string_view line) {
+  std::lock_guard guard(lock_);
+  log_lines_.emplace_back(line);
+}
+
+}  // namespace litebox::platform::mock
