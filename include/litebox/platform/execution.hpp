@@ -1,0 +1,88 @@
+// Guest execution: running guest code on host threads, intercepting its
+// system calls, and copying to and from guest memory without trusting guest
+// pointers. Only hosts that run guest code natively implement it (Linux
+// userland today); the mock platform does not.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <span>
+#include <string>
+
+#include "litebox/platform/threads.hpp"
+#include "litebox/result.hpp"
+
+namespace litebox::platform {
+
+// The general-purpose register file of a guest thread at a system call. On
+// entry `rax` holds the system call number, `rdi rsi rdx r10 r8 r9` the
+// arguments and `rip` the address after the `syscall` instruction. The
+// handler stores the result in `rax`; every other change (for example to
+// `rip` and `rsp` by execve or rt_sigreturn) takes effect when the thread
+// returns to the guest. Extended (x87/SSE/AVX) state is saved and restored by
+// the platform and survives the call unchanged unless `extended_state` is
+// rewritten.
+struct GuestRegisters {
+  uint64_t r15, r14, r13, r12, r11, r10, r9, r8;
+  uint64_t rdi, rsi, rbp, rbx, rdx, rax, rcx, rsp;
+  uint64_t rip, rflags;
+  uint64_t fs_base, gs_base;
+};
+
+// The XSAVE image of a guest thread's extended state (64-byte aligned,
+// extended_state_size() bytes). Signal delivery copies it into the guest's
+// signal frame.
+struct ExtendedState {
+  std::byte* data;
+  size_t size;
+};
+
+class SyscallHandler {
+ public:
+  virtual ~SyscallHandler() = default;
+
+  // Serves one guest system call on the calling host thread, in an ordinary
+  // (not signal-handler) context on a libOS stack.
+  virtual void handle_syscall(GuestRegisters& registers, ExtendedState extended_state) = 0;
+};
+
+enum class InterceptionMode { seccomp, syscall_user_dispatch };
+
+class Execution {
+ public:
+  virtual ~Execution() = default;
+
+  // Seals the process: every executable mapping present now is trusted and
+  // may issue only the allowlisted host requests; system calls from anywhere
+  // else are routed to `handler`. Call once, before the first enter_guest.
+  // Returns `enosys` with a logged reason when the host lacks the mechanism.
+  virtual Result<void> start_interception(SyscallHandler& handler, InterceptionMode mode) = 0;
+
+  // Switches the calling thread into the guest with `registers` (rax, rip,
+  // rsp and fs_base matter most). Does not return.
+  [[noreturn]] virtual void enter_guest(const GuestRegisters& registers) = 0;
+
+  // Starts a new host thread that enters the guest with `registers`, as
+  // clone(CLONE_THREAD) does. Returns its thread id.
+  virtual Result<ThreadId> spawn_guest_thread(const GuestRegisters& registers) = 0;
+
+  // Ends the calling thread (exit(2)) or the whole process (exit_group(2)).
+  [[noreturn]] virtual void exit_thread() = 0;
+  [[noreturn]] virtual void exit_process(int status) = 0;
+
+  // Copies between libOS memory and guest addresses. A guest address that is
+  // unmapped or lacks the needed access returns `efault`; nothing crashes.
+  virtual Result<void> copy_from_guest(void* destination, uint64_t guest_address,
+                                       size_t length) = 0;
+  virtual Result<void> copy_to_guest(uint64_t guest_address, const void* source,
+                                     size_t length) = 0;
+  // Reads a NUL-terminated string of at most `max_length` bytes (without
+  // the NUL); `enametoolong` if no NUL comes within the limit.
+  virtual Result<std::string> copy_string_from_guest(uint64_t guest_address,
+                                                     size_t max_length) = 0;
+
+  // Size in bytes of the XSAVE image on this CPU.
+  virtual size_t extended_state_size() const = 0;
+};
+
+}  // namespace litebox::platform
