@@ -16,8 +16,9 @@ namespace litebox::fs {
 namespace {
 
 // Inode numbers of objects that exist only in the upper layer carry this
-// bit, so they cannot collide with lower inode numbers (which objects from
-// the lower layer keep, before and after copy-up).
+// bit. Objects from the lower layer keep their lower inode number before and
+// after copy-up, so the two ranges stay apart while lower numbers stay below
+// 2^62 (tar file systems number their inodes from 1).
 constexpr uint64_t upper_only_inode_bit = uint64_t{1} << 62;
 
 // Merged directory positions: 0 and 1 are "." and "..". Later positions tag
@@ -80,7 +81,7 @@ class OverlayInode final : public Inode {
   friend class OverlayFileSystem;
 
   bool is_directory() const { return type_ == FileType::directory; }
-  // The layer inode that currently holds the object.
+  // The layer inode that currently contains the object.
   std::shared_ptr<Inode> current_layer();
 
   // The *_locked helpers expect file_system_.lock_ to be held.
@@ -108,8 +109,8 @@ class OverlayInode final : public Inode {
   std::string name_;                    // name in parent_, for copy-up
   bool unlinked_ = false;               // removed from every directory
   // Directories: every child looked up or created so far, so one object
-  // keeps one OverlayInode and its inode number; and the lower names removed
-  // or replaced through the overlay.
+  // keeps one OverlayInode and its inode number. Whiteouts are the lower
+  // names removed or replaced through the overlay.
   std::map<std::string, std::shared_ptr<OverlayInode>, std::less<>> children_;
   std::set<std::string, std::less<>> whiteouts_;
 };
@@ -298,8 +299,12 @@ Result<std::shared_ptr<Inode>> OverlayInode::copy_to(Inode& upper_directory,
       if (count == 0) {
         break;
       }
-      TRY(copy->write(offset, std::span<const std::byte>(chunk).first(count)));
-      offset += count;
+      size_t written = TRY(copy->write(offset, std::span<const std::byte>(chunk).first(count)));
+      if (written == 0) {
+        return fail(Errno::eio);
+      }
+      // A short write leaves the rest for the next round.
+      offset += written;
     }
   }
 
@@ -353,9 +358,8 @@ Result<std::shared_ptr<Inode>> OverlayInode::create(std::string_view name, FileT
   }
   TRY_VOID(copy_up_locked());
 
-  std::shared_ptr<Inode> upper = TRY(upper_->create(name, type, permissions, uid, gid, rdev));
+  TRY_VOID(upper_->create(name, type, permissions, uid, gid, rdev));
   auto child = TRY(lookup_locked(name));
-  (void)upper;
   return std::static_pointer_cast<Inode>(child);
 }
 
@@ -371,7 +375,7 @@ Result<std::shared_ptr<Inode>> OverlayInode::make_directory(std::string_view nam
   }
   TRY_VOID(copy_up_locked());
 
-  TRY(upper_->make_directory(name, permissions, uid, gid));
+  TRY_VOID(upper_->make_directory(name, permissions, uid, gid));
   // A whiteout left by removing a lower directory of this name stays, so the
   // new directory is opaque and shows none of the old lower entries.
   auto child = TRY(lookup_locked(name));
@@ -390,7 +394,7 @@ Result<std::shared_ptr<Inode>> OverlayInode::make_symlink(std::string_view name,
   }
   TRY_VOID(copy_up_locked());
 
-  TRY(upper_->make_symlink(name, target, uid, gid));
+  TRY_VOID(upper_->make_symlink(name, target, uid, gid));
   auto child = TRY(lookup_locked(name));
   return std::static_pointer_cast<Inode>(child);
 }
