@@ -217,8 +217,11 @@ class Dual {
   int access(const std::string& path, int mode, int flags = 0) {
     int sandbox = errno_of(vfs().access(context(), cwd(), path, static_cast<uint32_t>(mode),
                                         static_cast<uint32_t>(flags)));
+    // Without AT_EACCESS the host checks the real uid, which stays 0 in the
+    // child; the sandbox has a single uid.
+    int native_flags = user_ ? flags | AT_EACCESS : flags;
     return compare("access " + path, sandbox, [&] {
-      return ::syscall(SYS_faccessat2, native_fd(), path.c_str(), mode, flags);
+      return ::syscall(SYS_faccessat2, native_fd(), path.c_str(), mode, native_flags);
     });
   }
 
