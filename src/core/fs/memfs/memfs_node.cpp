@@ -186,6 +186,8 @@ Result<size_t> RegularFile::write(uint64_t offset, std::span<const std::byte> da
   }
 
   size_ = std::max(size_, static_cast<int64_t>(offset + done));
+  // TODO: a write by a caller without CAP_FSETID should clear set-user-ID
+  // and set-group-ID as Linux does, but the inode does not know the caller.
   touch_locked(true);
   return done;
 }
