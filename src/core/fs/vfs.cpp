@@ -5,7 +5,6 @@
 #include <algorithm>
 
 #include "litebox/fd/path_file.hpp"
-#include "litebox/ipc/pipe.hpp"
 #include "path_walk.hpp"
 
 namespace litebox::fs {
@@ -140,6 +139,8 @@ Result<void> Vfs::mount(const PathContext& context, std::string_view path,
 
   sync::LockGuard guard(mount_lock_);
   for (const MountEntry& entry : mounts_) {
+    // Resolution entered any mount already on this directory, so a match
+    // here is a concurrent mount that got there first.
     if (entry.mount->parent() == mount->parent() && entry.covered_device == status.device &&
         entry.covered_inode == status.inode) {
       return fail(Errno::ebusy);
@@ -292,7 +293,8 @@ Result<std::shared_ptr<fd::File>> Vfs::open(const PathContext& context, const Lo
   TRY_VOID(check_access(context, *target.inode, access));
 
   if (type == FileType::fifo) {
-    return ipc::open_fifo(target.inode, flags & ~(fd::open_create | fd::open_exclusive));
+    // TODO: open fifos through the pipe code once it exists.
+    return fail(Errno::enxio);
   }
   if (type == FileType::socket) {
     return fail(Errno::enxio);
