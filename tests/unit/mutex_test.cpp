@@ -4,6 +4,9 @@
 #include <vector>
 
 #include "litebox/sync/mutex.hpp"
+#include "litebox/sync/wait_queue.hpp"
+#include "test_platform.hpp"
+#include "test_threads.hpp"
 
 namespace litebox::sync {
 namespace {
@@ -37,6 +40,27 @@ TEST(Mutex, ExcludesUnderContention) {
   }
 
   EXPECT_EQ(counter, uint64_t{threads} * iterations);
+}
+
+// Taking a lock is not interruptible, but an interrupt that arrives while a
+// thread waits for a Mutex must still end its next interruptible wait.
+TEST(Mutex, InterruptDuringLockReachesNextWait) {
+  Mutex mutex;
+  WaitQueue queue;
+  Result<void> outcome;
+  mutex.lock();
+
+  litebox::testing::TestThread waiter([&] {
+    LockGuard guard(mutex);
+    outcome = queue.wait(mutex, [] { return false; });
+  });
+  litebox::testing::await_sleepers(1);
+  litebox::testing::mock_platform().interrupt(waiter.id());
+  mutex.unlock();
+
+  ASSERT_TRUE(waiter.join_within());
+  ASSERT_FALSE(outcome.has_value());
+  EXPECT_EQ(outcome.error(), Errno::eintr);
 }
 
 }  // namespace

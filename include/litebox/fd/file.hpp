@@ -61,8 +61,9 @@ class File : public std::enable_shared_from_this<File> {
   // Sets the file size (ftruncate). Default: `einval`.
   virtual Result<void> truncate(int64_t size);
 
-  // Readiness as poll(2) event bits (POLLIN, POLLOUT, ...). The default, for
-  // files that never block, is POLLIN | POLLOUT.
+  // Readiness as poll(2) event bits (event::pollin, event::pollout, ...).
+  // The default, for files that never block, is POLLIN | POLLOUT |
+  // POLLRDNORM | POLLWRNORM, as Linux reports for them.
   virtual uint32_t poll_events();
 
   // The wait queue that reports readiness changes, or nullptr when

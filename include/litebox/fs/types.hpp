@@ -71,6 +71,9 @@ struct AttributeChange {
   std::optional<int64_t> size;
   std::optional<Timespec> access_time;
   std::optional<Timespec> modify_time;
+  // Set when utimensat(2) sets both times to the current time (UTIME_NOW or a
+  // null `times`): then write access suffices instead of ownership.
+  bool times_are_now = false;
 };
 
 // The file-system identity of a caller: effective uid and gid plus the

@@ -20,10 +20,34 @@ namespace litebox::fs {
 class Mount;
 
 // A place in the mounted tree: an inode and the mount it was reached
-// through. Two Locations are the same directory when both fields match.
+// through. Two Locations are the same place when the mounts match and the
+// inodes have the same st_dev and st_ino (see same_location).
 struct Location {
   std::shared_ptr<Mount> mount;
   std::shared_ptr<Inode> inode;
+};
+
+// Compares inode identity by st_dev and st_ino, so file systems may return a
+// fresh Inode object from each lookup.
+bool same_inode(Inode& a, Inode& b);
+bool same_location(const Location& a, const Location& b);
+
+// Mount: one file system attached at a directory of its parent mount.
+class Mount {
+ public:
+  // `mount_point` is the covered directory in the parent mount; it is empty
+  // for the root mount.
+  Mount(std::shared_ptr<FileSystem> file_system, Location mount_point);
+
+  FileSystem& file_system() const { return *file_system_; }
+  const std::shared_ptr<Inode>& root() const { return root_; }
+  const Location& mount_point() const { return mount_point_; }
+  const std::shared_ptr<Mount>& parent() const { return mount_point_.mount; }
+
+ private:
+  std::shared_ptr<FileSystem> file_system_;
+  std::shared_ptr<Inode> root_;
+  Location mount_point_;
 };
 
 struct PathContext {
@@ -51,9 +75,15 @@ class Vfs {
   Location root() const;
 
   // Mounts `file_system` on the directory at `path`. `ebusy` if something is
-  // already mounted there.
+  // already mounted there, `enotdir` if `path` is not a directory.
   Result<void> mount(const PathContext& context, std::string_view path,
                      std::shared_ptr<FileSystem> file_system);
+  // Detaches the file system mounted at `path`: `einval` if `path` is not the
+  // root of a mount, `ebusy` if another mount sits below it.
+  Result<void> unmount(const PathContext& context, std::string_view path);
+
+  // The mounts in mount order, the root mount first, for /proc/mounts.
+  std::vector<std::shared_ptr<Mount>> mounts();
 
   // Resolves `path` from `start` (ignored for absolute paths). `flags` holds
   // AtFlags: without at_symlink_nofollow, a final symlink is followed.
@@ -105,9 +135,28 @@ class Vfs {
   static Result<void> check_permission(const Credentials& credentials, const Stat& stat,
                                        uint32_t access);
 
+  // The mount attached at `location`, or nullptr if nothing is mounted there.
+  std::shared_ptr<Mount> mount_at(const Location& location);
+
  private:
   std::shared_ptr<Mount> root_mount_;
+
+  // A mount and the st_dev and st_ino of the directory it covers.
+  struct MountEntry {
+    std::shared_ptr<Mount> mount;
+    uint64_t covered_device = 0;
+    uint64_t covered_inode = 0;
+  };
+
+  // Lock order: rename_lock_, then file system locks; mount_lock_ is a leaf
+  // and never held while calling into a file system. mount_lock_ guards
+  // mounts_.
   sync::Mutex mount_lock_;
+  std::vector<MountEntry> mounts_;
+
+  // Serializes the ancestor check and the move of a cross-directory rename,
+  // so two renames cannot move directories into each other's subtrees.
+  sync::Mutex rename_lock_;
 };
 
 }  // namespace litebox::fs

@@ -1,6 +1,8 @@
 // Default open file description operations.
 #include "litebox/fd/file.hpp"
 
+#include "litebox/event/pollable.hpp"
+
 namespace litebox::fd {
 
 void File::set_status_flags(uint32_t flags) {
@@ -19,10 +21,9 @@ Result<uint64_t> File::seek(int64_t, SeekOrigin) { return fail(Errno::espipe); }
 Result<void> File::read_directory(const fs::Inode::EntrySink&) { return fail(Errno::enotdir); }
 Result<void> File::truncate(int64_t) { return fail(Errno::einval); }
 
+// Linux's DEFAULT_POLLMASK, for files without a poll operation.
 uint32_t File::poll_events() {
-  constexpr uint32_t poll_in = 0x1;
-  constexpr uint32_t poll_out = 0x4;
-  return poll_in | poll_out;
+  return event::pollin | event::pollout | event::pollrdnorm | event::pollwrnorm;
 }
 
 Result<uint64_t> File::ioctl(uint32_t, uint64_t) { return fail(Errno::enotty); }

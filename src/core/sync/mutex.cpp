@@ -1,6 +1,7 @@
 #include "litebox/sync/mutex.hpp"
 
 #include "litebox/platform/platform.hpp"
+#include "litebox/sync/deadline.hpp"
 
 namespace litebox::sync {
 
@@ -23,9 +24,19 @@ void Mutex::lock() {
 
   // Mark the lock contended before sleeping so the holder's unlock wakes us;
   // whoever swaps in `contended` over `unlocked` owns the lock.
+  bool interrupted = false;
   while (state_.exchange(contended, std::memory_order_acquire) != unlocked) {
-    (void)platform::current().futex.wait(state_, contended, std::nullopt,
-                                         platform::FutexScope::shared);
+    Result<void> woken = platform::current().futex.wait(state_, contended, std::nullopt,
+                                                        platform::FutexScope::shared);
+    if (!woken && woken.error() == Errno::eintr) {
+      interrupted = true;
+    }
+  }
+
+  // Taking a lock is not interruptible, but the interrupt this wait consumed
+  // belongs to the next interruptible wait of this thread.
+  if (interrupted) {
+    repost_interrupt();
   }
 }
 

@@ -9,8 +9,8 @@ namespace litebox::platform::mock {
 
 namespace {
 
-// Mock thread ids are small integers handed out per thread; the test's main
-// thread is 1.
+// Mock thread ids are small integers handed out per thread; the thread that
+// constructed the platform is 1. Zero means "not assigned yet".
 thread_local ThreadId this_thread_id = 0;
 
 int host_protection(uint32_t protection) {
@@ -24,7 +24,9 @@ int host_protection(uint32_t protection) {
 }  // namespace
 
 MockPlatform::MockPlatform()
-    : platform_{*this, *this, *this, *this, *this, *this, *this, *this, *this} {}
+    : platform_{*this, *this, *this, *this, *this, *this, *this, *this, *this} {
+  this_thread_id = 1;
+}
 
 MockPlatform::~MockPlatform() = default;
 
@@ -60,6 +62,11 @@ size_t MockPlatform::futex_waiters() {
   return waiters_.size();
 }
 
+bool MockPlatform::await_futex_waiters(size_t count, std::chrono::milliseconds bound) {
+  std::unique_lock guard(lock_);
+  return changed_.wait_for(guard, bound, [&] { return waiters_.size() >= count; });
+}
+
 Result<void> MockPlatform::wait(std::atomic<uint32_t>& word, uint32_t expected,
                                 std::optional<std::chrono::nanoseconds> timeout, FutexScope) {
   std::unique_lock guard(lock_);
@@ -76,6 +83,7 @@ Result<void> MockPlatform::wait(std::atomic<uint32_t>& word, uint32_t expected,
 
   Waiter waiter{&word, self};
   waiters_.push_back(&waiter);
+  changed_.notify_all();
   std::optional<std::chrono::nanoseconds> deadline;
   if (timeout) {
     deadline = now_ + *timeout;
@@ -142,8 +150,10 @@ Result<ThreadId> MockPlatform::spawn(Entry entry, void* argument) {
 }
 
 ThreadId MockPlatform::current() {
+  // Threads that tests start with std::thread get their id here; giving them
+  // all the same id would make interrupt() hit the wrong thread.
   if (this_thread_id == 0) {
-    this_thread_id = 1;
+    this_thread_id = next_thread_id_.fetch_add(1);
   }
   return this_thread_id;
 }

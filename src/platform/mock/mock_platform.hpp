@@ -47,6 +47,12 @@ class MockPlatform final : public Futex,
   // until a thread has gone to sleep before advancing the clock.
   size_t futex_waiters();
 
+  // Blocks until at least `count` threads are blocked in Futex::wait.
+  // Returns false if that has not happened within `bound` of real time, a
+  // safety net so a broken test fails instead of hanging.
+  bool await_futex_waiters(size_t count,
+                           std::chrono::milliseconds bound = std::chrono::seconds(10));
+
   // Futex
   Result<void> wait(std::atomic<uint32_t>& word, uint32_t expected,
                     std::optional<std::chrono::nanoseconds> timeout, FutexScope scope) override;
@@ -110,6 +116,8 @@ class MockPlatform final : public Futex,
   std::string error_output_;
   std::vector<std::string> log_lines_;
   uint64_t random_state_ = 0x9e3779b97f4a7c15ULL;
+  // The thread that constructs the platform (the test's main thread) is 1;
+  // every other thread gets the next number the first time it asks.
   std::atomic<ThreadId> next_thread_id_{2};
 };
 

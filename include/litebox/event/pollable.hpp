@@ -1,0 +1,74 @@
+// Readiness notification, level-triggered: a file reports its current
+// readiness through fd::File::poll_events(), and its Pollable tells
+// registered observers when that readiness may have changed. Observers then
+// ask poll_events() again; a notification carries no state of its own.
+// poll(2) waits through one observer per call; epoll can keep one observer
+// per watched file that moves the file onto its ready list.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "litebox/sync/mutex.hpp"
+
+namespace litebox::event {
+
+// poll(2) event bits, the Linux values.
+enum PollEvents : uint32_t {
+  pollin = 0x1,
+  pollpri = 0x2,
+  pollout = 0x4,
+  pollerr = 0x8,
+  pollhup = 0x10,
+  pollnval = 0x20,
+  pollrdnorm = 0x40,
+  pollrdband = 0x80,
+  pollwrnorm = 0x100,
+  pollwrband = 0x200,
+  pollrdhup = 0x2000,
+};
+
+// Events that poll(2) reports whether or not the caller requested them.
+inline constexpr uint32_t poll_always_reported = pollerr | pollhup | pollnval;
+
+// Something that wants to hear about readiness changes. Implementations
+// must be allocated on the kernel heap (never on a stack), because a
+// notification may come from another process that shares the file.
+class Observer {
+ public:
+  virtual ~Observer() = default;
+
+  // Called when the readiness of a watched file may have changed; `events`
+  // contains the bits that may differ. Runs in the notifying thread with the
+  // Pollable's lock held, so it must not block, must not add or remove
+  // observers, and must not take a lock that a notifier holds while calling
+  // Pollable::notify().
+  virtual void notify(uint32_t events) = 0;
+};
+
+// The notification side of a file's readiness, embedded in files whose
+// poll_events() changes over time (pipes, sockets, eventfds).
+class Pollable {
+ public:
+  Pollable() = default;
+  Pollable(const Pollable&) = delete;
+  Pollable& operator=(const Pollable&) = delete;
+
+  // Registers `observer`; it stays registered until remove_observer().
+  void add_observer(Observer& observer);
+
+  // Unregisters `observer`. Once this returns, no notify() of this
+  // Pollable runs the observer any more, so the caller may destroy it.
+  void remove_observer(Observer& observer);
+
+  // Tells every observer that the bits in `events` may have changed. Files
+  // call it after each state change, preferably without holding their own
+  // locks.
+  void notify(uint32_t events);
+
+ private:
+  sync::Mutex lock_;
+  std::vector<Observer*> observers_;  // guarded by lock_
+};
+
+}  // namespace litebox::event

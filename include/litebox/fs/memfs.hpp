@@ -1,0 +1,32 @@
+// memfs: the in-memory file system behind tmpfs mounts, the writable upper
+// layer of the root overlay, and devtmpfs.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "litebox/fs/file_system.hpp"
+
+namespace litebox::fs::memfs {
+
+// The f_type that statfs(2) reports for tmpfs (TMPFS_MAGIC).
+inline constexpr uint64_t tmpfs_magic = 0x01021994;
+
+struct Options {
+  // Mode bits, owner and group of the root directory; tmpfs defaults to
+  // 01777 owned by root.
+  uint32_t root_permissions = 01777;
+  uint32_t root_uid = 0;
+  uint32_t root_gid = 0;
+  // Size limit in 4096-byte pages; writes past it fail with `enospc`. 0
+  // means no limit, and statfs then reports 0 blocks as Linux tmpfs does
+  // with size=0.
+  uint64_t max_pages = 0;
+  // The name in /proc/mounts.
+  std::string type_name = "tmpfs";
+};
+
+std::shared_ptr<FileSystem> create(const Options& options = {});
+
+}  // namespace litebox::fs::memfs

@@ -1,0 +1,231 @@
+#include "rootfs/elf_file.hpp"
+
+#include <elf.h>
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <utility>
+
+namespace litebox::rootfs {
+namespace {
+
+// Closes a host file descriptor when it goes out of scope.
+class HostFile {
+ public:
+  explicit HostFile(int descriptor) : descriptor_(descriptor) {}
+  ~HostFile() {
+    if (descriptor_ >= 0) {
+      close(descriptor_);
+    }
+  }
+  HostFile(const HostFile&) = delete;
+  HostFile& operator=(const HostFile&) = delete;
+
+  int get() const { return descriptor_; }
+
+ private:
+  int descriptor_;
+};
+
+std::string describe_errno(const std::string& path, const char* action) {
+  return path + ": " + action + " failed: " + std::strerror(errno);
+}
+
+// Reads exactly `size` bytes at `offset`, or fails with a message naming
+// `path`.
+std::expected<void, std::string> read_exact(int descriptor, const std::string& path,
+                                            uint64_t offset, void* buffer, size_t size) {
+  auto* bytes = static_cast<char*>(buffer);
+  size_t done = 0;
+  while (done < size) {
+    ssize_t count = pread(descriptor, bytes + done, size - done, static_cast<off_t>(offset + done));
+    if (count < 0 && errno == EINTR) {
+      continue;
+    }
+    if (count < 0) {
+      return std::unexpected(describe_errno(path, "read"));
+    }
+    if (count == 0) {
+      return std::unexpected(path + ": truncated ELF file");
+    }
+    done += static_cast<size_t>(count);
+  }
+  return {};
+}
+
+std::expected<int, std::string> open_for_reading(const std::string& path) {
+  int descriptor = open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (descriptor < 0) {
+    return std::unexpected(describe_errno(path, "open"));
+  }
+  return descriptor;
+}
+
+ElfKind classify_header(const unsigned char* ident, size_t size, uint16_t machine) {
+  if (size < SELFMAG || std::memcmp(ident, ELFMAG, SELFMAG) != 0) {
+    return ElfKind::not_elf;
+  }
+  if (size < EI_NIDENT || ident[EI_CLASS] != ELFCLASS64 || ident[EI_DATA] != ELFDATA2LSB ||
+      machine != EM_X86_64) {
+    return ElfKind::incompatible;
+  }
+  return ElfKind::x86_64;
+}
+
+// Translates a virtual address to a file offset through the PT_LOAD
+// segments, as the dynamic section stores DT_STRTAB as an address.
+std::optional<uint64_t> file_offset_of(const std::vector<Elf64_Phdr>& segments, uint64_t address) {
+  for (const Elf64_Phdr& segment : segments) {
+    if (segment.p_type == PT_LOAD && address >= segment.p_vaddr &&
+        address - segment.p_vaddr < segment.p_filesz) {
+      return segment.p_offset + (address - segment.p_vaddr);
+    }
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+std::expected<ElfKind, std::string> classify_elf(const std::string& path) {
+  auto descriptor = open_for_reading(path);
+  if (!descriptor) {
+    return std::unexpected(descriptor.error());
+  }
+  HostFile file(*descriptor);
+
+  Elf64_Ehdr header{};
+  ssize_t count = pread(file.get(), &header, sizeof header, 0);
+  if (count < 0) {
+    return std::unexpected(describe_errno(path, "read"));
+  }
+  auto size = static_cast<size_t>(count);
+  uint16_t machine = size >= sizeof header ? header.e_machine : 0;
+  return classify_header(header.e_ident, size, machine);
+}
+
+std::expected<ElfDependencies, std::string> read_elf_dependencies(const std::string& path) {
+  auto descriptor = open_for_reading(path);
+  if (!descriptor) {
+    return std::unexpected(descriptor.error());
+  }
+  HostFile file(*descriptor);
+
+  Elf64_Ehdr header{};
+  if (auto read = read_exact(file.get(), path, 0, &header, sizeof header); !read) {
+    return std::unexpected(read.error());
+  }
+  if (classify_header(header.e_ident, sizeof header, header.e_machine) != ElfKind::x86_64) {
+    return std::unexpected(path + ": not an x86-64 ELF file");
+  }
+  if (header.e_phentsize != sizeof(Elf64_Phdr) || header.e_phnum == 0 ||
+      header.e_phnum >= PN_XNUM) {
+    return std::unexpected(path + ": malformed ELF program header table");
+  }
+
+  std::vector<Elf64_Phdr> segments(header.e_phnum);
+  if (auto read = read_exact(file.get(), path, header.e_phoff, segments.data(),
+                             segments.size() * sizeof(Elf64_Phdr));
+      !read) {
+    return std::unexpected(read.error());
+  }
+
+  ElfDependencies dependencies;
+  const Elf64_Phdr* dynamic_segment = nullptr;
+  for (const Elf64_Phdr& segment : segments) {
+    if (segment.p_type == PT_INTERP) {
+      std::string interpreter(segment.p_filesz, '\0');
+      if (auto read = read_exact(file.get(), path, segment.p_offset, interpreter.data(),
+                                 interpreter.size());
+          !read) {
+        return std::unexpected(read.error());
+      }
+      interpreter.resize(std::strlen(interpreter.c_str()));
+      dependencies.interpreter = std::move(interpreter);
+    } else if (segment.p_type == PT_DYNAMIC) {
+      dynamic_segment = &segment;
+    }
+  }
+  if (dynamic_segment == nullptr) {
+    return dependencies;  // a static executable
+  }
+
+  // A dynamic section larger than this is not produced by any linker.
+  constexpr uint64_t max_dynamic_size = 1 << 20;
+  if (dynamic_segment->p_filesz > max_dynamic_size) {
+    return std::unexpected(path + ": malformed ELF dynamic section");
+  }
+  std::vector<Elf64_Dyn> dynamic(dynamic_segment->p_filesz / sizeof(Elf64_Dyn));
+  if (auto read = read_exact(file.get(), path, dynamic_segment->p_offset, dynamic.data(),
+                             dynamic.size() * sizeof(Elf64_Dyn));
+      !read) {
+    return std::unexpected(read.error());
+  }
+
+  uint64_t string_table_address = 0;
+  uint64_t string_table_size = 0;
+  std::vector<uint64_t> needed_offsets;
+  std::optional<uint64_t> rpath_offset;
+  std::optional<uint64_t> runpath_offset;
+  std::optional<uint64_t> soname_offset;
+  for (const Elf64_Dyn& entry : dynamic) {
+    if (entry.d_tag == DT_NULL) {
+      break;
+    }
+    switch (entry.d_tag) {
+      case DT_STRTAB: string_table_address = entry.d_un.d_ptr; break;
+      case DT_STRSZ: string_table_size = entry.d_un.d_val; break;
+      case DT_NEEDED: needed_offsets.push_back(entry.d_un.d_val); break;
+      case DT_RPATH: rpath_offset = entry.d_un.d_val; break;
+      case DT_RUNPATH: runpath_offset = entry.d_un.d_val; break;
+      case DT_SONAME: soname_offset = entry.d_un.d_val; break;
+      default: break;
+    }
+  }
+  if (needed_offsets.empty() && !rpath_offset && !runpath_offset && !soname_offset) {
+    return dependencies;
+  }
+
+  auto string_table_offset = file_offset_of(segments, string_table_address);
+  if (!string_table_offset || string_table_size == 0 || string_table_size > max_dynamic_size) {
+    return std::unexpected(path + ": malformed ELF dynamic string table");
+  }
+  std::string strings(string_table_size, '\0');
+  if (auto read = read_exact(file.get(), path, *string_table_offset, strings.data(),
+                             strings.size());
+      !read) {
+    return std::unexpected(read.error());
+  }
+  strings.push_back('\0');  // every lookup below ends inside the buffer
+
+  auto string_at = [&](uint64_t offset) -> std::expected<std::string, std::string> {
+    if (offset >= string_table_size) {
+      return std::unexpected(path + ": ELF dynamic string offset out of range");
+    }
+    return std::string(strings.c_str() + offset);
+  };
+
+  for (uint64_t offset : needed_offsets) {
+    auto name = string_at(offset);
+    if (!name) {
+      return std::unexpected(name.error());
+    }
+    dependencies.needed.push_back(std::move(*name));
+  }
+  for (auto [offset, field] : {std::pair{rpath_offset, &dependencies.rpath},
+                               std::pair{runpath_offset, &dependencies.runpath},
+                               std::pair{soname_offset, &dependencies.soname}}) {
+    if (!offset) {
+      continue;
+    }
+    auto value = string_at(*offset);
+    if (!value) {
+      return std::unexpected(value.error());
+    }
+    *field = std::move(*value);
+  }
+  return dependencies;
+}
+
+}  // namespace litebox::rootfs

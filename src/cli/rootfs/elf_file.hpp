@@ -1,0 +1,34 @@
+// ElfFile: what the dynamic loader reads from an executable or shared
+// object before it maps anything: PT_INTERP, DT_NEEDED, DT_RPATH and
+// DT_RUNPATH.
+#pragma once
+
+#include <expected>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace litebox::rootfs {
+
+struct ElfDependencies {
+  std::optional<std::string> interpreter;  // PT_INTERP, e.g. /lib64/ld-linux-x86-64.so.2
+  std::vector<std::string> needed;         // DT_NEEDED in file order
+  std::optional<std::string> rpath;        // DT_RPATH, colon-separated
+  std::optional<std::string> runpath;      // DT_RUNPATH, colon-separated
+  std::optional<std::string> soname;       // DT_SONAME
+};
+
+enum class ElfKind {
+  not_elf,       // no ELF magic: a script or data file
+  incompatible,  // ELF, but not little-endian ELFCLASS64 for EM_X86_64
+  x86_64,
+};
+
+// Reads the first bytes of `path` and classifies it. Errors name the path.
+std::expected<ElfKind, std::string> classify_elf(const std::string& path);
+
+// Reads the dependency information of the x86-64 ELF file at `path`. Errors
+// (unreadable file, truncated or malformed headers) name the path.
+std::expected<ElfDependencies, std::string> read_elf_dependencies(const std::string& path);
+
+}  // namespace litebox::rootfs

@@ -1,0 +1,313 @@
+#include "rootfs/rootfs.hpp"
+
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <ranges>
+#include <set>
+#include <sstream>
+
+#include "rootfs/elf_file.hpp"
+#include "rootfs/library_resolver.hpp"
+#include "rootfs/tar_writer.hpp"
+
+namespace litebox::rootfs {
+namespace {
+
+// Linux follows at most this many nested #! interpreters (binfmt_script).
+constexpr int max_interpreter_depth = 4;
+
+// Mount points that `litebox run` fills with devfs, procfs and tmpfs.
+struct MountPoint {
+  const char* path;
+  uint32_t mode;
+};
+constexpr MountPoint mount_points[] = {{"/dev", 0755}, {"/proc", 0555}, {"/tmp", 01777}};
+
+bool is_executable_file(const std::string& path) {
+  struct stat status {};
+  return stat(path.c_str(), &status) == 0 && S_ISREG(status.st_mode) &&
+         access(path.c_str(), X_OK) == 0;
+}
+
+// The interpreter line of a script: the interpreter path and the optional
+// single argument, split as Linux splits it (at the first blank).
+struct ScriptInterpreter {
+  std::string path;
+  std::string argument;
+};
+
+std::optional<ScriptInterpreter> read_script_interpreter(const std::string& path) {
+  std::ifstream file(path, std::ios::binary);
+  std::string line;
+  if (!std::getline(file, line) || !line.starts_with("#!")) {
+    return std::nullopt;
+  }
+
+  std::string_view rest(line);
+  rest.remove_prefix(2);
+  auto is_blank = [](char character) { return character == ' ' || character == '\t' || character == '\r'; };
+  while (!rest.empty() && is_blank(rest.front())) {
+    rest.remove_prefix(1);
+  }
+  while (!rest.empty() && is_blank(rest.back())) {
+    rest.remove_suffix(1);
+  }
+  if (rest.empty()) {
+    return std::nullopt;
+  }
+
+  auto blank = std::ranges::find_if(rest, is_blank);
+  ScriptInterpreter interpreter{.path = std::string(rest.begin(), blank)};
+  std::string_view argument(blank, rest.end());
+  while (!argument.empty() && is_blank(argument.front())) {
+    argument.remove_prefix(1);
+  }
+  interpreter.argument = argument;
+  return interpreter;
+}
+
+// Gathers the entries of one root, following programs, interpreters and
+// libraries.
+class RootBuilder {
+ public:
+  RootBuilder(const RootRequest& request, LibraryResolver resolver)
+      : request_(request), resolver_(std::move(resolver)) {}
+
+  std::expected<void, std::string> add_program(const std::string& name, int depth);
+  std::expected<void, std::string> add_include(const std::string& path);
+  std::expected<void, std::string> add_library_closure(const std::string& path, bool required);
+
+  RootImage& image() { return image_; }
+  std::vector<std::string>& warnings() { return warnings_; }
+
+ private:
+  const RootRequest& request_;
+  LibraryResolver resolver_;
+  RootImage image_;
+  std::vector<std::string> warnings_;
+  std::set<std::string> closures_done_;
+};
+
+std::expected<void, std::string> RootBuilder::add_library_closure(const std::string& path,
+                                                                  bool required) {
+  if (!closures_done_.insert(path).second) {
+    return {};
+  }
+
+  auto closure = resolver_.resolve(path);
+  if (!closure) {
+    return std::unexpected(closure.error());
+  }
+
+  if (closure->interpreter) {
+    auto added = image_.add_path(*closure->interpreter);
+    if (!added) {
+      return std::unexpected("ELF interpreter of " + path + " not found: " + added.error());
+    }
+  }
+  for (const std::string& library : closure->libraries) {
+    auto added = image_.add_path(library);
+    if (!added) {
+      return std::unexpected(added.error());
+    }
+  }
+
+  for (const MissingLibrary& missing : closure->missing) {
+    std::string message = "library " + missing.name + " needed by " + missing.needed_by +
+                          " not found in its DT_RPATH/DT_RUNPATH, /etc/ld.so.cache or the "
+                          "default directories";
+    if (required) {
+      return std::unexpected(message + "; install it or add its directory with --include");
+    }
+    warnings_.push_back(message);
+  }
+  return {};
+}
+
+std::expected<void, std::string> RootBuilder::add_program(const std::string& name, int depth) {
+  auto path = find_program(name, request_.search_path);
+  if (!path) {
+    return std::unexpected(path.error());
+  }
+
+  auto added = image_.add_path(*path);
+  if (!added) {
+    return std::unexpected(added.error());
+  }
+
+  auto kind = classify_elf(*added);
+  if (!kind) {
+    return std::unexpected(kind.error());
+  }
+  if (*kind == ElfKind::x86_64) {
+    return add_library_closure(*path, true);
+  }
+  if (*kind == ElfKind::incompatible) {
+    warnings_.push_back(*path + ": not an x86-64 ELF file, included as a plain file");
+    return {};
+  }
+
+  auto interpreter = read_script_interpreter(*added);
+  if (!interpreter) {
+    return {};  // a data file or a script without #!
+  }
+  if (depth >= max_interpreter_depth) {
+    return std::unexpected(*path + ": too many nested #! interpreters");
+  }
+  if (auto nested = add_program(interpreter->path, depth + 1); !nested) {
+    return std::unexpected("#! interpreter of " + *path + ": " + nested.error());
+  }
+
+  // "#!/usr/bin/env NAME" starts NAME from PATH, so NAME belongs in the
+  // image too.
+  bool uses_env = std::filesystem::path(interpreter->path).filename() == "env";
+  if (uses_env && !interpreter->argument.empty() && !interpreter->argument.starts_with('-')) {
+    std::string program = interpreter->argument.substr(0, interpreter->argument.find(' '));
+    if (auto nested = add_program(program, depth + 1); !nested) {
+      return std::unexpected("program run by #!" + interpreter->path + " in " + *path + ": " +
+                             nested.error());
+    }
+  }
+  return {};
+}
+
+std::expected<void, std::string> RootBuilder::add_include(const std::string& path) {
+  std::error_code error;
+  if (!std::filesystem::exists(std::filesystem::symlink_status(path, error))) {
+    return std::unexpected("--include " + path +
+                           ": no such file or directory; give an existing host path");
+  }
+
+  auto files = image_.add_tree(path, warnings_);
+  if (!files) {
+    return std::unexpected("--include " + path + ": " + files.error());
+  }
+
+  for (const std::string& file : *files) {
+    auto kind = classify_elf(file);
+    if (!kind) {
+      return std::unexpected(kind.error());
+    }
+    if (*kind != ElfKind::x86_64) {
+      continue;
+    }
+    // Files in an included tree may be plugins that are never loaded, so a
+    // library missing from their closure is a warning, not an error.
+    if (auto closure = add_library_closure(file, false); !closure) {
+      warnings_.push_back(closure.error());
+    }
+  }
+  return {};
+}
+
+}  // namespace
+
+std::expected<std::string, std::string> find_program(const std::string& program,
+                                                     const std::string& search_path) {
+  if (program.empty()) {
+    return std::unexpected("empty program name; give a program name or path");
+  }
+  if (program.find('/') != std::string::npos) {
+    std::error_code error;
+    if (!std::filesystem::exists(program, error)) {
+      return std::unexpected("program " + program + " not found; check the path");
+    }
+    if (!is_executable_file(program)) {
+      return std::unexpected("program " + program +
+                             " is not an executable regular file; check the path and its mode");
+    }
+    return std::filesystem::absolute(program).lexically_normal().string();
+  }
+
+  for (auto part : std::views::split(search_path, ':')) {
+    std::string directory(part.begin(), part.end());
+    if (directory.empty()) {
+      directory = ".";
+    }
+    std::string candidate = directory + "/" + program;
+    if (is_executable_file(candidate)) {
+      return std::filesystem::absolute(candidate).lexically_normal().string();
+    }
+  }
+  return std::unexpected("program " + program +
+                         " not found in PATH; give its path or install it on the host");
+}
+
+std::expected<Root, std::string> build_root(const RootRequest& request) {
+  auto cache = LdSoCache::load(request.ld_so_cache);
+  if (!cache) {
+    return std::unexpected(cache.error());
+  }
+
+  RootBuilder builder(request, LibraryResolver(std::move(*cache)));
+  for (const MountPoint& mount_point : mount_points) {
+    builder.image().add_directory(mount_point.path, mount_point.mode);
+  }
+
+  // The guest's own loader reads the cache too, so libraries found through
+  // it on the host are found at the same paths in the sandbox.
+  std::error_code error;
+  if (std::filesystem::exists(request.ld_so_cache, error)) {
+    if (auto added = builder.image().add_path(request.ld_so_cache); !added) {
+      return std::unexpected(added.error());
+    }
+  }
+
+  Root root;
+  for (const std::string& program : request.programs) {
+    if (auto added = builder.add_program(program, 0); !added) {
+      return std::unexpected(added.error());
+    }
+    root.program_paths.push_back(*find_program(program, request.search_path));
+  }
+  for (const std::string& include : request.includes) {
+    if (auto added = builder.add_include(include); !added) {
+      return std::unexpected(added.error());
+    }
+  }
+
+  root.entries = builder.image().entries();
+  if (request.fixed_modification_time) {
+    for (RootEntry& entry : root.entries) {
+      entry.modification_time = *request.fixed_modification_time;
+    }
+  }
+  root.warnings = std::move(builder.warnings());
+  return root;
+}
+
+std::expected<void, std::string> write_image(const Root& root, const std::string& image_path) {
+  std::string temporary_path = image_path + ".partial";
+  {
+    std::ofstream output(temporary_path, std::ios::binary | std::ios::trunc);
+    if (!output) {
+      return std::unexpected(temporary_path + ": cannot create the image file; check the "
+                             "directory exists and is writable");
+    }
+    TarWriter writer(output);
+    for (const RootEntry& entry : root.entries) {
+      if (auto added = writer.add(entry); !added) {
+        std::remove(temporary_path.c_str());
+        return std::unexpected(added.error());
+      }
+    }
+    if (auto finished = writer.finish(); !finished) {
+      std::remove(temporary_path.c_str());
+      return std::unexpected(image_path + ": " + finished.error());
+    }
+  }
+
+  std::error_code error;
+  std::filesystem::rename(temporary_path, image_path, error);
+  if (error) {
+    std::remove(temporary_path.c_str());
+    return std::unexpected(image_path + ": " + error.message());
+  }
+  return {};
+}
+
+}  // namespace litebox::rootfs

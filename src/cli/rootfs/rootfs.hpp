@@ -1,0 +1,54 @@
+// Root images from host files: the programs a sandbox should run, the
+// libraries the host's dynamic loader would load for them, and any extra
+// host trees, at the same absolute paths as on the host.
+//
+// `litebox rootfs` writes such a root as a tar image; `litebox run` without
+// --rootfs builds the same root in memory from build_root().
+#pragma once
+
+#include <cstdint>
+#include <expected>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "rootfs/root_image.hpp"
+
+namespace litebox::rootfs {
+
+struct RootRequest {
+  // Programs: host paths, or names looked up in `search_path`. Each gets its
+  // PT_INTERP and library closure; a script gets its #! interpreter.
+  std::vector<std::string> programs;
+  // Host files or directory trees copied whole, plus the library closure of
+  // every ELF file in them.
+  std::vector<std::string> includes;
+  // The PATH used to find programs given by name.
+  std::string search_path;
+  std::string ld_so_cache = "/etc/ld.so.cache";
+  // When set, every entry gets this modification time (seconds since the
+  // epoch) instead of the host's, so images of the same files are identical
+  // across machines.
+  std::optional<int64_t> fixed_modification_time;
+};
+
+struct Root {
+  std::vector<RootEntry> entries;          // sorted by path
+  std::vector<std::string> program_paths;  // the sandbox path of each requested program
+  std::vector<std::string> warnings;       // one line each, for the user
+};
+
+// Finds `program` as execvp(3) does: a name with a slash is a path, any other
+// name is searched in the colon-separated `search_path`. Returns the path of
+// an executable regular file, or a one-line error that names the program.
+std::expected<std::string, std::string> find_program(const std::string& program,
+                                                     const std::string& search_path);
+
+// Collects the root for `request`. Errors are one line naming the missing
+// or unreadable path and the fix.
+std::expected<Root, std::string> build_root(const RootRequest& request);
+
+// Writes `root` as a tar image to `image_path`, replacing it atomically.
+std::expected<void, std::string> write_image(const Root& root, const std::string& image_path);
+
+}  // namespace litebox::rootfs

@@ -1,0 +1,197 @@
+// memfs internals: the file system object and one Node class per file type.
+//
+// Locking: one sync::Mutex per file system, MemoryFileSystem::lock, guards
+// every field marked "guarded by lock" in every node of that file system:
+// metadata, directory entries and file pages. It is taken by each Inode
+// call and released before the call returns; nothing else is called while it
+// is held, except the platform clock. Nodes removed under the lock are
+// released after it, so no destructor runs inside it.
+#pragma once
+
+#include <atomic>
+#include <map>
+#include <memory>
+#include <string>
+
+#include "litebox/fs/memfs.hpp"
+#include "litebox/sync/mutex.hpp"
+
+namespace litebox::fs::memfs {
+
+inline constexpr uint64_t page_size = 4096;
+
+class Directory;
+
+class MemoryFileSystem final : public FileSystem {
+ public:
+  explicit MemoryFileSystem(const Options& options);
+
+  std::shared_ptr<Inode> root() override;
+  uint64_t device() const override { return device_; }
+  bool read_only() const override { return false; }
+  FileSystemStat stat_file_system() override;
+  std::string_view type_name() const override { return options_.type_name; }
+
+  // Sets the root directory, which create() builds after this object exists.
+  void set_root(const std::shared_ptr<Directory>& root) { root_ = root; }
+
+  uint64_t allocate_inode_number() { return next_inode_number_.fetch_add(1); }
+
+  // Accounts for `count` new pages; `enospc` past Options::max_pages.
+  Result<void> reserve_pages(uint64_t count);
+  void release_pages(uint64_t count);
+
+  sync::Mutex lock;
+
+ private:
+  Options options_;
+  uint64_t device_;
+  // Weak, because the root keeps the file system alive and create() returns
+  // a handle that owns the root.
+  std::weak_ptr<Directory> root_;
+  std::atomic<uint64_t> next_inode_number_{1};
+  std::atomic<uint64_t> used_pages_{0};
+};
+
+// Fields common to every node.
+class Node : public Inode {
+ public:
+  Node(std::shared_ptr<MemoryFileSystem> file_system, FileType type, uint32_t permissions,
+       uint32_t uid, uint32_t gid);
+
+  FileSystem& file_system() override { return *file_system_; }
+  MemoryFileSystem& memory_file_system() { return *file_system_; }
+  Result<Stat> stat() override;
+  Result<void> change_attributes(const AttributeChange& change) override;
+
+  FileType type() const { return type_; }
+  bool is_directory() const { return type_ == FileType::directory; }
+
+  // The calls below expect the file-system lock held.
+  Stat stat_locked() const;
+  // Sets the change time, and the modification time with it when
+  // `modified` is set, to now.
+  void touch_locked(bool modified);
+  // Updates the access time as mount option relatime does: only when it is
+  // not newer than the modification or change time, or a day old.
+  void touch_access_locked();
+  virtual int64_t size_locked() const { return 0; }
+  virtual int64_t blocks_locked() const { return 0; }
+  virtual Result<void> resize_locked(int64_t size);
+
+  // Guarded by lock.
+  uint32_t permissions;
+  uint32_t uid;
+  uint32_t gid;
+  uint32_t link_count = 1;
+  uint64_t rdev = 0;
+  Timespec access_time;
+  Timespec modify_time;
+  Timespec change_time;
+
+ protected:
+  std::shared_ptr<MemoryFileSystem> file_system_;
+
+ private:
+  const FileType type_;
+  const uint64_t inode_number_;
+};
+
+class RegularFile final : public Node {
+ public:
+  RegularFile(std::shared_ptr<MemoryFileSystem> file_system, uint32_t permissions, uint32_t uid,
+              uint32_t gid);
+  ~RegularFile() override;
+
+  Result<size_t> read(uint64_t offset, std::span<std::byte> buffer) override;
+  Result<size_t> write(uint64_t offset, std::span<const std::byte> data) override;
+
+  int64_t size_locked() const override { return size_; }
+  int64_t blocks_locked() const override;
+  Result<void> resize_locked(int64_t size) override;
+
+ private:
+  // One page of file data, page-aligned so a shared mapping can map it.
+  struct alignas(page_size) Page {
+    std::byte bytes[page_size];
+  };
+
+  // Guarded by lock. Pages are allocated on first write; a missing page is
+  // a hole and reads as zeros.
+  std::map<uint64_t, std::unique_ptr<Page>> pages_;
+  int64_t size_ = 0;
+};
+
+class Directory final : public Node {
+ public:
+  Directory(std::shared_ptr<MemoryFileSystem> file_system, uint32_t permissions, uint32_t uid,
+            uint32_t gid);
+
+  Result<std::shared_ptr<Inode>> lookup(std::string_view name) override;
+  Result<std::shared_ptr<Inode>> create(std::string_view name, FileType type,
+                                        uint32_t permissions, uint32_t uid, uint32_t gid,
+                                        uint64_t rdev) override;
+  Result<std::shared_ptr<Inode>> make_directory(std::string_view name, uint32_t permissions,
+                                                uint32_t uid, uint32_t gid) override;
+  Result<std::shared_ptr<Inode>> make_symlink(std::string_view name, std::string_view target,
+                                              uint32_t uid, uint32_t gid) override;
+  Result<void> link(std::string_view name, const std::shared_ptr<Inode>& target) override;
+  Result<void> unlink(std::string_view name) override;
+  Result<void> remove_directory(std::string_view name) override;
+  Result<void> rename(std::string_view old_name, Inode& new_parent, std::string_view new_name,
+                      uint32_t flags) override;
+  Result<void> read_directory(uint64_t position, const EntrySink& emit) override;
+
+  int64_t size_locked() const override;
+
+  // Guarded by lock. The parent is weak because the parent owns its
+  // entries; the root's parent is itself.
+  std::weak_ptr<Directory> parent;
+
+ private:
+  struct Entry {
+    std::string name;
+    std::shared_ptr<Node> node;
+  };
+
+  // Positions 0 and 1 are "." and ".."; entries start at 2. A position is
+  // never reused, so a directory stream keeps its place across unlinks.
+  static constexpr uint64_t first_entry_position = 2;
+
+  std::shared_ptr<Node> find_locked(std::string_view name) const;
+  void insert_locked(std::string_view name, std::shared_ptr<Node> node);
+  std::shared_ptr<Node> erase_locked(std::string_view name);
+  // Checks that a new entry `name` may be added: `enoent` once this
+  // directory is removed, `eexist` if the name is taken.
+  Result<void> check_new_entry_locked(std::string_view name) const;
+  Result<void> add_locked(std::string_view name, std::shared_ptr<Node> node);
+
+  // Guarded by lock.
+  std::map<uint64_t, Entry> entries_;
+  std::map<std::string, uint64_t, std::less<>> positions_;
+  uint64_t next_position_ = first_entry_position;
+};
+
+class Symlink final : public Node {
+ public:
+  Symlink(std::shared_ptr<MemoryFileSystem> file_system, std::string_view target, uint32_t uid,
+          uint32_t gid);
+
+  Result<std::string> read_link() override;
+  int64_t size_locked() const override { return static_cast<int64_t>(target_.size()); }
+
+ private:
+  const std::string target_;
+};
+
+// A fifo, socket or device node: only metadata. Opening a character device
+// goes to the device driver that its rdev names.
+class SpecialNode final : public Node {
+ public:
+  SpecialNode(std::shared_ptr<MemoryFileSystem> file_system, FileType type, uint32_t permissions,
+              uint32_t uid, uint32_t gid, uint64_t device_number);
+
+  Result<std::shared_ptr<fd::File>> open(uint32_t flags) override;
+};
+
+}  // namespace litebox::fs::memfs

@@ -1,0 +1,240 @@
+// memfs nodes other than directories: common metadata, regular files with
+// sparse pages, symlinks, and fifo, socket and device nodes.
+#include <algorithm>
+#include <cstring>
+#include <limits>
+
+#include "litebox/fs/devfs.hpp"
+#include "litebox/platform/platform.hpp"
+#include "memfs.hpp"
+
+namespace litebox::fs::memfs {
+
+namespace {
+
+Timespec now() { return platform::current().clock.realtime_now(); }
+
+constexpr int64_t seconds_per_day = 24 * 60 * 60;
+constexpr int64_t sectors_per_page = page_size / 512;
+
+}  // namespace
+
+Node::Node(std::shared_ptr<MemoryFileSystem> file_system, FileType type, uint32_t permissions_,
+           uint32_t uid_, uint32_t gid_)
+    : permissions(permissions_ & mode_permission_mask),
+      uid(uid_),
+      gid(gid_),
+      file_system_(std::move(file_system)),
+      type_(type),
+      inode_number_(file_system_->allocate_inode_number()) {
+  Timespec created = now();
+  access_time = created;
+  modify_time = created;
+  change_time = created;
+}
+
+Result<Stat> Node::stat() {
+  sync::LockGuard guard(file_system_->lock);
+  return stat_locked();
+}
+
+Stat Node::stat_locked() const {
+  Stat result;
+  result.device = file_system_->device();
+  result.inode = inode_number_;
+  result.mode = mode_of(type_, permissions);
+  result.link_count = link_count;
+  result.uid = uid;
+  result.gid = gid;
+  result.rdev = rdev;
+  result.size = size_locked();
+  result.block_size = page_size;
+  result.blocks = blocks_locked();
+  result.access_time = access_time;
+  result.modify_time = modify_time;
+  result.change_time = change_time;
+  return result;
+}
+
+void Node::touch_locked(bool modified) {
+  Timespec current = now();
+  change_time = current;
+  if (modified) {
+    modify_time = current;
+  }
+}
+
+void Node::touch_access_locked() {
+  Timespec current = now();
+  if (access_time <= modify_time || access_time <= change_time ||
+      current.seconds - access_time.seconds >= seconds_per_day) {
+    access_time = current;
+  }
+}
+
+Result<void> Node::resize_locked(int64_t) {
+  return fail(is_directory() ? Errno::eisdir : Errno::einval);
+}
+
+Result<void> Node::change_attributes(const AttributeChange& change) {
+  sync::LockGuard guard(file_system_->lock);
+
+  if (change.size) {
+    if (*change.size < 0) {
+      return fail(Errno::einval);
+    }
+    TRY_VOID(resize_locked(*change.size));
+    touch_locked(true);
+  }
+  if (change.permissions) {
+    permissions = *change.permissions & mode_permission_mask;
+  }
+  if (change.uid) {
+    uid = *change.uid;
+  }
+  if (change.gid) {
+    gid = *change.gid;
+  }
+  if (change.access_time) {
+    access_time = *change.access_time;
+  }
+  if (change.modify_time) {
+    modify_time = *change.modify_time;
+  }
+  touch_locked(false);
+  return {};
+}
+
+RegularFile::RegularFile(std::shared_ptr<MemoryFileSystem> file_system, uint32_t permissions_,
+                         uint32_t uid_, uint32_t gid_)
+    : Node(std::move(file_system), FileType::regular, permissions_, uid_, gid_) {}
+
+RegularFile::~RegularFile() { file_system_->release_pages(pages_.size()); }
+
+int64_t RegularFile::blocks_locked() const {
+  return static_cast<int64_t>(pages_.size()) * sectors_per_page;
+}
+
+Result<size_t> RegularFile::read(uint64_t offset, std::span<std::byte> buffer) {
+  if (buffer.empty()) {
+    return size_t{0};
+  }
+
+  sync::LockGuard guard(file_system_->lock);
+
+  uint64_t size = static_cast<uint64_t>(size_);
+  if (offset >= size) {
+    touch_access_locked();
+    return size_t{0};
+  }
+  size_t count = static_cast<size_t>(std::min<uint64_t>(buffer.size(), size - offset));
+
+  size_t done = 0;
+  while (done < count) {
+    uint64_t position = offset + done;
+    uint64_t in_page = position % page_size;
+    size_t chunk = static_cast<size_t>(std::min<uint64_t>(page_size - in_page, count - done));
+    auto page = pages_.find(position / page_size);
+    if (page == pages_.end()) {
+      std::memset(buffer.data() + done, 0, chunk);
+    } else {
+      std::memcpy(buffer.data() + done, page->second->bytes + in_page, chunk);
+    }
+    done += chunk;
+  }
+
+  touch_access_locked();
+  return count;
+}
+
+Result<size_t> RegularFile::write(uint64_t offset, std::span<const std::byte> data) {
+  constexpr uint64_t max_file_size = std::numeric_limits<int64_t>::max();
+  if (data.empty()) {
+    return size_t{0};
+  }
+  if (offset >= max_file_size) {
+    return fail(Errno::efbig);
+  }
+  size_t count = static_cast<size_t>(std::min<uint64_t>(data.size(), max_file_size - offset));
+
+  sync::LockGuard guard(file_system_->lock);
+
+  size_t done = 0;
+  while (done < count) {
+    uint64_t position = offset + done;
+    uint64_t in_page = position % page_size;
+    size_t chunk = static_cast<size_t>(std::min<uint64_t>(page_size - in_page, count - done));
+
+    std::unique_ptr<Page>& page = pages_[position / page_size];
+    if (!page) {
+      auto reserved = file_system_->reserve_pages(1);
+      if (!reserved) {
+        pages_.erase(position / page_size);
+        break;
+      }
+      // Value-initialization zeroes the page, so the bytes around the
+      // written range read as zeros.
+      page = std::make_unique<Page>();
+    }
+    std::memcpy(page->bytes + in_page, data.data() + done, chunk);
+    done += chunk;
+  }
+  if (done == 0) {
+    return fail(Errno::enospc);
+  }
+
+  size_ = std::max(size_, static_cast<int64_t>(offset + done));
+  touch_locked(true);
+  return done;
+}
+
+Result<void> RegularFile::resize_locked(int64_t size) {
+  if (size < size_) {
+    uint64_t new_size = static_cast<uint64_t>(size);
+    uint64_t first_freed_page = (new_size + page_size - 1) / page_size;
+    auto first_freed = pages_.lower_bound(first_freed_page);
+    uint64_t freed = static_cast<uint64_t>(std::distance(first_freed, pages_.end()));
+    pages_.erase(first_freed, pages_.end());
+    file_system_->release_pages(freed);
+
+    // Zero the tail of the last page, so growing the file again reads zeros
+    // there.
+    uint64_t in_page = new_size % page_size;
+    if (in_page != 0) {
+      auto last = pages_.find(new_size / page_size);
+      if (last != pages_.end()) {
+        std::memset(last->second->bytes + in_page, 0, page_size - in_page);
+      }
+    }
+  }
+  size_ = size;
+  return {};
+}
+
+Symlink::Symlink(std::shared_ptr<MemoryFileSystem> file_system, std::string_view target,
+                 uint32_t uid_, uint32_t gid_)
+    : Node(std::move(file_system), FileType::symlink, 0777, uid_, gid_), target_(target) {}
+
+Result<std::string> Symlink::read_link() {
+  sync::LockGuard guard(file_system_->lock);
+  touch_access_locked();
+  return target_;
+}
+
+SpecialNode::SpecialNode(std::shared_ptr<MemoryFileSystem> file_system, FileType type,
+                         uint32_t permissions_, uint32_t uid_, uint32_t gid_,
+                         uint64_t device_number)
+    : Node(std::move(file_system), type, permissions_, uid_, gid_) {
+  rdev = device_number;
+}
+
+Result<std::shared_ptr<fd::File>> SpecialNode::open(uint32_t flags) {
+  if (type() == FileType::character_device) {
+    return devfs::open_character_device(shared_from_this(), flags);
+  }
+  // Block devices have no drivers; the Vfs opens fifos and rejects sockets
+  // before reaching here.
+  return fail(Errno::enxio);
+}
+
+}  // namespace litebox::fs::memfs

@@ -1,0 +1,104 @@
+// PathWalker: one path resolution as namei does it, shared by every Vfs
+// operation. A walker counts the symlinks it follows, so one instance serves
+// exactly one system call.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "litebox/fs/vfs.hpp"
+
+namespace litebox::fs {
+
+// What the last component of a path is, as Linux classifies it.
+enum class LastComponent {
+  normal,   // a name
+  dot,      // "."
+  dot_dot,  // ".."
+  root,     // the path is only slashes
+};
+
+// A path resolved up to its last component.
+struct ParentPath {
+  Location parent;     // the directory that holds the last component
+  std::string name;    // the last component; empty for LastComponent::root
+  LastComponent kind = LastComponent::normal;
+  bool trailing_slash = false;  // the path ends in '/', so it must name a directory
+};
+
+class PathWalker {
+ public:
+  PathWalker(Vfs& vfs, const PathContext& context) : vfs_(vfs), context_(context) {}
+
+  // Resolves every component of `path` but the last, following symlinks, and
+  // checks search permission on the directory that holds the last one.
+  Result<ParentPath> walk_to_parent(const Location& start, std::string_view path);
+
+  // Resolves the last component found by walk_to_parent. A final symlink is
+  // followed when `follow` is set or the path ends in '/'.
+  Result<Location> resolve_last(const ParentPath& path, bool follow);
+
+  // Resolves the whole of `path`.
+  Result<Location> resolve(const Location& start, std::string_view path, bool follow);
+
+  // Resolves the target of the symlink `link`, found in `directory`.
+  Result<Location> follow_symlink(const Location& directory, const Location& link);
+
+  // Counts one symlink follow; `eloop` past max_symlink_follows.
+  Result<void> count_follow();
+
+  // The ".." of `directory`, never above the process root; at the root of a
+  // mount it continues from the covered directory in the parent mount.
+  Result<Location> parent_of(Location directory);
+
+  // Looks up `name` in `directory` without permission checks and enters any
+  // file system mounted on the result.
+  Result<Location> lookup_child(const Location& directory, std::string_view name);
+
+  // Looks up `name` without entering mounts, as unlink, rmdir and rename need.
+  Result<Location> lookup_entry(const Location& directory, std::string_view name);
+
+  // `enotdir` unless `directory` is a directory, `eacces` without search
+  // permission.
+  Result<void> check_searchable(const Location& directory);
+
+ private:
+  Result<Location> step(const Location& directory, std::string_view component);
+  Result<Location> enter_mounts(Location location);
+
+  Vfs& vfs_;
+  const PathContext& context_;
+  int follows_ = 0;
+};
+
+// Path argument checks shared by every call: `enametoolong` for a path of
+// path_max bytes or more (the limit counts the terminating NUL), `enoent`
+// for an empty path.
+Result<void> validate_path(std::string_view path);
+
+bool is_directory(const Stat& status);
+bool is_symlink(const Stat& status);
+
+// Permission checks with Linux's order of errors: `erofs` for a write to a
+// read-only file system, then the mode bits.
+Result<void> check_access(const PathContext& context, Inode& inode, uint32_t access);
+// May the caller create an entry in `directory` (write and search)?
+Result<void> check_may_create(const PathContext& context, Inode& directory);
+// May the caller remove `victim` from `directory`? Applies write and search
+// permission, the sticky bit rule, and the type rule (`enotdir` when a
+// directory is expected, `eisdir` when not).
+Result<void> check_may_delete(const PathContext& context, Inode& directory, Inode& victim,
+                              bool expect_directory);
+
+// The owner of a new inode in `directory`: the caller's fsuid, and the
+// caller's fsgid unless the directory is set-group-ID, in which case the
+// directory's group (and new directories inherit the set-group-ID bit).
+struct NewOwner {
+  uint32_t uid = 0;
+  uint32_t gid = 0;
+  uint32_t extra_mode_bits = 0;
+};
+Result<NewOwner> owner_for_new_inode(const PathContext& context, Inode& directory,
+                                     bool is_directory);
+
+}  // namespace litebox::fs

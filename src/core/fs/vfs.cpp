@@ -1,0 +1,450 @@
+// Vfs: mounts, resolution entry points, open(2), and the calls that read or
+// change the attributes of one resolved inode.
+#include "litebox/fs/vfs.hpp"
+
+#include <algorithm>
+
+#include "litebox/fd/path_file.hpp"
+#include "path_walk.hpp"
+
+namespace litebox::fs {
+
+namespace {
+
+constexpr uint32_t root_uid = 0;
+
+bool is_regular(const Stat& status) { return file_type_of(status.mode) == FileType::regular; }
+
+// The Access bits that open(2) checks for `flags`, as Linux's ACC_MODE: the
+// access mode 3 asks for both read and write, and O_TRUNC asks for write.
+uint32_t access_for_open(uint32_t flags) {
+  uint32_t access = 0;
+  switch (flags & fd::open_access_mask) {
+    case fd::open_read_only:
+      access = access_read;
+      break;
+    case fd::open_write_only:
+      access = access_write;
+      break;
+    default:
+      access = access_read | access_write;
+      break;
+  }
+  if (flags & fd::open_truncate) {
+    access |= access_write;
+  }
+  return access;
+}
+
+// The O_TMPFILE bit without the O_DIRECTORY bit that open_temporary_file
+// includes.
+constexpr uint32_t open_temporary_file_bit = fd::open_temporary_file & ~fd::open_directory;
+
+// Flags that open(2) keeps with O_PATH; it ignores every other flag.
+constexpr uint32_t open_path_kept_flags =
+    fd::open_directory | fd::open_no_follow | fd::open_path | fd::open_close_on_exec;
+
+Result<std::string> name_in_directory(Inode& directory, const Stat& child) {
+  std::string found;
+  TRY_VOID(directory.read_directory(0, [&](const DirectoryEntry& entry, uint64_t) {
+    if (entry.inode == child.inode && entry.name != "." && entry.name != "..") {
+      found = entry.name;
+      return false;
+    }
+    return true;
+  }));
+  if (found.empty()) {
+    return fail(Errno::enoent);
+  }
+  return found;
+}
+
+}  // namespace
+
+bool same_inode(Inode& a, Inode& b) {
+  if (&a == &b) {
+    return true;
+  }
+  auto a_status = a.stat();
+  auto b_status = b.stat();
+  return a_status && b_status && a_status->device == b_status->device &&
+         a_status->inode == b_status->inode;
+}
+
+bool same_location(const Location& a, const Location& b) {
+  return a.mount == b.mount && a.inode && b.inode && same_inode(*a.inode, *b.inode);
+}
+
+Mount::Mount(std::shared_ptr<FileSystem> file_system, Location mount_point)
+    : file_system_(std::move(file_system)),
+      root_(file_system_->root()),
+      mount_point_(std::move(mount_point)) {}
+
+Vfs::Vfs(std::shared_ptr<FileSystem> root_file_system)
+    : root_mount_(std::make_shared<Mount>(std::move(root_file_system), Location{})) {
+  mounts_.push_back(MountEntry{.mount = root_mount_});
+}
+
+Location Vfs::root() const { return Location{root_mount_, root_mount_->root()}; }
+
+std::vector<std::shared_ptr<Mount>> Vfs::mounts() {
+  sync::LockGuard guard(mount_lock_);
+  std::vector<std::shared_ptr<Mount>> result;
+  for (const MountEntry& entry : mounts_) {
+    result.push_back(entry.mount);
+  }
+  return result;
+}
+
+std::shared_ptr<Mount> Vfs::mount_at(const Location& location) {
+  {
+    // Most directories have no mount below their mount at all, so look for
+    // candidates before asking the file system for the inode number.
+    sync::LockGuard guard(mount_lock_);
+    bool has_candidate = std::ranges::any_of(
+        mounts_, [&](const MountEntry& entry) { return entry.mount->parent() == location.mount; });
+    if (!has_candidate) {
+      return nullptr;
+    }
+  }
+
+  auto status = location.inode->stat();
+  if (!status) {
+    return nullptr;
+  }
+
+  sync::LockGuard guard(mount_lock_);
+  for (const MountEntry& entry : mounts_) {
+    if (entry.mount->parent() == location.mount && entry.covered_device == status->device &&
+        entry.covered_inode == status->inode) {
+      return entry.mount;
+    }
+  }
+  return nullptr;
+}
+
+Result<void> Vfs::mount(const PathContext& context, std::string_view path,
+                        std::shared_ptr<FileSystem> file_system) {
+  TRY_VOID(validate_path(path));
+
+  PathWalker walker(*this, context);
+  Location mount_point = TRY(walker.resolve(context.working_directory, path, true));
+
+  Stat status = TRY(mount_point.inode->stat());
+  if (!is_directory(status)) {
+    return fail(Errno::enotdir);
+  }
+
+  auto mount = std::make_shared<Mount>(std::move(file_system), std::move(mount_point));
+
+  sync::LockGuard guard(mount_lock_);
+  for (const MountEntry& entry : mounts_) {
+    if (entry.mount->parent() == mount->parent() && entry.covered_device == status.device &&
+        entry.covered_inode == status.inode) {
+      return fail(Errno::ebusy);
+    }
+  }
+  mounts_.push_back(MountEntry{
+      .mount = std::move(mount), .covered_device = status.device, .covered_inode = status.inode});
+  return {};
+}
+
+Result<void> Vfs::unmount(const PathContext& context, std::string_view path) {
+  TRY_VOID(validate_path(path));
+
+  PathWalker walker(*this, context);
+  Location location = TRY(walker.resolve(context.working_directory, path, true));
+  if (!location.mount->parent() || !same_inode(*location.inode, *location.mount->root())) {
+    return fail(Errno::einval);
+  }
+
+  sync::LockGuard guard(mount_lock_);
+  bool has_child = std::ranges::any_of(
+      mounts_, [&](const MountEntry& entry) { return entry.mount->parent() == location.mount; });
+  if (has_child) {
+    return fail(Errno::ebusy);
+  }
+  std::erase_if(mounts_, [&](const MountEntry& entry) { return entry.mount == location.mount; });
+  return {};
+}
+
+Result<Location> Vfs::resolve(const PathContext& context, const Location& start,
+                              std::string_view path, uint32_t flags) {
+  if (path.empty() && (flags & at_empty_path)) {
+    return start;
+  }
+  TRY_VOID(validate_path(path));
+
+  PathWalker walker(*this, context);
+  return walker.resolve(start, path, !(flags & at_symlink_nofollow));
+}
+
+Result<std::shared_ptr<fd::File>> Vfs::open(const PathContext& context, const Location& start,
+                                            std::string_view path, uint32_t flags,
+                                            uint32_t mode) {
+  TRY_VOID(validate_path(path));
+  if (flags & open_temporary_file_bit) {
+    // TODO: O_TMPFILE (an unnamed regular file in the directory) is not
+    // supported yet.
+    return fail(Errno::eopnotsupp);
+  }
+  if (flags & fd::open_path) {
+    flags &= open_path_kept_flags;
+  }
+  if ((flags & fd::open_create) && (flags & fd::open_directory)) {
+    // Linux 6.4 and later reject the combination outright.
+    return fail(Errno::einval);
+  }
+
+  bool create = flags & fd::open_create;
+  bool exclusive = create && (flags & fd::open_exclusive);
+  // O_CREAT | O_EXCL never follows a final symlink.
+  bool follow = !(flags & fd::open_no_follow) && !exclusive;
+
+  PathWalker walker(*this, context);
+  ParentPath parent_path = TRY(walker.walk_to_parent(start, path));
+
+  Location target;
+  bool created = false;
+  if (!create || parent_path.kind != LastComponent::normal) {
+    target = TRY(walker.resolve_last(parent_path, follow));
+  } else {
+    // A trailing slash asks for a directory, which open(2) cannot create.
+    if (parent_path.trailing_slash) {
+      return fail(Errno::eisdir);
+    }
+    // Follow final symlinks by hand: a dangling one makes open create its
+    // target.
+    while (true) {
+      auto existing = walker.lookup_child(parent_path.parent, parent_path.name);
+      if (!existing && existing.error() != Errno::enoent) {
+        return fail(existing.error());
+      }
+
+      if (!existing) {
+        Inode& directory = *parent_path.parent.inode;
+        TRY_VOID(check_may_create(context, directory));
+        NewOwner owner = TRY(owner_for_new_inode(context, directory, false));
+        uint32_t permissions = mode & mode_permission_mask & ~context.umask;
+        std::shared_ptr<Inode> inode = TRY(directory.create(
+            parent_path.name, FileType::regular, permissions, owner.uid, owner.gid, 0));
+        target = Location{parent_path.parent.mount, std::move(inode)};
+        created = true;
+        break;
+      }
+
+      Stat status = TRY(existing->inode->stat());
+      if (!is_symlink(status) || !follow) {
+        target = std::move(*existing);
+        break;
+      }
+
+      TRY_VOID(walker.count_follow());
+      std::string link_target = TRY(existing->inode->read_link());
+      if (link_target.empty()) {
+        return fail(Errno::enoent);
+      }
+      Location link_directory = parent_path.parent;
+      parent_path = TRY(walker.walk_to_parent(link_directory, link_target));
+      if (parent_path.kind != LastComponent::normal || parent_path.trailing_slash) {
+        target = TRY(walker.resolve_last(parent_path, true));
+        break;
+      }
+    }
+  }
+
+  Stat status = TRY(target.inode->stat());
+  FileType type = file_type_of(status.mode);
+
+  if (create) {
+    if (exclusive && !created) {
+      return fail(Errno::eexist);
+    }
+    if (type == FileType::directory) {
+      return fail(Errno::eisdir);
+    }
+  }
+  if ((flags & fd::open_directory) && type != FileType::directory) {
+    return fail(Errno::enotdir);
+  }
+
+  if (flags & fd::open_path) {
+    return std::make_shared<fd::PathFile>(target.inode, flags);
+  }
+
+  uint32_t access = created ? 0 : access_for_open(flags);
+  switch (type) {
+    case FileType::symlink:
+      return fail(Errno::eloop);
+    case FileType::directory:
+      if (access & access_write) {
+        return fail(Errno::eisdir);
+      }
+      break;
+    case FileType::regular:
+      break;
+    default:
+      // O_TRUNC means nothing for fifos, sockets and devices.
+      flags &= ~fd::open_truncate;
+      break;
+  }
+  TRY_VOID(check_access(context, *target.inode, access));
+
+  if (type == FileType::fifo) {
+    // TODO: open fifos through the pipe code once it exists.
+    return fail(Errno::enxio);
+  }
+  if (type == FileType::socket) {
+    return fail(Errno::enxio);
+  }
+
+  if (!created && type == FileType::regular && (flags & fd::open_truncate)) {
+    AttributeChange change;
+    change.size = 0;
+    TRY_VOID(target.inode->change_attributes(change));
+  }
+
+  return target.inode->open(flags & ~(fd::open_create | fd::open_exclusive | fd::open_truncate));
+}
+
+Result<std::string> Vfs::read_link(const PathContext& context, const Location& start,
+                                   std::string_view path) {
+  Location location = TRY(resolve(context, start, path, at_symlink_nofollow));
+  return location.inode->read_link();
+}
+
+Result<Stat> Vfs::stat(const PathContext& context, const Location& start, std::string_view path,
+                       uint32_t flags) {
+  if (flags & ~(at_symlink_nofollow | at_no_automount | at_empty_path)) {
+    return fail(Errno::einval);
+  }
+
+  Location location = TRY(resolve(context, start, path, flags));
+  return location.inode->stat();
+}
+
+Result<void> Vfs::access(const PathContext& context, const Location& start,
+                         std::string_view path, uint32_t mode, uint32_t flags) {
+  constexpr uint32_t at_effective_access = 0x200;
+  if (mode & ~(access_read | access_write | access_execute)) {
+    return fail(Errno::einval);
+  }
+  if (flags & ~(at_symlink_nofollow | at_empty_path | at_effective_access)) {
+    return fail(Errno::einval);
+  }
+
+  Location location = TRY(resolve(context, start, path, flags));
+  if (mode == 0) {
+    return {};
+  }
+  return check_access(context, *location.inode, mode);
+}
+
+Result<void> Vfs::change_attributes(const PathContext& context, const Location& start,
+                                    std::string_view path, uint32_t flags,
+                                    const AttributeChange& change) {
+  if (flags & ~(at_symlink_nofollow | at_empty_path)) {
+    return fail(Errno::einval);
+  }
+
+  Location location = TRY(resolve(context, start, path, flags));
+  Inode& inode = *location.inode;
+  Stat status = TRY(inode.stat());
+  if (inode.file_system().read_only()) {
+    return fail(Errno::erofs);
+  }
+
+  const Credentials& credentials = context.credentials;
+  bool is_root = credentials.uid == root_uid;
+  bool is_owner = credentials.uid == status.uid;
+  AttributeChange adjusted = change;
+
+  if (change.size) {
+    if (is_directory(status)) {
+      return fail(Errno::eisdir);
+    }
+    if (!is_regular(status) || *change.size < 0) {
+      return fail(Errno::einval);
+    }
+    TRY_VOID(check_access(context, inode, access_write));
+  }
+
+  if (change.permissions) {
+    if (!is_root && !is_owner) {
+      return fail(Errno::eperm);
+    }
+    uint32_t permissions = *change.permissions & mode_permission_mask;
+    // A caller outside the file's group cannot set the set-group-ID bit.
+    if (!is_root && !credentials.in_group(change.gid.value_or(status.gid))) {
+      permissions &= ~mode_set_gid;
+    }
+    adjusted.permissions = permissions;
+  }
+
+  if (change.uid || change.gid) {
+    if (!is_root) {
+      if (change.uid && !(is_owner && *change.uid == status.uid)) {
+        return fail(Errno::eperm);
+      }
+      if (change.gid && !(is_owner && (credentials.in_group(*change.gid) ||
+                                       *change.gid == status.gid))) {
+        return fail(Errno::eperm);
+      }
+    }
+    // chown clears set-user-ID, and set-group-ID when group execute is set,
+    // on everything but directories.
+    if (!is_directory(status)) {
+      uint32_t permissions = adjusted.permissions.value_or(status.mode & mode_permission_mask);
+      uint32_t cleared = mode_set_uid;
+      if (permissions & 0010) {
+        cleared |= mode_set_gid;
+      }
+      if (permissions & cleared) {
+        adjusted.permissions = permissions & ~cleared;
+      }
+    }
+  }
+
+  if (change.access_time || change.modify_time) {
+    if (change.times_are_now) {
+      if (!is_root && !is_owner) {
+        TRY_VOID(check_access(context, inode, access_write));
+      }
+    } else if (!is_root && !is_owner) {
+      return fail(Errno::eperm);
+    }
+  }
+
+  return inode.change_attributes(adjusted);
+}
+
+Result<std::string> Vfs::path_of(const PathContext& context, const Location& location) {
+  Stat status = TRY(location.inode->stat());
+  if (status.link_count == 0) {
+    return fail(Errno::enoent);
+  }
+
+  std::string path;
+  Location current = location;
+  while (!same_location(current, context.root)) {
+    const std::shared_ptr<Mount>& mount = current.mount;
+    bool at_mount_root = same_inode(*current.inode, *mount->root());
+    if (at_mount_root && mount->parent()) {
+      current = mount->mount_point();
+      continue;
+    }
+    if (at_mount_root) {
+      // The location lies outside the process root, as getcwd(2) marks it.
+      return "(unreachable)" + (path.empty() ? std::string("/") : path);
+    }
+
+    Stat current_status = TRY(current.inode->stat());
+    std::shared_ptr<Inode> parent = TRY(current.inode->lookup(".."));
+    std::string name = TRY(name_in_directory(*parent, current_status));
+    path = "/" + name + path;
+    current = Location{current.mount, std::move(parent)};
+  }
+  return path.empty() ? std::string("/") : path;
+}
+
+}  // namespace litebox::fs

@@ -1,0 +1,51 @@
+/* Helpers shared by the ABI programs. Each program prints one line per
+ * system call it makes, with the result and, on failure, the errno name, so
+ * the native run and the sandboxed run can be compared line by line. */
+#ifndef LITEBOX_TESTS_ABI_H
+#define LITEBOX_TESTS_ABI_H
+
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE /* strerrorname_np, statx, pipe2, dup3 */
+#endif
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+/* Prints "label -> result" and the errno name when the result is negative. */
+static inline long abi_report(const char* label, long result) {
+  if (result < 0) {
+    printf("%s -> %ld %s\n", label, result, strerrorname_np(errno));
+  } else {
+    printf("%s -> %ld\n", label, result);
+  }
+  return result;
+}
+
+/* Evaluates a call with errno cleared and reports it under its own text. */
+#define CALL(expression) (errno = 0, abi_report(#expression, (long)(expression)))
+
+/* Prints a boolean fact: "label: yes" or "label: no". */
+#define FACT(label, condition) printf("%s: %s\n", (label), (condition) ? "yes" : "no")
+
+/* Creates the scratch directory named by argv[1] and makes it the working
+ * directory, so every path the program uses is relative to it. The driver
+ * gives both runs the same absolute path. */
+static inline void abi_enter_scratch_directory(int argc, char** argv) {
+  if (argc < 2) {
+    fprintf(stderr, "usage: %s SCRATCH_DIRECTORY\n", argv[0]);
+    exit(2);
+  }
+  if (mkdir(argv[1], 0755) != 0 && errno != EEXIST) {
+    perror(argv[1]);
+    exit(2);
+  }
+  if (chdir(argv[1]) != 0) {
+    perror(argv[1]);
+    exit(2);
+  }
+}
+
+#endif

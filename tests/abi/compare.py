@@ -1,0 +1,134 @@
+#!/usr/bin/env python3
+"""Run one program natively and under `litebox run`, and compare the runs.
+
+Both runs get the same arguments, the same small environment and no
+standard input. The test passes when stdout, stderr and the exit status are
+identical; on a mismatch the script prints a unified diff of each stream
+that differs and exits with status 1.
+
+Usage:
+  compare.py --litebox LITEBOX [--image-from-rootfs] [--include PATH]...
+             [--scratch PATH] [--timeout SECONDS] -- PROGRAM [ARGUMENT]...
+
+--image-from-rootfs builds a root image with `litebox rootfs` (the program,
+its libraries and every --include tree) and runs the sandbox with --rootfs;
+without it `litebox run` builds the root in memory. --scratch names a path
+that is removed before and after each run, so both runs start from the same
+state. --native-only runs just the native side, to check a program's output
+is deterministic (it runs twice and compares the two runs).
+"""
+
+import argparse
+import difflib
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+
+ENVIRONMENT = {"PATH": "/usr/local/bin:/usr/bin:/bin", "LC_ALL": "C", "HOME": "/tmp", "TZ": "UTC"}
+
+
+def remove_scratch(path):
+    if path and os.path.lexists(path):
+        if os.path.isdir(path) and not os.path.islink(path):
+            shutil.rmtree(path)
+        else:
+            os.remove(path)
+
+
+def run(command, scratch, timeout):
+    """Run `command` and return (stdout, stderr, exit status) as text."""
+    remove_scratch(scratch)
+    try:
+        completed = subprocess.run(command, stdin=subprocess.DEVNULL, capture_output=True,
+                                   env=ENVIRONMENT, timeout=timeout, check=False)
+    except subprocess.TimeoutExpired as expired:
+        stdout = (expired.stdout or b"").decode(errors="replace")
+        stderr = (expired.stderr or b"").decode(errors="replace")
+        return stdout, stderr + f"\n[timed out after {timeout} s]\n", "timeout"
+    finally:
+        remove_scratch(scratch)
+    return (completed.stdout.decode(errors="replace"), completed.stderr.decode(errors="replace"),
+            str(completed.returncode))
+
+
+def differences(expected, actual, expected_label, actual_label):
+    """Return a unified diff of each stream that differs, or an empty string."""
+    report = []
+    for stream, want, got in zip(("stdout", "stderr", "exit status"), expected, actual):
+        if want == got:
+            continue
+        diff = difflib.unified_diff(want.splitlines(keepends=True), got.splitlines(keepends=True),
+                                    f"{stream} ({expected_label})", f"{stream} ({actual_label})")
+        text = "".join(line if line.endswith("\n") else line + "\n[no newline at end]\n"
+                       for line in diff)
+        report.append(text)
+    return "".join(report)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--litebox", help="the litebox executable")
+    parser.add_argument("--image-from-rootfs", action="store_true",
+                        help="run the sandbox from an image built by `litebox rootfs`")
+    parser.add_argument("--rootfs-tool",
+                        help="the command that builds images (default: LITEBOX rootfs)")
+    parser.add_argument("--include", action="append", default=[],
+                        help="host tree to put in the image too (repeatable)")
+    parser.add_argument("--scratch", help="path removed before and after each run")
+    parser.add_argument("--timeout", type=float, default=60, help="limit per run, in seconds")
+    parser.add_argument("--native-only", action="store_true",
+                        help="run natively twice and compare, without the sandbox")
+    parser.add_argument("command", nargs=argparse.REMAINDER, help="-- PROGRAM [ARGUMENT]...")
+    options = parser.parse_args()
+
+    command = options.command[1:] if options.command[:1] == ["--"] else options.command
+    if not command:
+        parser.error("missing the program to run after --")
+
+    native = run(command, options.scratch, options.timeout)
+    if options.native_only:
+        again = run(command, options.scratch, options.timeout)
+        report = differences(native, again, "first native run", "second native run")
+        sys.stdout.write(native[0])
+        if report:
+            print("native runs differ, so the program's output is not deterministic:")
+            print(report, end="")
+            return 1
+        print(f"native run is deterministic (exit status {native[2]})")
+        return 0
+
+    if not options.litebox:
+        parser.error("--litebox is required unless --native-only is given")
+
+    with tempfile.TemporaryDirectory(prefix="litebox-compare-") as work:
+        sandbox_command = [options.litebox, "run"]
+        if options.image_from_rootfs:
+            image = os.path.join(work, "root.tar")
+            rootfs = (options.rootfs_tool.split() if options.rootfs_tool
+                      else [options.litebox, "rootfs"])
+            build = rootfs + ["-o", image]
+            for include in options.include:
+                build += ["--include", include]
+            build.append(command[0])
+            built = subprocess.run(build, capture_output=True, text=True, check=False,
+                                   timeout=options.timeout)
+            if built.returncode != 0:
+                print(f"building the image failed ({' '.join(build)}):\n{built.stderr}")
+                return 1
+            sandbox_command += ["--rootfs", image]
+        sandbox_command += ["--"] + command
+        sandboxed = run(sandbox_command, options.scratch, options.timeout)
+
+    report = differences(native, sandboxed, "native", "litebox")
+    if report:
+        print(f"native and litebox runs differ for: {' '.join(command)}")
+        print(report, end="")
+        return 1
+    print(f"identical stdout, stderr and exit status ({native[2]}): {' '.join(command)}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
