@@ -1,0 +1,148 @@
+// MemoryMap: the virtual memory areas (VMAs) of one guest address space, and
+// the page operations behind mmap(2), munmap(2), mprotect(2), mremap(2),
+// madvise(MADV_DONTNEED) and brk(2).
+//
+// Guest memory lives in the host process that runs the libOS, so a guest
+// mapping is host address space reserved and committed through
+// platform::Pages. The map only ever claims address space that the host had
+// free: a range that neither the guest nor the libOS uses is reserved at its
+// exact address or not at all, so no guest request can replace libOS memory.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "litebox/fs/inode.hpp"
+#include "litebox/platform/pages.hpp"
+#include "litebox/result.hpp"
+#include "litebox/sync/mutex.hpp"
+
+namespace litebox::mm {
+
+inline constexpr uint64_t page_size = 4096;
+
+constexpr uint64_t page_round_down(uint64_t address) { return address & ~(page_size - 1); }
+constexpr uint64_t page_round_up(uint64_t address) {
+  return (address + page_size - 1) & ~(page_size - 1);
+}
+constexpr bool page_aligned(uint64_t address) { return (address & (page_size - 1)) == 0; }
+
+// The address-space geometry of a guest process.
+struct Layout {
+  // Nothing is mapped below this address (Linux's vm.mmap_min_addr).
+  uint64_t lowest = 0x10000;
+  // One past the highest usable address (Linux's TASK_SIZE on x86-64, 47 bits).
+  uint64_t highest = 0x7fff'ffff'f000;
+  // Mappings without an address go top-down from here, as Linux's mmap_base.
+  uint64_t mmap_base = 0x2000'0000'0000;
+};
+
+// One virtual memory area: a page-aligned range with uniform attributes.
+struct Vma {
+  uint64_t start = 0;
+  uint64_t end = 0;  // exclusive
+  uint32_t protection = 0;  // platform::Protection bits
+  bool shared = false;      // MAP_SHARED
+  std::shared_ptr<fs::Inode> inode;  // the mapped file; null for anonymous memory
+  uint64_t file_offset = 0;          // file offset of `start`
+  std::string name;  // "[heap]", "[stack]", the file's path, or empty
+
+  uint64_t length() const { return end - start; }
+};
+
+// How MemoryMap::map chooses the address.
+enum class Placement {
+  hint,             // use the address if free, otherwise pick one
+  fixed,            // MAP_FIXED: replace whatever guest mapping is there
+  fixed_noreplace,  // MAP_FIXED_NOREPLACE: `eexist` if anything is there
+};
+
+struct MapRequest {
+  uint64_t address = 0;  // page-aligned for the fixed placements
+  uint64_t length = 0;   // rounded up to whole pages
+  uint32_t protection = 0;
+  Placement placement = Placement::hint;
+  bool shared = false;
+  // The file to copy into the mapping; its bytes from `file_offset` on fill
+  // the pages, and pages past the end of the file read as zeros.
+  std::shared_ptr<fs::Inode> inode;
+  uint64_t file_offset = 0;
+  std::string name;
+};
+
+// mremap(2) flags, the Linux MREMAP_* values.
+enum RemapFlags : uint32_t {
+  remap_may_move = 1,
+  remap_fixed = 2,
+  remap_dont_unmap = 4,
+};
+
+class MemoryMap {
+ public:
+  explicit MemoryMap(Layout layout = {});
+  // Releases every guest page back to the host.
+  ~MemoryMap();
+
+  MemoryMap(const MemoryMap&) = delete;
+  MemoryMap& operator=(const MemoryMap&) = delete;
+
+  const Layout& layout() const { return layout_; }
+
+  // Maps `request.length` bytes and returns the start address. Errors as
+  // mmap(2): `einval` for a zero length or an unaligned fixed address,
+  // `enomem` when no room is left or a fixed range reaches outside the guest
+  // address space, `eexist` for fixed_noreplace over an existing mapping.
+  // NOTE: a fixed range that overlaps memory the libOS itself uses fails
+  // with `enomem` instead of replacing it.
+  Result<uint64_t> map(const MapRequest& request);
+
+  // Unmaps every page in the range; pages that are not mapped are skipped,
+  // as munmap(2) does. `einval` for an unaligned start or a zero length.
+  Result<void> unmap(uint64_t address, uint64_t length);
+
+  // mprotect(2): `enomem` if part of the range is not mapped.
+  Result<void> protect(uint64_t address, uint64_t length, uint32_t protection);
+
+  // mremap(2) with RemapFlags; returns the new address.
+  Result<uint64_t> remap(uint64_t old_address, uint64_t old_length, uint64_t new_length,
+                         uint32_t flags, uint64_t new_address);
+
+  // madvise(MADV_DONTNEED): anonymous private pages read as zeros again,
+  // file-backed private pages as the file's contents. `enomem` if part of
+  // the range is not mapped.
+  Result<void> discard(uint64_t address, uint64_t length);
+
+  // Returns whether every byte of [address, address + length) is mapped.
+  bool is_mapped(uint64_t address, uint64_t length);
+
+  // The VMA containing `address`, if any.
+  std::optional<Vma> find(uint64_t address);
+
+  // A copy of every VMA in address order, for /proc/self/maps and tests.
+  std::vector<Vma> areas();
+
+ private:
+  Result<uint64_t> map_locked(const MapRequest& request);
+  Result<void> protect_locked(uint64_t address, uint64_t length, uint32_t protection);
+  Result<void> discard_locked(uint64_t address, uint64_t length);
+  bool is_mapped_locked(uint64_t address, uint64_t length) const;
+  Result<uint64_t> choose_address(uint64_t hint, uint64_t length);
+  std::optional<uint64_t> find_gap_below(uint64_t limit, uint64_t length) const;
+  bool overlaps(uint64_t start, uint64_t end) const;
+  Result<void> claim(uint64_t start, uint64_t end);
+  Result<void> populate(const Vma& area);
+  void split_at(uint64_t address);
+  void remove_range(uint64_t start, uint64_t end, bool release_pages);
+  void insert(Vma area);
+
+  Layout layout_;
+  sync::Mutex lock_;
+  // Keyed by start address; the areas never overlap.
+  std::map<uint64_t, Vma> areas_;
+};
+
+}  // namespace litebox::mm

@@ -1,0 +1,522 @@
+#include "litebox/mm/memory_map.hpp"
+
+#include <algorithm>
+#include <cstring>
+#include <span>
+#include <vector>
+
+#include "litebox/platform/platform.hpp"
+
+namespace litebox::mm {
+
+namespace {
+
+// How many occupied candidates address selection skips before giving up.
+constexpr int max_placement_attempts = 64;
+
+platform::Pages& pages() { return platform::current().pages; }
+
+void* host_pointer(uint64_t address) {
+  // Safety: guest addresses are host addresses in this process; callers pass
+  // only ranges this map reserved.
+  return reinterpret_cast<void*>(address);
+}
+
+bool same_backing(const Vma& lower, const Vma& upper) {
+  if (lower.protection != upper.protection || lower.shared != upper.shared ||
+      lower.name != upper.name || lower.inode != upper.inode) {
+    return false;
+  }
+  return lower.inode == nullptr || lower.file_offset + lower.length() == upper.file_offset;
+}
+
+}  // namespace
+
+MemoryMap::MemoryMap(Layout layout) : layout_(layout) {}
+
+MemoryMap::~MemoryMap() {
+  for (const auto& [start, area] : areas_) {
+    (void)pages().release(host_pointer(start), area.length());
+  }
+}
+
+Result<uint64_t> MemoryMap::map(const MapRequest& request) {
+  sync::LockGuard guard(lock_);
+  return map_locked(request);
+}
+
+Result<uint64_t> MemoryMap::map_locked(const MapRequest& request) {
+  if (request.length == 0 || request.length > layout_.highest) {
+    return fail(request.length == 0 ? Errno::einval : Errno::enomem);
+  }
+  const uint64_t length = page_round_up(request.length);
+
+  uint64_t start = 0;
+  switch (request.placement) {
+    case Placement::fixed: {
+      if (!page_aligned(request.address)) {
+        return fail(Errno::einval);
+      }
+      if (request.address < layout_.lowest) {
+        return fail(Errno::eperm);
+      }
+      if (request.address > layout_.highest - length) {
+        return fail(Errno::enomem);
+      }
+      start = request.address;
+      TRY_VOID(claim(start, start + length));
+      break;
+    }
+    case Placement::fixed_noreplace: {
+      if (!page_aligned(request.address)) {
+        return fail(Errno::einval);
+      }
+      if (request.address < layout_.lowest) {
+        return fail(Errno::eperm);
+      }
+      if (request.address > layout_.highest - length) {
+        return fail(Errno::enomem);
+      }
+      start = request.address;
+      if (overlaps(start, start + length)) {
+        return fail(Errno::eexist);
+      }
+      // Memory the libOS uses counts as an existing mapping.
+      if (!claim(start, start + length)) {
+        return fail(Errno::eexist);
+      }
+      break;
+    }
+    case Placement::hint:
+      start = TRY(choose_address(request.address, length));
+      break;
+  }
+
+  Vma area;
+  area.start = start;
+  area.end = start + length;
+  area.protection = request.protection;
+  area.shared = request.shared;
+  area.inode = request.inode;
+  area.file_offset = request.file_offset;
+  area.name = request.name;
+
+  if (auto populated = populate(area); !populated) {
+    (void)pages().release(host_pointer(area.start), area.length());
+    return fail(populated.error());
+  }
+  insert(std::move(area));
+  return start;
+}
+
+Result<void> MemoryMap::unmap(uint64_t address, uint64_t length) {
+  if (!page_aligned(address) || length == 0) {
+    return fail(Errno::einval);
+  }
+  if (address > layout_.highest || page_round_up(length) > layout_.highest - address) {
+    return fail(Errno::einval);
+  }
+
+  sync::LockGuard guard(lock_);
+  remove_range(address, address + page_round_up(length), true);
+  return {};
+}
+
+Result<void> MemoryMap::protect(uint64_t address, uint64_t length, uint32_t protection) {
+  if (!page_aligned(address)) {
+    return fail(Errno::einval);
+  }
+  if (length == 0) {
+    return {};
+  }
+  const uint64_t end = address + page_round_up(length);
+  if (end < address) {
+    return fail(Errno::enomem);
+  }
+
+  sync::LockGuard guard(lock_);
+  if (!is_mapped_locked(address, end - address)) {
+    return fail(Errno::enomem);
+  }
+
+  return protect_locked(address, end - address, protection);
+}
+
+Result<uint64_t> MemoryMap::remap(uint64_t old_address, uint64_t old_length, uint64_t new_length,
+                                  uint32_t flags, uint64_t new_address) {
+  constexpr uint32_t known_flags = remap_may_move | remap_fixed | remap_dont_unmap;
+  if ((flags & ~known_flags) != 0 || !page_aligned(old_address) || new_length == 0) {
+    return fail(Errno::einval);
+  }
+  if ((flags & remap_fixed) && !(flags & remap_may_move)) {
+    return fail(Errno::einval);
+  }
+  if ((flags & remap_dont_unmap) &&
+      (!(flags & remap_may_move) || page_round_up(old_length) != page_round_up(new_length))) {
+    return fail(Errno::einval);
+  }
+  if ((flags & remap_fixed) && !page_aligned(new_address)) {
+    return fail(Errno::einval);
+  }
+  // NOTE: old_length 0 duplicates a shared mapping on Linux; that case is
+  // rejected here because nothing maps one physical page twice yet.
+  if (old_length == 0 || new_length > layout_.highest || old_length > layout_.highest) {
+    return fail(old_length == 0 ? Errno::einval : Errno::enomem);
+  }
+  old_length = page_round_up(old_length);
+  new_length = page_round_up(new_length);
+
+  sync::LockGuard guard(lock_);
+  auto found = areas_.upper_bound(old_address);
+  if (found == areas_.begin()) {
+    return fail(Errno::efault);
+  }
+  --found;
+  const Vma old_area = found->second;
+  if (old_address < old_area.start || old_address + old_length > old_area.end) {
+    return fail(Errno::efault);
+  }
+  const uint64_t old_end = old_address + old_length;
+
+  if (!(flags & remap_fixed)) {
+    if (new_length <= old_length) {
+      remove_range(old_address + new_length, old_end, true);
+      return old_address;
+    }
+
+    // Grow in place when the pages after the range are free.
+    const uint64_t grown_end = old_address + new_length;
+    if (old_end == old_area.end && grown_end <= layout_.highest && grown_end > old_end &&
+        !overlaps(old_end, grown_end) && claim(old_end, grown_end)) {
+      Vma tail = old_area;
+      tail.start = old_end;
+      tail.end = grown_end;
+      tail.file_offset = old_area.file_offset + (old_end - old_area.start);
+      if (auto populated = populate(tail); !populated) {
+        (void)pages().release(host_pointer(tail.start), tail.length());
+        return fail(populated.error());
+      }
+      insert(std::move(tail));
+      return old_address;
+    }
+    if (!(flags & remap_may_move)) {
+      return fail(Errno::enomem);
+    }
+  } else {
+    if (new_address < old_end && old_address < new_address + new_length) {
+      return fail(Errno::einval);
+    }
+  }
+
+  // Move: map the new range, copy the old contents over, drop the old range.
+  MapRequest request;
+  request.address = new_address;
+  request.length = new_length;
+  request.protection = old_area.protection | platform::prot_write;
+  request.placement = (flags & remap_fixed) ? Placement::fixed : Placement::hint;
+  request.shared = old_area.shared;
+  request.name = old_area.name;
+  const uint64_t moved = TRY(map_locked(request));
+
+  if (!(old_area.protection & platform::prot_read)) {
+    TRY_VOID(pages().protect(host_pointer(old_address), old_length, platform::prot_read));
+  }
+  std::memcpy(host_pointer(moved), host_pointer(old_address), std::min(old_length, new_length));
+
+  // The copy keeps the file identity so /proc/self/maps still names it.
+  auto moved_area = areas_.find(moved);
+  if (moved_area != areas_.end()) {
+    moved_area->second.inode = old_area.inode;
+    moved_area->second.file_offset = old_area.file_offset + (old_address - old_area.start);
+  }
+  (void)protect_locked(moved, new_length, old_area.protection);
+
+  if (flags & remap_dont_unmap) {
+    // NOTE: Linux leaves the old range mapped but empty, as MADV_DONTNEED
+    // leaves it; restoring the protection and discarding the pages does that.
+    (void)pages().protect(host_pointer(old_address), old_length, old_area.protection);
+    (void)discard_locked(old_address, old_length);
+  } else {
+    remove_range(old_address, old_end, true);
+  }
+  return moved;
+}
+
+Result<void> MemoryMap::discard(uint64_t address, uint64_t length) {
+  if (!page_aligned(address)) {
+    return fail(Errno::einval);
+  }
+  if (length == 0) {
+    return {};
+  }
+  if (page_round_up(length) > layout_.highest || address > layout_.highest) {
+    return fail(Errno::enomem);
+  }
+
+  sync::LockGuard guard(lock_);
+  return discard_locked(address, page_round_up(length));
+}
+
+Result<void> MemoryMap::discard_locked(uint64_t address, uint64_t length) {
+  const uint64_t end = address + length;
+  if (!is_mapped_locked(address, length)) {
+    return fail(Errno::enomem);
+  }
+
+  split_at(address);
+  split_at(end);
+  for (auto it = areas_.lower_bound(address); it != areas_.end() && it->first < end; ++it) {
+    // Shared pages keep their contents: other mappings may still see them.
+    if (it->second.shared) {
+      continue;
+    }
+    TRY_VOID(populate(it->second));
+  }
+  return {};
+}
+
+bool MemoryMap::is_mapped(uint64_t address, uint64_t length) {
+  sync::LockGuard guard(lock_);
+  return is_mapped_locked(address, length);
+}
+
+std::optional<Vma> MemoryMap::find(uint64_t address) {
+  sync::LockGuard guard(lock_);
+  auto it = areas_.upper_bound(address);
+  if (it == areas_.begin()) {
+    return std::nullopt;
+  }
+  --it;
+  if (address >= it->second.end) {
+    return std::nullopt;
+  }
+  return it->second;
+}
+
+std::vector<Vma> MemoryMap::areas() {
+  sync::LockGuard guard(lock_);
+  std::vector<Vma> result;
+  result.reserve(areas_.size());
+  for (const auto& [start, area] : areas_) {
+    result.push_back(area);
+  }
+  return result;
+}
+
+bool MemoryMap::is_mapped_locked(uint64_t address, uint64_t length) const {
+  const uint64_t end = address + length;
+  if (end < address) {
+    return false;
+  }
+  auto it = areas_.upper_bound(address);
+  if (it == areas_.begin()) {
+    return false;
+  }
+  --it;
+  uint64_t covered = address;
+  for (; it != areas_.end() && covered < end; ++it) {
+    if (it->second.start > covered || it->second.end <= covered) {
+      return false;
+    }
+    covered = it->second.end;
+  }
+  return covered >= end;
+}
+
+Result<void> MemoryMap::protect_locked(uint64_t address, uint64_t length, uint32_t protection) {
+  const uint64_t end = address + length;
+  split_at(address);
+  split_at(end);
+  for (auto it = areas_.lower_bound(address); it != areas_.end() && it->first < end; ++it) {
+    TRY_VOID(pages().protect(host_pointer(it->second.start), it->second.length(), protection));
+    it->second.protection = protection;
+  }
+  return {};
+}
+
+Result<uint64_t> MemoryMap::choose_address(uint64_t hint, uint64_t length) {
+  // Linux rounds a hint up to a page boundary and uses it when the range is free.
+  const uint64_t wanted = page_round_up(hint);
+  if (wanted != 0 && wanted >= layout_.lowest && wanted <= layout_.highest - length &&
+      !overlaps(wanted, wanted + length) && claim(wanted, wanted + length)) {
+    return wanted;
+  }
+
+  uint64_t limit = layout_.mmap_base;
+  for (int attempt = 0; attempt < max_placement_attempts; ++attempt) {
+    std::optional<uint64_t> candidate = find_gap_below(limit, length);
+    if (!candidate) {
+      break;
+    }
+    if (claim(*candidate, *candidate + length)) {
+      return *candidate;
+    }
+    // The host uses part of this gap: look further down.
+    limit = *candidate;
+  }
+  return fail(Errno::enomem);
+}
+
+std::optional<uint64_t> MemoryMap::find_gap_below(uint64_t limit, uint64_t length) const {
+  uint64_t gap_end = std::min(limit, layout_.highest);
+  auto it = areas_.lower_bound(gap_end);
+  while (true) {
+    uint64_t gap_start = layout_.lowest;
+    if (it != areas_.begin()) {
+      auto below = std::prev(it);
+      gap_start = std::max(below->second.end, layout_.lowest);
+      if (below->second.end > gap_end) {
+        // `limit` falls inside this area: the gap ends at its start.
+        gap_end = below->second.start;
+        it = below;
+        continue;
+      }
+    }
+    if (gap_end >= gap_start && gap_end - gap_start >= length) {
+      return gap_end - length;
+    }
+    if (it == areas_.begin()) {
+      return std::nullopt;
+    }
+    --it;
+    gap_end = it->second.start;
+  }
+}
+
+bool MemoryMap::overlaps(uint64_t start, uint64_t end) const {
+  auto it = areas_.lower_bound(end);
+  if (it == areas_.begin()) {
+    return false;
+  }
+  --it;
+  return it->second.end > start;
+}
+
+Result<void> MemoryMap::claim(uint64_t start, uint64_t end) {
+  // Split [start, end) into pieces the guest already owns and free gaps.
+  struct Piece {
+    uint64_t start;
+    uint64_t end;
+    bool owned;
+  };
+  std::vector<Piece> pieces;
+  uint64_t cursor = start;
+  auto it = areas_.upper_bound(start);
+  if (it != areas_.begin() && std::prev(it)->second.end > start) {
+    --it;
+  }
+  for (; it != areas_.end() && it->second.start < end; ++it) {
+    const uint64_t owned_start = std::max(it->second.start, start);
+    const uint64_t owned_end = std::min(it->second.end, end);
+    if (owned_start > cursor) {
+      pieces.push_back({cursor, owned_start, false});
+    }
+    pieces.push_back({owned_start, owned_end, true});
+    cursor = owned_end;
+  }
+  if (cursor < end) {
+    pieces.push_back({cursor, end, false});
+  }
+
+  // Reserve the gaps at their exact address first, so a collision with the
+  // libOS's memory leaves the guest's existing mappings untouched.
+  std::vector<Piece> reserved;
+  for (const Piece& piece : pieces) {
+    if (piece.owned) {
+      continue;
+    }
+    auto placed = pages().reserve(host_pointer(piece.start), piece.end - piece.start, false);
+    if (placed && *placed == host_pointer(piece.start)) {
+      reserved.push_back(piece);
+      continue;
+    }
+    if (placed) {
+      (void)pages().release(*placed, piece.end - piece.start);
+    }
+    for (const Piece& undo : reserved) {
+      (void)pages().release(host_pointer(undo.start), undo.end - undo.start);
+    }
+    return fail(Errno::enomem);
+  }
+
+  remove_range(start, end, false);
+  for (const Piece& piece : pieces) {
+    if (piece.owned) {
+      TRY_VOID(pages().reserve(host_pointer(piece.start), piece.end - piece.start, true));
+    }
+  }
+  return {};
+}
+
+Result<void> MemoryMap::populate(const Vma& area) {
+  if (area.inode == nullptr) {
+    return pages().commit(host_pointer(area.start), area.length(), area.protection);
+  }
+
+  TRY_VOID(pages().commit(host_pointer(area.start), area.length(),
+                          area.protection | platform::prot_write));
+
+  // Safety: the range was committed writable just above.
+  std::span<std::byte> destination(static_cast<std::byte*>(host_pointer(area.start)),
+                                   area.length());
+  size_t filled = 0;
+  while (filled < destination.size()) {
+    size_t count = TRY(area.inode->read(area.file_offset + filled, destination.subspan(filled)));
+    if (count == 0) {
+      break;
+    }
+    filled += count;
+  }
+
+  if (!(area.protection & platform::prot_write)) {
+    TRY_VOID(pages().protect(host_pointer(area.start), area.length(), area.protection));
+  }
+  return {};
+}
+
+void MemoryMap::split_at(uint64_t address) {
+  auto it = areas_.upper_bound(address);
+  if (it == areas_.begin()) {
+    return;
+  }
+  --it;
+  Vma& area = it->second;
+  if (address <= area.start || address >= area.end) {
+    return;
+  }
+  Vma upper = area;
+  upper.start = address;
+  upper.file_offset = area.file_offset + (address - area.start);
+  area.end = address;
+  areas_.emplace(address, std::move(upper));
+}
+
+void MemoryMap::remove_range(uint64_t start, uint64_t end, bool release_pages) {
+  split_at(start);
+  split_at(end);
+  auto it = areas_.lower_bound(start);
+  while (it != areas_.end() && it->first < end) {
+    if (release_pages) {
+      (void)pages().release(host_pointer(it->second.start), it->second.length());
+    }
+    it = areas_.erase(it);
+  }
+}
+
+void MemoryMap::insert(Vma area) {
+  auto next = areas_.lower_bound(area.start);
+  if (next != areas_.end() && next->second.start == area.end && same_backing(area, next->second)) {
+    area.end = next->second.end;
+    next = areas_.erase(next);
+  }
+  if (next != areas_.begin()) {
+    auto previous = std::prev(next);
+    if (previous->second.end == area.start && same_backing(previous->second, area)) {
+      previous->second.end = area.end;
+      return;
+    }
+  }
+  areas_.emplace(area.start, std::move(area));
+}
+
+}  // namespace litebox::mm

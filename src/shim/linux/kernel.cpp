@@ -1,0 +1,118 @@
+#include "shim/linux/kernel.hpp"
+
+#include <fmt/format.h>
+
+#include <cstdlib>
+#include <optional>
+#include <utility>
+
+#include "litebox/platform/platform.hpp"
+#include "shim/linux/guest_memory.hpp"
+#include "shim/linux/trace.hpp"
+
+namespace litebox::shim::linux_abi {
+
+namespace {
+
+thread_local Task* current_thread_task = nullptr;
+
+uint64_t encode_result(const Result<uint64_t>& result) {
+  if (result) {
+    return *result;
+  }
+  return static_cast<uint64_t>(-static_cast<int64_t>(errno_value(result.error())));
+}
+
+}  // namespace
+
+Kernel::Kernel(platform::Execution& execution, fs::Vfs* vfs, KernelOptions options)
+    : execution_(execution), vfs_(vfs), options_(options) {
+  set_guest_execution(execution);
+}
+
+Task* Kernel::current_task() { return current_thread_task; }
+
+void Kernel::set_current_task(Task* task) { current_thread_task = task; }
+
+void Kernel::handle_syscall(platform::GuestRegisters& registers, platform::ExtendedState) {
+  Task* task = current_task();
+  if (task == nullptr) [[unlikely]] {
+    // A trapped system call from a thread the shim never started is a
+    // libOS bug; there is no guest to return an errno to.
+    platform::current().log.write(platform::LogLevel::error,
+                                  "system call from a thread without a guest task");
+    std::abort();
+  }
+  serve(*task, registers);
+}
+
+void Kernel::serve(Task& task, platform::GuestRegisters& registers) {
+  SyscallArguments arguments;
+  arguments.number = registers.rax;
+  arguments.values = {registers.rdi, registers.rsi, registers.rdx,
+                      registers.r10, registers.r8,  registers.r9};
+
+  std::optional<TraceLine> trace;
+  if (options_.trace) {
+    trace.emplace(arguments);
+    task.pending_trace = &*trace;
+  }
+
+  task.registers = &registers;
+  Result<uint64_t> result = invoke(task, arguments);
+  task.registers = nullptr;
+  task.pending_trace = nullptr;
+
+  if (trace) {
+    write_trace(trace->finish(result));
+  }
+  registers.rax = encode_result(result);
+}
+
+Result<uint64_t> Kernel::invoke(Task& task, const SyscallArguments& arguments) {
+  SyscallFunction function = syscall_table().find(arguments.number);
+  if (function != nullptr) {
+    return function(task, arguments);
+  }
+
+  const bool known = arguments.number < syscall_count;
+  if (!known || !reported_missing_[arguments.number].exchange(true)) {
+    std::string_view name = syscall_name(arguments.number);
+    platform::current().log.write(
+        platform::LogLevel::warning,
+        fmt::format("unsupported system call {} ({}), returning ENOSYS",
+                    name.empty() ? "?" : name, arguments.number));
+  }
+  return fail(Errno::enosys);
+}
+
+std::unique_ptr<Task> Kernel::create_first_task(fs::PathContext paths) {
+  const int32_t pid = next_id_.fetch_add(1);
+  auto process = std::make_shared<Process>(*this, pid, 0, std::move(paths));
+  return std::make_unique<Task>(pid, std::move(process));
+}
+
+void Kernel::exit_process(Task& task, int exit_code) {
+  if (options_.trace) {
+    if (task.pending_trace != nullptr) {
+      write_trace(task.pending_trace->finish_without_return());
+    }
+    write_trace(fmt::format("+++ exited with {} +++", exit_code & 0xff));
+  }
+  execution_.exit_process(exit_code & 0xff);
+  // GCC 12 does not carry [[noreturn]] through a virtual call.
+  std::unreachable();
+}
+
+void Kernel::kill_process(Task& task, int signal) {
+  if (options_.trace) {
+    if (task.pending_trace != nullptr) {
+      write_trace(task.pending_trace->finish_without_return());
+    }
+    write_trace(fmt::format("+++ killed by {} +++", signal_name(signal)));
+  }
+  execution_.exit_process(128 + signal);
+  std::unreachable();
+}
+
+}  // namespace litebox::shim::linux_abi

@@ -1,0 +1,71 @@
+// Kernel: the Linux personality's entry point. It receives every trapped
+// guest system call from the platform, finds the calling thread's Task,
+// dispatches through the system call table and stores the result in rax
+// (-errno on failure), tracing the call when asked.
+#pragma once
+
+#include <array>
+#include <atomic>
+#include <cstdint>
+#include <memory>
+
+#include "litebox/fs/vfs.hpp"
+#include "litebox/platform/execution.hpp"
+#include "shim/linux/syscall_table.hpp"
+#include "shim/linux/task.hpp"
+
+namespace litebox::shim::linux_abi {
+
+struct KernelOptions {
+  // Print each system call to standard error, as strace does.
+  bool trace = false;
+};
+
+class Kernel final : public platform::SyscallHandler {
+ public:
+  // Installs `execution` for guest memory access. `vfs` serves every
+  // path-based call; unit tests that make none may pass null.
+  Kernel(platform::Execution& execution, fs::Vfs* vfs, KernelOptions options = {});
+
+  Kernel(const Kernel&) = delete;
+  Kernel& operator=(const Kernel&) = delete;
+
+  void handle_syscall(platform::GuestRegisters& registers,
+                      platform::ExtendedState extended_state) override;
+
+  // Serves the system call in `registers` (number in rax) for `task` and
+  // stores the result in rax.
+  void serve(Task& task, platform::GuestRegisters& registers);
+
+  platform::Execution& execution() { return execution_; }
+  fs::Vfs& vfs() { return *vfs_; }
+  const KernelOptions& options() const { return options_; }
+
+  // Creates a process with the next free pid and the root, working
+  // directory and umask of `paths`, with one task whose tid equals the pid.
+  std::unique_ptr<Task> create_first_task(fs::PathContext paths);
+
+  // Ends the whole guest process with `exit_code` (its low 8 bits are the
+  // status the host sees), reporting it in the trace.
+  [[noreturn]] void exit_process(Task& task, int exit_code);
+
+  // Ends the whole guest process as the default action of `signal` does;
+  // the host sees exit status 128 + signal, as a shell reports it.
+  [[noreturn]] void kill_process(Task& task, int signal);
+
+  // The Task of the calling host thread (null outside guest threads).
+  static Task* current_task();
+  static void set_current_task(Task* task);
+
+ private:
+  Result<uint64_t> invoke(Task& task, const SyscallArguments& arguments);
+
+  platform::Execution& execution_;
+  fs::Vfs* vfs_;
+  KernelOptions options_;
+  std::atomic<int32_t> next_id_{1};
+  // One flag per number, so an unimplemented call is logged once.
+  std::array<std::atomic<bool>, syscall_count> reported_missing_{};
+};
+
+}  // namespace litebox::shim::linux_abi

@@ -1,0 +1,48 @@
+#include "shim/linux/process.hpp"
+
+#include "shim/linux/task.hpp"
+
+namespace litebox::shim::linux_abi {
+
+std::array<ResourceLimit, resource_count> default_resource_limits() {
+  std::array<ResourceLimit, resource_count> limits;
+  limits.fill({rlimit_infinity, rlimit_infinity});
+  // The kernel's defaults (include/asm-generic/resource.h in Linux 6.1).
+  limits[static_cast<size_t>(Resource::stack)] = {8 * 1024 * 1024, rlimit_infinity};
+  limits[static_cast<size_t>(Resource::core)] = {0, rlimit_infinity};
+  limits[static_cast<size_t>(Resource::processes)] = {4096, 4096};
+  limits[static_cast<size_t>(Resource::open_files)] = {1024, 4096};
+  limits[static_cast<size_t>(Resource::locked_memory)] = {8 * 1024 * 1024, 8 * 1024 * 1024};
+  limits[static_cast<size_t>(Resource::pending_signals)] = {4096, 4096};
+  limits[static_cast<size_t>(Resource::message_queue)] = {819200, 819200};
+  limits[static_cast<size_t>(Resource::nice)] = {0, 0};
+  limits[static_cast<size_t>(Resource::realtime_priority)] = {0, 0};
+  return limits;
+}
+
+Process::Process(Kernel& kernel, int32_t pid, int32_t parent_pid, fs::PathContext path_context)
+    : process_group(pid),
+      session(pid),
+      paths(std::move(path_context)),
+      limits(default_resource_limits()),
+      kernel_(kernel),
+      descriptor_table_(std::make_shared<fd::DescriptorTable>()),
+      pid_(pid),
+      parent_pid_(parent_pid) {}
+
+fs::PathContext Process::path_context() {
+  sync::LockGuard guard(lock);
+  fs::PathContext context = paths;
+  context.credentials = credentials.file_system();
+  return context;
+}
+
+ResourceLimit Process::limit(Resource resource) {
+  sync::LockGuard guard(lock);
+  return limits[static_cast<size_t>(resource)];
+}
+
+Task::Task(int32_t tid, std::shared_ptr<Process> process)
+    : tid_(tid), process_(std::move(process)) {}
+
+}  // namespace litebox::shim::linux_abi

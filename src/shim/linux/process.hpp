@@ -1,0 +1,127 @@
+// Process: the per-process state of a guest process (what threads of one
+// thread group share and what fork(2) copies): ids, credentials, root and
+// working directory, file descriptors, memory map, resource limits and
+// signal dispositions.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "litebox/fd/descriptor_table.hpp"
+#include "litebox/fs/vfs.hpp"
+#include "litebox/mm/memory_map.hpp"
+#include "litebox/sync/mutex.hpp"
+
+namespace litebox::shim::linux_abi {
+
+class Kernel;
+
+// Real, effective and saved user and group ids plus supplementary groups.
+struct ProcessCredentials {
+  uint32_t uid = 0, euid = 0, suid = 0, fsuid = 0;
+  uint32_t gid = 0, egid = 0, sgid = 0, fsgid = 0;
+  std::vector<uint32_t> groups;
+
+  // The identity that file-system permission checks use.
+  fs::Credentials file_system() const { return {fsuid, fsgid, groups}; }
+};
+
+// struct rlimit; RLIM_INFINITY is all ones.
+struct ResourceLimit {
+  uint64_t current;
+  uint64_t maximum;
+};
+
+inline constexpr uint64_t rlimit_infinity = ~uint64_t{0};
+
+// RLIMIT_* resource numbers.
+enum class Resource : uint32_t {
+  cpu = 0,
+  file_size = 1,
+  data = 2,
+  stack = 3,
+  core = 4,
+  resident_set = 5,
+  processes = 6,
+  open_files = 7,
+  locked_memory = 8,
+  address_space = 9,
+  locks = 10,
+  pending_signals = 11,
+  message_queue = 12,
+  nice = 13,
+  realtime_priority = 14,
+  realtime_time = 15,
+};
+inline constexpr size_t resource_count = 16;
+
+// struct sigaction as rt_sigaction(2) passes it on x86-64 (the kernel
+// layout: handler, flags, restorer, mask).
+struct SignalAction {
+  uint64_t handler = 0;  // SIG_DFL (0), SIG_IGN (1) or a guest address
+  uint64_t flags = 0;
+  uint64_t restorer = 0;
+  uint64_t mask = 0;
+};
+
+inline constexpr int signal_count = 64;  // signals 1..64
+
+class Process {
+ public:
+  Process(Kernel& kernel, int32_t pid, int32_t parent_pid, fs::PathContext paths);
+
+  Process(const Process&) = delete;
+  Process& operator=(const Process&) = delete;
+
+  Kernel& kernel() { return kernel_; }
+  int32_t pid() const { return pid_; }
+  int32_t parent_pid() const { return parent_pid_; }
+
+  // Process group and session ids; the first process leads both.
+  int32_t process_group = 0;
+  int32_t session = 0;
+
+  // Guards credentials, paths, limits, signal actions, break and names.
+  sync::Mutex lock;
+  ProcessCredentials credentials;
+  fs::PathContext paths;  // root, working directory, umask
+  std::array<ResourceLimit, resource_count> limits;
+  std::array<SignalAction, signal_count> signal_actions;
+
+  // Shared with other processes that clone(CLONE_FILES) made.
+  fd::DescriptorTable& descriptors() { return *descriptor_table_; }
+  mm::MemoryMap memory;
+
+  // The program break: brk(2) moves `break_end` between `break_start` and
+  // the next mapping.
+  uint64_t break_start = 0;
+  uint64_t break_end = 0;
+
+  // The path of the running executable (/proc/self/exe) and its name as
+  // prctl(PR_GET_NAME) reports it (at most 15 bytes).
+  std::string executable_path;
+  std::string name;
+
+  // Guest addresses of the argument and environment strings, for
+  // /proc/self/cmdline and /proc/self/environ.
+  uint64_t arguments_start = 0, arguments_end = 0;
+  uint64_t environment_start = 0, environment_end = 0;
+
+  // Returns the path context with the current credentials, for Vfs calls.
+  fs::PathContext path_context();
+
+  ResourceLimit limit(Resource resource);
+
+ private:
+  Kernel& kernel_;
+  std::shared_ptr<fd::DescriptorTable> descriptor_table_;
+  int32_t pid_;
+  int32_t parent_pid_;
+};
+
+// The defaults a first process starts with, close to a Linux login shell's.
+std::array<ResourceLimit, resource_count> default_resource_limits();
+
+}  // namespace litebox::shim::linux_abi

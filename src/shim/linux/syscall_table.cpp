@@ -1,0 +1,24 @@
+#include "shim/linux/syscall_table.hpp"
+
+namespace litebox::shim::linux_abi {
+
+namespace {
+
+SyscallTable build_table() {
+  SyscallTable table;
+  register_file_syscalls(table);
+  register_memory_syscalls(table);
+  register_process_syscalls(table);
+  register_signal_syscalls(table);
+  register_time_syscalls(table);
+  return table;
+}
+
+}  // namespace
+
+const SyscallTable& syscall_table() {
+  static const SyscallTable table = build_table();
+  return table;
+}
+
+}  // namespace litebox::shim::linux_abi

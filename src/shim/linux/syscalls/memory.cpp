@@ -1,0 +1,256 @@
+// Memory system calls: mmap, munmap, mprotect, mremap, madvise, msync and
+// brk, on the process's MemoryMap.
+#include "litebox/platform/pages.hpp"
+#include "shim/linux/kernel.hpp"
+
+namespace litebox::shim::linux_abi {
+
+namespace {
+
+// mmap(2) flags (MAP_*).
+enum MapFlag : uint32_t {
+  map_shared = 0x01,
+  map_private = 0x02,
+  map_shared_validate = 0x03,
+  map_type_mask = 0x0f,
+  map_fixed = 0x10,
+  map_anonymous = 0x20,
+  map_32bit = 0x40,
+  map_grows_down = 0x100,
+  map_deny_write = 0x800,
+  map_executable = 0x1000,
+  map_locked = 0x2000,
+  map_no_reserve = 0x4000,
+  map_populate = 0x8000,
+  map_non_block = 0x10000,
+  map_stack = 0x20000,
+  map_huge_tlb = 0x40000,
+  map_sync = 0x80000,
+  map_fixed_noreplace = 0x100000,
+};
+
+// The flags MAP_SHARED_VALIDATE accepts; others fail with EOPNOTSUPP. The
+// huge page size bits (26..31) belong to MAP_HUGETLB.
+constexpr uint32_t map_known_flags =
+    map_type_mask | map_fixed | map_anonymous | map_32bit | map_grows_down | map_deny_write |
+    map_executable | map_locked | map_no_reserve | map_populate | map_non_block | map_stack |
+    map_huge_tlb | map_sync | map_fixed_noreplace | (0x3fu << 26);
+
+constexpr uint32_t protection_bits =
+    platform::prot_read | platform::prot_write | platform::prot_exec;
+constexpr uint32_t prot_grows_down = 0x01000000;
+constexpr uint32_t prot_grows_up = 0x02000000;
+
+// madvise(2) advice values that are accepted as hints and change nothing.
+bool is_harmless_advice(int32_t advice) {
+  switch (advice) {
+    case 0:   // MADV_NORMAL
+    case 1:   // MADV_RANDOM
+    case 2:   // MADV_SEQUENTIAL
+    case 3:   // MADV_WILLNEED
+    case 8:   // MADV_FREE: the pages may keep their contents
+    case 10:  // MADV_DONTFORK
+    case 11:  // MADV_DOFORK
+    case 12:  // MADV_MERGEABLE
+    case 13:  // MADV_UNMERGEABLE
+    case 14:  // MADV_HUGEPAGE
+    case 15:  // MADV_NOHUGEPAGE
+    case 16:  // MADV_DONTDUMP
+    case 17:  // MADV_DODUMP
+    case 18:  // MADV_WIPEONFORK
+    case 19:  // MADV_KEEPONFORK
+    case 20:  // MADV_COLD
+    case 21:  // MADV_PAGEOUT
+    case 22:  // MADV_POPULATE_READ
+    case 23:  // MADV_POPULATE_WRITE
+      return true;
+    default:
+      return false;
+  }
+}
+constexpr int32_t madv_dontneed = 4;
+
+Result<uint64_t> sys_mmap(Task& task, const SyscallArguments& arguments) {
+  const uint64_t address = arguments[0];
+  const uint64_t length = arguments[1];
+  const uint32_t protection = arguments.as_uint(2);
+  const uint32_t flags = arguments.as_uint(3);
+  const int32_t descriptor = arguments.as_int(4);
+  const uint64_t offset = arguments[5];
+
+  const uint32_t type = flags & map_type_mask;
+  if (type != map_shared && type != map_private && type != map_shared_validate) {
+    return fail(Errno::einval);
+  }
+  if (type == map_shared_validate && (flags & ~map_known_flags) != 0) {
+    return fail(Errno::eopnotsupp);
+  }
+  if (length == 0 || !mm::page_aligned(offset) || (protection & ~protection_bits) != 0) {
+    return fail(Errno::einval);
+  }
+  if (mm::page_round_up(length) < length || offset + mm::page_round_up(length) < offset) {
+    return fail(Errno::eoverflow);
+  }
+
+  mm::MapRequest request;
+  request.address = address;
+  request.length = length;
+  request.protection = protection;
+  request.shared = type != map_private;
+  if (flags & map_fixed_noreplace) {
+    request.placement = mm::Placement::fixed_noreplace;
+  } else if (flags & map_fixed) {
+    request.placement = mm::Placement::fixed;
+  }
+  // TODO: MAP_32BIT (an address below 2 GiB) is taken as a plain hint.
+
+  if (!(flags & map_anonymous)) {
+    auto file = TRY(task.process().descriptors().get(descriptor));
+    std::shared_ptr<fs::Inode> inode = file->inode();
+    if (inode == nullptr) {
+      return fail(Errno::enodev);
+    }
+    fs::Stat status = TRY(inode->stat());
+    const fs::FileType file_type = fs::file_type_of(status.mode);
+    if (file_type != fs::FileType::regular && file_type != fs::FileType::character_device) {
+      return fail(Errno::enodev);
+    }
+    if (!fd::readable(file->flags())) {
+      return fail(Errno::eacces);
+    }
+    if (request.shared && (protection & platform::prot_write) && !fd::writable(file->flags())) {
+      return fail(Errno::eacces);
+    }
+    // NOTE: a character device (/dev/zero) maps as anonymous memory.
+    if (file_type == fs::FileType::regular) {
+      // TODO: MAP_SHARED file mappings are private copies: stores are not
+      // written back to the file and other mappings do not see them.
+      request.inode = std::move(inode);
+      request.file_offset = offset;
+    }
+  }
+
+  return task.process().memory.map(request);
+}
+
+Result<uint64_t> sys_munmap(Task& task, const SyscallArguments& arguments) {
+  TRY_VOID(task.process().memory.unmap(arguments[0], arguments[1]));
+  return 0;
+}
+
+Result<uint64_t> sys_mprotect(Task& task, const SyscallArguments& arguments) {
+  const uint32_t protection = arguments.as_uint(2);
+  if ((protection & ~(protection_bits | prot_grows_down | prot_grows_up)) != 0 ||
+      (protection & prot_grows_down && protection & prot_grows_up)) {
+    return fail(Errno::einval);
+  }
+  // TODO: PROT_GROWSDOWN/PROT_GROWSUP extend the change to the whole stack
+  // VMA on Linux; here they only apply to the given range.
+  TRY_VOID(task.process().memory.protect(arguments[0], arguments[1],
+                                         protection & protection_bits));
+  return 0;
+}
+
+Result<uint64_t> sys_mremap(Task& task, const SyscallArguments& arguments) {
+  return task.process().memory.remap(arguments[0], arguments[1], arguments[2],
+                                     arguments.as_uint(3), arguments[4]);
+}
+
+Result<uint64_t> sys_madvise(Task& task, const SyscallArguments& arguments) {
+  const uint64_t address = arguments[0];
+  const uint64_t length = arguments[1];
+  const int32_t advice = arguments.as_int(2);
+  if (!mm::page_aligned(address)) {
+    return fail(Errno::einval);
+  }
+  if (advice != madv_dontneed && !is_harmless_advice(advice)) {
+    return fail(Errno::einval);
+  }
+  if (length == 0) {
+    return 0;
+  }
+
+  if (advice == madv_dontneed) {
+    TRY_VOID(task.process().memory.discard(address, length));
+    return 0;
+  }
+  if (!task.process().memory.is_mapped(address, mm::page_round_up(length))) {
+    return fail(Errno::enomem);
+  }
+  return 0;
+}
+
+Result<uint64_t> sys_msync(Task& task, const SyscallArguments& arguments) {
+  constexpr uint32_t ms_async = 1;
+  constexpr uint32_t ms_invalidate = 2;
+  constexpr uint32_t ms_sync = 4;
+  const uint64_t address = arguments[0];
+  const uint32_t flags = arguments.as_uint(2);
+  if (!mm::page_aligned(address) || (flags & ~(ms_async | ms_invalidate | ms_sync)) != 0 ||
+      ((flags & ms_async) && (flags & ms_sync))) {
+    return fail(Errno::einval);
+  }
+  if (arguments[1] != 0 && !task.process().memory.is_mapped(address,
+                                                            mm::page_round_up(arguments[1]))) {
+    return fail(Errno::enomem);
+  }
+  // Nothing to write back: shared file mappings are copies (see sys_mmap).
+  return 0;
+}
+
+Result<uint64_t> sys_mlock(Task& task, const SyscallArguments& arguments) {
+  const uint64_t start = mm::page_round_down(arguments[0]);
+  const uint64_t end = mm::page_round_up(arguments[0] + arguments[1]);
+  if (arguments[1] != 0 && !task.process().memory.is_mapped(start, end - start)) {
+    return fail(Errno::enomem);
+  }
+  // Guest pages are never swapped out by the libOS, so locking changes nothing.
+  return 0;
+}
+
+Result<uint64_t> sys_brk(Task& task, const SyscallArguments& arguments) {
+  Process& process = task.process();
+  const uint64_t requested = arguments[0];
+
+  sync::LockGuard guard(process.lock);
+  // Linux answers any request it cannot meet with the current break.
+  if (requested < process.break_start) {
+    return process.break_end;
+  }
+
+  const uint64_t old_top = mm::page_round_up(process.break_end);
+  const uint64_t new_top = mm::page_round_up(requested);
+  if (new_top > old_top) {
+    mm::MapRequest request;
+    request.address = old_top;
+    request.length = new_top - old_top;
+    request.protection = platform::prot_read | platform::prot_write;
+    request.placement = mm::Placement::fixed_noreplace;
+    request.name = "[heap]";
+    if (!process.memory.map(request)) {
+      return process.break_end;
+    }
+  } else if (new_top < old_top) {
+    if (!process.memory.unmap(new_top, old_top - new_top)) {
+      return process.break_end;
+    }
+  }
+  process.break_end = requested;
+  return requested;
+}
+
+}  // namespace
+
+void register_memory_syscalls(SyscallTable& table) {
+  table.add(nr::mmap, sys_mmap);
+  table.add(nr::munmap, sys_munmap);
+  table.add(nr::mprotect, sys_mprotect);
+  table.add(nr::mremap, sys_mremap);
+  table.add(nr::madvise, sys_madvise);
+  table.add(nr::msync, sys_msync);
+  table.add(nr::mlock, sys_mlock);
+  table.add(nr::munlock, sys_mlock);
+  table.add(nr::brk, sys_brk);
+}
+
+}  // namespace litebox::shim::linux_abi

@@ -1,0 +1,483 @@
+// Process system calls: exit, ids, thread bookkeeping, prctl and
+// arch_prctl, uname, sysinfo, getrandom, resource limits and scheduling.
+#include <algorithm>
+#include <array>
+#include <cstring>
+#include <string_view>
+
+#include "litebox/platform/platform.hpp"
+#include "shim/linux/guest_memory.hpp"
+#include "shim/linux/kernel.hpp"
+
+namespace litebox::shim::linux_abi {
+
+namespace {
+
+Result<uint64_t> sys_exit(Task& task, const SyscallArguments& arguments) {
+  // TODO: end only the calling thread (waking clear_child_tid) once guest
+  // threads exist; with one thread per process exit ends the process.
+  task.kernel().exit_process(task, arguments.as_int(0));
+}
+
+Result<uint64_t> sys_exit_group(Task& task, const SyscallArguments& arguments) {
+  task.kernel().exit_process(task, arguments.as_int(0));
+}
+
+Result<uint64_t> sys_getpid(Task& task, const SyscallArguments&) {
+  return static_cast<uint64_t>(task.process().pid());
+}
+
+Result<uint64_t> sys_getppid(Task& task, const SyscallArguments&) {
+  return static_cast<uint64_t>(task.process().parent_pid());
+}
+
+Result<uint64_t> sys_gettid(Task& task, const SyscallArguments&) {
+  return static_cast<uint64_t>(task.tid());
+}
+
+Result<uint64_t> sys_getpgrp(Task& task, const SyscallArguments&) {
+  return static_cast<uint64_t>(task.process().process_group);
+}
+
+Result<uint64_t> sys_getpgid(Task& task, const SyscallArguments& arguments) {
+  const int32_t pid = arguments.as_int(0);
+  if (pid != 0 && pid != task.process().pid()) {
+    return fail(Errno::esrch);
+  }
+  return static_cast<uint64_t>(task.process().process_group);
+}
+
+Result<uint64_t> sys_getsid(Task& task, const SyscallArguments& arguments) {
+  const int32_t pid = arguments.as_int(0);
+  if (pid != 0 && pid != task.process().pid()) {
+    return fail(Errno::esrch);
+  }
+  return static_cast<uint64_t>(task.process().session);
+}
+
+Result<uint64_t> sys_set_tid_address(Task& task, const SyscallArguments& arguments) {
+  task.clear_child_tid = arguments[0];
+  return static_cast<uint64_t>(task.tid());
+}
+
+Result<uint64_t> sys_set_robust_list(Task& task, const SyscallArguments& arguments) {
+  // sizeof(struct robust_list_head) on x86-64.
+  constexpr uint64_t robust_list_head_size = 24;
+  if (arguments[1] != robust_list_head_size) {
+    return fail(Errno::einval);
+  }
+  task.robust_list_head = arguments[0];
+  task.robust_list_length = arguments[1];
+  return 0;
+}
+
+Result<uint64_t> sys_rseq(Task&, const SyscallArguments&) {
+  // Restartable sequences are optional: glibc falls back when they fail.
+  return fail(Errno::enosys);
+}
+
+Result<uint64_t> sys_prctl(Task& task, const SyscallArguments& arguments) {
+  constexpr int32_t pr_set_pdeathsig = 1;
+  constexpr int32_t pr_get_pdeathsig = 2;
+  constexpr int32_t pr_get_dumpable = 3;
+  constexpr int32_t pr_set_dumpable = 4;
+  constexpr int32_t pr_set_name = 15;
+  constexpr int32_t pr_get_name = 16;
+  constexpr int32_t pr_capbset_read = 23;
+  constexpr int32_t pr_set_no_new_privs = 38;
+  constexpr int32_t pr_get_no_new_privs = 39;
+  // The thread name buffer, TASK_COMM_LEN.
+  constexpr size_t name_length = 16;
+
+  Process& process = task.process();
+  switch (arguments.as_int(0)) {
+    case pr_set_name: {
+      std::array<char, name_length> buffer{};
+      // Linux copies at most 15 bytes and ignores what follows.
+      auto name = read_guest_string(arguments[1], name_length - 1);
+      if (!name && name.error() != Errno::enametoolong) {
+        return fail(name.error());
+      }
+      std::string value;
+      if (name) {
+        value = *name;
+      } else {
+        TRY_VOID(copy_from_guest(std::as_writable_bytes(std::span(buffer).first(name_length - 1)),
+                                 arguments[1]));
+        value.assign(buffer.data(), name_length - 1);
+      }
+      sync::LockGuard guard(process.lock);
+      process.name = value;
+      return 0;
+    }
+    case pr_get_name: {
+      std::array<char, name_length> buffer{};
+      {
+        sync::LockGuard guard(process.lock);
+        std::copy_n(process.name.begin(), std::min(process.name.size(), name_length - 1),
+                    buffer.begin());
+      }
+      TRY_VOID(copy_to_guest(arguments[1], std::as_bytes(std::span(buffer))));
+      return 0;
+    }
+    case pr_set_pdeathsig:
+      if (arguments[1] > static_cast<uint64_t>(signal_count)) {
+        return fail(Errno::einval);
+      }
+      return 0;
+    case pr_get_pdeathsig:
+      TRY_VOID(GuestPtr<int32_t>(arguments[1]).write(0));
+      return 0;
+    case pr_get_dumpable:
+      return 1;
+    case pr_set_dumpable:
+      if (arguments[1] > 1) {
+        return fail(Errno::einval);
+      }
+      return 0;
+    case pr_capbset_read:
+      // Root in the sandbox holds every capability Linux 6.1 defines (0..40).
+      if (arguments[1] > 40) {
+        return fail(Errno::einval);
+      }
+      return 1;
+    case pr_set_no_new_privs:
+      if (arguments[1] != 1 || arguments[2] != 0 || arguments[3] != 0 || arguments[4] != 0) {
+        return fail(Errno::einval);
+      }
+      return 0;
+    case pr_get_no_new_privs:
+      // The sandbox itself runs with no_new_privs set.
+      return 1;
+    default:
+      return fail(Errno::einval);
+  }
+}
+
+Result<uint64_t> sys_arch_prctl(Task& task, const SyscallArguments& arguments) {
+  constexpr int32_t arch_set_gs = 0x1001;
+  constexpr int32_t arch_set_fs = 0x1002;
+  constexpr int32_t arch_get_fs = 0x1003;
+  constexpr int32_t arch_get_gs = 0x1004;
+  // Canonical user addresses end below 2^47.
+  constexpr uint64_t user_address_limit = uint64_t{1} << 47;
+
+  platform::GuestRegisters& registers = *task.registers;
+  switch (arguments.as_int(0)) {
+    case arch_set_fs:
+      if (arguments[1] >= user_address_limit) {
+        return fail(Errno::eperm);
+      }
+      registers.fs_base = arguments[1];
+      return 0;
+    case arch_set_gs:
+      if (arguments[1] >= user_address_limit) {
+        return fail(Errno::eperm);
+      }
+      registers.gs_base = arguments[1];
+      return 0;
+    case arch_get_fs:
+      TRY_VOID(GuestPtr<uint64_t>(arguments[1]).write(registers.fs_base));
+      return 0;
+    case arch_get_gs:
+      TRY_VOID(GuestPtr<uint64_t>(arguments[1]).write(registers.gs_base));
+      return 0;
+    default:
+      return fail(Errno::einval);
+  }
+}
+
+// struct utsname: six fields of 65 bytes.
+struct Utsname {
+  std::array<char, 65> sysname, nodename, release, version, machine, domainname;
+};
+
+void set_field(std::array<char, 65>& field, std::string_view value) {
+  field.fill('\0');
+  std::copy_n(value.begin(), std::min(value.size(), field.size() - 1), field.begin());
+}
+
+Result<uint64_t> sys_uname(Task&, const SyscallArguments& arguments) {
+  Utsname name;
+  set_field(name.sysname, "Linux");
+  set_field(name.nodename, "litebox");
+  // The Linux release whose system call behaviour the shim follows.
+  set_field(name.release, "6.1.0-litebox");
+  set_field(name.version, "#1 SMP PREEMPT_DYNAMIC LiteBox");
+  set_field(name.machine, "x86_64");
+  set_field(name.domainname, "(none)");
+  TRY_VOID(GuestPtr<Utsname>(arguments[0]).write(name));
+  return 0;
+}
+
+// struct sysinfo on x86-64.
+struct Sysinfo {
+  int64_t uptime;
+  uint64_t loads[3];
+  uint64_t total_ram, free_ram, shared_ram, buffer_ram, total_swap, free_swap;
+  uint16_t processes;
+  uint16_t padding;
+  uint32_t padding2;
+  uint64_t total_high, free_high;
+  uint32_t memory_unit;
+  uint32_t padding3;
+};
+static_assert(sizeof(Sysinfo) == 112);
+
+Result<uint64_t> sys_sysinfo(Task&, const SyscallArguments& arguments) {
+  Sysinfo info{};
+  info.uptime = std::chrono::duration_cast<std::chrono::seconds>(
+                    platform::current().clock.monotonic_now())
+                    .count();
+  // NOTE: the platform does not report host memory, so the sandbox claims a
+  // fixed 4 GiB with 3 GiB free; programs size caches from these numbers.
+  info.total_ram = uint64_t{4} << 30;
+  info.free_ram = uint64_t{3} << 30;
+  info.processes = 1;
+  info.memory_unit = 1;
+  TRY_VOID(GuestPtr<Sysinfo>(arguments[0]).write(info));
+  return 0;
+}
+
+Result<uint64_t> sys_getrandom(Task&, const SyscallArguments& arguments) {
+  constexpr uint32_t grnd_non_block = 1;
+  constexpr uint32_t grnd_random = 2;
+  constexpr uint32_t grnd_insecure = 4;
+  // Linux returns at most this many bytes per call (INT_MAX >> 6).
+  constexpr uint64_t max_bytes = 33554431;
+
+  const uint32_t flags = arguments.as_uint(2);
+  if ((flags & ~(grnd_non_block | grnd_random | grnd_insecure)) != 0 ||
+      ((flags & grnd_random) && (flags & grnd_insecure))) {
+    return fail(Errno::einval);
+  }
+
+  const uint64_t length = std::min(arguments[1], max_bytes);
+  std::array<std::byte, 256> chunk;
+  uint64_t done = 0;
+  while (done < length) {
+    const size_t count = std::min<uint64_t>(chunk.size(), length - done);
+    platform::current().random.fill(std::span(chunk).first(count));
+    if (auto copied = copy_to_guest(arguments[0] + done, std::span(chunk).first(count));
+        !copied) {
+      if (done != 0) {
+        break;
+      }
+      return fail(copied.error());
+    }
+    done += count;
+  }
+  return done;
+}
+
+Result<ResourceLimit> apply_limit(Task& task, uint32_t resource, const ResourceLimit* new_limit) {
+  if (resource >= resource_count) {
+    return fail(Errno::einval);
+  }
+  if (new_limit != nullptr && new_limit->current > new_limit->maximum) {
+    return fail(Errno::einval);
+  }
+
+  Process& process = task.process();
+  ResourceLimit old_limit;
+  {
+    sync::LockGuard guard(process.lock);
+    old_limit = process.limits[resource];
+    if (new_limit != nullptr) {
+      // Raising the hard limit needs CAP_SYS_RESOURCE, which only root has here.
+      if (new_limit->maximum > old_limit.maximum && process.credentials.euid != 0) {
+        return fail(Errno::eperm);
+      }
+      process.limits[resource] = *new_limit;
+    }
+  }
+  if (new_limit != nullptr && resource == static_cast<uint32_t>(Resource::open_files)) {
+    process.descriptors().set_limit(
+        static_cast<size_t>(std::min<uint64_t>(new_limit->current, 1 << 20)));
+  }
+  return old_limit;
+}
+
+Result<uint64_t> sys_prlimit64(Task& task, const SyscallArguments& arguments) {
+  const int32_t pid = arguments.as_int(0);
+  if (pid != 0 && pid != task.process().pid()) {
+    return fail(Errno::esrch);
+  }
+
+  std::optional<ResourceLimit> new_limit;
+  if (arguments[2] != 0) {
+    new_limit = TRY(GuestPtr<ResourceLimit>(arguments[2]).read());
+  }
+  ResourceLimit old_limit =
+      TRY(apply_limit(task, arguments.as_uint(1), new_limit ? &*new_limit : nullptr));
+
+  if (arguments[3] != 0) {
+    TRY_VOID(GuestPtr<ResourceLimit>(arguments[3]).write(old_limit));
+  }
+  return 0;
+}
+
+Result<uint64_t> sys_getrlimit(Task& task, const SyscallArguments& arguments) {
+  ResourceLimit limit = TRY(apply_limit(task, arguments.as_uint(0), nullptr));
+  TRY_VOID(GuestPtr<ResourceLimit>(arguments[1]).write(limit));
+  return 0;
+}
+
+Result<uint64_t> sys_setrlimit(Task& task, const SyscallArguments& arguments) {
+  ResourceLimit limit = TRY(GuestPtr<ResourceLimit>(arguments[1]).read());
+  TRY_VOID(apply_limit(task, arguments.as_uint(0), &limit));
+  return 0;
+}
+
+Result<uint64_t> sys_sched_getaffinity(Task& task, const SyscallArguments& arguments) {
+  const int32_t pid = arguments.as_int(0);
+  const uint64_t length = arguments[1];
+  if (pid != 0 && pid != task.process().pid() && pid != task.tid()) {
+    return fail(Errno::esrch);
+  }
+  // The kernel's cpumask is whole longs; a shorter buffer fails.
+  if (length < sizeof(uint64_t) || length % sizeof(uint64_t) != 0) {
+    return fail(Errno::einval);
+  }
+  // NOTE: the platform does not report the host's processors, so the
+  // sandbox shows one CPU.
+  constexpr uint64_t mask = 1;
+  TRY_VOID(GuestPtr<uint64_t>(arguments[2]).write(mask));
+  return sizeof(uint64_t);
+}
+
+Result<uint64_t> sys_sched_setaffinity(Task& task, const SyscallArguments& arguments) {
+  const int32_t pid = arguments.as_int(0);
+  if (pid != 0 && pid != task.process().pid() && pid != task.tid()) {
+    return fail(Errno::esrch);
+  }
+  uint64_t mask = TRY(GuestPtr<uint64_t>(arguments[2]).read());
+  if ((mask & 1) == 0) {
+    return fail(Errno::einval);
+  }
+  return 0;
+}
+
+Result<uint64_t> sys_sched_yield(Task&, const SyscallArguments&) {
+  platform::current().threads.yield();
+  return 0;
+}
+
+Result<uint64_t> sys_getcpu(Task&, const SyscallArguments& arguments) {
+  if (arguments[0] != 0) {
+    TRY_VOID(GuestPtr<uint32_t>(arguments[0]).write(0));
+  }
+  if (arguments[1] != 0) {
+    TRY_VOID(GuestPtr<uint32_t>(arguments[1]).write(0));
+  }
+  return 0;
+}
+
+Result<uint64_t> sys_getuid(Task& task, const SyscallArguments&) {
+  sync::LockGuard guard(task.process().lock);
+  return task.process().credentials.uid;
+}
+
+Result<uint64_t> sys_geteuid(Task& task, const SyscallArguments&) {
+  sync::LockGuard guard(task.process().lock);
+  return task.process().credentials.euid;
+}
+
+Result<uint64_t> sys_getgid(Task& task, const SyscallArguments&) {
+  sync::LockGuard guard(task.process().lock);
+  return task.process().credentials.gid;
+}
+
+Result<uint64_t> sys_getegid(Task& task, const SyscallArguments&) {
+  sync::LockGuard guard(task.process().lock);
+  return task.process().credentials.egid;
+}
+
+Result<uint64_t> sys_getresuid(Task& task, const SyscallArguments& arguments) {
+  ProcessCredentials credentials;
+  {
+    sync::LockGuard guard(task.process().lock);
+    credentials = task.process().credentials;
+  }
+  TRY_VOID(GuestPtr<uint32_t>(arguments[0]).write(credentials.uid));
+  TRY_VOID(GuestPtr<uint32_t>(arguments[1]).write(credentials.euid));
+  TRY_VOID(GuestPtr<uint32_t>(arguments[2]).write(credentials.suid));
+  return 0;
+}
+
+Result<uint64_t> sys_getresgid(Task& task, const SyscallArguments& arguments) {
+  ProcessCredentials credentials;
+  {
+    sync::LockGuard guard(task.process().lock);
+    credentials = task.process().credentials;
+  }
+  TRY_VOID(GuestPtr<uint32_t>(arguments[0]).write(credentials.gid));
+  TRY_VOID(GuestPtr<uint32_t>(arguments[1]).write(credentials.egid));
+  TRY_VOID(GuestPtr<uint32_t>(arguments[2]).write(credentials.sgid));
+  return 0;
+}
+
+Result<uint64_t> sys_getgroups(Task& task, const SyscallArguments& arguments) {
+  const int32_t size = arguments.as_int(0);
+  if (size < 0) {
+    return fail(Errno::einval);
+  }
+  std::vector<uint32_t> groups;
+  {
+    sync::LockGuard guard(task.process().lock);
+    groups = task.process().credentials.groups;
+  }
+  if (size == 0) {
+    return groups.size();
+  }
+  if (static_cast<size_t>(size) < groups.size()) {
+    return fail(Errno::einval);
+  }
+  TRY_VOID(GuestPtr<uint32_t>(arguments[1]).write_array(groups));
+  return groups.size();
+}
+
+Result<uint64_t> sys_umask(Task& task, const SyscallArguments& arguments) {
+  sync::LockGuard guard(task.process().lock);
+  const uint32_t previous = task.process().paths.umask;
+  task.process().paths.umask = arguments.as_uint(0) & 0777;
+  return previous;
+}
+
+}  // namespace
+
+void register_process_syscalls(SyscallTable& table) {
+  table.add(nr::exit, sys_exit);
+  table.add(nr::exit_group, sys_exit_group);
+  table.add(nr::getpid, sys_getpid);
+  table.add(nr::getppid, sys_getppid);
+  table.add(nr::gettid, sys_gettid);
+  table.add(nr::getpgrp, sys_getpgrp);
+  table.add(nr::getpgid, sys_getpgid);
+  table.add(nr::getsid, sys_getsid);
+  table.add(nr::set_tid_address, sys_set_tid_address);
+  table.add(nr::set_robust_list, sys_set_robust_list);
+  table.add(nr::rseq, sys_rseq);
+  table.add(nr::prctl, sys_prctl);
+  table.add(nr::arch_prctl, sys_arch_prctl);
+  table.add(nr::uname, sys_uname);
+  table.add(nr::sysinfo, sys_sysinfo);
+  table.add(nr::getrandom, sys_getrandom);
+  table.add(nr::prlimit64, sys_prlimit64);
+  table.add(nr::getrlimit, sys_getrlimit);
+  table.add(nr::setrlimit, sys_setrlimit);
+  table.add(nr::sched_getaffinity, sys_sched_getaffinity);
+  table.add(nr::sched_setaffinity, sys_sched_setaffinity);
+  table.add(nr::sched_yield, sys_sched_yield);
+  table.add(nr::getcpu, sys_getcpu);
+  table.add(nr::getuid, sys_getuid);
+  table.add(nr::geteuid, sys_geteuid);
+  table.add(nr::getgid, sys_getgid);
+  table.add(nr::getegid, sys_getegid);
+  table.add(nr::getresuid, sys_getresuid);
+  table.add(nr::getresgid, sys_getresgid);
+  table.add(nr::getgroups, sys_getgroups);
+  table.add(nr::umask, sys_umask);
+}
+
+}  // namespace litebox::shim::linux_abi

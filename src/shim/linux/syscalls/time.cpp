@@ -1,0 +1,213 @@
+// Time system calls: clocks, time of day and sleeping.
+#include <array>
+#include <atomic>
+#include <chrono>
+
+#include "litebox/platform/platform.hpp"
+#include "shim/linux/guest_memory.hpp"
+#include "shim/linux/kernel.hpp"
+
+namespace litebox::shim::linux_abi {
+
+namespace {
+
+using std::chrono::nanoseconds;
+
+// struct timespec and struct timeval on x86-64.
+struct LinuxTimespec {
+  int64_t seconds;
+  int64_t nanoseconds;
+};
+struct LinuxTimeval {
+  int64_t seconds;
+  int64_t microseconds;
+};
+
+enum ClockId : int32_t {
+  clock_realtime = 0,
+  clock_monotonic = 1,
+  clock_process_cputime = 2,
+  clock_thread_cputime = 3,
+  clock_monotonic_raw = 4,
+  clock_realtime_coarse = 5,
+  clock_monotonic_coarse = 6,
+  clock_boottime = 7,
+  clock_realtime_alarm = 8,
+  clock_boottime_alarm = 9,
+  clock_tai = 11,
+};
+
+// The resolution Linux reports for the coarse clocks (one tick at HZ=250).
+constexpr int64_t coarse_resolution_ns = 4'000'000;
+
+LinuxTimespec to_timespec(nanoseconds value) {
+  return {value.count() / 1'000'000'000, value.count() % 1'000'000'000};
+}
+
+Result<LinuxTimespec> read_clock(int32_t clock) {
+  platform::Clock& host_clock = platform::current().clock;
+  switch (clock) {
+    case clock_realtime:
+    case clock_realtime_coarse:
+    case clock_realtime_alarm:
+    case clock_tai: {
+      // NOTE: CLOCK_TAI equals CLOCK_REALTIME while no leap-second offset is
+      // configured, as on a default Linux system.
+      platform::Timespec now = host_clock.realtime_now();
+      return LinuxTimespec{now.seconds, now.nanoseconds};
+    }
+    case clock_monotonic:
+    case clock_monotonic_raw:
+    case clock_monotonic_coarse:
+    case clock_boottime:
+    case clock_boottime_alarm:
+      return to_timespec(host_clock.monotonic_now());
+    case clock_process_cputime:
+    case clock_thread_cputime:
+      // TODO: report CPU time once the platform measures it; elapsed time
+      // is an upper bound that keeps the clock monotonic.
+      return to_timespec(host_clock.monotonic_now());
+    default:
+      return fail(Errno::einval);
+  }
+}
+
+Result<uint64_t> sys_clock_gettime(Task&, const SyscallArguments& arguments) {
+  LinuxTimespec now = TRY(read_clock(arguments.as_int(0)));
+  TRY_VOID(GuestPtr<LinuxTimespec>(arguments[1]).write(now));
+  return 0;
+}
+
+Result<uint64_t> sys_clock_getres(Task&, const SyscallArguments& arguments) {
+  const int32_t clock = arguments.as_int(0);
+  (void)TRY(read_clock(clock));
+  LinuxTimespec resolution =
+      to_timespec(platform::current().clock.resolution());
+  if (clock == clock_realtime_coarse || clock == clock_monotonic_coarse) {
+    resolution = {0, coarse_resolution_ns};
+  }
+  if (arguments[1] != 0) {
+    TRY_VOID(GuestPtr<LinuxTimespec>(arguments[1]).write(resolution));
+  }
+  return 0;
+}
+
+Result<uint64_t> sys_gettimeofday(Task&, const SyscallArguments& arguments) {
+  platform::Timespec now = platform::current().clock.realtime_now();
+  if (arguments[0] != 0) {
+    TRY_VOID(GuestPtr<LinuxTimeval>(arguments[0]).write({now.seconds, now.nanoseconds / 1000}));
+  }
+  if (arguments[1] != 0) {
+    // struct timezone: minutes west of Greenwich and DST type, both 0 (UTC).
+    using Timezone = std::array<int32_t, 2>;
+    TRY_VOID(GuestPtr<Timezone>(arguments[1]).write(Timezone{0, 0}));
+  }
+  return 0;
+}
+
+Result<uint64_t> sys_time(Task&, const SyscallArguments& arguments) {
+  const int64_t seconds = platform::current().clock.realtime_now().seconds;
+  if (arguments[0] != 0) {
+    TRY_VOID(GuestPtr<int64_t>(arguments[0]).write(seconds));
+  }
+  return static_cast<uint64_t>(seconds);
+}
+
+Result<nanoseconds> read_duration(uint64_t address) {
+  LinuxTimespec value = TRY(GuestPtr<LinuxTimespec>(address).read());
+  if (value.seconds < 0 || value.nanoseconds < 0 || value.nanoseconds >= 1'000'000'000) {
+    return fail(Errno::einval);
+  }
+  // Durations past ~292 years saturate; they never end in practice.
+  constexpr int64_t max_seconds = INT64_MAX / 1'000'000'000 - 1;
+  if (value.seconds > max_seconds) {
+    return nanoseconds::max();
+  }
+  return nanoseconds(value.seconds * 1'000'000'000 + value.nanoseconds);
+}
+
+// Sleeps for `duration` on the monotonic clock. Returns the time left when a
+// signal interrupts the sleep (`eintr`).
+Result<void> sleep_for(nanoseconds duration, nanoseconds& remaining) {
+  platform::Platform& host = platform::current();
+  const nanoseconds deadline = host.clock.monotonic_now() + duration;
+  // Nothing ever wakes this word, so the wait ends at the timeout or on an
+  // interrupt.
+  std::atomic<uint32_t> never_woken{0};
+  while (true) {
+    const nanoseconds now = host.clock.monotonic_now();
+    if (now >= deadline) {
+      remaining = nanoseconds(0);
+      return {};
+    }
+    auto waited =
+        host.futex.wait(never_woken, 0, deadline - now, platform::FutexScope::process_private);
+    if (!waited && waited.error() == Errno::eintr) {
+      remaining = std::max(deadline - host.clock.monotonic_now(), nanoseconds(0));
+      return fail(Errno::eintr);
+    }
+  }
+}
+
+Result<uint64_t> sys_nanosleep(Task&, const SyscallArguments& arguments) {
+  nanoseconds duration = TRY(read_duration(arguments[0]));
+  nanoseconds remaining{0};
+  auto slept = sleep_for(duration, remaining);
+  if (!slept) {
+    if (arguments[1] != 0) {
+      TRY_VOID(GuestPtr<LinuxTimespec>(arguments[1]).write(to_timespec(remaining)));
+    }
+    return fail(slept.error());
+  }
+  return 0;
+}
+
+Result<uint64_t> sys_clock_nanosleep(Task&, const SyscallArguments& arguments) {
+  constexpr uint32_t timer_absolute = 1;
+  const int32_t clock = arguments.as_int(0);
+  const uint32_t flags = arguments.as_uint(1);
+  switch (clock) {
+    case clock_realtime:
+    case clock_monotonic:
+    case clock_boottime:
+    case clock_tai:
+      break;
+    case clock_thread_cputime:
+      return fail(Errno::einval);
+    case clock_process_cputime:
+      return fail(Errno::eopnotsupp);
+    default:
+      return fail(clock < 0 ? Errno::einval : Errno::eopnotsupp);
+  }
+  nanoseconds duration = TRY(read_duration(arguments[2]));
+
+  if (flags & timer_absolute) {
+    LinuxTimespec now = TRY(read_clock(clock));
+    const nanoseconds current(now.seconds * 1'000'000'000 + now.nanoseconds);
+    duration = duration > current ? duration - current : nanoseconds(0);
+  }
+
+  nanoseconds remaining{0};
+  auto slept = sleep_for(duration, remaining);
+  if (!slept) {
+    // Only a relative sleep reports the time left.
+    if (!(flags & timer_absolute) && arguments[3] != 0) {
+      TRY_VOID(GuestPtr<LinuxTimespec>(arguments[3]).write(to_timespec(remaining)));
+    }
+    return fail(slept.error());
+  }
+  return 0;
+}
+
+}  // namespace
+
+void register_time_syscalls(SyscallTable& table) {
+  table.add(nr::clock_gettime, sys_clock_gettime);
+  table.add(nr::clock_getres, sys_clock_getres);
+  table.add(nr::gettimeofday, sys_gettimeofday);
+  table.add(nr::time, sys_time);
+  table.add(nr::nanosleep, sys_nanosleep);
+  table.add(nr::clock_nanosleep, sys_clock_nanosleep);
+}
+
+}  // namespace litebox::shim::linux_abi

@@ -1,0 +1,59 @@
+// Task: the per-thread state of a guest thread: its id, the process it
+// belongs to, the futex-wake address for thread exit, the robust futex list,
+// the signal mask and the alternate signal stack.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+
+#include "litebox/platform/execution.hpp"
+#include "shim/linux/process.hpp"
+
+namespace litebox::shim::linux_abi {
+
+class TraceLine;
+
+// stack_t as sigaltstack(2) passes it.
+struct SignalStack {
+  uint64_t base = 0;
+  int32_t flags = 2;  // SS_DISABLE until the guest installs one
+  int32_t padding = 0;
+  uint64_t size = 0;
+};
+
+class Task {
+ public:
+  Task(int32_t tid, std::shared_ptr<Process> process);
+
+  Task(const Task&) = delete;
+  Task& operator=(const Task&) = delete;
+
+  int32_t tid() const { return tid_; }
+  Process& process() { return *process_; }
+  const std::shared_ptr<Process>& shared_process() { return process_; }
+  Kernel& kernel() { return process_->kernel(); }
+
+  // set_tid_address(2): zeroed and futex-woken when the thread exits.
+  uint64_t clear_child_tid = 0;
+
+  // set_robust_list(2).
+  uint64_t robust_list_head = 0;
+  uint64_t robust_list_length = 0;
+
+  // Blocked signals; bit n-1 stands for signal n.
+  uint64_t signal_mask = 0;
+  SignalStack alternate_stack;
+
+  // The registers of the system call being served, or null between calls.
+  // Handlers that change the guest's context (arch_prctl, execve,
+  // rt_sigreturn) write through it.
+  platform::GuestRegisters* registers = nullptr;
+  // The trace of that call when tracing is on, so exit paths can finish it.
+  TraceLine* pending_trace = nullptr;
+
+ private:
+  int32_t tid_;
+  std::shared_ptr<Process> process_;
+};
+
+}  // namespace litebox::shim::linux_abi

@@ -1,0 +1,44 @@
+// System call tracing for `litebox run --trace`: one line per guest system
+// call on standard error, in strace's format:
+//   openat(AT_FDCWD, "/etc/passwd", O_RDONLY|O_CLOEXEC) = 3
+//   openat(AT_FDCWD, "/nope", O_RDONLY) = -1 ENOENT (No such file or directory)
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "litebox/result.hpp"
+#include "shim/linux/syscall_table.hpp"
+
+namespace litebox::shim::linux_abi {
+
+// glibc's strerror(3) text for an errno.
+std::string_view errno_description(Errno error);
+
+// The name of a signal ("SIGSEGV"), or its number for one without a name.
+std::string signal_name(int signal);
+
+// One system call being traced. Arguments are decoded before the call,
+// except output buffers, which are read once the result is known.
+class TraceLine {
+ public:
+  explicit TraceLine(const SyscallArguments& arguments);
+
+  // The complete line for a call that returned `result`, without newline.
+  std::string finish(const Result<uint64_t>& result);
+
+  // The line for a call that does not return (exit_group): "name(args) = ?".
+  std::string finish_without_return();
+
+ private:
+  std::string prefix();
+
+  SyscallArguments arguments_;
+  std::vector<std::string> decoded_;
+};
+
+// Writes one line to the host's standard error, in one write.
+void write_trace(std::string_view line);
+
+}  // namespace litebox::shim::linux_abi
