@@ -1,5 +1,5 @@
 // Readiness notification, level-triggered: a file reports its current
-// readiness through fd::File::poll_events(), and its Pollable tells
+// readiness through fd::File::poll_events(), and its Pollable notifies
 // registered observers when that readiness may have changed. Observers then
 // ask poll_events() again; a notification carries no state of its own.
 // poll(2) waits through one observer per call; epoll can keep one observer

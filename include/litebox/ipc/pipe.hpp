@@ -1,0 +1,183 @@
+// Pipe: the kernel object behind pipe(2), pipe2(2) and named fifos, a byte
+// buffer between the open file descriptions that read and write it.
+//
+// It follows Linux. The default capacity is 64 KiB, and writes of at most
+// PIPE_BUF bytes are atomic. A write with no reader left fails with EPIPE
+// (the shim raises SIGPIPE). A read with no writer left and nothing
+// buffered returns 0. O_NONBLOCK turns every wait into EAGAIN.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <vector>
+
+#include "litebox/event/pollable.hpp"
+#include "litebox/fd/file.hpp"
+#include "litebox/fs/inode.hpp"
+#include "litebox/result.hpp"
+#include "litebox/sync/mutex.hpp"
+#include "litebox/sync/wait_queue.hpp"
+
+namespace litebox::ipc {
+
+// PIPE_BUF: the largest write that is never interleaved with other writes.
+inline constexpr size_t pipe_buf = 4096;
+inline constexpr size_t default_pipe_capacity = 65536;
+// The largest capacity F_SETPIPE_SZ grants without CAP_SYS_RESOURCE, the
+// default of /proc/sys/fs/pipe-max-size.
+inline constexpr size_t max_pipe_capacity = 1048576;
+
+class PipeEnd;
+
+class Pipe {
+ public:
+  explicit Pipe(size_t capacity = default_pipe_capacity);
+  Pipe(const Pipe&) = delete;
+  Pipe& operator=(const Pipe&) = delete;
+
+  size_t capacity();
+
+  // F_SETPIPE_SZ: rounds `size` up to a power-of-two number of 4 KiB pages
+  // (at least one), as Linux does, and returns the new capacity. `einval`
+  // above 2 GiB, `eperm` when growing past max_pipe_capacity, `ebusy` when
+  // the slots in use do not fit.
+  Result<size_t> set_capacity(size_t size);
+
+  // Bytes buffered now (FIONREAD).
+  size_t bytes_available();
+
+ private:
+  friend class PipeEnd;
+  friend Result<std::shared_ptr<fd::File>> open_fifo(const std::shared_ptr<fs::Inode>& inode,
+                                                     uint32_t flags);
+
+  // Adds or removes one reader and/or writer, waking everything that waits
+  // for a peer to appear or vanish.
+  void attach(bool reader, bool writer);
+  void detach(bool reader, bool writer);
+
+  // How many ends of one kind are open now, and how many opens of that
+  // kind there have been since the pipe was made.
+  struct PeerCount {
+    uint32_t open = 0;
+    uint64_t opens = 0;
+  };
+  PeerCount readers();
+  PeerCount writers();
+
+  // Blocks a fifo open until a peer of the other kind has opened since the
+  // open count was `seen_opens`.
+  Result<void> wait_for_writer(uint64_t seen_opens);
+  Result<void> wait_for_reader(uint64_t seen_opens);
+
+  Result<size_t> read(std::span<std::byte> buffer, bool non_blocking);
+  Result<size_t> write(std::span<const std::byte> data, bool non_blocking);
+
+  // One locked step of write(): moves what fits of `rest`, or else waits
+  // once for room. Returns the bytes moved, or the error that ends the write.
+  Result<size_t> write_step_locked(std::span<const std::byte> rest, bool first_step,
+                                   bool non_blocking);
+
+  // Readiness of an end with `access` (the O_ACCMODE bits), see PipeEnd.
+  uint32_t poll_events(uint32_t access, uint64_t writer_opens_seen);
+
+  // Buffer helpers; the caller holds lock_.
+  size_t slot_count_locked() const { return slots_.size(); }
+  bool full_locked() const { return used_slots_ == slots_.size(); }
+  size_t merge_locked(std::span<const std::byte> data);
+  size_t fill_slot_locked(std::span<const std::byte> data);
+  size_t drain_locked(std::span<std::byte> buffer);
+
+  // Wake the waiters of the other side and notify observers. Called
+  // without lock_ held.
+  void announce_data();
+  void announce_space();
+
+  // Lock order: lock_, then the Pollable's lock. Observers are notified
+  // after lock_ is released.
+  sync::Mutex lock_;
+  sync::WaitQueue data_or_no_writers_;   // blocked readers
+  sync::WaitQueue space_or_no_readers_;  // blocked writers
+  sync::WaitQueue peer_opened_;          // fifo opens waiting for a peer
+  event::Pollable pollable_;
+  const uint64_t identity_;  // st_ino of an anonymous pipe
+
+  // Guarded by lock_. The buffer is a ring of page-sized slots, the layout
+  // Linux uses, so capacity, atomicity and POLLOUT match Linux. A write
+  // fills whole free slots, except that its first (size % 4096) bytes join
+  // the last used slot when they fit there.
+  struct Slot {
+    size_t offset = 0;  // first unread byte in the slot's page
+    size_t length = 0;  // unread bytes
+  };
+  std::vector<std::byte> pages_;
+  std::vector<Slot> slots_;
+  size_t first_slot_ = 0;
+  size_t used_slots_ = 0;
+  size_t size_ = 0;  // unread bytes in all slots
+  uint32_t readers_ = 0;
+  uint32_t writers_ = 0;
+  // Opens of each kind since the pipe was made. A blocked fifo open waits
+  // for this count to change, so a peer that opens and closes at once still
+  // releases it.
+  uint64_t reader_opens_ = 0;
+  uint64_t writer_opens_ = 0;
+};
+
+// One open file description of a pipe: the read end, the write end, or
+// both for a fifo opened O_RDWR, decided by the access mode in its flags.
+class PipeEnd final : public fd::File {
+ public:
+  // Attaches a new end to `pipe`. `inode` is the fifo's inode, or null for
+  // an anonymous pipe.
+  PipeEnd(std::shared_ptr<Pipe> pipe, uint32_t flags, std::shared_ptr<fs::Inode> inode);
+  ~PipeEnd() override;
+
+  Result<size_t> read(std::span<std::byte> buffer) override;
+  Result<size_t> write(std::span<const std::byte> data) override;
+  Result<fs::Stat> stat() override;
+  std::shared_ptr<fs::Inode> inode() override { return inode_; }
+  uint32_t poll_events() override;
+  event::Pollable* pollable() override { return &pipe_->pollable_; }
+  Result<size_t> bytes_available() override;
+
+  Pipe& pipe() { return *pipe_; }
+
+ private:
+  friend Result<std::shared_ptr<fd::File>> open_fifo(const std::shared_ptr<fs::Inode>& inode,
+                                                     uint32_t flags);
+
+  bool is_reader() const { return fd::readable(flags()); }
+  bool is_writer() const { return fd::writable(flags()); }
+  bool is_non_blocking() const { return (flags() & fd::open_non_blocking) != 0; }
+
+  std::shared_ptr<Pipe> pipe_;
+  std::shared_ptr<fs::Inode> inode_;
+  // A reader reports POLLHUP only while the pipe's writer open count
+  // differs from this. It stays 0 except for a fifo opened O_RDONLY |
+  // O_NONBLOCK with no writer, which (as on Linux) reports no hang-up until
+  // a writer has come and gone.
+  uint64_t writer_opens_seen_ = 0;
+};
+
+struct PipeEnds {
+  std::shared_ptr<PipeEnd> read_end;
+  std::shared_ptr<PipeEnd> write_end;
+};
+
+// pipe2(2): a new pipe and both its ends. `flags` may contain
+// open_non_blocking, which both ends get, and open_close_on_exec, which is
+// a descriptor flag that the caller applies; anything else is `einval`.
+Result<PipeEnds> create_pipe(uint32_t flags);
+
+// open(2) of a fifo: returns a new end of the pipe that belongs to `inode`,
+// creating the pipe when no end of it is open. A read-only open waits for a
+// writer unless O_NONBLOCK is set. A write-only open waits for a reader, or
+// fails with `enxio` under O_NONBLOCK when there is none. O_RDWR never
+// waits. A blocked open returns `eintr` when interrupted.
+Result<std::shared_ptr<fd::File>> open_fifo(const std::shared_ptr<fs::Inode>& inode,
+                                            uint32_t flags);
+
+}  // namespace litebox::ipc
