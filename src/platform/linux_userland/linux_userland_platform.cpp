@@ -335,6 +335,9 @@ void LinuxUserlandPlatform::fill(std::span<std::byte> buffer) {
 }
 
 void LinuxUserlandPlatform::write(LogLevel level, std::string_view line) {
+  if (level < minimum_log_level_.load(std::memory_order_relaxed)) {
+    return;
+  }
   static constexpr const char* level_names[] = {"trace", "debug", "info", "warning", "error"};
   std::string message = "litebox [";
   message += level_names[static_cast<int>(level)];

@@ -64,8 +64,10 @@ class LinuxUserlandPlatform final : public Futex,
   // Random
   void fill(std::span<std::byte> buffer) override;
 
-  // DebugLog: one line per write(2) to standard error.
+  // DebugLog: one line per write(2) to standard error, for lines at or
+  // above the minimum level (info unless changed).
   void write(LogLevel level, std::string_view line) override;
+  void set_minimum_log_level(LogLevel level) { minimum_log_level_.store(level); }
 
   // Packets: the host network is not connected yet.
   Result<void> send(std::span<const std::byte> packet) override;
@@ -78,6 +80,7 @@ class LinuxUserlandPlatform final : public Futex,
  private:
   Platform platform_;
   LinuxExecution execution_;
+  std::atomic<LogLevel> minimum_log_level_{LogLevel::info};
 };
 
 }  // namespace litebox::platform::linux_userland
