@@ -17,7 +17,7 @@ constexpr uint32_t root_uid = 0;
 bool is_regular(const Stat& status) { return file_type_of(status.mode) == FileType::regular; }
 
 // The Access bits that open(2) checks for `flags`, as Linux's ACC_MODE: the
-// access mode 3 asks for both read and write, and O_TRUNC asks for write.
+// access mode 3 requires read and write, and O_TRUNC requires write.
 uint32_t access_for_open(uint32_t flags) {
   uint32_t access = 0;
   switch (flags & fd::open_access_mask) {
@@ -212,7 +212,7 @@ Result<std::shared_ptr<fd::File>> Vfs::open(const PathContext& context, const Lo
   if (!create || parent_path.kind != LastComponent::normal) {
     target = TRY(walker.resolve_last(parent_path, follow));
   } else {
-    // A trailing slash asks for a directory, which open(2) cannot create.
+    // A trailing slash requires a directory, which open(2) cannot create.
     if (parent_path.trailing_slash) {
       return fail(Errno::eisdir);
     }
