@@ -142,15 +142,20 @@ int run_program(const RunOptions& options) {
   std::string program_path;
   std::unique_ptr<SandboxRoot> root;
   if (options.rootfs) {
-    return report(status_setup_failed, "--rootfs is not supported yet");
+    auto built = SandboxRoot::from_image(*options.rootfs);
+    if (!built) {
+      return report(status_setup_failed, built.error());
+    }
+    root = std::move(*built);
+  } else {
+    auto built = SandboxRoot::from_host_program(program, program_path);
+    if (!built) {
+      const bool missing = built.error().find("not found") != std::string::npos ||
+                           built.error().find("No such file") != std::string::npos;
+      return report(missing ? status_not_found : status_setup_failed, built.error());
+    }
+    root = std::move(*built);
   }
-  auto built = SandboxRoot::from_host_program(program, program_path);
-  if (!built) {
-    const bool missing = built.error().find("not found") != std::string::npos ||
-                         built.error().find("No such file") != std::string::npos;
-    return report(missing ? status_not_found : status_setup_failed, built.error());
-  }
-  root = std::move(*built);
 
   shim::linux_abi::KernelOptions kernel_options;
   kernel_options.trace = options.trace;
