@@ -1,6 +1,6 @@
 // The file-system tree a sandbox starts with: the root (a tar image under a
-// writable overlay, or an in-memory copy of host files), devfs on /dev and a
-// tmpfs on /tmp.
+// writable overlay, or an in-memory copy of host files), devfs on /dev and
+// a writable /tmp.
 #pragma once
 
 #include <expected>
@@ -14,6 +14,11 @@ namespace litebox::cli {
 
 class SandboxRoot {
  public:
+  // Builds the root from the tar image at `image_path`, read-only and
+  // mapped from the host file, under an in-memory writable layer.
+  static std::expected<std::unique_ptr<SandboxRoot>, std::string> from_image(
+      const std::string& image_path);
+
   // Builds an in-memory root that contains `host_program` (a path, or a name
   // looked up in the host's PATH), its ELF interpreter and libraries, at
   // their host paths. `program_path` receives the program's path inside.
@@ -31,7 +36,8 @@ class SandboxRoot {
 
  private:
   SandboxRoot() = default;
-  std::expected<void, std::string> mount_standard_file_systems();
+  // Mounts devfs on /dev and, with `mount_tmp`, a tmpfs on /tmp.
+  std::expected<void, std::string> mount_standard_file_systems(bool mount_tmp);
 
   // The mapped tar image, unmapped after the file systems that read it.
   void* image_ = nullptr;
