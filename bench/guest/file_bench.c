@@ -2,6 +2,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -39,8 +40,10 @@ static int create_file(const char *path, size_t size) {
 }
 
 /* Creates <dir>/litebox-bench-file-<pid>/ with a 4 KiB file and a directory
- * of 1,000 empty files (10 under --self-check). */
-static int setup_fixture(const struct bench_options *options, void **state) {
+ * that holds 1,000 empty files (10 under --self-check) if list_directory is
+ * set, else none. */
+static int create_fixture(const struct bench_options *options, bool list_directory,
+                          void **state) {
   struct file_fixture *fixture = calloc(1, sizeof(*fixture));
   if (fixture == NULL) {
     return ENOMEM;
@@ -74,7 +77,8 @@ static int setup_fixture(const struct bench_options *options, void **state) {
     return errno;
   }
 
-  fixture->entries = options->self_check ? 10 : directory_entries;
+  /* Only the listing benchmark needs the directory's entries. */
+  fixture->entries = !list_directory ? 0 : options->self_check ? 10 : directory_entries;
   for (unsigned i = 0; i < fixture->entries; i++) {
     char entry[400];
     snprintf(entry, sizeof(entry), "%s/entry-%04u", fixture->listing_dir, i);
@@ -84,6 +88,14 @@ static int setup_fixture(const struct bench_options *options, void **state) {
     }
   }
   return 0;
+}
+
+static int setup_file(const struct bench_options *options, void **state) {
+  return create_fixture(options, false, state);
+}
+
+static int setup_listing(const struct bench_options *options, void **state) {
+  return create_fixture(options, true, state);
 }
 
 static void teardown_fixture(void *state) {
@@ -162,9 +174,9 @@ static int run_getdents64(void *state, uint64_t ops, struct bench_measurement *o
 }
 
 static const struct bench_case cases[] = {
-    {"open_read_close_4k", setup_fixture, run_open_read_close, teardown_fixture},
-    {"stat", setup_fixture, run_stat, teardown_fixture},
-    {"getdents64_1000", setup_fixture, run_getdents64, teardown_fixture},
+    {"open_read_close_4k", setup_file, run_open_read_close, teardown_fixture},
+    {"stat", setup_file, run_stat, teardown_fixture},
+    {"getdents64_1000", setup_listing, run_getdents64, teardown_fixture},
 };
 
 int main(int argc, char **argv) {

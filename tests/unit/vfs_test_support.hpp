@@ -10,6 +10,7 @@
 #include <gtest/gtest.h>
 #include <grp.h>
 #include <sys/fsuid.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/sysmacros.h>
@@ -217,8 +218,11 @@ class Dual {
   int access(const std::string& path, int mode, int flags = 0) {
     int sandbox = errno_of(vfs().access(context(), cwd(), path, static_cast<uint32_t>(mode),
                                         static_cast<uint32_t>(flags)));
+    // Without AT_EACCESS the host checks the real uid, which stays 0 in the
+    // child; the sandbox has a single uid.
+    int native_flags = user_ ? flags | AT_EACCESS : flags;
     return compare("access " + path, sandbox, [&] {
-      return ::syscall(SYS_faccessat2, native_fd(), path.c_str(), mode, flags);
+      return ::syscall(SYS_faccessat2, native_fd(), path.c_str(), mode, native_flags);
     });
   }
 
@@ -300,5 +304,38 @@ class Dual {
   Sandbox sandbox_;
   std::optional<uint32_t> user_;
 };
+
+// A memfs mounted at `name` in the sandbox and a tmpfs at the same place on
+// the host, detached again at the end.
+class MountedDual {
+ public:
+  explicit MountedDual(const std::string& name) {
+    EXPECT_EQ(d.mkdir(name), 0);
+    native_mount_ = d.native_path() + "/" + name;
+    native_mounted_ = ::mount("tmpfs", native_mount_.c_str(), "tmpfs", 0, "mode=0755") == 0;
+    EXPECT_TRUE(d.vfs().mount(d.context(), name,
+                              fs::memfs::create(fs::memfs::Options{.root_permissions = 0755})));
+  }
+  ~MountedDual() {
+    if (native_mounted_) {
+      ::umount2(native_mount_.c_str(), MNT_DETACH);
+    }
+  }
+  MountedDual(const MountedDual&) = delete;
+  MountedDual& operator=(const MountedDual&) = delete;
+
+  bool native_mounted() const { return native_mounted_; }
+
+  Dual d;
+
+ private:
+  std::string native_mount_;
+  bool native_mounted_ = false;
+};
+
+#define REQUIRE_NATIVE_MOUNT(m)                                          \
+  if (!(m).native_mounted()) {                                           \
+    GTEST_SKIP() << "mounting tmpfs on the host failed: errno " << errno; \
+  }
 
 }  // namespace litebox::testing

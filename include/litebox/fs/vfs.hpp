@@ -74,8 +74,9 @@ class Vfs {
   // The root location, for building the first PathContext.
   Location root() const;
 
-  // Mounts `file_system` on the directory at `path`. `ebusy` if something is
-  // already mounted there, `enotdir` if `path` is not a directory.
+  // Mounts `file_system` on the directory at `path`, `enotdir` if it is not a
+  // directory. A mount on a mount point covers the mount already there, as on
+  // Linux.
   Result<void> mount(const PathContext& context, std::string_view path,
                      std::shared_ptr<FileSystem> file_system);
   // Detaches the file system mounted at `path`: `einval` if `path` is not the

@@ -139,6 +139,8 @@ Result<void> Vfs::mount(const PathContext& context, std::string_view path,
 
   sync::LockGuard guard(mount_lock_);
   for (const MountEntry& entry : mounts_) {
+    // Resolution entered any mount already on this directory, so a match
+    // here is a concurrent mount that got there first.
     if (entry.mount->parent() == mount->parent() && entry.covered_device == status.device &&
         entry.covered_inode == status.inode) {
       return fail(Errno::ebusy);

@@ -152,10 +152,12 @@ Result<size_t> RegularFile::write(uint64_t offset, std::span<const std::byte> da
   if (data.empty()) {
     return size_t{0};
   }
-  if (offset >= max_file_size) {
-    return fail(Errno::efbig);
+  // Linux rejects a range whose end overflows a signed 64-bit offset with
+  // EINVAL before the file system sees it; below that, tmpfs takes any size.
+  if (offset > max_file_size || data.size() > max_file_size - offset) {
+    return fail(Errno::einval);
   }
-  size_t count = static_cast<size_t>(std::min<uint64_t>(data.size(), max_file_size - offset));
+  size_t count = data.size();
 
   sync::LockGuard guard(file_system_->lock);
 

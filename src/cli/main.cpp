@@ -1,0 +1,28 @@
+// litebox: the command-line front end. `litebox run` runs a Linux program in
+// the sandbox; `litebox rootfs` builds a root image for it.
+#include <CLI/CLI.hpp>
+
+#include "rootfs/rootfs_command.hpp"
+#include "run_command.hpp"
+
+int main(int argc, char** argv) {
+  CLI::App app{"LiteBox: run unmodified Linux x86-64 programs in a sandboxing library OS."};
+  app.name("litebox");
+  app.require_subcommand(1);
+
+  litebox::cli::RunOptions run_options;
+  CLI::App* run = app.add_subcommand("run", "Run a Linux program inside the sandbox.");
+  litebox::cli::configure_run_command(*run, run_options);
+
+  litebox::rootfs::RootfsCommandOptions rootfs_options;
+  CLI::App* rootfs = app.add_subcommand(
+      "rootfs", "Build a tar root image from host programs, their libraries and host trees.");
+  litebox::rootfs::configure_rootfs_command(*rootfs, rootfs_options);
+
+  CLI11_PARSE(app, argc, argv);
+
+  if (run->parsed()) {
+    return litebox::cli::run_program(run_options);
+  }
+  return litebox::rootfs::run_rootfs_command(rootfs_options);
+}

@@ -1,0 +1,208 @@
+#include "run_command.hpp"
+
+#include <fmt/format.h>
+
+#include <cstdlib>
+#include <memory>
+#include <ranges>
+
+#include "linux_userland_platform.hpp"
+#include "litebox/fd/stdio_file.hpp"
+#include "sandbox_root.hpp"
+#include "shim/linux/kernel.hpp"
+#include "shim/linux/loader/loader.hpp"
+
+extern char** environ;
+
+namespace litebox::cli {
+
+namespace {
+
+// The PATH a sandboxed program gets unless the environment sets one: the
+// default of Debian's /etc/profile for root.
+constexpr const char* default_search_path =
+    "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+
+// Exit statuses before the guest runs, as shells use them.
+constexpr int status_setup_failed = 125;
+constexpr int status_cannot_execute = 126;
+constexpr int status_not_found = 127;
+
+int report(int status, std::string_view message) {
+  fmt::print(stderr, "litebox: {}\n", message);
+  return status;
+}
+
+std::vector<std::string> guest_environment(const RunOptions& options) {
+  std::vector<std::string> environment;
+  if (options.forward_environment) {
+    for (char** entry = environ; *entry != nullptr; ++entry) {
+      environment.emplace_back(*entry);
+    }
+  }
+  // --env entries replace forwarded ones with the same name.
+  for (const std::string& assignment : options.environment) {
+    const std::string name = assignment.substr(0, assignment.find('=') + 1);
+    std::erase_if(environment, [&](const std::string& entry) { return entry.starts_with(name); });
+    environment.push_back(assignment);
+  }
+  const bool has_path = std::ranges::any_of(
+      environment, [](const std::string& entry) { return entry.starts_with("PATH="); });
+  if (!has_path) {
+    environment.insert(environment.begin(), std::string("PATH=") + default_search_path);
+  }
+  return environment;
+}
+
+std::string search_path_of(const std::vector<std::string>& environment) {
+  for (const std::string& entry : environment) {
+    if (entry.starts_with("PATH=")) {
+      return entry.substr(5);
+    }
+  }
+  return default_search_path;
+}
+
+// Finds `program` as execvp(3) does, in the sandbox: a name with a slash is
+// a path, any other name is looked up in each directory of `search_path`.
+std::string find_in_sandbox(fs::Vfs& vfs, const fs::PathContext& context,
+                            const std::string& program, const std::string& search_path) {
+  if (program.find('/') != std::string::npos) {
+    return program;
+  }
+  for (auto directory_range : std::views::split(search_path, ':')) {
+    std::string directory(directory_range.begin(), directory_range.end());
+    if (directory.empty()) {
+      directory = ".";
+    }
+    const std::string candidate = directory + "/" + program;
+    auto status = vfs.stat(context, context.working_directory, candidate, 0);
+    if (status && fs::file_type_of(status->mode) == fs::FileType::regular &&
+        (status->mode & 0111) != 0) {
+      return candidate;
+    }
+  }
+  return program;
+}
+
+Result<void> install_standard_streams(shim::linux_abi::Process& process) {
+  using platform::StdioStream;
+  for (StdioStream stream : {StdioStream::input, StdioStream::output, StdioStream::error}) {
+    TRY(process.descriptors().allocate(std::make_shared<fd::StdioFile>(stream), false));
+  }
+  return {};
+}
+
+}  // namespace
+
+void configure_run_command(CLI::App& command, RunOptions& options) {
+  command.add_option("--rootfs", options.rootfs,
+                     "Tar image to use as the root file system (read-only, with an in-memory "
+                     "writable layer on top). Without it, the root holds only PROGRAM and the "
+                     "libraries it needs, copied from the host")
+      ->check(CLI::ExistingFile);
+  command.add_option("--env", options.environment,
+                     "Set the environment variable K to V for the program; repeatable")
+      ->type_name("K=V")
+      ->check([](const std::string& value) {
+        return value.find('=') == std::string::npos || value.front() == '='
+                   ? std::string("expected K=V")
+                   : std::string();
+      });
+  command.add_flag("--forward-env", options.forward_environment,
+                   "Pass the host environment to the program (--env entries override it)");
+  command.add_option("--workdir", options.working_directory,
+                     "Working directory of the program inside the sandbox (default /)");
+  command.add_option("--interception", options.interception,
+                     "How guest system calls are intercepted: seccomp (SIGSYS from a seccomp "
+                     "filter) or sud (Syscall User Dispatch, Linux 5.11 or later)")
+      ->check(CLI::IsMember({"seccomp", "sud"}));
+  command.add_flag("--trace", options.trace,
+                   "Print each system call of the program to standard error, as strace does");
+  command.add_option("command", options.command,
+                     "PROGRAM [ARGS...]: the program (a path, or a name looked up in the "
+                     "sandbox's PATH) and its arguments; put -- before it when an argument "
+                     "starts with a dash")
+      ->required();
+  command.positionals_at_end(true);
+  command.prefix_command(true);
+}
+
+int run_program(const RunOptions& options) {
+  if (options.command.empty()) {
+    return report(status_setup_failed, "missing PROGRAM");
+  }
+  const std::string& program = options.command.front();
+  std::vector<std::string> environment = guest_environment(options);
+
+  // The platform first: it installs the signal handlers the sandbox relies on.
+  static platform::linux_userland::LinuxUserlandPlatform host;
+  platform::set_current(host.platform());
+
+  std::string program_path;
+  std::unique_ptr<SandboxRoot> root;
+  if (options.rootfs) {
+    return report(status_setup_failed, "--rootfs is not supported yet");
+  }
+  auto built = SandboxRoot::from_host_program(program, program_path);
+  if (!built) {
+    const bool missing = built.error().find("not found") != std::string::npos ||
+                         built.error().find("No such file") != std::string::npos;
+    return report(missing ? status_not_found : status_setup_failed, built.error());
+  }
+  root = std::move(*built);
+
+  shim::linux_abi::KernelOptions kernel_options;
+  kernel_options.trace = options.trace;
+  static shim::linux_abi::Kernel kernel(host.execution(), &root->vfs(), kernel_options);
+
+  // Sealing trusts every executable mapping present now, so the guest's own
+  // code must be mapped only afterwards.
+  const auto mode = options.interception == "sud"
+                        ? platform::InterceptionMode::syscall_user_dispatch
+                        : platform::InterceptionMode::seccomp;
+  if (auto started = host.execution().start_interception(kernel, mode); !started) {
+    return report(status_setup_failed,
+                  fmt::format("intercepting system calls with {} failed: {}",
+                              options.interception, errno_name(started.error())));
+  }
+
+  fs::PathContext paths = root->root_context();
+  paths.umask = 022;
+  auto working_directory = root->vfs().resolve(paths, paths.root, options.working_directory, 0);
+  if (!working_directory) {
+    return report(status_setup_failed, fmt::format("--workdir {}: no such directory in the sandbox",
+                                                   options.working_directory));
+  }
+  paths.working_directory = *working_directory;
+
+  std::unique_ptr<shim::linux_abi::Task> task = kernel.create_first_task(paths);
+  if (!install_standard_streams(task->process())) {
+    return report(status_setup_failed, "installing the standard streams failed");
+  }
+
+  shim::linux_abi::ExecRequest request;
+  request.path = options.rootfs ? find_in_sandbox(root->vfs(), paths, program,
+                                                  search_path_of(environment))
+                                : program_path;
+  request.arguments = options.command;
+  request.environment = environment;
+  auto loaded = shim::linux_abi::load_program(*task, request);
+  if (!loaded) {
+    const int status =
+        loaded.error().error == Errno::enoent ? status_not_found : status_cannot_execute;
+    return report(status, loaded.error().reason);
+  }
+
+  platform::GuestRegisters registers{};
+  registers.rip = loaded->entry;
+  registers.rsp = loaded->stack_pointer;
+  // Only the interrupt flag (bit 9) and the reserved bit 1 are set at entry.
+  registers.rflags = 0x202;
+
+  // enter_guest does not return, so `task` and `root` live as long as the guest.
+  shim::linux_abi::Kernel::set_current_task(task.get());
+  host.execution().enter_guest(registers);
+}
+
+}  // namespace litebox::cli

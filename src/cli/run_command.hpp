@@ -1,0 +1,31 @@
+// The `litebox run` command: runs one Linux program inside the sandbox.
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace litebox::cli {
+
+struct RunOptions {
+  std::optional<std::string> rootfs;  // tar image; without it the root is built from PROGRAM
+  std::vector<std::string> environment;  // K=V entries from --env
+  bool forward_environment = false;
+  std::string working_directory = "/";
+  std::string interception = "seccomp";
+  bool trace = false;
+  std::vector<std::string> command;  // PROGRAM [ARGS...]
+};
+
+// Declares the options and arguments of `run` on `command`.
+void configure_run_command(CLI::App& command, RunOptions& options);
+
+// Runs the program. Returns only on a failure before the guest starts (a
+// missing program is 127, a file that cannot be executed 126, any other
+// set-up failure 125); once the guest runs, the process ends with the
+// guest's exit status, or 128 + signal number when a signal ends it.
+int run_program(const RunOptions& options);
+
+}  // namespace litebox::cli

@@ -1,0 +1,164 @@
+#include "sandbox_root.hpp"
+
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <fmt/format.h>
+
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
+
+#include "litebox/fs/devfs.hpp"
+#include "litebox/fs/memfs.hpp"
+#include "rootfs/rootfs.hpp"
+
+namespace litebox::cli {
+
+namespace {
+
+std::string describe(Errno error) { return std::string(errno_name(error)); }
+
+std::expected<void, std::string> make_directory_if_missing(fs::Vfs& vfs,
+                                                           const fs::PathContext& context,
+                                                           const std::string& path,
+                                                           uint32_t mode) {
+  auto made = vfs.make_directory(context, context.root, path, mode);
+  if (!made && made.error() != Errno::eexist) {
+    return std::unexpected(
+        fmt::format("creating {} in the sandbox failed: {}", path, describe(made.error())));
+  }
+  return {};
+}
+
+std::expected<void, std::string> copy_host_file(fs::Vfs& vfs, const fs::PathContext& context,
+                                                const rootfs::RootEntry& entry) {
+  std::ifstream input(entry.source, std::ios::binary);
+  if (!input) {
+    return std::unexpected(fmt::format("cannot read host file {}", entry.source));
+  }
+  auto file = vfs.open(context, context.root, entry.path,
+                       fd::open_write_only | fd::open_create | fd::open_truncate, entry.mode);
+  if (!file) {
+    return std::unexpected(
+        fmt::format("creating {} in the sandbox failed: {}", entry.path, describe(file.error())));
+  }
+
+  std::vector<char> buffer(1 << 16);
+  while (input) {
+    input.read(buffer.data(), static_cast<std::streamsize>(buffer.size()));
+    const auto count = static_cast<size_t>(input.gcount());
+    size_t written = 0;
+    while (written < count) {
+      // Safety: reinterpreting chars as bytes for the byte-oriented interface.
+      auto result = (*file)->write(
+          {reinterpret_cast<const std::byte*>(buffer.data()) + written, count - written});
+      if (!result || *result == 0) {
+        return std::unexpected(fmt::format("writing {} in the sandbox failed", entry.path));
+      }
+      written += *result;
+    }
+  }
+
+  // The permission bits exactly as on the host, not reduced by the umask.
+  fs::AttributeChange change;
+  change.permissions = entry.mode;
+  (void)vfs.change_attributes(context, context.root, entry.path, 0, change);
+  return {};
+}
+
+}  // namespace
+
+SandboxRoot::~SandboxRoot() {
+  vfs_.reset();
+  if (image_ != nullptr) {
+    munmap(image_, image_size_);
+  }
+}
+
+fs::PathContext SandboxRoot::root_context() {
+  fs::PathContext context;
+  context.root = vfs_->root();
+  context.working_directory = context.root;
+  context.umask = 0;
+  return context;
+}
+
+std::expected<void, std::string> SandboxRoot::mount_standard_file_systems() {
+  fs::PathContext context = root_context();
+
+  if (auto made = make_directory_if_missing(*vfs_, context, "/dev", 0755); !made) {
+    return made;
+  }
+  if (auto mounted = vfs_->mount(context, "/dev", fs::devfs::create()); !mounted) {
+    return std::unexpected(fmt::format("mounting devfs on /dev failed: {}",
+                                       describe(mounted.error())));
+  }
+  if (auto made = make_directory_if_missing(*vfs_, context, "/tmp", 01777); !made) {
+    return made;
+  }
+  if (auto mounted = vfs_->mount(context, "/tmp", fs::memfs::create()); !mounted) {
+    return std::unexpected(fmt::format("mounting tmpfs on /tmp failed: {}",
+                                       describe(mounted.error())));
+  }
+  return {};
+}
+
+std::expected<std::unique_ptr<SandboxRoot>, std::string> SandboxRoot::from_host_program(
+    const std::string& host_program, std::string& program_path) {
+  rootfs::RootRequest request;
+  request.programs = {host_program};
+  const char* host_path = std::getenv("PATH");
+  request.search_path = host_path != nullptr ? host_path : "/usr/bin:/bin";
+  auto root = rootfs::build_root(request);
+  if (!root) {
+    return std::unexpected(root.error());
+  }
+  for (const std::string& warning : root->warnings) {
+    fmt::print(stderr, "litebox: {}\n", warning);
+  }
+
+  std::unique_ptr<SandboxRoot> sandbox(new SandboxRoot());
+  fs::memfs::Options options;
+  options.root_permissions = 0755;
+  sandbox->vfs_ = std::make_unique<fs::Vfs>(fs::memfs::create(options));
+  fs::PathContext context = sandbox->root_context();
+
+  for (const rootfs::RootEntry& entry : root->entries) {
+    if (entry.path == "/") {
+      continue;
+    }
+    switch (entry.kind) {
+      case rootfs::EntryKind::directory:
+        if (auto made = make_directory_if_missing(*sandbox->vfs_, context, entry.path, entry.mode);
+            !made) {
+          return std::unexpected(made.error());
+        }
+        break;
+      case rootfs::EntryKind::regular_file:
+        if (auto copied = copy_host_file(*sandbox->vfs_, context, entry); !copied) {
+          return std::unexpected(copied.error());
+        }
+        break;
+      case rootfs::EntryKind::symlink:
+        if (auto made = sandbox->vfs_->make_symlink(context, entry.source, context.root,
+                                                    entry.path);
+            !made && made.error() != Errno::eexist) {
+          return std::unexpected(fmt::format("creating symlink {} in the sandbox failed: {}",
+                                             entry.path, describe(made.error())));
+        }
+        break;
+    }
+  }
+
+  if (auto mounted = sandbox->mount_standard_file_systems(); !mounted) {
+    return std::unexpected(mounted.error());
+  }
+  program_path = root->program_paths.empty() ? host_program : root->program_paths.front();
+  return sandbox;
+}
+
+}  // namespace litebox::cli

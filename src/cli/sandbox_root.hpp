@@ -1,0 +1,42 @@
+// The file-system tree a sandbox starts with: the root (a tar image under a
+// writable overlay, or an in-memory copy of host files), devfs on /dev and a
+// tmpfs on /tmp.
+#pragma once
+
+#include <expected>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "litebox/fs/vfs.hpp"
+
+namespace litebox::cli {
+
+class SandboxRoot {
+ public:
+  // Builds an in-memory root that contains `host_program` (a path, or a name
+  // looked up in the host's PATH), its ELF interpreter and libraries, at
+  // their host paths. `program_path` receives the program's path inside.
+  static std::expected<std::unique_ptr<SandboxRoot>, std::string> from_host_program(
+      const std::string& host_program, std::string& program_path);
+
+  SandboxRoot(const SandboxRoot&) = delete;
+  SandboxRoot& operator=(const SandboxRoot&) = delete;
+  ~SandboxRoot();
+
+  fs::Vfs& vfs() { return *vfs_; }
+
+  // A path context for the root user with "/" as root and working directory.
+  fs::PathContext root_context();
+
+ private:
+  SandboxRoot() = default;
+  std::expected<void, std::string> mount_standard_file_systems();
+
+  // The mapped tar image, unmapped after the file systems that read it.
+  void* image_ = nullptr;
+  size_t image_size_ = 0;
+  std::unique_ptr<fs::Vfs> vfs_;
+};
+
+}  // namespace litebox::cli

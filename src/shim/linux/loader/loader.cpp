@@ -1,0 +1,401 @@
+#include "shim/linux/loader/loader.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <array>
+#include <cstring>
+
+#include "litebox/platform/platform.hpp"
+#include "shim/linux/guest_memory.hpp"
+#include "shim/linux/kernel.hpp"
+#include "shim/linux/loader/initial_stack.hpp"
+#include "shim/linux/trace.hpp"
+
+namespace litebox::shim::linux_abi {
+
+namespace {
+
+using elf::LoadError;
+
+// Where a position-independent executable goes. Linux uses 2/3 of the
+// address space (0x555555554000), where the host has already put the
+// runner; this is a free region below the guest's mmap area instead.
+constexpr uint64_t executable_base = 0x1000'0000'0000;
+
+// The top of the initial stack: above the guest's mmap area and below the
+// host's own mappings near the top of the address space.
+constexpr uint64_t stack_top = 0x3000'0000'0000;
+
+// The stack size when RLIMIT_STACK is unlimited or absurdly large.
+constexpr uint64_t default_stack_size = 8 * 1024 * 1024;
+constexpr uint64_t max_stack_size = 1024 * 1024 * 1024;
+
+// Linux reads this many bytes to recognize a `#!` line (BINPRM_BUF_SIZE).
+constexpr size_t script_header_size = 256;
+
+std::unexpected<LoadError> reject(Errno error, std::string reason) {
+  return std::unexpected(LoadError{error, std::move(reason)});
+}
+
+std::unexpected<LoadError> reject_file(const std::string& path, const LoadError& error) {
+  return reject(error.error, fmt::format("{}: {}", path, error.reason));
+}
+
+struct OpenedFile {
+  std::string path;
+  std::string absolute_path;
+  std::shared_ptr<fs::Inode> inode;
+  fs::Stat status;
+};
+
+std::expected<OpenedFile, LoadError> open_executable(Task& task, const std::string& path) {
+  if (path.empty()) {
+    return reject(Errno::enoent, "empty program path");
+  }
+  fs::Vfs& vfs = task.kernel().vfs();
+  fs::PathContext context = task.process().path_context();
+
+  auto location = vfs.resolve(context, context.working_directory, path, 0);
+  if (!location) {
+    if (location.error() == Errno::enoent) {
+      return reject(Errno::enoent, fmt::format("{}: no such file in the sandbox", path));
+    }
+    return reject(location.error(),
+                  fmt::format("{}: {}", path, errno_description(location.error())));
+  }
+  auto status = location->inode->stat();
+  if (!status) {
+    return reject(status.error(), fmt::format("{}: {}", path, errno_description(status.error())));
+  }
+  const fs::FileType type = fs::file_type_of(status->mode);
+  if (type == fs::FileType::directory) {
+    return reject(Errno::eacces, fmt::format("{}: is a directory", path));
+  }
+  if (type != fs::FileType::regular) {
+    return reject(Errno::eacces, fmt::format("{}: not a regular file", path));
+  }
+  if (!fs::Vfs::check_permission(context.credentials, *status, fs::access_execute)) {
+    return reject(Errno::eacces, fmt::format("{}: permission denied (not executable)", path));
+  }
+
+  auto absolute = vfs.path_of(context, *location);
+  return OpenedFile{path, absolute ? *absolute : path, location->inode, *status};
+}
+
+// Reads up to `buffer.size()` bytes from the start of the file.
+Result<size_t> read_start(fs::Inode& inode, std::span<std::byte> buffer) {
+  size_t done = 0;
+  while (done < buffer.size()) {
+    size_t count = TRY(inode.read(done, buffer.subspan(done)));
+    if (count == 0) {
+      break;
+    }
+    done += count;
+  }
+  return done;
+}
+
+struct ScriptLine {
+  std::string interpreter;
+  std::optional<std::string> argument;
+};
+
+bool is_blank(char character) { return character == ' ' || character == '\t'; }
+
+// Parses "#!interpreter [argument]" as Linux does: the interpreter ends at
+// the first blank, and the rest of the line, trimmed, is one argument.
+std::expected<ScriptLine, LoadError> parse_script_line(std::string_view header) {
+  header.remove_prefix(2);
+  size_t line_end = header.find('\n');
+  const bool complete = line_end != std::string_view::npos;
+  std::string_view line = header.substr(0, complete ? line_end : header.size());
+
+  while (!line.empty() && is_blank(line.front())) {
+    line.remove_prefix(1);
+  }
+  while (!line.empty() && (is_blank(line.back()) || line.back() == '\r' || line.back() == '\0')) {
+    line.remove_suffix(1);
+  }
+  const size_t name_end = std::ranges::find_if(line, is_blank) - line.begin();
+  ScriptLine result;
+  result.interpreter = std::string(line.substr(0, name_end));
+  if (result.interpreter.empty()) {
+    return reject(Errno::enoexec, "#! line names no interpreter");
+  }
+  if (!complete && name_end == line.size()) {
+    return reject(Errno::enoexec, "#! interpreter path is longer than 255 bytes");
+  }
+
+  std::string_view rest = line.substr(name_end);
+  while (!rest.empty() && is_blank(rest.front())) {
+    rest.remove_prefix(1);
+  }
+  if (!rest.empty()) {
+    result.argument = std::string(rest);
+  }
+  return result;
+}
+
+// The memory placement of one mapped ELF image.
+struct MappedImage {
+  uint64_t bias = 0;  // added to every address in the file
+  uint64_t end = 0;   // end of the highest segment
+};
+
+std::expected<void, LoadError> map_segment(Process& process, const OpenedFile& file,
+                                           const elf::Segment& segment, uint64_t bias) {
+  const uint64_t start = segment.virtual_address + bias;
+  const uint64_t page_start = mm::page_round_down(start);
+  const uint64_t file_end = start + segment.file_size;
+  const uint64_t memory_end = start + segment.memory_size;
+  uint64_t zero_fill_start = page_start;
+
+  if (segment.file_size > 0) {
+    const uint64_t file_pages_end = mm::page_round_up(file_end);
+    mm::MapRequest request;
+    request.address = page_start;
+    request.length = file_pages_end - page_start;
+    request.protection = segment.protection | platform::prot_write;
+    request.placement = mm::Placement::fixed;
+    request.inode = file.inode;
+    request.file_offset = mm::page_round_down(segment.file_offset);
+    request.name = file.absolute_path;
+    if (auto mapped = process.memory.map(request); !mapped) {
+      return reject(mapped.error(), fmt::format("mapping a segment at {:#x} failed: {}",
+                                                page_start, errno_description(mapped.error())));
+    }
+
+    // The rest of the last file page is bss, not the bytes that follow in
+    // the file.
+    if (file_pages_end > file_end) {
+      std::vector<std::byte> zeros(file_pages_end - file_end);
+      if (!copy_to_guest(file_end, zeros)) {
+        return reject(Errno::efault, "clearing the end of a segment failed");
+      }
+    }
+    if (!(segment.protection & platform::prot_write)) {
+      (void)process.memory.protect(page_start, request.length, segment.protection);
+    }
+    zero_fill_start = file_pages_end;
+  }
+
+  if (mm::page_round_up(memory_end) > zero_fill_start) {
+    mm::MapRequest request;
+    request.address = zero_fill_start;
+    request.length = mm::page_round_up(memory_end) - zero_fill_start;
+    request.protection = segment.protection;
+    request.placement = mm::Placement::fixed;
+    if (auto mapped = process.memory.map(request); !mapped) {
+      return reject(mapped.error(), fmt::format("mapping bss at {:#x} failed: {}",
+                                                zero_fill_start,
+                                                errno_description(mapped.error())));
+    }
+  }
+  return {};
+}
+
+std::expected<MappedImage, LoadError> map_image(Process& process, const OpenedFile& file,
+                                                const elf::Executable& executable,
+                                                uint64_t preferred_base) {
+  MappedImage image;
+  if (executable.position_independent) {
+    // Reserve the whole span first, so the segments land at their relative
+    // distances and nothing else sits in the gaps between them.
+    mm::MapRequest request;
+    request.address = preferred_base;
+    request.length = mm::page_round_up(executable.highest_address) - executable.lowest_address;
+    request.protection = platform::prot_none;
+    auto reserved = process.memory.map(request);
+    if (!reserved) {
+      return reject(reserved.error(), fmt::format("no room for {} bytes of segments",
+                                                  request.length));
+    }
+    image.bias = *reserved - executable.lowest_address;
+  }
+
+  for (const elf::Segment& segment : executable.segments) {
+    if (auto mapped = map_segment(process, file, segment, image.bias); !mapped) {
+      return std::unexpected(mapped.error());
+    }
+  }
+  image.end = executable.highest_address + image.bias;
+  return image;
+}
+
+uint64_t stack_size_for(Process& process) {
+  const uint64_t limit = process.limit(Resource::stack).current;
+  if (limit == rlimit_infinity || limit > max_stack_size) {
+    return default_stack_size;
+  }
+  return std::max(mm::page_round_up(limit), uint64_t{128 * 1024});
+}
+
+std::expected<LoadedProgram, LoadError> load_elf(Task& task, const OpenedFile& file,
+                                                 const ExecRequest& request,
+                                                 const std::string& exec_name) {
+  Process& process = task.process();
+
+  auto executable = elf::read_executable(*file.inode, static_cast<uint64_t>(file.status.size));
+  if (!executable) {
+    return reject_file(file.path, executable.error());
+  }
+
+  std::optional<OpenedFile> interpreter_file;
+  std::optional<elf::Executable> interpreter;
+  if (executable->interpreter) {
+    auto opened = open_executable(task, *executable->interpreter);
+    if (!opened) {
+      return reject(opened.error().error,
+                    fmt::format("{}: interpreter {}", file.path, opened.error().reason));
+    }
+    interpreter_file = std::move(*opened);
+    auto parsed = elf::read_executable(*interpreter_file->inode,
+                                       static_cast<uint64_t>(interpreter_file->status.size));
+    if (!parsed) {
+      return reject(parsed.error().error, fmt::format("{}: interpreter {}: {}", file.path,
+                                                      interpreter_file->path,
+                                                      parsed.error().reason));
+    }
+    interpreter = std::move(*parsed);
+  }
+
+  auto image = map_image(process, file, *executable, executable_base);
+  if (!image) {
+    return reject_file(file.path, image.error());
+  }
+
+  uint64_t entry = executable->entry + image->bias;
+  uint64_t interpreter_base = 0;
+  if (interpreter) {
+    auto interpreter_image = map_image(process, *interpreter_file, *interpreter, 0);
+    if (!interpreter_image) {
+      return reject(interpreter_image.error().error,
+                    fmt::format("{}: interpreter {}: {}", file.path, interpreter_file->path,
+                                interpreter_image.error().reason));
+    }
+    interpreter_base = interpreter->lowest_address + interpreter_image->bias;
+    entry = interpreter->entry + interpreter_image->bias;
+  }
+
+  {
+    sync::LockGuard guard(process.lock);
+    process.break_start = mm::page_round_up(image->end);
+    process.break_end = process.break_start;
+  }
+
+  // The stack.
+  const uint64_t stack_size = stack_size_for(process);
+  mm::MapRequest stack_request;
+  stack_request.address = stack_top - stack_size;
+  stack_request.length = stack_size;
+  stack_request.protection = platform::prot_read | platform::prot_write;
+  if (executable->executable_stack) {
+    stack_request.protection |= platform::prot_exec;
+  }
+  stack_request.name = "[stack]";
+  auto stack_bottom = process.memory.map(stack_request);
+  if (!stack_bottom) {
+    return reject(stack_bottom.error(), "mapping the stack failed");
+  }
+
+  StackContents contents;
+  contents.arguments = request.arguments;
+  contents.environment = request.environment;
+  contents.exec_name = exec_name;
+  contents.program_headers = executable->program_headers_address + image->bias;
+  contents.program_header_count = executable->program_header_count;
+  contents.interpreter_base = interpreter_base;
+  contents.entry = executable->entry + image->bias;
+  {
+    sync::LockGuard guard(process.lock);
+    contents.uid = process.credentials.uid;
+    contents.euid = process.credentials.euid;
+    contents.gid = process.credentials.gid;
+    contents.egid = process.credentials.egid;
+  }
+  contents.minimum_signal_stack_size = task.kernel().execution().extended_state_size() + 1024;
+
+  auto layout = build_initial_stack(*stack_bottom + stack_size, *stack_bottom, contents);
+  if (!layout) {
+    return reject(layout.error(), layout.error() == Errno::e2big
+                                      ? "argument list too long for the stack"
+                                      : "writing the initial stack failed");
+  }
+
+  {
+    sync::LockGuard guard(process.lock);
+    process.executable_path = file.absolute_path;
+    const size_t slash = exec_name.rfind('/');
+    process.name = exec_name.substr(slash == std::string::npos ? 0 : slash + 1).substr(0, 15);
+    process.arguments_start = layout->arguments_start;
+    process.arguments_end = layout->arguments_end;
+    process.environment_start = layout->environment_start;
+    process.environment_end = layout->environment_end;
+  }
+
+  return LoadedProgram{entry, layout->stack_pointer, file.absolute_path};
+}
+
+std::expected<LoadedProgram, LoadError> load_nested(Task& task, const ExecRequest& request,
+                                                    const std::string& exec_name, int depth) {
+  auto file = open_executable(task, request.path);
+  if (!file) {
+    return std::unexpected(file.error());
+  }
+
+  std::array<std::byte, script_header_size> header{};
+  auto length = read_start(*file->inode, header);
+  if (!length) {
+    return reject(length.error(),
+                  fmt::format("{}: reading failed: {}", request.path,
+                              errno_description(length.error())));
+  }
+  std::span<const std::byte> start(header.data(), *length);
+
+  if (elf::has_elf_magic(start)) {
+    return load_elf(task, *file, request, exec_name);
+  }
+
+  if (*length >= 2 && header[0] == std::byte{'#'} && header[1] == std::byte{'!'}) {
+    if (depth >= max_interpreter_depth) {
+      return reject(Errno::eloop, fmt::format("{}: too many nested #! interpreters", request.path));
+    }
+    // Safety: reading the header bytes as characters.
+    auto line = parse_script_line({reinterpret_cast<const char*>(header.data()), *length});
+    if (!line) {
+      return reject_file(request.path, line.error());
+    }
+
+    ExecRequest next;
+    next.path = line->interpreter;
+    next.environment = request.environment;
+    next.arguments.push_back(line->interpreter);
+    if (line->argument) {
+      next.arguments.push_back(*line->argument);
+    }
+    next.arguments.push_back(request.path);
+    if (request.arguments.size() > 1) {
+      next.arguments.insert(next.arguments.end(), request.arguments.begin() + 1,
+                            request.arguments.end());
+    }
+    auto loaded = load_nested(task, next, exec_name, depth + 1);
+    if (!loaded && loaded.error().error == Errno::enoent &&
+        loaded.error().reason.starts_with(line->interpreter + ":")) {
+      return reject(Errno::enoent, fmt::format("{}: #! interpreter {}", request.path,
+                                               loaded.error().reason));
+    }
+    return loaded;
+  }
+
+  return reject(Errno::enoexec,
+                fmt::format("{}: not an ELF executable or a #! script", request.path));
+}
+
+}  // namespace
+
+std::expected<LoadedProgram, elf::LoadError> load_program(Task& task, const ExecRequest& request) {
+  return load_nested(task, request, request.path, 0);
+}
+
+}  // namespace litebox::shim::linux_abi

@@ -1,0 +1,39 @@
+// The program loader behind `litebox run` and execve(2): finds the program in
+// the sandbox VFS, follows `#!` scripts, maps the ELF executable and its
+// PT_INTERP interpreter into the process's memory map, sets up the program
+// break and builds the initial stack of the x86-64 psABI.
+#pragma once
+
+#include <cstdint>
+#include <expected>
+#include <string>
+#include <vector>
+
+#include "shim/linux/loader/elf.hpp"
+#include "shim/linux/task.hpp"
+
+namespace litebox::shim::linux_abi {
+
+struct ExecRequest {
+  std::string path;  // absolute, or relative to the working directory
+  std::vector<std::string> arguments;
+  std::vector<std::string> environment;
+};
+
+// Where the new image starts: the registers a thread enters it with.
+struct LoadedProgram {
+  uint64_t entry = 0;          // the interpreter's entry, or the program's
+  uint64_t stack_pointer = 0;  // points at argc
+  std::string executable_path;  // the ELF file finally loaded
+};
+
+// Loads `request` into the task's (empty) process: maps the executable and
+// interpreter, the stack and the break, and records the executable path,
+// name and argument ranges in the process. The error's reason is one line
+// that names the file and the problem.
+std::expected<LoadedProgram, elf::LoadError> load_program(Task& task, const ExecRequest& request);
+
+// How many nested `#!` interpreters a program may go through (Linux 5.x+).
+inline constexpr int max_interpreter_depth = 4;
+
+}  // namespace litebox::shim::linux_abi
