@@ -1,5 +1,5 @@
 // devfs: the standard character devices, compared with the host's /dev
-// where the host's answer does not depend on its state.
+// where the host's result does not depend on its state.
 #include "litebox/fs/devfs.hpp"
 #include "litebox/fs/memfs.hpp"
 #include "vfs_test_support.hpp"

@@ -17,6 +17,9 @@ TEST(VfsNamespace, MkdirErrors) {
   EXPECT_EQ(d.mkdir("/"), EEXIST);
   EXPECT_EQ(d.mkdir("dir/."), EEXIST);
   EXPECT_EQ(d.mkdir("missing/dir"), ENOENT);
+  ASSERT_EQ(d.symlink("nowhere", "dangling"), 0);
+  EXPECT_EQ(d.mkdir("dangling"), EEXIST);
+  EXPECT_EQ(d.mkdir("dangling/"), EEXIST);
 }
 
 TEST(VfsNamespace, MkdirAppliesUmaskAndSticky) {
@@ -69,6 +72,8 @@ TEST(VfsNamespace, RmdirErrors) {
   EXPECT_EQ(d.rmdir("dir"), ENOTEMPTY);
   EXPECT_EQ(d.rmdir("dir/file"), ENOTDIR);
   EXPECT_EQ(d.rmdir("link"), ENOTDIR);
+  EXPECT_EQ(d.rmdir("link/"), ENOTDIR);
+  EXPECT_EQ(d.rename("link/", "other"), ENOTDIR);
   EXPECT_EQ(d.rmdir("missing"), ENOENT);
   EXPECT_EQ(d.rmdir("."), EINVAL);
   EXPECT_EQ(d.rmdir("dir/."), EINVAL);

@@ -190,14 +190,33 @@ TEST(VfsOpen, WriteAndReadBack) {
   EXPECT_EQ(read_all(**file), "hello");
 }
 
-TEST(VfsOpen, FifoIsNotSupportedYet) {
+TEST(VfsOpen, FifoOpensWithoutBlocking) {
   Dual d;
   ASSERT_EQ(d.mknod("fifo", S_IFIFO | 0644), 0);
 
-  // TODO: fifos open through the pipe code once it lands; until then the
-  // sandbox returns ENXIO where Linux would block waiting for a writer.
-  auto file = d.vfs().open(d.context(), d.cwd(), "fifo", O_RDONLY | O_NONBLOCK, 0);
-  EXPECT_EQ(errno_of(file), ENXIO);
+  // Only opens that cannot wait for a peer: a blocking open would hang.
+  EXPECT_EQ(d.open("fifo", O_WRONLY | O_NONBLOCK), ENXIO);
+  EXPECT_EQ(d.open("fifo", O_RDONLY | O_NONBLOCK), 0);
+  EXPECT_EQ(d.open("fifo", O_RDWR), 0);
+  EXPECT_EQ(d.open("fifo", O_RDONLY | O_NONBLOCK | O_TRUNC), 0);
+}
+
+TEST(VfsOpen, FifoEndsShareOnePipe) {
+  Dual d;
+  ASSERT_EQ(d.mknod("fifo", S_IFIFO | 0644), 0);
+  auto reader = d.vfs().open(d.context(), d.cwd(), "fifo", O_RDONLY | O_NONBLOCK, 0);
+  ASSERT_TRUE(reader);
+  auto writer = d.vfs().open(d.context(), d.cwd(), "fifo", O_WRONLY | O_NONBLOCK, 0);
+  ASSERT_TRUE(writer);
+
+  std::string message = "through the fifo";
+  auto written = (*writer)->write(std::as_bytes(std::span(message)));
+  ASSERT_TRUE(written);
+  EXPECT_EQ(*written, message.size());
+  std::string received(64, '\0');
+  auto count = (*reader)->read(std::as_writable_bytes(std::span(received)));
+  ASSERT_TRUE(count);
+  EXPECT_EQ(received.substr(0, *count), message);
 }
 
 TEST(VfsOpen, SocketNodeIsEnxio) {

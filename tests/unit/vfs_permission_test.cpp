@@ -1,5 +1,5 @@
 // Permission rules for root and for an ordinary user (uid 1000), compared
-// with the host kernel; the native side drops to fsuid 1000 in a child.
+// with the host kernel. The native side drops to fsuid 1000 in a child.
 #include <utime.h>
 
 #include "vfs_test_support.hpp"

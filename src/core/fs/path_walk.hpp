@@ -10,7 +10,7 @@
 
 namespace litebox::fs {
 
-// What the last component of a path is, as Linux classifies it.
+// The kind of the last component of a path, as Linux classifies it.
 enum class LastComponent {
   normal,   // a name
   dot,      // "."
@@ -20,7 +20,7 @@ enum class LastComponent {
 
 // A path resolved up to its last component.
 struct ParentPath {
-  Location parent;     // the directory that holds the last component
+  Location parent;     // the directory that contains the last component
   std::string name;    // the last component; empty for LastComponent::root
   LastComponent kind = LastComponent::normal;
   bool trailing_slash = false;  // the path ends in '/', so it must name a directory
@@ -31,7 +31,7 @@ class PathWalker {
   PathWalker(Vfs& vfs, const PathContext& context) : vfs_(vfs), context_(context) {}
 
   // Resolves every component of `path` but the last, following symlinks, and
-  // checks search permission on the directory that holds the last one.
+  // checks search permission on the directory that contains the last one.
   Result<ParentPath> walk_to_parent(const Location& start, std::string_view path);
 
   // Resolves the last component found by walk_to_parent. A final symlink is

@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "litebox/fd/path_file.hpp"
+#include "litebox/ipc/pipe.hpp"
 #include "path_walk.hpp"
 
 namespace litebox::fs {
@@ -16,7 +17,7 @@ constexpr uint32_t root_uid = 0;
 bool is_regular(const Stat& status) { return file_type_of(status.mode) == FileType::regular; }
 
 // The Access bits that open(2) checks for `flags`, as Linux's ACC_MODE: the
-// access mode 3 asks for both read and write, and O_TRUNC asks for write.
+// access mode 3 requires read and write, and O_TRUNC requires write.
 uint32_t access_for_open(uint32_t flags) {
   uint32_t access = 0;
   switch (flags & fd::open_access_mask) {
@@ -211,7 +212,7 @@ Result<std::shared_ptr<fd::File>> Vfs::open(const PathContext& context, const Lo
   if (!create || parent_path.kind != LastComponent::normal) {
     target = TRY(walker.resolve_last(parent_path, follow));
   } else {
-    // A trailing slash asks for a directory, which open(2) cannot create.
+    // A trailing slash requires a directory, which open(2) cannot create.
     if (parent_path.trailing_slash) {
       return fail(Errno::eisdir);
     }
@@ -292,10 +293,6 @@ Result<std::shared_ptr<fd::File>> Vfs::open(const PathContext& context, const Lo
   }
   TRY_VOID(check_access(context, *target.inode, access));
 
-  if (type == FileType::fifo) {
-    // TODO: open fifos through the pipe code once it exists.
-    return fail(Errno::enxio);
-  }
   if (type == FileType::socket) {
     return fail(Errno::enxio);
   }
@@ -306,7 +303,14 @@ Result<std::shared_ptr<fd::File>> Vfs::open(const PathContext& context, const Lo
     TRY_VOID(target.inode->change_attributes(change));
   }
 
-  return target.inode->open(flags & ~(fd::open_create | fd::open_exclusive | fd::open_truncate));
+  // Like Linux's f_flags, the description keeps no open-time-only flags.
+  uint32_t file_flags =
+      flags & ~(fd::open_create | fd::open_exclusive | fd::open_no_controlling_tty |
+                fd::open_truncate);
+  if (type == FileType::fifo) {
+    return ipc::open_fifo(target.inode, file_flags);
+  }
+  return target.inode->open(file_flags);
 }
 
 Result<std::string> Vfs::read_link(const PathContext& context, const Location& start,

@@ -32,8 +32,8 @@ std::shared_ptr<FileSystem> create() {
 
   std::shared_ptr<Inode> root = file_system->root();
   for (const StandardDevice& device : standard_devices) {
-    // A fresh directory has none of these names and cannot run out of
-    // space, so creation cannot fail.
+    // NOTE: The result is ignored because a fresh directory without a size
+    // limit has none of these names; only allocation could fail here.
     auto created = root->create(device.name, FileType::character_device, device_permissions, 0,
                                 0, make_device(device.major, device.minor));
     (void)created;

@@ -153,7 +153,7 @@ Result<size_t> RegularFile::write(uint64_t offset, std::span<const std::byte> da
     return size_t{0};
   }
   // Linux rejects a range whose end overflows a signed 64-bit offset with
-  // EINVAL before the file system sees it; below that, tmpfs takes any size.
+  // EINVAL before the file system is called. Below that, tmpfs takes any size.
   if (offset > max_file_size || data.size() > max_file_size - offset) {
     return fail(Errno::einval);
   }
@@ -186,6 +186,8 @@ Result<size_t> RegularFile::write(uint64_t offset, std::span<const std::byte> da
   }
 
   size_ = std::max(size_, static_cast<int64_t>(offset + done));
+  // TODO: a write by a caller without CAP_FSETID should clear set-user-ID
+  // and set-group-ID as Linux does, but the inode does not know the caller.
   touch_locked(true);
   return done;
 }
