@@ -139,6 +139,12 @@ TEST(Pipe, DefaultCapacity) {
   EXPECT_EQ(default_pipe_capacity, size_t{65536});
 }
 
+TEST(Pipe, OddCapacityRoundsUp) {
+  EXPECT_EQ(Pipe(0).capacity(), size_t{4096});
+  EXPECT_EQ(Pipe(5000).capacity(), size_t{8192});
+  EXPECT_EQ(Pipe(65536).capacity(), size_t{65536});
+}
+
 TEST(Pipe, CapacityByChunkMatchesHost) {
   for (size_t chunk : {size_t{1}, size_t{100}, size_t{4096}, size_t{5000}, size_t{65536}}) {
     HostPipe host(O_NONBLOCK);

@@ -155,6 +155,26 @@ TEST(Poll, WakesWhenFileBecomesReady) {
   EXPECT_EQ(entries[0].returned, pollin);
 }
 
+TEST(Poll, ReportsOnlyTheEntryThatBecameReady) {
+  auto first = std::make_shared<ReadinessFile>();
+  auto second = std::make_shared<ReadinessFile>();
+  auto third = std::make_shared<ReadinessFile>();
+  std::vector<PollEntry> entries = {
+      {first, pollin, 0}, {second, pollin | pollout, 0}, {third, pollout, 0}};
+  Result<size_t> count = fail(Errno::eio);
+
+  TestThread poller([&] { count = poll(entries, sync::Deadline::never()); });
+  await_sleepers(1);
+  second->set_events(pollout);
+
+  ASSERT_TRUE(poller.join_within());
+  ASSERT_TRUE(count);
+  EXPECT_EQ(*count, 1u);
+  EXPECT_EQ(entries[0].returned, 0u);
+  EXPECT_EQ(entries[1].returned, pollout);
+  EXPECT_EQ(entries[2].returned, 0u);
+}
+
 TEST(Poll, IgnoresChangeOfUnrequestedEvent) {
   auto file = std::make_shared<ReadinessFile>();
   std::vector<PollEntry> entries = {{file, pollin, 0}};

@@ -5,6 +5,8 @@
 #include <atomic>
 #include <vector>
 
+#include "litebox/sync/wait_queue.hpp"
+#include "test_platform.hpp"
 #include "test_threads.hpp"
 
 namespace litebox::sync {
@@ -81,6 +83,29 @@ TEST(RwLock, WriterNotStarvedByReaders) {
   ASSERT_TRUE(first_reader.join_within());
   ASSERT_TRUE(second_reader.join_within());
   EXPECT_TRUE(writer_done);
+}
+
+// Waiting for the lock is not interruptible, but the interrupt must still
+// end the thread's next interruptible wait.
+TEST(RwLock, InterruptWhileWaitingReachesNextWait) {
+  RwLock lock;
+  WaitQueue queue;
+  Mutex queue_lock;
+  Result<void> outcome;
+  lock.lock();
+
+  TestThread reader([&] {
+    ReadLockGuard guard(lock);
+    LockGuard queue_guard(queue_lock);
+    outcome = queue.wait(queue_lock, [] { return false; });
+  });
+  await_sleepers(1);
+  litebox::testing::mock_platform().interrupt(reader.id());
+  lock.unlock();
+
+  ASSERT_TRUE(reader.join_within());
+  ASSERT_FALSE(outcome.has_value());
+  EXPECT_EQ(outcome.error(), Errno::eintr);
 }
 
 TEST(RwLock, ExcludesUnderContention) {

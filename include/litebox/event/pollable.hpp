@@ -6,6 +6,7 @@
 // per watched file that moves the file onto its ready list.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <vector>
 
@@ -55,20 +56,27 @@ class Pollable {
   Pollable& operator=(const Pollable&) = delete;
 
   // Registers `observer`; it stays registered until remove_observer().
+  // Notifications from before the call are not replayed, so the caller
+  // checks poll_events() after registering.
   void add_observer(Observer& observer);
 
   // Unregisters `observer`. Once this returns, no notify() of this
   // Pollable runs the observer any more, so the caller may destroy it.
   void remove_observer(Observer& observer);
 
-  // Tells every observer that the bits in `events` may have changed. Files
+  // Notifies every observer that the bits in `events` may have changed. Files
   // call it after each state change, preferably without holding their own
-  // locks.
+  // locks. The change and poll_events() must be ordered by one lock (or by
+  // seq_cst atomics), because notify() skips its work when it finds no
+  // observer registered.
   void notify(uint32_t events);
 
  private:
   sync::Mutex lock_;
   std::vector<Observer*> observers_;  // guarded by lock_
+  // observers_.size(), readable without lock_ so that notify() costs one
+  // load when nobody watches.
+  std::atomic<uint32_t> observer_count_{0};
 };
 
 }  // namespace litebox::event

@@ -33,6 +33,7 @@ class PipeEnd;
 
 class Pipe {
  public:
+  // Makes an empty pipe; `capacity` is rounded as set_capacity() rounds it.
   explicit Pipe(size_t capacity = default_pipe_capacity);
   Pipe(const Pipe&) = delete;
   Pipe& operator=(const Pipe&) = delete;

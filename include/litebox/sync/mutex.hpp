@@ -7,6 +7,10 @@
 
 namespace litebox::sync {
 
+// Futex words live in memory that several processes map, which only works
+// for atomics that need no hidden lock.
+static_assert(std::atomic<uint32_t>::is_always_lock_free);
+
 class Mutex {
  public:
   Mutex() = default;

@@ -29,12 +29,18 @@ uint64_t pipe_device() {
   return device;
 }
 
+// The number of page-sized slots for a capacity of `size` bytes: a power of
+// two, at least one, as Linux's round_pipe_size() computes it.
+size_t slot_count_for(size_t size) {
+  return std::bit_ceil(std::max<size_t>(1, (size + page_size - 1) / page_size));
+}
+
 }  // namespace
 
 Pipe::Pipe(size_t capacity)
     : identity_(next_pipe_identity()),
-      pages_(capacity / page_size * page_size),
-      slots_(capacity / page_size) {}
+      pages_(slot_count_for(capacity) * page_size),
+      slots_(slot_count_for(capacity)) {}
 
 size_t Pipe::capacity() {
   sync::LockGuard guard(lock_);
@@ -45,7 +51,7 @@ Result<size_t> Pipe::set_capacity(size_t size) {
   if (size > (size_t{1} << 31)) {
     return fail(Errno::einval);
   }
-  size_t slot_count = std::bit_ceil(std::max<size_t>(1, (size + page_size - 1) / page_size));
+  size_t slot_count = slot_count_for(size);
 
   {
     sync::LockGuard guard(lock_);

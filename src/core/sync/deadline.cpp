@@ -5,7 +5,14 @@
 namespace litebox::sync {
 
 Deadline Deadline::after(std::chrono::nanoseconds timeout) {
-  return Deadline(platform::current().clock.monotonic_now() + timeout);
+  std::chrono::nanoseconds now = platform::current().clock.monotonic_now();
+
+  // A guest may pass a timeout of centuries (ppoll with tv_sec near 2^63);
+  // one that would overflow the clock never passes.
+  if (timeout > std::chrono::nanoseconds::max() - now) {
+    return never();
+  }
+  return Deadline(now + timeout);
 }
 
 Deadline Deadline::from_timeout(std::optional<std::chrono::nanoseconds> timeout) {
