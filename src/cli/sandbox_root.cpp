@@ -87,7 +87,7 @@ fs::PathContext SandboxRoot::root_context() {
   return context;
 }
 
-std::expected<void, std::string> SandboxRoot::mount_standard_file_systems() {
+std::expected<void, std::string> SandboxRoot::mount_standard_file_systems(bool mount_tmp) {
   fs::PathContext context = root_context();
 
   if (auto made = make_directory_if_missing(*vfs_, context, "/dev", 0755); !made) {
@@ -99,6 +99,9 @@ std::expected<void, std::string> SandboxRoot::mount_standard_file_systems() {
   }
   if (auto made = make_directory_if_missing(*vfs_, context, "/tmp", 01777); !made) {
     return made;
+  }
+  if (!mount_tmp) {
+    return {};
   }
   if (auto mounted = vfs_->mount(context, "/tmp", fs::memfs::create()); !mounted) {
     return std::unexpected(fmt::format("mounting tmpfs on /tmp failed: {}",
@@ -154,7 +157,9 @@ std::expected<std::unique_ptr<SandboxRoot>, std::string> SandboxRoot::from_host_
     }
   }
 
-  if (auto mounted = sandbox->mount_standard_file_systems(); !mounted) {
+  // The in-memory root is writable already, and a tmpfs on /tmp would hide
+  // a program copied from the host's /tmp.
+  if (auto mounted = sandbox->mount_standard_file_systems(false); !mounted) {
     return std::unexpected(mounted.error());
   }
   program_path = root->program_paths.empty() ? host_program : root->program_paths.front();

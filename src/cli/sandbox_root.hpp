@@ -1,6 +1,6 @@
 // The file-system tree a sandbox starts with: the root (a tar image under a
-// writable overlay, or an in-memory copy of host files), devfs on /dev and a
-// tmpfs on /tmp.
+// writable overlay, or an in-memory copy of host files), devfs on /dev and
+// a writable /tmp.
 #pragma once
 
 #include <expected>
@@ -31,7 +31,8 @@ class SandboxRoot {
 
  private:
   SandboxRoot() = default;
-  std::expected<void, std::string> mount_standard_file_systems();
+  // Mounts devfs on /dev and, with `mount_tmp`, a tmpfs on /tmp.
+  std::expected<void, std::string> mount_standard_file_systems(bool mount_tmp);
 
   // The mapped tar image, unmapped after the file systems that read it.
   void* image_ = nullptr;

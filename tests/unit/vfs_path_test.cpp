@@ -78,6 +78,30 @@ TEST(VfsPath, RelativeSymlinksResolveFromTheirDirectory) {
   EXPECT_EQ(d.read_link("a/up/target"), EINVAL);
 }
 
+TEST(VfsPath, ReadLinkWithEmptyPathReadsStart) {
+  Dual d;
+  ASSERT_EQ(d.symlink("target", "link"), 0);
+  ASSERT_EQ(d.mkdir("dir"), 0);
+
+  for (const char* name : {"link", "dir"}) {
+    auto start = d.vfs().resolve(d.context(), d.cwd(), name, fs::at_symlink_nofollow);
+    ASSERT_TRUE(start);
+    auto sandbox = d.vfs().read_link(d.context(), *start, "");
+
+    int fd = ::openat(d.native_fd(), name, O_PATH | O_NOFOLLOW);
+    ASSERT_GE(fd, 0);
+    char buffer[64];
+    ssize_t length = ::readlinkat(fd, "", buffer, sizeof buffer);
+    int native = native_errno(length);
+    ::close(fd);
+
+    EXPECT_EQ(errno_of(sandbox), native) << name;
+    if (sandbox && length >= 0) {
+      EXPECT_EQ(*sandbox, std::string(buffer, static_cast<size_t>(length)));
+    }
+  }
+}
+
 TEST(VfsPath, AbsoluteSymlinksResolveFromRoot) {
   Dual d;
   ASSERT_EQ(d.mkdir("dir"), 0);

@@ -125,6 +125,23 @@ TEST(VfsPermission, ChmodNeedsOwnership) {
   EXPECT_EQ(sandbox_foreign.mode, native_foreign.st_mode);
 }
 
+TEST(VfsPermission, ChmodOfSymlinkItselfIsRejected) {
+  Dual d;
+  ASSERT_EQ(d.create_file("file"), 0);
+  ASSERT_EQ(d.symlink("file", "link"), 0);
+
+  // fchmodat2(2), system call 452 on x86-64 since Linux 6.6.
+  constexpr long fchmodat2_number = 452;
+  fs::AttributeChange change;
+  change.permissions = 0600;
+  int sandbox = errno_of(
+      d.vfs().change_attributes(d.context(), d.cwd(), "link", fs::at_symlink_nofollow, change));
+  int native = d.compare("fchmodat2 link", sandbox, [&] {
+    return ::syscall(fchmodat2_number, d.native_fd(), "link", 0600, AT_SYMLINK_NOFOLLOW);
+  });
+  EXPECT_EQ(native, EOPNOTSUPP);
+}
+
 TEST(VfsPermission, ChownRules) {
   Dual d;
   ASSERT_EQ(d.create_file("mine"), 0);

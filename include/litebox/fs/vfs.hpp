@@ -112,6 +112,7 @@ class Vfs {
   Result<void> rename(const PathContext& context, const Location& old_start,
                       std::string_view old_path, const Location& new_start,
                       std::string_view new_path, uint32_t rename_flags);
+  // readlinkat(2). An empty `path` reads the symlink at `start` itself.
   Result<std::string> read_link(const PathContext& context, const Location& start,
                                 std::string_view path);
   Result<Stat> stat(const PathContext& context, const Location& start, std::string_view path,

@@ -1,11 +1,9 @@
-// Vfs: mounts, resolution entry points, open(2), and the calls that read or
-// change the attributes of one resolved inode.
+// Vfs: mounts, resolution entry points, and the calls that read or change
+// the attributes of one resolved inode.
 #include "litebox/fs/vfs.hpp"
 
 #include <algorithm>
 
-#include "litebox/fd/path_file.hpp"
-#include "litebox/ipc/pipe.hpp"
 #include "path_walk.hpp"
 
 namespace litebox::fs {
@@ -15,35 +13,6 @@ namespace {
 constexpr uint32_t root_uid = 0;
 
 bool is_regular(const Stat& status) { return file_type_of(status.mode) == FileType::regular; }
-
-// The Access bits that open(2) checks for `flags`, as Linux's ACC_MODE: the
-// access mode 3 requires read and write, and O_TRUNC requires write.
-uint32_t access_for_open(uint32_t flags) {
-  uint32_t access = 0;
-  switch (flags & fd::open_access_mask) {
-    case fd::open_read_only:
-      access = access_read;
-      break;
-    case fd::open_write_only:
-      access = access_write;
-      break;
-    default:
-      access = access_read | access_write;
-      break;
-  }
-  if (flags & fd::open_truncate) {
-    access |= access_write;
-  }
-  return access;
-}
-
-// The O_TMPFILE bit without the O_DIRECTORY bit that open_temporary_file
-// includes.
-constexpr uint32_t open_temporary_file_bit = fd::open_temporary_file & ~fd::open_directory;
-
-// Flags that open(2) keeps with O_PATH; it ignores every other flag.
-constexpr uint32_t open_path_kept_flags =
-    fd::open_directory | fd::open_no_follow | fd::open_path | fd::open_close_on_exec;
 
 Result<std::string> name_in_directory(Inode& directory, const Stat& child) {
   std::string found;
@@ -182,139 +151,18 @@ Result<Location> Vfs::resolve(const PathContext& context, const Location& start,
   return walker.resolve(start, path, !(flags & at_symlink_nofollow));
 }
 
-Result<std::shared_ptr<fd::File>> Vfs::open(const PathContext& context, const Location& start,
-                                            std::string_view path, uint32_t flags,
-                                            uint32_t mode) {
-  TRY_VOID(validate_path(path));
-  if (flags & open_temporary_file_bit) {
-    // TODO: O_TMPFILE (an unnamed regular file in the directory) is not
-    // supported yet.
-    return fail(Errno::eopnotsupp);
-  }
-  if (flags & fd::open_path) {
-    flags &= open_path_kept_flags;
-  }
-  if ((flags & fd::open_create) && (flags & fd::open_directory)) {
-    // Linux 6.4 and later reject the combination outright.
-    return fail(Errno::einval);
-  }
-
-  bool create = flags & fd::open_create;
-  bool exclusive = create && (flags & fd::open_exclusive);
-  // O_CREAT | O_EXCL never follows a final symlink.
-  bool follow = !(flags & fd::open_no_follow) && !exclusive;
-
-  PathWalker walker(*this, context);
-  ParentPath parent_path = TRY(walker.walk_to_parent(start, path));
-
-  Location target;
-  bool created = false;
-  if (!create || parent_path.kind != LastComponent::normal) {
-    target = TRY(walker.resolve_last(parent_path, follow));
-  } else {
-    // A trailing slash requires a directory, which open(2) cannot create.
-    if (parent_path.trailing_slash) {
-      return fail(Errno::eisdir);
-    }
-    // Follow final symlinks by hand: a dangling one makes open create its
-    // target.
-    while (true) {
-      auto existing = walker.lookup_child(parent_path.parent, parent_path.name);
-      if (!existing && existing.error() != Errno::enoent) {
-        return fail(existing.error());
-      }
-
-      if (!existing) {
-        Inode& directory = *parent_path.parent.inode;
-        TRY_VOID(check_may_create(context, directory));
-        NewOwner owner = TRY(owner_for_new_inode(context, directory, false));
-        uint32_t permissions = mode & mode_permission_mask & ~context.umask;
-        std::shared_ptr<Inode> inode = TRY(directory.create(
-            parent_path.name, FileType::regular, permissions, owner.uid, owner.gid, 0));
-        target = Location{parent_path.parent.mount, std::move(inode)};
-        created = true;
-        break;
-      }
-
-      Stat status = TRY(existing->inode->stat());
-      if (!is_symlink(status) || !follow) {
-        target = std::move(*existing);
-        break;
-      }
-
-      TRY_VOID(walker.count_follow());
-      std::string link_target = TRY(existing->inode->read_link());
-      if (link_target.empty()) {
-        return fail(Errno::enoent);
-      }
-      Location link_directory = parent_path.parent;
-      parent_path = TRY(walker.walk_to_parent(link_directory, link_target));
-      if (parent_path.kind != LastComponent::normal || parent_path.trailing_slash) {
-        target = TRY(walker.resolve_last(parent_path, true));
-        break;
-      }
-    }
-  }
-
-  Stat status = TRY(target.inode->stat());
-  FileType type = file_type_of(status.mode);
-
-  if (create) {
-    if (exclusive && !created) {
-      return fail(Errno::eexist);
-    }
-    if (type == FileType::directory) {
-      return fail(Errno::eisdir);
-    }
-  }
-  if ((flags & fd::open_directory) && type != FileType::directory) {
-    return fail(Errno::enotdir);
-  }
-
-  if (flags & fd::open_path) {
-    return std::make_shared<fd::PathFile>(target.inode, flags);
-  }
-
-  uint32_t access = created ? 0 : access_for_open(flags);
-  switch (type) {
-    case FileType::symlink:
-      return fail(Errno::eloop);
-    case FileType::directory:
-      if (access & access_write) {
-        return fail(Errno::eisdir);
-      }
-      break;
-    case FileType::regular:
-      break;
-    default:
-      // O_TRUNC means nothing for fifos, sockets and devices.
-      flags &= ~fd::open_truncate;
-      break;
-  }
-  TRY_VOID(check_access(context, *target.inode, access));
-
-  if (type == FileType::socket) {
-    return fail(Errno::enxio);
-  }
-
-  if (!created && type == FileType::regular && (flags & fd::open_truncate)) {
-    AttributeChange change;
-    change.size = 0;
-    TRY_VOID(target.inode->change_attributes(change));
-  }
-
-  // Like Linux's f_flags, the description keeps no open-time-only flags.
-  uint32_t file_flags =
-      flags & ~(fd::open_create | fd::open_exclusive | fd::open_no_controlling_tty |
-                fd::open_truncate);
-  if (type == FileType::fifo) {
-    return ipc::open_fifo(target.inode, file_flags);
-  }
-  return target.inode->open(file_flags);
-}
-
 Result<std::string> Vfs::read_link(const PathContext& context, const Location& start,
                                    std::string_view path) {
+  // An empty path names `start` itself, typically a symlink opened with
+  // O_PATH | O_NOFOLLOW; anything but a symlink is then `enoent`.
+  if (path.empty()) {
+    Stat status = TRY(start.inode->stat());
+    if (!is_symlink(status)) {
+      return fail(Errno::enoent);
+    }
+    return start.inode->read_link();
+  }
+
   Location location = TRY(resolve(context, start, path, at_symlink_nofollow));
   return location.inode->read_link();
 }
@@ -376,6 +224,11 @@ Result<void> Vfs::change_attributes(const PathContext& context, const Location& 
   }
 
   if (change.permissions) {
+    // Linux keeps a symlink's mode at 0777; fchmodat2 with
+    // AT_SYMLINK_NOFOLLOW rejects the change.
+    if (is_symlink(status)) {
+      return fail(Errno::eopnotsupp);
+    }
     if (!is_root && !is_owner) {
       return fail(Errno::eperm);
     }

@@ -75,11 +75,13 @@ Result<uint64_t> Kernel::invoke(Task& task, const SyscallArguments& arguments) {
     return function(task, arguments);
   }
 
+  // Info, not warning: programs routinely probe optional calls and fall
+  // back, and `--trace` shows every ENOSYS anyway.
   const bool known = arguments.number < syscall_count;
   if (!known || !reported_missing_[arguments.number].exchange(true)) {
     std::string_view name = syscall_name(arguments.number);
     platform::current().log.write(
-        platform::LogLevel::warning,
+        platform::LogLevel::info,
         fmt::format("unsupported system call {} ({}), returning ENOSYS",
                     name.empty() ? "?" : name, arguments.number));
   }

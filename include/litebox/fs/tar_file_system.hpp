@@ -1,0 +1,57 @@
+// TarFileSystem: a read-only file system over a tar archive held in memory.
+// Building it reads only the headers; file contents are served straight from
+// the archive bytes, so the archive (usually a read-only file mapping) must
+// outlive the file system and every inode taken from it.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <expected>
+#include <memory>
+#include <span>
+#include <string_view>
+
+#include "litebox/fs/file_system.hpp"
+#include "litebox/fs/tar_archive.hpp"
+
+namespace litebox::fs {
+
+class TarInode;
+
+class TarFileSystem final : public FileSystem {
+ public:
+  // Parses `archive` and builds the tree. Directories that member paths imply
+  // but the archive lacks get mode 0755, owner root and mtime 0. A later
+  // member with the same path replaces the earlier one, as extraction does.
+  // Members that cannot be placed (a path through a non-directory, a hard
+  // link to a missing or later member, a non-directory replacing a non-empty
+  // directory) are skipped with a warning. `warn` receives warnings; when it
+  // is empty they go to the platform's debug log.
+  static std::expected<std::shared_ptr<TarFileSystem>, tar::TarError> create(
+      std::span<const std::byte> archive, const tar::WarningSink& warn = {});
+
+  TarFileSystem(const TarFileSystem&) = delete;
+  TarFileSystem& operator=(const TarFileSystem&) = delete;
+  ~TarFileSystem() override;
+
+  std::shared_ptr<Inode> root() override;
+  uint64_t device() const override { return device_; }
+  bool read_only() const override { return true; }
+  FileSystemStat stat_file_system() override;
+  std::string_view type_name() const override { return "tar"; }
+
+  // Number of inodes, the root included.
+  uint64_t inode_count() const { return inode_count_; }
+
+ private:
+  TarFileSystem();
+
+  friend class TarBuilder;
+
+  uint64_t device_;
+  std::shared_ptr<TarInode> root_;
+  uint64_t inode_count_ = 0;
+  uint64_t data_bytes_ = 0;
+};
+
+}  // namespace litebox::fs

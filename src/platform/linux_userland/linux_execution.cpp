@@ -1,0 +1,444 @@
+#include "linux_execution.hpp"
+
+#include <cpuid.h>
+#include <linux/futex.h>
+#include <pthread.h>
+#include <signal.h>
+#include <sys/auxv.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <fmt/format.h>
+
+#include "litebox/platform/pages.hpp"
+#include "raw_syscall.hpp"
+#include "seccomp_filter.hpp"
+#include "signal_handlers.hpp"
+
+// Read by entry.S: 1 when the CPU and kernel allow rdfsbase/wrfsbase.
+__attribute__((visibility("hidden"))) uint8_t litebox_have_fsgsbase = 0;
+
+namespace litebox::platform::linux_userland {
+
+namespace {
+
+// HWCAP2_FSGSBASE from <asm/hwcap2.h>.
+constexpr unsigned long hwcap2_fsgsbase = 1UL << 1;
+
+// Syscall User Dispatch prctl arguments (<linux/prctl.h>).
+constexpr int sys_dispatch_off = 0;
+constexpr int sys_dispatch_on = 1;
+
+// Up to this many guest threads at once; the region is only reserved
+// address space until a block is committed.
+constexpr uint64_t max_thread_blocks = 4096;
+
+// The default MXCSR (all exceptions masked), as a fresh Linux thread has it.
+constexpr uint32_t default_mxcsr = 0x1f80;
+constexpr size_t xsave_mxcsr_offset = 24;
+
+// rflags bits a guest may set (CF PF AF ZF SF IF DF OF AC ID) plus the
+// always-one bit 1. TF stays clear: single-stepping is not emulated.
+constexpr uint64_t guest_rflags_mask = 0x240ed5;
+constexpr uint64_t rflags_fixed_one = 0x2;
+
+// The handler and XSAVE size that litebox_dispatch_syscall passes on; set
+// once before sealing.
+SyscallHandler* installed_handler = nullptr;
+size_t installed_xsave_size = 0;
+
+// The block of the calling thread while it runs guest code. Read only in
+// libOS context, where fs base is the libOS's.
+thread_local ThreadBlock* current_block = nullptr;
+
+uint64_t read_fs_base() {
+  uint64_t base = 0;
+  if (litebox_have_fsgsbase != 0) {
+    // Safety: rdfsbase is enabled (HWCAP2_FSGSBASE) and only reads a register.
+    asm volatile("rdfsbase %0" : "=r"(base));
+  } else {
+    raw_syscall(SYS_arch_prctl, LB_ARCH_GET_FS, reinterpret_cast<uint64_t>(&base));
+  }
+  return base;
+}
+
+int write_gs_base(uint64_t base) {
+  if (litebox_have_fsgsbase != 0) {
+    // Safety: wrgsbase is enabled; glibc and the libOS never use %gs.
+    asm volatile("wrgsbase %0" : : "r"(base) : "memory");
+    return 0;
+  }
+  return static_cast<int>(raw_syscall(SYS_arch_prctl, LB_ARCH_SET_GS, base));
+}
+
+bool cpu_has_osxsave() {
+  unsigned eax = 0;
+  unsigned ebx = 0;
+  unsigned ecx = 0;
+  unsigned edx = 0;
+  if (__get_cpuid(1, &eax, &ebx, &ecx, &edx) == 0) {
+    return false;
+  }
+  return (ecx & bit_OSXSAVE) != 0;
+}
+
+// Size of the standard-format XSAVE image for the features enabled in XCR0
+// (CPUID leaf 0xD, sub-leaf 0, EBX).
+size_t probe_xsave_size() {
+  unsigned eax = 0;
+  unsigned ebx = 0;
+  unsigned ecx = 0;
+  unsigned edx = 0;
+  __cpuid_count(0xd, 0, eax, ebx, ecx, edx);
+  return ebx;
+}
+
+}  // namespace
+
+// Called by litebox_syscall_entry on the libOS stack with the libOS's fs
+// base installed. An exception escaping the handler is a libOS bug, and
+// noexcept turns it into std::terminate.
+extern "C" __attribute__((visibility("hidden"))) void litebox_dispatch_syscall(
+    ThreadBlock* block) noexcept {
+  current_block = block;
+  installed_handler->handle_syscall(block->registers,
+                                    ExtendedState{block->xsave_area(), installed_xsave_size});
+  block->registers.rflags = (block->registers.rflags & guest_rflags_mask) | rflags_fixed_one;
+}
+
+struct LinuxExecution::GuestThreadStart {
+  LinuxExecution* execution;
+  GuestRegisters registers;
+  // 0 until the new thread has its block; then its tid, or -errno.
+  std::atomic<int64_t> outcome{0};
+};
+
+LinuxExecution::LinuxExecution(DebugLog& log) : log_(log) {}
+
+Result<void> LinuxExecution::initialize() {
+  if (!cpu_has_osxsave()) {
+    log_.write(LogLevel::error, "the CPU or kernel does not enable XSAVE; guest code cannot run");
+    return fail(Errno::enosys);
+  }
+  xsave_size_ = probe_xsave_size();
+  if (xsave_size_ == 0 || xsave_size_ > LB_XSAVE_AREA_MAX) {
+    log_.write(LogLevel::error,
+               fmt::format("XSAVE image of {} bytes does not fit the thread block", xsave_size_));
+    return fail(Errno::enosys);
+  }
+  installed_xsave_size = xsave_size_;
+  litebox_have_fsgsbase = (getauxval(AT_HWCAP2) & hwcap2_fsgsbase) != 0 ? 1 : 0;
+
+  const unsigned long minimum_signal_stack = getauxval(AT_MINSIGSTKSZ);
+  if (minimum_signal_stack > LB_ALTSTACK_SIZE / 2) {
+    log_.write(LogLevel::error, fmt::format("signal frames of {} bytes do not fit the alternate "
+                                            "signal stack",
+                                            minimum_signal_stack));
+    return fail(Errno::enosys);
+  }
+
+  // Reserve twice the size so the region can start on a block boundary.
+  const uint64_t region_size = max_thread_blocks * thread_block_size;
+  void* reservation = mmap(nullptr, region_size + thread_block_size, PROT_NONE,
+                           MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+  if (reservation == MAP_FAILED) {
+    return fail(static_cast<Errno>(errno));
+  }
+  // Safety: converts the reservation address to an integer for alignment.
+  const auto raw_start = reinterpret_cast<uint64_t>(reservation);
+  const uint64_t start = (raw_start + thread_block_size - 1) & ~(thread_block_size - 1);
+  signal_state.block_region_start = start;
+  signal_state.block_region_end = start + region_size;
+  block_count_ = max_thread_blocks;
+  block_slots_ = new std::atomic<uint64_t>[max_thread_blocks / 64]();
+  return {};
+}
+
+Result<ThreadBlock*> LinuxExecution::allocate_block() {
+  for (uint64_t word = 0; word < block_count_ / 64; ++word) {
+    uint64_t bits = block_slots_[word].load(std::memory_order_relaxed);
+    while (bits != ~uint64_t{0}) {
+      const int bit = __builtin_ctzll(~bits);
+      if (!block_slots_[word].compare_exchange_weak(bits, bits | (uint64_t{1} << bit))) {
+        continue;
+      }
+      const uint64_t address = signal_state.block_region_start +
+                               (word * 64 + static_cast<uint64_t>(bit)) * thread_block_size;
+      // Safety: the address lies in the reserved region and the slot is ours.
+      auto* memory = reinterpret_cast<std::byte*>(address);
+      if (mmap(memory, thread_block_size, PROT_READ | PROT_WRITE,
+               MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0) == MAP_FAILED ||
+          mprotect(memory + LB_ALTSTACK_GUARD, platform::page_size, PROT_NONE) != 0 ||
+          mprotect(memory + LB_STACK_GUARD, platform::page_size, PROT_NONE) != 0) {
+        const Errno error = static_cast<Errno>(errno);
+        block_slots_[word].fetch_and(~(uint64_t{1} << bit));
+        return fail(error);
+      }
+
+      // Safety: the block memory is fresh, zeroed and large enough.
+      auto* block = new (memory) ThreadBlock{};
+      block->libos_stack_top = address + thread_block_size - 64;
+      block->selector = LB_SELECTOR_ALLOW;
+      // An XSAVE header of zeros puts every component in its initial state
+      // on XRSTOR; MXCSR is loaded regardless, so it needs its default.
+      std::memcpy(block->xsave_area() + xsave_mxcsr_offset, &default_mxcsr, sizeof(default_mxcsr));
+      return block;
+    }
+  }
+  return fail(Errno::eagain);
+}
+
+void LinuxExecution::release_block(ThreadBlock* block) {
+  // Safety: converts the block address to an integer to find its slot.
+  const auto address = reinterpret_cast<uint64_t>(block);
+  const uint64_t index = (address - signal_state.block_region_start) / thread_block_size;
+  // Replacing the mapping drops its pages and restores the reservation.
+  mmap(block, thread_block_size, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED | MAP_NORESERVE,
+       -1, 0);
+  block_slots_[index / 64].fetch_and(~(uint64_t{1} << (index % 64)));
+}
+
+Result<void> LinuxExecution::attach_block(ThreadBlock* block) {
+  stack_t altstack = {};
+  altstack.ss_sp = block->altstack();
+  altstack.ss_size = LB_ALTSTACK_SIZE;
+  if (sigaltstack(&altstack, nullptr) != 0) {
+    return fail(static_cast<Errno>(errno));
+  }
+
+  block->libos_fs_base = read_fs_base();
+  // Safety: converts the block address to the integer gs base.
+  if (int result = write_gs_base(reinterpret_cast<uint64_t>(block)); result < 0) {
+    return fail(static_cast<Errno>(-result));
+  }
+
+  if (mode_ == InterceptionMode::syscall_user_dispatch) {
+    // Safety: converts code addresses to the integers prctl expects.
+    const auto restorer = reinterpret_cast<uint64_t>(&litebox_signal_restorer);
+    const auto restorer_end = reinterpret_cast<uint64_t>(litebox_signal_restorer_end);
+    // The kernel compares the address after the syscall instruction, so the
+    // exempt range reaches one byte past it.
+    if (prctl(PR_SET_SYSCALL_USER_DISPATCH, sys_dispatch_on, restorer,
+              restorer_end + 1 - restorer, &block->selector) != 0) {
+      return fail(static_cast<Errno>(errno));
+    }
+  }
+  current_block = block;
+  return {};
+}
+
+void LinuxExecution::detach_block(ThreadBlock* block) {
+  if (mode_ == InterceptionMode::syscall_user_dispatch) {
+    prctl(PR_SET_SYSCALL_USER_DISPATCH, sys_dispatch_off, 0, 0, 0);
+  }
+  stack_t altstack = {};
+  altstack.ss_flags = SS_DISABLE;
+  sigaltstack(&altstack, nullptr);
+  write_gs_base(0);
+  current_block = nullptr;
+  release_block(block);
+}
+
+void LinuxExecution::fail_fatally(const char* what, Errno error) {
+  log_.write(LogLevel::error, fmt::format("{} failed: {}", what, errno_name(error)));
+  raw_syscall(SYS_exit_group, 127);
+  __builtin_unreachable();
+}
+
+Result<void> LinuxExecution::start_interception(SyscallHandler& handler, InterceptionMode mode) {
+  if (sealed_) {
+    return fail(Errno::ebusy);
+  }
+  if (block_slots_ == nullptr) {
+    return fail(Errno::enosys);
+  }
+  if (mode == InterceptionMode::syscall_user_dispatch &&
+      prctl(PR_SET_SYSCALL_USER_DISPATCH, sys_dispatch_off, 0, 0, 0) != 0) {
+    log_.write(LogLevel::error, "the host kernel lacks Syscall User Dispatch (Linux 5.11 or later)");
+    return fail(Errno::enosys);
+  }
+
+  const std::vector<AddressRange> ranges = TRY(read_executable_ranges());
+  if (ranges.size() > max_trusted_ranges) {
+    log_.write(LogLevel::error, fmt::format("{} executable ranges exceed the limit of {}",
+                                            ranges.size(), max_trusted_ranges));
+    return fail(Errno::e2big);
+  }
+  for (size_t i = 0; i < ranges.size(); ++i) {
+    signal_state.trusted_ranges[i] = ranges[i];
+  }
+  signal_state.trusted_range_count = ranges.size();
+  installed_handler = &handler;
+  mode_ = mode;
+
+  TRY_VOID(install_classifier(ranges));
+  TRY_VOID(install_allowlist(signal_state.interrupt_signal));
+  sealed_ = true;
+  log_.write(LogLevel::debug, fmt::format("sealed with {} trusted executable ranges",
+                                          ranges.size()));
+  return {};
+}
+
+void LinuxExecution::enter_guest(const GuestRegisters& registers) {
+  if (!sealed_) {
+    // Unsealed, guest system calls would reach the host directly.
+    fail_fatally("enter_guest before start_interception", Errno::eperm);
+  }
+  Result<ThreadBlock*> block = allocate_block();
+  if (!block) {
+    fail_fatally("allocating a thread block", block.error());
+  }
+  if (Result<void> attached = attach_block(*block); !attached) {
+    fail_fatally("attaching a thread block", attached.error());
+  }
+  (*block)->registers = registers;
+
+  litebox_enter_guest_from_host(*block);
+
+  // exit_thread ran on this thread.
+  detach_block(*block);
+  pthread_exit(nullptr);
+}
+
+void* LinuxExecution::run_guest_thread(void* argument) {
+  auto* start = static_cast<GuestThreadStart*>(argument);
+  LinuxExecution& execution = *start->execution;
+
+  Result<ThreadBlock*> block = execution.allocate_block();
+  if (!block) {
+    start->outcome.store(-static_cast<int64_t>(block.error()));
+    raw_syscall(SYS_futex, reinterpret_cast<uint64_t>(&start->outcome), FUTEX_WAKE_PRIVATE, 1);
+    return nullptr;
+  }
+  if (Result<void> attached = execution.attach_block(*block); !attached) {
+    execution.release_block(*block);
+    start->outcome.store(-static_cast<int64_t>(attached.error()));
+    raw_syscall(SYS_futex, reinterpret_cast<uint64_t>(&start->outcome), FUTEX_WAKE_PRIVATE, 1);
+    return nullptr;
+  }
+  (*block)->registers = start->registers;
+
+  // After this store the spawning thread may free `start`.
+  start->outcome.store(gettid());
+  raw_syscall(SYS_futex, reinterpret_cast<uint64_t>(&start->outcome), FUTEX_WAKE_PRIVATE, 1);
+
+  litebox_enter_guest_from_host(*block);
+
+  execution.detach_block(*block);
+  return nullptr;
+}
+
+Result<ThreadId> LinuxExecution::spawn_guest_thread(const GuestRegisters& registers) {
+  if (!sealed_) {
+    return fail(Errno::eperm);
+  }
+  GuestThreadStart start{this, registers};
+
+  pthread_attr_t attributes;
+  pthread_attr_init(&attributes);
+  pthread_attr_setdetachstate(&attributes, PTHREAD_CREATE_DETACHED);
+  // The host stack runs only thread setup and teardown; the libOS runs on
+  // the block's stack.
+  pthread_attr_setstacksize(&attributes, 256 * 1024);
+  pthread_t thread;
+  const int result = pthread_create(&thread, &attributes, &LinuxExecution::run_guest_thread, &start);
+  pthread_attr_destroy(&attributes);
+  if (result != 0) {
+    return fail(Errno::eagain);
+  }
+
+  // Safety: std::atomic<int64_t> has the layout of int64_t, and the futex
+  // compares its low 32 bits, which are 0 until the thread reports.
+  while (start.outcome.load() == 0) {
+    raw_syscall(SYS_futex, reinterpret_cast<uint64_t>(&start.outcome), FUTEX_WAIT_PRIVATE, 0, 0);
+  }
+  const int64_t outcome = start.outcome.load();
+  if (outcome < 0) {
+    return fail(static_cast<Errno>(-outcome));
+  }
+  return static_cast<ThreadId>(outcome);
+}
+
+void LinuxExecution::exit_thread() {
+  // NOTE: objects on the libOS stack are abandoned without running their
+  // destructors; callers release what they own first.
+  litebox_return_to_host(current_block);
+}
+
+void LinuxExecution::exit_process(int status) {
+  raw_syscall(SYS_exit_group, static_cast<uint64_t>(status));
+  __builtin_unreachable();
+}
+
+namespace {
+
+// The last guest address plus one; higher addresses are not canonical user
+// addresses.
+constexpr uint64_t guest_address_limit = 0x0000'8000'0000'0000;
+
+bool is_guest_range(uint64_t address, size_t length) {
+  return address <= guest_address_limit && length <= guest_address_limit - address;
+}
+
+}  // namespace
+
+Result<void> LinuxExecution::copy_from_guest(void* destination, uint64_t guest_address,
+                                             size_t length) {
+  if (!is_guest_range(guest_address, length)) {
+    return fail(Errno::efault);
+  }
+  // Safety: a fault while reading the guest address is caught by the fault
+  // handler and returned as -1.
+  if (litebox_guest_copy(destination, reinterpret_cast<const void*>(guest_address), length) != 0) {
+    return fail(Errno::efault);
+  }
+  return {};
+}
+
+Result<void> LinuxExecution::copy_to_guest(uint64_t guest_address, const void* source,
+                                           size_t length) {
+  if (!is_guest_range(guest_address, length)) {
+    return fail(Errno::efault);
+  }
+  // Safety: as in copy_from_guest, for writes.
+  if (litebox_guest_copy(reinterpret_cast<void*>(guest_address), source, length) != 0) {
+    return fail(Errno::efault);
+  }
+  return {};
+}
+
+Result<std::string> LinuxExecution::copy_string_from_guest(uint64_t guest_address,
+                                                           size_t max_length) {
+  if (guest_address >= guest_address_limit) {
+    return fail(Errno::efault);
+  }
+  // Scan one byte past the limit to tell "exactly max_length" from "longer".
+  const size_t scan_limit = std::min<uint64_t>(max_length + 1, guest_address_limit - guest_address);
+  // Safety: faults during the scan are caught and returned as -1.
+  const int64_t length =
+      litebox_guest_strnlen(reinterpret_cast<const char*>(guest_address), scan_limit);
+  if (length < 0) {
+    return fail(Errno::efault);
+  }
+  if (static_cast<size_t>(length) > max_length) {
+    return fail(Errno::enametoolong);
+  }
+  if (static_cast<size_t>(length) == scan_limit) {
+    // The string runs into the end of the user address space.
+    return fail(Errno::efault);
+  }
+
+  std::string result(static_cast<size_t>(length), '\0');
+  TRY_VOID(copy_from_guest(result.data(), guest_address, result.size()));
+  return result;
+}
+
+std::vector<AddressRange> LinuxExecution::trusted_ranges() const {
+  return {signal_state.trusted_ranges, signal_state.trusted_ranges + signal_state.trusted_range_count};
+}
+
+}  // namespace litebox::platform::linux_userland

@@ -1,0 +1,366 @@
+#include "linux_userland_platform.hpp"
+
+#include <linux/futex.h>
+#include <pthread.h>
+#include <sched.h>
+#include <signal.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/random.h>
+#include <sys/syscall.h>
+#include <termios.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <climits>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <unordered_map>
+
+#include "raw_syscall.hpp"
+#include "signal_handlers.hpp"
+#include "thread_block.hpp"
+
+namespace litebox::platform::linux_userland {
+
+namespace {
+
+Errno last_errno() { return static_cast<Errno>(errno); }
+
+// Pending interrupts, one flag per host thread. Threads::interrupt sets the
+// flag before it signals the thread, and an interruptible futex wait checks
+// it right before its syscall instruction (see entry.S), so an interrupt
+// that lands just before the wait is not lost.
+//
+// The lock is a host mutex because this is host platform state, not a kernel
+// object shared between sandbox processes.
+// TODO: make the registry safe across a host fork taken while it is locked.
+class InterruptRegistry {
+ public:
+  uint32_t* flag_of(ThreadId thread) {
+    std::lock_guard guard(lock_);
+    std::unique_ptr<uint32_t>& flag = flags_[thread];
+    if (!flag) {
+      flag = std::make_unique<uint32_t>(0);
+    }
+    return flag.get();
+  }
+
+  void remove(ThreadId thread) {
+    std::lock_guard guard(lock_);
+    flags_.erase(thread);
+  }
+
+ private:
+  std::mutex lock_;
+  std::unordered_map<ThreadId, std::unique_ptr<uint32_t>> flags_;
+};
+
+// Never destroyed: threads may still exit while static destructors run.
+InterruptRegistry& interrupt_registry() {
+  static auto* registry = new InterruptRegistry;
+  return *registry;
+}
+
+// The calling thread's interrupt flag, registered on first use and removed
+// when the thread exits.
+class ThreadInterruptFlag {
+ public:
+  uint32_t* get() {
+    if (flag_ == nullptr) {
+      thread_ = static_cast<ThreadId>(gettid());
+      flag_ = interrupt_registry().flag_of(thread_);
+    }
+    return flag_;
+  }
+
+  ~ThreadInterruptFlag() {
+    if (flag_ != nullptr) {
+      interrupt_registry().remove(thread_);
+    }
+  }
+
+ private:
+  ThreadId thread_ = 0;
+  uint32_t* flag_ = nullptr;
+};
+
+thread_local ThreadInterruptFlag current_interrupt_flag;
+
+timespec to_timespec(std::chrono::nanoseconds duration) {
+  if (duration.count() < 0) {
+    duration = std::chrono::nanoseconds(0);
+  }
+  timespec result = {};
+  result.tv_sec = static_cast<time_t>(duration.count() / 1'000'000'000);
+  result.tv_nsec = static_cast<long>(duration.count() % 1'000'000'000);
+  return result;
+}
+
+int stream_fd(StdioStream stream) {
+  switch (stream) {
+    case StdioStream::input:
+      return STDIN_FILENO;
+    case StdioStream::output:
+      return STDOUT_FILENO;
+    case StdioStream::error:
+      return STDERR_FILENO;
+  }
+  return STDERR_FILENO;
+}
+
+bool is_page_aligned(const void* address, size_t length) {
+  // Safety: only the numeric value of the address is tested.
+  return reinterpret_cast<uintptr_t>(address) % page_size == 0 && length % page_size == 0;
+}
+
+struct ThreadStart {
+  Threads::Entry entry;
+  void* argument;
+  // 0 until the new thread reports its tid.
+  std::atomic<uint32_t> thread_id{0};
+};
+
+void* run_thread(void* argument) {
+  auto* start = static_cast<ThreadStart*>(argument);
+  const Threads::Entry entry = start->entry;
+  void* entry_argument = start->argument;
+  // After this store the spawning thread may free `start`.
+  start->thread_id.store(static_cast<uint32_t>(gettid()));
+  syscall(SYS_futex, &start->thread_id, FUTEX_WAKE_PRIVATE, 1);
+  entry(entry_argument);
+  return nullptr;
+}
+
+[[noreturn]] void fail_start(const char* what, Errno error) {
+  std::string message = std::string("platform start-up failed: ") + what + ": ";
+  message += errno_name(error);
+  write_diagnostic(message.c_str());
+  _exit(127);
+}
+
+}  // namespace
+
+LinuxUserlandPlatform::LinuxUserlandPlatform()
+    : platform_{*this, *this, *this, *this, *this, *this, *this, *this, *this}, execution_(*this) {
+  // A write to a closed pipe returns EPIPE instead of killing the sandbox.
+  signal(SIGPIPE, SIG_IGN);
+
+  signal_state.interrupt_signal = SIGRTMIN;
+  if (Result<void> initialized = execution_.initialize(); !initialized) {
+    fail_start("thread blocks", initialized.error());
+  }
+  if (int result = install_signal_handlers(); result < 0) {
+    fail_start("signal handlers", static_cast<Errno>(-result));
+  }
+}
+
+int LinuxUserlandPlatform::interrupt_signal() const { return signal_state.interrupt_signal; }
+
+Result<void> LinuxUserlandPlatform::wait(std::atomic<uint32_t>& word, uint32_t expected,
+                                         std::optional<std::chrono::nanoseconds> timeout,
+                                         FutexScope scope) {
+  uint32_t* pending = current_interrupt_flag.get();
+  timespec relative = {};
+  if (timeout) {
+    relative = to_timespec(*timeout);
+  }
+  const int operation =
+      FUTEX_WAIT | (scope == FutexScope::process_private ? FUTEX_PRIVATE_FLAG : 0);
+
+  // Safety: std::atomic<uint32_t> has the size and representation of
+  // uint32_t, which is what the kernel reads.
+  const int64_t result = litebox_interruptible_futex_wait(
+      reinterpret_cast<uint32_t*>(&word), operation, expected, timeout ? &relative : nullptr,
+      pending);
+  switch (result) {
+    case 0:
+      return {};
+    case -EINTR:
+      // Another signal may interrupt the wait too; that is a spurious wake.
+      if (__atomic_exchange_n(pending, 0, __ATOMIC_ACQ_REL) != 0) {
+        return fail(Errno::eintr);
+      }
+      return {};
+    case -EAGAIN:
+      return fail(Errno::eagain);
+    case -ETIMEDOUT:
+      return fail(Errno::etimedout);
+    default:
+      return fail(static_cast<Errno>(-result));
+  }
+}
+
+uint32_t LinuxUserlandPlatform::wake(std::atomic<uint32_t>& word, uint32_t count,
+                                     FutexScope scope) {
+  const int operation =
+      FUTEX_WAKE | (scope == FutexScope::process_private ? FUTEX_PRIVATE_FLAG : 0);
+  const auto limit = static_cast<int>(std::min<uint32_t>(count, INT_MAX));
+  const long woken = syscall(SYS_futex, &word, operation, limit, nullptr, nullptr, 0);
+  return woken < 0 ? 0 : static_cast<uint32_t>(woken);
+}
+
+std::chrono::nanoseconds LinuxUserlandPlatform::monotonic_now() {
+  timespec now = {};
+  clock_gettime(CLOCK_MONOTONIC, &now);
+  return std::chrono::seconds(now.tv_sec) + std::chrono::nanoseconds(now.tv_nsec);
+}
+
+Timespec LinuxUserlandPlatform::realtime_now() {
+  timespec now = {};
+  clock_gettime(CLOCK_REALTIME, &now);
+  return Timespec{now.tv_sec, now.tv_nsec};
+}
+
+std::chrono::nanoseconds LinuxUserlandPlatform::resolution() {
+  timespec resolution = {};
+  clock_getres(CLOCK_MONOTONIC, &resolution);
+  return std::chrono::seconds(resolution.tv_sec) + std::chrono::nanoseconds(resolution.tv_nsec);
+}
+
+Result<ThreadId> LinuxUserlandPlatform::spawn(Entry entry, void* argument) {
+  ThreadStart start{entry, argument};
+  pthread_attr_t attributes;
+  pthread_attr_init(&attributes);
+  pthread_attr_setdetachstate(&attributes, PTHREAD_CREATE_DETACHED);
+  pthread_t thread;
+  const int result = pthread_create(&thread, &attributes, run_thread, &start);
+  pthread_attr_destroy(&attributes);
+  if (result != 0) {
+    return fail(Errno::eagain);
+  }
+  while (start.thread_id.load() == 0) {
+    syscall(SYS_futex, &start.thread_id, FUTEX_WAIT_PRIVATE, 0, nullptr, nullptr, 0);
+  }
+  return static_cast<ThreadId>(start.thread_id.load());
+}
+
+ThreadId LinuxUserlandPlatform::current() { return static_cast<ThreadId>(gettid()); }
+
+void LinuxUserlandPlatform::interrupt(ThreadId thread) {
+  uint32_t* pending = interrupt_registry().flag_of(thread);
+  __atomic_store_n(pending, 1, __ATOMIC_RELEASE);
+  if (syscall(SYS_tgkill, getpid(), static_cast<pid_t>(thread), signal_state.interrupt_signal) !=
+          0 &&
+      errno == ESRCH) {
+    interrupt_registry().remove(thread);
+  }
+}
+
+void LinuxUserlandPlatform::yield() { sched_yield(); }
+
+Result<void*> LinuxUserlandPlatform::reserve(void* hint, size_t length, bool fixed) {
+  if (length == 0 || !is_page_aligned(hint, length)) {
+    return fail(Errno::einval);
+  }
+  const int flags = MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | (fixed ? MAP_FIXED : 0);
+  void* address = mmap(hint, length, PROT_NONE, flags, -1, 0);
+  if (address == MAP_FAILED) {
+    return fail(Errno::enomem);
+  }
+  return address;
+}
+
+Result<void> LinuxUserlandPlatform::commit(void* address, size_t length, uint32_t protection) {
+  if (length == 0 || !is_page_aligned(address, length)) {
+    return fail(Errno::einval);
+  }
+  if (mmap(address, length, static_cast<int>(protection), MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED,
+           -1, 0) == MAP_FAILED) {
+    return fail(last_errno());
+  }
+  return {};
+}
+
+Result<void> LinuxUserlandPlatform::protect(void* address, size_t length, uint32_t protection) {
+  if (!is_page_aligned(address, length)) {
+    return fail(Errno::einval);
+  }
+  if (mprotect(address, length, static_cast<int>(protection)) != 0) {
+    return fail(last_errno());
+  }
+  return {};
+}
+
+Result<void> LinuxUserlandPlatform::release(void* address, size_t length) {
+  if (!is_page_aligned(address, length)) {
+    return fail(Errno::einval);
+  }
+  if (munmap(address, length) != 0) {
+    return fail(last_errno());
+  }
+  return {};
+}
+
+Result<size_t> LinuxUserlandPlatform::read(std::span<std::byte> buffer) {
+  while (true) {
+    const ssize_t count = ::read(STDIN_FILENO, buffer.data(), buffer.size());
+    if (count >= 0) {
+      return static_cast<size_t>(count);
+    }
+    // TODO: let Threads::interrupt end a blocked read of standard input.
+    if (errno != EINTR) {
+      return fail(last_errno());
+    }
+  }
+}
+
+Result<size_t> LinuxUserlandPlatform::write(StdioStream stream, std::span<const std::byte> data) {
+  while (true) {
+    const ssize_t count = ::write(stream_fd(stream), data.data(), data.size());
+    if (count >= 0) {
+      return static_cast<size_t>(count);
+    }
+    if (errno != EINTR) {
+      return fail(last_errno());
+    }
+  }
+}
+
+bool LinuxUserlandPlatform::isatty(StdioStream stream) {
+  termios attributes = {};
+  return ioctl(stream_fd(stream), TCGETS, &attributes) == 0;
+}
+
+void LinuxUserlandPlatform::fill(std::span<std::byte> buffer) {
+  size_t filled = 0;
+  while (filled < buffer.size()) {
+    const ssize_t count = getrandom(buffer.data() + filled, buffer.size() - filled, 0);
+    if (count > 0) {
+      filled += static_cast<size_t>(count);
+    }
+  }
+}
+
+void LinuxUserlandPlatform::write(LogLevel level, std::string_view line) {
+  if (level < minimum_log_level_.load(std::memory_order_relaxed)) {
+    return;
+  }
+  static constexpr const char* level_names[] = {"trace", "debug", "info", "warning", "error"};
+  std::string message = "litebox [";
+  message += level_names[static_cast<int>(level)];
+  message += "] ";
+  message += line;
+  message += '\n';
+  // One write(2) keeps lines from different threads whole.
+  [[maybe_unused]] const ssize_t written = ::write(STDERR_FILENO, message.data(), message.size());
+}
+
+Result<void> LinuxUserlandPlatform::send(std::span<const std::byte>) {
+  // TODO: send packets through a TUN device when the user connects one.
+  return fail(Errno::enetdown);
+}
+
+Result<size_t> LinuxUserlandPlatform::receive(std::span<std::byte>,
+                                              std::optional<std::chrono::nanoseconds>) {
+  // TODO: receive packets from a TUN device when the user connects one.
+  return fail(Errno::enetdown);
+}
+
+Result<uint64_t> LinuxUserlandPlatform::invoke(std::string_view, std::span<const uint64_t>) {
+  return fail(Errno::enosys);
+}
+
+}  // namespace litebox::platform::linux_userland

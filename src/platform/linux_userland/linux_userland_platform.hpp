@@ -1,0 +1,86 @@
+// LinuxUserlandPlatform: the South interface on a Linux host, for a libOS
+// that runs in the same process as its guest.
+//
+// Construct exactly one per process, early: the constructor installs the
+// platform's host signal handlers (SIGSYS, the fault signals and the
+// interrupt signal) and ignores SIGPIPE.
+#pragma once
+
+#include "linux_execution.hpp"
+#include "litebox/platform/platform.hpp"
+
+namespace litebox::platform::linux_userland {
+
+class LinuxUserlandPlatform final : public Futex,
+                                    public Clock,
+                                    public Threads,
+                                    public Pages,
+                                    public Stdio,
+                                    public Random,
+                                    public DebugLog,
+                                    public Packets,
+                                    public Punchthrough {
+ public:
+  // Ends the process with a diagnostic if the host lacks what the platform
+  // needs (XSAVE, room for the thread-block region, signal handlers).
+  LinuxUserlandPlatform();
+  LinuxUserlandPlatform(const LinuxUserlandPlatform&) = delete;
+  LinuxUserlandPlatform& operator=(const LinuxUserlandPlatform&) = delete;
+
+  // The Platform view of this object, for platform::set_current().
+  Platform& platform() { return platform_; }
+  LinuxExecution& execution() { return execution_; }
+
+  // The host real-time signal that Threads::interrupt sends.
+  int interrupt_signal() const;
+
+  // Futex
+  Result<void> wait(std::atomic<uint32_t>& word, uint32_t expected,
+                    std::optional<std::chrono::nanoseconds> timeout, FutexScope scope) override;
+  uint32_t wake(std::atomic<uint32_t>& word, uint32_t count, FutexScope scope) override;
+
+  // Clock
+  std::chrono::nanoseconds monotonic_now() override;
+  Timespec realtime_now() override;
+  std::chrono::nanoseconds resolution() override;
+
+  // Threads
+  Result<ThreadId> spawn(Entry entry, void* argument) override;
+  ThreadId current() override;
+  void interrupt(ThreadId thread) override;
+  void yield() override;
+
+  // Pages
+  Result<void*> reserve(void* hint, size_t length, bool fixed) override;
+  Result<void> commit(void* address, size_t length, uint32_t protection) override;
+  Result<void> protect(void* address, size_t length, uint32_t protection) override;
+  Result<void> release(void* address, size_t length) override;
+
+  // Stdio
+  Result<size_t> read(std::span<std::byte> buffer) override;
+  Result<size_t> write(StdioStream stream, std::span<const std::byte> data) override;
+  bool isatty(StdioStream stream) override;
+
+  // Random
+  void fill(std::span<std::byte> buffer) override;
+
+  // DebugLog: one line per write(2) to standard error, for lines at or
+  // above the minimum level (info unless changed).
+  void write(LogLevel level, std::string_view line) override;
+  void set_minimum_log_level(LogLevel level) { minimum_log_level_.store(level); }
+
+  // Packets: the host network is not connected yet.
+  Result<void> send(std::span<const std::byte> packet) override;
+  Result<size_t> receive(std::span<std::byte> buffer,
+                         std::optional<std::chrono::nanoseconds> timeout) override;
+
+  // Punchthrough: this platform accepts no requests yet.
+  Result<uint64_t> invoke(std::string_view name, std::span<const uint64_t> arguments) override;
+
+ private:
+  Platform platform_;
+  LinuxExecution execution_;
+  std::atomic<LogLevel> minimum_log_level_{LogLevel::info};
+};
+
+}  // namespace litebox::platform::linux_userland

@@ -1,0 +1,288 @@
+#include "signal_handlers.hpp"
+
+#include <linux/audit.h>
+#include <signal.h>
+#include <sys/syscall.h>
+#include <sys/ucontext.h>
+
+#include <cerrno>
+#include <cstdint>
+
+#include "raw_syscall.hpp"
+#include "thread_block.hpp"
+
+namespace litebox::platform::linux_userland {
+
+SignalState signal_state;
+
+namespace {
+
+// si_code values of SIGSYS (<asm-generic/siginfo.h>).
+constexpr int sys_seccomp = 1;
+constexpr int sys_user_dispatch = 2;
+
+// sa_flags bit telling the kernel that sa_restorer is set (<asm/signal.h>).
+constexpr uint64_t sa_restorer = 0x04000000;
+
+// The kernel's struct sigaction for rt_sigaction(2), which glibc's
+// sigaction() would rewrite with its own sa_restorer.
+struct KernelSigaction {
+  void (*handler)(int, siginfo_t*, void*);
+  uint64_t flags;
+  void (*restorer)();
+  uint64_t mask;
+};
+
+// A fixed-size message assembled without libc.
+class Diagnostic {
+ public:
+  Diagnostic& text(const char* string) {
+    while (*string != '\0' && length_ < sizeof(buffer_) - 1) {
+      buffer_[length_++] = *string++;
+    }
+    return *this;
+  }
+
+  Diagnostic& hex(uint64_t value) {
+    text("0x");
+    char digits[16];
+    int count = 0;
+    do {
+      digits[count++] = "0123456789abcdef"[value & 0xf];
+      value >>= 4;
+    } while (value != 0);
+    while (count > 0 && length_ < sizeof(buffer_) - 1) {
+      buffer_[length_++] = digits[--count];
+    }
+    return *this;
+  }
+
+  Diagnostic& decimal(int64_t value) {
+    if (value < 0) {
+      text("-");
+      value = -value;
+    }
+    char digits[20];
+    int count = 0;
+    do {
+      digits[count++] = static_cast<char>('0' + value % 10);
+      value /= 10;
+    } while (value != 0);
+    while (count > 0 && length_ < sizeof(buffer_) - 1) {
+      buffer_[length_++] = digits[--count];
+    }
+    return *this;
+  }
+
+  [[noreturn]] void exit_process(int status) {
+    buffer_[length_] = '\0';
+    write_diagnostic(buffer_);
+    raw_syscall(SYS_exit_group, static_cast<uint64_t>(status));
+    __builtin_unreachable();
+  }
+
+ private:
+  char buffer_[256];
+  size_t length_ = 0;
+};
+
+uint64_t current_stack_pointer() {
+  // Safety: only the numeric value of the frame address is used.
+  return reinterpret_cast<uint64_t>(__builtin_frame_address(0));
+}
+
+bool in_range(uint64_t address, const void* start, const void* end) {
+  // Safety: compares code addresses as integers; nothing is dereferenced.
+  return address >= reinterpret_cast<uint64_t>(start) && address < reinterpret_cast<uint64_t>(end);
+}
+
+uint64_t code_address(const void* symbol) {
+  // Safety: converts a code symbol to the integer the ucontext holds.
+  return reinterpret_cast<uint64_t>(symbol);
+}
+
+// Stores the guest registers of a trapped system call in the thread block and
+// sends the thread to litebox_syscall_entry when the handler returns.
+__attribute__((no_stack_protector)) void handle_sigsys(int, siginfo_t* info, void* context) {
+  auto* ucontext = static_cast<ucontext_t*>(context);
+  greg_t* gregs = ucontext->uc_mcontext.gregs;
+  const auto rip = static_cast<uint64_t>(gregs[REG_RIP]);
+
+  // The instruction pointer is past the 2-byte syscall instruction, so its
+  // last byte decides where it lies.
+  if (is_trusted_address(rip - 1)) {
+    Diagnostic()
+        .text("host system call ")
+        .decimal(info->si_syscall)
+        .text(" at ")
+        .hex(rip - 2)
+        .text(" is not in the sandbox allowlist (libOS bug)")
+        .exit_process(128 + SIGSYS);
+  }
+  if (info->si_code != sys_seccomp && info->si_code != sys_user_dispatch) {
+    // A SIGSYS that some thread sent with kill(2); there is nothing to serve.
+    return;
+  }
+
+  ThreadBlock* block = thread_block_containing(current_stack_pointer());
+  if (block == nullptr) {
+    Diagnostic()
+        .text("guest system call ")
+        .decimal(info->si_syscall)
+        .text(" at ")
+        .hex(rip - 2)
+        .text(" on a thread without a thread block (libOS bug)")
+        .exit_process(128 + SIGSYS);
+  }
+
+  if (info->si_arch != AUDIT_ARCH_X86_64) {
+    // TODO: serve 32-bit system calls (int 0x80); they fail with ENOSYS.
+    gregs[REG_RAX] = -ENOSYS;
+    return;
+  }
+
+  GuestRegisters& registers = block->registers;
+  registers.r15 = static_cast<uint64_t>(gregs[REG_R15]);
+  registers.r14 = static_cast<uint64_t>(gregs[REG_R14]);
+  registers.r13 = static_cast<uint64_t>(gregs[REG_R13]);
+  registers.r12 = static_cast<uint64_t>(gregs[REG_R12]);
+  registers.r10 = static_cast<uint64_t>(gregs[REG_R10]);
+  registers.r9 = static_cast<uint64_t>(gregs[REG_R9]);
+  registers.r8 = static_cast<uint64_t>(gregs[REG_R8]);
+  registers.rdi = static_cast<uint64_t>(gregs[REG_RDI]);
+  registers.rsi = static_cast<uint64_t>(gregs[REG_RSI]);
+  registers.rbp = static_cast<uint64_t>(gregs[REG_RBP]);
+  registers.rbx = static_cast<uint64_t>(gregs[REG_RBX]);
+  registers.rdx = static_cast<uint64_t>(gregs[REG_RDX]);
+  registers.rax = static_cast<uint64_t>(gregs[REG_RAX]);
+  registers.rsp = static_cast<uint64_t>(gregs[REG_RSP]);
+  registers.rip = rip;
+  registers.rflags = static_cast<uint64_t>(gregs[REG_EFL]);
+  // What the syscall instruction leaves behind, as the kernel returns it.
+  registers.rcx = rip;
+  registers.r11 = registers.rflags;
+
+  // The entry path and the libOS make host system calls of their own.
+  block->selector = LB_SELECTOR_ALLOW;
+
+  gregs[REG_RIP] = static_cast<greg_t>(code_address(reinterpret_cast<const void*>(&litebox_syscall_entry)));
+  gregs[REG_RSP] = static_cast<greg_t>(block->libos_stack_top);
+}
+
+// Turns a fault inside a guest copy routine into its failure return; any
+// other fault ends the process with a diagnostic.
+__attribute__((no_stack_protector)) void handle_fault(int signal, siginfo_t* info, void* context) {
+  auto* ucontext = static_cast<ucontext_t*>(context);
+  greg_t* gregs = ucontext->uc_mcontext.gregs;
+  const auto rip = static_cast<uint64_t>(gregs[REG_RIP]);
+
+  if (signal == SIGSEGV || signal == SIGBUS) {
+    if (in_range(rip, reinterpret_cast<const void*>(&litebox_guest_copy), litebox_guest_copy_end)) {
+      gregs[REG_RIP] = static_cast<greg_t>(code_address(litebox_guest_copy_fault));
+      return;
+    }
+    if (in_range(rip, reinterpret_cast<const void*>(&litebox_guest_strnlen),
+                 litebox_guest_strnlen_end)) {
+      gregs[REG_RIP] = static_cast<greg_t>(code_address(litebox_guest_strnlen_fault));
+      return;
+    }
+  }
+
+  // The diagnostic below makes system calls, which must not be dispatched
+  // back to the guest path.
+  if (ThreadBlock* block = thread_block_containing(current_stack_pointer()); block != nullptr) {
+    block->selector = LB_SELECTOR_ALLOW;
+  }
+
+  // Safety: only the numeric value of the fault address is printed.
+  const auto fault_address = reinterpret_cast<uint64_t>(info->si_addr);
+  if (is_trusted_address(rip)) {
+    Diagnostic()
+        .text("signal ")
+        .decimal(signal)
+        .text(" in the libOS at ")
+        .hex(rip)
+        .text(", fault address ")
+        .hex(fault_address)
+        .text(" (libOS bug)")
+        .exit_process(128 + signal);
+  }
+  // TODO: deliver the fault to the guest as a guest signal through the entry
+  // path; until then a guest fault ends the sandbox.
+  Diagnostic()
+      .text("guest received signal ")
+      .decimal(signal)
+      .text(" at ")
+      .hex(rip)
+      .text(", fault address ")
+      .hex(fault_address)
+      .text("; guest signal delivery is not implemented")
+      .exit_process(128 + signal);
+}
+
+// Makes an interruptible futex wait return EINTR when the interrupt signal
+// lands between its check of the pending flag and its syscall instruction.
+// Anywhere else the handler only has to exist: its delivery alone makes a
+// blocked futex wait return EINTR.
+__attribute__((no_stack_protector)) void handle_interrupt(int, siginfo_t*, void* context) {
+  auto* ucontext = static_cast<ucontext_t*>(context);
+  greg_t* gregs = ucontext->uc_mcontext.gregs;
+  const auto rip = static_cast<uint64_t>(gregs[REG_RIP]);
+
+  if (rip < code_address(litebox_futex_wait_window_start) ||
+      rip > code_address(litebox_futex_wait_syscall)) {
+    return;
+  }
+  // Safety: inside the window r8 holds the interrupt_pending argument of
+  // litebox_interruptible_futex_wait, a live per-thread flag.
+  const auto* pending = reinterpret_cast<const uint32_t*>(gregs[REG_R8]);
+  if (__atomic_load_n(pending, __ATOMIC_ACQUIRE) != 0) {
+    gregs[REG_RIP] = static_cast<greg_t>(code_address(litebox_futex_wait_interrupted));
+  }
+}
+
+int install_handler(int signal, void (*handler)(int, siginfo_t*, void*), uint64_t mask) {
+  KernelSigaction action = {};
+  action.handler = handler;
+  // No SA_RESTART: an interrupted blocking call must return EINTR.
+  action.flags = SA_SIGINFO | SA_ONSTACK | sa_restorer;
+  action.restorer = &litebox_signal_restorer;
+  action.mask = mask;
+  return static_cast<int>(raw_syscall(SYS_rt_sigaction, static_cast<uint64_t>(signal),
+                                      reinterpret_cast<uint64_t>(&action), 0, sizeof(action.mask)));
+}
+
+uint64_t signal_bit(int signal) { return uint64_t{1} << (signal - 1); }
+
+}  // namespace
+
+void write_diagnostic(const char* message) {
+  char line[300];
+  size_t length = 0;
+  for (const char* prefix = "litebox: "; *prefix != '\0'; ++prefix) {
+    line[length++] = *prefix;
+  }
+  while (*message != '\0' && length < sizeof(line) - 1) {
+    line[length++] = *message++;
+  }
+  line[length++] = '\n';
+  raw_syscall(SYS_write, 2, reinterpret_cast<uint64_t>(line), length);
+}
+
+int install_signal_handlers() {
+  // SIGSYS and the fault handlers run with every other signal blocked, so an
+  // interrupt cannot land while they rewrite the ucontext.
+  const uint64_t all_signals = ~uint64_t{0};
+  if (int result = install_handler(SIGSYS, handle_sigsys, all_signals); result < 0) {
+    return result;
+  }
+  for (int signal : {SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGTRAP}) {
+    if (int result = install_handler(signal, handle_fault, all_signals); result < 0) {
+      return result;
+    }
+  }
+  return install_handler(signal_state.interrupt_signal, handle_interrupt,
+                         signal_bit(signal_state.interrupt_signal));
+}
+
+}  // namespace litebox::platform::linux_userland

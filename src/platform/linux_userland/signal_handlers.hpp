@@ -1,0 +1,19 @@
+// The host signal handlers of the Linux userland platform. They may run while
+// the guest's fs base is live, so they never touch thread-local storage and
+// call no libc function (signal_handlers.cpp is built without the stack
+// protector, which reads its canary through fs).
+#pragma once
+
+namespace litebox::platform::linux_userland {
+
+// Installs the handlers for SIGSYS, the fault signals (SIGSEGV, SIGBUS,
+// SIGFPE, SIGILL, SIGTRAP) and signal_state.interrupt_signal, all on the
+// alternate signal stack and returning through litebox_signal_restorer.
+// Returns 0 or a negative errno.
+int install_signal_handlers();
+
+// Writes "litebox: <message>\n" to standard error with one write(2), without
+// libc. Safe in a signal handler.
+void write_diagnostic(const char* message);
+
+}  // namespace litebox::platform::linux_userland

@@ -1,0 +1,73 @@
+/* A small program for the `litebox run` tests. The first argument picks
+ * what it does:
+ *   args STATUS ARG...  prints its arguments on stdout, one line on stderr,
+ *                       and exits with STATUS
+ *   env NAME...         prints the value of each environment variable
+ *   abort               ends with SIGABRT
+ *   memory              exercises brk, mmap, mprotect, mremap and munmap
+ */
+#define _GNU_SOURCE
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+static int print_arguments(int argc, char** argv) {
+  for (int index = 0; index < argc; ++index) {
+    printf("argv[%d] = %s\n", index, index == 0 ? "(program)" : argv[index]);
+  }
+  fprintf(stderr, "probe: %d arguments\n", argc);
+  return argc > 2 ? atoi(argv[2]) : 0;
+}
+
+static int print_environment(int argc, char** argv) {
+  for (int index = 2; index < argc; ++index) {
+    const char* value = getenv(argv[index]);
+    printf("%s=%s\n", argv[index], value ? value : "(unset)");
+  }
+  return 0;
+}
+
+static int exercise_memory(void) {
+  const size_t page = 4096;
+  char* start = sbrk(0);
+  printf("sbrk grows: %s\n", sbrk(3 * page) == start ? "yes" : "no");
+  memset(start, 'b', 3 * page);
+  printf("heap holds data: %s\n", start[3 * page - 1] == 'b' ? "yes" : "no");
+
+  char* map = mmap(NULL, 4 * page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  printf("mmap: %s\n", map == MAP_FAILED ? "failed" : "ok");
+  printf("fresh page is zero: %s\n", map[page + 7] == 0 ? "yes" : "no");
+  strcpy(map, "kept across mremap");
+  char* moved = mremap(map, 4 * page, 64 * page, MREMAP_MAYMOVE);
+  printf("mremap: %s\n", moved == MAP_FAILED ? "failed" : "ok");
+  printf("contents kept: %s\n", strcmp(moved, "kept across mremap") == 0 ? "yes" : "no");
+  moved[63 * page] = 'x';
+  printf("mprotect read-only: %d\n", mprotect(moved, page, PROT_READ));
+  printf("madvise dontneed: %d\n", madvise(moved + page, page, MADV_DONTNEED));
+  printf("munmap: %d\n", munmap(moved, 64 * page));
+  printf("unaligned munmap: %d\n", munmap(moved + 1, page));
+  char* fixed = mmap(start + 64 * page * 1024, page, PROT_READ,
+                     MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
+  printf("fixed_noreplace: %s\n", fixed == MAP_FAILED ? "failed" : "ok");
+  char* again = mmap(fixed, page, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE,
+                     -1, 0);
+  printf("fixed_noreplace over it: %s\n", again == MAP_FAILED ? "failed" : "ok");
+  return 0;
+}
+
+int main(int argc, char** argv) {
+  const char* mode = argc > 1 ? argv[1] : "args";
+  if (strcmp(mode, "env") == 0) {
+    return print_environment(argc, argv);
+  }
+  if (strcmp(mode, "abort") == 0) {
+    fflush(stdout);
+    abort();
+  }
+  if (strcmp(mode, "memory") == 0) {
+    return exercise_memory();
+  }
+  return print_arguments(argc, argv);
+}

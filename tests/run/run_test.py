@@ -1,0 +1,121 @@
+#!/usr/bin/env python3
+"""End-to-end tests of `litebox run`: the probe program runs natively and in
+the sandbox and must produce the same output and exit status; the error
+cases check the status and the one-line message of litebox itself.
+
+  run_test.py --litebox LITEBOX --probe PROBE --work DIR CASE
+"""
+import argparse
+import os
+import shutil
+import subprocess
+import sys
+
+TIMEOUT = 60
+DEFAULT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+
+
+def run(command, env=None):
+    completed = subprocess.run(command, stdin=subprocess.DEVNULL, capture_output=True,
+                               timeout=TIMEOUT, env=env, check=False)
+    status = completed.returncode
+    if status < 0:
+        # Killed by a signal: report it as a shell does, 128 + signal.
+        status = 128 - status
+    return completed.stdout.decode(errors="replace"), completed.stderr.decode(errors="replace"), status
+
+
+def expect_same(native, sandboxed):
+    failed = False
+    for name, want, got in zip(("stdout", "stderr", "exit status"), native, sandboxed):
+        if want != got:
+            print(f"{name} differs:\n  native:  {want!r}\n  litebox: {got!r}")
+            failed = True
+    return 1 if failed else 0
+
+
+def expect_failure(result, status, message):
+    stdout, stderr, got_status = result
+    failed = False
+    if got_status != status:
+        print(f"exit status: expected {status}, got {got_status}")
+        failed = True
+    if message not in stderr:
+        print(f"stderr: expected a line containing {message!r}, got {stderr!r}")
+        failed = True
+    if stdout:
+        print(f"stdout: expected nothing, got {stdout!r}")
+        failed = True
+    return 1 if failed else 0
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--litebox", required=True)
+    parser.add_argument("--probe", required=True)
+    parser.add_argument("--work", required=True, help="a scratch directory for this case")
+    parser.add_argument("case")
+    options = parser.parse_args()
+    litebox = [options.litebox, "run"]
+    probe = options.probe
+
+    shutil.rmtree(options.work, ignore_errors=True)
+    os.makedirs(options.work)
+    try:
+        return run_case(options.case, litebox, probe, options.work)
+    finally:
+        shutil.rmtree(options.work, ignore_errors=True)
+
+
+def run_case(case, litebox, probe, work):
+    if case == "arguments":
+        command = [probe, "args", "3", "one", "two words", ""]
+        return expect_same(run(command), run(litebox + ["--"] + command))
+    if case == "abort":
+        command = [probe, "abort"]
+        return expect_same(run(command), run(litebox + ["--"] + command))
+    if case == "memory":
+        command = [probe, "memory"]
+        return expect_same(run(command), run(litebox + ["--"] + command))
+    if case == "environment":
+        command = [probe, "env", "PATH", "LITEBOX_TEST", "HOME"]
+        native = run(command, env={"PATH": DEFAULT_PATH, "LITEBOX_TEST": "a=b"})
+        return expect_same(native, run(litebox + ["--env", "LITEBOX_TEST=a=b", "--"] + command))
+    if case == "forward_environment":
+        command = [probe, "env", "LITEBOX_TEST"]
+        env = dict(os.environ, LITEBOX_TEST="forwarded")
+        return expect_same(run(command, env=env),
+                           run(litebox + ["--forward-env", "--"] + command, env=env))
+    if case == "script":
+        script = os.path.join(work, "script")
+        with open(script, "w") as file:
+            file.write(f"#!{probe} args\n")
+        os.chmod(script, 0o755)
+        return expect_same(run([script, "5"]), run(litebox + ["--", script, "5"]))
+    if case == "missing_program":
+        return expect_failure(run(litebox + [os.path.join(work, "missing")]), 127, "litebox: ")
+    if case == "not_executable":
+        text = os.path.join(work, "text")
+        with open(text, "w") as file:
+            file.write("plain words\n")
+        os.chmod(text, 0o755)
+        return expect_failure(run(litebox + [text]), 126,
+                              f"litebox: {text}: not an ELF executable or a #! script")
+    if case == "trace":
+        stdout, stderr, status = run(litebox + ["--trace", "--", probe, "args", "4"])
+        failed = 0
+        for line in ('write(1, "argv[0] = (program)\\nargv[1] = ar"..., ',
+                     "exit_group(4) = ?", "+++ exited with 4 +++"):
+            if line not in stderr:
+                print(f"trace lacks {line!r}:\n{stderr}")
+                failed = 1
+        if status != 4:
+            print(f"exit status: expected 4, got {status}")
+            failed = 1
+        return failed
+    print(f"unknown case {case}")
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())
