@@ -14,6 +14,8 @@
 
 #include "litebox/fs/devfs.hpp"
 #include "litebox/fs/memfs.hpp"
+#include "litebox/fs/overlay_file_system.hpp"
+#include "litebox/fs/tar_file_system.hpp"
 #include "rootfs/rootfs.hpp"
 
 namespace litebox::cli {
@@ -108,6 +110,54 @@ std::expected<void, std::string> SandboxRoot::mount_standard_file_systems(bool m
                                        describe(mounted.error())));
   }
   return {};
+}
+
+std::expected<std::unique_ptr<SandboxRoot>, std::string> SandboxRoot::from_image(
+    const std::string& image_path) {
+  std::unique_ptr<SandboxRoot> sandbox(new SandboxRoot());
+
+  const int descriptor = ::open(image_path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (descriptor < 0) {
+    return std::unexpected(fmt::format("cannot open root image {}: {}", image_path,
+                                       std::strerror(errno)));
+  }
+  struct stat status {};
+  if (fstat(descriptor, &status) != 0 || status.st_size == 0) {
+    ::close(descriptor);
+    return std::unexpected(fmt::format("root image {} is empty or unreadable", image_path));
+  }
+  sandbox->image_size_ = static_cast<size_t>(status.st_size);
+  sandbox->image_ = mmap(nullptr, sandbox->image_size_, PROT_READ, MAP_PRIVATE, descriptor, 0);
+  ::close(descriptor);
+  if (sandbox->image_ == MAP_FAILED) {
+    sandbox->image_ = nullptr;
+    return std::unexpected(fmt::format("cannot map root image {}: {}", image_path,
+                                       std::strerror(errno)));
+  }
+
+  // Safety: the mapping is image_size_ readable bytes and outlives the file
+  // systems, which the destructor drops first.
+  std::span<const std::byte> archive(static_cast<const std::byte*>(sandbox->image_),
+                                     sandbox->image_size_);
+  auto lower = fs::TarFileSystem::create(archive, [&](std::string_view warning) {
+    fmt::print(stderr, "litebox: {}: {}\n", image_path, warning);
+  });
+  if (!lower) {
+    return std::unexpected(fmt::format("{}: {}", image_path, lower.error().message));
+  }
+  fs::memfs::Options options;
+  options.root_permissions = 0755;
+  auto root = fs::OverlayFileSystem::create(fs::memfs::create(options), std::move(*lower));
+  if (!root) {
+    return std::unexpected(fmt::format("building the overlay root failed: {}",
+                                       describe(root.error())));
+  }
+  sandbox->vfs_ = std::make_unique<fs::Vfs>(std::move(*root));
+
+  if (auto mounted = sandbox->mount_standard_file_systems(true); !mounted) {
+    return std::unexpected(mounted.error());
+  }
+  return sandbox;
 }
 
 std::expected<std::unique_ptr<SandboxRoot>, std::string> SandboxRoot::from_host_program(

@@ -14,6 +14,11 @@ namespace litebox::cli {
 
 class SandboxRoot {
  public:
+  // Builds the root from the tar image at `image_path`, read-only and
+  // mapped from the host file, under an in-memory writable layer.
+  static std::expected<std::unique_ptr<SandboxRoot>, std::string> from_image(
+      const std::string& image_path);
+
   // Builds an in-memory root that contains `host_program` (a path, or a name
   // looked up in the host's PATH), its ELF interpreter and libraries, at
   // their host paths. `program_path` receives the program's path inside.
