@@ -14,12 +14,6 @@ namespace litebox::shim::linux_abi {
 
 namespace {
 
-Result<uint64_t> sys_exit(Task& task, const SyscallArguments& arguments) {
-  // TODO: end only the calling thread (waking clear_child_tid) once guest
-  // threads exist; with one thread per process exit ends the process.
-  task.kernel().exit_process(task, arguments.as_int(0));
-}
-
 Result<uint64_t> sys_exit_group(Task& task, const SyscallArguments& arguments) {
   task.kernel().exit_process(task, arguments.as_int(0));
 }
@@ -503,7 +497,6 @@ Result<uint64_t> sys_umask(Task& task, const SyscallArguments& arguments) {
 }  // namespace
 
 void register_process_syscalls(SyscallTable& table) {
-  table.add(nr::exit, sys_exit);
   table.add(nr::exit_group, sys_exit_group);
   table.add(nr::execve, sys_execve);
   table.add(nr::getpid, sys_getpid);
