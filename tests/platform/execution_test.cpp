@@ -10,6 +10,9 @@
 #include <atomic>
 #include <cerrno>
 #include <cstring>
+#include <fstream>
+#include <sched.h>
+#include <sys/wait.h>
 #include <span>
 #include <string>
 #include <csignal>
@@ -356,6 +359,71 @@ TEST_P(GuestExecutionTest, SpawnedGuestThreadRuns) {
   EXPECT_NE(observations.spawned_thread, 0u);
   EXPECT_EQ(observations.reporting_thread, observations.spawned_thread);
   EXPECT_NE(observations.spawned_thread, observations.main_thread);
+}
+
+// Returns whether no signal is pending for process `pid`, per
+// /proc/PID/status.
+bool no_signal_pending(pid_t pid) {
+  std::ifstream status("/proc/" + std::to_string(pid) + "/status");
+  std::string line;
+  bool pending = false;
+  while (std::getline(status, line)) {
+    if (line.starts_with("SigPnd:") || line.starts_with("ShdPnd:")) {
+      pending = pending || line.find_first_not_of("0\t ", 7) != std::string::npos;
+    }
+  }
+  return !pending;
+}
+
+TEST_P(GuestExecutionTest, HostSignalReturnsToGuest) {
+  GuestMemory memory(spin_probe_start, spin_probe_end);
+  auto* flags = reinterpret_cast<std::atomic<uint64_t>*>(&memory.probe());
+  flags[0].store(0);
+  flags[1].store(0);
+  GuestRegisters registers = {};
+  registers.rip = memory.code_address(spin_probe_start);
+  registers.rsp = memory.stack_top() - 256;
+  registers.rbp = memory.probe_address();
+  registers.rflags = 0x202;
+
+  const pid_t child = fork();
+  if (child == 0) {
+    run_sandboxed(memory, GetParam(), registers);
+  }
+  ASSERT_GT(child, 0);
+
+  bool spinning = false;
+  for (int attempt = 0; attempt < 100'000 && !spinning; ++attempt) {
+    spinning = flags[1].load() == 1;
+    sched_yield();
+  }
+  bool delivered = false;
+  if (spinning) {
+    // The interrupt signal, whose handler returns through the signal
+    // restorer while the Syscall User Dispatch selector blocks.
+    kill(child, host_platform().interrupt_signal());
+    for (int attempt = 0; attempt < 100'000 && !delivered; ++attempt) {
+      delivered = no_signal_pending(child);
+      sched_yield();
+    }
+  }
+  flags[0].store(1);
+
+  int status = 0;
+  pid_t waited = 0;
+  for (int attempt = 0; attempt < 100'000 && waited == 0; ++attempt) {
+    waited = waitpid(child, &status, WNOHANG);
+    sched_yield();
+  }
+  if (waited == 0) {
+    kill(child, SIGKILL);
+    waitpid(child, &status, 0);
+  }
+  EXPECT_TRUE(spinning);
+  EXPECT_TRUE(delivered);
+  ASSERT_EQ(waited, child);
+  ASSERT_TRUE(WIFEXITED(status)) << "signal " << WTERMSIG(status);
+  EXPECT_EQ(WEXITSTATUS(status), 0);
 }
 
 // Results of the sealed runner checks, as errno values (0 for success).
