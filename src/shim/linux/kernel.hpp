@@ -52,7 +52,7 @@ class Kernel final : public platform::SyscallHandler {
   [[noreturn]] void exit_process(Task& task, int exit_code);
 
   // Ends the whole guest process as the default action of `signal` does;
-  // the host sees exit status 128 + signal, as a shell reports it.
+  // the host gets exit status 128 + signal, as a shell reports it.
   [[noreturn]] void kill_process(Task& task, int signal);
 
   // Creates a thread of `parent`'s process that starts with `registers`
