@@ -33,6 +33,24 @@ int report(int status, std::string_view message) {
   return status;
 }
 
+// The libOS's own log level: LITEBOX_LOG=trace|debug|info|warning|error.
+// Warnings and errors show by default, so a program's standard error
+// reads as it does natively.
+platform::LogLevel log_level_from_environment() {
+  const char* value = std::getenv("LITEBOX_LOG");
+  const std::string_view name = value != nullptr ? value : "warning";
+  constexpr std::pair<std::string_view, platform::LogLevel> levels[] = {
+      {"trace", platform::LogLevel::trace},     {"debug", platform::LogLevel::debug},
+      {"info", platform::LogLevel::info},       {"warning", platform::LogLevel::warning},
+      {"error", platform::LogLevel::error}};
+  for (const auto& [level_name, level] : levels) {
+    if (name == level_name) {
+      return level;
+    }
+  }
+  return platform::LogLevel::warning;
+}
+
 std::vector<std::string> guest_environment(const RunOptions& options) {
   std::vector<std::string> environment;
   if (options.forward_environment) {
@@ -124,6 +142,11 @@ void configure_run_command(CLI::App& command, RunOptions& options) {
                      "sandbox's PATH) and its arguments; put -- before it when an argument "
                      "starts with a dash")
       ->required();
+  command.footer(
+      "Exit status: the program's, or 128 + N when signal N ends it; 127 when PROGRAM is "
+      "missing, 126 when it cannot be executed, 125 when the sandbox cannot be set up.\n"
+      "Environment: LITEBOX_LOG=trace|debug|info|warning|error sets which libOS messages "
+      "reach standard error (default warning; info lists unsupported system calls).");
   command.positionals_at_end(true);
   command.prefix_command(true);
 }
@@ -137,6 +160,7 @@ int run_program(const RunOptions& options) {
 
   // The platform first: it installs the signal handlers the sandbox relies on.
   static platform::linux_userland::LinuxUserlandPlatform host;
+  host.set_minimum_log_level(log_level_from_environment());
   platform::set_current(host.platform());
 
   std::string program_path;

@@ -10,6 +10,12 @@
 #include <atomic>
 #include <cerrno>
 #include <cstring>
+#include <fstream>
+#include <sched.h>
+#include <sys/wait.h>
+#include <span>
+#include <string>
+#include <csignal>
 
 #include "guest_programs.hpp"
 #include "test_support.hpp"
@@ -353,6 +359,184 @@ TEST_P(GuestExecutionTest, SpawnedGuestThreadRuns) {
   EXPECT_NE(observations.spawned_thread, 0u);
   EXPECT_EQ(observations.reporting_thread, observations.spawned_thread);
   EXPECT_NE(observations.spawned_thread, observations.main_thread);
+}
+
+// Returns whether no signal is pending for process `pid`, per
+// /proc/PID/status.
+bool no_signal_pending(pid_t pid) {
+  std::ifstream status("/proc/" + std::to_string(pid) + "/status");
+  std::string line;
+  bool pending = false;
+  while (std::getline(status, line)) {
+    if (line.starts_with("SigPnd:") || line.starts_with("ShdPnd:")) {
+      pending = pending || line.find_first_not_of("0\t ", 7) != std::string::npos;
+    }
+  }
+  return !pending;
+}
+
+TEST_P(GuestExecutionTest, HostSignalReturnsToGuest) {
+  GuestMemory memory(spin_probe_start, spin_probe_end);
+  auto* flags = reinterpret_cast<std::atomic<uint64_t>*>(&memory.probe());
+  flags[0].store(0);
+  flags[1].store(0);
+  GuestRegisters registers = {};
+  registers.rip = memory.code_address(spin_probe_start);
+  registers.rsp = memory.stack_top() - 256;
+  registers.rbp = memory.probe_address();
+  registers.rflags = 0x202;
+
+  const pid_t child = fork();
+  if (child == 0) {
+    run_sandboxed(memory, GetParam(), registers);
+  }
+  ASSERT_GT(child, 0);
+
+  bool spinning = false;
+  for (int attempt = 0; attempt < 100'000 && !spinning; ++attempt) {
+    spinning = flags[1].load() == 1;
+    sched_yield();
+  }
+  bool delivered = false;
+  if (spinning) {
+    // The interrupt signal, whose handler returns through the signal
+    // restorer while the Syscall User Dispatch selector blocks.
+    kill(child, host_platform().interrupt_signal());
+    for (int attempt = 0; attempt < 100'000 && !delivered; ++attempt) {
+      delivered = no_signal_pending(child);
+      sched_yield();
+    }
+  }
+  flags[0].store(1);
+
+  int status = 0;
+  pid_t waited = 0;
+  for (int attempt = 0; attempt < 100'000 && waited == 0; ++attempt) {
+    waited = waitpid(child, &status, WNOHANG);
+    sched_yield();
+  }
+  if (waited == 0) {
+    kill(child, SIGKILL);
+    waitpid(child, &status, 0);
+  }
+  EXPECT_TRUE(spinning);
+  EXPECT_TRUE(delivered);
+  ASSERT_EQ(waited, child);
+  ASSERT_TRUE(WIFEXITED(status)) << "signal " << WTERMSIG(status);
+  EXPECT_EQ(WEXITSTATUS(status), 0);
+}
+
+// Results of the sealed runner checks, as errno values (0 for success).
+struct RunnerResults {
+  int32_t pages;
+  int32_t futex_timeout;
+  int32_t interrupted_wait;
+  int32_t thread_spawn;
+  int32_t thread_wake;
+  int32_t standard_error_write;
+  int32_t clock_advances;
+  int32_t random_changes;
+};
+
+int32_t errno_of(const Result<void>& result) { return result ? 0 : errno_value(result.error()); }
+
+void wake_word(void* argument) {
+  auto* word = static_cast<std::atomic<uint32_t>*>(argument);
+  word->store(1);
+  host_platform().wake(*word, 1, platform::FutexScope::process_private);
+}
+
+// The platform calls a runner makes after sealing, each reporting its errno.
+void check_sealed_runner(RunnerResults& results) {
+  auto& host = host_platform();
+
+  Result<void*> reserved = host.reserve(nullptr, 2 * page, false);
+  results.pages = reserved ? errno_of(host.commit(*reserved, page, platform::prot_read |
+                                                                       platform::prot_write))
+                           : errno_value(reserved.error());
+  if (results.pages == 0) {
+    results.pages = errno_of(host.release(*reserved, 2 * page));
+  }
+
+  std::atomic<uint32_t> word{0};
+  results.futex_timeout = errno_of(
+      host.wait(word, 0, std::chrono::milliseconds(1), platform::FutexScope::process_private));
+
+  host.interrupt(host.current());
+  results.interrupted_wait = errno_of(
+      host.wait(word, 0, std::chrono::seconds(10), platform::FutexScope::process_private));
+
+  Result<platform::ThreadId> thread = host.spawn(wake_word, &word);
+  results.thread_spawn = thread ? 0 : errno_value(thread.error());
+  results.thread_wake = 0;
+  const auto deadline = host.monotonic_now() + std::chrono::seconds(10);
+  while (thread && word.load() == 0 && results.thread_wake == 0) {
+    const auto remaining = deadline - host.monotonic_now();
+    if (remaining.count() <= 0) {
+      results.thread_wake = errno_value(Errno::etimedout);
+      break;
+    }
+    (void)host.wait(word, 0, remaining, platform::FutexScope::process_private);
+  }
+
+  const char message[] = "sealed runner writes to standard error\n";
+  Result<size_t> written =
+      host.write(platform::StdioStream::error, std::as_bytes(std::span(message, sizeof(message) - 1)));
+  results.standard_error_write = written ? 0 : errno_value(written.error());
+
+  const auto before = host.monotonic_now();
+  while (host.monotonic_now() == before) {
+  }
+  results.clock_advances = 0;
+
+  std::array<std::byte, 32> first{};
+  std::array<std::byte, 32> second{};
+  host.fill(first);
+  host.fill(second);
+  results.random_changes = first != second ? 0 : errno_value(Errno::eio);
+}
+
+TEST(SealedRunner, AllowlistedHostCallsWork) {
+  SharedMapping shared(page);
+  auto* results = new (shared.data()) RunnerResults{-1, -1, -1, -1, -1, -1, -1, -1};
+  SharedMapping observations(page);
+
+  const ChildOutcome outcome = run_in_child([&] {
+    TestHandler handler(*observations.as<Observations>(), {});
+    if (!host_platform().execution().start_interception(handler, InterceptionMode::seccomp)) {
+      _exit(100);
+    }
+    check_sealed_runner(*results);
+  });
+  ASSERT_TRUE(outcome.exited) << "signal " << outcome.signal << ": " << outcome.error_output;
+  ASSERT_EQ(outcome.exit_status, 0) << outcome.error_output;
+
+  EXPECT_EQ(results->pages, 0);
+  EXPECT_EQ(results->futex_timeout, errno_value(Errno::etimedout));
+  EXPECT_EQ(results->interrupted_wait, errno_value(Errno::eintr));
+  EXPECT_EQ(results->thread_spawn, 0);
+  EXPECT_EQ(results->thread_wake, 0);
+  EXPECT_EQ(results->standard_error_write, 0);
+  EXPECT_EQ(results->clock_advances, 0);
+  EXPECT_EQ(results->random_changes, 0);
+  EXPECT_NE(outcome.error_output.find("sealed runner writes to standard error"), std::string::npos);
+}
+
+TEST(SealedRunner, DisallowedHostCallEndsProcess) {
+  SharedMapping observations(page);
+  const ChildOutcome outcome = run_in_child([&] {
+    TestHandler handler(*observations.as<Observations>(), {});
+    if (!host_platform().execution().start_interception(handler, InterceptionMode::seccomp)) {
+      _exit(100);
+    }
+    syscall(SYS_getppid);
+    _exit(0);
+  });
+  ASSERT_TRUE(outcome.exited) << "signal " << outcome.signal;
+  EXPECT_EQ(outcome.exit_status, 128 + SIGSYS);
+  EXPECT_NE(outcome.error_output.find("host system call " + std::to_string(SYS_getppid)),
+            std::string::npos)
+      << outcome.error_output;
 }
 
 INSTANTIATE_TEST_SUITE_P(Modes, GuestExecutionTest,

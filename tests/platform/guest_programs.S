@@ -95,6 +95,22 @@ null_loop_start:
 	ud2
 null_loop_end:
 
+/* spin_probe: sets the quadword at 8(%rbp) to 1, spins until the quadword at
+ * (%rbp) is nonzero, then calls exit_group(0). A host signal that lands
+ * during the spin must return to it without disturbing the guest. */
+	.globl spin_probe_start
+	.globl spin_probe_end
+spin_probe_start:
+	movq $1, 8(%rbp)
+1:
+	cmpq $0, (%rbp)
+	je 1b
+	mov $EXIT_GROUP_NR, %eax
+	xor %edi, %edi
+	syscall
+	ud2
+spin_probe_end:
+
 /* native_enter(const GuestRegisters* registers): runs a guest program on the
  * host directly, with no interception, to produce the expected register
  * values. Loads fs base, rflags and every general register, then jumps to

@@ -41,6 +41,8 @@ extern const std::byte register_probe_end[];
 extern const std::byte thread_probe_start[];
 extern const std::byte thread_probe_child[];
 extern const std::byte thread_probe_end[];
+extern const std::byte spin_probe_start[];
+extern const std::byte spin_probe_end[];
 extern const std::byte null_loop_start[];
 extern const std::byte null_loop_end[];
 [[noreturn]] void native_enter(const litebox::platform::GuestRegisters* registers);

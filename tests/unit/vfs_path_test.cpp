@@ -28,6 +28,17 @@ TEST(VfsPath, EmptyPathWithAtEmptyPathNamesStart) {
   EXPECT_EQ(d.stat("", AT_EMPTY_PATH), 0);
 }
 
+TEST(VfsPath, StatFlagValidation) {
+  Dual d;
+  ASSERT_EQ(d.create_file("file"), 0);
+
+  EXPECT_EQ(d.stat("file", 0x2000), 0);  // AT_STATX_FORCE_SYNC
+  EXPECT_EQ(d.stat("file", 0x4000), 0);  // AT_STATX_DONT_SYNC
+  EXPECT_EQ(d.stat("file", AT_NO_AUTOMOUNT), 0);
+  EXPECT_EQ(d.stat("file", 0x1), EINVAL);
+  EXPECT_EQ(d.stat("file", AT_REMOVEDIR), EINVAL);
+}
+
 TEST(VfsPath, NonDirectoryComponentIsEnotdir) {
   Dual d;
   ASSERT_EQ(d.create_file("file"), 0);

@@ -68,19 +68,25 @@ class NativeDirectory {
   int fd_ = -1;
 };
 
-// A Vfs whose root is a memfs, with `/tmp` (mode 01777, as on the host) and
-// a working directory at `mirror_path`.
+// A Vfs whose root is `root_file_system` (by default a memfs), with `/tmp`
+// (mode 01777, as on the host) and a working directory at `mirror_path`.
 class Sandbox {
  public:
-  explicit Sandbox(const std::string& mirror_path)
-      : root_file_system_(fs::memfs::create(fs::memfs::Options{.root_permissions = 0755})),
+  explicit Sandbox(const std::string& mirror_path,
+                   std::shared_ptr<fs::FileSystem> root_file_system = nullptr)
+      : root_file_system_(root_file_system
+                              ? std::move(root_file_system)
+                              : fs::memfs::create(fs::memfs::Options{.root_permissions = 0755})),
         vfs_(root_file_system_) {
     context.root = vfs_.root();
     context.working_directory = vfs_.root();
     context.umask = 0;
 
-    EXPECT_TRUE(vfs_.make_directory(context, vfs_.root(), "/tmp", 01777));
-    EXPECT_TRUE(vfs_.make_directory(context, vfs_.root(), mirror_path, 0755));
+    // A given root file system may already contain both directories.
+    for (auto [path, mode] : {std::pair{std::string("/tmp"), 01777}, {mirror_path, 0755}}) {
+      auto made = vfs_.make_directory(context, vfs_.root(), path, static_cast<uint32_t>(mode));
+      EXPECT_TRUE(made || made.error() == Errno::eexist) << path;
+    }
     auto working_directory = vfs_.resolve(context, vfs_.root(), mirror_path, 0);
     EXPECT_TRUE(working_directory);
     if (working_directory) {
@@ -102,8 +108,13 @@ class Sandbox {
 // and returns it. Relative paths start at the mirrored directory in both.
 class Dual {
  public:
+  // Builds the sandbox's root file system, given the mirrored path.
+  using RootFactory = std::function<std::shared_ptr<fs::FileSystem>(const std::string&)>;
+
   // Both sides run with umask 0 unless a test sets one, so modes match.
-  Dual() : saved_umask_(::umask(0)), sandbox_(native_.path()) {}
+  explicit Dual(const RootFactory& make_root = nullptr)
+      : saved_umask_(::umask(0)),
+        sandbox_(native_.path(), make_root ? make_root(native_.path()) : nullptr) {}
   ~Dual() { ::umask(saved_umask_); }
   Dual(const Dual&) = delete;
   Dual& operator=(const Dual&) = delete;

@@ -169,7 +169,10 @@ Result<std::string> Vfs::read_link(const PathContext& context, const Location& s
 
 Result<Stat> Vfs::stat(const PathContext& context, const Location& start, std::string_view path,
                        uint32_t flags) {
-  if (flags & ~(at_symlink_nofollow | at_no_automount | at_empty_path)) {
+  // AT_STATX_FORCE_SYNC and AT_STATX_DONT_SYNC matter only for network
+  // file systems, but statx(2) and fstatat(2) accept them.
+  constexpr uint32_t at_statx_sync_type = 0x6000;
+  if (flags & ~(at_symlink_nofollow | at_no_automount | at_empty_path | at_statx_sync_type)) {
     return fail(Errno::einval);
   }
 

@@ -336,8 +336,13 @@ Result<void> OverlayInode::copy_up_locked(uint64_t data_limit) {
   }
 
   TRY_VOID(parent->copy_up_locked());
+  Stat parent_before = TRY(parent->upper_->stat());
 
   upper_ = TRY(copy_to(*parent->upper_, name_, data_limit));
+  // Copy-up is no change the program made, so the parent keeps its times,
+  // as Linux overlayfs restores them.
+  TRY_VOID(parent->upper_->change_attributes(AttributeChange{
+      .access_time = parent_before.access_time, .modify_time = parent_before.modify_time}));
   // TODO: copy-up breaks the sharing of lower hard links: the other names
   // of the same lower inode keep showing the old contents.
   if (!is_directory()) {

@@ -1,0 +1,248 @@
+// The South interface on the real host: futexes, interrupts, clocks, pages,
+// standard streams and randomness. The expected values come from the host
+// itself (gettid, isatty, clock_gettime) in the same run.
+#include <gtest/gtest.h>
+#include <sys/mman.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <array>
+#include <atomic>
+#include <chrono>
+#include <fstream>
+#include <string>
+
+#include "test_support.hpp"
+
+namespace litebox::testing {
+namespace {
+
+using platform::FutexScope;
+using namespace std::chrono_literals;
+
+// Returns the scheduler state letter of a thread of this process ('S' while
+// it sleeps in a futex wait), or '?' once it is gone.
+char thread_state(platform::ThreadId thread) {
+  std::ifstream stat("/proc/self/task/" + std::to_string(thread) + "/stat");
+  std::string line;
+  if (!std::getline(stat, line)) {
+    return '?';
+  }
+  const size_t name_end = line.rfind(')');
+  return name_end + 2 < line.size() ? line[name_end + 2] : '?';
+}
+
+// Waits (bounded) until `thread` sleeps, so an interrupt finds it blocked.
+bool wait_until_sleeping(platform::ThreadId thread) {
+  for (int attempt = 0; attempt < 10'000; ++attempt) {
+    if (thread_state(thread) == 'S') {
+      return true;
+    }
+    host_platform().yield();
+  }
+  return false;
+}
+
+struct Waiter {
+  std::atomic<uint32_t> word{0};
+  std::atomic<uint32_t> done{0};
+  std::atomic<int32_t> result{-1};  // 0 for success, else the errno value
+  std::atomic<platform::ThreadId> thread{0};
+};
+
+void wait_on_word(void* argument) {
+  auto* waiter = static_cast<Waiter*>(argument);
+  waiter->thread.store(host_platform().current());
+  Result<void> waited = host_platform().wait(waiter->word, 0, 10s, FutexScope::process_private);
+  waiter->result.store(waited ? 0 : errno_value(waited.error()));
+  waiter->done.store(1);
+  host_platform().wake(waiter->done, 1, FutexScope::process_private);
+}
+
+// Waits (bounded) for the waiter thread to finish.
+bool join(Waiter& waiter) {
+  const auto deadline = host_platform().monotonic_now() + 10s;
+  while (waiter.done.load() == 0) {
+    const auto remaining = deadline - host_platform().monotonic_now();
+    if (remaining.count() <= 0) {
+      return false;
+    }
+    (void)host_platform().wait(waiter.done, 0, remaining, FutexScope::process_private);
+  }
+  return true;
+}
+
+TEST(LinuxFutex, WaitTimesOut) {
+  std::atomic<uint32_t> word{0};
+  Result<void> waited = host_platform().wait(word, 0, 1ms, FutexScope::process_private);
+  ASSERT_FALSE(waited);
+  EXPECT_EQ(waited.error(), Errno::etimedout);
+}
+
+TEST(LinuxFutex, WaitOnChangedWordFails) {
+  std::atomic<uint32_t> word{1};
+  Result<void> waited = host_platform().wait(word, 0, 1s, FutexScope::shared);
+  ASSERT_FALSE(waited);
+  EXPECT_EQ(waited.error(), Errno::eagain);
+}
+
+TEST(LinuxFutex, WakeReleasesWaiter) {
+  Waiter waiter;
+  Result<platform::ThreadId> thread = host_platform().spawn(wait_on_word, &waiter);
+  ASSERT_TRUE(thread);
+  ASSERT_TRUE(wait_until_sleeping(*thread));
+
+  waiter.word.store(1);
+  EXPECT_EQ(host_platform().wake(waiter.word, 1, FutexScope::process_private), 1u);
+  ASSERT_TRUE(join(waiter));
+  EXPECT_EQ(waiter.result.load(), 0);
+}
+
+TEST(LinuxFutex, WakeWithoutWaitersReturnsZero) {
+  std::atomic<uint32_t> word{0};
+  EXPECT_EQ(host_platform().wake(word, 5, FutexScope::shared), 0u);
+}
+
+TEST(LinuxThreads, SpawnReturnsThreadId) {
+  Waiter waiter;
+  Result<platform::ThreadId> thread = host_platform().spawn(wait_on_word, &waiter);
+  ASSERT_TRUE(thread);
+  ASSERT_TRUE(wait_until_sleeping(*thread));
+  EXPECT_EQ(waiter.thread.load(), *thread);
+  EXPECT_NE(*thread, host_platform().current());
+
+  waiter.word.store(1);
+  host_platform().wake(waiter.word, 1, FutexScope::process_private);
+  ASSERT_TRUE(join(waiter));
+}
+
+TEST(LinuxThreads, CurrentIsGettid) {
+  EXPECT_EQ(host_platform().current(), static_cast<platform::ThreadId>(gettid()));
+}
+
+TEST(LinuxThreads, InterruptEndsBlockedWait) {
+  Waiter waiter;
+  Result<platform::ThreadId> thread = host_platform().spawn(wait_on_word, &waiter);
+  ASSERT_TRUE(thread);
+  ASSERT_TRUE(wait_until_sleeping(*thread));
+
+  host_platform().interrupt(*thread);
+  ASSERT_TRUE(join(waiter));
+  EXPECT_EQ(waiter.result.load(), errno_value(Errno::eintr));
+}
+
+TEST(LinuxThreads, InterruptBeforeWaitEndsNextWait) {
+  std::atomic<uint32_t> word{0};
+  host_platform().interrupt(host_platform().current());
+
+  Result<void> first = host_platform().wait(word, 0, 10s, FutexScope::process_private);
+  ASSERT_FALSE(first);
+  EXPECT_EQ(first.error(), Errno::eintr);
+  // The interrupt is consumed: the next wait runs to its timeout.
+  Result<void> second = host_platform().wait(word, 0, 1ms, FutexScope::process_private);
+  ASSERT_FALSE(second);
+  EXPECT_EQ(second.error(), Errno::etimedout);
+}
+
+TEST(LinuxThreads, InterruptExitedThreadIsNoOp) {
+  Waiter waiter;
+  Result<platform::ThreadId> thread = host_platform().spawn(wait_on_word, &waiter);
+  ASSERT_TRUE(thread);
+  ASSERT_TRUE(wait_until_sleeping(*thread));
+  waiter.word.store(1);
+  host_platform().wake(waiter.word, 1, FutexScope::process_private);
+  ASSERT_TRUE(join(waiter));
+  for (int attempt = 0; attempt < 10'000 && thread_state(*thread) != '?'; ++attempt) {
+    host_platform().yield();
+  }
+  ASSERT_EQ(thread_state(*thread), '?');
+
+  host_platform().interrupt(*thread);
+  EXPECT_EQ(waiter.result.load(), 0);
+}
+
+TEST(LinuxClock, MonotonicMatchesHost) {
+  timespec before = {};
+  clock_gettime(CLOCK_MONOTONIC, &before);
+  const std::chrono::nanoseconds now = host_platform().monotonic_now();
+  timespec after = {};
+  clock_gettime(CLOCK_MONOTONIC, &after);
+
+  EXPECT_GE(now, std::chrono::seconds(before.tv_sec) + std::chrono::nanoseconds(before.tv_nsec));
+  EXPECT_LE(now, std::chrono::seconds(after.tv_sec) + std::chrono::nanoseconds(after.tv_nsec));
+}
+
+TEST(LinuxClock, RealtimeMatchesHost) {
+  timespec before = {};
+  clock_gettime(CLOCK_REALTIME, &before);
+  const platform::Timespec now = host_platform().realtime_now();
+  timespec after = {};
+  clock_gettime(CLOCK_REALTIME, &after);
+
+  EXPECT_GE(now, (platform::Timespec{before.tv_sec, before.tv_nsec}));
+  EXPECT_LE(now, (platform::Timespec{after.tv_sec, after.tv_nsec}));
+}
+
+TEST(LinuxClock, ResolutionMatchesHost) {
+  timespec resolution = {};
+  clock_getres(CLOCK_MONOTONIC, &resolution);
+  EXPECT_EQ(host_platform().resolution(), std::chrono::nanoseconds(resolution.tv_nsec));
+}
+
+TEST(LinuxPages, CommitGivesZeroedWritableMemory) {
+  Result<void*> reserved = host_platform().reserve(nullptr, 4 * platform::page_size, false);
+  ASSERT_TRUE(reserved);
+  auto* bytes = static_cast<unsigned char*>(*reserved);
+
+  ASSERT_TRUE(host_platform().commit(bytes, platform::page_size,
+                                     platform::prot_read | platform::prot_write));
+  EXPECT_EQ(bytes[0], 0);
+  bytes[0] = 7;
+  EXPECT_EQ(bytes[0], 7);
+
+  // The uncommitted rest faults, which the guest copy routine reports.
+  std::byte target{};
+  Result<void> copied = host_platform().execution().copy_from_guest(
+      &target, reinterpret_cast<uint64_t>(bytes + platform::page_size), 1);
+  ASSERT_FALSE(copied);
+  EXPECT_EQ(copied.error(), Errno::efault);
+
+  EXPECT_TRUE(host_platform().release(bytes, 4 * platform::page_size));
+}
+
+TEST(LinuxPages, UnalignedCommitFails) {
+  Result<void> committed = host_platform().commit(reinterpret_cast<void*>(0x1001), 100,
+                                                  platform::prot_read);
+  ASSERT_FALSE(committed);
+  EXPECT_EQ(committed.error(), Errno::einval);
+}
+
+TEST(LinuxStdio, IsattyMatchesHost) {
+  EXPECT_EQ(host_platform().isatty(platform::StdioStream::input), ::isatty(0) == 1);
+  EXPECT_EQ(host_platform().isatty(platform::StdioStream::output), ::isatty(1) == 1);
+  EXPECT_EQ(host_platform().isatty(platform::StdioStream::error), ::isatty(2) == 1);
+}
+
+TEST(LinuxRandom, FillChangesBuffer) {
+  std::array<std::byte, 64> first{};
+  std::array<std::byte, 64> second{};
+  host_platform().fill(first);
+  host_platform().fill(second);
+  EXPECT_NE(first, second);
+}
+
+TEST(LinuxPackets, SendFailsWithoutNetwork) {
+  std::array<std::byte, 20> packet{};
+  Result<void> sent = host_platform().send(packet);
+  ASSERT_FALSE(sent);
+  EXPECT_EQ(sent.error(), Errno::enetdown);
+}
+
+TEST(LinuxPunchthrough, UnknownRequestFails) {
+  Result<uint64_t> result = host_platform().invoke("no-such-request", {});
+  ASSERT_FALSE(result);
+  EXPECT_EQ(result.error(), Errno::enosys);
+}
+
+}  // namespace
+}  // namespace litebox::testing
