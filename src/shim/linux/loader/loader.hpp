@@ -6,6 +6,8 @@
 
 #include <cstdint>
 #include <expected>
+#include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -27,7 +29,37 @@ struct LoadedProgram {
   std::string executable_path;  // the ELF file finally loaded
 };
 
-// Loads `request` into the task's (empty) process: maps the executable and
+// An executable file found in the sandbox VFS.
+struct OpenedFile {
+  std::string path;           // as requested
+  std::string absolute_path;  // from the root, for /proc/self/exe
+  std::shared_ptr<fs::Inode> inode;
+  fs::Stat status;
+};
+
+// A program whose files are found and whose headers are checked, ready to
+// map: everything that can fail before execve(2) passes its point of no
+// return.
+struct PreparedProgram {
+  ExecRequest request;    // after `#!` rewriting: the ELF file and its argv
+  std::string exec_name;  // the path the caller gave, for AT_EXECFN
+  OpenedFile file;
+  std::optional<elf::Executable> executable;
+  std::optional<OpenedFile> interpreter_file;
+  std::optional<elf::Executable> interpreter;
+};
+
+// Finds and checks `request`, following `#!` scripts.
+std::expected<PreparedProgram, elf::LoadError> prepare_program(Task& task,
+                                                               const ExecRequest& request);
+
+// Maps a prepared program into the task's process, which must have no
+// mappings, and builds its stack and break.
+std::expected<LoadedProgram, elf::LoadError> map_program(Task& task,
+                                                         const PreparedProgram& prepared);
+
+// Loads `request` into the task's (empty) process through prepare_program
+// and map_program: maps the executable and
 // interpreter, the stack and the break, and records the executable path,
 // name and argument ranges in the process. The error's reason is one line
 // that names the file and the problem.
