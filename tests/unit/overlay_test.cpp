@@ -403,6 +403,21 @@ TEST_P(OverlayTest, ListingResumesAcrossRemovals) {
   EXPECT_TRUE(names(*etc).empty());
 }
 
+TEST_P(OverlayTest, LongListingIsComplete) {
+  std::shared_ptr<Inode> etc = at("etc");
+  for (int i = 0; i < 150; ++i) {
+    ASSERT_TRUE(etc->create("file" + std::to_string(i), FileType::regular, 0644, 0, 0, 0));
+  }
+
+  std::vector<std::string> listed = names(*etc);
+
+  std::set<std::string> unique(listed.begin(), listed.end());
+  EXPECT_EQ(listed.size(), 150u + 4u);
+  EXPECT_EQ(unique.size(), listed.size());
+  EXPECT_EQ(unique.count("file149"), 1u);
+  EXPECT_EQ(unique.count("conf"), 1u);
+}
+
 INSTANTIATE_TEST_SUITE_P(Upper, OverlayTest, ::testing::Values("testfs", "memfs"));
 
 }  // namespace

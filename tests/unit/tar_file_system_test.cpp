@@ -403,6 +403,26 @@ TEST(TarFileSystem, OpenForWritingIsReadOnly) {
   EXPECT_EQ((*read_only)->read(buffer).value(), 1u);
 }
 
+TEST(TarFileSystem, DeviceNodesOpenDrivers) {
+  ArchiveBuilder archive;
+  archive.add({.name = "null", .type = '3', .mode = 0666, .device_major = 1, .device_minor = 3})
+      .add({.name = "disk", .type = '4', .device_major = 8, .device_minor = 0})
+      .end();
+  Built built{.archive = archive.bytes()};
+  build(built);
+  Inode& root = *built.file_system->root();
+
+  auto null = walk(root, "null").value()->open(fd::open_read_write);
+  auto disk = walk(root, "disk").value()->open(fd::open_read_only);
+
+  ASSERT_TRUE(null) << errno_name(null.error());
+  std::array<std::byte, 8> buffer{};
+  EXPECT_EQ((*null)->read(buffer).value(), 0u);
+  EXPECT_EQ((*null)->write(buffer).value(), buffer.size());
+  ASSERT_FALSE(disk);
+  EXPECT_EQ(disk.error(), Errno::enxio);
+}
+
 TEST(TarFileSystem, EveryChangeIsReadOnly) {
   ArchiveBuilder archive;
   archive.add({.name = "dir/file", .data = "x"}).end();

@@ -46,6 +46,7 @@ void register_file_syscalls(SyscallTable& table);
 void register_memory_syscalls(SyscallTable& table);
 void register_process_syscalls(SyscallTable& table);
 void register_signal_syscalls(SyscallTable& table);
+void register_thread_syscalls(SyscallTable& table);
 void register_time_syscalls(SyscallTable& table);
 
 }  // namespace litebox::shim::linux_abi

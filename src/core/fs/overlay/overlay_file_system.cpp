@@ -94,7 +94,7 @@ class OverlayInode final : public Inode {
   // Creates a copy of the lower object as `name` in the upper directory.
   Result<std::shared_ptr<Inode>> copy_to(Inode& upper_directory, std::string_view name,
                                          uint64_t data_limit);
-  // Hides the lower entry `name` for good, if this directory has a lower part.
+  // Hides the lower entry `name` for good, if the lower directory has one.
   void add_whiteout_locked(std::string_view name);
   Result<void> read_directory_locked(uint64_t position, const EntrySink& emit);
 
@@ -258,7 +258,9 @@ Result<void> OverlayInode::check_empty_locked() {
 }
 
 void OverlayInode::add_whiteout_locked(std::string_view name) {
-  if (lower_) {
+  // Names the lower layer lacks need no whiteout, so removing files made
+  // only in the upper layer (temporary files, say) leaves nothing behind.
+  if (lower_ && lower_->lookup(name)) {
     whiteouts_.emplace(name);
   }
 }
