@@ -299,9 +299,15 @@ void LinuxExecution::enter_guest(const GuestRegisters& registers) {
 
   litebox_enter_guest_from_host(*block);
 
-  // exit_thread ran on this thread.
+  // exit_thread ran on this thread. pthread_exit would unwind through
+  // glibc's dlopen of libgcc_s, whose file system calls the allowlist
+  // rejects, so the thread ends with exit(2) directly.
+  // NOTE: glibc keeps this thread's descriptor (and, for a thread other than
+  // the initial one, its stack), so enter_guest is meant for the initial
+  // thread; other guest threads come from spawn_guest_thread.
   detach_block(*block);
-  pthread_exit(nullptr);
+  raw_syscall(SYS_exit, 0);
+  __builtin_unreachable();
 }
 
 void* LinuxExecution::run_guest_thread(void* argument) {

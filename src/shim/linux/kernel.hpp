@@ -47,12 +47,12 @@ class Kernel final : public platform::SyscallHandler {
   // directory and umask of `paths`, with one task whose tid equals the pid.
   std::unique_ptr<Task> create_first_task(fs::PathContext paths);
 
-  // Ends the whole guest process with `exit_code` (its low 8 bits are the
-  // status the host sees), reporting it in the trace.
+  // Ends the whole guest process with `exit_code`, reporting it in the
+  // trace. The host gets the low 8 bits as the exit status.
   [[noreturn]] void exit_process(Task& task, int exit_code);
 
   // Ends the whole guest process as the default action of `signal` does;
-  // the host sees exit status 128 + signal, as a shell reports it.
+  // the host gets exit status 128 + signal, as a shell reports it.
   [[noreturn]] void kill_process(Task& task, int signal);
 
   // Creates a thread of `parent`'s process that starts with `registers`

@@ -1,7 +1,8 @@
-// The program loader behind `litebox run` and execve(2): finds the program in
-// the sandbox VFS, follows `#!` scripts, maps the ELF executable and its
-// PT_INTERP interpreter into the process's memory map, sets up the program
-// break and builds the initial stack of the x86-64 psABI.
+// The program loader behind `litebox run` and execve(2). It finds the
+// program in the sandbox VFS and follows `#!` scripts. Then it maps the ELF
+// executable and its PT_INTERP interpreter into the process's memory map,
+// sets up the program break and builds the initial stack of the x86-64
+// psABI.
 #pragma once
 
 #include <cstdint>
@@ -22,7 +23,7 @@ struct ExecRequest {
   std::vector<std::string> environment;
 };
 
-// Where the new image starts: the registers a thread enters it with.
+// The entry state of a loaded image: the registers a thread enters it with.
 struct LoadedProgram {
   uint64_t entry = 0;          // the interpreter's entry, or the program's
   uint64_t stack_pointer = 0;  // points at argc
@@ -58,11 +59,10 @@ std::expected<PreparedProgram, elf::LoadError> prepare_program(Task& task,
 std::expected<LoadedProgram, elf::LoadError> map_program(Task& task,
                                                          const PreparedProgram& prepared);
 
-// Loads `request` into the task's (empty) process through prepare_program
-// and map_program: maps the executable and
-// interpreter, the stack and the break, and records the executable path,
-// name and argument ranges in the process. The error's reason is one line
-// that names the file and the problem.
+// Loads `request` into the task's (empty) process: prepare_program, then
+// map_program. It maps the executable, interpreter, stack and break, and
+// records the executable path, name and argument ranges in the process.
+// The error's reason is one line that names the file and the problem.
 std::expected<LoadedProgram, elf::LoadError> load_program(Task& task, const ExecRequest& request);
 
 // How many nested `#!` interpreters a program may go through (Linux 5.x+).

@@ -186,7 +186,7 @@ Result<uint64_t> sys_prctl(Task& task, const SyscallArguments& arguments) {
       }
       return 0;
     case pr_capbset_read:
-      // Root in the sandbox holds every capability Linux 6.1 defines (0..40).
+      // Root in the sandbox has every capability Linux 6.1 defines (0..40).
       if (arguments[1] > 40) {
         return fail(Errno::einval);
       }
@@ -280,7 +280,7 @@ Result<uint64_t> sys_sysinfo(Task&, const SyscallArguments& arguments) {
                     platform::current().clock.monotonic_now())
                     .count();
   // NOTE: the platform does not report host memory, so the sandbox claims a
-  // fixed 4 GiB with 3 GiB free; programs size caches from these numbers.
+  // fixed 4 GiB with 3 GiB free. Programs size caches from these numbers.
   info.total_ram = uint64_t{4} << 30;
   info.free_ram = uint64_t{3} << 30;
   info.processes = 1;
