@@ -10,6 +10,9 @@
 #include <atomic>
 #include <cerrno>
 #include <cstring>
+#include <fstream>
+#include <sched.h>
+#include <sys/wait.h>
 #include <span>
 #include <string>
 #include <csignal>
@@ -137,6 +140,9 @@ class TestHandler final : public SyscallHandler {
         registers.rax = 0;
         return;
       case EXIT_THREAD_NR:
+        // Lets a thread waiting in WAIT_NR go on once this thread is ending.
+        observations_.reported.store(1);
+        host_platform().wake(observations_.reported, 1, platform::FutexScope::shared);
         execution.exit_thread();
       case NULL_NR:
         registers.rax = 0;
@@ -356,6 +362,89 @@ TEST_P(GuestExecutionTest, SpawnedGuestThreadRuns) {
   EXPECT_NE(observations.spawned_thread, 0u);
   EXPECT_EQ(observations.reporting_thread, observations.spawned_thread);
   EXPECT_NE(observations.spawned_thread, observations.main_thread);
+}
+
+TEST_P(GuestExecutionTest, MainGuestThreadExitLeavesOthersRunning) {
+  GuestMemory memory(main_exit_probe_start, main_exit_probe_end);
+  new (&memory.observations()) Observations{};
+  GuestRegisters main_registers = {};
+  main_registers.rip = memory.code_address(main_exit_probe_start);
+  main_registers.rsp = memory.stack_top() - 256;
+  main_registers.rflags = 0x202;
+  GuestRegisters child_registers = main_registers;
+  child_registers.rip = memory.code_address(main_exit_probe_child);
+  child_registers.rsp = memory.stack_middle();
+
+  const ChildOutcome sandboxed = run_in_child(
+      [&] { run_sandboxed(memory, GetParam(), main_registers, child_registers); });
+  ASSERT_TRUE(sandboxed.exited) << "signal " << sandboxed.signal << ": " << sandboxed.error_output;
+  EXPECT_EQ(sandboxed.exit_status, 42) << sandboxed.error_output;
+  EXPECT_NE(memory.observations().spawned_thread, 0u);
+}
+
+// Returns whether no signal is pending for process `pid`, per
+// /proc/PID/status.
+bool no_signal_pending(pid_t pid) {
+  std::ifstream status("/proc/" + std::to_string(pid) + "/status");
+  std::string line;
+  bool pending = false;
+  while (std::getline(status, line)) {
+    if (line.starts_with("SigPnd:") || line.starts_with("ShdPnd:")) {
+      pending = pending || line.find_first_not_of("0\t ", 7) != std::string::npos;
+    }
+  }
+  return !pending;
+}
+
+TEST_P(GuestExecutionTest, HostSignalReturnsToGuest) {
+  GuestMemory memory(spin_probe_start, spin_probe_end);
+  auto* flags = reinterpret_cast<std::atomic<uint64_t>*>(&memory.probe());
+  flags[0].store(0);
+  flags[1].store(0);
+  GuestRegisters registers = {};
+  registers.rip = memory.code_address(spin_probe_start);
+  registers.rsp = memory.stack_top() - 256;
+  registers.rbp = memory.probe_address();
+  registers.rflags = 0x202;
+
+  const pid_t child = fork();
+  if (child == 0) {
+    run_sandboxed(memory, GetParam(), registers);
+  }
+  ASSERT_GT(child, 0);
+
+  bool spinning = false;
+  for (int attempt = 0; attempt < 100'000 && !spinning; ++attempt) {
+    spinning = flags[1].load() == 1;
+    sched_yield();
+  }
+  bool delivered = false;
+  if (spinning) {
+    // The interrupt signal, whose handler returns through the signal
+    // restorer while the Syscall User Dispatch selector blocks.
+    kill(child, host_platform().interrupt_signal());
+    for (int attempt = 0; attempt < 100'000 && !delivered; ++attempt) {
+      delivered = no_signal_pending(child);
+      sched_yield();
+    }
+  }
+  flags[0].store(1);
+
+  int status = 0;
+  pid_t waited = 0;
+  for (int attempt = 0; attempt < 100'000 && waited == 0; ++attempt) {
+    waited = waitpid(child, &status, WNOHANG);
+    sched_yield();
+  }
+  if (waited == 0) {
+    kill(child, SIGKILL);
+    waitpid(child, &status, 0);
+  }
+  EXPECT_TRUE(spinning);
+  EXPECT_TRUE(delivered);
+  ASSERT_EQ(waited, child);
+  ASSERT_TRUE(WIFEXITED(status)) << "signal " << WTERMSIG(status);
+  EXPECT_EQ(WEXITSTATUS(status), 0);
 }
 
 // Results of the sealed runner checks, as errno values (0 for success).

@@ -5,8 +5,10 @@
  *   env NAME...         prints the value of each environment variable
  *   abort               ends with SIGABRT
  *   memory              exercises brk, mmap, mprotect, mremap and munmap
+ *   threads             four threads add under a mutex, then are joined
  */
 #define _GNU_SOURCE
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -57,6 +59,36 @@ static int exercise_memory(void) {
   return 0;
 }
 
+static int counter;
+static pthread_mutex_t counter_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static void* add_to_counter(void* argument) {
+  for (int round = 0; round < 100000; ++round) {
+    pthread_mutex_lock(&counter_lock);
+    ++counter;
+    pthread_mutex_unlock(&counter_lock);
+  }
+  return argument;
+}
+
+static int run_threads(void) {
+  pthread_t threads[4];
+  for (long index = 0; index < 4; ++index) {
+    if (pthread_create(&threads[index], NULL, add_to_counter, (void*)index) != 0) {
+      printf("pthread_create failed\n");
+      return 1;
+    }
+  }
+  long results = 0;
+  for (int index = 0; index < 4; ++index) {
+    void* result;
+    pthread_join(threads[index], &result);
+    results += (long)result;
+  }
+  printf("counter: %d, joined results: %ld\n", counter, results);
+  return 0;
+}
+
 int main(int argc, char** argv) {
   const char* mode = argc > 1 ? argv[1] : "args";
   if (strcmp(mode, "env") == 0) {
@@ -68,6 +100,9 @@ int main(int argc, char** argv) {
   }
   if (strcmp(mode, "memory") == 0) {
     return exercise_memory();
+  }
+  if (strcmp(mode, "threads") == 0) {
+    return run_threads();
   }
   return print_arguments(argc, argv);
 }

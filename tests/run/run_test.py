@@ -74,8 +74,8 @@ def run_case(case, litebox, probe, work):
     if case == "abort":
         command = [probe, "abort"]
         return expect_same(run(command), run(litebox + ["--"] + command))
-    if case == "memory":
-        command = [probe, "memory"]
+    if case in ("memory", "threads"):
+        command = [probe, case]
         return expect_same(run(command), run(litebox + ["--"] + command))
     if case == "environment":
         command = [probe, "env", "PATH", "LITEBOX_TEST", "HOME"]

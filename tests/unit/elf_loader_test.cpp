@@ -2,6 +2,7 @@
 // process on the mock platform (no guest code runs).
 #include <gtest/gtest.h>
 
+#include <array>
 #include <cstring>
 #include <string>
 #include <vector>
@@ -415,6 +416,70 @@ TEST_F(ElfLoading, MissingInterpreterNamesIt) {
   EXPECT_EQ(loaded.error().error, Errno::enoent);
   EXPECT_EQ(loaded.error().reason,
             "/bin/dynamic: interpreter /lib/ld-missing.so: no such file in the sandbox");
+}
+
+// execve(2) through Kernel::serve, with its path and argv in a test buffer.
+class Execve : public ElfLoading {
+ protected:
+  Execve() { execution_.allow(buffer_.data(), buffer_.size()); }
+
+  // Places `text` in the buffer at `offset` and returns its address.
+  uint64_t place(size_t offset, const std::string& text) {
+    std::memcpy(buffer_.data() + offset, text.c_str(), text.size() + 1);
+    // Safety: the address is handed to the shim as a guest pointer.
+    return reinterpret_cast<uint64_t>(buffer_.data() + offset);
+  }
+
+  int64_t execve(const std::string& path, const std::vector<std::string>& arguments) {
+    std::vector<uint64_t> pointers;
+    size_t offset = 256;
+    for (const std::string& argument : arguments) {
+      pointers.push_back(place(offset, argument));
+      offset += argument.size() + 1;
+    }
+    pointers.push_back(0);
+    std::memcpy(buffer_.data() + 2048, pointers.data(), pointers.size() * sizeof(uint64_t));
+
+    registers_ = {};
+    registers_.rax = nr::execve;
+    registers_.rdi = place(0, path);
+    // Safety: the address is handed to the shim as a guest pointer.
+    registers_.rsi = reinterpret_cast<uint64_t>(buffer_.data() + 2048);
+    registers_.rdx = 0;
+    registers_.rip = 0x1234;
+    kernel_.serve(*task_, registers_);
+    return static_cast<int64_t>(registers_.rax);
+  }
+
+  std::array<char, 4096> buffer_{};
+  platform::GuestRegisters registers_{};
+};
+
+TEST_F(Execve, MissingFileKeepsImage) {
+  add_file("/bin/prog", minimal_static().build());
+  ASSERT_TRUE(load("/bin/prog", {"prog"}));
+
+  EXPECT_EQ(execve("/bin/missing", {"missing"}), -errno_value(Errno::enoent));
+  EXPECT_EQ(registers_.rip, 0x1234u);
+  EXPECT_TRUE(task_->process().memory.is_mapped(0x400000, 0x1000));
+}
+
+TEST_F(Execve, ReplacesImageAndStack) {
+  add_file("/bin/prog", minimal_static().build());
+  ElfBuilder other;
+  other.payload = "\xf4";
+  other.load_everything(0x800000, elf::flag_read | elf::flag_execute);
+  other.header.entry = 0x801000;
+  add_file("/bin/other", other.build());
+  ASSERT_TRUE(load("/bin/prog", {"prog"}));
+
+  EXPECT_EQ(execve("/bin/other", {"other", "arg"}), 0);
+
+  EXPECT_EQ(registers_.rip, 0x801000u);
+  EXPECT_EQ(read_word(registers_.rsp), 2u);
+  EXPECT_EQ(read_string(read_word(registers_.rsp + 16)), "arg");
+  EXPECT_FALSE(task_->process().memory.is_mapped(0x400000, 0x1000));
+  EXPECT_EQ(task_->process().executable_path, "/bin/other");
 }
 
 }  // namespace

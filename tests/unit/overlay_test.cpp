@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "litebox/fs/memfs.hpp"
 #include "litebox/fs/tar_file_system.hpp"
 #include "tar_test_support.hpp"
 #include "test_memory_file_system.hpp"
@@ -71,7 +72,8 @@ std::set<std::string> name_set(Inode& directory) {
   return {listed.begin(), listed.end()};
 }
 
-class OverlayTest : public ::testing::Test {
+// The upper layer is either the tests' own small file system or memfs.
+class OverlayTest : public ::testing::TestWithParam<std::string> {
  protected:
   void SetUp() override {
     ArchiveBuilder archive;
@@ -92,7 +94,11 @@ class OverlayTest : public ::testing::Test {
     });
     ASSERT_TRUE(lower) << lower.error().message;
     lower_ = *lower;
-    upper_ = std::make_shared<testing::TestMemoryFileSystem>();
+    if (GetParam() == "memfs") {
+      upper_ = memfs::create();
+    } else {
+      upper_ = std::make_shared<testing::TestMemoryFileSystem>();
+    }
     auto overlay = OverlayFileSystem::create(upper_, lower_);
     ASSERT_TRUE(overlay);
     overlay_ = *overlay;
@@ -107,12 +113,12 @@ class OverlayTest : public ::testing::Test {
 
   std::vector<std::byte> archive_;
   std::shared_ptr<TarFileSystem> lower_;
-  std::shared_ptr<testing::TestMemoryFileSystem> upper_;
+  std::shared_ptr<FileSystem> upper_;
   std::shared_ptr<OverlayFileSystem> overlay_;
   std::shared_ptr<Inode> root_;
 };
 
-TEST_F(OverlayTest, ReadsLowerObjects) {
+TEST_P(OverlayTest, ReadsLowerObjects) {
   EXPECT_EQ(read_all(*at("etc/conf")), "lower contents\n");
   EXPECT_EQ(at("etc/link")->read_link().value(), "conf");
   EXPECT_EQ(at("null")->stat()->rdev, lower_->root()->lookup("null").value()->stat()->rdev);
@@ -121,7 +127,7 @@ TEST_F(OverlayTest, ReadsLowerObjects) {
   EXPECT_FALSE(overlay_->read_only());
 }
 
-TEST_F(OverlayTest, WriteCopiesUp) {
+TEST_P(OverlayTest, WriteCopiesUp) {
   std::shared_ptr<Inode> conf = at("etc/conf");
   Stat before = conf->stat().value();
 
@@ -145,7 +151,7 @@ TEST_F(OverlayTest, WriteCopiesUp) {
   EXPECT_EQ(conf->stat()->inode, before.inode);
 }
 
-TEST_F(OverlayTest, ChmodCopiesUpKeepingTimes) {
+TEST_P(OverlayTest, ChmodCopiesUpKeepingTimes) {
   std::shared_ptr<Inode> conf = at("etc/conf");
 
   ASSERT_TRUE(conf->change_attributes({.permissions = 0600}));
@@ -158,7 +164,7 @@ TEST_F(OverlayTest, ChmodCopiesUpKeepingTimes) {
   EXPECT_TRUE(walk(*upper_->root(), "etc/conf"));
 }
 
-TEST_F(OverlayTest, ChownOfSymlinkCopiesUp) {
+TEST_P(OverlayTest, ChownOfSymlinkCopiesUp) {
   ASSERT_TRUE(at("etc/link")->change_attributes({.uid = 42}));
 
   EXPECT_EQ(at("etc/link")->stat()->uid, 42u);
@@ -166,7 +172,7 @@ TEST_F(OverlayTest, ChownOfSymlinkCopiesUp) {
   EXPECT_EQ(walk(*upper_->root(), "etc/link").value()->read_link().value(), "conf");
 }
 
-TEST_F(OverlayTest, TruncateCopiesUp) {
+TEST_P(OverlayTest, TruncateCopiesUp) {
   std::shared_ptr<Inode> conf = at("etc/conf");
 
   ASSERT_TRUE(conf->change_attributes({.size = 5}));
@@ -176,7 +182,7 @@ TEST_F(OverlayTest, TruncateCopiesUp) {
   EXPECT_EQ(read_all(*walk(*lower_->root(), "etc/conf").value()), "lower contents\n");
 }
 
-TEST_F(OverlayTest, MergedListingHasNoDuplicates) {
+TEST_P(OverlayTest, MergedListingHasNoDuplicates) {
   std::shared_ptr<Inode> etc = at("etc");
   write_text(*at("etc/other"), 0, "changed");
   ASSERT_TRUE(etc->create("new", FileType::regular, 0644, 0, 0, 0));
@@ -188,7 +194,7 @@ TEST_F(OverlayTest, MergedListingHasNoDuplicates) {
   EXPECT_EQ(unique, (std::set<std::string>{"conf", "other", "link", "hard", "new"}));
 }
 
-TEST_F(OverlayTest, ListingReportsStatInodeNumbers) {
+TEST_P(OverlayTest, ListingReportsStatInodeNumbers) {
   std::shared_ptr<Inode> etc = at("etc");
   write_text(*at("etc/other"), 0, "changed");
   ASSERT_TRUE(etc->create("new", FileType::regular, 0644, 0, 0, 0));
@@ -208,7 +214,7 @@ TEST_F(OverlayTest, ListingReportsStatInodeNumbers) {
   EXPECT_TRUE(result);
 }
 
-TEST_F(OverlayTest, UnlinkLowerFileLeavesWhiteout) {
+TEST_P(OverlayTest, UnlinkLowerFileLeavesWhiteout) {
   std::shared_ptr<Inode> etc = at("etc");
 
   ASSERT_TRUE(etc->unlink("other"));
@@ -224,7 +230,7 @@ TEST_F(OverlayTest, UnlinkLowerFileLeavesWhiteout) {
   EXPECT_EQ(name_set(*etc).count("other"), 1u);
 }
 
-TEST_F(OverlayTest, UnlinkCopiedUpFileKeepsItHidden) {
+TEST_P(OverlayTest, UnlinkCopiedUpFileKeepsItHidden) {
   std::shared_ptr<Inode> etc = at("etc");
   write_text(*at("etc/other"), 0, "changed");
 
@@ -234,7 +240,7 @@ TEST_F(OverlayTest, UnlinkCopiedUpFileKeepsItHidden) {
   EXPECT_EQ(walk(*upper_->root(), "etc/other").error(), Errno::enoent);
 }
 
-TEST_F(OverlayTest, OpenFileSurvivesUnlinkAndWrite) {
+TEST_P(OverlayTest, OpenFileSurvivesUnlinkAndWrite) {
   std::shared_ptr<Inode> other = at("etc/other");
   ASSERT_TRUE(at("etc")->unlink("other"));
 
@@ -247,7 +253,7 @@ TEST_F(OverlayTest, OpenFileSurvivesUnlinkAndWrite) {
   }
 }
 
-TEST_F(OverlayTest, RemovedDirectoryComesBackOpaque) {
+TEST_P(OverlayTest, RemovedDirectoryComesBackOpaque) {
   ASSERT_EQ(root_->remove_directory("dir").error(), Errno::enotempty);
   std::shared_ptr<Inode> sub = at("dir/sub");
   ASSERT_TRUE(sub->unlink("deep"));
@@ -262,7 +268,7 @@ TEST_F(OverlayTest, RemovedDirectoryComesBackOpaque) {
   EXPECT_EQ((*made)->stat()->mode, mode_of(FileType::directory, 0700));
 }
 
-TEST_F(OverlayTest, RemoveEmptyLowerDirectory) {
+TEST_P(OverlayTest, RemoveEmptyLowerDirectory) {
   ASSERT_TRUE(root_->remove_directory("empty"));
 
   EXPECT_EQ(root_->lookup("empty").error(), Errno::enoent);
@@ -271,7 +277,7 @@ TEST_F(OverlayTest, RemoveEmptyLowerDirectory) {
   EXPECT_EQ(at("etc")->remove_directory("conf").error(), Errno::enotdir);
 }
 
-TEST_F(OverlayTest, RenameLowerFile) {
+TEST_P(OverlayTest, RenameLowerFile) {
   std::shared_ptr<Inode> etc = at("etc");
   uint64_t number = at("etc/conf")->stat()->inode;
 
@@ -284,7 +290,7 @@ TEST_F(OverlayTest, RenameLowerFile) {
   EXPECT_EQ(name_set(*root_).count("moved"), 1u);
 }
 
-TEST_F(OverlayTest, RenameOverLowerFile) {
+TEST_P(OverlayTest, RenameOverLowerFile) {
   std::shared_ptr<Inode> etc = at("etc");
 
   ASSERT_TRUE(etc->rename("other", *etc, "conf", 0));
@@ -295,7 +301,7 @@ TEST_F(OverlayTest, RenameOverLowerFile) {
   EXPECT_EQ(std::count(listed.begin(), listed.end(), "conf"), 1);
 }
 
-TEST_F(OverlayTest, RenameNoReplaceAndTypeChecks) {
+TEST_P(OverlayTest, RenameNoReplaceAndTypeChecks) {
   std::shared_ptr<Inode> etc = at("etc");
 
   EXPECT_EQ(etc->rename("other", *etc, "conf", rename_noreplace).error(), Errno::eexist);
@@ -306,12 +312,12 @@ TEST_F(OverlayTest, RenameNoReplaceAndTypeChecks) {
   EXPECT_EQ(etc->rename("missing", *root_, "x", 0).error(), Errno::enoent);
 }
 
-TEST_F(OverlayTest, RenameLowerDirectoryIsCrossDevice) {
+TEST_P(OverlayTest, RenameLowerDirectoryIsCrossDevice) {
   EXPECT_EQ(root_->rename("dir", *root_, "renamed", 0).error(), Errno::exdev);
   EXPECT_TRUE(root_->lookup("dir"));
 }
 
-TEST_F(OverlayTest, RenameUpperDirectoryOverLowerDirectory) {
+TEST_P(OverlayTest, RenameUpperDirectoryOverLowerDirectory) {
   auto fresh = root_->make_directory("fresh", 0755, 0, 0);
   ASSERT_TRUE(fresh);
   ASSERT_TRUE((*fresh)->create("inside", FileType::regular, 0644, 0, 0, 0));
@@ -322,7 +328,7 @@ TEST_F(OverlayTest, RenameUpperDirectoryOverLowerDirectory) {
   EXPECT_EQ(root_->lookup("fresh").error(), Errno::enoent);
 }
 
-TEST_F(OverlayTest, RenameExchangeSwapsLowerFiles) {
+TEST_P(OverlayTest, RenameExchangeSwapsLowerFiles) {
   std::shared_ptr<Inode> etc = at("etc");
 
   ASSERT_TRUE(etc->rename("conf", *etc, "other", rename_exchange));
@@ -331,7 +337,7 @@ TEST_F(OverlayTest, RenameExchangeSwapsLowerFiles) {
   EXPECT_EQ(read_all(*at("etc/other")), "lower contents\n");
 }
 
-TEST_F(OverlayTest, HardLinkToLowerFile) {
+TEST_P(OverlayTest, HardLinkToLowerFile) {
   std::shared_ptr<Inode> conf = at("etc/conf");
 
   ASSERT_TRUE(root_->link("linked", conf));
@@ -344,7 +350,7 @@ TEST_F(OverlayTest, HardLinkToLowerFile) {
   EXPECT_EQ(root_->link("linked", conf).error(), Errno::eexist);
 }
 
-TEST_F(OverlayTest, CreateExistingLowerNameFails) {
+TEST_P(OverlayTest, CreateExistingLowerNameFails) {
   std::shared_ptr<Inode> etc = at("etc");
 
   EXPECT_EQ(etc->create("conf", FileType::regular, 0644, 0, 0, 0).error(), Errno::eexist);
@@ -353,7 +359,7 @@ TEST_F(OverlayTest, CreateExistingLowerNameFails) {
   EXPECT_EQ(at("etc/conf")->lookup("x").error(), Errno::enotdir);
 }
 
-TEST_F(OverlayTest, DotDotFollowsRename) {
+TEST_P(OverlayTest, DotDotFollowsRename) {
   auto fresh = root_->make_directory("fresh", 0755, 0, 0);
   ASSERT_TRUE(fresh);
   ASSERT_TRUE(root_->rename("fresh", *at("empty"), "moved", 0));
@@ -362,7 +368,7 @@ TEST_F(OverlayTest, DotDotFollowsRename) {
   EXPECT_EQ(root_->lookup("..").value(), root_);
 }
 
-TEST_F(OverlayTest, ListingResumesAcrossRemovals) {
+TEST_P(OverlayTest, ListingResumesAcrossRemovals) {
   std::shared_ptr<Inode> etc = at("etc");
   for (int i = 0; i < 10; ++i) {
     ASSERT_TRUE(etc->create("file" + std::to_string(i), FileType::regular, 0644, 0, 0, 0));
@@ -396,6 +402,23 @@ TEST_F(OverlayTest, ListingResumesAcrossRemovals) {
   }
   EXPECT_TRUE(names(*etc).empty());
 }
+
+TEST_P(OverlayTest, LongListingIsComplete) {
+  std::shared_ptr<Inode> etc = at("etc");
+  for (int i = 0; i < 150; ++i) {
+    ASSERT_TRUE(etc->create("file" + std::to_string(i), FileType::regular, 0644, 0, 0, 0));
+  }
+
+  std::vector<std::string> listed = names(*etc);
+
+  std::set<std::string> unique(listed.begin(), listed.end());
+  EXPECT_EQ(listed.size(), 150u + 4u);
+  EXPECT_EQ(unique.size(), listed.size());
+  EXPECT_EQ(unique.count("file149"), 1u);
+  EXPECT_EQ(unique.count("conf"), 1u);
+}
+
+INSTANTIATE_TEST_SUITE_P(Upper, OverlayTest, ::testing::Values("testfs", "memfs"));
 
 }  // namespace
 }  // namespace litebox::fs

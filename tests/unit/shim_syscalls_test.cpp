@@ -323,6 +323,59 @@ TEST_F(ShimSyscalls, IgnoredSignalToSelfReturns) {
   EXPECT_EQ(call(nr::kill, 1, 17), 0);
 }
 
+TEST_F(ShimSyscalls, FutexWaitOnChangedWordIsAgain) {
+  int64_t address = call(nr::mmap, 0, 4096, 3, 0x22, static_cast<uint64_t>(-1), 0);
+  ASSERT_GT(address, 0);
+
+  EXPECT_EQ(call(nr::futex, static_cast<uint64_t>(address), 128, 5, 0), negative(Errno::eagain));
+}
+
+TEST_F(ShimSyscalls, FutexMisalignedWordIsInvalid) {
+  int64_t address = call(nr::mmap, 0, 4096, 3, 0x22, static_cast<uint64_t>(-1), 0);
+  ASSERT_GT(address, 0);
+
+  EXPECT_EQ(call(nr::futex, static_cast<uint64_t>(address) + 2, 128, 0, 0),
+            negative(Errno::einval));
+}
+
+TEST_F(ShimSyscalls, FutexUnmappedWordIsFault) {
+  EXPECT_EQ(call(nr::futex, 0x1000'0000, 128, 0, 0), negative(Errno::efault));
+}
+
+TEST_F(ShimSyscalls, FutexWakeWithoutWaitersIsZero) {
+  int64_t address = call(nr::mmap, 0, 4096, 3, 0x22, static_cast<uint64_t>(-1), 0);
+  ASSERT_GT(address, 0);
+
+  EXPECT_EQ(call(nr::futex, static_cast<uint64_t>(address), 129, 10), 0);
+}
+
+TEST_F(ShimSyscalls, FutexWaitBitsetZeroIsInvalid) {
+  int64_t address = call(nr::mmap, 0, 4096, 3, 0x22, static_cast<uint64_t>(-1), 0);
+  ASSERT_GT(address, 0);
+
+  EXPECT_EQ(call(nr::futex, static_cast<uint64_t>(address), 137, 0, 0, 0, 0),
+            negative(Errno::einval));
+}
+
+TEST_F(ShimSyscalls, CloneThreadWithoutSighandIsInvalid) {
+  constexpr uint64_t clone_vm_thread = 0x100 | 0x10000;
+  EXPECT_EQ(call(nr::clone, clone_vm_thread, 0, 0, 0, 0), negative(Errno::einval));
+}
+
+TEST_F(ShimSyscalls, ForkStyleCloneIsNotImplemented) {
+  constexpr uint64_t sigchld = 17;
+  EXPECT_EQ(call(nr::clone, sigchld, 0, 0, 0, 0), negative(Errno::enosys));
+}
+
+TEST_F(ShimSyscalls, ExitOfLastThreadEndsProcess) {
+  try {
+    call(nr::exit, 4);
+    FAIL() << "exit returned";
+  } catch (const GuestExit& exit) {
+    EXPECT_EQ(exit.status, 4);
+  }
+}
+
 class ShimTrace : public ShimSyscalls {
  protected:
   ShimTrace() : ShimSyscalls(KernelOptions{.trace = true}) {}

@@ -16,6 +16,8 @@
 #include <string>
 #include <vector>
 
+#include "litebox/fd/open_flags.hpp"
+#include "litebox/fs/vfs.hpp"
 #include "tar_test_support.hpp"
 
 namespace litebox::fs {
@@ -356,6 +358,69 @@ TEST(TarFileSystem, StoresSymlinkLoops) {
   EXPECT_EQ(walk(root, "a").value()->read_link().value(), "b");
   EXPECT_EQ(walk(root, "b").value()->read_link().value(), "a");
   EXPECT_EQ(walk(root, "a").value()->stat()->size, 1);
+}
+
+TEST(TarFileSystem, SymlinkLoopFailsLikeHost) {
+  TemporaryDirectory native;
+  ASSERT_EQ(symlink("b", (native.path() / "a").c_str()), 0);
+  ASSERT_EQ(symlink("a", (native.path() / "b").c_str()), 0);
+  struct stat status {};
+  ASSERT_EQ(stat((native.path() / "a").c_str(), &status), -1);
+  int native_errno = errno;
+  ArchiveBuilder archive;
+  archive.add({.name = "a", .type = '2', .link = "b"})
+      .add({.name = "b", .type = '2', .link = "a"})
+      .end();
+  Built built{.archive = archive.bytes()};
+  build(built);
+  Vfs vfs(built.file_system);
+  PathContext context{.root = vfs.root(), .working_directory = vfs.root()};
+
+  auto result = vfs.stat(context, vfs.root(), "/a", 0);
+
+  ASSERT_FALSE(result);
+  EXPECT_EQ(errno_value(result.error()), native_errno);
+}
+
+TEST(TarFileSystem, OpenForWritingIsReadOnly) {
+  ArchiveBuilder archive;
+  archive.add({.name = "file", .data = "x"}).end();
+  Built built{.archive = archive.bytes()};
+  build(built);
+  Vfs vfs(built.file_system);
+  PathContext context{.root = vfs.root(), .working_directory = vfs.root()};
+
+  auto opened = vfs.open(context, vfs.root(), "/file", fd::open_read_write, 0);
+  auto created = vfs.open(context, vfs.root(), "/new", fd::open_create | fd::open_write_only, 0644);
+  auto read_only = vfs.open(context, vfs.root(), "/file", fd::open_read_only, 0);
+
+  ASSERT_FALSE(opened);
+  EXPECT_EQ(opened.error(), Errno::erofs);
+  ASSERT_FALSE(created);
+  EXPECT_EQ(created.error(), Errno::erofs);
+  ASSERT_TRUE(read_only);
+  std::array<std::byte, 4> buffer{};
+  EXPECT_EQ((*read_only)->read(buffer).value(), 1u);
+}
+
+TEST(TarFileSystem, DeviceNodesOpenDrivers) {
+  ArchiveBuilder archive;
+  archive.add({.name = "null", .type = '3', .mode = 0666, .device_major = 1, .device_minor = 3})
+      .add({.name = "disk", .type = '4', .device_major = 8, .device_minor = 0})
+      .end();
+  Built built{.archive = archive.bytes()};
+  build(built);
+  Inode& root = *built.file_system->root();
+
+  auto null = walk(root, "null").value()->open(fd::open_read_write);
+  auto disk = walk(root, "disk").value()->open(fd::open_read_only);
+
+  ASSERT_TRUE(null) << errno_name(null.error());
+  std::array<std::byte, 8> buffer{};
+  EXPECT_EQ((*null)->read(buffer).value(), 0u);
+  EXPECT_EQ((*null)->write(buffer).value(), buffer.size());
+  ASSERT_FALSE(disk);
+  EXPECT_EQ(disk.error(), Errno::enxio);
 }
 
 TEST(TarFileSystem, EveryChangeIsReadOnly) {

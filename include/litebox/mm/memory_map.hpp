@@ -119,6 +119,9 @@ class MemoryMap {
   // Returns whether every byte of [address, address + length) is mapped.
   bool is_mapped(uint64_t address, uint64_t length);
 
+  // Unmaps everything, as execve(2) does before mapping the new program.
+  void clear();
+
   // The VMA containing `address`, if any.
   std::optional<Vma> find(uint64_t address);
 

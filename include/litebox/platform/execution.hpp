@@ -19,9 +19,13 @@ namespace litebox::platform {
 // arguments and `rip` the address after the `syscall` instruction. The
 // handler stores the result in `rax`; every other change (for example to
 // `rip` and `rsp` by execve or rt_sigreturn) takes effect when the thread
-// returns to the guest. Extended (x87/SSE/AVX) state is saved and restored by
-// the platform and survives the call unchanged unless `extended_state` is
-// rewritten.
+// returns to the guest. As after the syscall instruction, `rcx` holds the
+// return address and `r11` the rflags on entry, and the guest gets them back
+// unless the handler changes them. `fs_base` is the guest's and takes effect
+// on return. `gs_base` is informational: on Linux userland the platform keeps
+// gs for itself. Extended (x87/SSE/AVX) state is saved and restored by the
+// platform and survives the call unchanged unless `extended_state` is
+// rewritten (a rewritten image must keep a valid XSAVE header).
 struct GuestRegisters {
   uint64_t r15, r14, r13, r12, r11, r10, r9, r8;
   uint64_t rdi, rsi, rbp, rbx, rdx, rax, rcx, rsp;

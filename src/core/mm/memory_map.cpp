@@ -275,6 +275,14 @@ Result<void> MemoryMap::discard_locked(uint64_t address, uint64_t length) {
   return {};
 }
 
+void MemoryMap::clear() {
+  sync::LockGuard guard(lock_);
+  for (const auto& [start, area] : areas_) {
+    (void)pages().release(host_pointer(start), area.length());
+  }
+  areas_.clear();
+}
+
 bool MemoryMap::is_mapped(uint64_t address, uint64_t length) {
   sync::LockGuard guard(lock_);
   return is_mapped_locked(address, length);

@@ -108,6 +108,11 @@ __attribute__((no_stack_protector)) void handle_sigsys(int, siginfo_t* info, voi
   greg_t* gregs = ucontext->uc_mcontext.gregs;
   const auto rip = static_cast<uint64_t>(gregs[REG_RIP]);
 
+  if (info->si_code != sys_seccomp && info->si_code != sys_user_dispatch) {
+    // A SIGSYS that some thread sent with kill(2); there is nothing to serve.
+    return;
+  }
+
   // The instruction pointer is past the 2-byte syscall instruction, so its
   // last byte decides where it lies.
   if (is_trusted_address(rip - 1)) {
@@ -118,10 +123,6 @@ __attribute__((no_stack_protector)) void handle_sigsys(int, siginfo_t* info, voi
         .hex(rip - 2)
         .text(" is not in the sandbox allowlist (libOS bug)")
         .exit_process(128 + SIGSYS);
-  }
-  if (info->si_code != sys_seccomp && info->si_code != sys_user_dispatch) {
-    // A SIGSYS that some thread sent with kill(2); there is nothing to serve.
-    return;
   }
 
   ThreadBlock* block = thread_block_containing(current_stack_pointer());

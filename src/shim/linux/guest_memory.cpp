@@ -68,7 +68,11 @@ Result<std::vector<std::string>> read_guest_string_array(uint64_t address, size_
     if (pointer == 0) {
       break;
     }
-    std::string value = TRY(read_guest_string(pointer, max_total - total));
+    auto read = read_guest_string(pointer, max_total - total);
+    if (!read) {
+      return fail(read.error() == Errno::enametoolong ? Errno::e2big : read.error());
+    }
+    std::string value = std::move(*read);
     total += value.size() + 1;
     if (total > max_total) {
       return fail(Errno::e2big);

@@ -8,6 +8,7 @@
 
 #include "litebox/platform/platform.hpp"
 #include "shim/linux/guest_memory.hpp"
+#include "shim/linux/futex.hpp"
 #include "shim/linux/trace.hpp"
 
 namespace litebox::shim::linux_abi {
@@ -36,6 +37,15 @@ void Kernel::set_current_task(Task* task) { current_thread_task = task; }
 
 void Kernel::handle_syscall(platform::GuestRegisters& registers, platform::ExtendedState) {
   Task* task = current_task();
+  if (task == nullptr) {
+    // A thread that spawn_thread started makes its first system call.
+    sync::LockGuard guard(threads_lock_);
+    auto found = threads_.find(platform::current().threads.current());
+    if (found != threads_.end()) {
+      task = found->second.get();
+      set_current_task(task);
+    }
+  }
   if (task == nullptr) [[unlikely]] {
     // A trapped system call from a thread the shim never started is a
     // libOS bug; there is no guest to return an errno to.
@@ -103,6 +113,58 @@ void Kernel::exit_process(Task& task, int exit_code) {
   }
   execution_.exit_process(exit_code & 0xff);
   // GCC 12 does not carry [[noreturn]] through a virtual call.
+  std::unreachable();
+}
+
+Result<int32_t> Kernel::spawn_thread(Task& parent, const platform::GuestRegisters& registers,
+                                     uint64_t clear_child_tid, uint64_t set_child_tid) {
+  const int32_t tid = next_id_.fetch_add(1);
+  if (set_child_tid != 0) {
+    TRY_VOID(GuestPtr<int32_t>(set_child_tid).write(tid));
+  }
+  auto task = std::make_unique<Task>(tid, parent.shared_process());
+  task->clear_child_tid = clear_child_tid;
+  task->signal_mask = parent.signal_mask;
+
+  sync::LockGuard guard(threads_lock_);
+  parent.process().live_threads.fetch_add(1);
+  auto thread = execution_.spawn_guest_thread(registers);
+  if (!thread) {
+    parent.process().live_threads.fetch_sub(1);
+    return fail(thread.error());
+  }
+  threads_[*thread] = std::move(task);
+  return tid;
+}
+
+void Kernel::exit_thread(Task& task, int exit_code) {
+  if (task.clear_child_tid != 0) {
+    // pthread_join waits for this word to become 0.
+    const uint32_t zero = 0;
+    if (copy_to_guest(task.clear_child_tid, std::as_bytes(std::span(&zero, 1)))) {
+      (void)wake_guest_futex(task, task.clear_child_tid, 1);
+    }
+  }
+  if (task.process().live_threads.fetch_sub(1) == 1) {
+    exit_process(task, exit_code);
+  }
+  if (options_.trace && task.pending_trace != nullptr) {
+    write_trace(task.pending_trace->finish_without_return());
+  }
+
+  // The Task goes away before the thread does; nothing may touch it after.
+  std::unique_ptr<Task> owned;
+  {
+    sync::LockGuard guard(threads_lock_);
+    auto found = threads_.find(platform::current().threads.current());
+    if (found != threads_.end()) {
+      owned = std::move(found->second);
+      threads_.erase(found);
+    }
+  }
+  set_current_task(nullptr);
+  owned.reset();
+  execution_.exit_thread();
   std::unreachable();
 }
 

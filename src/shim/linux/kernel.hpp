@@ -7,10 +7,12 @@
 #include <array>
 #include <atomic>
 #include <cstdint>
+#include <map>
 #include <memory>
 
 #include "litebox/fs/vfs.hpp"
 #include "litebox/platform/execution.hpp"
+#include "litebox/sync/mutex.hpp"
 #include "shim/linux/syscall_table.hpp"
 #include "shim/linux/task.hpp"
 
@@ -45,13 +47,23 @@ class Kernel final : public platform::SyscallHandler {
   // directory and umask of `paths`, with one task whose tid equals the pid.
   std::unique_ptr<Task> create_first_task(fs::PathContext paths);
 
-  // Ends the whole guest process with `exit_code` (its low 8 bits are the
-  // status the host sees), reporting it in the trace.
+  // Ends the whole guest process with `exit_code`, reporting it in the
+  // trace. The host gets the low 8 bits as the exit status.
   [[noreturn]] void exit_process(Task& task, int exit_code);
 
   // Ends the whole guest process as the default action of `signal` does;
-  // the host sees exit status 128 + signal, as a shell reports it.
+  // the host gets exit status 128 + signal, as a shell reports it.
   [[noreturn]] void kill_process(Task& task, int signal);
+
+  // Creates a thread of `parent`'s process that starts with `registers`
+  // (clone(2) with CLONE_THREAD) and returns its tid. A nonzero
+  // `set_child_tid` receives the tid before the thread runs.
+  Result<int32_t> spawn_thread(Task& parent, const platform::GuestRegisters& registers,
+                               uint64_t clear_child_tid, uint64_t set_child_tid);
+
+  // Ends the calling guest thread (exit(2)): clears and wakes its
+  // clear_child_tid word, and ends the process when it was the last thread.
+  [[noreturn]] void exit_thread(Task& task, int exit_code);
 
   // The Task of the calling host thread (null outside guest threads).
   static Task* current_task();
@@ -64,6 +76,11 @@ class Kernel final : public platform::SyscallHandler {
   fs::Vfs* vfs_;
   KernelOptions options_;
   std::atomic<int32_t> next_id_{1};
+  // Threads that spawn_thread started, by host thread id. A new thread looks
+  // itself up here on its first system call; the lock makes it wait until
+  // spawn_thread has registered it.
+  sync::Mutex threads_lock_;
+  std::map<platform::ThreadId, std::unique_ptr<Task>> threads_;
   // One flag per number, so an unimplemented call is logged once.
   std::array<std::atomic<bool>, syscall_count> reported_missing_{};
 };

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <array>
+#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -78,6 +79,10 @@ class Process {
   Kernel& kernel() { return kernel_; }
   int32_t pid() const { return pid_; }
   int32_t parent_pid() const { return parent_pid_; }
+
+  // Threads of this process that have not exited; the last one to exit
+  // ends the process.
+  std::atomic<int32_t> live_threads{1};
 
   // Process group and session ids; the first process leads both.
   int32_t process_group = 0;

@@ -43,9 +43,14 @@ class SyscallTable {
 const SyscallTable& syscall_table();
 
 void register_file_syscalls(SyscallTable& table);
+void register_directory_syscalls(SyscallTable& table);
+void register_stat_syscalls(SyscallTable& table);
+void register_descriptor_syscalls(SyscallTable& table);
+void register_poll_syscalls(SyscallTable& table);
 void register_memory_syscalls(SyscallTable& table);
 void register_process_syscalls(SyscallTable& table);
 void register_signal_syscalls(SyscallTable& table);
+void register_thread_syscalls(SyscallTable& table);
 void register_time_syscalls(SyscallTable& table);
 
 }  // namespace litebox::shim::linux_abi

@@ -94,7 +94,7 @@ class OverlayInode final : public Inode {
   // Creates a copy of the lower object as `name` in the upper directory.
   Result<std::shared_ptr<Inode>> copy_to(Inode& upper_directory, std::string_view name,
                                          uint64_t data_limit);
-  // Hides the lower entry `name` for good, if this directory has a lower part.
+  // Hides the lower entry `name` for good, if the lower directory has one.
   void add_whiteout_locked(std::string_view name);
   Result<void> read_directory_locked(uint64_t position, const EntrySink& emit);
 
@@ -258,7 +258,9 @@ Result<void> OverlayInode::check_empty_locked() {
 }
 
 void OverlayInode::add_whiteout_locked(std::string_view name) {
-  if (lower_) {
+  // Names the lower layer lacks need no whiteout, so removing files made
+  // only in the upper layer (temporary files, say) leaves nothing behind.
+  if (lower_ && lower_->lookup(name)) {
     whiteouts_.emplace(name);
   }
 }
@@ -336,8 +338,13 @@ Result<void> OverlayInode::copy_up_locked(uint64_t data_limit) {
   }
 
   TRY_VOID(parent->copy_up_locked());
+  Stat parent_before = TRY(parent->upper_->stat());
 
   upper_ = TRY(copy_to(*parent->upper_, name_, data_limit));
+  // Copy-up is no change the program made, so the parent keeps its times,
+  // as Linux overlayfs restores them.
+  TRY_VOID(parent->upper_->change_attributes(AttributeChange{
+      .access_time = parent_before.access_time, .modify_time = parent_before.modify_time}));
   // TODO: copy-up breaks the sharing of lower hard links: the other names
   // of the same lower inode keep showing the old contents.
   if (!is_directory()) {

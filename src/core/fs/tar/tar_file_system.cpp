@@ -9,6 +9,7 @@
 #include <utility>
 #include <vector>
 
+#include "litebox/fs/devfs.hpp"
 #include "litebox/platform/platform.hpp"
 
 namespace litebox::fs {
@@ -71,6 +72,7 @@ class TarInode final : public Inode {
                       uint32_t flags) override;
   Result<void> read_directory(uint64_t position, const EntrySink& emit) override;
   Result<std::string> read_link() override;
+  Result<std::shared_ptr<fd::File>> open(uint32_t flags) override;
 
  private:
   friend class TarBuilder;
@@ -222,6 +224,17 @@ Result<std::string> TarInode::read_link() {
     return fail(Errno::einval);
   }
   return link_target_;
+}
+
+Result<std::shared_ptr<fd::File>> TarInode::open(uint32_t flags) {
+  if (type_ == FileType::character_device) {
+    return devfs::open_character_device(shared_from_this(), flags);
+  }
+  // Block devices have no drivers, and the Vfs opens fifos itself.
+  if (type_ == FileType::block_device) {
+    return fail(Errno::enxio);
+  }
+  return Inode::open(flags);
 }
 
 // Builds the tree of a TarFileSystem from parsed members, one member at a

@@ -42,12 +42,6 @@ std::unexpected<LoadError> reject_file(const std::string& path, const LoadError&
   return reject(error.error, fmt::format("{}: {}", path, error.reason));
 }
 
-struct OpenedFile {
-  std::string path;
-  std::string absolute_path;
-  std::shared_ptr<fs::Inode> inode;
-  fs::Stat status;
-};
 
 std::expected<OpenedFile, LoadError> open_executable(Task& task, const std::string& path) {
   if (path.empty()) {
@@ -231,34 +225,46 @@ uint64_t stack_size_for(Process& process) {
   return std::max(mm::page_round_up(limit), uint64_t{128 * 1024});
 }
 
-std::expected<LoadedProgram, LoadError> load_elf(Task& task, const OpenedFile& file,
-                                                 const ExecRequest& request,
-                                                 const std::string& exec_name) {
-  Process& process = task.process();
-
+std::expected<PreparedProgram, LoadError> prepare_elf(Task& task, const OpenedFile& file,
+                                                     const ExecRequest& request,
+                                                     const std::string& exec_name) {
   auto executable = elf::read_executable(*file.inode, static_cast<uint64_t>(file.status.size));
   if (!executable) {
     return reject_file(file.path, executable.error());
   }
 
-  std::optional<OpenedFile> interpreter_file;
-  std::optional<elf::Executable> interpreter;
+  PreparedProgram prepared;
+  prepared.request = request;
+  prepared.exec_name = exec_name;
   if (executable->interpreter) {
     auto opened = open_executable(task, *executable->interpreter);
     if (!opened) {
       return reject(opened.error().error,
                     fmt::format("{}: interpreter {}", file.path, opened.error().reason));
     }
-    interpreter_file = std::move(*opened);
-    auto parsed = elf::read_executable(*interpreter_file->inode,
-                                       static_cast<uint64_t>(interpreter_file->status.size));
+    auto parsed = elf::read_executable(*opened->inode, static_cast<uint64_t>(opened->status.size));
     if (!parsed) {
       return reject(parsed.error().error, fmt::format("{}: interpreter {}: {}", file.path,
-                                                      interpreter_file->path,
-                                                      parsed.error().reason));
+                                                      opened->path, parsed.error().reason));
     }
-    interpreter = std::move(*parsed);
+    prepared.interpreter_file = std::move(*opened);
+    prepared.interpreter = std::move(*parsed);
   }
+  prepared.file = file;
+  prepared.executable = std::move(*executable);
+  return prepared;
+}
+
+}  // namespace
+
+std::expected<LoadedProgram, LoadError> map_program(Task& task, const PreparedProgram& prepared) {
+  Process& process = task.process();
+  const OpenedFile& file = prepared.file;
+  const ExecRequest& request = prepared.request;
+  const std::string& exec_name = prepared.exec_name;
+  const std::optional<elf::Executable>& executable = prepared.executable;
+  const std::optional<OpenedFile>& interpreter_file = prepared.interpreter_file;
+  const std::optional<elf::Executable>& interpreter = prepared.interpreter;
 
   auto image = map_image(process, file, *executable, executable_base);
   if (!image) {
@@ -337,8 +343,11 @@ std::expected<LoadedProgram, LoadError> load_elf(Task& task, const OpenedFile& f
   return LoadedProgram{entry, layout->stack_pointer, file.absolute_path};
 }
 
-std::expected<LoadedProgram, LoadError> load_nested(Task& task, const ExecRequest& request,
-                                                    const std::string& exec_name, int depth) {
+namespace {
+
+std::expected<PreparedProgram, LoadError> prepare_nested(Task& task, const ExecRequest& request,
+                                                         const std::string& exec_name,
+                                                         int depth) {
   auto file = open_executable(task, request.path);
   if (!file) {
     return std::unexpected(file.error());
@@ -354,7 +363,7 @@ std::expected<LoadedProgram, LoadError> load_nested(Task& task, const ExecReques
   std::span<const std::byte> start(header.data(), *length);
 
   if (elf::has_elf_magic(start)) {
-    return load_elf(task, *file, request, exec_name);
+    return prepare_elf(task, *file, request, exec_name);
   }
 
   if (*length >= 2 && header[0] == std::byte{'#'} && header[1] == std::byte{'!'}) {
@@ -379,7 +388,7 @@ std::expected<LoadedProgram, LoadError> load_nested(Task& task, const ExecReques
       next.arguments.insert(next.arguments.end(), request.arguments.begin() + 1,
                             request.arguments.end());
     }
-    auto loaded = load_nested(task, next, exec_name, depth + 1);
+    auto loaded = prepare_nested(task, next, exec_name, depth + 1);
     if (!loaded && loaded.error().error == Errno::enoent &&
         loaded.error().reason.starts_with(line->interpreter + ":")) {
       return reject(Errno::enoent, fmt::format("{}: #! interpreter {}", request.path,
@@ -394,8 +403,17 @@ std::expected<LoadedProgram, LoadError> load_nested(Task& task, const ExecReques
 
 }  // namespace
 
+std::expected<PreparedProgram, elf::LoadError> prepare_program(Task& task,
+                                                               const ExecRequest& request) {
+  return prepare_nested(task, request, request.path, 0);
+}
+
 std::expected<LoadedProgram, elf::LoadError> load_program(Task& task, const ExecRequest& request) {
-  return load_nested(task, request, request.path, 0);
+  auto prepared = prepare_program(task, request);
+  if (!prepared) {
+    return std::unexpected(prepared.error());
+  }
+  return map_program(task, *prepared);
 }
 
 }  // namespace litebox::shim::linux_abi

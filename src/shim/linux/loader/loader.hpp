@@ -1,11 +1,14 @@
-// The program loader behind `litebox run` and execve(2): finds the program in
-// the sandbox VFS, follows `#!` scripts, maps the ELF executable and its
-// PT_INTERP interpreter into the process's memory map, sets up the program
-// break and builds the initial stack of the x86-64 psABI.
+// The program loader behind `litebox run` and execve(2). It finds the
+// program in the sandbox VFS and follows `#!` scripts. Then it maps the ELF
+// executable and its PT_INTERP interpreter into the process's memory map,
+// sets up the program break and builds the initial stack of the x86-64
+// psABI.
 #pragma once
 
 #include <cstdint>
 #include <expected>
+#include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -20,17 +23,46 @@ struct ExecRequest {
   std::vector<std::string> environment;
 };
 
-// Where the new image starts: the registers a thread enters it with.
+// The entry state of a loaded image: the registers a thread enters it with.
 struct LoadedProgram {
   uint64_t entry = 0;          // the interpreter's entry, or the program's
   uint64_t stack_pointer = 0;  // points at argc
   std::string executable_path;  // the ELF file finally loaded
 };
 
-// Loads `request` into the task's (empty) process: maps the executable and
-// interpreter, the stack and the break, and records the executable path,
-// name and argument ranges in the process. The error's reason is one line
-// that names the file and the problem.
+// An executable file found in the sandbox VFS.
+struct OpenedFile {
+  std::string path;           // as requested
+  std::string absolute_path;  // from the root, for /proc/self/exe
+  std::shared_ptr<fs::Inode> inode;
+  fs::Stat status;
+};
+
+// A program whose files are found and whose headers are checked, ready to
+// map: everything that can fail before execve(2) passes its point of no
+// return.
+struct PreparedProgram {
+  ExecRequest request;    // after `#!` rewriting: the ELF file and its argv
+  std::string exec_name;  // the path the caller gave, for AT_EXECFN
+  OpenedFile file;
+  std::optional<elf::Executable> executable;
+  std::optional<OpenedFile> interpreter_file;
+  std::optional<elf::Executable> interpreter;
+};
+
+// Finds and checks `request`, following `#!` scripts.
+std::expected<PreparedProgram, elf::LoadError> prepare_program(Task& task,
+                                                               const ExecRequest& request);
+
+// Maps a prepared program into the task's process, which must have no
+// mappings, and builds its stack and break.
+std::expected<LoadedProgram, elf::LoadError> map_program(Task& task,
+                                                         const PreparedProgram& prepared);
+
+// Loads `request` into the task's (empty) process: prepare_program, then
+// map_program. It maps the executable, interpreter, stack and break, and
+// records the executable path, name and argument ranges in the process.
+// The error's reason is one line that names the file and the problem.
 std::expected<LoadedProgram, elf::LoadError> load_program(Task& task, const ExecRequest& request);
 
 // How many nested `#!` interpreters a program may go through (Linux 5.x+).

@@ -8,19 +8,69 @@
 #include "litebox/platform/platform.hpp"
 #include "shim/linux/guest_memory.hpp"
 #include "shim/linux/kernel.hpp"
+#include "shim/linux/loader/loader.hpp"
 
 namespace litebox::shim::linux_abi {
 
 namespace {
 
-Result<uint64_t> sys_exit(Task& task, const SyscallArguments& arguments) {
-  // TODO: end only the calling thread (waking clear_child_tid) once guest
-  // threads exist; with one thread per process exit ends the process.
+Result<uint64_t> sys_exit_group(Task& task, const SyscallArguments& arguments) {
   task.kernel().exit_process(task, arguments.as_int(0));
 }
 
-Result<uint64_t> sys_exit_group(Task& task, const SyscallArguments& arguments) {
-  task.kernel().exit_process(task, arguments.as_int(0));
+Result<uint64_t> sys_execve(Task& task, const SyscallArguments& arguments) {
+  // Linux limits argv plus envp to a quarter of the stack limit; with the
+  // default 8 MiB stack that is 2 MiB (ARG_MAX as sysconf reports it).
+  constexpr size_t max_argument_bytes = 2 * 1024 * 1024;
+  constexpr size_t max_argument_count = 0x7fffffff;
+  constexpr int signal_segmentation_fault = 11;
+
+  ExecRequest request;
+  request.path = TRY(read_guest_path(arguments[0]));
+  request.arguments =
+      TRY(read_guest_string_array(arguments[1], max_argument_count, max_argument_bytes));
+  request.environment =
+      TRY(read_guest_string_array(arguments[2], max_argument_count, max_argument_bytes));
+  if (request.path.empty()) {
+    return fail(Errno::enoent);
+  }
+
+  auto prepared = prepare_program(task, request);
+  if (!prepared) {
+    return fail(prepared.error().error);
+  }
+
+  // The point of no return: the old image goes away.
+  // TODO: end the other threads of the process first, as execve(2) does.
+  Process& process = task.process();
+  process.memory.clear();
+  process.descriptors().close_on_exec_descriptors();
+  {
+    sync::LockGuard guard(process.lock);
+    for (SignalAction& action : process.signal_actions) {
+      // Handlers are reset to the default action; ignored signals stay ignored.
+      if (action.handler > 1) {
+        action = SignalAction{};
+      }
+    }
+  }
+  task.alternate_stack = SignalStack{};
+  task.clear_child_tid = 0;
+  task.robust_list_head = 0;
+
+  auto loaded = map_program(task, *prepared);
+  if (!loaded) {
+    // Linux kills a process whose new image fails to map with SIGSEGV.
+    task.kernel().kill_process(task, signal_segmentation_fault);
+  }
+
+  // TODO: reset the extended (x87/SSE/AVX) state to its initial values.
+  platform::GuestRegisters& registers = *task.registers;
+  registers = platform::GuestRegisters{};
+  registers.rip = loaded->entry;
+  registers.rsp = loaded->stack_pointer;
+  registers.rflags = 0x202;
+  return 0;
 }
 
 Result<uint64_t> sys_getpid(Task& task, const SyscallArguments&) {
@@ -136,7 +186,7 @@ Result<uint64_t> sys_prctl(Task& task, const SyscallArguments& arguments) {
       }
       return 0;
     case pr_capbset_read:
-      // Root in the sandbox holds every capability Linux 6.1 defines (0..40).
+      // Root in the sandbox has every capability Linux 6.1 defines (0..40).
       if (arguments[1] > 40) {
         return fail(Errno::einval);
       }
@@ -230,7 +280,7 @@ Result<uint64_t> sys_sysinfo(Task&, const SyscallArguments& arguments) {
                     platform::current().clock.monotonic_now())
                     .count();
   // NOTE: the platform does not report host memory, so the sandbox claims a
-  // fixed 4 GiB with 3 GiB free; programs size caches from these numbers.
+  // fixed 4 GiB with 3 GiB free. Programs size caches from these numbers.
   info.total_ram = uint64_t{4} << 30;
   info.free_ram = uint64_t{3} << 30;
   info.processes = 1;
@@ -447,8 +497,8 @@ Result<uint64_t> sys_umask(Task& task, const SyscallArguments& arguments) {
 }  // namespace
 
 void register_process_syscalls(SyscallTable& table) {
-  table.add(nr::exit, sys_exit);
   table.add(nr::exit_group, sys_exit_group);
+  table.add(nr::execve, sys_execve);
   table.add(nr::getpid, sys_getpid);
   table.add(nr::getppid, sys_getppid);
   table.add(nr::gettid, sys_gettid);

@@ -1,0 +1,176 @@
+// Thread system calls: clone for new threads, futex, and thread exit.
+// TODO: clone without CLONE_VM (fork) and clone3 are not implemented; glibc
+// falls back from clone3 to clone on ENOSYS.
+#include <chrono>
+
+#include "litebox/platform/platform.hpp"
+#include "shim/linux/futex.hpp"
+#include "shim/linux/guest_memory.hpp"
+#include "shim/linux/kernel.hpp"
+
+namespace litebox::shim::linux_abi {
+
+namespace {
+
+using std::chrono::nanoseconds;
+
+// clone(2) flags.
+enum CloneFlag : uint64_t {
+  clone_vm = 0x100,
+  clone_fs = 0x200,
+  clone_files = 0x400,
+  clone_sighand = 0x800,
+  clone_vfork = 0x4000,
+  clone_parent = 0x8000,
+  clone_thread = 0x10000,
+  clone_sysvsem = 0x40000,
+  clone_settls = 0x80000,
+  clone_parent_settid = 0x100000,
+  clone_child_cleartid = 0x200000,
+  clone_detached = 0x400000,
+  clone_child_settid = 0x1000000,
+};
+
+// The flags a thread-creating clone may carry, as glibc's pthread_create
+// passes them.
+constexpr uint64_t thread_flags = clone_vm | clone_fs | clone_files | clone_sighand |
+                                  clone_thread | clone_sysvsem | clone_settls |
+                                  clone_parent_settid | clone_child_cleartid | clone_detached |
+                                  clone_child_settid;
+constexpr uint64_t thread_required = clone_vm | clone_fs | clone_files | clone_sighand |
+                                     clone_thread;
+
+Result<uint64_t> sys_clone(Task& task, const SyscallArguments& arguments) {
+  const uint64_t flags = arguments[0];
+  const uint64_t stack = arguments[1];
+  const uint64_t parent_tid = arguments[2];
+  const uint64_t child_tid = arguments[3];
+  const uint64_t tls = arguments[4];
+
+  // The low byte is the exit signal, which threads do not send.
+  const uint64_t clone_bits = flags & ~uint64_t{0xff};
+  if ((clone_bits & clone_thread) && !(clone_bits & clone_sighand)) {
+    return fail(Errno::einval);
+  }
+  if ((clone_bits & clone_sighand) && !(clone_bits & clone_vm)) {
+    return fail(Errno::einval);
+  }
+  if ((clone_bits & thread_required) != thread_required || (clone_bits & ~thread_flags) != 0) {
+    // TODO: fork-style clones (a new process) need a host fork.
+    return fail(Errno::enosys);
+  }
+
+  platform::GuestRegisters registers = *task.registers;
+  registers.rax = 0;
+  if (stack != 0) {
+    registers.rsp = stack;
+  }
+  if (clone_bits & clone_settls) {
+    registers.fs_base = tls;
+  }
+
+  // The child's tid must be in place before it runs.
+  const int32_t tid = TRY(task.kernel().spawn_thread(
+      task, registers, (clone_bits & clone_child_cleartid) ? child_tid : 0,
+      (clone_bits & clone_child_settid) ? child_tid : 0));
+
+  if (clone_bits & clone_parent_settid) {
+    TRY_VOID(GuestPtr<int32_t>(parent_tid).write(tid));
+  }
+  return static_cast<uint64_t>(tid);
+}
+
+Result<uint64_t> sys_clone3(Task&, const SyscallArguments&) { return fail(Errno::enosys); }
+
+Result<uint64_t> sys_exit(Task& task, const SyscallArguments& arguments) {
+  task.kernel().exit_thread(task, arguments.as_int(0));
+}
+
+// struct timespec.
+struct LinuxTimespec {
+  int64_t seconds;
+  int64_t nanoseconds;
+};
+
+Result<std::optional<nanoseconds>> read_timeout(uint64_t address, bool absolute,
+                                                bool realtime) {
+  if (address == 0) {
+    return std::optional<nanoseconds>();
+  }
+  LinuxTimespec value = TRY(GuestPtr<LinuxTimespec>(address).read());
+  if (value.seconds < 0 || value.nanoseconds < 0 || value.nanoseconds >= 1'000'000'000) {
+    return fail(Errno::einval);
+  }
+  constexpr int64_t max_seconds = INT64_MAX / 1'000'000'000 - 1;
+  if (value.seconds > max_seconds) {
+    return std::optional<nanoseconds>();
+  }
+  nanoseconds duration(value.seconds * 1'000'000'000 + value.nanoseconds);
+  if (absolute) {
+    platform::Clock& clock = platform::current().clock;
+    nanoseconds now = clock.monotonic_now();
+    if (realtime) {
+      platform::Timespec wall = clock.realtime_now();
+      now = nanoseconds(wall.seconds * 1'000'000'000 + wall.nanoseconds);
+    }
+    duration = duration > now ? duration - now : nanoseconds(0);
+  }
+  return std::optional<nanoseconds>(duration);
+}
+
+Result<uint64_t> sys_futex(Task& task, const SyscallArguments& arguments) {
+  constexpr uint32_t futex_wait = 0;
+  constexpr uint32_t futex_wake = 1;
+  constexpr uint32_t futex_wait_bitset = 9;
+  constexpr uint32_t futex_wake_bitset = 10;
+  constexpr uint32_t futex_private = 128;
+  constexpr uint32_t futex_clock_realtime = 256;
+
+  const uint64_t address = arguments[0];
+  const uint32_t operation = arguments.as_uint(1);
+  const uint32_t command = operation & ~(futex_private | futex_clock_realtime);
+  const uint32_t value = arguments.as_uint(2);
+
+  if ((operation & futex_clock_realtime) && command != futex_wait_bitset &&
+      command != futex_wait) {
+    return fail(Errno::enosys);
+  }
+
+  switch (command) {
+    case futex_wait:
+    case futex_wait_bitset: {
+      if (command == futex_wait_bitset && arguments.as_uint(5) == 0) {
+        return fail(Errno::einval);
+      }
+      // NOTE: a wait's bitset is not recorded, so a FUTEX_WAKE_BITSET for
+      // other bits may wake it early; futex users re-check their condition.
+      auto timeout = TRY(read_timeout(arguments[3], command == futex_wait_bitset,
+                                      (operation & futex_clock_realtime) != 0));
+      auto waited = wait_guest_futex(task, address, value, timeout);
+      if (!waited) {
+        return fail(waited.error());
+      }
+      return 0;
+    }
+    case futex_wake:
+    case futex_wake_bitset:
+      if (command == futex_wake_bitset && arguments.as_uint(5) == 0) {
+        return fail(Errno::einval);
+      }
+      return TRY(wake_guest_futex(task, address, value));
+    default:
+      // TODO: requeue, priority-inheritance and wake-op futexes.
+      return fail(Errno::enosys);
+  }
+}
+
+}  // namespace
+
+void register_thread_syscalls(SyscallTable& table) {
+  table.add(nr::clone, sys_clone);
+  table.add(nr::clone3, sys_clone3);
+  table.add(nr::exit, sys_exit);
+  table.add(nr::futex, sys_futex);
+}
+
+}  // namespace litebox::shim::linux_abi
