@@ -30,17 +30,28 @@ static inline long abi_report(const char* label, long result) {
 /* Prints a boolean fact: "label: yes" or "label: no". */
 #define FACT(label, condition) printf("%s: %s\n", (label), (condition) ? "yes" : "no")
 
-/* Creates the scratch directory named by argv[1] and makes it the working
- * directory, so every path the program uses is relative to it. The driver
- * gives both runs the same absolute path. */
+/* Creates the scratch directory named by argv[1], with its missing parents,
+ * and makes it the working directory, so every path the program uses is
+ * relative to it. The driver gives both runs the same absolute path. */
 static inline void abi_enter_scratch_directory(int argc, char** argv) {
-  if (argc < 2) {
-    fprintf(stderr, "usage: %s SCRATCH_DIRECTORY\n", argv[0]);
+  if (argc < 2 || argv[1][0] != '/') {
+    fprintf(stderr, "usage: %s ABSOLUTE_SCRATCH_DIRECTORY\n", argv[0]);
     exit(2);
   }
-  if (mkdir(argv[1], 0755) != 0 && errno != EEXIST) {
-    perror(argv[1]);
-    exit(2);
+  char path[4096];
+  snprintf(path, sizeof path, "%s", argv[1]);
+  for (char* slash = strchr(path + 1, '/');; slash = strchr(slash + 1, '/')) {
+    if (slash != NULL) {
+      *slash = '\0';
+    }
+    if (mkdir(path, 0755) != 0 && errno != EEXIST) {
+      perror(path);
+      exit(2);
+    }
+    if (slash == NULL) {
+      break;
+    }
+    *slash = '/';
   }
   if (chdir(argv[1]) != 0) {
     perror(argv[1]);

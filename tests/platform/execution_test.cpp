@@ -140,6 +140,9 @@ class TestHandler final : public SyscallHandler {
         registers.rax = 0;
         return;
       case EXIT_THREAD_NR:
+        // Lets a thread waiting in WAIT_NR go on once this thread is ending.
+        observations_.reported.store(1);
+        host_platform().wake(observations_.reported, 1, platform::FutexScope::shared);
         execution.exit_thread();
       case NULL_NR:
         registers.rax = 0;
@@ -359,6 +362,24 @@ TEST_P(GuestExecutionTest, SpawnedGuestThreadRuns) {
   EXPECT_NE(observations.spawned_thread, 0u);
   EXPECT_EQ(observations.reporting_thread, observations.spawned_thread);
   EXPECT_NE(observations.spawned_thread, observations.main_thread);
+}
+
+TEST_P(GuestExecutionTest, MainGuestThreadExitLeavesOthersRunning) {
+  GuestMemory memory(main_exit_probe_start, main_exit_probe_end);
+  new (&memory.observations()) Observations{};
+  GuestRegisters main_registers = {};
+  main_registers.rip = memory.code_address(main_exit_probe_start);
+  main_registers.rsp = memory.stack_top() - 256;
+  main_registers.rflags = 0x202;
+  GuestRegisters child_registers = main_registers;
+  child_registers.rip = memory.code_address(main_exit_probe_child);
+  child_registers.rsp = memory.stack_middle();
+
+  const ChildOutcome sandboxed = run_in_child(
+      [&] { run_sandboxed(memory, GetParam(), main_registers, child_registers); });
+  ASSERT_TRUE(sandboxed.exited) << "signal " << sandboxed.signal << ": " << sandboxed.error_output;
+  EXPECT_EQ(sandboxed.exit_status, 42) << sandboxed.error_output;
+  EXPECT_NE(memory.observations().spawned_thread, 0u);
 }
 
 // Returns whether no signal is pending for process `pid`, per

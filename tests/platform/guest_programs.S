@@ -95,6 +95,28 @@ null_loop_start:
 	ud2
 null_loop_end:
 
+/* main_exit_probe: the main guest thread starts a thread at
+ * main_exit_probe_child (SPAWN_NR) and ends itself (EXIT_THREAD_NR). The
+ * child waits until the main thread is ending (WAIT_NR) and calls
+ * exit_group(42). */
+	.globl main_exit_probe_start
+	.globl main_exit_probe_child
+	.globl main_exit_probe_end
+main_exit_probe_start:
+	mov $SPAWN_NR, %eax
+	syscall
+	mov $EXIT_THREAD_NR, %eax
+	syscall
+	ud2
+main_exit_probe_child:
+	mov $WAIT_NR, %eax
+	syscall
+	mov $EXIT_GROUP_NR, %eax
+	mov $42, %edi
+	syscall
+	ud2
+main_exit_probe_end:
+
 /* spin_probe: sets the quadword at 8(%rbp) to 1, spins until the quadword at
  * (%rbp) is nonzero, then calls exit_group(0). A host signal that lands
  * during the spin must return to it without disturbing the guest. */

@@ -144,6 +144,20 @@ TEST(LinuxThreads, InterruptBeforeWaitEndsNextWait) {
   EXPECT_EQ(second.error(), Errno::etimedout);
 }
 
+TEST(LinuxThreads, InterruptWorksInForkedChild) {
+  // A wait in the parent first, so the forking thread has a cached flag.
+  std::atomic<uint32_t> word{0};
+  (void)host_platform().wait(word, 0, 1ms, FutexScope::process_private);
+
+  const ChildOutcome outcome = run_in_child([&] {
+    host_platform().interrupt(host_platform().current());
+    Result<void> waited = host_platform().wait(word, 0, 10s, FutexScope::process_private);
+    _exit(waited ? 0 : errno_value(waited.error()));
+  });
+  ASSERT_TRUE(outcome.exited);
+  EXPECT_EQ(outcome.exit_status, errno_value(Errno::eintr));
+}
+
 TEST(LinuxThreads, InterruptExitedThreadIsNoOp) {
   Waiter waiter;
   Result<platform::ThreadId> thread = host_platform().spawn(wait_on_word, &waiter);

@@ -18,6 +18,10 @@ namespace litebox::event {
 class Pollable;
 }
 
+namespace litebox::fs {
+class Mount;
+}
+
 namespace litebox::fd {
 
 // lseek(2) origins, the Linux SEEK_* values.
@@ -70,6 +74,13 @@ class File : public std::enable_shared_from_this<File> {
   // poll_events() never changes.
   virtual event::Pollable* pollable() { return nullptr; }
 
+  // The mount this description was opened through, so a directory
+  // descriptor can start the path walk of an *at(2) call or fchdir(2).
+  // Null for pipes and sockets. The opener sets it once, before the
+  // description is shared.
+  const std::shared_ptr<fs::Mount>& mount() const { return mount_; }
+  void set_mount(std::shared_ptr<fs::Mount> mount) { mount_ = std::move(mount); }
+
   // Device-specific control. Default: `enotty`.
   virtual Result<uint64_t> ioctl(uint32_t request, uint64_t argument);
 
@@ -78,6 +89,7 @@ class File : public std::enable_shared_from_this<File> {
 
  private:
   std::atomic<uint32_t> flags_;
+  std::shared_ptr<fs::Mount> mount_;
 };
 
 }  // namespace litebox::fd

@@ -243,8 +243,8 @@ void LinuxExecution::detach_block(ThreadBlock* block) {
   release_block(block);
 }
 
-void LinuxExecution::fail_fatally(const char* what, Errno error) {
-  log_.write(LogLevel::error, fmt::format("{} failed: {}", what, errno_name(error)));
+void LinuxExecution::fail_fatally(const char* operation, Errno error) {
+  log_.write(LogLevel::error, fmt::format("{} failed: {}", operation, errno_name(error)));
   raw_syscall(SYS_exit_group, 127);
   __builtin_unreachable();
 }
@@ -299,9 +299,15 @@ void LinuxExecution::enter_guest(const GuestRegisters& registers) {
 
   litebox_enter_guest_from_host(*block);
 
-  // exit_thread ran on this thread.
+  // exit_thread ran on this thread. pthread_exit would unwind through
+  // glibc's dlopen of libgcc_s, whose file system calls the allowlist
+  // rejects, so the thread ends with exit(2) directly.
+  // NOTE: glibc keeps this thread's descriptor, and for a thread other than
+  // the initial one also its stack. enter_guest is therefore meant for the
+  // initial thread, and other guest threads come from spawn_guest_thread.
   detach_block(*block);
-  pthread_exit(nullptr);
+  raw_syscall(SYS_exit, 0);
+  __builtin_unreachable();
 }
 
 void* LinuxExecution::run_guest_thread(void* argument) {

@@ -57,7 +57,7 @@ class LinuxExecution final : public Execution {
   void release_block(ThreadBlock* block);
   Result<void> attach_block(ThreadBlock* block);
   void detach_block(ThreadBlock* block);
-  [[noreturn]] void fail_fatally(const char* what, Errno error);
+  [[noreturn]] void fail_fatally(const char* operation, Errno error);
 
   DebugLog& log_;
   size_t xsave_size_ = 0;

@@ -36,7 +36,6 @@ Errno last_errno() { return static_cast<Errno>(errno); }
 //
 // The lock is a host mutex because this is host platform state, not a kernel
 // object shared between sandbox processes.
-// TODO: make the registry safe across a host fork taken while it is locked.
 class InterruptRegistry {
  public:
   uint32_t* flag_of(ThreadId thread) {
@@ -58,11 +57,11 @@ class InterruptRegistry {
   std::unordered_map<ThreadId, std::unique_ptr<uint32_t>> flags_;
 };
 
-// Never destroyed: threads may still exit while static destructors run.
-InterruptRegistry& interrupt_registry() {
-  static auto* registry = new InterruptRegistry;
-  return *registry;
-}
+// Never destroyed: threads may still exit while static destructors run. A
+// forked child gets a fresh registry (see reset_interrupts_after_fork).
+InterruptRegistry* registry = new InterruptRegistry;
+
+InterruptRegistry& interrupt_registry() { return *registry; }
 
 // The calling thread's interrupt flag, registered on first use and removed
 // when the thread exits.
@@ -74,6 +73,13 @@ class ThreadInterruptFlag {
       flag_ = interrupt_registry().flag_of(thread_);
     }
     return flag_;
+  }
+
+  // Drops the flag without unregistering it, for a forked child whose
+  // thread id and registry are new.
+  void forget() {
+    thread_ = 0;
+    flag_ = nullptr;
   }
 
   ~ThreadInterruptFlag() {
@@ -88,6 +94,14 @@ class ThreadInterruptFlag {
 };
 
 thread_local ThreadInterruptFlag current_interrupt_flag;
+
+// Runs in the child of a host fork, on the forking thread. The old registry
+// is left alone (leaked) because a thread that does not exist in the child
+// may have held its lock, and the cached flag belongs to the parent's tid.
+void reset_interrupts_after_fork() {
+  registry = new InterruptRegistry;
+  current_interrupt_flag.forget();
+}
 
 timespec to_timespec(std::chrono::nanoseconds duration) {
   if (duration.count() < 0) {
@@ -149,6 +163,7 @@ LinuxUserlandPlatform::LinuxUserlandPlatform()
   signal(SIGPIPE, SIG_IGN);
 
   signal_state.interrupt_signal = SIGRTMIN;
+  pthread_atfork(nullptr, nullptr, reset_interrupts_after_fork);
   if (Result<void> initialized = execution_.initialize(); !initialized) {
     fail_start("thread blocks", initialized.error());
   }

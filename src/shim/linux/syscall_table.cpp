@@ -7,6 +7,10 @@ namespace {
 SyscallTable build_table() {
   SyscallTable table;
   register_file_syscalls(table);
+  register_directory_syscalls(table);
+  register_stat_syscalls(table);
+  register_descriptor_syscalls(table);
+  register_poll_syscalls(table);
   register_memory_syscalls(table);
   register_process_syscalls(table);
   register_signal_syscalls(table);

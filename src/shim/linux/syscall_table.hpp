@@ -43,6 +43,10 @@ class SyscallTable {
 const SyscallTable& syscall_table();
 
 void register_file_syscalls(SyscallTable& table);
+void register_directory_syscalls(SyscallTable& table);
+void register_stat_syscalls(SyscallTable& table);
+void register_descriptor_syscalls(SyscallTable& table);
+void register_poll_syscalls(SyscallTable& table);
 void register_memory_syscalls(SyscallTable& table);
 void register_process_syscalls(SyscallTable& table);
 void register_signal_syscalls(SyscallTable& table);

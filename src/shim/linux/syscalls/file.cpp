@@ -7,6 +7,7 @@
 #include "litebox/fd/stdio_file.hpp"
 #include "shim/linux/guest_memory.hpp"
 #include "shim/linux/kernel.hpp"
+#include "shim/linux/syscalls/file_support.hpp"
 
 namespace litebox::shim::linux_abi {
 
@@ -17,51 +18,6 @@ constexpr uint64_t max_transfer = 0x7fff'f000;
 
 // Bounce-buffer size for copies between files and guest memory.
 constexpr size_t chunk_size = 64 * 1024;
-
-// struct stat on x86-64.
-struct LinuxStat {
-  uint64_t st_dev;
-  uint64_t st_ino;
-  uint64_t st_nlink;
-  uint32_t st_mode;
-  uint32_t st_uid;
-  uint32_t st_gid;
-  uint32_t pad0;
-  uint64_t st_rdev;
-  int64_t st_size;
-  int64_t st_blksize;
-  int64_t st_blocks;
-  int64_t st_atime_sec, st_atime_nsec;
-  int64_t st_mtime_sec, st_mtime_nsec;
-  int64_t st_ctime_sec, st_ctime_nsec;
-  int64_t reserved[3];
-};
-static_assert(sizeof(LinuxStat) == 144);
-
-LinuxStat to_linux_stat(const fs::Stat& status) {
-  LinuxStat result{};
-  result.st_dev = status.device;
-  result.st_ino = status.inode;
-  result.st_nlink = status.link_count;
-  result.st_mode = status.mode;
-  result.st_uid = status.uid;
-  result.st_gid = status.gid;
-  result.st_rdev = status.rdev;
-  result.st_size = status.size;
-  result.st_blksize = status.block_size;
-  result.st_blocks = status.blocks;
-  result.st_atime_sec = status.access_time.seconds;
-  result.st_atime_nsec = status.access_time.nanoseconds;
-  result.st_mtime_sec = status.modify_time.seconds;
-  result.st_mtime_nsec = status.modify_time.nanoseconds;
-  result.st_ctime_sec = status.change_time.seconds;
-  result.st_ctime_nsec = status.change_time.nanoseconds;
-  return result;
-}
-
-Result<std::shared_ptr<fd::File>> file_of(Task& task, int32_t descriptor) {
-  return task.process().descriptors().get(descriptor);
-}
 
 // Reads from `file` into guest memory at `address`, through a bounce buffer.
 Result<uint64_t> read_into_guest(fd::File& file, uint64_t address, uint64_t length,
@@ -230,9 +186,37 @@ Result<uint64_t> sys_ioctl(Task& task, const SyscallArguments& arguments) {
   constexpr uint32_t tcgets = 0x5401;
   constexpr uint32_t tiocgwinsz = 0x5413;
   constexpr uint32_t tiocgpgrp = 0x540f;
+  constexpr uint32_t fionread = 0x541b;
+  constexpr uint32_t fionbio = 0x5421;
+  constexpr uint32_t fionclex = 0x5450;
+  constexpr uint32_t fioclex = 0x5451;
 
-  auto file = TRY(file_of(task, arguments.as_int(0)));
+  const int32_t descriptor = arguments.as_int(0);
+  auto file = TRY(file_of(task, descriptor));
   const uint32_t request = arguments.as_uint(1);
+
+  // Requests that every kind of descriptor accepts.
+  switch (request) {
+    case fioclex:
+    case fionclex:
+      TRY_VOID(task.process().descriptors().set_close_on_exec(descriptor, request == fioclex));
+      return 0;
+    case fionbio: {
+      int32_t enable = TRY(GuestPtr<int32_t>(arguments[2]).read());
+      uint32_t flags = file->flags() & fd::open_settable_status_flags;
+      file->set_status_flags(enable != 0 ? flags | fd::open_non_blocking
+                                         : flags & ~uint32_t{fd::open_non_blocking});
+      return 0;
+    }
+    case fionread: {
+      size_t available = TRY(file->bytes_available());
+      auto count = static_cast<int32_t>(std::min<size_t>(available, INT32_MAX));
+      TRY_VOID(GuestPtr<int32_t>(arguments[2]).write(count));
+      return 0;
+    }
+    default:
+      break;
+  }
 
   auto* stdio = dynamic_cast<fd::StdioFile*>(file.get());
   if (stdio != nullptr && stdio->is_terminal()) {
@@ -269,55 +253,217 @@ Result<uint64_t> sys_ioctl(Task& task, const SyscallArguments& arguments) {
   return file->ioctl(request, arguments[2]);
 }
 
-Result<uint64_t> sys_dup(Task& task, const SyscallArguments& arguments) {
-  return static_cast<uint64_t>(TRY(task.process().descriptors().dup(arguments.as_int(0))));
-}
-
-Result<uint64_t> sys_dup2(Task& task, const SyscallArguments& arguments) {
-  return static_cast<uint64_t>(
-      TRY(task.process().descriptors().dup2(arguments.as_int(0), arguments.as_int(1))));
-}
-
-Result<uint64_t> sys_dup3(Task& task, const SyscallArguments& arguments) {
-  return static_cast<uint64_t>(TRY(task.process().descriptors().dup3(
-      arguments.as_int(0), arguments.as_int(1), arguments.as_uint(2))));
-}
-
-Result<uint64_t> sys_fcntl(Task& task, const SyscallArguments& arguments) {
-  constexpr int32_t f_dupfd = 0;
-  constexpr int32_t f_getfd = 1;
-  constexpr int32_t f_setfd = 2;
-  constexpr int32_t f_getfl = 3;
-  constexpr int32_t f_setfl = 4;
-  constexpr int32_t f_dupfd_cloexec = 1030;
-  constexpr uint64_t fd_cloexec = 1;
-
-  fd::DescriptorTable& descriptors = task.process().descriptors();
-  const int32_t descriptor = arguments.as_int(0);
-  switch (arguments.as_int(1)) {
-    case f_dupfd:
-    case f_dupfd_cloexec:
-      return static_cast<uint64_t>(TRY(descriptors.duplicate_from(
-          descriptor, arguments.as_int(2), arguments.as_int(1) == f_dupfd_cloexec)));
-    case f_getfd:
-      return TRY(descriptors.close_on_exec(descriptor)) ? fd_cloexec : 0;
-    case f_setfd:
-      TRY_VOID(descriptors.set_close_on_exec(descriptor, (arguments[2] & fd_cloexec) != 0));
-      return 0;
-    case f_getfl: {
-      auto file = TRY(descriptors.get(descriptor));
-      return file->flags();
-    }
-    case f_setfl: {
-      auto file = TRY(descriptors.get(descriptor));
-      file->set_status_flags(arguments.as_uint(2));
-      return 0;
-    }
-    default:
-      // TODO: record locks, leases, pipe sizes and seals.
-      (void)TRY(descriptors.get(descriptor));
-      return fail(Errno::einval);
+Result<uint64_t> open_at(Task& task, int32_t directory_fd, uint64_t path_address, uint32_t flags,
+                         uint32_t mode) {
+  // O_TMPFILE needs write access, and O_CREAT | O_DIRECTORY is rejected
+  // (Linux 6.4 and later).
+  if ((flags & fd::open_temporary_file) == fd::open_temporary_file && !fd::writable(flags)) {
+    return fail(Errno::einval);
   }
+  std::string path = TRY(read_guest_path(path_address));
+
+  fs::PathContext context = task.process().path_context();
+  fs::Location start = TRY(start_of(task, context, directory_fd, path));
+
+  // Linux on 64-bit hosts opens every file with O_LARGEFILE, and F_GETFL
+  // reports it.
+  const bool close_on_exec = flags & fd::open_close_on_exec;
+  uint32_t file_flags = (flags & ~uint32_t{fd::open_close_on_exec}) | fd::open_large_file;
+  auto file = TRY(task.kernel().vfs().open(context, start, path, file_flags, mode & 07777));
+
+  if (file->inode() != nullptr) {
+    bool follow = !(flags & fd::open_no_follow) &&
+                  !((flags & fd::open_create) && (flags & fd::open_exclusive));
+    remember_location(task, context, start, path, follow ? 0u : uint32_t{fs::at_symlink_nofollow}, *file);
+  }
+  return TRY(task.process().descriptors().allocate(std::move(file), close_on_exec));
+}
+
+Result<uint64_t> sys_open(Task& task, const SyscallArguments& arguments) {
+  return open_at(task, at_fdcwd, arguments[0], arguments.as_uint(1), arguments.as_uint(2));
+}
+
+Result<uint64_t> sys_openat(Task& task, const SyscallArguments& arguments) {
+  return open_at(task, arguments.as_int(0), arguments[1], arguments.as_uint(2),
+                 arguments.as_uint(3));
+}
+
+Result<uint64_t> sys_creat(Task& task, const SyscallArguments& arguments) {
+  return open_at(task, at_fdcwd, arguments[0],
+                 fd::open_create | fd::open_write_only | fd::open_truncate, arguments.as_uint(1));
+}
+
+// Copies up to `length` bytes from `input` to `output` through a bounce
+// buffer, reading at `input_offset` when given (the description's offset
+// otherwise) and writing at `output_offset` when given. Stops at the end of
+// the input or at a short write. Returns the bytes copied.
+Result<uint64_t> copy_between_files(fd::File& input, std::optional<uint64_t> input_offset,
+                                    fd::File& output, std::optional<uint64_t> output_offset,
+                                    uint64_t length) {
+  length = std::min(length, max_transfer);
+  std::vector<std::byte> buffer(std::min<uint64_t>(length, chunk_size));
+  uint64_t total = 0;
+  while (total < length) {
+    std::span<std::byte> chunk(buffer.data(), std::min<uint64_t>(buffer.size(), length - total));
+    auto read = input_offset ? input.pread(*input_offset + total, chunk) : input.read(chunk);
+    if (!read) {
+      if (total != 0) {
+        break;
+      }
+      return fail(read.error());
+    }
+    if (*read == 0) {
+      break;
+    }
+
+    std::span<const std::byte> data(chunk.data(), *read);
+    auto written = output_offset ? output.pwrite(*output_offset + total, data) : output.write(data);
+    if (!written) {
+      if (total != 0) {
+        break;
+      }
+      return fail(written.error());
+    }
+    total += *written;
+    if (*written < *read || *read < chunk.size()) {
+      break;
+    }
+  }
+  return total;
+}
+
+Result<uint64_t> sys_sendfile(Task& task, const SyscallArguments& arguments) {
+  auto output = TRY(file_of(task, arguments.as_int(0)));
+  auto input = TRY(file_of(task, arguments.as_int(1)));
+  const uint64_t offset_address = arguments[2];
+  if (!fd::readable(input->flags()) || !fd::writable(output->flags())) {
+    return fail(Errno::ebadf);
+  }
+  if (output->flags() & fd::open_append) {
+    return fail(Errno::einval);
+  }
+
+  if (offset_address == 0) {
+    return copy_between_files(*input, std::nullopt, *output, std::nullopt, arguments[3]);
+  }
+  auto offset = TRY(GuestPtr<int64_t>(offset_address).read());
+  if (offset < 0) {
+    return fail(Errno::einval);
+  }
+  uint64_t copied = TRY(copy_between_files(*input, static_cast<uint64_t>(offset), *output,
+                                           std::nullopt, arguments[3]));
+  TRY_VOID(GuestPtr<int64_t>(offset_address).write(offset + static_cast<int64_t>(copied)));
+  return copied;
+}
+
+// An offset argument of copy_file_range(2): null means the description's
+// own offset.
+Result<std::optional<uint64_t>> read_offset_argument(uint64_t address) {
+  if (address == 0) {
+    return std::nullopt;
+  }
+  auto offset = TRY(GuestPtr<int64_t>(address).read());
+  if (offset < 0) {
+    return fail(Errno::einval);
+  }
+  return static_cast<uint64_t>(offset);
+}
+
+Result<uint64_t> sys_copy_file_range(Task& task, const SyscallArguments& arguments) {
+  const uint64_t input_offset_address = arguments[1];
+  const uint64_t output_offset_address = arguments[3];
+  const uint64_t length = arguments[4];
+  if (arguments.as_uint(5) != 0) {
+    return fail(Errno::einval);
+  }
+  auto input = TRY(file_of(task, arguments.as_int(0)));
+  auto output = TRY(file_of(task, arguments.as_int(2)));
+  if (!fd::readable(input->flags()) || !fd::writable(output->flags()) ||
+      (output->flags() & fd::open_append)) {
+    return fail(Errno::ebadf);
+  }
+
+  fs::Stat input_status = TRY(input->stat());
+  fs::Stat output_status = TRY(output->stat());
+  if (fs::file_type_of(input_status.mode) == fs::FileType::directory ||
+      fs::file_type_of(output_status.mode) == fs::FileType::directory) {
+    return fail(Errno::eisdir);
+  }
+  if (fs::file_type_of(input_status.mode) != fs::FileType::regular ||
+      fs::file_type_of(output_status.mode) != fs::FileType::regular) {
+    return fail(Errno::einval);
+  }
+
+  auto input_offset = TRY(read_offset_argument(input_offset_address));
+  auto output_offset = TRY(read_offset_argument(output_offset_address));
+
+  // Overlapping ranges of one file are rejected, as Linux does.
+  bool same_file = input_status.device == output_status.device &&
+                   input_status.inode == output_status.inode;
+  if (same_file) {
+    uint64_t from = input_offset ? *input_offset : TRY(input->seek(0, fd::SeekOrigin::current));
+    uint64_t to = output_offset ? *output_offset : TRY(output->seek(0, fd::SeekOrigin::current));
+    if (from < to + length && to < from + length) {
+      return fail(Errno::einval);
+    }
+  }
+
+  uint64_t copied =
+      TRY(copy_between_files(*input, input_offset, *output, output_offset, length));
+  if (input_offset) {
+    TRY_VOID(GuestPtr<int64_t>(input_offset_address).write(static_cast<int64_t>(*input_offset + copied)));
+  }
+  if (output_offset) {
+    TRY_VOID(GuestPtr<int64_t>(output_offset_address).write(static_cast<int64_t>(*output_offset + copied)));
+  }
+  return copied;
+}
+
+// fsync(2) and fdatasync(2): file contents live in memory, so there is
+// nothing to flush; Linux rejects descriptors without a file system inode.
+Result<uint64_t> sys_fsync(Task& task, const SyscallArguments& arguments) {
+  auto file = TRY(file_of(task, arguments.as_int(0)));
+  if (file->inode() == nullptr) {
+    return fail(Errno::einval);
+  }
+  return 0;
+}
+
+Result<uint64_t> sys_fallocate(Task& task, const SyscallArguments& arguments) {
+  const uint32_t mode = arguments.as_uint(1);
+  const auto offset = static_cast<int64_t>(arguments[2]);
+  const auto length = static_cast<int64_t>(arguments[3]);
+  if (offset < 0 || length <= 0) {
+    return fail(Errno::einval);
+  }
+  auto file = TRY(file_of(task, arguments.as_int(0)));
+  if (!fd::writable(file->flags())) {
+    return fail(Errno::ebadf);
+  }
+  if (mode != 0) {
+    // TODO: FALLOC_FL_KEEP_SIZE, PUNCH_HOLE and the other modes.
+    return fail(Errno::eopnotsupp);
+  }
+  if (file->inode() == nullptr) {
+    return fail(Errno::espipe);
+  }
+  fs::Stat status = TRY(file->stat());
+  if (fs::file_type_of(status.mode) == fs::FileType::directory) {
+    return fail(Errno::eisdir);
+  }
+  if (fs::file_type_of(status.mode) != fs::FileType::regular) {
+    return fail(Errno::enodev);
+  }
+  if (length > INT64_MAX - offset) {
+    return fail(Errno::efbig);
+  }
+
+  // Mode 0 only guarantees the range is allocated; growing the size is the
+  // visible part, since file data lives in memory.
+  if (offset + length > status.size) {
+    TRY_VOID(file->truncate(offset + length));
+  }
+  return 0;
 }
 
 }  // namespace
@@ -333,10 +479,14 @@ void register_file_syscalls(SyscallTable& table) {
   table.add(nr::fstat, sys_fstat);
   table.add(nr::lseek, sys_lseek);
   table.add(nr::ioctl, sys_ioctl);
-  table.add(nr::dup, sys_dup);
-  table.add(nr::dup2, sys_dup2);
-  table.add(nr::dup3, sys_dup3);
-  table.add(nr::fcntl, sys_fcntl);
+  table.add(nr::open, sys_open);
+  table.add(nr::openat, sys_openat);
+  table.add(nr::creat, sys_creat);
+  table.add(nr::sendfile, sys_sendfile);
+  table.add(nr::copy_file_range, sys_copy_file_range);
+  table.add(nr::fsync, sys_fsync);
+  table.add(nr::fdatasync, sys_fsync);
+  table.add(nr::fallocate, sys_fallocate);
 }
 
 }  // namespace litebox::shim::linux_abi

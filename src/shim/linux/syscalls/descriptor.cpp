@@ -1,0 +1,202 @@
+// Descriptor table system calls: dup, dup2, dup3, fcntl, close_range, pipe
+// and pipe2.
+#include <array>
+
+#include "litebox/ipc/pipe.hpp"
+#include "shim/linux/guest_memory.hpp"
+#include "shim/linux/kernel.hpp"
+#include "shim/linux/syscalls/file_support.hpp"
+
+namespace litebox::shim::linux_abi {
+
+namespace {
+
+// fcntl(2) commands.
+enum FcntlCommand : uint32_t {
+  f_dupfd = 0,
+  f_getfd = 1,
+  f_setfd = 2,
+  f_getfl = 3,
+  f_setfl = 4,
+  f_getlk = 5,
+  f_setlk = 6,
+  f_setlkw = 7,
+  f_setown = 8,
+  f_getown = 9,
+  f_ofd_getlk = 36,
+  f_ofd_setlk = 37,
+  f_ofd_setlkw = 38,
+  f_dupfd_cloexec = 1030,
+};
+
+constexpr uint64_t fd_cloexec = 1;
+
+// struct flock on x86-64; the lock types F_RDLCK, F_WRLCK and F_UNLCK.
+struct LinuxFlock {
+  int16_t type;
+  int16_t whence;
+  int32_t padding0;
+  int64_t start;
+  int64_t length;
+  int32_t pid;
+  int32_t padding1;
+};
+static_assert(sizeof(LinuxFlock) == 32);
+constexpr int16_t lock_read = 0;
+constexpr int16_t lock_write = 1;
+constexpr int16_t lock_unlocked = 2;
+
+// pipe2(2) flags: O_DIRECT selects packet mode.
+constexpr uint32_t pipe_known_flags =
+    fd::open_close_on_exec | fd::open_non_blocking | fd::open_direct;
+
+Result<uint64_t> sys_dup(Task& task, const SyscallArguments& arguments) {
+  return TRY(task.process().descriptors().dup(arguments.as_int(0)));
+}
+
+Result<uint64_t> sys_dup2(Task& task, const SyscallArguments& arguments) {
+  return TRY(task.process().descriptors().dup2(arguments.as_int(0), arguments.as_int(1)));
+}
+
+Result<uint64_t> sys_dup3(Task& task, const SyscallArguments& arguments) {
+  return TRY(task.process().descriptors().dup3(arguments.as_int(0), arguments.as_int(1),
+                                               arguments.as_uint(2)));
+}
+
+// F_GETLK, F_SETLK and their OFD forms: the lock request is read and
+// checked as Linux checks it, but no lock is kept.
+Result<uint64_t> record_lock(Task& task, int32_t descriptor, uint32_t command, uint64_t address) {
+  auto file = TRY(file_of(task, descriptor));
+  LinuxFlock lock = TRY(GuestPtr<LinuxFlock>(address).read());
+  if (lock.type != lock_read && lock.type != lock_write && lock.type != lock_unlocked) {
+    return fail(Errno::einval);
+  }
+  if (lock.whence < 0 || lock.whence > 2) {
+    return fail(Errno::einval);
+  }
+
+  // TODO: record locks are not kept: F_GETLK always reports the range as
+  // unlocked and F_SETLK always succeeds, which is right for a single
+  // process and wrong when processes share a file.
+  if (command == f_getlk || command == f_ofd_getlk) {
+    lock.type = lock_unlocked;
+    TRY_VOID(GuestPtr<LinuxFlock>(address).write(lock));
+    return 0;
+  }
+  if (lock.type == lock_read && !fd::readable(file->flags())) {
+    return fail(Errno::ebadf);
+  }
+  if (lock.type == lock_write && !fd::writable(file->flags())) {
+    return fail(Errno::ebadf);
+  }
+  return 0;
+}
+
+Result<uint64_t> sys_fcntl(Task& task, const SyscallArguments& arguments) {
+  const int32_t descriptor = arguments.as_int(0);
+  const uint32_t command = arguments.as_uint(1);
+  const uint64_t argument = arguments[2];
+  fd::DescriptorTable& descriptors = task.process().descriptors();
+
+  switch (command) {
+    case f_dupfd:
+    case f_dupfd_cloexec:
+      return TRY(descriptors.duplicate_from(descriptor, static_cast<int32_t>(argument),
+                                            command == f_dupfd_cloexec));
+    case f_getfd:
+      return TRY(descriptors.close_on_exec(descriptor)) ? fd_cloexec : 0;
+    case f_setfd:
+      TRY_VOID(descriptors.set_close_on_exec(descriptor, (argument & fd_cloexec) != 0));
+      return 0;
+    case f_getfl: {
+      auto file = TRY(file_of(task, descriptor));
+      return file->flags() & ~open_only_flags;
+    }
+    case f_setfl: {
+      auto file = TRY(file_of(task, descriptor));
+      file->set_status_flags(static_cast<uint32_t>(argument));
+      return 0;
+    }
+    case f_getlk:
+    case f_setlk:
+    case f_setlkw:
+    case f_ofd_getlk:
+    case f_ofd_setlk:
+    case f_ofd_setlkw:
+      return record_lock(task, descriptor, command, argument);
+    case f_getown:
+      TRY(file_of(task, descriptor));
+      return 0;
+    case f_setown:
+      // TODO: SIGIO delivery to an owner is not supported; the owner is
+      // accepted and forgotten.
+      TRY(file_of(task, descriptor));
+      return 0;
+    default:
+      TRY(file_of(task, descriptor));
+      return fail(Errno::einval);
+  }
+}
+
+Result<uint64_t> sys_close_range(Task& task, const SyscallArguments& arguments) {
+  const uint32_t first = arguments.as_uint(0);
+  const uint32_t last = arguments.as_uint(1);
+  const uint32_t flags = arguments.as_uint(2);
+  if (flags & ~uint32_t{fd::close_range_unshare | fd::close_range_cloexec}) {
+    return fail(Errno::einval);
+  }
+  if (first > last) {
+    return fail(Errno::einval);
+  }
+  TRY_VOID(task.process().descriptors().close_range(first, last, flags));
+  return 0;
+}
+
+Result<uint64_t> create_pipe_at(Task& task, uint64_t address, uint32_t flags) {
+  if (flags & ~pipe_known_flags) {
+    return fail(Errno::einval);
+  }
+  // TODO: O_DIRECT (packet mode) is accepted but pipes stay byte streams.
+  flags &= ~uint32_t{fd::open_direct};
+
+  ipc::PipeEnds ends = TRY(ipc::create_pipe(flags));
+  bool close_on_exec = flags & fd::open_close_on_exec;
+  fd::DescriptorTable& descriptors = task.process().descriptors();
+
+  int read_descriptor = TRY(descriptors.allocate(ends.read_end, close_on_exec));
+  auto write_descriptor = descriptors.allocate(ends.write_end, close_on_exec);
+  if (!write_descriptor) {
+    (void)descriptors.close(read_descriptor);
+    return fail(write_descriptor.error());
+  }
+
+  std::array<int32_t, 2> numbers{read_descriptor, *write_descriptor};
+  if (auto written = GuestPtr<int32_t>(address).write_array(numbers); !written) {
+    (void)descriptors.close(read_descriptor);
+    (void)descriptors.close(*write_descriptor);
+    return fail(written.error());
+  }
+  return 0;
+}
+
+Result<uint64_t> sys_pipe(Task& task, const SyscallArguments& arguments) {
+  return create_pipe_at(task, arguments[0], 0);
+}
+
+Result<uint64_t> sys_pipe2(Task& task, const SyscallArguments& arguments) {
+  return create_pipe_at(task, arguments[0], arguments.as_uint(1));
+}
+
+}  // namespace
+
+void register_descriptor_syscalls(SyscallTable& table) {
+  table.add(nr::dup, sys_dup);
+  table.add(nr::dup2, sys_dup2);
+  table.add(nr::dup3, sys_dup3);
+  table.add(nr::fcntl, sys_fcntl);
+  table.add(nr::close_range, sys_close_range);
+  table.add(nr::pipe, sys_pipe);
+  table.add(nr::pipe2, sys_pipe2);
+}
+
+}  // namespace litebox::shim::linux_abi

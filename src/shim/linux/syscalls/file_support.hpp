@@ -1,0 +1,75 @@
+// Helpers shared by the file-related system call families: the Linux
+// struct layouts they write, the starting directory of *at(2) calls, and
+// descriptor lookups.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "litebox/fd/file.hpp"
+#include "litebox/fs/vfs.hpp"
+#include "litebox/result.hpp"
+#include "shim/linux/task.hpp"
+
+namespace litebox::shim::linux_abi {
+
+// The dirfd value that means "the working directory".
+inline constexpr int32_t at_fdcwd = -100;
+
+// AT_EACCESS for faccessat2(2): check with the effective ids.
+inline constexpr uint32_t at_effective_access = 0x200;
+
+// O_* bits that only affect open(2) itself and that F_GETFL never reports.
+inline constexpr uint32_t open_only_flags = fd::open_create | fd::open_exclusive |
+                                            fd::open_no_controlling_tty | fd::open_truncate |
+                                            fd::open_close_on_exec;
+
+// struct stat on x86-64.
+struct LinuxStat {
+  uint64_t st_dev;
+  uint64_t st_ino;
+  uint64_t st_nlink;
+  uint32_t st_mode;
+  uint32_t st_uid;
+  uint32_t st_gid;
+  uint32_t pad0;
+  uint64_t st_rdev;
+  int64_t st_size;
+  int64_t st_blksize;
+  int64_t st_blocks;
+  int64_t st_atime_sec, st_atime_nsec;
+  int64_t st_mtime_sec, st_mtime_nsec;
+  int64_t st_ctime_sec, st_ctime_nsec;
+  int64_t reserved[3];
+};
+static_assert(sizeof(LinuxStat) == 144);
+
+LinuxStat to_linux_stat(const fs::Stat& status);
+
+// The descriptor's open file description, or `ebadf`.
+Result<std::shared_ptr<fd::File>> file_of(Task& task, int32_t descriptor);
+
+// The place in the mounted tree of a directory descriptor: `ebadf` if it is
+// not open, `enotdir` if it is not a directory.
+Result<fs::Location> directory_of_descriptor(Task& task, int32_t descriptor);
+
+// The place in the mounted tree of any descriptor opened from the file
+// system: `ebadf` if it is not open or has no inode (pipes, sockets).
+Result<fs::Location> location_of_descriptor(Task& task, int32_t descriptor);
+
+// The place where `path` starts for an *at(2) call: the root for an
+// absolute path (dirfd is then ignored, as on Linux), the working directory
+// for at_fdcwd, otherwise the directory descriptor `directory_fd` (any
+// descriptor with an inode when `path` is empty).
+Result<fs::Location> start_of(Task& task, const fs::PathContext& context, int32_t directory_fd,
+                              std::string_view path);
+
+// Records the mount an opened file lives on, so that *at(2) calls, fchdir(2)
+// and the descriptor forms of chmod, chown and utimensat can name it later.
+// Re-resolves `path`, which open just succeeded on, to find the mount.
+void remember_location(Task& task, const fs::PathContext& context, const fs::Location& start,
+                       std::string_view path, uint32_t resolve_flags, fd::File& file);
+
+}  // namespace litebox::shim::linux_abi
