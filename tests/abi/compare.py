@@ -49,8 +49,11 @@ def run(command, scratch, timeout):
         return stdout, stderr + f"\n[timed out after {timeout} s]\n", "timeout"
     finally:
         remove_scratch(scratch)
+    # A process killed by signal N has returncode -N natively; `litebox run`
+    # reports that end as exit status 128 + N, as a shell does.
+    status = completed.returncode if completed.returncode >= 0 else 128 - completed.returncode
     return (completed.stdout.decode(errors="replace"), completed.stderr.decode(errors="replace"),
-            str(completed.returncode))
+            str(status))
 
 
 def differences(expected, actual, expected_label, actual_label):
