@@ -233,9 +233,11 @@ __attribute__((no_stack_protector)) void handle_fault(int signal, siginfo_t* inf
   // register as the faulting instruction left it.
   save_guest_registers(block->registers, gregs);
 
-  block->fault = GuestFault{signal, info->si_code, fault_address,
-                            static_cast<uint64_t>(gregs[REG_TRAPNO]),
-                            static_cast<uint64_t>(gregs[REG_ERR])};
+  block->fault.signal = signal;
+  block->fault.code = info->si_code;
+  block->fault.address = fault_address;
+  block->fault.trap_number = static_cast<uint64_t>(gregs[REG_TRAPNO]);
+  block->fault.error_code = static_cast<uint64_t>(gregs[REG_ERR]);
   block->entered_for_fault = true;
 
   gregs[REG_RIP] = static_cast<greg_t>(code_address(reinterpret_cast<const void*>(&litebox_syscall_entry)));

@@ -27,8 +27,8 @@ constexpr size_t max_queued_signals = 4096;
 // Signals that a fault raises; Linux delivers them before any other.
 constexpr uint64_t synchronous_signals =
     signal_bit(sig::segmentation_fault) | signal_bit(sig::bus_error) |
-    signal_bit(sig::illegal_instruction) | signal_bit(sig::trap) |
-    signal_bit(sig::floating_point) | signal_bit(sig::bad_system_call);
+    signal_bit(sig::illegal_instruction) | signal_bit(sig::trap) | signal_bit(sig::floating_point) |
+    signal_bit(sig::bad_system_call);
 
 enum class DefaultAction { terminate, ignore, stop, resume };
 
@@ -232,8 +232,8 @@ Delivery deliver_one(Task& task, platform::GuestRegisters& registers,
       return Delivery::none;
     }
     action = process.signal_actions[info->signo - 1];
-    if (action.handler == sig_ignore ||
-        (action.handler == sig_default && default_action(info->signo) != DefaultAction::terminate)) {
+    if (action.handler == sig_ignore || (action.handler == sig_default &&
+                                         default_action(info->signo) != DefaultAction::terminate)) {
       return Delivery::ignored;
     }
     if (action.handler != sig_default) {
@@ -297,8 +297,8 @@ void deliver_pending(Task& task, platform::GuestRegisters& registers,
   bool handler_ran = false;
   // Each round removes one pending signal, so the queue bounds the loop.
   while (true) {
-    const Delivery delivery = deliver_one(task, registers, extended_state,
-                                          handler_ran ? nullptr : interrupted, fault);
+    const Delivery delivery =
+        deliver_one(task, registers, extended_state, handler_ran ? nullptr : interrupted, fault);
     if (delivery == Delivery::none) {
       break;
     }
@@ -432,8 +432,8 @@ void deliver_after_syscall(Task& task, platform::GuestRegisters& registers,
                              SignalInfo::from_sender(sig::pipe, si::user, process.pid(), uid));
   }
 
-  const bool interrupted = !result && result.error() == Errno::eintr &&
-                           arguments.number != nr::rt_sigreturn;
+  const bool interrupted =
+      !result && result.error() == Errno::eintr && arguments.number != nr::rt_sigreturn;
   deliver_pending(task, registers, extended_state, interrupted ? &arguments : nullptr, nullptr);
 }
 

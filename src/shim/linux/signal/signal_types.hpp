@@ -48,9 +48,9 @@ inline constexpr uint64_t reset_hand = 0x80000000;
 
 // si_code values.
 namespace si {
-inline constexpr int32_t user = 0;       // SI_USER: kill(2)
-inline constexpr int32_t kernel = 0x80;  // SI_KERNEL
-inline constexpr int32_t tkill = -6;     // SI_TKILL: tkill(2), tgkill(2)
+inline constexpr int32_t user = 0;               // SI_USER: kill(2)
+inline constexpr int32_t kernel = 0x80;          // SI_KERNEL
+inline constexpr int32_t tkill = -6;             // SI_TKILL: tkill(2), tgkill(2)
 inline constexpr int32_t segv_map_error = 1;     // SEGV_MAPERR
 inline constexpr int32_t segv_access_error = 2;  // SEGV_ACCERR
 }  // namespace si

@@ -154,7 +154,7 @@ Result<uint64_t> wait_for_signal() {
   std::atomic<uint32_t> never_woken{0};
   while (true) {
     auto waited = platform::current().futex.wait(never_woken, 0, std::nullopt,
-                                                  platform::FutexScope::process_private);
+                                                 platform::FutexScope::process_private);
     if (!waited && waited.error() == Errno::eintr) {
       return fail(Errno::eintr);
     }
