@@ -16,6 +16,7 @@ struct RunOptions {
   std::string working_directory = "/";
   std::string interception = "seccomp";
   bool trace = false;
+  bool vdso = true;  // map LiteBox's vDSO (--no-vdso clears it)
   std::vector<std::string> command;  // PROGRAM [ARGS...]
 };
 
