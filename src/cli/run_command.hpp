@@ -16,7 +16,7 @@ struct RunOptions {
   std::string working_directory = "/";
   std::string interception = "seccomp";
   bool trace = false;
-  bool vdso = true;  // map LiteBox's vDSO (--no-vdso clears it)
+  bool no_vdso = false;  // map no vDSO into the guest
   std::vector<std::string> command;  // PROGRAM [ARGS...]
 };
 

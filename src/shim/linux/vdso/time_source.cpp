@@ -8,7 +8,7 @@ namespace litebox::shim::linux_abi::vdso {
 
 namespace {
 
-// The 128-bit products that the vDSO computes too; __extension__ keeps
+// The 128-bit products that the vDSO computes too. __extension__ keeps
 // -Wpedantic quiet about the GNU type.
 __extension__ using Uint128 = unsigned __int128;
 
@@ -16,7 +16,8 @@ constexpr uint64_t nanoseconds_per_second = 1'000'000'000;
 constexpr uint32_t conversion_shift = 32;
 
 // How long calibration counts TSC cycles against the host clock. The error
-// of each clock sample is about 100 ns, so the rate error is about 10 ppm.
+// of each clock sample is about 100 ns, so the rate error is at most about
+// 10 ppm (an estimate).
 constexpr int64_t calibration_ns = 20'000'000;
 
 struct Cpuid {
@@ -154,9 +155,12 @@ bool tsc_usable() {
 }
 
 const litebox_vdso_data& time_data(platform::Clock& clock) {
-  // NOTE: the block never changes after this, so the sequence counter stays
-  // 0. A later refresh that steers the rate toward the host clock must
-  // write it under the sequence counter, here and in every data page.
+  // The block never changes after this, and fork copies it and execve
+  // keeps it, so every process of the sandbox reads one CLOCK_MONOTONIC.
+  // TODO: steer the rate toward the host clock. That needs the block in
+  // memory that all processes share, because rewriting it per process would
+  // let their clocks disagree. Until then the guest clocks drift from the
+  // host's by the calibration error and ignore host NTP adjustments.
   static const litebox_vdso_data data = build_time_data(clock);
   if (data.tsc_usable) {
     active.store(&data, std::memory_order_release);
