@@ -59,10 +59,12 @@ class Kernel final : public platform::SyscallHandler {
   [[noreturn]] void kill_process(Task& task, int signal);
 
   // Creates a thread of `parent`'s process that starts with `registers`
-  // (clone(2) with CLONE_THREAD) and returns its tid. A nonzero
-  // `set_child_tid` receives the tid before the thread runs.
+  // (clone(2) with CLONE_THREAD) and returns its tid. Nonzero
+  // `set_parent_tid` and `set_child_tid` receive the tid before the thread
+  // runs, because a short-lived thread may clear its tid word at once.
   Result<int32_t> spawn_thread(Task& parent, const platform::GuestRegisters& registers,
-                               uint64_t clear_child_tid, uint64_t set_child_tid);
+                               uint64_t clear_child_tid, uint64_t set_parent_tid,
+                               uint64_t set_child_tid);
 
   // Ends the calling guest thread (exit(2)): clears and wakes its
   // clear_child_tid word, and ends the process when it was the last thread.
