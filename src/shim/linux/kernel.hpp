@@ -21,6 +21,9 @@ namespace litebox::shim::linux_abi {
 struct KernelOptions {
   // Print each system call to standard error, as strace does.
   bool trace = false;
+  // Map LiteBox's vDSO into every guest and serve the clock system calls
+  // from the same TSC-based clock (shim/linux/vdso/).
+  bool vdso = false;
 };
 
 class Kernel final : public platform::SyscallHandler {
