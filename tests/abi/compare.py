@@ -38,26 +38,35 @@ def remove_scratch(path):
 
 
 def run(command, scratch, timeout):
-    """Run `command` and return (stdout, stderr, exit status) as text."""
+    """Run `command` and return (stdout, stderr, exit status) as bytes."""
     remove_scratch(scratch)
     try:
         completed = subprocess.run(command, stdin=subprocess.DEVNULL, capture_output=True,
                                    env=ENVIRONMENT, timeout=timeout, check=False)
     except subprocess.TimeoutExpired as expired:
-        stdout = (expired.stdout or b"").decode(errors="replace")
-        stderr = (expired.stderr or b"").decode(errors="replace")
-        return stdout, stderr + f"\n[timed out after {timeout} s]\n", "timeout"
+        stdout = expired.stdout or b""
+        stderr = (expired.stderr or b"") + f"\n[timed out after {timeout} s]\n".encode()
+        return stdout, stderr, b"timeout"
     finally:
         remove_scratch(scratch)
-    return (completed.stdout.decode(errors="replace"), completed.stderr.decode(errors="replace"),
-            str(completed.returncode))
+    # A process killed by signal N has returncode -N natively; `litebox run`
+    # reports that end as exit status 128 + N, as a shell does.
+    status = completed.returncode if completed.returncode >= 0 else 128 - completed.returncode
+    return completed.stdout, completed.stderr, str(status).encode()
 
 
 def differences(expected, actual, expected_label, actual_label):
     """Return a unified diff of each stream that differs, or an empty string."""
     report = []
-    for stream, want, got in zip(("stdout", "stderr", "exit status"), expected, actual):
+    for stream, want_bytes, got_bytes in zip(("stdout", "stderr", "exit status"), expected, actual):
+        if want_bytes == got_bytes:
+            continue
+        # Bytes that are not UTF-8 show as U+FFFD in the diff only; the
+        # comparison above is exact.
+        want = want_bytes.decode(errors="replace")
+        got = got_bytes.decode(errors="replace")
         if want == got:
+            report.append(f"{stream} differs in bytes that are not valid UTF-8\n")
             continue
         diff = difflib.unified_diff(want.splitlines(keepends=True), got.splitlines(keepends=True),
                                     f"{stream} ({expected_label})", f"{stream} ({actual_label})")
@@ -91,19 +100,22 @@ def main():
     if options.native_only:
         again = run(command, options.scratch, options.timeout)
         report = differences(native, again, "first native run", "second native run")
-        sys.stdout.write(native[0])
+        sys.stdout.write(native[0].decode(errors="replace"))
         if report:
             print("native runs differ, so the program's output is not deterministic:")
             print(report, end="")
             return 1
-        print(f"native run is deterministic (exit status {native[2]})")
+        print(f"native run is deterministic (exit status {native[2].decode()})")
         return 0
 
     if not options.litebox:
         parser.error("--litebox is required unless --native-only is given")
 
     with tempfile.TemporaryDirectory(prefix="litebox-compare-") as work:
+        # The sandboxed program gets the same environment as the native one.
         sandbox_command = [options.litebox, "run"]
+        for name, value in ENVIRONMENT.items():
+            sandbox_command += ["--env", f"{name}={value}"]
         if options.image_from_rootfs:
             image = os.path.join(work, "root.tar")
             rootfs = (options.rootfs_tool.split() if options.rootfs_tool
@@ -126,7 +138,7 @@ def main():
         print(f"native and litebox runs differ for: {' '.join(command)}")
         print(report, end="")
         return 1
-    print(f"identical stdout, stderr and exit status ({native[2]}): {' '.join(command)}")
+    print(f"identical stdout, stderr and exit status ({native[2].decode()}): {' '.join(command)}")
     return 0
 
 

@@ -17,11 +17,7 @@ import tempfile
 
 FAKE_SANDBOX = """#!/usr/bin/env python3
 import subprocess, sys
-arguments = sys.argv[2:]
-if arguments and arguments[0] == "--rootfs":
-    arguments = arguments[2:]
-if arguments and arguments[0] == "--":
-    arguments = arguments[1:]
+arguments = sys.argv[sys.argv.index("--") + 1:]
 completed = subprocess.run(arguments, capture_output=True)
 stdout, stderr, status = completed.stdout, completed.stderr, completed.returncode
 {mutation}

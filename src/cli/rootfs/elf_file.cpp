@@ -119,6 +119,11 @@ std::expected<ElfDependencies, std::string> read_elf_dependencies(const std::str
   if (classify_header(header.e_ident, sizeof header, header.e_machine) != ElfKind::x86_64) {
     return std::unexpected(path + ": not an x86-64 ELF file");
   }
+  // Relocatable objects (.o) and core files are never loaded, so they have
+  // no loader dependencies.
+  if (header.e_type != ET_EXEC && header.e_type != ET_DYN) {
+    return ElfDependencies{};
+  }
   if (header.e_phentsize != sizeof(Elf64_Phdr) || header.e_phnum == 0 ||
       header.e_phnum >= PN_XNUM) {
     return std::unexpected(path + ": malformed ELF program header table");

@@ -21,6 +21,9 @@ namespace litebox::shim::linux_abi {
 struct KernelOptions {
   // Print each system call to standard error, as strace does.
   bool trace = false;
+  // Map LiteBox's vDSO into every guest and serve the clock system calls
+  // from the same TSC-based clock (shim/linux/vdso/).
+  bool vdso = false;
 };
 
 class Kernel final : public platform::SyscallHandler {
@@ -35,9 +38,14 @@ class Kernel final : public platform::SyscallHandler {
   void handle_syscall(platform::GuestRegisters& registers,
                       platform::ExtendedState extended_state) override;
 
-  // Serves the system call in `registers` (number in rax) for `task` and
-  // stores the result in rax.
-  void serve(Task& task, platform::GuestRegisters& registers);
+  // Delivers the guest signal for a fault of guest code.
+  bool handle_fault(platform::GuestRegisters& registers, platform::ExtendedState extended_state,
+                    const platform::GuestFault& fault) override;
+
+  // Serves the system call in `registers` (number in rax) for `task`,
+  // stores the result in rax and delivers the signals pending for `task`.
+  void serve(Task& task, platform::GuestRegisters& registers,
+             platform::ExtendedState extended_state = {});
 
   platform::Execution& execution() { return execution_; }
   fs::Vfs& vfs() { return *vfs_; }
@@ -56,10 +64,12 @@ class Kernel final : public platform::SyscallHandler {
   [[noreturn]] void kill_process(Task& task, int signal);
 
   // Creates a thread of `parent`'s process that starts with `registers`
-  // (clone(2) with CLONE_THREAD) and returns its tid. A nonzero
-  // `set_child_tid` receives the tid before the thread runs.
+  // (clone(2) with CLONE_THREAD) and returns its tid. Nonzero
+  // `set_parent_tid` and `set_child_tid` receive the tid before the thread
+  // runs, because a short-lived thread may clear its tid word at once.
   Result<int32_t> spawn_thread(Task& parent, const platform::GuestRegisters& registers,
-                               uint64_t clear_child_tid, uint64_t set_child_tid);
+                               uint64_t clear_child_tid, uint64_t set_parent_tid,
+                               uint64_t set_child_tid);
 
   // Ends the calling guest thread (exit(2)): clears and wakes its
   // clear_child_tid word, and ends the process when it was the last thread.
@@ -70,6 +80,9 @@ class Kernel final : public platform::SyscallHandler {
   static void set_current_task(Task* task);
 
  private:
+  // The Task of the calling host thread, registering a thread that
+  // spawn_thread started on its first entry; null for other threads.
+  Task* find_current_task();
   Result<uint64_t> invoke(Task& task, const SyscallArguments& arguments);
 
   platform::Execution& execution_;

@@ -417,9 +417,78 @@ Result<uint64_t> sys_utimensat(Task& task, const SyscallArguments& arguments) {
   return change_at(task, directory_fd, path_address, flags, change);
 }
 
+// Extended attributes. No file system here stores any yet.
+// TODO: keep user.* and security.* attributes in memfs, as tmpfs does.
+
+// Resolves the path argument of the path-based xattr calls, so a missing
+// file still fails with the errno Linux gives.
+Result<void> resolve_xattr_path(Task& task, uint64_t path_address, bool follow) {
+  std::string path = TRY(read_guest_path(path_address));
+
+  fs::PathContext context = task.process().path_context();
+  fs::Location start = TRY(start_of(task, context, at_fdcwd, path));
+  TRY(task.kernel().vfs().resolve(context, start, path, follow ? 0u : uint32_t{fs::at_symlink_nofollow}));
+  return {};
+}
+
+Result<uint64_t> sys_getxattr(Task& task, const SyscallArguments& arguments) {
+  TRY_VOID(resolve_xattr_path(task, arguments[0], true));
+  return fail(Errno::enodata);
+}
+
+Result<uint64_t> sys_lgetxattr(Task& task, const SyscallArguments& arguments) {
+  TRY_VOID(resolve_xattr_path(task, arguments[0], false));
+  return fail(Errno::enodata);
+}
+
+Result<uint64_t> sys_fgetxattr(Task& task, const SyscallArguments& arguments) {
+  TRY(file_of(task, arguments.as_int(0)));
+  return fail(Errno::enodata);
+}
+
+// listxattr(2) of a file without attributes: an empty list.
+Result<uint64_t> sys_listxattr(Task& task, const SyscallArguments& arguments) {
+  TRY_VOID(resolve_xattr_path(task, arguments[0], true));
+  return 0;
+}
+
+Result<uint64_t> sys_llistxattr(Task& task, const SyscallArguments& arguments) {
+  TRY_VOID(resolve_xattr_path(task, arguments[0], false));
+  return 0;
+}
+
+Result<uint64_t> sys_flistxattr(Task& task, const SyscallArguments& arguments) {
+  TRY(file_of(task, arguments.as_int(0)));
+  return 0;
+}
+
+Result<uint64_t> sys_setxattr(Task& task, const SyscallArguments& arguments) {
+  TRY_VOID(resolve_xattr_path(task, arguments[0], true));
+  return fail(enotsup);
+}
+
+Result<uint64_t> sys_lsetxattr(Task& task, const SyscallArguments& arguments) {
+  TRY_VOID(resolve_xattr_path(task, arguments[0], false));
+  return fail(enotsup);
+}
+
+Result<uint64_t> sys_fsetxattr(Task& task, const SyscallArguments& arguments) {
+  TRY(file_of(task, arguments.as_int(0)));
+  return fail(enotsup);
+}
+
 }  // namespace
 
 void register_stat_syscalls(SyscallTable& table) {
+  table.add(nr::getxattr, sys_getxattr);
+  table.add(nr::lgetxattr, sys_lgetxattr);
+  table.add(nr::fgetxattr, sys_fgetxattr);
+  table.add(nr::listxattr, sys_listxattr);
+  table.add(nr::llistxattr, sys_llistxattr);
+  table.add(nr::flistxattr, sys_flistxattr);
+  table.add(nr::setxattr, sys_setxattr);
+  table.add(nr::lsetxattr, sys_lsetxattr);
+  table.add(nr::fsetxattr, sys_fsetxattr);
   table.add(nr::stat, sys_stat);
   table.add(nr::lstat, sys_lstat);
   table.add(nr::newfstatat, sys_newfstatat);

@@ -69,14 +69,10 @@ Result<uint64_t> sys_clone(Task& task, const SyscallArguments& arguments) {
     registers.fs_base = tls;
   }
 
-  // The child's tid must be in place before it runs.
   const int32_t tid = TRY(task.kernel().spawn_thread(
       task, registers, (clone_bits & clone_child_cleartid) ? child_tid : 0,
+      (clone_bits & clone_parent_settid) ? parent_tid : 0,
       (clone_bits & clone_child_settid) ? child_tid : 0));
-
-  if (clone_bits & clone_parent_settid) {
-    TRY_VOID(GuestPtr<int32_t>(parent_tid).write(tid));
-  }
   return static_cast<uint64_t>(tid);
 }
 
