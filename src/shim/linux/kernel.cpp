@@ -9,6 +9,7 @@
 #include "litebox/platform/platform.hpp"
 #include "shim/linux/guest_memory.hpp"
 #include "shim/linux/futex.hpp"
+#include "shim/linux/signal/delivery.hpp"
 #include "shim/linux/trace.hpp"
 
 namespace litebox::shim::linux_abi {
@@ -35,7 +36,7 @@ Task* Kernel::current_task() { return current_thread_task; }
 
 void Kernel::set_current_task(Task* task) { current_thread_task = task; }
 
-void Kernel::handle_syscall(platform::GuestRegisters& registers, platform::ExtendedState) {
+Task* Kernel::find_current_task() {
   Task* task = current_task();
   if (task == nullptr) {
     // A thread that spawn_thread started makes its first system call.
@@ -46,6 +47,12 @@ void Kernel::handle_syscall(platform::GuestRegisters& registers, platform::Exten
       set_current_task(task);
     }
   }
+  return task;
+}
+
+void Kernel::handle_syscall(platform::GuestRegisters& registers,
+                            platform::ExtendedState extended_state) {
+  Task* task = find_current_task();
   if (task == nullptr) [[unlikely]] {
     // A trapped system call from a thread the shim never started is a
     // libOS bug; there is no guest to return an errno to.
@@ -53,10 +60,30 @@ void Kernel::handle_syscall(platform::GuestRegisters& registers, platform::Exten
                                   "system call from a thread without a guest task");
     std::abort();
   }
-  serve(*task, registers);
+  serve(*task, registers, extended_state);
 }
 
-void Kernel::serve(Task& task, platform::GuestRegisters& registers) {
+bool Kernel::handle_fault(platform::GuestRegisters& registers,
+                          platform::ExtendedState extended_state,
+                          const platform::GuestFault& fault) {
+  Task* task = find_current_task();
+  if (task == nullptr) {
+    return false;
+  }
+  deliver_fault(*task, registers, extended_state, fault);
+  return true;
+}
+
+void Kernel::handle_interrupt(platform::GuestRegisters& registers,
+                              platform::ExtendedState extended_state) {
+  Task* task = find_current_task();
+  if (task != nullptr) {
+    deliver_interrupted(*task, registers, extended_state);
+  }
+}
+
+void Kernel::serve(Task& task, platform::GuestRegisters& registers,
+                   platform::ExtendedState extended_state) {
   SyscallArguments arguments;
   arguments.number = registers.rax;
   arguments.values = {registers.rdi, registers.rsi, registers.rdx,
@@ -69,14 +96,18 @@ void Kernel::serve(Task& task, platform::GuestRegisters& registers) {
   }
 
   task.registers = &registers;
+  task.extended_state = extended_state;
   Result<uint64_t> result = invoke(task, arguments);
   task.registers = nullptr;
+  task.extended_state = {};
   task.pending_trace = nullptr;
 
   if (trace) {
     write_trace(trace->finish(result));
   }
   registers.rax = encode_result(result);
+
+  deliver_after_syscall(task, registers, extended_state, arguments, result);
 }
 
 Result<uint64_t> Kernel::invoke(Task& task, const SyscallArguments& arguments) {
@@ -101,7 +132,10 @@ Result<uint64_t> Kernel::invoke(Task& task, const SyscallArguments& arguments) {
 std::unique_ptr<Task> Kernel::create_first_task(fs::PathContext paths) {
   const int32_t pid = next_id_.fetch_add(1);
   auto process = std::make_shared<Process>(*this, pid, 0, std::move(paths));
-  return std::make_unique<Task>(pid, std::move(process));
+  auto task = std::make_unique<Task>(pid, std::move(process));
+  // The caller enters the guest on this thread.
+  task->host_thread = platform::current().threads.current();
+  return task;
 }
 
 void Kernel::exit_process(Task& task, int exit_code) {
@@ -137,6 +171,7 @@ Result<int32_t> Kernel::spawn_thread(Task& parent, const platform::GuestRegister
     parent.process().live_threads.fetch_sub(1);
     return fail(thread.error());
   }
+  task->host_thread = *thread;
   threads_[*thread] = std::move(task);
   return tid;
 }

@@ -21,6 +21,9 @@ namespace litebox::shim::linux_abi {
 struct KernelOptions {
   // Print each system call to standard error, as strace does.
   bool trace = false;
+  // Map LiteBox's vDSO into every guest and serve the clock system calls
+  // from the same TSC-based clock (shim/linux/vdso/).
+  bool vdso = false;
 };
 
 class Kernel final : public platform::SyscallHandler {
@@ -35,9 +38,19 @@ class Kernel final : public platform::SyscallHandler {
   void handle_syscall(platform::GuestRegisters& registers,
                       platform::ExtendedState extended_state) override;
 
-  // Serves the system call in `registers` (number in rax) for `task` and
-  // stores the result in rax.
-  void serve(Task& task, platform::GuestRegisters& registers);
+  // Delivers the guest signal for a fault of guest code.
+  bool handle_fault(platform::GuestRegisters& registers, platform::ExtendedState extended_state,
+                    const platform::GuestFault& fault) override;
+
+  // Delivers the signals pending for the thread that the interrupt stopped
+  // in guest code.
+  void handle_interrupt(platform::GuestRegisters& registers,
+                        platform::ExtendedState extended_state) override;
+
+  // Serves the system call in `registers` (number in rax) for `task`,
+  // stores the result in rax and delivers the signals pending for `task`.
+  void serve(Task& task, platform::GuestRegisters& registers,
+             platform::ExtendedState extended_state = {});
 
   platform::Execution& execution() { return execution_; }
   fs::Vfs& vfs() { return *vfs_; }
@@ -72,6 +85,9 @@ class Kernel final : public platform::SyscallHandler {
   static void set_current_task(Task* task);
 
  private:
+  // The Task of the calling host thread, registering a thread that
+  // spawn_thread started on its first entry; null for other threads.
+  Task* find_current_task();
   Result<uint64_t> invoke(Task& task, const SyscallArguments& arguments);
 
   platform::Execution& execution_;
