@@ -44,12 +44,12 @@ struct Layout {
 // One virtual memory area: a page-aligned range with uniform attributes.
 struct Vma {
   uint64_t start = 0;
-  uint64_t end = 0;  // exclusive
-  uint32_t protection = 0;  // platform::Protection bits
-  bool shared = false;      // MAP_SHARED
+  uint64_t end = 0;                  // exclusive
+  uint32_t protection = 0;           // platform::Protection bits
+  bool shared = false;               // MAP_SHARED
   std::shared_ptr<fs::Inode> inode;  // the mapped file; null for anonymous memory
   uint64_t file_offset = 0;          // file offset of `start`
-  std::string name;  // "[heap]", "[stack]", the file's path, or empty
+  std::string name;                  // "[heap]", "[stack]", the file's path, or empty
 
   uint64_t length() const { return end - start; }
 };
