@@ -55,9 +55,8 @@ class Inode : public std::enable_shared_from_this<Inode> {
   virtual Result<std::shared_ptr<Inode>> create(std::string_view name, FileType type,
                                                 uint32_t permissions, uint32_t uid, uint32_t gid,
                                                 uint64_t rdev);
-  virtual Result<std::shared_ptr<Inode>> make_directory(std::string_view name,
-                                                        uint32_t permissions, uint32_t uid,
-                                                        uint32_t gid);
+  virtual Result<std::shared_ptr<Inode>> make_directory(std::string_view name, uint32_t permissions,
+                                                        uint32_t uid, uint32_t gid);
   virtual Result<std::shared_ptr<Inode>> make_symlink(std::string_view name,
                                                       std::string_view target, uint32_t uid,
                                                       uint32_t gid);

@@ -62,8 +62,8 @@ struct Member {
 // Why parsing stopped.
 enum class TarProblem {
   bad_checksum,
-  bad_number,       // non-octal digit, negative or out-of-range value
-  truncated,        // a header, a name or file data runs past the end
+  bad_number,  // non-octal digit, negative or out-of-range value
+  truncated,   // a header, a name or file data runs past the end
   bad_pax_record,
 };
 

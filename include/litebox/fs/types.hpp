@@ -31,11 +31,13 @@ inline constexpr uint32_t mode_set_gid = 02000;
 inline constexpr uint32_t mode_sticky = 01000;
 
 // Linux limits on path lengths, in bytes.
-inline constexpr size_t path_max = 4096;       // whole path, including the terminating NUL
-inline constexpr size_t name_max = 255;        // one component
-inline constexpr int max_symlink_follows = 40; // ELOOP after this many
+inline constexpr size_t path_max = 4096;        // whole path, including the terminating NUL
+inline constexpr size_t name_max = 255;         // one component
+inline constexpr int max_symlink_follows = 40;  // ELOOP after this many
 
-constexpr FileType file_type_of(uint32_t mode) { return static_cast<FileType>(mode & mode_type_mask); }
+constexpr FileType file_type_of(uint32_t mode) {
+  return static_cast<FileType>(mode & mode_type_mask);
+}
 constexpr uint32_t mode_of(FileType type, uint32_t permissions) {
   return static_cast<uint32_t>(type) | (permissions & mode_permission_mask);
 }

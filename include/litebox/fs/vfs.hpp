@@ -88,8 +88,8 @@ class Vfs {
 
   // Resolves `path` from `start` (ignored for absolute paths). `flags` holds
   // AtFlags: without at_symlink_nofollow, a final symlink is followed.
-  Result<Location> resolve(const PathContext& context, const Location& start,
-                           std::string_view path, uint32_t flags);
+  Result<Location> resolve(const PathContext& context, const Location& start, std::string_view path,
+                           uint32_t flags);
 
   // openat(2): O_CREAT, O_EXCL, O_TRUNC, O_DIRECTORY, O_NOFOLLOW, O_APPEND
   // and the access checks as Linux applies them. New files get
@@ -99,13 +99,13 @@ class Vfs {
 
   Result<void> make_directory(const PathContext& context, const Location& start,
                               std::string_view path, uint32_t mode);
-  Result<void> make_node(const PathContext& context, const Location& start,
-                         std::string_view path, uint32_t mode, uint64_t rdev);
+  Result<void> make_node(const PathContext& context, const Location& start, std::string_view path,
+                         uint32_t mode, uint64_t rdev);
   Result<void> make_symlink(const PathContext& context, std::string_view target,
                             const Location& start, std::string_view path);
   Result<void> link(const PathContext& context, const Location& old_start,
-                    std::string_view old_path, const Location& new_start,
-                    std::string_view new_path, uint32_t flags);
+                    std::string_view old_path, const Location& new_start, std::string_view new_path,
+                    uint32_t flags);
   // unlinkat(2); `flags` may hold at_remove_directory.
   Result<void> unlink(const PathContext& context, const Location& start, std::string_view path,
                       uint32_t flags);

@@ -34,7 +34,8 @@ Result<ParentPath> PathWalker::walk_to_parent(const Location& start, std::string
   while (!directories.empty()) {
     size_t slash = directories.find('/');
     std::string_view component = directories.substr(0, slash);
-    directories = slash == std::string_view::npos ? std::string_view{} : directories.substr(slash + 1);
+    directories =
+        slash == std::string_view::npos ? std::string_view{} : directories.substr(slash + 1);
     if (component.empty()) {
       continue;
     }

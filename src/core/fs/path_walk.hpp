@@ -20,8 +20,8 @@ enum class LastComponent {
 
 // A path resolved up to its last component.
 struct ParentPath {
-  Location parent;     // the directory that contains the last component
-  std::string name;    // the last component; empty for LastComponent::root
+  Location parent;   // the directory that contains the last component
+  std::string name;  // the last component; empty for LastComponent::root
   LastComponent kind = LastComponent::normal;
   bool trailing_slash = false;  // the path ends in '/', so it must name a directory
 };

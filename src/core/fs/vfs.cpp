@@ -60,6 +60,7 @@ Location Vfs::root() const { return Location{root_mount_, root_mount_->root()}; 
 std::vector<std::shared_ptr<Mount>> Vfs::mounts() {
   sync::LockGuard guard(mount_lock_);
   std::vector<std::shared_ptr<Mount>> result;
+  result.reserve(mounts_.size());
   for (const MountEntry& entry : mounts_) {
     result.push_back(entry.mount);
   }
@@ -180,8 +181,8 @@ Result<Stat> Vfs::stat(const PathContext& context, const Location& start, std::s
   return location.inode->stat();
 }
 
-Result<void> Vfs::access(const PathContext& context, const Location& start,
-                         std::string_view path, uint32_t mode, uint32_t flags) {
+Result<void> Vfs::access(const PathContext& context, const Location& start, std::string_view path,
+                         uint32_t mode, uint32_t flags) {
   constexpr uint32_t at_effective_access = 0x200;
   if (mode & ~(access_read | access_write | access_execute)) {
     return fail(Errno::einval);
@@ -248,8 +249,8 @@ Result<void> Vfs::change_attributes(const PathContext& context, const Location& 
       if (change.uid && !(is_owner && *change.uid == status.uid)) {
         return fail(Errno::eperm);
       }
-      if (change.gid && !(is_owner && (credentials.in_group(*change.gid) ||
-                                       *change.gid == status.gid))) {
+      if (change.gid &&
+          !(is_owner && (credentials.in_group(*change.gid) || *change.gid == status.gid))) {
         return fail(Errno::eperm);
       }
     }

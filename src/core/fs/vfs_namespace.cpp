@@ -153,8 +153,8 @@ Result<void> Vfs::link(const PathContext& context, const Location& old_start,
   Stat status = TRY(source.inode->stat());
   const Credentials& credentials = context.credentials;
   if (credentials.uid != root_uid && credentials.uid != status.uid) {
-    bool set_id = (status.mode & mode_set_uid) ||
-                  ((status.mode & mode_set_gid) && (status.mode & 0010));
+    bool set_id =
+        (status.mode & mode_set_uid) || ((status.mode & mode_set_gid) && (status.mode & 0010));
     bool allowed = file_type_of(status.mode) == FileType::regular && !set_id &&
                    Vfs::check_permission(credentials, status, access_read | access_write);
     if (!allowed) {
@@ -177,8 +177,8 @@ Result<void> Vfs::link(const PathContext& context, const Location& old_start,
   return directory.link(parent_path.name, source.inode);
 }
 
-Result<void> Vfs::unlink(const PathContext& context, const Location& start,
-                         std::string_view path, uint32_t flags) {
+Result<void> Vfs::unlink(const PathContext& context, const Location& start, std::string_view path,
+                         uint32_t flags) {
   if (flags & ~at_remove_directory) {
     return fail(Errno::einval);
   }

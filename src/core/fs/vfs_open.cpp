@@ -60,8 +60,8 @@ Result<OpenTarget> find_or_create(PathWalker& walker, const PathContext& context
       TRY_VOID(check_may_create(context, directory));
       NewOwner owner = TRY(owner_for_new_inode(context, directory, false));
       uint32_t permissions = mode & mode_permission_mask & ~context.umask;
-      std::shared_ptr<Inode> inode = TRY(directory.create(
-          parent_path.name, FileType::regular, permissions, owner.uid, owner.gid, 0));
+      std::shared_ptr<Inode> inode = TRY(directory.create(parent_path.name, FileType::regular,
+                                                          permissions, owner.uid, owner.gid, 0));
       return OpenTarget{Location{parent_path.parent.mount, std::move(inode)}, true};
     }
 
@@ -87,8 +87,7 @@ Result<OpenTarget> find_or_create(PathWalker& walker, const PathContext& context
 }  // namespace
 
 Result<std::shared_ptr<fd::File>> Vfs::open(const PathContext& context, const Location& start,
-                                            std::string_view path, uint32_t flags,
-                                            uint32_t mode) {
+                                            std::string_view path, uint32_t flags, uint32_t mode) {
   TRY_VOID(validate_path(path));
   if (flags & open_temporary_file_bit) {
     // TODO: O_TMPFILE (an unnamed regular file in the directory) is not
@@ -173,9 +172,8 @@ Result<std::shared_ptr<fd::File>> Vfs::open(const PathContext& context, const Lo
   }
 
   // Like Linux's f_flags, the description keeps no open-time-only flags.
-  uint32_t file_flags =
-      flags & ~(fd::open_create | fd::open_exclusive | fd::open_no_controlling_tty |
-                fd::open_truncate);
+  uint32_t file_flags = flags & ~(fd::open_create | fd::open_exclusive |
+                                  fd::open_no_controlling_tty | fd::open_truncate);
   if (type == FileType::fifo) {
     return ipc::open_fifo(target.inode, file_flags);
   }

@@ -16,8 +16,8 @@ struct StandardDevice {
 };
 
 constexpr StandardDevice standard_devices[] = {
-    {"null", 1, 3},    {"zero", 1, 5},    {"full", 1, 7},
-    {"random", 1, 8},  {"urandom", 1, 9}, {"tty", 5, 0},
+    {"null", 1, 3},   {"zero", 1, 5},    {"full", 1, 7},
+    {"random", 1, 8}, {"urandom", 1, 9}, {"tty", 5, 0},
 };
 
 constexpr uint32_t device_permissions = 0666;
@@ -34,8 +34,8 @@ std::shared_ptr<FileSystem> create() {
   for (const StandardDevice& device : standard_devices) {
     // NOTE: The result is ignored because a fresh directory without a size
     // limit has none of these names; only allocation could fail here.
-    auto created = root->create(device.name, FileType::character_device, device_permissions, 0,
-                                0, make_device(device.major, device.minor));
+    auto created = root->create(device.name, FileType::character_device, device_permissions, 0, 0,
+                                make_device(device.major, device.minor));
     (void)created;
   }
   return file_system;

@@ -58,9 +58,7 @@ class DeviceFile final : public fd::File {
   }
 
   Result<size_t> pread(uint64_t, std::span<std::byte> buffer) override { return read(buffer); }
-  Result<size_t> pwrite(uint64_t, std::span<const std::byte> data) override {
-    return write(data);
-  }
+  Result<size_t> pwrite(uint64_t, std::span<const std::byte> data) override { return write(data); }
   Result<uint64_t> seek(int64_t, fd::SeekOrigin) override { return uint64_t{0}; }
   Result<Stat> stat() override { return inode_->stat(); }
   std::shared_ptr<Inode> inode() override { return inode_; }

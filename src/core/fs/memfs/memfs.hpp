@@ -128,9 +128,9 @@ class Directory final : public Node {
             uint32_t gid);
 
   Result<std::shared_ptr<Inode>> lookup(std::string_view name) override;
-  Result<std::shared_ptr<Inode>> create(std::string_view name, FileType type,
-                                        uint32_t permissions, uint32_t uid, uint32_t gid,
-                                        uint64_t rdev) override;
+  Result<std::shared_ptr<Inode>> create(std::string_view name, FileType type, uint32_t permissions,
+                                        uint32_t uid, uint32_t gid,
+                                        uint64_t device_number) override;
   Result<std::shared_ptr<Inode>> make_directory(std::string_view name, uint32_t permissions,
                                                 uint32_t uid, uint32_t gid) override;
   Result<std::shared_ptr<Inode>> make_symlink(std::string_view name, std::string_view target,

@@ -316,15 +316,16 @@ Result<void> Directory::read_directory(uint64_t position, const EntrySink& emit)
       }
       if (position <= 1) {
         std::shared_ptr<Directory> parent_directory = parent.lock();
-        uint64_t parent_inode = parent_directory ? parent_directory->stat_locked().inode : self.inode;
+        uint64_t parent_inode =
+            parent_directory ? parent_directory->stat_locked().inode : self.inode;
         batch.push_back({{"..", parent_inode, FileType::directory}, first_entry_position});
       }
 
       auto entry = entries_.lower_bound(std::max(position, first_entry_position));
       for (; entry != entries_.end() && batch.size() < directory_batch_size; ++entry) {
         const Node& node = *entry->second.node;
-        batch.push_back({{entry->second.name, node.stat_locked().inode, node.type()},
-                         entry->first + 1});
+        batch.push_back(
+            {{entry->second.name, node.stat_locked().inode, node.type()}, entry->first + 1});
       }
       at_end = entry == entries_.end();
       touch_access_locked();

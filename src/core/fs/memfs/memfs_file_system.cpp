@@ -38,8 +38,8 @@ FileSystemStat MemoryFileSystem::stat_file_system() {
 
 std::shared_ptr<FileSystem> create(const Options& options) {
   auto file_system = std::make_shared<MemoryFileSystem>(options);
-  auto root = std::make_shared<Directory>(file_system, options.root_permissions,
-                                          options.root_uid, options.root_gid);
+  auto root = std::make_shared<Directory>(file_system, options.root_permissions, options.root_uid,
+                                          options.root_gid);
   root->parent = root;
   file_system->set_root(root);
 

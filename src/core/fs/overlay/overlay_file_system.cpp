@@ -61,9 +61,8 @@ class OverlayInode final : public Inode {
   Result<size_t> write(uint64_t offset, std::span<const std::byte> data) override;
 
   Result<std::shared_ptr<Inode>> lookup(std::string_view name) override;
-  Result<std::shared_ptr<Inode>> create(std::string_view name, FileType type,
-                                        uint32_t permissions, uint32_t uid, uint32_t gid,
-                                        uint64_t rdev) override;
+  Result<std::shared_ptr<Inode>> create(std::string_view name, FileType type, uint32_t permissions,
+                                        uint32_t uid, uint32_t gid, uint64_t rdev) override;
   Result<std::shared_ptr<Inode>> make_directory(std::string_view name, uint32_t permissions,
                                                 uint32_t uid, uint32_t gid) override;
   Result<std::shared_ptr<Inode>> make_symlink(std::string_view name, std::string_view target,
@@ -103,8 +102,8 @@ class OverlayInode final : public Inode {
   const uint64_t number_;
 
   // Guarded by file_system_.lock_.
-  std::shared_ptr<Inode> upper_;  // null until copy-up for lower objects
-  std::shared_ptr<Inode> lower_;  // null for upper-only and opaque objects
+  std::shared_ptr<Inode> upper_;        // null until copy-up for lower objects
+  std::shared_ptr<Inode> lower_;        // null for upper-only and opaque objects
   std::weak_ptr<OverlayInode> parent_;  // expired for the root
   std::string name_;                    // name in parent_, for copy-up
   bool unlinked_ = false;               // removed from every directory
@@ -141,8 +140,8 @@ Result<Stat> OverlayInode::stat() {
 Result<void> OverlayInode::change_attributes(const AttributeChange& change) {
   sync::LockGuard guard(file_system_.lock_);
   // Truncating to zero needs none of the old contents.
-  uint64_t data_limit = change.size ? static_cast<uint64_t>(std::max<int64_t>(*change.size, 0))
-                                    : UINT64_MAX;
+  uint64_t data_limit =
+      change.size ? static_cast<uint64_t>(std::max<int64_t>(*change.size, 0)) : UINT64_MAX;
   TRY_VOID(copy_up_locked(data_limit));
 
   return upper_->change_attributes(change);
@@ -265,8 +264,7 @@ void OverlayInode::add_whiteout_locked(std::string_view name) {
   }
 }
 
-Result<std::shared_ptr<Inode>> OverlayInode::copy_to(Inode& upper_directory,
-                                                     std::string_view name,
+Result<std::shared_ptr<Inode>> OverlayInode::copy_to(Inode& upper_directory, std::string_view name,
                                                      uint64_t data_limit) {
   Stat status = TRY(lower_->stat());
   uint32_t permissions = status.mode & mode_permission_mask;
@@ -286,8 +284,8 @@ Result<std::shared_ptr<Inode>> OverlayInode::copy_to(Inode& upper_directory,
     case FileType::socket:
     case FileType::character_device:
     case FileType::block_device:
-      copy = TRY(upper_directory.create(name, type_, permissions, status.uid, status.gid,
-                                        status.rdev));
+      copy = TRY(
+          upper_directory.create(name, type_, permissions, status.uid, status.gid, status.rdev));
       break;
   }
 
@@ -330,8 +328,8 @@ Result<void> OverlayInode::copy_up_locked(uint64_t data_limit) {
       return fail(Errno::enoent);
     }
     std::shared_ptr<Inode> upper_root = file_system_.upper_->root();
-    std::string work_name = ".litebox-overlay-copy-up-" +
-                            std::to_string(file_system_.next_work_file_++);
+    std::string work_name =
+        ".litebox-overlay-copy-up-" + std::to_string(file_system_.next_work_file_++);
     upper_ = TRY(copy_to(*upper_root, work_name, data_limit));
     TRY_VOID(upper_root->unlink(work_name));
     return {};
@@ -668,8 +666,10 @@ Result<std::shared_ptr<OverlayFileSystem>> OverlayFileSystem::create(
   }
 
   // The constructor is private, so make_shared cannot reach it.
-  std::shared_ptr<OverlayFileSystem> overlay(new OverlayFileSystem(upper, lower));
-  overlay->root_ = TRY(OverlayInode::make(*overlay, upper->root(), lower->root()));
+  std::shared_ptr<OverlayFileSystem> overlay(
+      new OverlayFileSystem(std::move(upper), std::move(lower)));
+  overlay->root_ =
+      TRY(OverlayInode::make(*overlay, overlay->upper_->root(), overlay->lower_->root()));
   return overlay;
 }
 

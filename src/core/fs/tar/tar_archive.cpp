@@ -11,12 +11,12 @@
 namespace litebox::fs::tar {
 
 // TAR_TRY(expr): TRY for the std::expected<T, TarError> results of this file.
-#define TAR_TRY(expr)                                                  \
-  __extension__({                                                      \
-    auto&& tar_try_result_ = (expr);                                   \
-    if (!tar_try_result_) [[unlikely]]                                 \
+#define TAR_TRY(expr)                                                         \
+  __extension__({                                                             \
+    auto&& tar_try_result_ = (expr);                                          \
+    if (!tar_try_result_) [[unlikely]]                                        \
       return ::std::unexpected<TarError>(std::move(tar_try_result_.error())); \
-    std::move(*tar_try_result_);                                       \
+    std::move(*tar_try_result_);                                              \
   })
 
 namespace {
@@ -132,8 +132,8 @@ bool checksum_matches(Block block) {
   int64_t unsigned_sum = 0;
   int64_t signed_sum = 0;
   for (size_t i = 0; i < block_size; ++i) {
-    bool in_checksum = i >= checksum_field.offset &&
-                       i < checksum_field.offset + checksum_field.length;
+    bool in_checksum =
+        i >= checksum_field.offset && i < checksum_field.offset + checksum_field.length;
     auto byte = in_checksum ? static_cast<uint8_t>(' ') : static_cast<uint8_t>(block[i]);
     unsigned_sum += byte;
     signed_sum += static_cast<int8_t>(byte);
@@ -308,14 +308,30 @@ std::optional<std::string> parse_pax_records(std::string_view data, PaxValues& v
 }
 
 void merge_pax(const PaxValues& from, PaxValues& into) {
-  if (from.path) into.path = from.path;
-  if (from.link_path) into.link_path = from.link_path;
-  if (from.size) into.size = from.size;
-  if (from.modify_time) into.modify_time = from.modify_time;
-  if (from.access_time) into.access_time = from.access_time;
-  if (from.change_time) into.change_time = from.change_time;
-  if (from.uid) into.uid = from.uid;
-  if (from.gid) into.gid = from.gid;
+  if (from.path) {
+    into.path = from.path;
+  }
+  if (from.link_path) {
+    into.link_path = from.link_path;
+  }
+  if (from.size) {
+    into.size = from.size;
+  }
+  if (from.modify_time) {
+    into.modify_time = from.modify_time;
+  }
+  if (from.access_time) {
+    into.access_time = from.access_time;
+  }
+  if (from.change_time) {
+    into.change_time = from.change_time;
+  }
+  if (from.uid) {
+    into.uid = from.uid;
+  }
+  if (from.gid) {
+    into.gid = from.gid;
+  }
   into.sparse = into.sparse || from.sparse;
 }
 
@@ -408,8 +424,8 @@ class Parser {
 
   // Reads a numeric field that must lie in [minimum, maximum].
   std::expected<int64_t, TarError> number(Block block, Field field, std::string_view field_name,
-                                          uint64_t offset, std::string_view member,
-                                          int64_t minimum, int64_t maximum) const;
+                                          uint64_t offset, std::string_view member, int64_t minimum,
+                                          int64_t maximum) const;
 
   // Handles one non-metadata header; appends a member unless it is skipped.
   std::expected<void, TarError> add_member(Block block, uint64_t offset,
@@ -489,10 +505,9 @@ std::expected<std::vector<Member>, TarError> Parser::run() {
 
     auto type_flag = static_cast<char>(block[type_flag_offset]);
     int64_t header_size = TAR_TRY(number(block, size_field, "size", offset, raw_name, 0,
-                                     std::numeric_limits<int64_t>::max()));
+                                         std::numeric_limits<int64_t>::max()));
     auto size = static_cast<uint64_t>(header_size);
-    bool is_metadata = type_flag == 'x' || type_flag == 'g' || type_flag == 'L' ||
-                       type_flag == 'K';
+    bool is_metadata = type_flag == 'x' || type_flag == 'g' || type_flag == 'L' || type_flag == 'K';
     if (!is_metadata) {
       if (pending_.pax.size) {
         size = *pending_.pax.size;
@@ -623,28 +638,27 @@ std::expected<void, TarError> Parser::add_member(Block block, uint64_t offset,
   }
 
   // Pre-POSIX archives mark directories with a trailing slash only.
-  if (member.type == MemberType::regular && !posix_ustar &&
-      name.ends_with('/')) {
+  if (member.type == MemberType::regular && !posix_ustar && name.ends_with('/')) {
     member.type = MemberType::directory;
   }
 
-  int64_t mode = TAR_TRY(number(block, mode_field, "mode", offset, name, 0,
-                            std::numeric_limits<int64_t>::max()));
+  int64_t mode = TAR_TRY(
+      number(block, mode_field, "mode", offset, name, 0, std::numeric_limits<int64_t>::max()));
   member.permissions = static_cast<uint32_t>(mode) & mode_permission_mask;
 
   constexpr int64_t max_id = std::numeric_limits<uint32_t>::max();
   member.uid = pax.uid ? *pax.uid
-                       : static_cast<uint32_t>(TAR_TRY(number(block, uid_field, "uid", offset, name,
-                                                          0, max_id)));
+                       : static_cast<uint32_t>(
+                             TAR_TRY(number(block, uid_field, "uid", offset, name, 0, max_id)));
   member.gid = pax.gid ? *pax.gid
-                       : static_cast<uint32_t>(TAR_TRY(number(block, gid_field, "gid", offset, name,
-                                                          0, max_id)));
+                       : static_cast<uint32_t>(
+                             TAR_TRY(number(block, gid_field, "gid", offset, name, 0, max_id)));
   if (pax.modify_time) {
     member.modify_time = *pax.modify_time;
   } else {
     member.modify_time.seconds =
         TAR_TRY(number(block, modify_time_field, "mtime", offset, name,
-                   std::numeric_limits<int64_t>::min(), std::numeric_limits<int64_t>::max()));
+                       std::numeric_limits<int64_t>::min(), std::numeric_limits<int64_t>::max()));
   }
   member.access_time = pax.access_time.value_or(member.modify_time);
   member.change_time = pax.change_time.value_or(member.modify_time);

@@ -58,9 +58,8 @@ class TarInode final : public Inode {
   Result<size_t> write(uint64_t offset, std::span<const std::byte> data) override;
 
   Result<std::shared_ptr<Inode>> lookup(std::string_view name) override;
-  Result<std::shared_ptr<Inode>> create(std::string_view name, FileType type,
-                                        uint32_t permissions, uint32_t uid, uint32_t gid,
-                                        uint64_t rdev) override;
+  Result<std::shared_ptr<Inode>> create(std::string_view name, FileType type, uint32_t permissions,
+                                        uint32_t uid, uint32_t gid, uint64_t rdev) override;
   Result<std::shared_ptr<Inode>> make_directory(std::string_view name, uint32_t permissions,
                                                 uint32_t uid, uint32_t gid) override;
   Result<std::shared_ptr<Inode>> make_symlink(std::string_view name, std::string_view target,
@@ -159,9 +158,8 @@ Result<std::shared_ptr<Inode>> TarInode::lookup(std::string_view name) {
     return parent_->shared_from_this();
   }
 
-  auto found = std::ranges::lower_bound(entries_, name, {}, [](const auto& entry) {
-    return std::string_view(entry.first);
-  });
+  auto found = std::ranges::lower_bound(
+      entries_, name, {}, [](const auto& entry) { return std::string_view(entry.first); });
   if (found == entries_.end() || found->first != name) {
     return fail(Errno::enoent);
   }
@@ -180,8 +178,8 @@ Result<std::shared_ptr<Inode>> TarInode::make_directory(std::string_view, uint32
   return nullptr;
 }
 
-Result<std::shared_ptr<Inode>> TarInode::make_symlink(std::string_view, std::string_view,
-                                                      uint32_t, uint32_t) {
+Result<std::shared_ptr<Inode>> TarInode::make_symlink(std::string_view, std::string_view, uint32_t,
+                                                      uint32_t) {
   TRY_VOID(reject_change());
   return nullptr;
 }
@@ -311,8 +309,7 @@ TarInode* TarBuilder::parent_directory(const tar::Member& member, std::string_vi
       continue;
     }
     if (!found->second->is_directory()) {
-      warning(member, "\"" + std::string(component) +
-                          "\" on its path is not a directory; skipped");
+      warning(member, "\"" + std::string(component) + "\" on its path is not a directory; skipped");
       return nullptr;
     }
     directory = found->second.get();
@@ -370,8 +367,8 @@ void TarBuilder::add(const tar::Member& member) {
   if (member.type == tar::MemberType::hard_link) {
     TarInode* target = find(member.link_target);
     if (target == nullptr) {
-      warning(member, "hard link target \"" + member.link_target +
-                          "\" is not an earlier member; skipped");
+      warning(member,
+              "hard link target \"" + member.link_target + "\" is not an earlier member; skipped");
       return;
     }
     if (target->is_directory()) {
