@@ -18,18 +18,18 @@ constexpr std::unexpected<Errno> fail(Errno error) { return std::unexpected<Errn
 // TRY(expr): evaluates a Result; on error, returns the error from the
 // enclosing function, otherwise yields the value (a GNU statement expression,
 // as GCC and Clang both accept).
-#define TRY(expr)                                                   \
+#define TRY(expr)                                                              \
   __extension__({                                                              \
-    auto&& litebox_try_result_ = (expr);                            \
-    if (!litebox_try_result_) [[unlikely]]                          \
+    auto&& litebox_try_result_ = (expr);                                       \
+    if (!litebox_try_result_) [[unlikely]]                                     \
       return ::std::unexpected<::litebox::Errno>(litebox_try_result_.error()); \
-    std::move(*litebox_try_result_);                                \
+    std::move(*litebox_try_result_);                                           \
   })
 
 // TRY_VOID(expr): the same for Result<void>.
-#define TRY_VOID(expr)                                              \
-  do {                                                              \
-    auto&& litebox_try_result_ = (expr);                            \
-    if (!litebox_try_result_) [[unlikely]]                          \
+#define TRY_VOID(expr)                                                         \
+  do {                                                                         \
+    auto&& litebox_try_result_ = (expr);                                       \
+    if (!litebox_try_result_) [[unlikely]]                                     \
       return ::std::unexpected<::litebox::Errno>(litebox_try_result_.error()); \
   } while (0)

@@ -137,6 +137,9 @@ void configure_run_command(CLI::App& command, RunOptions& options) {
       ->check(CLI::IsMember({"seccomp", "sud"}));
   command.add_flag("--trace", options.trace,
                    "Print each system call of the program to standard error, as strace does");
+  command.add_flag("--no-vdso", options.no_vdso,
+                   "Map no vDSO into the program, so that clock_gettime, gettimeofday, time "
+                   "and getcpu make system calls (and appear in --trace)");
   command.add_option("command", options.command,
                      "PROGRAM [ARGS...]: the program (a path, or a name looked up in the "
                      "sandbox's PATH) and its arguments; put -- before it when an argument "
@@ -183,6 +186,7 @@ int run_program(const RunOptions& options) {
 
   shim::linux_abi::KernelOptions kernel_options;
   kernel_options.trace = options.trace;
+  kernel_options.vdso = !options.no_vdso;
   // In the kernel heap, so every forked guest process shares it (the
   // process table, the thread registry, the id counter).
   auto& kernel = *new shim::linux_abi::Kernel(host.execution(), &root->vfs(), kernel_options);

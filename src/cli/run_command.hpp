@@ -16,6 +16,7 @@ struct RunOptions {
   std::string working_directory = "/";
   std::string interception = "seccomp";
   bool trace = false;
+  bool no_vdso = false;  // map no vDSO into the guest
   std::vector<std::string> command;  // PROGRAM [ARGS...]
 };
 

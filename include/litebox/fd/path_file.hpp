@@ -11,7 +11,8 @@ namespace litebox::fd {
 
 class PathFile final : public File {
  public:
-  PathFile(std::shared_ptr<fs::Inode> inode, uint32_t flags) : File(flags), inode_(std::move(inode)) {}
+  PathFile(std::shared_ptr<fs::Inode> inode, uint32_t flags)
+      : File(flags), inode_(std::move(inode)) {}
 
   Result<size_t> read(std::span<std::byte>) override { return fail(Errno::ebadf); }
   Result<size_t> write(std::span<const std::byte>) override { return fail(Errno::ebadf); }

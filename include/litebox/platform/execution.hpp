@@ -90,12 +90,10 @@ class Execution {
   // unmapped or lacks the needed access returns `efault`; nothing crashes.
   virtual Result<void> copy_from_guest(void* destination, uint64_t guest_address,
                                        size_t length) = 0;
-  virtual Result<void> copy_to_guest(uint64_t guest_address, const void* source,
-                                     size_t length) = 0;
+  virtual Result<void> copy_to_guest(uint64_t guest_address, const void* source, size_t length) = 0;
   // Reads a NUL-terminated string of at most `max_length` bytes (without
   // the NUL); `enametoolong` if no NUL comes within the limit.
-  virtual Result<std::string> copy_string_from_guest(uint64_t guest_address,
-                                                     size_t max_length) = 0;
+  virtual Result<std::string> copy_string_from_guest(uint64_t guest_address, size_t max_length) = 0;
 
   // Size in bytes of the XSAVE image on this CPU.
   virtual size_t extended_state_size() const = 0;

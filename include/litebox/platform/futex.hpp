@@ -26,8 +26,7 @@ class Futex {
   // `eintr` when Threads::interrupt targeted this thread. A missing timeout
   // waits forever. Thread-safe.
   virtual Result<void> wait(std::atomic<uint32_t>& word, uint32_t expected,
-                            std::optional<std::chrono::nanoseconds> timeout,
-                            FutexScope scope) = 0;
+                            std::optional<std::chrono::nanoseconds> timeout, FutexScope scope) = 0;
 
   // Wakes at most `count` threads waiting on `word` and returns how many woke.
   // Thread-safe.

@@ -41,8 +41,7 @@ std::shared_ptr<File> DescriptorTable::replace_locked(int fd, std::shared_ptr<Fi
   return previous;
 }
 
-Result<int> DescriptorTable::allocate(std::shared_ptr<File> file, bool close_on_exec,
-                                      int minimum) {
+Result<int> DescriptorTable::allocate(std::shared_ptr<File> file, bool close_on_exec, int minimum) {
   if (minimum < 0) {
     return fail(Errno::einval);
   }

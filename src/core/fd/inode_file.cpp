@@ -89,8 +89,7 @@ Result<uint64_t> InodeFile::seek(int64_t offset, SeekOrigin origin) {
   if (is_directory(status) && origin == SeekOrigin::end) {
     return fail(Errno::einval);
   }
-  if ((offset > 0 && base > std::numeric_limits<int64_t>::max() - offset) ||
-      base + offset < 0) {
+  if ((offset > 0 && base > std::numeric_limits<int64_t>::max() - offset) || base + offset < 0) {
     return fail(offset > 0 ? Errno::eoverflow : Errno::einval);
   }
 

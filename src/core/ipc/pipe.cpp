@@ -318,9 +318,7 @@ uint32_t Pipe::poll_events(uint32_t access, uint64_t writer_opens_seen) {
 }
 
 PipeEnd::PipeEnd(std::shared_ptr<Pipe> pipe, uint32_t flags, std::shared_ptr<fs::Inode> inode)
-    : File(flags),
-      pipe_(std::move(pipe)),
-      inode_(std::move(inode)) {
+    : File(flags), pipe_(std::move(pipe)), inode_(std::move(inode)) {
   pipe_->attach(is_reader(), is_writer());
 }
 

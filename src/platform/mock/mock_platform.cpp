@@ -15,9 +15,15 @@ thread_local ThreadId this_thread_id = 0;
 
 int host_protection(uint32_t protection) {
   int result = PROT_NONE;
-  if (protection & prot_read) result |= PROT_READ;
-  if (protection & prot_write) result |= PROT_WRITE;
-  if (protection & prot_exec) result |= PROT_EXEC;
+  if (protection & prot_read) {
+    result |= PROT_READ;
+  }
+  if (protection & prot_write) {
+    result |= PROT_WRITE;
+  }
+  if (protection & prot_exec) {
+    result |= PROT_EXEC;
+  }
   return result;
 }
 

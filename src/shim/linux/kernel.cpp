@@ -225,14 +225,14 @@ void Kernel::exit_process(Task& task, int exit_code) {
 }
 
 Result<int32_t> Kernel::spawn_thread(Task& parent, const platform::GuestRegisters& registers,
-                                     uint64_t clear_child_tid, uint64_t set_child_tid,
-                                     uint64_t set_parent_tid) {
+                                     uint64_t clear_child_tid, uint64_t set_parent_tid,
+                                     uint64_t set_child_tid) {
   const int32_t tid = next_id_.fetch_add(1);
-  if (set_child_tid != 0) {
-    TRY_VOID(GuestPtr<int32_t>(set_child_tid).write(tid));
-  }
   if (set_parent_tid != 0) {
     TRY_VOID(GuestPtr<int32_t>(set_parent_tid).write(tid));
+  }
+  if (set_child_tid != 0) {
+    TRY_VOID(GuestPtr<int32_t>(set_child_tid).write(tid));
   }
   auto task = std::make_unique<Task>(tid, parent.shared_process());
   task->clear_child_tid = clear_child_tid;

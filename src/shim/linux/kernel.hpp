@@ -23,6 +23,9 @@ namespace litebox::shim::linux_abi {
 struct KernelOptions {
   // Print each system call to standard error, as strace does.
   bool trace = false;
+  // Map LiteBox's vDSO into every guest and serve the clock system calls
+  // from the same TSC-based clock (shim/linux/vdso/).
+  bool vdso = false;
 };
 
 class Kernel final : public platform::SyscallHandler {
@@ -59,11 +62,11 @@ class Kernel final : public platform::SyscallHandler {
 
   // Creates a thread of `parent`'s process that starts with `registers`
   // (clone(2) with CLONE_THREAD) and returns its tid. Nonzero
-  // `set_child_tid` and `set_parent_tid` receive the tid before the thread
-  // runs, so a thread that exits at once still clears it for pthread_join.
+  // `set_parent_tid` and `set_child_tid` receive the tid before the thread
+  // runs, because a short-lived thread may clear its tid word at once.
   Result<int32_t> spawn_thread(Task& parent, const platform::GuestRegisters& registers,
-                               uint64_t clear_child_tid, uint64_t set_child_tid,
-                               uint64_t set_parent_tid = 0);
+                               uint64_t clear_child_tid, uint64_t set_parent_tid,
+                               uint64_t set_child_tid);
 
   // Copies the process of `parent` into a new guest process on a new host
   // process (fork(2); vfork(2) is the same here). Returns the child's pid

@@ -37,6 +37,9 @@ enum class Kind : uint8_t {
   at_flags,
   arch_prctl_code,
   string_array,
+  futex_operation,
+  clone_flags,
+  resource,
 };
 
 struct Signature {
@@ -105,7 +108,8 @@ constexpr std::array signatures = {
     make(nr::chmod, {K::path, K::mode}),
     make(nr::umask, {K::mode}),
     make(nr::gettimeofday, {K::pointer, K::pointer}),
-    make(nr::getrlimit, {K::signed_integer, K::pointer}),
+    make(nr::getrlimit, {K::resource, K::pointer}),
+    make(nr::setrlimit, {K::resource, K::pointer}),
     make(nr::sysinfo, {K::pointer}),
     make(nr::getuid, {}),
     make(nr::getgid, {}),
@@ -118,7 +122,8 @@ constexpr std::array signatures = {
     make(nr::prctl, {K::signed_integer, K::hex, K::hex, K::hex, K::hex}),
     make(nr::gettid, {}),
     make(nr::time, {K::pointer}),
-    make(nr::futex, {K::pointer, K::signed_integer, K::signed_integer, K::pointer}),
+    make(nr::futex, {K::pointer, K::futex_operation, K::signed_integer, K::pointer}),
+    make(nr::clone, {K::clone_flags, K::pointer, K::pointer, K::pointer, K::pointer}),
     make(nr::sched_getaffinity, {K::signed_integer, K::unsigned_integer, K::pointer}),
     make(nr::getdents64, {K::descriptor, K::pointer, K::unsigned_integer}),
     make(nr::set_tid_address, {K::pointer}),
@@ -137,7 +142,7 @@ constexpr std::array signatures = {
     make(nr::set_robust_list, {K::pointer, K::unsigned_integer}),
     make(nr::dup3, {K::descriptor, K::descriptor, K::open_flags}),
     make(nr::pipe2, {K::pointer, K::open_flags}),
-    make(nr::prlimit64, {K::signed_integer, K::signed_integer, K::pointer, K::pointer}),
+    make(nr::prlimit64, {K::signed_integer, K::resource, K::pointer, K::pointer}),
     make(nr::getrandom, {K::pointer, K::unsigned_integer, K::hex}),
     make(nr::statx, {K::directory_descriptor, K::path, K::at_flags, K::hex, K::pointer}),
     make(nr::rseq, {K::pointer, K::unsigned_integer, K::signed_integer, K::hex}),
@@ -405,6 +410,62 @@ std::string show_arch_prctl_code(uint64_t value) {
   }
 }
 
+std::string show_futex_operation(uint64_t value) {
+  constexpr const char* names[] = {"FUTEX_WAIT",        "FUTEX_WAKE",       "FUTEX_FD",
+                                   "FUTEX_REQUEUE",     "FUTEX_CMP_REQUEUE", "FUTEX_WAKE_OP",
+                                   "FUTEX_LOCK_PI",     "FUTEX_UNLOCK_PI",   "FUTEX_TRYLOCK_PI",
+                                   "FUTEX_WAIT_BITSET", "FUTEX_WAKE_BITSET"};
+  constexpr uint64_t private_flag = 128;
+  constexpr uint64_t realtime_flag = 256;
+  const uint64_t command = value & ~(private_flag | realtime_flag);
+  if (command >= std::size(names)) {
+    return fmt::format("{:#x}", value);
+  }
+  std::string text = names[command];
+  if (value & private_flag) {
+    text += "_PRIVATE";
+  }
+  if (value & realtime_flag) {
+    text += "|FUTEX_CLOCK_REALTIME";
+  }
+  return text;
+}
+
+std::string show_clone_flags(uint64_t value) {
+  std::string text = show_bits(value & ~uint64_t{0xff},
+                               {{0x100, "CLONE_VM"},
+                                {0x200, "CLONE_FS"},
+                                {0x400, "CLONE_FILES"},
+                                {0x800, "CLONE_SIGHAND"},
+                                {0x2000, "CLONE_PTRACE"},
+                                {0x4000, "CLONE_VFORK"},
+                                {0x8000, "CLONE_PARENT"},
+                                {0x10000, "CLONE_THREAD"},
+                                {0x20000, "CLONE_NEWNS"},
+                                {0x40000, "CLONE_SYSVSEM"},
+                                {0x80000, "CLONE_SETTLS"},
+                                {0x100000, "CLONE_PARENT_SETTID"},
+                                {0x200000, "CLONE_CHILD_CLEARTID"},
+                                {0x400000, "CLONE_DETACHED"},
+                                {0x1000000, "CLONE_CHILD_SETTID"}});
+  if ((value & 0xff) != 0) {
+    text += "|" + signal_name(static_cast<int>(value & 0xff));
+  }
+  return text;
+}
+
+std::string show_resource(uint64_t value) {
+  constexpr const char* names[] = {
+      "RLIMIT_CPU",     "RLIMIT_FSIZE", "RLIMIT_DATA",       "RLIMIT_STACK",
+      "RLIMIT_CORE",    "RLIMIT_RSS",   "RLIMIT_NPROC",      "RLIMIT_NOFILE",
+      "RLIMIT_MEMLOCK", "RLIMIT_AS",    "RLIMIT_LOCKS",      "RLIMIT_SIGPENDING",
+      "RLIMIT_MSGQUEUE", "RLIMIT_NICE", "RLIMIT_RTPRIO",     "RLIMIT_RTTIME"};
+  if (value < std::size(names)) {
+    return names[value];
+  }
+  return fmt::format("{}", static_cast<int32_t>(value));
+}
+
 std::string show_directory_descriptor(uint64_t value) {
   constexpr int32_t at_fdcwd = -100;
   if (static_cast<int32_t>(value) == at_fdcwd) {
@@ -459,6 +520,12 @@ std::string show_argument(Kind kind, const SyscallArguments& arguments, size_t i
       return show_arch_prctl_code(value);
     case Kind::string_array:
       return show_string_array(value);
+    case Kind::futex_operation:
+      return show_futex_operation(value);
+    case Kind::clone_flags:
+      return show_clone_flags(value);
+    case Kind::resource:
+      return show_resource(value);
   }
   return {};
 }

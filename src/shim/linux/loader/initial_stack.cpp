@@ -114,7 +114,7 @@ Result<StackLayout> build_initial_stack(uint64_t top, uint64_t limit,
   TRY_VOID(writer.align_to(align_down(writer.cursor(), 16)));
   const uint64_t random_address = TRY(writer.push_bytes(random_bytes));
 
-  const std::vector<std::pair<uint64_t, uint64_t>> auxiliary = {
+  std::vector<std::pair<uint64_t, uint64_t>> auxiliary = {
       {at_hwcap, hardware_capabilities()},
       {at_pagesz, platform::page_size},
       {at_clktck, clock_ticks_per_second},
@@ -134,8 +134,11 @@ Result<StackLayout> build_initial_stack(uint64_t top, uint64_t limit,
       {at_execfn, exec_name_address},
       {at_platform, platform_address},
       {at_minsigstksz, contents.minimum_signal_stack_size},
-      {at_null, 0},
   };
+  if (contents.vdso_address != 0) {
+    auxiliary.emplace_back(at_sysinfo_ehdr, contents.vdso_address);
+  }
+  auxiliary.emplace_back(at_null, 0);
 
   // argc, argv[] + NULL, envp[] + NULL, then the auxiliary vector.
   std::vector<uint64_t> words;

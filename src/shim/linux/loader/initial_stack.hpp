@@ -32,6 +32,7 @@ enum AuxiliaryType : uint64_t {
   at_random = 25,
   at_hwcap2 = 26,
   at_execfn = 31,
+  at_sysinfo_ehdr = 33,
   at_minsigstksz = 51,
 };
 
@@ -46,6 +47,7 @@ struct StackContents {
   uint64_t entry = 0;             // AT_ENTRY: the program's own entry
   uint32_t uid = 0, euid = 0, gid = 0, egid = 0;
   uint64_t minimum_signal_stack_size = 0;
+  uint64_t vdso_address = 0;  // AT_SYSINFO_EHDR, left out when 0
 };
 
 // Where build_initial_stack put things.

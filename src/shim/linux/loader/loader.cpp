@@ -11,6 +11,7 @@
 #include "shim/linux/kernel.hpp"
 #include "shim/linux/loader/initial_stack.hpp"
 #include "shim/linux/trace.hpp"
+#include "shim/linux/vdso/vdso.hpp"
 
 namespace litebox::shim::linux_abi {
 
@@ -321,6 +322,14 @@ std::expected<LoadedProgram, LoadError> map_program(Task& task, const PreparedPr
     contents.egid = process.credentials.egid;
   }
   contents.minimum_signal_stack_size = task.kernel().execution().extended_state_size() + 1024;
+  if (task.kernel().options().vdso) {
+    auto vdso_address = vdso::map_into(process);
+    if (!vdso_address) {
+      return reject(vdso_address.error().error,
+                    fmt::format("{}: {}", file.path, vdso_address.error().reason));
+    }
+    contents.vdso_address = *vdso_address;
+  }
 
   auto layout = build_initial_stack(*stack_bottom + stack_size, *stack_bottom, contents);
   if (!layout) {

@@ -121,11 +121,10 @@ Result<uint64_t> sys_clone(Task& task, const SyscallArguments& arguments) {
     registers.fs_base = tls;
   }
 
-  // The tids must be in place before the child runs.
   const int32_t tid = TRY(task.kernel().spawn_thread(
       task, registers, (clone_bits & clone_child_cleartid) ? child_tid : 0,
-      (clone_bits & clone_child_settid) ? child_tid : 0,
-      (clone_bits & clone_parent_settid) ? parent_tid : 0));
+      (clone_bits & clone_parent_settid) ? parent_tid : 0,
+      (clone_bits & clone_child_settid) ? child_tid : 0));
   return static_cast<uint64_t>(tid);
 }
 

@@ -6,6 +6,7 @@
 #include "litebox/platform/platform.hpp"
 #include "shim/linux/guest_memory.hpp"
 #include "shim/linux/kernel.hpp"
+#include "shim/linux/vdso/time_source.hpp"
 
 namespace litebox::shim::linux_abi {
 
@@ -37,15 +38,32 @@ enum ClockId : int32_t {
   clock_tai = 11,
 };
 
-// The resolution Linux reports for the coarse clocks (one tick at HZ=250).
-constexpr int64_t coarse_resolution_ns = 4'000'000;
+using vdso::coarse_resolution_ns;
 
 LinuxTimespec to_timespec(nanoseconds value) {
   return {value.count() / 1'000'000'000, value.count() % 1'000'000'000};
 }
 
+// The guest's CLOCK_MONOTONIC. With the vDSO mapped, it is the vDSO's TSC
+// clock, so that system calls and vDSO calls agree. Without it, it is the
+// host's clock.
+nanoseconds guest_monotonic_now() {
+  if (const litebox_vdso_data* data = vdso::active_time_data()) {
+    return vdso::monotonic_now(*data);
+  }
+  return platform::current().clock.monotonic_now();
+}
+
+// The guest's CLOCK_REALTIME, by the same rule.
+platform::Timespec guest_realtime_now() {
+  if (const litebox_vdso_data* data = vdso::active_time_data()) {
+    const int64_t now = vdso::monotonic_now(*data).count() + data->realtime_offset_ns;
+    return {now / 1'000'000'000, now % 1'000'000'000};
+  }
+  return platform::current().clock.realtime_now();
+}
+
 Result<LinuxTimespec> read_clock(int32_t clock) {
-  platform::Clock& host_clock = platform::current().clock;
   switch (clock) {
     case clock_realtime:
     case clock_realtime_coarse:
@@ -53,7 +71,7 @@ Result<LinuxTimespec> read_clock(int32_t clock) {
     case clock_tai: {
       // NOTE: CLOCK_TAI equals CLOCK_REALTIME while no leap-second offset is
       // configured, as on a default Linux system.
-      platform::Timespec now = host_clock.realtime_now();
+      platform::Timespec now = guest_realtime_now();
       return LinuxTimespec{now.seconds, now.nanoseconds};
     }
     case clock_monotonic:
@@ -61,12 +79,12 @@ Result<LinuxTimespec> read_clock(int32_t clock) {
     case clock_monotonic_coarse:
     case clock_boottime:
     case clock_boottime_alarm:
-      return to_timespec(host_clock.monotonic_now());
+      return to_timespec(guest_monotonic_now());
     case clock_process_cputime:
     case clock_thread_cputime:
       // TODO: report CPU time once the platform measures it; elapsed time
       // is an upper bound that keeps the clock monotonic.
-      return to_timespec(host_clock.monotonic_now());
+      return to_timespec(guest_monotonic_now());
     default:
       return fail(Errno::einval);
   }
@@ -93,7 +111,7 @@ Result<uint64_t> sys_clock_getres(Task&, const SyscallArguments& arguments) {
 }
 
 Result<uint64_t> sys_gettimeofday(Task&, const SyscallArguments& arguments) {
-  platform::Timespec now = platform::current().clock.realtime_now();
+  platform::Timespec now = guest_realtime_now();
   if (arguments[0] != 0) {
     TRY_VOID(GuestPtr<LinuxTimeval>(arguments[0]).write({now.seconds, now.nanoseconds / 1000}));
   }
@@ -106,7 +124,7 @@ Result<uint64_t> sys_gettimeofday(Task&, const SyscallArguments& arguments) {
 }
 
 Result<uint64_t> sys_time(Task&, const SyscallArguments& arguments) {
-  const int64_t seconds = platform::current().clock.realtime_now().seconds;
+  const int64_t seconds = guest_realtime_now().seconds;
   if (arguments[0] != 0) {
     TRY_VOID(GuestPtr<int64_t>(arguments[0]).write(seconds));
   }
@@ -126,16 +144,17 @@ Result<nanoseconds> read_duration(uint64_t address) {
   return nanoseconds(value.seconds * 1'000'000'000 + value.nanoseconds);
 }
 
-// Sleeps for `duration` on the monotonic clock. Returns the time left when a
-// signal interrupts the sleep (`eintr`).
+// Sleeps for `duration` on the guest's monotonic clock, so that the guest
+// never measures a shorter sleep than it asked for. Returns the time left
+// when a signal interrupts the sleep (`eintr`).
 Result<void> sleep_for(nanoseconds duration, nanoseconds& remaining) {
   platform::Platform& host = platform::current();
-  const nanoseconds deadline = host.clock.monotonic_now() + duration;
+  const nanoseconds deadline = guest_monotonic_now() + duration;
   // Nothing ever wakes this word, so the wait ends at the timeout or on an
   // interrupt.
   std::atomic<uint32_t> never_woken{0};
   while (true) {
-    const nanoseconds now = host.clock.monotonic_now();
+    const nanoseconds now = guest_monotonic_now();
     if (now >= deadline) {
       remaining = nanoseconds(0);
       return {};
@@ -143,7 +162,7 @@ Result<void> sleep_for(nanoseconds duration, nanoseconds& remaining) {
     auto waited =
         host.futex.wait(never_woken, 0, deadline - now, platform::FutexScope::process_private);
     if (!waited && waited.error() == Errno::eintr) {
-      remaining = std::max(deadline - host.clock.monotonic_now(), nanoseconds(0));
+      remaining = std::max(deadline - guest_monotonic_now(), nanoseconds(0));
       return fail(Errno::eintr);
     }
   }

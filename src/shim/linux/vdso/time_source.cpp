@@ -1,0 +1,177 @@
+#include "shim/linux/vdso/time_source.hpp"
+
+#include <cpuid.h>
+
+#include <atomic>
+
+namespace litebox::shim::linux_abi::vdso {
+
+namespace {
+
+// The 128-bit products that the vDSO computes too. __extension__ keeps
+// -Wpedantic quiet about the GNU type.
+__extension__ using Uint128 = unsigned __int128;
+
+constexpr uint64_t nanoseconds_per_second = 1'000'000'000;
+constexpr uint32_t conversion_shift = 32;
+
+// How long calibration counts TSC cycles against the host clock. The error
+// of each clock sample is about 100 ns, so the rate error is at most about
+// 10 ppm (an estimate).
+constexpr int64_t calibration_ns = 20'000'000;
+
+struct Cpuid {
+  uint32_t eax = 0, ebx = 0, ecx = 0, edx = 0;
+};
+
+Cpuid cpuid(uint32_t leaf) {
+  Cpuid result;
+  __cpuid_count(leaf, 0, result.eax, result.ebx, result.ecx, result.edx);
+  return result;
+}
+
+uint64_t read_tsc_ordered() {
+  uint32_t auxiliary = 0;
+  // Safety: only called after tsc_usable() confirmed RDTSCP.
+  return __builtin_ia32_rdtscp(&auxiliary);
+}
+
+// One (TSC, host monotonic) pair: the TSC read halfway through the tightest
+// of a few bracketed host clock reads.
+struct ClockSample {
+  uint64_t tsc = 0;
+  int64_t monotonic_ns = 0;
+};
+
+ClockSample sample_host_clock(platform::Clock& clock) {
+  ClockSample best;
+  uint64_t best_width = UINT64_MAX;
+  for (int attempt = 0; attempt < 8; ++attempt) {
+    const uint64_t before = read_tsc_ordered();
+    const int64_t now = clock.monotonic_now().count();
+    const uint64_t after = read_tsc_ordered();
+    if (after - before < best_width) {
+      best_width = after - before;
+      best = {before + (after - before) / 2, now};
+    }
+  }
+  return best;
+}
+
+uint64_t measure_frequency(platform::Clock& clock) {
+  const ClockSample start = sample_host_clock(clock);
+  while (clock.monotonic_now().count() - start.monotonic_ns < calibration_ns) {
+  }
+  const ClockSample end = sample_host_clock(clock);
+  return frequency_from_interval(end.tsc - start.tsc, end.monotonic_ns - start.monotonic_ns);
+}
+
+litebox_vdso_data build_time_data(platform::Clock& clock) {
+  litebox_vdso_data data{};
+  data.resolution_ns = clock.resolution().count();
+  data.coarse_resolution_ns = coarse_resolution_ns;
+  if (!tsc_usable()) {
+    return data;
+  }
+
+  std::optional<uint64_t> frequency = cpuid_tsc_frequency();
+  if (!frequency) {
+    frequency = measure_frequency(clock);
+  }
+  if (*frequency < 1'000'000) {
+    return data;
+  }
+  const TscConversion conversion = conversion_for_frequency(*frequency);
+  const ClockSample base = sample_host_clock(clock);
+  const platform::Timespec realtime = clock.realtime_now();
+  const int64_t monotonic_after = clock.monotonic_now().count();
+
+  data.tsc_base = base.tsc;
+  data.multiplier = conversion.multiplier;
+  data.shift = conversion.shift;
+  data.monotonic_base_ns = base.monotonic_ns;
+  data.realtime_offset_ns = realtime.seconds * static_cast<int64_t>(nanoseconds_per_second) +
+                            realtime.nanoseconds - monotonic_after;
+  data.tsc_usable = 1;
+  return data;
+}
+
+std::atomic<const litebox_vdso_data*> active{nullptr};
+
+}  // namespace
+
+TscConversion conversion_for_frequency(uint64_t frequency_hz) {
+  const Uint128 scaled = static_cast<Uint128>(nanoseconds_per_second)
+                                   << conversion_shift;
+  // Rounded to nearest, so the rate error is below one part in 2^31.
+  const uint64_t multiplier = static_cast<uint64_t>((scaled + frequency_hz / 2) / frequency_hz);
+  return {multiplier, conversion_shift};
+}
+
+uint64_t frequency_from_interval(uint64_t cycles, int64_t elapsed_ns) {
+  if (elapsed_ns <= 0) {
+    return 0;
+  }
+  const Uint128 scaled = static_cast<Uint128>(cycles) * nanoseconds_per_second;
+  return static_cast<uint64_t>(scaled / static_cast<uint64_t>(elapsed_ns));
+}
+
+int64_t monotonic_ns_at(const litebox_vdso_data& data, uint64_t tsc) {
+  const uint64_t cycles = tsc > data.tsc_base ? tsc - data.tsc_base : 0;
+  const Uint128 product = static_cast<Uint128>(cycles) * data.multiplier;
+  return data.monotonic_base_ns + static_cast<int64_t>(static_cast<uint64_t>(product >> data.shift));
+}
+
+std::optional<uint64_t> cpuid_tsc_frequency() {
+  const uint32_t max_leaf = cpuid(0).eax;
+  if (max_leaf < 0x15) {
+    return std::nullopt;
+  }
+  // Leaf 0x15: TSC = crystal (ECX, Hz) * EBX / EAX.
+  const Cpuid ratio = cpuid(0x15);
+  if (ratio.eax == 0 || ratio.ebx == 0) {
+    return std::nullopt;
+  }
+  if (ratio.ecx != 0) {
+    return static_cast<uint64_t>(ratio.ecx) * ratio.ebx / ratio.eax;
+  }
+  // Without the crystal frequency, leaf 0x16 EAX is the base frequency in
+  // MHz, which is the TSC frequency on CPUs that report the ratio.
+  if (max_leaf < 0x16 || (cpuid(0x16).eax & 0xffff) == 0) {
+    return std::nullopt;
+  }
+  return static_cast<uint64_t>(cpuid(0x16).eax & 0xffff) * 1'000'000;
+}
+
+bool tsc_usable() {
+  constexpr uint32_t invariant_tsc_bit = 1u << 8;
+  constexpr uint32_t rdtscp_bit = 1u << 27;
+  const uint32_t max_extended_leaf = cpuid(0x8000'0000).eax;
+  if (max_extended_leaf < 0x8000'0007) {
+    return false;
+  }
+  return (cpuid(0x8000'0007).edx & invariant_tsc_bit) != 0 &&
+         (cpuid(0x8000'0001).edx & rdtscp_bit) != 0;
+}
+
+const litebox_vdso_data& time_data(platform::Clock& clock) {
+  // The block never changes after this, and fork copies it and execve
+  // keeps it, so every process of the sandbox reads one CLOCK_MONOTONIC.
+  // TODO: steer the rate toward the host clock. That needs the block in
+  // memory that all processes share, because rewriting it per process would
+  // let their clocks disagree. Until then the guest clocks drift from the
+  // host's by the calibration error and ignore host NTP adjustments.
+  static const litebox_vdso_data data = build_time_data(clock);
+  if (data.tsc_usable) {
+    active.store(&data, std::memory_order_release);
+  }
+  return data;
+}
+
+const litebox_vdso_data* active_time_data() { return active.load(std::memory_order_acquire); }
+
+std::chrono::nanoseconds monotonic_now(const litebox_vdso_data& data) {
+  return std::chrono::nanoseconds(monotonic_ns_at(data, read_tsc_ordered()));
+}
+
+}  // namespace litebox::shim::linux_abi::vdso

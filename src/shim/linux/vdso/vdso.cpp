@@ -1,0 +1,84 @@
+#include "shim/linux/vdso/vdso.hpp"
+
+#include <fmt/format.h>
+
+#include "litebox/platform/platform.hpp"
+#include "shim/linux/guest_memory.hpp"
+#include "shim/linux/trace.hpp"
+#include "shim/linux/vdso/time_source.hpp"
+
+// Defined by the generated vdso_image.S around the embedded image.
+extern "C" const std::byte litebox_vdso_image_start[];
+extern "C" const std::byte litebox_vdso_image_end[];
+
+namespace litebox::shim::linux_abi::vdso {
+
+namespace {
+
+std::unexpected<elf::LoadError> reject(Errno error, std::string_view step) {
+  return std::unexpected(
+      elf::LoadError{error, fmt::format("{} failed: {}", step, errno_description(error))});
+}
+
+// Maps `bytes` at `address` (inside a reservation of the process), then
+// drops write access to `protection`.
+std::expected<void, elf::LoadError> map_area(Process& process, uint64_t address,
+                                             std::span<const std::byte> bytes,
+                                             uint32_t protection, const char* name) {
+  mm::MapRequest request;
+  request.address = address;
+  request.length = mm::page_round_up(bytes.size());
+  request.protection = platform::prot_read | platform::prot_write;
+  request.placement = mm::Placement::fixed;
+  request.name = name;
+  if (auto mapped = process.memory.map(request); !mapped) {
+    return reject(mapped.error(), fmt::format("mapping {}", name));
+  }
+  if (auto copied = copy_to_guest(address, bytes); !copied) {
+    return reject(copied.error(), fmt::format("writing {}", name));
+  }
+  if (auto protected_area = process.memory.protect(address, request.length, protection);
+      !protected_area) {
+    return reject(protected_area.error(), fmt::format("protecting {}", name));
+  }
+  return {};
+}
+
+}  // namespace
+
+std::span<const std::byte> image() {
+  // Safety: the two symbols delimit one array in .rodata (vdso_image.S).
+  return {litebox_vdso_image_start,
+          static_cast<size_t>(litebox_vdso_image_end - litebox_vdso_image_start)};
+}
+
+std::expected<uint64_t, elf::LoadError> map_into(Process& process) {
+  const litebox_vdso_data& data = time_data(platform::current().clock);
+  const std::span<const std::byte> bytes = image();
+
+  // Reserve both areas together, so the data page sits exactly one page
+  // below the image, where the vDSO code looks for it.
+  mm::MapRequest reservation;
+  reservation.length = mm::page_size + mm::page_round_up(bytes.size());
+  reservation.protection = platform::prot_none;
+  auto start = process.memory.map(reservation);
+  if (!start) {
+    return reject(start.error(), "reserving room for the vDSO");
+  }
+
+  // Safety: the data block is plain integers; the guest reads its bytes.
+  std::span<const std::byte> data_bytes(reinterpret_cast<const std::byte*>(&data), sizeof(data));
+  if (auto mapped = map_area(process, *start, data_bytes, platform::prot_read, "[vvar]");
+      !mapped) {
+    return std::unexpected(mapped.error());
+  }
+  const uint64_t image_address = *start + mm::page_size;
+  if (auto mapped = map_area(process, image_address, bytes,
+                             platform::prot_read | platform::prot_exec, "[vdso]");
+      !mapped) {
+    return std::unexpected(mapped.error());
+  }
+  return image_address;
+}
+
+}  // namespace litebox::shim::linux_abi::vdso

@@ -1,0 +1,22 @@
+// The guest vDSO: a small shared object that LiteBox builds at compile time
+// (vdso/image/) and maps into every guest process, so that clock_gettime,
+// gettimeofday, time, clock_getres and getcpu run without a trap.
+#pragma once
+
+#include <cstdint>
+#include <span>
+
+#include "shim/linux/loader/elf.hpp"
+#include "shim/linux/process.hpp"
+
+namespace litebox::shim::linux_abi::vdso {
+
+// The vDSO's bytes as the build produced them.
+std::span<const std::byte> image();
+
+// Maps the "[vvar]" data page (read-only) and the "[vdso]" image right
+// above it (read and execute) at a free address of `process` and returns
+// the image's address, the value of AT_SYSINFO_EHDR.
+std::expected<uint64_t, elf::LoadError> map_into(Process& process);
+
+}  // namespace litebox::shim::linux_abi::vdso
