@@ -49,7 +49,10 @@ def run(command, scratch, timeout):
         return stdout, stderr, b"timeout"
     finally:
         remove_scratch(scratch)
-    return completed.stdout, completed.stderr, str(completed.returncode).encode()
+    # A process killed by signal N has returncode -N natively; `litebox run`
+    # reports that end as exit status 128 + N, as a shell does.
+    status = completed.returncode if completed.returncode >= 0 else 128 - completed.returncode
+    return completed.stdout, completed.stderr, str(status).encode()
 
 
 def differences(expected, actual, expected_label, actual_label):

@@ -37,8 +37,23 @@ struct GuestRegisters {
 // extended_state_size() bytes). Signal delivery copies it into the guest's
 // signal frame.
 struct ExtendedState {
-  std::byte* data;
-  size_t size;
+  std::byte* data = nullptr;
+  size_t size = 0;
+  // XCR0: the state components the host enables, which a rewritten image
+  // may set in its XSAVE header and no others.
+  uint64_t enabled_features = 0;
+};
+
+// A hardware exception that guest code raised, as the host reported it.
+// `signal` and `code` are the Linux values (SIGSEGV and SEGV_MAPERR, ...),
+// `address` the faulting address (si_addr), `trap_number` and
+// `error_code` the CPU's exception vector and error code where known.
+struct GuestFault {
+  int signal = 0;
+  int code = 0;
+  uint64_t address = 0;
+  uint64_t trap_number = 0;
+  uint64_t error_code = 0;
 };
 
 class SyscallHandler {
@@ -48,6 +63,13 @@ class SyscallHandler {
   // Serves one guest system call on the calling host thread, in an ordinary
   // (not signal-handler) context on a libOS stack.
   virtual void handle_syscall(GuestRegisters& registers, ExtendedState extended_state) = 0;
+
+  // Takes a fault of guest code in the same kind of context: `registers`
+  // hold the faulting instruction's context (rcx and r11 included), and any
+  // change takes effect when the thread returns to the guest. Returns false
+  // when the handler does not take faults; the platform then ends the
+  // process with status 128 + signal.
+  virtual bool handle_fault(GuestRegisters&, ExtendedState, const GuestFault&) { return false; }
 };
 
 enum class InterceptionMode { seccomp, syscall_user_dispatch };

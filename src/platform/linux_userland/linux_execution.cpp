@@ -50,6 +50,7 @@ constexpr uint64_t rflags_fixed_one = 0x2;
 // once before sealing.
 SyscallHandler* installed_handler = nullptr;
 size_t installed_xsave_size = 0;
+uint64_t installed_xsave_features = 0;
 
 // The block of the calling thread while it runs guest code. Read only in
 // libOS context, where fs base is the libOS's.
@@ -86,6 +87,15 @@ bool cpu_has_osxsave() {
   return (ecx & bit_OSXSAVE) != 0;
 }
 
+// XCR0: the state components the kernel enables for XSAVE.
+uint64_t read_xcr0() {
+  uint32_t low = 0;
+  uint32_t high = 0;
+  // Safety: xgetbv with ecx = 0 only reads XCR0; OSXSAVE is checked first.
+  asm volatile("xgetbv" : "=a"(low), "=d"(high) : "c"(0));
+  return (uint64_t{high} << 32) | low;
+}
+
 // Size of the standard-format XSAVE image for the features enabled in XCR0
 // (CPUID leaf 0xD, sub-leaf 0, EBX).
 size_t probe_xsave_size() {
@@ -105,8 +115,17 @@ size_t probe_xsave_size() {
 extern "C" __attribute__((visibility("hidden"))) void litebox_dispatch_syscall(
     ThreadBlock* block) noexcept {
   current_block = block;
-  installed_handler->handle_syscall(block->registers,
-                                    ExtendedState{block->xsave_area(), installed_xsave_size});
+  const ExtendedState extended_state{block->xsave_area(), installed_xsave_size,
+                                     installed_xsave_features};
+  if (block->entered_for_fault) {
+    block->entered_for_fault = false;
+    const GuestFault fault = block->fault;
+    if (!installed_handler->handle_fault(block->registers, extended_state, fault)) {
+      report_unhandled_fault(fault, block->registers.rip);
+    }
+  } else {
+    installed_handler->handle_syscall(block->registers, extended_state);
+  }
   block->registers.rflags = (block->registers.rflags & guest_rflags_mask) | rflags_fixed_one;
 }
 
@@ -131,6 +150,7 @@ Result<void> LinuxExecution::initialize() {
     return fail(Errno::enosys);
   }
   installed_xsave_size = xsave_size_;
+  installed_xsave_features = read_xcr0();
   litebox_have_fsgsbase = (getauxval(AT_HWCAP2) & hwcap2_fsgsbase) != 0 ? 1 : 0;
 
   const unsigned long minimum_signal_stack = getauxval(AT_MINSIGSTKSZ);

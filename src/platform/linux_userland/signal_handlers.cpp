@@ -101,6 +101,29 @@ uint64_t code_address(const void* symbol) {
   return reinterpret_cast<uint64_t>(symbol);
 }
 
+// Copies the general registers of the interrupted guest context into the
+// thread block's GuestRegisters.
+void save_guest_registers(GuestRegisters& registers, const greg_t* gregs) {
+  registers.r15 = static_cast<uint64_t>(gregs[REG_R15]);
+  registers.r14 = static_cast<uint64_t>(gregs[REG_R14]);
+  registers.r13 = static_cast<uint64_t>(gregs[REG_R13]);
+  registers.r12 = static_cast<uint64_t>(gregs[REG_R12]);
+  registers.r11 = static_cast<uint64_t>(gregs[REG_R11]);
+  registers.r10 = static_cast<uint64_t>(gregs[REG_R10]);
+  registers.r9 = static_cast<uint64_t>(gregs[REG_R9]);
+  registers.r8 = static_cast<uint64_t>(gregs[REG_R8]);
+  registers.rdi = static_cast<uint64_t>(gregs[REG_RDI]);
+  registers.rsi = static_cast<uint64_t>(gregs[REG_RSI]);
+  registers.rbp = static_cast<uint64_t>(gregs[REG_RBP]);
+  registers.rbx = static_cast<uint64_t>(gregs[REG_RBX]);
+  registers.rdx = static_cast<uint64_t>(gregs[REG_RDX]);
+  registers.rax = static_cast<uint64_t>(gregs[REG_RAX]);
+  registers.rcx = static_cast<uint64_t>(gregs[REG_RCX]);
+  registers.rsp = static_cast<uint64_t>(gregs[REG_RSP]);
+  registers.rip = static_cast<uint64_t>(gregs[REG_RIP]);
+  registers.rflags = static_cast<uint64_t>(gregs[REG_EFL]);
+}
+
 // Stores the guest registers of a trapped system call in the thread block and
 // sends the thread to litebox_syscall_entry when the handler returns.
 __attribute__((no_stack_protector)) void handle_sigsys(int, siginfo_t* info, void* context) {
@@ -143,22 +166,7 @@ __attribute__((no_stack_protector)) void handle_sigsys(int, siginfo_t* info, voi
   }
 
   GuestRegisters& registers = block->registers;
-  registers.r15 = static_cast<uint64_t>(gregs[REG_R15]);
-  registers.r14 = static_cast<uint64_t>(gregs[REG_R14]);
-  registers.r13 = static_cast<uint64_t>(gregs[REG_R13]);
-  registers.r12 = static_cast<uint64_t>(gregs[REG_R12]);
-  registers.r10 = static_cast<uint64_t>(gregs[REG_R10]);
-  registers.r9 = static_cast<uint64_t>(gregs[REG_R9]);
-  registers.r8 = static_cast<uint64_t>(gregs[REG_R8]);
-  registers.rdi = static_cast<uint64_t>(gregs[REG_RDI]);
-  registers.rsi = static_cast<uint64_t>(gregs[REG_RSI]);
-  registers.rbp = static_cast<uint64_t>(gregs[REG_RBP]);
-  registers.rbx = static_cast<uint64_t>(gregs[REG_RBX]);
-  registers.rdx = static_cast<uint64_t>(gregs[REG_RDX]);
-  registers.rax = static_cast<uint64_t>(gregs[REG_RAX]);
-  registers.rsp = static_cast<uint64_t>(gregs[REG_RSP]);
-  registers.rip = rip;
-  registers.rflags = static_cast<uint64_t>(gregs[REG_EFL]);
+  save_guest_registers(registers, gregs);
   // What the syscall instruction leaves behind, as the kernel returns it.
   registers.rcx = rip;
   registers.r11 = registers.rflags;
@@ -170,8 +178,9 @@ __attribute__((no_stack_protector)) void handle_sigsys(int, siginfo_t* info, voi
   gregs[REG_RSP] = static_cast<greg_t>(block->libos_stack_top);
 }
 
-// Turns a fault inside a guest copy routine into its failure return; any
-// other fault ends the process with a diagnostic.
+// Turns a fault inside a guest copy routine into its failure return, and
+// sends a fault of guest code into the entry path; a fault of the libOS
+// ends the process with a diagnostic.
 __attribute__((no_stack_protector)) void handle_fault(int signal, siginfo_t* info, void* context) {
   auto* ucontext = static_cast<ucontext_t*>(context);
   greg_t* gregs = ucontext->uc_mcontext.gregs;
@@ -189,13 +198,13 @@ __attribute__((no_stack_protector)) void handle_fault(int signal, siginfo_t* inf
     }
   }
 
-  // The diagnostic below makes system calls, which must not be dispatched
-  // back to the guest path.
+  // The diagnostic below and the entry path make system calls, which must
+  // not be dispatched back to the guest path.
   if (ThreadBlock* block = thread_block_containing(current_stack_pointer()); block != nullptr) {
     block->selector = LB_SELECTOR_ALLOW;
   }
 
-  // Safety: only the numeric value of the fault address is printed.
+  // Safety: only the numeric value of the fault address is used.
   const auto fault_address = reinterpret_cast<uint64_t>(info->si_addr);
   if (is_trusted_address(rip)) {
     Diagnostic()
@@ -208,17 +217,31 @@ __attribute__((no_stack_protector)) void handle_fault(int signal, siginfo_t* inf
         .text(" (libOS bug)")
         .exit_process(128 + signal);
   }
-  // TODO: deliver the fault to the guest as a guest signal through the entry
-  // path; until then a guest fault ends the sandbox.
-  Diagnostic()
-      .text("guest received signal ")
-      .decimal(signal)
-      .text(" at ")
-      .hex(rip)
-      .text(", fault address ")
-      .hex(fault_address)
-      .text("; guest signal delivery is not implemented")
-      .exit_process(128 + signal);
+  ThreadBlock* block = thread_block_containing(current_stack_pointer());
+  if (block == nullptr) {
+    Diagnostic()
+        .text("signal ")
+        .decimal(signal)
+        .text(" at ")
+        .hex(rip)
+        .text(" on a thread without a thread block (libOS bug)")
+        .exit_process(128 + signal);
+  }
+
+  // Guest code faulted: the SyscallHandler takes the fault on the libOS
+  // stack, through the same entry path as a system call, with every
+  // register as the faulting instruction left it.
+  save_guest_registers(block->registers, gregs);
+
+  block->fault.signal = signal;
+  block->fault.code = info->si_code;
+  block->fault.address = fault_address;
+  block->fault.trap_number = static_cast<uint64_t>(gregs[REG_TRAPNO]);
+  block->fault.error_code = static_cast<uint64_t>(gregs[REG_ERR]);
+  block->entered_for_fault = true;
+
+  gregs[REG_RIP] = static_cast<greg_t>(code_address(reinterpret_cast<const void*>(&litebox_syscall_entry)));
+  gregs[REG_RSP] = static_cast<greg_t>(block->libos_stack_top);
 }
 
 // Makes an interruptible futex wait return EINTR when the interrupt signal
@@ -268,6 +291,17 @@ void write_diagnostic(const char* message) {
   }
   line[length++] = '\n';
   raw_syscall(SYS_write, 2, reinterpret_cast<uint64_t>(line), length);
+}
+
+void report_unhandled_fault(const GuestFault& fault, uint64_t instruction_pointer) {
+  Diagnostic()
+      .text("guest received signal ")
+      .decimal(fault.signal)
+      .text(" at ")
+      .hex(instruction_pointer)
+      .text(", fault address ")
+      .hex(fault.address)
+      .exit_process(128 + fault.signal);
 }
 
 int install_signal_handlers() {

@@ -4,6 +4,10 @@
 // protector, which reads its canary through fs).
 #pragma once
 
+#include <cstdint>
+
+#include "litebox/platform/execution.hpp"
+
 namespace litebox::platform::linux_userland {
 
 // Installs the handlers for SIGSYS, the fault signals (SIGSEGV, SIGBUS,
@@ -15,5 +19,9 @@ int install_signal_handlers();
 // Writes "litebox: <message>\n" to standard error with one write(2), without
 // libc. Safe in a signal handler.
 void write_diagnostic(const char* message);
+
+// Ends the process with status 128 + signal after a guest fault that no
+// SyscallHandler took, naming the signal and addresses on standard error.
+[[noreturn]] void report_unhandled_fault(const GuestFault& fault, uint64_t instruction_pointer);
 
 }  // namespace litebox::platform::linux_userland

@@ -32,6 +32,10 @@ struct ThreadBlock {
   // Syscall User Dispatch selector: LB_SELECTOR_BLOCK while guest code runs.
   // The kernel reads it on every system call of this thread.
   volatile uint8_t selector;
+  // Set by the fault handler when the thread entered the libOS because
+  // guest code faulted, with the details in `fault`; clear for a system call.
+  bool entered_for_fault;
+  GuestFault fault;
 
   std::byte* xsave_area() {
     // Safety: a ThreadBlock sits at the start of its block, so the XSAVE area

@@ -9,6 +9,7 @@
 #include "litebox/platform/platform.hpp"
 #include "shim/linux/guest_memory.hpp"
 #include "shim/linux/futex.hpp"
+#include "shim/linux/signal/delivery.hpp"
 #include "shim/linux/trace.hpp"
 
 namespace litebox::shim::linux_abi {
@@ -35,7 +36,7 @@ Task* Kernel::current_task() { return current_thread_task; }
 
 void Kernel::set_current_task(Task* task) { current_thread_task = task; }
 
-void Kernel::handle_syscall(platform::GuestRegisters& registers, platform::ExtendedState) {
+Task* Kernel::find_current_task() {
   Task* task = current_task();
   if (task == nullptr) {
     // A thread that spawn_thread started makes its first system call.
@@ -46,6 +47,12 @@ void Kernel::handle_syscall(platform::GuestRegisters& registers, platform::Exten
       set_current_task(task);
     }
   }
+  return task;
+}
+
+void Kernel::handle_syscall(platform::GuestRegisters& registers,
+                            platform::ExtendedState extended_state) {
+  Task* task = find_current_task();
   if (task == nullptr) [[unlikely]] {
     // A trapped system call from a thread the shim never started is a
     // libOS bug; there is no guest to return an errno to.
@@ -53,10 +60,22 @@ void Kernel::handle_syscall(platform::GuestRegisters& registers, platform::Exten
                                   "system call from a thread without a guest task");
     std::abort();
   }
-  serve(*task, registers);
+  serve(*task, registers, extended_state);
 }
 
-void Kernel::serve(Task& task, platform::GuestRegisters& registers) {
+bool Kernel::handle_fault(platform::GuestRegisters& registers,
+                          platform::ExtendedState extended_state,
+                          const platform::GuestFault& fault) {
+  Task* task = find_current_task();
+  if (task == nullptr) {
+    return false;
+  }
+  deliver_fault(*task, registers, extended_state, fault);
+  return true;
+}
+
+void Kernel::serve(Task& task, platform::GuestRegisters& registers,
+                   platform::ExtendedState extended_state) {
   SyscallArguments arguments;
   arguments.number = registers.rax;
   arguments.values = {registers.rdi, registers.rsi, registers.rdx,
@@ -69,6 +88,7 @@ void Kernel::serve(Task& task, platform::GuestRegisters& registers) {
   }
 
   task.registers = &registers;
+  task.extended_state = extended_state;
   Result<uint64_t> result = invoke(task, arguments);
 
   // In a forked child the call returns on a new Task; the old one belongs
@@ -76,6 +96,7 @@ void Kernel::serve(Task& task, platform::GuestRegisters& registers) {
   Task* current = current_task();
   Task& finished = current != nullptr ? *current : task;
   finished.registers = nullptr;
+  finished.extended_state = {};
   finished.pending_trace = nullptr;
 
   if (trace) {
@@ -87,6 +108,8 @@ void Kernel::serve(Task& task, platform::GuestRegisters& registers) {
     new std::optional<TraceLine>(std::move(trace));
   }
   registers.rax = encode_result(result);
+
+  deliver_after_syscall(finished, registers, extended_state, arguments, result);
 }
 
 Result<uint64_t> Kernel::invoke(Task& task, const SyscallArguments& arguments) {
@@ -115,7 +138,10 @@ std::unique_ptr<Task> Kernel::create_first_task(fs::PathContext paths) {
     sync::LockGuard guard(process_table_lock_);
     process_table_[pid] = ProcessRecord{0, process->process_group};
   }
-  return std::make_unique<Task>(pid, std::move(process));
+  auto task = std::make_unique<Task>(pid, std::move(process));
+  // The caller enters the guest on this thread.
+  task->host_thread = platform::current().threads.current();
+  return task;
 }
 
 Result<int32_t> Kernel::fork_process(Task& parent) {
@@ -143,7 +169,9 @@ Result<int32_t> Kernel::fork_process(Task& parent) {
     return pid;
   }
   child_task->registers = parent.registers;
+  child_task->extended_state = parent.extended_state;
   child_task->pending_trace = parent.pending_trace;
+  child_task->host_thread = platform::current().threads.current();
   set_current_task(child_task);
   return 0;
 }
@@ -245,6 +273,7 @@ Result<int32_t> Kernel::spawn_thread(Task& parent, const platform::GuestRegister
     parent.process().live_threads.fetch_sub(1);
     return fail(thread.error());
   }
+  task->host_thread = *thread;
   threads_[*thread] = std::move(task);
   return tid;
 }

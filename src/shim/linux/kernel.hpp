@@ -40,9 +40,14 @@ class Kernel final : public platform::SyscallHandler {
   void handle_syscall(platform::GuestRegisters& registers,
                       platform::ExtendedState extended_state) override;
 
-  // Serves the system call in `registers` (number in rax) for `task` and
-  // stores the result in rax.
-  void serve(Task& task, platform::GuestRegisters& registers);
+  // Delivers the guest signal for a fault of guest code.
+  bool handle_fault(platform::GuestRegisters& registers, platform::ExtendedState extended_state,
+                    const platform::GuestFault& fault) override;
+
+  // Serves the system call in `registers` (number in rax) for `task`,
+  // stores the result in rax and delivers the signals pending for `task`.
+  void serve(Task& task, platform::GuestRegisters& registers,
+             platform::ExtendedState extended_state = {});
 
   platform::Execution& execution() { return execution_; }
   fs::Vfs& vfs() { return *vfs_; }
@@ -98,6 +103,9 @@ class Kernel final : public platform::SyscallHandler {
   static void set_current_task(Task* task);
 
  private:
+  // The Task of the calling host thread, registering a thread that
+  // spawn_thread started on its first entry; null for other threads.
+  Task* find_current_task();
   Result<uint64_t> invoke(Task& task, const SyscallArguments& arguments);
 
   platform::Execution& execution_;

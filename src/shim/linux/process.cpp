@@ -66,6 +66,14 @@ ResourceLimit Process::limit(Resource resource) {
 }
 
 Task::Task(int32_t tid, std::shared_ptr<Process> process)
-    : tid_(tid), process_(std::move(process)) {}
+    : tid_(tid), process_(std::move(process)) {
+  sync::LockGuard guard(process_->lock);
+  process_->tasks.push_back(this);
+}
+
+Task::~Task() {
+  sync::LockGuard guard(process_->lock);
+  std::erase(process_->tasks, this);
+}
 
 }  // namespace litebox::shim::linux_abi

@@ -14,10 +14,12 @@
 #include "litebox/fs/vfs.hpp"
 #include "litebox/mm/memory_map.hpp"
 #include "litebox/sync/mutex.hpp"
+#include "shim/linux/signal/signal_types.hpp"
 
 namespace litebox::shim::linux_abi {
 
 class Kernel;
+class Task;
 
 // Real, effective and saved user and group ids plus supplementary groups.
 struct ProcessCredentials {
@@ -67,8 +69,6 @@ struct SignalAction {
   uint64_t mask = 0;
 };
 
-inline constexpr int signal_count = 64;  // signals 1..64
-
 class Process {
  public:
   Process(Kernel& kernel, int32_t pid, int32_t parent_pid, fs::PathContext paths);
@@ -100,6 +100,12 @@ class Process {
   fs::PathContext paths;  // root, working directory, umask
   std::array<ResourceLimit, resource_count> limits;
   std::array<SignalAction, signal_count> signal_actions;
+  // Signals sent to the process as a whole; any thread that does not block
+  // one may take it.
+  PendingSignals pending_signals;
+  // The live threads, for signals that must find one. Tasks add and remove
+  // themselves.
+  std::vector<Task*> tasks;
 
   // Shared with other processes that clone(CLONE_FILES) made.
   fd::DescriptorTable& descriptors() { return *descriptor_table_; }

@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 
 #include "litebox/platform/execution.hpp"
 #include "shim/linux/process.hpp"
@@ -25,6 +26,8 @@ class Task {
  public:
   Task(int32_t tid, std::shared_ptr<Process> process);
 
+  ~Task();
+
   Task(const Task&) = delete;
   Task& operator=(const Task&) = delete;
 
@@ -40,14 +43,26 @@ class Task {
   uint64_t robust_list_head = 0;
   uint64_t robust_list_length = 0;
 
-  // Blocked signals; bit n-1 stands for signal n.
+  // Blocked signals; bit n-1 stands for signal n. Other threads read it
+  // to pick a target for a process-wide signal, so it changes only under
+  // the process lock.
   uint64_t signal_mask = 0;
   SignalStack alternate_stack;
+  // Signals sent to this thread (tgkill, faults, SIGPIPE); process lock.
+  PendingSignals pending_signals;
+  // The mask to restore once a signal handler has been set up, while
+  // rt_sigsuspend runs with a temporary mask.
+  std::optional<uint64_t> saved_signal_mask;
+  // The host thread, which Threads::interrupt wakes for a new signal.
+  platform::ThreadId host_thread = 0;
 
   // The registers of the system call being served, or null between calls.
   // Handlers that change the guest's context (arch_prctl, execve,
   // rt_sigreturn) write through it.
   platform::GuestRegisters* registers = nullptr;
+  // The extended state of that call (empty between calls), which signal
+  // delivery and rt_sigreturn rewrite.
+  platform::ExtendedState extended_state{};
   // The trace of that call when tracing is on, so exit paths can finish it.
   TraceLine* pending_trace = nullptr;
 

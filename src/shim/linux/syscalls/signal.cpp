@@ -1,48 +1,53 @@
 // Signal system calls: dispositions (rt_sigaction), the blocked mask
-// (rt_sigprocmask), the alternate stack (sigaltstack), and signals a
-// process sends to itself.
-// TODO: delivering a signal to a guest handler (signal frames and
-// rt_sigreturn) is not implemented; only default actions take effect.
+// (rt_sigprocmask), pending signals, the alternate stack (sigaltstack),
+// waiting for a signal (rt_sigsuspend, pause), returning from a handler
+// (rt_sigreturn), and sending signals within the process (kill, tgkill,
+// tkill). Delivery itself lives in signal/delivery.cpp.
+#include <atomic>
+
+#include "litebox/platform/platform.hpp"
 #include "shim/linux/guest_memory.hpp"
 #include "shim/linux/kernel.hpp"
+#include "shim/linux/signal/delivery.hpp"
+#include "shim/linux/signal/signal_frame.hpp"
 
 namespace litebox::shim::linux_abi {
 
 namespace {
 
-constexpr int signal_kill = 9;
-constexpr int signal_stop = 19;
-constexpr uint64_t sig_default = 0;
-constexpr uint64_t sig_ignore = 1;
-
 // The kernel's sigset_t is one 64-bit word on x86-64.
 constexpr uint64_t sigset_size = 8;
 
-constexpr uint64_t signal_bit(int signal) { return uint64_t{1} << (signal - 1); }
+// sigaltstack(2) flags as sigaltstack reports them.
+constexpr int32_t ss_on_stack = 1;
+constexpr int32_t ss_disable = 2;
+constexpr uint32_t ss_auto_disarm = 1u << 31;
 
-// SIGKILL and SIGSTOP can be neither blocked nor caught.
-constexpr uint64_t unblockable = signal_bit(signal_kill) | signal_bit(signal_stop);
+// Removes every pending instance of `signal` from `pending`.
+void discard(PendingSignals& pending, int signal) {
+  pending.set &= ~signal_bit(signal);
+  std::erase_if(pending.queue, [signal](const SignalInfo& info) { return info.signo == signal; });
+}
 
-bool valid_signal(int signal) { return signal >= 1 && signal <= signal_count; }
-
-// Whether the default action of `signal` ignores it (SIGCHLD, SIGCONT,
-// SIGURG, SIGWINCH) instead of ending the process.
-bool ignored_by_default(int signal) {
-  return signal == 17 || signal == 18 || signal == 23 || signal == 28;
+// Whether `action` makes the kernel drop `signal` at once.
+bool discards(const SignalAction& action, int signal) {
+  return action.handler == sig_ignore ||
+         (action.handler == sig_default &&
+          (signal == sig::child || signal == sig::urgent || signal == sig::window_change));
 }
 
 Result<uint64_t> sys_rt_sigaction(Task& task, const SyscallArguments& arguments) {
   const int signal = arguments.as_int(0);
-  if (arguments[3] != sigset_size || !valid_signal(signal)) {
+  if (arguments[3] != sigset_size || !is_valid_signal(signal)) {
     return fail(Errno::einval);
   }
   std::optional<SignalAction> new_action;
   if (arguments[1] != 0) {
-    if (signal == signal_kill || signal == signal_stop) {
+    if (signal == sig::kill || signal == sig::stop) {
       return fail(Errno::einval);
     }
     new_action = TRY(GuestPtr<SignalAction>(arguments[1]).read());
-    new_action->mask &= ~unblockable;
+    new_action->mask &= ~unblockable_signals;
   }
 
   SignalAction old_action;
@@ -52,6 +57,13 @@ Result<uint64_t> sys_rt_sigaction(Task& task, const SyscallArguments& arguments)
     old_action = process.signal_actions[signal - 1];
     if (new_action) {
       process.signal_actions[signal - 1] = *new_action;
+      // POSIX: setting a pending signal to be ignored discards it.
+      if (discards(*new_action, signal)) {
+        discard(process.pending_signals, signal);
+        for (Task* thread : process.tasks) {
+          discard(thread->pending_signals, signal);
+        }
+      }
     }
   }
 
@@ -72,21 +84,20 @@ Result<uint64_t> sys_rt_sigprocmask(Task& task, const SyscallArguments& argument
 
   const uint64_t old_mask = task.signal_mask;
   if (arguments[1] != 0) {
-    uint64_t set = TRY(GuestPtr<uint64_t>(arguments[1]).read());
+    const uint64_t set = TRY(GuestPtr<uint64_t>(arguments[1]).read());
     switch (how) {
       case sig_block:
-        task.signal_mask |= set;
+        set_signal_mask(task, old_mask | set);
         break;
       case sig_unblock:
-        task.signal_mask &= ~set;
+        set_signal_mask(task, old_mask & ~set);
         break;
       case sig_setmask:
-        task.signal_mask = set;
+        set_signal_mask(task, set);
         break;
       default:
         return fail(Errno::einval);
     }
-    task.signal_mask &= ~unblockable;
   }
 
   if (arguments[2] != 0) {
@@ -95,31 +106,30 @@ Result<uint64_t> sys_rt_sigprocmask(Task& task, const SyscallArguments& argument
   return 0;
 }
 
-Result<uint64_t> sys_sigaltstack(Task& task, const SyscallArguments& arguments) {
-  constexpr int32_t ss_on_stack = 1;
-  constexpr int32_t ss_disable = 2;
-  constexpr uint32_t ss_auto_disarm = 1u << 31;
-  // MINSIGSTKSZ on x86-64.
-  constexpr uint64_t min_signal_stack_size = 2048;
+Result<uint64_t> sys_rt_sigpending(Task& task, const SyscallArguments& arguments) {
+  if (arguments[1] > sigset_size) {
+    return fail(Errno::einval);
+  }
+  const uint64_t pending = pending_signal_set(task) & task.signal_mask;
+  // Safety: the low bytes of a little-endian word are its first bytes.
+  TRY_VOID(copy_to_guest(arguments[0], {reinterpret_cast<const std::byte*>(&pending),
+                                        static_cast<size_t>(arguments[1])}));
+  return 0;
+}
 
-  const SignalStack old_stack = task.alternate_stack;
+Result<uint64_t> sys_sigaltstack(Task& task, const SyscallArguments& arguments) {
+  const uint64_t stack_pointer = task.registers->rsp;
+  SignalStack old_stack = task.alternate_stack;
+  if (old_stack.size == 0) {
+    old_stack.flags = ss_disable;
+  } else {
+    old_stack.flags = (on_alternate_stack(task, stack_pointer) ? ss_on_stack : 0) |
+                      static_cast<int32_t>(static_cast<uint32_t>(old_stack.flags) & ss_auto_disarm);
+  }
+
   if (arguments[0] != 0) {
-    SignalStack stack = TRY(GuestPtr<SignalStack>(arguments[0]).read());
-    const auto flags = static_cast<uint32_t>(stack.flags);
-    const uint32_t mode = flags & ~ss_auto_disarm;
-    if (mode != 0 && mode != static_cast<uint32_t>(ss_disable) &&
-        mode != static_cast<uint32_t>(ss_on_stack)) {
-      return fail(Errno::einval);
-    }
-    if (mode == static_cast<uint32_t>(ss_disable)) {
-      stack = SignalStack{};
-      stack.flags = ss_disable;
-    } else if (stack.size < min_signal_stack_size) {
-      return fail(Errno::enomem);
-    } else {
-      stack.flags = static_cast<int32_t>(flags & ss_auto_disarm);
-    }
-    task.alternate_stack = stack;
+    const SignalStack requested = TRY(GuestPtr<SignalStack>(arguments[0]).read());
+    TRY_VOID(change_alternate_stack(task, requested, stack_pointer));
   }
 
   if (arguments[1] != 0) {
@@ -128,59 +138,99 @@ Result<uint64_t> sys_sigaltstack(Task& task, const SyscallArguments& arguments) 
   return 0;
 }
 
-// Applies `signal` sent by the process to itself: a default action ends the
-// process, as Linux does for the terminating signals.
-Result<uint64_t> raise_in_self(Task& task, int signal) {
-  if (signal == 0) {
-    return 0;
+Result<uint64_t> sys_rt_sigreturn(Task& task, const SyscallArguments&) {
+  auto restored = pop_signal_frame(task, *task.registers, task.extended_state);
+  if (!restored) {
+    force_signal(task, SignalInfo::from_sender(sig::segmentation_fault, si::kernel, 0, 0));
+    return task.registers->rax;
   }
-  if (!valid_signal(signal)) {
+  return *restored;
+}
+
+// Sleeps until Threads::interrupt wakes the calling thread, which a new
+// signal for it does. Returns `eintr`; delivery then runs the handler, or
+// restarts the call when no handler ran.
+Result<uint64_t> wait_for_signal() {
+  std::atomic<uint32_t> never_woken{0};
+  while (true) {
+    auto waited = platform::current().futex.wait(never_woken, 0, std::nullopt,
+                                                 platform::FutexScope::process_private);
+    if (!waited && waited.error() == Errno::eintr) {
+      return fail(Errno::eintr);
+    }
+  }
+}
+
+Result<uint64_t> sys_rt_sigsuspend(Task& task, const SyscallArguments& arguments) {
+  if (arguments[1] != sigset_size) {
     return fail(Errno::einval);
   }
-  SignalAction action;
+  const uint64_t mask = TRY(GuestPtr<uint64_t>(arguments[0]).read());
+
   {
     sync::LockGuard guard(task.process().lock);
-    action = task.process().signal_actions[signal - 1];
+    task.saved_signal_mask = task.signal_mask;
+    task.signal_mask = mask & ~unblockable_signals;
   }
-  const bool blocked = (task.signal_mask & signal_bit(signal)) != 0;
-  if (signal != signal_kill && (action.handler == sig_ignore || blocked ||
-                                (action.handler == sig_default && ignored_by_default(signal)))) {
-    // TODO: keep blocked signals pending until they are unblocked.
-    return 0;
+  if ((pending_signal_set(task) & ~task.signal_mask) != 0) {
+    return fail(Errno::eintr);
   }
-  if (signal == signal_kill || action.handler == sig_default) {
-    task.kernel().kill_process(task, signal);
+  return wait_for_signal();
+}
+
+Result<uint64_t> sys_pause(Task& task, const SyscallArguments&) {
+  if ((pending_signal_set(task) & ~task.signal_mask) != 0) {
+    return fail(Errno::eintr);
   }
-  // TODO: run the guest's handler.
-  return fail(Errno::enosys);
+  return wait_for_signal();
+}
+
+SignalInfo sender_info(Task& task, int signal, int32_t code) {
+  Process& process = task.process();
+  sync::LockGuard guard(process.lock);
+  return SignalInfo::from_sender(signal, code, process.pid(), process.credentials.uid);
 }
 
 Result<uint64_t> sys_kill(Task& task, const SyscallArguments& arguments) {
   const int32_t pid = arguments.as_int(0);
-  if (pid != task.process().pid() && pid != 0 && pid != -task.process().process_group) {
+  const int signal = arguments.as_int(1);
+  Process& process = task.process();
+  // TODO: other sandbox processes; only the caller's own process is found,
+  // and kill(-1) finds none, since it skips the caller.
+  if (pid != process.pid() && pid != 0 && pid != -process.process_group) {
     return fail(Errno::esrch);
   }
-  return raise_in_self(task, arguments.as_int(1));
+  if (signal < 0 || signal > signal_count) {
+    return fail(Errno::einval);
+  }
+  if (signal == 0) {
+    return 0;
+  }
+
+  TRY_VOID(send_process_signal(task, process, sender_info(task, signal, si::user)));
+  return 0;
+}
+
+Result<uint64_t> send_to_thread(Task& task, int32_t tid, int signal) {
+  TRY_VOID(send_thread_signal(task, tid, sender_info(task, signal, si::tkill)));
+  return 0;
 }
 
 Result<uint64_t> sys_tgkill(Task& task, const SyscallArguments& arguments) {
   if (arguments.as_int(0) <= 0 || arguments.as_int(1) <= 0) {
     return fail(Errno::einval);
   }
-  if (arguments.as_int(0) != task.process().pid() || arguments.as_int(1) != task.tid()) {
+  if (arguments.as_int(0) != task.process().pid()) {
     return fail(Errno::esrch);
   }
-  return raise_in_self(task, arguments.as_int(2));
+  return send_to_thread(task, arguments.as_int(1), arguments.as_int(2));
 }
 
 Result<uint64_t> sys_tkill(Task& task, const SyscallArguments& arguments) {
   if (arguments.as_int(0) <= 0) {
     return fail(Errno::einval);
   }
-  if (arguments.as_int(0) != task.tid()) {
-    return fail(Errno::esrch);
-  }
-  return raise_in_self(task, arguments.as_int(1));
+  return send_to_thread(task, arguments.as_int(0), arguments.as_int(1));
 }
 
 }  // namespace
@@ -188,7 +238,11 @@ Result<uint64_t> sys_tkill(Task& task, const SyscallArguments& arguments) {
 void register_signal_syscalls(SyscallTable& table) {
   table.add(nr::rt_sigaction, sys_rt_sigaction);
   table.add(nr::rt_sigprocmask, sys_rt_sigprocmask);
+  table.add(nr::rt_sigpending, sys_rt_sigpending);
   table.add(nr::sigaltstack, sys_sigaltstack);
+  table.add(nr::rt_sigreturn, sys_rt_sigreturn);
+  table.add(nr::rt_sigsuspend, sys_rt_sigsuspend);
+  table.add(nr::pause, sys_pause);
   table.add(nr::kill, sys_kill);
   table.add(nr::tgkill, sys_tgkill);
   table.add(nr::tkill, sys_tkill);

@@ -1,0 +1,495 @@
+#include "shim/linux/signal/delivery.hpp"
+
+#include <fmt/format.h>
+
+#include <optional>
+
+#include "litebox/platform/platform.hpp"
+#include "shim/linux/kernel.hpp"
+#include "shim/linux/signal/signal_frame.hpp"
+#include "shim/linux/trace.hpp"
+
+namespace litebox::shim::linux_abi {
+
+namespace {
+
+// sigaltstack(2) flags.
+constexpr int32_t ss_on_stack = 1;
+constexpr int32_t ss_disable = 2;
+constexpr uint32_t ss_auto_disarm = 1u << 31;
+// MINSIGSTKSZ on x86-64.
+constexpr uint64_t min_signal_stack_size = 2048;
+
+// The maximum number of signals queued in one pending set, as the shim's
+// default RLIMIT_SIGPENDING.
+constexpr size_t max_queued_signals = 4096;
+
+// Signals that a fault raises; Linux delivers them before any other.
+constexpr uint64_t synchronous_signals =
+    signal_bit(sig::segmentation_fault) | signal_bit(sig::bus_error) |
+    signal_bit(sig::illegal_instruction) | signal_bit(sig::trap) | signal_bit(sig::floating_point) |
+    signal_bit(sig::bad_system_call);
+
+enum class DefaultAction { terminate, ignore, stop, resume };
+
+DefaultAction default_action(int signal) {
+  switch (signal) {
+    case sig::child:
+    case sig::urgent:
+    case sig::window_change:
+      return DefaultAction::ignore;
+    case sig::cont:
+      return DefaultAction::resume;
+    case sig::stop:
+    case sig::terminal_stop:
+    case sig::terminal_input:
+    case sig::terminal_output:
+      return DefaultAction::stop;
+    default:
+      // Core-dumping signals end the process the same way: no core file is
+      // written.
+      return DefaultAction::terminate;
+  }
+}
+
+// Whether delivering `signal` with `action` would do nothing, so that
+// sending it may drop it.
+bool is_ignored(const SignalAction& action, int signal) {
+  if (action.handler == sig_ignore) {
+    return true;
+  }
+  // TODO: stopping and continuing a process; SIGSTOP and friends are
+  // ignored until then.
+  return action.handler == sig_default && default_action(signal) != DefaultAction::terminate;
+}
+
+// The continuation of a system call that a signal interrupted (the
+// kernel's ERESTARTSYS versus ERESTARTNOHAND): either it restarts when the
+// handler has SA_RESTART, or it always returns EINTR once a handler runs.
+// Without a handler every interrupted call restarts.
+enum class RestartPolicy { with_sa_restart, never_after_handler };
+
+RestartPolicy restart_policy(const SyscallArguments& arguments) {
+  switch (arguments.number) {
+    case nr::read:
+    case nr::readv:
+    case nr::pread64:
+    case nr::preadv:
+    case nr::preadv2:
+    case nr::write:
+    case nr::writev:
+    case nr::pwrite64:
+    case nr::pwritev:
+    case nr::pwritev2:
+    case nr::ioctl:
+    case nr::open:
+    case nr::openat:
+    case nr::openat2:
+    case nr::creat:
+    case nr::wait4:
+    case nr::waitid:
+    case nr::accept:
+    case nr::accept4:
+    case nr::connect:
+    case nr::recvfrom:
+    case nr::recvmsg:
+    case nr::sendto:
+    case nr::sendmsg:
+    case nr::flock:
+    case nr::fcntl:
+    case nr::getrandom:
+    case nr::splice:
+    case nr::tee:
+    case nr::vmsplice:
+    case nr::sendfile:
+    case nr::copy_file_range:
+      return RestartPolicy::with_sa_restart;
+    case nr::futex:
+      // A wait with a timeout returns EINTR, as in Linux.
+      return arguments[3] == 0 ? RestartPolicy::with_sa_restart
+                               : RestartPolicy::never_after_handler;
+    default:
+      // poll, select, epoll_wait, nanosleep, rt_sigsuspend, pause, ...
+      return RestartPolicy::never_after_handler;
+  }
+}
+
+// Whether an EPIPE from this call comes with SIGPIPE: writes, and socket
+// sends without MSG_NOSIGNAL.
+bool raises_sigpipe(const SyscallArguments& arguments) {
+  constexpr uint32_t msg_no_signal = 0x4000;
+  switch (arguments.number) {
+    case nr::write:
+    case nr::writev:
+    case nr::pwrite64:
+    case nr::pwritev:
+    case nr::pwritev2:
+    case nr::splice:
+    case nr::vmsplice:
+    case nr::sendfile:
+      return true;
+    case nr::sendto:
+      return (arguments.as_uint(3) & msg_no_signal) == 0;
+    case nr::sendmsg:
+    case nr::sendmmsg:
+      return (arguments.as_uint(arguments.number == nr::sendmsg ? 2 : 3) & msg_no_signal) == 0;
+    default:
+      return false;
+  }
+}
+
+// Sends the thread back to the system call instruction with its number in
+// rax, so it runs the call again. The arguments are still in place.
+// NOTE: assumes a 2-byte `syscall` instruction, which both trap backends
+// report; a rewritten call site needs its own restart address.
+void restart_syscall(platform::GuestRegisters& registers, uint64_t number) {
+  registers.rip -= 2;
+  registers.rax = number;
+}
+
+// Adds `info` to `pending`; a standard signal that is already pending is
+// merged. Process lock held.
+Result<void> enqueue(PendingSignals& pending, const SignalInfo& info) {
+  const uint64_t bit = signal_bit(info.signo);
+  if (info.signo < sig::realtime_min && (pending.set & bit) != 0) {
+    return {};
+  }
+  if (pending.queue.size() >= max_queued_signals) {
+    return fail(Errno::eagain);
+  }
+  pending.set |= bit;
+  pending.queue.push_back(info);
+  return {};
+}
+
+// Removes the oldest `signal` from `pending`. Process lock held.
+std::optional<SignalInfo> dequeue(PendingSignals& pending, int signal) {
+  std::optional<SignalInfo> taken;
+  bool more = false;
+  for (auto entry = pending.queue.begin(); entry != pending.queue.end();) {
+    if (entry->signo != signal) {
+      ++entry;
+    } else if (!taken) {
+      taken = *entry;
+      entry = pending.queue.erase(entry);
+    } else {
+      more = true;
+      break;
+    }
+  }
+  if (!more) {
+    pending.set &= ~signal_bit(signal);
+  }
+  return taken;
+}
+
+// Picks the next signal `task` may take: faults first, then the lowest
+// number; a signal sent to the thread before one sent to the process.
+// Process lock held.
+std::optional<SignalInfo> take_deliverable(Task& task) {
+  Process& process = task.process();
+  const uint64_t thread_ready = task.pending_signals.set & ~task.signal_mask;
+  const uint64_t process_ready = process.pending_signals.set & ~task.signal_mask;
+  uint64_t ready = thread_ready | process_ready;
+  if (ready == 0) {
+    return std::nullopt;
+  }
+  if ((ready & synchronous_signals) != 0) {
+    ready &= synchronous_signals;
+  }
+  const int signal = __builtin_ctzll(ready) + 1;
+  if ((thread_ready & signal_bit(signal)) != 0) {
+    return dequeue(task.pending_signals, signal);
+  }
+  return dequeue(process.pending_signals, signal);
+}
+
+void trace_delivery(Task& task, const SignalInfo& info) {
+  if (task.kernel().options().trace) {
+    write_trace(fmt::format("--- {} {{si_signo={}, si_code={}}} ---", signal_name(info.signo),
+                            signal_name(info.signo), info.code));
+  }
+}
+
+// The outcome of delivering one signal.
+enum class Delivery { none, ignored, handler };
+
+// Takes one deliverable signal of `task` and acts on it: drops an ignored
+// one, ends the process for a terminating default action, or builds the
+// handler's frame. For the first handler after an interrupted call,
+// `interrupted` decides between EINTR and a restart.
+Delivery deliver_one(Task& task, platform::GuestRegisters& registers,
+                     platform::ExtendedState extended_state, const SyscallArguments* interrupted,
+                     const platform::GuestFault* fault) {
+  Process& process = task.process();
+  std::optional<SignalInfo> info;
+  SignalAction action;
+  uint64_t saved_mask = 0;
+  {
+    sync::LockGuard guard(process.lock);
+    info = take_deliverable(task);
+    if (!info) {
+      return Delivery::none;
+    }
+    action = process.signal_actions[info->signo - 1];
+    if (action.handler == sig_ignore || (action.handler == sig_default &&
+                                         default_action(info->signo) != DefaultAction::terminate)) {
+      return Delivery::ignored;
+    }
+    if (action.handler != sig_default) {
+      saved_mask = task.saved_signal_mask.value_or(task.signal_mask);
+      task.saved_signal_mask.reset();
+      uint64_t handler_mask = task.signal_mask | action.mask;
+      if ((action.flags & sa::no_defer) == 0) {
+        handler_mask |= signal_bit(info->signo);
+      }
+      task.signal_mask = handler_mask & ~unblockable_signals;
+      if ((action.flags & sa::reset_hand) != 0) {
+        process.signal_actions[info->signo - 1].handler = sig_default;
+      }
+    }
+  }
+
+  trace_delivery(task, *info);
+  if (action.handler == sig_default) {
+    task.kernel().kill_process(task, info->signo);
+  }
+
+  if (interrupted != nullptr) {
+    if (restart_policy(*interrupted) == RestartPolicy::with_sa_restart &&
+        (action.flags & sa::restart) != 0) {
+      restart_syscall(registers, interrupted->number);
+    }
+  }
+
+  FrameContext context;
+  context.saved_mask = saved_mask;
+  if (fault != nullptr) {
+    context.trap_number = fault->trap_number;
+    context.error_code = fault->error_code;
+    context.fault_address = fault->address;
+  }
+  const SignalStack stack_before = task.alternate_stack;
+  if (!push_signal_frame(task, registers, extended_state, *info, action, context)) {
+    // The guest cannot take the signal on this stack: SIGSEGV, with its
+    // default action if SIGSEGV itself failed.
+    {
+      sync::LockGuard guard(process.lock);
+      task.signal_mask = saved_mask;
+      if (info->signo == sig::segmentation_fault) {
+        process.signal_actions[sig::segmentation_fault - 1].handler = sig_default;
+      }
+    }
+    force_signal(task, SignalInfo::from_sender(sig::segmentation_fault, si::kernel, 0, 0));
+    return Delivery::ignored;
+  }
+  if ((stack_before.flags & static_cast<int32_t>(ss_auto_disarm)) != 0) {
+    task.alternate_stack = SignalStack{};
+  }
+  return Delivery::handler;
+}
+
+// Delivers every signal `task` may take now, nesting one frame per handler
+// as Linux does on consecutive returns to user mode.
+void deliver_pending(Task& task, platform::GuestRegisters& registers,
+                     platform::ExtendedState extended_state, const SyscallArguments* interrupted,
+                     const platform::GuestFault* fault) {
+  bool handler_ran = false;
+  // Each round removes one pending signal, so the queue bounds the loop.
+  while (true) {
+    const Delivery delivery =
+        deliver_one(task, registers, extended_state, handler_ran ? nullptr : interrupted, fault);
+    if (delivery == Delivery::none) {
+      break;
+    }
+    if (delivery == Delivery::handler) {
+      handler_ran = true;
+      fault = nullptr;
+    }
+  }
+
+  if (!handler_ran) {
+    if (interrupted != nullptr) {
+      // NOTE: a restarted nanosleep sleeps its whole duration again, where
+      // Linux restarts it with the time left.
+      restart_syscall(registers, interrupted->number);
+    }
+    // rt_sigsuspend's temporary mask ends with the call.
+    sync::LockGuard guard(task.process().lock);
+    if (task.saved_signal_mask) {
+      task.signal_mask = *task.saved_signal_mask;
+      task.saved_signal_mask.reset();
+    }
+  }
+}
+
+}  // namespace
+
+Result<void> send_process_signal(Task& sender, Process& process, const SignalInfo& info) {
+  if (info.signo == sig::kill) {
+    sender.kernel().kill_process(sender, sig::kill);
+  }
+
+  std::optional<platform::ThreadId> woken_thread;
+  {
+    sync::LockGuard guard(process.lock);
+    const SignalAction& action = process.signal_actions[info.signo - 1];
+    const uint64_t bit = signal_bit(info.signo);
+    if (is_ignored(action, info.signo) && (sender.signal_mask & bit) == 0) {
+      return {};
+    }
+    TRY_VOID(enqueue(process.pending_signals, info));
+
+    // The sender takes the signal on its way back to the guest unless it
+    // blocks it. Otherwise the first thread that does not block it is
+    // interrupted, so a wait it is blocked in returns EINTR.
+    if (&sender.process() == &process && (sender.signal_mask & bit) == 0) {
+      return {};
+    }
+    for (Task* task : process.tasks) {
+      if ((task->signal_mask & bit) == 0) {
+        woken_thread = task->host_thread;
+        break;
+      }
+    }
+  }
+  if (woken_thread) {
+    platform::current().threads.interrupt(*woken_thread);
+  }
+  return {};
+}
+
+Result<void> send_thread_signal(Task& sender, int32_t tid, const SignalInfo& info) {
+  Process& process = sender.process();
+  platform::ThreadId woken_thread = 0;
+  {
+    // The lookup and the queueing share one critical section, because a
+    // Task leaves `process.tasks` under this lock before it is destroyed.
+    sync::LockGuard guard(process.lock);
+    Task* target = nullptr;
+    for (Task* thread : process.tasks) {
+      if (thread->tid() == tid) {
+        target = thread;
+      }
+    }
+    if (target == nullptr) {
+      return fail(Errno::esrch);
+    }
+    if (info.signo != 0 && !is_valid_signal(info.signo)) {
+      return fail(Errno::einval);
+    }
+    if (info.signo == 0) {
+      return {};
+    }
+    if (info.signo == sig::kill) {
+      sender.kernel().kill_process(sender, sig::kill);
+    }
+
+    const uint64_t bit = signal_bit(info.signo);
+    const SignalAction& action = process.signal_actions[info.signo - 1];
+    if (is_ignored(action, info.signo) && (target->signal_mask & bit) == 0) {
+      return {};
+    }
+    TRY_VOID(enqueue(target->pending_signals, info));
+    if ((target->signal_mask & bit) != 0 || target == &sender) {
+      return {};
+    }
+    woken_thread = target->host_thread;
+  }
+  // Interrupting a thread that has exited meanwhile does nothing.
+  platform::current().threads.interrupt(woken_thread);
+  return {};
+}
+
+void force_signal(Task& task, const SignalInfo& info) {
+  Process& process = task.process();
+  sync::LockGuard guard(process.lock);
+  SignalAction& action = process.signal_actions[info.signo - 1];
+  const uint64_t bit = signal_bit(info.signo);
+  if (action.handler == sig_ignore || (task.signal_mask & bit) != 0) {
+    action.handler = sig_default;
+    task.signal_mask &= ~bit;
+  }
+  // A fault signal is never merged away: the faulting instruction would
+  // run again without it.
+  if (!enqueue(task.pending_signals, info)) {
+    task.pending_signals.set |= bit;
+    task.pending_signals.queue.push_back(info);
+  }
+}
+
+void deliver_after_syscall(Task& task, platform::GuestRegisters& registers,
+                           platform::ExtendedState extended_state,
+                           const SyscallArguments& arguments, const Result<uint64_t>& result) {
+  if (!result && result.error() == Errno::epipe && raises_sigpipe(arguments)) {
+    Process& process = task.process();
+    uint32_t uid = 0;
+    {
+      sync::LockGuard guard(process.lock);
+      uid = process.credentials.uid;
+    }
+    (void)send_thread_signal(task, task.tid(),
+                             SignalInfo::from_sender(sig::pipe, si::user, process.pid(), uid));
+  }
+
+  const bool interrupted =
+      !result && result.error() == Errno::eintr && arguments.number != nr::rt_sigreturn;
+  deliver_pending(task, registers, extended_state, interrupted ? &arguments : nullptr, nullptr);
+}
+
+void deliver_fault(Task& task, platform::GuestRegisters& registers,
+                   platform::ExtendedState extended_state, const platform::GuestFault& fault) {
+  force_signal(task, SignalInfo::from_fault(fault.signal, fault.code, fault.address));
+  deliver_pending(task, registers, extended_state, nullptr, &fault);
+}
+
+uint64_t pending_signal_set(Task& task) {
+  sync::LockGuard guard(task.process().lock);
+  return task.pending_signals.set | task.process().pending_signals.set;
+}
+
+void set_signal_mask(Task& task, uint64_t mask) {
+  sync::LockGuard guard(task.process().lock);
+  task.signal_mask = mask & ~unblockable_signals;
+}
+
+bool alternate_stack_enabled(const Task& task) {
+  return task.alternate_stack.flags != ss_disable && task.alternate_stack.size != 0;
+}
+
+bool on_alternate_stack(const Task& task, uint64_t stack_pointer) {
+  const SignalStack& stack = task.alternate_stack;
+  if ((static_cast<uint32_t>(stack.flags) & ss_auto_disarm) != 0) {
+    return false;
+  }
+  return stack_pointer > stack.base && stack_pointer - stack.base <= stack.size;
+}
+
+Result<void> change_alternate_stack(Task& task, const SignalStack& requested,
+                                    uint64_t stack_pointer) {
+  const auto flags = static_cast<uint32_t>(requested.flags);
+  const uint32_t mode = flags & ~ss_auto_disarm;
+  if (mode != 0 && mode != static_cast<uint32_t>(ss_disable) &&
+      mode != static_cast<uint32_t>(ss_on_stack)) {
+    return fail(Errno::einval);
+  }
+  if (on_alternate_stack(task, stack_pointer)) {
+    return fail(Errno::eperm);
+  }
+
+  SignalStack stack;
+  if (mode == static_cast<uint32_t>(ss_disable)) {
+    stack.flags = ss_disable;
+  } else {
+    if (requested.size < min_signal_stack_size) {
+      return fail(Errno::enomem);
+    }
+    stack = requested;
+    stack.flags = static_cast<int32_t>(flags & ss_auto_disarm);
+    stack.padding = 0;
+  }
+  task.alternate_stack = stack;
+  return {};
+}
+
+}  // namespace litebox::shim::linux_abi

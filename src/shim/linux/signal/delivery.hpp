@@ -1,0 +1,60 @@
+// Guest signal generation and delivery: the pending sets, the choice of a
+// thread for a process-wide signal, default actions, running handlers when
+// a thread returns to the guest, and restarting interrupted system calls.
+#pragma once
+
+#include <cstdint>
+
+#include "litebox/platform/execution.hpp"
+#include "litebox/result.hpp"
+#include "shim/linux/signal/signal_types.hpp"
+#include "shim/linux/syscall_table.hpp"
+#include "shim/linux/task.hpp"
+
+namespace litebox::shim::linux_abi {
+
+// Makes `info` pending for `process` and wakes one of its threads that does
+// not block it. SIGKILL ends the process at once. An ignored signal is
+// dropped; `eagain` when too many real-time signals are queued.
+Result<void> send_process_signal(Task& sender, Process& process, const SignalInfo& info);
+
+// The same for the thread `tid` of the sender's process (tgkill, SIGPIPE):
+// `esrch` when there is none, then `einval` for a bad signal number. Signal
+// 0 only checks that the thread exists.
+Result<void> send_thread_signal(Task& sender, int32_t tid, const SignalInfo& info);
+
+// Makes `info` pending for `task` even when it is blocked or ignored: the
+// action is reset to the default and the signal unblocked, as Linux does
+// for faults and unusable signal frames.
+void force_signal(Task& task, const SignalInfo& info);
+
+// Runs after each system call of `task`, with its result already in rax:
+// sends SIGPIPE for an EPIPE from a write, decides whether a call that a
+// signal interrupted returns EINTR or restarts, and delivers every pending
+// signal that `task` does not block.
+void deliver_after_syscall(Task& task, platform::GuestRegisters& registers,
+                           platform::ExtendedState extended_state,
+                           const SyscallArguments& arguments, const Result<uint64_t>& result);
+
+// Delivers the signal for a fault of guest code at `registers`.
+void deliver_fault(Task& task, platform::GuestRegisters& registers,
+                   platform::ExtendedState extended_state, const platform::GuestFault& fault);
+
+// Pending signals of `task` and its process, blocked ones included.
+uint64_t pending_signal_set(Task& task);
+
+// Replaces the blocked mask of `task` (SIGKILL and SIGSTOP stay unblocked).
+void set_signal_mask(Task& task, uint64_t mask);
+
+// Whether `task` has an alternate signal stack, and whether
+// `stack_pointer` lies on it (never, with SS_AUTODISARM).
+bool alternate_stack_enabled(const Task& task);
+bool on_alternate_stack(const Task& task, uint64_t stack_pointer);
+
+// Installs `requested` as the alternate signal stack (sigaltstack(2)):
+// `eperm` while `stack_pointer` is on the current one, `einval` for
+// unknown flags, `enomem` below MINSIGSTKSZ.
+Result<void> change_alternate_stack(Task& task, const SignalStack& requested,
+                                    uint64_t stack_pointer);
+
+}  // namespace litebox::shim::linux_abi
