@@ -20,6 +20,9 @@ constexpr uint32_t conversion_shift = 32;
 // 10 ppm (an estimate).
 constexpr int64_t calibration_ns = 20'000'000;
 
+// 2^32 cycles last longer than 20 ms on any TSC slower than 200 GHz.
+constexpr uint64_t max_calibration_cycles = uint64_t{1} << 32;
+
 struct Cpuid {
   uint32_t eax = 0, ebx = 0, ecx = 0, edx = 0;
 };
@@ -58,9 +61,14 @@ ClockSample sample_host_clock(platform::Clock& clock) {
   return best;
 }
 
+// Returns 0 when the clock does not advance by calibration_ns within
+// max_calibration_cycles TSC cycles (a stopped or simulated clock).
 uint64_t measure_frequency(platform::Clock& clock) {
   const ClockSample start = sample_host_clock(clock);
   while (clock.monotonic_now().count() - start.monotonic_ns < calibration_ns) {
+    if (read_tsc_ordered() - start.tsc > max_calibration_cycles) {
+      return 0;
+    }
   }
   const ClockSample end = sample_host_clock(clock);
   return frequency_from_interval(end.tsc - start.tsc, end.monotonic_ns - start.monotonic_ns);
