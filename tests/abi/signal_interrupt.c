@@ -1,8 +1,9 @@
 /* Signals interrupt blocking calls: another thread sends SIGUSR1 to the
  * main thread again and again until the call returns. Without SA_RESTART a
  * pipe read, nanosleep, poll, a futex wait, sigsuspend and pause return
- * EINTR; with SA_RESTART the pipe read restarts and returns the data that
- * the thread writes after a few signals. */
+ * EINTR; a thread spinning in user code runs the handler too; with
+ * SA_RESTART the pipe read restarts and returns the data that the thread
+ * writes after a few signals. */
 #include "abi.h"
 
 #include <linux/futex.h>
@@ -111,6 +112,12 @@ int main(int argc, char** argv) {
   start(signalling);
   CALL(pause());
   finish("handler ran for pause");
+
+  /* A thread that makes no system call takes the signal too. */
+  start(signalling);
+  while (!handler_ran) {
+  }
+  finish("handler ran for a thread spinning in user code");
 
   install(SA_RESTART);
   start(signalling_then_writing);

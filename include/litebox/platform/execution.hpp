@@ -70,6 +70,12 @@ class SyscallHandler {
   // when the handler does not take faults; the platform then ends the
   // process with status 128 + signal.
   virtual bool handle_fault(GuestRegisters&, ExtendedState, const GuestFault&) { return false; }
+
+  // Runs when Threads::interrupt reached the thread while it ran guest
+  // code, in the same kind of context, so that a guest signal sent by
+  // another thread takes effect without waiting for a system call.
+  // `registers` hold the interrupted context. The default does nothing.
+  virtual void handle_interrupt(GuestRegisters&, ExtendedState) {}
 };
 
 enum class InterceptionMode { seccomp, syscall_user_dispatch };

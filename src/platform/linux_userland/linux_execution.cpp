@@ -117,14 +117,20 @@ extern "C" __attribute__((visibility("hidden"))) void litebox_dispatch_syscall(
   current_block = block;
   const ExtendedState extended_state{block->xsave_area(), installed_xsave_size,
                                      installed_xsave_features};
-  if (block->entered_for_fault) {
-    block->entered_for_fault = false;
-    const GuestFault fault = block->fault;
-    if (!installed_handler->handle_fault(block->registers, extended_state, fault)) {
-      report_unhandled_fault(fault, block->registers.rip);
-    }
-  } else {
-    installed_handler->handle_syscall(block->registers, extended_state);
+  const EntryReason reason = block->entry_reason;
+  block->entry_reason = EntryReason::system_call;
+  switch (reason) {
+    case EntryReason::system_call:
+      installed_handler->handle_syscall(block->registers, extended_state);
+      break;
+    case EntryReason::fault:
+      if (!installed_handler->handle_fault(block->registers, extended_state, block->fault)) {
+        report_unhandled_fault(block->fault, block->registers.rip);
+      }
+      break;
+    case EntryReason::interrupt:
+      installed_handler->handle_interrupt(block->registers, extended_state);
+      break;
   }
   block->registers.rflags = (block->registers.rflags & guest_rflags_mask) | rflags_fixed_one;
 }

@@ -238,7 +238,7 @@ __attribute__((no_stack_protector)) void handle_fault(int signal, siginfo_t* inf
   block->fault.address = fault_address;
   block->fault.trap_number = static_cast<uint64_t>(gregs[REG_TRAPNO]);
   block->fault.error_code = static_cast<uint64_t>(gregs[REG_ERR]);
-  block->entered_for_fault = true;
+  block->entry_reason = EntryReason::fault;
 
   gregs[REG_RIP] = static_cast<greg_t>(code_address(reinterpret_cast<const void*>(&litebox_syscall_entry)));
   gregs[REG_RSP] = static_cast<greg_t>(block->libos_stack_top);
@@ -246,23 +246,36 @@ __attribute__((no_stack_protector)) void handle_fault(int signal, siginfo_t* inf
 
 // Makes an interruptible futex wait return EINTR when the interrupt signal
 // lands between its check of the pending flag and its syscall instruction.
-// Anywhere else the handler only has to exist: its delivery alone makes a
-// blocked futex wait return EINTR.
+// A blocked futex wait returns EINTR from the delivery alone. When the
+// signal interrupts guest code, the thread goes through the entry path so
+// the SyscallHandler can act on it (deliver a guest signal) at once.
 __attribute__((no_stack_protector)) void handle_interrupt(int, siginfo_t*, void* context) {
   auto* ucontext = static_cast<ucontext_t*>(context);
   greg_t* gregs = ucontext->uc_mcontext.gregs;
   const auto rip = static_cast<uint64_t>(gregs[REG_RIP]);
 
-  if (rip < code_address(litebox_futex_wait_window_start) ||
-      rip > code_address(litebox_futex_wait_syscall)) {
+  if (rip >= code_address(litebox_futex_wait_window_start) &&
+      rip <= code_address(litebox_futex_wait_syscall)) {
+    // Safety: inside the window r8 holds the interrupt_pending argument of
+    // litebox_interruptible_futex_wait, a live per-thread flag.
+    const auto* pending = reinterpret_cast<const uint32_t*>(gregs[REG_R8]);
+    if (__atomic_load_n(pending, __ATOMIC_ACQUIRE) != 0) {
+      gregs[REG_RIP] = static_cast<greg_t>(code_address(litebox_futex_wait_interrupted));
+    }
     return;
   }
-  // Safety: inside the window r8 holds the interrupt_pending argument of
-  // litebox_interruptible_futex_wait, a live per-thread flag.
-  const auto* pending = reinterpret_cast<const uint32_t*>(gregs[REG_R8]);
-  if (__atomic_load_n(pending, __ATOMIC_ACQUIRE) != 0) {
-    gregs[REG_RIP] = static_cast<greg_t>(code_address(litebox_futex_wait_interrupted));
+
+  // Only a guest thread (one with a thread block, whose alternate stack this
+  // handler runs on) running untrusted code is sent into the entry path.
+  ThreadBlock* block = thread_block_containing(current_stack_pointer());
+  if (block == nullptr || is_trusted_address(rip)) {
+    return;
   }
+  block->selector = LB_SELECTOR_ALLOW;
+  save_guest_registers(block->registers, gregs);
+  block->entry_reason = EntryReason::interrupt;
+  gregs[REG_RIP] = static_cast<greg_t>(code_address(reinterpret_cast<const void*>(&litebox_syscall_entry)));
+  gregs[REG_RSP] = static_cast<greg_t>(block->libos_stack_top);
 }
 
 int install_handler(int signal, void (*handler)(int, siginfo_t*, void*), uint64_t mask) {

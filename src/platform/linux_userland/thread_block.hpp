@@ -23,6 +23,15 @@ namespace litebox::platform::linux_userland {
 
 inline constexpr size_t thread_block_size = LB_BLOCK_SIZE;
 
+// What sent a thread from guest code into the entry path.
+enum class EntryReason : uint8_t {
+  system_call,
+  // Guest code faulted (SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGTRAP).
+  fault,
+  // The interrupt signal (Threads::interrupt) arrived while guest code ran.
+  interrupt,
+};
+
 struct ThreadBlock {
   GuestRegisters registers;
   uint64_t libos_fs_base;
@@ -32,9 +41,8 @@ struct ThreadBlock {
   // Syscall User Dispatch selector: LB_SELECTOR_BLOCK while guest code runs.
   // The kernel reads it on every system call of this thread.
   volatile uint8_t selector;
-  // Set by the fault handler when the thread entered the libOS because
-  // guest code faulted, with the details in `fault`; clear for a system call.
-  bool entered_for_fault;
+  // The reason the thread entered the libOS. A fault's details are in `fault`.
+  EntryReason entry_reason;
   GuestFault fault;
 
   std::byte* xsave_area() {

@@ -74,6 +74,14 @@ bool Kernel::handle_fault(platform::GuestRegisters& registers,
   return true;
 }
 
+void Kernel::handle_interrupt(platform::GuestRegisters& registers,
+                              platform::ExtendedState extended_state) {
+  Task* task = find_current_task();
+  if (task != nullptr) {
+    deliver_interrupted(*task, registers, extended_state);
+  }
+}
+
 void Kernel::serve(Task& task, platform::GuestRegisters& registers,
                    platform::ExtendedState extended_state) {
   SyscallArguments arguments;

@@ -44,6 +44,11 @@ class Kernel final : public platform::SyscallHandler {
   bool handle_fault(platform::GuestRegisters& registers, platform::ExtendedState extended_state,
                     const platform::GuestFault& fault) override;
 
+  // Delivers the signals pending for the thread that the interrupt stopped
+  // in guest code.
+  void handle_interrupt(platform::GuestRegisters& registers,
+                        platform::ExtendedState extended_state) override;
+
   // Serves the system call in `registers` (number in rax) for `task`,
   // stores the result in rax and delivers the signals pending for `task`.
   void serve(Task& task, platform::GuestRegisters& registers,

@@ -11,6 +11,7 @@ SyscallTable build_table() {
   register_stat_syscalls(table);
   register_descriptor_syscalls(table);
   register_poll_syscalls(table);
+  register_epoll_syscalls(table);
   register_memory_syscalls(table);
   register_process_syscalls(table);
   register_signal_syscalls(table);

@@ -47,6 +47,7 @@ void register_directory_syscalls(SyscallTable& table);
 void register_stat_syscalls(SyscallTable& table);
 void register_descriptor_syscalls(SyscallTable& table);
 void register_poll_syscalls(SyscallTable& table);
+void register_epoll_syscalls(SyscallTable& table);
 void register_memory_syscalls(SyscallTable& table);
 void register_process_syscalls(SyscallTable& table);
 void register_signal_syscalls(SyscallTable& table);

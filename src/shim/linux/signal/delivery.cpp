@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <optional>
+#include <string>
 
 #include "litebox/platform/platform.hpp"
 #include "shim/linux/kernel.hpp"
@@ -204,11 +205,36 @@ std::optional<SignalInfo> take_deliverable(Task& task) {
   return dequeue(process.pending_signals, signal);
 }
 
+// Prints the delivery of `info` as strace does ("--- SIGSEGV {...} ---").
 void trace_delivery(Task& task, const SignalInfo& info) {
-  if (task.kernel().options().trace) {
-    write_trace(fmt::format("--- {} {{si_signo={}, si_code={}}} ---", signal_name(info.signo),
-                            signal_name(info.signo), info.code));
+  if (!task.kernel().options().trace) {
+    return;
   }
+  std::string code;
+  switch (info.code) {
+    case si::user:
+      code = "SI_USER";
+      break;
+    case si::kernel:
+      code = "SI_KERNEL";
+      break;
+    case si::tkill:
+      code = "SI_TKILL";
+      break;
+    default:
+      code = fmt::format("{}", info.code);
+      break;
+  }
+  std::string details;
+  if ((synchronous_signals & signal_bit(info.signo)) != 0 && info.code > 0 &&
+      info.code != si::kernel) {
+    details = fmt::format(", si_addr={:#x}", info.fields[0]);
+  } else if (info.code <= 0) {
+    details = fmt::format(", si_pid={}, si_uid={}", static_cast<int32_t>(info.fields[0]),
+                          static_cast<uint32_t>(info.fields[0] >> 32));
+  }
+  write_trace(fmt::format("--- {} {{si_signo={}, si_code={}{}}} ---", signal_name(info.signo),
+                          signal_name(info.signo), code, details));
 }
 
 // The outcome of delivering one signal.
@@ -441,6 +467,11 @@ void deliver_fault(Task& task, platform::GuestRegisters& registers,
                    platform::ExtendedState extended_state, const platform::GuestFault& fault) {
   force_signal(task, SignalInfo::from_fault(fault.signal, fault.code, fault.address));
   deliver_pending(task, registers, extended_state, nullptr, &fault);
+}
+
+void deliver_interrupted(Task& task, platform::GuestRegisters& registers,
+                         platform::ExtendedState extended_state) {
+  deliver_pending(task, registers, extended_state, nullptr, nullptr);
 }
 
 uint64_t pending_signal_set(Task& task) {

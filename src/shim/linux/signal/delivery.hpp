@@ -40,6 +40,11 @@ void deliver_after_syscall(Task& task, platform::GuestRegisters& registers,
 void deliver_fault(Task& task, platform::GuestRegisters& registers,
                    platform::ExtendedState extended_state, const platform::GuestFault& fault);
 
+// Delivers the signals pending for `task`, which was stopped in guest code
+// at `registers` (not at a system call).
+void deliver_interrupted(Task& task, platform::GuestRegisters& registers,
+                         platform::ExtendedState extended_state);
+
 // Pending signals of `task` and its process, blocked ones included.
 uint64_t pending_signal_set(Task& task);
 

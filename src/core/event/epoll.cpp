@@ -1,0 +1,321 @@
+#include "litebox/event/epoll.hpp"
+
+#include <algorithm>
+#include <vector>
+
+#include "litebox/fd/anonymous_inode.hpp"
+#include "litebox/fd/open_flags.hpp"
+
+namespace litebox::event {
+
+namespace {
+
+// The events EPOLLEXCLUSIVE may be combined with, as Linux's EPOLLEXCLUSIVE_OK_BITS.
+constexpr uint32_t exclusive_allowed_events =
+    pollin | pollout | pollerr | pollhup | epoll_wakeup | epoll_edge_triggered | epoll_exclusive;
+
+}  // namespace
+
+bool Epoll::supports_polling(fd::File& file) {
+  Result<fs::Stat> status = file.stat();
+  if (!status) {
+    return true;
+  }
+  fs::FileType type = fs::file_type_of(status->mode);
+  return type != fs::FileType::regular && type != fs::FileType::directory;
+}
+
+// Registered with the Pollable of one watched file. It only touches
+// atomics and the instance's own Pollable, so it never takes the epoll
+// lock and may run under any lock a notifier holds.
+class Epoll::EntryObserver final : public Observer {
+ public:
+  EntryObserver(Epoll& epoll, uint32_t events) : epoll_(epoll), events_(events) {}
+
+  void notify(uint32_t events) override {
+    uint32_t watched = events_.load(std::memory_order_seq_cst);
+    // A disabled one-shot entry, or a change of bits the entry does not watch, is
+    // not an edge, as in Linux's ep_poll_callback().
+    if ((watched & ~epoll_mode_flags) == 0) {
+      return;
+    }
+    if (events != 0 && (events & watched) == 0) {
+      return;
+    }
+    pending_.store(true, std::memory_order_seq_cst);
+    epoll_.announce_change();
+  }
+
+  // The watched events plus the epoll flags; the mode bits alone once a
+  // one-shot entry has fired.
+  std::atomic<uint32_t>& events() { return events_; }
+  // Set by a notification, cleared by the wait that looks at the entry.
+  std::atomic<bool>& pending() { return pending_; }
+
+ private:
+  Epoll& epoll_;
+  std::atomic<uint32_t> events_;
+  std::atomic<bool> pending_{true};
+};
+
+struct Epoll::Entry {
+  int descriptor = -1;
+  std::shared_ptr<fd::File> file;
+  uint64_t data = 0;
+  // Whether the last look found the entry ready; a level-triggered entry
+  // stays a candidate while it is, without a new notification.
+  bool was_ready = false;
+  // On the kernel heap, because notifications may come from another
+  // process that shares the file.
+  std::unique_ptr<EntryObserver> observer;
+};
+
+Epoll::Epoll() : fd::File(fd::open_read_write) {}
+
+Epoll::~Epoll() {
+  for (auto& [key, entry] : entries_) {
+    release_entry(*entry);
+  }
+}
+
+void Epoll::announce_change() {
+  changes_.fetch_add(1, std::memory_order_seq_cst);
+  sync::futex_wake(changes_, UINT32_MAX);
+  pollable_.notify(pollin | pollrdnorm);
+}
+
+void Epoll::release_entry(Entry& entry) {
+  if (Pollable* pollable = entry.file->pollable()) {
+    pollable->remove_observer(*entry.observer);
+  }
+  entry.file->epoll_references().fetch_sub(1, std::memory_order_seq_cst);
+}
+
+void Epoll::drop_closed_entries_locked() {
+  for (auto iterator = entries_.begin(); iterator != entries_.end();) {
+    const std::shared_ptr<fd::File>& file = iterator->second->file;
+    // NOTE: a reference held for a moment by a system call in progress
+    // keeps the entry until the next call looks again.
+    bool closed = static_cast<uint64_t>(file.use_count()) <=
+                  file->epoll_references().load(std::memory_order_seq_cst);
+    if (!closed) {
+      ++iterator;
+      continue;
+    }
+    release_entry(*iterator->second);
+    iterator = entries_.erase(iterator);
+  }
+}
+
+bool Epoll::reaches_or_too_deep(const fd::File& file, int depth_left) {
+  if (&file == this) {
+    return true;
+  }
+  auto* nested = dynamic_cast<const Epoll*>(&file);
+  if (nested == nullptr) {
+    return false;
+  }
+  if (depth_left <= 0) {
+    return true;
+  }
+
+  std::vector<std::shared_ptr<fd::File>> children;
+  {
+    auto& nested_epoll = const_cast<Epoll&>(*nested);
+    sync::LockGuard guard(nested_epoll.lock_);
+    for (auto& [key, entry] : nested_epoll.entries_) {
+      if (dynamic_cast<Epoll*>(entry->file.get()) != nullptr) {
+        children.push_back(entry->file);
+      }
+    }
+  }
+  return std::any_of(children.begin(), children.end(), [&](const auto& child) {
+    return reaches_or_too_deep(*child, depth_left - 1);
+  });
+}
+
+Result<void> Epoll::add(int descriptor, std::shared_ptr<fd::File> file, uint32_t events,
+                        uint64_t data) {
+  if (!supports_polling(*file)) {
+    return fail(Errno::eperm);
+  }
+  if (file.get() == this) {
+    return fail(Errno::einval);
+  }
+  bool is_epoll = dynamic_cast<Epoll*>(file.get()) != nullptr;
+  if (events & epoll_exclusive) {
+    if ((events & ~exclusive_allowed_events) != 0 || is_epoll) {
+      return fail(Errno::einval);
+    }
+  }
+  // TODO: Linux serializes nesting checks with one global lock, and also
+  // counts the instances above this one towards the nesting limit.
+  if (is_epoll && reaches_or_too_deep(*file, epoll_max_nesting)) {
+    return fail(Errno::eloop);
+  }
+
+  // EPOLLWAKEUP needs CAP_BLOCK_SUSPEND, and Linux drops it silently without.
+  events = (events & ~uint32_t{epoll_wakeup}) | pollerr | pollhup;
+
+  sync::LockGuard guard(lock_);
+  drop_closed_entries_locked();
+  Key key{file.get(), descriptor};
+  if (entries_.contains(key)) {
+    return fail(Errno::eexist);
+  }
+
+  auto entry = std::make_unique<Entry>();
+  entry->descriptor = descriptor;
+  entry->data = data;
+  entry->observer = std::make_unique<EntryObserver>(*this, events);
+  entry->file = std::move(file);
+  entry->file->epoll_references().fetch_add(1, std::memory_order_seq_cst);
+  if (Pollable* pollable = entry->file->pollable()) {
+    pollable->add_observer(*entry->observer);
+  }
+  entries_.emplace(key, std::move(entry));
+
+  // The entry starts pending, so a file that is ready already is reported.
+  announce_change();
+  return {};
+}
+
+Result<void> Epoll::modify(int descriptor, fd::File& file, uint32_t events, uint64_t data) {
+  if (!supports_polling(file)) {
+    return fail(Errno::eperm);
+  }
+  if (&file == this || (events & epoll_exclusive)) {
+    return fail(Errno::einval);
+  }
+  events = (events & ~uint32_t{epoll_wakeup}) | pollerr | pollhup;
+
+  sync::LockGuard guard(lock_);
+  drop_closed_entries_locked();
+  auto found = entries_.find(Key{&file, descriptor});
+  if (found == entries_.end()) {
+    return fail(Errno::enoent);
+  }
+
+  Entry& entry = *found->second;
+  entry.data = data;
+  entry.observer->events().store(events, std::memory_order_seq_cst);
+  entry.observer->pending().store(true, std::memory_order_seq_cst);
+  announce_change();
+  return {};
+}
+
+Result<void> Epoll::remove(int descriptor, fd::File& file) {
+  if (!supports_polling(file)) {
+    return fail(Errno::eperm);
+  }
+  if (&file == this) {
+    return fail(Errno::einval);
+  }
+
+  sync::LockGuard guard(lock_);
+  drop_closed_entries_locked();
+  auto found = entries_.find(Key{&file, descriptor});
+  if (found == entries_.end()) {
+    return fail(Errno::enoent);
+  }
+
+  release_entry(*found->second);
+  entries_.erase(found);
+  return {};
+}
+
+uint32_t Epoll::ready_events_locked(Entry& entry, bool consume) {
+  uint32_t watched = entry.observer->events().load(std::memory_order_seq_cst);
+  if ((watched & ~epoll_mode_flags) == 0) {
+    return 0;
+  }
+
+  std::atomic<bool>& pending = entry.observer->pending();
+  bool edge = consume ? pending.exchange(false, std::memory_order_seq_cst)
+                      : pending.load(std::memory_order_seq_cst);
+  bool level_triggered = (watched & epoll_edge_triggered) == 0;
+  if (!edge && !(level_triggered && entry.was_ready)) {
+    return 0;
+  }
+
+  uint32_t events = entry.file->poll_events() & (watched & ~epoll_mode_flags);
+  if (consume) {
+    entry.was_ready = events != 0;
+  }
+  return events;
+}
+
+size_t Epoll::collect_locked(std::span<EpollEvent> ready) {
+  drop_closed_entries_locked();
+  if (entries_.empty()) {
+    return 0;
+  }
+
+  // Start where the last full wait stopped, so that a small `ready` buffer
+  // does not starve entries at the end of the list.
+  std::vector<Entry*> order;
+  order.reserve(entries_.size());
+  for (auto& [key, entry] : entries_) {
+    order.push_back(entry.get());
+  }
+  size_t start = scan_start_ % order.size();
+  std::rotate(order.begin(), order.begin() + static_cast<ptrdiff_t>(start), order.end());
+
+  size_t count = 0;
+  size_t looked_at = 0;
+  for (Entry* entry : order) {
+    if (count == ready.size()) {
+      break;
+    }
+    ++looked_at;
+    uint32_t events = ready_events_locked(*entry, true);
+    if (events == 0) {
+      continue;
+    }
+
+    ready[count++] = EpollEvent{.events = events, .data = entry->data};
+    uint32_t watched = entry->observer->events().load(std::memory_order_seq_cst);
+    if (watched & epoll_one_shot) {
+      entry->observer->events().store(watched & epoll_mode_flags, std::memory_order_seq_cst);
+    }
+  }
+  scan_start_ = start + looked_at;
+  return count;
+}
+
+Result<size_t> Epoll::wait(std::span<EpollEvent> ready, sync::Deadline deadline) {
+  if (ready.empty()) {
+    return fail(Errno::einval);
+  }
+
+  while (true) {
+    uint32_t seen = changes_.load(std::memory_order_seq_cst);
+    size_t count = 0;
+    {
+      sync::LockGuard guard(lock_);
+      count = collect_locked(ready);
+    }
+    if (count != 0 || deadline.has_passed()) {
+      return count;
+    }
+
+    Result<void> woken = sync::futex_wait_until(changes_, seen, deadline);
+    if (!woken && woken.error() != Errno::etimedout) {
+      return fail(woken.error());
+    }
+  }
+}
+
+Result<fs::Stat> Epoll::stat() { return fd::anonymous_inode_stat(); }
+
+uint32_t Epoll::poll_events() {
+  sync::LockGuard guard(lock_);
+  for (auto& [key, entry] : entries_) {
+    if (ready_events_locked(*entry, false) != 0) {
+      return pollin | pollrdnorm;
+    }
+  }
+  return 0;
+}
+
+}  // namespace litebox::event
