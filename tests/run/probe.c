@@ -6,6 +6,7 @@
  *   abort               ends with SIGABRT
  *   memory              exercises brk, mmap, mprotect, mremap and munmap
  *   threads             four threads add under a mutex, then are joined
+ *   clock               reads CLOCK_MONOTONIC and prints whether it has a vDSO
  */
 #define _GNU_SOURCE
 #include <pthread.h>
