@@ -221,8 +221,9 @@ Result<Kernel::ChildExit> Kernel::wait_child(Process& waiter, int32_t selector,
     if (!block) {
       return ChildExit{0, 0};
     }
-    // TODO: a guest signal should interrupt the wait with EINTR.
-    (void)process_exited_.wait(process_table_lock_);
+    // A signal for this thread ends the wait with EINTR; signal delivery
+    // then restarts the call or runs the handler.
+    TRY_VOID(process_exited_.wait(process_table_lock_));
   }
 }
 
