@@ -192,7 +192,9 @@ int run_program(const RunOptions& options) {
   shim::linux_abi::KernelOptions kernel_options;
   kernel_options.trace = options.trace;
   kernel_options.vdso = !options.no_vdso;
-  static shim::linux_abi::Kernel kernel(host.execution(), &root->vfs(), kernel_options);
+  // In the kernel heap, so every forked guest process shares it (the
+  // process table, the thread registry, the id counter).
+  auto& kernel = *new shim::linux_abi::Kernel(host.execution(), &root->vfs(), kernel_options);
 
   // Sealing trusts every executable mapping present now, so the guest's own
   // code must be mapped only afterwards.
