@@ -17,6 +17,7 @@
 #include "litebox/fs/overlay_file_system.hpp"
 #include "litebox/fs/tar_file_system.hpp"
 #include "rootfs/rootfs.hpp"
+#include "shim/linux/procfs.hpp"
 
 namespace litebox::cli {
 
@@ -97,6 +98,14 @@ std::expected<void, std::string> SandboxRoot::mount_standard_file_systems() {
   }
   if (auto mounted = vfs_->mount(context, "/dev", fs::devfs::create()); !mounted) {
     return std::unexpected(fmt::format("mounting devfs on /dev failed: {}",
+                                       describe(mounted.error())));
+  }
+  if (auto made = make_directory_if_missing(*vfs_, context, "/proc", 0555); !made) {
+    return made;
+  }
+  auto procfs = fs::procfs::create(shim::linux_abi::make_procfs_provider());
+  if (auto mounted = vfs_->mount(context, "/proc", std::move(procfs)); !mounted) {
+    return std::unexpected(fmt::format("mounting procfs on /proc failed: {}",
                                        describe(mounted.error())));
   }
   // Both roots are writable in memory already, so /tmp needs no tmpfs of
