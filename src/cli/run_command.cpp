@@ -10,6 +10,7 @@
 #include "litebox/fd/stdio_file.hpp"
 #include "sandbox_root.hpp"
 #include "shim/linux/kernel.hpp"
+#include "shim/linux/vdso/time_source.hpp"
 #include "shim/linux/loader/loader.hpp"
 
 extern char** environ;
@@ -165,6 +166,10 @@ int run_program(const RunOptions& options) {
   static platform::linux_userland::LinuxUserlandPlatform host;
   host.set_minimum_log_level(log_level_from_environment());
   platform::set_current(host.platform());
+  if (!options.no_vdso) {
+    // Sandbox set-up below overlaps the TSC calibration interval.
+    shim::linux_abi::vdso::begin_calibration(host.platform().clock);
+  }
 
   std::string program_path;
   std::unique_ptr<SandboxRoot> root;
@@ -187,7 +192,9 @@ int run_program(const RunOptions& options) {
   shim::linux_abi::KernelOptions kernel_options;
   kernel_options.trace = options.trace;
   kernel_options.vdso = !options.no_vdso;
-  static shim::linux_abi::Kernel kernel(host.execution(), &root->vfs(), kernel_options);
+  // In the kernel heap, so every forked guest process shares it (the
+  // process table, the thread registry, the id counter).
+  auto& kernel = *new shim::linux_abi::Kernel(host.execution(), &root->vfs(), kernel_options);
 
   // Sealing trusts every executable mapping present now, so the guest's own
   // code must be mapped only afterwards.

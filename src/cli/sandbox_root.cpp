@@ -17,6 +17,7 @@
 #include "litebox/fs/overlay_file_system.hpp"
 #include "litebox/fs/tar_file_system.hpp"
 #include "rootfs/rootfs.hpp"
+#include "shim/linux/procfs.hpp"
 
 namespace litebox::cli {
 
@@ -89,7 +90,7 @@ fs::PathContext SandboxRoot::root_context() {
   return context;
 }
 
-std::expected<void, std::string> SandboxRoot::mount_standard_file_systems(bool mount_tmp) {
+std::expected<void, std::string> SandboxRoot::mount_standard_file_systems() {
   fs::PathContext context = root_context();
 
   if (auto made = make_directory_if_missing(*vfs_, context, "/dev", 0755); !made) {
@@ -99,17 +100,17 @@ std::expected<void, std::string> SandboxRoot::mount_standard_file_systems(bool m
     return std::unexpected(fmt::format("mounting devfs on /dev failed: {}",
                                        describe(mounted.error())));
   }
-  if (auto made = make_directory_if_missing(*vfs_, context, "/tmp", 01777); !made) {
+  if (auto made = make_directory_if_missing(*vfs_, context, "/proc", 0555); !made) {
     return made;
   }
-  if (!mount_tmp) {
-    return {};
-  }
-  if (auto mounted = vfs_->mount(context, "/tmp", fs::memfs::create()); !mounted) {
-    return std::unexpected(fmt::format("mounting tmpfs on /tmp failed: {}",
+  auto procfs = fs::procfs::create(shim::linux_abi::make_procfs_provider());
+  if (auto mounted = vfs_->mount(context, "/proc", std::move(procfs)); !mounted) {
+    return std::unexpected(fmt::format("mounting procfs on /proc failed: {}",
                                        describe(mounted.error())));
   }
-  return {};
+  // Both roots are writable in memory already, so /tmp needs no tmpfs of
+  // its own; one would also hide whatever the image keeps under /tmp.
+  return make_directory_if_missing(*vfs_, context, "/tmp", 01777);
 }
 
 std::expected<std::unique_ptr<SandboxRoot>, std::string> SandboxRoot::from_image(
@@ -154,7 +155,7 @@ std::expected<std::unique_ptr<SandboxRoot>, std::string> SandboxRoot::from_image
   }
   sandbox->vfs_ = std::make_unique<fs::Vfs>(std::move(*root));
 
-  if (auto mounted = sandbox->mount_standard_file_systems(true); !mounted) {
+  if (auto mounted = sandbox->mount_standard_file_systems(); !mounted) {
     return std::unexpected(mounted.error());
   }
   return sandbox;
@@ -207,9 +208,7 @@ std::expected<std::unique_ptr<SandboxRoot>, std::string> SandboxRoot::from_host_
     }
   }
 
-  // The in-memory root is writable already, and a tmpfs on /tmp would hide
-  // a program copied from the host's /tmp.
-  if (auto mounted = sandbox->mount_standard_file_systems(false); !mounted) {
+  if (auto mounted = sandbox->mount_standard_file_systems(); !mounted) {
     return std::unexpected(mounted.error());
   }
   program_path = root->program_paths.empty() ? host_program : root->program_paths.front();

@@ -36,8 +36,8 @@ class SandboxRoot {
 
  private:
   SandboxRoot() = default;
-  // Mounts devfs on /dev and, with `mount_tmp`, a tmpfs on /tmp.
-  std::expected<void, std::string> mount_standard_file_systems(bool mount_tmp);
+  // Mounts devfs on /dev and makes sure /tmp exists.
+  std::expected<void, std::string> mount_standard_file_systems();
 
   // The mapped tar image, unmapped after the file systems that read it.
   void* image_ = nullptr;

@@ -6,12 +6,15 @@
  *   abort               ends with SIGABRT
  *   memory              exercises brk, mmap, mprotect, mremap and munmap
  *   threads             four threads add under a mutex, then are joined
+ *   clock               reads CLOCK_MONOTONIC and prints whether it has a vDSO
  */
 #define _GNU_SOURCE
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <sys/auxv.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
@@ -89,8 +92,20 @@ static int run_threads(void) {
   return 0;
 }
 
+// Reads CLOCK_MONOTONIC through libc and reports whether the process got a
+// vDSO, so that the trace shows whether the read was a system call.
+static int read_clock(void) {
+  struct timespec now;
+  clock_gettime(CLOCK_MONOTONIC, &now);
+  printf("vdso: %s\n", getauxval(AT_SYSINFO_EHDR) != 0 ? "yes" : "no");
+  return 0;
+}
+
 int main(int argc, char** argv) {
   const char* mode = argc > 1 ? argv[1] : "args";
+  if (strcmp(mode, "clock") == 0) {
+    return read_clock();
+  }
   if (strcmp(mode, "env") == 0) {
     return print_environment(argc, argv);
   }

@@ -113,6 +113,18 @@ def run_case(case, litebox, probe, work):
             print(f"exit status: expected 4, got {status}")
             failed = 1
         return failed
+    if case == "vdso":
+        failed = 0
+        for options, expected_output, traced in (([], "vdso: yes", False),
+                                                 (["--no-vdso"], "vdso: no", True)):
+            stdout, stderr, status = run(litebox + options + ["--trace", "--", probe, "clock"])
+            if status != 0 or expected_output not in stdout:
+                print(f"{options}: expected {expected_output!r} and status 0, got {status}:\n{stdout}")
+                failed = 1
+            if ("clock_gettime(CLOCK_MONOTONIC" in stderr) != traced:
+                print(f"{options}: clock_gettime should {'' if traced else 'not '}be traced:\n{stderr}")
+                failed = 1
+        return failed
     print(f"unknown case {case}")
     return 2
 

@@ -122,6 +122,10 @@ class MemoryMap {
   // Unmaps everything, as execve(2) does before mapping the new program.
   void clear();
 
+  // For fork(2): takes the layout and every VMA of `source`, whose pages
+  // the host has already copied into this process. This map must be empty.
+  void copy_areas_from(MemoryMap& source);
+
   // The VMA containing `address`, if any.
   std::optional<Vma> find(uint64_t address);
 

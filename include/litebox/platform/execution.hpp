@@ -80,6 +80,9 @@ class SyscallHandler {
 
 enum class InterceptionMode { seccomp, syscall_user_dispatch };
 
+// Which side of a fork_process the caller is on.
+enum class ForkSide { parent, child };
+
 class Execution {
  public:
   virtual ~Execution() = default;
@@ -97,6 +100,15 @@ class Execution {
   // Starts a new host thread that enters the guest with `registers`, as
   // clone(CLONE_THREAD) does. Returns its thread id.
   virtual Result<ThreadId> spawn_guest_thread(const GuestRegisters& registers) = 0;
+
+  // Copies the calling process into a new host process, as fork(2) does:
+  // private memory is copied on write, memory mapped shared (the kernel
+  // heap) stays shared, and only the calling thread goes on in the child,
+  // returning `child`; the original returns `parent`. The host reaps the
+  // child itself, so its exit status must travel through shared memory.
+  // Call only from a system call handler. Hosts without processes return
+  // `enosys`.
+  virtual Result<ForkSide> fork_process() { return fail(Errno::enosys); }
 
   // Ends the calling thread (exit(2)) or the whole process (exit_group(2)).
   [[noreturn]] virtual void exit_thread() = 0;

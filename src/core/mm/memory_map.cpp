@@ -283,6 +283,13 @@ void MemoryMap::clear() {
   areas_.clear();
 }
 
+void MemoryMap::copy_areas_from(MemoryMap& source) {
+  sync::LockGuard source_guard(source.lock_);
+  sync::LockGuard guard(lock_);
+  layout_ = source.layout_;
+  areas_ = source.areas_;
+}
+
 bool MemoryMap::is_mapped(uint64_t address, uint64_t length) {
   sync::LockGuard guard(lock_);
   return is_mapped_locked(address, length);

@@ -180,7 +180,17 @@ Result<void> LinuxExecution::initialize() {
   signal_state.block_region_start = start;
   signal_state.block_region_end = start + region_size;
   block_count_ = max_thread_blocks;
-  block_slots_ = new std::atomic<uint64_t>[max_thread_blocks / 64]();
+  // The slots describe this process's own thread blocks, so they live in
+  // private memory (operator new may allocate from the shared kernel heap):
+  // a forked child keeps its copy, with the blocks the host copied.
+  void* slots = mmap(nullptr, max_thread_blocks / 8, PROT_READ | PROT_WRITE,
+                     MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (slots == MAP_FAILED) {
+    return fail(static_cast<Errno>(errno));
+  }
+  // Safety: the fresh zeroed pages hold max_thread_blocks / 64 lock-free
+  // atomics, whose all-zero representation is the value 0.
+  block_slots_ = static_cast<std::atomic<uint64_t>*>(slots);
   return {};
 }
 
@@ -301,6 +311,15 @@ Result<void> LinuxExecution::start_interception(SyscallHandler& handler, Interce
   installed_handler = &handler;
   mode_ = mode;
 
+  // Forked guest processes report their exit status through the kernel
+  // heap; the host reaps them at once instead of keeping zombies.
+  struct sigaction reap = {};
+  reap.sa_handler = SIG_IGN;
+  reap.sa_flags = SA_NOCLDWAIT;
+  if (sigaction(SIGCHLD, &reap, nullptr) != 0) {
+    return fail(static_cast<Errno>(errno));
+  }
+
   TRY_VOID(install_classifier(ranges));
   TRY_VOID(install_allowlist(signal_state.interrupt_signal));
   sealed_ = true;
@@ -393,6 +412,36 @@ Result<ThreadId> LinuxExecution::spawn_guest_thread(const GuestRegisters& regist
     return fail(static_cast<Errno>(-outcome));
   }
   return static_cast<ThreadId>(outcome);
+}
+
+Result<ForkSide> LinuxExecution::fork_process() {
+  if (!sealed_ || current_block == nullptr) {
+    return fail(Errno::eperm);
+  }
+  // glibc's fork keeps its own state (malloc, stdio, the cached tid)
+  // consistent in the child; its clone flags are the ones the allowlist
+  // accepts.
+  const pid_t child = fork();
+  if (child < 0) {
+    return fail(static_cast<Errno>(errno));
+  }
+  if (child > 0) {
+    return ForkSide::parent;
+  }
+
+  // The child inherits the thread block (private memory, copied), the gs
+  // base, the alternate signal stack and the seccomp filter, but not
+  // Syscall User Dispatch, which Linux switches off in a new process.
+  if (mode_ == InterceptionMode::syscall_user_dispatch) {
+    // Safety: converts code addresses to the integers prctl expects.
+    const auto restorer = reinterpret_cast<uint64_t>(&litebox_signal_restorer);
+    const auto restorer_end = reinterpret_cast<uint64_t>(litebox_signal_restorer_end);
+    if (prctl(PR_SET_SYSCALL_USER_DISPATCH, sys_dispatch_on, restorer,
+              restorer_end + 1 - restorer, &current_block->selector) != 0) {
+      fail_fatally("re-arming Syscall User Dispatch after fork", static_cast<Errno>(errno));
+    }
+  }
+  return ForkSide::child;
 }
 
 void LinuxExecution::exit_thread() {

@@ -211,6 +211,12 @@ Result<void> install_allowlist(int interrupt_signal) {
   // Threads: pthread_create and thread exit, per-thread fs/gs bases and
   // Syscall User Dispatch.
   allow(SCMP_SYS(clone), SCMP_A0_32(SCMP_CMP_MASKED_EQ, CLONE_THREAD, CLONE_THREAD));
+  // Processes: a guest fork is a host fork (glibc's fork(3), exactly these
+  // flags), so the child shares the kernel heap. It creates no new
+  // namespace, shares no memory the parent does not already map shared, and
+  // keeps this filter.
+  allow(SCMP_SYS(clone),
+        SCMP_A0_32(SCMP_CMP_EQ, CLONE_CHILD_SETTID | CLONE_CHILD_CLEARTID | SIGCHLD));
   allow(SCMP_SYS(set_robust_list));
   allow(SCMP_SYS(rseq));
   // libseccomp accepts one comparison per argument and rule.

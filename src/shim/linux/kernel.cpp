@@ -98,16 +98,26 @@ void Kernel::serve(Task& task, platform::GuestRegisters& registers,
   task.registers = &registers;
   task.extended_state = extended_state;
   Result<uint64_t> result = invoke(task, arguments);
-  task.registers = nullptr;
-  task.extended_state = {};
-  task.pending_trace = nullptr;
+
+  // In a forked child the call returns on a new Task; the old one belongs
+  // to the parent, which shares it through the kernel heap.
+  Task* current = current_task();
+  Task& finished = current != nullptr ? *current : task;
+  finished.registers = nullptr;
+  finished.extended_state = {};
+  finished.pending_trace = nullptr;
 
   if (trace) {
     write_trace(trace->finish(result));
   }
+  if (&finished != &task && trace) {
+    // The parent frees the trace's strings when its own copy ends; the
+    // child keeps its copy alive instead of freeing them a second time.
+    new std::optional<TraceLine>(std::move(trace));
+  }
   registers.rax = encode_result(result);
 
-  deliver_after_syscall(task, registers, extended_state, arguments, result);
+  deliver_after_syscall(finished, registers, extended_state, arguments, result);
 }
 
 Result<uint64_t> Kernel::invoke(Task& task, const SyscallArguments& arguments) {
@@ -132,10 +142,110 @@ Result<uint64_t> Kernel::invoke(Task& task, const SyscallArguments& arguments) {
 std::unique_ptr<Task> Kernel::create_first_task(fs::PathContext paths) {
   const int32_t pid = next_id_.fetch_add(1);
   auto process = std::make_shared<Process>(*this, pid, 0, std::move(paths));
+  {
+    sync::LockGuard guard(process_table_lock_);
+    process_table_[pid] = ProcessRecord{0, process->process_group};
+  }
   auto task = std::make_unique<Task>(pid, std::move(process));
   // The caller enters the guest on this thread.
   task->host_thread = platform::current().threads.current();
   return task;
+}
+
+Result<int32_t> Kernel::fork_process(Task& parent) {
+  const int32_t pid = next_id_.fetch_add(1);
+  // The child's objects are made here, before the host fork, so they sit in
+  // the kernel heap and no lock of the parent is copied half-held.
+  auto child = std::make_unique<Task>(pid, parent.process().fork_copy(pid));
+  child->signal_mask = parent.signal_mask;
+  child->alternate_stack = parent.alternate_stack;
+  {
+    sync::LockGuard guard(process_table_lock_);
+    process_table_[pid] = ProcessRecord{parent.process().pid(), child->process().process_group};
+  }
+
+  auto side = execution_.fork_process();
+  if (!side) {
+    sync::LockGuard guard(process_table_lock_);
+    process_table_.erase(pid);
+    return fail(side.error());
+  }
+  // The Task now belongs to the child process alone: the parent forgets it
+  // without freeing it, and the child keeps it for as long as it runs.
+  Task* child_task = child.release();
+  if (*side == platform::ForkSide::parent) {
+    return pid;
+  }
+  child_task->registers = parent.registers;
+  child_task->extended_state = parent.extended_state;
+  child_task->pending_trace = parent.pending_trace;
+  child_task->host_thread = platform::current().threads.current();
+  set_current_task(child_task);
+  return 0;
+}
+
+Result<Kernel::ChildExit> Kernel::wait_child(Process& waiter, int32_t selector,
+                                              bool block, bool keep) {
+  const auto accepts = [&](int32_t pid, const ProcessRecord& record) {
+    if (record.parent_pid != waiter.pid()) {
+      return false;
+    }
+    if (selector > 0) {
+      return pid == selector;
+    }
+    if (selector == 0) {
+      return record.process_group == waiter.process_group;
+    }
+    return selector == -1 || record.process_group == -selector;
+  };
+
+  sync::LockGuard guard(process_table_lock_);
+  while (true) {
+    bool any_child = false;
+    for (auto it = process_table_.begin(); it != process_table_.end(); ++it) {
+      if (!accepts(it->first, it->second)) {
+        continue;
+      }
+      any_child = true;
+      if (it->second.exited) {
+        const ChildExit exit{it->first, it->second.wait_status};
+        if (!keep) {
+          process_table_.erase(it);
+        }
+        return exit;
+      }
+    }
+    if (!any_child) {
+      return fail(Errno::echild);
+    }
+    if (!block) {
+      return ChildExit{0, 0};
+    }
+    // A signal for this thread ends the wait with EINTR; signal delivery
+    // then restarts the call or runs the handler.
+    TRY_VOID(process_exited_.wait(process_table_lock_));
+  }
+}
+
+void Kernel::record_exit(Task& task, int32_t wait_status) {
+  Process& process = task.process();
+  (void)process.descriptors().close_range(0, ~uint32_t{0}, 0);
+
+  const int32_t pid = process.pid();
+  sync::LockGuard guard(process_table_lock_);
+  auto found = process_table_.find(pid);
+  if (found != process_table_.end()) {
+    found->second.exited = true;
+    found->second.wait_status = wait_status;
+  }
+  // Orphans go to init, as on Linux; a parent that is gone cannot reap.
+  // TODO: send SIGCHLD to the parent.
+  for (auto& [child_pid, record] : process_table_) {
+    if (record.parent_pid == pid) {
+      record.parent_pid = 1;
+    }
+  }
+  process_exited_.notify_all();
 }
 
 void Kernel::exit_process(Task& task, int exit_code) {
@@ -145,6 +255,7 @@ void Kernel::exit_process(Task& task, int exit_code) {
     }
     write_trace(fmt::format("+++ exited with {} +++", exit_code & 0xff));
   }
+  record_exit(task, (exit_code & 0xff) << 8);
   execution_.exit_process(exit_code & 0xff);
   // GCC 12 does not carry [[noreturn]] through a virtual call.
   std::unreachable();
@@ -214,6 +325,7 @@ void Kernel::kill_process(Task& task, int signal) {
     }
     write_trace(fmt::format("+++ killed by {} +++", signal_name(signal)));
   }
+  record_exit(task, signal);
   execution_.exit_process(128 + signal);
   std::unreachable();
 }

@@ -9,9 +9,11 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <optional>
 
 #include "litebox/fs/vfs.hpp"
 #include "litebox/platform/execution.hpp"
+#include "litebox/sync/condition_variable.hpp"
 #include "litebox/sync/mutex.hpp"
 #include "shim/linux/syscall_table.hpp"
 #include "shim/linux/task.hpp"
@@ -76,6 +78,27 @@ class Kernel final : public platform::SyscallHandler {
                                uint64_t clear_child_tid, uint64_t set_parent_tid,
                                uint64_t set_child_tid);
 
+  // Copies the process of `parent` into a new guest process on a new host
+  // process (fork(2); vfork(2) is the same here). Returns the child's pid
+  // in the parent and 0 in the child, where only the calling thread goes
+  // on, as a new Task that becomes the current one.
+  Result<int32_t> fork_process(Task& parent);
+
+  // What wait4(2) and waitid(2) report about one child.
+  struct ChildExit {
+    int32_t pid;  // 0: no child has exited yet
+    // The wait status: exit code << 8, or the number of the killing signal.
+    int32_t wait_status;
+  };
+
+  // Which children a wait accepts: pid > 0 that child, 0 the caller's
+  // process group, -1 any child, < -1 the process group -pid.
+  // Reaps (or, with `keep`, only reports) an exited child of `waiter`;
+  // pid 0 when children match but none has exited and `block` is false.
+  // `echild` when no child matches.
+  Result<ChildExit> wait_child(Process& waiter, int32_t selector, bool block,
+                                              bool keep);
+
   // Ends the calling guest thread (exit(2)): clears and wakes its
   // clear_child_tid word, and ends the process when it was the last thread.
   [[noreturn]] void exit_thread(Task& task, int exit_code);
@@ -99,6 +122,22 @@ class Kernel final : public platform::SyscallHandler {
   // spawn_thread has registered it.
   sync::Mutex threads_lock_;
   std::map<platform::ThreadId, std::unique_ptr<Task>> threads_;
+  // Records how the calling process ended, closes its descriptors (so
+  // pipe peers in other processes see it go) and wakes waiting parents.
+  void record_exit(Task& task, int32_t wait_status);
+
+  // Every guest process that has not been reaped, by pid. The Kernel lives
+  // in the kernel heap, so all processes of the sandbox share the table.
+  struct ProcessRecord {
+    int32_t parent_pid;
+    int32_t process_group;
+    bool exited = false;
+    int32_t wait_status = 0;
+  };
+  sync::Mutex process_table_lock_;
+  sync::ConditionVariable process_exited_;
+  std::map<int32_t, ProcessRecord> process_table_;
+
   // One flag per number, so an unimplemented call is logged once.
   std::array<std::atomic<bool>, syscall_count> reported_missing_{};
 };

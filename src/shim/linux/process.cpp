@@ -30,6 +30,29 @@ Process::Process(Kernel& kernel, int32_t pid, int32_t parent_pid, fs::PathContex
       pid_(pid),
       parent_pid_(parent_pid) {}
 
+std::shared_ptr<Process> Process::fork_copy(int32_t pid) {
+  auto child = std::make_shared<Process>(kernel_, pid, pid_, path_context());
+  child->descriptor_table_ = descriptor_table_->copy();
+  child->memory.copy_areas_from(memory);
+
+  sync::LockGuard guard(lock);
+  child->process_group = process_group;
+  child->session = session;
+  child->credentials = credentials;
+  child->paths = paths;
+  child->limits = limits;
+  child->signal_actions = signal_actions;
+  child->break_start = break_start;
+  child->break_end = break_end;
+  child->executable_path = executable_path;
+  child->name = name;
+  child->arguments_start = arguments_start;
+  child->arguments_end = arguments_end;
+  child->environment_start = environment_start;
+  child->environment_end = environment_end;
+  return child;
+}
+
 fs::PathContext Process::path_context() {
   sync::LockGuard guard(lock);
   fs::PathContext context = paths;

@@ -76,6 +76,12 @@ class Process {
   Process(const Process&) = delete;
   Process& operator=(const Process&) = delete;
 
+  // For fork(2): a process `pid` whose parent is this one, with a copy of
+  // its credentials, paths, limits, signal actions, names, break and VMAs
+  // and a copy of its descriptor table that shares the open file
+  // descriptions.
+  std::shared_ptr<Process> fork_copy(int32_t pid);
+
   Kernel& kernel() { return kernel_; }
   int32_t pid() const { return pid_; }
   int32_t parent_pid() const { return parent_pid_; }

@@ -184,13 +184,13 @@ std::optional<SignalInfo> dequeue(PendingSignals& pending, int signal) {
   return taken;
 }
 
-// Picks the next signal `task` may take: faults first, then the lowest
+// Picks the next signal of `task` in `set`: faults first, then the lowest
 // number; a signal sent to the thread before one sent to the process.
 // Process lock held.
-std::optional<SignalInfo> take_deliverable(Task& task) {
+std::optional<SignalInfo> take_from_set(Task& task, uint64_t set) {
   Process& process = task.process();
-  const uint64_t thread_ready = task.pending_signals.set & ~task.signal_mask;
-  const uint64_t process_ready = process.pending_signals.set & ~task.signal_mask;
+  const uint64_t thread_ready = task.pending_signals.set & set;
+  const uint64_t process_ready = process.pending_signals.set & set;
   uint64_t ready = thread_ready | process_ready;
   if (ready == 0) {
     return std::nullopt;
@@ -203,6 +203,11 @@ std::optional<SignalInfo> take_deliverable(Task& task) {
     return dequeue(task.pending_signals, signal);
   }
   return dequeue(process.pending_signals, signal);
+}
+
+// Picks the next signal `task` does not block. Process lock held.
+std::optional<SignalInfo> take_deliverable(Task& task) {
+  return take_from_set(task, ~task.signal_mask);
 }
 
 // Prints the delivery of `info` as strace does ("--- SIGSEGV {...} ---").
@@ -472,6 +477,11 @@ void deliver_fault(Task& task, platform::GuestRegisters& registers,
 void deliver_interrupted(Task& task, platform::GuestRegisters& registers,
                          platform::ExtendedState extended_state) {
   deliver_pending(task, registers, extended_state, nullptr, nullptr);
+}
+
+std::optional<SignalInfo> take_pending_signal(Task& task, uint64_t set) {
+  sync::LockGuard guard(task.process().lock);
+  return take_from_set(task, set);
 }
 
 uint64_t pending_signal_set(Task& task) {

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 
 #include "litebox/platform/execution.hpp"
 #include "litebox/result.hpp"
@@ -44,6 +45,11 @@ void deliver_fault(Task& task, platform::GuestRegisters& registers,
 // at `registers` (not at a system call).
 void deliver_interrupted(Task& task, platform::GuestRegisters& registers,
                          platform::ExtendedState extended_state);
+
+// Removes and returns the first pending signal of `task` in `set` (its own
+// before its process's, faults first, then the lowest number), whether
+// blocked or not, for rt_sigtimedwait.
+std::optional<SignalInfo> take_pending_signal(Task& task, uint64_t set);
 
 // Pending signals of `task` and its process, blocked ones included.
 uint64_t pending_signal_set(Task& task);

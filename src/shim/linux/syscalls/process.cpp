@@ -73,6 +73,111 @@ Result<uint64_t> sys_execve(Task& task, const SyscallArguments& arguments) {
   return 0;
 }
 
+// wait4(2) and waitid(2) options.
+constexpr uint32_t wait_no_hang = 1;
+constexpr uint32_t wait_untraced = 2;
+constexpr uint32_t wait_exited = 4;
+constexpr uint32_t wait_continued = 8;
+constexpr uint32_t wait_no_wait = 0x01000000;
+constexpr uint32_t wait_no_thread = 0x20000000;
+constexpr uint32_t wait_all = 0x40000000;
+constexpr uint32_t wait_clone = 0x80000000;
+
+Result<uint64_t> sys_wait4(Task& task, const SyscallArguments& arguments) {
+  const int32_t selector = arguments.as_int(0);
+  const uint32_t options = arguments.as_uint(2);
+  constexpr uint32_t known =
+      wait_no_hang | wait_untraced | wait_continued | wait_no_thread | wait_all | wait_clone;
+  if ((options & ~known) != 0 || selector == INT32_MIN) {
+    return fail(Errno::einval);
+  }
+
+  // NOTE: stopped and continued children are never reported: the sandbox
+  // has no job-control stops.
+  auto reaped = TRY(task.kernel().wait_child(task.process(), selector,
+                                             (options & wait_no_hang) == 0, false));
+  if (reaped.pid == 0) {
+    return 0;
+  }
+  if (arguments[1] != 0) {
+    TRY_VOID(GuestPtr<int32_t>(arguments[1]).write(reaped.wait_status));
+  }
+  if (arguments[3] != 0) {
+    // struct rusage; the sandbox keeps no resource accounting.
+    const std::array<std::byte, 144> usage{};
+    TRY_VOID(copy_to_guest(arguments[3], std::span(usage)));
+  }
+  return static_cast<uint64_t>(reaped.pid);
+}
+
+// The start of siginfo_t as waitid(2) fills it for SIGCHLD.
+struct ChildSignalInfo {
+  int32_t signal_number;
+  int32_t error_number;
+  int32_t code;
+  int32_t padding;
+  int32_t pid;
+  uint32_t uid;
+  int32_t status;
+};
+
+Result<uint64_t> sys_waitid(Task& task, const SyscallArguments& arguments) {
+  constexpr uint32_t id_all = 0;
+  constexpr uint32_t id_pid = 1;
+  constexpr uint32_t id_process_group = 2;
+  constexpr int32_t signal_child = 17;
+  constexpr int32_t child_exited = 1;  // CLD_EXITED
+  constexpr int32_t child_killed = 2;  // CLD_KILLED
+
+  const uint32_t id_type = arguments.as_uint(0);
+  const int32_t id = arguments.as_int(1);
+  const uint32_t options = arguments.as_uint(3);
+  constexpr uint32_t known = wait_no_hang | wait_untraced | wait_exited | wait_continued |
+                             wait_no_wait | wait_no_thread | wait_all | wait_clone;
+  if ((options & ~known) != 0 || (options & (wait_exited | wait_untraced | wait_continued)) == 0) {
+    return fail(Errno::einval);
+  }
+  int32_t selector = -1;
+  if (id_type == id_pid) {
+    if (id <= 0) {
+      return fail(Errno::einval);
+    }
+    selector = id;
+  } else if (id_type == id_process_group) {
+    if (id < 0) {
+      return fail(Errno::einval);
+    }
+    selector = id == 0 ? 0 : -id;
+  } else if (id_type != id_all) {
+    return fail(Errno::einval);
+  }
+
+  Kernel::ChildExit reaped{0, 0};
+  if ((options & wait_exited) != 0) {
+    reaped = TRY(task.kernel().wait_child(task.process(), selector,
+                                          (options & wait_no_hang) == 0,
+                                          (options & wait_no_wait) != 0));
+  }
+  if (arguments[2] != 0) {
+    // siginfo_t is 128 bytes; with WNOHANG and no exited child it is zeroed.
+    std::array<std::byte, 128> info{};
+    if (reaped.pid != 0) {
+      const bool exited = (reaped.wait_status & 0x7f) == 0;
+      const ChildSignalInfo child{signal_child,
+                                  0,
+                                  exited ? child_exited : child_killed,
+                                  0,
+                                  reaped.pid,
+                                  0,
+                                  exited ? (reaped.wait_status >> 8) & 0xff
+                                         : reaped.wait_status & 0x7f};
+      std::memcpy(info.data(), &child, sizeof(child));
+    }
+    TRY_VOID(copy_to_guest(arguments[2], std::span(info)));
+  }
+  return 0;
+}
+
 Result<uint64_t> sys_getpid(Task& task, const SyscallArguments&) {
   return static_cast<uint64_t>(task.process().pid());
 }
@@ -499,6 +604,8 @@ Result<uint64_t> sys_umask(Task& task, const SyscallArguments& arguments) {
 void register_process_syscalls(SyscallTable& table) {
   table.add(nr::exit_group, sys_exit_group);
   table.add(nr::execve, sys_execve);
+  table.add(nr::wait4, sys_wait4);
+  table.add(nr::waitid, sys_waitid);
   table.add(nr::getpid, sys_getpid);
   table.add(nr::getppid, sys_getppid);
   table.add(nr::gettid, sys_gettid);

@@ -4,6 +4,8 @@
 // (rt_sigreturn), and sending signals within the process (kill, tgkill,
 // tkill). Delivery itself lives in signal/delivery.cpp.
 #include <atomic>
+#include <chrono>
+#include <optional>
 
 #include "litebox/platform/platform.hpp"
 #include "shim/linux/guest_memory.hpp"
@@ -148,17 +150,35 @@ Result<uint64_t> sys_rt_sigreturn(Task& task, const SyscallArguments&) {
 }
 
 // Sleeps until Threads::interrupt wakes the calling thread, which a new
-// signal for it does. Returns `eintr`; delivery then runs the handler, or
-// restarts the call when no handler ran.
-Result<uint64_t> wait_for_signal() {
+// signal for it does, or until `timeout` has passed: `eintr` or
+// `etimedout`.
+Result<void> wait_for_signal_until(std::optional<std::chrono::nanoseconds> timeout) {
+  platform::Platform& host = platform::current();
+  std::optional<std::chrono::nanoseconds> deadline;
+  if (timeout) {
+    deadline = host.clock.monotonic_now() + *timeout;
+  }
   std::atomic<uint32_t> never_woken{0};
   while (true) {
-    auto waited = platform::current().futex.wait(never_woken, 0, std::nullopt,
-                                                 platform::FutexScope::process_private);
+    std::optional<std::chrono::nanoseconds> left;
+    if (deadline) {
+      left = *deadline - host.clock.monotonic_now();
+      if (left->count() <= 0) {
+        return fail(Errno::etimedout);
+      }
+    }
+    auto waited = host.futex.wait(never_woken, 0, left, platform::FutexScope::process_private);
     if (!waited && waited.error() == Errno::eintr) {
       return fail(Errno::eintr);
     }
   }
+}
+
+// Sleeps until a signal arrives. Returns `eintr`; delivery then runs the
+// handler, or restarts the call when no handler ran.
+Result<uint64_t> wait_for_signal() {
+  TRY_VOID(wait_for_signal_until(std::nullopt));
+  return 0;
 }
 
 Result<uint64_t> sys_rt_sigsuspend(Task& task, const SyscallArguments& arguments) {
@@ -183,6 +203,102 @@ Result<uint64_t> sys_pause(Task& task, const SyscallArguments&) {
     return fail(Errno::eintr);
   }
   return wait_for_signal();
+}
+
+// struct timespec.
+struct WaitTimeout {
+  int64_t seconds;
+  int64_t nanoseconds;
+};
+
+Result<uint64_t> sys_rt_sigtimedwait(Task& task, const SyscallArguments& arguments) {
+  if (arguments[3] != sigset_size) {
+    return fail(Errno::einval);
+  }
+  const uint64_t set = TRY(GuestPtr<uint64_t>(arguments[0]).read()) & ~unblockable_signals;
+  std::optional<std::chrono::nanoseconds> timeout;
+  if (arguments[2] != 0) {
+    const WaitTimeout value = TRY(GuestPtr<WaitTimeout>(arguments[2]).read());
+    if (value.seconds < 0 || value.nanoseconds < 0 || value.nanoseconds >= 1'000'000'000) {
+      return fail(Errno::einval);
+    }
+    // Timeouts past ~292 years wait forever.
+    constexpr int64_t max_seconds = INT64_MAX / 1'000'000'000 - 1;
+    if (value.seconds <= max_seconds) {
+      timeout = std::chrono::seconds(value.seconds) + std::chrono::nanoseconds(value.nanoseconds);
+    }
+  }
+
+  std::optional<SignalInfo> taken = take_pending_signal(task, set);
+  if (!taken && (!timeout || timeout->count() > 0)) {
+    // The signals of `set` are unblocked during the wait, so that sending
+    // one wakes this thread; they stay pending and are taken below.
+    const uint64_t blocked = task.signal_mask;
+    set_signal_mask(task, blocked & ~set);
+    taken = take_pending_signal(task, set);
+    Result<void> waited;
+    if (!taken) {
+      waited = wait_for_signal_until(timeout);
+    }
+    set_signal_mask(task, blocked);
+    if (!taken) {
+      taken = take_pending_signal(task, set);
+    }
+    if (!taken && !waited) {
+      return fail(waited.error() == Errno::etimedout ? Errno::eagain : waited.error());
+    }
+  }
+  if (!taken) {
+    return fail(Errno::eagain);
+  }
+
+  if (arguments[1] != 0) {
+    TRY_VOID(GuestPtr<SignalInfo>(arguments[1]).write(*taken));
+  }
+  return static_cast<uint64_t>(taken->signo);
+}
+
+// Reads the siginfo of rt_sigqueueinfo and rt_tgsigqueueinfo. Only the
+// kernel may claim SI_USER, SI_KERNEL or SI_TKILL for a signal to another
+// process (`eperm`).
+Result<SignalInfo> read_queued_info(Task& task, int32_t pid, int signal, uint64_t address) {
+  SignalInfo info = TRY(GuestPtr<SignalInfo>(address).read());
+  if ((info.code >= 0 || info.code == si::tkill) && pid != task.process().pid()) {
+    return fail(Errno::eperm);
+  }
+  info.signo = signal;
+  return info;
+}
+
+Result<uint64_t> sys_rt_sigqueueinfo(Task& task, const SyscallArguments& arguments) {
+  const int32_t pid = arguments.as_int(0);
+  const int signal = arguments.as_int(1);
+  if (pid != task.process().pid()) {
+    return fail(Errno::esrch);
+  }
+  if (signal < 0 || signal > signal_count) {
+    return fail(Errno::einval);
+  }
+  const SignalInfo info = TRY(read_queued_info(task, pid, signal, arguments[2]));
+  if (signal == 0) {
+    return 0;
+  }
+  TRY_VOID(send_process_signal(task, task.process(), info));
+  return 0;
+}
+
+Result<uint64_t> sys_rt_tgsigqueueinfo(Task& task, const SyscallArguments& arguments) {
+  const int32_t pid = arguments.as_int(0);
+  const int32_t tid = arguments.as_int(1);
+  if (pid <= 0 || tid <= 0) {
+    return fail(Errno::einval);
+  }
+  if (pid != task.process().pid()) {
+    return fail(Errno::esrch);
+  }
+  const SignalInfo info = TRY(read_queued_info(task, pid, arguments.as_int(2), arguments[3]));
+  TRY_VOID(send_thread_signal(task, tid, info));
+  return 0;
 }
 
 SignalInfo sender_info(Task& task, int signal, int32_t code) {
@@ -243,6 +359,9 @@ void register_signal_syscalls(SyscallTable& table) {
   table.add(nr::rt_sigreturn, sys_rt_sigreturn);
   table.add(nr::rt_sigsuspend, sys_rt_sigsuspend);
   table.add(nr::pause, sys_pause);
+  table.add(nr::rt_sigtimedwait, sys_rt_sigtimedwait);
+  table.add(nr::rt_sigqueueinfo, sys_rt_sigqueueinfo);
+  table.add(nr::rt_tgsigqueueinfo, sys_rt_tgsigqueueinfo);
   table.add(nr::kill, sys_kill);
   table.add(nr::tgkill, sys_tgkill);
   table.add(nr::tkill, sys_tkill);

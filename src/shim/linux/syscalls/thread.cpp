@@ -1,6 +1,7 @@
-// Thread system calls: clone for new threads, futex, and thread exit.
-// TODO: clone without CLONE_VM (fork) and clone3 are not implemented; glibc
-// falls back from clone3 to clone on ENOSYS.
+// Thread and process creation: clone for new threads and new processes,
+// fork, vfork, futex, and thread exit.
+// TODO: clone3 is not implemented; glibc falls back from clone3 to clone on
+// ENOSYS.
 #include <chrono>
 
 #include "litebox/platform/platform.hpp"
@@ -40,6 +41,55 @@ constexpr uint64_t thread_flags = clone_vm | clone_fs | clone_files | clone_sigh
 constexpr uint64_t thread_required = clone_vm | clone_fs | clone_files | clone_sighand |
                                      clone_thread;
 
+// The flags a process-creating clone may carry: glibc's fork passes the
+// tid ones, posix_spawn CLONE_VM | CLONE_VFORK with a stack of its own.
+constexpr uint64_t process_flags = clone_vm | clone_vfork | clone_settls | clone_parent_settid |
+                                   clone_child_cleartid | clone_child_settid;
+
+// A clone without CLONE_THREAD: a new process on a new host process.
+// NOTE: CLONE_VM and CLONE_VFORK do not share memory or suspend the parent;
+// the child gets a copy, as from fork, which is what a vfork child that only
+// calls execve or _exit can tell apart from sharing.
+Result<uint64_t> clone_process(Task& task, uint64_t clone_bits, uint64_t stack,
+                               uint64_t parent_tid, uint64_t child_tid, uint64_t tls) {
+  if ((clone_bits & ~process_flags) != 0) {
+    // TODO: CLONE_FS, CLONE_FILES and the namespace flags for new processes.
+    return fail(Errno::enosys);
+  }
+  if ((clone_bits & clone_vm) && !(clone_bits & clone_vfork)) {
+    return fail(Errno::enosys);
+  }
+
+  const int32_t pid = TRY(task.kernel().fork_process(task));
+  if (pid != 0) {
+    if (clone_bits & clone_parent_settid) {
+      TRY_VOID(GuestPtr<int32_t>(parent_tid).write(pid));
+    }
+    return static_cast<uint64_t>(pid);
+  }
+
+  // The child, on its own Task.
+  Task& child = *Kernel::current_task();
+  platform::GuestRegisters& registers = *child.registers;
+  if (stack != 0) {
+    registers.rsp = stack;
+  }
+  if (clone_bits & clone_settls) {
+    registers.fs_base = tls;
+  }
+  if (clone_bits & clone_child_settid) {
+    (void)GuestPtr<int32_t>(child_tid).write(child.tid());
+  }
+  if (clone_bits & clone_child_cleartid) {
+    child.clear_child_tid = child_tid;
+  }
+  return 0;
+}
+
+Result<uint64_t> sys_fork(Task& task, const SyscallArguments&) {
+  return TRY(task.kernel().fork_process(task));
+}
+
 Result<uint64_t> sys_clone(Task& task, const SyscallArguments& arguments) {
   const uint64_t flags = arguments[0];
   const uint64_t stack = arguments[1];
@@ -55,8 +105,10 @@ Result<uint64_t> sys_clone(Task& task, const SyscallArguments& arguments) {
   if ((clone_bits & clone_sighand) && !(clone_bits & clone_vm)) {
     return fail(Errno::einval);
   }
+  if (!(clone_bits & clone_thread)) {
+    return clone_process(task, clone_bits, stack, parent_tid, child_tid, tls);
+  }
   if ((clone_bits & thread_required) != thread_required || (clone_bits & ~thread_flags) != 0) {
-    // TODO: fork-style clones (a new process) need a host fork.
     return fail(Errno::enosys);
   }
 
@@ -165,6 +217,9 @@ Result<uint64_t> sys_futex(Task& task, const SyscallArguments& arguments) {
 void register_thread_syscalls(SyscallTable& table) {
   table.add(nr::clone, sys_clone);
   table.add(nr::clone3, sys_clone3);
+  table.add(nr::fork, sys_fork);
+  // vfork is fork here: the parent goes on at once and the memory is copied.
+  table.add(nr::vfork, sys_fork);
   table.add(nr::exit, sys_exit);
   table.add(nr::futex, sys_futex);
 }

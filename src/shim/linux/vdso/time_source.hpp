@@ -42,9 +42,15 @@ std::optional<uint64_t> cpuid_tsc_frequency();
 // and RDTSCP (CPUID 0x80000001 EDX bit 27), which the vDSO needs.
 bool tsc_usable();
 
-// Calibrates the TSC against `clock` on the first call (about 20 ms unless
-// CPUID states the frequency) and returns the block every guest's data page
-// gets. Thread-safe. tsc_usable is 0 in it when the TSC cannot serve time.
+// Takes the first calibration sample now, so that the first time_data()
+// call waits only for the rest of the calibration interval. Optional. Call
+// it before any other thread starts.
+void begin_calibration(platform::Clock& clock);
+
+// Calibrates the TSC against `clock` on the first call (5 ms after
+// begin_calibration() or after this call, unless CPUID states the
+// frequency) and returns the block every guest's data page gets.
+// Thread-safe. tsc_usable is 0 in it when the TSC cannot serve time.
 const litebox_vdso_data& time_data(platform::Clock& clock);
 
 // The block that time_data() built, or null before its first call or when

@@ -1,0 +1,328 @@
+#include "litebox/fs/procfs.hpp"
+
+#include <algorithm>
+#include <charconv>
+#include <cstring>
+#include <functional>
+
+#include "litebox/fd/inode_file.hpp"
+#include "litebox/fd/open_flags.hpp"
+
+namespace litebox::fs::procfs {
+
+namespace {
+
+// statfs(2) f_type of procfs, Linux's PROC_SUPER_MAGIC.
+constexpr uint64_t proc_super_magic = 0x9fa0;
+
+class ProcFileSystem;
+
+// Inode numbers come from the path inside /proc, so the same path reports
+// the same number on every lookup.
+uint64_t inode_number_of(std::string_view path) { return std::hash<std::string_view>{}(path) | 1; }
+
+std::optional<int32_t> parse_pid(std::string_view name) {
+  int32_t pid = 0;
+  auto [end, error] = std::from_chars(name.data(), name.data() + name.size(), pid);
+  if (error != std::errc{} || end != name.data() + name.size() || pid <= 0) {
+    return std::nullopt;
+  }
+  return pid;
+}
+
+// Every procfs inode: a path inside /proc and a way to reach the provider.
+class ProcInode : public Inode {
+ public:
+  ProcInode(std::shared_ptr<ProcFileSystem> file_system, std::string path, FileType type,
+            uint32_t permissions)
+      : file_system_(std::move(file_system)),
+        path_(std::move(path)),
+        type_(type),
+        permissions_(permissions) {}
+
+  FileSystem& file_system() override;
+  Result<Stat> stat() override;
+  Result<void> change_attributes(const AttributeChange&) override { return fail(Errno::eperm); }
+
+ protected:
+  ProcFileSystem& proc() { return *file_system_; }
+  const std::string& path() const { return path_; }
+
+ private:
+  std::shared_ptr<ProcFileSystem> file_system_;
+  std::string path_;
+  FileType type_;
+  uint32_t permissions_;
+};
+
+class ProcFileSystem final : public FileSystem,
+                             public std::enable_shared_from_this<ProcFileSystem> {
+ public:
+  explicit ProcFileSystem(std::shared_ptr<Provider> provider)
+      : provider_(std::move(provider)), device_(allocate_device_number()) {}
+
+  std::shared_ptr<Inode> root() override;
+  uint64_t device() const override { return device_; }
+  bool read_only() const override { return false; }
+  FileSystemStat stat_file_system() override {
+    FileSystemStat status;
+    status.type = proc_super_magic;
+    return status;
+  }
+  std::string_view type_name() const override { return "proc"; }
+
+  Provider& provider() { return *provider_; }
+
+ private:
+  std::shared_ptr<Provider> provider_;
+  // The root while anything refers to it, so every lookup of the root
+  // returns the same inode.
+  std::weak_ptr<Inode> root_;
+  uint64_t device_;
+};
+
+FileSystem& ProcInode::file_system() { return *file_system_; }
+
+Result<Stat> ProcInode::stat() {
+  // NOTE: Linux reports size 0 for generated files and the owner of the
+  // process for per-process entries; every entry here belongs to root.
+  Stat status;
+  status.device = file_system_->device();
+  status.inode = inode_number_of(path_);
+  status.mode = mode_of(type_, permissions_);
+  status.link_count = type_ == FileType::directory ? 2 : 1;
+  status.block_size = 1024;
+  return status;
+}
+
+// The contents that one open of a generated file reads.
+class SnapshotInode final : public ProcInode {
+ public:
+  SnapshotInode(std::shared_ptr<ProcFileSystem> file_system, std::string path, std::string contents)
+      : ProcInode(std::move(file_system), std::move(path), FileType::regular, 0444),
+        contents_(std::move(contents)) {}
+
+  Result<size_t> read(uint64_t offset, std::span<std::byte> buffer) override {
+    if (offset >= contents_.size()) {
+      return 0;
+    }
+    size_t count = std::min(buffer.size(), contents_.size() - static_cast<size_t>(offset));
+    std::memcpy(buffer.data(), contents_.data() + offset, count);
+    return count;
+  }
+
+ private:
+  std::string contents_;
+};
+
+// A file whose contents the provider generates at open time: `pid` is set
+// for per-process files.
+class GeneratedFile final : public ProcInode {
+ public:
+  GeneratedFile(std::shared_ptr<ProcFileSystem> file_system, std::string path,
+                std::optional<int32_t> pid, std::string name)
+      : ProcInode(std::move(file_system), std::move(path), FileType::regular, 0444),
+        pid_(pid),
+        name_(std::move(name)) {}
+
+  Result<size_t> read(uint64_t offset, std::span<std::byte> buffer) override {
+    std::string contents = TRY(generate());
+    SnapshotInode snapshot(nullptr, path(), std::move(contents));
+    return snapshot.read(offset, buffer);
+  }
+
+  Result<std::shared_ptr<fd::File>> open(uint32_t flags) override {
+    if (fd::writable(flags)) {
+      return fail(Errno::eacces);
+    }
+    std::string contents = TRY(generate());
+    auto snapshot = std::make_shared<SnapshotInode>(
+        std::static_pointer_cast<ProcFileSystem>(proc().shared_from_this()), path(),
+        std::move(contents));
+    return std::make_shared<fd::InodeFile>(std::move(snapshot), flags);
+  }
+
+ private:
+  Result<std::string> generate() {
+    if (pid_) {
+      return proc().provider().process_file(*pid_, name_);
+    }
+    return proc().provider().system_file(name_);
+  }
+
+  std::optional<int32_t> pid_;
+  std::string name_;
+};
+
+// A symlink whose target is computed at each read_link(): /proc/self and
+// the per-process links.
+class GeneratedLink final : public ProcInode {
+ public:
+  GeneratedLink(std::shared_ptr<ProcFileSystem> file_system, std::string path,
+                std::optional<int32_t> pid, std::string name)
+      : ProcInode(std::move(file_system), std::move(path), FileType::symlink, 0777),
+        pid_(pid),
+        name_(std::move(name)) {}
+
+  Result<std::string> read_link() override {
+    if (pid_) {
+      return proc().provider().process_link(*pid_, name_);
+    }
+    std::optional<int32_t> current = proc().provider().current_pid();
+    if (!current) {
+      return fail(Errno::enoent);
+    }
+    return std::to_string(*current);
+  }
+
+ private:
+  std::optional<int32_t> pid_;
+  std::string name_;
+};
+
+// A symlink with a fixed target, such as /proc/mounts.
+class FixedLink final : public ProcInode {
+ public:
+  FixedLink(std::shared_ptr<ProcFileSystem> file_system, std::string path, std::string target)
+      : ProcInode(std::move(file_system), std::move(path), FileType::symlink, 0777),
+        target_(std::move(target)) {}
+  Result<std::string> read_link() override { return target_; }
+
+ private:
+  std::string target_;
+};
+
+// A directory: the root (/proc), a process (/proc/<pid>) or one of the
+// fixed subdirectories (/proc/sys, /proc/sys/kernel).
+class ProcDirectory final : public ProcInode {
+ public:
+  ProcDirectory(std::shared_ptr<ProcFileSystem> file_system, std::string path,
+                std::optional<int32_t> pid)
+      : ProcInode(std::move(file_system), std::move(path), FileType::directory, 0555), pid_(pid) {}
+
+  Result<std::shared_ptr<Inode>> lookup(std::string_view name) override {
+    for (const DirectoryEntry& entry : TRY(entries())) {
+      if (entry.name == name) {
+        return make(entry);
+      }
+    }
+    return fail(Errno::enoent);
+  }
+
+  Result<void> read_directory(uint64_t position, const EntrySink& emit) override {
+    std::vector<DirectoryEntry> listing = {
+        {".", inode_number_of(path()), FileType::directory},
+        {"..", inode_number_of(parent_path()), FileType::directory}};
+    for (DirectoryEntry& entry : TRY(entries())) {
+      listing.push_back(std::move(entry));
+    }
+    for (uint64_t index = position; index < listing.size(); ++index) {
+      if (!emit(listing[index], index + 1)) {
+        break;
+      }
+    }
+    return {};
+  }
+
+ private:
+  std::string child_path(std::string_view name) const {
+    return path().empty() ? std::string(name) : path() + "/" + std::string(name);
+  }
+
+  std::string parent_path() const {
+    size_t slash = path().rfind('/');
+    return slash == std::string::npos ? std::string() : path().substr(0, slash);
+  }
+
+  DirectoryEntry entry_of(std::string_view name, FileType type) const {
+    return {std::string(name), inode_number_of(child_path(name)), type};
+  }
+
+  // The entries below this directory now, without "." and "..".
+  Result<std::vector<DirectoryEntry>> entries() {
+    std::vector<DirectoryEntry> result;
+    if (pid_) {
+      for (std::string_view name : process_files) {
+        result.push_back(entry_of(name, FileType::regular));
+      }
+      for (std::string_view name : process_links) {
+        result.push_back(entry_of(name, FileType::symlink));
+      }
+      return result;
+    }
+
+    // The system files directly in this directory, and the first component
+    // of the deeper ones as subdirectories.
+    std::string prefix = path().empty() ? std::string() : path() + "/";
+    for (std::string_view file : system_files) {
+      if (!file.starts_with(prefix)) {
+        continue;
+      }
+      std::string_view rest = file.substr(prefix.size());
+      size_t slash = rest.find('/');
+      if (slash == std::string_view::npos) {
+        result.push_back(entry_of(rest, FileType::regular));
+        continue;
+      }
+      std::string_view directory = rest.substr(0, slash);
+      bool listed = std::any_of(result.begin(), result.end(), [&](const DirectoryEntry& entry) {
+        return entry.name == directory;
+      });
+      if (!listed) {
+        result.push_back(entry_of(directory, FileType::directory));
+      }
+    }
+
+    if (path().empty()) {
+      result.push_back(entry_of("self", FileType::symlink));
+      result.push_back(entry_of("mounts", FileType::symlink));
+      for (int32_t pid : proc().provider().pids()) {
+        result.push_back(entry_of(std::to_string(pid), FileType::directory));
+      }
+    }
+    return result;
+  }
+
+  std::shared_ptr<Inode> make(const DirectoryEntry& entry) {
+    auto file_system = std::static_pointer_cast<ProcFileSystem>(proc().shared_from_this());
+    std::string child = child_path(entry.name);
+    if (pid_) {
+      if (entry.type == FileType::symlink) {
+        return std::make_shared<GeneratedLink>(file_system, child, pid_, entry.name);
+      }
+      return std::make_shared<GeneratedFile>(file_system, child, pid_, entry.name);
+    }
+    if (path().empty() && entry.name == "self") {
+      return std::make_shared<GeneratedLink>(file_system, child, std::nullopt, entry.name);
+    }
+    if (path().empty() && entry.name == "mounts") {
+      return std::make_shared<FixedLink>(file_system, child, "self/mounts");
+    }
+    if (entry.type == FileType::directory) {
+      return std::make_shared<ProcDirectory>(file_system, child,
+                                             path().empty() ? parse_pid(entry.name) : std::nullopt);
+    }
+    return std::make_shared<GeneratedFile>(file_system, child, std::nullopt, child);
+  }
+
+  std::optional<int32_t> pid_;
+};
+
+std::shared_ptr<Inode> ProcFileSystem::root() {
+  // NOTE: not locked. Two first lookups that race may make two root
+  // inodes, which differ only in identity.
+  std::shared_ptr<Inode> root = root_.lock();
+  if (!root) {
+    root = std::make_shared<ProcDirectory>(shared_from_this(), std::string(), std::nullopt);
+    root_ = root;
+  }
+  return root;
+}
+
+}  // namespace
+
+std::shared_ptr<FileSystem> create(std::shared_ptr<Provider> provider) {
+  return std::make_shared<ProcFileSystem>(std::move(provider));
+}
+
+}  // namespace litebox::fs::procfs

@@ -1,0 +1,232 @@
+#include "shim/linux/procfs.hpp"
+
+#include <fmt/format.h>
+
+#include <chrono>
+
+#include "litebox/fs/file_system.hpp"
+#include "litebox/platform/platform.hpp"
+#include "shim/linux/guest_memory.hpp"
+#include "shim/linux/kernel.hpp"
+#include "shim/linux/process.hpp"
+#include "shim/linux/task.hpp"
+
+namespace litebox::shim::linux_abi {
+
+namespace {
+
+// The memory that /proc/meminfo reports, the same as sysinfo(2).
+constexpr uint64_t total_memory_kib = uint64_t{4} << 20;
+constexpr uint64_t free_memory_kib = uint64_t{3} << 20;
+
+// Clock ticks per second (USER_HZ), the unit of times in /proc/<pid>/stat.
+constexpr uint64_t clock_ticks_per_second = 100;
+
+class LinuxProcfsProvider final : public fs::procfs::Provider {
+ public:
+  std::optional<int32_t> current_pid() override {
+    Task* task = Kernel::current_task();
+    if (task == nullptr) {
+      return std::nullopt;
+    }
+    return task->process().pid();
+  }
+
+  std::vector<int32_t> pids() override {
+    // TODO: only the calling process is listed, because the shim has no
+    // process table that other processes could be read from.
+    std::optional<int32_t> pid = current_pid();
+    return pid ? std::vector<int32_t>{*pid} : std::vector<int32_t>{};
+  }
+
+  Result<std::string> process_file(int32_t pid, std::string_view name) override {
+    Task& task = *TRY(task_of(pid));
+    Process& process = task.process();
+    if (name == "cmdline") {
+      return guest_bytes(process.arguments_start, process.arguments_end);
+    }
+    if (name == "environ") {
+      return guest_bytes(process.environment_start, process.environment_end);
+    }
+    if (name == "comm") {
+      return process.name + "\n";
+    }
+    if (name == "maps") {
+      return maps(process);
+    }
+    if (name == "status") {
+      return status(process);
+    }
+    if (name == "stat") {
+      return stat(process);
+    }
+    if (name == "mounts") {
+      return mounts(task);
+    }
+    return fail(Errno::enoent);
+  }
+
+  Result<std::string> process_link(int32_t pid, std::string_view name) override {
+    Task& task = *TRY(task_of(pid));
+    if (name == "exe") {
+      return task.process().executable_path;
+    }
+    if (name == "cwd") {
+      fs::PathContext context = task.process().path_context();
+      return task.kernel().vfs().path_of(context, context.working_directory);
+    }
+    return fail(Errno::enoent);
+  }
+
+  Result<std::string> system_file(std::string_view path) override {
+    auto uptime = std::chrono::duration<double>(platform::current().clock.monotonic_now());
+    if (path == "uptime") {
+      return fmt::format("{:.2f} 0.00\n", uptime.count());
+    }
+    if (path == "loadavg") {
+      return fmt::format("0.00 0.00 0.00 1/1 {}\n", current_pid().value_or(1));
+    }
+    if (path == "meminfo") {
+      return fmt::format(
+          "MemTotal:       {:8} kB\nMemFree:        {:8} kB\n"
+          "MemAvailable:   {:8} kB\nBuffers:               0 kB\n"
+          "Cached:                0 kB\nSwapTotal:             0 kB\n"
+          "SwapFree:              0 kB\n",
+          total_memory_kib, free_memory_kib, free_memory_kib);
+    }
+    if (path == "stat") {
+      return std::string(
+          "cpu  0 0 0 0 0 0 0 0 0 0\ncpu0 0 0 0 0 0 0 0 0 0 0\n"
+          "intr 0\nctxt 0\nbtime 0\nprocesses 1\nprocs_running 1\n"
+          "procs_blocked 0\n");
+    }
+    if (path == "cpuinfo") {
+      // TODO: a fixed single processor; the host's CPUID (model, flags)
+      // is not read yet.
+      return std::string(
+          "processor\t: 0\nvendor_id\t: GenuineIntel\n"
+          "model name\t: LiteBox virtual CPU\ncpu cores\t: 1\n"
+          "flags\t\t: fpu sse sse2\n\n");
+    }
+    if (path == "filesystems") {
+      return std::string("nodev\tproc\nnodev\ttmpfs\nnodev\tdevtmpfs\nnodev\toverlay\n\ttar\n");
+    }
+    if (path == "sys/kernel/hostname") {
+      return std::string("litebox\n");
+    }
+    if (path == "sys/kernel/ostype") {
+      return std::string("Linux\n");
+    }
+    if (path == "sys/kernel/osrelease") {
+      // The release that uname(2) reports.
+      return std::string("6.1.0-litebox\n");
+    }
+    return fail(Errno::enoent);
+  }
+
+ private:
+  static Result<Task*> task_of(int32_t pid) {
+    Task* task = Kernel::current_task();
+    if (task == nullptr || task->process().pid() != pid) {
+      return fail(Errno::enoent);
+    }
+    return task;
+  }
+
+  // The guest's bytes in [start, end), read while the caller is that
+  // process, so its memory is the current one.
+  static Result<std::string> guest_bytes(uint64_t start, uint64_t end) {
+    if (end <= start) {
+      return std::string();
+    }
+    auto bytes = TRY(GuestPtr<char>(start).read_array(end - start));
+    return std::string(bytes.begin(), bytes.end());
+  }
+
+  static std::string maps(Process& process) {
+    std::string text;
+    for (const mm::Vma& area : process.memory.areas()) {
+      uint64_t inode = 0;
+      uint64_t device = 0;
+      if (area.inode) {
+        if (auto status = area.inode->stat()) {
+          inode = status->inode;
+          device = status->device;
+        }
+      }
+      std::string line = fmt::format("{:08x}-{:08x} {}{}{}{} {:08x} {:02x}:{:02x} {}", area.start,
+                                     area.end, (area.protection & platform::prot_read) ? 'r' : '-',
+                                     (area.protection & platform::prot_write) ? 'w' : '-',
+                                     (area.protection & platform::prot_exec) ? 'x' : '-',
+                                     area.shared ? 's' : 'p', area.inode ? area.file_offset : 0,
+                                     (device >> 8) & 0xfff, device & 0xff, inode);
+      if (!area.name.empty()) {
+        // Linux pads the name to column 74.
+        line.resize(std::max<size_t>(line.size() + 1, 73), ' ');
+        line += area.name;
+      }
+      text += line + "\n";
+    }
+    return text;
+  }
+
+  static uint64_t mapped_kib(Process& process) {
+    uint64_t bytes = 0;
+    for (const mm::Vma& area : process.memory.areas()) {
+      bytes += area.length();
+    }
+    return bytes / 1024;
+  }
+
+  static std::string status(Process& process) {
+    fs::PathContext context = process.path_context();
+    const fs::Credentials& credentials = context.credentials;
+    uint64_t size_kib = mapped_kib(process);
+    // NOTE: resident memory is not tracked, so VmRSS reports the mapped size.
+    return fmt::format(
+        "Name:\t{}\nUmask:\t{:04o}\nState:\tR (running)\nTgid:\t{}\nNgid:\t0\nPid:\t{}\n"
+        "PPid:\t{}\nTracerPid:\t0\nUid:\t{}\t{}\t{}\t{}\nGid:\t{}\t{}\t{}\t{}\n"
+        "FDSize:\t{}\nVmPeak:\t{:8} kB\nVmSize:\t{:8} kB\nVmRSS:\t{:8} kB\nThreads:\t{}\n",
+        process.name, context.umask, process.pid(), process.pid(), process.parent_pid(),
+        credentials.uid, credentials.uid, credentials.uid, credentials.uid, credentials.gid,
+        credentials.gid, credentials.gid, credentials.gid, process.descriptors().limit(), size_kib,
+        size_kib, size_kib, process.tasks.size());
+  }
+
+  static std::string stat(Process& process) {
+    uint64_t size_bytes = mapped_kib(process) * 1024;
+    uint64_t resident_pages = size_bytes / 4096;
+    // The 52 fields of proc_pid_stat(5) in order. Times, fault counts and
+    // the code and data bounds are not tracked and read 0.
+    return fmt::format(
+        "{} ({}) R {} {} {} 0 -1 4194304 0 0 0 0 0 0 0 0 20 0 {} 0 0 {} {} "
+        "18446744073709551615 0 0 0 0 0 0 0 0 0 0 0 0 17 0 0 0 0 0 0 {} {} {} {} {} {} {} 0\n",
+        process.pid(), process.name, process.parent_pid(), process.pid(), process.pid(),
+        process.tasks.size(), size_bytes, resident_pages, 0, 0, process.break_start,
+        process.arguments_start, process.arguments_end, process.environment_start,
+        process.environment_end);
+  }
+
+  static Result<std::string> mounts(Task& task) {
+    fs::PathContext context = task.process().path_context();
+    std::string text;
+    for (const auto& mount : task.kernel().vfs().mounts()) {
+      std::string path = "/";
+      if (mount->parent()) {
+        path = TRY(task.kernel().vfs().path_of(context, mount->mount_point()));
+      }
+      fs::FileSystem& file_system = mount->file_system();
+      text += fmt::format("{0} {1} {0} {2} 0 0\n", file_system.type_name(), path,
+                          file_system.read_only() ? "ro" : "rw");
+    }
+    return text;
+  }
+};
+
+}  // namespace
+
+std::shared_ptr<fs::procfs::Provider> make_procfs_provider() {
+  return std::make_shared<LinuxProcfsProvider>();
+}
+
+}  // namespace litebox::shim::linux_abi
