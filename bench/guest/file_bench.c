@@ -25,7 +25,7 @@ struct file_fixture {
   unsigned entries;
 };
 
-static int create_file(const char *path, size_t size) {
+static int create_file(const char* path, size_t size) {
   static char contents[small_file_size];
   memset(contents, 'x', sizeof(contents));
 
@@ -42,9 +42,8 @@ static int create_file(const char *path, size_t size) {
 /* Creates <dir>/litebox-bench-file-<pid>/ with a 4 KiB file and a directory
  * that holds 1,000 empty files (10 under --self-check) if list_directory is
  * set, else none. */
-static int create_fixture(const struct bench_options *options, bool list_directory,
-                          void **state) {
-  struct file_fixture *fixture = calloc(1, sizeof(*fixture));
+static int create_fixture(const struct bench_options* options, bool list_directory, void** state) {
+  struct file_fixture* fixture = calloc(1, sizeof(*fixture));
   if (fixture == NULL) {
     return ENOMEM;
   }
@@ -90,16 +89,16 @@ static int create_fixture(const struct bench_options *options, bool list_directo
   return 0;
 }
 
-static int setup_file(const struct bench_options *options, void **state) {
+static int setup_file(const struct bench_options* options, void** state) {
   return create_fixture(options, false, state);
 }
 
-static int setup_listing(const struct bench_options *options, void **state) {
+static int setup_listing(const struct bench_options* options, void** state) {
   return create_fixture(options, true, state);
 }
 
-static void teardown_fixture(void *state) {
-  struct file_fixture *fixture = state;
+static void teardown_fixture(void* state) {
+  struct file_fixture* fixture = state;
   if (fixture == NULL) {
     return;
   }
@@ -114,8 +113,8 @@ static void teardown_fixture(void *state) {
   free(fixture);
 }
 
-static int run_open_read_close(void *state, uint64_t ops, struct bench_measurement *out) {
-  struct file_fixture *fixture = state;
+static int run_open_read_close(void* state, uint64_t ops, struct bench_measurement* out) {
+  struct file_fixture* fixture = state;
   char buffer[small_file_size];
 
   uint64_t start = bench_now_ns();
@@ -134,8 +133,8 @@ static int run_open_read_close(void *state, uint64_t ops, struct bench_measureme
   return 0;
 }
 
-static int run_stat(void *state, uint64_t ops, struct bench_measurement *out) {
-  struct file_fixture *fixture = state;
+static int run_stat(void* state, uint64_t ops, struct bench_measurement* out) {
+  struct file_fixture* fixture = state;
   struct stat status;
 
   uint64_t start = bench_now_ns();
@@ -150,8 +149,8 @@ static int run_stat(void *state, uint64_t ops, struct bench_measurement *out) {
 
 /* One operation lists the whole directory: open, getdents64 until it
  * returns 0, close. */
-static int run_getdents64(void *state, uint64_t ops, struct bench_measurement *out) {
-  struct file_fixture *fixture = state;
+static int run_getdents64(void* state, uint64_t ops, struct bench_measurement* out) {
+  struct file_fixture* fixture = state;
   static char buffer[getdents_buffer_size];
 
   uint64_t start = bench_now_ns();
@@ -179,6 +178,6 @@ static const struct bench_case cases[] = {
     {"getdents64_1000", setup_listing, run_getdents64, teardown_fixture},
 };
 
-int main(int argc, char **argv) {
+int main(int argc, char** argv) {
   return bench_main(argc, argv, cases, sizeof(cases) / sizeof(cases[0]));
 }

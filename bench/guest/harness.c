@@ -30,14 +30,14 @@ uint64_t bench_now_ns(void) {
   return (uint64_t)now.tv_sec * UINT64_C(1000000000) + (uint64_t)now.tv_nsec;
 }
 
-int bench_setup_nothing(const struct bench_options *options, void **state) {
+int bench_setup_nothing(const struct bench_options* options, void** state) {
   (void)options;
   *state = NULL;
   return 0;
 }
 
-int bench_write_all(int fd, const void *data, size_t size) {
-  const char *cursor = data;
+int bench_write_all(int fd, const void* data, size_t size) {
+  const char* cursor = data;
   while (size > 0) {
     ssize_t written = write(fd, cursor, size);
     if (written < 0) {
@@ -52,7 +52,7 @@ int bench_write_all(int fd, const void *data, size_t size) {
   return 0;
 }
 
-int bench_path(char *buffer, size_t size, const char *dir, const char *name) {
+int bench_path(char* buffer, size_t size, const char* dir, const char* name) {
   int length = snprintf(buffer, size, "%s/%s", dir, name);
   if (length < 0 || (size_t)length >= size) {
     return ENAMETOOLONG;
@@ -60,7 +60,7 @@ int bench_path(char *buffer, size_t size, const char *dir, const char *name) {
   return 0;
 }
 
-static void print_usage(FILE *stream, const char *program, const struct bench_case *cases,
+static void print_usage(FILE* stream, const char* program, const struct bench_case* cases,
                         size_t case_count) {
   fprintf(stream,
           "usage: %s [--samples N] [--min-time-ms MS] [--dir DIR] [--self-check] [--list]"
@@ -78,15 +78,15 @@ static void print_usage(FILE *stream, const char *program, const struct bench_ca
   fprintf(stream, "\n");
 }
 
-static int compare_doubles(const void *left, const void *right) {
-  double a = *(const double *)left;
-  double b = *(const double *)right;
+static int compare_doubles(const void* left, const void* right) {
+  double a = *(const double*)left;
+  double b = *(const double*)right;
   return (a > b) - (a < b);
 }
 
 /* Converts one measurement into the reported value: ns per operation, or MiB/s
  * when the benchmark moved bytes. */
-static double reported_value(const struct bench_measurement *measurement, uint64_t ops) {
+static double reported_value(const struct bench_measurement* measurement, uint64_t ops) {
   double seconds = (double)measurement->elapsed_ns / 1e9;
   if (measurement->bytes != 0) {
     return seconds > 0 ? (double)measurement->bytes / (1024.0 * 1024.0) / seconds : 0.0;
@@ -96,8 +96,8 @@ static double reported_value(const struct bench_measurement *measurement, uint64
 
 /* Doubles the operation count until one run lasts at least min_time_ns. The
  * calibration runs double as warm-up. */
-static int calibrate(const struct bench_case *bench, void *state, uint64_t min_time_ns,
-                     uint64_t *ops) {
+static int calibrate(const struct bench_case* bench, void* state, uint64_t min_time_ns,
+                     uint64_t* ops) {
   uint64_t count = 1;
   for (;;) {
     struct bench_measurement measurement = {0, 0};
@@ -124,8 +124,8 @@ static int calibrate(const struct bench_case *bench, void *state, uint64_t min_t
   }
 }
 
-static int run_case(const struct bench_case *bench, const struct run_settings *settings) {
-  void *state = NULL;
+static int run_case(const struct bench_case* bench, const struct run_settings* settings) {
+  void* state = NULL;
   int error = bench->setup(&settings->options, &state);
   if (error != 0) {
     fprintf(stderr, "%s: setup failed: %s\n", bench->name, strerror(error));
@@ -161,12 +161,13 @@ static int run_case(const struct bench_case *bench, const struct run_settings *s
   memcpy(sorted, values, settings->samples * sizeof(double));
   qsort(sorted, settings->samples, sizeof(double), compare_doubles);
   unsigned middle = settings->samples / 2;
-  double median = settings->samples % 2 != 0 ? sorted[middle]
-                                              : (sorted[middle - 1] + sorted[middle]) / 2.0;
+  double median =
+      settings->samples % 2 != 0 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2.0;
 
-  printf("{\"benchmark\":\"%s\",\"unit\":\"%s\",\"median\":%.6g,\"ops_per_sample\":%llu,"
-         "\"samples\":[",
-         bench->name, throughput ? "MiB/s" : "ns/op", median, (unsigned long long)ops);
+  printf(
+      "{\"benchmark\":\"%s\",\"unit\":\"%s\",\"median\":%.6g,\"ops_per_sample\":%llu,"
+      "\"samples\":[",
+      bench->name, throughput ? "MiB/s" : "ns/op", median, (unsigned long long)ops);
   for (unsigned i = 0; i < settings->samples; i++) {
     printf("%s%.6g", i == 0 ? "" : ",", values[i]);
   }
@@ -175,9 +176,9 @@ static int run_case(const struct bench_case *bench, const struct run_settings *s
   return 0;
 }
 
-static bool parse_unsigned(const char *text, unsigned long minimum, unsigned long maximum,
-                           unsigned long *value) {
-  char *end = NULL;
+static bool parse_unsigned(const char* text, unsigned long minimum, unsigned long maximum,
+                           unsigned long* value) {
+  char* end = NULL;
   errno = 0;
   unsigned long parsed = strtoul(text, &end, 10);
   if (errno != 0 || end == text || *end != '\0' || parsed < minimum || parsed > maximum) {
@@ -187,13 +188,13 @@ static bool parse_unsigned(const char *text, unsigned long minimum, unsigned lon
   return true;
 }
 
-int bench_main(int argc, char **argv, const struct bench_case *cases, size_t case_count) {
+int bench_main(int argc, char** argv, const struct bench_case* cases, size_t case_count) {
   struct run_settings settings = {
       .options = {.dir = "/tmp", .self_check = false},
       .samples = default_samples,
       .min_time_ns = (uint64_t)default_min_time_ms * 1000000,
   };
-  const char *program = argc > 0 ? argv[0] : "bench";
+  const char* program = argc > 0 ? argv[0] : "bench";
   bool selected[64] = {false};
   bool any_selected = false;
   if (case_count > sizeof(selected) / sizeof(selected[0])) {
@@ -202,7 +203,7 @@ int bench_main(int argc, char **argv, const struct bench_case *cases, size_t cas
   }
 
   for (int i = 1; i < argc; i++) {
-    const char *argument = argv[i];
+    const char* argument = argv[i];
     unsigned long value = 0;
     bool has_value = i + 1 < argc;
     if (strcmp(argument, "--help") == 0) {
@@ -221,8 +222,8 @@ int bench_main(int argc, char **argv, const struct bench_case *cases, size_t cas
     }
     if (strcmp(argument, "--samples") == 0 && has_value) {
       if (!parse_unsigned(argv[++i], 1, max_samples, &value)) {
-        fprintf(stderr, "%s: invalid --samples value '%s' (expected 1 to %d)\n", program,
-                argv[i], max_samples);
+        fprintf(stderr, "%s: invalid --samples value '%s' (expected 1 to %d)\n", program, argv[i],
+                max_samples);
         return 2;
       }
       settings.samples = (unsigned)value;
@@ -230,8 +231,8 @@ int bench_main(int argc, char **argv, const struct bench_case *cases, size_t cas
     }
     if (strcmp(argument, "--min-time-ms") == 0 && has_value) {
       if (!parse_unsigned(argv[++i], 1, 60000, &value)) {
-        fprintf(stderr, "%s: invalid --min-time-ms value '%s' (expected 1 to 60000)\n",
-                program, argv[i]);
+        fprintf(stderr, "%s: invalid --min-time-ms value '%s' (expected 1 to 60000)\n", program,
+                argv[i]);
         return 2;
       }
       settings.min_time_ns = (uint64_t)value * 1000000;

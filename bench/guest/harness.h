@@ -14,7 +14,7 @@
 
 struct bench_options {
   /* Directory where benchmarks create their fixtures (default /tmp). */
-  const char *dir;
+  const char* dir;
 
   /* Run each benchmark once with one operation and shrunken fixtures, to
    * check that it works, not how fast. */
@@ -30,34 +30,34 @@ struct bench_measurement {
 };
 
 struct bench_case {
-  const char *name;
+  const char* name;
 
   /* Prepares fixtures and stores them in *state. Returns 0 or an errno value. */
-  int (*setup)(const struct bench_options *options, void **state);
+  int (*setup)(const struct bench_options* options, void** state);
 
   /* Performs `ops` operations and times the part that is measured.
    * Returns 0 or an errno value. */
-  int (*run)(void *state, uint64_t ops, struct bench_measurement *out);
+  int (*run)(void* state, uint64_t ops, struct bench_measurement* out);
 
   /* Releases what setup created; may be NULL. */
-  void (*teardown)(void *state);
+  void (*teardown)(void* state);
 };
 
 /* Parses the command line, runs the requested cases and prints their results.
  * Returns the process exit status. */
-int bench_main(int argc, char **argv, const struct bench_case *cases, size_t case_count);
+int bench_main(int argc, char** argv, const struct bench_case* cases, size_t case_count);
 
 /* Reads CLOCK_MONOTONIC in nanoseconds. */
 uint64_t bench_now_ns(void);
 
 /* A setup function for benchmarks without fixtures. */
-int bench_setup_nothing(const struct bench_options *options, void **state);
+int bench_setup_nothing(const struct bench_options* options, void** state);
 
 /* Writes all of data, retrying after short writes and EINTR. Returns 0 or an
  * errno value. */
-int bench_write_all(int fd, const void *data, size_t size);
+int bench_write_all(int fd, const void* data, size_t size);
 
 /* Joins dir and name into a buffer owned by the caller; returns 0 or ENAMETOOLONG. */
-int bench_path(char *buffer, size_t size, const char *dir, const char *name);
+int bench_path(char* buffer, size_t size, const char* dir, const char* name);
 
 #endif

@@ -17,8 +17,8 @@ enum {
 /* Transparent huge pages would turn 512 small faults into one, so both
  * benchmarks ask for 4 KiB pages. A kernel without THP rejects the advice,
  * which is harmless. */
-static void *map_anonymous(size_t size) {
-  void *memory = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+static void* map_anonymous(size_t size) {
+  void* memory = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
   if (memory == MAP_FAILED) {
     return NULL;
   }
@@ -26,18 +26,18 @@ static void *map_anonymous(size_t size) {
   return memory;
 }
 
-static void touch_pages(volatile char *memory, size_t size) {
+static void touch_pages(volatile char* memory, size_t size) {
   for (size_t offset = 0; offset < size; offset += page_size) {
     memory[offset] = 1;
   }
 }
 
 /* One operation: mmap 1 MiB, write one byte to each of its 256 pages, munmap. */
-static int run_mmap_touch_munmap(void *state, uint64_t ops, struct bench_measurement *out) {
+static int run_mmap_touch_munmap(void* state, uint64_t ops, struct bench_measurement* out) {
   (void)state;
   uint64_t start = bench_now_ns();
   for (uint64_t i = 0; i < ops; i++) {
-    char *memory = map_anonymous(map_size);
+    char* memory = map_anonymous(map_size);
     if (memory == NULL) {
       return errno;
     }
@@ -52,13 +52,13 @@ static int run_mmap_touch_munmap(void *state, uint64_t ops, struct bench_measure
 
 /* One operation is one first-touch page fault; mmap and munmap stay outside
  * the timed part. */
-static int run_page_fault(void *state, uint64_t ops, struct bench_measurement *out) {
+static int run_page_fault(void* state, uint64_t ops, struct bench_measurement* out) {
   (void)state;
   uint64_t elapsed = 0;
   for (uint64_t done = 0; done < ops;) {
     uint64_t pages = ops - done < fault_chunk_pages ? ops - done : fault_chunk_pages;
     size_t size = (size_t)pages * page_size;
-    char *memory = map_anonymous(size);
+    char* memory = map_anonymous(size);
     if (memory == NULL) {
       return errno;
     }
@@ -81,6 +81,6 @@ static const struct bench_case cases[] = {
     {"page_fault", bench_setup_nothing, run_page_fault, NULL},
 };
 
-int main(int argc, char **argv) {
+int main(int argc, char** argv) {
   return bench_main(argc, argv, cases, sizeof(cases) / sizeof(cases[0]));
 }

@@ -14,8 +14,8 @@ enum {
   chunk_size = 64 * 1024,
 };
 
-static int read_exact(int fd, void *data, size_t size) {
-  char *cursor = data;
+static int read_exact(int fd, void* data, size_t size) {
+  char* cursor = data;
   while (size > 0) {
     ssize_t got = read(fd, cursor, size);
     if (got < 0) {
@@ -42,8 +42,8 @@ struct ping_pong {
   bool thread_started;
 };
 
-static void *echo_main(void *argument) {
-  struct ping_pong *pair = argument;
+static void* echo_main(void* argument) {
+  struct ping_pong* pair = argument;
   char byte;
   /* The loop ends when the main thread closes its write end (read returns 0). */
   while (read_exact(pair->request[0], &byte, 1) == 0) {
@@ -54,9 +54,9 @@ static void *echo_main(void *argument) {
   return NULL;
 }
 
-static int setup_ping_pong(const struct bench_options *options, void **state) {
+static int setup_ping_pong(const struct bench_options* options, void** state) {
   (void)options;
-  struct ping_pong *pair = calloc(1, sizeof(*pair));
+  struct ping_pong* pair = calloc(1, sizeof(*pair));
   if (pair == NULL) {
     return ENOMEM;
   }
@@ -81,8 +81,8 @@ static void close_if_open(int fd) {
   }
 }
 
-static void teardown_ping_pong(void *state) {
-  struct ping_pong *pair = state;
+static void teardown_ping_pong(void* state) {
+  struct ping_pong* pair = state;
   if (pair == NULL) {
     return;
   }
@@ -96,8 +96,8 @@ static void teardown_ping_pong(void *state) {
   free(pair);
 }
 
-static int run_ping_pong(void *state, uint64_t ops, struct bench_measurement *out) {
-  struct ping_pong *pair = state;
+static int run_ping_pong(void* state, uint64_t ops, struct bench_measurement* out) {
+  struct ping_pong* pair = state;
   char byte = 'p';
 
   uint64_t start = bench_now_ns();
@@ -124,12 +124,12 @@ struct stream {
   _Atomic uint64_t expected_bytes;
   pthread_t reader_thread;
   bool thread_started;
-  char *buffer;
+  char* buffer;
 };
 
-static void *reader_main(void *argument) {
-  struct stream *stream = argument;
-  char *buffer = malloc(chunk_size);
+static void* reader_main(void* argument) {
+  struct stream* stream = argument;
+  char* buffer = malloc(chunk_size);
   if (buffer == NULL) {
     return NULL;
   }
@@ -157,9 +157,9 @@ static void *reader_main(void *argument) {
   return NULL;
 }
 
-static int setup_stream(const struct bench_options *options, void **state) {
+static int setup_stream(const struct bench_options* options, void** state) {
   (void)options;
-  struct stream *stream = calloc(1, sizeof(*stream));
+  struct stream* stream = calloc(1, sizeof(*stream));
   if (stream == NULL) {
     return ENOMEM;
   }
@@ -182,8 +182,8 @@ static int setup_stream(const struct bench_options *options, void **state) {
   return 0;
 }
 
-static void teardown_stream(void *state) {
-  struct stream *stream = state;
+static void teardown_stream(void* state) {
+  struct stream* stream = state;
   if (stream == NULL) {
     return;
   }
@@ -198,8 +198,8 @@ static void teardown_stream(void *state) {
   free(stream);
 }
 
-static int run_stream(void *state, uint64_t ops, struct bench_measurement *out) {
-  struct stream *stream = state;
+static int run_stream(void* state, uint64_t ops, struct bench_measurement* out) {
+  struct stream* stream = state;
   uint64_t total = ops * chunk_size;
 
   /* The previous run's acknowledgement has arrived, so the reader's count is
@@ -228,6 +228,6 @@ static const struct bench_case cases[] = {
     {"pipe_throughput", setup_stream, run_stream, teardown_stream},
 };
 
-int main(int argc, char **argv) {
+int main(int argc, char** argv) {
   return bench_main(argc, argv, cases, sizeof(cases) / sizeof(cases[0]));
 }

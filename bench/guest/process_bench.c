@@ -12,7 +12,7 @@
 static const char exit_at_once[] = "--exit-at-once";
 
 /* The path of this program, for the child to execute. */
-static const char *self_path;
+static const char* self_path;
 
 static int wait_for_exit_zero(pid_t child) {
   int status = 0;
@@ -27,7 +27,7 @@ static int wait_for_exit_zero(pid_t child) {
   return 0;
 }
 
-static int run_fork_wait(void *state, uint64_t ops, struct bench_measurement *out) {
+static int run_fork_wait(void* state, uint64_t ops, struct bench_measurement* out) {
   (void)state;
   uint64_t start = bench_now_ns();
   for (uint64_t i = 0; i < ops; i++) {
@@ -47,7 +47,7 @@ static int run_fork_wait(void *state, uint64_t ops, struct bench_measurement *ou
   return 0;
 }
 
-static int run_fork_exec_wait(void *state, uint64_t ops, struct bench_measurement *out) {
+static int run_fork_exec_wait(void* state, uint64_t ops, struct bench_measurement* out) {
   (void)state;
   uint64_t start = bench_now_ns();
   for (uint64_t i = 0; i < ops; i++) {
@@ -56,7 +56,7 @@ static int run_fork_exec_wait(void *state, uint64_t ops, struct bench_measuremen
       return errno;
     }
     if (child == 0) {
-      char *const arguments[] = {(char *)self_path, (char *)exit_at_once, NULL};
+      char* const arguments[] = {(char*)self_path, (char*)exit_at_once, NULL};
       execv(self_path, arguments);
       _exit(127);
     }
@@ -74,7 +74,7 @@ static const struct bench_case cases[] = {
     {"fork_exec_wait", bench_setup_nothing, run_fork_exec_wait, NULL},
 };
 
-int main(int argc, char **argv) {
+int main(int argc, char** argv) {
   if (argc == 2 && strcmp(argv[1], exit_at_once) == 0) {
     return 0;
   }

@@ -18,10 +18,10 @@ enum {
 struct seqio_fixture {
   char path[300];
   size_t file_size;
-  char *buffer;
+  char* buffer;
 };
 
-static int write_file(const struct seqio_fixture *fixture) {
+static int write_file(const struct seqio_fixture* fixture) {
   int fd = open(fixture->path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   if (fd < 0) {
     return errno;
@@ -45,7 +45,7 @@ static int write_file(const struct seqio_fixture *fixture) {
   return error;
 }
 
-static int read_file(const struct seqio_fixture *fixture) {
+static int read_file(const struct seqio_fixture* fixture) {
   int fd = open(fixture->path, O_RDONLY | O_CLOEXEC);
   if (fd < 0) {
     return errno;
@@ -75,8 +75,8 @@ static int read_file(const struct seqio_fixture *fixture) {
   return error;
 }
 
-static int setup_fixture(const struct bench_options *options, void **state) {
-  struct seqio_fixture *fixture = calloc(1, sizeof(*fixture));
+static int setup_fixture(const struct bench_options* options, void** state) {
+  struct seqio_fixture* fixture = calloc(1, sizeof(*fixture));
   if (fixture == NULL) {
     return ENOMEM;
   }
@@ -100,7 +100,7 @@ static int setup_fixture(const struct bench_options *options, void **state) {
 
 /* The read benchmark needs the file to exist; its contents come from the
  * page cache (or the sandbox's own file system), not from the disk. */
-static int setup_read_fixture(const struct bench_options *options, void **state) {
+static int setup_read_fixture(const struct bench_options* options, void** state) {
   int error = setup_fixture(options, state);
   if (error != 0) {
     return error;
@@ -108,8 +108,8 @@ static int setup_read_fixture(const struct bench_options *options, void **state)
   return write_file(*state);
 }
 
-static void teardown_fixture(void *state) {
-  struct seqio_fixture *fixture = state;
+static void teardown_fixture(void* state) {
+  struct seqio_fixture* fixture = state;
   if (fixture == NULL) {
     return;
   }
@@ -118,8 +118,8 @@ static void teardown_fixture(void *state) {
   free(fixture);
 }
 
-static int run_write(void *state, uint64_t ops, struct bench_measurement *out) {
-  struct seqio_fixture *fixture = state;
+static int run_write(void* state, uint64_t ops, struct bench_measurement* out) {
+  struct seqio_fixture* fixture = state;
   uint64_t start = bench_now_ns();
   for (uint64_t i = 0; i < ops; i++) {
     int error = write_file(fixture);
@@ -132,8 +132,8 @@ static int run_write(void *state, uint64_t ops, struct bench_measurement *out) {
   return 0;
 }
 
-static int run_read(void *state, uint64_t ops, struct bench_measurement *out) {
-  struct seqio_fixture *fixture = state;
+static int run_read(void* state, uint64_t ops, struct bench_measurement* out) {
+  struct seqio_fixture* fixture = state;
   uint64_t start = bench_now_ns();
   for (uint64_t i = 0; i < ops; i++) {
     int error = read_file(fixture);
@@ -151,6 +151,6 @@ static const struct bench_case cases[] = {
     {"seq_read_64m", setup_read_fixture, run_read, teardown_fixture},
 };
 
-int main(int argc, char **argv) {
+int main(int argc, char** argv) {
   return bench_main(argc, argv, cases, sizeof(cases) / sizeof(cases[0]));
 }

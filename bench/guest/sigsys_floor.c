@@ -23,12 +23,12 @@
  * lookup returns in this process. */
 static const long trapped_result = -4242;
 
-static void handle_sigsys(int signal, siginfo_t *info, void *context) {
+static void handle_sigsys(int signal, siginfo_t* info, void* context) {
   (void)signal;
   (void)info;
   /* Safety: the kernel passes a ucontext_t for SA_SIGINFO handlers, and the
    * register it holds for RAX becomes the system call's result on return. */
-  ucontext_t *user_context = context;
+  ucontext_t* user_context = context;
   user_context->uc_mcontext.gregs[REG_RAX] = trapped_result;
 }
 
@@ -65,7 +65,7 @@ static int install_trap_filter(void) {
   return 0;
 }
 
-static int setup_filter(const struct bench_options *options, void **state) {
+static int setup_filter(const struct bench_options* options, void** state) {
   (void)options;
   *state = NULL;
   int error = install_trap_filter();
@@ -78,7 +78,7 @@ static int setup_filter(const struct bench_options *options, void **state) {
   return syscall(SYS_getppid) == trapped_result ? 0 : ENOTSUP;
 }
 
-static int run_trapped_getppid(void *state, uint64_t ops, struct bench_measurement *out) {
+static int run_trapped_getppid(void* state, uint64_t ops, struct bench_measurement* out) {
   (void)state;
   uint64_t start = bench_now_ns();
   for (uint64_t i = 0; i < ops; i++) {
@@ -94,6 +94,6 @@ static const struct bench_case cases[] = {
     {"sigsys_round_trip", setup_filter, run_trapped_getppid, NULL},
 };
 
-int main(int argc, char **argv) {
+int main(int argc, char** argv) {
   return bench_main(argc, argv, cases, sizeof(cases) / sizeof(cases[0]));
 }

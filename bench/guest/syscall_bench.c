@@ -8,7 +8,7 @@
 /* Keeps the compiler from dropping calls whose results are unused. */
 static volatile long sink;
 
-static int run_getppid(void *state, uint64_t ops, struct bench_measurement *out) {
+static int run_getppid(void* state, uint64_t ops, struct bench_measurement* out) {
   (void)state;
   uint64_t start = bench_now_ns();
   for (uint64_t i = 0; i < ops; i++) {
@@ -18,7 +18,7 @@ static int run_getppid(void *state, uint64_t ops, struct bench_measurement *out)
   return 0;
 }
 
-static int run_getpid(void *state, uint64_t ops, struct bench_measurement *out) {
+static int run_getpid(void* state, uint64_t ops, struct bench_measurement* out) {
   (void)state;
   uint64_t start = bench_now_ns();
   for (uint64_t i = 0; i < ops; i++) {
@@ -30,7 +30,7 @@ static int run_getpid(void *state, uint64_t ops, struct bench_measurement *out) 
 
 /* NOTE: glibc serves clock_gettime from the vDSO when the kernel maps one, so
  * natively this measures no system call at all. */
-static int run_clock_gettime(void *state, uint64_t ops, struct bench_measurement *out) {
+static int run_clock_gettime(void* state, uint64_t ops, struct bench_measurement* out) {
   (void)state;
   struct timespec now;
   uint64_t start = bench_now_ns();
@@ -48,6 +48,6 @@ static const struct bench_case cases[] = {
     {"clock_gettime", bench_setup_nothing, run_clock_gettime, NULL},
 };
 
-int main(int argc, char **argv) {
+int main(int argc, char** argv) {
   return bench_main(argc, argv, cases, sizeof(cases) / sizeof(cases[0]));
 }

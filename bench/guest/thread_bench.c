@@ -4,11 +4,9 @@
 
 #include "harness.h"
 
-static void *return_argument(void *argument) {
-  return argument;
-}
+static void* return_argument(void* argument) { return argument; }
 
-static int run_create_join(void *state, uint64_t ops, struct bench_measurement *out) {
+static int run_create_join(void* state, uint64_t ops, struct bench_measurement* out) {
   (void)state;
   uint64_t start = bench_now_ns();
   for (uint64_t i = 0; i < ops; i++) {
@@ -30,6 +28,6 @@ static const struct bench_case cases[] = {
     {"thread_create_join", bench_setup_nothing, run_create_join, NULL},
 };
 
-int main(int argc, char **argv) {
+int main(int argc, char** argv) {
   return bench_main(argc, argv, cases, sizeof(cases) / sizeof(cases[0]));
 }

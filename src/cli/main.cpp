@@ -2,10 +2,15 @@
 // the sandbox; `litebox rootfs` builds a root image for it.
 #include <CLI/CLI.hpp>
 
+#include <cstdio>
+#include <exception>
+
 #include "rootfs/rootfs_command.hpp"
 #include "run_command.hpp"
 
-int main(int argc, char** argv) {
+namespace {
+
+int run_main(int argc, char** argv) {
   CLI::App app{"LiteBox: run unmodified Linux x86-64 programs in a sandboxing library OS."};
   app.name("litebox");
   app.require_subcommand(1);
@@ -25,4 +30,19 @@ int main(int argc, char** argv) {
     return litebox::cli::run_program(run_options);
   }
   return litebox::rootfs::run_rootfs_command(rootfs_options);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  // An exception that reaches this point is a LiteBox bug: report it in one
+  // line instead of letting std::terminate print an abort message.
+  try {
+    return run_main(argc, argv);
+  } catch (const std::exception& error) {
+    std::fprintf(stderr, "litebox: internal error: %s\n", error.what());
+  } catch (...) {
+    std::fprintf(stderr, "litebox: internal error: unknown exception\n");
+  }
+  return 70;  // EX_SOFTWARE
 }

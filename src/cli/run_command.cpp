@@ -10,10 +10,8 @@
 #include "litebox/fd/stdio_file.hpp"
 #include "sandbox_root.hpp"
 #include "shim/linux/kernel.hpp"
-#include "shim/linux/vdso/time_source.hpp"
 #include "shim/linux/loader/loader.hpp"
-
-extern char** environ;
+#include "shim/linux/vdso/time_source.hpp"
 
 namespace litebox::cli {
 
@@ -41,8 +39,10 @@ platform::LogLevel log_level_from_environment() {
   const char* value = std::getenv("LITEBOX_LOG");
   const std::string_view name = value != nullptr ? value : "warning";
   constexpr std::pair<std::string_view, platform::LogLevel> levels[] = {
-      {"trace", platform::LogLevel::trace},     {"debug", platform::LogLevel::debug},
-      {"info", platform::LogLevel::info},       {"warning", platform::LogLevel::warning},
+      {"trace", platform::LogLevel::trace},
+      {"debug", platform::LogLevel::debug},
+      {"info", platform::LogLevel::info},
+      {"warning", platform::LogLevel::warning},
       {"error", platform::LogLevel::error}};
   for (const auto& [level_name, level] : levels) {
     if (name == level_name) {
@@ -115,13 +115,15 @@ Result<void> install_standard_streams(shim::linux_abi::Process& process) {
 }  // namespace
 
 void configure_run_command(CLI::App& command, RunOptions& options) {
-  command.add_option("--rootfs", options.rootfs,
-                     "Tar image to use as the root file system (read-only, with an in-memory "
-                     "writable layer on top). Without it, the root holds only PROGRAM and the "
-                     "libraries it needs, copied from the host")
+  command
+      .add_option("--rootfs", options.rootfs,
+                  "Tar image to use as the root file system (read-only, with an in-memory "
+                  "writable layer on top). Without it, the root holds only PROGRAM and the "
+                  "libraries it needs, copied from the host")
       ->check(CLI::ExistingFile);
-  command.add_option("--env", options.environment,
-                     "Set the environment variable K to V for the program; repeatable")
+  command
+      .add_option("--env", options.environment,
+                  "Set the environment variable K to V for the program; repeatable")
       ->type_name("K=V")
       ->check([](const std::string& value) {
         return value.find('=') == std::string::npos || value.front() == '='
@@ -132,19 +134,21 @@ void configure_run_command(CLI::App& command, RunOptions& options) {
                    "Pass the host environment to the program (--env entries override it)");
   command.add_option("--workdir", options.working_directory,
                      "Working directory of the program inside the sandbox (default /)");
-  command.add_option("--interception", options.interception,
-                     "How guest system calls are intercepted: seccomp (SIGSYS from a seccomp "
-                     "filter) or sud (Syscall User Dispatch, Linux 5.11 or later)")
+  command
+      .add_option("--interception", options.interception,
+                  "How guest system calls are intercepted: seccomp (SIGSYS from a seccomp "
+                  "filter) or sud (Syscall User Dispatch, Linux 5.11 or later)")
       ->check(CLI::IsMember({"seccomp", "sud"}));
   command.add_flag("--trace", options.trace,
                    "Print each system call of the program to standard error, as strace does");
   command.add_flag("--no-vdso", options.no_vdso,
                    "Map no vDSO into the program, so that clock_gettime, gettimeofday, time "
                    "and getcpu make system calls (and appear in --trace)");
-  command.add_option("command", options.command,
-                     "PROGRAM [ARGS...]: the program (a path, or a name looked up in the "
-                     "sandbox's PATH) and its arguments; put -- before it when an argument "
-                     "starts with a dash")
+  command
+      .add_option("command", options.command,
+                  "PROGRAM [ARGS...]: the program (a path, or a name looked up in the "
+                  "sandbox's PATH) and its arguments; put -- before it when an argument "
+                  "starts with a dash")
       ->required();
   command.footer(
       "Exit status: the program's, or 128 + N when signal N ends it; 127 when PROGRAM is "
@@ -203,8 +207,8 @@ int run_program(const RunOptions& options) {
                         : platform::InterceptionMode::seccomp;
   if (auto started = host.execution().start_interception(kernel, mode); !started) {
     return report(status_setup_failed,
-                  fmt::format("intercepting system calls with {} failed: {}",
-                              options.interception, errno_name(started.error())));
+                  fmt::format("intercepting system calls with {} failed: {}", options.interception,
+                              errno_name(started.error())));
   }
 
   fs::PathContext paths = root->root_context();
@@ -222,9 +226,9 @@ int run_program(const RunOptions& options) {
   }
 
   shim::linux_abi::ExecRequest request;
-  request.path = options.rootfs ? find_in_sandbox(root->vfs(), paths, program,
-                                                  search_path_of(environment))
-                                : program_path;
+  request.path = options.rootfs
+                     ? find_in_sandbox(root->vfs(), paths, program, search_path_of(environment))
+                     : program_path;
   request.arguments = options.command;
   request.environment = environment;
   auto loaded = shim::linux_abi::load_program(*task, request);

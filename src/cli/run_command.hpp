@@ -10,13 +10,13 @@
 namespace litebox::cli {
 
 struct RunOptions {
-  std::optional<std::string> rootfs;  // tar image; without it the root is built from PROGRAM
+  std::optional<std::string> rootfs;     // tar image; without it the root is built from PROGRAM
   std::vector<std::string> environment;  // K=V entries from --env
   bool forward_environment = false;
   std::string working_directory = "/";
   std::string interception = "seccomp";
   bool trace = false;
-  bool no_vdso = false;  // map no vDSO into the guest
+  bool no_vdso = false;              // map no vDSO into the guest
   std::vector<std::string> command;  // PROGRAM [ARGS...]
 };
 

@@ -27,8 +27,7 @@ std::string describe(Errno error) { return std::string(errno_name(error)); }
 
 std::expected<void, std::string> make_directory_if_missing(fs::Vfs& vfs,
                                                            const fs::PathContext& context,
-                                                           const std::string& path,
-                                                           uint32_t mode) {
+                                                           const std::string& path, uint32_t mode) {
   auto made = vfs.make_directory(context, context.root, path, mode);
   if (!made && made.error() != Errno::eexist) {
     return std::unexpected(
@@ -97,16 +96,16 @@ std::expected<void, std::string> SandboxRoot::mount_standard_file_systems() {
     return made;
   }
   if (auto mounted = vfs_->mount(context, "/dev", fs::devfs::create()); !mounted) {
-    return std::unexpected(fmt::format("mounting devfs on /dev failed: {}",
-                                       describe(mounted.error())));
+    return std::unexpected(
+        fmt::format("mounting devfs on /dev failed: {}", describe(mounted.error())));
   }
   if (auto made = make_directory_if_missing(*vfs_, context, "/proc", 0555); !made) {
     return made;
   }
   auto procfs = fs::procfs::create(shim::linux_abi::make_procfs_provider());
   if (auto mounted = vfs_->mount(context, "/proc", std::move(procfs)); !mounted) {
-    return std::unexpected(fmt::format("mounting procfs on /proc failed: {}",
-                                       describe(mounted.error())));
+    return std::unexpected(
+        fmt::format("mounting procfs on /proc failed: {}", describe(mounted.error())));
   }
   // Both roots are writable in memory already, so /tmp needs no tmpfs of
   // its own; one would also hide whatever the image keeps under /tmp.
@@ -119,8 +118,8 @@ std::expected<std::unique_ptr<SandboxRoot>, std::string> SandboxRoot::from_image
 
   const int descriptor = ::open(image_path.c_str(), O_RDONLY | O_CLOEXEC);
   if (descriptor < 0) {
-    return std::unexpected(fmt::format("cannot open root image {}: {}", image_path,
-                                       std::strerror(errno)));
+    return std::unexpected(
+        fmt::format("cannot open root image {}: {}", image_path, std::strerror(errno)));
   }
   struct stat status {};
   if (fstat(descriptor, &status) != 0 || status.st_size == 0) {
@@ -132,8 +131,8 @@ std::expected<std::unique_ptr<SandboxRoot>, std::string> SandboxRoot::from_image
   ::close(descriptor);
   if (sandbox->image_ == MAP_FAILED) {
     sandbox->image_ = nullptr;
-    return std::unexpected(fmt::format("cannot map root image {}: {}", image_path,
-                                       std::strerror(errno)));
+    return std::unexpected(
+        fmt::format("cannot map root image {}: {}", image_path, std::strerror(errno)));
   }
 
   // Safety: the mapping is image_size_ readable bytes and outlives the file
@@ -150,8 +149,8 @@ std::expected<std::unique_ptr<SandboxRoot>, std::string> SandboxRoot::from_image
   options.root_permissions = 0755;
   auto root = fs::OverlayFileSystem::create(fs::memfs::create(options), std::move(*lower));
   if (!root) {
-    return std::unexpected(fmt::format("building the overlay root failed: {}",
-                                       describe(root.error())));
+    return std::unexpected(
+        fmt::format("building the overlay root failed: {}", describe(root.error())));
   }
   sandbox->vfs_ = std::make_unique<fs::Vfs>(std::move(*root));
 
@@ -198,8 +197,8 @@ std::expected<std::unique_ptr<SandboxRoot>, std::string> SandboxRoot::from_host_
         }
         break;
       case rootfs::EntryKind::symlink:
-        if (auto made = sandbox->vfs_->make_symlink(context, entry.source, context.root,
-                                                    entry.path);
+        if (auto made =
+                sandbox->vfs_->make_symlink(context, entry.source, context.root, entry.path);
             !made && made.error() != Errno::eexist) {
           return std::unexpected(fmt::format("creating symlink {} in the sandbox failed: {}",
                                              entry.path, describe(made.error())));

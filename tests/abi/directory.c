@@ -22,8 +22,10 @@ static void list_directory(const char* path) {
   struct dirent* entry;
   while ((entry = readdir(directory)) != NULL && count < 64) {
     char* line = NULL;
-    const char* kind = entry->d_type == DT_DIR ? "dir" : entry->d_type == DT_LNK ? "link"
-                       : entry->d_type == DT_REG ? "file" : "other";
+    const char* kind = entry->d_type == DT_DIR   ? "dir"
+                       : entry->d_type == DT_LNK ? "link"
+                       : entry->d_type == DT_REG ? "file"
+                                                 : "other";
     if (asprintf(&line, "%s (%s)", entry->d_name, kind) < 0) {
       exit(2);
     }

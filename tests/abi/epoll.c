@@ -6,8 +6,8 @@
 #include <fcntl.h>
 #include <stdint.h>
 #include <sys/epoll.h>
-#include <sys/syscall.h>
 #include <sys/eventfd.h>
+#include <sys/syscall.h>
 
 static void report_wait(const char* label, int epoll_fd) {
   struct epoll_event ready[4];

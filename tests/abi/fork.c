@@ -35,9 +35,7 @@ static int exit_seven(void* argument) {
   return 7;
 }
 
-static int check_parent(void* argument) {
-  return getppid() == *(pid_t*)argument ? 0 : 1;
-}
+static int check_parent(void* argument) { return getppid() == *(pid_t*)argument ? 0 : 1; }
 
 static int change_copy(void* argument) {
   (void)argument;

@@ -7,14 +7,14 @@
 #include <stdint.h>
 #include <sys/mman.h>
 
-#define MAP_CALL(expression) \
-  (errno = 0, map_report(#expression, (expression)))
+#define MAP_CALL(expression) (errno = 0, map_report(#expression, (expression)))
 
 static void* map_report(const char* label, void* result) {
   if (result == MAP_FAILED) {
     printf("%s -> MAP_FAILED %s\n", label, strerrorname_np(errno));
   } else {
-    printf("%s -> %s\n", label, ((uintptr_t)result & 4095) == 0 ? "page-aligned address" : "unaligned address");
+    printf("%s -> %s\n", label,
+           ((uintptr_t)result & 4095) == 0 ? "page-aligned address" : "unaligned address");
   }
   return result;
 }
@@ -24,7 +24,8 @@ int main(int argc, char** argv) {
   long page = sysconf(_SC_PAGESIZE);
   printf("page size: %ld\n", page);
 
-  char* anonymous = MAP_CALL(mmap(NULL, 3 * page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0));
+  char* anonymous =
+      MAP_CALL(mmap(NULL, 3 * page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0));
   int zero = 1;
   for (long index = 0; index < 3 * page; ++index) {
     zero &= anonymous[index] == 0;
@@ -53,7 +54,8 @@ int main(int argc, char** argv) {
   printf("mapped file starts with: %.19s", file);
   CALL(munmap(file, (size_t)page));
 
-  char* copy = MAP_CALL(mmap(NULL, (size_t)page, PROT_READ | PROT_WRITE, MAP_PRIVATE, descriptor, 0));
+  char* copy =
+      MAP_CALL(mmap(NULL, (size_t)page, PROT_READ | PROT_WRITE, MAP_PRIVATE, descriptor, 0));
   copy[0] = 'L';
   char first = 0;
   CALL(pread(descriptor, &first, 1, 0));

@@ -19,7 +19,8 @@ int main(void) {
   CALL(ioctl(ends[0], FIONREAD, &available));
   printf("FIONREAD: %d\n", available);
 
-  struct pollfd poll_set[2] = {{.fd = ends[0], .events = POLLIN}, {.fd = ends[1], .events = POLLOUT}};
+  struct pollfd poll_set[2] = {{.fd = ends[0], .events = POLLIN},
+                               {.fd = ends[1], .events = POLLOUT}};
   CALL(poll(poll_set, 2, 0));
   printf("revents: read end %#x, write end %#x\n", poll_set[0].revents, poll_set[1].revents);
 

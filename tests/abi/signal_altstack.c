@@ -42,11 +42,12 @@ static void run_handler(const char* label) {
   on_alternate = reported_on_stack = reported_disabled = 0;
   change_errno = -1;
   raise(SIGUSR1);
-  printf("%s: on the alternate stack %s, SS_ONSTACK %s, SS_DISABLE %s, sigaltstack from the "
-         "handler %s\n",
-         label, on_alternate ? "yes" : "no", reported_on_stack ? "yes" : "no",
-         reported_disabled ? "yes" : "no",
-         change_errno == 0 ? "succeeds" : strerrorname_np(change_errno));
+  printf(
+      "%s: on the alternate stack %s, SS_ONSTACK %s, SS_DISABLE %s, sigaltstack from the "
+      "handler %s\n",
+      label, on_alternate ? "yes" : "no", reported_on_stack ? "yes" : "no",
+      reported_disabled ? "yes" : "no",
+      change_errno == 0 ? "succeeds" : strerrorname_np(change_errno));
 }
 
 int main(int argc, char** argv) {

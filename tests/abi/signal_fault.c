@@ -34,8 +34,7 @@ static const char* code_name(int signal, int code) {
 
 static void report(const char* label, const void* expected_address) {
   printf("%s: signal %d, si_code %s, si_addr as expected: %s\n", label, (int)caught_signal,
-         code_name(caught_signal, caught_code),
-         caught_address == expected_address ? "yes" : "no");
+         code_name(caught_signal, caught_code), caught_address == expected_address ? "yes" : "no");
 }
 
 int main(int argc, char** argv) {
@@ -83,7 +82,8 @@ int main(int argc, char** argv) {
   if (sigsetjmp(recovery, 1) == 0) {
     __asm__ volatile("int3");
   }
-  printf("int3: signal %d, si_code %s\n", (int)caught_signal, code_name(caught_signal, caught_code));
+  printf("int3: signal %d, si_code %s\n", (int)caught_signal,
+         code_name(caught_signal, caught_code));
 
   if (sigsetjmp(recovery, 1) == 0) {
     __asm__ volatile("ud2");

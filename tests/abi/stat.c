@@ -76,7 +76,8 @@ int main(int argc, char** argv) {
 
   struct statx extended;
   CALL(statx(AT_FDCWD, "file", 0, STATX_BASIC_STATS, &extended));
-  FACT("statx reports type and mode", (extended.stx_mask & STATX_TYPE) && (extended.stx_mask & STATX_MODE));
+  FACT("statx reports type and mode",
+       (extended.stx_mask & STATX_TYPE) && (extended.stx_mask & STATX_MODE));
   FACT("statx reports size", (extended.stx_mask & STATX_SIZE) != 0);
   printf("statx file: mode %06o, size %llu, links %u\n", (unsigned)extended.stx_mode,
          (unsigned long long)extended.stx_size, extended.stx_nlink);

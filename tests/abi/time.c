@@ -30,7 +30,8 @@ int main(void) {
   FACT("time() agrees with CLOCK_REALTIME", now - real.tv_sec >= -1 && now - real.tv_sec <= 2);
   struct timeval timeval;
   CALL(gettimeofday(&timeval, NULL));
-  FACT("gettimeofday agrees with CLOCK_REALTIME", timeval.tv_sec - real.tv_sec >= 0 && timeval.tv_sec - real.tv_sec <= 2);
+  FACT("gettimeofday agrees with CLOCK_REALTIME",
+       timeval.tv_sec - real.tv_sec >= 0 && timeval.tv_sec - real.tv_sec <= 2);
   FACT("tv_usec is below one second", timeval.tv_usec >= 0 && timeval.tv_usec < 1000000);
 
   CALL(clock_gettime(CLOCK_BOOTTIME, &first));
@@ -38,7 +39,8 @@ int main(void) {
   CALL(clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &first));
   CALL(clock_gettime(CLOCK_THREAD_CPUTIME_ID, &first));
   CALL(clock_getres(CLOCK_MONOTONIC, &resolution));
-  FACT("monotonic resolution is at most 1 ms", resolution.tv_sec == 0 && resolution.tv_nsec > 0 && resolution.tv_nsec <= 1000000);
+  FACT("monotonic resolution is at most 1 ms",
+       resolution.tv_sec == 0 && resolution.tv_nsec > 0 && resolution.tv_nsec <= 1000000);
 
   CALL(syscall(SYS_clock_gettime, 12345, &first));
   CALL(syscall(SYS_clock_gettime, CLOCK_MONOTONIC, (void*)16));

@@ -14,9 +14,12 @@ int main(void) {
   CALL(uname(&names));
   printf("sysname: %s\n", names.sysname);
   printf("machine: %s\n", names.machine);
-  FACT("nodename is a non-empty string", terminated(names.nodename, sizeof names.nodename) && names.nodename[0] != '\0');
-  FACT("release is a non-empty string", terminated(names.release, sizeof names.release) && names.release[0] != '\0');
-  FACT("version is a non-empty string", terminated(names.version, sizeof names.version) && names.version[0] != '\0');
+  FACT("nodename is a non-empty string",
+       terminated(names.nodename, sizeof names.nodename) && names.nodename[0] != '\0');
+  FACT("release is a non-empty string",
+       terminated(names.release, sizeof names.release) && names.release[0] != '\0');
+  FACT("version is a non-empty string",
+       terminated(names.version, sizeof names.version) && names.version[0] != '\0');
   FACT("domainname is a string", terminated(names.domainname, sizeof names.domainname));
   CALL(syscall(SYS_uname, (void*)16));
   return 0;

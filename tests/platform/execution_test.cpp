@@ -6,16 +6,16 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include <sched.h>
+#include <sys/wait.h>
 #include <array>
 #include <atomic>
 #include <cerrno>
+#include <csignal>
 #include <cstring>
 #include <fstream>
-#include <sched.h>
-#include <sys/wait.h>
 #include <span>
 #include <string>
-#include <csignal>
 
 #include "guest_programs.hpp"
 #include "test_support.hpp"
@@ -59,8 +59,8 @@ class GuestMemory {
   GuestMemory(const std::byte* start, const std::byte* end)
       : start_(start), stack_(stack_size), probe_(page), tls_(page), observations_(page) {
     code_size_ = (static_cast<size_t>(end - start) + page - 1) / page * page;
-    void* code = mmap(nullptr, code_size_, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
-                      -1, 0);
+    void* code =
+        mmap(nullptr, code_size_, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     EXPECT_NE(code, MAP_FAILED);
     code_ = static_cast<std::byte*>(code);
     std::memcpy(code_, start, static_cast<size_t>(end - start));
@@ -181,9 +181,8 @@ class TestHandler final : public SyscallHandler {
   handler = new TestHandler(memory.observations(), child_registers);
   if (Result<void> sealed = host_platform().execution().start_interception(*handler, mode);
       !sealed) {
-    host_platform().write(platform::LogLevel::error,
-                          std::string("start_interception failed: ") +
-                              std::string(errno_name(sealed.error())));
+    host_platform().write(platform::LogLevel::error, std::string("start_interception failed: ") +
+                                                         std::string(errno_name(sealed.error())));
     _exit(100);
   }
   memory.make_code_executable();
@@ -283,9 +282,8 @@ TEST_P(GuestExecutionTest, SyscallPreservesRegisters) {
 
   EXPECT_EQ(expected.gpr_out[0], static_cast<uint64_t>(-ENOSYS));
   EXPECT_EQ(actual.gpr_out[0], probe_result);
-  static constexpr const char* names[16] = {"rax", "rbx", "rcx", "rdx", "rsi", "rdi",
-                                            "rbp", "rsp", "r8",  "r9",  "r10", "r11",
-                                            "r12", "r13", "r14", "r15"};
+  static constexpr const char* names[16] = {"rax", "rbx", "rcx", "rdx", "rsi", "rdi", "rbp", "rsp",
+                                            "r8",  "r9",  "r10", "r11", "r12", "r13", "r14", "r15"};
   for (size_t i = 1; i < 16; ++i) {
     EXPECT_EQ(actual.gpr_out[i], expected.gpr_out[i]) << names[i];
   }
@@ -352,8 +350,8 @@ TEST_P(GuestExecutionTest, SpawnedGuestThreadRuns) {
   child_registers.rip = memory.code_address(thread_probe_child);
   child_registers.rsp = memory.stack_middle();
 
-  const ChildOutcome sandboxed = run_in_child(
-      [&] { run_sandboxed(memory, GetParam(), main_registers, child_registers); });
+  const ChildOutcome sandboxed =
+      run_in_child([&] { run_sandboxed(memory, GetParam(), main_registers, child_registers); });
   ASSERT_TRUE(sandboxed.exited) << "signal " << sandboxed.signal << ": " << sandboxed.error_output;
   EXPECT_EQ(sandboxed.exit_status, 0) << sandboxed.error_output;
 
@@ -375,8 +373,8 @@ TEST_P(GuestExecutionTest, MainGuestThreadExitLeavesOthersRunning) {
   child_registers.rip = memory.code_address(main_exit_probe_child);
   child_registers.rsp = memory.stack_middle();
 
-  const ChildOutcome sandboxed = run_in_child(
-      [&] { run_sandboxed(memory, GetParam(), main_registers, child_registers); });
+  const ChildOutcome sandboxed =
+      run_in_child([&] { run_sandboxed(memory, GetParam(), main_registers, child_registers); });
   ASSERT_TRUE(sandboxed.exited) << "signal " << sandboxed.signal << ": " << sandboxed.error_output;
   EXPECT_EQ(sandboxed.exit_status, 42) << sandboxed.error_output;
   EXPECT_NE(memory.observations().spawned_thread, 0u);
@@ -472,9 +470,9 @@ void check_sealed_runner(RunnerResults& results) {
   auto& host = host_platform();
 
   Result<void*> reserved = host.reserve(nullptr, 2 * page, false);
-  results.pages = reserved ? errno_of(host.commit(*reserved, page, platform::prot_read |
-                                                                       platform::prot_write))
-                           : errno_value(reserved.error());
+  results.pages =
+      reserved ? errno_of(host.commit(*reserved, page, platform::prot_read | platform::prot_write))
+               : errno_value(reserved.error());
   if (results.pages == 0) {
     results.pages = errno_of(host.release(*reserved, 2 * page));
   }
@@ -484,8 +482,8 @@ void check_sealed_runner(RunnerResults& results) {
       host.wait(word, 0, std::chrono::milliseconds(1), platform::FutexScope::process_private));
 
   host.interrupt(host.current());
-  results.interrupted_wait = errno_of(
-      host.wait(word, 0, std::chrono::seconds(10), platform::FutexScope::process_private));
+  results.interrupted_wait =
+      errno_of(host.wait(word, 0, std::chrono::seconds(10), platform::FutexScope::process_private));
 
   Result<platform::ThreadId> thread = host.spawn(wake_word, &word);
   results.thread_spawn = thread ? 0 : errno_value(thread.error());
@@ -501,8 +499,8 @@ void check_sealed_runner(RunnerResults& results) {
   }
 
   const char message[] = "sealed runner writes to standard error\n";
-  Result<size_t> written =
-      host.write(platform::StdioStream::error, std::as_bytes(std::span(message, sizeof(message) - 1)));
+  Result<size_t> written = host.write(platform::StdioStream::error,
+                                      std::as_bytes(std::span(message, sizeof(message) - 1)));
   results.standard_error_write = written ? 0 : errno_value(written.error());
 
   const auto before = host.monotonic_now();

@@ -18,8 +18,8 @@ constexpr size_t page = 4096;
 class GuestCopyTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    void* memory = mmap(nullptr, 3 * page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
-                        -1, 0);
+    void* memory =
+        mmap(nullptr, 3 * page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     ASSERT_NE(memory, MAP_FAILED);
     base_ = static_cast<char*>(memory);
     ASSERT_EQ(mprotect(base_ + page, page, PROT_READ), 0);

@@ -225,8 +225,8 @@ TEST(LinuxPages, CommitGivesZeroedWritableMemory) {
 }
 
 TEST(LinuxPages, UnalignedCommitFails) {
-  Result<void> committed = host_platform().commit(reinterpret_cast<void*>(0x1001), 100,
-                                                  platform::prot_read);
+  Result<void> committed =
+      host_platform().commit(reinterpret_cast<void*>(0x1001), 100, platform::prot_read);
   ASSERT_FALSE(committed);
   EXPECT_EQ(committed.error(), Errno::einval);
 }

@@ -38,9 +38,9 @@ class SharedMapping {
 };
 
 struct ChildOutcome {
-  bool exited = false;     // false: killed by a signal or timed out
-  int exit_status = -1;    // valid when exited
-  int signal = 0;          // valid when killed
+  bool exited = false;   // false: killed by a signal or timed out
+  int exit_status = -1;  // valid when exited
+  int signal = 0;        // valid when killed
   bool timed_out = false;
   std::string error_output;
 };

@@ -3,11 +3,11 @@
 
 #include <sys/wait.h>
 
+#include <unistd.h>
 #include <array>
 #include <cstdio>
 #include <filesystem>
 #include <string>
-#include <unistd.h>
 
 namespace litebox::rootfs::testing {
 
@@ -37,7 +37,8 @@ inline CommandResult run_command(const std::string& command) {
 class ScratchDirectory {
  public:
   ScratchDirectory() {
-    std::string pattern = (std::filesystem::temp_directory_path() / "litebox-rootfs-XXXXXX").string();
+    std::string pattern =
+        (std::filesystem::temp_directory_path() / "litebox-rootfs-XXXXXX").string();
     path_ = mkdtemp(pattern.data());
   }
   ~ScratchDirectory() {

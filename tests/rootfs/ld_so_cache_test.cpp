@@ -1,8 +1,8 @@
 // The ld.so.cache parser against the host's own reader, `ldconfig -p`.
 #include <gtest/gtest.h>
 
-#include <filesystem>
 #include <cstring>
+#include <filesystem>
 #include <map>
 #include <regex>
 #include <sstream>

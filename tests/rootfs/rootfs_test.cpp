@@ -222,7 +222,8 @@ TEST(Rootfs, FixedTimeImagesAreIdentical) {
   ASSERT_EQ(build_image("--mtime 0 -o " + quote(first.string()) + " /bin/ls").exit_status, 0);
   ASSERT_EQ(build_image("--mtime 0 -o " + quote(second.string()) + " /bin/ls").exit_status, 0);
 
-  CommandResult compare = run_command("cmp " + quote(first.string()) + " " + quote(second.string()));
+  CommandResult compare =
+      run_command("cmp " + quote(first.string()) + " " + quote(second.string()));
   EXPECT_EQ(compare.exit_status, 0) << compare.output;
 }
 
@@ -235,9 +236,9 @@ TEST(Rootfs, ExtractedImageRunsInChroot) {
   ASSERT_EQ(build_image("-o " + quote(image.string()) + " /bin/ls").exit_status, 0);
   auto root = scratch.path() / "root";
   std::filesystem::create_directory(root);
-  ASSERT_EQ(run_command("tar -xf " + quote(image.string()) + " -C " + quote(root.string()))
-                .exit_status,
-            0);
+  ASSERT_EQ(
+      run_command("tar -xf " + quote(image.string()) + " -C " + quote(root.string())).exit_status,
+      0);
 
   CommandResult inside = run_command("chroot " + quote(root.string()) + " /bin/ls / 2>&1");
   CommandResult native = run_command("ls " + quote(root.string()) + " 2>&1");

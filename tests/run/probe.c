@@ -13,9 +13,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <sys/auxv.h>
 #include <sys/mman.h>
+#include <time.h>
 #include <unistd.h>
 
 static int print_arguments(int argc, char** argv) {
@@ -56,8 +56,8 @@ static int exercise_memory(void) {
   char* fixed = mmap(start + 64 * page * 1024, page, PROT_READ,
                      MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
   printf("fixed_noreplace: %s\n", fixed == MAP_FAILED ? "failed" : "ok");
-  char* again = mmap(fixed, page, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE,
-                     -1, 0);
+  char* again =
+      mmap(fixed, page, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
   printf("fixed_noreplace over it: %s\n", again == MAP_FAILED ? "failed" : "ok");
   return 0;
 }

@@ -27,7 +27,7 @@ class Devfs : public ::testing::Test {
 TEST_F(Devfs, NodesMatchHostDeviceNumbersAndModes) {
   for (const char* name : {"null", "zero", "full", "random", "urandom", "tty"}) {
     std::string path = std::string("/dev/") + name;
-    struct stat native{};
+    struct stat native {};
     ASSERT_EQ(::stat(path.c_str(), &native), 0) << path;
     auto sandbox = vfs_.stat(context_, vfs_.root(), path, 0);
     ASSERT_TRUE(sandbox) << path;

@@ -235,8 +235,7 @@ TEST(ElfValidation, RejectsUnterminatedInterpreter) {
 // Loading into a process whose root is an in-memory file system.
 class ElfLoading : public ::testing::Test {
  protected:
-  ElfLoading()
-      : vfs_(fs::memfs::create()), kernel_(execution_, &vfs_, {}) {
+  ElfLoading() : vfs_(fs::memfs::create()), kernel_(execution_, &vfs_, {}) {
     fs::PathContext paths;
     paths.root = vfs_.root();
     paths.working_directory = paths.root;
@@ -263,9 +262,7 @@ class ElfLoading : public ::testing::Test {
     return load_program(*task_, request);
   }
 
-  uint64_t read_word(uint64_t address) {
-    return GuestPtr<uint64_t>(address).read().value();
-  }
+  uint64_t read_word(uint64_t address) { return GuestPtr<uint64_t>(address).read().value(); }
 
   std::string read_string(uint64_t address) { return read_guest_string(address, 4096).value(); }
 

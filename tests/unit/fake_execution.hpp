@@ -41,8 +41,7 @@ class FakeExecution final : public platform::Execution {
   [[noreturn]] void exit_thread() override { throw GuestExit{-1}; }
   [[noreturn]] void exit_process(int status) override { throw GuestExit{status}; }
 
-  Result<void> copy_from_guest(void* destination, uint64_t guest_address,
-                               size_t length) override {
+  Result<void> copy_from_guest(void* destination, uint64_t guest_address, size_t length) override {
     if (!reachable(guest_address, length, platform::prot_read)) {
       return fail(Errno::efault);
     }

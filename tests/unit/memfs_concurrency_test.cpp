@@ -44,7 +44,8 @@ TEST(MemfsConcurrency, CrossingDirectoryRenamesKeepTree) {
       for (int i = 0; i < iterations; ++i) {
         auto moved = vfs.rename(context, sandbox.cwd(), name, sandbox.cwd(), into + "/" + name, 0);
         if (moved) {
-          EXPECT_TRUE(vfs.rename(context, sandbox.cwd(), into + "/" + name, sandbox.cwd(), name, 0));
+          EXPECT_TRUE(
+              vfs.rename(context, sandbox.cwd(), into + "/" + name, sandbox.cwd(), name, 0));
         } else {
           EXPECT_TRUE(moved.error() == Errno::einval || moved.error() == Errno::enoent)
               << static_cast<int>(moved.error());
@@ -70,7 +71,8 @@ TEST(MemfsConcurrency, ListingDuringCreateAndUnlinkSeesStableEntries) {
   fs::Vfs& vfs = sandbox.vfs();
   fs::PathContext& context = sandbox.context;
   for (int i = 0; i < 50; ++i) {
-    ASSERT_TRUE(vfs.open(context, sandbox.cwd(), "keep" + std::to_string(i), O_CREAT | O_WRONLY, 0644));
+    ASSERT_TRUE(
+        vfs.open(context, sandbox.cwd(), "keep" + std::to_string(i), O_CREAT | O_WRONLY, 0644));
   }
   std::shared_ptr<fs::Inode> directory = sandbox.cwd().inode;
 

@@ -16,14 +16,14 @@ struct Listed {
 // Lists up to `limit` entries of `directory` from `position`.
 std::vector<Listed> list(fs::Inode& directory, uint64_t position, size_t limit = 1000) {
   std::vector<Listed> entries;
-  auto result = directory.read_directory(position, [&](const fs::DirectoryEntry& entry,
-                                                       uint64_t next) {
-    if (entries.size() == limit) {
-      return false;
-    }
-    entries.push_back({entry.name, next});
-    return true;
-  });
+  auto result =
+      directory.read_directory(position, [&](const fs::DirectoryEntry& entry, uint64_t next) {
+        if (entries.size() == limit) {
+          return false;
+        }
+        entries.push_back({entry.name, next});
+        return true;
+      });
   EXPECT_TRUE(result);
   return entries;
 }
@@ -84,8 +84,7 @@ TEST(MemfsDirectory, PositionsSurviveConcurrentUnlinks) {
   ASSERT_TRUE(root->create("new", fs::FileType::regular, 0644, 0, 0, 0));
 
   std::vector<Listed> rest = list(*root, first.back().next_position);
-  EXPECT_EQ(names(rest),
-            (std::vector<std::string>{"f3", "f4", "f6", "f7", "f8", "f9", "new"}));
+  EXPECT_EQ(names(rest), (std::vector<std::string>{"f3", "f4", "f6", "f7", "f8", "f9", "new"}));
 }
 
 TEST(MemfsDirectory, ListingLargerThanOneBatch) {
@@ -134,16 +133,17 @@ TEST(MemfsDirectory, RemovedDirectoryRejectsNewEntries) {
                                 const std::function<long()>& native_call) {
     return d.compare(what, sandbox, native_call);
   };
-  EXPECT_EQ(compare_in_removed(
-                "create", errno_of(d.vfs().open(d.context(), *location, "f", O_CREAT | O_RDWR, 0644)),
-                [&]() -> long {
-                  int fd = ::openat(native_directory, "f", O_CREAT | O_RDWR, 0644);
-                  if (fd >= 0) {
-                    ::close(fd);
-                  }
-                  return fd;
-                }),
-            ENOENT);
+  EXPECT_EQ(
+      compare_in_removed(
+          "create", errno_of(d.vfs().open(d.context(), *location, "f", O_CREAT | O_RDWR, 0644)),
+          [&]() -> long {
+            int fd = ::openat(native_directory, "f", O_CREAT | O_RDWR, 0644);
+            if (fd >= 0) {
+              ::close(fd);
+            }
+            return fd;
+          }),
+      ENOENT);
   EXPECT_EQ(compare_in_removed("mkdir",
                                errno_of(d.vfs().make_directory(d.context(), *location, "d", 0755)),
                                [&] { return ::mkdirat(native_directory, "d", 0755); }),
@@ -151,7 +151,7 @@ TEST(MemfsDirectory, RemovedDirectoryRejectsNewEntries) {
 
   auto sandbox = d.vfs().stat(d.context(), *location, "", fs::at_empty_path);
   ASSERT_TRUE(sandbox);
-  struct stat native_status{};
+  struct stat native_status {};
   ASSERT_EQ(::fstat(native_directory, &native_status), 0);
   EXPECT_EQ(sandbox->link_count, native_status.st_nlink);
   ::close(native_directory);

@@ -39,8 +39,8 @@ class MemfsTimestamps : public ::testing::Test {
     fs::AttributeChange change;
     change.access_time = fs::Timespec{past_seconds, 0};
     change.modify_time = fs::Timespec{past_seconds, 0};
-    ASSERT_TRUE(d().vfs().change_attributes(d().context(), d().cwd(), path,
-                                            fs::at_symlink_nofollow, change));
+    ASSERT_TRUE(d().vfs().change_attributes(d().context(), d().cwd(), path, fs::at_symlink_nofollow,
+                                            change));
     struct timespec times[2] = {{past_seconds, 0}, {past_seconds, 0}};
     ASSERT_EQ(::utimensat(d().native_fd(), path.c_str(), times, AT_SYMLINK_NOFOLLOW), 0);
   }
@@ -88,9 +88,8 @@ class MemfsTimestamps : public ::testing::Test {
   void list_both(const std::string& path) {
     auto directory = d().vfs().open(d().context(), d().cwd(), path, O_RDONLY | O_DIRECTORY, 0);
     ASSERT_TRUE(directory);
-    ASSERT_TRUE((*directory)->read_directory([](const fs::DirectoryEntry&, uint64_t) {
-      return true;
-    }));
+    ASSERT_TRUE(
+        (*directory)->read_directory([](const fs::DirectoryEntry&, uint64_t) { return true; }));
 
     int fd = ::openat(d().native_fd(), path.c_str(), O_RDONLY | O_DIRECTORY);
     ASSERT_GE(fd, 0);
@@ -137,9 +136,9 @@ TEST_F(MemfsTimestamps, DirectoryChangesMoveItsModify) {
   EXPECT_EQ(expect_same_moves("tmp/dir",
                               [&] { EXPECT_EQ(d().rename("tmp/dir/entry", "tmp/dir/moved"), 0); }),
             (Moved{.access = false, .modify = true}));
-  EXPECT_EQ(expect_same_moves("tmp/dir",
-                              [&] { EXPECT_EQ(d().link("tmp/file", "tmp/dir/hard"), 0); }),
-            (Moved{.access = false, .modify = true}));
+  EXPECT_EQ(
+      expect_same_moves("tmp/dir", [&] { EXPECT_EQ(d().link("tmp/file", "tmp/dir/hard"), 0); }),
+      (Moved{.access = false, .modify = true}));
   EXPECT_EQ(expect_same_moves("tmp/dir", [&] { EXPECT_EQ(d().mkdir("tmp/dir/sub"), 0); }),
             (Moved{.access = false, .modify = true}));
 }

@@ -77,9 +77,12 @@ class OverlayTest : public ::testing::TestWithParam<std::string> {
  protected:
   void SetUp() override {
     ArchiveBuilder archive;
-    archive.add({.name = "etc/", .type = '5', .mode = 0750, .uid = 7, .gid = 8,
-                 .modify_time = 500})
-        .add({.name = "etc/conf", .data = "lower contents\n", .mode = 0640, .uid = 5, .gid = 6,
+    archive.add({.name = "etc/", .type = '5', .mode = 0750, .uid = 7, .gid = 8, .modify_time = 500})
+        .add({.name = "etc/conf",
+              .data = "lower contents\n",
+              .mode = 0640,
+              .uid = 5,
+              .gid = 6,
               .modify_time = 1234})
         .add({.name = "etc/other", .data = "other\n"})
         .add({.name = "etc/link", .type = '2', .link = "conf", .uid = 9, .modify_time = 77})
@@ -89,9 +92,8 @@ class OverlayTest : public ::testing::TestWithParam<std::string> {
         .add({.name = "null", .type = '3', .device_major = 1, .device_minor = 3})
         .end();
     archive_ = archive.bytes();
-    auto lower = TarFileSystem::create(archive_, [](std::string_view line) {
-      ADD_FAILURE() << line;
-    });
+    auto lower =
+        TarFileSystem::create(archive_, [](std::string_view line) { ADD_FAILURE() << line; });
     ASSERT_TRUE(lower) << lower.error().message;
     lower_ = *lower;
     if (GetParam() == "memfs") {

@@ -178,9 +178,8 @@ TEST(Pipe, NonBlockingWritesNearFullMatchHost) {
     size_t prefill;
     size_t size;
   };
-  const Case cases[] = {{65436, 200},  {65436, 96},    {65436, 8192},
-                        {61440, 8192}, {61440, 4096},  {61441, 4095},
-                        {65536, 1},    {0, 100000},    {4000, 100}};
+  const Case cases[] = {{65436, 200},  {65436, 96}, {65436, 8192}, {61440, 8192}, {61440, 4096},
+                        {61441, 4095}, {65536, 1},  {0, 100000},   {4000, 100}};
   for (const Case& test_case : cases) {
     HostPipe host(O_NONBLOCK);
     PipeEnds ends = make_pipe(fd::open_non_blocking);
@@ -192,8 +191,7 @@ TEST(Pipe, NonBlockingWritesNearFullMatchHost) {
     long expected = write_host(host.write_fd, test_case.size);
     long actual = write_pipe(*ends.write_end, test_case.size);
 
-    EXPECT_EQ(actual, expected) << "write of " << test_case.size << " after "
-                                << test_case.prefill;
+    EXPECT_EQ(actual, expected) << "write of " << test_case.size << " after " << test_case.prefill;
   }
 }
 
@@ -202,9 +200,8 @@ TEST(Pipe, PollOutMatchesHost) {
     size_t written;
     size_t read;
   };
-  const Case cases[] = {{0, 0},         {61440, 0},    {61441, 0},   {65535, 0},
-                        {65536, 0},     {65536, 1},    {65536, 4095}, {65536, 4096},
-                        {65536, 65536}, {100, 100}};
+  const Case cases[] = {{0, 0},     {61440, 0},    {61441, 0},    {65535, 0},     {65536, 0},
+                        {65536, 1}, {65536, 4095}, {65536, 4096}, {65536, 65536}, {100, 100}};
   for (const Case& test_case : cases) {
     HostPipe host(O_NONBLOCK);
     PipeEnds ends = make_pipe(fd::open_non_blocking);

@@ -315,9 +315,10 @@ void scenario_stat(Transcript& t) {
   t.call("statx", SYS_statx, AT_FDCWD, file, 0, STATX_BASIC_STATS, extended);
   struct statx result;
   std::memcpy(&result, t.pointer(extended), sizeof result);
-  t.note("statx: basic " + std::to_string((result.stx_mask & STATX_BASIC_STATS) == STATX_BASIC_STATS) +
-         " mode " + std::to_string(result.stx_mode) + " size " + std::to_string(result.stx_size) +
-         " links " + std::to_string(result.stx_nlink));
+  t.note("statx: basic " +
+         std::to_string((result.stx_mask & STATX_BASIC_STATS) == STATX_BASIC_STATS) + " mode " +
+         std::to_string(result.stx_mode) + " size " + std::to_string(result.stx_size) + " links " +
+         std::to_string(result.stx_nlink));
   t.call("statx reserved mask", SYS_statx, AT_FDCWD, file, 0, 0x80000000u, extended);
   t.call("statx both sync flags", SYS_statx, AT_FDCWD, file, 0x6000, STATX_BASIC_STATS, extended);
   t.call("statx bad flags", SYS_statx, AT_FDCWD, file, 0x1, STATX_BASIC_STATS, extended);
@@ -432,8 +433,8 @@ void scenario_directories(Transcript& t) {
          t.text("a/soft"), RENAME_NOREPLACE);
   t.call("renameat2 exchange", SYS_renameat2, AT_FDCWD, t.text("a/hard"), AT_FDCWD,
          t.text("a/soft"), RENAME_EXCHANGE);
-  t.call("renameat2 both", SYS_renameat2, AT_FDCWD, t.text("a/hard"), AT_FDCWD,
-         t.text("a/soft"), RENAME_EXCHANGE | RENAME_NOREPLACE);
+  t.call("renameat2 both", SYS_renameat2, AT_FDCWD, t.text("a/hard"), AT_FDCWD, t.text("a/soft"),
+         RENAME_EXCHANGE | RENAME_NOREPLACE);
   t.call("renameat2 unknown flag", SYS_renameat2, AT_FDCWD, t.text("a/hard"), AT_FDCWD,
          t.text("a/soft"), 0x100);
   t.call("lstat after exchange", SYS_lstat, t.text("a/hard"), buffer);
@@ -559,7 +560,8 @@ void scenario_descriptors(Transcript& t) {
   std::memcpy(t.pointer(poll_set), entries, sizeof entries);
   t.call("poll", SYS_poll, poll_set, 2, 0);
   std::memcpy(entries, t.pointer(poll_set), sizeof entries);
-  t.note("revents " + std::to_string(entries[0].revents) + " " + std::to_string(entries[1].revents));
+  t.note("revents " + std::to_string(entries[0].revents) + " " +
+         std::to_string(entries[1].revents));
 
   uint64_t read_set = t.buffer(sizeof(fd_set));
   fd_set readable;

@@ -28,8 +28,8 @@ class ShimSyscalls : public ::testing::Test {
   }
 
   // Serves one system call and returns rax as a signed value (-errno on error).
-  int64_t call(uint32_t number, uint64_t a0 = 0, uint64_t a1 = 0, uint64_t a2 = 0,
-               uint64_t a3 = 0, uint64_t a4 = 0, uint64_t a5 = 0) {
+  int64_t call(uint32_t number, uint64_t a0 = 0, uint64_t a1 = 0, uint64_t a2 = 0, uint64_t a3 = 0,
+               uint64_t a4 = 0, uint64_t a5 = 0) {
     registers_.rax = number;
     registers_.rdi = a0;
     registers_.rsi = a1;
@@ -48,12 +48,12 @@ class ShimSyscalls : public ::testing::Test {
 
   void install_stdio() {
     auto& descriptors = task_->process().descriptors();
-    ASSERT_EQ(descriptors.allocate(std::make_shared<fd::StdioFile>(platform::StdioStream::input),
-                                   false),
-              0);
-    ASSERT_EQ(descriptors.allocate(
-                  std::make_shared<fd::StdioFile>(platform::StdioStream::output), false),
-              1);
+    ASSERT_EQ(
+        descriptors.allocate(std::make_shared<fd::StdioFile>(platform::StdioStream::input), false),
+        0);
+    ASSERT_EQ(
+        descriptors.allocate(std::make_shared<fd::StdioFile>(platform::StdioStream::output), false),
+        1);
     ASSERT_EQ(
         descriptors.allocate(std::make_shared<fd::StdioFile>(platform::StdioStream::error), false),
         2);
@@ -160,8 +160,8 @@ TEST_F(ShimSyscalls, ReadIntoBadPointerIsFault) {
 TEST_F(ShimSyscalls, AnonymousMmapIsUsable) {
   constexpr uint64_t prot_read_write = 3;
   constexpr uint64_t map_private_anonymous = 0x22;
-  int64_t address = call(nr::mmap, 0, 8192, prot_read_write, map_private_anonymous,
-                         static_cast<uint64_t>(-1), 0);
+  int64_t address =
+      call(nr::mmap, 0, 8192, prot_read_write, map_private_anonymous, static_cast<uint64_t>(-1), 0);
   ASSERT_GT(address, 0);
 
   EXPECT_TRUE(task_->process().memory.is_mapped(static_cast<uint64_t>(address), 8192));
@@ -319,9 +319,7 @@ TEST_F(ShimSyscalls, AbortSignalEndsWith134) {
   }
 }
 
-TEST_F(ShimSyscalls, IgnoredSignalToSelfReturns) {
-  EXPECT_EQ(call(nr::kill, 1, 17), 0);
-}
+TEST_F(ShimSyscalls, IgnoredSignalToSelfReturns) { EXPECT_EQ(call(nr::kill, 1, 17), 0); }
 
 TEST_F(ShimSyscalls, FutexWaitOnChangedWordIsAgain) {
   int64_t address = call(nr::mmap, 0, 4096, 3, 0x22, static_cast<uint64_t>(-1), 0);

@@ -23,9 +23,8 @@ struct Parsed {
 
 Parsed parse(std::span<const std::byte> archive) {
   Parsed parsed;
-  parsed.result = parse_archive(archive, [&](std::string_view line) {
-    parsed.warnings.emplace_back(line);
-  });
+  parsed.result =
+      parse_archive(archive, [&](std::string_view line) { parsed.warnings.emplace_back(line); });
   return parsed;
 }
 
@@ -36,8 +35,13 @@ std::string data_of(const Member& member) {
 
 TEST(TarArchive, ReadsUstarFile) {
   ArchiveBuilder archive;
-  archive.add({.name = "dir/file", .data = "hello", .mode = 0640, .uid = 1000, .gid = 100,
-               .modify_time = 1700000000})
+  archive
+      .add({.name = "dir/file",
+            .data = "hello",
+            .mode = 0640,
+            .uid = 1000,
+            .gid = 100,
+            .modify_time = 1700000000})
       .end();
 
   Parsed parsed = parse(archive.bytes());
@@ -208,8 +212,9 @@ TEST(TarArchive, RejectsPartialHeader) {
 
 TEST(TarArchive, RejectsNegativeBase256Size) {
   ArchiveBuilder archive;
-  archive.add({.name = "negative",
-               .edit = [](Header& header) { testing::write_base256(header, 124, 12, -1); }})
+  archive
+      .add({.name = "negative",
+            .edit = [](Header& header) { testing::write_base256(header, 124, 12, -1); }})
       .end();
 
   Parsed parsed = parse(archive.bytes());
@@ -223,10 +228,11 @@ TEST(TarArchive, RejectsOverflowingBase256Size) {
   ArchiveBuilder archive;
   archive
       .add({.name = "overflow",
-            .edit = [](Header& header) {
-              std::memset(header.data() + 124, 0x7f, 12);
-              header[124] = static_cast<char>(0x80);
-            }})
+            .edit =
+                [](Header& header) {
+                  std::memset(header.data() + 124, 0x7f, 12);
+                  header[124] = static_cast<char>(0x80);
+                }})
       .end();
 
   Parsed parsed = parse(archive.bytes());

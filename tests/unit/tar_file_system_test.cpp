@@ -4,8 +4,8 @@
 // cover the members that cannot be placed.
 #include "litebox/fs/tar_file_system.hpp"
 
-#include <gtest/gtest.h>
 #include <fcntl.h>
+#include <gtest/gtest.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
@@ -79,9 +79,8 @@ struct Built {
 
 // Builds a TarFileSystem from `archive`, collecting warnings.
 void build(Built& built) {
-  auto created = TarFileSystem::create(built.archive, [&](std::string_view line) {
-    built.warnings.emplace_back(line);
-  });
+  auto created = TarFileSystem::create(
+      built.archive, [&](std::string_view line) { built.warnings.emplace_back(line); });
   ASSERT_TRUE(created) << created.error().message;
   built.file_system = *created;
 }

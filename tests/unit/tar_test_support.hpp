@@ -27,9 +27,9 @@ using Header = std::array<char, 512>;
 struct HeaderFields {
   std::string name;
   char type = '0';
-  std::string data;      // stored after the header, padded to 512 bytes
-  std::string link;      // linkname field
-  std::string prefix;    // ustar prefix field
+  std::string data;    // stored after the header, padded to 512 bytes
+  std::string link;    // linkname field
+  std::string prefix;  // ustar prefix field
   uint32_t mode = 0644;
   uint32_t uid = 0;
   uint32_t gid = 0;

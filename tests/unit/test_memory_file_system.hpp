@@ -131,8 +131,8 @@ class TestMemoryInode final : public fs::Inode {
   Result<std::shared_ptr<fs::Inode>> make_directory(std::string_view name, uint32_t permissions,
                                                     uint32_t uid, uint32_t gid) override {
     std::lock_guard guard(owner_.mutex);
-    auto child = std::make_shared<TestMemoryInode>(owner_, fs::FileType::directory, permissions,
-                                                   uid, gid);
+    auto child =
+        std::make_shared<TestMemoryInode>(owner_, fs::FileType::directory, permissions, uid, gid);
     TRY_VOID(add(name, child));
     return std::static_pointer_cast<fs::Inode>(child);
   }
@@ -140,8 +140,7 @@ class TestMemoryInode final : public fs::Inode {
   Result<std::shared_ptr<fs::Inode>> make_symlink(std::string_view name, std::string_view target,
                                                   uint32_t uid, uint32_t gid) override {
     std::lock_guard guard(owner_.mutex);
-    auto child =
-        std::make_shared<TestMemoryInode>(owner_, fs::FileType::symlink, 0777, uid, gid);
+    auto child = std::make_shared<TestMemoryInode>(owner_, fs::FileType::symlink, 0777, uid, gid);
     child->target_ = std::string(target);
     TRY_VOID(add(name, child));
     return std::static_pointer_cast<fs::Inode>(child);
@@ -190,8 +189,8 @@ class TestMemoryInode final : public fs::Inode {
     return {};
   }
 
-  Result<void> rename(std::string_view old_name, fs::Inode& new_parent,
-                      std::string_view new_name, uint32_t flags) override {
+  Result<void> rename(std::string_view old_name, fs::Inode& new_parent, std::string_view new_name,
+                      uint32_t flags) override {
     std::lock_guard guard(owner_.mutex);
     auto* target = dynamic_cast<TestMemoryInode*>(&new_parent);
     if (target == nullptr) {

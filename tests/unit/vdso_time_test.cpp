@@ -48,8 +48,8 @@ TEST_P(VdsoConversion, OneDayOfCyclesStaysPrecise) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Frequencies, VdsoConversion,
-                         testing::Values(1'000'000u, 1'000'000'000u, 2'495'000'000u,
-                                         3'700'000'000u, 5'000'000'000u));
+                         testing::Values(1'000'000u, 1'000'000'000u, 2'495'000'000u, 3'700'000'000u,
+                                         5'000'000'000u));
 
 TEST(VdsoTime, AddsTheMonotonicBase) {
   const litebox_vdso_data data = data_for(1'000'000'000, 500, 7'000'000'000);
@@ -131,9 +131,9 @@ TEST(VdsoImage, NamesTheSymbolsGlibcLooksUp) {
   // Safety: searching the image's bytes as characters.
   const std::string_view text(reinterpret_cast<const char*>(bytes.data()), bytes.size());
 
-  for (const char* name : {"__vdso_clock_gettime", "__vdso_gettimeofday", "__vdso_time",
-                           "__vdso_getcpu", "__vdso_clock_getres", "LINUX_2.6",
-                           "linux-vdso.so.1"}) {
+  for (const char* name :
+       {"__vdso_clock_gettime", "__vdso_gettimeofday", "__vdso_time", "__vdso_getcpu",
+        "__vdso_clock_getres", "LINUX_2.6", "linux-vdso.so.1"}) {
     EXPECT_NE(text.find(std::string_view(name, std::strlen(name) + 1)), std::string_view::npos)
         << name;
   }

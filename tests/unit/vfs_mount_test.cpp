@@ -60,7 +60,7 @@ TEST(VfsMount, StatFileSystemReportsTmpfs) {
   auto location = d.vfs().resolve(d.context(), d.cwd(), "mnt", 0);
   ASSERT_TRUE(location);
 
-  struct statfs native{};
+  struct statfs native {};
   ASSERT_EQ(::statfs((d.native_path() + "/mnt").c_str(), &native), 0);
   fs::FileSystemStat sandbox = location->inode->file_system().stat_file_system();
   EXPECT_EQ(sandbox.type, static_cast<uint64_t>(native.f_type));

@@ -21,8 +21,8 @@ class OverlayDual {
           EXPECT_TRUE(lower_vfs.make_directory(context, lower_vfs.root(), "/tmp", 01777));
           EXPECT_TRUE(lower_vfs.make_directory(context, lower_vfs.root(), mirror_path, 0755));
           for (const char* directory : {"/lower_dir", "/lower_dir/sub"}) {
-            EXPECT_TRUE(lower_vfs.make_directory(context, lower_vfs.root(),
-                                                 mirror_path + directory, 0755));
+            EXPECT_TRUE(
+                lower_vfs.make_directory(context, lower_vfs.root(), mirror_path + directory, 0755));
           }
           for (const char* file : {"/lower_dir/file", "/lower_file"}) {
             auto opened = lower_vfs.open(context, lower_vfs.root(), mirror_path + file,

@@ -7,8 +7,8 @@
 #pragma once
 
 #include <fcntl.h>
-#include <gtest/gtest.h>
 #include <grp.h>
+#include <gtest/gtest.h>
 #include <sys/fsuid.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
@@ -146,7 +146,8 @@ class Dual {
 
   int mkdir(const std::string& path, mode_t mode = 0755) {
     int sandbox = errno_of(vfs().make_directory(context(), cwd(), path, mode));
-    return compare("mkdir " + path, sandbox, [&] { return ::mkdirat(native_fd(), path.c_str(), mode); });
+    return compare("mkdir " + path, sandbox,
+                   [&] { return ::mkdirat(native_fd(), path.c_str(), mode); });
   }
 
   int open(const std::string& path, int flags, mode_t mode = 0644) {
@@ -188,8 +189,8 @@ class Dual {
   }
 
   int link(const std::string& old_path, const std::string& new_path, int flags = 0) {
-    int sandbox = errno_of(vfs().link(context(), cwd(), old_path, cwd(), new_path,
-                                      static_cast<uint32_t>(flags)));
+    int sandbox = errno_of(
+        vfs().link(context(), cwd(), old_path, cwd(), new_path, static_cast<uint32_t>(flags)));
     return compare("link " + old_path + " " + new_path, sandbox, [&] {
       return ::linkat(native_fd(), old_path.c_str(), native_fd(), new_path.c_str(), flags);
     });
@@ -204,11 +205,10 @@ class Dual {
   int rmdir(const std::string& path) { return unlink(path, AT_REMOVEDIR); }
 
   int rename(const std::string& old_path, const std::string& new_path, unsigned flags = 0) {
-    int sandbox =
-        errno_of(vfs().rename(context(), cwd(), old_path, cwd(), new_path, flags));
+    int sandbox = errno_of(vfs().rename(context(), cwd(), old_path, cwd(), new_path, flags));
     return compare("rename " + old_path + " " + new_path, sandbox, [&] {
-      return ::syscall(SYS_renameat2, native_fd(), old_path.c_str(), native_fd(),
-                       new_path.c_str(), flags);
+      return ::syscall(SYS_renameat2, native_fd(), old_path.c_str(), native_fd(), new_path.c_str(),
+                       flags);
     });
   }
 
@@ -277,16 +277,15 @@ class Dual {
     fs::AttributeChange change;
     change.size = size;
     int sandbox = errno_of(vfs().change_attributes(context(), cwd(), path, 0, change));
-    return compare("truncate " + path, sandbox, [&] {
-      return ::truncate((native_path() + "/" + path).c_str(), size);
-    });
+    return compare("truncate " + path, sandbox,
+                   [&] { return ::truncate((native_path() + "/" + path).c_str(), size); });
   }
 
   // The sandbox and native stat of `path`, both of which must succeed.
   std::pair<fs::Stat, struct stat> stat_both(const std::string& path, int flags = 0) {
     auto sandbox = vfs().stat(context(), cwd(), path, static_cast<uint32_t>(flags));
     EXPECT_TRUE(sandbox) << "sandbox stat " << path;
-    struct stat native{};
+    struct stat native {};
     EXPECT_EQ(::fstatat(native_fd(), path.c_str(), &native, flags), 0) << "native stat " << path;
     return {sandbox.value_or(fs::Stat{}), native};
   }
@@ -344,8 +343,8 @@ class MountedDual {
   bool native_mounted_ = false;
 };
 
-#define REQUIRE_NATIVE_MOUNT(m)                                          \
-  if (!(m).native_mounted()) {                                           \
+#define REQUIRE_NATIVE_MOUNT(m)                                           \
+  if (!(m).native_mounted()) {                                            \
     GTEST_SKIP() << "mounting tmpfs on the host failed: errno " << errno; \
   }
 

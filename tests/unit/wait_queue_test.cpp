@@ -23,7 +23,8 @@ TEST(WaitQueue, ReadyConditionReturnsAtOnce) {
   Mutex lock;
   LockGuard guard(lock);
 
-  Result<void> outcome = queue.wait(lock, [] { return true; }, Deadline::after(0ns));
+  Result<void> outcome = queue.wait(
+      lock, [] { return true; }, Deadline::after(0ns));
 
   EXPECT_TRUE(outcome.has_value());
 }
@@ -74,7 +75,8 @@ TEST(WaitQueue, TimesOutOnVirtualClock) {
 
   TestThread waiter([&] {
     LockGuard guard(lock);
-    outcome = queue.wait(lock, [] { return false; }, Deadline::after(5s));
+    outcome = queue.wait(
+        lock, [] { return false; }, Deadline::after(5s));
   });
   await_sleepers(1);
   mock_platform().advance(5s);
@@ -128,7 +130,8 @@ TEST(WaitQueue, WakeOneWakesSingleWaiter) {
 
   auto consumer = [&] {
     LockGuard guard(lock);
-    if (queue.wait(lock, [&] { return tokens > 0; }, Deadline::after(1s))) {
+    if (queue.wait(
+            lock, [&] { return tokens > 0; }, Deadline::after(1s))) {
       --tokens;
       ++consumed;
     }

@@ -179,13 +179,26 @@ std::expected<ElfDependencies, std::string> read_elf_dependencies(const std::str
       break;
     }
     switch (entry.d_tag) {
-      case DT_STRTAB: string_table_address = entry.d_un.d_ptr; break;
-      case DT_STRSZ: string_table_size = entry.d_un.d_val; break;
-      case DT_NEEDED: needed_offsets.push_back(entry.d_un.d_val); break;
-      case DT_RPATH: rpath_offset = entry.d_un.d_val; break;
-      case DT_RUNPATH: runpath_offset = entry.d_un.d_val; break;
-      case DT_SONAME: soname_offset = entry.d_un.d_val; break;
-      default: break;
+      case DT_STRTAB:
+        string_table_address = entry.d_un.d_ptr;
+        break;
+      case DT_STRSZ:
+        string_table_size = entry.d_un.d_val;
+        break;
+      case DT_NEEDED:
+        needed_offsets.push_back(entry.d_un.d_val);
+        break;
+      case DT_RPATH:
+        rpath_offset = entry.d_un.d_val;
+        break;
+      case DT_RUNPATH:
+        runpath_offset = entry.d_un.d_val;
+        break;
+      case DT_SONAME:
+        soname_offset = entry.d_un.d_val;
+        break;
+      default:
+        break;
     }
   }
   if (needed_offsets.empty() && !rpath_offset && !runpath_offset && !soname_offset) {
@@ -197,8 +210,8 @@ std::expected<ElfDependencies, std::string> read_elf_dependencies(const std::str
     return std::unexpected(path + ": malformed ELF dynamic string table");
   }
   std::string strings(string_table_size, '\0');
-  if (auto read = read_exact(file.get(), path, *string_table_offset, strings.data(),
-                             strings.size());
+  if (auto read =
+          read_exact(file.get(), path, *string_table_offset, strings.data(), strings.size());
       !read) {
     return std::unexpected(read.error());
   }

@@ -20,7 +20,7 @@ struct RootEntry {
   // target of a symlink (kept verbatim, relative targets stay relative).
   // Empty for directories.
   std::string source;
-  uint32_t mode = 0755;  // permission bits, 07777
+  uint32_t mode = 0755;           // permission bits, 07777
   int64_t modification_time = 0;  // seconds since the epoch
   uint64_t size = 0;              // regular files only
 };

@@ -49,7 +49,9 @@ std::optional<ScriptInterpreter> read_script_interpreter(const std::string& path
 
   std::string_view rest(line);
   rest.remove_prefix(2);
-  auto is_blank = [](char character) { return character == ' ' || character == '\t' || character == '\r'; };
+  auto is_blank = [](char character) {
+    return character == ' ' || character == '\t' || character == '\r';
+  };
   while (!rest.empty() && is_blank(rest.front())) {
     rest.remove_prefix(1);
   }
@@ -285,7 +287,8 @@ std::expected<void, std::string> write_image(const Root& root, const std::string
   {
     std::ofstream output(temporary_path, std::ios::binary | std::ios::trunc);
     if (!output) {
-      return std::unexpected(temporary_path + ": cannot create the image file; check the "
+      return std::unexpected(temporary_path +
+                             ": cannot create the image file; check the "
                              "directory exists and is writable");
     }
     TarWriter writer(output);

@@ -20,8 +20,9 @@ void configure_rootfs_command(CLI::App& command, RootfsCommandOptions& options) 
   command.add_option("--mtime", options.modification_time,
                      "Modification time for every entry, in seconds since the epoch "
                      "(default: the host file's)");
-  command.add_option("programs", options.programs,
-                     "Programs to include: host paths, or names looked up in PATH")
+  command
+      .add_option("programs", options.programs,
+                  "Programs to include: host paths, or names looked up in PATH")
       ->required();
 }
 

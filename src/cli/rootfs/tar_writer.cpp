@@ -48,8 +48,10 @@ void put_octal(char* field, size_t size, uint64_t value) {
   field[size - 1] = '\0';
 }
 
+// Copies `value` into a NUL-padded field; ustar lets a value fill the whole
+// field with no terminating NUL.
 void put_string(char* field, size_t size, const std::string& value) {
-  std::memcpy(field, value.data(), std::min(size, value.size()));
+  std::copy_n(value.data(), std::min(size, value.size()), field);
 }
 
 // One pax record: "<length> <keyword>=<value>\n", where the length counts
@@ -153,7 +155,8 @@ std::expected<void, std::string> TarWriter::add(const RootEntry& entry) {
   if (!pax.empty()) {
     // The pax header's own name is informational; a fixed one keeps the
     // archive reproducible.
-    if (auto written = write_header("PaxHeader", 'x', 0644, pax.size(), entry.modification_time, "");
+    if (auto written =
+            write_header("PaxHeader", 'x', 0644, pax.size(), entry.modification_time, "");
         !written) {
       return written;
     }

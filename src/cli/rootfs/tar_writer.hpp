@@ -27,9 +27,8 @@ class TarWriter {
   std::expected<void, std::string> finish();
 
  private:
-  std::expected<void, std::string> write_header(const std::string& name, char type,
-                                                uint32_t mode, uint64_t size,
-                                                int64_t modification_time,
+  std::expected<void, std::string> write_header(const std::string& name, char type, uint32_t mode,
+                                                uint64_t size, int64_t modification_time,
                                                 const std::string& link_target);
   std::expected<void, std::string> write_bytes(const char* data, size_t size);
   std::expected<void, std::string> pad_to_block();

@@ -10,9 +10,9 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include <fmt/format.h>
 #include <cerrno>
 #include <cstring>
-#include <fmt/format.h>
 
 #include "litebox/platform/pages.hpp"
 #include "raw_syscall.hpp"
@@ -232,9 +232,12 @@ void LinuxExecution::release_block(ThreadBlock* block) {
   // Safety: converts the block address to an integer to find its slot.
   const auto address = reinterpret_cast<uint64_t>(block);
   const uint64_t index = (address - signal_state.block_region_start) / thread_block_size;
-  // Replacing the mapping drops its pages and restores the reservation.
-  mmap(block, thread_block_size, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED | MAP_NORESERVE,
-       -1, 0);
+  // Replacing the mapping drops its pages and restores the reservation. If
+  // that fails the pages stay committed, which costs memory but no safety,
+  // because the slot is reused only through attach_block.
+  void* replaced = mmap(block, thread_block_size, PROT_NONE,
+                        MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED | MAP_NORESERVE, -1, 0);
+  (void)replaced;
   block_slots_[index / 64].fetch_and(~(uint64_t{1} << (index % 64)));
 }
 
@@ -258,8 +261,8 @@ Result<void> LinuxExecution::attach_block(ThreadBlock* block) {
     const auto restorer_end = reinterpret_cast<uint64_t>(litebox_signal_restorer_end);
     // The kernel compares the address after the syscall instruction, so the
     // exempt range reaches one byte past it.
-    if (prctl(PR_SET_SYSCALL_USER_DISPATCH, sys_dispatch_on, restorer,
-              restorer_end + 1 - restorer, &block->selector) != 0) {
+    if (prctl(PR_SET_SYSCALL_USER_DISPATCH, sys_dispatch_on, restorer, restorer_end + 1 - restorer,
+              &block->selector) != 0) {
       return fail(static_cast<Errno>(errno));
     }
   }
@@ -294,7 +297,8 @@ Result<void> LinuxExecution::start_interception(SyscallHandler& handler, Interce
   }
   if (mode == InterceptionMode::syscall_user_dispatch &&
       prctl(PR_SET_SYSCALL_USER_DISPATCH, sys_dispatch_off, 0, 0, 0) != 0) {
-    log_.write(LogLevel::error, "the host kernel lacks Syscall User Dispatch (Linux 5.11 or later)");
+    log_.write(LogLevel::error,
+               "the host kernel lacks Syscall User Dispatch (Linux 5.11 or later)");
     return fail(Errno::enosys);
   }
 
@@ -323,8 +327,8 @@ Result<void> LinuxExecution::start_interception(SyscallHandler& handler, Interce
   TRY_VOID(install_classifier(ranges));
   TRY_VOID(install_allowlist(signal_state.interrupt_signal));
   sealed_ = true;
-  log_.write(LogLevel::debug, fmt::format("sealed with {} trusted executable ranges",
-                                          ranges.size()));
+  log_.write(LogLevel::debug,
+             fmt::format("sealed with {} trusted executable ranges", ranges.size()));
   return {};
 }
 
@@ -396,7 +400,8 @@ Result<ThreadId> LinuxExecution::spawn_guest_thread(const GuestRegisters& regist
   // the block's stack.
   pthread_attr_setstacksize(&attributes, 256 * 1024);
   pthread_t thread;
-  const int result = pthread_create(&thread, &attributes, &LinuxExecution::run_guest_thread, &start);
+  const int result =
+      pthread_create(&thread, &attributes, &LinuxExecution::run_guest_thread, &start);
   pthread_attr_destroy(&attributes);
   if (result != 0) {
     return fail(Errno::eagain);
@@ -436,8 +441,8 @@ Result<ForkSide> LinuxExecution::fork_process() {
     // Safety: converts code addresses to the integers prctl expects.
     const auto restorer = reinterpret_cast<uint64_t>(&litebox_signal_restorer);
     const auto restorer_end = reinterpret_cast<uint64_t>(litebox_signal_restorer_end);
-    if (prctl(PR_SET_SYSCALL_USER_DISPATCH, sys_dispatch_on, restorer,
-              restorer_end + 1 - restorer, &current_block->selector) != 0) {
+    if (prctl(PR_SET_SYSCALL_USER_DISPATCH, sys_dispatch_on, restorer, restorer_end + 1 - restorer,
+              &current_block->selector) != 0) {
       fail_fatally("re-arming Syscall User Dispatch after fork", static_cast<Errno>(errno));
     }
   }
@@ -519,7 +524,8 @@ Result<std::string> LinuxExecution::copy_string_from_guest(uint64_t guest_addres
 }
 
 std::vector<AddressRange> LinuxExecution::trusted_ranges() const {
-  return {signal_state.trusted_ranges, signal_state.trusted_ranges + signal_state.trusted_range_count};
+  return {signal_state.trusted_ranges,
+          signal_state.trusted_ranges + signal_state.trusted_range_count};
 }
 
 }  // namespace litebox::platform::linux_userland

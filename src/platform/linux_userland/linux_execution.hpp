@@ -52,7 +52,7 @@ class LinuxExecution final : public Execution {
  private:
   struct GuestThreadStart;
 
-  static void* run_guest_thread(void* start);
+  static void* run_guest_thread(void* argument);
 
   Result<ThreadBlock*> allocate_block();
   void release_block(ThreadBlock* block);

@@ -187,9 +187,9 @@ Result<void> LinuxUserlandPlatform::wait(std::atomic<uint32_t>& word, uint32_t e
 
   // Safety: std::atomic<uint32_t> has the size and representation of
   // uint32_t, which is what the kernel reads.
-  const int64_t result = litebox_interruptible_futex_wait(
-      reinterpret_cast<uint32_t*>(&word), operation, expected, timeout ? &relative : nullptr,
-      pending);
+  const int64_t result =
+      litebox_interruptible_futex_wait(reinterpret_cast<uint32_t*>(&word), operation, expected,
+                                       timeout ? &relative : nullptr, pending);
   switch (result) {
     case 0:
       return {};

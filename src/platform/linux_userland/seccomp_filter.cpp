@@ -113,11 +113,11 @@ Result<std::vector<AddressRange>> read_executable_ranges() {
 
 Result<void> install_classifier(const std::vector<AddressRange>& trusted_ranges) {
   std::vector<sock_filter> program;
-  program.push_back(statement(BPF_LD | BPF_W | BPF_ABS,
-                              offsetof(seccomp_data, instruction_pointer)));
+  program.push_back(
+      statement(BPF_LD | BPF_W | BPF_ABS, offsetof(seccomp_data, instruction_pointer)));
   program.push_back(statement(BPF_ST, slot_ip_low));
-  program.push_back(statement(BPF_LD | BPF_W | BPF_ABS,
-                              offsetof(seccomp_data, instruction_pointer) + 4));
+  program.push_back(
+      statement(BPF_LD | BPF_W | BPF_ABS, offsetof(seccomp_data, instruction_pointer) + 4));
   program.push_back(statement(BPF_ST, slot_ip_high));
 
   // Each range test is followed by a jump to the allow instruction at the

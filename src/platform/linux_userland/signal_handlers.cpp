@@ -174,7 +174,8 @@ __attribute__((no_stack_protector)) void handle_sigsys(int, siginfo_t* info, voi
   // The entry path and the libOS make host system calls of their own.
   block->selector = LB_SELECTOR_ALLOW;
 
-  gregs[REG_RIP] = static_cast<greg_t>(code_address(reinterpret_cast<const void*>(&litebox_syscall_entry)));
+  gregs[REG_RIP] =
+      static_cast<greg_t>(code_address(reinterpret_cast<const void*>(&litebox_syscall_entry)));
   gregs[REG_RSP] = static_cast<greg_t>(block->libos_stack_top);
 }
 
@@ -240,7 +241,8 @@ __attribute__((no_stack_protector)) void handle_fault(int signal, siginfo_t* inf
   block->fault.error_code = static_cast<uint64_t>(gregs[REG_ERR]);
   block->entry_reason = EntryReason::fault;
 
-  gregs[REG_RIP] = static_cast<greg_t>(code_address(reinterpret_cast<const void*>(&litebox_syscall_entry)));
+  gregs[REG_RIP] =
+      static_cast<greg_t>(code_address(reinterpret_cast<const void*>(&litebox_syscall_entry)));
   gregs[REG_RSP] = static_cast<greg_t>(block->libos_stack_top);
 }
 
@@ -274,7 +276,8 @@ __attribute__((no_stack_protector)) void handle_interrupt(int, siginfo_t*, void*
   block->selector = LB_SELECTOR_ALLOW;
   save_guest_registers(block->registers, gregs);
   block->entry_reason = EntryReason::interrupt;
-  gregs[REG_RIP] = static_cast<greg_t>(code_address(reinterpret_cast<const void*>(&litebox_syscall_entry)));
+  gregs[REG_RIP] =
+      static_cast<greg_t>(code_address(reinterpret_cast<const void*>(&litebox_syscall_entry)));
   gregs[REG_RSP] = static_cast<greg_t>(block->libos_stack_top);
 }
 

@@ -27,8 +27,7 @@ Result<void> copy_from_guest(std::span<std::byte> destination, uint64_t guest_ad
   if (guest_address == 0) {
     return fail(Errno::efault);
   }
-  return guest_execution().copy_from_guest(destination.data(), guest_address,
-                                           destination.size());
+  return guest_execution().copy_from_guest(destination.data(), guest_address, destination.size());
 }
 
 Result<void> copy_to_guest(uint64_t guest_address, std::span<const std::byte> source) {

@@ -25,7 +25,7 @@ Result<void> copy_to_guest(uint64_t guest_address, std::span<const std::byte> so
 
 // A typed guest address. Reading and writing copy the whole T.
 template <typename T>
-  requires std::is_trivially_copyable_v<T>
+requires std::is_trivially_copyable_v<T>
 class GuestPtr {
  public:
   GuestPtr() = default;

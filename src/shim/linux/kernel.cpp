@@ -7,8 +7,8 @@
 #include <utility>
 
 #include "litebox/platform/platform.hpp"
-#include "shim/linux/guest_memory.hpp"
 #include "shim/linux/futex.hpp"
+#include "shim/linux/guest_memory.hpp"
 #include "shim/linux/signal/delivery.hpp"
 #include "shim/linux/trace.hpp"
 
@@ -131,10 +131,9 @@ Result<uint64_t> Kernel::invoke(Task& task, const SyscallArguments& arguments) {
   const bool known = arguments.number < syscall_count;
   if (!known || !reported_missing_[arguments.number].exchange(true)) {
     std::string_view name = syscall_name(arguments.number);
-    platform::current().log.write(
-        platform::LogLevel::info,
-        fmt::format("unsupported system call {} ({}), returning ENOSYS",
-                    name.empty() ? "?" : name, arguments.number));
+    platform::current().log.write(platform::LogLevel::info,
+                                  fmt::format("unsupported system call {} ({}), returning ENOSYS",
+                                              name.empty() ? "?" : name, arguments.number));
   }
   return fail(Errno::enosys);
 }
@@ -174,7 +173,8 @@ Result<int32_t> Kernel::fork_process(Task& parent) {
   // without freeing it, and the child keeps it for as long as it runs.
   Task* child_task = child.release();
   if (*side == platform::ForkSide::parent) {
-    return pid;
+    // The child process owns child_task now, so the parent must not free it.
+    return pid;  // NOLINT(clang-analyzer-cplusplus.NewDeleteLeaks)
   }
   child_task->registers = parent.registers;
   child_task->extended_state = parent.extended_state;
@@ -184,8 +184,8 @@ Result<int32_t> Kernel::fork_process(Task& parent) {
   return 0;
 }
 
-Result<Kernel::ChildExit> Kernel::wait_child(Process& waiter, int32_t selector,
-                                              bool block, bool keep) {
+Result<Kernel::ChildExit> Kernel::wait_child(Process& waiter, int32_t selector, bool block,
+                                             bool keep) {
   const auto accepts = [&](int32_t pid, const ProcessRecord& record) {
     if (record.parent_pid != waiter.pid()) {
       return false;

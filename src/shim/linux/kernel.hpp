@@ -96,8 +96,7 @@ class Kernel final : public platform::SyscallHandler {
   // Reaps (or, with `keep`, only reports) an exited child of `waiter`;
   // pid 0 when children match but none has exited and `block` is false.
   // `echild` when no child matches.
-  Result<ChildExit> wait_child(Process& waiter, int32_t selector, bool block,
-                                              bool keep);
+  Result<ChildExit> wait_child(Process& waiter, int32_t selector, bool block, bool keep);
 
   // Ends the calling guest thread (exit(2)): clears and wakes its
   // clear_child_tid word, and ends the process when it was the last thread.

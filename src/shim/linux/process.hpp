@@ -71,7 +71,7 @@ struct SignalAction {
 
 class Process {
  public:
-  Process(Kernel& kernel, int32_t pid, int32_t parent_pid, fs::PathContext paths);
+  Process(Kernel& kernel, int32_t pid, int32_t parent_pid, fs::PathContext path_context);
 
   Process(const Process&) = delete;
   Process& operator=(const Process&) = delete;

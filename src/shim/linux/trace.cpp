@@ -69,8 +69,8 @@ constexpr std::array signatures = {
     make(nr::fstat, {K::descriptor, K::pointer}),
     make(nr::lstat, {K::path, K::pointer}),
     make(nr::lseek, {K::descriptor, K::signed_integer, K::whence}),
-    make(nr::mmap, {K::pointer, K::unsigned_integer, K::protection, K::map_flags, K::descriptor,
-                    K::hex},
+    make(nr::mmap,
+         {K::pointer, K::unsigned_integer, K::protection, K::map_flags, K::descriptor, K::hex},
          true),
     make(nr::mprotect, {K::pointer, K::unsigned_integer, K::protection}),
     make(nr::munmap, {K::pointer, K::unsigned_integer}),
@@ -135,8 +135,7 @@ constexpr std::array signatures = {
     make(nr::mkdirat, {K::directory_descriptor, K::path, K::mode}),
     make(nr::newfstatat, {K::directory_descriptor, K::path, K::pointer, K::at_flags}),
     make(nr::unlinkat, {K::directory_descriptor, K::path, K::at_flags}),
-    make(nr::readlinkat, {K::directory_descriptor, K::path, K::output_buffer,
-                          K::unsigned_integer}),
+    make(nr::readlinkat, {K::directory_descriptor, K::path, K::output_buffer, K::unsigned_integer}),
     make(nr::faccessat, {K::directory_descriptor, K::path, K::signed_integer}),
     make(nr::faccessat2, {K::directory_descriptor, K::path, K::signed_integer, K::at_flags}),
     make(nr::set_robust_list, {K::pointer, K::unsigned_integer}),
@@ -316,8 +315,7 @@ std::string show_protection(uint64_t value) {
 }
 
 std::string show_map_flags(uint64_t value) {
-  constexpr const char* type_names[] = {"0", "MAP_SHARED", "MAP_PRIVATE",
-                                        "MAP_SHARED_VALIDATE"};
+  constexpr const char* type_names[] = {"0", "MAP_SHARED", "MAP_PRIVATE", "MAP_SHARED_VALIDATE"};
   std::string type = type_names[value & 3];
   value &= ~uint64_t{3};
   if (value == 0) {
@@ -345,11 +343,10 @@ std::string show_map_flags(uint64_t value) {
 
 std::string signal_name(int signal) {
   constexpr const char* names[] = {
-      "0",         "SIGHUP",  "SIGINT",    "SIGQUIT", "SIGILL",    "SIGTRAP", "SIGABRT",
-      "SIGBUS",    "SIGFPE",  "SIGKILL",   "SIGUSR1", "SIGSEGV",   "SIGUSR2", "SIGPIPE",
-      "SIGALRM",   "SIGTERM", "SIGSTKFLT", "SIGCHLD", "SIGCONT",   "SIGSTOP", "SIGTSTP",
-      "SIGTTIN",   "SIGTTOU", "SIGURG",    "SIGXCPU", "SIGXFSZ",   "SIGVTALRM", "SIGPROF",
-      "SIGWINCH",  "SIGIO",   "SIGPWR",    "SIGSYS"};
+      "0",         "SIGHUP",  "SIGINT",    "SIGQUIT", "SIGILL",   "SIGTRAP", "SIGABRT", "SIGBUS",
+      "SIGFPE",    "SIGKILL", "SIGUSR1",   "SIGSEGV", "SIGUSR2",  "SIGPIPE", "SIGALRM", "SIGTERM",
+      "SIGSTKFLT", "SIGCHLD", "SIGCONT",   "SIGSTOP", "SIGTSTP",  "SIGTTIN", "SIGTTOU", "SIGURG",
+      "SIGXCPU",   "SIGXFSZ", "SIGVTALRM", "SIGPROF", "SIGWINCH", "SIGIO",   "SIGPWR",  "SIGSYS"};
   if (signal >= 0 && static_cast<size_t>(signal) < std::size(names)) {
     return names[signal];
   }
@@ -364,7 +361,7 @@ namespace {
 std::string show_signal(uint64_t value) { return signal_name(static_cast<int32_t>(value)); }
 
 std::string show_clock(uint64_t value) {
-  constexpr const char* names[] = {"CLOCK_REALTIME",          "CLOCK_MONOTONIC",
+  constexpr const char* names[] = {"CLOCK_REALTIME",           "CLOCK_MONOTONIC",
                                    "CLOCK_PROCESS_CPUTIME_ID", "CLOCK_THREAD_CPUTIME_ID",
                                    "CLOCK_MONOTONIC_RAW",      "CLOCK_REALTIME_COARSE",
                                    "CLOCK_MONOTONIC_COARSE",   "CLOCK_BOOTTIME"};
@@ -411,7 +408,7 @@ std::string show_arch_prctl_code(uint64_t value) {
 }
 
 std::string show_futex_operation(uint64_t value) {
-  constexpr const char* names[] = {"FUTEX_WAIT",        "FUTEX_WAKE",       "FUTEX_FD",
+  constexpr const char* names[] = {"FUTEX_WAIT",        "FUTEX_WAKE",        "FUTEX_FD",
                                    "FUTEX_REQUEUE",     "FUTEX_CMP_REQUEUE", "FUTEX_WAKE_OP",
                                    "FUTEX_LOCK_PI",     "FUTEX_UNLOCK_PI",   "FUTEX_TRYLOCK_PI",
                                    "FUTEX_WAIT_BITSET", "FUTEX_WAKE_BITSET"};
@@ -432,22 +429,21 @@ std::string show_futex_operation(uint64_t value) {
 }
 
 std::string show_clone_flags(uint64_t value) {
-  std::string text = show_bits(value & ~uint64_t{0xff},
-                               {{0x100, "CLONE_VM"},
-                                {0x200, "CLONE_FS"},
-                                {0x400, "CLONE_FILES"},
-                                {0x800, "CLONE_SIGHAND"},
-                                {0x2000, "CLONE_PTRACE"},
-                                {0x4000, "CLONE_VFORK"},
-                                {0x8000, "CLONE_PARENT"},
-                                {0x10000, "CLONE_THREAD"},
-                                {0x20000, "CLONE_NEWNS"},
-                                {0x40000, "CLONE_SYSVSEM"},
-                                {0x80000, "CLONE_SETTLS"},
-                                {0x100000, "CLONE_PARENT_SETTID"},
-                                {0x200000, "CLONE_CHILD_CLEARTID"},
-                                {0x400000, "CLONE_DETACHED"},
-                                {0x1000000, "CLONE_CHILD_SETTID"}});
+  std::string text = show_bits(value & ~uint64_t{0xff}, {{0x100, "CLONE_VM"},
+                                                         {0x200, "CLONE_FS"},
+                                                         {0x400, "CLONE_FILES"},
+                                                         {0x800, "CLONE_SIGHAND"},
+                                                         {0x2000, "CLONE_PTRACE"},
+                                                         {0x4000, "CLONE_VFORK"},
+                                                         {0x8000, "CLONE_PARENT"},
+                                                         {0x10000, "CLONE_THREAD"},
+                                                         {0x20000, "CLONE_NEWNS"},
+                                                         {0x40000, "CLONE_SYSVSEM"},
+                                                         {0x80000, "CLONE_SETTLS"},
+                                                         {0x100000, "CLONE_PARENT_SETTID"},
+                                                         {0x200000, "CLONE_CHILD_CLEARTID"},
+                                                         {0x400000, "CLONE_DETACHED"},
+                                                         {0x1000000, "CLONE_CHILD_SETTID"}});
   if ((value & 0xff) != 0) {
     text += "|" + signal_name(static_cast<int>(value & 0xff));
   }
@@ -456,10 +452,10 @@ std::string show_clone_flags(uint64_t value) {
 
 std::string show_resource(uint64_t value) {
   constexpr const char* names[] = {
-      "RLIMIT_CPU",     "RLIMIT_FSIZE", "RLIMIT_DATA",       "RLIMIT_STACK",
-      "RLIMIT_CORE",    "RLIMIT_RSS",   "RLIMIT_NPROC",      "RLIMIT_NOFILE",
-      "RLIMIT_MEMLOCK", "RLIMIT_AS",    "RLIMIT_LOCKS",      "RLIMIT_SIGPENDING",
-      "RLIMIT_MSGQUEUE", "RLIMIT_NICE", "RLIMIT_RTPRIO",     "RLIMIT_RTTIME"};
+      "RLIMIT_CPU",      "RLIMIT_FSIZE", "RLIMIT_DATA",   "RLIMIT_STACK",
+      "RLIMIT_CORE",     "RLIMIT_RSS",   "RLIMIT_NPROC",  "RLIMIT_NOFILE",
+      "RLIMIT_MEMLOCK",  "RLIMIT_AS",    "RLIMIT_LOCKS",  "RLIMIT_SIGPENDING",
+      "RLIMIT_MSGQUEUE", "RLIMIT_NICE",  "RLIMIT_RTPRIO", "RLIMIT_RTTIME"};
   if (value < std::size(names)) {
     return names[value];
   }
@@ -552,8 +548,8 @@ TraceLine::TraceLine(const SyscallArguments& arguments) : arguments_(arguments) 
 
 std::string TraceLine::prefix() {
   std::string_view name = syscall_name(arguments_.number);
-  std::string text = name.empty() ? fmt::format("syscall_{:#x}", arguments_.number)
-                                  : std::string(name);
+  std::string text =
+      name.empty() ? fmt::format("syscall_{:#x}", arguments_.number) : std::string(name);
   text += '(';
   for (size_t index = 0; index < decoded_.size(); ++index) {
     if (index != 0) {

@@ -67,9 +67,15 @@ Result<void> read_exact(fs::Inode& inode, uint64_t offset, std::span<std::byte> 
 
 uint32_t protection_of(uint32_t flags) {
   uint32_t protection = platform::prot_none;
-  if (flags & flag_read) protection |= platform::prot_read;
-  if (flags & flag_write) protection |= platform::prot_write;
-  if (flags & flag_execute) protection |= platform::prot_exec;
+  if (flags & flag_read) {
+    protection |= platform::prot_read;
+  }
+  if (flags & flag_write) {
+    protection |= platform::prot_write;
+  }
+  if (flags & flag_execute) {
+    protection |= platform::prot_exec;
+  }
   return protection;
 }
 
@@ -139,9 +145,8 @@ std::expected<void, LoadError> add_segment(Executable& executable, const Program
   if (header.memory_size == 0) {
     return {};
   }
-  executable.segments.push_back(Segment{header.virtual_address, header.memory_size,
-                                        header.offset, header.file_size,
-                                        protection_of(header.flags)});
+  executable.segments.push_back(Segment{header.virtual_address, header.memory_size, header.offset,
+                                        header.file_size, protection_of(header.flags)});
   return {};
 }
 
@@ -158,8 +163,7 @@ std::expected<void, LoadError> read_interpreter(Executable& executable, fs::Inod
   }
   std::string path(header.file_size, '\0');
   // Safety: std::string storage is contiguous and writable.
-  if (!read_exact(inode, header.offset,
-                  {reinterpret_cast<std::byte*>(path.data()), path.size()})) {
+  if (!read_exact(inode, header.offset, {reinterpret_cast<std::byte*>(path.data()), path.size()})) {
     return reject(Errno::eio, "reading PT_INTERP failed");
   }
   if (path.back() != '\0' || path.find('\0') != path.size() - 1) {
@@ -244,8 +248,8 @@ std::expected<Executable, LoadError> read_executable(fs::Inode& inode, uint64_t 
   executable.lowest_address = mm::page_round_down(executable.segments.front().virtual_address);
   const Segment& last = executable.segments.back();
   executable.highest_address = last.virtual_address + last.memory_size;
-  if (executable.position_independent && executable.highest_address - executable.lowest_address >
-                                             user_address_limit / 2) {
+  if (executable.position_independent &&
+      executable.highest_address - executable.lowest_address > user_address_limit / 2) {
     return reject(Errno::enomem, "loadable segments span more than half the address space");
   }
 

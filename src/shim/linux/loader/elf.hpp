@@ -46,9 +46,9 @@ inline constexpr uint16_t type_executable = 2;  // ET_EXEC
 inline constexpr uint16_t type_shared = 3;      // ET_DYN (PIE or ld.so)
 inline constexpr uint16_t machine_x86_64 = 62;  // EM_X86_64
 
-inline constexpr uint32_t segment_load = 1;            // PT_LOAD
-inline constexpr uint32_t segment_interpreter = 3;     // PT_INTERP
-inline constexpr uint32_t segment_program_headers = 6; // PT_PHDR
+inline constexpr uint32_t segment_load = 1;             // PT_LOAD
+inline constexpr uint32_t segment_interpreter = 3;      // PT_INTERP
+inline constexpr uint32_t segment_program_headers = 6;  // PT_PHDR
 inline constexpr uint32_t segment_gnu_stack = 0x6474e551;
 
 inline constexpr uint32_t flag_execute = 1;  // PF_X

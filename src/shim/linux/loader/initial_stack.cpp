@@ -159,8 +159,8 @@ Result<StackLayout> build_initial_stack(uint64_t top, uint64_t limit,
   }
   TRY_VOID(writer.align_to(align_down(writer.cursor() - block_bytes, 16) + block_bytes));
   // Safety: the vector's storage is a contiguous array of integers.
-  layout.stack_pointer = TRY(writer.push_bytes(
-      {reinterpret_cast<const std::byte*>(words.data()), block_bytes}));
+  layout.stack_pointer =
+      TRY(writer.push_bytes({reinterpret_cast<const std::byte*>(words.data()), block_bytes}));
 
   TRY_VOID(writer.flush());
   return layout;

@@ -40,7 +40,7 @@ enum AuxiliaryType : uint64_t {
 struct StackContents {
   std::vector<std::string> arguments;
   std::vector<std::string> environment;
-  std::string exec_name;  // AT_EXECFN: the path execve was given
+  std::string exec_name;         // AT_EXECFN: the path execve was given
   uint64_t program_headers = 0;  // AT_PHDR, relocated
   uint64_t program_header_count = 0;
   uint64_t interpreter_base = 0;  // AT_BASE, 0 without an interpreter

@@ -43,7 +43,6 @@ std::unexpected<LoadError> reject_file(const std::string& path, const LoadError&
   return reject(error.error, fmt::format("{}: {}", path, error.reason));
 }
 
-
 std::expected<OpenedFile, LoadError> open_executable(Task& task, const std::string& path) {
   if (path.empty()) {
     return reject(Errno::enoent, "empty program path");
@@ -157,8 +156,8 @@ std::expected<void, LoadError> map_segment(Process& process, const OpenedFile& f
     request.file_offset = mm::page_round_down(segment.file_offset);
     request.name = file.absolute_path;
     if (auto mapped = process.memory.map(request); !mapped) {
-      return reject(mapped.error(), fmt::format("mapping a segment at {:#x} failed: {}",
-                                                page_start, errno_description(mapped.error())));
+      return reject(mapped.error(), fmt::format("mapping a segment at {:#x} failed: {}", page_start,
+                                                errno_description(mapped.error())));
     }
 
     // The rest of the last file page is bss, not the bytes that follow in
@@ -182,8 +181,7 @@ std::expected<void, LoadError> map_segment(Process& process, const OpenedFile& f
     request.protection = segment.protection;
     request.placement = mm::Placement::fixed;
     if (auto mapped = process.memory.map(request); !mapped) {
-      return reject(mapped.error(), fmt::format("mapping bss at {:#x} failed: {}",
-                                                zero_fill_start,
+      return reject(mapped.error(), fmt::format("mapping bss at {:#x} failed: {}", zero_fill_start,
                                                 errno_description(mapped.error())));
     }
   }
@@ -203,8 +201,8 @@ std::expected<MappedImage, LoadError> map_image(Process& process, const OpenedFi
     request.protection = platform::prot_none;
     auto reserved = process.memory.map(request);
     if (!reserved) {
-      return reject(reserved.error(), fmt::format("no room for {} bytes of segments",
-                                                  request.length));
+      return reject(reserved.error(),
+                    fmt::format("no room for {} bytes of segments", request.length));
     }
     image.bias = *reserved - executable.lowest_address;
   }
@@ -220,15 +218,16 @@ std::expected<MappedImage, LoadError> map_image(Process& process, const OpenedFi
 
 uint64_t stack_size_for(Process& process) {
   const uint64_t limit = process.limit(Resource::stack).current;
-  if (limit == rlimit_infinity || limit > max_stack_size) {
+  // RLIM_INFINITY is above max_stack_size too.
+  if (limit > max_stack_size) {
     return default_stack_size;
   }
   return std::max(mm::page_round_up(limit), uint64_t{128 * 1024});
 }
 
 std::expected<PreparedProgram, LoadError> prepare_elf(Task& task, const OpenedFile& file,
-                                                     const ExecRequest& request,
-                                                     const std::string& exec_name) {
+                                                      const ExecRequest& request,
+                                                      const std::string& exec_name) {
   auto executable = elf::read_executable(*file.inode, static_cast<uint64_t>(file.status.size));
   if (!executable) {
     return reject_file(file.path, executable.error());
@@ -355,8 +354,7 @@ std::expected<LoadedProgram, LoadError> map_program(Task& task, const PreparedPr
 namespace {
 
 std::expected<PreparedProgram, LoadError> prepare_nested(Task& task, const ExecRequest& request,
-                                                         const std::string& exec_name,
-                                                         int depth) {
+                                                         const std::string& exec_name, int depth) {
   auto file = open_executable(task, request.path);
   if (!file) {
     return std::unexpected(file.error());
@@ -365,9 +363,8 @@ std::expected<PreparedProgram, LoadError> prepare_nested(Task& task, const ExecR
   std::array<std::byte, script_header_size> header{};
   auto length = read_start(*file->inode, header);
   if (!length) {
-    return reject(length.error(),
-                  fmt::format("{}: reading failed: {}", request.path,
-                              errno_description(length.error())));
+    return reject(length.error(), fmt::format("{}: reading failed: {}", request.path,
+                                              errno_description(length.error())));
   }
   std::span<const std::byte> start(header.data(), *length);
 
@@ -400,8 +397,8 @@ std::expected<PreparedProgram, LoadError> prepare_nested(Task& task, const ExecR
     auto loaded = prepare_nested(task, next, exec_name, depth + 1);
     if (!loaded && loaded.error().error == Errno::enoent &&
         loaded.error().reason.starts_with(line->interpreter + ":")) {
-      return reject(Errno::enoent, fmt::format("{}: #! interpreter {}", request.path,
-                                               loaded.error().reason));
+      return reject(Errno::enoent,
+                    fmt::format("{}: #! interpreter {}", request.path, loaded.error().reason));
     }
     return loaded;
   }

@@ -25,8 +25,8 @@ struct ExecRequest {
 
 // The entry state of a loaded image: the registers a thread enters it with.
 struct LoadedProgram {
-  uint64_t entry = 0;          // the interpreter's entry, or the program's
-  uint64_t stack_pointer = 0;  // points at argc
+  uint64_t entry = 0;           // the interpreter's entry, or the program's
+  uint64_t stack_pointer = 0;   // points at argc
   std::string executable_path;  // the ELF file finally loaded
 };
 

@@ -142,8 +142,7 @@ Result<uint64_t> sys_mknod(Task& task, const SyscallArguments& arguments) {
 }
 
 Result<uint64_t> sys_mknodat(Task& task, const SyscallArguments& arguments) {
-  return make_node_at(task, arguments.as_int(0), arguments[1], arguments.as_uint(2),
-                      arguments[3]);
+  return make_node_at(task, arguments.as_int(0), arguments[1], arguments.as_uint(2), arguments[3]);
 }
 
 Result<uint64_t> unlink_at(Task& task, int32_t directory_fd, uint64_t path_address,
@@ -271,8 +270,7 @@ Result<uint64_t> sys_readlink(Task& task, const SyscallArguments& arguments) {
 }
 
 Result<uint64_t> sys_readlinkat(Task& task, const SyscallArguments& arguments) {
-  return read_link_at(task, arguments.as_int(0), arguments[1], arguments[2],
-                      arguments.as_int(3));
+  return read_link_at(task, arguments.as_int(0), arguments[1], arguments[2], arguments.as_int(3));
 }
 
 }  // namespace

@@ -274,7 +274,8 @@ Result<uint64_t> open_at(Task& task, int32_t directory_fd, uint64_t path_address
   if (file->inode() != nullptr) {
     bool follow = !(flags & fd::open_no_follow) &&
                   !((flags & fd::open_create) && (flags & fd::open_exclusive));
-    remember_location(task, context, start, path, follow ? 0u : uint32_t{fs::at_symlink_nofollow}, *file);
+    remember_location(task, context, start, path, follow ? 0u : uint32_t{fs::at_symlink_nofollow},
+                      *file);
   }
   return TRY(task.process().descriptors().allocate(std::move(file), close_on_exec));
 }
@@ -398,8 +399,8 @@ Result<uint64_t> sys_copy_file_range(Task& task, const SyscallArguments& argumen
   auto output_offset = TRY(read_offset_argument(output_offset_address));
 
   // Overlapping ranges of one file are rejected, as Linux does.
-  bool same_file = input_status.device == output_status.device &&
-                   input_status.inode == output_status.inode;
+  bool same_file =
+      input_status.device == output_status.device && input_status.inode == output_status.inode;
   if (same_file) {
     uint64_t from = input_offset ? *input_offset : TRY(input->seek(0, fd::SeekOrigin::current));
     uint64_t to = output_offset ? *output_offset : TRY(output->seek(0, fd::SeekOrigin::current));
@@ -408,13 +409,14 @@ Result<uint64_t> sys_copy_file_range(Task& task, const SyscallArguments& argumen
     }
   }
 
-  uint64_t copied =
-      TRY(copy_between_files(*input, input_offset, *output, output_offset, length));
+  uint64_t copied = TRY(copy_between_files(*input, input_offset, *output, output_offset, length));
   if (input_offset) {
-    TRY_VOID(GuestPtr<int64_t>(input_offset_address).write(static_cast<int64_t>(*input_offset + copied)));
+    TRY_VOID(GuestPtr<int64_t>(input_offset_address)
+                 .write(static_cast<int64_t>(*input_offset + copied)));
   }
   if (output_offset) {
-    TRY_VOID(GuestPtr<int64_t>(output_offset_address).write(static_cast<int64_t>(*output_offset + copied)));
+    TRY_VOID(GuestPtr<int64_t>(output_offset_address)
+                 .write(static_cast<int64_t>(*output_offset + copied)));
   }
   return copied;
 }

@@ -31,10 +31,10 @@ enum MapFlag : uint32_t {
 
 // The flags MAP_SHARED_VALIDATE accepts; others fail with EOPNOTSUPP. The
 // huge page size bits (26..31) belong to MAP_HUGETLB.
-constexpr uint32_t map_known_flags =
-    map_type_mask | map_fixed | map_anonymous | map_32bit | map_grows_down | map_deny_write |
-    map_executable | map_locked | map_no_reserve | map_populate | map_non_block | map_stack |
-    map_huge_tlb | map_sync | map_fixed_noreplace | (0x3fu << 26);
+constexpr uint32_t map_known_flags = map_type_mask | map_fixed | map_anonymous | map_32bit |
+                                     map_grows_down | map_deny_write | map_executable | map_locked |
+                                     map_no_reserve | map_populate | map_non_block | map_stack |
+                                     map_huge_tlb | map_sync | map_fixed_noreplace | (0x3fu << 26);
 
 constexpr uint32_t protection_bits =
     platform::prot_read | platform::prot_write | platform::prot_exec;
@@ -146,14 +146,13 @@ Result<uint64_t> sys_mprotect(Task& task, const SyscallArguments& arguments) {
   }
   // TODO: PROT_GROWSDOWN/PROT_GROWSUP extend the change to the whole stack
   // VMA on Linux; here they only apply to the given range.
-  TRY_VOID(task.process().memory.protect(arguments[0], arguments[1],
-                                         protection & protection_bits));
+  TRY_VOID(task.process().memory.protect(arguments[0], arguments[1], protection & protection_bits));
   return 0;
 }
 
 Result<uint64_t> sys_mremap(Task& task, const SyscallArguments& arguments) {
-  return task.process().memory.remap(arguments[0], arguments[1], arguments[2],
-                                     arguments.as_uint(3), arguments[4]);
+  return task.process().memory.remap(arguments[0], arguments[1], arguments[2], arguments.as_uint(3),
+                                     arguments[4]);
 }
 
 Result<uint64_t> sys_madvise(Task& task, const SyscallArguments& arguments) {
@@ -190,8 +189,8 @@ Result<uint64_t> sys_msync(Task& task, const SyscallArguments& arguments) {
       ((flags & ms_async) && (flags & ms_sync))) {
     return fail(Errno::einval);
   }
-  if (arguments[1] != 0 && !task.process().memory.is_mapped(address,
-                                                            mm::page_round_up(arguments[1]))) {
+  if (arguments[1] != 0 &&
+      !task.process().memory.is_mapped(address, mm::page_round_up(arguments[1]))) {
     return fail(Errno::enomem);
   }
   // Nothing to write back: shared file mappings are copies (see sys_mmap).

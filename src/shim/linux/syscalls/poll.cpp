@@ -39,8 +39,8 @@ constexpr uint64_t kernel_sigset_size = 8;
 
 // The bits select(2) maps each of its sets to, as Linux defines
 // POLLIN_SET, POLLOUT_SET and POLLEX_SET.
-constexpr uint32_t select_read_events = event::pollin | event::pollrdnorm | event::pollrdband |
-                                        event::pollhup | event::pollerr;
+constexpr uint32_t select_read_events =
+    event::pollin | event::pollrdnorm | event::pollrdband | event::pollhup | event::pollerr;
 constexpr uint32_t select_write_events =
     event::pollout | event::pollwrnorm | event::pollwrband | event::pollerr;
 constexpr uint32_t select_except_events = event::pollpri;

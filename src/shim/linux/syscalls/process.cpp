@@ -94,8 +94,8 @@ Result<uint64_t> sys_wait4(Task& task, const SyscallArguments& arguments) {
 
   // NOTE: stopped and continued children are never reported: the sandbox
   // has no job-control stops.
-  auto reaped = TRY(task.kernel().wait_child(task.process(), selector,
-                                             (options & wait_no_hang) == 0, false));
+  auto reaped =
+      TRY(task.kernel().wait_child(task.process(), selector, (options & wait_no_hang) == 0, false));
   if (reaped.pid == 0) {
     return 0;
   }
@@ -154,8 +154,7 @@ Result<uint64_t> sys_waitid(Task& task, const SyscallArguments& arguments) {
 
   Kernel::ChildExit reaped{0, 0};
   if ((options & wait_exited) != 0) {
-    reaped = TRY(task.kernel().wait_child(task.process(), selector,
-                                          (options & wait_no_hang) == 0,
+    reaped = TRY(task.kernel().wait_child(task.process(), selector, (options & wait_no_hang) == 0,
                                           (options & wait_no_wait) != 0));
   }
   if (arguments[2] != 0) {
@@ -163,14 +162,14 @@ Result<uint64_t> sys_waitid(Task& task, const SyscallArguments& arguments) {
     std::array<std::byte, 128> info{};
     if (reaped.pid != 0) {
       const bool exited = (reaped.wait_status & 0x7f) == 0;
-      const ChildSignalInfo child{signal_child,
-                                  0,
-                                  exited ? child_exited : child_killed,
-                                  0,
-                                  reaped.pid,
-                                  0,
-                                  exited ? (reaped.wait_status >> 8) & 0xff
-                                         : reaped.wait_status & 0x7f};
+      const ChildSignalInfo child{
+          signal_child,
+          0,
+          exited ? child_exited : child_killed,
+          0,
+          reaped.pid,
+          0,
+          exited ? (reaped.wait_status >> 8) & 0xff : reaped.wait_status & 0x7f};
       std::memcpy(info.data(), &child, sizeof(child));
     }
     TRY_VOID(copy_to_guest(arguments[2], std::span(info)));
@@ -381,9 +380,9 @@ static_assert(sizeof(Sysinfo) == 112);
 
 Result<uint64_t> sys_sysinfo(Task&, const SyscallArguments& arguments) {
   Sysinfo info{};
-  info.uptime = std::chrono::duration_cast<std::chrono::seconds>(
-                    platform::current().clock.monotonic_now())
-                    .count();
+  info.uptime =
+      std::chrono::duration_cast<std::chrono::seconds>(platform::current().clock.monotonic_now())
+          .count();
   // NOTE: the platform does not report host memory, so the sandbox claims a
   // fixed 4 GiB with 3 GiB free. Programs size caches from these numbers.
   info.total_ram = uint64_t{4} << 30;
@@ -413,8 +412,7 @@ Result<uint64_t> sys_getrandom(Task&, const SyscallArguments& arguments) {
   while (done < length) {
     const size_t count = std::min<uint64_t>(chunk.size(), length - done);
     platform::current().random.fill(std::span(chunk).first(count));
-    if (auto copied = copy_to_guest(arguments[0] + done, std::span(chunk).first(count));
-        !copied) {
+    if (auto copied = copy_to_guest(arguments[0] + done, std::span(chunk).first(count)); !copied) {
       if (done != 0) {
         break;
       }

@@ -112,8 +112,7 @@ LinuxStatx to_linux_statx(const fs::Stat& status) {
 
 // Stats `path` relative to `directory_fd`, or the descriptor itself for an
 // empty path with AT_EMPTY_PATH. `flags` holds AT_* bits already checked.
-Result<fs::Stat> stat_at(Task& task, int32_t directory_fd, uint64_t path_address,
-                         uint32_t flags) {
+Result<fs::Stat> stat_at(Task& task, int32_t directory_fd, uint64_t path_address, uint32_t flags) {
   std::string path = TRY(read_guest_path(path_address));
 
   if (path.empty() && (flags & fs::at_empty_path)) {
@@ -166,8 +165,8 @@ Result<uint64_t> sys_statx(Task& task, const SyscallArguments& arguments) {
     return fail(Errno::einval);
   }
 
-  fs::Stat status = TRY(stat_at(task, arguments.as_int(0), arguments[1],
-                                flags & ~at_statx_sync_type));
+  fs::Stat status =
+      TRY(stat_at(task, arguments.as_int(0), arguments[1], flags & ~at_statx_sync_type));
   TRY_VOID(GuestPtr<LinuxStatx>(arguments[4]).write(to_linux_statx(status)));
   return 0;
 }
@@ -248,8 +247,8 @@ Result<uint64_t> sys_faccessat2(Task& task, const SyscallArguments& arguments) {
 
 // Applies `change` to `path` relative to `directory_fd`; `flags` may hold
 // AT_SYMLINK_NOFOLLOW and AT_EMPTY_PATH.
-Result<uint64_t> change_at(Task& task, int32_t directory_fd, uint64_t path_address,
-                           uint32_t flags, const fs::AttributeChange& change) {
+Result<uint64_t> change_at(Task& task, int32_t directory_fd, uint64_t path_address, uint32_t flags,
+                           const fs::AttributeChange& change) {
   std::string path = TRY(read_guest_path(path_address));
 
   fs::PathContext context = task.process().path_context();
@@ -275,8 +274,7 @@ Result<uint64_t> change_descriptor(Task& task, int32_t descriptor,
   fs::Location location = TRY(location_of_descriptor(task, descriptor));
 
   fs::PathContext context = task.process().path_context();
-  TRY_VOID(task.kernel().vfs().change_attributes(context, location, "", fs::at_empty_path,
-                                                 change));
+  TRY_VOID(task.kernel().vfs().change_attributes(context, location, "", fs::at_empty_path, change));
   return 0;
 }
 
@@ -427,7 +425,8 @@ Result<void> resolve_xattr_path(Task& task, uint64_t path_address, bool follow) 
 
   fs::PathContext context = task.process().path_context();
   fs::Location start = TRY(start_of(task, context, at_fdcwd, path));
-  TRY(task.kernel().vfs().resolve(context, start, path, follow ? 0u : uint32_t{fs::at_symlink_nofollow}));
+  TRY(task.kernel().vfs().resolve(context, start, path,
+                                  follow ? 0u : uint32_t{fs::at_symlink_nofollow}));
   return {};
 }
 

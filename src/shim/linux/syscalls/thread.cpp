@@ -34,12 +34,11 @@ enum CloneFlag : uint64_t {
 
 // The flags a thread-creating clone may carry, as glibc's pthread_create
 // passes them.
-constexpr uint64_t thread_flags = clone_vm | clone_fs | clone_files | clone_sighand |
-                                  clone_thread | clone_sysvsem | clone_settls |
-                                  clone_parent_settid | clone_child_cleartid | clone_detached |
-                                  clone_child_settid;
-constexpr uint64_t thread_required = clone_vm | clone_fs | clone_files | clone_sighand |
-                                     clone_thread;
+constexpr uint64_t thread_flags = clone_vm | clone_fs | clone_files | clone_sighand | clone_thread |
+                                  clone_sysvsem | clone_settls | clone_parent_settid |
+                                  clone_child_cleartid | clone_detached | clone_child_settid;
+constexpr uint64_t thread_required =
+    clone_vm | clone_fs | clone_files | clone_sighand | clone_thread;
 
 // The flags a process-creating clone may carry: glibc's fork passes the
 // tid ones, posix_spawn CLONE_VM | CLONE_VFORK with a stack of its own.
@@ -50,8 +49,8 @@ constexpr uint64_t process_flags = clone_vm | clone_vfork | clone_settls | clone
 // NOTE: CLONE_VM and CLONE_VFORK do not share memory or suspend the parent;
 // the child gets a copy, as from fork, which is what a vfork child that only
 // calls execve or _exit can tell apart from sharing.
-Result<uint64_t> clone_process(Task& task, uint64_t clone_bits, uint64_t stack,
-                               uint64_t parent_tid, uint64_t child_tid, uint64_t tls) {
+Result<uint64_t> clone_process(Task& task, uint64_t clone_bits, uint64_t stack, uint64_t parent_tid,
+                               uint64_t child_tid, uint64_t tls) {
   if ((clone_bits & ~process_flags) != 0) {
     // TODO: CLONE_FS, CLONE_FILES and the namespace flags for new processes.
     return fail(Errno::enosys);
@@ -140,8 +139,7 @@ struct LinuxTimespec {
   int64_t nanoseconds;
 };
 
-Result<std::optional<nanoseconds>> read_timeout(uint64_t address, bool absolute,
-                                                bool realtime) {
+Result<std::optional<nanoseconds>> read_timeout(uint64_t address, bool absolute, bool realtime) {
   if (address == 0) {
     return std::optional<nanoseconds>();
   }
@@ -179,8 +177,7 @@ Result<uint64_t> sys_futex(Task& task, const SyscallArguments& arguments) {
   const uint32_t command = operation & ~(futex_private | futex_clock_realtime);
   const uint32_t value = arguments.as_uint(2);
 
-  if ((operation & futex_clock_realtime) && command != futex_wait_bitset &&
-      command != futex_wait) {
+  if ((operation & futex_clock_realtime) && command != futex_wait_bitset && command != futex_wait) {
     return fail(Errno::enosys);
   }
 

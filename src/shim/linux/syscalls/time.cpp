@@ -79,11 +79,10 @@ Result<LinuxTimespec> read_clock(int32_t clock) {
     case clock_monotonic_coarse:
     case clock_boottime:
     case clock_boottime_alarm:
-      return to_timespec(guest_monotonic_now());
+    // TODO: report CPU time once the platform measures it; elapsed time is
+    // an upper bound that keeps the CPU-time clocks monotonic.
     case clock_process_cputime:
     case clock_thread_cputime:
-      // TODO: report CPU time once the platform measures it; elapsed time
-      // is an upper bound that keeps the clock monotonic.
       return to_timespec(guest_monotonic_now());
     default:
       return fail(Errno::einval);
@@ -99,8 +98,7 @@ Result<uint64_t> sys_clock_gettime(Task&, const SyscallArguments& arguments) {
 Result<uint64_t> sys_clock_getres(Task&, const SyscallArguments& arguments) {
   const int32_t clock = arguments.as_int(0);
   (void)TRY(read_clock(clock));
-  LinuxTimespec resolution =
-      to_timespec(platform::current().clock.resolution());
+  LinuxTimespec resolution = to_timespec(platform::current().clock.resolution());
   if (clock == clock_realtime_coarse || clock == clock_monotonic_coarse) {
     resolution = {0, coarse_resolution_ns};
   }

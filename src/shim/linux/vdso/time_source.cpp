@@ -68,8 +68,7 @@ std::optional<ClockSample> calibration_start;
 // Returns 0 when the clock does not advance by calibration_ns within
 // max_calibration_cycles TSC cycles (a stopped or simulated clock).
 uint64_t measure_frequency(platform::Clock& clock) {
-  const ClockSample start =
-      calibration_start ? *calibration_start : sample_host_clock(clock);
+  const ClockSample start = calibration_start ? *calibration_start : sample_host_clock(clock);
   while (clock.monotonic_now().count() - start.monotonic_ns < calibration_ns) {
     if (read_tsc_ordered() - start.tsc > max_calibration_cycles) {
       return 0;
@@ -120,8 +119,7 @@ void begin_calibration(platform::Clock& clock) {
 }
 
 TscConversion conversion_for_frequency(uint64_t frequency_hz) {
-  const Uint128 scaled = static_cast<Uint128>(nanoseconds_per_second)
-                                   << conversion_shift;
+  const Uint128 scaled = static_cast<Uint128>(nanoseconds_per_second) << conversion_shift;
   // Rounded to nearest, so the rate error is below one part in 2^31.
   const uint64_t multiplier = static_cast<uint64_t>((scaled + frequency_hz / 2) / frequency_hz);
   return {multiplier, conversion_shift};
@@ -138,7 +136,8 @@ uint64_t frequency_from_interval(uint64_t cycles, int64_t elapsed_ns) {
 int64_t monotonic_ns_at(const litebox_vdso_data& data, uint64_t tsc) {
   const uint64_t cycles = tsc > data.tsc_base ? tsc - data.tsc_base : 0;
   const Uint128 product = static_cast<Uint128>(cycles) * data.multiplier;
-  return data.monotonic_base_ns + static_cast<int64_t>(static_cast<uint64_t>(product >> data.shift));
+  return data.monotonic_base_ns +
+         static_cast<int64_t>(static_cast<uint64_t>(product >> data.shift));
 }
 
 std::optional<uint64_t> cpuid_tsc_frequency() {

@@ -23,8 +23,8 @@ std::unexpected<elf::LoadError> reject(Errno error, std::string_view step) {
 // Maps `bytes` at `address` (inside a reservation of the process), then
 // drops write access to `protection`.
 std::expected<void, elf::LoadError> map_area(Process& process, uint64_t address,
-                                             std::span<const std::byte> bytes,
-                                             uint32_t protection, const char* name) {
+                                             std::span<const std::byte> bytes, uint32_t protection,
+                                             const char* name) {
   mm::MapRequest request;
   request.address = address;
   request.length = mm::page_round_up(bytes.size());
@@ -68,8 +68,7 @@ std::expected<uint64_t, elf::LoadError> map_into(Process& process) {
 
   // Safety: the data block is plain integers; the guest reads its bytes.
   std::span<const std::byte> data_bytes(reinterpret_cast<const std::byte*>(&data), sizeof(data));
-  if (auto mapped = map_area(process, *start, data_bytes, platform::prot_read, "[vvar]");
-      !mapped) {
+  if (auto mapped = map_area(process, *start, data_bytes, platform::prot_read, "[vvar]"); !mapped) {
     return std::unexpected(mapped.error());
   }
   const uint64_t image_address = *start + mm::page_size;

@@ -36,8 +36,8 @@ struct vdso_timeval {
   int64_t microseconds;
 };
 
-static const volatile struct litebox_vdso_data *vdso_data(void) {
-  const volatile struct litebox_vdso_data *data;
+static const volatile struct litebox_vdso_data* vdso_data(void) {
+  const volatile struct litebox_vdso_data* data;
   /* Safety: the linker defines __ehdr_start at the first byte of this image
    * (its ELF header), and the loader maps the data page exactly one page
    * below it. The address is formed in assembly because it lies outside
@@ -69,8 +69,8 @@ static uint64_t read_tsc_ordered(void) {
 
 /* Reads CLOCK_MONOTONIC in nanoseconds; returns 0 when the caller must make
  * the system call instead. */
-static int read_monotonic_ns(int64_t *monotonic, int64_t *realtime_offset) {
-  const volatile struct litebox_vdso_data *data = vdso_data();
+static int read_monotonic_ns(int64_t* monotonic, int64_t* realtime_offset) {
+  const volatile struct litebox_vdso_data* data = vdso_data();
   uint32_t sequence;
   int64_t value;
   int64_t offset;
@@ -96,12 +96,12 @@ static int read_monotonic_ns(int64_t *monotonic, int64_t *realtime_offset) {
   return 1;
 }
 
-static void to_timespec(int64_t ns, struct vdso_timespec *out) {
+static void to_timespec(int64_t ns, struct vdso_timespec* out) {
   out->seconds = ns / 1000000000;
   out->nanoseconds = ns % 1000000000;
 }
 
-int __vdso_clock_gettime(int clock, struct vdso_timespec *out) {
+int __vdso_clock_gettime(int clock, struct vdso_timespec* out) {
   int64_t monotonic;
   int64_t realtime_offset;
   switch (clock) {
@@ -127,7 +127,7 @@ int __vdso_clock_gettime(int clock, struct vdso_timespec *out) {
   return (int)raw_syscall2(sys_clock_gettime, clock, (long)out);
 }
 
-int __vdso_gettimeofday(struct vdso_timeval *out, void *timezone) {
+int __vdso_gettimeofday(struct vdso_timeval* out, void* timezone) {
   int64_t monotonic;
   int64_t realtime_offset;
   if (timezone != NULL || !read_monotonic_ns(&monotonic, &realtime_offset)) {
@@ -141,7 +141,7 @@ int __vdso_gettimeofday(struct vdso_timeval *out, void *timezone) {
   return 0;
 }
 
-int64_t __vdso_time(int64_t *out) {
+int64_t __vdso_time(int64_t* out) {
   int64_t monotonic;
   int64_t realtime_offset;
   if (!read_monotonic_ns(&monotonic, &realtime_offset)) {
@@ -154,8 +154,8 @@ int64_t __vdso_time(int64_t *out) {
   return seconds;
 }
 
-int __vdso_clock_getres(int clock, struct vdso_timespec *out) {
-  const volatile struct litebox_vdso_data *data = vdso_data();
+int __vdso_clock_getres(int clock, struct vdso_timespec* out) {
+  const volatile struct litebox_vdso_data* data = vdso_data();
   int64_t resolution;
   switch (clock) {
     case clock_realtime:
@@ -182,7 +182,7 @@ int __vdso_clock_getres(int clock, struct vdso_timespec *out) {
 
 /* The sandbox shows one CPU and one NUMA node, as the getcpu(2) and
  * sched_getaffinity(2) system calls of LiteBox report. */
-int __vdso_getcpu(unsigned *cpu, unsigned *node, void *unused) {
+int __vdso_getcpu(unsigned* cpu, unsigned* node, void* unused) {
   (void)unused;
   if (cpu != NULL) {
     *cpu = 0;
@@ -194,9 +194,8 @@ int __vdso_getcpu(unsigned *cpu, unsigned *node, void *unused) {
 }
 
 /* The unversioned names that the kernel's vDSO exports too. */
-int clock_gettime(int, struct vdso_timespec *) __attribute__((weak, alias("__vdso_clock_gettime")));
-int gettimeofday(struct vdso_timeval *, void *) __attribute__((weak, alias("__vdso_gettimeofday")));
-int64_t time(int64_t *) __attribute__((weak, alias("__vdso_time")));
-int clock_getres(int, struct vdso_timespec *) __attribute__((weak, alias("__vdso_clock_getres")));
-int getcpu(unsigned *, unsigned *, void *) __attribute__((weak, alias("__vdso_getcpu")));
-
+int clock_gettime(int, struct vdso_timespec*) __attribute__((weak, alias("__vdso_clock_gettime")));
+int gettimeofday(struct vdso_timeval*, void*) __attribute__((weak, alias("__vdso_gettimeofday")));
+int64_t time(int64_t*) __attribute__((weak, alias("__vdso_time")));
+int clock_getres(int, struct vdso_timespec*) __attribute__((weak, alias("__vdso_clock_getres")));
+int getcpu(unsigned*, unsigned*, void*) __attribute__((weak, alias("__vdso_getcpu")));
