@@ -59,7 +59,7 @@ struct Member {
   uint64_t header_offset = 0;
 };
 
-// Why parsing stopped.
+// The reason parsing stopped.
 enum class TarProblem {
   bad_checksum,
   bad_number,  // non-octal digit, negative or out-of-range value

@@ -54,7 +54,7 @@ struct Vma {
   uint64_t length() const { return end - start; }
 };
 
-// How MemoryMap::map chooses the address.
+// The address-selection rule of MemoryMap::map.
 enum class Placement {
   hint,             // use the address if free, otherwise pick one
   fixed,            // MAP_FIXED: replace whatever guest mapping is there

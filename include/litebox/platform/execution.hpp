@@ -80,7 +80,7 @@ class SyscallHandler {
 
 enum class InterceptionMode { seccomp, syscall_user_dispatch };
 
-// Which side of a fork_process the caller is on.
+// The side of fork_process that a caller returns on.
 enum class ForkSide { parent, child };
 
 class Execution {

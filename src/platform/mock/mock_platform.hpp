@@ -92,7 +92,7 @@ class MockPlatform final : public Futex,
     return fail(Errno::enetdown);
   }
 
-  // Punchthrough: knows no requests.
+  // Punchthrough: accepts no requests.
   Result<uint64_t> invoke(std::string_view, std::span<const uint64_t>) override {
     return fail(Errno::enosys);
   }

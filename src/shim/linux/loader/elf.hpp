@@ -64,7 +64,7 @@ struct Segment {
   uint32_t protection;  // platform::Protection bits
 };
 
-// What the loader needs from a validated ELF executable.
+// The facts the loader needs from a validated ELF executable.
 struct Executable {
   bool position_independent = false;  // ET_DYN: loaded at a chosen base
   uint64_t entry = 0;                 // before relocation by the base

@@ -36,7 +36,7 @@ enum AuxiliaryType : uint64_t {
   at_minsigstksz = 51,
 };
 
-// What goes on the stack.
+// The contents of the initial stack.
 struct StackContents {
   std::vector<std::string> arguments;
   std::vector<std::string> environment;
@@ -50,7 +50,7 @@ struct StackContents {
   uint64_t vdso_address = 0;  // AT_SYSINFO_EHDR, left out when 0
 };
 
-// Where build_initial_stack put things.
+// The addresses at which build_initial_stack placed its contents.
 struct StackLayout {
   uint64_t stack_pointer = 0;  // 16-byte aligned, points at argc
   uint64_t arguments_start = 0, arguments_end = 0;

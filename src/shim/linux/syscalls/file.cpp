@@ -113,16 +113,14 @@ Result<uint64_t> sys_pwrite64(Task& task, const SyscallArguments& arguments) {
   return write_from_guest(*file, arguments[1], arguments[2], static_cast<uint64_t>(offset));
 }
 
-Result<uint64_t> sys_readv(Task& task, const SyscallArguments& arguments) {
-  auto file = TRY(file_of(task, arguments.as_int(0)));
-  if (!fd::readable(file->flags())) {
-    return fail(Errno::ebadf);
-  }
-  auto vectors = TRY(read_guest_iovecs(arguments[1], arguments[2]));
-
+// Moves the iovecs of readv or writev in order with `transfer` and returns
+// the byte total. It stops at the first short transfer, and an error after
+// some bytes moved returns the count so far, as Linux does.
+template <typename Transfer>
+Result<uint64_t> transfer_vectors(const std::vector<GuestIovec>& vectors, Transfer transfer) {
   uint64_t total = 0;
   for (const GuestIovec& vector : vectors) {
-    auto count = read_into_guest(*file, vector.base, vector.length, std::nullopt);
+    Result<uint64_t> count = transfer(vector);
     if (!count) {
       if (total != 0) {
         break;
@@ -137,6 +135,18 @@ Result<uint64_t> sys_readv(Task& task, const SyscallArguments& arguments) {
   return total;
 }
 
+Result<uint64_t> sys_readv(Task& task, const SyscallArguments& arguments) {
+  auto file = TRY(file_of(task, arguments.as_int(0)));
+  if (!fd::readable(file->flags())) {
+    return fail(Errno::ebadf);
+  }
+  auto vectors = TRY(read_guest_iovecs(arguments[1], arguments[2]));
+
+  return transfer_vectors(vectors, [&](const GuestIovec& vector) {
+    return read_into_guest(*file, vector.base, vector.length, std::nullopt);
+  });
+}
+
 Result<uint64_t> sys_writev(Task& task, const SyscallArguments& arguments) {
   auto file = TRY(file_of(task, arguments.as_int(0)));
   if (!fd::writable(file->flags())) {
@@ -144,21 +154,9 @@ Result<uint64_t> sys_writev(Task& task, const SyscallArguments& arguments) {
   }
   auto vectors = TRY(read_guest_iovecs(arguments[1], arguments[2]));
 
-  uint64_t total = 0;
-  for (const GuestIovec& vector : vectors) {
-    auto count = write_from_guest(*file, vector.base, vector.length, std::nullopt);
-    if (!count) {
-      if (total != 0) {
-        break;
-      }
-      return fail(count.error());
-    }
-    total += *count;
-    if (*count < vector.length) {
-      break;
-    }
-  }
-  return total;
+  return transfer_vectors(vectors, [&](const GuestIovec& vector) {
+    return write_from_guest(*file, vector.base, vector.length, std::nullopt);
+  });
 }
 
 Result<uint64_t> sys_close(Task& task, const SyscallArguments& arguments) {

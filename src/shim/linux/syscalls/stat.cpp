@@ -352,7 +352,7 @@ Result<uint64_t> sys_ftruncate(Task& task, const SyscallArguments& arguments) {
   }
   auto file = TRY(file_of(task, arguments.as_int(0)));
 
-  // Linux answers EINVAL both for a description not open for writing and
+  // Linux returns EINVAL both for a description not open for writing and
   // for anything but a regular file.
   if (!fd::writable(file->flags())) {
     return fail(Errno::einval);
