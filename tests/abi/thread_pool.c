@@ -1,5 +1,5 @@
-/* A pool of threads, more than glibc's malloc keeps arenas for before it
- * first asks how many CPUs are online: all wait on one barrier, each
+/* A pool of 24 threads, more than the 8 malloc arenas glibc creates before
+ * it reads the number of online CPUs. All wait on one barrier, each
  * allocates and sums its share, and the main thread joins them in order. */
 #include "abi.h"
 

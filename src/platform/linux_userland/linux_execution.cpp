@@ -59,11 +59,11 @@ uint64_t installed_xsave_features = 0;
 thread_local ThreadBlock* current_block = nullptr;
 
 // glibc's malloc (2.36) leaves its arena limit unset until a process has
-// more arenas than M_ARENA_TEST (8 on x86-64), and then reads
-// /sys/devices/system/cpu/online to set it, a host open the sealed process
-// may not make. The libOS threads that serve guest threads allocate, so Node's
-// thread pool reached it. Setting glibc's default limit (8 arenas per online
-// CPU) now, before the seal, keeps the behaviour and drops the late open.
+// more arenas than M_ARENA_TEST (8 on x86-64). It then reads
+// /sys/devices/system/cpu/online to set the limit, a host open that the
+// sealed process may not make, and the libOS threads that serve a guest's
+// thread pool (Node's libuv workers) reach that point. Setting glibc's
+// default limit, 8 arenas per online CPU, before the seal avoids the open.
 Result<void> fix_malloc_arena_limit() {
   constexpr int arenas_per_cpu = 8;
   if (mallopt(M_ARENA_MAX, arenas_per_cpu * get_nprocs()) != 1) {
