@@ -481,6 +481,25 @@ std::expected<std::shared_ptr<TarFileSystem>, tar::TarError> TarFileSystem::crea
   return file_system;
 }
 
+std::shared_ptr<TarFileSystem> TarFileSystem::create_from_members(
+    std::span<const tar::Member> members, const tar::WarningSink& warn) {
+  tar::WarningSink log_warning = warn;
+  if (!log_warning) {
+    log_warning = [](std::string_view line) {
+      platform::current().log.write(platform::LogLevel::warning, line);
+    };
+  }
+
+  std::shared_ptr<TarFileSystem> file_system(new TarFileSystem());
+  TarBuilder builder(*file_system, log_warning);
+  builder.add_root();
+  for (const tar::Member& member : members) {
+    builder.add(member);
+  }
+  builder.finish();
+  return file_system;
+}
+
 std::shared_ptr<Inode> TarFileSystem::root() { return root_; }
 
 FileSystemStat TarFileSystem::stat_file_system() {
