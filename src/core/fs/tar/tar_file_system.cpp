@@ -126,11 +126,17 @@ Result<Stat> TarInode::stat() {
   status.uid = uid_;
   status.gid = gid_;
   status.rdev = rdev_;
+  // Sizes and blocks follow tmpfs, as if the archive had been extracted
+  // there, although the data stays in the archive.
+  status.block_size = tmpfs_accounting::page_size;
   if (type_ == FileType::regular) {
     status.size = static_cast<int64_t>(data_.size());
-    status.blocks = static_cast<int64_t>((data_.size() + 511) / 512);
+    status.blocks = tmpfs_accounting::dense_file_blocks(status.size);
   } else if (type_ == FileType::symlink) {
     status.size = static_cast<int64_t>(link_target_.size());
+    status.blocks = tmpfs_accounting::symlink_blocks(link_target_.size());
+  } else if (type_ == FileType::directory) {
+    status.size = tmpfs_accounting::directory_size(entries_.size());
   }
   status.access_time = access_time_;
   status.modify_time = modify_time_;
