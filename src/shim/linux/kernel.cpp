@@ -11,6 +11,7 @@
 #include "shim/linux/guest_memory.hpp"
 #include "shim/linux/signal/delivery.hpp"
 #include "shim/linux/trace.hpp"
+#include "shim/linux/vdso/vdso.hpp"
 
 namespace litebox::shim::linux_abi {
 
@@ -123,6 +124,12 @@ void Kernel::serve(Task& task, platform::GuestRegisters& registers,
   }
   registers.rax = encode_result(result);
 
+  // Any system call may be the first after the TSC calibration ended, and
+  // from then on the vDSO serves the clocks without system calls.
+  if (options_.vdso) {
+    vdso::publish_time_data(finished.process(), false);
+  }
+
   deliver_after_syscall(finished, registers, extended_state, arguments, result);
 }
 
@@ -158,6 +165,12 @@ std::unique_ptr<Task> Kernel::create_first_task(fs::PathContext paths) {
 }
 
 Result<int32_t> Kernel::fork_process(Task& parent) {
+  // Parent and child must read one calibration, so neither calibrates
+  // on its own after the fork.
+  if (options_.vdso) {
+    vdso::publish_time_data(parent.process(), true);
+  }
+
   const int32_t pid = next_id_.fetch_add(1);
   // The child's objects are made here, before the host fork, so they sit in
   // the kernel heap and no lock of the parent is copied half-held.
