@@ -19,6 +19,7 @@ SyscallTable build_table() {
   register_thread_syscalls(table);
   register_time_syscalls(table);
   register_socket_syscalls(table);
+  register_priority_syscalls(table);
   return table;
 }
 
