@@ -20,6 +20,7 @@ SyscallTable build_table() {
   register_time_syscalls(table);
   register_timer_syscalls(table);
   register_socket_syscalls(table);
+  register_priority_syscalls(table);
   return table;
 }
 
