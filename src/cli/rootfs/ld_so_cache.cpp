@@ -1,8 +1,8 @@
 #include "rootfs/ld_so_cache.hpp"
 
 #include <cstring>
+#include <filesystem>
 #include <fstream>
-#include <iterator>
 
 namespace litebox::rootfs {
 namespace {
@@ -96,7 +96,16 @@ std::expected<LdSoCache, std::string> LdSoCache::load(const std::string& path) {
   if (!file) {
     return LdSoCache{};
   }
-  std::vector<char> bytes((std::istreambuf_iterator<char>(file)), std::istreambuf_iterator<char>());
+  std::vector<char> bytes;
+  std::error_code error;
+  const uintmax_t size = std::filesystem::file_size(path, error);
+  if (error) {
+    return std::unexpected(path + ": " + error.message());
+  }
+  bytes.resize(size);
+  if (!file.read(bytes.data(), static_cast<std::streamsize>(size))) {
+    return std::unexpected(path + ": cannot read the whole file");
+  }
   auto cache = parse(std::as_bytes(std::span(bytes)));
   if (!cache) {
     return std::unexpected(path + ": " + cache.error());

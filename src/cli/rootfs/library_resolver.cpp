@@ -114,6 +114,14 @@ std::expected<LibraryClosure, std::string> LibraryResolver::resolve(const std::s
     return std::unexpected(main_dependencies.error());
   }
 
+  if (!main_dependencies->needed.empty() && !cache_) {
+    auto cache = LdSoCache::load(ld_so_cache_path_);
+    if (!cache) {
+      return std::unexpected(cache.error());
+    }
+    cache_ = std::move(*cache);
+  }
+
   // The loader takes $ORIGIN of the main program from /proc/self/exe, a path
   // without symlinks.
   std::error_code error;
@@ -184,7 +192,7 @@ std::expected<LibraryClosure, std::string> LibraryResolver::resolve(const std::s
       return found;
     }
 
-    if (auto cached = cache_.find(name); cached && is_loadable(*cached)) {
+    if (auto cached = cache_->find(name); cached && is_loadable(*cached)) {
       return cached;
     }
 

@@ -34,14 +34,18 @@ class LibraryResolver {
   // The default directories of Debian's x86-64 glibc, searched last.
   static const std::vector<std::string>& default_directories();
 
-  explicit LibraryResolver(LdSoCache cache) : cache_(std::move(cache)) {}
+  // The first resolve that needs a library reads the cache at
+  // `ld_so_cache_path`; a static program needs none and costs no parse.
+  explicit LibraryResolver(std::string ld_so_cache_path)
+      : ld_so_cache_path_(std::move(ld_so_cache_path)) {}
 
   // Resolves the closure of the x86-64 ELF file at `path`, loading it as the
   // main program would be loaded.
   std::expected<LibraryClosure, std::string> resolve(const std::string& path) const;
 
  private:
-  LdSoCache cache_;
+  std::string ld_so_cache_path_;
+  mutable std::optional<LdSoCache> cache_;
 };
 
 // Replaces $ORIGIN, $LIB and $PLATFORM (also in the ${NAME} form) in one

@@ -240,12 +240,7 @@ std::expected<std::string, std::string> find_program(const std::string& program,
 }
 
 std::expected<Root, std::string> build_root(const RootRequest& request) {
-  auto cache = LdSoCache::load(request.ld_so_cache);
-  if (!cache) {
-    return std::unexpected(cache.error());
-  }
-
-  RootBuilder builder(request, LibraryResolver(std::move(*cache)));
+  RootBuilder builder(request, LibraryResolver(request.ld_so_cache));
   for (const MountPoint& mount_point : mount_points) {
     builder.image().add_directory(mount_point.path, mount_point.mode);
   }
