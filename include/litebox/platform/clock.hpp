@@ -14,6 +14,12 @@ struct Timespec {
   friend constexpr auto operator<=>(const Timespec&, const Timespec&) = default;
 };
 
+// CPU time used, split into user and system time as getrusage(2) reports it.
+struct CpuTimes {
+  std::chrono::nanoseconds user{0};
+  std::chrono::nanoseconds system{0};
+};
+
 class Clock {
  public:
   virtual ~Clock() = default;
@@ -27,6 +33,12 @@ class Clock {
 
   // Resolution of both clocks in nanoseconds.
   virtual std::chrono::nanoseconds resolution() = 0;
+
+  // CPU time used so far by the calling host process (all its threads) or
+  // by the calling thread. Default: zero, for a platform that does not
+  // measure it.
+  virtual CpuTimes process_cpu_times() { return {}; }
+  virtual CpuTimes thread_cpu_times() { return {}; }
 };
 
 }  // namespace litebox::platform

@@ -7,6 +7,7 @@
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/random.h>
+#include <sys/resource.h>
 #include <sys/syscall.h>
 #include <termios.h>
 #include <time.h>
@@ -234,6 +235,26 @@ std::chrono::nanoseconds LinuxUserlandPlatform::resolution() {
   clock_getres(CLOCK_MONOTONIC, &resolution);
   return std::chrono::seconds(resolution.tv_sec) + std::chrono::nanoseconds(resolution.tv_nsec);
 }
+
+namespace {
+
+std::chrono::nanoseconds to_duration(const timeval& time) {
+  return std::chrono::seconds(time.tv_sec) + std::chrono::microseconds(time.tv_usec);
+}
+
+CpuTimes resource_usage(int who) {
+  rusage usage = {};
+  if (getrusage(who, &usage) != 0) {
+    return {};
+  }
+  return CpuTimes{to_duration(usage.ru_utime), to_duration(usage.ru_stime)};
+}
+
+}  // namespace
+
+CpuTimes LinuxUserlandPlatform::process_cpu_times() { return resource_usage(RUSAGE_SELF); }
+
+CpuTimes LinuxUserlandPlatform::thread_cpu_times() { return resource_usage(RUSAGE_THREAD); }
 
 Result<ThreadId> LinuxUserlandPlatform::spawn(Entry entry, void* argument) {
   ThreadStart start{entry, argument};

@@ -8,6 +8,7 @@
 #include <signal.h>
 #include <sys/ioctl.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -186,6 +187,9 @@ Result<void> install_allowlist(int interrupt_signal) {
   allow(SCMP_SYS(gettid));
   allow(SCMP_SYS(getpid));
   allow(SCMP_SYS(sched_yield));
+  // CPU times of the process and the calling thread, for /proc/<pid>/stat.
+  allow(SCMP_SYS(getrusage), SCMP_A0_32(SCMP_CMP_EQ, static_cast<uint32_t>(RUSAGE_SELF)));
+  allow(SCMP_SYS(getrusage), SCMP_A0_32(SCMP_CMP_EQ, static_cast<uint32_t>(RUSAGE_THREAD)));
 
   // Standard streams and the debug log (standard error).
   allow(SCMP_SYS(read), standard_stream);
