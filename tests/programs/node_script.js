@@ -1,6 +1,6 @@
 // Exercises Node in a sandbox: fs under a scratch directory, JSON,
-// crypto.createHash and createHmac, timers and promises. Prints only values
-// that are the same on every run.
+// crypto.createHash and createHmac, resource usage, timers and promises.
+// Prints only values that are the same on every run.
 //
 // Usage: node node_script.js SCRATCH_DIRECTORY DATA_FILE
 
@@ -30,6 +30,9 @@ const contents = fs.readFileSync(recordPath);
 console.log('sha256:', crypto.createHash('sha256').update(contents).digest('hex'));
 console.log('md5:', crypto.createHash('md5').update(contents).digest('hex'));
 console.log('hmac:', crypto.createHmac('sha1', 'key').update('litebox').digest('base64'));
+
+const usage = process.resourceUsage();
+console.log('cpu time counted:', process.cpuUsage().user > 0, 'peak rss counted:', usage.maxRSS > 0);
 
 fs.renameSync(recordPath, recordPath + '.old');
 console.log('listing:', fs.readdirSync(scratch).sort());

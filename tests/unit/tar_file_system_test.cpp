@@ -285,6 +285,29 @@ TEST(TarFileSystem, ImpliedDirectoriesAreRootOwned) {
   EXPECT_EQ(status.link_count, 2u);
 }
 
+TEST(TarFileSystem, MembersServeDataOutsideArchive) {
+  const std::string contents = "bytes that live outside any archive\n";
+  std::vector<tar::Member> members(2);
+  members[0].path = "usr/bin/tool";
+  members[0].type = tar::MemberType::regular;
+  members[0].permissions = 0750;
+  // Safety: reinterprets the string's chars as bytes; the string outlives
+  // the file system.
+  members[0].data = {reinterpret_cast<const std::byte*>(contents.data()), contents.size()};
+  members[1].path = "usr/bin/link";
+  members[1].type = tar::MemberType::symlink;
+  members[1].link_target = "tool";
+
+  auto file_system = TarFileSystem::create_from_members(members);
+
+  auto tool = walk(*file_system->root(), "usr/bin/tool").value();
+  EXPECT_EQ(read_all(*tool), contents);
+  EXPECT_EQ(tool->stat().value().mode, mode_of(FileType::regular, 0750));
+  auto link = walk(*file_system->root(), "usr/bin/link").value();
+  EXPECT_EQ(link->read_link().value(), "tool");
+  EXPECT_EQ(file_system->inode_count(), 5u);
+}
+
 TEST(TarFileSystem, LaterDuplicateWins) {
   ArchiveBuilder archive;
   archive.add({.name = "f", .data = "first"})

@@ -236,25 +236,33 @@ std::chrono::nanoseconds LinuxUserlandPlatform::resolution() {
   return std::chrono::seconds(resolution.tv_sec) + std::chrono::nanoseconds(resolution.tv_nsec);
 }
 
-namespace {
-
-std::chrono::nanoseconds to_duration(const timeval& time) {
-  return std::chrono::seconds(time.tv_sec) + std::chrono::microseconds(time.tv_usec);
+std::chrono::nanoseconds LinuxUserlandPlatform::cpu_time(UsageScope scope) {
+  timespec now = {};
+  clock_gettime(scope == UsageScope::thread ? CLOCK_THREAD_CPUTIME_ID : CLOCK_PROCESS_CPUTIME_ID,
+                &now);
+  return std::chrono::seconds(now.tv_sec) + std::chrono::nanoseconds(now.tv_nsec);
 }
 
-CpuTimes resource_usage(int who) {
-  rusage usage = {};
-  if (getrusage(who, &usage) != 0) {
+ResourceUsage LinuxUserlandPlatform::resource_usage(UsageScope scope) {
+  rusage host = {};
+  if (getrusage(scope == UsageScope::thread ? RUSAGE_THREAD : RUSAGE_SELF, &host) != 0) {
     return {};
   }
-  return CpuTimes{to_duration(usage.ru_utime), to_duration(usage.ru_stime)};
+
+  ResourceUsage usage;
+  usage.user_time =
+      std::chrono::seconds(host.ru_utime.tv_sec) + std::chrono::microseconds(host.ru_utime.tv_usec);
+  usage.system_time =
+      std::chrono::seconds(host.ru_stime.tv_sec) + std::chrono::microseconds(host.ru_stime.tv_usec);
+  usage.max_resident_kib = host.ru_maxrss;
+  usage.minor_faults = host.ru_minflt;
+  usage.major_faults = host.ru_majflt;
+  usage.input_blocks = host.ru_inblock;
+  usage.output_blocks = host.ru_oublock;
+  usage.voluntary_switches = host.ru_nvcsw;
+  usage.involuntary_switches = host.ru_nivcsw;
+  return usage;
 }
-
-}  // namespace
-
-CpuTimes LinuxUserlandPlatform::process_cpu_times() { return resource_usage(RUSAGE_SELF); }
-
-CpuTimes LinuxUserlandPlatform::thread_cpu_times() { return resource_usage(RUSAGE_THREAD); }
 
 Result<ThreadId> LinuxUserlandPlatform::spawn(Entry entry, void* argument) {
   ThreadStart start{entry, argument};

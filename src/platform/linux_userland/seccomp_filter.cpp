@@ -187,7 +187,6 @@ Result<void> install_allowlist(int interrupt_signal) {
   allow(SCMP_SYS(gettid));
   allow(SCMP_SYS(getpid));
   allow(SCMP_SYS(sched_yield));
-  // CPU times of the process and the calling thread, for /proc/<pid>/stat.
   allow(SCMP_SYS(getrusage), SCMP_A0_32(SCMP_CMP_EQ, static_cast<uint32_t>(RUSAGE_SELF)));
   allow(SCMP_SYS(getrusage), SCMP_A0_32(SCMP_CMP_EQ, static_cast<uint32_t>(RUSAGE_THREAD)));
 

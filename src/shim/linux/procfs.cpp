@@ -332,17 +332,17 @@ class LinuxProcfsProvider final : public fs::procfs::Provider {
     // The caller reads its own process, so the platform's times of the
     // calling host process and thread are this process's and thread's.
     // NOTE: another thread's stat reports the whole process's times.
-    platform::Clock& clock = platform::current().clock;
     Task* caller = Kernel::current_task();
     bool own_thread = id != process.pid() && caller != nullptr && caller->tid() == id;
-    platform::CpuTimes times = own_thread ? clock.thread_cpu_times() : clock.process_cpu_times();
+    platform::ResourceUsage usage = platform::current().clock.resource_usage(
+        own_thread ? platform::UsageScope::thread : platform::UsageScope::process);
     // The 52 fields of proc_pid_stat(5) in order. Fault counts and the code
     // and data bounds are not tracked and read 0.
     return fmt::format(
         "{} ({}) R {} {} {} 0 -1 4194304 0 0 0 0 {} {} 0 0 20 0 {} 0 {} {} {} "
         "18446744073709551615 0 0 0 0 0 0 0 0 0 0 0 0 17 0 0 0 0 0 0 {} {} {} {} {} {} {} 0\n",
         id, process.name, process.parent_pid(), process.process_group, process.session,
-        clock_ticks(times.user), clock_ticks(times.system), process.tasks.size(),
+        clock_ticks(usage.user_time), clock_ticks(usage.system_time), process.tasks.size(),
         clock_ticks(process.start_time), size_bytes, resident_pages, 0, 0, process.break_start,
         process.arguments_start, process.arguments_end, process.environment_start,
         process.environment_end);

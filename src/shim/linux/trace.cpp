@@ -147,6 +147,20 @@ constexpr std::array signatures = {
     make(nr::statx, {K::directory_descriptor, K::path, K::at_flags, K::hex, K::pointer}),
     make(nr::rseq, {K::pointer, K::unsigned_integer, K::signed_integer, K::hex}),
     make(nr::getcpu, {K::pointer, K::pointer, K::pointer}),
+    make(nr::socketpair, {K::signed_integer, K::hex, K::signed_integer, K::pointer}),
+    make(nr::shutdown, {K::descriptor, K::signed_integer}),
+    make(nr::sendto, {K::descriptor, K::input_buffer, K::unsigned_integer, K::hex, K::pointer,
+                      K::signed_integer}),
+    make(nr::recvfrom,
+         {K::descriptor, K::output_buffer, K::unsigned_integer, K::hex, K::pointer, K::pointer}),
+    make(nr::sendmsg, {K::descriptor, K::pointer, K::hex}),
+    make(nr::recvmsg, {K::descriptor, K::pointer, K::hex}),
+    make(nr::getsockopt,
+         {K::descriptor, K::signed_integer, K::signed_integer, K::pointer, K::pointer}),
+    make(nr::setsockopt,
+         {K::descriptor, K::signed_integer, K::signed_integer, K::pointer, K::signed_integer}),
+    make(nr::getsockname, {K::descriptor, K::pointer, K::pointer}),
+    make(nr::getpeername, {K::descriptor, K::pointer, K::pointer}),
 };
 
 const Signature* find_signature(uint64_t number) {
