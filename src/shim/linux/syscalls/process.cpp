@@ -9,6 +9,7 @@
 #include "shim/linux/guest_memory.hpp"
 #include "shim/linux/kernel.hpp"
 #include "shim/linux/loader/loader.hpp"
+#include "shim/linux/timers.hpp"
 
 namespace litebox::shim::linux_abi {
 
@@ -53,6 +54,9 @@ Result<uint64_t> sys_execve(Task& task, const SyscallArguments& arguments) {
         action = SignalAction{};
       }
     }
+  }
+  if (process.timers != nullptr) {
+    process.timers->remove_posix_timers();
   }
   task.alternate_stack = SignalStack{};
   task.clear_child_tid = 0;
