@@ -109,6 +109,8 @@ size_t probe_xsave_size() {
 
 }  // namespace
 
+ThreadBlock* current_thread_block() { return current_block; }
+
 // Called by litebox_syscall_entry on the libOS stack with the libOS's fs
 // base installed. An exception escaping the handler is a libOS bug, and
 // noexcept turns it into std::terminate.
@@ -129,6 +131,8 @@ extern "C" __attribute__((visibility("hidden"))) void litebox_dispatch_syscall(
       }
       break;
     case EntryReason::interrupt:
+      // The handler takes the interrupt now, so no later wait needs to.
+      __atomic_store_n(&block->interrupt_pending, 0, __ATOMIC_RELEASE);
       installed_handler->handle_interrupt(block->registers, extended_state);
       break;
   }
@@ -433,6 +437,8 @@ Result<ForkSide> LinuxExecution::fork_process() {
   if (child > 0) {
     return ForkSide::parent;
   }
+  // An interrupt that the parent's thread had not consumed is the parent's.
+  __atomic_store_n(&current_block->interrupt_pending, 0, __ATOMIC_RELEASE);
 
   // The child inherits the thread block (private memory, copied), the gs
   // base, the alternate signal stack and the seccomp filter, but not

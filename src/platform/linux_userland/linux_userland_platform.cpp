@@ -177,7 +177,11 @@ int LinuxUserlandPlatform::interrupt_signal() const { return signal_state.interr
 Result<void> LinuxUserlandPlatform::wait(std::atomic<uint32_t>& word, uint32_t expected,
                                          std::optional<std::chrono::nanoseconds> timeout,
                                          FutexScope scope) {
-  uint32_t* pending = current_interrupt_flag.get();
+  // A guest thread waits on its thread block's flag, which the interrupt
+  // handler sets whoever sent the interrupt; other threads on the flag that
+  // interrupt() sets.
+  ThreadBlock* block = current_thread_block();
+  uint32_t* pending = block != nullptr ? &block->interrupt_pending : current_interrupt_flag.get();
   timespec relative = {};
   if (timeout) {
     relative = to_timespec(*timeout);
@@ -262,6 +266,19 @@ void LinuxUserlandPlatform::interrupt(ThreadId thread) {
       errno == ESRCH) {
     interrupt_registry().remove(thread);
   }
+}
+
+ProcessId LinuxUserlandPlatform::current_process() { return static_cast<ProcessId>(getpid()); }
+
+void LinuxUserlandPlatform::interrupt(ProcessId process, ThreadId thread) {
+  if (process == current_process()) {
+    interrupt(thread);
+    return;
+  }
+  // The flag of a thread in another process is out of reach; the interrupt
+  // handler there sets the thread block's own flag instead.
+  syscall(SYS_tgkill, static_cast<pid_t>(process), static_cast<pid_t>(thread),
+          signal_state.interrupt_signal);
 }
 
 void LinuxUserlandPlatform::yield() { sched_yield(); }

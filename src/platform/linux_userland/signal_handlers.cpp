@@ -255,6 +255,12 @@ __attribute__((no_stack_protector)) void handle_interrupt(int, siginfo_t*, void*
   auto* ucontext = static_cast<ucontext_t*>(context);
   greg_t* gregs = ucontext->uc_mcontext.gregs;
   const auto rip = static_cast<uint64_t>(gregs[REG_RIP]);
+  ThreadBlock* block = thread_block_containing(current_stack_pointer());
+  if (block != nullptr) {
+    // The next interruptible wait of this guest thread returns EINTR, also
+    // when the interrupt came from another process and set no flag.
+    __atomic_store_n(&block->interrupt_pending, 1, __ATOMIC_RELEASE);
+  }
 
   if (rip >= code_address(litebox_futex_wait_window_start) &&
       rip <= code_address(litebox_futex_wait_syscall)) {
@@ -269,7 +275,6 @@ __attribute__((no_stack_protector)) void handle_interrupt(int, siginfo_t*, void*
 
   // Only a guest thread (one with a thread block, whose alternate stack this
   // handler runs on) running untrusted code is sent into the entry path.
-  ThreadBlock* block = thread_block_containing(current_stack_pointer());
   if (block == nullptr || is_trusted_address(rip)) {
     return;
   }

@@ -143,8 +143,9 @@ std::unique_ptr<Task> Kernel::create_first_task(fs::PathContext paths) {
   auto process = std::make_shared<Process>(*this, pid, 0, std::move(paths));
   {
     sync::LockGuard guard(process_table_lock_);
-    process_table_[pid] = ProcessRecord{0, process->process_group};
+    process_table_[pid] = ProcessRecord{0, process->process_group, process->session, process.get()};
   }
+  process->host_process = platform::current().threads.current_process();
   auto task = std::make_unique<Task>(pid, std::move(process));
   // The caller enters the guest on this thread.
   task->host_thread = platform::current().threads.current();
@@ -160,7 +161,9 @@ Result<int32_t> Kernel::fork_process(Task& parent) {
   child->alternate_stack = parent.alternate_stack;
   {
     sync::LockGuard guard(process_table_lock_);
-    process_table_[pid] = ProcessRecord{parent.process().pid(), child->process().process_group};
+    Process& process = child->process();
+    process_table_[pid] =
+        ProcessRecord{parent.process().pid(), process.process_group, process.session, &process};
   }
 
   auto side = execution_.fork_process();
@@ -179,7 +182,13 @@ Result<int32_t> Kernel::fork_process(Task& parent) {
   child_task->registers = parent.registers;
   child_task->extended_state = parent.extended_state;
   child_task->pending_trace = parent.pending_trace;
-  child_task->host_thread = platform::current().threads.current();
+  {
+    // Until now signals for the child only wait in its pending sets; from
+    // here on they interrupt it too.
+    sync::LockGuard guard(child_task->process().lock);
+    child_task->process().host_process = platform::current().threads.current_process();
+    child_task->host_thread = platform::current().threads.current();
+  }
   set_current_task(child_task);
   return 0;
 }
@@ -200,6 +209,7 @@ Result<Kernel::ChildExit> Kernel::wait_child(Process& waiter, int32_t selector, 
   };
 
   sync::LockGuard guard(process_table_lock_);
+  bool interrupted = false;
   while (true) {
     bool any_child = false;
     for (auto it = process_table_.begin(); it != process_table_.end(); ++it) {
@@ -221,9 +231,19 @@ Result<Kernel::ChildExit> Kernel::wait_child(Process& waiter, int32_t selector, 
     if (!block) {
       return ChildExit{0, 0};
     }
+    if (interrupted) {
+      return fail(Errno::eintr);
+    }
     // A signal for this thread ends the wait with EINTR; signal delivery
-    // then restarts the call or runs the handler.
-    TRY_VOID(process_exited_.wait(process_table_lock_));
+    // then restarts the call or runs the handler. The SIGCHLD of an exiting
+    // child interrupts the wait too, so the children are checked once more
+    // first, and the wait returns that child, as on Linux.
+    if (Result<void> waited = process_exited_.wait(process_table_lock_); !waited) {
+      if (waited.error() != Errno::eintr) {
+        return fail(waited.error());
+      }
+      interrupted = true;
+    }
   }
 }
 
@@ -233,17 +253,19 @@ void Kernel::record_exit(Task& task, int32_t wait_status) {
 
   const int32_t pid = process.pid();
   sync::LockGuard guard(process_table_lock_);
-  auto found = process_table_.find(pid);
-  if (found != process_table_.end()) {
-    found->second.exited = true;
-    found->second.wait_status = wait_status;
-  }
   // Orphans go to init, as on Linux; a parent that is gone cannot reap.
-  // TODO: send SIGCHLD to the parent.
   for (auto& [child_pid, record] : process_table_) {
     if (record.parent_pid == pid) {
       record.parent_pid = 1;
     }
+  }
+  auto found = process_table_.find(pid);
+  // Two threads may end the process at once; the first one reports it.
+  if (found != process_table_.end() && !found->second.exited) {
+    found->second.exited = true;
+    found->second.wait_status = wait_status;
+    found->second.process = nullptr;
+    notify_parent(task, found);
   }
   process_exited_.notify_all();
 }

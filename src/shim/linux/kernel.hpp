@@ -15,6 +15,7 @@
 #include "litebox/platform/execution.hpp"
 #include "litebox/sync/condition_variable.hpp"
 #include "litebox/sync/mutex.hpp"
+#include "shim/linux/signal/signal_types.hpp"
 #include "shim/linux/syscall_table.hpp"
 #include "shim/linux/task.hpp"
 
@@ -98,6 +99,28 @@ class Kernel final : public platform::SyscallHandler {
   // `echild` when no child matches.
   Result<ChildExit> wait_child(Process& waiter, int32_t selector, bool block, bool keep);
 
+  // Sends `info` to the processes that kill(2)'s `pid` selects: pid > 0
+  // that process, 0 the sender's process group, -1 every process but init
+  // (pid 1) and the sender, < -1 the process group -pid. Signal 0 only
+  // checks. `esrch` when none exists, `eperm` when the sender may signal
+  // none of them.
+  Result<void> kill(Task& sender, int32_t pid, const SignalInfo& info);
+
+  // Sends `info` to the thread `tid` of the process `pid`, or of any
+  // process when `pid` is 0 (tgkill(2), tkill(2)): `esrch` when there is no
+  // such thread, `eperm` as kill.
+  Result<void> kill_thread(Task& sender, int32_t pid, int32_t tid, const SignalInfo& info);
+
+  // setpgid(2), getpgid(2), setsid(2) and getsid(2); pid 0 is the caller.
+  Result<void> set_process_group(Task& task, int32_t pid, int32_t group);
+  Result<int32_t> process_group_of(Task& task, int32_t pid);
+  Result<int32_t> create_session(Task& task);
+  Result<int32_t> session_of(Task& task, int32_t pid);
+
+  // Notes that the process of `task` has run execve, after which its parent
+  // may no longer change its process group (setpgid returns EACCES).
+  void record_exec(Task& task);
+
   // Ends the calling guest thread (exit(2)): clears and wakes its
   // clear_child_tid word, and ends the process when it was the last thread.
   [[noreturn]] void exit_thread(Task& task, int exit_code);
@@ -130,9 +153,23 @@ class Kernel final : public platform::SyscallHandler {
   struct ProcessRecord {
     int32_t parent_pid;
     int32_t process_group;
+    int32_t session;
+    // The running process; null once it has exited.
+    Process* process;
     bool exited = false;
+    bool executed = false;  // has run execve
     int32_t wait_status = 0;
   };
+  // A copy of the record of `pid`, zombies included; `esrch` when none.
+  Result<ProcessRecord> find_record(int32_t pid);
+  // Whether `sender` may send `signal` to `target` (kill(2) EPERM rules).
+  // Process table lock held.
+  static bool may_signal(const ProcessCredentials& sender, int32_t sender_session, Process& target,
+                         int signal);
+  // Sends SIGCHLD for the exited `child` to its parent, or reaps the child
+  // at once when the parent ignores SIGCHLD or set SA_NOCLDWAIT. Process
+  // table lock held.
+  void notify_parent(Task& child, std::map<int32_t, ProcessRecord>::iterator record);
   sync::Mutex process_table_lock_;
   sync::ConditionVariable process_exited_;
   std::map<int32_t, ProcessRecord> process_table_;

@@ -54,6 +54,7 @@ Result<uint64_t> sys_execve(Task& task, const SyscallArguments& arguments) {
       }
     }
   }
+  task.kernel().record_exec(task);
   task.alternate_stack = SignalStack{};
   task.clear_child_tid = 0;
   task.robust_list_head = 0;
@@ -194,19 +195,20 @@ Result<uint64_t> sys_getpgrp(Task& task, const SyscallArguments&) {
 }
 
 Result<uint64_t> sys_getpgid(Task& task, const SyscallArguments& arguments) {
-  const int32_t pid = arguments.as_int(0);
-  if (pid != 0 && pid != task.process().pid()) {
-    return fail(Errno::esrch);
-  }
-  return static_cast<uint64_t>(task.process().process_group);
+  return static_cast<uint64_t>(TRY(task.kernel().process_group_of(task, arguments.as_int(0))));
+}
+
+Result<uint64_t> sys_setpgid(Task& task, const SyscallArguments& arguments) {
+  TRY_VOID(task.kernel().set_process_group(task, arguments.as_int(0), arguments.as_int(1)));
+  return 0;
 }
 
 Result<uint64_t> sys_getsid(Task& task, const SyscallArguments& arguments) {
-  const int32_t pid = arguments.as_int(0);
-  if (pid != 0 && pid != task.process().pid()) {
-    return fail(Errno::esrch);
-  }
-  return static_cast<uint64_t>(task.process().session);
+  return static_cast<uint64_t>(TRY(task.kernel().session_of(task, arguments.as_int(0))));
+}
+
+Result<uint64_t> sys_setsid(Task& task, const SyscallArguments&) {
+  return static_cast<uint64_t>(TRY(task.kernel().create_session(task)));
 }
 
 Result<uint64_t> sys_set_tid_address(Task& task, const SyscallArguments& arguments) {
@@ -610,6 +612,8 @@ void register_process_syscalls(SyscallTable& table) {
   table.add(nr::getpgrp, sys_getpgrp);
   table.add(nr::getpgid, sys_getpgid);
   table.add(nr::getsid, sys_getsid);
+  table.add(nr::setpgid, sys_setpgid);
+  table.add(nr::setsid, sys_setsid);
   table.add(nr::set_tid_address, sys_set_tid_address);
   table.add(nr::set_robust_list, sys_set_robust_list);
   table.add(nr::rseq, sys_rseq);
