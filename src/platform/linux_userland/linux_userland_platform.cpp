@@ -141,6 +141,11 @@ void* run_thread(void* argument) {
   auto* start = static_cast<ThreadStart*>(argument);
   const Threads::Entry entry = start->entry;
   void* entry_argument = start->argument;
+  // SIGCHLD must reach a guest thread, which reaps the child.
+  sigset_t child_signal;
+  sigemptyset(&child_signal);
+  sigaddset(&child_signal, SIGCHLD);
+  pthread_sigmask(SIG_BLOCK, &child_signal, nullptr);
   // After this store the spawning thread may free `start`.
   start->thread_id.store(static_cast<uint32_t>(gettid()));
   syscall(SYS_futex, &start->thread_id, FUTEX_WAKE_PRIVATE, 1);
@@ -178,8 +183,8 @@ Result<void> LinuxUserlandPlatform::wait(std::atomic<uint32_t>& word, uint32_t e
                                          std::optional<std::chrono::nanoseconds> timeout,
                                          FutexScope scope) {
   // A guest thread waits on its thread block's flag, which the interrupt
-  // handler sets whoever sent the interrupt; other threads on the flag that
-  // interrupt() sets.
+  // handler sets for interrupts from any process. Other threads wait on the
+  // flag that interrupt() sets.
   ThreadBlock* block = current_thread_block();
   uint32_t* pending = block != nullptr ? &block->interrupt_pending : current_interrupt_flag.get();
   timespec relative = {};

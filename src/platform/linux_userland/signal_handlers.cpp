@@ -286,6 +286,15 @@ __attribute__((no_stack_protector)) void handle_interrupt(int, siginfo_t*, void*
   gregs[REG_RSP] = static_cast<greg_t>(block->libos_stack_top);
 }
 
+// Notes for reap_children that a child process has ended, then interrupts
+// the thread as the interrupt signal does, so a guest thread of this process
+// soon enters the libOS and reaps it.
+__attribute__((no_stack_protector)) void handle_child_exit(int signal, siginfo_t* info,
+                                                           void* context) {
+  __atomic_store_n(&child_exit_pending, 1, __ATOMIC_RELEASE);
+  handle_interrupt(signal, info, context);
+}
+
 int install_handler(int signal, void (*handler)(int, siginfo_t*, void*), uint64_t mask) {
   KernelSigaction action = {};
   action.handler = handler;
@@ -300,6 +309,8 @@ int install_handler(int signal, void (*handler)(int, siginfo_t*, void*), uint64_
 uint64_t signal_bit(int signal) { return uint64_t{1} << (signal - 1); }
 
 }  // namespace
+
+uint32_t child_exit_pending = 0;
 
 void write_diagnostic(const char* message) {
   char line[300];
@@ -338,7 +349,12 @@ int install_signal_handlers() {
     }
   }
   return install_handler(signal_state.interrupt_signal, handle_interrupt,
-                         signal_bit(signal_state.interrupt_signal));
+                         signal_bit(signal_state.interrupt_signal) | signal_bit(SIGCHLD));
+}
+
+int install_child_exit_handler() {
+  return install_handler(SIGCHLD, handle_child_exit,
+                         signal_bit(signal_state.interrupt_signal) | signal_bit(SIGCHLD));
 }
 
 }  // namespace litebox::platform::linux_userland

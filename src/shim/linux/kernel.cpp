@@ -70,6 +70,7 @@ bool Kernel::handle_fault(platform::GuestRegisters& registers,
   if (task == nullptr) {
     return false;
   }
+  exit_if_exec_pending(*task);
   deliver_fault(*task, registers, extended_state, fault);
   return true;
 }
@@ -78,12 +79,15 @@ void Kernel::handle_interrupt(platform::GuestRegisters& registers,
                               platform::ExtendedState extended_state) {
   Task* task = find_current_task();
   if (task != nullptr) {
+    exit_if_exec_pending(*task);
+    reap_host_children(*task);
     deliver_interrupted(*task, registers, extended_state);
   }
 }
 
 void Kernel::serve(Task& task, platform::GuestRegisters& registers,
                    platform::ExtendedState extended_state) {
+  exit_if_exec_pending(task);
   SyscallArguments arguments;
   arguments.number = registers.rax;
   arguments.values = {registers.rdi, registers.rsi, registers.rdx,
@@ -107,6 +111,8 @@ void Kernel::serve(Task& task, platform::GuestRegisters& registers,
   finished.extended_state = {};
   finished.pending_trace = nullptr;
 
+  exit_if_exec_pending(finished);
+  reap_host_children(finished);
   if (trace) {
     write_trace(trace->finish(result));
   }
@@ -144,8 +150,9 @@ std::unique_ptr<Task> Kernel::create_first_task(fs::PathContext paths) {
   {
     sync::LockGuard guard(process_table_lock_);
     process_table_[pid] = ProcessRecord{0, process->process_group, process->session, process.get()};
+    process->host_process = platform::current().threads.current_process();
+    process_table_[pid].host_process = process->host_process;
   }
-  process->host_process = platform::current().threads.current_process();
   auto task = std::make_unique<Task>(pid, std::move(process));
   // The caller enters the guest on this thread.
   task->host_thread = platform::current().threads.current();
@@ -166,16 +173,23 @@ Result<int32_t> Kernel::fork_process(Task& parent) {
         ProcessRecord{parent.process().pid(), process.process_group, process.session, &process};
   }
 
-  auto side = execution_.fork_process();
-  if (!side) {
+  auto fork = execution_.fork_process();
+  if (!fork) {
     sync::LockGuard guard(process_table_lock_);
     process_table_.erase(pid);
-    return fail(side.error());
+    return fail(fork.error());
+  }
+  if (fork->side == platform::ForkSide::parent) {
+    sync::LockGuard guard(process_table_lock_);
+    auto record = process_table_.find(pid);
+    if (record != process_table_.end()) {
+      record->second.host_process = fork->child;
+    }
   }
   // The Task now belongs to the child process alone: the parent forgets it
   // without freeing it, and the child keeps it for as long as it runs.
   Task* child_task = child.release();
-  if (*side == platform::ForkSide::parent) {
+  if (fork->side == platform::ForkSide::parent) {
     // The child process owns child_task now, so the parent must not free it.
     return pid;  // NOLINT(clang-analyzer-cplusplus.NewDeleteLeaks)
   }
@@ -252,20 +266,19 @@ void Kernel::record_exit(Task& task, int32_t wait_status) {
   (void)process.descriptors().close_range(0, ~uint32_t{0}, 0);
 
   const int32_t pid = process.pid();
-  sync::LockGuard guard(process_table_lock_);
-  // Orphans go to init, as on Linux; a parent that is gone cannot reap.
-  for (auto& [child_pid, record] : process_table_) {
-    if (record.parent_pid == pid) {
-      record.parent_pid = 1;
-    }
+  uint32_t uid = 0;
+  {
+    sync::LockGuard guard(process.lock);
+    uid = process.credentials.uid;
   }
+  sync::LockGuard guard(process_table_lock_);
   auto found = process_table_.find(pid);
   // Two threads may end the process at once; the first one reports it.
   if (found != process_table_.end() && !found->second.exited) {
     found->second.exited = true;
     found->second.wait_status = wait_status;
     found->second.process = nullptr;
-    notify_parent(task, found);
+    notify_parent(task, uid, found);
   }
   process_exited_.notify_all();
 }
@@ -334,8 +347,16 @@ void Kernel::exit_thread(Task& task, int exit_code) {
       threads_.erase(found);
     }
   }
+  if (!owned) {
+    // The initial thread's Task has no owner to destroy it, so it only
+    // leaves the list of live threads.
+    sync::LockGuard guard(task.process().lock);
+    std::erase(task.process().tasks, &task);
+  }
+  Process& process = task.process();
   set_current_task(nullptr);
   owned.reset();
+  process.thread_exited.notify_all();
   execution_.exit_thread();
   std::unreachable();
 }
@@ -350,6 +371,70 @@ void Kernel::kill_process(Task& task, int signal) {
   record_exit(task, signal);
   execution_.exit_process(128 + signal);
   std::unreachable();
+}
+
+void Kernel::exit_if_exec_pending(Task& task) {
+  Process& process = task.process();
+  {
+    sync::LockGuard guard(process.lock);
+    if (process.exec_task == nullptr || process.exec_task == &task) {
+      return;
+    }
+  }
+  if (options_.trace && task.pending_trace != nullptr) {
+    write_trace(task.pending_trace->finish_without_return());
+    task.pending_trace = nullptr;
+  }
+  exit_thread(task, 0);
+}
+
+void Kernel::end_other_threads(Task& task) {
+  Process& process = task.process();
+  // The Process lives on while any of its threads does, so the reference
+  // stays valid across the waits below.
+  while (true) {
+    std::vector<platform::ThreadId> others;
+    platform::ProcessId host_process = 0;
+    bool other_exec = false;
+    bool alone = false;
+    {
+      sync::LockGuard guard(process.lock);
+      other_exec = process.exec_task != nullptr && process.exec_task != &task;
+      alone = process.live_threads.load() == 1;
+      if (!other_exec && !alone) {
+        process.exec_task = &task;
+        for (Task* thread : process.tasks) {
+          if (thread != &task && thread->host_thread != 0) {
+            others.push_back(thread->host_thread);
+          }
+        }
+        host_process = process.host_process;
+      } else if (alone) {
+        process.exec_task = nullptr;
+      }
+    }
+    if (other_exec) {
+      // Another thread runs execve too and came first: this one ends.
+      exit_if_exec_pending(task);
+    }
+    if (alone) {
+      break;
+    }
+    // The interrupt makes a thread in guest code or in a blocking wait
+    // enter the libOS; one busy in the libOS exits when its call ends. The
+    // interrupts repeat in case one landed before the thread saw exec_task.
+    for (platform::ThreadId thread : others) {
+      platform::current().threads.interrupt(host_process, thread);
+    }
+    sync::LockGuard guard(process.lock);
+    if (process.live_threads.load() != 1) {
+      constexpr auto resend_interval = std::chrono::milliseconds(10);
+      (void)process.thread_exited.wait(process.lock, sync::Deadline::after(resend_interval));
+    }
+  }
+  if (task.tid() != process.pid()) {
+    task.take_leader_id();
+  }
 }
 
 }  // namespace litebox::shim::linux_abi

@@ -117,6 +117,11 @@ class Kernel final : public platform::SyscallHandler {
   Result<int32_t> create_session(Task& task);
   Result<int32_t> session_of(Task& task, int32_t pid);
 
+  // Ends every other thread of the process of `task` and waits until they
+  // have exited, as execve(2) does before it replaces the image; `task`
+  // then takes the process id as its thread id.
+  void end_other_threads(Task& task);
+
   // Notes that the process of `task` has run execve, after which its parent
   // may no longer change its process group (setpgid returns EACCES).
   void record_exec(Task& task);
@@ -133,6 +138,8 @@ class Kernel final : public platform::SyscallHandler {
   // The Task of the calling host thread, registering a thread that
   // spawn_thread started on its first entry; null for other threads.
   Task* find_current_task();
+  // Exits `task` when another thread of its process runs execve.
+  void exit_if_exec_pending(Task& task);
   Result<uint64_t> invoke(Task& task, const SyscallArguments& arguments);
 
   platform::Execution& execution_;
@@ -159,6 +166,8 @@ class Kernel final : public platform::SyscallHandler {
     bool exited = false;
     bool executed = false;  // has run execve
     int32_t wait_status = 0;
+    // The host process that runs it, to match what reap_children reports.
+    platform::ProcessId host_process = 0;
   };
   // A copy of the record of `pid`, zombies included; `esrch` when none.
   Result<ProcessRecord> find_record(int32_t pid);
@@ -166,10 +175,14 @@ class Kernel final : public platform::SyscallHandler {
   // Process table lock held.
   static bool may_signal(const ProcessCredentials& sender, int32_t sender_session, Process& target,
                          int signal);
-  // Sends SIGCHLD for the exited `child` to its parent, or reaps the child
-  // at once when the parent ignores SIGCHLD or set SA_NOCLDWAIT. Process
-  // table lock held.
-  void notify_parent(Task& child, std::map<int32_t, ProcessRecord>::iterator record);
+  // Sends SIGCHLD for the exited child `record` (whose uid is `uid`) to its
+  // parent, or reaps the child at once when the parent ignores SIGCHLD or
+  // set SA_NOCLDWAIT. `sender` is the calling thread. Process table lock
+  // held.
+  void notify_parent(Task& sender, uint32_t uid, std::map<int32_t, ProcessRecord>::iterator record);
+  // Marks the guest processes that the host ended without record_exit
+  // (killed by a host signal) as exited, as reap_children reports them.
+  void reap_host_children(Task& task);
   sync::Mutex process_table_lock_;
   sync::ConditionVariable process_exited_;
   std::map<int32_t, ProcessRecord> process_table_;

@@ -14,6 +14,7 @@
 #include "litebox/fs/vfs.hpp"
 #include "litebox/mm/memory_map.hpp"
 #include "litebox/platform/threads.hpp"
+#include "litebox/sync/condition_variable.hpp"
 #include "litebox/sync/mutex.hpp"
 #include "shim/linux/signal/signal_types.hpp"
 
@@ -112,6 +113,11 @@ class Process {
   // The live threads, for signals that must find one. Tasks add and remove
   // themselves.
   std::vector<Task*> tasks;
+  // The thread that runs execve while the others end, or null. Each other
+  // thread exits when it next enters the libOS and then notifies
+  // `thread_exited`.
+  Task* exec_task = nullptr;
+  sync::ConditionVariable thread_exited;
 
   // Shared with other processes that clone(CLONE_FILES) made.
   fd::DescriptorTable& descriptors() { return *descriptor_table_; }

@@ -1,7 +1,9 @@
 // The Kernel's process table across processes: sending signals to other
 // guest processes and process groups (kill, tgkill, tkill), SIGCHLD for an
 // exited child, and process groups and sessions (setpgid, setsid).
+#include <algorithm>
 #include <optional>
+#include <vector>
 
 #include "shim/linux/kernel.hpp"
 #include "shim/linux/signal/delivery.hpp"
@@ -148,7 +150,14 @@ Result<void> Kernel::kill_thread(Task& sender, int32_t pid, int32_t tid, const S
   return send_thread_signal(sender, self, tid, info);
 }
 
-void Kernel::notify_parent(Task& child, std::map<int32_t, ProcessRecord>::iterator record) {
+void Kernel::notify_parent(Task& sender, uint32_t uid,
+                           std::map<int32_t, ProcessRecord>::iterator record) {
+  // Orphans go to init, as on Linux; a parent that is gone cannot reap.
+  for (auto& [child_pid, child] : process_table_) {
+    if (child.parent_pid == record->first) {
+      child.parent_pid = 1;
+    }
+  }
   auto parent = process_table_.find(record->second.parent_pid);
   if (parent == process_table_.end() || parent->second.process == nullptr) {
     return;
@@ -159,11 +168,6 @@ void Kernel::notify_parent(Task& child, std::map<int32_t, ProcessRecord>::iterat
     sync::LockGuard guard(parent_process.lock);
     action = parent_process.signal_actions[sig::child - 1];
   }
-  uint32_t uid = 0;
-  {
-    sync::LockGuard guard(child.process().lock);
-    uid = child.process().credentials.uid;
-  }
   const SignalInfo info = SignalInfo::from_child(record->first, uid, record->second.wait_status);
 
   // wait(2): a parent that ignores SIGCHLD or set SA_NOCLDWAIT gets no
@@ -173,8 +177,36 @@ void Kernel::notify_parent(Task& child, std::map<int32_t, ProcessRecord>::iterat
     process_table_.erase(record);
   }
   if (action.handler != sig_ignore) {
-    (void)send_process_signal(child, parent_process, info);
+    (void)send_process_signal(sender, parent_process, info);
   }
+}
+
+void Kernel::reap_host_children(Task& task) {
+  std::vector<platform::EndedChild> ended = execution_.reap_children();
+  if (ended.empty()) {
+    return;
+  }
+  sync::LockGuard guard(process_table_lock_);
+  for (const platform::EndedChild& child : ended) {
+    auto record =
+        std::find_if(process_table_.begin(), process_table_.end(), [&](const auto& entry) {
+          return entry.second.host_process == child.process && !entry.second.exited;
+        });
+    // A process that ended through exit or a guest signal has recorded it.
+    if (record == process_table_.end()) {
+      continue;
+    }
+    Process* process = record->second.process;
+    record->second.exited = true;
+    record->second.wait_status =
+        child.signal != 0 ? child.signal & 0x7f : (child.exit_code & 0xff) << 8;
+    record->second.process = nullptr;
+    // NOTE: the dead process may have held a kernel lock, which then stays
+    // taken; its descriptors stay open for the same reason.
+    const uint32_t uid = process != nullptr ? process->credentials.uid : 0;
+    notify_parent(task, uid, record);
+  }
+  process_exited_.notify_all();
 }
 
 void Kernel::record_exec(Task& task) {

@@ -405,7 +405,6 @@ Result<void> send_process_signal(Task& sender, Process& process, const SignalInf
 
 Result<void> send_thread_signal(Task& sender, Process& process, int32_t tid,
                                 const SignalInfo& info) {
-  const bool to_self = &sender.process() == &process;
   platform::ThreadId woken_thread = 0;
   platform::ProcessId host_process = 0;
   {
@@ -427,21 +426,26 @@ Result<void> send_thread_signal(Task& sender, Process& process, int32_t tid,
     if (info.signo == 0) {
       return {};
     }
-    if (info.signo == sig::kill && to_self) {
-      sender.kernel().kill_process(sender, sig::kill);
-    }
 
     const uint64_t bit = signal_bit(info.signo);
     const SignalAction& action = process.signal_actions[info.signo - 1];
-    if (is_ignored(action, info.signo) && (target->signal_mask & bit) == 0) {
-      return {};
+    const bool kill_self = info.signo == sig::kill && &sender.process() == &process;
+    if (!kill_self) {
+      if (is_ignored(action, info.signo) && (target->signal_mask & bit) == 0) {
+        return {};
+      }
+      TRY_VOID(enqueue(target->pending_signals, info));
+      if ((target->signal_mask & bit) != 0 || target == &sender) {
+        return {};
+      }
+      woken_thread = target->host_thread;
+      host_process = process.host_process;
     }
-    TRY_VOID(enqueue(target->pending_signals, info));
-    if ((target->signal_mask & bit) != 0 || target == &sender) {
-      return {};
-    }
-    woken_thread = target->host_thread;
-    host_process = process.host_process;
+  }
+  // SIGKILL to the sender's own process ends it here. That takes the process
+  // lock, so it happens outside the critical section.
+  if (woken_thread == 0 && info.signo == sig::kill && &sender.process() == &process) {
+    sender.kernel().kill_process(sender, sig::kill);
   }
   // Interrupting a thread that has exited meanwhile does nothing; a forked
   // child that has not recorded its host thread yet takes the signal when

@@ -9,6 +9,7 @@
 #include "shim/linux/guest_memory.hpp"
 #include "shim/linux/kernel.hpp"
 #include "shim/linux/loader/loader.hpp"
+#include "shim/linux/signal/signal_frame.hpp"
 
 namespace litebox::shim::linux_abi {
 
@@ -40,8 +41,9 @@ Result<uint64_t> sys_execve(Task& task, const SyscallArguments& arguments) {
     return fail(prepared.error().error);
   }
 
-  // The point of no return: the old image goes away.
-  // TODO: end the other threads of the process first, as execve(2) does.
+  // The point of no return: the other threads end, then the old image goes
+  // away.
+  task.kernel().end_other_threads(task);
   Process& process = task.process();
   process.memory.clear();
   process.descriptors().close_on_exec_descriptors();
@@ -65,7 +67,9 @@ Result<uint64_t> sys_execve(Task& task, const SyscallArguments& arguments) {
     task.kernel().kill_process(task, signal_segmentation_fault);
   }
 
-  // TODO: reset the extended (x87/SSE/AVX) state to its initial values.
+  if (task.extended_state.data != nullptr) {
+    reset_extended_state(task.extended_state);
+  }
   platform::GuestRegisters& registers = *task.registers;
   registers = platform::GuestRegisters{};
   registers.rip = loaded->entry;
