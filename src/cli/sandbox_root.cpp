@@ -10,7 +10,8 @@
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
-#include <fstream>
+#include <span>
+#include <vector>
 
 #include "litebox/fs/devfs.hpp"
 #include "litebox/fs/memfs.hpp"
@@ -36,40 +37,31 @@ std::expected<void, std::string> make_directory_if_missing(fs::Vfs& vfs,
   return {};
 }
 
-std::expected<void, std::string> copy_host_file(fs::Vfs& vfs, const fs::PathContext& context,
-                                                const rootfs::RootEntry& entry) {
-  std::ifstream input(entry.source, std::ios::binary);
-  if (!input) {
-    return std::unexpected(fmt::format("cannot read host file {}", entry.source));
+// Maps the host file `path` read-only; an empty file gets an empty span.
+std::expected<std::span<const std::byte>, std::string> map_host_file(const std::string& path) {
+  const int descriptor = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (descriptor < 0) {
+    return std::unexpected(fmt::format("cannot read host file {}: {}", path, std::strerror(errno)));
   }
-  auto file = vfs.open(context, context.root, entry.path,
-                       fd::open_write_only | fd::open_create | fd::open_truncate, entry.mode);
-  if (!file) {
-    return std::unexpected(
-        fmt::format("creating {} in the sandbox failed: {}", entry.path, describe(file.error())));
+  struct stat status {};
+  if (fstat(descriptor, &status) != 0) {
+    const int error = errno;
+    ::close(descriptor);
+    return std::unexpected(fmt::format("cannot read host file {}: {}", path, std::strerror(error)));
   }
-
-  std::vector<char> buffer(1 << 16);
-  while (input) {
-    input.read(buffer.data(), static_cast<std::streamsize>(buffer.size()));
-    const auto count = static_cast<size_t>(input.gcount());
-    size_t written = 0;
-    while (written < count) {
-      // Safety: reinterpreting chars as bytes for the byte-oriented interface.
-      auto result = (*file)->write(
-          {reinterpret_cast<const std::byte*>(buffer.data()) + written, count - written});
-      if (!result || *result == 0) {
-        return std::unexpected(fmt::format("writing {} in the sandbox failed", entry.path));
-      }
-      written += *result;
-    }
+  const auto size = static_cast<size_t>(status.st_size);
+  if (size == 0) {
+    ::close(descriptor);
+    return std::span<const std::byte>();
   }
-
-  // The permission bits exactly as on the host, not reduced by the umask.
-  fs::AttributeChange change;
-  change.permissions = entry.mode;
-  (void)vfs.change_attributes(context, context.root, entry.path, 0, change);
-  return {};
+  void* mapping = mmap(nullptr, size, PROT_READ, MAP_PRIVATE, descriptor, 0);
+  const int error = errno;
+  ::close(descriptor);
+  if (mapping == MAP_FAILED) {
+    return std::unexpected(fmt::format("cannot map host file {}: {}", path, std::strerror(error)));
+  }
+  // Safety: the mapping is `size` readable bytes until SandboxRoot unmaps it.
+  return std::span<const std::byte>(static_cast<const std::byte*>(mapping), size);
 }
 
 }  // namespace
@@ -78,6 +70,10 @@ SandboxRoot::~SandboxRoot() {
   vfs_.reset();
   if (image_ != nullptr) {
     munmap(image_, image_size_);
+  }
+  for (std::span<const std::byte> file : host_files_) {
+    // Safety: each span is a whole mapping from map_host_file.
+    munmap(const_cast<std::byte*>(file.data()), file.size());
   }
 }
 
@@ -174,38 +170,56 @@ std::expected<std::unique_ptr<SandboxRoot>, std::string> SandboxRoot::from_host_
     fmt::print(stderr, "litebox: {}\n", warning);
   }
 
+  // The host files stay where they are: the read-only lower layer serves
+  // their mapped bytes, as it serves an image's, and the first write to one
+  // copies it up into the in-memory layer.
   std::unique_ptr<SandboxRoot> sandbox(new SandboxRoot());
-  fs::memfs::Options options;
-  options.root_permissions = 0755;
-  sandbox->vfs_ = std::make_unique<fs::Vfs>(fs::memfs::create(options));
-  fs::PathContext context = sandbox->root_context();
-
+  std::vector<fs::tar::Member> members;
+  members.reserve(root->entries.size());
   for (const rootfs::RootEntry& entry : root->entries) {
     if (entry.path == "/") {
       continue;
     }
+    fs::tar::Member member;
+    member.path = entry.path.substr(entry.path.find_first_not_of('/'));
+    member.permissions = entry.mode;
+    member.modify_time = {entry.modification_time, 0};
+    member.access_time = member.modify_time;
+    member.change_time = member.modify_time;
     switch (entry.kind) {
       case rootfs::EntryKind::directory:
-        if (auto made = make_directory_if_missing(*sandbox->vfs_, context, entry.path, entry.mode);
-            !made) {
-          return std::unexpected(made.error());
-        }
+        member.type = fs::tar::MemberType::directory;
         break;
-      case rootfs::EntryKind::regular_file:
-        if (auto copied = copy_host_file(*sandbox->vfs_, context, entry); !copied) {
-          return std::unexpected(copied.error());
+      case rootfs::EntryKind::regular_file: {
+        auto mapped = map_host_file(entry.source);
+        if (!mapped) {
+          return std::unexpected(mapped.error());
         }
+        if (!mapped->empty()) {
+          sandbox->host_files_.push_back(*mapped);
+        }
+        member.type = fs::tar::MemberType::regular;
+        member.data = *mapped;
         break;
+      }
       case rootfs::EntryKind::symlink:
-        if (auto made =
-                sandbox->vfs_->make_symlink(context, entry.source, context.root, entry.path);
-            !made && made.error() != Errno::eexist) {
-          return std::unexpected(fmt::format("creating symlink {} in the sandbox failed: {}",
-                                             entry.path, describe(made.error())));
-        }
+        member.type = fs::tar::MemberType::symlink;
+        member.link_target = entry.source;
         break;
     }
+    members.push_back(std::move(member));
   }
+
+  auto lower = fs::TarFileSystem::create_from_members(
+      members, [](std::string_view warning) { fmt::print(stderr, "litebox: {}\n", warning); });
+  fs::memfs::Options options;
+  options.root_permissions = 0755;
+  auto overlay = fs::OverlayFileSystem::create(fs::memfs::create(options), std::move(lower));
+  if (!overlay) {
+    return std::unexpected(
+        fmt::format("building the overlay root failed: {}", describe(overlay.error())));
+  }
+  sandbox->vfs_ = std::make_unique<fs::Vfs>(std::move(*overlay));
 
   if (auto mounted = sandbox->mount_standard_file_systems(); !mounted) {
     return std::unexpected(mounted.error());

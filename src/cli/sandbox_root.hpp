@@ -1,10 +1,11 @@
-// The file-system tree a sandbox starts with: the root (a tar image under a
-// writable overlay, or an in-memory copy of host files), devfs on /dev and
-// a writable /tmp.
+// The file-system tree a sandbox starts with: the root (a tar image, or
+// mapped host files, read-only under a writable in-memory overlay), devfs on
+// /dev and a writable /tmp.
 #pragma once
 
 #include <expected>
 #include <memory>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -19,9 +20,13 @@ class SandboxRoot {
   static std::expected<std::unique_ptr<SandboxRoot>, std::string> from_image(
       const std::string& image_path);
 
-  // Builds an in-memory root that contains `host_program` (a path, or a name
-  // looked up in the host's PATH), its ELF interpreter and libraries, at
-  // their host paths. `program_path` receives the program's path inside.
+  // Builds a root that contains `host_program` (a path, or a name looked up
+  // in the host's PATH), its ELF interpreter and libraries, at their host
+  // paths: the host files, mapped read-only, under an in-memory writable
+  // layer. `program_path` receives the program's path inside.
+  // NOTE: the host files are mapped, not copied, so a host file truncated
+  // while the sandbox runs makes reading it fault (SIGBUS), as a truncated
+  // --rootfs image does.
   static std::expected<std::unique_ptr<SandboxRoot>, std::string> from_host_program(
       const std::string& host_program, std::string& program_path);
 
@@ -42,6 +47,8 @@ class SandboxRoot {
   // The mapped tar image, unmapped after the file systems that read it.
   void* image_ = nullptr;
   size_t image_size_ = 0;
+  // The mapped host files of from_host_program, unmapped likewise.
+  std::vector<std::span<const std::byte>> host_files_;
   std::unique_ptr<fs::Vfs> vfs_;
 };
 

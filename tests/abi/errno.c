@@ -1,5 +1,5 @@
 /* The errno of bad calls: ENOENT, EEXIST, ENOTDIR, EISDIR, EBADF, EFAULT
- * from a bad pointer, EINVAL from bad flags, ESPIPE and ENAMETOOLONG. */
+ * from a bad pointer, EINVAL from bad flags, ESPIPE, ESRCH and ENAMETOOLONG. */
 #include "abi.h"
 
 #include <fcntl.h>
@@ -81,6 +81,12 @@ int main(int argc, char** argv) {
   CALL(syscall(SYS_dup3, descriptor, descriptor, 0));
   CALL(fcntl(descriptor, 0x7fff));
   CALL(syscall(SYS_openat, AT_FDCWD, "file", O_RDONLY | O_CREAT | O_TMPFILE, 0644));
+  /* The length is checked before the thread is looked up. */
+  CALL(syscall(SYS_sched_getaffinity, -1, 0, NULL));
+  CALL(syscall(SYS_sched_getaffinity, 0, 4, NULL));
+
+  /* ESRCH: a pid that no process has (pid_max is at most 2^22). */
+  CALL(syscall(SYS_sched_getaffinity, 0x7fffffff, 128, NULL));
 
   /* ESPIPE */
   int pipe_ends[2];

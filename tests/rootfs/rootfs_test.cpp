@@ -143,7 +143,8 @@ TEST_P(RootfsLddClosure, ImageHoldsEveryLddPath) {
 }
 
 INSTANTIATE_TEST_SUITE_P(HostPrograms, RootfsLddClosure,
-                         ::testing::Values("/bin/ls", "/usr/bin/python3", "/usr/bin/sqlite3"));
+                         ::testing::Values("/bin/ls", "/usr/bin/python3", "/usr/bin/sqlite3",
+                                           "/usr/bin/node"));
 
 TEST(Rootfs, MissingProgramFailsWithOneLine) {
   ScratchDirectory scratch;

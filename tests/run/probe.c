@@ -6,7 +6,10 @@
  *   abort               ends with SIGABRT
  *   memory              exercises brk, mmap, mprotect, mremap and munmap
  *   threads             four threads add under a mutex, then are joined
- *   clock               reads CLOCK_MONOTONIC and prints whether it has a vDSO
+ *   clock               sleeps 20 ms, reads CLOCK_MONOTONIC and prints whether
+ *                       it has a vDSO
+ *   clock_steps         reads CLOCK_MONOTONIC for 30 ms from the start and
+ *                       prints how often it went back
  *   wait_child          forks a child that sleeps, prints "ready", and
  *                       reports how the child ended once someone kills it
  *   kill_all            forks two children that sleep, sends SIGTERM with
@@ -18,6 +21,7 @@
 #include <errno.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -104,6 +108,10 @@ static int run_threads(void) {
 // Reads CLOCK_MONOTONIC through libc and reports whether the process got a
 // vDSO, so that the trace shows whether the read was a system call.
 static int read_clock(void) {
+  /* LiteBox's vDSO reads the TSC only once the TSC calibration has ended,
+   * 5 ms after start-up; until then it makes the system call. */
+  const struct timespec pause = {0, 20 * 1000 * 1000};
+  nanosleep(&pause, NULL);
   struct timespec now;
   clock_gettime(CLOCK_MONOTONIC, &now);
   printf("vdso: %s\n", getauxval(AT_SYSINFO_EHDR) != 0 ? "yes" : "no");
@@ -178,10 +186,36 @@ static int kill_all(void) {
   return 0;
 }
 
+static int64_t monotonic_ns(void) {
+  struct timespec now;
+  clock_gettime(CLOCK_MONOTONIC, &now);
+  return (int64_t)now.tv_sec * 1000000000 + now.tv_nsec;
+}
+
+/* Under LiteBox the reads cross the switch from the system call to the
+ * vDSO's TSC clock, which happens 5 ms after start-up. */
+static int count_clock_steps_back(void) {
+  const int64_t start = monotonic_ns();
+  int64_t previous = start;
+  long steps_back = 0;
+  while (previous - start < 30 * 1000 * 1000) {
+    const int64_t now = monotonic_ns();
+    if (now < previous) {
+      ++steps_back;
+    }
+    previous = now;
+  }
+  printf("CLOCK_MONOTONIC went back %ld times\n", steps_back);
+  return 0;
+}
+
 int main(int argc, char** argv) {
   const char* mode = argc > 1 ? argv[1] : "args";
   if (strcmp(mode, "clock") == 0) {
     return read_clock();
+  }
+  if (strcmp(mode, "clock_steps") == 0) {
+    return count_clock_steps_back();
   }
   if (strcmp(mode, "env") == 0) {
     return print_environment(argc, argv);

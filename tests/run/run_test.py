@@ -109,7 +109,7 @@ def run_case(case, litebox, probe, work):
     if case == "abort":
         command = [probe, "abort"]
         return expect_same(run(command), run(litebox + ["--"] + command))
-    if case in ("memory", "threads"):
+    if case in ("memory", "threads", "clock_steps"):
         command = [probe, case]
         return expect_same(run(command), run(litebox + ["--"] + command))
     if case == "environment":

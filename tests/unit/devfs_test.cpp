@@ -36,6 +36,30 @@ TEST_F(Devfs, NodesMatchHostDeviceNumbersAndModes) {
   }
 }
 
+TEST_F(Devfs, StandardLinksMatchHost) {
+  for (const char* name : {"fd", "stdin", "stdout", "stderr"}) {
+    std::string path = std::string("/dev/") + name;
+    std::error_code error;
+    std::string native = std::filesystem::read_symlink(path, error).string();
+    if (error) {
+      GTEST_SKIP() << path << " is not a symlink on this host";
+    }
+    auto sandbox = vfs_.read_link(context_, vfs_.root(), path);
+    ASSERT_TRUE(sandbox) << path;
+    EXPECT_EQ(*sandbox, native) << path;
+  }
+}
+
+TEST_F(Devfs, SharedMemoryDirectoryIsSticky) {
+  struct stat native {};
+  if (::stat("/dev/shm", &native) != 0) {
+    GTEST_SKIP() << "the host has no /dev/shm";
+  }
+  auto sandbox = vfs_.stat(context_, vfs_.root(), "/dev/shm", 0);
+  ASSERT_TRUE(sandbox);
+  EXPECT_EQ(sandbox->mode, native.st_mode);
+}
+
 TEST_F(Devfs, MakeDeviceMatchesGlibc) {
   for (auto [major, minor] : {std::pair{1u, 3u}, {5u, 0u}, {259u, 70000u}, {4095u, 255u}}) {
     EXPECT_EQ(fs::devfs::make_device(major, minor), makedev(major, minor));

@@ -120,6 +120,23 @@ TEST(MemfsDirectory, SizeAndLinkCountMatchTmpfs) {
   EXPECT_EQ(sandbox_after.size, native_after.st_size);
 }
 
+TEST(MemfsDirectory, SymlinkBlocksMatchTmpfs) {
+  MountedDual m("tmp");
+  REQUIRE_NATIVE_MOUNT(m);
+  Dual& d = m.d;
+  // tmpfs keeps a target shorter than 128 bytes in the inode.
+  for (size_t length : {1, 127, 128, 129, 4000}) {
+    SCOPED_TRACE(length);
+    std::string path = "tmp/link" + std::to_string(length);
+    ASSERT_EQ(d.symlink(std::string(length, 't'), path), 0);
+
+    auto [sandbox, native] = d.stat_both(path, AT_SYMLINK_NOFOLLOW);
+    EXPECT_EQ(sandbox.size, native.st_size);
+    EXPECT_EQ(sandbox.blocks, native.st_blocks);
+    EXPECT_EQ(sandbox.block_size, native.st_blksize);
+  }
+}
+
 TEST(MemfsDirectory, RemovedDirectoryRejectsNewEntries) {
   Dual d;
   ASSERT_EQ(d.mkdir("gone"), 0);

@@ -411,6 +411,20 @@ TEST_F(ShimTrace, MmapLineDecodesFlags) {
                         address));
 }
 
+// Linux reads an int argument from the low 32 bits of its register, so a
+// zero-extended -1 is still -1; a 64-bit offset keeps all of its bits.
+TEST_F(ShimTrace, IntArgumentsUseLow32BitsAndOffsetsUse64) {
+  auto& mock = litebox::testing::mock_platform();
+  size_t before = mock.error_output().size();
+
+  call(nr::lseek, 99, static_cast<uint64_t>(-5), 0);
+  call(nr::sched_getaffinity, 0xffff'ffffULL, 0, 0);
+
+  EXPECT_EQ(mock.error_output().substr(before),
+            "lseek(99, -5, SEEK_SET) = -1 EBADF (Bad file descriptor)\n"
+            "sched_getaffinity(-1, 0, NULL) = -1 EINVAL (Invalid argument)\n");
+}
+
 TEST_F(ShimTrace, ExitGroupPrintsExitLine) {
   auto& mock = litebox::testing::mock_platform();
   size_t before = mock.error_output().size();

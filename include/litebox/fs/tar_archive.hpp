@@ -79,6 +79,16 @@ struct TarError {
 // stripped leading "/").
 using WarningSink = std::function<void(std::string_view message)>;
 
+// Receives each member once it is parsed; it may move from the member.
+using MemberSink = std::function<void(Member& member)>;
+
+// Parses `archive` and passes every member to `emit` in archive order,
+// without collecting them. Members passed before a TarError stay passed, so
+// a caller that builds from them discards its result on error. Spans and
+// other rules as for parse_archive().
+std::expected<void, TarError> for_each_member(std::span<const std::byte> archive,
+                                              const WarningSink& warn, const MemberSink& emit);
+
 // Parses every member of `archive` in archive order; duplicates stay in the
 // list (later ones win when a file system is built from it). The returned
 // spans point into `archive`, which must outlive them. Stops at the first zero

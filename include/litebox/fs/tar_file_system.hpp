@@ -30,6 +30,12 @@ class TarFileSystem final : public FileSystem {
   static std::expected<std::shared_ptr<TarFileSystem>, tar::TarError> create(
       std::span<const std::byte> archive, const tar::WarningSink& warn = {});
 
+  // Builds the tree from `members` as create() builds it from an archive's
+  // members. Each regular member's data must outlive the file system, as an
+  // archive must; it may point anywhere, for example into mapped host files.
+  static std::shared_ptr<TarFileSystem> create_from_members(std::span<const tar::Member> members,
+                                                            const tar::WarningSink& warn = {});
+
   TarFileSystem(const TarFileSystem&) = delete;
   TarFileSystem& operator=(const TarFileSystem&) = delete;
   ~TarFileSystem() override;

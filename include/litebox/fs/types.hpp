@@ -47,6 +47,33 @@ constexpr uint8_t directory_entry_type(FileType type) {
   return static_cast<uint8_t>(static_cast<uint32_t>(type) >> 12);
 }
 
+// Space accounting of Linux tmpfs (as measured on Linux 6.18), which
+// every LiteBox file system follows because all keep their data in memory.
+// st_blksize is the page size and st_blocks counts 512-byte sectors of the
+// pages a file holds, so `du` inside the sandbox reads as on a host tmpfs.
+namespace tmpfs_accounting {
+
+inline constexpr int64_t page_size = 4096;
+inline constexpr int64_t sectors_per_page = page_size / 512;
+
+// st_size of a directory: 20 bytes per entry, "." and ".." included.
+constexpr int64_t directory_size(uint64_t entry_count) {
+  return 20 * static_cast<int64_t>(entry_count + 2);
+}
+
+// st_blocks of a regular file whose pages are all present (no holes).
+constexpr int64_t dense_file_blocks(int64_t size) {
+  return (size + page_size - 1) / page_size * sectors_per_page;
+}
+
+// st_blocks of a symlink: a target of up to 127 bytes sits in the inode, a
+// longer one takes a page.
+constexpr int64_t symlink_blocks(uint64_t target_size) {
+  return target_size >= 128 ? sectors_per_page : 0;
+}
+
+}  // namespace tmpfs_accounting
+
 // What stat(2) reports, with times in nanoseconds.
 struct Stat {
   uint64_t device = 0;

@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <utility>
@@ -74,16 +75,62 @@ ElfKind classify_header(const unsigned char* ident, size_t size, uint16_t machin
   return ElfKind::x86_64;
 }
 
-// Translates a virtual address to a file offset through the PT_LOAD
-// segments, as the dynamic section stores DT_STRTAB as an address.
-std::optional<uint64_t> file_offset_of(const std::vector<Elf64_Phdr>& segments, uint64_t address) {
+// Translates the address range [address, address + size) to a file offset
+// through the PT_LOAD segment that contains it. The ELF specification places
+// the dynamic string table inside one loadable segment, and the table must
+// lie in the bytes that segment takes from the file.
+std::optional<uint64_t> file_offset_of(const std::vector<Elf64_Phdr>& segments, uint64_t address,
+                                       uint64_t size) {
   for (const Elf64_Phdr& segment : segments) {
-    if (segment.p_type == PT_LOAD && address >= segment.p_vaddr &&
-        address - segment.p_vaddr < segment.p_filesz) {
-      return segment.p_offset + (address - segment.p_vaddr);
+    if (segment.p_type != PT_LOAD || address < segment.p_vaddr ||
+        address - segment.p_vaddr >= segment.p_filesz) {
+      continue;
     }
+    uint64_t offset_in_segment = address - segment.p_vaddr;
+    if (size > segment.p_filesz - offset_in_segment) {
+      return std::nullopt;
+    }
+    return segment.p_offset + offset_in_segment;
   }
   return std::nullopt;
+}
+
+// Reads the NUL-terminated string at `offset` of the dynamic string table
+// that starts at `table_offset` in the file and contains `table_size` bytes.
+// Only the string itself is read, because a large program's table holds
+// megabytes of symbol names.
+std::expected<std::string, std::string> read_dynamic_string(int descriptor, const std::string& path,
+                                                            uint64_t table_offset,
+                                                            uint64_t table_size, uint64_t offset) {
+  // A longer library name or search path is treated as malformed. Real ones
+  // are far shorter, and the bound keeps a hostile file from growing `value`.
+  constexpr uint64_t max_string_size = 1 << 20;
+  constexpr uint64_t chunk_size = 256;
+  if (offset >= table_size) {
+    return std::unexpected(path + ": ELF dynamic string offset out of range");
+  }
+
+  std::string value;
+  while (true) {
+    uint64_t position = offset + value.size();
+    if (position >= table_size) {
+      return std::unexpected(path + ": ELF dynamic string is not NUL-terminated");
+    }
+    if (value.size() >= max_string_size) {
+      return std::unexpected(path + ": ELF dynamic string is too long");
+    }
+    char chunk[chunk_size];
+    uint64_t count = std::min(chunk_size, table_size - position);
+    if (auto read = read_exact(descriptor, path, table_offset + position, chunk, count); !read) {
+      return std::unexpected(read.error());
+    }
+    const void* terminator = std::memchr(chunk, '\0', count);
+    if (terminator != nullptr) {
+      value.append(chunk, static_cast<size_t>(static_cast<const char*>(terminator) - chunk));
+      return value;
+    }
+    value.append(chunk, count);
+  }
 }
 
 }  // namespace
@@ -205,23 +252,12 @@ std::expected<ElfDependencies, std::string> read_elf_dependencies(const std::str
     return dependencies;
   }
 
-  auto string_table_offset = file_offset_of(segments, string_table_address);
-  if (!string_table_offset || string_table_size == 0 || string_table_size > max_dynamic_size) {
+  auto string_table_offset = file_offset_of(segments, string_table_address, string_table_size);
+  if (!string_table_offset || string_table_size == 0) {
     return std::unexpected(path + ": malformed ELF dynamic string table");
   }
-  std::string strings(string_table_size, '\0');
-  if (auto read =
-          read_exact(file.get(), path, *string_table_offset, strings.data(), strings.size());
-      !read) {
-    return std::unexpected(read.error());
-  }
-  strings.push_back('\0');  // every lookup below ends inside the buffer
-
-  auto string_at = [&](uint64_t offset) -> std::expected<std::string, std::string> {
-    if (offset >= string_table_size) {
-      return std::unexpected(path + ": ELF dynamic string offset out of range");
-    }
-    return std::string(strings.c_str() + offset);
+  auto string_at = [&](uint64_t offset) {
+    return read_dynamic_string(file.get(), path, *string_table_offset, string_table_size, offset);
   };
 
   for (uint64_t offset : needed_offsets) {

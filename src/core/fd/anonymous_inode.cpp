@@ -4,8 +4,16 @@
 
 namespace litebox::fd {
 
+namespace {
+
+// Set during static initialization, before any guest fork, so every guest
+// process of the sandbox reports the same st_dev.
+const uint64_t anonymous_inode_device = fs::allocate_device_number();
+
+}  // namespace
+
 fs::Stat anonymous_inode_stat() {
-  static const uint64_t device = fs::allocate_device_number();
+  const uint64_t device = anonymous_inode_device;
 
   // NOTE: Linux reports the anonymous inode's owner, root, whatever the
   // caller's credentials are.

@@ -11,8 +11,12 @@ bool Credentials::in_group(uint32_t group) const {
 }
 
 uint64_t allocate_device_number() {
-  // Start above 0 so no file system reports st_dev 0.
-  static std::atomic<uint64_t> next_device{1};
+  // The counter is on the heap, which forked guest processes share (see
+  // src/cli/kernel_heap.cpp), so a file system created after a fork still
+  // gets a number no other process has. The first call comes when the
+  // root file system is built, before any fork. Start above 0 so no file
+  // system reports st_dev 0.
+  static auto& next_device = *new std::atomic<uint64_t>{1};
   return next_device.fetch_add(1, std::memory_order_relaxed);
 }
 

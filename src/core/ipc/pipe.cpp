@@ -18,16 +18,18 @@ constexpr size_t page_size = 4096;
 constexpr uint32_t readable_events = event::pollin | event::pollrdnorm | event::pollhup;
 constexpr uint32_t writable_events = event::pollout | event::pollwrnorm | event::pollerr;
 
+// Both are set during static initialization, so before any guest fork, and
+// the counter is on the heap that forked guest processes share: pipe inode
+// numbers stay unique and st_dev the same across the whole sandbox.
+auto& next_pipe_identity_value = *new std::atomic<uint64_t>{1};
+// The st_dev of anonymous pipes, one pseudo file system for all of them.
+const uint64_t pipe_device_number = fs::allocate_device_number();
+
 uint64_t next_pipe_identity() {
-  static std::atomic<uint64_t> next{1};
-  return next.fetch_add(1, std::memory_order_relaxed);
+  return next_pipe_identity_value.fetch_add(1, std::memory_order_relaxed);
 }
 
-// The st_dev of anonymous pipes, one pseudo file system for all of them.
-uint64_t pipe_device() {
-  static const uint64_t device = fs::allocate_device_number();
-  return device;
-}
+uint64_t pipe_device() { return pipe_device_number; }
 
 // The number of page-sized slots for a capacity of `size` bytes: a power of
 // two, at least one, as Linux's round_pipe_size() computes it.

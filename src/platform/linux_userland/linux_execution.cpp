@@ -2,12 +2,14 @@
 
 #include <cpuid.h>
 #include <linux/futex.h>
+#include <malloc.h>
 #include <pthread.h>
 #include <signal.h>
 #include <sys/auxv.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
+#include <sys/sysinfo.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -56,6 +58,20 @@ uint64_t installed_xsave_features = 0;
 // The block of the calling thread while it runs guest code. Read only in
 // libOS context, where fs base is the libOS's.
 thread_local ThreadBlock* current_block = nullptr;
+
+// glibc's malloc (2.36) leaves its arena limit unset until a process has
+// more arenas than M_ARENA_TEST (8 on x86-64). It then reads
+// /sys/devices/system/cpu/online to set the limit, a host open that the
+// sealed process may not make, and the libOS threads that serve a guest's
+// thread pool (Node's libuv workers) reach that point. Setting glibc's
+// default limit, 8 arenas per online CPU, before the seal avoids the open.
+Result<void> fix_malloc_arena_limit() {
+  constexpr int arenas_per_cpu = 8;
+  if (mallopt(M_ARENA_MAX, arenas_per_cpu * get_nprocs()) != 1) {
+    return fail(Errno::einval);
+  }
+  return {};
+}
 
 uint64_t read_fs_base() {
   uint64_t base = 0;
@@ -331,6 +347,7 @@ Result<void> LinuxExecution::start_interception(SyscallHandler& handler, Interce
     return fail(static_cast<Errno>(-result));
   }
 
+  TRY_VOID(fix_malloc_arena_limit());
   TRY_VOID(install_classifier(ranges));
   TRY_VOID(install_allowlist(signal_state.interrupt_signal));
   sealed_ = true;

@@ -7,6 +7,7 @@
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/random.h>
+#include <sys/resource.h>
 #include <sys/syscall.h>
 #include <termios.h>
 #include <time.h>
@@ -242,6 +243,34 @@ std::chrono::nanoseconds LinuxUserlandPlatform::resolution() {
   timespec resolution = {};
   clock_getres(CLOCK_MONOTONIC, &resolution);
   return std::chrono::seconds(resolution.tv_sec) + std::chrono::nanoseconds(resolution.tv_nsec);
+}
+
+std::chrono::nanoseconds LinuxUserlandPlatform::cpu_time(UsageScope scope) {
+  timespec now = {};
+  clock_gettime(scope == UsageScope::thread ? CLOCK_THREAD_CPUTIME_ID : CLOCK_PROCESS_CPUTIME_ID,
+                &now);
+  return std::chrono::seconds(now.tv_sec) + std::chrono::nanoseconds(now.tv_nsec);
+}
+
+ResourceUsage LinuxUserlandPlatform::resource_usage(UsageScope scope) {
+  rusage host = {};
+  if (getrusage(scope == UsageScope::thread ? RUSAGE_THREAD : RUSAGE_SELF, &host) != 0) {
+    return {};
+  }
+
+  ResourceUsage usage;
+  usage.user_time =
+      std::chrono::seconds(host.ru_utime.tv_sec) + std::chrono::microseconds(host.ru_utime.tv_usec);
+  usage.system_time =
+      std::chrono::seconds(host.ru_stime.tv_sec) + std::chrono::microseconds(host.ru_stime.tv_usec);
+  usage.max_resident_kib = host.ru_maxrss;
+  usage.minor_faults = host.ru_minflt;
+  usage.major_faults = host.ru_majflt;
+  usage.input_blocks = host.ru_inblock;
+  usage.output_blocks = host.ru_oublock;
+  usage.voluntary_switches = host.ru_nvcsw;
+  usage.involuntary_switches = host.ru_nivcsw;
+  return usage;
 }
 
 Result<ThreadId> LinuxUserlandPlatform::spawn(Entry entry, void* argument) {

@@ -43,6 +43,8 @@ class LinuxUserlandPlatform final : public Futex,
   std::chrono::nanoseconds monotonic_now() override;
   Timespec realtime_now() override;
   std::chrono::nanoseconds resolution() override;
+  ResourceUsage resource_usage(UsageScope scope) override;
+  std::chrono::nanoseconds cpu_time(UsageScope scope) override;
 
   // Threads
   Result<ThreadId> spawn(Entry entry, void* argument) override;

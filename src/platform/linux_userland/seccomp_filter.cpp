@@ -8,6 +8,7 @@
 #include <signal.h>
 #include <sys/ioctl.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -187,6 +188,8 @@ Result<void> install_allowlist(int interrupt_signal) {
   allow(SCMP_SYS(gettid));
   allow(SCMP_SYS(getpid));
   allow(SCMP_SYS(sched_yield));
+  allow(SCMP_SYS(getrusage), SCMP_A0_32(SCMP_CMP_EQ, static_cast<uint32_t>(RUSAGE_SELF)));
+  allow(SCMP_SYS(getrusage), SCMP_A0_32(SCMP_CMP_EQ, static_cast<uint32_t>(RUSAGE_THREAD)));
 
   // Standard streams and the debug log (standard error).
   allow(SCMP_SYS(read), standard_stream);

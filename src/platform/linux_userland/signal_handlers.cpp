@@ -11,6 +11,9 @@
 #include "raw_syscall.hpp"
 #include "thread_block.hpp"
 
+// The first byte of the executable's image, defined by the GNU linkers.
+extern "C" const char __executable_start[];
+
 namespace litebox::platform::linux_userland {
 
 SignalState signal_state;
@@ -208,12 +211,16 @@ __attribute__((no_stack_protector)) void handle_fault(int signal, siginfo_t* inf
   // Safety: only the numeric value of the fault address is used.
   const auto fault_address = reinterpret_cast<uint64_t>(info->si_addr);
   if (is_trusted_address(rip)) {
+    // The offset from the executable's start is what `addr2line -e litebox`
+    // takes, whatever address the loader chose for the executable.
     Diagnostic()
         .text("signal ")
         .decimal(signal)
         .text(" in the libOS at ")
         .hex(rip)
-        .text(", fault address ")
+        .text(" (litebox+")
+        .hex(rip - reinterpret_cast<uint64_t>(__executable_start))
+        .text("), fault address ")
         .hex(fault_address)
         .text(" (libOS bug)")
         .exit_process(128 + signal);

@@ -11,6 +11,7 @@
 #include "shim/linux/guest_memory.hpp"
 #include "shim/linux/signal/delivery.hpp"
 #include "shim/linux/trace.hpp"
+#include "shim/linux/vdso/vdso.hpp"
 
 namespace litebox::shim::linux_abi {
 
@@ -107,21 +108,33 @@ void Kernel::serve(Task& task, platform::GuestRegisters& registers,
   // to the parent, which shares it through the kernel heap.
   Task* current = current_task();
   Task& finished = current != nullptr ? *current : task;
+  const bool forked_child = &finished != &task;
+  TraceLine* child_trace = forked_child ? finished.pending_trace : nullptr;
   finished.registers = nullptr;
   finished.extended_state = {};
   finished.pending_trace = nullptr;
 
   exit_if_exec_pending(finished);
   reap_host_children(finished);
-  if (trace) {
+  if (forked_child && trace) {
+    // The strings of `trace` are the parent's, which it frees when its own
+    // call returns. The child prints the copy fork_process made for it and
+    // never frees the parent's strings.
+    new std::optional<TraceLine>(std::move(trace));
+    if (child_trace != nullptr) {
+      write_trace(child_trace->finish(result));
+      delete child_trace;
+    }
+  } else if (trace) {
     write_trace(trace->finish(result));
   }
-  if (&finished != &task && trace) {
-    // The parent frees the trace's strings when its own copy ends; the
-    // child keeps its copy alive instead of freeing them a second time.
-    new std::optional<TraceLine>(std::move(trace));
-  }
   registers.rax = encode_result(result);
+
+  // Any system call may be the first after the TSC calibration ended, and
+  // from then on the vDSO serves the clocks without system calls.
+  if (options_.vdso) {
+    vdso::publish_time_data(finished.process(), false);
+  }
 
   deliver_after_syscall(finished, registers, extended_state, arguments, result);
 }
@@ -160,6 +173,12 @@ std::unique_ptr<Task> Kernel::create_first_task(fs::PathContext paths) {
 }
 
 Result<int32_t> Kernel::fork_process(Task& parent) {
+  // Parent and child must read one calibration, so neither calibrates
+  // on its own after the fork.
+  if (options_.vdso) {
+    vdso::publish_time_data(parent.process(), true);
+  }
+
   const int32_t pid = next_id_.fetch_add(1);
   // The child's objects are made here, before the host fork, so they sit in
   // the kernel heap and no lock of the parent is copied half-held.
@@ -171,6 +190,17 @@ Result<int32_t> Kernel::fork_process(Task& parent) {
     Process& process = child->process();
     process_table_[pid] =
         ProcessRecord{parent.process().pid(), process.process_group, process.session, &process};
+  }
+
+  // The parent's Task is on the kernel heap, which both processes share,
+  // and the parent keeps running after the host fork: it clears its
+  // register pointer and frees its trace line when the call returns. So the
+  // child's copies are taken now, before the fork.
+  platform::GuestRegisters* const registers = parent.registers;
+  const platform::ExtendedState extended_state = parent.extended_state;
+  std::unique_ptr<TraceLine> child_trace;
+  if (parent.pending_trace != nullptr) {
+    child_trace = std::make_unique<TraceLine>(*parent.pending_trace);
   }
 
   auto fork = execution_.fork_process();
@@ -186,16 +216,17 @@ Result<int32_t> Kernel::fork_process(Task& parent) {
       record->second.host_process = fork->child;
     }
   }
-  // The Task now belongs to the child process alone: the parent forgets it
-  // without freeing it, and the child keeps it for as long as it runs.
+  // The Task and the trace copy now belong to the child process alone: the
+  // parent forgets them without freeing them, and the child keeps them.
   Task* child_task = child.release();
+  TraceLine* child_trace_line = child_trace.release();
   if (fork->side == platform::ForkSide::parent) {
-    // The child process owns child_task now, so the parent must not free it.
+    // The child process owns both now, so the parent must not free them.
     return pid;  // NOLINT(clang-analyzer-cplusplus.NewDeleteLeaks)
   }
-  child_task->registers = parent.registers;
-  child_task->extended_state = parent.extended_state;
-  child_task->pending_trace = parent.pending_trace;
+  child_task->registers = registers;
+  child_task->extended_state = extended_state;
+  child_task->pending_trace = child_trace_line;
   {
     // Until now signals for the child only wait in its pending sets; from
     // here on they interrupt it too.

@@ -14,9 +14,11 @@ SyscallTable build_table() {
   register_epoll_syscalls(table);
   register_memory_syscalls(table);
   register_process_syscalls(table);
+  register_credential_syscalls(table);
   register_signal_syscalls(table);
   register_thread_syscalls(table);
   register_time_syscalls(table);
+  register_socket_syscalls(table);
   return table;
 }
 

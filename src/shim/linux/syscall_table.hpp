@@ -50,8 +50,10 @@ void register_poll_syscalls(SyscallTable& table);
 void register_epoll_syscalls(SyscallTable& table);
 void register_memory_syscalls(SyscallTable& table);
 void register_process_syscalls(SyscallTable& table);
+void register_credential_syscalls(SyscallTable& table);
 void register_signal_syscalls(SyscallTable& table);
 void register_thread_syscalls(SyscallTable& table);
 void register_time_syscalls(SyscallTable& table);
+void register_socket_syscalls(SyscallTable& table);
 
 }  // namespace litebox::shim::linux_abi

@@ -17,7 +17,8 @@ namespace {
 // The display format of one argument.
 enum class Kind : uint8_t {
   none,
-  signed_integer,
+  signed_integer,  // a C int: the kernel reads only the low 32 bits
+  signed_offset,   // off_t / loff_t: all 64 bits
   unsigned_integer,
   hex,
   pointer,
@@ -68,7 +69,7 @@ constexpr std::array signatures = {
     make(nr::stat, {K::path, K::pointer}),
     make(nr::fstat, {K::descriptor, K::pointer}),
     make(nr::lstat, {K::path, K::pointer}),
-    make(nr::lseek, {K::descriptor, K::signed_integer, K::whence}),
+    make(nr::lseek, {K::descriptor, K::signed_offset, K::whence}),
     make(nr::mmap,
          {K::pointer, K::unsigned_integer, K::protection, K::map_flags, K::descriptor, K::hex},
          true),
@@ -78,8 +79,8 @@ constexpr std::array signatures = {
     make(nr::rt_sigaction, {K::signal, K::pointer, K::pointer, K::unsigned_integer}),
     make(nr::rt_sigprocmask, {K::signed_integer, K::pointer, K::pointer, K::unsigned_integer}),
     make(nr::ioctl, {K::descriptor, K::hex, K::hex}),
-    make(nr::pread64, {K::descriptor, K::output_buffer, K::unsigned_integer, K::signed_integer}),
-    make(nr::pwrite64, {K::descriptor, K::input_buffer, K::unsigned_integer, K::signed_integer}),
+    make(nr::pread64, {K::descriptor, K::output_buffer, K::unsigned_integer, K::signed_offset}),
+    make(nr::pwrite64, {K::descriptor, K::input_buffer, K::unsigned_integer, K::signed_offset}),
     make(nr::readv, {K::descriptor, K::pointer, K::unsigned_integer}),
     make(nr::writev, {K::descriptor, K::iovec, K::unsigned_integer}),
     make(nr::access, {K::path, K::signed_integer}),
@@ -146,6 +147,20 @@ constexpr std::array signatures = {
     make(nr::statx, {K::directory_descriptor, K::path, K::at_flags, K::hex, K::pointer}),
     make(nr::rseq, {K::pointer, K::unsigned_integer, K::signed_integer, K::hex}),
     make(nr::getcpu, {K::pointer, K::pointer, K::pointer}),
+    make(nr::socketpair, {K::signed_integer, K::hex, K::signed_integer, K::pointer}),
+    make(nr::shutdown, {K::descriptor, K::signed_integer}),
+    make(nr::sendto, {K::descriptor, K::input_buffer, K::unsigned_integer, K::hex, K::pointer,
+                      K::signed_integer}),
+    make(nr::recvfrom,
+         {K::descriptor, K::output_buffer, K::unsigned_integer, K::hex, K::pointer, K::pointer}),
+    make(nr::sendmsg, {K::descriptor, K::pointer, K::hex}),
+    make(nr::recvmsg, {K::descriptor, K::pointer, K::hex}),
+    make(nr::getsockopt,
+         {K::descriptor, K::signed_integer, K::signed_integer, K::pointer, K::pointer}),
+    make(nr::setsockopt,
+         {K::descriptor, K::signed_integer, K::signed_integer, K::pointer, K::signed_integer}),
+    make(nr::getsockname, {K::descriptor, K::pointer, K::pointer}),
+    make(nr::getpeername, {K::descriptor, K::pointer, K::pointer}),
 };
 
 const Signature* find_signature(uint64_t number) {
@@ -477,6 +492,8 @@ std::string show_argument(Kind kind, const SyscallArguments& arguments, size_t i
     case Kind::none:
       return {};
     case Kind::signed_integer:
+      return fmt::format("{}", static_cast<int32_t>(value));
+    case Kind::signed_offset:
       return fmt::format("{}", static_cast<int64_t>(value));
     case Kind::unsigned_integer:
       return fmt::format("{}", value);

@@ -22,6 +22,20 @@ constexpr StandardDevice standard_devices[] = {
 
 constexpr uint32_t device_permissions = 0666;
 
+// The links that udev or systemd add to /dev on Linux, for shells that name
+// a descriptor by path.
+struct StandardLink {
+  std::string_view name;
+  std::string_view target;
+};
+
+constexpr StandardLink standard_links[] = {
+    {"fd", "/proc/self/fd"},
+    {"stdin", "/proc/self/fd/0"},
+    {"stdout", "/proc/self/fd/1"},
+    {"stderr", "/proc/self/fd/2"},
+};
+
 }  // namespace
 
 std::shared_ptr<FileSystem> create() {
@@ -32,12 +46,20 @@ std::shared_ptr<FileSystem> create() {
 
   std::shared_ptr<Inode> root = file_system->root();
   for (const StandardDevice& device : standard_devices) {
-    // NOTE: The result is ignored because a fresh directory without a size
-    // limit has none of these names; only allocation could fail here.
+    // NOTE: Results here are ignored because a fresh directory without a
+    // size limit has none of these names; only allocation could fail.
     auto created = root->create(device.name, FileType::character_device, device_permissions, 0, 0,
                                 make_device(device.major, device.minor));
     (void)created;
   }
+  for (const StandardLink& link : standard_links) {
+    auto linked = root->make_symlink(link.name, link.target, 0, 0);
+    (void)linked;
+  }
+  // POSIX shared memory (shm_open, sem_open) lives in /dev/shm, which is a
+  // tmpfs on Linux as this memfs directory is.
+  auto shared_memory = root->make_directory("shm", 01777, 0, 0);
+  (void)shared_memory;
   return file_system;
 }
 

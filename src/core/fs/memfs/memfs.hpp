@@ -179,6 +179,9 @@ class Symlink final : public Node {
 
   Result<std::string> read_link() override;
   int64_t size_locked() const override { return static_cast<int64_t>(target_.size()); }
+  int64_t blocks_locked() const override {
+    return tmpfs_accounting::symlink_blocks(target_.size());
+  }
 
  private:
   const std::string target_;

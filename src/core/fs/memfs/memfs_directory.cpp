@@ -8,9 +8,6 @@ namespace litebox::fs::memfs {
 
 namespace {
 
-// Linux tmpfs counts this many bytes of st_size per directory entry.
-constexpr int64_t bytes_per_entry = 20;
-
 // Entries handed to an EntrySink per lock acquisition; the sink runs with
 // the lock released.
 constexpr size_t directory_batch_size = 64;
@@ -35,9 +32,7 @@ Directory::Directory(std::shared_ptr<MemoryFileSystem> file_system, uint32_t per
   link_count = 2;
 }
 
-int64_t Directory::size_locked() const {
-  return bytes_per_entry * static_cast<int64_t>(entries_.size() + 2);
-}
+int64_t Directory::size_locked() const { return tmpfs_accounting::directory_size(entries_.size()); }
 
 std::shared_ptr<Node> Directory::find_locked(std::string_view name) const {
   auto position = positions_.find(name);

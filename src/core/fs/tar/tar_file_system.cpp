@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cstring>
 #include <map>
+#include <memory>
 #include <string>
 #include <utility>
 #include <vector>
@@ -104,11 +105,15 @@ class TarInode final : public Inode {
   std::span<const std::byte> data_;  // regular files: a view into the archive
   std::string link_target_;          // symlinks
 
+  using ChildMap = std::map<std::string, std::shared_ptr<TarInode>, std::less<>>;
+
   // Directories. While building, children live in `building_children_`.
   // TarBuilder then moves them into `entries_`, sorted by name, so a
   // directory position is an index.
   TarInode* parent_ = nullptr;  // the root is its own parent
-  std::map<std::string, std::shared_ptr<TarInode>, std::less<>> building_children_;
+  // Allocated for directories only, so a file inode stays small: there is
+  // one per member, and a large image has tens of thousands of members.
+  std::unique_ptr<ChildMap> building_children_;
   std::vector<std::pair<std::string, std::shared_ptr<TarInode>>> entries_;
 };
 
@@ -121,11 +126,17 @@ Result<Stat> TarInode::stat() {
   status.uid = uid_;
   status.gid = gid_;
   status.rdev = rdev_;
+  // Sizes and blocks follow tmpfs, as if the archive had been extracted
+  // there, although the data stays in the archive.
+  status.block_size = tmpfs_accounting::page_size;
   if (type_ == FileType::regular) {
     status.size = static_cast<int64_t>(data_.size());
-    status.blocks = static_cast<int64_t>((data_.size() + 511) / 512);
+    status.blocks = tmpfs_accounting::dense_file_blocks(status.size);
   } else if (type_ == FileType::symlink) {
     status.size = static_cast<int64_t>(link_target_.size());
+    status.blocks = tmpfs_accounting::symlink_blocks(link_target_.size());
+  } else if (type_ == FileType::directory) {
+    status.size = tmpfs_accounting::directory_size(entries_.size());
   }
   status.access_time = access_time_;
   status.modify_time = modify_time_;
@@ -267,7 +278,11 @@ class TarBuilder {
 
 std::shared_ptr<TarInode> TarBuilder::new_inode(FileType type) {
   ++file_system_.inode_count_;
-  return std::make_shared<TarInode>(file_system_, next_inode_number_++, type);
+  auto inode = std::make_shared<TarInode>(file_system_, next_inode_number_++, type);
+  if (type == FileType::directory) {
+    inode->building_children_ = std::make_unique<TarInode::ChildMap>();
+  }
+  return inode;
 }
 
 void TarBuilder::warning(const tar::Member& member, std::string_view what) {
@@ -298,13 +313,13 @@ TarInode* TarBuilder::parent_directory(const tar::Member& member, std::string_vi
     std::string_view component = rest.substr(0, next);
     rest = next == std::string_view::npos ? std::string_view() : rest.substr(next + 1);
 
-    auto found = directory->building_children_.find(component);
-    if (found == directory->building_children_.end()) {
+    auto found = directory->building_children_->find(component);
+    if (found == directory->building_children_->end()) {
       // An implied directory: mode 0755, owner root, mtime 0.
       std::shared_ptr<TarInode> implied = new_inode(FileType::directory);
       implied->parent_ = directory;
       TarInode* raw = implied.get();
-      directory->building_children_.emplace(std::string(component), std::move(implied));
+      directory->building_children_->emplace(std::string(component), std::move(implied));
       directory = raw;
       continue;
     }
@@ -326,8 +341,8 @@ TarInode* TarBuilder::find(std::string_view path) {
     size_t slash = path.find('/');
     std::string_view component = path.substr(0, slash);
     path = slash == std::string_view::npos ? std::string_view() : path.substr(slash + 1);
-    auto found = inode->building_children_.find(component);
-    if (found == inode->building_children_.end()) {
+    auto found = inode->building_children_->find(component);
+    if (found == inode->building_children_->end()) {
       return nullptr;
     }
     inode = found->second.get();
@@ -336,9 +351,9 @@ TarInode* TarBuilder::find(std::string_view path) {
 }
 
 void TarBuilder::place(TarInode& parent, std::string_view name, std::shared_ptr<TarInode> inode) {
-  auto found = parent.building_children_.find(name);
-  if (found == parent.building_children_.end()) {
-    parent.building_children_.emplace(std::string(name), std::move(inode));
+  auto found = parent.building_children_->find(name);
+  if (found == parent.building_children_->end()) {
+    parent.building_children_->emplace(std::string(name), std::move(inode));
     return;
   }
   if (!found->second->is_directory()) {
@@ -396,7 +411,7 @@ void TarBuilder::add(const tar::Member& member) {
       existing->set_attributes(member);
       return;
     }
-    if (!existing->building_children_.empty()) {
+    if (!existing->building_children_->empty()) {
       warning(member, "would replace a non-empty directory; skipped");
       return;
     }
@@ -432,15 +447,15 @@ void TarBuilder::finish() {
     pending.pop_back();
 
     directory->link_count_ = 2;
-    directory->entries_.reserve(directory->building_children_.size());
-    for (auto& [name, child] : directory->building_children_) {
+    directory->entries_.reserve(directory->building_children_->size());
+    for (auto& [name, child] : *directory->building_children_) {
       if (child->is_directory()) {
         ++directory->link_count_;
         pending.push_back(child.get());
       }
       directory->entries_.emplace_back(name, std::move(child));
     }
-    directory->building_children_.clear();
+    directory->building_children_.reset();
   }
 }
 
@@ -457,16 +472,34 @@ std::expected<std::shared_ptr<TarFileSystem>, tar::TarError> TarFileSystem::crea
     };
   }
 
-  auto members = tar::parse_archive(archive, log_warning);
-  if (!members) {
-    return std::unexpected(std::move(members.error()));
-  }
-
   // The constructor is private, so make_shared cannot reach it.
   std::shared_ptr<TarFileSystem> file_system(new TarFileSystem());
   TarBuilder builder(*file_system, log_warning);
   builder.add_root();
-  for (const tar::Member& member : *members) {
+  // Each member goes into the tree as soon as it is parsed, so no list of
+  // all members is ever held.
+  auto parsed =
+      tar::for_each_member(archive, log_warning, [&](tar::Member& member) { builder.add(member); });
+  if (!parsed) {
+    return std::unexpected(std::move(parsed.error()));
+  }
+  builder.finish();
+  return file_system;
+}
+
+std::shared_ptr<TarFileSystem> TarFileSystem::create_from_members(
+    std::span<const tar::Member> members, const tar::WarningSink& warn) {
+  tar::WarningSink log_warning = warn;
+  if (!log_warning) {
+    log_warning = [](std::string_view line) {
+      platform::current().log.write(platform::LogLevel::warning, line);
+    };
+  }
+
+  std::shared_ptr<TarFileSystem> file_system(new TarFileSystem());
+  TarBuilder builder(*file_system, log_warning);
+  builder.add_root();
+  for (const tar::Member& member : members) {
     builder.add(member);
   }
   builder.finish();

@@ -491,12 +491,13 @@ Result<uint64_t> sys_setrlimit(Task& task, const SyscallArguments& arguments) {
 Result<uint64_t> sys_sched_getaffinity(Task& task, const SyscallArguments& arguments) {
   const int32_t pid = arguments.as_int(0);
   const uint64_t length = arguments[1];
-  if (pid != 0 && pid != task.process().pid() && pid != task.tid()) {
-    return fail(Errno::esrch);
-  }
-  // The kernel's cpumask is whole longs; a shorter buffer fails.
+  // The kernel's cpumask is whole longs; a shorter buffer fails, and Linux
+  // checks the length before it looks up the thread.
   if (length < sizeof(uint64_t) || length % sizeof(uint64_t) != 0) {
     return fail(Errno::einval);
+  }
+  if (pid != 0 && pid != task.process().pid() && pid != task.tid()) {
+    return fail(Errno::esrch);
   }
   // NOTE: the platform does not report the host's processors, so the
   // sandbox shows one CPU.

@@ -40,10 +40,13 @@ uint64_t read_tsc_ordered() {
   return __builtin_ia32_rdtscp(&auxiliary);
 }
 
-// One (TSC, host monotonic) pair: the TSC read halfway through the tightest
-// of a few bracketed host clock reads.
+// One (TSC, host monotonic) pair from the tightest of a few bracketed host
+// clock reads: `tsc` is read halfway through the bracket and `tsc_before`
+// at its start, so the host clock read `monotonic_ns` at or after
+// `tsc_before`.
 struct ClockSample {
   uint64_t tsc = 0;
+  uint64_t tsc_before = 0;
   int64_t monotonic_ns = 0;
 };
 
@@ -56,7 +59,7 @@ ClockSample sample_host_clock(platform::Clock& clock) {
     const uint64_t after = read_tsc_ordered();
     if (after - before < best_width) {
       best_width = after - before;
-      best = {before + (after - before) / 2, now};
+      best = {before + (after - before) / 2, before, now};
     }
   }
   return best;
@@ -98,7 +101,10 @@ litebox_vdso_data build_time_data(platform::Clock& clock) {
   const platform::Timespec realtime = clock.realtime_now();
   const int64_t monotonic_after = clock.monotonic_now().count();
 
-  data.tsc_base = base.tsc;
+  // Based at the start of the bracket, the formula reads at or above the
+  // host clock at the switch, so a guest that read the host clock through
+  // a system call while the calibration ran does not see time go back.
+  data.tsc_base = base.tsc_before;
   data.multiplier = conversion.multiplier;
   data.shift = conversion.shift;
   data.monotonic_base_ns = base.monotonic_ns;
@@ -116,6 +122,26 @@ void begin_calibration(platform::Clock& clock) {
   if (tsc_usable() && !cpuid_tsc_frequency()) {
     calibration_start = sample_host_clock(clock);
   }
+}
+
+const litebox_vdso_data* time_data_if_ready(platform::Clock& clock) {
+  if (const litebox_vdso_data* data = active.load(std::memory_order_acquire)) {
+    return data;
+  }
+  // Without begin_calibration, or when CPUID states the frequency, nothing
+  // runs in the background and time_data() builds the block at once.
+  if (calibration_start &&
+      clock.monotonic_now().count() - calibration_start->monotonic_ns < calibration_ns) {
+    return nullptr;
+  }
+  return &time_data(clock);
+}
+
+litebox_vdso_data calibrating_time_data(platform::Clock& clock) {
+  litebox_vdso_data data{};
+  data.resolution_ns = clock.resolution().count();
+  data.coarse_resolution_ns = coarse_resolution_ns;
+  return data;
 }
 
 TscConversion conversion_for_frequency(uint64_t frequency_hz) {

@@ -43,9 +43,21 @@ std::optional<uint64_t> cpuid_tsc_frequency();
 bool tsc_usable();
 
 // Takes the first calibration sample now, so that the first time_data()
-// call waits only for the rest of the calibration interval. Optional. Call
-// it before any other thread starts.
+// call waits only for the rest of the calibration interval, and
+// time_data_if_ready() returns null until the interval has passed.
+// Optional. Call it before any other thread starts.
 void begin_calibration(platform::Clock& clock);
+
+// Returns time_data() if building it needs no wait: the block is built
+// already, the calibration interval since begin_calibration() has passed,
+// CPUID states the frequency, or no calibration runs in the background.
+// Returns null while a calibration that begin_calibration() started is
+// still running.
+const litebox_vdso_data* time_data_if_ready(platform::Clock& clock);
+
+// The block a data page holds while the calibration runs: tsc_usable is 0,
+// so the vDSO makes the system calls and the guest reads the host clock.
+litebox_vdso_data calibrating_time_data(platform::Clock& clock);
 
 // Calibrates the TSC against `clock` on the first call (5 ms after
 // begin_calibration() or after this call, unless CPUID states the

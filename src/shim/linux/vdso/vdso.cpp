@@ -2,6 +2,9 @@
 
 #include <fmt/format.h>
 
+#include <atomic>
+#include <optional>
+
 #include "litebox/platform/platform.hpp"
 #include "shim/linux/guest_memory.hpp"
 #include "shim/linux/trace.hpp"
@@ -44,6 +47,37 @@ std::expected<void, elf::LoadError> map_area(Process& process, uint64_t address,
   return {};
 }
 
+// The address of this process's data page while it contains
+// calibrating_time_data(), else 0. A host process runs one guest image at a
+// time, so one address serves, and execve replaces it.
+std::atomic<uint64_t> calibrating_page{0};
+
+// Rewrites the data page at `address` with `data` under the page's
+// sequence protocol, so a vDSO call racing with the rewrite retries.
+void rewrite_data_page(Process& process, uint64_t address, const litebox_vdso_data& data) {
+  // The guest may have unmapped the page or mapped something else there.
+  const std::optional<mm::Vma> area = process.memory.find(address);
+  if (!area || area->start != address || area->name != "[vvar]") {
+    return;
+  }
+  if (!process.memory.protect(address, mm::page_size, platform::prot_read | platform::prot_write)) {
+    return;
+  }
+
+  litebox_vdso_data written = data;
+  written.sequence = 1;
+  const uint32_t finished_sequence = 2;
+  // Safety: the data block is plain integers. Separate copies in this order
+  // (odd sequence, fields, even sequence) keep a reader from mixing values.
+  const std::span<const std::byte> bytes(reinterpret_cast<const std::byte*>(&written),
+                                         sizeof(written));
+  (void)copy_to_guest(address, bytes.first(sizeof(written.sequence)));
+  (void)copy_to_guest(address + sizeof(written.sequence), bytes.subspan(sizeof(written.sequence)));
+  (void)GuestPtr<uint32_t>(address).write(finished_sequence);
+
+  (void)process.memory.protect(address, mm::page_size, platform::prot_read);
+}
+
 }  // namespace
 
 std::span<const std::byte> image() {
@@ -53,7 +87,9 @@ std::span<const std::byte> image() {
 }
 
 std::expected<uint64_t, elf::LoadError> map_into(Process& process) {
-  const litebox_vdso_data& data = time_data(platform::current().clock);
+  platform::Clock& clock = platform::current().clock;
+  const litebox_vdso_data* ready = time_data_if_ready(clock);
+  const litebox_vdso_data data = ready != nullptr ? *ready : calibrating_time_data(clock);
   const std::span<const std::byte> bytes = image();
 
   // Reserve both areas together, so the data page sits exactly one page
@@ -71,6 +107,7 @@ std::expected<uint64_t, elf::LoadError> map_into(Process& process) {
   if (auto mapped = map_area(process, *start, data_bytes, platform::prot_read, "[vvar]"); !mapped) {
     return std::unexpected(mapped.error());
   }
+  calibrating_page.store(ready != nullptr ? 0 : *start, std::memory_order_release);
   const uint64_t image_address = *start + mm::page_size;
   if (auto mapped = map_area(process, image_address, bytes,
                              platform::prot_read | platform::prot_exec, "[vdso]");
@@ -78,6 +115,22 @@ std::expected<uint64_t, elf::LoadError> map_into(Process& process) {
     return std::unexpected(mapped.error());
   }
   return image_address;
+}
+
+void publish_time_data(Process& process, bool wait) {
+  if (calibrating_page.load(std::memory_order_acquire) == 0) {
+    return;
+  }
+  platform::Clock& clock = platform::current().clock;
+  const litebox_vdso_data* data = wait ? &time_data(clock) : time_data_if_ready(clock);
+  if (data == nullptr) {
+    return;
+  }
+  // Only one thread rewrites the page.
+  const uint64_t address = calibrating_page.exchange(0, std::memory_order_acq_rel);
+  if (address != 0) {
+    rewrite_data_page(process, address, *data);
+  }
 }
 
 }  // namespace litebox::shim::linux_abi::vdso

@@ -17,6 +17,16 @@ std::span<const std::byte> image();
 // Maps the "[vvar]" data page (read-only) and the "[vdso]" image right
 // above it (read and execute) at a free address of `process` and returns
 // the image's address, the value of AT_SYSINFO_EHDR.
+// While the TSC calibration runs (see time_source.hpp), the data page says
+// the TSC is unusable, so the vDSO makes system calls; publish_time_data()
+// then writes the calibrated values in.
 std::expected<uint64_t, elf::LoadError> map_into(Process& process);
+
+// Writes the calibrated time data into the data page of `process` if the
+// page still holds the values from before the calibration ended. With
+// `wait`, waits for the calibration to end first; without it, returns at
+// once while the calibration runs. Costs one atomic load once the page is
+// written.
+void publish_time_data(Process& process, bool wait);
 
 }  // namespace litebox::shim::linux_abi::vdso

@@ -1,0 +1,508 @@
+// Socket system calls on connected Unix-domain stream sockets: socketpair,
+// shutdown, sendto, recvfrom, sendmsg, recvmsg, getsockopt, setsockopt,
+// getsockname and getpeername.
+// TODO: socket(2), bind, listen, accept and connect are not served, nor
+// datagram and sequenced-packet pairs or SCM_RIGHTS control messages.
+#include <algorithm>
+#include <array>
+#include <cstring>
+#include <vector>
+
+#include "litebox/ipc/unix_socket.hpp"
+#include "shim/linux/guest_memory.hpp"
+#include "shim/linux/kernel.hpp"
+#include "shim/linux/syscalls/file_support.hpp"
+
+namespace litebox::shim::linux_abi {
+
+namespace {
+
+// Address families, socket types and flags (<linux/socket.h>, <linux/net.h>).
+constexpr int32_t af_unix = 1;
+constexpr int32_t af_inet = 2;
+constexpr int32_t af_inet6 = 10;
+constexpr int32_t af_max = 46;  // AF_MAX: families at or above it do not exist
+constexpr uint32_t sock_stream = 1;
+constexpr uint32_t sock_datagram = 2;
+constexpr uint32_t sock_raw = 3;
+constexpr uint32_t sock_seqpacket = 5;
+constexpr uint32_t sock_max = 10;  // SOCK_MAX: types at or above it are invalid
+constexpr uint32_t sock_type_mask = 0xf;
+constexpr uint32_t sock_non_blocking = 04000;
+constexpr uint32_t sock_close_on_exec = 02000000;
+
+// shutdown(2) `how` values.
+constexpr int32_t shut_read = 0;
+constexpr int32_t shut_read_write = 2;
+
+// send(2) and recv(2) flags.
+constexpr uint32_t msg_out_of_band = 0x1;
+constexpr uint32_t msg_peek = 0x2;
+constexpr uint32_t msg_dont_wait = 0x40;
+constexpr uint32_t msg_wait_all = 0x100;
+
+// getsockopt(2) and setsockopt(2) at SOL_SOCKET.
+constexpr int32_t sol_socket = 1;
+constexpr int32_t so_type = 3;
+constexpr int32_t so_error = 4;
+constexpr int32_t so_send_buffer = 7;
+constexpr int32_t so_receive_buffer = 8;
+constexpr int32_t so_peer_credentials = 17;
+constexpr int32_t so_accept_connections = 30;
+constexpr int32_t so_protocol = 38;
+constexpr int32_t so_domain = 39;
+
+// net.core.wmem_max and rmem_max: the largest SO_SNDBUF and SO_RCVBUF value
+// a caller without CAP_NET_ADMIN may request (Linux doubles it).
+constexpr uint32_t max_requested_buffer_size = 212992;
+
+// The maximum byte count of one send or receive, as Linux caps it
+// (MAX_RW_COUNT).
+constexpr uint64_t max_transfer = 0x7fff'f000;
+
+// The maximum length of a socket address (sizeof(struct sockaddr_storage)).
+constexpr int32_t max_address_length = 128;
+
+// struct msghdr on x86-64.
+struct LinuxMessageHeader {
+  uint64_t name;
+  uint32_t name_length;
+  uint32_t padding0;
+  uint64_t iov;
+  uint64_t iov_count;
+  uint64_t control;
+  uint64_t control_length;
+  uint32_t flags;
+  uint32_t padding1;
+};
+static_assert(sizeof(LinuxMessageHeader) == 56);
+
+// struct ucred.
+struct LinuxPeerCredentials {
+  int32_t pid;
+  uint32_t uid;
+  uint32_t gid;
+};
+
+// The socket behind `descriptor`: `ebadf` if it is not open, `enotsock` if
+// it is not a socket.
+Result<std::shared_ptr<ipc::UnixStreamSocket>> socket_of(Task& task, int32_t descriptor) {
+  auto file = TRY(file_of(task, descriptor));
+  auto socket = std::dynamic_pointer_cast<ipc::UnixStreamSocket>(file);
+  if (!socket) {
+    return fail(Errno::enotsock);
+  }
+  return socket;
+}
+
+// Copies a socket address out as Linux does for getsockname(2),
+// getpeername(2), recvfrom(2) and recvmsg(2): at most `*length` bytes of
+// it, then its full size into `*length`.
+Result<void> write_address(uint64_t address, uint64_t length_address,
+                           std::span<const std::byte> value) {
+  int32_t length = TRY(GuestPtr<int32_t>(length_address).read());
+  if (length < 0) {
+    return fail(Errno::einval);
+  }
+  size_t copied = std::min(static_cast<size_t>(length), value.size());
+  TRY_VOID(copy_to_guest(address, value.first(copied)));
+  TRY_VOID(GuestPtr<int32_t>(length_address).write(static_cast<int32_t>(value.size())));
+  return {};
+}
+
+Result<uint64_t> sys_socketpair(Task& task, const SyscallArguments& arguments) {
+  const int32_t domain = arguments.as_int(0);
+  const uint32_t type = arguments.as_uint(1) & sock_type_mask;
+  const uint32_t flags = arguments.as_uint(1) & ~sock_type_mask;
+  const int32_t protocol = arguments.as_int(2);
+
+  if ((flags & ~(sock_non_blocking | sock_close_on_exec)) != 0) {
+    return fail(Errno::einval);
+  }
+  if (domain < 0 || domain >= af_max) {
+    return fail(Errno::eafnosupport);
+  }
+  if (type >= sock_max) {
+    return fail(Errno::einval);
+  }
+  // Internet sockets exist but cannot be made in pairs.
+  if (domain == af_inet || domain == af_inet6) {
+    return fail(Errno::eopnotsupp);
+  }
+  if (domain != af_unix) {
+    return fail(Errno::eafnosupport);
+  }
+  if (protocol != 0 && protocol != af_unix) {
+    return fail(Errno::eprotonosupport);
+  }
+  if (type != sock_stream && type != sock_datagram && type != sock_raw && type != sock_seqpacket) {
+    return fail(Errno::esocktnosupport);
+  }
+  if (type != sock_stream) {
+    // TODO: datagram and sequenced-packet pairs (SOCK_RAW means SOCK_DGRAM).
+    return fail(Errno::eopnotsupp);
+  }
+
+  Process& process = task.process();
+  ipc::SocketCredentials creator;
+  {
+    sync::LockGuard guard(process.lock);
+    creator = {process.pid(), process.credentials.euid, process.credentials.egid};
+  }
+  uint32_t status_flags = (flags & sock_non_blocking) != 0 ? uint32_t{fd::open_non_blocking} : 0;
+  ipc::UnixSocketPair pair = TRY(ipc::create_unix_stream_pair(status_flags, creator));
+
+  bool close_on_exec = (flags & sock_close_on_exec) != 0;
+  fd::DescriptorTable& descriptors = process.descriptors();
+  int first = TRY(descriptors.allocate(pair.first, close_on_exec));
+  auto second = descriptors.allocate(pair.second, close_on_exec);
+  if (!second) {
+    (void)descriptors.close(first);
+    return fail(second.error());
+  }
+
+  std::array<int32_t, 2> numbers{first, *second};
+  if (auto written = GuestPtr<int32_t>(arguments[3]).write_array(numbers); !written) {
+    (void)descriptors.close(first);
+    (void)descriptors.close(*second);
+    return fail(written.error());
+  }
+  return 0;
+}
+
+Result<uint64_t> sys_shutdown(Task& task, const SyscallArguments& arguments) {
+  auto socket = TRY(socket_of(task, arguments.as_int(0)));
+  const int32_t how = arguments.as_int(1);
+  if (how < shut_read || how > shut_read_write) {
+    return fail(Errno::einval);
+  }
+
+  // SHUT_RD, SHUT_WR and SHUT_RDWR are 0, 1 and 2; the directions are the
+  // bits of how + 1.
+  socket->shutdown(static_cast<uint32_t>(how + 1));
+  return 0;
+}
+
+// The most bytes one step of sendmsg or recvmsg moves through a bounce
+// buffer. It exceeds the largest queue a socket pair can hold (twice
+// net.core.wmem_max), so one step receives everything queued.
+constexpr size_t transfer_step = 1 << 20;
+
+uint64_t total_length(const std::vector<GuestIovec>& vectors) {
+  uint64_t length = 0;
+  for (const GuestIovec& vector : vectors) {
+    length += vector.length;
+  }
+  return length;
+}
+
+// Copies between `buffer` and the bytes of the guest iovecs that start
+// `offset` bytes into them, in the direction `to_guest` gives.
+Result<void> copy_vector_bytes(const std::vector<GuestIovec>& vectors, uint64_t offset,
+                               std::span<std::byte> buffer, bool to_guest) {
+  size_t done = 0;
+  for (const GuestIovec& vector : vectors) {
+    if (done == buffer.size()) {
+      break;
+    }
+    if (offset >= vector.length) {
+      offset -= vector.length;
+      continue;
+    }
+    size_t part = std::min<uint64_t>(vector.length - offset, buffer.size() - done);
+    std::span<std::byte> piece = buffer.subspan(done, part);
+    if (to_guest) {
+      TRY_VOID(copy_to_guest(vector.base + offset, piece));
+    } else {
+      TRY_VOID(copy_from_guest(piece, vector.base + offset));
+    }
+    done += part;
+    offset = 0;
+  }
+  return {};
+}
+
+// Sends the bytes of the guest iovecs in order, one bounce buffer at a
+// time. It stops at the first short send, and an error after some bytes
+// went returns the count so far, as Linux does.
+Result<uint64_t> send_vectors(ipc::UnixStreamSocket& socket, const std::vector<GuestIovec>& vectors,
+                              ipc::SocketTransfer options) {
+  const uint64_t length = std::min(total_length(vectors), max_transfer);
+  std::vector<std::byte> buffer(std::min<uint64_t>(length, transfer_step));
+
+  uint64_t sent = 0;
+  do {
+    std::span<std::byte> chunk(buffer.data(), std::min<uint64_t>(buffer.size(), length - sent));
+    Result<size_t> count = fail(Errno::efault);
+    if (auto copied = copy_vector_bytes(vectors, sent, chunk, false); copied) {
+      count = socket.send(chunk, options);
+    } else {
+      count = fail(copied.error());
+    }
+    if (!count) {
+      if (sent != 0) {
+        break;
+      }
+      return fail(count.error());
+    }
+    sent += *count;
+    if (*count < chunk.size()) {
+      break;
+    }
+  } while (sent < length);
+  return sent;
+}
+
+// Receives into the guest iovecs in order. Without MSG_WAITALL one step
+// takes everything queued; with it the steps go on until the iovecs are
+// full or a step comes back short.
+Result<uint64_t> receive_vectors(ipc::UnixStreamSocket& socket,
+                                 const std::vector<GuestIovec>& vectors,
+                                 ipc::SocketTransfer options) {
+  const uint64_t length = std::min(total_length(vectors), max_transfer);
+  std::vector<std::byte> buffer(std::min<uint64_t>(length, transfer_step));
+
+  uint64_t received = 0;
+  do {
+    std::span<std::byte> chunk(buffer.data(), std::min<uint64_t>(buffer.size(), length - received));
+    Result<size_t> count = socket.receive(chunk, options);
+    if (!count) {
+      if (received != 0) {
+        break;
+      }
+      return fail(count.error());
+    }
+    TRY_VOID(copy_vector_bytes(vectors, received, chunk.first(*count), true));
+    received += *count;
+    if (!options.wait_all || options.peek || *count < chunk.size()) {
+      break;
+    }
+  } while (received < length);
+  return received;
+}
+
+// The send(2) options that `flags` select, or `eopnotsupp` for MSG_OOB.
+// Other flags (MSG_NOSIGNAL, which the signal code reads itself, MSG_MORE,
+// MSG_EOR) change nothing on a Unix stream socket.
+Result<ipc::SocketTransfer> send_options(uint32_t flags) {
+  if ((flags & msg_out_of_band) != 0) {
+    // TODO: out-of-band data on Unix stream sockets (Linux 5.15 and later).
+    return fail(Errno::eopnotsupp);
+  }
+  return ipc::SocketTransfer{.non_blocking = (flags & msg_dont_wait) != 0};
+}
+
+Result<ipc::SocketTransfer> receive_options(uint32_t flags) {
+  if ((flags & msg_out_of_band) != 0) {
+    // TODO: out-of-band data on Unix stream sockets (Linux 5.15 and later).
+    return fail(Errno::einval);
+  }
+  return ipc::SocketTransfer{.non_blocking = (flags & msg_dont_wait) != 0,
+                             .peek = (flags & msg_peek) != 0,
+                             .wait_all = (flags & msg_wait_all) != 0};
+}
+
+Result<uint64_t> sys_sendto(Task& task, const SyscallArguments& arguments) {
+  auto socket = TRY(socket_of(task, arguments.as_int(0)));
+  ipc::SocketTransfer options = TRY(send_options(arguments.as_uint(3)));
+  const uint64_t address = arguments[4];
+  const int32_t address_length = arguments.as_int(5);
+  if (address != 0 && (address_length < 0 || address_length > max_address_length)) {
+    return fail(Errno::einval);
+  }
+  // A connected stream socket takes no destination.
+  if (address != 0 && address_length != 0) {
+    return fail(Errno::eisconn);
+  }
+
+  std::vector<GuestIovec> vectors{GuestIovec{arguments[1], arguments[2]}};
+  return send_vectors(*socket, vectors, options);
+}
+
+Result<uint64_t> sys_recvfrom(Task& task, const SyscallArguments& arguments) {
+  auto socket = TRY(socket_of(task, arguments.as_int(0)));
+  ipc::SocketTransfer options = TRY(receive_options(arguments.as_uint(3)));
+  const uint64_t address = arguments[4];
+
+  std::vector<GuestIovec> vectors{GuestIovec{arguments[1], arguments[2]}};
+  uint64_t count = TRY(receive_vectors(*socket, vectors, options));
+  // The peer is unnamed, so its address has no bytes. As on Linux, a bad
+  // length fails the call after the data was received.
+  if (address != 0) {
+    TRY_VOID(write_address(address, arguments[5], {}));
+  }
+  return count;
+}
+
+// Reads the iovec array of a msghdr: `emsgsize` beyond UIO_MAXIOV entries.
+Result<std::vector<GuestIovec>> message_vectors(const LinuxMessageHeader& header) {
+  if (header.iov_count > max_iovec_count) {
+    return fail(Errno::emsgsize);
+  }
+  return read_guest_iovecs(header.iov, header.iov_count);
+}
+
+Result<uint64_t> sys_sendmsg(Task& task, const SyscallArguments& arguments) {
+  auto socket = TRY(socket_of(task, arguments.as_int(0)));
+  LinuxMessageHeader header = TRY(GuestPtr<LinuxMessageHeader>(arguments[1]).read());
+  if (static_cast<int32_t>(header.name_length) < 0) {
+    return fail(Errno::einval);
+  }
+  auto vectors = TRY(message_vectors(header));
+  if (header.control_length != 0) {
+    // TODO: control messages (SCM_RIGHTS, SCM_CREDENTIALS).
+    return fail(Errno::eopnotsupp);
+  }
+  ipc::SocketTransfer options = TRY(send_options(arguments.as_uint(2)));
+  // A connected stream socket takes no destination.
+  if (header.name != 0 && header.name_length != 0) {
+    return fail(Errno::eisconn);
+  }
+
+  return send_vectors(*socket, vectors, options);
+}
+
+Result<uint64_t> sys_recvmsg(Task& task, const SyscallArguments& arguments) {
+  auto socket = TRY(socket_of(task, arguments.as_int(0)));
+  GuestPtr<LinuxMessageHeader> header_pointer(arguments[1]);
+  LinuxMessageHeader header = TRY(header_pointer.read());
+  auto vectors = TRY(message_vectors(header));
+  ipc::SocketTransfer options = TRY(receive_options(arguments.as_uint(2)));
+
+  uint64_t count = TRY(receive_vectors(*socket, vectors, options));
+
+  // Linux writes back the name length (only when there is a name buffer),
+  // the control length and the flags. The peer is unnamed and no control
+  // message comes along.
+  if (header.name != 0) {
+    if (static_cast<int32_t>(header.name_length) < 0) {
+      return fail(Errno::einval);
+    }
+    header.name_length = 0;
+  }
+  header.control_length = 0;
+  header.flags = 0;
+  TRY_VOID(header_pointer.write(header));
+  return count;
+}
+
+// Copies an option value out as getsockopt(2) does: at most `*length`
+// bytes of it, then the copied size back into `*length`.
+Result<uint64_t> write_option(uint64_t value_address, uint64_t length_address,
+                              std::span<const std::byte> value) {
+  int32_t length = TRY(GuestPtr<int32_t>(length_address).read());
+  if (length < 0) {
+    return fail(Errno::einval);
+  }
+  size_t copied = std::min(static_cast<size_t>(length), value.size());
+  TRY_VOID(copy_to_guest(value_address, value.first(copied)));
+  TRY_VOID(GuestPtr<int32_t>(length_address).write(static_cast<int32_t>(copied)));
+  return 0;
+}
+
+template <typename T>
+Result<uint64_t> write_option(uint64_t value_address, uint64_t length_address, const T& value) {
+  return write_option(value_address, length_address, std::as_bytes(std::span(&value, 1)));
+}
+
+Result<uint64_t> sys_getsockopt(Task& task, const SyscallArguments& arguments) {
+  auto socket = TRY(socket_of(task, arguments.as_int(0)));
+  const int32_t level = arguments.as_int(1);
+  const int32_t option = arguments.as_int(2);
+  const uint64_t value_address = arguments[3];
+  const uint64_t length_address = arguments[4];
+  // Unix sockets have no options of their own below SOL_SOCKET.
+  if (level != sol_socket) {
+    return fail(Errno::eopnotsupp);
+  }
+
+  switch (option) {
+    case so_type:
+      return write_option(value_address, length_address, int32_t{sock_stream});
+    case so_domain:
+      return write_option(value_address, length_address, int32_t{af_unix});
+    case so_protocol:
+    case so_accept_connections:
+      return write_option(value_address, length_address, int32_t{0});
+    case so_error: {
+      auto error = socket->take_pending_error();
+      auto value = error ? static_cast<int32_t>(*error) : 0;
+      return write_option(value_address, length_address, value);
+    }
+    case so_send_buffer:
+      return write_option(value_address, length_address,
+                          static_cast<int32_t>(socket->send_buffer_size()));
+    case so_receive_buffer:
+      return write_option(value_address, length_address,
+                          static_cast<int32_t>(socket->receive_buffer_size()));
+    case so_peer_credentials: {
+      ipc::SocketCredentials peer = socket->peer_credentials();
+      return write_option(value_address, length_address,
+                          LinuxPeerCredentials{peer.pid, peer.uid, peer.gid});
+    }
+    default:
+      // TODO: the other SOL_SOCKET options (SO_PASSCRED, SO_RCVLOWAT, ...).
+      return fail(Errno::enoprotoopt);
+  }
+}
+
+Result<uint64_t> sys_setsockopt(Task& task, const SyscallArguments& arguments) {
+  auto socket = TRY(socket_of(task, arguments.as_int(0)));
+  const int32_t level = arguments.as_int(1);
+  const int32_t option = arguments.as_int(2);
+  const int32_t length = arguments.as_int(4);
+  if (level != sol_socket) {
+    return fail(Errno::eopnotsupp);
+  }
+  if (option != so_send_buffer && option != so_receive_buffer) {
+    // TODO: the other SOL_SOCKET options (SO_PASSCRED, SO_RCVLOWAT, ...).
+    return fail(Errno::enoprotoopt);
+  }
+  if (length < static_cast<int32_t>(sizeof(int32_t))) {
+    return fail(Errno::einval);
+  }
+
+  // Linux compares the request as unsigned, so a negative one gets the
+  // maximum, and stores twice the value to allow for bookkeeping.
+  auto requested = TRY(GuestPtr<uint32_t>(arguments[3]).read());
+  size_t size = size_t{std::min(requested, max_requested_buffer_size)} * 2;
+  if (option == so_send_buffer) {
+    socket->set_send_buffer_size(size);
+  } else {
+    socket->set_receive_buffer_size(size);
+  }
+  return 0;
+}
+
+// Both ends of a pair are unnamed: the address is the family alone.
+Result<uint64_t> write_unnamed_address(Task& task, const SyscallArguments& arguments) {
+  TRY(socket_of(task, arguments.as_int(0)));
+  const uint16_t family = af_unix;
+  TRY_VOID(write_address(arguments[1], arguments[2], std::as_bytes(std::span(&family, 1))));
+  return 0;
+}
+
+Result<uint64_t> sys_getsockname(Task& task, const SyscallArguments& arguments) {
+  return write_unnamed_address(task, arguments);
+}
+
+Result<uint64_t> sys_getpeername(Task& task, const SyscallArguments& arguments) {
+  return write_unnamed_address(task, arguments);
+}
+
+}  // namespace
+
+void register_socket_syscalls(SyscallTable& table) {
+  table.add(nr::socketpair, sys_socketpair);
+  table.add(nr::shutdown, sys_shutdown);
+  table.add(nr::sendto, sys_sendto);
+  table.add(nr::recvfrom, sys_recvfrom);
+  table.add(nr::sendmsg, sys_sendmsg);
+  table.add(nr::recvmsg, sys_recvmsg);
+  table.add(nr::getsockopt, sys_getsockopt);
+  table.add(nr::setsockopt, sys_setsockopt);
+  table.add(nr::getsockname, sys_getsockname);
+  table.add(nr::getpeername, sys_getpeername);
+}
+
+}  // namespace litebox::shim::linux_abi

@@ -1,0 +1,165 @@
+// The ELF reader of `litebox rootfs` on small ELF files written by the test.
+// It must read what the ELF specification allows, such as a dynamic string
+// table of megabytes (Node has one), and reject tables and strings that
+// point outside the file.
+#include "rootfs/elf_file.hpp"
+
+#include <elf.h>
+#include <gtest/gtest.h>
+
+#include <cstring>
+#include <fstream>
+#include <string>
+#include <vector>
+
+#include "host_command.hpp"
+
+namespace litebox::rootfs {
+namespace {
+
+using testing::ScratchDirectory;
+using namespace std::string_literals;
+
+constexpr uint64_t load_address = 0x400000;
+
+// The dynamic string table and the tags that point into it.
+struct DynamicStrings {
+  std::string table;
+  std::vector<Elf64_Dyn> entries;  // DT_NEEDED and friends; DT_STRTAB/DT_STRSZ added
+  uint64_t declared_size = 0;      // DT_STRSZ; 0 means table.size()
+};
+
+// Writes an ET_DYN file with one PT_LOAD segment that maps the whole file
+// and a PT_DYNAMIC segment inside it. Layout: ELF header, two program
+// headers, the dynamic section, the string table.
+std::string write_elf(const std::filesystem::path& path, const DynamicStrings& strings) {
+  std::vector<Elf64_Dyn> dynamic = strings.entries;
+  uint64_t dynamic_offset = sizeof(Elf64_Ehdr) + 2 * sizeof(Elf64_Phdr);
+  uint64_t dynamic_size = (dynamic.size() + 3) * sizeof(Elf64_Dyn);
+  uint64_t table_offset = dynamic_offset + dynamic_size;
+  uint64_t file_size = table_offset + strings.table.size();
+  uint64_t declared_size =
+      strings.declared_size != 0 ? strings.declared_size : strings.table.size();
+  dynamic.push_back(Elf64_Dyn{.d_tag = DT_STRTAB, .d_un = {.d_ptr = load_address + table_offset}});
+  dynamic.push_back(Elf64_Dyn{.d_tag = DT_STRSZ, .d_un = {.d_val = declared_size}});
+  dynamic.push_back(Elf64_Dyn{.d_tag = DT_NULL, .d_un = {.d_val = 0}});
+
+  Elf64_Ehdr header{};
+  std::memcpy(header.e_ident, ELFMAG, SELFMAG);
+  header.e_ident[EI_CLASS] = ELFCLASS64;
+  header.e_ident[EI_DATA] = ELFDATA2LSB;
+  header.e_ident[EI_VERSION] = EV_CURRENT;
+  header.e_type = ET_DYN;
+  header.e_machine = EM_X86_64;
+  header.e_version = EV_CURRENT;
+  header.e_phoff = sizeof(Elf64_Ehdr);
+  header.e_ehsize = sizeof(Elf64_Ehdr);
+  header.e_phentsize = sizeof(Elf64_Phdr);
+  header.e_phnum = 2;
+
+  Elf64_Phdr segments[2]{};
+  segments[0].p_type = PT_LOAD;
+  segments[0].p_flags = PF_R;
+  segments[0].p_vaddr = load_address;
+  segments[0].p_filesz = file_size;
+  segments[0].p_memsz = file_size;
+  segments[0].p_align = 0x1000;
+  segments[1].p_type = PT_DYNAMIC;
+  segments[1].p_flags = PF_R;
+  segments[1].p_offset = dynamic_offset;
+  segments[1].p_vaddr = load_address + dynamic_offset;
+  segments[1].p_filesz = dynamic_size;
+  segments[1].p_memsz = dynamic_size;
+  segments[1].p_align = 8;
+
+  std::ofstream file(path, std::ios::binary);
+  // Safety: the ELF structures are trivially copyable and written as raw bytes.
+  file.write(reinterpret_cast<const char*>(&header), sizeof header);
+  // Safety: as above.
+  file.write(reinterpret_cast<const char*>(segments), sizeof segments);
+  // Safety: as above.
+  file.write(reinterpret_cast<const char*>(dynamic.data()),
+             static_cast<std::streamsize>(dynamic.size() * sizeof(Elf64_Dyn)));
+  file.write(strings.table.data(), static_cast<std::streamsize>(strings.table.size()));
+  return path.string();
+}
+
+Elf64_Dyn tag(int64_t type, uint64_t offset) {
+  return Elf64_Dyn{.d_tag = type, .d_un = {.d_val = offset}};
+}
+
+TEST(ElfFile, ReadsLargeDynamicStringTable) {
+  ScratchDirectory scratch;
+  DynamicStrings strings;
+  strings.table.assign(3 << 20, 'x');
+  strings.table[0] = '\0';
+  uint64_t needed_offset = strings.table.size() - 64;
+  std::string name = "libexample.so.1";
+  strings.table.replace(needed_offset, name.size() + 1, name + '\0');
+  strings.table.back() = '\0';
+  strings.entries = {tag(DT_NEEDED, needed_offset)};
+
+  auto dependencies = read_elf_dependencies(write_elf(scratch.path() / "large", strings));
+
+  ASSERT_TRUE(dependencies.has_value()) << dependencies.error();
+  ASSERT_EQ(dependencies->needed.size(), 1U);
+  EXPECT_EQ(dependencies->needed[0], name);
+}
+
+TEST(ElfFile, ReadsStringsLongerThanOneRead) {
+  ScratchDirectory scratch;
+  DynamicStrings strings;
+  std::string runpath = "/opt/" + std::string(5000, 'r') + ":/usr/lib/example";
+  strings.table = std::string(1, '\0') + "libone.so\0"s + runpath + '\0';
+  strings.entries = {tag(DT_NEEDED, 1), tag(DT_RUNPATH, 1 + std::strlen("libone.so") + 1)};
+
+  auto dependencies = read_elf_dependencies(write_elf(scratch.path() / "runpath", strings));
+
+  ASSERT_TRUE(dependencies.has_value()) << dependencies.error();
+  ASSERT_EQ(dependencies->needed.size(), 1U);
+  EXPECT_EQ(dependencies->needed[0], "libone.so");
+  EXPECT_EQ(dependencies->runpath, runpath);
+}
+
+TEST(ElfFile, RejectsStringTablePastSegment) {
+  ScratchDirectory scratch;
+  DynamicStrings strings;
+  strings.table = std::string(1, '\0') + "libone.so\0"s;
+  strings.entries = {tag(DT_NEEDED, 1)};
+  strings.declared_size = strings.table.size() + 1;
+
+  auto dependencies = read_elf_dependencies(write_elf(scratch.path() / "past", strings));
+
+  ASSERT_FALSE(dependencies.has_value());
+  EXPECT_NE(dependencies.error().find("malformed ELF dynamic string table"), std::string::npos)
+      << dependencies.error();
+}
+
+TEST(ElfFile, RejectsUnterminatedString) {
+  ScratchDirectory scratch;
+  DynamicStrings strings;
+  strings.table = std::string(1, '\0') + "libone.so";
+  strings.entries = {tag(DT_NEEDED, 1)};
+
+  auto dependencies = read_elf_dependencies(write_elf(scratch.path() / "unterminated", strings));
+
+  ASSERT_FALSE(dependencies.has_value());
+  EXPECT_NE(dependencies.error().find("not NUL-terminated"), std::string::npos)
+      << dependencies.error();
+}
+
+TEST(ElfFile, RejectsStringOffsetPastTable) {
+  ScratchDirectory scratch;
+  DynamicStrings strings;
+  strings.table = std::string(1, '\0') + "libone.so\0"s;
+  strings.entries = {tag(DT_NEEDED, strings.table.size())};
+
+  auto dependencies = read_elf_dependencies(write_elf(scratch.path() / "offset", strings));
+
+  ASSERT_FALSE(dependencies.has_value());
+  EXPECT_NE(dependencies.error().find("offset out of range"), std::string::npos)
+      << dependencies.error();
+}
+
+}  // namespace
+}  // namespace litebox::rootfs
