@@ -16,8 +16,9 @@ namespace litebox::platform::linux_userland {
 // Returns 0 or a negative errno.
 int install_signal_handlers();
 
-// Installs the SIGCHLD handler, which sets `child_exit_pending` and
-// interrupts the receiving thread. Returns 0 or a negative errno.
+// Installs the SIGCHLD handler, which sets `child_exit_pending` and sends a
+// receiving thread that runs guest code into the libOS. Returns 0 or a
+// negative errno.
 int install_child_exit_handler();
 
 // Nonzero once SIGCHLD has arrived and reap_children has not run since.

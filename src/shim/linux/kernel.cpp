@@ -238,8 +238,8 @@ Result<int32_t> Kernel::fork_process(Task& parent) {
   return 0;
 }
 
-Result<Kernel::ChildExit> Kernel::wait_child(Process& waiter, int32_t selector, bool block,
-                                             bool keep) {
+Result<Kernel::ChildExit> Kernel::wait_child(Task& task, int32_t selector, bool block, bool keep) {
+  Process& waiter = task.process();
   const auto accepts = [&](int32_t pid, const ProcessRecord& record) {
     if (record.parent_pid != waiter.pid()) {
       return false;
@@ -256,6 +256,7 @@ Result<Kernel::ChildExit> Kernel::wait_child(Process& waiter, int32_t selector, 
   sync::LockGuard guard(process_table_lock_);
   bool interrupted = false;
   while (true) {
+    reap_host_children_locked(task);
     bool any_child = false;
     for (auto it = process_table_.begin(); it != process_table_.end(); ++it) {
       if (!accepts(it->first, it->second)) {
@@ -283,11 +284,16 @@ Result<Kernel::ChildExit> Kernel::wait_child(Process& waiter, int32_t selector, 
     // then restarts the call or runs the handler. The SIGCHLD of an exiting
     // child interrupts the wait too, so the children are checked once more
     // first, and the wait returns that child, as on Linux.
-    if (Result<void> waited = process_exited_.wait(process_table_lock_); !waited) {
-      if (waited.error() != Errno::eintr) {
-        return fail(waited.error());
-      }
+    // The host's SIGCHLD for a child that the host killed wakes this wait
+    // only when it lands on this thread during the futex wait, so the wait
+    // also checks for such children every `reap_interval`.
+    constexpr auto reap_interval = std::chrono::milliseconds(100);
+    Result<void> waited =
+        process_exited_.wait(process_table_lock_, sync::Deadline::after(reap_interval));
+    if (!waited && waited.error() == Errno::eintr) {
       interrupted = true;
+    } else if (!waited && waited.error() != Errno::etimedout) {
+      return fail(waited.error());
     }
   }
 }

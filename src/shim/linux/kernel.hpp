@@ -94,10 +94,11 @@ class Kernel final : public platform::SyscallHandler {
 
   // Which children a wait accepts: pid > 0 that child, 0 the caller's
   // process group, -1 any child, < -1 the process group -pid.
-  // Reaps (or, with `keep`, only reports) an exited child of `waiter`;
+  // Reaps (or, with `keep`, only reports) an exited child of the process
+  // of `task`, the calling thread;
   // pid 0 when children match but none has exited and `block` is false.
   // `echild` when no child matches.
-  Result<ChildExit> wait_child(Process& waiter, int32_t selector, bool block, bool keep);
+  Result<ChildExit> wait_child(Task& task, int32_t selector, bool block, bool keep);
 
   // Sends `info` to the processes that kill(2)'s `pid` selects: pid > 0
   // that process, 0 the sender's process group, -1 every process but init
@@ -182,7 +183,9 @@ class Kernel final : public platform::SyscallHandler {
   void notify_parent(Task& sender, uint32_t uid, std::map<int32_t, ProcessRecord>::iterator record);
   // Marks the guest processes that the host ended without record_exit
   // (killed by a host signal) as exited, as reap_children reports them.
+  // `task` is the calling thread; the second form holds the table lock.
   void reap_host_children(Task& task);
+  void reap_host_children_locked(Task& task);
   sync::Mutex process_table_lock_;
   sync::ConditionVariable process_exited_;
   std::map<int32_t, ProcessRecord> process_table_;

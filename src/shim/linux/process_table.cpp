@@ -182,11 +182,15 @@ void Kernel::notify_parent(Task& sender, uint32_t uid,
 }
 
 void Kernel::reap_host_children(Task& task) {
+  sync::LockGuard guard(process_table_lock_);
+  reap_host_children_locked(task);
+}
+
+void Kernel::reap_host_children_locked(Task& task) {
   std::vector<platform::EndedChild> ended = execution_.reap_children();
   if (ended.empty()) {
     return;
   }
-  sync::LockGuard guard(process_table_lock_);
   for (const platform::EndedChild& child : ended) {
     auto record =
         std::find_if(process_table_.begin(), process_table_.end(), [&](const auto& entry) {

@@ -99,8 +99,7 @@ Result<uint64_t> sys_wait4(Task& task, const SyscallArguments& arguments) {
 
   // NOTE: stopped and continued children are never reported: the sandbox
   // has no job-control stops.
-  auto reaped =
-      TRY(task.kernel().wait_child(task.process(), selector, (options & wait_no_hang) == 0, false));
+  auto reaped = TRY(task.kernel().wait_child(task, selector, (options & wait_no_hang) == 0, false));
   if (reaped.pid == 0) {
     return 0;
   }
@@ -159,7 +158,7 @@ Result<uint64_t> sys_waitid(Task& task, const SyscallArguments& arguments) {
 
   Kernel::ChildExit reaped{0, 0};
   if ((options & wait_exited) != 0) {
-    reaped = TRY(task.kernel().wait_child(task.process(), selector, (options & wait_no_hang) == 0,
+    reaped = TRY(task.kernel().wait_child(task, selector, (options & wait_no_hang) == 0,
                                           (options & wait_no_wait) != 0));
   }
   if (arguments[2] != 0) {
