@@ -116,10 +116,11 @@ Result<void> install_standard_streams(shim::linux_abi::Process& process) {
 
 void configure_run_command(CLI::App& command, RunOptions& options) {
   command
-      .add_option("--rootfs", options.rootfs,
-                  "Tar image to use as the root file system (read-only, with an in-memory "
-                  "writable layer on top). Without it, the root holds only PROGRAM and the "
-                  "libraries it needs, copied from the host")
+      .add_option(
+          "--rootfs", options.rootfs,
+          "Tar image to use as the root file system (read-only, with an in-memory "
+          "writable layer on top). Without it, the root holds only PROGRAM and the "
+          "libraries it needs, mapped read-only from the host under the same writable layer")
       ->check(CLI::ExistingFile);
   command
       .add_option("--env", options.environment,

@@ -231,6 +231,50 @@ TEST(LinuxPages, UnalignedCommitFails) {
   EXPECT_EQ(committed.error(), Errno::einval);
 }
 
+TEST(LinuxPages, AliasSharesStores) {
+  constexpr size_t length = 2 * platform::page_size;
+  void* source = mmap(nullptr, length, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+  ASSERT_NE(source, MAP_FAILED);
+  Result<void*> reserved = host_platform().reserve(nullptr, length, false);
+  ASSERT_TRUE(reserved);
+
+  ASSERT_TRUE(
+      host_platform().alias(*reserved, length, source, platform::prot_read | platform::prot_write));
+  static_cast<char*>(source)[platform::page_size] = 's';
+  static_cast<char*>(*reserved)[0] = 'a';
+
+  EXPECT_EQ(static_cast<char*>(*reserved)[platform::page_size], 's');
+  EXPECT_EQ(static_cast<char*>(source)[0], 'a');
+  EXPECT_TRUE(host_platform().release(*reserved, length));
+  munmap(source, length);
+}
+
+TEST(LinuxPages, AliasOfPrivateMemoryFails) {
+  void* source = mmap(nullptr, platform::page_size, PROT_READ | PROT_WRITE,
+                      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  ASSERT_NE(source, MAP_FAILED);
+  Result<void*> reserved = host_platform().reserve(nullptr, platform::page_size, false);
+  ASSERT_TRUE(reserved);
+
+  Result<void> aliased =
+      host_platform().alias(*reserved, platform::page_size, source, platform::prot_read);
+
+  ASSERT_FALSE(aliased);
+  EXPECT_EQ(aliased.error(), Errno::einval);
+  EXPECT_TRUE(host_platform().release(*reserved, platform::page_size));
+  munmap(source, platform::page_size);
+}
+
+TEST(LinuxPages, AllocateSharedGivesZeroedMemory) {
+  constexpr size_t length = 16 * platform::page_size;
+  Result<void*> memory = host_platform().allocate_shared(length);
+  ASSERT_TRUE(memory);
+
+  EXPECT_EQ(static_cast<char*>(*memory)[0], 0);
+  EXPECT_EQ(static_cast<char*>(*memory)[length - 1], 0);
+  host_platform().free_shared(*memory, length);
+}
+
 TEST(LinuxStdio, IsattyMatchesHost) {
   EXPECT_EQ(host_platform().isatty(platform::StdioStream::input), ::isatty(0) == 1);
   EXPECT_EQ(host_platform().isatty(platform::StdioStream::output), ::isatty(1) == 1);

@@ -425,6 +425,15 @@ TEST_F(ShimTrace, IntArgumentsUseLow32BitsAndOffsetsUse64) {
             "sched_getaffinity(-1, 0, NULL) = -1 EINVAL (Invalid argument)\n");
 }
 
+TEST_F(ShimTrace, CallWithoutArgumentsShowsEmptyList) {
+  auto& mock = litebox::testing::mock_platform();
+  size_t before = mock.error_output().size();
+
+  call(nr::sched_yield, 7, 8, 9);
+
+  EXPECT_EQ(mock.error_output().substr(before), "sched_yield() = 0\n");
+}
+
 TEST_F(ShimTrace, ExitGroupPrintsExitLine) {
   auto& mock = litebox::testing::mock_platform();
   size_t before = mock.error_output().size();

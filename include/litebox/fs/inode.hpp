@@ -12,6 +12,7 @@
 #include <string_view>
 
 #include "litebox/fs/types.hpp"
+#include "litebox/mm/shared_memory.hpp"
 #include "litebox/result.hpp"
 
 namespace litebox::fd {
@@ -45,6 +46,15 @@ class Inode : public std::enable_shared_from_this<Inode> {
   // Defaults: `eisdir` for directories, `einval` otherwise.
   virtual Result<size_t> read(uint64_t offset, std::span<std::byte> buffer);
   virtual Result<size_t> write(uint64_t offset, std::span<const std::byte> data);
+
+  // Returns the shared memory that contains the file's bytes [offset, offset +
+  // length), both page-aligned, for a MAP_SHARED mapping to alias: stores
+  // through the mapping are then file data that read() returns, and write()
+  // changes what the mapping shows. Holes and pages past the end of the
+  // file are created zero-filled. `enomem` if no memory is left. The
+  // default, `enodev`, means the file system has no such pages, and a
+  // shared mapping of the file gets a private copy of its data.
+  virtual Result<mm::PageRuns> share_pages(uint64_t offset, uint64_t length);
 
   // Directory operations; the default for non-directories is `enotdir`.
   // `name` is one component, never "." or "..", at most name_max bytes; the

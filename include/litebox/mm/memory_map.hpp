@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "litebox/fs/inode.hpp"
+#include "litebox/mm/shared_memory.hpp"
 #include "litebox/platform/pages.hpp"
 #include "litebox/result.hpp"
 #include "litebox/sync/mutex.hpp"
@@ -44,12 +45,20 @@ struct Layout {
 // One virtual memory area: a page-aligned range with uniform attributes.
 struct Vma {
   uint64_t start = 0;
-  uint64_t end = 0;                  // exclusive
-  uint32_t protection = 0;           // platform::Protection bits
-  bool shared = false;               // MAP_SHARED
+  uint64_t end = 0;         // exclusive
+  uint32_t protection = 0;  // platform::Protection bits
+  bool shared = false;      // MAP_SHARED
+  // False for a shared mapping of a file opened without write access, which
+  // mprotect(2) never makes writable (`eacces`), as Linux's VM_MAYWRITE.
+  bool write_allowed = true;
   std::shared_ptr<fs::Inode> inode;  // the mapped file; null for anonymous memory
   uint64_t file_offset = 0;          // file offset of `start`
   std::string name;                  // "[heap]", "[stack]", the file's path, or empty
+  // For a shared mapping, the shared memory that the range aliases, in
+  // address order and exactly `length()` bytes. Empty for private mappings,
+  // and for shared mappings of files whose file system shares no pages:
+  // those hold a copy of the file.
+  PageRuns shared_pages;
 
   uint64_t length() const { return end - start; }
 };
@@ -67,11 +76,19 @@ struct MapRequest {
   uint32_t protection = 0;
   Placement placement = Placement::hint;
   bool shared = false;
-  // The file to copy into the mapping; its bytes from `file_offset` on fill
-  // the pages, and pages past the end of the file read as zeros.
+  bool write_allowed = true;  // Vma::write_allowed
+  // The mapped file. A private mapping gets a copy: the file's bytes from
+  // `file_offset` on fill the pages, and pages past the end of the file
+  // read as zeros. A shared mapping aliases the file's pages.
+  // NOTE: Linux shows later changes to the file in private pages that the
+  // process has not written yet. The copy does not.
   std::shared_ptr<fs::Inode> inode;
   uint64_t file_offset = 0;
   std::string name;
+  // For a shared mapping, the first pages to map (mremap passes the pages of
+  // the old range). The rest are the file's own pages (Inode::share_pages)
+  // or, for anonymous memory, new shared memory.
+  PageRuns shared_pages;
 };
 
 // mremap(2) flags, the Linux MREMAP_* values.
@@ -107,13 +124,14 @@ class MemoryMap {
   // mprotect(2): `enomem` if part of the range is not mapped.
   Result<void> protect(uint64_t address, uint64_t length, uint32_t protection);
 
-  // mremap(2) with RemapFlags; returns the new address.
+  // mremap(2) with RemapFlags; returns the new address. An `old_length` of 0
+  // maps the pages of a shared mapping a second time, as on Linux.
   Result<uint64_t> remap(uint64_t old_address, uint64_t old_length, uint64_t new_length,
                          uint32_t flags, uint64_t new_address);
 
   // madvise(MADV_DONTNEED): anonymous private pages read as zeros again,
-  // file-backed private pages as the file's contents. `enomem` if part of
-  // the range is not mapped.
+  // file-backed private pages as the file's contents, and shared pages keep
+  // their data. `enomem` if part of the range is not mapped.
   Result<void> discard(uint64_t address, uint64_t length);
 
   // Returns whether every byte of [address, address + length) is mapped.
@@ -123,7 +141,8 @@ class MemoryMap {
   void clear();
 
   // For fork(2): takes the layout and every VMA of `source`, whose pages
-  // the host has already copied into this process. This map must be empty.
+  // the host has already copied into this process (private ones copy-on-write,
+  // shared ones still aliased). This map must be empty.
   void copy_areas_from(MemoryMap& source);
 
   // The VMA containing `address`, if any.
@@ -142,7 +161,13 @@ class MemoryMap {
   bool overlaps(uint64_t start, uint64_t end) const;
   Result<void> claim(uint64_t start, uint64_t end);
   Result<void> populate(const Vma& area);
+  Result<PageRuns> shared_pages_for(const MapRequest& request, uint64_t length);
+  Result<uint64_t> duplicate(uint64_t old_address, uint64_t new_length, uint32_t flags,
+                             uint64_t new_address);
   void split_at(uint64_t address);
+  // Merges the areas touching [start, end) with their neighbours where the
+  // backing allows, as Linux merges VMAs after mprotect(2).
+  void merge_range(uint64_t start, uint64_t end);
   void remove_range(uint64_t start, uint64_t end, bool release_pages);
   void insert(Vma area);
 

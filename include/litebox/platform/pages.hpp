@@ -1,4 +1,5 @@
-// South interface: page reservation, commit, protection and release.
+// South interface: page reservation, commit, protection and release, and
+// shared memory that guest mappings alias.
 #pragma once
 
 #include <cstddef>
@@ -37,6 +38,24 @@ class Pages {
 
   // Returns a range to the host; its contents are lost. Thread-safe.
   virtual Result<void> release(void* address, size_t length) = 0;
+
+  // Allocates `length` bytes (a multiple of page_size) of zero-filled,
+  // page-aligned shared memory. Every process of the sandbox maps it at the
+  // same address, also a process forked before the call, so the libOS can
+  // read and write it directly and guest mappings can alias it. Returns
+  // `enomem` when none is left. Thread-safe.
+  virtual Result<void*> allocate_shared(size_t length) = 0;
+
+  // Returns memory from allocate_shared. No alias of it may remain in any
+  // process, because the memory may then hold other data. Thread-safe.
+  virtual void free_shared(void* memory, size_t length) = 0;
+
+  // Maps the `length` bytes of shared memory at `source` at the reserved
+  // range `address` too, with `protection`, so a store through either range
+  // is seen through the other, in this process and in processes forked later.
+  // Returns `einval` for an unaligned range or a `source` that is not shared
+  // memory. Thread-safe.
+  virtual Result<void> alias(void* address, size_t length, void* source, uint32_t protection) = 0;
 };
 
 }  // namespace litebox::platform

@@ -25,6 +25,8 @@ Result<size_t> Inode::write(uint64_t, std::span<const std::byte>) {
   return fail(is_directory(*this) ? Errno::eisdir : Errno::einval);
 }
 
+Result<mm::PageRuns> Inode::share_pages(uint64_t, uint64_t) { return fail(Errno::enodev); }
+
 Result<std::shared_ptr<Inode>> Inode::lookup(std::string_view) { return fail(Errno::enotdir); }
 
 Result<std::shared_ptr<Inode>> Inode::create(std::string_view, FileType, uint32_t, uint32_t,

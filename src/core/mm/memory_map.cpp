@@ -24,10 +24,52 @@ void* host_pointer(uint64_t address) {
 
 bool same_backing(const Vma& lower, const Vma& upper) {
   if (lower.protection != upper.protection || lower.shared != upper.shared ||
-      lower.name != upper.name || lower.inode != upper.inode) {
+      lower.write_allowed != upper.write_allowed || lower.name != upper.name ||
+      lower.inode != upper.inode) {
     return false;
   }
-  return lower.inode == nullptr || lower.file_offset + lower.length() == upper.file_offset;
+  if (lower.inode != nullptr) {
+    return lower.file_offset + lower.length() == upper.file_offset;
+  }
+  if (lower.shared_pages.empty() || upper.shared_pages.empty()) {
+    return lower.shared_pages.empty() && upper.shared_pages.empty();
+  }
+  // Anonymous shared areas merge only within one block, as Linux merges
+  // them only within one shared memory object.
+  const PageRun& last = lower.shared_pages.back();
+  const PageRun& first = upper.shared_pages.front();
+  return last.memory == first.memory && last.offset + last.length == first.offset;
+}
+
+// Returns a request for a shared mapping that maps the `length` bytes of
+// `area`'s pages from `address` on, with the attributes of `area`. The
+// caller sets the placement, and a length beyond those pages maps the pages
+// that follow them.
+MapRequest request_for_pages_of(const Vma& area, uint64_t address, uint64_t length) {
+  MapRequest request;
+  request.length = length;
+  request.protection = area.protection;
+  request.shared = true;
+  request.write_allowed = area.write_allowed;
+  request.inode = area.inode;
+  request.file_offset = area.file_offset + (address - area.start);
+  request.name = area.name;
+  request.shared_pages = slice_runs(area.shared_pages, address - area.start, length);
+  return request;
+}
+
+// Fills `memory` with the file's bytes from `offset` on. Bytes past the end
+// of the file stay zero.
+Result<void> copy_file(fs::Inode& inode, uint64_t offset, std::span<std::byte> memory) {
+  size_t filled = 0;
+  while (filled < memory.size()) {
+    size_t count = TRY(inode.read(offset + filled, memory.subspan(filled)));
+    if (count == 0) {
+      break;
+    }
+    filled += count;
+  }
+  return {};
 }
 
 }  // namespace
@@ -100,6 +142,15 @@ Result<uint64_t> MemoryMap::map_locked(const MapRequest& request) {
   area.inode = request.inode;
   area.file_offset = request.file_offset;
   area.name = request.name;
+  area.write_allowed = request.write_allowed;
+  if (area.shared) {
+    auto shared_pages = shared_pages_for(request, length);
+    if (!shared_pages) {
+      (void)pages().release(host_pointer(area.start), area.length());
+      return fail(shared_pages.error());
+    }
+    area.shared_pages = std::move(*shared_pages);
+  }
 
   if (auto populated = populate(area); !populated) {
     (void)pages().release(host_pointer(area.start), area.length());
@@ -158,15 +209,16 @@ Result<uint64_t> MemoryMap::remap(uint64_t old_address, uint64_t old_length, uin
   if ((flags & remap_fixed) && !page_aligned(new_address)) {
     return fail(Errno::einval);
   }
-  // NOTE: old_length 0 duplicates a shared mapping on Linux; that case is
-  // rejected here because nothing maps one physical page twice yet.
-  if (old_length == 0 || new_length > layout_.highest || old_length > layout_.highest) {
-    return fail(old_length == 0 ? Errno::einval : Errno::enomem);
+  if (new_length > layout_.highest || old_length > layout_.highest) {
+    return fail(Errno::enomem);
   }
   old_length = page_round_up(old_length);
   new_length = page_round_up(new_length);
 
   sync::LockGuard guard(lock_);
+  if (old_length == 0) {
+    return duplicate(old_address, new_length, flags, new_address);
+  }
   auto found = areas_.upper_bound(old_address);
   if (found == areas_.begin()) {
     return fail(Errno::efault);
@@ -192,6 +244,17 @@ Result<uint64_t> MemoryMap::remap(uint64_t old_address, uint64_t old_length, uin
       tail.start = old_end;
       tail.end = grown_end;
       tail.file_offset = old_area.file_offset + (old_end - old_area.start);
+      if (old_area.shared) {
+        // The tail continues the pages of the old range: the next pages of
+        // the file, or of the anonymous block.
+        auto grown =
+            shared_pages_for(request_for_pages_of(old_area, old_address, old_length), new_length);
+        if (!grown) {
+          (void)pages().release(host_pointer(tail.start), tail.length());
+          return fail(grown.error());
+        }
+        tail.shared_pages = slice_runs(*grown, old_length, new_length - old_length);
+      }
       if (auto populated = populate(tail); !populated) {
         (void)pages().release(host_pointer(tail.start), tail.length());
         return fail(populated.error());
@@ -206,6 +269,21 @@ Result<uint64_t> MemoryMap::remap(uint64_t old_address, uint64_t old_length, uin
     if (new_address < old_end && old_address < new_address + new_length) {
       return fail(Errno::einval);
     }
+  }
+
+  if (old_area.shared) {
+    // A shared range moves by mapping the same pages at the new address.
+    MapRequest request = request_for_pages_of(old_area, old_address, old_length);
+    request.address = new_address;
+    request.length = new_length;
+    request.placement = (flags & remap_fixed) ? Placement::fixed : Placement::hint;
+    const uint64_t moved = TRY(map_locked(request));
+    // With MREMAP_DONTUNMAP the old range stays mapped: shared pages keep
+    // their data, as after MADV_DONTNEED.
+    if (!(flags & remap_dont_unmap)) {
+      remove_range(old_address, old_end, true);
+    }
+    return moved;
   }
 
   // Move: map the new range, copy the old contents over, drop the old range.
@@ -275,6 +353,33 @@ Result<void> MemoryMap::discard_locked(uint64_t address, uint64_t length) {
   return {};
 }
 
+Result<uint64_t> MemoryMap::duplicate(uint64_t old_address, uint64_t new_length, uint32_t flags,
+                                      uint64_t new_address) {
+  auto found = areas_.upper_bound(old_address);
+  if (found == areas_.begin() || old_address >= std::prev(found)->second.end) {
+    return fail(Errno::efault);
+  }
+  const Vma old_area = std::prev(found)->second;
+  if (!old_area.shared) {
+    return fail(Errno::einval);
+  }
+  // Growing a range of zero bytes in place never fits.
+  if (!(flags & remap_may_move)) {
+    return fail(Errno::enomem);
+  }
+  if ((flags & remap_fixed) && new_address < old_address &&
+      old_address < new_address + new_length) {
+    return fail(Errno::einval);
+  }
+
+  MapRequest request =
+      request_for_pages_of(old_area, old_address, std::min(new_length, old_area.end - old_address));
+  request.address = new_address;
+  request.length = new_length;
+  request.placement = (flags & remap_fixed) ? Placement::fixed : Placement::hint;
+  return map_locked(request);
+}
+
 void MemoryMap::clear() {
   sync::LockGuard guard(lock_);
   for (const auto& [start, area] : areas_) {
@@ -340,13 +445,53 @@ bool MemoryMap::is_mapped_locked(uint64_t address, uint64_t length) const {
 
 Result<void> MemoryMap::protect_locked(uint64_t address, uint64_t length, uint32_t protection) {
   const uint64_t end = address + length;
+  if (protection & platform::prot_write) {
+    // A shared mapping of a file opened without write access never becomes
+    // writable (Linux's VM_MAYWRITE).
+    for (auto it = areas_.upper_bound(address); it != areas_.begin();) {
+      --it;
+      if (it->second.end <= address) {
+        break;
+      }
+      if (!it->second.write_allowed) {
+        return fail(Errno::eacces);
+      }
+    }
+    for (auto it = areas_.lower_bound(address); it != areas_.end() && it->first < end; ++it) {
+      if (!it->second.write_allowed) {
+        return fail(Errno::eacces);
+      }
+    }
+  }
   split_at(address);
   split_at(end);
   for (auto it = areas_.lower_bound(address); it != areas_.end() && it->first < end; ++it) {
     TRY_VOID(pages().protect(host_pointer(it->second.start), it->second.length(), protection));
     it->second.protection = protection;
   }
+  merge_range(address, end);
   return {};
+}
+
+void MemoryMap::merge_range(uint64_t start, uint64_t end) {
+  auto it = areas_.lower_bound(start);
+  if (it != areas_.begin()) {
+    --it;
+  }
+  while (it != areas_.end() && it->first <= end) {
+    auto next = std::next(it);
+    if (next == areas_.end() || it->second.end != next->first ||
+        !same_backing(it->second, next->second)) {
+      it = next;
+      continue;
+    }
+    // Keep `it` and absorb `next`, then try the area after it.
+    it->second.end = next->second.end;
+    for (PageRun& run : next->second.shared_pages) {
+      append_run(it->second.shared_pages, std::move(run));
+    }
+    areas_.erase(next);
+  }
 }
 
 Result<uint64_t> MemoryMap::choose_address(uint64_t hint, uint64_t length) {
@@ -454,16 +599,26 @@ Result<void> MemoryMap::claim(uint64_t start, uint64_t end) {
     return fail(Errno::enomem);
   }
 
-  remove_range(start, end, false);
+  // Replace the old mappings before their VMAs go, because dropping a
+  // shared VMA may free the pages that the old mapping still aliases.
   for (const Piece& piece : pieces) {
     if (piece.owned) {
       TRY_VOID(pages().reserve(host_pointer(piece.start), piece.end - piece.start, true));
     }
   }
+  remove_range(start, end, false);
   return {};
 }
 
 Result<void> MemoryMap::populate(const Vma& area) {
+  if (!area.shared_pages.empty()) {
+    uint64_t address = area.start;
+    for (const PageRun& run : area.shared_pages) {
+      TRY_VOID(pages().alias(host_pointer(address), run.length, run.data(), area.protection));
+      address += run.length;
+    }
+    return {};
+  }
   if (area.inode == nullptr) {
     return pages().commit(host_pointer(area.start), area.length(), area.protection);
   }
@@ -474,19 +629,58 @@ Result<void> MemoryMap::populate(const Vma& area) {
   // Safety: the range was committed writable just above.
   std::span<std::byte> destination(static_cast<std::byte*>(host_pointer(area.start)),
                                    area.length());
-  size_t filled = 0;
-  while (filled < destination.size()) {
-    size_t count = TRY(area.inode->read(area.file_offset + filled, destination.subspan(filled)));
-    if (count == 0) {
-      break;
-    }
-    filled += count;
-  }
+  TRY_VOID(copy_file(*area.inode, area.file_offset, destination));
 
   if (!(area.protection & platform::prot_write)) {
     TRY_VOID(pages().protect(host_pointer(area.start), area.length(), area.protection));
   }
   return {};
+}
+
+Result<PageRuns> MemoryMap::shared_pages_for(const MapRequest& request, uint64_t length) {
+  const uint64_t known = std::min(runs_length(request.shared_pages), length);
+  PageRuns runs = slice_runs(request.shared_pages, 0, known);
+  uint64_t missing = length - known;
+  if (missing == 0) {
+    return runs;
+  }
+
+  if (request.inode != nullptr) {
+    const uint64_t offset = request.file_offset + known;
+    auto file_pages = request.inode->share_pages(offset, missing);
+    if (file_pages) {
+      for (PageRun& run : *file_pages) {
+        append_run(runs, std::move(run));
+      }
+      return runs;
+    }
+    if (file_pages.error() != Errno::enodev) {
+      return fail(file_pages.error());
+    }
+    // The file system shares no pages: map a copy of the file, which at
+    // least stays shared with forked processes.
+    auto copy = TRY(SharedMemory::create(missing));
+    TRY_VOID(copy_file(*request.inode, offset, std::span(copy->data(), missing)));
+    append_run(runs, PageRun{copy, 0, missing});
+    return runs;
+  }
+
+  // Anonymous shared memory continues in the block of its last page, as
+  // Linux maps further pages of the same shared memory object.
+  if (!runs.empty()) {
+    const PageRun& last = runs.back();
+    const uint64_t next = last.offset + last.length;
+    const uint64_t continued = std::min(missing, last.memory->length() - next);
+    append_run(runs, PageRun{last.memory, next, continued});
+    missing -= continued;
+  }
+  if (missing != 0) {
+    // NOTE: Linux raises SIGBUS on access past the end of the object, but
+    // here those pages are new shared memory.
+    auto memory = TRY(SharedMemory::create(missing));
+    append_run(runs, PageRun{memory, 0, missing});
+  }
+  return runs;
 }
 
 void MemoryMap::split_at(uint64_t address) {
@@ -502,6 +696,10 @@ void MemoryMap::split_at(uint64_t address) {
   Vma upper = area;
   upper.start = address;
   upper.file_offset = area.file_offset + (address - area.start);
+  if (!area.shared_pages.empty()) {
+    upper.shared_pages = slice_runs(area.shared_pages, address - area.start, area.end - address);
+    area.shared_pages = slice_runs(area.shared_pages, 0, address - area.start);
+  }
   area.end = address;
   areas_.emplace(address, std::move(upper));
 }
@@ -522,12 +720,18 @@ void MemoryMap::insert(Vma area) {
   auto next = areas_.lower_bound(area.start);
   if (next != areas_.end() && next->second.start == area.end && same_backing(area, next->second)) {
     area.end = next->second.end;
+    for (PageRun& run : next->second.shared_pages) {
+      append_run(area.shared_pages, std::move(run));
+    }
     next = areas_.erase(next);
   }
   if (next != areas_.begin()) {
     auto previous = std::prev(next);
     if (previous->second.end == area.start && same_backing(previous->second, area)) {
       previous->second.end = area.end;
+      for (PageRun& run : area.shared_pages) {
+        append_run(previous->second.shared_pages, std::move(run));
+      }
       return;
     }
   }

@@ -15,8 +15,10 @@
 
 #include <cerrno>
 #include <climits>
+#include <cstring>
 #include <memory>
 #include <mutex>
+#include <new>
 #include <string>
 #include <unordered_map>
 
@@ -125,6 +127,9 @@ int stream_fd(StdioStream stream) {
   }
   return STDERR_FILENO;
 }
+
+// Shared blocks of at least this size are zeroed with MADV_REMOVE.
+constexpr size_t large_shared_block = 64 * 1024;
 
 bool is_page_aligned(const void* address, size_t length) {
   // Safety: only the numeric value of the address is tested.
@@ -356,6 +361,51 @@ Result<void> LinuxUserlandPlatform::release(void* address, size_t length) {
   }
   if (munmap(address, length) != 0) {
     return fail(last_errno());
+  }
+  return {};
+}
+
+Result<void*> LinuxUserlandPlatform::allocate_shared(size_t length) {
+  if (length == 0 || length % page_size != 0) {
+    return fail(Errno::einval);
+  }
+  // NOTE: the memory comes from the global operator new, which in the
+  // litebox executable allocates from the kernel heap: one MAP_SHARED arena
+  // mapped before the first guest process starts (src/cli/kernel_heap.cpp).
+  // Elsewhere the memory is private and `alias` rejects it.
+  void* memory = ::operator new (length, std::align_val_t{page_size}, std::nothrow);
+  if (memory == nullptr) {
+    return fail(Errno::enomem);
+  }
+  // A reused block may hold old data. Large blocks are zeroed by dropping
+  // their pages from the shared memory object, which also frees them until
+  // first use. MADV_REMOVE fails on private memory, and memset zeroes it then.
+  if (length < large_shared_block || madvise(memory, length, MADV_REMOVE) != 0) {
+    std::memset(memory, 0, length);
+  }
+  return memory;
+}
+
+void LinuxUserlandPlatform::free_shared(void* memory, size_t) {
+  ::operator delete (memory, std::align_val_t{page_size});
+}
+
+Result<void> LinuxUserlandPlatform::alias(void* address, size_t length, void* source,
+                                          uint32_t protection) {
+  if (length == 0 || !is_page_aligned(address, length) || !is_page_aligned(source, 0)) {
+    return fail(Errno::einval);
+  }
+  // An old size of 0 makes mremap create a second mapping of the same pages
+  // of a shared mapping, replacing the reservation at `address`.
+  void* mapped = mremap(source, 0, length, MREMAP_MAYMOVE | MREMAP_FIXED, address);
+  if (mapped == MAP_FAILED) {
+    return fail(last_errno());
+  }
+  if (mprotect(address, length, static_cast<int>(protection)) != 0) {
+    const Errno error = last_errno();
+    (void)mmap(address, length, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED | MAP_NORESERVE,
+               -1, 0);
+    return fail(error);
   }
   return {};
 }

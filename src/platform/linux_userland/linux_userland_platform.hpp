@@ -59,6 +59,9 @@ class LinuxUserlandPlatform final : public Futex,
   Result<void> commit(void* address, size_t length, uint32_t protection) override;
   Result<void> protect(void* address, size_t length, uint32_t protection) override;
   Result<void> release(void* address, size_t length) override;
+  Result<void*> allocate_shared(size_t length) override;
+  void free_shared(void* memory, size_t length) override;
+  Result<void> alias(void* address, size_t length, void* source, uint32_t protection) override;
 
   // Stdio
   Result<size_t> read(std::span<std::byte> buffer) override;

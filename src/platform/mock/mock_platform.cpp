@@ -213,6 +213,35 @@ Result<void> MockPlatform::release(void* address, size_t length) {
   return {};
 }
 
+Result<void*> MockPlatform::allocate_shared(size_t length) {
+  if (length == 0 || length % page_size != 0) {
+    return fail(Errno::einval);
+  }
+  void* memory = mmap(nullptr, length, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+  if (memory == MAP_FAILED) {
+    return fail(Errno::enomem);
+  }
+  return memory;
+}
+
+void MockPlatform::free_shared(void* memory, size_t length) { munmap(memory, length); }
+
+Result<void> MockPlatform::alias(void* address, size_t length, void* source, uint32_t protection) {
+  // Safety: only the numeric values of the addresses are tested.
+  if (length == 0 || length % page_size != 0 ||
+      reinterpret_cast<uintptr_t>(address) % page_size != 0 ||
+      reinterpret_cast<uintptr_t>(source) % page_size != 0) {
+    return fail(Errno::einval);
+  }
+  if (mremap(source, 0, length, MREMAP_MAYMOVE | MREMAP_FIXED, address) == MAP_FAILED) {
+    return fail(Errno::einval);
+  }
+  if (mprotect(address, length, host_protection(protection)) != 0) {
+    return fail(Errno::einval);
+  }
+  return {};
+}
+
 Result<size_t> MockPlatform::read(std::span<std::byte> buffer) {
   std::lock_guard guard(lock_);
   size_t count = std::min(buffer.size(), input_.size() - input_position_);

@@ -74,6 +74,11 @@ class MockPlatform final : public Futex,
   Result<void> commit(void* address, size_t length, uint32_t protection) override;
   Result<void> protect(void* address, size_t length, uint32_t protection) override;
   Result<void> release(void* address, size_t length) override;
+  // Shared memory is one host MAP_SHARED mapping per allocation: tests run
+  // in one process, so it needs no arena that forked processes inherit.
+  Result<void*> allocate_shared(size_t length) override;
+  void free_shared(void* memory, size_t length) override;
+  Result<void> alias(void* address, size_t length, void* source, uint32_t protection) override;
 
   // Stdio
   Result<size_t> read(std::span<std::byte> buffer) override;

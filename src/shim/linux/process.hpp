@@ -21,6 +21,7 @@
 namespace litebox::shim::linux_abi {
 
 class Kernel;
+class ProcessTimers;
 class Task;
 
 // Real, effective and saved user and group ids plus supplementary groups.
@@ -137,6 +138,10 @@ class Process {
   // /proc/self/cmdline and /proc/self/environ.
   uint64_t arguments_start = 0, arguments_end = 0;
   uint64_t environment_start = 0, environment_end = 0;
+
+  // Interval and POSIX timers, made on first use under `lock`. fork(2)
+  // does not copy them.
+  std::shared_ptr<ProcessTimers> timers;
 
   // Returns the path context with the current credentials, for Vfs calls.
   fs::PathContext path_context();

@@ -18,7 +18,9 @@ SyscallTable build_table() {
   register_signal_syscalls(table);
   register_thread_syscalls(table);
   register_time_syscalls(table);
+  register_timer_syscalls(table);
   register_socket_syscalls(table);
+  register_priority_syscalls(table);
   return table;
 }
 

@@ -54,6 +54,8 @@ void register_credential_syscalls(SyscallTable& table);
 void register_signal_syscalls(SyscallTable& table);
 void register_thread_syscalls(SyscallTable& table);
 void register_time_syscalls(SyscallTable& table);
+void register_timer_syscalls(SyscallTable& table);
 void register_socket_syscalls(SyscallTable& table);
+void register_priority_syscalls(SyscallTable& table);
 
 }  // namespace litebox::shim::linux_abi

@@ -46,6 +46,10 @@ class Task {
   uint64_t robust_list_head = 0;
   uint64_t robust_list_length = 0;
 
+  // The nice value of getpriority(2) and setpriority(2), -20 to 19.
+  // NOTE: a sandbox's first thread starts at 0, whatever the host's is.
+  int32_t nice = 0;
+
   // Blocked signals; bit n-1 stands for signal n. Other threads read it
   // to pick a target for a process-wide signal, so it changes only under
   // the process lock.

@@ -106,19 +106,23 @@ class RegularFile final : public Node {
   Result<size_t> read(uint64_t offset, std::span<std::byte> buffer) override;
   Result<size_t> write(uint64_t offset, std::span<const std::byte> data) override;
 
+  Result<mm::PageRuns> share_pages(uint64_t offset, uint64_t length) override;
+
   int64_t size_locked() const override { return size_; }
   int64_t blocks_locked() const override;
   Result<void> resize_locked(int64_t size) override;
 
  private:
-  // One page of file data, page-aligned so a shared mapping can map it.
-  struct alignas(page_size) Page {
-    std::byte bytes[page_size];
-  };
+  // Adds `count` zero-filled pages from page index `first_page` on, which
+  // must all be holes. `enospc` past the size limit or without memory.
+  Result<void> add_pages_locked(uint64_t first_page, uint64_t count);
 
-  // Guarded by lock. Pages are allocated on first write; a missing page is
-  // a hole and reads as zeros.
-  std::map<uint64_t, std::unique_ptr<Page>> pages_;
+  // Guarded by lock. Pages of file data by page index, each one page of
+  // shared memory so that MAP_SHARED mappings alias the file's own pages.
+  // Pages are allocated on first write or share_pages. A missing page is a
+  // hole and reads as zeros. share_pages also creates pages past the end of
+  // the file, which stay until a truncation below them.
+  std::map<uint64_t, mm::PageRun> pages_;
   int64_t size_ = 0;
 };
 

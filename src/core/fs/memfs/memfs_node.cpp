@@ -138,7 +138,7 @@ Result<size_t> RegularFile::read(uint64_t offset, std::span<std::byte> buffer) {
     if (page == pages_.end()) {
       std::memset(buffer.data() + done, 0, chunk);
     } else {
-      std::memcpy(buffer.data() + done, page->second->bytes + in_page, chunk);
+      std::memcpy(buffer.data() + done, page->second.data() + in_page, chunk);
     }
     done += chunk;
   }
@@ -167,18 +167,15 @@ Result<size_t> RegularFile::write(uint64_t offset, std::span<const std::byte> da
     uint64_t in_page = position % page_size;
     size_t chunk = static_cast<size_t>(std::min<uint64_t>(page_size - in_page, count - done));
 
-    std::unique_ptr<Page>& page = pages_[position / page_size];
-    if (!page) {
-      auto reserved = file_system_->reserve_pages(1);
-      if (!reserved) {
-        pages_.erase(position / page_size);
+    auto page = pages_.find(position / page_size);
+    if (page == pages_.end()) {
+      auto added = add_pages_locked(position / page_size, 1);
+      if (!added) {
         break;
       }
-      // Value-initialization zeroes the page, so the bytes around the
-      // written range read as zeros.
-      page = std::make_unique<Page>();
+      page = pages_.find(position / page_size);
     }
-    std::memcpy(page->bytes + in_page, data.data() + done, chunk);
+    std::memcpy(page->second.data() + in_page, data.data() + done, chunk);
     done += chunk;
   }
   if (done == 0) {
@@ -190,6 +187,51 @@ Result<size_t> RegularFile::write(uint64_t offset, std::span<const std::byte> da
   // and set-group-ID as Linux does, but the inode does not know the caller.
   touch_locked(true);
   return done;
+}
+
+Result<void> RegularFile::add_pages_locked(uint64_t first_page, uint64_t count) {
+  TRY_VOID(file_system_->reserve_pages(count));
+
+  // One block for all of them, so a mapping of the range aliases one run.
+  auto memory = mm::SharedMemory::create(count * page_size);
+  if (!memory) {
+    file_system_->release_pages(count);
+    return fail(Errno::enospc);
+  }
+  for (uint64_t index = 0; index < count; ++index) {
+    pages_[first_page + index] = mm::PageRun{*memory, index * page_size, page_size};
+  }
+  return {};
+}
+
+Result<mm::PageRuns> RegularFile::share_pages(uint64_t offset, uint64_t length) {
+  if (offset % page_size != 0 || length % page_size != 0 || length == 0) {
+    return fail(Errno::einval);
+  }
+  const uint64_t first_page = offset / page_size;
+  const uint64_t end_page = first_page + length / page_size;
+
+  sync::LockGuard guard(file_system_->lock);
+
+  // Fill every hole of the range, each run of missing pages from one block.
+  uint64_t index = first_page;
+  while (index < end_page) {
+    auto next = pages_.lower_bound(index);
+    const uint64_t hole_end = next == pages_.end() ? end_page : std::min(next->first, end_page);
+    if (hole_end > index) {
+      if (auto added = add_pages_locked(index, hole_end - index); !added) {
+        return fail(Errno::enomem);
+      }
+    }
+    index = hole_end + 1;
+  }
+
+  mm::PageRuns runs;
+  for (auto page = pages_.find(first_page); page != pages_.end() && page->first < end_page;
+       ++page) {
+    mm::append_run(runs, page->second);
+  }
+  return runs;
 }
 
 Result<void> RegularFile::resize_locked(int64_t size) {
@@ -207,7 +249,7 @@ Result<void> RegularFile::resize_locked(int64_t size) {
     if (in_page != 0) {
       auto last = pages_.find(new_size / page_size);
       if (last != pages_.end()) {
-        std::memset(last->second->bytes + in_page, 0, page_size - in_page);
+        std::memset(last->second.data() + in_page, 0, page_size - in_page);
       }
     }
   }

@@ -59,6 +59,7 @@ class OverlayInode final : public Inode {
   Result<void> change_attributes(const AttributeChange& change) override;
   Result<size_t> read(uint64_t offset, std::span<std::byte> buffer) override;
   Result<size_t> write(uint64_t offset, std::span<const std::byte> data) override;
+  Result<mm::PageRuns> share_pages(uint64_t offset, uint64_t length) override;
 
   Result<std::shared_ptr<Inode>> lookup(std::string_view name) override;
   Result<std::shared_ptr<Inode>> create(std::string_view name, FileType type, uint32_t permissions,
@@ -163,6 +164,15 @@ Result<size_t> OverlayInode::write(uint64_t offset, std::span<const std::byte> d
     upper = upper_;
   }
   return upper->write(offset, data);
+}
+
+// NOTE: a shared mapping of a file that exists only in the lower layer is a
+// copy (tar files share no pages), so it misses later changes to the copied-up
+// file. Linux overlayfs documents the same limit for a MAP_SHARED mapping of a
+// lower file.
+Result<mm::PageRuns> OverlayInode::share_pages(uint64_t offset, uint64_t length) {
+  std::shared_ptr<Inode> layer = current_layer();
+  return layer->share_pages(offset, length);
 }
 
 Result<std::shared_ptr<Inode>> OverlayInode::lookup(std::string_view name) {

@@ -377,7 +377,12 @@ void TarBuilder::add(const tar::Member& member) {
     return;
   }
   std::string_view name = std::string_view(member.path).substr(member.path.rfind('/') + 1);
-  TarInode* existing = member.path.empty() ? file_system_.root_.get() : find(member.path);
+  // The parent is known, so only the last component needs a lookup.
+  TarInode* existing = file_system_.root_.get();
+  if (!member.path.empty()) {
+    auto found = parent->building_children_->find(name);
+    existing = found == parent->building_children_->end() ? nullptr : found->second.get();
+  }
 
   if (member.type == tar::MemberType::hard_link) {
     TarInode* target = find(member.link_target);

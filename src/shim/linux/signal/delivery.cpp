@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <optional>
 #include <string>
 #include <vector>
@@ -401,6 +402,96 @@ Result<void> send_process_signal(Task& sender, Process& process, const SignalInf
     platform::current().threads.interrupt(host_process, thread);
   }
   return {};
+}
+
+int32_t send_timer_signal(Process& process, int32_t tid, const SignalInfo& info) {
+  // Overruns saturate at DELAYTIMER_MAX, which is INT_MAX on Linux.
+  constexpr int64_t overrun_limit = 0x7fff'ffff;
+  const uint64_t bit = signal_bit(info.signo);
+  std::optional<platform::ThreadId> woken_thread;
+  {
+    sync::LockGuard guard(process.lock);
+    Task* target = nullptr;
+    if (tid != 0) {
+      for (Task* thread : process.tasks) {
+        if (thread->tid() == tid) {
+          target = thread;
+        }
+      }
+      if (target == nullptr) {
+        return info.timer_overrun();
+      }
+    }
+    PendingSignals& pending = target != nullptr ? target->pending_signals : process.pending_signals;
+
+    if (info.code == si::timer) {
+      for (SignalInfo& queued : pending.queue) {
+        if (queued.signo == info.signo && queued.code == si::timer &&
+            queued.timer_id() == info.timer_id()) {
+          const int64_t overrun =
+              int64_t{queued.timer_overrun()} + 1 + int64_t{info.timer_overrun()};
+          queued.set_timer_overrun(static_cast<int32_t>(std::min(overrun, overrun_limit)));
+          return queued.timer_overrun();
+        }
+      }
+    }
+
+    // An ignored signal is dropped unless the receiving thread blocks it;
+    // for the process as a whole that is its first thread.
+    uint64_t receiver_mask = 0;
+    if (target != nullptr) {
+      receiver_mask = target->signal_mask;
+    } else if (!process.tasks.empty()) {
+      receiver_mask = process.tasks.front()->signal_mask;
+    }
+    if (is_ignored(process.signal_actions[info.signo - 1], info.signo) &&
+        (receiver_mask & bit) == 0) {
+      return info.timer_overrun();
+    }
+    // A full queue drops the signal; Linux counts that as an overrun too.
+    if (!enqueue(pending, info)) {
+      return info.timer_overrun();
+    }
+
+    if (target != nullptr) {
+      if ((target->signal_mask & bit) == 0) {
+        woken_thread = target->host_thread;
+      }
+    } else {
+      for (Task* thread : process.tasks) {
+        if ((thread->signal_mask & bit) == 0) {
+          woken_thread = thread->host_thread;
+          break;
+        }
+      }
+    }
+  }
+  if (woken_thread) {
+    platform::current().threads.interrupt(*woken_thread);
+  }
+  return info.timer_overrun();
+}
+
+void discard_timer_signal(Process& process, int32_t timer_id) {
+  const auto discard = [timer_id](PendingSignals& pending) {
+    const auto removed = std::erase_if(pending.queue, [timer_id](const SignalInfo& queued) {
+      return queued.code == si::timer && queued.timer_id() == timer_id;
+    });
+    if (removed == 0) {
+      return;
+    }
+    // Recompute the pending set from what is left in the queue.
+    pending.set = 0;
+    for (const SignalInfo& queued : pending.queue) {
+      pending.set |= signal_bit(queued.signo);
+    }
+  };
+
+  sync::LockGuard guard(process.lock);
+  discard(process.pending_signals);
+  for (Task* thread : process.tasks) {
+    discard(thread->pending_signals);
+  }
 }
 
 Result<void> send_thread_signal(Task& sender, Process& process, int32_t tid,

@@ -29,6 +29,18 @@ Result<void> send_process_signal(Task& sender, Process& process, const SignalInf
 Result<void> send_thread_signal(Task& sender, Process& process, int32_t tid,
                                 const SignalInfo& info);
 
+// Queues the signal of an expired timer of `process` for its thread `tid`,
+// or for the whole process when `tid` is 0, and wakes a thread that does
+// not block it. A POSIX timer has at most one signal queued: while that
+// one is pending, further expiries only raise its si_overrun, as on Linux.
+// Runs on the timer thread, which is no guest thread, so there is no sender.
+// Returns the si_overrun of the timer's queued signal.
+int32_t send_timer_signal(Process& process, int32_t tid, const SignalInfo& info);
+
+// Drops the queued signal of POSIX timer `timer_id` of `process`, as Linux
+// does when the timer is armed again or deleted.
+void discard_timer_signal(Process& process, int32_t timer_id);
+
 // Makes `info` pending for `task` even when it is blocked or ignored: the
 // action is reset to the default and the signal unblocked, as Linux does
 // for faults and unusable signal frames.

@@ -50,6 +50,7 @@ inline constexpr uint64_t reset_hand = 0x80000000;
 namespace si {
 inline constexpr int32_t user = 0;               // SI_USER: kill(2)
 inline constexpr int32_t kernel = 0x80;          // SI_KERNEL
+inline constexpr int32_t timer = -2;             // SI_TIMER: a POSIX timer expired
 inline constexpr int32_t tkill = -6;             // SI_TKILL: tkill(2), tgkill(2)
 inline constexpr int32_t segv_map_error = 1;     // SEGV_MAPERR
 inline constexpr int32_t segv_access_error = 2;  // SEGV_ACCERR
@@ -94,6 +95,21 @@ struct SignalInfo {
         from_sender(sig::child, exited ? si::child_exited : si::child_killed, pid, uid);
     info.fields[1] = static_cast<uint32_t>(exited ? (wait_status >> 8) & 0xff : wait_status & 0x7f);
     return info;
+  }
+
+  // si_timerid, si_overrun and si_value, for a POSIX timer's expiry.
+  static SignalInfo from_timer(int signal, int32_t timer_id, uint64_t value) {
+    SignalInfo info;
+    info.signo = signal;
+    info.code = si::timer;
+    info.fields[0] = static_cast<uint32_t>(timer_id);
+    info.fields[1] = value;
+    return info;
+  }
+  int32_t timer_id() const { return static_cast<int32_t>(fields[0] & 0xffff'ffff); }
+  int32_t timer_overrun() const { return static_cast<int32_t>(fields[0] >> 32); }
+  void set_timer_overrun(int32_t overrun) {
+    fields[0] = (fields[0] & 0xffff'ffff) | (uint64_t{static_cast<uint32_t>(overrun)} << 32);
   }
 
   // si_addr, for a fault.

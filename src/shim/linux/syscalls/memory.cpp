@@ -118,13 +118,14 @@ Result<uint64_t> sys_mmap(Task& task, const SyscallArguments& arguments) {
     if (!fd::readable(file->flags())) {
       return fail(Errno::eacces);
     }
-    if (request.shared && (protection & platform::prot_write) && !fd::writable(file->flags())) {
-      return fail(Errno::eacces);
+    if (request.shared && !fd::writable(file->flags())) {
+      if (protection & platform::prot_write) {
+        return fail(Errno::eacces);
+      }
+      request.write_allowed = false;
     }
     // NOTE: a character device (/dev/zero) maps as anonymous memory.
     if (file_type == fs::FileType::regular) {
-      // TODO: MAP_SHARED file mappings are private copies: stores are not
-      // written back to the file and other mappings do not see them.
       request.inode = std::move(inode);
       request.file_offset = offset;
     }
@@ -193,7 +194,9 @@ Result<uint64_t> sys_msync(Task& task, const SyscallArguments& arguments) {
       !task.process().memory.is_mapped(address, mm::page_round_up(arguments[1]))) {
     return fail(Errno::enomem);
   }
-  // Nothing to write back: shared file mappings are copies (see sys_mmap).
+  // Nothing to write back: a shared file mapping aliases the pages that hold
+  // the file's data, so read(2) already returns every store, and MS_INVALIDATE
+  // has no other copies to drop.
   return 0;
 }
 

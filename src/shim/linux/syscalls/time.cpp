@@ -5,6 +5,7 @@
 #include <chrono>
 
 #include "litebox/platform/platform.hpp"
+#include "shim/linux/guest_clock.hpp"
 #include "shim/linux/guest_memory.hpp"
 #include "shim/linux/kernel.hpp"
 #include "shim/linux/vdso/time_source.hpp"
@@ -14,16 +15,6 @@ namespace litebox::shim::linux_abi {
 namespace {
 
 using std::chrono::nanoseconds;
-
-// struct timespec and struct timeval on x86-64.
-struct LinuxTimespec {
-  int64_t seconds;
-  int64_t nanoseconds;
-};
-struct LinuxTimeval {
-  int64_t seconds;
-  int64_t microseconds;
-};
 
 enum ClockId : int32_t {
   clock_realtime = 0,
@@ -40,29 +31,6 @@ enum ClockId : int32_t {
 };
 
 using vdso::coarse_resolution_ns;
-
-LinuxTimespec to_timespec(nanoseconds value) {
-  return {value.count() / 1'000'000'000, value.count() % 1'000'000'000};
-}
-
-// The guest's CLOCK_MONOTONIC. With the vDSO mapped, it is the vDSO's TSC
-// clock, so that system calls and vDSO calls agree. Without it, it is the
-// host's clock.
-nanoseconds guest_monotonic_now() {
-  if (const litebox_vdso_data* data = vdso::active_time_data()) {
-    return vdso::monotonic_now(*data);
-  }
-  return platform::current().clock.monotonic_now();
-}
-
-// The guest's CLOCK_REALTIME, by the same rule.
-platform::Timespec guest_realtime_now() {
-  if (const litebox_vdso_data* data = vdso::active_time_data()) {
-    const int64_t now = vdso::monotonic_now(*data).count() + data->realtime_offset_ns;
-    return {now / 1'000'000'000, now % 1'000'000'000};
-  }
-  return platform::current().clock.realtime_now();
-}
 
 Result<LinuxTimespec> read_clock(int32_t clock) {
   switch (clock) {

@@ -1,0 +1,306 @@
+// Timer system calls: getitimer(2), setitimer(2) and alarm(2) for the real
+// interval timer, and the POSIX timers of timer_create(2).
+#include <algorithm>
+#include <chrono>
+#include <cstdint>
+
+#include "litebox/platform/platform.hpp"
+#include "shim/linux/guest_clock.hpp"
+#include "shim/linux/guest_memory.hpp"
+#include "shim/linux/kernel.hpp"
+#include "shim/linux/timers.hpp"
+
+namespace litebox::shim::linux_abi {
+
+namespace {
+
+using std::chrono::microseconds;
+using std::chrono::nanoseconds;
+using std::chrono::seconds;
+
+// The pairs that setitimer(2) and timer_settime(2) take.
+struct LinuxItimerval {
+  LinuxTimeval interval;
+  LinuxTimeval value;
+};
+struct LinuxItimerspec {
+  LinuxTimespec interval;
+  LinuxTimespec value;
+};
+
+// struct sigevent on x86-64: sigev_value, sigev_signo, sigev_notify, then a
+// union whose first member is the thread id of SIGEV_THREAD_ID.
+struct LinuxSigevent {
+  uint64_t value;
+  int32_t signal;
+  int32_t notify;
+  int32_t thread;
+  int32_t padding[11];
+};
+static_assert(sizeof(LinuxSigevent) == 64);
+
+enum IntervalTimer : int32_t {
+  itimer_real = 0,
+  itimer_virtual = 1,
+  itimer_prof = 2,
+};
+
+enum SigeventNotify : int32_t {
+  sigev_signal = 0,
+  sigev_none = 1,
+  sigev_thread = 2,
+  sigev_thread_id = 4,
+};
+
+enum ClockId : int32_t {
+  clock_realtime = 0,
+  clock_monotonic = 1,
+  clock_monotonic_raw = 4,
+  clock_realtime_coarse = 5,
+  clock_monotonic_coarse = 6,
+  clock_boottime = 7,
+  clock_realtime_alarm = 8,
+  clock_boottime_alarm = 9,
+};
+
+constexpr uint32_t timer_absolute_time = 1;  // TIMER_ABSTIME
+constexpr int64_t nanoseconds_per_second = 1'000'000'000;
+constexpr int64_t microseconds_per_second = 1'000'000;
+
+Result<nanoseconds> from_timeval(const LinuxTimeval& value) {
+  if (value.seconds < 0 || value.microseconds < 0 ||
+      value.microseconds >= microseconds_per_second) {
+    return fail(Errno::einval);
+  }
+  return seconds(value.seconds) + microseconds(value.microseconds);
+}
+
+Result<nanoseconds> from_timespec(const LinuxTimespec& value) {
+  if (value.seconds < 0 || value.nanoseconds < 0 || value.nanoseconds >= nanoseconds_per_second) {
+    return fail(Errno::einval);
+  }
+  return seconds(value.seconds) + nanoseconds(value.nanoseconds);
+}
+
+// Linux truncates to whole microseconds, except that a pending expiry less
+// than a microsecond away still reads as one microsecond.
+LinuxTimeval to_timeval(nanoseconds value) {
+  const auto whole_seconds = std::chrono::duration_cast<seconds>(value);
+  auto rest = std::chrono::duration_cast<microseconds>(value - whole_seconds).count();
+  if (value > nanoseconds(0) && whole_seconds.count() == 0 && rest == 0) {
+    rest = 1;
+  }
+  return {whole_seconds.count(), rest};
+}
+
+LinuxItimerval to_itimerval(const TimerSetting& setting) {
+  return {to_timeval(setting.interval), to_timeval(setting.value)};
+}
+
+ProcessTimers& timers_of(Task& task) {
+  Process& process = task.process();
+  sync::LockGuard guard(process.lock);
+  if (process.timers == nullptr) {
+    process.timers = std::make_shared<ProcessTimers>(task.shared_process());
+  }
+  return *process.timers;
+}
+
+// The interval timers other than ITIMER_REAL count CPU time, which the
+// platform does not measure.
+// TODO: ITIMER_VIRTUAL and ITIMER_PROF.
+Result<void> check_interval_timer(int32_t timer) {
+  if (timer == itimer_real) {
+    return {};
+  }
+  if (timer == itimer_virtual || timer == itimer_prof) {
+    return fail(Errno::enosys);
+  }
+  return fail(Errno::einval);
+}
+
+Result<uint64_t> sys_getitimer(Task& task, const SyscallArguments& arguments) {
+  TRY_VOID(check_interval_timer(arguments.as_int(0)));
+  TimerSetting setting = TRY(timers_of(task).get(ProcessTimers::real_interval_timer));
+  TRY_VOID(GuestPtr<LinuxItimerval>(arguments[1]).write(to_itimerval(setting)));
+  return 0;
+}
+
+Result<uint64_t> sys_setitimer(Task& task, const SyscallArguments& arguments) {
+  TRY_VOID(check_interval_timer(arguments.as_int(0)));
+
+  // Linux takes a null new value as a zero one and disarms the timer.
+  TimerSetting setting;
+  if (arguments[1] != 0) {
+    const auto requested = TRY(GuestPtr<LinuxItimerval>(arguments[1]).read());
+    setting.value = TRY(from_timeval(requested.value));
+    setting.interval = TRY(from_timeval(requested.interval));
+  }
+
+  TimerSetting previous = TRY(timers_of(task).set(ProcessTimers::real_interval_timer, setting));
+  if (arguments[2] != 0) {
+    TRY_VOID(GuestPtr<LinuxItimerval>(arguments[2]).write(to_itimerval(previous)));
+  }
+  return 0;
+}
+
+Result<uint64_t> sys_alarm(Task& task, const SyscallArguments& arguments) {
+  TimerSetting setting;
+  setting.value = seconds(arguments.as_uint(0));
+  TimerSetting previous = TRY(timers_of(task).set(ProcessTimers::real_interval_timer, setting));
+
+  // The seconds left on the old alarm, rounded to the nearest second, and
+  // at least 1 while it was armed.
+  const LinuxTimeval left = to_timeval(previous.value);
+  uint64_t remaining = left.seconds;
+  if (left.microseconds >= microseconds_per_second / 2 || (remaining == 0 && left.microseconds)) {
+    remaining++;
+  }
+  return remaining;
+}
+
+// Validates a clock for timer_create(2).
+// TODO: timers on CLOCK_TAI and on the CPU-time clocks.
+Result<void> check_timer_clock(int32_t clock) {
+  switch (clock) {
+    case clock_realtime:
+    case clock_monotonic:
+    case clock_boottime:
+      return {};
+    // Linux has no timers on the raw and coarse clocks. The alarm clocks
+    // need a wake-up device, which the sandbox lacks.
+    case clock_monotonic_raw:
+    case clock_realtime_coarse:
+    case clock_monotonic_coarse:
+    case clock_realtime_alarm:
+    case clock_boottime_alarm:
+      return fail(Errno::eopnotsupp);
+    default:
+      return fail(Errno::einval);
+  }
+}
+
+bool thread_exists(Task& task, int32_t tid) {
+  Process& process = task.process();
+  sync::LockGuard guard(process.lock);
+  for (Task* thread : process.tasks) {
+    if (thread->tid() == tid) {
+      return true;
+    }
+  }
+  return false;
+}
+
+Result<TimerEvent> read_sigevent(Task& task, uint64_t address) {
+  constexpr int alarm_signal = 14;  // SIGALRM
+  TimerEvent event;
+  if (address == 0) {
+    event.signal = alarm_signal;
+    return event;
+  }
+
+  const LinuxSigevent requested = TRY(GuestPtr<LinuxSigevent>(address).read());
+  event.value = requested.value;
+  event.signal = requested.signal;
+  switch (requested.notify) {
+    case sigev_none:
+      event.kind = TimerEvent::Kind::none;
+      return event;
+    case sigev_signal:
+      event.kind = TimerEvent::Kind::signal_process;
+      break;
+    case sigev_thread_id:
+      if (!thread_exists(task, requested.thread)) {
+        return fail(Errno::einval);
+      }
+      event.kind = TimerEvent::Kind::signal_thread;
+      event.thread = requested.thread;
+      break;
+    case sigev_thread:  // glibc runs SIGEV_THREAD on top of SIGEV_THREAD_ID
+    default:
+      return fail(Errno::einval);
+  }
+  if (!is_valid_signal(event.signal)) {
+    return fail(Errno::einval);
+  }
+  return event;
+}
+
+Result<uint64_t> sys_timer_create(Task& task, const SyscallArguments& arguments) {
+  const int32_t clock = arguments.as_int(0);
+  TRY_VOID(check_timer_clock(clock));
+
+  ProcessTimers& timers = timers_of(task);
+  const int32_t id = timers.allocate_id();
+  TimerEvent event = TRY(read_sigevent(task, arguments[1]));
+  // With no sigevent, si_value carries the timer id.
+  if (arguments[1] == 0) {
+    event.value = static_cast<uint64_t>(id);
+  }
+  timers.create(id, clock, event);
+  if (auto written = GuestPtr<int32_t>(arguments[2]).write(id); !written) {
+    (void)timers.remove(id);
+    return fail(written.error());
+  }
+  return 0;
+}
+
+Result<uint64_t> sys_timer_settime(Task& task, const SyscallArguments& arguments) {
+  const int32_t id = arguments.as_int(0);
+  const uint32_t flags = arguments.as_uint(1);
+  const auto requested = TRY(GuestPtr<LinuxItimerspec>(arguments[2]).read());
+
+  TimerSetting setting;
+  setting.value = TRY(from_timespec(requested.value));
+  setting.interval = TRY(from_timespec(requested.interval));
+  ProcessTimers& timers = timers_of(task);
+  if ((flags & timer_absolute_time) && setting.value > nanoseconds(0)) {
+    // An absolute expiry becomes the time left from now on the timer's clock;
+    // one in the past expires at once.
+    const int32_t clock = TRY(timers.clock_of(id));
+    nanoseconds now = guest_monotonic_now();
+    if (clock == clock_realtime) {
+      const platform::Timespec real = guest_realtime_now();
+      now = seconds(real.seconds) + nanoseconds(real.nanoseconds);
+    }
+    setting.value = std::max(setting.value - now, nanoseconds(1));
+  }
+
+  TimerSetting previous = TRY(timers.set(id, setting));
+  if (arguments[3] != 0) {
+    const LinuxItimerspec old{to_timespec(previous.interval), to_timespec(previous.value)};
+    TRY_VOID(GuestPtr<LinuxItimerspec>(arguments[3]).write(old));
+  }
+  return 0;
+}
+
+Result<uint64_t> sys_timer_gettime(Task& task, const SyscallArguments& arguments) {
+  TimerSetting setting = TRY(timers_of(task).get(arguments.as_int(0)));
+  const LinuxItimerspec current{to_timespec(setting.interval), to_timespec(setting.value)};
+  TRY_VOID(GuestPtr<LinuxItimerspec>(arguments[1]).write(current));
+  return 0;
+}
+
+Result<uint64_t> sys_timer_getoverrun(Task& task, const SyscallArguments& arguments) {
+  return static_cast<uint64_t>(TRY(timers_of(task).overrun(arguments.as_int(0))));
+}
+
+Result<uint64_t> sys_timer_delete(Task& task, const SyscallArguments& arguments) {
+  TRY_VOID(timers_of(task).remove(arguments.as_int(0)));
+  return 0;
+}
+
+}  // namespace
+
+void register_timer_syscalls(SyscallTable& table) {
+  table.add(nr::getitimer, sys_getitimer);
+  table.add(nr::setitimer, sys_setitimer);
+  table.add(nr::alarm, sys_alarm);
+  table.add(nr::timer_create, sys_timer_create);
+  table.add(nr::timer_settime, sys_timer_settime);
+  table.add(nr::timer_gettime, sys_timer_gettime);
+  table.add(nr::timer_getoverrun, sys_timer_getoverrun);
+  table.add(nr::timer_delete, sys_timer_delete);
+}
+
+}  // namespace litebox::shim::linux_abi

@@ -1,0 +1,97 @@
+// The timers of one guest process: the real interval timer (setitimer(2)
+// ITIMER_REAL, alarm(2)) and POSIX per-process timers (timer_create(2)),
+// fired by one libOS host thread that sleeps until the next expiry.
+//
+// A guest process is a host process, so the expiry thread lives and dies
+// with it. fork(2) starts the child without timers, as Linux does, and
+// execve(2) keeps the interval timer but deletes the POSIX timers.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <memory>
+
+#include "litebox/result.hpp"
+#include "litebox/sync/condition_variable.hpp"
+#include "litebox/sync/mutex.hpp"
+
+namespace litebox::shim::linux_abi {
+
+class Process;
+
+// The time to a timer's next expiry (zero: disarmed) and its period (zero:
+// it fires once), as struct itimerspec and struct itimerval hold them.
+struct TimerSetting {
+  std::chrono::nanoseconds value{0};
+  std::chrono::nanoseconds interval{0};
+};
+
+// The notification of an expiry, from struct sigevent.
+struct TimerEvent {
+  enum class Kind { signal_process, signal_thread, none };
+  Kind kind = Kind::signal_process;
+  int signal = 0;
+  int32_t thread = 0;  // SIGEV_THREAD_ID: the thread that takes the signal
+  uint64_t value = 0;  // sigev_value, passed on as si_value
+};
+
+class ProcessTimers : public std::enable_shared_from_this<ProcessTimers> {
+ public:
+  // The id of the real interval timer; POSIX timer ids start at 0.
+  static constexpr int32_t real_interval_timer = -1;
+
+  explicit ProcessTimers(std::weak_ptr<Process> process) : process_(std::move(process)) {}
+
+  // Takes the id for a new POSIX timer. Ids count up from 0 and are not
+  // reused, and Linux takes one before it checks the sigevent, so a failed
+  // timer_create(2) uses one up as well.
+  int32_t allocate_id();
+
+  // Creates the disarmed POSIX timer `id` on `clock`.
+  void create(int32_t id, int32_t clock, const TimerEvent& event);
+
+  // The clock a POSIX timer was created on: `einval` for an unknown id.
+  Result<int32_t> clock_of(int32_t id);
+
+  // Deletes a POSIX timer: `einval` for an unknown id.
+  Result<void> remove(int32_t id);
+
+  // Deletes every POSIX timer, as execve(2) does.
+  void remove_posix_timers();
+
+  // Arms timer `id` (or disarms it, with a zero value) and returns its old
+  // setting. The real interval timer exists from its first use. `einval`
+  // for an unknown POSIX timer id.
+  Result<TimerSetting> set(int32_t id, TimerSetting setting);
+
+  // The current setting of timer `id`.
+  Result<TimerSetting> get(int32_t id);
+
+  // The expiries folded into the timer's last signal (timer_getoverrun(2)).
+  Result<int32_t> overrun(int32_t id);
+
+ private:
+  struct Timer {
+    TimerEvent event;
+    int32_t clock = 0;
+    std::chrono::nanoseconds expiry{0};  // on the monotonic clock; 0: disarmed
+    std::chrono::nanoseconds interval{0};
+    int32_t overrun = 0;
+  };
+
+  static void run_expiry_thread(void* argument);
+  void discard_pending_signal(int32_t id);
+  void serve_expiries();
+  Result<void> start_thread_locked();
+  TimerSetting setting_locked(const Timer& timer, std::chrono::nanoseconds now) const;
+
+  std::weak_ptr<Process> process_;
+  sync::Mutex lock_;
+  sync::ConditionVariable changed_;
+  std::map<int32_t, Timer> timers_;
+  int32_t next_id_ = 0;
+  bool thread_started_ = false;
+};
+
+}  // namespace litebox::shim::linux_abi
