@@ -224,7 +224,8 @@ int main(int argc, char** argv) {
     char path[64];
     snprintf(path, sizeof path, "/proc/self/fd/%d", number);
     if (lstat(path, &status) == 0) {
-      printf("lstat %s mode %o\n", path, (unsigned)status.st_mode);
+      printf("lstat %s mode %o size %lld\n", path, (unsigned)status.st_mode,
+             (long long)status.st_size);
     } else {
       printf("lstat %s -> %s\n", path, strerrorname_np(errno));
     }

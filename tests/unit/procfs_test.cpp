@@ -294,5 +294,21 @@ TEST(Procfs, ThreadHasNoTaskDirectory) {
   EXPECT_EQ(task.error(), Errno::enoent);
 }
 
+TEST(Procfs, DotDotReturnsParent) {
+  auto file_system = create(std::make_shared<FakeProvider>());
+  auto descriptors = walk(*file_system, {"7", "fd"});
+  auto process = walk(*file_system, {"7"});
+  ASSERT_TRUE(descriptors);
+  ASSERT_TRUE(process);
+
+  auto parent = descriptors->lookup("..");
+  auto root_parent = file_system->root()->lookup("..");
+
+  ASSERT_TRUE(parent);
+  ASSERT_TRUE(root_parent);
+  EXPECT_EQ((*parent)->stat()->inode, process->stat()->inode);
+  EXPECT_EQ((*root_parent)->stat()->inode, file_system->root()->stat()->inode);
+}
+
 }  // namespace
 }  // namespace litebox::fs::procfs

@@ -192,6 +192,8 @@ class DescriptorLink final : public ProcInode {
       permissions |= 0300;
     }
     status.mode = mode_of(FileType::symlink, permissions);
+    // Linux 6.x reports 64 for every descriptor link.
+    status.size = 64;
     return status;
   }
 
@@ -247,6 +249,12 @@ class ProcDirectory final : public ProcInode {
         tid_(tid) {}
 
   Result<std::shared_ptr<Inode>> lookup(std::string_view name) override {
+    if (name == ".") {
+      return shared_from_this();
+    }
+    if (name == "..") {
+      return parent();
+    }
     for (const DirectoryEntry& entry : TRY(entries())) {
       if (entry.name == name) {
         return make(entry);
@@ -273,6 +281,20 @@ class ProcDirectory final : public ProcInode {
  private:
   std::string child_path(std::string_view name) const {
     return path().empty() ? std::string(name) : path() + "/" + std::string(name);
+  }
+
+  // The parent directory, found again from the root by its path; the root
+  // is its own parent.
+  Result<std::shared_ptr<Inode>> parent() {
+    std::shared_ptr<Inode> inode = proc().root();
+    std::string path = parent_path();
+    std::string_view rest = path;
+    while (!rest.empty()) {
+      size_t slash = rest.find('/');
+      inode = TRY(inode->lookup(rest.substr(0, slash)));
+      rest = slash == std::string_view::npos ? std::string_view() : rest.substr(slash + 1);
+    }
+    return inode;
   }
 
   std::string parent_path() const {
