@@ -8,11 +8,29 @@
 #define _GNU_SOURCE /* strerrorname_np, statx, pipe2, dup3 */
 #endif
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+
+/* Reads up to `size - 1` bytes of the file at `path` into `buffer` and
+ * terminates them with a NUL. Returns the count, or -1 if open fails. */
+static inline int abi_read_file(const char* path, char* buffer, size_t size) {
+  int file = open(path, O_RDONLY);
+  if (file < 0) {
+    return -1;
+  }
+  int total = 0;
+  int count;
+  while (total < (int)size - 1 && (count = read(file, buffer + total, size - 1 - total)) > 0) {
+    total += count;
+  }
+  buffer[total] = '\0';
+  close(file);
+  return total;
+}
 
 /* Prints "label -> result" and the errno name when the result is negative. */
 static inline long abi_report(const char* label, long result) {

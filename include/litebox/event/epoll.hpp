@@ -79,6 +79,7 @@ class Epoll final : public fd::File {
   Result<size_t> wait(std::span<EpollEvent> ready, sync::Deadline deadline);
 
   Result<fs::Stat> stat() override;
+  std::string anonymous_name() override { return "anon_inode:[eventpoll]"; }
   // POLLIN when a wait would report something now.
   uint32_t poll_events() override;
   Pollable* pollable() override { return &pollable_; }

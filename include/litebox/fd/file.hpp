@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <memory>
 #include <span>
+#include <string>
 
 #include "litebox/fd/open_flags.hpp"
 #include "litebox/fs/inode.hpp"
@@ -81,6 +82,19 @@ class File : public std::enable_shared_from_this<File> {
   const std::shared_ptr<fs::Mount>& mount() const { return mount_; }
   void set_mount(std::shared_ptr<fs::Mount> mount) { mount_ = std::move(mount); }
 
+  // What readlink(2) of /proc/<pid>/fd/<n> returns when no path reaches
+  // this description. Defaults: "pipe:[<st_ino>]" for a fifo,
+  // "socket:[<st_ino>]" for a socket and "anon_inode:[unknown]" otherwise;
+  // anonymous inodes override it with their Linux name
+  // ("anon_inode:[eventfd]").
+  virtual std::string anonymous_name();
+
+  // The absolute path this description was opened by, as /proc/<pid>/fd
+  // shows it; empty for descriptions that no path names (pipe(2),
+  // eventfd(2)). The opener sets it once, before the description is shared.
+  const std::string& opened_path() const { return opened_path_; }
+  void set_opened_path(std::string path) { opened_path_ = std::move(path); }
+
   // Device-specific control. Default: `enotty`.
   virtual Result<uint64_t> ioctl(uint32_t request, uint64_t argument);
 
@@ -97,6 +111,7 @@ class File : public std::enable_shared_from_this<File> {
   std::atomic<uint32_t> epoll_references_{0};
   std::atomic<uint32_t> flags_;
   std::shared_ptr<fs::Mount> mount_;
+  std::string opened_path_;
 };
 
 }  // namespace litebox::fd

@@ -16,7 +16,9 @@
 
 namespace litebox::fs::procfs {
 
-// The per-process entries under /proc/<pid>/.
+// The per-process entries under /proc/<pid>/ and the per-thread ones under
+// /proc/<pid>/task/<tid>/. Each of those directories also contains the
+// directories fd and fdinfo, and /proc/<pid> contains task.
 inline constexpr std::string_view process_files[] = {"cmdline", "comm", "environ", "maps",
                                                      "mounts",  "stat", "status"};
 inline constexpr std::string_view process_links[] = {"cwd", "exe"};
@@ -32,6 +34,19 @@ inline constexpr std::string_view system_files[] = {"cpuinfo",
                                                     "sys/kernel/osrelease",
                                                     "sys/kernel/ostype"};
 
+// The view of one open file descriptor that /proc/<pid>/fd/<n> and
+// /proc/<pid>/fdinfo/<n> show.
+struct DescriptorView {
+  // The target that readlink(2) returns: a path, or a name such as
+  // "pipe:[1234]" or "anon_inode:[eventfd]" for a description without one.
+  std::string link;
+  // The text of /proc/<pid>/fdinfo/<n> ("pos:", "flags:", "mnt_id:" ...).
+  std::string info;
+  // The access mode, which sets the owner bits of the link's st_mode.
+  bool readable = false;
+  bool writable = false;
+};
+
 class Provider {
  public:
   virtual ~Provider() = default;
@@ -40,8 +55,27 @@ class Provider {
   // the caller is no guest process.
   virtual std::optional<int32_t> current_pid() = 0;
 
+  // The thread id of the calling thread, the target of /proc/thread-self;
+  // empty when the caller is no guest thread.
+  virtual std::optional<int32_t> current_tid() = 0;
+
   // The pids that /proc lists now.
   virtual std::vector<int32_t> pids() = 0;
+
+  // The open descriptors of process `pid` in increasing order, empty when
+  // the process does not exist.
+  virtual std::vector<int32_t> descriptors(int32_t pid) = 0;
+
+  // One open descriptor; `enoent` when the process or the descriptor does
+  // not exist.
+  virtual Result<DescriptorView> descriptor(int32_t pid, int32_t number) = 0;
+
+  // The thread ids of process `pid` in increasing order, the leader first.
+  virtual std::vector<int32_t> threads(int32_t pid) = 0;
+
+  // The contents of /proc/<pid>/task/<tid>/<name> for a name in
+  // process_files; `enoent` when the thread is not one of the process.
+  virtual Result<std::string> thread_file(int32_t pid, int32_t tid, std::string_view name) = 0;
 
   // The contents of /proc/<pid>/<name> for a name in process_files.
   // `enoent` when the process does not exist.

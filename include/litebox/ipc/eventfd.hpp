@@ -43,6 +43,7 @@ class EventFd final : public fd::File {
   Result<size_t> read(std::span<std::byte> buffer) override;
   Result<size_t> write(std::span<const std::byte> data) override;
   Result<fs::Stat> stat() override;
+  std::string anonymous_name() override { return "anon_inode:[eventfd]"; }
   uint32_t poll_events() override;
   event::Pollable* pollable() override { return &pollable_; }
 

@@ -26,6 +26,21 @@ uint32_t File::poll_events() {
   return event::pollin | event::pollout | event::pollrdnorm | event::pollwrnorm;
 }
 
+std::string File::anonymous_name() {
+  auto status = stat();
+  if (!status) {
+    return "anon_inode:[unknown]";
+  }
+  switch (fs::file_type_of(status->mode)) {
+    case fs::FileType::fifo:
+      return "pipe:[" + std::to_string(status->inode) + "]";
+    case fs::FileType::socket:
+      return "socket:[" + std::to_string(status->inode) + "]";
+    default:
+      return "anon_inode:[unknown]";
+  }
+}
+
 Result<uint64_t> File::ioctl(uint32_t, uint64_t) { return fail(Errno::enotty); }
 Result<size_t> File::bytes_available() { return fail(Errno::enotty); }
 

@@ -1,5 +1,6 @@
 #include "shim/linux/process.hpp"
 
+#include "litebox/platform/platform.hpp"
 #include "shim/linux/task.hpp"
 
 namespace litebox::shim::linux_abi {
@@ -28,7 +29,9 @@ Process::Process(Kernel& kernel, int32_t pid, int32_t parent_pid, fs::PathContex
       kernel_(kernel),
       descriptor_table_(std::make_shared<fd::DescriptorTable>()),
       pid_(pid),
-      parent_pid_(parent_pid) {}
+      parent_pid_(parent_pid) {
+  start_time = platform::current().clock.monotonic_now();
+}
 
 std::shared_ptr<Process> Process::fork_copy(int32_t pid) {
   auto child = std::make_shared<Process>(kernel_, pid, pid_, path_context());

@@ -6,6 +6,7 @@
 
 #include <array>
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -121,6 +122,10 @@ class Process {
   // prctl(PR_GET_NAME) reports it (at most 15 bytes).
   std::string executable_path;
   std::string name;
+
+  // When the process was created, on the platform's monotonic clock, for
+  // the start time in /proc/<pid>/stat.
+  std::chrono::nanoseconds start_time{0};
 
   // Guest addresses of the argument and environment strings, for
   // /proc/self/cmdline and /proc/self/environ.

@@ -2,13 +2,16 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <chrono>
 
 #include "litebox/fs/file_system.hpp"
 #include "litebox/platform/platform.hpp"
+#include "shim/linux/cpuinfo.hpp"
 #include "shim/linux/guest_memory.hpp"
 #include "shim/linux/kernel.hpp"
 #include "shim/linux/process.hpp"
+#include "shim/linux/syscalls/file_support.hpp"
 #include "shim/linux/task.hpp"
 
 namespace litebox::shim::linux_abi {
@@ -22,6 +25,13 @@ constexpr uint64_t free_memory_kib = uint64_t{3} << 20;
 // Clock ticks per second (USER_HZ), the unit of times in /proc/<pid>/stat.
 constexpr uint64_t clock_ticks_per_second = 100;
 
+// The processors the sandbox shows, as sched_getaffinity(2) reports them.
+constexpr uint32_t sandbox_processor_count = 1;
+
+uint64_t clock_ticks(std::chrono::nanoseconds duration) {
+  return static_cast<uint64_t>(duration.count()) * clock_ticks_per_second / 1'000'000'000;
+}
+
 class LinuxProcfsProvider final : public fs::procfs::Provider {
  public:
   std::optional<int32_t> current_pid() override {
@@ -30,6 +40,14 @@ class LinuxProcfsProvider final : public fs::procfs::Provider {
       return std::nullopt;
     }
     return task->process().pid();
+  }
+
+  std::optional<int32_t> current_tid() override {
+    Task* task = Kernel::current_task();
+    if (task == nullptr) {
+      return std::nullopt;
+    }
+    return task->tid();
   }
 
   std::vector<int32_t> pids() override {
@@ -55,15 +73,73 @@ class LinuxProcfsProvider final : public fs::procfs::Provider {
       return maps(process);
     }
     if (name == "status") {
-      return status(process);
+      return status(process, process.pid());
     }
     if (name == "stat") {
-      return stat(process);
+      return stat(process, process.pid());
     }
     if (name == "mounts") {
       return mounts(task);
     }
     return fail(Errno::enoent);
+  }
+
+  std::vector<int32_t> descriptors(int32_t pid) override {
+    auto task = task_of(pid);
+    if (!task) {
+      return {};
+    }
+    std::vector<int> open = (*task)->process().descriptors().open_descriptors();
+    return {open.begin(), open.end()};
+  }
+
+  Result<fs::procfs::DescriptorView> descriptor(int32_t pid, int32_t number) override {
+    Task& task = *TRY(task_of(pid));
+    fd::DescriptorTable& table = task.process().descriptors();
+    auto file = table.get(number);
+    if (!file) {
+      return fail(Errno::enoent);
+    }
+    const bool close_on_exec = table.close_on_exec(number).value_or(false);
+
+    fs::procfs::DescriptorView view;
+    view.link = link_of(task, **file);
+    view.info = descriptor_info(task, **file, close_on_exec);
+    view.readable = fd::readable((*file)->flags());
+    view.writable = fd::writable((*file)->flags());
+    return view;
+  }
+
+  std::vector<int32_t> threads(int32_t pid) override {
+    auto task = task_of(pid);
+    if (!task) {
+      return {};
+    }
+    Process& process = (*task)->process();
+    std::vector<int32_t> tids;
+    {
+      sync::LockGuard guard(process.lock);
+      for (Task* thread : process.tasks) {
+        tids.push_back(thread->tid());
+      }
+    }
+    std::sort(tids.begin(), tids.end());
+    return tids;
+  }
+
+  Result<std::string> thread_file(int32_t pid, int32_t tid, std::string_view name) override {
+    std::vector<int32_t> tids = threads(pid);
+    if (std::find(tids.begin(), tids.end(), tid) == tids.end()) {
+      return fail(Errno::enoent);
+    }
+    Process& process = (*TRY(task_of(pid))).process();
+    if (name == "status") {
+      return status(process, tid);
+    }
+    if (name == "stat") {
+      return stat(process, tid);
+    }
+    return process_file(pid, name);
   }
 
   Result<std::string> process_link(int32_t pid, std::string_view name) override {
@@ -95,18 +171,20 @@ class LinuxProcfsProvider final : public fs::procfs::Provider {
           total_memory_kib, free_memory_kib, free_memory_kib);
     }
     if (path == "stat") {
-      return std::string(
+      // The boot time that makes /proc/uptime and the start times in
+      // /proc/<pid>/stat agree with the wall clock.
+      int64_t boot_time =
+          platform::current().clock.realtime_now().seconds - static_cast<int64_t>(uptime.count());
+      // NOTE: the CPU lines stay zero because CPU time is measured per
+      // process, not for the whole sandbox.
+      return fmt::format(
           "cpu  0 0 0 0 0 0 0 0 0 0\ncpu0 0 0 0 0 0 0 0 0 0 0\n"
-          "intr 0\nctxt 0\nbtime 0\nprocesses 1\nprocs_running 1\n"
-          "procs_blocked 0\n");
+          "intr 0\nctxt 0\nbtime {}\nprocesses 1\nprocs_running 1\n"
+          "procs_blocked 0\n",
+          boot_time);
     }
     if (path == "cpuinfo") {
-      // TODO: a fixed single processor; the host's CPUID (model, flags)
-      // is not read yet.
-      return std::string(
-          "processor\t: 0\nvendor_id\t: GenuineIntel\n"
-          "model name\t: LiteBox virtual CPU\ncpu cores\t: 1\n"
-          "flags\t\t: fpu sse sse2\n\n");
+      return cpuinfo_text(sandbox_processor_count);
     }
     if (path == "filesystems") {
       return std::string("nodev\tproc\nnodev\ttmpfs\nnodev\tdevtmpfs\nnodev\toverlay\n\ttar\n");
@@ -131,6 +209,58 @@ class LinuxProcfsProvider final : public fs::procfs::Provider {
       return fail(Errno::enoent);
     }
     return task;
+  }
+
+  // Returns the target of /proc/<pid>/fd/<n>: the current path of a
+  // directory, the path another file was opened by (with " (deleted)" once
+  // its last link is gone), else the anonymous name.
+  static std::string link_of(Task& task, fd::File& file) {
+    std::shared_ptr<fs::Inode> inode = file.inode();
+    auto status = file.stat();
+    bool directory = status && fs::file_type_of(status->mode) == fs::FileType::directory;
+    if (inode && file.mount() && directory) {
+      fs::PathContext context = task.process().path_context();
+      if (auto path = task.kernel().vfs().path_of(context, {file.mount(), inode})) {
+        return *path;
+      }
+    }
+    if (file.opened_path().empty()) {
+      return file.anonymous_name();
+    }
+    // NOTE: Linux follows renames of the file; this keeps the path it was
+    // opened by.
+    if (status && status->link_count == 0) {
+      return file.opened_path() + " (deleted)";
+    }
+    return file.opened_path();
+  }
+
+  // The text of /proc/<pid>/fdinfo/<n>: the fields that Linux 6.x prints
+  // for every file, with the status flags in octal as F_GETFL reports them
+  // plus O_CLOEXEC for a close-on-exec descriptor.
+  static std::string descriptor_info(Task& task, fd::File& file, bool close_on_exec) {
+    uint64_t position = file.seek(0, fd::SeekOrigin::current).value_or(0);
+    uint32_t flags = file.flags() & ~open_only_flags;
+    if (close_on_exec) {
+      flags |= fd::open_close_on_exec;
+    }
+    uint64_t inode = 0;
+    if (auto status = file.stat()) {
+      inode = status->inode;
+    }
+    // NOTE: mount ids are the 1-based order of /proc/self/mounts, and
+    // descriptions without a mount (pipes, anonymous inodes) report 0,
+    // where Linux numbers its internal pipefs and anon_inodefs mounts.
+    uint32_t mount_id = 0;
+    if (file.mount()) {
+      auto mounts = task.kernel().vfs().mounts();
+      auto found = std::find(mounts.begin(), mounts.end(), file.mount());
+      if (found != mounts.end()) {
+        mount_id = static_cast<uint32_t>(found - mounts.begin()) + 1;
+      }
+    }
+    return fmt::format("pos:\t{}\nflags:\t0{:o}\nmnt_id:\t{}\nino:\t{}\n", position, flags,
+                       mount_id, inode);
   }
 
   // The guest's bytes in [start, end), read while the caller is that
@@ -178,7 +308,8 @@ class LinuxProcfsProvider final : public fs::procfs::Provider {
     return bytes / 1024;
   }
 
-  static std::string status(Process& process) {
+  // /proc/<pid>/status, or /proc/<pid>/task/<tid>/status with Pid: `id`.
+  static std::string status(Process& process, int32_t id) {
     fs::PathContext context = process.path_context();
     const fs::Credentials& credentials = context.credentials;
     uint64_t size_kib = mapped_kib(process);
@@ -187,22 +318,32 @@ class LinuxProcfsProvider final : public fs::procfs::Provider {
         "Name:\t{}\nUmask:\t{:04o}\nState:\tR (running)\nTgid:\t{}\nNgid:\t0\nPid:\t{}\n"
         "PPid:\t{}\nTracerPid:\t0\nUid:\t{}\t{}\t{}\t{}\nGid:\t{}\t{}\t{}\t{}\n"
         "FDSize:\t{}\nVmPeak:\t{:8} kB\nVmSize:\t{:8} kB\nVmRSS:\t{:8} kB\nThreads:\t{}\n",
-        process.name, context.umask, process.pid(), process.pid(), process.parent_pid(),
-        credentials.uid, credentials.uid, credentials.uid, credentials.uid, credentials.gid,
-        credentials.gid, credentials.gid, credentials.gid, process.descriptors().limit(), size_kib,
-        size_kib, size_kib, process.tasks.size());
+        process.name, context.umask, process.pid(), id, process.parent_pid(), credentials.uid,
+        credentials.uid, credentials.uid, credentials.uid, credentials.gid, credentials.gid,
+        credentials.gid, credentials.gid, process.descriptors().limit(), size_kib, size_kib,
+        size_kib, process.tasks.size());
   }
 
-  static std::string stat(Process& process) {
+  // /proc/<pid>/stat, or /proc/<pid>/task/<tid>/stat whose first field is
+  // `id`.
+  static std::string stat(Process& process, int32_t id) {
     uint64_t size_bytes = mapped_kib(process) * 1024;
     uint64_t resident_pages = size_bytes / 4096;
-    // The 52 fields of proc_pid_stat(5) in order. Times, fault counts and
-    // the code and data bounds are not tracked and read 0.
+    // The caller reads its own process, so the platform's times of the
+    // calling host process and thread are this process's and thread's.
+    // NOTE: another thread's stat reports the whole process's times.
+    Task* caller = Kernel::current_task();
+    bool own_thread = id != process.pid() && caller != nullptr && caller->tid() == id;
+    platform::ResourceUsage usage = platform::current().clock.resource_usage(
+        own_thread ? platform::UsageScope::thread : platform::UsageScope::process);
+    // The 52 fields of proc_pid_stat(5) in order. Fault counts and the code
+    // and data bounds are not tracked and read 0.
     return fmt::format(
-        "{} ({}) R {} {} {} 0 -1 4194304 0 0 0 0 0 0 0 0 20 0 {} 0 0 {} {} "
+        "{} ({}) R {} {} {} 0 -1 4194304 0 0 0 0 {} {} 0 0 20 0 {} 0 {} {} {} "
         "18446744073709551615 0 0 0 0 0 0 0 0 0 0 0 0 17 0 0 0 0 0 0 {} {} {} {} {} {} {} 0\n",
-        process.pid(), process.name, process.parent_pid(), process.pid(), process.pid(),
-        process.tasks.size(), size_bytes, resident_pages, 0, 0, process.break_start,
+        id, process.name, process.parent_pid(), process.process_group, process.session,
+        clock_ticks(usage.user_time), clock_ticks(usage.system_time), process.tasks.size(),
+        clock_ticks(process.start_time), size_bytes, resident_pages, 0, 0, process.break_start,
         process.arguments_start, process.arguments_end, process.environment_start,
         process.environment_end);
   }

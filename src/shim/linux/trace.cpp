@@ -105,6 +105,8 @@ constexpr std::array signatures = {
     make(nr::rt_sigreturn, {}),
     make(nr::restart_syscall, {}),
     make(nr::execve, {K::path, K::string_array, K::pointer}),
+    make(nr::execveat,
+         {K::directory_descriptor, K::path, K::string_array, K::pointer, K::at_flags}),
     make(nr::exit, {K::signed_integer}),
     make(nr::wait4, {K::signed_integer, K::pointer, K::hex, K::pointer}),
     make(nr::kill, {K::signed_integer, K::signal}),

@@ -21,10 +21,19 @@ class ProcFileSystem;
 // the same number on every lookup.
 uint64_t inode_number_of(std::string_view path) { return std::hash<std::string_view>{}(path) | 1; }
 
+// A decimal directory entry name: a pid, a tid or a descriptor number.
+std::optional<int32_t> parse_number(std::string_view name) {
+  int32_t number = 0;
+  auto [end, error] = std::from_chars(name.data(), name.data() + name.size(), number);
+  if (error != std::errc{} || end != name.data() + name.size() || number < 0) {
+    return std::nullopt;
+  }
+  return number;
+}
+
 std::optional<int32_t> parse_pid(std::string_view name) {
-  int32_t pid = 0;
-  auto [end, error] = std::from_chars(name.data(), name.data() + name.size(), pid);
-  if (error != std::errc{} || end != name.data() + name.size() || pid <= 0) {
+  std::optional<int32_t> pid = parse_number(name);
+  if (!pid || *pid == 0) {
     return std::nullopt;
   }
   return pid;
@@ -115,18 +124,19 @@ class SnapshotInode final : public ProcInode {
   std::string contents_;
 };
 
-// A file whose contents the provider generates at open time: `pid` is set
-// for per-process files.
+// Computes the contents of a generated file or the target of a generated
+// link from the provider.
+using Generator = std::function<Result<std::string>(Provider&)>;
+
+// A file whose contents the provider generates at open time.
 class GeneratedFile final : public ProcInode {
  public:
-  GeneratedFile(std::shared_ptr<ProcFileSystem> file_system, std::string path,
-                std::optional<int32_t> pid, std::string name)
+  GeneratedFile(std::shared_ptr<ProcFileSystem> file_system, std::string path, Generator generator)
       : ProcInode(std::move(file_system), std::move(path), FileType::regular, 0444),
-        pid_(pid),
-        name_(std::move(name)) {}
+        generator_(std::move(generator)) {}
 
   Result<size_t> read(uint64_t offset, std::span<std::byte> buffer) override {
-    std::string contents = TRY(generate());
+    std::string contents = TRY(generator_(proc().provider()));
     SnapshotInode snapshot(nullptr, path(), std::move(contents));
     return snapshot.read(offset, buffer);
   }
@@ -135,7 +145,7 @@ class GeneratedFile final : public ProcInode {
     if (fd::writable(flags)) {
       return fail(Errno::eacces);
     }
-    std::string contents = TRY(generate());
+    std::string contents = TRY(generator_(proc().provider()));
     auto snapshot = std::make_shared<SnapshotInode>(
         std::static_pointer_cast<ProcFileSystem>(proc().shared_from_this()), path(),
         std::move(contents));
@@ -143,41 +153,58 @@ class GeneratedFile final : public ProcInode {
   }
 
  private:
-  Result<std::string> generate() {
-    if (pid_) {
-      return proc().provider().process_file(*pid_, name_);
-    }
-    return proc().provider().system_file(name_);
-  }
-
-  std::optional<int32_t> pid_;
-  std::string name_;
+  Generator generator_;
 };
 
 // A symlink whose target is computed at each read_link(): /proc/self and
 // the per-process links.
 class GeneratedLink final : public ProcInode {
  public:
-  GeneratedLink(std::shared_ptr<ProcFileSystem> file_system, std::string path,
-                std::optional<int32_t> pid, std::string name)
+  GeneratedLink(std::shared_ptr<ProcFileSystem> file_system, std::string path, Generator generator)
       : ProcInode(std::move(file_system), std::move(path), FileType::symlink, 0777),
+        generator_(std::move(generator)) {}
+
+  Result<std::string> read_link() override { return generator_(proc().provider()); }
+
+ private:
+  Generator generator_;
+};
+
+// /proc/<pid>/fd/<n>: a symlink to what the descriptor names, with the
+// owner bits of its access mode as Linux reports them (r-x for reading,
+// -wx for writing).
+class DescriptorLink final : public ProcInode {
+ public:
+  DescriptorLink(std::shared_ptr<ProcFileSystem> file_system, std::string path, int32_t pid,
+                 int32_t number)
+      : ProcInode(std::move(file_system), std::move(path), FileType::symlink, 0),
         pid_(pid),
-        name_(std::move(name)) {}
+        number_(number) {}
+
+  Result<Stat> stat() override {
+    Stat status = TRY(ProcInode::stat());
+    DescriptorView view = TRY(proc().provider().descriptor(pid_, number_));
+    uint32_t permissions = 0;
+    if (view.readable) {
+      permissions |= 0500;
+    }
+    if (view.writable) {
+      permissions |= 0300;
+    }
+    status.mode = mode_of(FileType::symlink, permissions);
+    // Linux 6.x reports 64 for every descriptor link.
+    status.size = 64;
+    return status;
+  }
 
   Result<std::string> read_link() override {
-    if (pid_) {
-      return proc().provider().process_link(*pid_, name_);
-    }
-    std::optional<int32_t> current = proc().provider().current_pid();
-    if (!current) {
-      return fail(Errno::enoent);
-    }
-    return std::to_string(*current);
+    DescriptorView view = TRY(proc().provider().descriptor(pid_, number_));
+    return view.link;
   }
 
  private:
-  std::optional<int32_t> pid_;
-  std::string name_;
+  int32_t pid_;
+  int32_t number_;
 };
 
 // A symlink with a fixed target, such as /proc/mounts.
@@ -192,15 +219,42 @@ class FixedLink final : public ProcInode {
   std::string target_;
 };
 
-// A directory: the root (/proc), a process (/proc/<pid>) or one of the
-// fixed subdirectories (/proc/sys, /proc/sys/kernel).
+// The kind of a ProcDirectory, which decides what it lists.
+enum class DirectoryKind {
+  system,           // /proc and the fixed subdirectories (/proc/sys, ...)
+  process,          // /proc/<pid>
+  thread,           // /proc/<pid>/task/<tid>
+  tasks,            // /proc/<pid>/task
+  descriptors,      // /proc/<pid>/fd
+  descriptor_info,  // /proc/<pid>/fdinfo
+};
+
+uint32_t directory_permissions(DirectoryKind kind) {
+  // As on Linux, only the owner may list a process's descriptors, but
+  // anyone may list fdinfo.
+  if (kind == DirectoryKind::descriptors) {
+    return 0500;
+  }
+  return 0555;
+}
+
 class ProcDirectory final : public ProcInode {
  public:
-  ProcDirectory(std::shared_ptr<ProcFileSystem> file_system, std::string path,
-                std::optional<int32_t> pid)
-      : ProcInode(std::move(file_system), std::move(path), FileType::directory, 0555), pid_(pid) {}
+  ProcDirectory(std::shared_ptr<ProcFileSystem> file_system, std::string path, DirectoryKind kind,
+                int32_t pid = 0, int32_t tid = 0)
+      : ProcInode(std::move(file_system), std::move(path), FileType::directory,
+                  directory_permissions(kind)),
+        kind_(kind),
+        pid_(pid),
+        tid_(tid) {}
 
   Result<std::shared_ptr<Inode>> lookup(std::string_view name) override {
+    if (name == ".") {
+      return shared_from_this();
+    }
+    if (name == "..") {
+      return parent();
+    }
     for (const DirectoryEntry& entry : TRY(entries())) {
       if (entry.name == name) {
         return make(entry);
@@ -229,6 +283,20 @@ class ProcDirectory final : public ProcInode {
     return path().empty() ? std::string(name) : path() + "/" + std::string(name);
   }
 
+  // The parent directory, found again from the root by its path; the root
+  // is its own parent.
+  Result<std::shared_ptr<Inode>> parent() {
+    std::shared_ptr<Inode> inode = proc().root();
+    std::string path = parent_path();
+    std::string_view rest = path;
+    while (!rest.empty()) {
+      size_t slash = rest.find('/');
+      inode = TRY(inode->lookup(rest.substr(0, slash)));
+      rest = slash == std::string_view::npos ? std::string_view() : rest.substr(slash + 1);
+    }
+    return inode;
+  }
+
   std::string parent_path() const {
     size_t slash = path().rfind('/');
     return slash == std::string::npos ? std::string() : path().substr(0, slash);
@@ -241,16 +309,43 @@ class ProcDirectory final : public ProcInode {
   // The entries below this directory now, without "." and "..".
   Result<std::vector<DirectoryEntry>> entries() {
     std::vector<DirectoryEntry> result;
-    if (pid_) {
-      for (std::string_view name : process_files) {
-        result.push_back(entry_of(name, FileType::regular));
+    Provider& provider = proc().provider();
+    switch (kind_) {
+      case DirectoryKind::process:
+      case DirectoryKind::thread:
+        for (std::string_view name : process_files) {
+          result.push_back(entry_of(name, FileType::regular));
+        }
+        for (std::string_view name : process_links) {
+          result.push_back(entry_of(name, FileType::symlink));
+        }
+        result.push_back(entry_of("fd", FileType::directory));
+        result.push_back(entry_of("fdinfo", FileType::directory));
+        if (kind_ == DirectoryKind::process) {
+          result.push_back(entry_of("task", FileType::directory));
+        }
+        return result;
+      case DirectoryKind::tasks:
+        for (int32_t tid : provider.threads(pid_)) {
+          result.push_back(entry_of(std::to_string(tid), FileType::directory));
+        }
+        return result;
+      case DirectoryKind::descriptors:
+      case DirectoryKind::descriptor_info: {
+        FileType type = kind_ == DirectoryKind::descriptors ? FileType::symlink : FileType::regular;
+        for (int32_t number : provider.descriptors(pid_)) {
+          result.push_back(entry_of(std::to_string(number), type));
+        }
+        return result;
       }
-      for (std::string_view name : process_links) {
-        result.push_back(entry_of(name, FileType::symlink));
-      }
-      return result;
+      case DirectoryKind::system:
+        break;
     }
+    return system_entries();
+  }
 
+  std::vector<DirectoryEntry> system_entries() {
+    std::vector<DirectoryEntry> result;
     // The system files directly in this directory, and the first component
     // of the deeper ones as subdirectories.
     std::string prefix = path().empty() ? std::string() : path() + "/";
@@ -275,6 +370,7 @@ class ProcDirectory final : public ProcInode {
 
     if (path().empty()) {
       result.push_back(entry_of("self", FileType::symlink));
+      result.push_back(entry_of("thread-self", FileType::symlink));
       result.push_back(entry_of("mounts", FileType::symlink));
       for (int32_t pid : proc().provider().pids()) {
         result.push_back(entry_of(std::to_string(pid), FileType::directory));
@@ -283,29 +379,110 @@ class ProcDirectory final : public ProcInode {
     return result;
   }
 
-  std::shared_ptr<Inode> make(const DirectoryEntry& entry) {
-    auto file_system = std::static_pointer_cast<ProcFileSystem>(proc().shared_from_this());
-    std::string child = child_path(entry.name);
-    if (pid_) {
-      if (entry.type == FileType::symlink) {
-        return std::make_shared<GeneratedLink>(file_system, child, pid_, entry.name);
-      }
-      return std::make_shared<GeneratedFile>(file_system, child, pid_, entry.name);
-    }
-    if (path().empty() && entry.name == "self") {
-      return std::make_shared<GeneratedLink>(file_system, child, std::nullopt, entry.name);
-    }
-    if (path().empty() && entry.name == "mounts") {
-      return std::make_shared<FixedLink>(file_system, child, "self/mounts");
-    }
-    if (entry.type == FileType::directory) {
-      return std::make_shared<ProcDirectory>(file_system, child,
-                                             path().empty() ? parse_pid(entry.name) : std::nullopt);
-    }
-    return std::make_shared<GeneratedFile>(file_system, child, std::nullopt, child);
+  std::shared_ptr<ProcFileSystem> shared_file_system() {
+    return std::static_pointer_cast<ProcFileSystem>(proc().shared_from_this());
   }
 
-  std::optional<int32_t> pid_;
+  std::shared_ptr<Inode> make(const DirectoryEntry& entry) {
+    std::string child = child_path(entry.name);
+    switch (kind_) {
+      case DirectoryKind::process:
+      case DirectoryKind::thread:
+        return make_process_entry(entry, child);
+      case DirectoryKind::tasks:
+        return std::make_shared<ProcDirectory>(shared_file_system(), child, DirectoryKind::thread,
+                                               pid_, *parse_number(entry.name));
+      case DirectoryKind::descriptors:
+        return std::make_shared<DescriptorLink>(shared_file_system(), child, pid_,
+                                                *parse_number(entry.name));
+      case DirectoryKind::descriptor_info: {
+        int32_t pid = pid_;
+        int32_t number = *parse_number(entry.name);
+        return std::make_shared<GeneratedFile>(
+            shared_file_system(), child, [pid, number](Provider& provider) -> Result<std::string> {
+              DescriptorView view = TRY(provider.descriptor(pid, number));
+              return view.info;
+            });
+      }
+      case DirectoryKind::system:
+        break;
+    }
+    return make_system_entry(entry, child);
+  }
+
+  std::shared_ptr<Inode> make_process_entry(const DirectoryEntry& entry, const std::string& child) {
+    int32_t pid = pid_;
+    int32_t tid = tid_;
+    std::string name = entry.name;
+    if (entry.type == FileType::symlink) {
+      return std::make_shared<GeneratedLink>(
+          shared_file_system(), child,
+          [pid, name](Provider& provider) { return provider.process_link(pid, name); });
+    }
+    if (entry.name == "fd") {
+      return std::make_shared<ProcDirectory>(shared_file_system(), child,
+                                             DirectoryKind::descriptors, pid_);
+    }
+    if (entry.name == "fdinfo") {
+      return std::make_shared<ProcDirectory>(shared_file_system(), child,
+                                             DirectoryKind::descriptor_info, pid_);
+    }
+    if (entry.name == "task") {
+      return std::make_shared<ProcDirectory>(shared_file_system(), child, DirectoryKind::tasks,
+                                             pid_);
+    }
+    if (kind_ == DirectoryKind::thread) {
+      return std::make_shared<GeneratedFile>(
+          shared_file_system(), child,
+          [pid, tid, name](Provider& provider) { return provider.thread_file(pid, tid, name); });
+    }
+    return std::make_shared<GeneratedFile>(
+        shared_file_system(), child,
+        [pid, name](Provider& provider) { return provider.process_file(pid, name); });
+  }
+
+  std::shared_ptr<Inode> make_system_entry(const DirectoryEntry& entry, const std::string& child) {
+    bool at_root = path().empty();
+    if (at_root && entry.name == "self") {
+      return std::make_shared<GeneratedLink>(shared_file_system(), child,
+                                             [](Provider& provider) -> Result<std::string> {
+                                               std::optional<int32_t> pid = provider.current_pid();
+                                               if (!pid) {
+                                                 return fail(Errno::enoent);
+                                               }
+                                               return std::to_string(*pid);
+                                             });
+    }
+    if (at_root && entry.name == "thread-self") {
+      return std::make_shared<GeneratedLink>(
+          shared_file_system(), child, [](Provider& provider) -> Result<std::string> {
+            std::optional<int32_t> pid = provider.current_pid();
+            std::optional<int32_t> tid = provider.current_tid();
+            if (!pid || !tid) {
+              return fail(Errno::enoent);
+            }
+            return std::to_string(*pid) + "/task/" + std::to_string(*tid);
+          });
+    }
+    if (at_root && entry.name == "mounts") {
+      return std::make_shared<FixedLink>(shared_file_system(), child, "self/mounts");
+    }
+    if (entry.type == FileType::directory) {
+      std::optional<int32_t> pid = at_root ? parse_pid(entry.name) : std::nullopt;
+      if (pid) {
+        return std::make_shared<ProcDirectory>(shared_file_system(), child, DirectoryKind::process,
+                                               *pid);
+      }
+      return std::make_shared<ProcDirectory>(shared_file_system(), child, DirectoryKind::system);
+    }
+    return std::make_shared<GeneratedFile>(
+        shared_file_system(), child,
+        [child](Provider& provider) { return provider.system_file(child); });
+  }
+
+  DirectoryKind kind_;
+  int32_t pid_;
+  int32_t tid_;
 };
 
 std::shared_ptr<Inode> ProcFileSystem::root() {
@@ -313,7 +490,8 @@ std::shared_ptr<Inode> ProcFileSystem::root() {
   // inodes, which differ only in identity.
   std::shared_ptr<Inode> root = root_.lock();
   if (!root) {
-    root = std::make_shared<ProcDirectory>(shared_from_this(), std::string(), std::nullopt);
+    root =
+        std::make_shared<ProcDirectory>(shared_from_this(), std::string(), DirectoryKind::system);
     root_ = root;
   }
   return root;

@@ -43,14 +43,16 @@ std::unexpected<LoadError> reject_file(const std::string& path, const LoadError&
   return reject(error.error, fmt::format("{}: {}", path, error.reason));
 }
 
-std::expected<OpenedFile, LoadError> open_executable(Task& task, const std::string& path) {
+std::expected<OpenedFile, LoadError> open_executable(
+    Task& task, const std::string& path, const std::optional<fs::Location>& file = std::nullopt) {
   if (path.empty()) {
     return reject(Errno::enoent, "empty program path");
   }
   fs::Vfs& vfs = task.kernel().vfs();
   fs::PathContext context = task.process().path_context();
 
-  auto location = vfs.resolve(context, context.working_directory, path, 0);
+  auto location =
+      file ? Result<fs::Location>(*file) : vfs.resolve(context, context.working_directory, path, 0);
   if (!location) {
     if (location.error() == Errno::enoent) {
       return reject(Errno::enoent, fmt::format("{}: no such file in the sandbox", path));
@@ -355,7 +357,7 @@ namespace {
 
 std::expected<PreparedProgram, LoadError> prepare_nested(Task& task, const ExecRequest& request,
                                                          const std::string& exec_name, int depth) {
-  auto file = open_executable(task, request.path);
+  auto file = open_executable(task, request.path, request.file);
   if (!file) {
     return std::unexpected(file.error());
   }

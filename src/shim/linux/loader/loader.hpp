@@ -19,6 +19,9 @@ namespace litebox::shim::linux_abi {
 
 struct ExecRequest {
   std::string path;  // absolute, or relative to the working directory
+  // The file itself, when execveat(2) names an open descriptor; `path` is
+  // then only the name the program runs under.
+  std::optional<fs::Location> file;
   std::vector<std::string> arguments;
   std::vector<std::string> environment;
 };

@@ -81,4 +81,34 @@ void remember_location(Task& task, const fs::PathContext& context, const fs::Loc
   }
 }
 
+Result<std::string> absolute_path_of(Task& task, const fs::PathContext& context,
+                                     const fs::Location& start, std::string_view path,
+                                     bool follow) {
+  fs::Vfs& vfs = task.kernel().vfs();
+  fs::Location directory = start;
+  std::string name(path);
+  for (int follows = 0;; ++follows) {
+    size_t slash = name.rfind('/');
+    if (slash != std::string::npos) {
+      std::string directory_path = slash == 0 ? std::string("/") : name.substr(0, slash);
+      directory = TRY(vfs.resolve(context, directory, directory_path, 0));
+      name = name.substr(slash + 1);
+    }
+    if (!follow || follows == fs::max_symlink_follows) {
+      break;
+    }
+    auto target = vfs.read_link(context, directory, name);
+    if (!target) {
+      break;
+    }
+    name = *target;
+  }
+
+  std::string directory_path = TRY(vfs.path_of(context, directory));
+  if (name.empty() || name == ".") {
+    return directory_path;
+  }
+  return directory_path == "/" ? "/" + name : directory_path + "/" + name;
+}
+
 }  // namespace litebox::shim::linux_abi

@@ -72,4 +72,10 @@ Result<fs::Location> start_of(Task& task, const fs::PathContext& context, int32_
 void remember_location(Task& task, const fs::PathContext& context, const fs::Location& start,
                        std::string_view path, uint32_t resolve_flags, fd::File& file);
 
+// The absolute path of the file that `path` names from `start`, with a
+// final symlink followed when `follow` is set, for /proc/<pid>/fd. The last
+// component stays a name, so a non-directory gets a path too.
+Result<std::string> absolute_path_of(Task& task, const fs::PathContext& context,
+                                     const fs::Location& start, std::string_view path, bool follow);
+
 }  // namespace litebox::shim::linux_abi

@@ -1,5 +1,7 @@
 // Process system calls: exit, ids, thread bookkeeping, prctl and
 // arch_prctl, uname, sysinfo, getrandom, resource limits and scheduling.
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <array>
 #include <cstring>
@@ -9,6 +11,7 @@
 #include "shim/linux/guest_memory.hpp"
 #include "shim/linux/kernel.hpp"
 #include "shim/linux/loader/loader.hpp"
+#include "shim/linux/syscalls/file_support.hpp"
 #include "shim/linux/timers.hpp"
 
 namespace litebox::shim::linux_abi {
@@ -19,22 +22,23 @@ Result<uint64_t> sys_exit_group(Task& task, const SyscallArguments& arguments) {
   task.kernel().exit_process(task, arguments.as_int(0));
 }
 
-Result<uint64_t> sys_execve(Task& task, const SyscallArguments& arguments) {
+// Reads the argv and envp arrays of execve(2) and execveat(2) into `request`.
+Result<void> read_exec_strings(ExecRequest& request, uint64_t arguments, uint64_t environment) {
   // Linux limits argv plus envp to a quarter of the stack limit; with the
   // default 8 MiB stack that is 2 MiB (ARG_MAX as sysconf reports it).
   constexpr size_t max_argument_bytes = 2 * 1024 * 1024;
   constexpr size_t max_argument_count = 0x7fffffff;
-  constexpr int signal_segmentation_fault = 11;
-
-  ExecRequest request;
-  request.path = TRY(read_guest_path(arguments[0]));
   request.arguments =
-      TRY(read_guest_string_array(arguments[1], max_argument_count, max_argument_bytes));
+      TRY(read_guest_string_array(arguments, max_argument_count, max_argument_bytes));
   request.environment =
-      TRY(read_guest_string_array(arguments[2], max_argument_count, max_argument_bytes));
-  if (request.path.empty()) {
-    return fail(Errno::enoent);
-  }
+      TRY(read_guest_string_array(environment, max_argument_count, max_argument_bytes));
+  return {};
+}
+
+// Replaces the image of the calling process with the program `request`
+// names; returns only on an error found before the point of no return.
+Result<uint64_t> execute(Task& task, const ExecRequest& request) {
+  constexpr int signal_segmentation_fault = 11;
 
   auto prepared = prepare_program(task, request);
   if (!prepared) {
@@ -75,6 +79,54 @@ Result<uint64_t> sys_execve(Task& task, const SyscallArguments& arguments) {
   registers.rsp = loaded->stack_pointer;
   registers.rflags = 0x202;
   return 0;
+}
+
+Result<uint64_t> sys_execve(Task& task, const SyscallArguments& arguments) {
+  ExecRequest request;
+  request.path = TRY(read_guest_path(arguments[0]));
+  TRY_VOID(read_exec_strings(request, arguments[1], arguments[2]));
+  if (request.path.empty()) {
+    return fail(Errno::enoent);
+  }
+  return execute(task, request);
+}
+
+// execveat(2): the program is `path` relative to `directory_fd`, or, with
+// AT_EMPTY_PATH and an empty path, the file open on `directory_fd`, as
+// fexecve(3) uses it. A path relative to a descriptor runs under its
+// absolute path in the sandbox, where Linux names it /dev/fd/N/PATH.
+Result<uint64_t> sys_execveat(Task& task, const SyscallArguments& arguments) {
+  const int32_t directory_fd = arguments.as_int(0);
+  const uint32_t flags = arguments.as_uint(4);
+  if ((flags & ~uint32_t{fs::at_empty_path | fs::at_symlink_nofollow}) != 0) {
+    return fail(Errno::einval);
+  }
+
+  const std::string path = TRY(read_guest_path(arguments[1]));
+  fs::Vfs& vfs = task.kernel().vfs();
+  fs::PathContext context = task.process().path_context();
+  ExecRequest request;
+  if (path.empty()) {
+    if (!(flags & fs::at_empty_path)) {
+      return fail(Errno::enoent);
+    }
+    // Linux names such a program /dev/fd/N.
+    request.file = TRY(location_of_descriptor(task, directory_fd));
+    request.path = fmt::format("/dev/fd/{}", directory_fd);
+  } else {
+    fs::Location start = TRY(start_of(task, context, directory_fd, path));
+    fs::Location location = TRY(vfs.resolve(context, start, path, flags & fs::at_symlink_nofollow));
+    const fs::Stat status = TRY(location.inode->stat());
+    if (fs::file_type_of(status.mode) == fs::FileType::symlink) {
+      return fail(Errno::eloop);
+    }
+    request.path = path;
+    if (!path.starts_with('/') && directory_fd != at_fdcwd) {
+      request.path = TRY(vfs.path_of(context, start)) + "/" + path;
+    }
+  }
+  TRY_VOID(read_exec_strings(request, arguments[2], arguments[3]));
+  return execute(task, request);
 }
 
 // wait4(2) and waitid(2) options.
@@ -607,6 +659,7 @@ Result<uint64_t> sys_umask(Task& task, const SyscallArguments& arguments) {
 void register_process_syscalls(SyscallTable& table) {
   table.add(nr::exit_group, sys_exit_group);
   table.add(nr::execve, sys_execve);
+  table.add(nr::execveat, sys_execveat);
   table.add(nr::wait4, sys_wait4);
   table.add(nr::waitid, sys_waitid);
   table.add(nr::getpid, sys_getpid);
