@@ -1,6 +1,8 @@
 /* Timers: alarm, setitimer and getitimer for ITIMER_REAL, and POSIX timers
  * (timer_create, timer_settime, timer_gettime, timer_getoverrun,
- * timer_delete) with signal, thread-directed and silent notification.
+ * timer_delete) with signal, thread-directed and silent notification, and
+ * the CPU-time timers ITIMER_PROF, ITIMER_VIRTUAL and
+ * CLOCK_PROCESS_CPUTIME_ID.
  * Remaining times depend on scheduling, so the program prints facts about
  * them, never their values. */
 #include "abi.h"
@@ -191,8 +193,76 @@ static void posix_timers(void) {
   CALL(syscall(SYS_timer_delete, kernel_id));
 }
 
+static volatile sig_atomic_t cpu_signals = 0;
+static volatile sig_atomic_t cpu_signal_code = 0;
+
+static void on_cpu_timer(int signal, siginfo_t* info, void* context) {
+  (void)signal;
+  (void)context;
+  cpu_signals++;
+  cpu_signal_code = info->si_code;
+}
+
+/* Spins until a CPU-time timer's signal arrives, for at most five seconds
+ * of elapsed time. */
+static int spin_until_signal(void) {
+  struct timespec start, now;
+  clock_gettime(CLOCK_MONOTONIC, &start);
+  volatile unsigned long counter = 0;
+  while (cpu_signals == 0) {
+    counter++;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    if (now.tv_sec - start.tv_sec > 5) {
+      return 0;
+    }
+  }
+  return 1;
+}
+
+static void cpu_timers(void) {
+  struct sigaction action = {0};
+  action.sa_sigaction = on_cpu_timer;
+  action.sa_flags = SA_SIGINFO;
+  sigaction(SIGPROF, &action, NULL);
+  sigaction(SIGVTALRM, &action, NULL);
+  sigaction(SIGRTMIN + 1, &action, NULL);
+
+  /* ITIMER_PROF counts user and system time, ITIMER_VIRTUAL user time. */
+  struct itimerval profile = {{0, 0}, {0, 30000}};
+  CALL(setitimer(ITIMER_PROF, &profile, NULL));
+  struct itimerval left;
+  CALL(getitimer(ITIMER_PROF, &left));
+  /* Linux rounds CPU-time timers up to its clock tick (at most 10 ms). */
+  FACT("ITIMER_PROF: at most 40 ms left",
+       left.it_value.tv_sec == 0 && left.it_value.tv_usec <= 40000);
+  FACT("SIGPROF arrives while the process computes", spin_until_signal());
+  printf("SIGPROF si_code SI_KERNEL: %s\n", cpu_signal_code == SI_KERNEL ? "yes" : "no");
+
+  cpu_signals = 0;
+  CALL(setitimer(ITIMER_VIRTUAL, &profile, NULL));
+  FACT("SIGVTALRM arrives while the process computes", spin_until_signal());
+
+  /* A POSIX timer on the process CPU clock. */
+  cpu_signals = 0;
+  sigset_t unblock;
+  sigemptyset(&unblock);
+  sigaddset(&unblock, SIGRTMIN + 1);
+  sigprocmask(SIG_UNBLOCK, &unblock, NULL);
+  timer_t timer;
+  struct sigevent event = {0};
+  event.sigev_notify = SIGEV_SIGNAL;
+  event.sigev_signo = SIGRTMIN + 1;
+  CALL(timer_create(CLOCK_PROCESS_CPUTIME_ID, &event, &timer));
+  struct itimerspec soon = {{0, 0}, {0, 30000000}};
+  CALL(timer_settime(timer, 0, &soon, NULL));
+  FACT("the CPU-time timer fires while the process computes", spin_until_signal());
+  printf("CPU-time timer si_code SI_TIMER: %s\n", cpu_signal_code == SI_TIMER ? "yes" : "no");
+  CALL(timer_delete(timer));
+}
+
 int main(void) {
   interval_timer();
   posix_timers();
+  cpu_timers();
   return 0;
 }

@@ -25,9 +25,23 @@ struct Expiry {
   int32_t overrun;
 };
 
+// The current value of what `base` measures.
+nanoseconds now_in(TimerBase base) {
+  platform::Clock& clock = platform::current().clock;
+  switch (base) {
+    case TimerBase::process_cpu:
+      return clock.cpu_time(platform::UsageScope::process);
+    case TimerBase::process_user:
+      return clock.resource_usage(platform::UsageScope::process).user_time;
+    case TimerBase::elapsed:
+    default:
+      return clock.monotonic_now();
+  }
+}
+
 SignalInfo signal_of(const Expiry& expiry) {
-  if (expiry.id == ProcessTimers::real_interval_timer) {
-    // Linux sends the interval timer's SIGALRM as the kernel, not as a timer.
+  if (ProcessTimers::is_interval_timer(expiry.id)) {
+    // Linux sends the interval timers' signals as the kernel, not as timers.
     SignalInfo info;
     info.signo = expiry.event.signal;
     info.code = si::kernel;
@@ -40,20 +54,39 @@ SignalInfo signal_of(const Expiry& expiry) {
 
 }  // namespace
 
+// The interval timer `id` on first use: its signal and what it counts.
+ProcessTimers::Timer ProcessTimers::interval_timer(int32_t id) {
+  constexpr int alarm_signal = 14;          // SIGALRM
+  constexpr int virtual_alarm_signal = 26;  // SIGVTALRM
+  constexpr int profiling_signal = 27;      // SIGPROF
+  Timer timer;
+  timer.event.kind = TimerEvent::Kind::signal_process;
+  if (id == interval_timer_id(1)) {
+    timer.event.signal = virtual_alarm_signal;
+    timer.base = TimerBase::process_user;
+  } else if (id == interval_timer_id(2)) {
+    timer.event.signal = profiling_signal;
+    timer.base = TimerBase::process_cpu;
+  } else {
+    timer.event.signal = alarm_signal;
+  }
+  return timer;
+}
+
 int32_t ProcessTimers::allocate_id() {
   sync::LockGuard guard(lock_);
   return next_id_++;
 }
 
-void ProcessTimers::create(int32_t id, int32_t clock, const TimerEvent& event) {
+void ProcessTimers::create(int32_t id, int32_t clock, TimerBase base, const TimerEvent& event) {
   sync::LockGuard guard(lock_);
-  timers_[id] = Timer{.event = event, .clock = clock};
+  timers_[id] = Timer{.event = event, .clock = clock, .base = base};
 }
 
 Result<int32_t> ProcessTimers::clock_of(int32_t id) {
   sync::LockGuard guard(lock_);
   auto found = timers_.find(id);
-  if (id == real_interval_timer || found == timers_.end()) {
+  if (is_interval_timer(id) || found == timers_.end()) {
     return fail(Errno::einval);
   }
   return found->second.clock;
@@ -62,7 +95,7 @@ Result<int32_t> ProcessTimers::clock_of(int32_t id) {
 Result<void> ProcessTimers::remove(int32_t id) {
   discard_pending_signal(id);
   sync::LockGuard guard(lock_);
-  if (id == real_interval_timer || timers_.erase(id) == 0) {
+  if (is_interval_timer(id) || timers_.erase(id) == 0) {
     return fail(Errno::einval);
   }
   return {};
@@ -70,18 +103,15 @@ Result<void> ProcessTimers::remove(int32_t id) {
 
 void ProcessTimers::remove_posix_timers() {
   sync::LockGuard guard(lock_);
-  std::erase_if(timers_, [](const auto& entry) { return entry.first != real_interval_timer; });
+  std::erase_if(timers_, [](const auto& entry) { return !is_interval_timer(entry.first); });
 }
 
 Result<TimerSetting> ProcessTimers::set(int32_t id, TimerSetting setting) {
   discard_pending_signal(id);
-  const nanoseconds now = platform::current().clock.monotonic_now();
 
   sync::LockGuard guard(lock_);
-  if (id == real_interval_timer && !timers_.contains(id)) {
-    constexpr int alarm_signal = 14;  // SIGALRM
-    timers_[id] =
-        Timer{.event = {.kind = TimerEvent::Kind::signal_process, .signal = alarm_signal}};
+  if (is_interval_timer(id) && !timers_.contains(id)) {
+    timers_[id] = interval_timer(id);
   }
   auto found = timers_.find(id);
   if (found == timers_.end()) {
@@ -89,8 +119,9 @@ Result<TimerSetting> ProcessTimers::set(int32_t id, TimerSetting setting) {
   }
 
   Timer& timer = found->second;
-  const TimerSetting previous = setting_locked(timer, now);
-  timer.expiry = setting.value > nanoseconds(0) ? now + setting.value : nanoseconds(0);
+  const TimerSetting previous = setting_locked(timer);
+  timer.expiry =
+      setting.value > nanoseconds(0) ? now_in(timer.base) + setting.value : nanoseconds(0);
   timer.interval = setting.interval;
   timer.overrun = 0;
   if (timer.expiry != nanoseconds(0)) {
@@ -101,7 +132,7 @@ Result<TimerSetting> ProcessTimers::set(int32_t id, TimerSetting setting) {
 }
 
 void ProcessTimers::discard_pending_signal(int32_t id) {
-  if (id == real_interval_timer) {
+  if (is_interval_timer(id)) {
     return;
   }
   // NOTE: a signal of the old setting that the expiry thread queues between
@@ -112,35 +143,34 @@ void ProcessTimers::discard_pending_signal(int32_t id) {
 }
 
 Result<TimerSetting> ProcessTimers::get(int32_t id) {
-  const nanoseconds now = platform::current().clock.monotonic_now();
   sync::LockGuard guard(lock_);
   auto found = timers_.find(id);
   if (found == timers_.end()) {
-    if (id == real_interval_timer) {
+    if (is_interval_timer(id)) {
       return TimerSetting{};
     }
     return fail(Errno::einval);
   }
-  return setting_locked(found->second, now);
+  return setting_locked(found->second);
 }
 
 Result<int32_t> ProcessTimers::overrun(int32_t id) {
   sync::LockGuard guard(lock_);
   auto found = timers_.find(id);
-  if (id == real_interval_timer || found == timers_.end()) {
+  if (is_interval_timer(id) || found == timers_.end()) {
     return fail(Errno::einval);
   }
   return found->second.overrun;
 }
 
-TimerSetting ProcessTimers::setting_locked(const Timer& timer, nanoseconds now) const {
+TimerSetting ProcessTimers::setting_locked(const Timer& timer) const {
   if (timer.expiry == nanoseconds(0)) {
     return {.value = nanoseconds(0), .interval = timer.interval};
   }
   // An armed timer whose expiry the thread has not handled yet still
   // reports a little time left, as Linux does, so it does not read as
   // disarmed.
-  const nanoseconds left = std::max(timer.expiry - now, nanoseconds(1));
+  const nanoseconds left = std::max(timer.expiry - now_in(timer.base), nanoseconds(1));
   return {.value = left, .interval = timer.interval};
 }
 
@@ -169,17 +199,25 @@ void ProcessTimers::run_expiry_thread(void* argument) {
 }
 
 void ProcessTimers::serve_expiries() {
+  // The thread polls CPU-time timers: it wakes when the process could have
+  // used up the time left at full speed on every thread, then checks again.
+  constexpr nanoseconds shortest_cpu_poll = std::chrono::milliseconds(1);
   platform::Clock& clock = platform::current().clock;
   lock_.lock();
   while (true) {
-    const nanoseconds now = clock.monotonic_now();
+    const nanoseconds wall_now = clock.monotonic_now();
     std::vector<Expiry> due;
     std::optional<nanoseconds> earliest;
+    int64_t threads = 1;
+    if (std::shared_ptr<Process> process = process_.lock(); process != nullptr) {
+      threads = std::max<int64_t>(process->live_threads.load(), 1);
+    }
 
     for (auto& [id, timer] : timers_) {
       if (timer.expiry == nanoseconds(0)) {
         continue;
       }
+      const nanoseconds now = timer.base == TimerBase::elapsed ? wall_now : now_in(timer.base);
       if (timer.expiry <= now) {
         // A periodic timer that expired several times since the thread last
         // ran fires once, and the expiries in between count as overruns.
@@ -195,8 +233,15 @@ void ProcessTimers::serve_expiries() {
           due.push_back({id, timer.event, timer.overrun});
         }
       }
-      if (timer.expiry != nanoseconds(0) && (!earliest || timer.expiry < *earliest)) {
-        earliest = timer.expiry;
+      if (timer.expiry == nanoseconds(0)) {
+        continue;
+      }
+      nanoseconds wake = timer.expiry;
+      if (timer.base != TimerBase::elapsed) {
+        wake = wall_now + std::max((timer.expiry - now) / threads, shortest_cpu_poll);
+      }
+      if (!earliest || wake < *earliest) {
+        earliest = wake;
       }
     }
 

@@ -1,6 +1,6 @@
-// The timers of one guest process: the real interval timer (setitimer(2)
-// ITIMER_REAL, alarm(2)) and POSIX per-process timers (timer_create(2)),
-// fired by one libOS host thread that sleeps until the next expiry.
+// The timers of one guest process: the interval timers of setitimer(2) and
+// alarm(2), and POSIX per-process timers (timer_create(2)), fired by one
+// libOS host thread that sleeps until the next expiry.
 //
 // A guest process is a host process, so the expiry thread lives and dies
 // with it. fork(2) starts the child without timers, as Linux does, and
@@ -36,9 +36,17 @@ struct TimerEvent {
   uint64_t value = 0;  // sigev_value, passed on as si_value
 };
 
+// What a timer measures: elapsed time, or the CPU time of the process
+// (user and system, as CLOCK_PROCESS_CPUTIME_ID and ITIMER_PROF count it,
+// or user only, as ITIMER_VIRTUAL does).
+enum class TimerBase { elapsed, process_cpu, process_user };
+
 class ProcessTimers : public std::enable_shared_from_this<ProcessTimers> {
  public:
-  // The id of the real interval timer; POSIX timer ids start at 0.
+  // The ids of the interval timers, ITIMER_REAL (0), ITIMER_VIRTUAL (1)
+  // and ITIMER_PROF (2), are negative; POSIX timer ids start at 0.
+  static constexpr int32_t interval_timer_id(int32_t which) { return -1 - which; }
+  static constexpr bool is_interval_timer(int32_t id) { return id < 0; }
   static constexpr int32_t real_interval_timer = -1;
 
   explicit ProcessTimers(std::weak_ptr<Process> process) : process_(std::move(process)) {}
@@ -48,8 +56,8 @@ class ProcessTimers : public std::enable_shared_from_this<ProcessTimers> {
   // timer_create(2) uses one up as well.
   int32_t allocate_id();
 
-  // Creates the disarmed POSIX timer `id` on `clock`.
-  void create(int32_t id, int32_t clock, const TimerEvent& event);
+  // Creates the disarmed POSIX timer `id` on `clock`, which counts `base`.
+  void create(int32_t id, int32_t clock, TimerBase base, const TimerEvent& event);
 
   // The clock a POSIX timer was created on: `einval` for an unknown id.
   Result<int32_t> clock_of(int32_t id);
@@ -61,8 +69,8 @@ class ProcessTimers : public std::enable_shared_from_this<ProcessTimers> {
   void remove_posix_timers();
 
   // Arms timer `id` (or disarms it, with a zero value) and returns its old
-  // setting. The real interval timer exists from its first use. `einval`
-  // for an unknown POSIX timer id.
+  // setting. The interval timers exist from their first use. `einval` for
+  // an unknown POSIX timer id.
   Result<TimerSetting> set(int32_t id, TimerSetting setting);
 
   // The current setting of timer `id`.
@@ -75,16 +83,20 @@ class ProcessTimers : public std::enable_shared_from_this<ProcessTimers> {
   struct Timer {
     TimerEvent event;
     int32_t clock = 0;
-    std::chrono::nanoseconds expiry{0};  // on the monotonic clock; 0: disarmed
+    TimerBase base = TimerBase::elapsed;
+    // On the monotonic clock, or the process CPU time for the CPU bases;
+    // 0: disarmed.
+    std::chrono::nanoseconds expiry{0};
     std::chrono::nanoseconds interval{0};
     int32_t overrun = 0;
   };
 
+  static Timer interval_timer(int32_t id);
   static void run_expiry_thread(void* argument);
   void discard_pending_signal(int32_t id);
   void serve_expiries();
   Result<void> start_thread_locked();
-  TimerSetting setting_locked(const Timer& timer, std::chrono::nanoseconds now) const;
+  TimerSetting setting_locked(const Timer& timer) const;
 
   std::weak_ptr<Process> process_;
   sync::Mutex lock_;

@@ -372,14 +372,16 @@ void TarBuilder::add(const tar::Member& member) {
     }
   }
 
-  TarInode* parent = member.path.empty() ? nullptr : parent_directory(member, member.path);
-  if (!member.path.empty() && parent == nullptr) {
-    return;
-  }
-  std::string_view name = std::string_view(member.path).substr(member.path.rfind('/') + 1);
-  // The parent is known, so only the last component needs a lookup.
+  // The root has no parent. For any other member the parent is known once
+  // its directories exist, so only the last component needs a lookup.
+  TarInode* parent = nullptr;
   TarInode* existing = file_system_.root_.get();
+  std::string_view name = std::string_view(member.path).substr(member.path.rfind('/') + 1);
   if (!member.path.empty()) {
+    parent = parent_directory(member, member.path);
+    if (parent == nullptr || parent->building_children_ == nullptr) {
+      return;
+    }
     auto found = parent->building_children_->find(name);
     existing = found == parent->building_children_->end() ? nullptr : found->second.get();
   }

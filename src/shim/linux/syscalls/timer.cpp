@@ -55,6 +55,7 @@ enum SigeventNotify : int32_t {
 enum ClockId : int32_t {
   clock_realtime = 0,
   clock_monotonic = 1,
+  clock_process_cputime = 2,
   clock_monotonic_raw = 4,
   clock_realtime_coarse = 5,
   clock_monotonic_coarse = 6,
@@ -106,28 +107,23 @@ ProcessTimers& timers_of(Task& task) {
   return *process.timers;
 }
 
-// The interval timers other than ITIMER_REAL count CPU time, which the
-// platform does not measure.
-// TODO: ITIMER_VIRTUAL and ITIMER_PROF.
-Result<void> check_interval_timer(int32_t timer) {
-  if (timer == itimer_real) {
-    return {};
+// The timer id of ITIMER_REAL, ITIMER_VIRTUAL or ITIMER_PROF.
+Result<int32_t> interval_timer_of(int32_t which) {
+  if (which != itimer_real && which != itimer_virtual && which != itimer_prof) {
+    return fail(Errno::einval);
   }
-  if (timer == itimer_virtual || timer == itimer_prof) {
-    return fail(Errno::enosys);
-  }
-  return fail(Errno::einval);
+  return ProcessTimers::interval_timer_id(which);
 }
 
 Result<uint64_t> sys_getitimer(Task& task, const SyscallArguments& arguments) {
-  TRY_VOID(check_interval_timer(arguments.as_int(0)));
-  TimerSetting setting = TRY(timers_of(task).get(ProcessTimers::real_interval_timer));
+  const int32_t id = TRY(interval_timer_of(arguments.as_int(0)));
+  TimerSetting setting = TRY(timers_of(task).get(id));
   TRY_VOID(GuestPtr<LinuxItimerval>(arguments[1]).write(to_itimerval(setting)));
   return 0;
 }
 
 Result<uint64_t> sys_setitimer(Task& task, const SyscallArguments& arguments) {
-  TRY_VOID(check_interval_timer(arguments.as_int(0)));
+  const int32_t id = TRY(interval_timer_of(arguments.as_int(0)));
 
   // Linux takes a null new value as a zero one and disarms the timer.
   TimerSetting setting;
@@ -137,7 +133,7 @@ Result<uint64_t> sys_setitimer(Task& task, const SyscallArguments& arguments) {
     setting.interval = TRY(from_timeval(requested.interval));
   }
 
-  TimerSetting previous = TRY(timers_of(task).set(ProcessTimers::real_interval_timer, setting));
+  TimerSetting previous = TRY(timers_of(task).set(id, setting));
   if (arguments[2] != 0) {
     TRY_VOID(GuestPtr<LinuxItimerval>(arguments[2]).write(to_itimerval(previous)));
   }
@@ -159,14 +155,31 @@ Result<uint64_t> sys_alarm(Task& task, const SyscallArguments& arguments) {
   return remaining;
 }
 
-// Validates a clock for timer_create(2).
-// TODO: timers on CLOCK_TAI and on the CPU-time clocks.
-Result<void> check_timer_clock(int32_t clock) {
+// What a timer on `clock` counts, for timer_create(2). A negative clock id
+// names a CPU-time clock, as glibc passes CLOCK_PROCESS_CPUTIME_ID: the
+// complement of a pid (0: the caller) shifted left by 3, a per-thread bit
+// (4) and the kind (0: user and system, 1: user only, 2: scheduler time).
+// TODO: timers on CLOCK_TAI, on thread CPU-time clocks and on the CPU-time
+// clocks of other processes.
+Result<TimerBase> timer_base_of(Task& task, int32_t clock) {
+  if (clock < 0) {
+    constexpr int32_t per_thread = 4;
+    constexpr int32_t kind_mask = 3;
+    constexpr int32_t user_time_kind = 1;
+    const int32_t pid = ~(clock >> 3);
+    if ((clock & per_thread) != 0 || (clock & kind_mask) == kind_mask ||
+        (pid != 0 && pid != task.process().pid())) {
+      return fail(Errno::einval);
+    }
+    return (clock & kind_mask) == user_time_kind ? TimerBase::process_user : TimerBase::process_cpu;
+  }
   switch (clock) {
     case clock_realtime:
     case clock_monotonic:
     case clock_boottime:
-      return {};
+      return TimerBase::elapsed;
+    case clock_process_cputime:
+      return TimerBase::process_cpu;
     // Linux has no timers on the raw and coarse clocks. The alarm clocks
     // need a wake-up device, which the sandbox lacks.
     case clock_monotonic_raw:
@@ -228,7 +241,7 @@ Result<TimerEvent> read_sigevent(Task& task, uint64_t address) {
 
 Result<uint64_t> sys_timer_create(Task& task, const SyscallArguments& arguments) {
   const int32_t clock = arguments.as_int(0);
-  TRY_VOID(check_timer_clock(clock));
+  const TimerBase base = TRY(timer_base_of(task, clock));
 
   ProcessTimers& timers = timers_of(task);
   const int32_t id = timers.allocate_id();
@@ -237,7 +250,7 @@ Result<uint64_t> sys_timer_create(Task& task, const SyscallArguments& arguments)
   if (arguments[1] == 0) {
     event.value = static_cast<uint64_t>(id);
   }
-  timers.create(id, clock, event);
+  timers.create(id, clock, base, event);
   if (auto written = GuestPtr<int32_t>(arguments[2]).write(id); !written) {
     (void)timers.remove(id);
     return fail(written.error());
@@ -259,7 +272,9 @@ Result<uint64_t> sys_timer_settime(Task& task, const SyscallArguments& arguments
     // one in the past expires at once.
     const int32_t clock = TRY(timers.clock_of(id));
     nanoseconds now = guest_monotonic_now();
-    if (clock == clock_realtime) {
+    if (clock == clock_process_cputime || clock < 0) {
+      now = platform::current().clock.cpu_time(platform::UsageScope::process);
+    } else if (clock == clock_realtime) {
       const platform::Timespec real = guest_realtime_now();
       now = seconds(real.seconds) + nanoseconds(real.nanoseconds);
     }
