@@ -10,15 +10,24 @@
  *                       it has a vDSO
  *   clock_steps         reads CLOCK_MONOTONIC for 30 ms from the start and
  *                       prints how often it went back
+ *   wait_child          forks a child that sleeps, prints "ready", and
+ *                       reports how the child ended once someone kills it
+ *   kill_all            forks two children that sleep, sends SIGTERM with
+ *                       kill(-1) and reports how they ended; run it only in
+ *                       the sandbox, since natively kill(-1) reaches every
+ *                       process of the user
  */
 #define _GNU_SOURCE
+#include <errno.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/auxv.h>
 #include <sys/mman.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -109,6 +118,74 @@ static int read_clock(void) {
   return 0;
 }
 
+// Forks a child that sleeps until a signal ends it, then waits for it and
+// reports how it ended and whether SIGCHLD arrived.
+static volatile sig_atomic_t child_signals;
+
+static void count_child_signal(int signal) {
+  (void)signal;
+  child_signals++;
+}
+
+static int wait_for_child(void) {
+  signal(SIGCHLD, count_child_signal);
+  pid_t child = fork();
+  if (child == 0) {
+    for (;;) {
+      pause();
+    }
+  }
+  printf("ready\n");
+  fflush(stdout);
+  int status = 0;
+  pid_t waited;
+  do {
+    waited = waitpid(child, &status, 0);
+  } while (waited < 0 && errno == EINTR);
+  printf("waitpid returned the child: %s\n", waited == child ? "yes" : "no");
+  if (WIFSIGNALED(status)) {
+    printf("child killed by signal %d\n", WTERMSIG(status));
+  } else {
+    printf("child status %#x\n", status);
+  }
+  printf("SIGCHLD arrived: %s\n", child_signals > 0 ? "yes" : "no");
+  return 0;
+}
+
+// kill(-1) reaches every process but init and the caller: both children
+// end, and the caller goes on.
+static int kill_all(void) {
+  pid_t children[2];
+  int ends[2];
+  if (pipe(ends) != 0) {
+    return 2;
+  }
+  for (int index = 0; index < 2; ++index) {
+    children[index] = fork();
+    if (children[index] == 0) {
+      close(ends[0]);
+      (void)!write(ends[1], "r", 1);
+      for (;;) {
+        pause();
+      }
+    }
+  }
+  close(ends[1]);
+  char ready[2];
+  if (read(ends[0], ready, 1) != 1 || read(ends[0], ready + 1, 1) != 1) {
+    return 2;
+  }
+  printf("kill(-1, SIGTERM) = %d\n", kill(-1, SIGTERM));
+  for (int index = 0; index < 2; ++index) {
+    int status = 0;
+    const pid_t waited = waitpid(children[index], &status, 0);
+    printf("child %d: %s, killed by signal %d\n", index,
+           waited == children[index] ? "reaped" : "lost",
+           WIFSIGNALED(status) ? WTERMSIG(status) : 0);
+  }
+  return 0;
+}
+
 static int64_t monotonic_ns(void) {
   struct timespec now;
   clock_gettime(CLOCK_MONOTONIC, &now);
@@ -152,6 +229,12 @@ int main(int argc, char** argv) {
   }
   if (strcmp(mode, "threads") == 0) {
     return run_threads();
+  }
+  if (strcmp(mode, "wait_child") == 0) {
+    return wait_for_child();
+  }
+  if (strcmp(mode, "kill_all") == 0) {
+    return kill_all();
   }
   return print_arguments(argc, argv);
 }

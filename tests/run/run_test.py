@@ -8,6 +8,7 @@ cases check the status and the one-line message of litebox itself.
 import argparse
 import os
 import shutil
+import signal
 import subprocess
 import sys
 
@@ -47,6 +48,40 @@ def expect_failure(result, status, message):
         print(f"stdout: expected nothing, got {stdout!r}")
         failed = True
     return 1 if failed else 0
+
+
+def host_children(pid):
+    """Returns the pids of the host processes whose parent is `pid`."""
+    children = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as stat:
+                fields = stat.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid:
+            children.append(int(entry))
+    return children
+
+
+def run_and_kill_child(command):
+    """Runs `command`, which prints "ready" once it has forked one child,
+    then kills that child with SIGKILL from the host."""
+    process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE)
+    try:
+        first_line = process.stdout.readline().decode(errors="replace")
+        for child in host_children(process.pid):
+            os.kill(child, signal.SIGKILL)
+        stdout, stderr = process.communicate(timeout=TIMEOUT)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+    return first_line + stdout.decode(errors="replace"), stderr.decode(errors="replace"), \
+        process.returncode
 
 
 def main():
@@ -125,6 +160,19 @@ def run_case(case, litebox, probe, work):
                 print(f"{options}: clock_gettime should {'' if traced else 'not '}be traced:\n{stderr}")
                 failed = 1
         return failed
+    if case == "host_killed_child":
+        # A guest process that the host kills (here SIGKILL from outside
+        # the sandbox) is reported to its parent as killed by that signal.
+        command = [probe, "wait_child"]
+        return expect_same(run_and_kill_child(command), run_and_kill_child(litebox + ["--"] + command))
+    if case == "kill_all":
+        # Sandbox only: natively kill(-1) would signal every process of the
+        # user. Inside, it reaches the sandbox's other processes, as in a PID
+        # namespace, and spares init (the caller here) itself.
+        expected = ("kill(-1, SIGTERM) = 0\n"
+                    "child 0: reaped, killed by signal 15\n"
+                    "child 1: reaped, killed by signal 15\n", "", 0)
+        return expect_same(expected, run(litebox + ["--", probe, "kill_all"]))
     print(f"unknown case {case}")
     return 2
 

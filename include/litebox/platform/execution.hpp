@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <span>
 #include <string>
+#include <vector>
 
 #include "litebox/platform/threads.hpp"
 #include "litebox/result.hpp"
@@ -83,6 +84,21 @@ enum class InterceptionMode { seccomp, syscall_user_dispatch };
 // The side of fork_process that a caller returns on.
 enum class ForkSide { parent, child };
 
+// The outcome of fork_process: the side, and on the parent's side the new
+// child's process id.
+struct Fork {
+  ForkSide side;
+  ProcessId child = 0;
+};
+
+// A child process that reap_children collected: `signal` is the signal that
+// ended it, or 0 when it exited with `exit_code`.
+struct EndedChild {
+  ProcessId process = 0;
+  int exit_code = 0;
+  int signal = 0;
+};
+
 class Execution {
  public:
   virtual ~Execution() = default;
@@ -104,11 +120,18 @@ class Execution {
   // Copies the calling process into a new host process, as fork(2) does:
   // private memory is copied on write, memory mapped shared (the kernel
   // heap) stays shared, and only the calling thread goes on in the child,
-  // returning `child`; the original returns `parent`. The host reaps the
-  // child itself, so its exit status must travel through shared memory.
-  // Call only from a system call handler. Hosts without processes return
-  // `enosys`.
-  virtual Result<ForkSide> fork_process() { return fail(Errno::enosys); }
+  // returning `child`; the original returns `parent` and the child's id.
+  // Exit statuses travel through shared memory; reap_children reports only
+  // how the host saw a child end. Call only from a system call handler.
+  // Hosts without processes return `enosys`.
+  virtual Result<Fork> fork_process() { return fail(Errno::enosys); }
+
+  // Collects the child processes of the calling process that have ended
+  // (and on Linux the orphans that the first process adopts), so that one
+  // the host killed is not waited for forever. Makes no host request unless
+  // a child has ended since the last call; returns nothing on hosts without
+  // processes. Thread-safe.
+  virtual std::vector<EndedChild> reap_children() { return {}; }
 
   // Ends the calling thread (exit(2)) or the whole process (exit_group(2)).
   [[noreturn]] virtual void exit_thread() = 0;

@@ -10,6 +10,7 @@
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <sys/sysinfo.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <fmt/format.h>
@@ -125,6 +126,8 @@ size_t probe_xsave_size() {
 
 }  // namespace
 
+ThreadBlock* current_thread_block() { return current_block; }
+
 // Called by litebox_syscall_entry on the libOS stack with the libOS's fs
 // base installed. An exception escaping the handler is a libOS bug, and
 // noexcept turns it into std::terminate.
@@ -145,6 +148,8 @@ extern "C" __attribute__((visibility("hidden"))) void litebox_dispatch_syscall(
       }
       break;
     case EntryReason::interrupt:
+      // The handler takes the interrupt now, so no later wait needs to.
+      __atomic_store_n(&block->interrupt_pending, 0, __ATOMIC_RELEASE);
       installed_handler->handle_interrupt(block->registers, extended_state);
       break;
   }
@@ -332,12 +337,14 @@ Result<void> LinuxExecution::start_interception(SyscallHandler& handler, Interce
   mode_ = mode;
 
   // Forked guest processes report their exit status through the kernel
-  // heap; the host reaps them at once instead of keeping zombies.
-  struct sigaction reap = {};
-  reap.sa_handler = SIG_IGN;
-  reap.sa_flags = SA_NOCLDWAIT;
-  if (sigaction(SIGCHLD, &reap, nullptr) != 0) {
+  // heap, but one that the host kills cannot, so every process reaps its
+  // host children (reap_children) when SIGCHLD reports that one has ended. The
+  // first process adopts orphans, as guest pid 1 does.
+  if (prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) != 0) {
     return fail(static_cast<Errno>(errno));
+  }
+  if (int result = install_child_exit_handler(); result < 0) {
+    return fail(static_cast<Errno>(-result));
   }
 
   TRY_VOID(fix_malloc_arena_limit());
@@ -436,7 +443,7 @@ Result<ThreadId> LinuxExecution::spawn_guest_thread(const GuestRegisters& regist
   return static_cast<ThreadId>(outcome);
 }
 
-Result<ForkSide> LinuxExecution::fork_process() {
+Result<Fork> LinuxExecution::fork_process() {
   if (!sealed_ || current_block == nullptr) {
     return fail(Errno::eperm);
   }
@@ -448,8 +455,10 @@ Result<ForkSide> LinuxExecution::fork_process() {
     return fail(static_cast<Errno>(errno));
   }
   if (child > 0) {
-    return ForkSide::parent;
+    return Fork{ForkSide::parent, static_cast<ProcessId>(child)};
   }
+  // An interrupt that the parent's thread had not consumed is the parent's.
+  __atomic_store_n(&current_block->interrupt_pending, 0, __ATOMIC_RELEASE);
 
   // The child inherits the thread block (private memory, copied), the gs
   // base, the alternate signal stack and the seccomp filter, but not
@@ -463,7 +472,30 @@ Result<ForkSide> LinuxExecution::fork_process() {
       fail_fatally("re-arming Syscall User Dispatch after fork", static_cast<Errno>(errno));
     }
   }
-  return ForkSide::child;
+  return Fork{ForkSide::child};
+}
+
+std::vector<EndedChild> LinuxExecution::reap_children() {
+  std::vector<EndedChild> ended;
+  if (__atomic_exchange_n(&child_exit_pending, 0, __ATOMIC_ACQ_REL) == 0) {
+    return ended;
+  }
+  // A child that ends after the last waitid sets the flag again.
+  while (true) {
+    siginfo_t info = {};
+    if (waitid(P_ALL, 0, &info, WEXITED | WNOHANG) != 0 || info.si_pid == 0) {
+      break;
+    }
+    EndedChild child;
+    child.process = static_cast<ProcessId>(info.si_pid);
+    if (info.si_code == CLD_EXITED) {
+      child.exit_code = info.si_status;
+    } else {
+      child.signal = info.si_status;
+    }
+    ended.push_back(child);
+  }
+  return ended;
 }
 
 void LinuxExecution::exit_thread() {

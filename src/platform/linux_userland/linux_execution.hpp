@@ -38,7 +38,8 @@ class LinuxExecution final : public Execution {
   Result<void> start_interception(SyscallHandler& handler, InterceptionMode mode) override;
   [[noreturn]] void enter_guest(const GuestRegisters& registers) override;
   Result<ThreadId> spawn_guest_thread(const GuestRegisters& registers) override;
-  Result<ForkSide> fork_process() override;
+  Result<Fork> fork_process() override;
+  std::vector<EndedChild> reap_children() override;
   [[noreturn]] void exit_thread() override;
   [[noreturn]] void exit_process(int status) override;
   Result<void> copy_from_guest(void* destination, uint64_t guest_address, size_t length) override;

@@ -147,6 +147,11 @@ void* run_thread(void* argument) {
   auto* start = static_cast<ThreadStart*>(argument);
   const Threads::Entry entry = start->entry;
   void* entry_argument = start->argument;
+  // SIGCHLD must reach a guest thread, which reaps the child.
+  sigset_t child_signal;
+  sigemptyset(&child_signal);
+  sigaddset(&child_signal, SIGCHLD);
+  pthread_sigmask(SIG_BLOCK, &child_signal, nullptr);
   // After this store the spawning thread may free `start`.
   start->thread_id.store(static_cast<uint32_t>(gettid()));
   syscall(SYS_futex, &start->thread_id, FUTEX_WAKE_PRIVATE, 1);
@@ -183,7 +188,11 @@ int LinuxUserlandPlatform::interrupt_signal() const { return signal_state.interr
 Result<void> LinuxUserlandPlatform::wait(std::atomic<uint32_t>& word, uint32_t expected,
                                          std::optional<std::chrono::nanoseconds> timeout,
                                          FutexScope scope) {
-  uint32_t* pending = current_interrupt_flag.get();
+  // A guest thread waits on its thread block's flag, which the interrupt
+  // handler sets for interrupts from any process. Other threads wait on the
+  // flag that interrupt() sets.
+  ThreadBlock* block = current_thread_block();
+  uint32_t* pending = block != nullptr ? &block->interrupt_pending : current_interrupt_flag.get();
   timespec relative = {};
   if (timeout) {
     relative = to_timespec(*timeout);
@@ -296,6 +305,19 @@ void LinuxUserlandPlatform::interrupt(ThreadId thread) {
       errno == ESRCH) {
     interrupt_registry().remove(thread);
   }
+}
+
+ProcessId LinuxUserlandPlatform::current_process() { return static_cast<ProcessId>(getpid()); }
+
+void LinuxUserlandPlatform::interrupt(ProcessId process, ThreadId thread) {
+  if (process == current_process()) {
+    interrupt(thread);
+    return;
+  }
+  // The flag of a thread in another process is out of reach; the interrupt
+  // handler there sets the thread block's own flag instead.
+  syscall(SYS_tgkill, static_cast<pid_t>(process), static_cast<pid_t>(thread),
+          signal_state.interrupt_signal);
 }
 
 void LinuxUserlandPlatform::yield() { sched_yield(); }

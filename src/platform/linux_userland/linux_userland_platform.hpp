@@ -50,6 +50,8 @@ class LinuxUserlandPlatform final : public Futex,
   Result<ThreadId> spawn(Entry entry, void* argument) override;
   ThreadId current() override;
   void interrupt(ThreadId thread) override;
+  ProcessId current_process() override;
+  void interrupt(ProcessId process, ThreadId thread) override;
   void yield() override;
 
   // Pages

@@ -10,6 +10,7 @@
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -220,6 +221,9 @@ Result<void> install_allowlist(int interrupt_signal) {
   // keeps this filter.
   allow(SCMP_SYS(clone),
         SCMP_A0_32(SCMP_CMP_EQ, CLONE_CHILD_SETTID | CLONE_CHILD_CLEARTID | SIGCHLD));
+  // Reaping ended host children without blocking (reap_children).
+  allow(SCMP_SYS(waitid), SCMP_A0_32(SCMP_CMP_EQ, P_ALL),
+        SCMP_A3_32(SCMP_CMP_EQ, static_cast<uint32_t>(WEXITED | WNOHANG)));
   allow(SCMP_SYS(set_robust_list));
   allow(SCMP_SYS(rseq));
   // libseccomp accepts one comparison per argument and rule.

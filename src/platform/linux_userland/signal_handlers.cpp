@@ -253,6 +253,22 @@ __attribute__((no_stack_protector)) void handle_fault(int signal, siginfo_t* inf
   gregs[REG_RSP] = static_cast<greg_t>(block->libos_stack_top);
 }
 
+// Sends a guest thread (one with a thread block, whose alternate stack the
+// handler runs on) that runs untrusted code into the entry path, with
+// EntryReason::interrupt. Does nothing for other threads.
+__attribute__((no_stack_protector)) void enter_libos_from_guest(ThreadBlock* block, greg_t* gregs) {
+  const auto rip = static_cast<uint64_t>(gregs[REG_RIP]);
+  if (block == nullptr || is_trusted_address(rip)) {
+    return;
+  }
+  block->selector = LB_SELECTOR_ALLOW;
+  save_guest_registers(block->registers, gregs);
+  block->entry_reason = EntryReason::interrupt;
+  gregs[REG_RIP] =
+      static_cast<greg_t>(code_address(reinterpret_cast<const void*>(&litebox_syscall_entry)));
+  gregs[REG_RSP] = static_cast<greg_t>(block->libos_stack_top);
+}
+
 // Makes an interruptible futex wait return EINTR when the interrupt signal
 // lands between its check of the pending flag and its syscall instruction.
 // A blocked futex wait returns EINTR from the delivery alone. When the
@@ -262,6 +278,12 @@ __attribute__((no_stack_protector)) void handle_interrupt(int, siginfo_t*, void*
   auto* ucontext = static_cast<ucontext_t*>(context);
   greg_t* gregs = ucontext->uc_mcontext.gregs;
   const auto rip = static_cast<uint64_t>(gregs[REG_RIP]);
+  ThreadBlock* block = thread_block_containing(current_stack_pointer());
+  if (block != nullptr) {
+    // The next interruptible wait of this guest thread returns EINTR, also
+    // when the interrupt came from another process and set no flag.
+    __atomic_store_n(&block->interrupt_pending, 1, __ATOMIC_RELEASE);
+  }
 
   if (rip >= code_address(litebox_futex_wait_window_start) &&
       rip <= code_address(litebox_futex_wait_syscall)) {
@@ -274,18 +296,18 @@ __attribute__((no_stack_protector)) void handle_interrupt(int, siginfo_t*, void*
     return;
   }
 
-  // Only a guest thread (one with a thread block, whose alternate stack this
-  // handler runs on) running untrusted code is sent into the entry path.
-  ThreadBlock* block = thread_block_containing(current_stack_pointer());
-  if (block == nullptr || is_trusted_address(rip)) {
-    return;
-  }
-  block->selector = LB_SELECTOR_ALLOW;
-  save_guest_registers(block->registers, gregs);
-  block->entry_reason = EntryReason::interrupt;
-  gregs[REG_RIP] =
-      static_cast<greg_t>(code_address(reinterpret_cast<const void*>(&litebox_syscall_entry)));
-  gregs[REG_RSP] = static_cast<greg_t>(block->libos_stack_top);
+  enter_libos_from_guest(block, gregs);
+}
+
+// Notes for reap_children that a child process has ended. A thread in guest
+// code enters the libOS, which reaps the child. A libOS wait is not
+// interrupted, because an EINTR without a guest signal would end a guest
+// call early; a futex wait that the signal lands in only wakes spuriously.
+__attribute__((no_stack_protector)) void handle_child_exit(int, siginfo_t*, void* context) {
+  __atomic_store_n(&child_exit_pending, 1, __ATOMIC_RELEASE);
+  auto* ucontext = static_cast<ucontext_t*>(context);
+  enter_libos_from_guest(thread_block_containing(current_stack_pointer()),
+                         ucontext->uc_mcontext.gregs);
 }
 
 int install_handler(int signal, void (*handler)(int, siginfo_t*, void*), uint64_t mask) {
@@ -302,6 +324,8 @@ int install_handler(int signal, void (*handler)(int, siginfo_t*, void*), uint64_
 uint64_t signal_bit(int signal) { return uint64_t{1} << (signal - 1); }
 
 }  // namespace
+
+uint32_t child_exit_pending = 0;
 
 void write_diagnostic(const char* message) {
   char line[300];
@@ -340,7 +364,12 @@ int install_signal_handlers() {
     }
   }
   return install_handler(signal_state.interrupt_signal, handle_interrupt,
-                         signal_bit(signal_state.interrupt_signal));
+                         signal_bit(signal_state.interrupt_signal) | signal_bit(SIGCHLD));
+}
+
+int install_child_exit_handler() {
+  return install_handler(SIGCHLD, handle_child_exit,
+                         signal_bit(signal_state.interrupt_signal) | signal_bit(SIGCHLD));
 }
 
 }  // namespace litebox::platform::linux_userland

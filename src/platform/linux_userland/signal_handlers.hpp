@@ -16,6 +16,14 @@ namespace litebox::platform::linux_userland {
 // Returns 0 or a negative errno.
 int install_signal_handlers();
 
+// Installs the SIGCHLD handler, which sets `child_exit_pending` and sends a
+// receiving thread that runs guest code into the libOS. Returns 0 or a
+// negative errno.
+int install_child_exit_handler();
+
+// Nonzero once SIGCHLD has arrived and reap_children has not run since.
+extern uint32_t child_exit_pending;
+
 // Writes "litebox: <message>\n" to standard error with one write(2), without
 // libc. Safe in a signal handler.
 void write_diagnostic(const char* message);

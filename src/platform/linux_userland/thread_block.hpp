@@ -44,6 +44,10 @@ struct ThreadBlock {
   // The reason the thread entered the libOS. A fault's details are in `fault`.
   EntryReason entry_reason;
   GuestFault fault;
+  // Nonzero once the interrupt signal has arrived and no futex wait has
+  // returned EINTR for it yet. The interrupt handler sets it, because a
+  // sender in another process cannot.
+  uint32_t interrupt_pending;
 
   std::byte* xsave_area() {
     // Safety: a ThreadBlock sits at the start of its block, so the XSAVE area
@@ -115,6 +119,10 @@ inline ThreadBlock* thread_block_containing(uint64_t address) {
   // a handler running on a block's stack implies the block is committed.
   return reinterpret_cast<ThreadBlock*>(address & ~(uint64_t{thread_block_size} - 1));
 }
+
+// Returns the block of the calling guest thread, or nullptr on other
+// threads. Only for libOS context, where fs base is the libOS's.
+ThreadBlock* current_thread_block();
 
 // Returns whether `address` lies in code that was mapped when the process was
 // sealed.

@@ -71,6 +71,7 @@ bool Kernel::handle_fault(platform::GuestRegisters& registers,
   if (task == nullptr) {
     return false;
   }
+  exit_if_exec_pending(*task);
   deliver_fault(*task, registers, extended_state, fault);
   return true;
 }
@@ -79,12 +80,15 @@ void Kernel::handle_interrupt(platform::GuestRegisters& registers,
                               platform::ExtendedState extended_state) {
   Task* task = find_current_task();
   if (task != nullptr) {
+    exit_if_exec_pending(*task);
+    reap_host_children(*task);
     deliver_interrupted(*task, registers, extended_state);
   }
 }
 
 void Kernel::serve(Task& task, platform::GuestRegisters& registers,
                    platform::ExtendedState extended_state) {
+  exit_if_exec_pending(task);
   SyscallArguments arguments;
   arguments.number = registers.rax;
   arguments.values = {registers.rdi, registers.rsi, registers.rdx,
@@ -110,6 +114,8 @@ void Kernel::serve(Task& task, platform::GuestRegisters& registers,
   finished.extended_state = {};
   finished.pending_trace = nullptr;
 
+  exit_if_exec_pending(finished);
+  reap_host_children(finished);
   if (forked_child && trace) {
     // The strings of `trace` are the parent's, which it frees when its own
     // call returns. The child prints the copy fork_process made for it and
@@ -156,7 +162,9 @@ std::unique_ptr<Task> Kernel::create_first_task(fs::PathContext paths) {
   auto process = std::make_shared<Process>(*this, pid, 0, std::move(paths));
   {
     sync::LockGuard guard(process_table_lock_);
-    process_table_[pid] = ProcessRecord{0, process->process_group};
+    process_table_[pid] = ProcessRecord{0, process->process_group, process->session, process.get()};
+    process->host_process = platform::current().threads.current_process();
+    process_table_[pid].host_process = process->host_process;
   }
   auto task = std::make_unique<Task>(pid, std::move(process));
   // The caller enters the guest on this thread.
@@ -180,7 +188,9 @@ Result<int32_t> Kernel::fork_process(Task& parent) {
   child->alternate_stack = parent.alternate_stack;
   {
     sync::LockGuard guard(process_table_lock_);
-    process_table_[pid] = ProcessRecord{parent.process().pid(), child->process().process_group};
+    Process& process = child->process();
+    process_table_[pid] =
+        ProcessRecord{parent.process().pid(), process.process_group, process.session, &process};
   }
 
   // The parent's Task is on the kernel heap, which both processes share,
@@ -194,30 +204,43 @@ Result<int32_t> Kernel::fork_process(Task& parent) {
     child_trace = std::make_unique<TraceLine>(*parent.pending_trace);
   }
 
-  auto side = execution_.fork_process();
-  if (!side) {
+  auto fork = execution_.fork_process();
+  if (!fork) {
     sync::LockGuard guard(process_table_lock_);
     process_table_.erase(pid);
-    return fail(side.error());
+    return fail(fork.error());
+  }
+  if (fork->side == platform::ForkSide::parent) {
+    sync::LockGuard guard(process_table_lock_);
+    auto record = process_table_.find(pid);
+    if (record != process_table_.end()) {
+      record->second.host_process = fork->child;
+    }
   }
   // The Task and the trace copy now belong to the child process alone: the
   // parent forgets them without freeing them, and the child keeps them.
   Task* child_task = child.release();
   TraceLine* child_trace_line = child_trace.release();
-  if (*side == platform::ForkSide::parent) {
+  if (fork->side == platform::ForkSide::parent) {
     // The child process owns both now, so the parent must not free them.
     return pid;  // NOLINT(clang-analyzer-cplusplus.NewDeleteLeaks)
   }
   child_task->registers = registers;
   child_task->extended_state = extended_state;
   child_task->pending_trace = child_trace_line;
-  child_task->host_thread = platform::current().threads.current();
+  {
+    // Until now signals for the child only wait in its pending sets; from
+    // here on they interrupt it too.
+    sync::LockGuard guard(child_task->process().lock);
+    child_task->process().host_process = platform::current().threads.current_process();
+    child_task->host_thread = platform::current().threads.current();
+  }
   set_current_task(child_task);
   return 0;
 }
 
-Result<Kernel::ChildExit> Kernel::wait_child(Process& waiter, int32_t selector, bool block,
-                                             bool keep) {
+Result<Kernel::ChildExit> Kernel::wait_child(Task& task, int32_t selector, bool block, bool keep) {
+  Process& waiter = task.process();
   const auto accepts = [&](int32_t pid, const ProcessRecord& record) {
     if (record.parent_pid != waiter.pid()) {
       return false;
@@ -232,7 +255,9 @@ Result<Kernel::ChildExit> Kernel::wait_child(Process& waiter, int32_t selector, 
   };
 
   sync::LockGuard guard(process_table_lock_);
+  bool interrupted = false;
   while (true) {
+    reap_host_children_locked(task);
     bool any_child = false;
     for (auto it = process_table_.begin(); it != process_table_.end(); ++it) {
       if (!accepts(it->first, it->second)) {
@@ -253,9 +278,24 @@ Result<Kernel::ChildExit> Kernel::wait_child(Process& waiter, int32_t selector, 
     if (!block) {
       return ChildExit{0, 0};
     }
+    if (interrupted) {
+      return fail(Errno::eintr);
+    }
     // A signal for this thread ends the wait with EINTR; signal delivery
-    // then restarts the call or runs the handler.
-    TRY_VOID(process_exited_.wait(process_table_lock_));
+    // then restarts the call or runs the handler. The SIGCHLD of an exiting
+    // child interrupts the wait too, so the children are checked once more
+    // first, and the wait returns that child, as on Linux.
+    // The host's SIGCHLD for a child that the host killed wakes this wait
+    // only when it lands on this thread during the futex wait, so the wait
+    // also checks for such children every `reap_interval`.
+    constexpr auto reap_interval = std::chrono::milliseconds(100);
+    Result<void> waited =
+        process_exited_.wait(process_table_lock_, sync::Deadline::after(reap_interval));
+    if (!waited && waited.error() == Errno::eintr) {
+      interrupted = true;
+    } else if (!waited && waited.error() != Errno::etimedout) {
+      return fail(waited.error());
+    }
   }
 }
 
@@ -264,18 +304,19 @@ void Kernel::record_exit(Task& task, int32_t wait_status) {
   (void)process.descriptors().close_range(0, ~uint32_t{0}, 0);
 
   const int32_t pid = process.pid();
+  uint32_t uid = 0;
+  {
+    sync::LockGuard guard(process.lock);
+    uid = process.credentials.uid;
+  }
   sync::LockGuard guard(process_table_lock_);
   auto found = process_table_.find(pid);
-  if (found != process_table_.end()) {
+  // Two threads may end the process at once; the first one reports it.
+  if (found != process_table_.end() && !found->second.exited) {
     found->second.exited = true;
     found->second.wait_status = wait_status;
-  }
-  // Orphans go to init, as on Linux; a parent that is gone cannot reap.
-  // TODO: send SIGCHLD to the parent.
-  for (auto& [child_pid, record] : process_table_) {
-    if (record.parent_pid == pid) {
-      record.parent_pid = 1;
-    }
+    found->second.process = nullptr;
+    notify_parent(task, uid, found);
   }
   process_exited_.notify_all();
 }
@@ -345,8 +386,16 @@ void Kernel::exit_thread(Task& task, int exit_code) {
       threads_.erase(found);
     }
   }
+  if (!owned) {
+    // The initial thread's Task has no owner to destroy it, so it only
+    // leaves the list of live threads.
+    sync::LockGuard guard(task.process().lock);
+    std::erase(task.process().tasks, &task);
+  }
+  Process& process = task.process();
   set_current_task(nullptr);
   owned.reset();
+  process.thread_exited.notify_all();
   execution_.exit_thread();
   std::unreachable();
 }
@@ -361,6 +410,70 @@ void Kernel::kill_process(Task& task, int signal) {
   record_exit(task, signal);
   execution_.exit_process(128 + signal);
   std::unreachable();
+}
+
+void Kernel::exit_if_exec_pending(Task& task) {
+  Process& process = task.process();
+  {
+    sync::LockGuard guard(process.lock);
+    if (process.exec_task == nullptr || process.exec_task == &task) {
+      return;
+    }
+  }
+  if (options_.trace && task.pending_trace != nullptr) {
+    write_trace(task.pending_trace->finish_without_return());
+    task.pending_trace = nullptr;
+  }
+  exit_thread(task, 0);
+}
+
+void Kernel::end_other_threads(Task& task) {
+  Process& process = task.process();
+  // The Process lives on while any of its threads does, so the reference
+  // stays valid across the waits below.
+  while (true) {
+    std::vector<platform::ThreadId> others;
+    platform::ProcessId host_process = 0;
+    bool other_exec = false;
+    bool alone = false;
+    {
+      sync::LockGuard guard(process.lock);
+      other_exec = process.exec_task != nullptr && process.exec_task != &task;
+      alone = process.live_threads.load() == 1;
+      if (!other_exec && !alone) {
+        process.exec_task = &task;
+        for (Task* thread : process.tasks) {
+          if (thread != &task && thread->host_thread != 0) {
+            others.push_back(thread->host_thread);
+          }
+        }
+        host_process = process.host_process;
+      } else if (alone) {
+        process.exec_task = nullptr;
+      }
+    }
+    if (other_exec) {
+      // Another thread runs execve too and came first: this one ends.
+      exit_if_exec_pending(task);
+    }
+    if (alone) {
+      break;
+    }
+    // The interrupt makes a thread in guest code or in a blocking wait
+    // enter the libOS; one busy in the libOS exits when its call ends. The
+    // interrupts repeat in case one landed before the thread saw exec_task.
+    for (platform::ThreadId thread : others) {
+      platform::current().threads.interrupt(host_process, thread);
+    }
+    sync::LockGuard guard(process.lock);
+    if (process.live_threads.load() != 1) {
+      constexpr auto resend_interval = std::chrono::milliseconds(10);
+      (void)process.thread_exited.wait(process.lock, sync::Deadline::after(resend_interval));
+    }
+  }
+  if (task.tid() != process.pid()) {
+    task.take_leader_id();
+  }
 }
 
 }  // namespace litebox::shim::linux_abi

@@ -15,6 +15,7 @@
 #include "litebox/platform/execution.hpp"
 #include "litebox/sync/condition_variable.hpp"
 #include "litebox/sync/mutex.hpp"
+#include "shim/linux/signal/signal_types.hpp"
 #include "shim/linux/syscall_table.hpp"
 #include "shim/linux/task.hpp"
 
@@ -93,10 +94,38 @@ class Kernel final : public platform::SyscallHandler {
 
   // Which children a wait accepts: pid > 0 that child, 0 the caller's
   // process group, -1 any child, < -1 the process group -pid.
-  // Reaps (or, with `keep`, only reports) an exited child of `waiter`;
+  // Reaps (or, with `keep`, only reports) an exited child of the process
+  // of `task`, the calling thread;
   // pid 0 when children match but none has exited and `block` is false.
   // `echild` when no child matches.
-  Result<ChildExit> wait_child(Process& waiter, int32_t selector, bool block, bool keep);
+  Result<ChildExit> wait_child(Task& task, int32_t selector, bool block, bool keep);
+
+  // Sends `info` to the processes that kill(2)'s `pid` selects: pid > 0
+  // that process, 0 the sender's process group, -1 every process but init
+  // (pid 1) and the sender, < -1 the process group -pid. Signal 0 only
+  // checks. `esrch` when none exists, `eperm` when the sender may signal
+  // none of them.
+  Result<void> kill(Task& sender, int32_t pid, const SignalInfo& info);
+
+  // Sends `info` to the thread `tid` of the process `pid`, or of any
+  // process when `pid` is 0 (tgkill(2), tkill(2)): `esrch` when there is no
+  // such thread, `eperm` as kill.
+  Result<void> kill_thread(Task& sender, int32_t pid, int32_t tid, const SignalInfo& info);
+
+  // setpgid(2), getpgid(2), setsid(2) and getsid(2); pid 0 is the caller.
+  Result<void> set_process_group(Task& task, int32_t pid, int32_t group);
+  Result<int32_t> process_group_of(Task& task, int32_t pid);
+  Result<int32_t> create_session(Task& task);
+  Result<int32_t> session_of(Task& task, int32_t pid);
+
+  // Ends every other thread of the process of `task` and waits until they
+  // have exited, as execve(2) does before it replaces the image; `task`
+  // then takes the process id as its thread id.
+  void end_other_threads(Task& task);
+
+  // Notes that the process of `task` has run execve, after which its parent
+  // may no longer change its process group (setpgid returns EACCES).
+  void record_exec(Task& task);
 
   // Ends the calling guest thread (exit(2)): clears and wakes its
   // clear_child_tid word, and ends the process when it was the last thread.
@@ -110,6 +139,8 @@ class Kernel final : public platform::SyscallHandler {
   // The Task of the calling host thread, registering a thread that
   // spawn_thread started on its first entry; null for other threads.
   Task* find_current_task();
+  // Exits `task` when another thread of its process runs execve.
+  void exit_if_exec_pending(Task& task);
   Result<uint64_t> invoke(Task& task, const SyscallArguments& arguments);
 
   platform::Execution& execution_;
@@ -130,9 +161,31 @@ class Kernel final : public platform::SyscallHandler {
   struct ProcessRecord {
     int32_t parent_pid;
     int32_t process_group;
+    int32_t session;
+    // The running process; null once it has exited.
+    Process* process;
     bool exited = false;
+    bool executed = false;  // has run execve
     int32_t wait_status = 0;
+    // The host process that runs it, to match what reap_children reports.
+    platform::ProcessId host_process = 0;
   };
+  // A copy of the record of `pid`, zombies included; `esrch` when none.
+  Result<ProcessRecord> find_record(int32_t pid);
+  // Whether `sender` may send `signal` to `target` (kill(2) EPERM rules).
+  // Process table lock held.
+  static bool may_signal(const ProcessCredentials& sender, int32_t sender_session, Process& target,
+                         int signal);
+  // Sends SIGCHLD for the exited child `record` (whose uid is `uid`) to its
+  // parent, or reaps the child at once when the parent ignores SIGCHLD or
+  // set SA_NOCLDWAIT. `sender` is the calling thread. Process table lock
+  // held.
+  void notify_parent(Task& sender, uint32_t uid, std::map<int32_t, ProcessRecord>::iterator record);
+  // Marks the guest processes that the host ended without record_exit
+  // (killed by a host signal) as exited, as reap_children reports them.
+  // `task` is the calling thread; the second form holds the table lock.
+  void reap_host_children(Task& task);
+  void reap_host_children_locked(Task& task);
   sync::Mutex process_table_lock_;
   sync::ConditionVariable process_exited_;
   std::map<int32_t, ProcessRecord> process_table_;

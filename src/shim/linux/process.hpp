@@ -14,6 +14,8 @@
 #include "litebox/fd/descriptor_table.hpp"
 #include "litebox/fs/vfs.hpp"
 #include "litebox/mm/memory_map.hpp"
+#include "litebox/platform/threads.hpp"
+#include "litebox/sync/condition_variable.hpp"
 #include "litebox/sync/mutex.hpp"
 #include "shim/linux/signal/signal_types.hpp"
 
@@ -92,9 +94,14 @@ class Process {
   // ends the process.
   std::atomic<int32_t> live_threads{1};
 
-  // Process group and session ids; the first process leads both.
+  // Process group and session ids; the first process leads both. They
+  // change only under the Kernel's process table lock.
   int32_t process_group = 0;
   int32_t session = 0;
+
+  // The host process that runs this one, for interrupting its threads from
+  // other processes; 0 until a forked child has recorded it.
+  platform::ProcessId host_process = 0;
 
   // Guards credentials, paths, limits, signal actions, break and names.
   sync::Mutex lock;
@@ -108,6 +115,11 @@ class Process {
   // The live threads, for signals that must find one. Tasks add and remove
   // themselves.
   std::vector<Task*> tasks;
+  // The thread that runs execve while the others end, or null. Each other
+  // thread exits when it next enters the libOS and then notifies
+  // `thread_exited`.
+  Task* exec_task = nullptr;
+  sync::ConditionVariable thread_exited;
 
   // Shared with other processes that clone(CLONE_FILES) made.
   fd::DescriptorTable& descriptors() { return *descriptor_table_; }

@@ -32,6 +32,9 @@ class Task {
   Task& operator=(const Task&) = delete;
 
   int32_t tid() const { return tid_; }
+  // Takes the process id as thread id, as the thread that runs execve does
+  // once the other threads, the leader among them, have ended.
+  void take_leader_id() { tid_ = process_->pid(); }
   Process& process() { return *process_; }
   const std::shared_ptr<Process>& shared_process() { return process_; }
   Kernel& kernel() { return process_->kernel(); }

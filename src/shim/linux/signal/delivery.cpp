@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "litebox/platform/platform.hpp"
 #include "shim/linux/kernel.hpp"
@@ -358,35 +359,47 @@ void deliver_pending(Task& task, platform::GuestRegisters& registers,
 }  // namespace
 
 Result<void> send_process_signal(Task& sender, Process& process, const SignalInfo& info) {
-  if (info.signo == sig::kill) {
+  const bool to_self = &sender.process() == &process;
+  if (info.signo == sig::kill && to_self) {
     sender.kernel().kill_process(sender, sig::kill);
   }
 
-  std::optional<platform::ThreadId> woken_thread;
+  std::vector<platform::ThreadId> woken_threads;
+  platform::ProcessId host_process = 0;
   {
     sync::LockGuard guard(process.lock);
     const SignalAction& action = process.signal_actions[info.signo - 1];
     const uint64_t bit = signal_bit(info.signo);
-    if (is_ignored(action, info.signo) && (sender.signal_mask & bit) == 0) {
+    // Linux drops an ignored signal unless the receiving thread blocks it;
+    // for another process that thread is its first one.
+    uint64_t receiver_mask = sender.signal_mask;
+    if (!to_self) {
+      receiver_mask = process.tasks.empty() ? 0 : process.tasks.front()->signal_mask;
+    }
+    if (is_ignored(action, info.signo) && (receiver_mask & bit) == 0) {
       return {};
     }
     TRY_VOID(enqueue(process.pending_signals, info));
 
     // The sender takes the signal on its way back to the guest unless it
     // blocks it. Otherwise the first thread that does not block it is
-    // interrupted, so a wait it is blocked in returns EINTR.
-    if (&sender.process() == &process && (sender.signal_mask & bit) == 0) {
+    // interrupted, so a wait it is blocked in returns EINTR. SIGKILL
+    // interrupts every thread, so that none stays blocked.
+    if (to_self && (sender.signal_mask & bit) == 0) {
       return {};
     }
     for (Task* task : process.tasks) {
-      if ((task->signal_mask & bit) == 0) {
-        woken_thread = task->host_thread;
-        break;
+      if ((task->signal_mask & bit) == 0 && task->host_thread != 0) {
+        woken_threads.push_back(task->host_thread);
+        if (info.signo != sig::kill) {
+          break;
+        }
       }
     }
+    host_process = process.host_process;
   }
-  if (woken_thread) {
-    platform::current().threads.interrupt(*woken_thread);
+  for (platform::ThreadId thread : woken_threads) {
+    platform::current().threads.interrupt(host_process, thread);
   }
   return {};
 }
@@ -481,9 +494,10 @@ void discard_timer_signal(Process& process, int32_t timer_id) {
   }
 }
 
-Result<void> send_thread_signal(Task& sender, int32_t tid, const SignalInfo& info) {
-  Process& process = sender.process();
+Result<void> send_thread_signal(Task& sender, Process& process, int32_t tid,
+                                const SignalInfo& info) {
   platform::ThreadId woken_thread = 0;
+  platform::ProcessId host_process = 0;
   {
     // The lookup and the queueing share one critical section, because a
     // Task leaves `process.tasks` under this lock before it is destroyed.
@@ -503,23 +517,33 @@ Result<void> send_thread_signal(Task& sender, int32_t tid, const SignalInfo& inf
     if (info.signo == 0) {
       return {};
     }
-    if (info.signo == sig::kill) {
-      sender.kernel().kill_process(sender, sig::kill);
-    }
 
     const uint64_t bit = signal_bit(info.signo);
     const SignalAction& action = process.signal_actions[info.signo - 1];
-    if (is_ignored(action, info.signo) && (target->signal_mask & bit) == 0) {
-      return {};
+    const bool kill_self = info.signo == sig::kill && &sender.process() == &process;
+    if (!kill_self) {
+      if (is_ignored(action, info.signo) && (target->signal_mask & bit) == 0) {
+        return {};
+      }
+      TRY_VOID(enqueue(target->pending_signals, info));
+      if ((target->signal_mask & bit) != 0 || target == &sender) {
+        return {};
+      }
+      woken_thread = target->host_thread;
+      host_process = process.host_process;
     }
-    TRY_VOID(enqueue(target->pending_signals, info));
-    if ((target->signal_mask & bit) != 0 || target == &sender) {
-      return {};
-    }
-    woken_thread = target->host_thread;
   }
-  // Interrupting a thread that has exited meanwhile does nothing.
-  platform::current().threads.interrupt(woken_thread);
+  // SIGKILL to the sender's own process ends it here. That takes the process
+  // lock, so it happens outside the critical section.
+  if (woken_thread == 0 && info.signo == sig::kill && &sender.process() == &process) {
+    sender.kernel().kill_process(sender, sig::kill);
+  }
+  // Interrupting a thread that has exited meanwhile does nothing; a forked
+  // child that has not recorded its host thread yet takes the signal when
+  // its fork returns.
+  if (woken_thread != 0) {
+    platform::current().threads.interrupt(host_process, woken_thread);
+  }
   return {};
 }
 
@@ -550,7 +574,7 @@ void deliver_after_syscall(Task& task, platform::GuestRegisters& registers,
       sync::LockGuard guard(process.lock);
       uid = process.credentials.uid;
     }
-    (void)send_thread_signal(task, task.tid(),
+    (void)send_thread_signal(task, process, task.tid(),
                              SignalInfo::from_sender(sig::pipe, si::user, process.pid(), uid));
   }
 
@@ -583,6 +607,26 @@ uint64_t pending_signal_set(Task& task) {
 void set_signal_mask(Task& task, uint64_t mask) {
   sync::LockGuard guard(task.process().lock);
   task.signal_mask = mask & ~unblockable_signals;
+}
+
+bool begin_temporary_signal_mask(Task& task, uint64_t mask) {
+  Process& process = task.process();
+  sync::LockGuard guard(process.lock);
+  task.saved_signal_mask = task.signal_mask;
+  task.signal_mask = mask & ~unblockable_signals;
+  const uint64_t pending = task.pending_signals.set | process.pending_signals.set;
+  return (pending & ~task.signal_mask) == 0;
+}
+
+void end_temporary_signal_mask(Task& task, const Result<uint64_t>& result) {
+  if (!result && result.error() == Errno::eintr) {
+    return;
+  }
+  sync::LockGuard guard(task.process().lock);
+  if (task.saved_signal_mask) {
+    task.signal_mask = *task.saved_signal_mask;
+    task.saved_signal_mask.reset();
+  }
 }
 
 bool alternate_stack_enabled(const Task& task) {

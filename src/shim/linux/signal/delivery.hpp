@@ -8,21 +8,26 @@
 
 #include "litebox/platform/execution.hpp"
 #include "litebox/result.hpp"
+#include "litebox/sync/deadline.hpp"
 #include "shim/linux/signal/signal_types.hpp"
 #include "shim/linux/syscall_table.hpp"
 #include "shim/linux/task.hpp"
 
 namespace litebox::shim::linux_abi {
 
-// Makes `info` pending for `process` and wakes one of its threads that does
-// not block it. SIGKILL ends the process at once. An ignored signal is
-// dropped; `eagain` when too many real-time signals are queued.
+// Makes `info` pending for `process`, which may be another process of the
+// sandbox, and wakes one of its threads that does not block it. SIGKILL to
+// the sender's own process ends it at once; SIGKILL to another process wakes
+// all its threads, which then end it. An ignored signal is dropped; `eagain`
+// when too many real-time signals are queued. Permission checks are the
+// caller's.
 Result<void> send_process_signal(Task& sender, Process& process, const SignalInfo& info);
 
-// The same for the thread `tid` of the sender's process (tgkill, SIGPIPE):
-// `esrch` when there is none, then `einval` for a bad signal number. Signal
-// 0 only checks that the thread exists.
-Result<void> send_thread_signal(Task& sender, int32_t tid, const SignalInfo& info);
+// The same for the thread `tid` of `process` (tgkill, SIGPIPE): `esrch`
+// when there is none, then `einval` for a bad signal number. Signal 0 only
+// checks that the thread exists.
+Result<void> send_thread_signal(Task& sender, Process& process, int32_t tid,
+                                const SignalInfo& info);
 
 // Queues the signal of an expired timer of `process` for its thread `tid`,
 // or for the whole process when `tid` is 0, and wakes a thread that does
@@ -68,6 +73,37 @@ uint64_t pending_signal_set(Task& task);
 
 // Replaces the blocked mask of `task` (SIGKILL and SIGSTOP stay unblocked).
 void set_signal_mask(Task& task, uint64_t mask);
+
+// Blocks `mask` instead of the current mask for one waiting system call
+// (ppoll, pselect6, epoll_pwait), atomically with respect to senders.
+// Returns false when a signal that `mask` leaves unblocked is already
+// pending.
+bool begin_temporary_signal_mask(Task& task, uint64_t mask);
+
+// Ends the temporary mask of a call that returns `result`. The old mask
+// comes back at once, except after EINTR: then delivery restores it once a
+// handler's frame has recorded it, so the handler runs with the temporary
+// mask, as on Linux.
+void end_temporary_signal_mask(Task& task, const Result<uint64_t>& result);
+
+// Runs `wait(deadline)`, which returns a count of ready descriptors, with
+// `mask` (when given) blocked instead of the current mask. As in Linux, a
+// signal already pending makes the call check its descriptors without
+// sleeping and return EINTR when none is ready.
+template <typename Wait>
+Result<uint64_t> wait_with_signal_mask(Task& task, std::optional<uint64_t> mask,
+                                       sync::Deadline deadline, Wait&& wait) {
+  if (!mask) {
+    return wait(deadline);
+  }
+  const bool signal_pending = !begin_temporary_signal_mask(task, *mask);
+  Result<uint64_t> result = wait(signal_pending ? sync::Deadline::after({}) : deadline);
+  if (signal_pending && result && *result == 0) {
+    result = fail(Errno::eintr);
+  }
+  end_temporary_signal_mask(task, result);
+  return result;
+}
 
 // Whether `task` has an alternate signal stack, and whether
 // `stack_pointer` lies on it (never, with SS_AUTODISARM).

@@ -111,16 +111,6 @@ uint32_t mxcsr_mask_of(const platform::ExtendedState& state) {
   return mask != 0 ? mask : default_mxcsr_mask;
 }
 
-// Puts every component into its initial state, as a handler starts with:
-// an all-zero XSAVE header, and the default MXCSR, which XRSTOR loads
-// whatever the header says.
-void reset_extended_state(platform::ExtendedState state) {
-  const uint32_t mxcsr_mask = load<uint32_t>(state.data, mxcsr_mask_offset);
-  std::memset(state.data, 0, state.size);
-  store(state.data, mxcsr_offset, default_mxcsr);
-  store(state.data, mxcsr_mask_offset, mxcsr_mask);
-}
-
 // Writes the XSAVE image with its software bytes and trailing magic at
 // `address`, as the kernel lays out the fpstate of a signal frame.
 Result<void> write_extended_state(uint64_t address, platform::ExtendedState state) {
@@ -236,6 +226,15 @@ void restore_registers(platform::GuestRegisters& registers, const SignalContext&
 }
 
 }  // namespace
+
+// An all-zero XSAVE header puts every component into its initial state, and
+// XRSTOR loads the default MXCSR whatever the header says.
+void reset_extended_state(platform::ExtendedState state) {
+  const uint32_t mxcsr_mask = load<uint32_t>(state.data, mxcsr_mask_offset);
+  std::memset(state.data, 0, state.size);
+  store(state.data, mxcsr_offset, default_mxcsr);
+  store(state.data, mxcsr_mask_offset, mxcsr_mask);
+}
 
 Result<void> push_signal_frame(Task& task, platform::GuestRegisters& registers,
                                platform::ExtendedState extended_state, const SignalInfo& info,

@@ -32,6 +32,10 @@ Result<void> push_signal_frame(Task& task, platform::GuestRegisters& registers,
                                platform::ExtendedState extended_state, const SignalInfo& info,
                                const SignalAction& action, const FrameContext& context);
 
+// Puts every x87/SSE/AVX component of `state` into its initial state, as a
+// signal handler and a new program image start with.
+void reset_extended_state(platform::ExtendedState state);
+
 // Restores the registers, extended state, signal mask and alternate stack
 // from the frame at the guest's stack pointer (rt_sigreturn). Returns the
 // restored rax; `efault` for a frame the guest cannot read.

@@ -54,6 +54,8 @@ inline constexpr int32_t timer = -2;             // SI_TIMER: a POSIX timer expi
 inline constexpr int32_t tkill = -6;             // SI_TKILL: tkill(2), tgkill(2)
 inline constexpr int32_t segv_map_error = 1;     // SEGV_MAPERR
 inline constexpr int32_t segv_access_error = 2;  // SEGV_ACCERR
+inline constexpr int32_t child_exited = 1;       // CLD_EXITED
+inline constexpr int32_t child_killed = 2;       // CLD_KILLED
 }  // namespace si
 
 inline constexpr uint64_t sig_default = 0;  // SIG_DFL
@@ -81,6 +83,17 @@ struct SignalInfo {
     info.signo = signal;
     info.code = code;
     info.fields[0] = static_cast<uint32_t>(pid) | (uint64_t{uid} << 32);
+    return info;
+  }
+
+  // si_pid, si_uid and si_status of SIGCHLD for a child that ended with
+  // `wait_status` (exit code << 8, or the killing signal). si_utime and
+  // si_stime stay 0: the sandbox keeps no CPU accounting.
+  static SignalInfo from_child(int32_t pid, uint32_t uid, int32_t wait_status) {
+    const bool exited = (wait_status & 0x7f) == 0;
+    SignalInfo info =
+        from_sender(sig::child, exited ? si::child_exited : si::child_killed, pid, uid);
+    info.fields[1] = static_cast<uint32_t>(exited ? (wait_status >> 8) & 0xff : wait_status & 0x7f);
     return info;
   }
 

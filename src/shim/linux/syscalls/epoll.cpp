@@ -9,6 +9,7 @@
 #include "litebox/ipc/eventfd.hpp"
 #include "shim/linux/guest_memory.hpp"
 #include "shim/linux/kernel.hpp"
+#include "shim/linux/signal/delivery.hpp"
 #include "shim/linux/syscalls/file_support.hpp"
 
 namespace litebox::shim::linux_abi {
@@ -137,12 +138,25 @@ std::optional<std::chrono::nanoseconds> milliseconds_timeout(int32_t timeout_ms)
   return std::chrono::milliseconds(timeout_ms);
 }
 
-Result<void> check_signal_mask(uint64_t mask_address, uint64_t mask_size) {
-  if (mask_address != 0 && mask_size != kernel_sigset_size) {
+// Reads the signal mask argument of epoll_pwait and epoll_pwait2: none
+// when the address is null.
+Result<std::optional<uint64_t>> read_signal_mask(uint64_t mask_address, uint64_t mask_size) {
+  if (mask_address == 0) {
+    return std::nullopt;
+  }
+  if (mask_size != kernel_sigset_size) {
     return fail(Errno::einval);
   }
-  // TODO: the signal mask argument is not applied during the wait.
-  return {};
+  return TRY(GuestPtr<uint64_t>(mask_address).read());
+}
+
+// Waits as epoll_wait does, with `mask` blocked during the wait.
+Result<uint64_t> wait_with_mask(Task& task, const SyscallArguments& arguments,
+                                std::optional<uint64_t> mask, sync::Deadline deadline) {
+  return wait_with_signal_mask(task, mask, deadline, [&](sync::Deadline wait_deadline) {
+    return wait_for_events(task, arguments.as_int(0), arguments[1], arguments.as_int(2),
+                           wait_deadline);
+  });
 }
 
 Result<uint64_t> sys_epoll_wait(Task& task, const SyscallArguments& arguments) {
@@ -152,10 +166,9 @@ Result<uint64_t> sys_epoll_wait(Task& task, const SyscallArguments& arguments) {
 }
 
 Result<uint64_t> sys_epoll_pwait(Task& task, const SyscallArguments& arguments) {
-  TRY_VOID(check_signal_mask(arguments[4], arguments[5]));
+  const std::optional<uint64_t> mask = TRY(read_signal_mask(arguments[4], arguments[5]));
   auto timeout = milliseconds_timeout(arguments.as_int(3));
-  return wait_for_events(task, arguments.as_int(0), arguments[1], arguments.as_int(2),
-                         sync::Deadline::from_timeout(timeout));
+  return wait_with_mask(task, arguments, mask, sync::Deadline::from_timeout(timeout));
 }
 
 Result<uint64_t> sys_epoll_pwait2(Task& task, const SyscallArguments& arguments) {
@@ -167,9 +180,8 @@ Result<uint64_t> sys_epoll_pwait2(Task& task, const SyscallArguments& arguments)
     }
     timeout = std::chrono::seconds(value.seconds) + std::chrono::nanoseconds(value.nanoseconds);
   }
-  TRY_VOID(check_signal_mask(arguments[4], arguments[5]));
-  return wait_for_events(task, arguments.as_int(0), arguments[1], arguments.as_int(2),
-                         sync::Deadline::from_timeout(timeout));
+  const std::optional<uint64_t> mask = TRY(read_signal_mask(arguments[4], arguments[5]));
+  return wait_with_mask(task, arguments, mask, sync::Deadline::from_timeout(timeout));
 }
 
 Result<uint64_t> create_eventfd(Task& task, uint32_t initial_count, uint32_t flags) {

@@ -8,6 +8,7 @@
 #include "litebox/event/pollable.hpp"
 #include "shim/linux/guest_memory.hpp"
 #include "shim/linux/kernel.hpp"
+#include "shim/linux/signal/delivery.hpp"
 #include "shim/linux/syscalls/file_support.hpp"
 
 namespace litebox::shim::linux_abi {
@@ -119,10 +120,15 @@ Result<uint64_t> sys_ppoll(Task& task, const SyscallArguments& arguments) {
     return fail(Errno::einval);
   }
   auto timeout = TRY(read_timespec_timeout(timeout_address));
-  // TODO: the signal mask argument is not applied during the wait.
+  std::optional<uint64_t> mask;
+  if (arguments[3] != 0) {
+    mask = TRY(GuestPtr<uint64_t>(arguments[3]).read());
+  }
 
   sync::Deadline deadline = sync::Deadline::from_timeout(timeout);
-  auto result = poll_descriptors(task, arguments[0], arguments[1], deadline);
+  auto result = wait_with_signal_mask(task, mask, deadline, [&](sync::Deadline wait_deadline) {
+    return poll_descriptors(task, arguments[0], arguments[1], wait_deadline);
+  });
   write_remaining_timespec(timeout_address, deadline);
   return result;
 }
@@ -221,18 +227,23 @@ Result<uint64_t> sys_select(Task& task, const SyscallArguments& arguments) {
 Result<uint64_t> sys_pselect6(Task& task, const SyscallArguments& arguments) {
   const uint64_t timeout_address = arguments[4];
   // The sixth argument points to { const sigset_t* mask; size_t size; }.
+  std::optional<uint64_t> mask;
   if (arguments[5] != 0) {
     auto mask_argument = TRY(GuestPtr<uint64_t>(arguments[5]).read_array(2));
     if (mask_argument[0] != 0 && mask_argument[1] != kernel_sigset_size) {
       return fail(Errno::einval);
     }
-    // TODO: the signal mask argument is not applied during the wait.
+    if (mask_argument[0] != 0) {
+      mask = TRY(GuestPtr<uint64_t>(mask_argument[0]).read());
+    }
   }
   auto timeout = TRY(read_timespec_timeout(timeout_address));
 
   sync::Deadline deadline = sync::Deadline::from_timeout(timeout);
-  auto result = select_descriptors(task, arguments.as_int(0), arguments[1], arguments[2],
-                                   arguments[3], deadline);
+  auto result = wait_with_signal_mask(task, mask, deadline, [&](sync::Deadline wait_deadline) {
+    return select_descriptors(task, arguments.as_int(0), arguments[1], arguments[2], arguments[3],
+                              wait_deadline);
+  });
   write_remaining_timespec(timeout_address, deadline);
   return result;
 }

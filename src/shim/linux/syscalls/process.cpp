@@ -11,6 +11,7 @@
 #include "shim/linux/guest_memory.hpp"
 #include "shim/linux/kernel.hpp"
 #include "shim/linux/loader/loader.hpp"
+#include "shim/linux/signal/signal_frame.hpp"
 #include "shim/linux/syscalls/file_support.hpp"
 #include "shim/linux/timers.hpp"
 
@@ -45,8 +46,9 @@ Result<uint64_t> execute(Task& task, const ExecRequest& request) {
     return fail(prepared.error().error);
   }
 
-  // The point of no return: the old image goes away.
-  // TODO: end the other threads of the process first, as execve(2) does.
+  // The point of no return: the other threads end, then the old image goes
+  // away.
+  task.kernel().end_other_threads(task);
   Process& process = task.process();
   process.memory.clear();
   process.descriptors().close_on_exec_descriptors();
@@ -59,6 +61,7 @@ Result<uint64_t> execute(Task& task, const ExecRequest& request) {
       }
     }
   }
+  task.kernel().record_exec(task);
   if (process.timers != nullptr) {
     process.timers->remove_posix_timers();
   }
@@ -72,7 +75,9 @@ Result<uint64_t> execute(Task& task, const ExecRequest& request) {
     task.kernel().kill_process(task, signal_segmentation_fault);
   }
 
-  // TODO: reset the extended (x87/SSE/AVX) state to its initial values.
+  if (task.extended_state.data != nullptr) {
+    reset_extended_state(task.extended_state);
+  }
   platform::GuestRegisters& registers = *task.registers;
   registers = platform::GuestRegisters{};
   registers.rip = loaded->entry;
@@ -150,8 +155,7 @@ Result<uint64_t> sys_wait4(Task& task, const SyscallArguments& arguments) {
 
   // NOTE: stopped and continued children are never reported: the sandbox
   // has no job-control stops.
-  auto reaped =
-      TRY(task.kernel().wait_child(task.process(), selector, (options & wait_no_hang) == 0, false));
+  auto reaped = TRY(task.kernel().wait_child(task, selector, (options & wait_no_hang) == 0, false));
   if (reaped.pid == 0) {
     return 0;
   }
@@ -210,7 +214,7 @@ Result<uint64_t> sys_waitid(Task& task, const SyscallArguments& arguments) {
 
   Kernel::ChildExit reaped{0, 0};
   if ((options & wait_exited) != 0) {
-    reaped = TRY(task.kernel().wait_child(task.process(), selector, (options & wait_no_hang) == 0,
+    reaped = TRY(task.kernel().wait_child(task, selector, (options & wait_no_hang) == 0,
                                           (options & wait_no_wait) != 0));
   }
   if (arguments[2] != 0) {
@@ -250,19 +254,20 @@ Result<uint64_t> sys_getpgrp(Task& task, const SyscallArguments&) {
 }
 
 Result<uint64_t> sys_getpgid(Task& task, const SyscallArguments& arguments) {
-  const int32_t pid = arguments.as_int(0);
-  if (pid != 0 && pid != task.process().pid()) {
-    return fail(Errno::esrch);
-  }
-  return static_cast<uint64_t>(task.process().process_group);
+  return static_cast<uint64_t>(TRY(task.kernel().process_group_of(task, arguments.as_int(0))));
+}
+
+Result<uint64_t> sys_setpgid(Task& task, const SyscallArguments& arguments) {
+  TRY_VOID(task.kernel().set_process_group(task, arguments.as_int(0), arguments.as_int(1)));
+  return 0;
 }
 
 Result<uint64_t> sys_getsid(Task& task, const SyscallArguments& arguments) {
-  const int32_t pid = arguments.as_int(0);
-  if (pid != 0 && pid != task.process().pid()) {
-    return fail(Errno::esrch);
-  }
-  return static_cast<uint64_t>(task.process().session);
+  return static_cast<uint64_t>(TRY(task.kernel().session_of(task, arguments.as_int(0))));
+}
+
+Result<uint64_t> sys_setsid(Task& task, const SyscallArguments&) {
+  return static_cast<uint64_t>(TRY(task.kernel().create_session(task)));
 }
 
 Result<uint64_t> sys_set_tid_address(Task& task, const SyscallArguments& arguments) {
@@ -668,6 +673,8 @@ void register_process_syscalls(SyscallTable& table) {
   table.add(nr::getpgrp, sys_getpgrp);
   table.add(nr::getpgid, sys_getpgid);
   table.add(nr::getsid, sys_getsid);
+  table.add(nr::setpgid, sys_setpgid);
+  table.add(nr::setsid, sys_setsid);
   table.add(nr::set_tid_address, sys_set_tid_address);
   table.add(nr::set_robust_list, sys_set_robust_list);
   table.add(nr::rseq, sys_rseq);

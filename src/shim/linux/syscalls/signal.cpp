@@ -1,8 +1,8 @@
 // Signal system calls: dispositions (rt_sigaction), the blocked mask
 // (rt_sigprocmask), pending signals, the alternate stack (sigaltstack),
 // waiting for a signal (rt_sigsuspend, pause), returning from a handler
-// (rt_sigreturn), and sending signals within the process (kill, tgkill,
-// tkill). Delivery itself lives in signal/delivery.cpp.
+// (rt_sigreturn), and sending signals (kill, tgkill, tkill, sigqueue).
+// Delivery itself lives in signal/delivery.cpp.
 #include <atomic>
 #include <chrono>
 #include <optional>
@@ -273,17 +273,14 @@ Result<SignalInfo> read_queued_info(Task& task, int32_t pid, int signal, uint64_
 Result<uint64_t> sys_rt_sigqueueinfo(Task& task, const SyscallArguments& arguments) {
   const int32_t pid = arguments.as_int(0);
   const int signal = arguments.as_int(1);
-  if (pid != task.process().pid()) {
-    return fail(Errno::esrch);
-  }
   if (signal < 0 || signal > signal_count) {
     return fail(Errno::einval);
   }
-  const SignalInfo info = TRY(read_queued_info(task, pid, signal, arguments[2]));
-  if (signal == 0) {
-    return 0;
+  if (pid <= 0) {
+    return fail(Errno::esrch);
   }
-  TRY_VOID(send_process_signal(task, task.process(), info));
+  const SignalInfo info = TRY(read_queued_info(task, pid, signal, arguments[2]));
+  TRY_VOID(task.kernel().kill(task, pid, info));
   return 0;
 }
 
@@ -293,11 +290,8 @@ Result<uint64_t> sys_rt_tgsigqueueinfo(Task& task, const SyscallArguments& argum
   if (pid <= 0 || tid <= 0) {
     return fail(Errno::einval);
   }
-  if (pid != task.process().pid()) {
-    return fail(Errno::esrch);
-  }
   const SignalInfo info = TRY(read_queued_info(task, pid, arguments.as_int(2), arguments[3]));
-  TRY_VOID(send_thread_signal(task, tid, info));
+  TRY_VOID(task.kernel().kill_thread(task, pid, tid, info));
   return 0;
 }
 
@@ -310,25 +304,19 @@ SignalInfo sender_info(Task& task, int signal, int32_t code) {
 Result<uint64_t> sys_kill(Task& task, const SyscallArguments& arguments) {
   const int32_t pid = arguments.as_int(0);
   const int signal = arguments.as_int(1);
-  Process& process = task.process();
-  // TODO: other sandbox processes; only the caller's own process is found,
-  // and kill(-1) finds none, since it skips the caller.
-  if (pid != process.pid() && pid != 0 && pid != -process.process_group) {
-    return fail(Errno::esrch);
-  }
   if (signal < 0 || signal > signal_count) {
     return fail(Errno::einval);
   }
-  if (signal == 0) {
-    return 0;
+  // Linux negates INT_MIN to itself, which no process group has.
+  if (pid == INT32_MIN) {
+    return fail(Errno::esrch);
   }
-
-  TRY_VOID(send_process_signal(task, process, sender_info(task, signal, si::user)));
+  TRY_VOID(task.kernel().kill(task, pid, sender_info(task, signal, si::user)));
   return 0;
 }
 
-Result<uint64_t> send_to_thread(Task& task, int32_t tid, int signal) {
-  TRY_VOID(send_thread_signal(task, tid, sender_info(task, signal, si::tkill)));
+Result<uint64_t> send_to_thread(Task& task, int32_t pid, int32_t tid, int signal) {
+  TRY_VOID(task.kernel().kill_thread(task, pid, tid, sender_info(task, signal, si::tkill)));
   return 0;
 }
 
@@ -336,17 +324,14 @@ Result<uint64_t> sys_tgkill(Task& task, const SyscallArguments& arguments) {
   if (arguments.as_int(0) <= 0 || arguments.as_int(1) <= 0) {
     return fail(Errno::einval);
   }
-  if (arguments.as_int(0) != task.process().pid()) {
-    return fail(Errno::esrch);
-  }
-  return send_to_thread(task, arguments.as_int(1), arguments.as_int(2));
+  return send_to_thread(task, arguments.as_int(0), arguments.as_int(1), arguments.as_int(2));
 }
 
 Result<uint64_t> sys_tkill(Task& task, const SyscallArguments& arguments) {
   if (arguments.as_int(0) <= 0) {
     return fail(Errno::einval);
   }
-  return send_to_thread(task, arguments.as_int(0), arguments.as_int(1));
+  return send_to_thread(task, 0, arguments.as_int(0), arguments.as_int(1));
 }
 
 }  // namespace
