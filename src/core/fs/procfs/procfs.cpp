@@ -7,6 +7,7 @@
 
 #include "litebox/fd/inode_file.hpp"
 #include "litebox/fd/open_flags.hpp"
+#include "litebox/platform/platform.hpp"
 
 namespace litebox::fs::procfs {
 
@@ -101,6 +102,10 @@ Result<Stat> ProcInode::stat() {
   status.mode = mode_of(type_, permissions_);
   status.link_count = type_ == FileType::directory ? 2 : 1;
   status.block_size = 1024;
+  // Entries are made when they are looked up, so their times are now, as
+  // Linux shows them for entries it has not cached.
+  const platform::Timespec now = platform::current().clock.realtime_now();
+  status.access_time = status.modify_time = status.change_time = now;
   return status;
 }
 
