@@ -87,6 +87,22 @@ TEST(SharedMemory, StartsZeroed) {
   EXPECT_EQ(memory->data()[2 * page_size - 1], std::byte{0});
 }
 
+TEST(SharedMemory, AllocateRunsSplitsLargeLength) {
+  PageRuns runs = allocate_runs(max_block_length + 2 * page_size).value();
+
+  ASSERT_EQ(runs.size(), 2u);
+  EXPECT_EQ(runs[0].length, max_block_length);
+  EXPECT_EQ(runs[1].length, 2 * page_size);
+  EXPECT_NE(runs[0].memory, runs[1].memory);
+}
+
+TEST(SharedMemory, AllocateRunsRejectsUnaligned) {
+  auto runs = allocate_runs(page_size + 1);
+
+  ASSERT_FALSE(runs);
+  EXPECT_EQ(runs.error(), Errno::einval);
+}
+
 TEST(SharedMapping, DuplicateSeesStores) {
   MemoryMap memory(test_layout());
   uint64_t original = memory.map(shared_request(2 * page_size)).value();

@@ -39,7 +39,7 @@ class SharedMemory {
   uint64_t length_;
 };
 
-// `length` bytes at `offset` in one SharedMemory block; both page-aligned.
+// `length` bytes at `offset` in one SharedMemory block. Both are page-aligned.
 struct PageRun {
   std::shared_ptr<SharedMemory> memory;
   uint64_t offset = 0;
@@ -50,6 +50,15 @@ struct PageRun {
 
 // The pages that a shared mapping maps, in address order.
 using PageRuns = std::vector<PageRun>;
+
+// Allocates `length` bytes (a multiple of the page size) of zero-filled
+// shared memory as one or more blocks of at most max_block_length bytes,
+// smaller ones when no block that large is left. `enomem` if none is.
+Result<PageRuns> allocate_runs(uint64_t length);
+
+// The largest block that allocate_runs requests, so a large mapping needs no
+// single block of its own size from the platform.
+inline constexpr uint64_t max_block_length = uint64_t{256} << 20;
 
 // Returns the runs covering bytes [start, start + length) of `runs`, which
 // must hold that many bytes. Both bounds are page-aligned.

@@ -659,9 +659,13 @@ Result<PageRuns> MemoryMap::shared_pages_for(const MapRequest& request, uint64_t
     }
     // The file system shares no pages: map a copy of the file, which at
     // least stays shared with forked processes.
-    auto copy = TRY(SharedMemory::create(missing));
-    TRY_VOID(copy_file(*request.inode, offset, std::span(copy->data(), missing)));
-    append_run(runs, PageRun{copy, 0, missing});
+    PageRuns copy = TRY(allocate_runs(missing));
+    uint64_t copied = 0;
+    for (PageRun& run : copy) {
+      TRY_VOID(copy_file(*request.inode, offset + copied, std::span(run.data(), run.length)));
+      copied += run.length;
+      append_run(runs, std::move(run));
+    }
     return runs;
   }
 
@@ -677,8 +681,10 @@ Result<PageRuns> MemoryMap::shared_pages_for(const MapRequest& request, uint64_t
   if (missing != 0) {
     // NOTE: Linux raises SIGBUS on access past the end of the object, but
     // here those pages are new shared memory.
-    auto memory = TRY(SharedMemory::create(missing));
-    append_run(runs, PageRun{memory, 0, missing});
+    PageRuns added = TRY(allocate_runs(missing));
+    for (PageRun& run : added) {
+      append_run(runs, std::move(run));
+    }
   }
   return runs;
 }

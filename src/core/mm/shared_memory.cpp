@@ -16,6 +16,32 @@ Result<std::shared_ptr<SharedMemory>> SharedMemory::create(uint64_t length) {
 
 SharedMemory::~SharedMemory() { platform::current().pages.free_shared(data_, length_); }
 
+Result<PageRuns> allocate_runs(uint64_t length) {
+  if (length == 0 || length % platform::page_size != 0) {
+    return fail(Errno::einval);
+  }
+
+  PageRuns runs;
+  uint64_t block_length = max_block_length;
+  uint64_t allocated = 0;
+  while (allocated < length) {
+    block_length = std::min(block_length, length - allocated);
+    auto memory = SharedMemory::create(block_length);
+    if (!memory) {
+      // Smaller blocks may still fit where a large one does not.
+      if (block_length == platform::page_size) {
+        return fail(memory.error());
+      }
+      block_length =
+          std::max<uint64_t>(block_length / 2 / platform::page_size, 1) * platform::page_size;
+      continue;
+    }
+    runs.push_back({*memory, 0, block_length});
+    allocated += block_length;
+  }
+  return runs;
+}
+
 PageRuns slice_runs(const PageRuns& runs, uint64_t start, uint64_t length) {
   PageRuns result;
   const uint64_t end = start + length;

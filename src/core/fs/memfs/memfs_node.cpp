@@ -192,14 +192,17 @@ Result<size_t> RegularFile::write(uint64_t offset, std::span<const std::byte> da
 Result<void> RegularFile::add_pages_locked(uint64_t first_page, uint64_t count) {
   TRY_VOID(file_system_->reserve_pages(count));
 
-  // One block for all of them, so a mapping of the range aliases one run.
-  auto memory = mm::SharedMemory::create(count * page_size);
-  if (!memory) {
+  // As few blocks as possible, so a mapping of the range aliases few runs.
+  auto runs = mm::allocate_runs(count * page_size);
+  if (!runs) {
     file_system_->release_pages(count);
     return fail(Errno::enospc);
   }
-  for (uint64_t index = 0; index < count; ++index) {
-    pages_[first_page + index] = mm::PageRun{*memory, index * page_size, page_size};
+  uint64_t index = first_page;
+  for (const mm::PageRun& run : *runs) {
+    for (uint64_t offset = 0; offset < run.length; offset += page_size) {
+      pages_[index++] = mm::PageRun{run.memory, offset, page_size};
+    }
   }
   return {};
 }
