@@ -24,6 +24,30 @@ namespace litebox::cli {
 
 namespace {
 
+// The compression format whose magic number starts `archive` ("gzip",
+// "bzip2", "xz", "zstd"), or empty for none of them.
+std::string_view compression_of(std::span<const std::byte> archive) {
+  struct Magic {
+    std::string_view name;
+    std::string_view bytes;
+  };
+  static constexpr Magic magics[] = {
+      {"gzip", "\x1f\x8b"},
+      {"bzip2", "BZh"},
+      {"xz",
+       "\xfd"
+       "7zXZ"},
+      {"zstd", "\x28\xb5\x2f\xfd"},
+  };
+  for (const Magic& magic : magics) {
+    if (archive.size() >= magic.bytes.size() &&
+        std::memcmp(archive.data(), magic.bytes.data(), magic.bytes.size()) == 0) {
+      return magic.name;
+    }
+  }
+  return {};
+}
+
 std::string describe(Errno error) { return std::string(errno_name(error)); }
 
 std::expected<void, std::string> make_directory_if_missing(fs::Vfs& vfs,
@@ -135,11 +159,20 @@ std::expected<std::unique_ptr<SandboxRoot>, std::string> SandboxRoot::from_image
   // systems, which the destructor drops first.
   std::span<const std::byte> archive(static_cast<const std::byte*>(sandbox->image_),
                                      sandbox->image_size_);
+  if (std::string_view kind = compression_of(archive); !kind.empty()) {
+    return std::unexpected(fmt::format(
+        "{}: the image is {}-compressed; decompress it first (LiteBox maps the tar archive "
+        "as it is)",
+        image_path, kind));
+  }
   auto lower = fs::TarFileSystem::create(archive, [&](std::string_view warning) {
     fmt::print(stderr, "litebox: {}: {}\n", image_path, warning);
   });
   if (!lower) {
-    return std::unexpected(fmt::format("{}: {}", image_path, lower.error().message));
+    return std::unexpected(
+        fmt::format("{}: {}; give an uncompressed tar archive, such as one "
+                    "from `litebox rootfs` or `tar -cf`",
+                    image_path, lower.error().message));
   }
   fs::memfs::Options options;
   options.root_permissions = 0755;

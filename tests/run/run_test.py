@@ -6,6 +6,7 @@ cases check the status and the one-line message of litebox itself.
   run_test.py --litebox LITEBOX --probe PROBE --work DIR CASE
 """
 import argparse
+import gzip
 import os
 import shutil
 import signal
@@ -136,6 +137,23 @@ def run_case(case, litebox, probe, work):
         os.chmod(text, 0o755)
         return expect_failure(run(litebox + [text]), 126,
                               f"litebox: {text}: not an ELF executable or a #! script")
+    if case == "compressed_image":
+        # A gzip-compressed tar: the error names the compression and the fix.
+        archive = os.path.join(work, "image.tar.gz")
+        with open(archive, "wb") as file:
+            file.write(gzip.compress(b"\0" * 1024))
+        return expect_failure(run(litebox + ["--rootfs", archive, "--", "/bin/sh"]), 125,
+                              f"litebox: {archive}: the image is gzip-compressed; decompress it first")
+    if case == "corrupt_image":
+        # Bytes that are no tar header: one line that escapes the bytes.
+        archive = os.path.join(work, "image.tar")
+        with open(archive, "wb") as file:
+            file.write(b"line\nbreak\x1b" + b"\xff" * 1000)
+        result = run(litebox + ["--rootfs", archive, "--", "/bin/sh"])
+        if result[2] == 125 and result[1].count("\n") == 1 and "line\\x0abreak\\x1b" in result[1]:
+            return 0
+        print(f"expected exit status 125 and one escaped line, got {result!r}")
+        return 1
     if case == "trace":
         stdout, stderr, status = run(litebox + ["--trace", "--", probe, "args", "4"])
         failed = 0

@@ -164,6 +164,27 @@ TEST(TarArchive, RejectsBadChecksum) {
   EXPECT_NE(parsed.result.error().message.find("checksum"), std::string::npos);
 }
 
+TEST(TarArchive, ErrorEscapesControlBytesInName) {
+  ArchiveBuilder archive;
+  archive.add({.name = "line\nbreak\"\x1b[2J", .corrupt_checksum = true}).end();
+
+  Parsed parsed = parse(archive.bytes());
+
+  ASSERT_FALSE(parsed.result);
+  const std::string& message = parsed.result.error().message;
+  EXPECT_EQ(message.find('\n'), std::string::npos);
+  EXPECT_EQ(message.find('\x1b'), std::string::npos);
+  EXPECT_NE(message.find("line\\x0abreak\\x22\\x1b[2J"), std::string::npos);
+}
+
+TEST(TarArchive, PrintableNameCutsLongNames) {
+  const std::string name(150, 'n');
+
+  std::string shown = printable_member_name(name);
+
+  EXPECT_EQ(shown, std::string(100, 'n') + "...");
+}
+
 TEST(TarArchive, RejectsSizePastEnd) {
   ArchiveBuilder archive;
   archive.add({.name = "big", .data = "abc", .size_override = 4096});

@@ -75,6 +75,12 @@ struct TarError {
   Errno error = Errno::einval;
 };
 
+// Returns a member name as error and warning lines show it. Bytes outside
+// printable ASCII, the quote and the backslash become \xNN escapes, so a
+// damaged or hostile name cannot break the line or the terminal. Names
+// longer than 100 bytes are cut with "...".
+std::string printable_member_name(std::string_view name);
+
 // Receives one line for each member skipped or changed (for example a
 // stripped leading "/").
 using WarningSink = std::function<void(std::string_view message)>;

@@ -449,8 +449,8 @@ class Parser {
 std::unexpected<TarError> Parser::error(TarProblem problem, uint64_t offset,
                                         std::string_view member, std::string_view what) const {
   TarError failure{problem, offset, std::string(member), {}, Errno::einval};
-  failure.message = "invalid tar archive: member \"" + std::string(member) + "\" at offset " +
-                    std::to_string(offset) + ": " + std::string(what);
+  failure.message = "invalid tar archive: member \"" + printable_member_name(member) +
+                    "\" at offset " + std::to_string(offset) + ": " + std::string(what);
   return std::unexpected(std::move(failure));
 }
 
@@ -458,8 +458,8 @@ void Parser::warning(uint64_t offset, std::string_view member, std::string_view 
   if (!warn_) {
     return;
   }
-  warn_("tar: member \"" + std::string(member) + "\" at offset " + std::to_string(offset) + ": " +
-        std::string(what));
+  warn_("tar: member \"" + printable_member_name(member) + "\" at offset " +
+        std::to_string(offset) + ": " + std::string(what));
 }
 
 std::expected<int64_t, TarError> Parser::number(Block block, Field field,
@@ -739,6 +739,26 @@ std::expected<std::vector<Member>, TarError> parse_archive(std::span<const std::
     return std::unexpected(std::move(parsed.error()));
   }
   return members;
+}
+
+std::string printable_member_name(std::string_view name) {
+  constexpr size_t longest_shown = 100;
+  constexpr std::string_view hex_digits = "0123456789abcdef";
+  std::string shown;
+  for (size_t index = 0; index < name.size() && index < longest_shown; index++) {
+    const auto byte = static_cast<unsigned char>(name[index]);
+    if (byte >= 0x20 && byte < 0x7f && byte != '"' && byte != '\\') {
+      shown += static_cast<char>(byte);
+    } else {
+      shown += "\\x";
+      shown += hex_digits[byte >> 4];
+      shown += hex_digits[byte & 0xf];
+    }
+  }
+  if (name.size() > longest_shown) {
+    shown += "...";
+  }
+  return shown;
 }
 
 }  // namespace litebox::fs::tar

@@ -286,7 +286,7 @@ std::shared_ptr<TarInode> TarBuilder::new_inode(FileType type) {
 }
 
 void TarBuilder::warning(const tar::Member& member, std::string_view what) {
-  std::string line = "tar: member \"" + member.path + "\" at offset " +
+  std::string line = "tar: member \"" + tar::printable_member_name(member.path) + "\" at offset " +
                      std::to_string(member.header_offset) + ": " + std::string(what);
   if (warn_) {
     warn_(line);
