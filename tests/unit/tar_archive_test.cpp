@@ -180,9 +180,9 @@ TEST(TarArchive, ErrorEscapesControlBytesInName) {
 TEST(TarArchive, PrintableNameCutsLongNames) {
   const std::string name(150, 'n');
 
-  std::string shown = printable_member_name(name);
+  std::string printable = printable_member_name(name);
 
-  EXPECT_EQ(shown, std::string(100, 'n') + "...");
+  EXPECT_EQ(printable, std::string(100, 'n') + "...");
 }
 
 TEST(TarArchive, RejectsSizePastEnd) {

@@ -217,8 +217,8 @@ Result<int32_t> Kernel::fork_process(Task& parent) {
       record->second.host_process = fork->child;
     }
   }
-  // The Task and the trace copy now belong to the child process alone: the
-  // parent forgets them without freeing them, and the child keeps them.
+  // The Task and the trace copy now belong to the child process alone, so
+  // the parent drops its pointers to them without freeing them.
   Task* child_task = child.release();
   TraceLine* child_trace_line = child_trace.release();
   if (fork->side == platform::ForkSide::parent) {

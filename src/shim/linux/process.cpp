@@ -33,6 +33,15 @@ Process::Process(Kernel& kernel, int32_t pid, int32_t parent_pid, fs::PathContex
   start_time = platform::current().clock.monotonic_now();
 }
 
+Task* Process::find_task_locked(int32_t tid) {
+  for (Task* task : tasks) {
+    if (task->tid() == tid) {
+      return task;
+    }
+  }
+  return nullptr;
+}
+
 std::shared_ptr<Process> Process::fork_copy(int32_t pid) {
   auto child = std::make_shared<Process>(kernel_, pid, pid_, path_context());
   child->descriptor_table_ = descriptor_table_->copy();

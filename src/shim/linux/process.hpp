@@ -115,6 +115,9 @@ class Process {
   // The live threads, for signals that must find one. Tasks add and remove
   // themselves.
   std::vector<Task*> tasks;
+
+  // Returns the live thread `tid` of this process, or null. `lock` held.
+  Task* find_task_locked(int32_t tid);
   // The thread that runs execve while the others end, or null. Each other
   // thread exits when it next enters the libOS and then notifies
   // `thread_exited`.

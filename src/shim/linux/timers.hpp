@@ -36,9 +36,9 @@ struct TimerEvent {
   uint64_t value = 0;  // sigev_value, passed on as si_value
 };
 
-// What a timer measures: elapsed time, or the CPU time of the process
-// (user and system, as CLOCK_PROCESS_CPUTIME_ID and ITIMER_PROF count it,
-// or user only, as ITIMER_VIRTUAL does).
+// The quantity a timer counts: elapsed time, the process's user and system
+// CPU time (CLOCK_PROCESS_CPUTIME_ID, ITIMER_PROF), or its user CPU time
+// alone (ITIMER_VIRTUAL).
 enum class TimerBase { elapsed, process_cpu, process_user };
 
 class ProcessTimers : public std::enable_shared_from_this<ProcessTimers> {

@@ -742,23 +742,23 @@ std::expected<std::vector<Member>, TarError> parse_archive(std::span<const std::
 }
 
 std::string printable_member_name(std::string_view name) {
-  constexpr size_t longest_shown = 100;
+  constexpr size_t longest_printable = 100;
   constexpr std::string_view hex_digits = "0123456789abcdef";
-  std::string shown;
-  for (size_t index = 0; index < name.size() && index < longest_shown; index++) {
+  std::string printable;
+  for (size_t index = 0; index < name.size() && index < longest_printable; index++) {
     const auto byte = static_cast<unsigned char>(name[index]);
     if (byte >= 0x20 && byte < 0x7f && byte != '"' && byte != '\\') {
-      shown += static_cast<char>(byte);
+      printable += static_cast<char>(byte);
     } else {
-      shown += "\\x";
-      shown += hex_digits[byte >> 4];
-      shown += hex_digits[byte & 0xf];
+      printable += "\\x";
+      printable += hex_digits[byte >> 4];
+      printable += hex_digits[byte & 0xf];
     }
   }
-  if (name.size() > longest_shown) {
-    shown += "...";
+  if (name.size() > longest_printable) {
+    printable += "...";
   }
-  return shown;
+  return printable;
 }
 
 }  // namespace litebox::fs::tar

@@ -413,11 +413,7 @@ int32_t send_timer_signal(Process& process, int32_t tid, const SignalInfo& info)
     sync::LockGuard guard(process.lock);
     Task* target = nullptr;
     if (tid != 0) {
-      for (Task* thread : process.tasks) {
-        if (thread->tid() == tid) {
-          target = thread;
-        }
-      }
+      target = process.find_task_locked(tid);
       if (target == nullptr) {
         return info.timer_overrun();
       }
@@ -502,12 +498,7 @@ Result<void> send_thread_signal(Task& sender, Process& process, int32_t tid,
     // The lookup and the queueing share one critical section, because a
     // Task leaves `process.tasks` under this lock before it is destroyed.
     sync::LockGuard guard(process.lock);
-    Task* target = nullptr;
-    for (Task* thread : process.tasks) {
-      if (thread->tid() == tid) {
-        target = thread;
-      }
-    }
+    Task* target = process.find_task_locked(tid);
     if (target == nullptr) {
       return fail(Errno::esrch);
     }

@@ -124,7 +124,7 @@ uint32_t set_file_system(IdSet ids, uint32_t id, bool privileged) {
   return previous;
 }
 
-// Which of the two id sets a handler changes: user_ids or group_ids.
+// The id set a handler changes, user_ids or group_ids.
 using IdSelector = IdSet (*)(ProcessCredentials&);
 
 template <IdSelector select>

@@ -7,6 +7,7 @@
 
 #include "litebox/event/epoll.hpp"
 #include "litebox/ipc/eventfd.hpp"
+#include "shim/linux/guest_clock.hpp"
 #include "shim/linux/guest_memory.hpp"
 #include "shim/linux/kernel.hpp"
 #include "shim/linux/signal/delivery.hpp"
@@ -22,11 +23,6 @@ struct [[gnu::packed]] LinuxEpollEvent {
   uint64_t data;
 };
 static_assert(sizeof(LinuxEpollEvent) == 12);
-
-struct LinuxTimespec {
-  int64_t seconds;
-  int64_t nanoseconds;
-};
 
 // epoll_ctl(2) operations.
 enum EpollOperation : int32_t {

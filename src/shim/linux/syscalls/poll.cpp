@@ -6,6 +6,7 @@
 
 #include "litebox/event/poll.hpp"
 #include "litebox/event/pollable.hpp"
+#include "shim/linux/guest_clock.hpp"
 #include "shim/linux/guest_memory.hpp"
 #include "shim/linux/kernel.hpp"
 #include "shim/linux/signal/delivery.hpp"
@@ -24,16 +25,6 @@ struct LinuxPollFd {
   int16_t revents;
 };
 static_assert(sizeof(LinuxPollFd) == 8);
-
-struct LinuxTimespec {
-  int64_t seconds;
-  int64_t nanoseconds;
-};
-
-struct LinuxTimeval {
-  int64_t seconds;
-  int64_t microseconds;
-};
 
 // The kernel's sigset_t is 64 bits.
 constexpr uint64_t kernel_sigset_size = 8;

@@ -6,6 +6,7 @@
 
 #include "litebox/platform/platform.hpp"
 #include "shim/linux/futex.hpp"
+#include "shim/linux/guest_clock.hpp"
 #include "shim/linux/guest_memory.hpp"
 #include "shim/linux/kernel.hpp"
 
@@ -132,12 +133,6 @@ Result<uint64_t> sys_clone3(Task&, const SyscallArguments&) { return fail(Errno:
 Result<uint64_t> sys_exit(Task& task, const SyscallArguments& arguments) {
   task.kernel().exit_thread(task, arguments.as_int(0));
 }
-
-// struct timespec.
-struct LinuxTimespec {
-  int64_t seconds;
-  int64_t nanoseconds;
-};
 
 Result<std::optional<nanoseconds>> read_timeout(uint64_t address, bool absolute, bool realtime) {
   if (address == 0) {

@@ -155,10 +155,11 @@ Result<uint64_t> sys_alarm(Task& task, const SyscallArguments& arguments) {
   return remaining;
 }
 
-// What a timer on `clock` counts, for timer_create(2). A negative clock id
-// names a CPU-time clock, as glibc passes CLOCK_PROCESS_CPUTIME_ID: the
-// complement of a pid (0: the caller) shifted left by 3, a per-thread bit
-// (4) and the kind (0: user and system, 1: user only, 2: scheduler time).
+// Returns what a timer on `clock` counts, for timer_create(2). A negative
+// clock id names a CPU-time clock, which is how glibc passes
+// CLOCK_PROCESS_CPUTIME_ID. Its bits are the complement of a pid (0 for the
+// caller) shifted left by 3, a per-thread bit (4) and the kind (0: user and
+// system, 1: user only, 2: scheduler time).
 // TODO: timers on CLOCK_TAI, on thread CPU-time clocks and on the CPU-time
 // clocks of other processes.
 Result<TimerBase> timer_base_of(Task& task, int32_t clock) {
@@ -196,12 +197,7 @@ Result<TimerBase> timer_base_of(Task& task, int32_t clock) {
 bool thread_exists(Task& task, int32_t tid) {
   Process& process = task.process();
   sync::LockGuard guard(process.lock);
-  for (Task* thread : process.tasks) {
-    if (thread->tid() == tid) {
-      return true;
-    }
-  }
-  return false;
+  return process.find_task_locked(tid) != nullptr;
 }
 
 Result<TimerEvent> read_sigevent(Task& task, uint64_t address) {
