@@ -92,6 +92,12 @@ class Inode : public std::enable_shared_from_this<Inode> {
   // Symlink target; the default for non-symlinks is `einval`.
   virtual Result<std::string> read_link();
 
+  // The open file description that a magic link such as /proc/<pid>/fd/<n>
+  // stands for. Path resolution jumps to that description's inode instead
+  // of resolving read_link()'s text, which for a pipe ("pipe:[1234]") names
+  // no path. The default, nullptr, marks an ordinary symlink.
+  virtual Result<std::shared_ptr<fd::File>> magic_link_file();
+
   // Creates the open file description behind open(2) of this inode with the
   // given O_* flags. The default serves regular files and directories through
   // read()/write()/read_directory(); device inodes override it. The VFS opens

@@ -59,6 +59,7 @@ Result<void> Inode::rename(std::string_view, Inode&, std::string_view, uint32_t)
 Result<void> Inode::read_directory(uint64_t, const EntrySink&) { return fail(Errno::enotdir); }
 
 Result<std::string> Inode::read_link() { return fail(Errno::einval); }
+Result<std::shared_ptr<fd::File>> Inode::magic_link_file() { return nullptr; }
 
 Result<std::shared_ptr<fd::File>> Inode::open(uint32_t flags) {
   return std::make_shared<fd::InodeFile>(shared_from_this(), flags);
