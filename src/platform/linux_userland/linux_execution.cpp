@@ -358,8 +358,7 @@ Result<void> LinuxExecution::start_interception(SyscallHandler& handler, Interce
   }
 
   TRY_VOID(fix_malloc_arena_limit());
-  TRY_VOID(install_classifier(ranges));
-  TRY_VOID(install_allowlist(signal_state.interrupt_signal));
+  TRY_VOID(install_filter(ranges, signal_state.interrupt_signal));
   sealed_ = true;
   log_.write(LogLevel::debug,
              fmt::format("sealed with {} trusted executable ranges", ranges.size()));
