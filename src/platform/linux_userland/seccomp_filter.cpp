@@ -1,5 +1,6 @@
 #include "seccomp_filter.hpp"
 
+#include <link.h>
 #include <linux/audit.h>
 #include <linux/filter.h>
 #include <linux/seccomp.h>
@@ -16,17 +17,13 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstddef>
-#include <fstream>
 #include <memory>
-#include <sstream>
-#include <string>
+
+#include "litebox/platform/pages.hpp"
 
 namespace litebox::platform::linux_userland {
 
 namespace {
-
-// Addresses at and above this belong to the kernel (the vsyscall page).
-constexpr uint64_t user_address_limit = 0x0000'8000'0000'0000;
 
 // Scratch memory slots of the classifier.
 constexpr uint32_t slot_ip_low = 0;
@@ -70,32 +67,27 @@ Errno last_errno() { return static_cast<Errno>(errno); }
 }  // namespace
 
 Result<std::vector<AddressRange>> read_executable_ranges() {
-  std::ifstream maps("/proc/self/maps");
-  if (!maps) {
-    return fail(Errno::enoent);
-  }
-
+  // The executable PT_LOAD segments of every ELF object the host loader
+  // mapped: the runner, its shared libraries and the vDSO. The kernel maps
+  // each such segment whole pages at a time, so page-rounding the segment
+  // gives the same range that /proc/self/maps lists, without a file read.
   std::vector<AddressRange> ranges;
-  std::string line;
-  while (std::getline(maps, line)) {
-    // "start-end perms offset dev inode path"
-    std::istringstream fields(line);
-    std::string addresses;
-    std::string permissions;
-    fields >> addresses >> permissions;
-    const size_t dash = addresses.find('-');
-    if (dash == std::string::npos || permissions.size() < 3) {
-      return fail(Errno::einval);
+  const auto collect = [](dl_phdr_info* object, size_t, void* context) {
+    auto& collected = *static_cast<std::vector<AddressRange>*>(context);
+    for (ElfW(Half) index = 0; index < object->dlpi_phnum; ++index) {
+      const ElfW(Phdr)& segment = object->dlpi_phdr[index];
+      if (segment.p_type != PT_LOAD || (segment.p_flags & PF_X) == 0 || segment.p_memsz == 0) {
+        continue;
+      }
+      const uint64_t start = object->dlpi_addr + segment.p_vaddr;
+      const uint64_t end = start + segment.p_memsz;
+      collected.push_back({start & ~(page_size - 1), (end + page_size - 1) & ~(page_size - 1)});
     }
-    if (permissions[2] != 'x') {
-      continue;
-    }
-    const uint64_t start = std::stoull(addresses.substr(0, dash), nullptr, 16);
-    const uint64_t end = std::stoull(addresses.substr(dash + 1), nullptr, 16);
-    if (start >= user_address_limit) {
-      continue;
-    }
-    ranges.push_back({start, end});
+    return 0;
+  };
+  dl_iterate_phdr(collect, &ranges);
+  if (ranges.empty()) {
+    return fail(Errno::enoent);
   }
 
   std::sort(ranges.begin(), ranges.end(),

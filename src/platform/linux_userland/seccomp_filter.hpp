@@ -16,8 +16,10 @@
 
 namespace litebox::platform::linux_userland {
 
-// Returns the executable mappings of this process from /proc/self/maps,
-// sorted, with adjacent ranges merged. The legacy vsyscall page is left out.
+// Returns the executable segments of the ELF objects loaded in this process
+// (dl_iterate_phdr: the executable, its shared libraries, the vDSO), rounded
+// to whole pages, sorted, with adjacent ranges merged. Executable memory that
+// no loaded ELF object describes, such as the legacy vsyscall page, is left out.
 Result<std::vector<AddressRange>> read_executable_ranges();
 
 // Installs the classifier for `trusted_ranges` on every thread of the
