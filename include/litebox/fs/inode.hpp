@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -55,6 +56,12 @@ class Inode : public std::enable_shared_from_this<Inode> {
   // default, `enodev`, means the file system has no such pages, and a
   // shared mapping of the file gets a private copy of its data.
   virtual Result<mm::PageRuns> share_pages(uint64_t offset, uint64_t length);
+
+  // Returns the file's whole contents when they are bytes in memory that
+  // never change, such as a member of a read-only tar image, so that a
+  // private mapping can map them copy-on-write instead of copying them. The
+  // default, nullopt, means the contents must be read.
+  virtual std::optional<std::span<const std::byte>> immutable_contents();
 
   // Directory operations; the default for non-directories is `enotdir`.
   // `name` is one component, never "." or "..", at most name_max bytes; the
