@@ -11,6 +11,7 @@
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/socket.h>
+#include <sys/vfs.h>
 
 static char link_path[64];
 
@@ -260,6 +261,27 @@ static void unopenable(const char* label, int descriptor) {
   close(path_only);
 }
 
+/* Other path calls through a pipe's link reach the pipe. Only results are
+ * printed, because chmod of a pipe has no effect in the sandbox. */
+static void path_calls_on_pipe(void) {
+  printf("-- path calls through a pipe's link\n");
+  int ends[2];
+  pipe(ends);
+  char path[96];
+  snprintf(path, sizeof path, "/proc/self/fd/%d", ends[0]);
+  CALL(access(path, R_OK | W_OK));
+  CALL(chmod(path, 0640));
+  CALL(truncate(path, 0));
+  CALL(chdir(path));
+  struct statfs file_system;
+  CALL(statfs(path, &file_system));
+  snprintf(path, sizeof path, "/proc/self/fd/%d/child", ends[0]);
+  CALL(mkdir(path, 0755));
+  CALL(open(path, O_RDONLY));
+  close(ends[0]);
+  close(ends[1]);
+}
+
 static void link_errors(void) {
   printf("-- flags that stop at the link itself\n");
   int ends[2];
@@ -296,6 +318,7 @@ int main(int argc, char** argv) {
   unopenable("an epoll instance", poller);
   close(poller);
 
+  path_calls_on_pipe();
   link_errors();
   return 0;
 }

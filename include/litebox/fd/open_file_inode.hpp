@@ -22,6 +22,11 @@ class OpenFileInode final : public fs::Inode {
   // What fstat(2) of the description reports.
   Result<fs::Stat> stat() override { return file_->stat(); }
 
+  // TODO: Linux changes the mode, owner and times of a pipe's or socket's
+  // inode; here chmod(2), chown(2) and utimensat(2) through the link
+  // succeed without effect, as fchmod(2) of the descriptor does.
+  Result<void> change_attributes(const fs::AttributeChange&) override { return {}; }
+
   // File::reopen() of the description: a new end of an anonymous pipe,
   // `enxio` for sockets and anonymous inodes.
   Result<std::shared_ptr<File>> open(uint32_t flags) override { return file_->reopen(flags); }
