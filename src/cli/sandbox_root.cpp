@@ -13,6 +13,7 @@
 #include <span>
 #include <vector>
 
+#include "file_views.hpp"
 #include "litebox/fs/devfs.hpp"
 #include "litebox/fs/memfs.hpp"
 #include "litebox/fs/overlay_file_system.hpp"
@@ -61,7 +62,8 @@ std::expected<void, std::string> make_directory_if_missing(fs::Vfs& vfs,
   return {};
 }
 
-// Maps the host file `path` read-only; an empty file gets an empty span.
+// Maps the host file `path` read-only and keeps it as a file view, so guest
+// mappings of its pages map the file; an empty file gets an empty span.
 std::expected<std::span<const std::byte>, std::string> map_host_file(const std::string& path) {
   const int descriptor = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (descriptor < 0) {
@@ -80,22 +82,27 @@ std::expected<std::span<const std::byte>, std::string> map_host_file(const std::
   }
   void* mapping = mmap(nullptr, size, PROT_READ, MAP_PRIVATE, descriptor, 0);
   const int error = errno;
-  ::close(descriptor);
   if (mapping == MAP_FAILED) {
+    ::close(descriptor);
     return std::unexpected(fmt::format("cannot map host file {}: {}", path, std::strerror(error)));
   }
+  platform::linux_userland::keep_file_view(mapping, size, descriptor);
   // Safety: the mapping is `size` readable bytes until SandboxRoot unmaps it.
   return std::span<const std::byte>(static_cast<const std::byte*>(mapping), size);
 }
 
 }  // namespace
 
+// The file views' descriptors stay open: the sandbox may be sealed, where
+// close(2) is not allowed, and the process's end closes them.
 SandboxRoot::~SandboxRoot() {
   vfs_.reset();
   if (image_ != nullptr) {
+    (void)platform::linux_userland::forget_file_view(image_);
     munmap(image_, image_size_);
   }
   for (std::span<const std::byte> file : host_files_) {
+    (void)platform::linux_userland::forget_file_view(file.data());
     // Safety: each span is a whole mapping from map_host_file.
     munmap(const_cast<std::byte*>(file.data()), file.size());
   }
@@ -148,12 +155,14 @@ std::expected<std::unique_ptr<SandboxRoot>, std::string> SandboxRoot::from_image
   }
   sandbox->image_size_ = static_cast<size_t>(status.st_size);
   sandbox->image_ = mmap(nullptr, sandbox->image_size_, PROT_READ, MAP_PRIVATE, descriptor, 0);
-  ::close(descriptor);
   if (sandbox->image_ == MAP_FAILED) {
+    const int error = errno;
+    ::close(descriptor);
     sandbox->image_ = nullptr;
     return std::unexpected(
-        fmt::format("cannot map root image {}: {}", image_path, std::strerror(errno)));
+        fmt::format("cannot map root image {}: {}", image_path, std::strerror(error)));
   }
+  platform::linux_userland::keep_file_view(sandbox->image_, sandbox->image_size_, descriptor);
 
   // Safety: the mapping is image_size_ readable bytes and outlives the file
   // systems, which the destructor drops first.

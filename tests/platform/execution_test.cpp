@@ -16,8 +16,10 @@
 #include <fstream>
 #include <span>
 #include <string>
+#include <vector>
 
 #include "guest_programs.hpp"
+#include "seccomp_filter.hpp"
 #include "test_support.hpp"
 
 namespace litebox::testing {
@@ -556,6 +558,43 @@ TEST(SealedRunner, DisallowedHostCallEndsProcess) {
   EXPECT_NE(outcome.error_output.find("host system call " + std::to_string(SYS_getppid)),
             std::string::npos)
       << outcome.error_output;
+}
+
+// The trusted ranges come from the loaded ELF objects' program headers. The
+// kernel's own list of executable mappings, read in the same process, is the
+// expected value.
+TEST(TrustedRanges, MatchExecutableMappings) {
+  std::vector<platform::linux_userland::AddressRange> mapped;
+  std::ifstream maps("/proc/self/maps");
+  ASSERT_TRUE(maps.is_open());
+  std::string line;
+  while (std::getline(maps, line)) {
+    // "start-end perms offset dev inode path"
+    const size_t dash = line.find('-');
+    const size_t space = line.find(' ');
+    ASSERT_NE(dash, std::string::npos) << line;
+    ASSERT_NE(space, std::string::npos) << line;
+    const uint64_t start = std::stoull(line.substr(0, dash), nullptr, 16);
+    const uint64_t end = std::stoull(line.substr(dash + 1, space - dash - 1), nullptr, 16);
+    // The vsyscall page lies above the user address space.
+    if (line[space + 3] != 'x' || start >= 0x0000'8000'0000'0000) {
+      continue;
+    }
+    if (!mapped.empty() && mapped.back().end == start) {
+      mapped.back().end = end;
+    } else {
+      mapped.push_back({start, end});
+    }
+  }
+
+  Result<std::vector<platform::linux_userland::AddressRange>> trusted =
+      platform::linux_userland::read_executable_ranges();
+  ASSERT_TRUE(trusted.has_value());
+  ASSERT_EQ(trusted->size(), mapped.size());
+  for (size_t i = 0; i < mapped.size(); ++i) {
+    EXPECT_EQ((*trusted)[i].start, mapped[i].start) << "range " << i;
+    EXPECT_EQ((*trusted)[i].end, mapped[i].end) << "range " << i;
+  }
 }
 
 INSTANTIATE_TEST_SUITE_P(Modes, GuestExecutionTest,

@@ -9,9 +9,11 @@
 #include <array>
 #include <atomic>
 #include <chrono>
+#include <cstring>
 #include <fstream>
 #include <string>
 
+#include "file_views.hpp"
 #include "test_support.hpp"
 
 namespace litebox::testing {
@@ -263,6 +265,86 @@ TEST(LinuxPages, AliasOfPrivateMemoryFails) {
   EXPECT_EQ(aliased.error(), Errno::einval);
   EXPECT_TRUE(host_platform().release(*reserved, platform::page_size));
   munmap(source, platform::page_size);
+}
+
+// Writes `length` bytes of a pattern to a new unlinked host file and maps it
+// read-only as a file view. Returns the mapping, or nullptr.
+const unsigned char* make_file_view(size_t length) {
+  char path[] = "/tmp/litebox-file-view-XXXXXX";
+  const int descriptor = mkstemp(path);
+  if (descriptor < 0) {
+    return nullptr;
+  }
+  unlink(path);
+  std::string contents(length, '\0');
+  for (size_t i = 0; i < length; ++i) {
+    contents[i] = static_cast<char>('a' + i % 26);
+  }
+  if (write(descriptor, contents.data(), length) != static_cast<ssize_t>(length)) {
+    close(descriptor);
+    return nullptr;
+  }
+  void* mapping = mmap(nullptr, length, PROT_READ, MAP_PRIVATE, descriptor, 0);
+  if (mapping == MAP_FAILED) {
+    close(descriptor);
+    return nullptr;
+  }
+  platform::linux_userland::keep_file_view(mapping, length, descriptor);
+  return static_cast<const unsigned char*>(mapping);
+}
+
+TEST(LinuxPages, MapCopyOnWriteShowsFileAndKeepsStoresPrivate) {
+  constexpr size_t length = 3 * platform::page_size;
+  const unsigned char* view = make_file_view(length);
+  ASSERT_NE(view, nullptr);
+  Result<void*> reserved = host_platform().reserve(nullptr, 2 * platform::page_size, false);
+  ASSERT_TRUE(reserved);
+  auto* guest = static_cast<unsigned char*>(*reserved);
+
+  ASSERT_TRUE(host_platform().map_copy_on_write(guest, 2 * platform::page_size,
+                                                view + platform::page_size,
+                                                platform::prot_read | platform::prot_write));
+  EXPECT_EQ(std::memcmp(guest, view + platform::page_size, 2 * platform::page_size), 0);
+  const unsigned char before = view[platform::page_size];
+  guest[0] = static_cast<unsigned char>(before + 1);
+
+  EXPECT_EQ(guest[0], before + 1);
+  EXPECT_EQ(view[platform::page_size], before);
+  EXPECT_TRUE(host_platform().release(guest, 2 * platform::page_size));
+  close(platform::linux_userland::forget_file_view(view));
+  munmap(const_cast<unsigned char*>(view), length);
+}
+
+TEST(LinuxPages, MapCopyOnWriteOfOtherMemoryIsEnodev) {
+  void* source = mmap(nullptr, platform::page_size, PROT_READ | PROT_WRITE,
+                      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  ASSERT_NE(source, MAP_FAILED);
+  Result<void*> reserved = host_platform().reserve(nullptr, platform::page_size, false);
+  ASSERT_TRUE(reserved);
+
+  Result<void> mapped = host_platform().map_copy_on_write(*reserved, platform::page_size, source,
+                                                          platform::prot_read);
+
+  ASSERT_FALSE(mapped);
+  EXPECT_EQ(mapped.error(), Errno::enodev);
+  EXPECT_TRUE(host_platform().release(*reserved, platform::page_size));
+  munmap(source, platform::page_size);
+}
+
+TEST(LinuxPages, MapCopyOnWritePastTheViewIsEnodev) {
+  const unsigned char* view = make_file_view(platform::page_size);
+  ASSERT_NE(view, nullptr);
+  Result<void*> reserved = host_platform().reserve(nullptr, 2 * platform::page_size, false);
+  ASSERT_TRUE(reserved);
+
+  Result<void> mapped = host_platform().map_copy_on_write(*reserved, 2 * platform::page_size, view,
+                                                          platform::prot_read);
+
+  ASSERT_FALSE(mapped);
+  EXPECT_EQ(mapped.error(), Errno::enodev);
+  EXPECT_TRUE(host_platform().release(*reserved, 2 * platform::page_size));
+  close(platform::linux_userland::forget_file_view(view));
+  munmap(const_cast<unsigned char*>(view), platform::page_size);
 }
 
 TEST(LinuxPages, AllocateSharedGivesZeroedMemory) {

@@ -216,6 +216,37 @@ TEST(Rootfs, IncludeKeepsTreeAndLongNames) {
   EXPECT_EQ(contents.str(), "payload\n");
 }
 
+// GNU tar's `-R` listing gives the block number of each member's header,
+// so its data starts one block later.
+TEST(Rootfs, ElfDataStartsOnPageBoundary) {
+  ScratchDirectory scratch;
+  auto image = scratch.path() / "image.tar";
+  ASSERT_EQ(build_image("-o " + quote(image.string()) + " /bin/ls").exit_status, 0);
+
+  CommandResult listing = run_command("tar -tvR -f " + quote(image.string()));
+  ASSERT_EQ(listing.exit_status, 0) << listing.output;
+  std::istringstream lines(listing.output);
+  std::string line;
+  int elf_files = 0;
+  while (std::getline(lines, line)) {
+    std::smatch match;
+    if (!std::regex_match(line, match,
+                          std::regex(R"(block (\d+): -\S+ \S+ +(\d+) \S+ \S+ (.*))"))) {
+      continue;
+    }
+    const std::string path = "/" + match[3].str();
+    std::ifstream host_file(path, std::ios::binary);
+    char magic[4] = {};
+    host_file.read(magic, sizeof magic);
+    if (std::stoull(match[2].str()) < 4096 || std::string(magic, 4) != "\177ELF") {
+      continue;
+    }
+    ++elf_files;
+    EXPECT_EQ((std::stoull(match[1].str()) + 1) * 512 % 4096, 0U) << line;
+  }
+  EXPECT_GE(elf_files, 2) << listing.output;
+}
+
 TEST(Rootfs, FixedTimeImagesAreIdentical) {
   ScratchDirectory scratch;
   auto first = scratch.path() / "first.tar";

@@ -95,6 +95,12 @@ class File : public std::enable_shared_from_this<File> {
   const std::string& opened_path() const { return opened_path_; }
   void set_opened_path(std::string path) { opened_path_ = std::move(path); }
 
+  // Opens a new open file description of the same file with the O_* `flags`,
+  // as open(2) of /proc/<pid>/fd/<n> does for a description that no file
+  // system inode backs (see OpenFileInode). The default is `enxio`, what
+  // Linux returns for sockets and anonymous inodes (eventfd, epoll, timerfd).
+  virtual Result<std::shared_ptr<File>> reopen(uint32_t flags);
+
   // Device-specific control. Default: `enotty`.
   virtual Result<uint64_t> ioctl(uint32_t request, uint64_t argument);
 

@@ -16,6 +16,10 @@ class StdioFile final : public File {
   Result<size_t> write(std::span<const std::byte> data) override;
   Result<fs::Stat> stat() override;
   Result<uint64_t> ioctl(uint32_t request, uint64_t argument) override;
+  // A new description of the same stream, as open(2) of /dev/stdin,
+  // /dev/stdout or /dev/stderr makes. `enxio` for an access mode the
+  // stream cannot serve (writing standard input, reading an output).
+  Result<std::shared_ptr<File>> reopen(uint32_t flags) override;
 
   platform::StdioStream stream() const { return stream_; }
   bool is_terminal() const;

@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -56,6 +57,12 @@ class Inode : public std::enable_shared_from_this<Inode> {
   // shared mapping of the file gets a private copy of its data.
   virtual Result<mm::PageRuns> share_pages(uint64_t offset, uint64_t length);
 
+  // Returns the file's whole contents when they are bytes in memory that
+  // never change, such as a member of a read-only tar image, so that a
+  // private mapping can map them copy-on-write instead of copying them. The
+  // default, nullopt, means the contents must be read.
+  virtual std::optional<std::span<const std::byte>> immutable_contents();
+
   // Directory operations; the default for non-directories is `enotdir`.
   // `name` is one component, never "." or "..", at most name_max bytes; the
   // VFS checks these and the caller's permissions before calling.
@@ -91,6 +98,12 @@ class Inode : public std::enable_shared_from_this<Inode> {
 
   // Symlink target; the default for non-symlinks is `einval`.
   virtual Result<std::string> read_link();
+
+  // The open file description that a magic link such as /proc/<pid>/fd/<n>
+  // stands for. Path resolution jumps to that description's inode instead
+  // of resolving read_link()'s text, which for a pipe ("pipe:[1234]") names
+  // no path. The default, nullptr, marks an ordinary symlink.
+  virtual Result<std::shared_ptr<fd::File>> magic_link_file();
 
   // Creates the open file description behind open(2) of this inode with the
   // given O_* flags. The default serves regular files and directories through

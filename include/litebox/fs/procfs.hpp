@@ -45,6 +45,9 @@ struct DescriptorView {
   // The access mode, which sets the owner bits of the link's st_mode.
   bool readable = false;
   bool writable = false;
+  // The open file description, which path resolution through the link
+  // reaches. Null makes the link an ordinary symlink to `link`.
+  std::shared_ptr<fd::File> file;
 };
 
 class Provider {

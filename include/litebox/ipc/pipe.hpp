@@ -144,6 +144,11 @@ class PipeEnd final : public fd::File {
   event::Pollable* pollable() override { return &pipe_->pollable_; }
   Result<size_t> bytes_available() override;
 
+  // A new end of the same pipe with the access mode of `flags`, as Linux
+  // opens /proc/<pid>/fd/<n> of an anonymous pipe: it never waits for a
+  // peer and never fails for want of a reader.
+  Result<std::shared_ptr<fd::File>> reopen(uint32_t flags) override;
+
   Pipe& pipe() { return *pipe_; }
 
  private:

@@ -77,9 +77,11 @@ struct MapRequest {
   Placement placement = Placement::hint;
   bool shared = false;
   bool write_allowed = true;  // Vma::write_allowed
-  // The mapped file. A private mapping gets a copy: the file's bytes from
-  // `file_offset` on fill the pages, and pages past the end of the file
-  // read as zeros. A shared mapping aliases the file's pages.
+  // The mapped file. A private mapping shows the file's bytes from
+  // `file_offset` on, pages past the end of the file read as zeros, and
+  // stores stay private. Whole pages of a file whose contents never change
+  // (Inode::immutable_contents) map the file copy-on-write; the rest is a
+  // copy. A shared mapping aliases the file's pages.
   // NOTE: Linux shows later changes to the file in private pages that the
   // process has not written yet. The copy does not.
   std::shared_ptr<fs::Inode> inode;
@@ -161,6 +163,7 @@ class MemoryMap {
   bool overlaps(uint64_t start, uint64_t end) const;
   Result<void> claim(uint64_t start, uint64_t end);
   Result<void> populate(const Vma& area);
+  Result<uint64_t> map_file_pages(const Vma& area);
   Result<PageRuns> shared_pages_for(const MapRequest& request, uint64_t length);
   Result<uint64_t> duplicate(uint64_t old_address, uint64_t new_length, uint32_t flags,
                              uint64_t new_address);

@@ -114,7 +114,15 @@ std::expected<LibraryClosure, std::string> LibraryResolver::resolve(const std::s
     return std::unexpected(main_dependencies.error());
   }
 
-  if (!main_dependencies->needed.empty() && !cache_) {
+  // A program that needs no library (a static one) has no closure to
+  // follow, and none of the lookups below.
+  if (main_dependencies->needed.empty()) {
+    LibraryClosure closure;
+    closure.interpreter = main_dependencies->interpreter;
+    return closure;
+  }
+
+  if (!cache_) {
     auto cache = LdSoCache::load(ld_so_cache_path_);
     if (!cache) {
       return std::unexpected(cache.error());

@@ -79,7 +79,9 @@ class RootBuilder {
   RootBuilder(const RootRequest& request, LibraryResolver resolver)
       : request_(request), resolver_(std::move(resolver)) {}
 
-  std::expected<void, std::string> add_program(const std::string& name, int depth);
+  // Adds the program `name` (found as execvp(3) finds it) with what it
+  // needs, and returns its absolute host path.
+  std::expected<std::string, std::string> add_program(const std::string& name, int depth);
   std::expected<void, std::string> add_include(const std::string& path);
   std::expected<void, std::string> add_library_closure(const std::string& path, bool required);
 
@@ -130,7 +132,8 @@ std::expected<void, std::string> RootBuilder::add_library_closure(const std::str
   return {};
 }
 
-std::expected<void, std::string> RootBuilder::add_program(const std::string& name, int depth) {
+std::expected<std::string, std::string> RootBuilder::add_program(const std::string& name,
+                                                                 int depth) {
   auto path = find_program(name, request_.search_path);
   if (!path) {
     return std::unexpected(path.error());
@@ -146,16 +149,19 @@ std::expected<void, std::string> RootBuilder::add_program(const std::string& nam
     return std::unexpected(kind.error());
   }
   if (*kind == ElfKind::x86_64) {
-    return add_library_closure(*path, true);
+    if (auto closure = add_library_closure(*path, true); !closure) {
+      return std::unexpected(closure.error());
+    }
+    return path;
   }
   if (*kind == ElfKind::incompatible) {
     warnings_.push_back(*path + ": not an x86-64 ELF file, included as a plain file");
-    return {};
+    return path;
   }
 
   auto interpreter = read_script_interpreter(*added);
   if (!interpreter) {
-    return {};  // a data file or a script without #!
+    return path;  // a data file or a script without #!
   }
   if (depth >= max_interpreter_depth) {
     return std::unexpected(*path + ": too many nested #! interpreters");
@@ -174,7 +180,7 @@ std::expected<void, std::string> RootBuilder::add_program(const std::string& nam
                              nested.error());
     }
   }
-  return {};
+  return path;
 }
 
 std::expected<void, std::string> RootBuilder::add_include(const std::string& path) {
@@ -256,10 +262,11 @@ std::expected<Root, std::string> build_root(const RootRequest& request) {
 
   Root root;
   for (const std::string& program : request.programs) {
-    if (auto added = builder.add_program(program, 0); !added) {
+    auto added = builder.add_program(program, 0);
+    if (!added) {
       return std::unexpected(added.error());
     }
-    root.program_paths.push_back(*find_program(program, request.search_path));
+    root.program_paths.push_back(std::move(*added));
   }
   for (const std::string& include : request.includes) {
     if (auto added = builder.add_include(include); !added) {

@@ -10,6 +10,8 @@ namespace {
 
 constexpr size_t block_size = 512;
 constexpr size_t record_size = 10240;
+// The x86-64 page size: the alignment of ELF file data in the archive.
+constexpr uint64_t page_size = 4096;
 
 // Field sizes of the ustar header.
 constexpr size_t name_field = 100;
@@ -63,6 +65,33 @@ std::string pax_record(const std::string& keyword, const std::string& value) {
     ++length;  // adding the digits made the number one digit longer
   }
   return std::to_string(length) + " " + keyword + "=" + value + "\n";
+}
+
+// Returns pax "comment" records of exactly `length` bytes in all (at least
+// 12). Readers ignore comments, so the records only move what follows.
+std::string padding_records(size_t length) {
+  // The shortest record, "12 comment=\n", is 12 bytes.
+  const std::string shortest = pax_record("comment", "");
+  for (size_t value = length - shortest.size() + 2; value > 0; --value) {
+    std::string record = pax_record("comment", std::string(value, ' '));
+    if (record.size() == length) {
+      return record;
+    }
+    if (record.size() < length) {
+      break;
+    }
+  }
+  // No single record is 100 or 1000 bytes long: the length field gains a
+  // digit there. Two records make up such a length.
+  return padding_records(length - shortest.size()) + shortest;
+}
+
+// Returns whether the host file `path` starts with the ELF magic number.
+bool is_elf_file(const std::string& path) {
+  std::ifstream input(path, std::ios::binary);
+  std::array<char, 4> magic{};
+  input.read(magic.data(), magic.size());
+  return input.gcount() == 4 && std::memcmp(magic.data(), "\177ELF", 4) == 0;
 }
 
 }  // namespace
@@ -151,6 +180,18 @@ std::expected<void, std::string> TarWriter::add(const RootEntry& entry) {
   }
   if (size > max_octal_size) {
     pax += pax_record("size", std::to_string(size));
+  }
+  // An ELF file's data starts on a page boundary of the image, so the
+  // sandbox can map its segments from the image file instead of copying
+  // them. A comment record in the pax header moves the data there.
+  if (entry.kind == EntryKind::regular_file && size >= page_size && is_elf_file(entry.source)) {
+    // The data follows the pax header, its data and the member's header.
+    const uint64_t headers_end = written_ + 2 * block_size;
+    uint64_t blocks = (pax.size() + 12 + block_size - 1) / block_size;
+    while ((headers_end + blocks * block_size) % page_size != 0) {
+      ++blocks;
+    }
+    pax += padding_records(blocks * block_size - pax.size());
   }
   if (!pax.empty()) {
     // The pax header's own name is informational; a fixed one keeps the

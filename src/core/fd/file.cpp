@@ -41,6 +41,8 @@ std::string File::anonymous_name() {
   }
 }
 
+Result<std::shared_ptr<File>> File::reopen(uint32_t) { return fail(Errno::enxio); }
+
 Result<uint64_t> File::ioctl(uint32_t, uint64_t) { return fail(Errno::enotty); }
 Result<size_t> File::bytes_available() { return fail(Errno::enotty); }
 

@@ -54,6 +54,17 @@ Result<fs::Stat> StdioFile::stat() {
   return status;
 }
 
+Result<std::shared_ptr<File>> StdioFile::reopen(uint32_t flags) {
+  // TODO: Linux reopens the host file itself: a terminal also opens O_RDWR,
+  // and a redirected regular file gets its own offset. A stream here has
+  // one direction and one offset.
+  bool input = stream_ == platform::StdioStream::input;
+  if (input ? writable(flags) : readable(flags)) {
+    return fail(Errno::enxio);
+  }
+  return std::make_shared<StdioFile>(stream_);
+}
+
 Result<uint64_t> StdioFile::ioctl(uint32_t, uint64_t) {
   // Terminal requests (TCGETS, TIOCGWINSZ) are answered by the shim, which
   // owns the termios layout; a non-terminal fails them with ENOTTY.

@@ -27,6 +27,8 @@ Result<size_t> Inode::write(uint64_t, std::span<const std::byte>) {
 
 Result<mm::PageRuns> Inode::share_pages(uint64_t, uint64_t) { return fail(Errno::enodev); }
 
+std::optional<std::span<const std::byte>> Inode::immutable_contents() { return std::nullopt; }
+
 Result<std::shared_ptr<Inode>> Inode::lookup(std::string_view) { return fail(Errno::enotdir); }
 
 Result<std::shared_ptr<Inode>> Inode::create(std::string_view, FileType, uint32_t, uint32_t,
@@ -59,6 +61,7 @@ Result<void> Inode::rename(std::string_view, Inode&, std::string_view, uint32_t)
 Result<void> Inode::read_directory(uint64_t, const EntrySink&) { return fail(Errno::enotdir); }
 
 Result<std::string> Inode::read_link() { return fail(Errno::einval); }
+Result<std::shared_ptr<fd::File>> Inode::magic_link_file() { return nullptr; }
 
 Result<std::shared_ptr<fd::File>> Inode::open(uint32_t flags) {
   return std::make_shared<fd::InodeFile>(shared_from_this(), flags);

@@ -2,6 +2,8 @@
 // crossings.
 #include "path_walk.hpp"
 
+#include "litebox/fd/open_file_inode.hpp"
+
 namespace litebox::fs {
 
 Result<void> validate_path(std::string_view path) {
@@ -105,6 +107,11 @@ Result<void> PathWalker::count_follow() {
 Result<Location> PathWalker::follow_symlink(const Location& directory, const Location& link) {
   TRY_VOID(count_follow());
 
+  std::shared_ptr<fd::File> file = TRY(link.inode->magic_link_file());
+  if (file) {
+    return location_of_open_file(file);
+  }
+
   std::string target = TRY(link.inode->read_link());
   if (target.empty()) {
     return fail(Errno::enoent);
@@ -112,6 +119,13 @@ Result<Location> PathWalker::follow_symlink(const Location& directory, const Loc
 
   // An absolute target starts again from the process root.
   return resolve(directory, target, true);
+}
+
+Location location_of_open_file(const std::shared_ptr<fd::File>& file) {
+  if (std::shared_ptr<Inode> inode = file->inode()) {
+    return Location{file->mount(), std::move(inode)};
+  }
+  return Location{nullptr, std::make_shared<fd::OpenFileInode>(file)};
 }
 
 Result<Location> PathWalker::parent_of(Location directory) {

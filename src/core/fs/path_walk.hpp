@@ -41,7 +41,8 @@ class PathWalker {
   // Resolves the whole of `path`.
   Result<Location> resolve(const Location& start, std::string_view path, bool follow);
 
-  // Resolves the target of the symlink `link`, found in `directory`.
+  // Resolves the target of the symlink `link`, found in `directory`. A
+  // magic link jumps to the inode of the open file it stands for.
   Result<Location> follow_symlink(const Location& directory, const Location& link);
 
   // Counts one symlink follow; `eloop` past max_symlink_follows.
@@ -70,6 +71,11 @@ class PathWalker {
   const PathContext& context_;
   int follows_ = 0;
 };
+
+// Where a magic link to `file` leads: the inode and mount the description
+// was opened through, or an OpenFileInode, outside every mount, for a
+// description without an inode (a pipe(2) end, a socket, an eventfd).
+Location location_of_open_file(const std::shared_ptr<fd::File>& file);
 
 // Path argument checks shared by every call: `enametoolong` for a path of
 // path_max bytes or more (the limit counts the terminating NUL), `enoent`

@@ -127,7 +127,9 @@ Result<void> Vfs::unmount(const PathContext& context, std::string_view path) {
 
   PathWalker walker(*this, context);
   Location location = TRY(walker.resolve(context.working_directory, path, true));
-  if (!location.mount->parent() || !same_inode(*location.inode, *location.mount->root())) {
+  // A magic link may lead outside every mount, to a pipe or a socket.
+  if (!location.mount || !location.mount->parent() ||
+      !same_inode(*location.inode, *location.mount->root())) {
     return fail(Errno::einval);
   }
 
@@ -282,6 +284,12 @@ Result<void> Vfs::change_attributes(const PathContext& context, const Location& 
 }
 
 Result<std::string> Vfs::path_of(const PathContext& context, const Location& location) {
+  // No path reaches an inode outside every mount, such as a pipe that a
+  // magic link led to.
+  if (!location.mount) {
+    return fail(Errno::enoent);
+  }
+
   Stat status = TRY(location.inode->stat());
   if (status.link_count == 0) {
     return fail(Errno::enoent);

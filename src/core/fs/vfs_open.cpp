@@ -1,5 +1,6 @@
 // Vfs::open: openat(2) flag handling, creation, access checks, and the
 // open file description for each file type.
+#include "litebox/fd/open_file_inode.hpp"
 #include "litebox/fd/path_file.hpp"
 #include "litebox/fs/vfs.hpp"
 #include "litebox/ipc/pipe.hpp"
@@ -71,6 +72,10 @@ Result<OpenTarget> find_or_create(PathWalker& walker, const PathContext& context
     }
 
     TRY_VOID(walker.count_follow());
+    std::shared_ptr<fd::File> file = TRY(existing->inode->magic_link_file());
+    if (file) {
+      return OpenTarget{location_of_open_file(file), false};
+    }
     std::string link_target = TRY(existing->inode->read_link());
     if (link_target.empty()) {
       return fail(Errno::enoent);
@@ -174,7 +179,10 @@ Result<std::shared_ptr<fd::File>> Vfs::open(const PathContext& context, const Lo
   // Like Linux's f_flags, the description keeps no open-time-only flags.
   uint32_t file_flags = flags & ~(fd::open_create | fd::open_exclusive |
                                   fd::open_no_controlling_tty | fd::open_truncate);
-  if (type == FileType::fifo) {
+  // An anonymous pipe reached through /proc/<pid>/fd/<n> is no named fifo:
+  // its OpenFileInode reopens the pipe itself.
+  bool named_fifo = type == FileType::fifo && !dynamic_cast<fd::OpenFileInode*>(target.inode.get());
+  if (named_fifo) {
     return ipc::open_fifo(target.inode, file_flags);
   }
   return target.inode->open(file_flags);

@@ -362,6 +362,11 @@ uint32_t PipeEnd::poll_events() {
 
 Result<size_t> PipeEnd::bytes_available() { return pipe_->bytes_available(); }
 
+Result<std::shared_ptr<fd::File>> PipeEnd::reopen(uint32_t flags) {
+  // Close-on-exec belongs to the descriptor, not to the description.
+  return std::make_shared<PipeEnd>(pipe_, flags & ~uint32_t{fd::open_close_on_exec}, inode_);
+}
+
 Result<PipeEnds> create_pipe(uint32_t flags) {
   // TODO: O_DIRECT (packet mode) pipes are not supported.
   if ((flags & ~uint32_t{fd::open_non_blocking | fd::open_close_on_exec}) != 0) {

@@ -623,18 +623,55 @@ Result<void> MemoryMap::populate(const Vma& area) {
     return pages().commit(host_pointer(area.start), area.length(), area.protection);
   }
 
-  TRY_VOID(pages().commit(host_pointer(area.start), area.length(),
-                          area.protection | platform::prot_write));
+  // Whole pages of an unchanging file are mapped copy-on-write; the rest
+  // (a partial last page, pages past the end) is a copy.
+  const uint64_t mapped = TRY(map_file_pages(area));
+  if (mapped == area.length()) {
+    return {};
+  }
+  const uint64_t start = area.start + mapped;
+  const uint64_t length = area.length() - mapped;
+  TRY_VOID(pages().commit(host_pointer(start), length, area.protection | platform::prot_write));
 
   // Safety: the range was committed writable just above.
-  std::span<std::byte> destination(static_cast<std::byte*>(host_pointer(area.start)),
-                                   area.length());
-  TRY_VOID(copy_file(*area.inode, area.file_offset, destination));
+  std::span<std::byte> destination(static_cast<std::byte*>(host_pointer(start)), length);
+  TRY_VOID(copy_file(*area.inode, area.file_offset + mapped, destination));
 
   if (!(area.protection & platform::prot_write)) {
-    TRY_VOID(pages().protect(host_pointer(area.start), area.length(), area.protection));
+    TRY_VOID(pages().protect(host_pointer(start), length, area.protection));
   }
   return {};
+}
+
+// Returns how many bytes from the start of the private file mapping `area`
+// now map the file's own pages copy-on-write: the whole pages of the file
+// that the area covers, when the file's contents never change and the host
+// can map them. 0 means the caller copies everything.
+Result<uint64_t> MemoryMap::map_file_pages(const Vma& area) {
+  std::optional<std::span<const std::byte>> contents = area.inode->immutable_contents();
+  if (!contents || area.file_offset >= contents->size()) {
+    return 0;
+  }
+  const std::byte* source = contents->data() + area.file_offset;
+  // Safety: only the numeric value of the address is tested.
+  if (!page_aligned(reinterpret_cast<uintptr_t>(source))) {
+    return 0;
+  }
+  const uint64_t length =
+      std::min(area.length(), page_round_down(contents->size() - area.file_offset));
+  if (length == 0) {
+    return 0;
+  }
+
+  auto mapped =
+      pages().map_copy_on_write(host_pointer(area.start), length, source, area.protection);
+  if (!mapped) {
+    if (mapped.error() == Errno::enodev) {
+      return 0;
+    }
+    return fail(mapped.error());
+  }
+  return length;
 }
 
 Result<PageRuns> MemoryMap::shared_pages_for(const MapRequest& request, uint64_t length) {

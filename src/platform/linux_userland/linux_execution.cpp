@@ -4,6 +4,7 @@
 #include <linux/futex.h>
 #include <malloc.h>
 #include <pthread.h>
+#include <sched.h>
 #include <signal.h>
 #include <sys/auxv.h>
 #include <sys/mman.h>
@@ -14,6 +15,7 @@
 #include <unistd.h>
 
 #include <fmt/format.h>
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 
@@ -64,10 +66,18 @@ thread_local ThreadBlock* current_block = nullptr;
 // /sys/devices/system/cpu/online to set the limit, a host open that the
 // sealed process may not make, and the libOS threads that serve a guest's
 // thread pool (Node's libuv workers) reach that point. Setting glibc's
-// default limit, 8 arenas per online CPU, before the seal avoids the open.
+// default of 8 arenas per CPU before the seal avoids the open. The CPUs
+// counted are those the process may run on, from one sched_getaffinity
+// call instead of a file read. On a host with more CPUs than a cpu_set_t
+// can represent (1024) that call fails, and get_nprocs() counts them instead.
 Result<void> fix_malloc_arena_limit() {
   constexpr int arenas_per_cpu = 8;
-  if (mallopt(M_ARENA_MAX, arenas_per_cpu * get_nprocs()) != 1) {
+  cpu_set_t allowed;
+  CPU_ZERO(&allowed);
+  const int cpus = sched_getaffinity(0, sizeof(allowed), &allowed) == 0
+                       ? std::max(CPU_COUNT(&allowed), 1)
+                       : get_nprocs();
+  if (mallopt(M_ARENA_MAX, arenas_per_cpu * cpus) != 1) {
     return fail(Errno::einval);
   }
   return {};
@@ -348,8 +358,7 @@ Result<void> LinuxExecution::start_interception(SyscallHandler& handler, Interce
   }
 
   TRY_VOID(fix_malloc_arena_limit());
-  TRY_VOID(install_classifier(ranges));
-  TRY_VOID(install_allowlist(signal_state.interrupt_signal));
+  TRY_VOID(install_filter(ranges, signal_state.interrupt_signal));
   sealed_ = true;
   log_.write(LogLevel::debug,
              fmt::format("sealed with {} trusted executable ranges", ranges.size()));

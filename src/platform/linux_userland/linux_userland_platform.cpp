@@ -22,6 +22,7 @@
 #include <string>
 #include <unordered_map>
 
+#include "file_views.hpp"
 #include "raw_syscall.hpp"
 #include "signal_handlers.hpp"
 #include "thread_block.hpp"
@@ -406,6 +407,26 @@ Result<void> LinuxUserlandPlatform::alias(void* address, size_t length, void* so
     (void)mmap(address, length, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED | MAP_NORESERVE,
                -1, 0);
     return fail(error);
+  }
+  return {};
+}
+
+Result<void> LinuxUserlandPlatform::map_copy_on_write(void* address, size_t length,
+                                                      const void* source, uint32_t protection) {
+  if (length == 0 || !is_page_aligned(address, length) || !is_page_aligned(source, 0)) {
+    return fail(Errno::einval);
+  }
+  std::optional<FileRange> file = find_file_view(source, length);
+  if (!file) {
+    return fail(Errno::enodev);
+  }
+  // MAP_FIXED replaces the reservation at `address`. The host refuses some
+  // file mappings that a copy still serves, for example PROT_EXEC from a
+  // file on a noexec mount; the range is then reserved again for the copy.
+  if (mmap(address, length, static_cast<int>(protection), MAP_PRIVATE | MAP_FIXED, file->descriptor,
+           static_cast<off_t>(file->offset)) == MAP_FAILED) {
+    TRY(reserve(address, length, true));
+    return fail(Errno::enodev);
   }
   return {};
 }

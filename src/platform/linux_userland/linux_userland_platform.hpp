@@ -62,6 +62,9 @@ class LinuxUserlandPlatform final : public Futex,
   Result<void*> allocate_shared(size_t length) override;
   void free_shared(void* memory, size_t length) override;
   Result<void> alias(void* address, size_t length, void* source, uint32_t protection) override;
+  // Maps from the host file of a view that file_views.hpp keeps.
+  Result<void> map_copy_on_write(void* address, size_t length, const void* source,
+                                 uint32_t protection) override;
 
   // Stdio
   Result<size_t> read(std::span<std::byte> buffer) override;

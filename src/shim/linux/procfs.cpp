@@ -107,6 +107,7 @@ class LinuxProcfsProvider final : public fs::procfs::Provider {
     view.info = descriptor_info(task, **file, close_on_exec);
     view.readable = fd::readable((*file)->flags());
     view.writable = fd::writable((*file)->flags());
+    view.file = *file;
     return view;
   }
 

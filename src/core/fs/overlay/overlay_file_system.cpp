@@ -60,6 +60,7 @@ class OverlayInode final : public Inode {
   Result<size_t> read(uint64_t offset, std::span<std::byte> buffer) override;
   Result<size_t> write(uint64_t offset, std::span<const std::byte> data) override;
   Result<mm::PageRuns> share_pages(uint64_t offset, uint64_t length) override;
+  std::optional<std::span<const std::byte>> immutable_contents() override;
 
   Result<std::shared_ptr<Inode>> lookup(std::string_view name) override;
   Result<std::shared_ptr<Inode>> create(std::string_view name, FileType type, uint32_t permissions,
@@ -173,6 +174,13 @@ Result<size_t> OverlayInode::write(uint64_t offset, std::span<const std::byte> d
 Result<mm::PageRuns> OverlayInode::share_pages(uint64_t offset, uint64_t length) {
   std::shared_ptr<Inode> layer = current_layer();
   return layer->share_pages(offset, length);
+}
+
+// A private mapping of a lower file keeps the lower file's bytes after a
+// copy-up, as a private mapping on Linux overlayfs keeps the pages it had.
+std::optional<std::span<const std::byte>> OverlayInode::immutable_contents() {
+  std::shared_ptr<Inode> layer = current_layer();
+  return layer->immutable_contents();
 }
 
 Result<std::shared_ptr<Inode>> OverlayInode::lookup(std::string_view name) {

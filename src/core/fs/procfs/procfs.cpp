@@ -175,9 +175,9 @@ class GeneratedLink final : public ProcInode {
   Generator generator_;
 };
 
-// /proc/<pid>/fd/<n>: a symlink to what the descriptor names, with the
-// owner bits of its access mode as Linux reports them (r-x for reading,
-// -wx for writing).
+// /proc/<pid>/fd/<n>: a magic link to the descriptor's open file
+// description, with the owner bits of its access mode as Linux reports
+// them (r-x for reading, -wx for writing).
 class DescriptorLink final : public ProcInode {
  public:
   DescriptorLink(std::shared_ptr<ProcFileSystem> file_system, std::string path, int32_t pid,
@@ -205,6 +205,11 @@ class DescriptorLink final : public ProcInode {
   Result<std::string> read_link() override {
     DescriptorView view = TRY(proc().provider().descriptor(pid_, number_));
     return view.link;
+  }
+
+  Result<std::shared_ptr<fd::File>> magic_link_file() override {
+    DescriptorView view = TRY(proc().provider().descriptor(pid_, number_));
+    return view.file;
   }
 
  private:

@@ -108,6 +108,7 @@ class TarInode final : public Inode {
   Result<Stat> stat() override;
   Result<size_t> read(uint64_t offset, std::span<std::byte> buffer) override;
   Result<size_t> write(uint64_t offset, std::span<const std::byte> data) override;
+  std::optional<std::span<const std::byte>> immutable_contents() override;
 
   Result<std::shared_ptr<Inode>> lookup(std::string_view name) override;
   Result<std::shared_ptr<Inode>> create(std::string_view name, FileType type, uint32_t permissions,
@@ -181,6 +182,15 @@ Result<size_t> TarInode::read(uint64_t offset, std::span<std::byte> buffer) {
   size_t count = std::min<uint64_t>(buffer.size(), inode.data.size() - offset);
   std::memcpy(buffer.data(), inode.data.data() + offset, count);
   return count;
+}
+
+// The archive is read-only for the life of the file system, so a regular
+// member's bytes never change.
+std::optional<std::span<const std::byte>> TarInode::immutable_contents() {
+  if (type_ != FileType::regular) {
+    return std::nullopt;
+  }
+  return data_;
 }
 
 Result<size_t> TarInode::write(uint64_t, std::span<const std::byte>) {

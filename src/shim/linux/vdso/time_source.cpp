@@ -40,6 +40,38 @@ uint64_t read_tsc_ordered() {
   return __builtin_ia32_rdtscp(&auxiliary);
 }
 
+bool read_tsc_usable() {
+  constexpr uint32_t invariant_tsc_bit = 1u << 8;
+  constexpr uint32_t rdtscp_bit = 1u << 27;
+  const uint32_t max_extended_leaf = cpuid(0x8000'0000).eax;
+  if (max_extended_leaf < 0x8000'0007) {
+    return false;
+  }
+  return (cpuid(0x8000'0007).edx & invariant_tsc_bit) != 0 &&
+         (cpuid(0x8000'0001).edx & rdtscp_bit) != 0;
+}
+
+std::optional<uint64_t> read_cpuid_tsc_frequency() {
+  const uint32_t max_leaf = cpuid(0).eax;
+  if (max_leaf < 0x15) {
+    return std::nullopt;
+  }
+  // Leaf 0x15: TSC = crystal (ECX, Hz) * EBX / EAX.
+  const Cpuid ratio = cpuid(0x15);
+  if (ratio.eax == 0 || ratio.ebx == 0) {
+    return std::nullopt;
+  }
+  if (ratio.ecx != 0) {
+    return static_cast<uint64_t>(ratio.ecx) * ratio.ebx / ratio.eax;
+  }
+  // Without the crystal frequency, leaf 0x16 EAX is the base frequency in
+  // MHz, which is the TSC frequency on CPUs that report the ratio.
+  if (max_leaf < 0x16 || (cpuid(0x16).eax & 0xffff) == 0) {
+    return std::nullopt;
+  }
+  return static_cast<uint64_t>(cpuid(0x16).eax & 0xffff) * 1'000'000;
+}
+
 // One (TSC, host monotonic) pair from the tightest of a few bracketed host
 // clock reads: `tsc` is read halfway through the bracket and `tsc_before`
 // at its start, so the host clock read `monotonic_ns` at or after
@@ -167,35 +199,16 @@ int64_t monotonic_ns_at(const litebox_vdso_data& data, uint64_t tsc) {
 }
 
 std::optional<uint64_t> cpuid_tsc_frequency() {
-  const uint32_t max_leaf = cpuid(0).eax;
-  if (max_leaf < 0x15) {
-    return std::nullopt;
-  }
-  // Leaf 0x15: TSC = crystal (ECX, Hz) * EBX / EAX.
-  const Cpuid ratio = cpuid(0x15);
-  if (ratio.eax == 0 || ratio.ebx == 0) {
-    return std::nullopt;
-  }
-  if (ratio.ecx != 0) {
-    return static_cast<uint64_t>(ratio.ecx) * ratio.ebx / ratio.eax;
-  }
-  // Without the crystal frequency, leaf 0x16 EAX is the base frequency in
-  // MHz, which is the TSC frequency on CPUs that report the ratio.
-  if (max_leaf < 0x16 || (cpuid(0x16).eax & 0xffff) == 0) {
-    return std::nullopt;
-  }
-  return static_cast<uint64_t>(cpuid(0x16).eax & 0xffff) * 1'000'000;
+  // CPUID traps in a virtual machine (about 5 us each on a KVM guest), and
+  // the result never changes.
+  static const std::optional<uint64_t> frequency = read_cpuid_tsc_frequency();
+  return frequency;
 }
 
 bool tsc_usable() {
-  constexpr uint32_t invariant_tsc_bit = 1u << 8;
-  constexpr uint32_t rdtscp_bit = 1u << 27;
-  const uint32_t max_extended_leaf = cpuid(0x8000'0000).eax;
-  if (max_extended_leaf < 0x8000'0007) {
-    return false;
-  }
-  return (cpuid(0x8000'0007).edx & invariant_tsc_bit) != 0 &&
-         (cpuid(0x8000'0001).edx & rdtscp_bit) != 0;
+  // Cached for the same reason as cpuid_tsc_frequency().
+  static const bool usable = read_tsc_usable();
+  return usable;
 }
 
 const litebox_vdso_data& time_data(platform::Clock& clock) {

@@ -1,0 +1,37 @@
+#include "litebox/fd/open_file_inode.hpp"
+
+#include "litebox/fs/file_system.hpp"
+
+namespace litebox::fd {
+
+namespace {
+
+// The file system that every OpenFileInode reports. It is never mounted,
+// so nothing reaches its root.
+class OpenFileSystem final : public fs::FileSystem {
+ public:
+  std::shared_ptr<fs::Inode> root() override { return nullptr; }
+  uint64_t device() const override { return device_; }
+  bool read_only() const override { return false; }
+  fs::FileSystemStat stat_file_system() override {
+    fs::FileSystemStat status;
+    // Linux's ANON_INODE_FS_MAGIC.
+    status.type = 0x09041934;
+    return status;
+  }
+  std::string_view type_name() const override { return "anon_inodefs"; }
+
+ private:
+  uint64_t device_ = fs::allocate_device_number();
+};
+
+}  // namespace
+
+fs::FileSystem& OpenFileInode::file_system() {
+  // NOTE: made on first use and never freed, like the fifo registry. Every
+  // process may make its own copy, which differs only in identity.
+  static OpenFileSystem* file_system = new OpenFileSystem();
+  return *file_system;
+}
+
+}  // namespace litebox::fd

@@ -1,0 +1,9 @@
+#include "litebox/platform/pages.hpp"
+
+namespace litebox::platform {
+
+Result<void> Pages::map_copy_on_write(void*, size_t, const void*, uint32_t) {
+  return fail(Errno::enodev);
+}
+
+}  // namespace litebox::platform
