@@ -187,10 +187,11 @@ Result<size_t> TarInode::read(uint64_t offset, std::span<std::byte> buffer) {
 // The archive is read-only for the life of the file system, so a regular
 // member's bytes never change.
 std::optional<std::span<const std::byte>> TarInode::immutable_contents() {
-  if (type_ != FileType::regular) {
+  const TarNode& inode = node();
+  if (inode.type != FileType::regular) {
     return std::nullopt;
   }
-  return data_;
+  return inode.data;
 }
 
 Result<size_t> TarInode::write(uint64_t, std::span<const std::byte>) {
