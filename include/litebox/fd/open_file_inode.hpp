@@ -31,6 +31,8 @@ class OpenFileInode final : public fs::Inode {
   // `enxio` for sockets and anonymous inodes.
   Result<std::shared_ptr<File>> open(uint32_t flags) override { return file_->reopen(flags); }
 
+  const std::shared_ptr<File>& file() const { return file_; }
+
  private:
   std::shared_ptr<File> file_;
 };
