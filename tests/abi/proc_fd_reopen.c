@@ -156,6 +156,15 @@ static void pipe_end_of_file(void) {
   ready = poll(&request, 1, 0);
   printf("poll with no writer left: %d revents %#x\n", ready, request.revents);
   close(ends[0]);
+
+  /* An O_PATH descriptor of the pipe is no writer. */
+  pipe(ends);
+  fcntl(ends[0], F_SETFL, O_NONBLOCK);
+  int path_only = open_link("open write end O_PATH", "/proc/self/fd", ends[1], O_PATH);
+  close(ends[1]);
+  print_read("reader with only an O_PATH descriptor left", ends[0]);
+  close(path_only);
+  close(ends[0]);
 }
 
 static void pipe_broken(void) {

@@ -33,7 +33,7 @@ class PathFile final : public File {
   // eventfd or epoll instance shows that file's name, as Linux does.
   std::string anonymous_name() override {
     if (auto* open_file = dynamic_cast<OpenFileInode*>(inode_.get())) {
-      return open_file->file()->anonymous_name();
+      return open_file->anonymous_name();
     }
     return File::anonymous_name();
   }
