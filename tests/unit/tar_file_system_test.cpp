@@ -550,6 +550,66 @@ TEST(TarFileSystem, ParentOfRootIsRoot) {
   EXPECT_EQ(root->stat()->device, built.file_system->device());
 }
 
+TEST(TarFileSystem, LookupsShareOneInode) {
+  ArchiveBuilder archive;
+  archive.add({.name = "dir/a", .data = "shared"})
+      .add({.name = "dir/b", .type = '1', .link = "dir/a"})
+      .end();
+  Built built{.archive = archive.bytes()};
+  build(built);
+
+  Inode& root = *built.file_system->root();
+  std::shared_ptr<Inode> first = walk(root, "dir/a").value();
+  std::shared_ptr<Inode> again = walk(root, "dir/a").value();
+  std::shared_ptr<Inode> hard_link = walk(root, "dir/b").value();
+  std::shared_ptr<Inode> parent = walk(root, "dir/..").value();
+
+  EXPECT_EQ(first.get(), again.get());
+  EXPECT_EQ(first.get(), hard_link.get());
+  EXPECT_EQ(parent.get(), &root);
+}
+
+TEST(TarFileSystem, ListsUnsortedMembersByName) {
+  ArchiveBuilder archive;
+  archive.add({.name = "d/zeta", .data = "z"})
+      .add({.name = "d/alpha", .data = "a"})
+      .add({.name = "d/mid/", .type = '5'})
+      .end();
+  Built built{.archive = archive.bytes()};
+  build(built);
+
+  std::shared_ptr<Inode> directory = walk(*built.file_system->root(), "d").value();
+  std::vector<DirectoryEntry> entries = list(*directory);
+
+  ASSERT_EQ(entries.size(), 5u);
+  EXPECT_EQ(entries[2].name, "alpha");
+  EXPECT_EQ(entries[3].name, "mid");
+  EXPECT_EQ(entries[4].name, "zeta");
+  EXPECT_EQ(read_all(*walk(*directory, "zeta").value()), "z");
+  EXPECT_EQ(read_all(*walk(*directory, "alpha").value()), "a");
+  EXPECT_EQ(directory->stat()->link_count, 3u);
+}
+
+TEST(TarFileSystem, ReplacedDirectoryTakesNoMoreMembers) {
+  // "d/early" is skipped after its parent "d" is made, and "d", still empty,
+  // is then replaced by a file, so "d/late" has a file on its path.
+  ArchiveBuilder archive;
+  archive.add({.name = "d/", .type = '5'})
+      .add({.name = "d/early", .type = '1', .link = "absent"})
+      .add({.name = "d", .data = "file"})
+      .add({.name = "d/late"})
+      .end();
+  Built built{.archive = archive.bytes()};
+  build(built);
+
+  Inode& root = *built.file_system->root();
+  EXPECT_EQ(read_all(*walk(root, "d").value()), "file");
+  EXPECT_EQ(walk(root, "d/late").error(), Errno::enotdir);
+  ASSERT_EQ(built.warnings.size(), 2u);
+  EXPECT_NE(built.warnings[1].find("\"d/late\""), std::string::npos);
+  EXPECT_NE(built.warnings[1].find("not a directory"), std::string::npos);
+}
+
 TEST(TarFileSystem, ReportsParseError) {
   ArchiveBuilder archive;
   archive.add({.name = "bad", .corrupt_checksum = true});

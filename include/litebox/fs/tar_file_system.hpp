@@ -1,7 +1,9 @@
 // TarFileSystem: a read-only file system over a tar archive held in memory.
 // Building it reads only the headers; file contents are served straight from
 // the archive bytes, so the archive (usually a read-only file mapping) must
-// outlive the file system and every inode taken from it.
+// outlive the file system and every inode taken from it. The tree is kept as
+// compact records, and an Inode object is made only for a member that is
+// looked up.
 #pragma once
 
 #include <cstddef>
@@ -50,11 +52,20 @@ class TarFileSystem final : public FileSystem {
   uint64_t inode_count() const { return inode_count_; }
 
  private:
+  // The inode records and directory entries; defined in the source file.
+  struct Tree;
+
   TarFileSystem();
 
+  // Returns the inode of record `index`, making it on first use, so that
+  // every lookup of one member returns the same object.
+  std::shared_ptr<TarInode> inode_at(uint32_t index);
+
   friend class TarBuilder;
+  friend class TarInode;
 
   uint64_t device_;
+  std::unique_ptr<Tree> tree_;
   std::shared_ptr<TarInode> root_;
   uint64_t inode_count_ = 0;
   uint64_t data_bytes_ = 0;

@@ -1,17 +1,23 @@
 // TarFileSystem: the tree of a parsed tar archive. The tree is complete and
-// immutable once create() returns, so the inodes need no locking.
+// immutable once create() returns, so reading it needs no lock. Only the
+// table of the inode objects made so far has one.
 #include "litebox/fs/tar_file_system.hpp"
 
 #include <algorithm>
 #include <cstring>
-#include <map>
+#include <deque>
+#include <functional>
+#include <limits>
 #include <memory>
+#include <optional>
 #include <string>
+#include <unordered_map>
 #include <utility>
 #include <vector>
 
 #include "litebox/fs/devfs.hpp"
 #include "litebox/platform/platform.hpp"
+#include "litebox/sync/mutex.hpp"
 
 namespace litebox::fs {
 
@@ -47,10 +53,55 @@ FileType file_type_of_member(tar::MemberType type) {
 
 }  // namespace
 
+// The tree of a TarFileSystem. Every inode is one Node, found by its index,
+// and every directory entry is one Entry. An image of tens of thousands of
+// members is built on each run in the shared kernel heap, where each newly
+// touched page costs a host page fault. So these records are small and live
+// in a few large blocks instead of one allocation per member.
+struct TarFileSystem::Tree {
+  struct Node {
+    FileType type = FileType::regular;
+    uint32_t permissions = 0755;
+    uint32_t uid = 0;
+    uint32_t gid = 0;
+    uint32_t link_count = 1;
+    // Directories: the parent's index (the root is its own parent), and
+    // the index of their entry list in `directories`.
+    uint32_t parent = 0;
+    uint32_t entries = 0;
+    uint32_t link_target = 0;  // symlinks: an index into link_targets
+    Timespec access_time;
+    Timespec modify_time;
+    Timespec change_time;
+    // Regular files: the contents, in the archive or in the caller's memory.
+    std::span<const std::byte> data;
+    uint64_t rdev = 0;
+  };
+
+  struct Entry {
+    std::string name;
+    uint32_t node = 0;
+  };
+
+  // Deques, so nodes never move while the tree grows.
+  std::deque<Node> nodes;
+  // Each directory's entries, in archive order while building and sorted by
+  // name once built.
+  std::deque<std::vector<Entry>> directories;
+  std::deque<std::string> link_targets;
+
+  // The inode objects made so far, by node index. An inode stays until the
+  // file system goes, so one member always has one inode object.
+  sync::Mutex inodes_lock;
+  std::unordered_map<uint32_t, std::shared_ptr<TarInode>> inodes;  // guarded by inodes_lock
+};
+
 class TarInode final : public Inode {
  public:
-  TarInode(TarFileSystem& file_system, uint64_t number, FileType type)
-      : file_system_(file_system), number_(number), type_(type) {}
+  using TarNode = TarFileSystem::Tree::Node;
+  using TarEntry = TarFileSystem::Tree::Entry;
+
+  TarInode(TarFileSystem& file_system, uint32_t node) : file_system_(file_system), node_(node) {}
 
   FileSystem& file_system() override { return file_system_; }
 
@@ -76,95 +127,71 @@ class TarInode final : public Inode {
   Result<std::shared_ptr<fd::File>> open(uint32_t flags) override;
 
  private:
-  friend class TarBuilder;
-
-  bool is_directory() const { return type_ == FileType::directory; }
-  void set_attributes(const tar::Member& member) {
-    permissions_ = member.permissions;
-    uid_ = member.uid;
-    gid_ = member.gid;
-    access_time_ = member.access_time;
-    modify_time_ = member.modify_time;
-    change_time_ = member.change_time;
+  const TarNode& node() const { return file_system_.tree_->nodes[node_]; }
+  std::span<const TarEntry> entries() const {
+    return file_system_.tree_->directories[node().entries];
   }
+  bool is_directory() const { return node().type == FileType::directory; }
   // The errno of a change: EROFS where Linux would reach the file system.
   Result<void> reject_change() const {
     return fail(is_directory() ? Errno::erofs : Errno::enotdir);
   }
 
   TarFileSystem& file_system_;
-  uint64_t number_;
-  FileType type_;
-  uint32_t permissions_ = 0755;
-  uint32_t uid_ = 0;
-  uint32_t gid_ = 0;
-  uint32_t link_count_ = 1;
-  uint64_t rdev_ = 0;
-  Timespec access_time_;
-  Timespec modify_time_;
-  Timespec change_time_;
-  std::span<const std::byte> data_;  // regular files: a view into the archive
-  std::string link_target_;          // symlinks
-
-  using ChildMap = std::map<std::string, std::shared_ptr<TarInode>, std::less<>>;
-
-  // Directories. While building, children live in `building_children_`.
-  // TarBuilder then moves them into `entries_`, sorted by name, so a
-  // directory position is an index.
-  TarInode* parent_ = nullptr;  // the root is its own parent
-  // Allocated for directories only, so a file inode stays small: there is
-  // one per member, and a large image has tens of thousands of members.
-  std::unique_ptr<ChildMap> building_children_;
-  std::vector<std::pair<std::string, std::shared_ptr<TarInode>>> entries_;
+  uint32_t node_;
 };
 
 Result<Stat> TarInode::stat() {
+  const TarNode& inode = node();
   Stat status;
   status.device = file_system_.device();
-  status.inode = number_;
-  status.mode = mode_of(type_, permissions_);
-  status.link_count = link_count_;
-  status.uid = uid_;
-  status.gid = gid_;
-  status.rdev = rdev_;
+  status.inode = node_ + 1;
+  status.mode = mode_of(inode.type, inode.permissions);
+  status.link_count = inode.link_count;
+  status.uid = inode.uid;
+  status.gid = inode.gid;
+  status.rdev = inode.rdev;
   // Sizes and blocks follow tmpfs, as if the archive had been extracted
   // there, although the data stays in the archive.
   status.block_size = tmpfs_accounting::page_size;
-  if (type_ == FileType::regular) {
-    status.size = static_cast<int64_t>(data_.size());
+  if (inode.type == FileType::regular) {
+    status.size = static_cast<int64_t>(inode.data.size());
     status.blocks = tmpfs_accounting::dense_file_blocks(status.size);
-  } else if (type_ == FileType::symlink) {
-    status.size = static_cast<int64_t>(link_target_.size());
-    status.blocks = tmpfs_accounting::symlink_blocks(link_target_.size());
-  } else if (type_ == FileType::directory) {
-    status.size = tmpfs_accounting::directory_size(entries_.size());
+  } else if (inode.type == FileType::symlink) {
+    const std::string& target = file_system_.tree_->link_targets[inode.link_target];
+    status.size = static_cast<int64_t>(target.size());
+    status.blocks = tmpfs_accounting::symlink_blocks(target.size());
+  } else if (inode.type == FileType::directory) {
+    status.size = tmpfs_accounting::directory_size(entries().size());
   }
-  status.access_time = access_time_;
-  status.modify_time = modify_time_;
-  status.change_time = change_time_;
+  status.access_time = inode.access_time;
+  status.modify_time = inode.modify_time;
+  status.change_time = inode.change_time;
   return status;
 }
 
 Result<size_t> TarInode::read(uint64_t offset, std::span<std::byte> buffer) {
-  if (type_ != FileType::regular) {
+  const TarNode& inode = node();
+  if (inode.type != FileType::regular) {
     return Inode::read(offset, buffer);
   }
-  if (offset >= data_.size()) {
+  if (offset >= inode.data.size()) {
     return 0;
   }
 
-  size_t count = std::min<uint64_t>(buffer.size(), data_.size() - offset);
-  std::memcpy(buffer.data(), data_.data() + offset, count);
+  size_t count = std::min<uint64_t>(buffer.size(), inode.data.size() - offset);
+  std::memcpy(buffer.data(), inode.data.data() + offset, count);
   return count;
 }
 
 // The archive is read-only for the life of the file system, so a regular
 // member's bytes never change.
 std::optional<std::span<const std::byte>> TarInode::immutable_contents() {
-  if (type_ != FileType::regular) {
+  const TarNode& inode = node();
+  if (inode.type != FileType::regular) {
     return std::nullopt;
   }
-  return data_;
+  return inode.data;
 }
 
 Result<size_t> TarInode::write(uint64_t, std::span<const std::byte>) {
@@ -176,15 +203,16 @@ Result<std::shared_ptr<Inode>> TarInode::lookup(std::string_view name) {
     return fail(Errno::enotdir);
   }
   if (name == "..") {
-    return parent_->shared_from_this();
+    return std::static_pointer_cast<Inode>(file_system_.inode_at(node().parent));
   }
 
+  std::span<const TarEntry> children = entries();
   auto found = std::ranges::lower_bound(
-      entries_, name, {}, [](const auto& entry) { return std::string_view(entry.first); });
-  if (found == entries_.end() || found->first != name) {
+      children, name, {}, [](const TarEntry& entry) { return std::string_view(entry.name); });
+  if (found == children.end() || found->name != name) {
     return fail(Errno::enoent);
   }
-  return std::static_pointer_cast<Inode>(found->second);
+  return std::static_pointer_cast<Inode>(file_system_.inode_at(found->node));
 }
 
 Result<std::shared_ptr<Inode>> TarInode::create(std::string_view, FileType, uint32_t, uint32_t,
@@ -222,16 +250,20 @@ Result<void> TarInode::read_directory(uint64_t position, const EntrySink& emit) 
     return fail(Errno::enotdir);
   }
 
-  // Positions 0 and 1 are "." and "..", and position k >= 2 is entries_[k - 2].
-  if (position == 0 && !emit(DirectoryEntry{".", number_, FileType::directory}, 1)) {
+  // Positions 0 and 1 are "." and "..", and position k >= 2 is entry k - 2.
+  const uint64_t number = node_ + 1;
+  if (position == 0 && !emit(DirectoryEntry{".", number, FileType::directory}, 1)) {
     return {};
   }
-  if (position <= 1 && !emit(DirectoryEntry{"..", parent_->number_, FileType::directory}, 2)) {
+  const uint64_t parent_number = node().parent + 1;
+  if (position <= 1 && !emit(DirectoryEntry{"..", parent_number, FileType::directory}, 2)) {
     return {};
   }
-  for (uint64_t index = std::max<uint64_t>(position, 2) - 2; index < entries_.size(); ++index) {
-    const auto& [name, inode] = entries_[index];
-    if (!emit(DirectoryEntry{name, inode->number_, inode->type_}, index + 3)) {
+  std::span<const TarEntry> children = entries();
+  const std::deque<TarNode>& nodes = file_system_.tree_->nodes;
+  for (uint64_t index = std::max<uint64_t>(position, 2) - 2; index < children.size(); ++index) {
+    const TarEntry& entry = children[index];
+    if (!emit(DirectoryEntry{entry.name, entry.node + 1, nodes[entry.node].type}, index + 3)) {
       break;
     }
   }
@@ -239,60 +271,114 @@ Result<void> TarInode::read_directory(uint64_t position, const EntrySink& emit) 
 }
 
 Result<std::string> TarInode::read_link() {
-  if (type_ != FileType::symlink) {
+  const TarNode& inode = node();
+  if (inode.type != FileType::symlink) {
     return fail(Errno::einval);
   }
-  return link_target_;
+  return file_system_.tree_->link_targets[inode.link_target];
 }
 
 Result<std::shared_ptr<fd::File>> TarInode::open(uint32_t flags) {
-  if (type_ == FileType::character_device) {
+  const FileType type = node().type;
+  if (type == FileType::character_device) {
     return devfs::open_character_device(shared_from_this(), flags);
   }
   // Block devices have no drivers, and the Vfs opens fifos itself.
-  if (type_ == FileType::block_device) {
+  if (type == FileType::block_device) {
     return fail(Errno::enxio);
   }
   return Inode::open(flags);
 }
 
 // Builds the tree of a TarFileSystem from parsed members, one member at a
-// time in archive order.
+// time in archive order. While building, each directory collects its
+// entries in archive order, one open-addressing index over all directories
+// finds an entry by (directory, name), and finish() sorts each directory's
+// entries once.
 class TarBuilder {
  public:
+  using TarNode = TarFileSystem::Tree::Node;
+  using TarEntry = TarFileSystem::Tree::Entry;
+
   TarBuilder(TarFileSystem& file_system, const tar::WarningSink& warn)
-      : file_system_(file_system), warn_(warn) {}
+      : file_system_(file_system), tree_(*file_system.tree_), warn_(warn) {}
 
   void add_root();
   void add(const tar::Member& member);
-  // Moves every directory's children into its sorted entry list and counts
-  // directory links.
+  // Sorts every directory's entries by name, counts directory links and
+  // frees the name index.
   void finish();
 
  private:
-  std::shared_ptr<TarInode> new_inode(FileType type);
+  // One slot of the name index: entry `position` of the entries of node
+  // `directory`, or empty when `directory` is `empty_slot`.
+  struct IndexSlot {
+    uint32_t directory = empty_slot;
+    uint32_t position = 0;
+  };
+  static constexpr uint32_t empty_slot = std::numeric_limits<uint32_t>::max();
+
+  // Appends a node, or returns nullopt (with a warning) when the tree
+  // already has the most nodes an index can name.
+  std::optional<uint32_t> new_node(const tar::Member& member, FileType type);
+  void set_attributes(TarNode& node, const tar::Member& member);
   void warning(const tar::Member& member, std::string_view what);
   // Returns the directory that will hold `path`'s last component, creating
-  // the implied directories, or nullptr (with a warning) when a component is
+  // the implied directories, or nullopt (with a warning) when a component is
   // not a directory.
-  TarInode* parent_directory(const tar::Member& member, std::string_view path);
-  // Returns the inode at `path`, or nullptr.
-  TarInode* find(std::string_view path);
-  // Puts `inode` at `name` in `parent`, replacing what was there.
-  void place(TarInode& parent, std::string_view name, std::shared_ptr<TarInode> inode);
+  std::optional<uint32_t> parent_directory(const tar::Member& member, std::string_view path);
+  // Returns the node at `path`.
+  std::optional<uint32_t> find(std::string_view path);
+  // Returns the child `name` of `directory`.
+  std::optional<uint32_t> find_child(uint32_t directory, std::string_view name);
+  // Puts `node` at `name` in `directory`, replacing what was there.
+  void place(uint32_t directory, std::string_view name, uint32_t node);
+
+  std::vector<TarEntry>& entries_of(uint32_t directory) {
+    return tree_.directories[tree_.nodes[directory].entries];
+  }
+  // Returns the slot of (`directory`, `name`): the one holding it, else the
+  // empty slot where it belongs.
+  IndexSlot& index_slot(uint32_t directory, std::string_view name);
+  // Doubles the index when one more entry would make it more than half full.
+  void grow_index();
 
   TarFileSystem& file_system_;
+  TarFileSystem::Tree& tree_;
   const tar::WarningSink& warn_;
-  uint64_t next_inode_number_ = 1;
+  std::vector<IndexSlot> index_;
+  size_t index_used_ = 0;
+  // The parent directory of the previous member and its path. Archives
+  // usually list a directory's members together, so most members reuse it
+  // instead of walking their path. Reset when a directory is replaced.
+  std::string cached_parent_path_;
+  std::optional<uint32_t> cached_parent_;
 };
 
-std::shared_ptr<TarInode> TarBuilder::new_inode(FileType type) {
-  ++file_system_.inode_count_;
-  auto inode = std::make_shared<TarInode>(file_system_, next_inode_number_++, type);
-  if (type == FileType::directory) {
-    inode->building_children_ = std::make_unique<TarInode::ChildMap>();
+std::optional<uint32_t> TarBuilder::new_node(const tar::Member& member, FileType type) {
+  if (tree_.nodes.size() >= empty_slot) {
+    warning(member, "the archive has too many members; skipped");
+    return std::nullopt;
   }
-  return inode;
+
+  const auto index = static_cast<uint32_t>(tree_.nodes.size());
+  TarNode& node = tree_.nodes.emplace_back();
+  node.type = type;
+  if (type == FileType::directory) {
+    node.entries = static_cast<uint32_t>(tree_.directories.size());
+    tree_.directories.emplace_back();
+  }
+  ++file_system_.inode_count_;
+  return index;
+}
+
+void TarBuilder::set_attributes(TarNode& node, const tar::Member& member) {
+  node.permissions = member.permissions;
+  node.uid = member.uid;
+  node.gid = member.gid;
+  node.access_time = member.access_time;
+  node.modify_time = member.modify_time;
+  node.change_time = member.change_time;
 }
 
 void TarBuilder::warning(const tar::Member& member, std::string_view what) {
@@ -306,70 +392,132 @@ void TarBuilder::warning(const tar::Member& member, std::string_view what) {
 }
 
 void TarBuilder::add_root() {
-  file_system_.root_ = new_inode(FileType::directory);
-  file_system_.root_->parent_ = file_system_.root_.get();
+  TarNode& root = tree_.nodes.emplace_back();
+  root.type = FileType::directory;
+  root.parent = 0;
+  root.entries = 0;
+  tree_.directories.emplace_back();
+  ++file_system_.inode_count_;
 }
 
-TarInode* TarBuilder::parent_directory(const tar::Member& member, std::string_view path) {
-  TarInode* directory = file_system_.root_.get();
+TarBuilder::IndexSlot& TarBuilder::index_slot(uint32_t directory, std::string_view name) {
+  const size_t hash =
+      std::hash<std::string_view>{}(name) ^ (size_t{directory} * 0x9e3779b97f4a7c15);
+  const size_t mask = index_.size() - 1;
+  for (size_t position = hash & mask;; position = (position + 1) & mask) {
+    IndexSlot& slot = index_[position];
+    if (slot.directory == empty_slot ||
+        (slot.directory == directory && entries_of(directory)[slot.position].name == name)) {
+      return slot;
+    }
+  }
+}
+
+void TarBuilder::grow_index() {
+  constexpr size_t initial_slots = 1024;
+  if ((index_used_ + 1) * 2 <= index_.size()) {
+    return;
+  }
+
+  std::vector<IndexSlot> old =
+      std::exchange(index_, std::vector<IndexSlot>(std::max(initial_slots, index_.size() * 2)));
+  for (const IndexSlot& slot : old) {
+    if (slot.directory != empty_slot) {
+      const std::string& name = entries_of(slot.directory)[slot.position].name;
+      index_slot(slot.directory, name) = slot;
+    }
+  }
+}
+
+std::optional<uint32_t> TarBuilder::find_child(uint32_t directory, std::string_view name) {
+  if (index_.empty()) {
+    return std::nullopt;
+  }
+  const IndexSlot& slot = index_slot(directory, name);
+  if (slot.directory == empty_slot) {
+    return std::nullopt;
+  }
+  return entries_of(directory)[slot.position].node;
+}
+
+std::optional<uint32_t> TarBuilder::parent_directory(const tar::Member& member,
+                                                     std::string_view path) {
+  uint32_t directory = 0;
   size_t slash = path.rfind('/');
   if (slash == std::string_view::npos) {
     return directory;
   }
 
   std::string_view rest = path.substr(0, slash);
+  if (cached_parent_ && rest == cached_parent_path_) {
+    return cached_parent_;
+  }
+  const std::string_view parent_path = rest;
   while (!rest.empty()) {
     size_t next = rest.find('/');
     std::string_view component = rest.substr(0, next);
     rest = next == std::string_view::npos ? std::string_view() : rest.substr(next + 1);
 
-    auto found = directory->building_children_->find(component);
-    if (found == directory->building_children_->end()) {
+    std::optional<uint32_t> child = find_child(directory, component);
+    if (!child) {
       // An implied directory: mode 0755, owner root, mtime 0.
-      std::shared_ptr<TarInode> implied = new_inode(FileType::directory);
-      implied->parent_ = directory;
-      TarInode* raw = implied.get();
-      directory->building_children_->emplace(std::string(component), std::move(implied));
-      directory = raw;
-      continue;
-    }
-    if (!found->second->is_directory()) {
+      child = new_node(member, FileType::directory);
+      if (!child) {
+        return std::nullopt;
+      }
+      tree_.nodes[*child].parent = directory;
+      place(directory, component, *child);
+    } else if (tree_.nodes[*child].type != FileType::directory) {
       warning(member, "\"" + std::string(component) + "\" on its path is not a directory; skipped");
-      return nullptr;
+      return std::nullopt;
     }
-    directory = found->second.get();
+    directory = *child;
   }
+
+  cached_parent_path_ = parent_path;
+  cached_parent_ = directory;
   return directory;
 }
 
-TarInode* TarBuilder::find(std::string_view path) {
-  TarInode* inode = file_system_.root_.get();
+std::optional<uint32_t> TarBuilder::find(std::string_view path) {
+  uint32_t node = 0;
   while (!path.empty()) {
-    if (!inode->is_directory()) {
-      return nullptr;
+    if (tree_.nodes[node].type != FileType::directory) {
+      return std::nullopt;
     }
     size_t slash = path.find('/');
     std::string_view component = path.substr(0, slash);
     path = slash == std::string_view::npos ? std::string_view() : path.substr(slash + 1);
-    auto found = inode->building_children_->find(component);
-    if (found == inode->building_children_->end()) {
-      return nullptr;
+    std::optional<uint32_t> child = find_child(node, component);
+    if (!child) {
+      return std::nullopt;
     }
-    inode = found->second.get();
+    node = *child;
   }
-  return inode;
+  return node;
 }
 
-void TarBuilder::place(TarInode& parent, std::string_view name, std::shared_ptr<TarInode> inode) {
-  auto found = parent.building_children_->find(name);
-  if (found == parent.building_children_->end()) {
-    parent.building_children_->emplace(std::string(name), std::move(inode));
+void TarBuilder::place(uint32_t directory, std::string_view name, uint32_t node) {
+  grow_index();
+  IndexSlot& slot = index_slot(directory, name);
+  std::vector<TarEntry>& entries = entries_of(directory);
+  if (slot.directory == empty_slot) {
+    slot = IndexSlot{directory, static_cast<uint32_t>(entries.size())};
+    ++index_used_;
+    entries.push_back(TarEntry{std::string(name), node});
     return;
   }
-  if (!found->second->is_directory()) {
-    --found->second->link_count_;
+
+  TarEntry& entry = entries[slot.position];
+  TarNode& replaced = tree_.nodes[entry.node];
+  if (replaced.type == FileType::directory) {
+    // Only an empty directory is ever replaced, but it may be the cached
+    // parent, which leaves the tree here.
+    cached_parent_.reset();
+  } else {
+    --replaced.link_count;
   }
-  found->second = std::move(inode);
+  entry.node = node;
 }
 
 void TarBuilder::add(const tar::Member& member) {
@@ -384,26 +532,26 @@ void TarBuilder::add(const tar::Member& member) {
 
   // The root has no parent. For any other member the parent is known once
   // its directories exist, so only the last component needs a lookup.
-  TarInode* parent = nullptr;
-  TarInode* existing = file_system_.root_.get();
+  std::optional<uint32_t> parent;
+  std::optional<uint32_t> existing = 0;
   std::string_view name = std::string_view(member.path).substr(member.path.rfind('/') + 1);
   if (!member.path.empty()) {
     parent = parent_directory(member, member.path);
-    if (parent == nullptr || parent->building_children_ == nullptr) {
+    if (!parent) {
       return;
     }
-    auto found = parent->building_children_->find(name);
-    existing = found == parent->building_children_->end() ? nullptr : found->second.get();
+    existing = find_child(*parent, name);
   }
+  const bool existing_is_directory = existing && tree_.nodes[*existing].type == FileType::directory;
 
   if (member.type == tar::MemberType::hard_link) {
-    TarInode* target = find(member.link_target);
-    if (target == nullptr) {
+    std::optional<uint32_t> target = find(member.link_target);
+    if (!target) {
       warning(member,
               "hard link target \"" + member.link_target + "\" is not an earlier member; skipped");
       return;
     }
-    if (target->is_directory()) {
+    if (tree_.nodes[*target].type == FileType::directory) {
       warning(member, "hard link target \"" + member.link_target + "\" is a directory; skipped");
       return;
     }
@@ -413,72 +561,96 @@ void TarBuilder::add(const tar::Member& member) {
       }
       return;
     }
-    if (existing != nullptr && existing->is_directory()) {
+    if (existing_is_directory) {
       warning(member, "a hard link cannot replace a directory; skipped");
       return;
     }
-    ++target->link_count_;
-    place(*parent, name, std::static_pointer_cast<TarInode>(target->shared_from_this()));
+    ++tree_.nodes[*target].link_count;
+    place(*parent, name, *target);
     return;
   }
 
-  if (existing != nullptr && existing->is_directory()) {
+  if (existing_is_directory) {
     if (type == FileType::directory) {
       // A repeated directory keeps its children and takes the new attributes.
-      existing->set_attributes(member);
+      set_attributes(tree_.nodes[*existing], member);
       return;
     }
-    if (!existing->building_children_->empty()) {
+    if (!entries_of(*existing).empty()) {
       warning(member, "would replace a non-empty directory; skipped");
       return;
     }
   }
 
-  std::shared_ptr<TarInode> inode = new_inode(type);
-  inode->set_attributes(member);
-  inode->parent_ = parent;
+  std::optional<uint32_t> index = new_node(member, type);
+  if (!index) {
+    return;
+  }
+  TarNode& node = tree_.nodes[*index];
+  set_attributes(node, member);
+  node.parent = *parent;
   switch (type) {
     case FileType::regular:
-      inode->data_ = member.data;
+      node.data = member.data;
       file_system_.data_bytes_ += member.data.size();
       break;
     case FileType::symlink:
-      inode->link_target_ = member.link_target;
+      node.link_target = static_cast<uint32_t>(tree_.link_targets.size());
+      tree_.link_targets.push_back(member.link_target);
       break;
     case FileType::character_device:
     case FileType::block_device:
-      inode->rdev_ = make_device_number(member.device_major, member.device_minor);
+      node.rdev = make_device_number(member.device_major, member.device_minor);
       break;
     case FileType::directory:
     case FileType::fifo:
     case FileType::socket:
       break;
   }
-  place(*parent, name, std::move(inode));
+  place(*parent, name, *index);
 }
 
 void TarBuilder::finish() {
-  std::vector<TarInode*> pending{file_system_.root_.get()};
-  while (!pending.empty()) {
-    TarInode* directory = pending.back();
-    pending.pop_back();
+  std::vector<IndexSlot>().swap(index_);
+  index_used_ = 0;
+  cached_parent_.reset();
 
-    directory->link_count_ = 2;
-    directory->entries_.reserve(directory->building_children_->size());
-    for (auto& [name, child] : *directory->building_children_) {
-      if (child->is_directory()) {
-        ++directory->link_count_;
-        pending.push_back(child.get());
-      }
-      directory->entries_.emplace_back(name, std::move(child));
+  const auto by_name = [](const TarEntry& left, const TarEntry& right) {
+    return left.name < right.name;
+  };
+  // Directories replaced by a later member are unreachable but still
+  // visited, which is cheap because they are empty.
+  for (TarNode& directory : tree_.nodes) {
+    if (directory.type != FileType::directory) {
+      continue;
     }
-    directory->building_children_.reset();
+    std::vector<TarEntry>& entries = tree_.directories[directory.entries];
+    // Archives usually list a directory's members in name order already.
+    if (!std::ranges::is_sorted(entries, by_name)) {
+      std::ranges::sort(entries, by_name);
+    }
+    directory.link_count = 2;
+    for (const TarEntry& entry : entries) {
+      if (tree_.nodes[entry.node].type == FileType::directory) {
+        ++directory.link_count;
+      }
+    }
   }
 }
 
-TarFileSystem::TarFileSystem() : device_(allocate_device_number()) {}
+TarFileSystem::TarFileSystem()
+    : device_(allocate_device_number()), tree_(std::make_unique<Tree>()) {}
 
 TarFileSystem::~TarFileSystem() = default;
+
+std::shared_ptr<TarInode> TarFileSystem::inode_at(uint32_t index) {
+  sync::LockGuard guard(tree_->inodes_lock);
+  std::shared_ptr<TarInode>& inode = tree_->inodes[index];
+  if (inode == nullptr) {
+    inode = std::make_shared<TarInode>(*this, index);
+  }
+  return inode;
+}
 
 std::expected<std::shared_ptr<TarFileSystem>, tar::TarError> TarFileSystem::create(
     std::span<const std::byte> archive, const tar::WarningSink& warn) {
@@ -501,6 +673,7 @@ std::expected<std::shared_ptr<TarFileSystem>, tar::TarError> TarFileSystem::crea
     return std::unexpected(std::move(parsed.error()));
   }
   builder.finish();
+  file_system->root_ = file_system->inode_at(0);
   return file_system;
 }
 
@@ -520,6 +693,7 @@ std::shared_ptr<TarFileSystem> TarFileSystem::create_from_members(
     builder.add(member);
   }
   builder.finish();
+  file_system->root_ = file_system->inode_at(0);
   return file_system;
 }
 
