@@ -33,6 +33,30 @@ static int open_link(const char* label, const char* prefix, int number, int flag
   return reopened;
 }
 
+/* Prints the target of /proc/self/fd/N with the working directory shown
+ * as "." and an inode number in brackets shown as whether it is the
+ * st_ino of `original`. */
+static void print_link(const char* label, int descriptor, int original) {
+  char target[4096];
+  char cwd[4096];
+  ssize_t length = readlink(fd_path("/proc/self/fd", descriptor), target, sizeof target - 1);
+  target[length > 0 ? length : 0] = '\0';
+  size_t cwd_length = getcwd(cwd, sizeof cwd) ? strlen(cwd) : 0;
+  char* bracket = strchr(target, '[');
+  struct stat status;
+  fstat(original, &status);
+  if (cwd_length > 0 && strncmp(target, cwd, cwd_length) == 0) {
+    printf("%s: readlink -> .%s\n", label, target + cwd_length);
+  } else if (bracket && bracket[1] >= '0' && bracket[1] <= '9') {
+    int same = strtoull(bracket + 1, NULL, 10) == (unsigned long long)status.st_ino;
+    bracket[1] = '\0';
+    printf("%s: readlink -> %sINODE] (INODE is the original's st_ino: %s)\n", label, target,
+           same ? "yes" : "no");
+  } else {
+    printf("%s: readlink -> %s\n", label, target);
+  }
+}
+
 static void print_read(const char* label, int descriptor) {
   char buffer[64] = {0};
   errno = 0;
@@ -79,6 +103,7 @@ static void pipe_read_through_link(void) {
   write(ends[1], "hello", 5);
   int reader = open_link("open read end O_RDONLY", "/proc/self/fd", ends[0], O_RDONLY);
   compare_files("same pipe", ends[0], reader);
+  print_link("new reader", reader, ends[0]);
   print_read("new reader", reader);
   close(reader);
 
@@ -130,6 +155,15 @@ static void pipe_end_of_file(void) {
   print_read("reader with no writer left", ends[0]);
   ready = poll(&request, 1, 0);
   printf("poll with no writer left: %d revents %#x\n", ready, request.revents);
+  close(ends[0]);
+
+  /* An O_PATH descriptor of the pipe is no writer. */
+  pipe(ends);
+  fcntl(ends[0], F_SETFL, O_NONBLOCK);
+  int path_only = open_link("open write end O_PATH", "/proc/self/fd", ends[1], O_PATH);
+  close(ends[1]);
+  print_read("reader with only an O_PATH descriptor left", ends[0]);
+  close(path_only);
   close(ends[0]);
 }
 
@@ -187,6 +221,7 @@ static void unlinked_file(void) {
   CALL(unlink("data.txt"));
   int reopened = open_link("open unlinked file O_RDONLY", "/proc/self/fd", file, O_RDONLY);
   compare_files("same file", file, reopened);
+  print_link("reopened file", reopened, file);
   print_read("reopened file from offset 0", reopened);
   printf("original offset: %ld\n", (long)lseek(file, 0, SEEK_CUR));
   close(reopened);
@@ -245,6 +280,7 @@ static void unopenable(const char* label, int descriptor) {
     }
   }
   int path_only = open_link("open O_PATH", "/proc/self/fd", descriptor, O_PATH);
+  print_link("  O_PATH descriptor", path_only, descriptor);
   struct stat original;
   struct stat through_path;
   struct stat through_link;

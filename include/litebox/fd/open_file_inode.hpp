@@ -7,6 +7,7 @@
 #pragma once
 
 #include <memory>
+#include <string>
 
 #include "litebox/fd/file.hpp"
 #include "litebox/fs/inode.hpp"
@@ -15,24 +16,33 @@ namespace litebox::fd {
 
 class OpenFileInode final : public fs::Inode {
  public:
-  explicit OpenFileInode(std::shared_ptr<File> file) : file_(std::move(file)) {}
+  explicit OpenFileInode(const std::shared_ptr<File>& file);
 
   fs::FileSystem& file_system() override;
 
-  // What fstat(2) of the description reports.
-  Result<fs::Stat> stat() override { return file_->stat(); }
+  // What fstat(2) of the description reports, or reported when this inode
+  // was made if the description is closed since.
+  Result<fs::Stat> stat() override;
 
   // TODO: Linux changes the mode, owner and times of a pipe's or socket's
-  // inode; here chmod(2), chown(2) and utimensat(2) through the link
+  // inode. Here chmod(2), chown(2) and utimensat(2) through the link
   // succeed without effect, as fchmod(2) of the descriptor does.
   Result<void> change_attributes(const fs::AttributeChange&) override { return {}; }
 
   // File::reopen() of the description: a new end of an anonymous pipe,
   // `enxio` for sockets and anonymous inodes.
-  Result<std::shared_ptr<File>> open(uint32_t flags) override { return file_->reopen(flags); }
+  Result<std::shared_ptr<File>> open(uint32_t flags) override;
+
+  // The description's File::anonymous_name() when this inode was made.
+  const std::string& anonymous_name() const { return anonymous_name_; }
 
  private:
-  std::shared_ptr<File> file_;
+  // Weak, because an O_PATH descriptor that refers to this inode must not
+  // keep the description open. A pipe would then keep a writer that no
+  // process can close, and its readers would never see EOF.
+  std::weak_ptr<File> file_;
+  fs::Stat status_;
+  std::string anonymous_name_;
 };
 
 }  // namespace litebox::fd

@@ -6,6 +6,7 @@
 #include <memory>
 
 #include "litebox/fd/file.hpp"
+#include "litebox/fd/open_file_inode.hpp"
 
 namespace litebox::fd {
 
@@ -27,6 +28,15 @@ class PathFile final : public File {
   Result<void> truncate(int64_t) override { return fail(Errno::ebadf); }
   Result<uint64_t> ioctl(uint32_t, uint64_t) override { return fail(Errno::ebadf); }
   Result<size_t> bytes_available() override { return fail(Errno::ebadf); }
+
+  // An O_PATH descriptor opened through the /proc/<pid>/fd link of an
+  // eventfd or epoll instance shows that file's name, as Linux does.
+  std::string anonymous_name() override {
+    if (auto* open_file = dynamic_cast<OpenFileInode*>(inode_.get())) {
+      return open_file->anonymous_name();
+    }
+    return File::anonymous_name();
+  }
 
  private:
   std::shared_ptr<fs::Inode> inode_;

@@ -27,6 +27,28 @@ class OpenFileSystem final : public fs::FileSystem {
 
 }  // namespace
 
+OpenFileInode::OpenFileInode(const std::shared_ptr<File>& file)
+    : file_(file),
+      status_(file->stat().value_or(fs::Stat{})),
+      anonymous_name_(file->anonymous_name()) {}
+
+Result<fs::Stat> OpenFileInode::stat() {
+  if (std::shared_ptr<File> file = file_.lock()) {
+    return file->stat();
+  }
+  return status_;
+}
+
+Result<std::shared_ptr<File>> OpenFileInode::open(uint32_t flags) {
+  std::shared_ptr<File> file = file_.lock();
+  if (!file) {
+    // NOTE: Linux still reaches the pipe through its inode; here nothing
+    // is left to open once the description is closed.
+    return fail(Errno::enxio);
+  }
+  return file->reopen(flags);
+}
+
 fs::FileSystem& OpenFileInode::file_system() {
   // NOTE: made on first use and never freed, like the fifo registry. Every
   // process may make its own copy, which differs only in identity.

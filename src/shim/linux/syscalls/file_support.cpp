@@ -81,6 +81,23 @@ void remember_location(Task& task, const fs::PathContext& context, const fs::Loc
   }
 }
 
+namespace {
+
+// The open file description that the magic link `name` in `directory`
+// (/proc/<pid>/fd/<n>) stands for; nullptr for anything else.
+std::shared_ptr<fd::File> magic_link_target(fs::Vfs& vfs, const fs::PathContext& context,
+                                            const fs::Location& directory,
+                                            const std::string& name) {
+  auto link = vfs.resolve(context, directory, name, fs::at_symlink_nofollow);
+  if (!link) {
+    return nullptr;
+  }
+  auto file = link->inode->magic_link_file();
+  return file ? *file : nullptr;
+}
+
+}  // namespace
+
 Result<std::string> absolute_path_of(Task& task, const fs::PathContext& context,
                                      const fs::Location& start, std::string_view path,
                                      bool follow) {
@@ -96,6 +113,11 @@ Result<std::string> absolute_path_of(Task& task, const fs::PathContext& context,
     }
     if (!follow || follows == fs::max_symlink_follows) {
       break;
+    }
+    // A description opened through a magic link names what the linked
+    // description names: its path, or nothing for a pipe or socket.
+    if (std::shared_ptr<fd::File> linked = magic_link_target(vfs, context, directory, name)) {
+      return linked->opened_path();
     }
     auto target = vfs.read_link(context, directory, name);
     if (!target) {

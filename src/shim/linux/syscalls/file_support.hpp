@@ -74,7 +74,9 @@ void remember_location(Task& task, const fs::PathContext& context, const fs::Loc
 
 // The absolute path of the file that `path` names from `start`, with a
 // final symlink followed when `follow` is set, for /proc/<pid>/fd. The last
-// component stays a name, so a non-directory gets a path too.
+// component stays a name, so a non-directory gets a path too. Through a
+// final magic link (/proc/<pid>/fd/<n>) it is the path the linked open file
+// was opened by, empty for a pipe or socket.
 Result<std::string> absolute_path_of(Task& task, const fs::PathContext& context,
                                      const fs::Location& start, std::string_view path, bool follow);
 
