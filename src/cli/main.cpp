@@ -7,6 +7,7 @@
 
 #include "rootfs/rootfs_command.hpp"
 #include "run_command.hpp"
+#include "standard_streams.hpp"
 
 namespace {
 
@@ -35,6 +36,8 @@ int run_main(int argc, char** argv) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  litebox::cli::reserve_standard_descriptors();
+
   // An exception that reaches this point is a LiteBox bug: report it in one
   // line instead of letting std::terminate print an abort message.
   try {

@@ -12,6 +12,7 @@
 #include "shim/linux/kernel.hpp"
 #include "shim/linux/loader/loader.hpp"
 #include "shim/linux/vdso/time_source.hpp"
+#include "standard_streams.hpp"
 
 namespace litebox::cli {
 
@@ -104,10 +105,17 @@ std::string find_in_sandbox(fs::Vfs& vfs, const fs::PathContext& context,
   return program;
 }
 
+// Gives the guest descriptors 0, 1 and 2 on the host's streams, except
+// those the host left closed, which stay closed (EBADF) as on Linux.
 Result<void> install_standard_streams(shim::linux_abi::Process& process) {
   using platform::StdioStream;
   for (StdioStream stream : {StdioStream::input, StdioStream::output, StdioStream::error}) {
     TRY(process.descriptors().allocate(std::make_shared<fd::StdioFile>(stream), false));
+  }
+  for (int fd = 0; fd < 3; ++fd) {
+    if (standard_descriptor_was_closed(fd)) {
+      TRY_VOID(process.descriptors().close(fd));
+    }
   }
   return {};
 }

@@ -183,6 +183,16 @@ def run_case(case, litebox, probe, work):
         # the sandbox) is reported to its parent as killed by that signal.
         command = [probe, "wait_child"]
         return expect_same(run_and_kill_child(command), run_and_kill_child(litebox + ["--"] + command))
+    if case == "closed_stdin":
+        # A closed descriptor 0 stays closed for the guest; before the fix,
+        # the guest read the file litebox opened next (the root image).
+        def run_closed(command):
+            completed = subprocess.run(command, preexec_fn=lambda: os.close(0),
+                                       capture_output=True, timeout=TIMEOUT, check=False)
+            return (completed.stdout.decode(errors="replace"),
+                    completed.stderr.decode(errors="replace"), completed.returncode)
+        return expect_same(run_closed([probe, "stdio"]),
+                           run_closed(litebox + ["--", probe, "stdio"]))
     if case == "kill_all":
         # Sandbox only: natively kill(-1) would signal every process of the
         # user. Inside, it reaches the sandbox's other processes, as in a PID
