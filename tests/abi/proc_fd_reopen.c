@@ -103,6 +103,10 @@ static void pipe_read_through_link(void) {
   write(ends[1], "hello", 5);
   int reader = open_link("open read end O_RDONLY", "/proc/self/fd", ends[0], O_RDONLY);
   compare_files("same pipe", ends[0], reader);
+  struct stat status;
+  fstat(ends[0], &status);
+  FACT("pipe belongs to the caller's uid and gid",
+       status.st_uid == geteuid() && status.st_gid == getegid());
   print_link("new reader", reader, ends[0]);
   print_read("new reader", reader);
   close(reader);
