@@ -134,6 +134,9 @@ void configure_run_command(CLI::App& command, RunOptions& options) {
       .add_option("--env", options.environment,
                   "Set the environment variable K to V for the program; repeatable")
       ->type_name("K=V")
+      // One K=V per --env, so the program and its arguments that follow are
+      // not taken as more variables.
+      ->allow_extra_args(false)
       ->check([](const std::string& value) {
         return value.find('=') == std::string::npos || value.front() == '='
                    ? std::string("expected K=V")
@@ -166,6 +169,19 @@ void configure_run_command(CLI::App& command, RunOptions& options) {
       "reach standard error (default warning; info lists unsupported system calls).");
   command.positionals_at_end(true);
   command.prefix_command(true);
+  // prefix_command keeps an unknown option before PROGRAM aside instead of
+  // failing; a typo such as --forwardenv must not be dropped silently.
+  command.parse_complete_callback([&command] {
+    std::vector<std::string> unknown;
+    for (const std::string& argument : command.remaining()) {
+      if (argument != "--") {
+        unknown.push_back(argument);
+      }
+    }
+    if (!unknown.empty()) {
+      throw CLI::ExtrasError(command.get_name(), unknown);
+    }
+  });
 }
 
 int run_program(const RunOptions& options) {
@@ -226,6 +242,12 @@ int run_program(const RunOptions& options) {
   if (!working_directory) {
     return report(status_setup_failed, fmt::format("--workdir {}: no such directory in the sandbox",
                                                    options.working_directory));
+  }
+  auto working_status = root->vfs().stat(paths, paths.root, options.working_directory, 0);
+  if (!working_status || fs::file_type_of(working_status->mode) != fs::FileType::directory) {
+    return report(status_setup_failed,
+                  fmt::format("--workdir {}: not a directory in the sandbox; give a directory",
+                              options.working_directory));
   }
   paths.working_directory = *working_directory;
 

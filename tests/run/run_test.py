@@ -117,6 +117,17 @@ def run_case(case, litebox, probe, work):
         command = [probe, "env", "PATH", "LITEBOX_TEST", "HOME"]
         native = run(command, env={"PATH": DEFAULT_PATH, "LITEBOX_TEST": "a=b"})
         return expect_same(native, run(litebox + ["--env", "LITEBOX_TEST=a=b", "--"] + command))
+    if case == "environment_without_separator":
+        # Without `--`, each --env takes one K=V and the program's own
+        # arguments (here "-c"-style words) stay the program's.
+        command = [probe, "env", "PATH", "LITEBOX_TEST", "HOME"]
+        native = run(command, env={"PATH": DEFAULT_PATH, "LITEBOX_TEST": "one"})
+        return expect_same(native, run(litebox + ["--env", "LITEBOX_TEST=one"] + command))
+    if case == "unknown_option":
+        return expect_failure(run(litebox + ["--forwardenv", probe]), 109, "--forwardenv")
+    if case == "workdir_not_directory":
+        return expect_failure(run(litebox + ["--workdir", probe, "--", probe]), 125,
+                              f"litebox: --workdir {probe}: not a directory in the sandbox")
     if case == "forward_environment":
         command = [probe, "env", "LITEBOX_TEST"]
         env = dict(os.environ, LITEBOX_TEST="forwarded")
