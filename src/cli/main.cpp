@@ -11,6 +11,10 @@
 
 namespace {
 
+bool has_subcommand(CLI::App& app, const std::string& name) {
+  return !app.get_subcommands([&](CLI::App* command) { return command->check_name(name); }).empty();
+}
+
 int run_main(int argc, char** argv) {
   CLI::App app{"LiteBox: run unmodified Linux x86-64 programs in a sandboxing library OS."};
   app.name("litebox");
@@ -25,6 +29,12 @@ int run_main(int argc, char** argv) {
       "rootfs", "Build a tar root image from host programs, their libraries and host trees.");
   litebox::rootfs::configure_rootfs_command(*rootfs, rootfs_options);
 
+  // CLI11 reports only "A subcommand is required" for a mistyped command.
+  if (argc > 1 && argv[1][0] != '-' && !has_subcommand(app, argv[1])) {
+    std::fprintf(stderr, "litebox: unknown command %s; give run or rootfs (see litebox --help)\n",
+                 argv[1]);
+    return static_cast<int>(CLI::ExitCodes::ExtrasError);
+  }
   CLI11_PARSE(app, argc, argv);
 
   if (run->parsed()) {

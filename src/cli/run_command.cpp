@@ -1,7 +1,10 @@
 #include "run_command.hpp"
 
 #include <fmt/format.h>
+#include <sched.h>
+#include <sys/sysinfo.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <memory>
 #include <ranges>
@@ -31,6 +34,30 @@ constexpr int status_not_found = 127;
 int report(int status, std::string_view message) {
   fmt::print(stderr, "litebox: {}\n", message);
   return status;
+}
+
+// The CPUs LiteBox may run on, counted as nproc(1) counts them. On a host
+// with more CPUs than a cpu_set_t can represent (1024), sched_getaffinity
+// fails and get_nprocs() counts the online ones instead.
+uint32_t host_processor_count() {
+  cpu_set_t allowed;
+  CPU_ZERO(&allowed);
+  if (sched_getaffinity(0, sizeof(allowed), &allowed) != 0) {
+    return static_cast<uint32_t>(std::max(get_nprocs(), 1));
+  }
+  return static_cast<uint32_t>(std::max(CPU_COUNT(&allowed), 1));
+}
+
+int status_of(RootError::Kind kind) {
+  switch (kind) {
+    case RootError::Kind::program_missing:
+      return status_not_found;
+    case RootError::Kind::program_not_executable:
+      return status_cannot_execute;
+    case RootError::Kind::setup_failed:
+      break;
+  }
+  return status_setup_failed;
 }
 
 // The libOS's own log level: LITEBOX_LOG=trace|debug|info|warning|error.
@@ -211,9 +238,7 @@ int run_program(const RunOptions& options) {
   } else {
     auto built = SandboxRoot::from_host_program(program, program_path);
     if (!built) {
-      const bool missing = built.error().find("not found") != std::string::npos ||
-                           built.error().find("No such file") != std::string::npos;
-      return report(missing ? status_not_found : status_setup_failed, built.error());
+      return report(status_of(built.error().kind), built.error().message);
     }
     root = std::move(*built);
   }
@@ -221,6 +246,7 @@ int run_program(const RunOptions& options) {
   shim::linux_abi::KernelOptions kernel_options;
   kernel_options.trace = options.trace;
   kernel_options.vdso = !options.no_vdso;
+  kernel_options.processor_count = host_processor_count();
   // In the kernel heap, so every forked guest process shares it (the
   // process table, the thread registry, the id counter).
   auto& kernel = *new shim::linux_abi::Kernel(host.execution(), &root->vfs(), kernel_options);

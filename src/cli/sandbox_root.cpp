@@ -91,6 +91,43 @@ std::expected<std::span<const std::byte>, std::string> map_host_file(const std::
   return std::span<const std::byte>(static_cast<const std::byte*>(mapping), size);
 }
 
+std::unexpected<RootError> program_error(RootError::Kind kind, std::string message) {
+  return std::unexpected(RootError{kind, std::move(message)});
+}
+
+// Checks the host program `path` as execve(2) does before it reads the
+// file, with the loader's messages for the same problems in a --rootfs
+// sandbox.
+std::expected<void, RootError> check_host_program(const std::string& path) {
+  using Kind = RootError::Kind;
+  struct stat status {};
+  if (::stat(path.c_str(), &status) != 0) {
+    if (errno == ENOENT) {
+      return program_error(Kind::program_missing,
+                           fmt::format("{}: no such file on the host; check the path, or give "
+                                       "--rootfs IMAGE to run it from an image",
+                                       path));
+    }
+    return program_error(Kind::program_not_executable,
+                         fmt::format("{}: {}; check the path", path, std::strerror(errno)));
+  }
+  if (S_ISDIR(status.st_mode)) {
+    return program_error(Kind::program_not_executable,
+                         fmt::format("{}: is a directory; give the path of a program", path));
+  }
+  if (!S_ISREG(status.st_mode)) {
+    return program_error(Kind::program_not_executable,
+                         fmt::format("{}: not a regular file; give the path of a program", path));
+  }
+  if (::access(path.c_str(), X_OK) != 0) {
+    return program_error(Kind::program_not_executable,
+                         fmt::format("{}: permission denied (not executable); give the path of "
+                                     "a program, or make it executable with chmod +x",
+                                     path));
+  }
+  return {};
+}
+
 }  // namespace
 
 // The file views' descriptors stay open: the sandbox may be sealed, where
@@ -198,15 +235,26 @@ std::expected<std::unique_ptr<SandboxRoot>, std::string> SandboxRoot::from_image
   return sandbox;
 }
 
-std::expected<std::unique_ptr<SandboxRoot>, std::string> SandboxRoot::from_host_program(
+std::expected<std::unique_ptr<SandboxRoot>, RootError> SandboxRoot::from_host_program(
     const std::string& host_program, std::string& program_path) {
+  using Kind = RootError::Kind;
   rootfs::RootRequest request;
-  request.programs = {host_program};
   const char* host_path = std::getenv("PATH");
   request.search_path = host_path != nullptr ? host_path : "/usr/bin:/bin";
+  // A name without a slash is found only among executable files, as
+  // execvp(3) finds it, so only a path can name a file that is not one.
+  if (host_program.find('/') != std::string::npos) {
+    if (auto checked = check_host_program(host_program); !checked) {
+      return std::unexpected(checked.error());
+    }
+  } else if (auto found = rootfs::find_program(host_program, request.search_path); !found) {
+    return program_error(Kind::program_missing, found.error());
+  }
+  request.programs = {host_program};
+  request.defer_program_errors = true;
   auto root = rootfs::build_root(request);
   if (!root) {
-    return std::unexpected(root.error());
+    return program_error(Kind::setup_failed, root.error());
   }
   for (const std::string& warning : root->warnings) {
     fmt::print(stderr, "litebox: {}\n", warning);
@@ -235,7 +283,7 @@ std::expected<std::unique_ptr<SandboxRoot>, std::string> SandboxRoot::from_host_
       case rootfs::EntryKind::regular_file: {
         auto mapped = map_host_file(entry.source);
         if (!mapped) {
-          return std::unexpected(mapped.error());
+          return program_error(Kind::setup_failed, mapped.error());
         }
         if (!mapped->empty()) {
           sandbox->host_files_.push_back(*mapped);
@@ -258,13 +306,13 @@ std::expected<std::unique_ptr<SandboxRoot>, std::string> SandboxRoot::from_host_
   options.root_permissions = 0755;
   auto overlay = fs::OverlayFileSystem::create(fs::memfs::create(options), std::move(lower));
   if (!overlay) {
-    return std::unexpected(
-        fmt::format("building the overlay root failed: {}", describe(overlay.error())));
+    return program_error(Kind::setup_failed, fmt::format("building the overlay root failed: {}",
+                                                         describe(overlay.error())));
   }
   sandbox->vfs_ = std::make_unique<fs::Vfs>(std::move(*overlay));
 
   if (auto mounted = sandbox->mount_standard_file_systems(); !mounted) {
-    return std::unexpected(mounted.error());
+    return program_error(Kind::setup_failed, mounted.error());
   }
   program_path = root->program_paths.empty() ? host_program : root->program_paths.front();
   return sandbox;

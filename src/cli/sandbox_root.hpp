@@ -13,6 +13,15 @@
 
 namespace litebox::cli {
 
+// Why building a root failed, so that `litebox run` exits as a shell
+// would: 127 for a missing program, 126 for one that cannot be executed,
+// 125 for any other set-up failure.
+struct RootError {
+  enum class Kind { setup_failed, program_missing, program_not_executable };
+  Kind kind = Kind::setup_failed;
+  std::string message;  // one line, without the "litebox: " prefix
+};
+
 class SandboxRoot {
  public:
   // Builds the root from the tar image at `image_path`, read-only and
@@ -23,11 +32,13 @@ class SandboxRoot {
   // Builds a root that contains `host_program` (a path, or a name looked up
   // in the host's PATH), its ELF interpreter and libraries, at their host
   // paths: the host files, mapped read-only, under an in-memory writable
-  // layer. `program_path` receives the program's path inside.
+  // layer. `program_path` receives the program's path inside. A program
+  // path that is missing or not an executable regular file fails here;
+  // foreign or malformed ELF headers are left for the loader to report.
   // NOTE: the host files are mapped, not copied, so a host file truncated
   // while the sandbox runs makes reading it fault (SIGBUS), as a truncated
   // --rootfs image does.
-  static std::expected<std::unique_ptr<SandboxRoot>, std::string> from_host_program(
+  static std::expected<std::unique_ptr<SandboxRoot>, RootError> from_host_program(
       const std::string& host_program, std::string& program_path);
 
   SandboxRoot(const SandboxRoot&) = delete;

@@ -10,6 +10,7 @@ import gzip
 import os
 import shutil
 import signal
+import struct
 import subprocess
 import sys
 
@@ -51,6 +52,41 @@ def expect_failure(result, status, message):
     return 1 if failed else 0
 
 
+def expect_error_line(result, status, start, contains=""):
+    """Checks that litebox exited with `status`, printed nothing to standard
+    output and one line to standard error that starts with `start` and
+    contains `contains`."""
+    stdout, stderr, got_status = result
+    failed = False
+    if got_status != status:
+        print(f"exit status: expected {status}, got {got_status}")
+        failed = True
+    lines = stderr.splitlines()
+    if len(lines) != 1 or not lines[0].startswith(start) or contains not in lines[0]:
+        print(f"stderr: expected one line starting with {start!r} and containing {contains!r}, "
+              f"got {stderr!r}")
+        failed = True
+    if stdout:
+        print(f"stdout: expected nothing, got {stdout!r}")
+        failed = True
+    return 1 if failed else 0
+
+
+def elf_header(elf_class, data, machine):
+    """Returns the 64 bytes of an ELF executable header with the given
+    EI_CLASS, EI_DATA and e_machine, and no program headers."""
+    byte_order = "<" if data == 1 else ">"
+    ident = b"\x7fELF" + bytes([elf_class, data, 1]) + bytes(9)
+    fields = struct.pack(byte_order + "HHI", 2, machine, 1)  # ET_EXEC, e_machine, EV_CURRENT
+    return (ident + fields).ljust(64, b"\0")
+
+
+def write_program(path, content):
+    with open(path, "wb") as file:
+        file.write(content)
+    os.chmod(path, 0o755)
+
+
 def host_children(pid):
     """Returns the pids of the host processes whose parent is `pid`."""
     children = []
@@ -89,6 +125,7 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--litebox", required=True)
     parser.add_argument("--probe", required=True)
+    parser.add_argument("--probe-dynamic", help="the probe linked dynamically")
     parser.add_argument("--work", required=True, help="a scratch directory for this case")
     parser.add_argument("case")
     options = parser.parse_args()
@@ -98,12 +135,12 @@ def main():
     shutil.rmtree(options.work, ignore_errors=True)
     os.makedirs(options.work)
     try:
-        return run_case(options.case, litebox, probe, options.work)
+        return run_case(options.case, litebox, probe, options.probe_dynamic, options.work)
     finally:
         shutil.rmtree(options.work, ignore_errors=True)
 
 
-def run_case(case, litebox, probe, work):
+def run_case(case, litebox, probe, probe_dynamic, work):
     if case == "arguments":
         command = [probe, "args", "3", "one", "two words", ""]
         return expect_same(run(command), run(litebox + ["--"] + command))
@@ -123,6 +160,9 @@ def run_case(case, litebox, probe, work):
         command = [probe, "env", "PATH", "LITEBOX_TEST", "HOME"]
         native = run(command, env={"PATH": DEFAULT_PATH, "LITEBOX_TEST": "one"})
         return expect_same(native, run(litebox + ["--env", "LITEBOX_TEST=one"] + command))
+    if case == "unknown_command":
+        return expect_error_line(run([litebox[0], "bogus", probe]), 109,
+                                 "litebox: unknown command bogus; ")
     if case == "unknown_option":
         return expect_failure(run(litebox + ["--forwardenv", probe]), 109, "--forwardenv")
     if case == "workdir_not_directory":
@@ -140,7 +180,46 @@ def run_case(case, litebox, probe, work):
         os.chmod(script, 0o755)
         return expect_same(run([script, "5"]), run(litebox + ["--", script, "5"]))
     if case == "missing_program":
-        return expect_failure(run(litebox + [os.path.join(work, "missing")]), 127, "litebox: ")
+        # Without --rootfs the program is looked up on the host.
+        missing = os.path.join(work, "missing")
+        return expect_error_line(run(litebox + [missing]), 127,
+                                 f"litebox: {missing}: no such file on the host; ")
+    if case == "missing_program_name":
+        return expect_error_line(run(litebox + ["litebox-no-such-program"]), 127,
+                                 "litebox: program litebox-no-such-program not found in PATH; ")
+    if case == "program_directory":
+        return expect_error_line(run(litebox + [work]), 126,
+                                 f"litebox: {work}: is a directory; give the path of a program")
+    if case == "program_not_executable":
+        # A regular file without execute permission, as a shared library is.
+        library = os.path.join(work, "library.so")
+        shutil.copyfile(probe, library)
+        os.chmod(library, 0o644)
+        return expect_error_line(run(litebox + [library]), 126,
+                                 f"litebox: {library}: permission denied (not executable); ")
+    if case in ("truncated_static", "truncated_dynamic"):
+        # The ELF and program headers are whole, the segments end early.
+        program = os.path.join(work, "truncated")
+        with open(probe if case == "truncated_static" else probe_dynamic, "rb") as file:
+            write_program(program, file.read(1000))
+        return expect_error_line(run(litebox + [program]), 126,
+                                 f"litebox: {program}: truncated file: ",
+                                 "; copy or build the file again")
+    if case == "foreign_elf":
+        failed = 0
+        with open(probe, "rb") as file:
+            start_of_probe = file.read(30)
+        for name, content, problem in (
+                ("i386", elf_header(1, 1, 3), "32-bit ELF (i386) is not supported; "),
+                ("aarch64", elf_header(2, 1, 183), "aarch64 ELF is not supported; "),
+                ("big_endian", elf_header(2, 2, 62), "big-endian ELF is not supported; "),
+                ("short", start_of_probe, "truncated file: shorter than an ELF header; ")):
+            program = os.path.join(work, name)
+            write_program(program, content)
+            print(f"{name}:")
+            failed |= expect_error_line(run(litebox + [program]), 126,
+                                        f"litebox: {program}: {problem}")
+        return failed
     if case == "not_executable":
         text = os.path.join(work, "text")
         with open(text, "w") as file:
@@ -175,6 +254,25 @@ def run_case(case, litebox, probe, work):
                 failed = 1
         if status != 4:
             print(f"exit status: expected 4, got {status}")
+            failed = 1
+        return failed
+    if case == "trace_children":
+        # As with strace -f, lines of processes other than the first start
+        # with "[pid N] ". The probe's children get pids 2 and 3.
+        stdout, stderr, status = run(litebox + ["--trace", "--", probe, "kill_all"])
+        lines = stderr.splitlines()
+        failed = 0
+        for line in ("[pid 2] close(3) = 0", "[pid 3] close(3) = 0",
+                     "[pid 2] +++ killed by SIGTERM +++", "[pid 3] +++ killed by SIGTERM +++",
+                     "kill(-1, SIGTERM) = 0", "+++ exited with 0 +++"):
+            if line not in lines:
+                print(f"trace lacks the line {line!r}:\n{stderr}")
+                failed = 1
+        if any(line.startswith("[pid 1]") for line in lines):
+            print(f"lines of the first process should have no [pid 1] prefix:\n{stderr}")
+            failed = 1
+        if status != 0:
+            print(f"exit status: expected 0, got {status}")
             failed = 1
         return failed
     if case == "vdso":

@@ -149,12 +149,18 @@ std::expected<std::string, std::string> RootBuilder::add_program(const std::stri
     return std::unexpected(kind.error());
   }
   if (*kind == ElfKind::x86_64) {
+    if (request_.defer_program_errors && !read_elf_dependencies(*path)) {
+      return path;
+    }
     if (auto closure = add_library_closure(*path, true); !closure) {
       return std::unexpected(closure.error());
     }
     return path;
   }
   if (*kind == ElfKind::incompatible) {
+    if (request_.defer_program_errors) {
+      return path;
+    }
     warnings_.push_back(*path + ": not an x86-64 ELF file, included as a plain file");
     return path;
   }

@@ -30,6 +30,12 @@ struct RootRequest {
   // epoch) instead of the host's, so images of the same files are identical
   // across machines.
   std::optional<int64_t> fixed_modification_time;
+  // When set, a program whose ELF headers are foreign (another machine,
+  // class or byte order) or cannot be read is added as a plain file without
+  // a warning, so that the loader which then runs it reports the problem
+  // (`litebox run`). Otherwise foreign ones get a warning and unreadable
+  // ones fail the build.
+  bool defer_program_errors = false;
 };
 
 struct Root {

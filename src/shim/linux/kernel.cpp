@@ -159,6 +159,7 @@ Result<uint64_t> Kernel::invoke(Task& task, const SyscallArguments& arguments) {
 
 std::unique_ptr<Task> Kernel::create_first_task(fs::PathContext paths) {
   const int32_t pid = next_id_.fetch_add(1);
+  first_pid_ = pid;
   auto process = std::make_shared<Process>(*this, pid, 0, std::move(paths));
   {
     sync::LockGuard guard(process_table_lock_);

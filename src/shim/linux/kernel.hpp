@@ -27,6 +27,9 @@ struct KernelOptions {
   // Map LiteBox's vDSO into every guest and serve the clock system calls
   // from the same TSC-based clock (shim/linux/vdso/).
   bool vdso = false;
+  // The processors the guest sees as online and in its affinity mask
+  // (CPUs 0 to processor_count - 1), as the host's affinity mask counts them.
+  uint32_t processor_count = 1;
 };
 
 class Kernel final : public platform::SyscallHandler {
@@ -62,6 +65,8 @@ class Kernel final : public platform::SyscallHandler {
   // Creates a process with the next free pid and the root, working
   // directory and umask of `paths`, with one task whose tid equals the pid.
   std::unique_ptr<Task> create_first_task(fs::PathContext paths);
+  // The pid of the task create_first_task made.
+  int32_t first_pid() const { return first_pid_; }
 
   // Ends the whole guest process with `exit_code`, reporting it in the
   // trace. The host gets the low 8 bits as the exit status.
@@ -147,6 +152,7 @@ class Kernel final : public platform::SyscallHandler {
   fs::Vfs* vfs_;
   KernelOptions options_;
   std::atomic<int32_t> next_id_{1};
+  int32_t first_pid_ = 0;
   // Threads that spawn_thread started, by host thread id. A new thread looks
   // itself up here on its first system call; the lock makes it wait until
   // spawn_thread has registered it.

@@ -26,7 +26,10 @@ constexpr uint64_t free_memory_kib = uint64_t{3} << 20;
 constexpr uint64_t clock_ticks_per_second = 100;
 
 // The processors the sandbox shows, as sched_getaffinity(2) reports them.
-constexpr uint32_t sandbox_processor_count = 1;
+uint32_t sandbox_processor_count() {
+  Task* task = Kernel::current_task();
+  return task != nullptr ? task->kernel().options().processor_count : 1;
+}
 
 uint64_t clock_ticks(std::chrono::nanoseconds duration) {
   return static_cast<uint64_t>(duration.count()) * clock_ticks_per_second / 1'000'000'000;
@@ -178,14 +181,16 @@ class LinuxProcfsProvider final : public fs::procfs::Provider {
           platform::current().clock.realtime_now().seconds - static_cast<int64_t>(uptime.count());
       // NOTE: the CPU lines stay zero because CPU time is measured per
       // process, not for the whole sandbox.
-      return fmt::format(
-          "cpu  0 0 0 0 0 0 0 0 0 0\ncpu0 0 0 0 0 0 0 0 0 0 0\n"
-          "intr 0\nctxt 0\nbtime {}\nprocesses 1\nprocs_running 1\n"
-          "procs_blocked 0\n",
-          boot_time);
+      std::string text = "cpu  0 0 0 0 0 0 0 0 0 0\n";
+      for (uint32_t processor = 0; processor < sandbox_processor_count(); ++processor) {
+        text += fmt::format("cpu{} 0 0 0 0 0 0 0 0 0 0\n", processor);
+      }
+      text += fmt::format(
+          "intr 0\nctxt 0\nbtime {}\nprocesses 1\nprocs_running 1\nprocs_blocked 0\n", boot_time);
+      return text;
     }
     if (path == "cpuinfo") {
-      return cpuinfo_text(sandbox_processor_count);
+      return cpuinfo_text(sandbox_processor_count());
     }
     if (path == "filesystems") {
       return std::string("nodev\tproc\nnodev\ttmpfs\nnodev\tdevtmpfs\nnodev\toverlay\n\ttar\n");

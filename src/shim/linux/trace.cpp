@@ -9,6 +9,8 @@
 
 #include "litebox/platform/platform.hpp"
 #include "shim/linux/guest_memory.hpp"
+#include "shim/linux/kernel.hpp"
+#include "shim/linux/task.hpp"
 
 namespace litebox::shim::linux_abi {
 
@@ -616,7 +618,14 @@ std::string TraceLine::finish(const Result<uint64_t>& result) {
 std::string TraceLine::finish_without_return() { return prefix() + " = ?"; }
 
 void write_trace(std::string_view line) {
-  std::string text(line);
+  std::string text;
+  // As strace -f does, a line of any thread but the first traced one
+  // starts with the thread's id.
+  Task* task = Kernel::current_task();
+  if (task != nullptr && task->tid() != task->kernel().first_pid()) {
+    text = fmt::format("[pid {}] ", task->tid());
+  }
+  text += line;
   text += '\n';
   // Safety: reinterpreting chars as bytes for the byte-oriented interface.
   std::span<const std::byte> bytes(reinterpret_cast<const std::byte*>(text.data()), text.size());

@@ -21,6 +21,9 @@ constexpr uint8_t class_32 = 1;
 constexpr uint8_t class_64 = 2;
 constexpr uint8_t data_little_endian = 1;
 
+// The fix for a file that ends before its headers say it does.
+constexpr std::string_view rebuild_hint = "copy or build the file again";
+
 // Linux rejects program header tables larger than this (ELF_MIN_ALIGN, 64 KiB).
 constexpr uint64_t max_program_header_bytes = 64 * 1024;
 
@@ -89,7 +92,7 @@ std::expected<void, LoadError> check_header(const FileHeader& header, uint64_t f
     return reject(Errno::enoexec, "invalid ELF class");
   }
   if (header.ident[ident_data] != data_little_endian) {
-    return reject(Errno::enoexec, "big-endian ELF is not supported");
+    return reject(Errno::enoexec, "big-endian ELF is not supported; LiteBox runs x86-64 programs");
   }
   if (header.ident[ident_version] != 1 || header.version != 1) {
     return reject(Errno::enoexec, "invalid ELF version");
@@ -116,7 +119,9 @@ std::expected<void, LoadError> check_header(const FileHeader& header, uint64_t f
   }
   if (header.program_header_offset > file_size ||
       table_bytes > file_size - header.program_header_offset) {
-    return reject(Errno::enoexec, "truncated file: the program headers extend past its end");
+    return reject(
+        Errno::enoexec,
+        fmt::format("truncated file: the program headers extend past its end; {}", rebuild_hint));
   }
   return {};
 }
@@ -128,8 +133,8 @@ std::expected<void, LoadError> add_segment(Executable& executable, const Program
                   fmt::format("segment {} has a file size larger than its memory size", index));
   }
   if (header.offset > file_size || header.file_size > file_size - header.offset) {
-    return reject(Errno::enoexec,
-                  fmt::format("truncated file: segment {} extends past its end", index));
+    return reject(Errno::enoexec, fmt::format("truncated file: segment {} extends past its end; {}",
+                                              index, rebuild_hint));
   }
   if (header.virtual_address >= user_address_limit ||
       header.memory_size > user_address_limit - header.virtual_address) {
@@ -159,7 +164,8 @@ std::expected<void, LoadError> read_interpreter(Executable& executable, fs::Inod
     return reject(Errno::enoexec, "invalid PT_INTERP size");
   }
   if (header.offset > file_size || header.file_size > file_size - header.offset) {
-    return reject(Errno::enoexec, "truncated file: PT_INTERP extends past its end");
+    return reject(Errno::enoexec,
+                  fmt::format("truncated file: PT_INTERP extends past its end; {}", rebuild_hint));
   }
   std::string path(header.file_size, '\0');
   // Safety: std::string storage is contiguous and writable.
@@ -183,7 +189,8 @@ bool has_elf_magic(std::span<const std::byte> start) {
 std::expected<Executable, LoadError> read_executable(fs::Inode& inode, uint64_t file_size) {
   FileHeader header;
   if (file_size < sizeof(header)) {
-    return reject(Errno::enoexec, "truncated file: shorter than an ELF header");
+    return reject(Errno::enoexec,
+                  fmt::format("truncated file: shorter than an ELF header; {}", rebuild_hint));
   }
   // Safety: FileHeader is a plain struct of integers.
   if (!read_exact(inode, 0, {reinterpret_cast<std::byte*>(&header), sizeof(header)})) {

@@ -66,13 +66,19 @@ std::expected<OpenedFile, LoadError> open_executable(
   }
   const fs::FileType type = fs::file_type_of(status->mode);
   if (type == fs::FileType::directory) {
-    return reject(Errno::eacces, fmt::format("{}: is a directory", path));
+    return reject(Errno::eacces,
+                  fmt::format("{}: is a directory; give the path of a program", path));
   }
   if (type != fs::FileType::regular) {
-    return reject(Errno::eacces, fmt::format("{}: not a regular file", path));
+    return reject(Errno::eacces,
+                  fmt::format("{}: not a regular file; give the path of a program", path));
   }
   if (!fs::Vfs::check_permission(context.credentials, *status, fs::access_execute)) {
-    return reject(Errno::eacces, fmt::format("{}: permission denied (not executable)", path));
+    return reject(
+        Errno::eacces,
+        fmt::format("{}: permission denied (not executable); give the path of a program, or make "
+                    "it executable with chmod +x",
+                    path));
   }
 
   auto absolute = vfs.path_of(context, *location);

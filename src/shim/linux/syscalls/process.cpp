@@ -546,19 +546,29 @@ Result<uint64_t> sys_setrlimit(Task& task, const SyscallArguments& arguments) {
 Result<uint64_t> sys_sched_getaffinity(Task& task, const SyscallArguments& arguments) {
   const int32_t pid = arguments.as_int(0);
   const uint64_t length = arguments[1];
-  // The kernel's cpumask is whole longs; a shorter buffer fails, and Linux
-  // checks the length before it looks up the thread.
-  if (length < sizeof(uint64_t) || length % sizeof(uint64_t) != 0) {
+  const uint32_t processors = task.kernel().options().processor_count;
+  constexpr uint64_t bits_per_word = 64;
+  const uint64_t mask_bytes = (processors + bits_per_word - 1) / bits_per_word * sizeof(uint64_t);
+  // The kernel's cpumask is whole longs; a buffer too short for it or not
+  // a multiple of a long fails, and Linux checks the length before it
+  // looks up the thread.
+  if (length < mask_bytes || length % sizeof(uint64_t) != 0) {
     return fail(Errno::einval);
   }
   if (pid != 0 && pid != task.process().pid() && pid != task.tid()) {
     return fail(Errno::esrch);
   }
-  // NOTE: the platform does not report the host's processors, so the
-  // sandbox shows one CPU.
-  constexpr uint64_t mask = 1;
-  TRY_VOID(GuestPtr<uint64_t>(arguments[2]).write(mask));
-  return sizeof(uint64_t);
+
+  // NOTE: the mask names CPUs 0 to processor_count - 1, which matches the
+  // host's mask in count but not in CPU numbers when the host restricts
+  // LiteBox to other CPUs (taskset).
+  for (uint64_t word = 0; word < mask_bytes / sizeof(uint64_t); ++word) {
+    const uint64_t first = word * bits_per_word;
+    const uint64_t count = std::min<uint64_t>(processors - first, bits_per_word);
+    const uint64_t bits = count == bits_per_word ? ~uint64_t{0} : (uint64_t{1} << count) - 1;
+    TRY_VOID(GuestPtr<uint64_t>(arguments[2] + word * sizeof(uint64_t)).write(bits));
+  }
+  return mask_bytes;
 }
 
 Result<uint64_t> sys_sched_setaffinity(Task& task, const SyscallArguments& arguments) {
@@ -566,8 +576,13 @@ Result<uint64_t> sys_sched_setaffinity(Task& task, const SyscallArguments& argum
   if (pid != 0 && pid != task.process().pid() && pid != task.tid()) {
     return fail(Errno::esrch);
   }
+  // A mask that names none of the sandbox's processors fails; LiteBox
+  // does not pin threads, so any other mask is accepted and ignored.
   uint64_t mask = TRY(GuestPtr<uint64_t>(arguments[2]).read());
-  if ((mask & 1) == 0) {
+  const uint32_t processors = std::min<uint32_t>(task.kernel().options().processor_count, 64);
+  const uint64_t sandbox_processors =
+      processors == 64 ? ~uint64_t{0} : (uint64_t{1} << processors) - 1;
+  if ((mask & sandbox_processors) == 0) {
     return fail(Errno::einval);
   }
   return 0;
