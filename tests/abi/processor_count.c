@@ -1,4 +1,4 @@
-/* The processor count a program sees: sysconf's online and configured
+/* The processor counts a program reads: sysconf's online and configured
  * counts (glibc reads /sys, /proc/stat and /proc/cpuinfo for them) and
  * the CPUs in the sched_getaffinity mask, which nproc(1) counts. */
 #include "abi.h"

@@ -27,8 +27,9 @@ struct KernelOptions {
   // Map LiteBox's vDSO into every guest and serve the clock system calls
   // from the same TSC-based clock (shim/linux/vdso/).
   bool vdso = false;
-  // The processors the guest sees as online and in its affinity mask
-  // (CPUs 0 to processor_count - 1), as the host's affinity mask counts them.
+  // The number of processors shown to the guest as online and in its
+  // affinity mask (CPUs 0 to processor_count - 1). `litebox run` sets it to
+  // the count of the host's affinity mask.
   uint32_t processor_count = 1;
 };
 

@@ -21,7 +21,7 @@ constexpr uint8_t class_32 = 1;
 constexpr uint8_t class_64 = 2;
 constexpr uint8_t data_little_endian = 1;
 
-// The fix for a file that ends before its headers say it does.
+// The fix for a file shorter than its headers declare.
 constexpr std::string_view rebuild_hint = "copy or build the file again";
 
 // Linux rejects program header tables larger than this (ELF_MIN_ALIGN, 64 KiB).

@@ -549,8 +549,8 @@ Result<uint64_t> sys_sched_getaffinity(Task& task, const SyscallArguments& argum
   const uint32_t processors = task.kernel().options().processor_count;
   constexpr uint64_t bits_per_word = 64;
   const uint64_t mask_bytes = (processors + bits_per_word - 1) / bits_per_word * sizeof(uint64_t);
-  // The kernel's cpumask is whole longs; a buffer too short for it or not
-  // a multiple of a long fails, and Linux checks the length before it
+  // The kernel's cpumask is whole longs, so a buffer shorter than the mask
+  // or not a multiple of a long fails. Linux checks the length before it
   // looks up the thread.
   if (length < mask_bytes || length % sizeof(uint64_t) != 0) {
     return fail(Errno::einval);
