@@ -49,7 +49,7 @@ std::expected<void, std::string> read_exact(int descriptor, const std::string& p
       return std::unexpected(describe_errno(path, "read"));
     }
     if (count == 0) {
-      return std::unexpected(path + ": truncated ELF file");
+      return std::unexpected(path + ": truncated ELF file; copy or build the file again");
     }
     done += static_cast<size_t>(count);
   }
