@@ -43,6 +43,8 @@ std::optional<RecordLock> FileLocks::find_conflict(const RecordLock& request) {
 // `blocker`; a chain that leads back to `owner` is a deadlock. Each owner
 // waits for one other at a time, so the chain is at most as long as the
 // waiter list.
+// TODO: a cycle through waiters on other files goes undetected, and its
+// processes wait until a signal interrupts them.
 bool FileLocks::would_deadlock_locked(LockOwner owner, LockOwner blocker) const {
   if (owner.kind != LockOwner::Kind::process) {
     return false;
