@@ -3,8 +3,8 @@
 //
 // Two independent kinds, as on Linux:
 // - record locks (fcntl F_SETLK and friends) on byte ranges, owned by a
-//   process (POSIX locks) or by an open file description (OFD locks); the
-//   two owner kinds conflict with each other;
+//   process (POSIX locks) or by an open file description (OFD locks). Locks
+//   of the two owner kinds conflict with each other.
 // - whole-file flock(2) locks, owned by an open file description.
 #pragma once
 
@@ -41,7 +41,7 @@ struct RecordLock {
   LockType type;
   int64_t start;
   int64_t end;
-  // What F_GETLK reports as l_pid: the owner's pid, or -1 for OFD locks.
+  // The l_pid that F_GETLK reports: the owner's pid, or -1 for OFD locks.
   int32_t pid;
 };
 
@@ -96,7 +96,7 @@ class FileLocks {
   void insert_locked(const RecordLock& request);
   bool flock_conflicts_locked(uint64_t description, LockType type) const;
 
-  // Lock order: `mutex_` is a leaf lock; nothing else is taken under it.
+  // Lock order: `mutex_` is a leaf lock, so nothing else is taken under it.
   sync::Mutex mutex_;
   // Woken whenever a lock is released or narrowed.
   sync::WaitQueue released_;

@@ -40,7 +40,7 @@ std::optional<RecordLock> FileLocks::find_conflict(const RecordLock& request) {
 }
 
 // Follows the chain of POSIX owners blocked on this file, starting at
-// `blocker`; a chain that leads back to `owner` is a deadlock. Each owner
+// `blocker`. A chain that leads back to `owner` is a deadlock. Each owner
 // waits for one other at a time, so the chain is at most as long as the
 // waiter list.
 // TODO: a cycle through waiters on other files goes undetected, and its
