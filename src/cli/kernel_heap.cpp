@@ -22,7 +22,9 @@
 // walking them: 24 classes cost about 0.2 ms per process (measured with a
 // test program on the development machine, a 2-CPU KVM guest).
 #include <linux/futex.h>
+#include <pthread.h>
 #include <sys/mman.h>
+#include <sys/single_threaded.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -100,6 +102,16 @@ void unlock_arena(ArenaHeader& header) {
   }
 }
 
+// Makes libstdc++ update reference counts (std::shared_ptr, std::locale)
+// with atomic instructions even in a single-threaded process. It skips them
+// while glibc's __libc_single_threaded is set, but objects in the arena are
+// counted from every process of the sandbox at once. A forked child gets
+// the flag again, because glibc may set it in the child.
+void share_reference_counts() {
+  __libc_single_threaded = 0;
+  pthread_atfork(nullptr, nullptr, [] { __libc_single_threaded = 0; });
+}
+
 ArenaHeader& arena() {
   if (arena_base == nullptr) [[unlikely]] {
     // The extra room lets the arena start on an aligned address.
@@ -110,6 +122,7 @@ ArenaHeader& arena() {
     }
     // Safety: converts the mapping address to an integer for alignment.
     const auto start = reinterpret_cast<uint64_t>(mapping);
+    share_reference_counts();
     // Safety: the aligned start and the arena after it lie inside the mapping.
     arena_base =
         reinterpret_cast<std::byte*>((start + arena_alignment - 1) & ~(arena_alignment - 1));

@@ -10,6 +10,7 @@
 
 #include "rootfs/rootfs_command_line.hpp"
 #include "run_command_line.hpp"
+#include "standard_streams.hpp"
 
 namespace {
 
@@ -52,6 +53,8 @@ int run_main(int argc, char** argv) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  litebox::cli::reserve_standard_descriptors();
+
   // An exception that reaches this point is a LiteBox bug: report it in one
   // line instead of letting std::terminate print an abort message.
   try {

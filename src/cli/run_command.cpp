@@ -17,6 +17,7 @@
 #include "shim/linux/kernel.hpp"
 #include "shim/linux/loader/loader.hpp"
 #include "shim/linux/vdso/time_source.hpp"
+#include "standard_streams.hpp"
 
 namespace litebox::cli {
 
@@ -109,10 +110,17 @@ std::string find_in_sandbox(fs::Vfs& vfs, const fs::PathContext& context,
   return program;
 }
 
+// Gives the guest descriptors 0, 1 and 2 on the host's streams, except
+// those the host left closed, which stay closed (EBADF) as on Linux.
 Result<void> install_standard_streams(shim::linux_abi::Process& process) {
   using platform::StdioStream;
   for (StdioStream stream : {StdioStream::input, StdioStream::output, StdioStream::error}) {
     TRY(process.descriptors().allocate(std::make_shared<fd::StdioFile>(stream), false));
+  }
+  for (int fd = 0; fd < 3; ++fd) {
+    if (standard_descriptor_was_closed(fd)) {
+      TRY_VOID(process.descriptors().close(fd));
+    }
   }
   return {};
 }
@@ -177,6 +185,12 @@ int run_program(const RunOptions& options) {
   if (!working_directory) {
     return report(status_setup_failed, fmt::format("--workdir {}: no such directory in the sandbox",
                                                    options.working_directory));
+  }
+  auto working_status = root->vfs().stat(paths, paths.root, options.working_directory, 0);
+  if (!working_status || fs::file_type_of(working_status->mode) != fs::FileType::directory) {
+    return report(status_setup_failed,
+                  fmt::format("--workdir {}: not a directory in the sandbox; give a directory",
+                              options.working_directory));
   }
   paths.working_directory = *working_directory;
 

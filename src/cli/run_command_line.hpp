@@ -8,6 +8,7 @@
 #include <CLI/CLI.hpp>
 
 #include <string>
+#include <vector>
 
 #include "run_command.hpp"
 
@@ -26,6 +27,9 @@ inline void configure_run_command(CLI::App& command, RunOptions& options) {
       .add_option("--env", options.environment,
                   "Set the environment variable K to V for the program; repeatable")
       ->type_name("K=V")
+      // One K=V per --env, so the program and its arguments that follow are
+      // not taken as more variables.
+      ->allow_extra_args(false)
       ->check([](const std::string& value) {
         return value.find('=') == std::string::npos || value.front() == '='
                    ? std::string("expected K=V")
@@ -58,6 +62,19 @@ inline void configure_run_command(CLI::App& command, RunOptions& options) {
       "reach standard error (default warning; info lists unsupported system calls).");
   command.positionals_at_end(true);
   command.prefix_command(true);
+  // prefix_command keeps an unknown option before PROGRAM aside instead of
+  // failing; a typo such as --forwardenv must not be dropped silently.
+  command.parse_complete_callback([&command] {
+    std::vector<std::string> unknown;
+    for (const std::string& argument : command.remaining()) {
+      if (argument != "--") {
+        unknown.push_back(argument);
+      }
+    }
+    if (!unknown.empty()) {
+      throw CLI::ExtrasError(command.get_name(), unknown);
+    }
+  });
 }
 
 }  // namespace litebox::cli

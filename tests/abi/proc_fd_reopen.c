@@ -103,6 +103,10 @@ static void pipe_read_through_link(void) {
   write(ends[1], "hello", 5);
   int reader = open_link("open read end O_RDONLY", "/proc/self/fd", ends[0], O_RDONLY);
   compare_files("same pipe", ends[0], reader);
+  struct stat status;
+  fstat(ends[0], &status);
+  FACT("pipe belongs to the caller's uid and gid",
+       status.st_uid == geteuid() && status.st_gid == getegid());
   print_link("new reader", reader, ends[0]);
   print_read("new reader", reader);
   close(reader);
@@ -325,6 +329,10 @@ static void link_errors(void) {
   int opened = open_link("open O_NOFOLLOW", "/proc/self/fd", ends[0], O_RDONLY | O_NOFOLLOW);
   opened = open_link("open O_CREAT|O_EXCL", "/proc/self/fd", ends[1], O_WRONLY | O_CREAT | O_EXCL);
   opened = open_link("open a closed descriptor", "/proc/self/fd", 99, O_RDONLY);
+  opened = open_link("open a closed descriptor O_CREAT", "/proc/self/fd", 99, O_WRONLY | O_CREAT);
+  CALL(mkdir("/proc/self/fd/99", 0700));
+  CALL(mknod("/proc/self/fd/99", S_IFIFO | 0600, 0));
+  CALL(symlink("target", "/proc/self/fd/99"));
   (void)opened;
   close(ends[0]);
   close(ends[1]);

@@ -19,6 +19,7 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdint.h>
@@ -209,8 +210,26 @@ static int count_clock_steps_back(void) {
   return 0;
 }
 
+/* Reports, for descriptors 0, 1 and 2, whether each is open, and what a
+ * one-byte read of descriptor 0 returns. */
+static int report_standard_descriptors(void) {
+  for (int fd = 0; fd < 3; ++fd) {
+    errno = 0;
+    const int flags = fcntl(fd, F_GETFD);
+    fprintf(stderr, "fd %d: %s\n", fd, flags >= 0 ? "open" : strerrorname_np(errno));
+  }
+  char byte = 0;
+  errno = 0;
+  const ssize_t count = read(0, &byte, 1);
+  fprintf(stderr, "read(0) = %zd %s\n", count, count < 0 ? strerrorname_np(errno) : "");
+  return 0;
+}
+
 int main(int argc, char** argv) {
   const char* mode = argc > 1 ? argv[1] : "args";
+  if (strcmp(mode, "stdio") == 0) {
+    return report_standard_descriptors();
+  }
   if (strcmp(mode, "clock") == 0) {
     return read_clock();
   }

@@ -117,6 +117,17 @@ def run_case(case, litebox, probe, work):
         command = [probe, "env", "PATH", "LITEBOX_TEST", "HOME"]
         native = run(command, env={"PATH": DEFAULT_PATH, "LITEBOX_TEST": "a=b"})
         return expect_same(native, run(litebox + ["--env", "LITEBOX_TEST=a=b", "--"] + command))
+    if case == "environment_without_separator":
+        # Without `--`, each --env takes one K=V and the program's own
+        # arguments (here "-c"-style words) stay the program's.
+        command = [probe, "env", "PATH", "LITEBOX_TEST", "HOME"]
+        native = run(command, env={"PATH": DEFAULT_PATH, "LITEBOX_TEST": "one"})
+        return expect_same(native, run(litebox + ["--env", "LITEBOX_TEST=one"] + command))
+    if case == "unknown_option":
+        return expect_failure(run(litebox + ["--forwardenv", probe]), 109, "--forwardenv")
+    if case == "workdir_not_directory":
+        return expect_failure(run(litebox + ["--workdir", probe, "--", probe]), 125,
+                              f"litebox: --workdir {probe}: not a directory in the sandbox")
     if case == "forward_environment":
         command = [probe, "env", "LITEBOX_TEST"]
         env = dict(os.environ, LITEBOX_TEST="forwarded")
@@ -183,6 +194,16 @@ def run_case(case, litebox, probe, work):
         # the sandbox) is reported to its parent as killed by that signal.
         command = [probe, "wait_child"]
         return expect_same(run_and_kill_child(command), run_and_kill_child(litebox + ["--"] + command))
+    if case == "closed_stdin":
+        # A closed descriptor 0 stays closed for the guest; before the fix,
+        # the guest read the file litebox opened next (the root image).
+        def run_closed(command):
+            completed = subprocess.run(command, preexec_fn=lambda: os.close(0),
+                                       capture_output=True, timeout=TIMEOUT, check=False)
+            return (completed.stdout.decode(errors="replace"),
+                    completed.stderr.decode(errors="replace"), completed.returncode)
+        return expect_same(run_closed([probe, "stdio"]),
+                           run_closed(litebox + ["--", probe, "stdio"]))
     if case == "kill_all":
         # Sandbox only: natively kill(-1) would signal every process of the
         # user. Inside, it reaches the sandbox's other processes, as in a PID

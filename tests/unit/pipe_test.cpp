@@ -133,6 +133,21 @@ class IgnoreSigpipe {
   sighandler_t previous_;
 };
 
+TEST(Pipe, StatShowsOwner) {
+  Result<PipeEnds> ends = create_pipe(0, fs::Credentials{.uid = 1000, .gid = 2000, .groups = {}});
+  ASSERT_TRUE(ends);
+
+  Result<fs::Stat> read_status = ends->read_end->stat();
+  Result<fs::Stat> write_status = ends->write_end->stat();
+
+  ASSERT_TRUE(read_status);
+  ASSERT_TRUE(write_status);
+  EXPECT_EQ(read_status->uid, 1000u);
+  EXPECT_EQ(read_status->gid, 2000u);
+  EXPECT_EQ(write_status->uid, 1000u);
+  EXPECT_EQ(write_status->gid, 2000u);
+}
+
 TEST(Pipe, DefaultCapacity) {
   PipeEnds ends = make_pipe();
   EXPECT_EQ(ends.read_end->pipe().capacity(), default_pipe_capacity);

@@ -571,9 +571,12 @@ TEST(TarFileSystem, LookupsShareOneInode) {
 
 TEST(TarFileSystem, ListsUnsortedMembersByName) {
   ArchiveBuilder archive;
+  // "alpha" comes after "zeta", and then both come again.
   archive.add({.name = "d/zeta", .data = "z"})
       .add({.name = "d/alpha", .data = "a"})
       .add({.name = "d/mid/", .type = '5'})
+      .add({.name = "d/zeta", .data = "z2"})
+      .add({.name = "d/alpha", .data = "a2"})
       .end();
   Built built{.archive = archive.bytes()};
   build(built);
@@ -585,9 +588,10 @@ TEST(TarFileSystem, ListsUnsortedMembersByName) {
   EXPECT_EQ(entries[2].name, "alpha");
   EXPECT_EQ(entries[3].name, "mid");
   EXPECT_EQ(entries[4].name, "zeta");
-  EXPECT_EQ(read_all(*walk(*directory, "zeta").value()), "z");
-  EXPECT_EQ(read_all(*walk(*directory, "alpha").value()), "a");
+  EXPECT_EQ(read_all(*walk(*directory, "zeta").value()), "z2");
+  EXPECT_EQ(read_all(*walk(*directory, "alpha").value()), "a2");
   EXPECT_EQ(directory->stat()->link_count, 3u);
+  EXPECT_TRUE(built.warnings.empty());
 }
 
 TEST(TarFileSystem, ReplacedDirectoryTakesNoMoreMembers) {

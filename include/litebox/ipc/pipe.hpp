@@ -49,6 +49,13 @@ class Pipe {
   // Bytes buffered now (FIONREAD).
   size_t bytes_available();
 
+  // Sets the owner that stat(2) of an anonymous pipe reports, on Linux the
+  // creator's fsuid and fsgid. Call it before the pipe is shared.
+  void set_owner(uint32_t uid, uint32_t gid) {
+    owner_uid_ = uid;
+    owner_gid_ = gid;
+  }
+
  private:
   friend class PipeEnd;
   friend Result<std::shared_ptr<fd::File>> open_fifo(const std::shared_ptr<fs::Inode>& inode,
@@ -104,6 +111,8 @@ class Pipe {
   sync::WaitQueue peer_opened_;          // fifo opens waiting for a peer
   event::Pollable pollable_;
   const uint64_t identity_;  // st_ino of an anonymous pipe
+  uint32_t owner_uid_ = 0;
+  uint32_t owner_gid_ = 0;
 
   // Guarded by lock_. The buffer is a ring of page-sized slots, the layout
   // Linux uses, so capacity, atomicity and POLLOUT match Linux. A write
@@ -173,10 +182,11 @@ struct PipeEnds {
   std::shared_ptr<PipeEnd> write_end;
 };
 
-// pipe2(2): a new pipe and both its ends. `flags` may contain
-// open_non_blocking, which both ends get, and open_close_on_exec, which is
-// a descriptor flag that the caller applies; anything else is `einval`.
-Result<PipeEnds> create_pipe(uint32_t flags);
+// pipe2(2): a new pipe and both its ends, owned by `owner`'s uid and gid.
+// `flags` may contain open_non_blocking, which both ends get, and
+// open_close_on_exec, which is a descriptor flag that the caller applies;
+// anything else is `einval`.
+Result<PipeEnds> create_pipe(uint32_t flags, const fs::Credentials& owner = {});
 
 // open(2) of a fifo: returns a new end of the pipe that belongs to `inode`,
 // creating the pipe when no end of it is open. A read-only open waits for a

@@ -345,11 +345,11 @@ Result<fs::Stat> PipeEnd::stat() {
     return inode_->stat();
   }
 
-  // NOTE: Linux reports the creator's effective uid and gid; core has no
-  // credentials here, so an anonymous pipe reports root.
   fs::Stat status;
   status.device = pipe_device();
   status.inode = pipe_->identity_;
+  status.uid = pipe_->owner_uid_;
+  status.gid = pipe_->owner_gid_;
   status.mode = fs::mode_of(fs::FileType::fifo, 0600);
   status.link_count = 1;
   status.block_size = static_cast<int64_t>(page_size);
@@ -367,13 +367,14 @@ Result<std::shared_ptr<fd::File>> PipeEnd::reopen(uint32_t flags) {
   return std::make_shared<PipeEnd>(pipe_, flags & ~uint32_t{fd::open_close_on_exec}, inode_);
 }
 
-Result<PipeEnds> create_pipe(uint32_t flags) {
+Result<PipeEnds> create_pipe(uint32_t flags, const fs::Credentials& owner) {
   // TODO: O_DIRECT (packet mode) pipes are not supported.
   if ((flags & ~uint32_t{fd::open_non_blocking | fd::open_close_on_exec}) != 0) {
     return fail(Errno::einval);
   }
 
   auto pipe = std::make_shared<Pipe>();
+  pipe->set_owner(owner.uid, owner.gid);
   uint32_t status_flags = flags & fd::open_non_blocking;
   PipeEnds ends;
   ends.read_end = std::make_shared<PipeEnd>(pipe, fd::open_read_only | status_flags, nullptr);

@@ -28,15 +28,16 @@ Result<std::atomic<uint32_t>*> guest_word(Task& task, uint64_t address) {
 }  // namespace
 
 Result<void> wait_guest_futex(Task& task, uint64_t address, uint32_t expected,
-                              std::optional<std::chrono::nanoseconds> timeout) {
+                              std::optional<std::chrono::nanoseconds> timeout,
+                              platform::FutexScope scope) {
   std::atomic<uint32_t>* word = TRY(guest_word(task, address));
-  return platform::current().futex.wait(*word, expected, timeout,
-                                        platform::FutexScope::process_private);
+  return platform::current().futex.wait(*word, expected, timeout, scope);
 }
 
-Result<uint32_t> wake_guest_futex(Task& task, uint64_t address, uint32_t count) {
+Result<uint32_t> wake_guest_futex(Task& task, uint64_t address, uint32_t count,
+                                  platform::FutexScope scope) {
   std::atomic<uint32_t>* word = TRY(guest_word(task, address));
-  return platform::current().futex.wake(*word, count, platform::FutexScope::process_private);
+  return platform::current().futex.wake(*word, count, scope);
 }
 
 }  // namespace litebox::shim::linux_abi

@@ -366,7 +366,7 @@ void Kernel::exit_thread(Task& task, int exit_code) {
     // pthread_join waits for this word to become 0.
     const uint32_t zero = 0;
     if (copy_to_guest(task.clear_child_tid, std::as_bytes(std::span(&zero, 1)))) {
-      (void)wake_guest_futex(task, task.clear_child_tid, 1);
+      (void)wake_guest_futex(task, task.clear_child_tid, 1, platform::FutexScope::shared);
     }
   }
   if (task.process().live_threads.fetch_sub(1) == 1) {

@@ -273,6 +273,21 @@ class ProcDirectory final : public ProcInode {
     return fail(Errno::enoent);
   }
 
+  // Linux's procfs lookup of a missing name fails outright instead of
+  // leaving a place to create an entry, so every creation reports ENOENT.
+  Result<std::shared_ptr<Inode>> create(std::string_view, FileType, uint32_t, uint32_t, uint32_t,
+                                        uint64_t) override {
+    return fail(Errno::enoent);
+  }
+  Result<std::shared_ptr<Inode>> make_directory(std::string_view, uint32_t, uint32_t,
+                                                uint32_t) override {
+    return fail(Errno::enoent);
+  }
+  Result<std::shared_ptr<Inode>> make_symlink(std::string_view, std::string_view, uint32_t,
+                                              uint32_t) override {
+    return fail(Errno::enoent);
+  }
+
   Result<void> read_directory(uint64_t position, const EntrySink& emit) override {
     std::vector<DirectoryEntry> listing = {
         {".", inode_number_of(path()), FileType::directory},

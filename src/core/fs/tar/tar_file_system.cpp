@@ -292,9 +292,10 @@ Result<std::shared_ptr<fd::File>> TarInode::open(uint32_t flags) {
 
 // Builds the tree of a TarFileSystem from parsed members, one member at a
 // time in archive order. While building, each directory collects its
-// entries in archive order, one open-addressing index over all directories
-// finds an entry by (directory, name), and finish() sorts each directory's
-// entries once.
+// entries in archive order, and finish() sorts them once. Most archives list
+// a directory's members in name order, and such a directory is searched by
+// bisection. The entries of the other directories are found through one
+// open-addressing index over all of them.
 class TarBuilder {
  public:
   using TarNode = TarFileSystem::Tree::Node;
@@ -331,6 +332,8 @@ class TarBuilder {
   std::optional<uint32_t> find(std::string_view path);
   // Returns the child `name` of `directory`.
   std::optional<uint32_t> find_child(uint32_t directory, std::string_view name);
+  // Returns the position of `name` among the entries of `directory`.
+  std::optional<uint32_t> position_of(uint32_t directory, std::string_view name);
   // Puts `node` at `name` in `directory`, replacing what was there.
   void place(uint32_t directory, std::string_view name, uint32_t node);
 
@@ -340,6 +343,8 @@ class TarBuilder {
   // Returns the slot of (`directory`, `name`): the one holding it, else the
   // empty slot where it belongs.
   IndexSlot& index_slot(uint32_t directory, std::string_view name);
+  // Adds entry `position` of `directory` to the name index.
+  void index_entry(uint32_t directory, uint32_t position);
   // Doubles the index when one more entry would make it more than half full.
   void grow_index();
 
@@ -348,6 +353,10 @@ class TarBuilder {
   const tar::WarningSink& warn_;
   std::vector<IndexSlot> index_;
   size_t index_used_ = 0;
+  // For each entry list in tree_.directories: 1 while its names have come
+  // in increasing order, so that bisection finds them, and 0 once they are
+  // in the name index instead.
+  std::vector<uint8_t> in_name_order_;
   // The parent directory of the previous member and its path. Archives
   // usually list a directory's members together, so most members reuse it
   // instead of walking their path. Reset when a directory is replaced.
@@ -367,6 +376,7 @@ std::optional<uint32_t> TarBuilder::new_node(const tar::Member& member, FileType
   if (type == FileType::directory) {
     node.entries = static_cast<uint32_t>(tree_.directories.size());
     tree_.directories.emplace_back();
+    in_name_order_.push_back(1);
   }
   ++file_system_.inode_count_;
   return index;
@@ -397,6 +407,7 @@ void TarBuilder::add_root() {
   root.parent = 0;
   root.entries = 0;
   tree_.directories.emplace_back();
+  in_name_order_.push_back(1);
   ++file_system_.inode_count_;
 }
 
@@ -429,15 +440,40 @@ void TarBuilder::grow_index() {
   }
 }
 
-std::optional<uint32_t> TarBuilder::find_child(uint32_t directory, std::string_view name) {
-  if (index_.empty()) {
-    return std::nullopt;
+void TarBuilder::index_entry(uint32_t directory, uint32_t position) {
+  grow_index();
+  index_slot(directory, entries_of(directory)[position].name) = IndexSlot{directory, position};
+  ++index_used_;
+}
+
+std::optional<uint32_t> TarBuilder::position_of(uint32_t directory, std::string_view name) {
+  const std::vector<TarEntry>& entries = entries_of(directory);
+  if (in_name_order_[tree_.nodes[directory].entries] != 0) {
+    // A name after the last one, the usual case, is new.
+    if (entries.empty() || entries.back().name < name) {
+      return std::nullopt;
+    }
+    auto found = std::ranges::lower_bound(
+        entries, name, {}, [](const TarEntry& entry) { return std::string_view(entry.name); });
+    if (found == entries.end() || found->name != name) {
+      return std::nullopt;
+    }
+    return static_cast<uint32_t>(found - entries.begin());
   }
+
   const IndexSlot& slot = index_slot(directory, name);
   if (slot.directory == empty_slot) {
     return std::nullopt;
   }
-  return entries_of(directory)[slot.position].node;
+  return slot.position;
+}
+
+std::optional<uint32_t> TarBuilder::find_child(uint32_t directory, std::string_view name) {
+  std::optional<uint32_t> position = position_of(directory, name);
+  if (!position) {
+    return std::nullopt;
+  }
+  return entries_of(directory)[*position].node;
 }
 
 std::optional<uint32_t> TarBuilder::parent_directory(const tar::Member& member,
@@ -498,26 +534,37 @@ std::optional<uint32_t> TarBuilder::find(std::string_view path) {
 }
 
 void TarBuilder::place(uint32_t directory, std::string_view name, uint32_t node) {
-  grow_index();
-  IndexSlot& slot = index_slot(directory, name);
   std::vector<TarEntry>& entries = entries_of(directory);
-  if (slot.directory == empty_slot) {
-    slot = IndexSlot{directory, static_cast<uint32_t>(entries.size())};
-    ++index_used_;
-    entries.push_back(TarEntry{std::string(name), node});
+  if (std::optional<uint32_t> position = position_of(directory, name)) {
+    TarEntry& entry = entries[*position];
+    TarNode& replaced = tree_.nodes[entry.node];
+    if (replaced.type == FileType::directory) {
+      // Only an empty directory is ever replaced, but it may be the cached
+      // parent, which leaves the tree here.
+      cached_parent_.reset();
+    } else {
+      --replaced.link_count;
+    }
+    entry.node = node;
     return;
   }
 
-  TarEntry& entry = entries[slot.position];
-  TarNode& replaced = tree_.nodes[entry.node];
-  if (replaced.type == FileType::directory) {
-    // Only an empty directory is ever replaced, but it may be the cached
-    // parent, which leaves the tree here.
-    cached_parent_.reset();
-  } else {
-    --replaced.link_count;
+  const auto position = static_cast<uint32_t>(entries.size());
+  const bool keeps_order = entries.empty() || entries.back().name < name;
+  entries.push_back(TarEntry{std::string(name), node});
+  uint8_t& in_name_order = in_name_order_[tree_.nodes[directory].entries];
+  if (in_name_order != 0 && keeps_order) {
+    return;
   }
-  entry.node = node;
+  if (in_name_order != 0) {
+    // This is the first name out of order, so from now on the index finds
+    // this directory's entries.
+    in_name_order = 0;
+    for (uint32_t earlier = 0; earlier < position; ++earlier) {
+      index_entry(directory, earlier);
+    }
+  }
+  index_entry(directory, position);
 }
 
 void TarBuilder::add(const tar::Member& member) {
@@ -613,6 +660,7 @@ void TarBuilder::add(const tar::Member& member) {
 void TarBuilder::finish() {
   std::vector<IndexSlot>().swap(index_);
   index_used_ = 0;
+  std::vector<uint8_t>().swap(in_name_order_);
   cached_parent_.reset();
 
   const auto by_name = [](const TarEntry& left, const TarEntry& right) {

@@ -159,7 +159,7 @@ Result<uint64_t> create_pipe_at(Task& task, uint64_t address, uint32_t flags) {
   // TODO: O_DIRECT (packet mode) is accepted but pipes stay byte streams.
   flags &= ~uint32_t{fd::open_direct};
 
-  ipc::PipeEnds ends = TRY(ipc::create_pipe(flags));
+  ipc::PipeEnds ends = TRY(ipc::create_pipe(flags, task.process().credentials.file_system()));
   bool close_on_exec = flags & fd::open_close_on_exec;
   fd::DescriptorTable& descriptors = task.process().descriptors();
 

@@ -171,6 +171,9 @@ Result<uint64_t> sys_futex(Task& task, const SyscallArguments& arguments) {
   const uint32_t operation = arguments.as_uint(1);
   const uint32_t command = operation & ~(futex_private | futex_clock_realtime);
   const uint32_t value = arguments.as_uint(2);
+  const platform::FutexScope scope = (operation & futex_private)
+                                         ? platform::FutexScope::process_private
+                                         : platform::FutexScope::shared;
 
   if ((operation & futex_clock_realtime) && command != futex_wait_bitset && command != futex_wait) {
     return fail(Errno::enosys);
@@ -186,7 +189,7 @@ Result<uint64_t> sys_futex(Task& task, const SyscallArguments& arguments) {
       // other bits may wake it early; futex users re-check their condition.
       auto timeout = TRY(read_timeout(arguments[3], command == futex_wait_bitset,
                                       (operation & futex_clock_realtime) != 0));
-      auto waited = wait_guest_futex(task, address, value, timeout);
+      auto waited = wait_guest_futex(task, address, value, timeout, scope);
       if (!waited) {
         return fail(waited.error());
       }
@@ -197,7 +200,7 @@ Result<uint64_t> sys_futex(Task& task, const SyscallArguments& arguments) {
       if (command == futex_wake_bitset && arguments.as_uint(5) == 0) {
         return fail(Errno::einval);
       }
-      return TRY(wake_guest_futex(task, address, value));
+      return TRY(wake_guest_futex(task, address, value, scope));
     default:
       // TODO: requeue, priority-inheritance and wake-op futexes.
       return fail(Errno::enosys);

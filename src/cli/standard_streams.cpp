@@ -1,0 +1,33 @@
+#include "standard_streams.hpp"
+
+#include <fcntl.h>
+
+#include <array>
+#include <cerrno>
+
+namespace litebox::cli {
+
+namespace {
+
+std::array<bool, 3> closed_at_start = {};
+
+}  // namespace
+
+void reserve_standard_descriptors() {
+  for (int fd = 0; fd < 3; ++fd) {
+    if (fcntl(fd, F_GETFD) != -1 || errno != EBADF) {
+      continue;
+    }
+    closed_at_start[fd] = true;
+    // open() returns the lowest free descriptor, which is `fd` here because
+    // the lower ones are open by now. Without /dev/null the number stays
+    // free, which matters less: the guest's own table still lacks the stream.
+    (void)open("/dev/null", O_RDWR | O_CLOEXEC);
+  }
+}
+
+bool standard_descriptor_was_closed(int fd) {
+  return fd >= 0 && fd < 3 && closed_at_start[static_cast<size_t>(fd)];
+}
+
+}  // namespace litebox::cli
