@@ -225,8 +225,32 @@ static int report_standard_descriptors(void) {
   return 0;
 }
 
+/* Reads three bytes of standard input, reports the offset, rewinds and
+ * reads them again, then leaves the offset after the first byte, so the
+ * caller can check where the host's file offset ends up. */
+static int seek_standard_input(void) {
+  char first[4] = {0};
+  char again[4] = {0};
+  const ssize_t count = read(0, first, 3);
+  errno = 0;
+  const off_t offset = lseek(0, 0, SEEK_CUR);
+  printf("read %zd, offset %lld %s\n", count, (long long)offset,
+         offset < 0 ? strerrorname_np(errno) : "");
+  if (offset >= 0) {
+    lseek(0, 0, SEEK_SET);
+    printf("again: %s\n",
+           read(0, again, 3) == 3 && strcmp(first, again) == 0 ? "same" : "different");
+    printf("end: %lld\n", (long long)lseek(0, 0, SEEK_END));
+    lseek(0, 1, SEEK_SET);
+  }
+  return 0;
+}
+
 int main(int argc, char** argv) {
   const char* mode = argc > 1 ? argv[1] : "args";
+  if (strcmp(mode, "seek_stdin") == 0) {
+    return seek_standard_input();
+  }
   if (strcmp(mode, "stdio") == 0) {
     return report_standard_descriptors();
   }

@@ -204,6 +204,30 @@ def run_case(case, litebox, probe, work):
                     completed.stderr.decode(errors="replace"), completed.returncode)
         return expect_same(run_closed([probe, "stdio"]),
                            run_closed(litebox + ["--", probe, "stdio"]))
+    if case == "stdin_seek":
+        # lseek on a regular file redirected to standard input moves the
+        # host's offset, which the caller sees afterwards; a pipe gives ESPIPE.
+        data = os.path.join(work, "input")
+        with open(data, "w") as file:
+            file.write("abcdef\n")
+
+        def run_with_file(command):
+            with open(data, "rb") as input_file:
+                completed = subprocess.run(command, stdin=input_file, capture_output=True,
+                                           timeout=TIMEOUT, check=False)
+                offset = os.lseek(input_file.fileno(), 0, os.SEEK_CUR)
+            return (completed.stdout.decode(errors="replace") + f"caller offset {offset}\n",
+                    completed.stderr.decode(errors="replace"), completed.returncode)
+
+        def run_with_pipe(command):
+            completed = subprocess.run(command, input=b"abcdef\n", capture_output=True,
+                                       timeout=TIMEOUT, check=False)
+            return (completed.stdout.decode(errors="replace"),
+                    completed.stderr.decode(errors="replace"), completed.returncode)
+
+        command = [probe, "seek_stdin"]
+        return (expect_same(run_with_file(command), run_with_file(litebox + ["--"] + command)) or
+                expect_same(run_with_pipe(command), run_with_pipe(litebox + ["--"] + command)))
     if case == "kill_all":
         # Sandbox only: natively kill(-1) would signal every process of the
         # user. Inside, it reaches the sandbox's other processes, as in a PID

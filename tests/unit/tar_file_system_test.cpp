@@ -308,6 +308,25 @@ TEST(TarFileSystem, MembersServeDataOutsideArchive) {
   EXPECT_EQ(file_system->inode_count(), 5u);
 }
 
+TEST(TarFileSystem, SymlinkModeIsAlways0777) {
+  // A symlink made on the host reads back as 0777 whatever the umask, so
+  // the archive's recorded 0644 must not show.
+  std::vector<tar::Member> members(1);
+  members[0].path = "link";
+  members[0].type = tar::MemberType::symlink;
+  members[0].permissions = 0644;
+  members[0].link_target = "target";
+  TemporaryDirectory native;
+  ASSERT_EQ(symlink("target", (native.path() / "link").c_str()), 0);
+  struct stat host_status {};
+  ASSERT_EQ(lstat((native.path() / "link").c_str(), &host_status), 0);
+
+  auto file_system = TarFileSystem::create_from_members(members);
+
+  auto link = walk(*file_system->root(), "link").value();
+  EXPECT_EQ(link->stat().value().mode, static_cast<uint32_t>(host_status.st_mode));
+}
+
 TEST(TarFileSystem, LaterDuplicateWins) {
   ArchiveBuilder archive;
   archive.add({.name = "f", .data = "first"})

@@ -14,6 +14,9 @@ class StdioFile final : public File {
 
   Result<size_t> read(std::span<std::byte> buffer) override;
   Result<size_t> write(std::span<const std::byte> data) override;
+  // Seeks the host stream: a regular file redirected to the sandbox moves,
+  // a pipe or terminal fails with `espipe`.
+  Result<uint64_t> seek(int64_t offset, SeekOrigin origin) override;
   Result<fs::Stat> stat() override;
   Result<uint64_t> ioctl(uint32_t request, uint64_t argument) override;
   // A new description of the same stream, as open(2) of /dev/stdin,

@@ -27,10 +27,13 @@ struct MountPoint {
 };
 constexpr MountPoint mount_points[] = {{"/dev", 0755}, {"/proc", 0555}, {"/tmp", 01777}};
 
+bool is_executable_file(const std::string& path, const struct stat& status) {
+  return S_ISREG(status.st_mode) && access(path.c_str(), X_OK) == 0;
+}
+
 bool is_executable_file(const std::string& path) {
   struct stat status {};
-  return stat(path.c_str(), &status) == 0 && S_ISREG(status.st_mode) &&
-         access(path.c_str(), X_OK) == 0;
+  return stat(path.c_str(), &status) == 0 && is_executable_file(path, status);
 }
 
 // The interpreter line of a script: the interpreter path and the optional
@@ -220,11 +223,11 @@ std::expected<std::string, std::string> find_program(const std::string& program,
     return std::unexpected("empty program name; give a program name or path");
   }
   if (program.find('/') != std::string::npos) {
-    std::error_code error;
-    if (!std::filesystem::exists(program, error)) {
+    struct stat status {};
+    if (stat(program.c_str(), &status) != 0) {
       return std::unexpected("program " + program + " not found; check the path");
     }
-    if (!is_executable_file(program)) {
+    if (!is_executable_file(program, status)) {
       return std::unexpected("program " + program +
                              " is not an executable regular file; check the path and its mode");
     }

@@ -34,6 +34,10 @@ Result<size_t> StdioFile::write(std::span<const std::byte> data) {
   return platform::current().stdio.write(stream_, data);
 }
 
+Result<uint64_t> StdioFile::seek(int64_t offset, SeekOrigin origin) {
+  return platform::current().stdio.seek(stream_, offset, static_cast<int>(origin));
+}
+
 bool StdioFile::is_terminal() const { return platform::current().stdio.isatty(stream_); }
 
 Result<fs::Stat> StdioFile::stat() {

@@ -60,6 +60,7 @@ int add_rules(scmp_filter_ctx filter, int interrupt_signal) {
   allow(SCMP_SYS(write), standard_stream);
   allow(SCMP_SYS(writev), standard_stream);
   allow(SCMP_SYS(ioctl), standard_stream, SCMP_A1_32(SCMP_CMP_EQ, TCGETS));
+  allow(SCMP_SYS(lseek), standard_stream);
 
   // Signals: returning from the platform's handlers, masks, the alternate
   // stack, and interrupting a thread.

@@ -461,6 +461,14 @@ bool LinuxUserlandPlatform::isatty(StdioStream stream) {
   return ioctl(stream_fd(stream), TCGETS, &attributes) == 0;
 }
 
+Result<uint64_t> LinuxUserlandPlatform::seek(StdioStream stream, int64_t offset, int origin) {
+  const off_t position = lseek(stream_fd(stream), static_cast<off_t>(offset), origin);
+  if (position < 0) {
+    return fail(last_errno());
+  }
+  return static_cast<uint64_t>(position);
+}
+
 void LinuxUserlandPlatform::fill(std::span<std::byte> buffer) {
   size_t filled = 0;
   while (filled < buffer.size()) {

@@ -146,7 +146,10 @@ Result<Stat> TarInode::stat() {
   Stat status;
   status.device = file_system_.device();
   status.inode = node_ + 1;
-  status.mode = mode_of(inode.type, inode.permissions);
+  // A symlink's permissions are always 0777 on Linux, whatever mode the
+  // archive recorded for it.
+  const uint32_t permissions = inode.type == FileType::symlink ? 0777 : inode.permissions;
+  status.mode = mode_of(inode.type, permissions);
   status.link_count = inode.link_count;
   status.uid = inode.uid;
   status.gid = inode.gid;
