@@ -86,7 +86,9 @@ class RootBuilder {
   // needs, and returns its absolute host path.
   std::expected<std::string, std::string> add_program(const std::string& name, int depth);
   std::expected<void, std::string> add_include(const std::string& path);
-  std::expected<void, std::string> add_library_closure(const std::string& path, bool required);
+  std::expected<void, std::string> add_library_closure(const std::string& path,
+                                                       const ElfDependencies& dependencies,
+                                                       bool required);
 
   RootImage& image() { return image_; }
   std::vector<std::string>& warnings() { return warnings_; }
@@ -99,13 +101,13 @@ class RootBuilder {
   std::set<std::string> closures_done_;
 };
 
-std::expected<void, std::string> RootBuilder::add_library_closure(const std::string& path,
-                                                                  bool required) {
+std::expected<void, std::string> RootBuilder::add_library_closure(
+    const std::string& path, const ElfDependencies& dependencies, bool required) {
   if (!closures_done_.insert(path).second) {
     return {};
   }
 
-  auto closure = resolver_.resolve(path);
+  auto closure = resolver_.resolve(path, dependencies);
   if (!closure) {
     return std::unexpected(closure.error());
   }
@@ -147,17 +149,17 @@ std::expected<std::string, std::string> RootBuilder::add_program(const std::stri
     return std::unexpected(added.error());
   }
 
-  auto kind = classify_elf(*added);
-  if (!kind) {
-    return std::unexpected(kind.error());
+  auto elf = read_elf_file(*added);
+  if (!elf) {
+    return std::unexpected(elf.error());
   }
-  if (*kind == ElfKind::x86_64) {
-    if (auto closure = add_library_closure(*path, true); !closure) {
+  if (elf->kind == ElfKind::x86_64) {
+    if (auto closure = add_library_closure(*path, elf->dependencies, true); !closure) {
       return std::unexpected(closure.error());
     }
     return path;
   }
-  if (*kind == ElfKind::incompatible) {
+  if (elf->kind == ElfKind::incompatible) {
     warnings_.push_back(*path + ": not an x86-64 ELF file, included as a plain file");
     return path;
   }
@@ -208,7 +210,12 @@ std::expected<void, std::string> RootBuilder::add_include(const std::string& pat
     }
     // Files in an included tree may be plugins that are never loaded, so a
     // library missing from their closure is a warning, not an error.
-    if (auto closure = add_library_closure(file, false); !closure) {
+    auto dependencies = read_elf_dependencies(file);
+    if (!dependencies) {
+      warnings_.push_back(dependencies.error());
+      continue;
+    }
+    if (auto closure = add_library_closure(file, *dependencies, false); !closure) {
       warnings_.push_back(closure.error());
     }
   }
