@@ -1,8 +1,6 @@
 // The `litebox run` command: runs one Linux program inside the sandbox.
 #pragma once
 
-#include <CLI/CLI.hpp>
-
 #include <optional>
 #include <string>
 #include <vector>
@@ -19,9 +17,6 @@ struct RunOptions {
   bool no_vdso = false;              // map no vDSO into the guest
   std::vector<std::string> command;  // PROGRAM [ARGS...]
 };
-
-// Declares the options and arguments of `run` on `command`.
-void configure_run_command(CLI::App& command, RunOptions& options);
 
 // Runs the program. Returns only on a failure before the guest starts (a
 // missing program is 127, a file that cannot be executed 126, any other

@@ -161,5 +161,39 @@ TEST(ElfFile, RejectsStringOffsetPastTable) {
       << dependencies.error();
 }
 
+TEST(ElfFile, ReadElfFileMatchesSeparateReads) {
+  ScratchDirectory scratch;
+  DynamicStrings strings;
+  strings.table = "\0libexample.so.1\0/opt/lib\0"s;
+  strings.entries = {tag(DT_NEEDED, 1), tag(DT_RUNPATH, 17)};
+  const std::string path = write_elf(scratch.path() / "dynamic", strings);
+
+  auto kind = classify_elf(path);
+  auto dependencies = read_elf_dependencies(path);
+  auto elf = read_elf_file(path);
+
+  ASSERT_TRUE(kind.has_value()) << kind.error();
+  ASSERT_TRUE(dependencies.has_value()) << dependencies.error();
+  ASSERT_TRUE(elf.has_value()) << elf.error();
+  EXPECT_EQ(elf->kind, ElfKind::x86_64);
+  EXPECT_EQ(elf->kind, *kind);
+  EXPECT_EQ(elf->dependencies.needed, std::vector<std::string>{"libexample.so.1"});
+  EXPECT_EQ(elf->dependencies.needed, dependencies->needed);
+  EXPECT_EQ(elf->dependencies.runpath, dependencies->runpath);
+  EXPECT_EQ(elf->dependencies.interpreter, dependencies->interpreter);
+}
+
+TEST(ElfFile, ReadElfFileClassifiesScript) {
+  ScratchDirectory scratch;
+  const std::string path = (scratch.path() / "script").string();
+  std::ofstream(path) << "#!/bin/sh\nexit 0\n";
+
+  auto elf = read_elf_file(path);
+
+  ASSERT_TRUE(elf.has_value()) << elf.error();
+  EXPECT_EQ(elf->kind, ElfKind::not_elf);
+  EXPECT_TRUE(elf->dependencies.needed.empty());
+}
+
 }  // namespace
 }  // namespace litebox::rootfs

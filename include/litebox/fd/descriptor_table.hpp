@@ -4,6 +4,7 @@
 // description, and with it the file offset and status flags.
 #pragma once
 
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -85,6 +86,11 @@ class DescriptorTable {
   // The open descriptors in increasing order, for /proc/self/fd.
   std::vector<int> open_descriptors() const;
 
+  // The pid of the process whose POSIX record locks on a file are released
+  // when any of its descriptors of that file closes; 0 releases none. copy()
+  // keeps it, so fork(2) sets the child's.
+  void set_lock_owner(int32_t pid) { lock_owner_.store(pid, std::memory_order_relaxed); }
+
  private:
   struct Slot {
     std::shared_ptr<File> file;  // null when the descriptor is free
@@ -94,11 +100,13 @@ class DescriptorTable {
   bool is_open_locked(int fd) const;
   Result<int> install_locked(std::shared_ptr<File> file, bool close_on_exec, int minimum);
   std::shared_ptr<File> replace_locked(int fd, std::shared_ptr<File> file, bool close_on_exec);
+  void release_record_locks(File& closed) const;
 
   mutable sync::RwLock lock_;
   // Guarded by lock_; index = descriptor number.
   std::vector<Slot> slots_;
   size_t limit_;
+  std::atomic<int32_t> lock_owner_{0};
 };
 
 }  // namespace litebox::fd

@@ -113,6 +113,17 @@ class File : public std::enable_shared_from_this<File> {
   // epoll instance.
   std::atomic<uint32_t>& epoll_references() { return epoll_references_; }
 
+  // The identity of this description as the owner of OFD and flock locks,
+  // unique while the description exists.
+  uint64_t lock_owner_id() const {
+    // Safety: the address is only compared as a number, never dereferenced.
+    return reinterpret_cast<uintptr_t>(this);
+  }
+
+  // Whether OFD and flock locks of this description are released when it is
+  // freed; only such descriptions may take them.
+  virtual bool releases_description_locks() const { return false; }
+
  private:
   std::atomic<uint32_t> epoll_references_{0};
   std::atomic<uint32_t> flags_;

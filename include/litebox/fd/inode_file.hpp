@@ -12,6 +12,8 @@ namespace litebox::fd {
 class InodeFile final : public File {
  public:
   InodeFile(std::shared_ptr<fs::Inode> inode, uint32_t flags);
+  // Releases the OFD and flock locks that this description holds.
+  ~InodeFile() override;
 
   Result<size_t> read(std::span<std::byte> buffer) override;
   Result<size_t> write(std::span<const std::byte> data) override;
@@ -20,6 +22,7 @@ class InodeFile final : public File {
   Result<uint64_t> seek(int64_t offset, SeekOrigin origin) override;
   Result<fs::Stat> stat() override;
   std::shared_ptr<fs::Inode> inode() override { return inode_; }
+  bool releases_description_locks() const override { return true; }
   Result<void> read_directory(const fs::Inode::EntrySink& emit) override;
   Result<void> truncate(int64_t size) override;
   Result<size_t> bytes_available() override;

@@ -12,6 +12,7 @@
 #include <string>
 #include <string_view>
 
+#include "litebox/fs/file_locks.hpp"
 #include "litebox/fs/types.hpp"
 #include "litebox/mm/shared_memory.hpp"
 #include "litebox/result.hpp"
@@ -110,6 +111,12 @@ class Inode : public std::enable_shared_from_this<Inode> {
   // read()/write()/read_directory(); device inodes override it. The VFS opens
   // fifos itself.
   virtual Result<std::shared_ptr<fd::File>> open(uint32_t flags);
+
+  // The advisory locks (fcntl record locks and flock) on this file.
+  FileLocks& file_locks() { return file_locks_; }
+
+ private:
+  FileLocks file_locks_;
 };
 
 }  // namespace litebox::fs

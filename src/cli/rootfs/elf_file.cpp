@@ -133,6 +133,20 @@ std::expected<std::string, std::string> read_dynamic_string(int descriptor, cons
   }
 }
 
+// Reads the ELF header of `file` into `header` and classifies it. A file
+// shorter than the header is classified by the bytes it has.
+std::expected<ElfKind, std::string> read_and_classify_header(const HostFile& file,
+                                                             const std::string& path,
+                                                             Elf64_Ehdr& header) {
+  ssize_t count = pread(file.get(), &header, sizeof header, 0);
+  if (count < 0) {
+    return std::unexpected(describe_errno(path, "read"));
+  }
+  auto size = static_cast<size_t>(count);
+  uint16_t machine = size >= sizeof header ? header.e_machine : 0;
+  return classify_header(header.e_ident, size, machine);
+}
+
 }  // namespace
 
 std::expected<ElfKind, std::string> classify_elf(const std::string& path) {
@@ -143,29 +157,16 @@ std::expected<ElfKind, std::string> classify_elf(const std::string& path) {
   HostFile file(*descriptor);
 
   Elf64_Ehdr header{};
-  ssize_t count = pread(file.get(), &header, sizeof header, 0);
-  if (count < 0) {
-    return std::unexpected(describe_errno(path, "read"));
-  }
-  auto size = static_cast<size_t>(count);
-  uint16_t machine = size >= sizeof header ? header.e_machine : 0;
-  return classify_header(header.e_ident, size, machine);
+  return read_and_classify_header(file, path, header);
 }
 
-std::expected<ElfDependencies, std::string> read_elf_dependencies(const std::string& path) {
-  auto descriptor = open_for_reading(path);
-  if (!descriptor) {
-    return std::unexpected(descriptor.error());
-  }
-  HostFile file(*descriptor);
+namespace {
 
-  Elf64_Ehdr header{};
-  if (auto read = read_exact(file.get(), path, 0, &header, sizeof header); !read) {
-    return std::unexpected(read.error());
-  }
-  if (classify_header(header.e_ident, sizeof header, header.e_machine) != ElfKind::x86_64) {
-    return std::unexpected(path + ": not an x86-64 ELF file");
-  }
+// Reads the dependencies of the x86-64 ELF file open as `file`, whose
+// header is `header`.
+std::expected<ElfDependencies, std::string> read_dependencies(const HostFile& file,
+                                                              const std::string& path,
+                                                              const Elf64_Ehdr& header) {
   // Relocatable objects (.o) and core files are never loaded, so they have
   // no loader dependencies.
   if (header.e_type != ET_EXEC && header.e_type != ET_DYN) {
@@ -280,6 +281,50 @@ std::expected<ElfDependencies, std::string> read_elf_dependencies(const std::str
     *field = std::move(*value);
   }
   return dependencies;
+}
+
+}  // namespace
+
+std::expected<ElfDependencies, std::string> read_elf_dependencies(const std::string& path) {
+  auto descriptor = open_for_reading(path);
+  if (!descriptor) {
+    return std::unexpected(descriptor.error());
+  }
+  HostFile file(*descriptor);
+
+  Elf64_Ehdr header{};
+  if (auto read = read_exact(file.get(), path, 0, &header, sizeof header); !read) {
+    return std::unexpected(read.error());
+  }
+  if (classify_header(header.e_ident, sizeof header, header.e_machine) != ElfKind::x86_64) {
+    return std::unexpected(path + ": not an x86-64 ELF file");
+  }
+  return read_dependencies(file, path, header);
+}
+
+std::expected<ElfFile, std::string> read_elf_file(const std::string& path) {
+  auto descriptor = open_for_reading(path);
+  if (!descriptor) {
+    return std::unexpected(descriptor.error());
+  }
+  HostFile file(*descriptor);
+
+  Elf64_Ehdr header{};
+  auto kind = read_and_classify_header(file, path, header);
+  if (!kind) {
+    return std::unexpected(kind.error());
+  }
+  ElfFile elf{.kind = *kind};
+  if (elf.kind != ElfKind::x86_64) {
+    return elf;
+  }
+
+  auto dependencies = read_dependencies(file, path, header);
+  if (!dependencies) {
+    return std::unexpected(dependencies.error());
+  }
+  elf.dependencies = std::move(*dependencies);
+  return elf;
 }
 
 }  // namespace litebox::rootfs

@@ -27,6 +27,17 @@ enum class ElfKind {
 // Reads the first bytes of `path` and classifies it. Errors name the path.
 std::expected<ElfKind, std::string> classify_elf(const std::string& path);
 
+// The kind of a file and, for an x86-64 ELF file, its dependencies.
+struct ElfFile {
+  ElfKind kind = ElfKind::not_elf;
+  ElfDependencies dependencies;  // empty unless kind is x86_64
+};
+
+// Classifies `path` and reads the dependencies of an x86-64 ELF file, with
+// one open of the file. Errors are those of classify_elf and
+// read_elf_dependencies.
+std::expected<ElfFile, std::string> read_elf_file(const std::string& path);
+
 // Reads the dependency information of the x86-64 ELF file at `path`. Errors
 // (unreadable file, truncated or malformed headers) name the path.
 std::expected<ElfDependencies, std::string> read_elf_dependencies(const std::string& path);

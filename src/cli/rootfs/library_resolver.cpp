@@ -113,12 +113,16 @@ std::expected<LibraryClosure, std::string> LibraryResolver::resolve(const std::s
   if (!main_dependencies) {
     return std::unexpected(main_dependencies.error());
   }
+  return resolve(path, *main_dependencies);
+}
 
+std::expected<LibraryClosure, std::string> LibraryResolver::resolve(
+    const std::string& path, const ElfDependencies& main_dependencies) const {
   // A program that needs no library (a static one) has no closure to
   // follow, and none of the lookups below.
-  if (main_dependencies->needed.empty()) {
+  if (main_dependencies.needed.empty()) {
     LibraryClosure closure;
-    closure.interpreter = main_dependencies->interpreter;
+    closure.interpreter = main_dependencies.interpreter;
     return closure;
   }
 
@@ -139,13 +143,13 @@ std::expected<LibraryClosure, std::string> LibraryResolver::resolve(const std::s
   }
 
   LibraryClosure closure;
-  closure.interpreter = main_dependencies->interpreter;
+  closure.interpreter = main_dependencies.interpreter;
 
   std::vector<LoadedObject> objects;
   objects.push_back(LoadedObject{
       .path = path,
       .origin = directory_of(canonical.string()),
-      .dependencies = std::move(*main_dependencies),
+      .dependencies = main_dependencies,
   });
 
   std::set<std::string> loaded_names;

@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "rootfs/elf_file.hpp"
 #include "rootfs/ld_so_cache.hpp"
 
 namespace litebox::rootfs {
@@ -42,6 +43,11 @@ class LibraryResolver {
   // Resolves the closure of the x86-64 ELF file at `path`, loading it as the
   // main program would be loaded.
   std::expected<LibraryClosure, std::string> resolve(const std::string& path) const;
+
+  // Resolves the closure as above, from the dependencies of `path` already
+  // read by read_elf_file or read_elf_dependencies.
+  std::expected<LibraryClosure, std::string> resolve(
+      const std::string& path, const ElfDependencies& main_dependencies) const;
 
  private:
   std::string ld_so_cache_path_;

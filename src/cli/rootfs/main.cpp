@@ -4,7 +4,7 @@
 #include <cstdio>
 #include <exception>
 
-#include "rootfs/rootfs_command.hpp"
+#include "rootfs/rootfs_command_line.hpp"
 
 namespace {
 

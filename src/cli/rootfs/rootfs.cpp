@@ -27,10 +27,13 @@ struct MountPoint {
 };
 constexpr MountPoint mount_points[] = {{"/dev", 0755}, {"/proc", 0555}, {"/tmp", 01777}};
 
+bool is_executable_file(const std::string& path, const struct stat& status) {
+  return S_ISREG(status.st_mode) && access(path.c_str(), X_OK) == 0;
+}
+
 bool is_executable_file(const std::string& path) {
   struct stat status {};
-  return stat(path.c_str(), &status) == 0 && S_ISREG(status.st_mode) &&
-         access(path.c_str(), X_OK) == 0;
+  return stat(path.c_str(), &status) == 0 && is_executable_file(path, status);
 }
 
 // The interpreter line of a script: the interpreter path and the optional
@@ -83,7 +86,9 @@ class RootBuilder {
   // needs, and returns its absolute host path.
   std::expected<std::string, std::string> add_program(const std::string& name, int depth);
   std::expected<void, std::string> add_include(const std::string& path);
-  std::expected<void, std::string> add_library_closure(const std::string& path, bool required);
+  std::expected<void, std::string> add_library_closure(const std::string& path,
+                                                       const ElfDependencies& dependencies,
+                                                       bool required);
 
   RootImage& image() { return image_; }
   std::vector<std::string>& warnings() { return warnings_; }
@@ -96,13 +101,13 @@ class RootBuilder {
   std::set<std::string> closures_done_;
 };
 
-std::expected<void, std::string> RootBuilder::add_library_closure(const std::string& path,
-                                                                  bool required) {
+std::expected<void, std::string> RootBuilder::add_library_closure(
+    const std::string& path, const ElfDependencies& dependencies, bool required) {
   if (!closures_done_.insert(path).second) {
     return {};
   }
 
-  auto closure = resolver_.resolve(path);
+  auto closure = resolver_.resolve(path, dependencies);
   if (!closure) {
     return std::unexpected(closure.error());
   }
@@ -144,20 +149,20 @@ std::expected<std::string, std::string> RootBuilder::add_program(const std::stri
     return std::unexpected(added.error());
   }
 
-  auto kind = classify_elf(*added);
-  if (!kind) {
-    return std::unexpected(kind.error());
-  }
-  if (*kind == ElfKind::x86_64) {
-    if (request_.defer_program_errors && !read_elf_dependencies(*path)) {
+  auto elf = read_elf_file(*added);
+  if (!elf) {
+    if (request_.defer_program_errors) {
       return path;
     }
-    if (auto closure = add_library_closure(*path, true); !closure) {
+    return std::unexpected(elf.error());
+  }
+  if (elf->kind == ElfKind::x86_64) {
+    if (auto closure = add_library_closure(*path, elf->dependencies, true); !closure) {
       return std::unexpected(closure.error());
     }
     return path;
   }
-  if (*kind == ElfKind::incompatible) {
+  if (elf->kind == ElfKind::incompatible) {
     if (request_.defer_program_errors) {
       return path;
     }
@@ -211,7 +216,12 @@ std::expected<void, std::string> RootBuilder::add_include(const std::string& pat
     }
     // Files in an included tree may be plugins that are never loaded, so a
     // library missing from their closure is a warning, not an error.
-    if (auto closure = add_library_closure(file, false); !closure) {
+    auto dependencies = read_elf_dependencies(file);
+    if (!dependencies) {
+      warnings_.push_back(dependencies.error());
+      continue;
+    }
+    if (auto closure = add_library_closure(file, *dependencies, false); !closure) {
       warnings_.push_back(closure.error());
     }
   }
@@ -226,11 +236,11 @@ std::expected<std::string, std::string> find_program(const std::string& program,
     return std::unexpected("empty program name; give a program name or path");
   }
   if (program.find('/') != std::string::npos) {
-    std::error_code error;
-    if (!std::filesystem::exists(program, error)) {
+    struct stat status {};
+    if (stat(program.c_str(), &status) != 0) {
       return std::unexpected("program " + program + " not found; check the path");
     }
-    if (!is_executable_file(program)) {
+    if (!is_executable_file(program, status)) {
       return std::unexpected("program " + program +
                              " is not an executable regular file; check the path and its mode");
     }

@@ -41,6 +41,18 @@ std::shared_ptr<File> DescriptorTable::replace_locked(int fd, std::shared_ptr<Fi
   return previous;
 }
 
+// Linux drops every POSIX lock a process holds on a file when the process
+// closes any descriptor of that file, even one it did not lock through.
+void DescriptorTable::release_record_locks(File& closed) const {
+  const int32_t owner = lock_owner_.load(std::memory_order_relaxed);
+  std::shared_ptr<fs::Inode> inode = closed.inode();
+  if (owner == 0 || inode == nullptr) {
+    return;
+  }
+  inode->file_locks().release(
+      fs::LockOwner{fs::LockOwner::Kind::process, static_cast<uint64_t>(owner)});
+}
+
 Result<int> DescriptorTable::allocate(std::shared_ptr<File> file, bool close_on_exec, int minimum) {
   if (minimum < 0) {
     return fail(Errno::einval);
@@ -93,6 +105,9 @@ Result<int> DescriptorTable::dup3(int old_fd, int new_fd, uint32_t flags) {
   }
 
   // `replaced`, if any, is released here, outside the table lock.
+  if (replaced) {
+    release_record_locks(*replaced);
+  }
   return new_fd;
 }
 
@@ -117,6 +132,7 @@ Result<void> DescriptorTable::close(int fd) {
     }
     closed = replace_locked(fd, nullptr, false);
   }
+  release_record_locks(*closed);
   return {};
 }
 
@@ -148,20 +164,26 @@ Result<void> DescriptorTable::close_range(uint32_t first, uint32_t last, uint32_
       }
     }
   }
+  for (const std::shared_ptr<File>& file : closed) {
+    release_record_locks(*file);
+  }
   return {};
 }
 
 void DescriptorTable::close_on_exec_descriptors() {
   std::vector<std::shared_ptr<File>> closed;
-  sync::WriteLockGuard guard(lock_);
-  for (Slot& slot : slots_) {
-    if (slot.file && slot.close_on_exec) {
-      closed.push_back(std::move(slot.file));
-      slot.close_on_exec = false;
+  {
+    sync::WriteLockGuard guard(lock_);
+    for (Slot& slot : slots_) {
+      if (slot.file && slot.close_on_exec) {
+        closed.push_back(std::move(slot.file));
+        slot.close_on_exec = false;
+      }
     }
   }
-  // `guard` is destroyed before `closed`, so the descriptions are released
-  // outside the table lock.
+  for (const std::shared_ptr<File>& file : closed) {
+    release_record_locks(*file);
+  }
 }
 
 Result<bool> DescriptorTable::close_on_exec(int fd) const {
@@ -185,6 +207,7 @@ std::unique_ptr<DescriptorTable> DescriptorTable::copy() const {
   sync::ReadLockGuard guard(lock_);
   auto duplicate = std::make_unique<DescriptorTable>(limit_);
   duplicate->slots_ = slots_;
+  duplicate->set_lock_owner(lock_owner_.load(std::memory_order_relaxed));
   return duplicate;
 }
 

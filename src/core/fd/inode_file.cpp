@@ -15,6 +15,12 @@ bool is_directory(const fs::Stat& status) {
 InodeFile::InodeFile(std::shared_ptr<fs::Inode> inode, uint32_t flags)
     : File(flags), inode_(std::move(inode)) {}
 
+InodeFile::~InodeFile() {
+  const uint64_t description = lock_owner_id();
+  inode_->file_locks().release(fs::LockOwner{fs::LockOwner::Kind::description, description});
+  inode_->file_locks().release_flock(description);
+}
+
 Result<size_t> InodeFile::read(std::span<std::byte> buffer) {
   if (!readable(flags())) {
     return fail(Errno::ebadf);

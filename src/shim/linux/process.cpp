@@ -30,6 +30,7 @@ Process::Process(Kernel& kernel, int32_t pid, int32_t parent_pid, fs::PathContex
       descriptor_table_(std::make_shared<fd::DescriptorTable>()),
       pid_(pid),
       parent_pid_(parent_pid) {
+  descriptor_table_->set_lock_owner(pid);
   start_time = platform::current().clock.monotonic_now();
 }
 
@@ -45,6 +46,7 @@ Task* Process::find_task_locked(int32_t tid) {
 std::shared_ptr<Process> Process::fork_copy(int32_t pid) {
   auto child = std::make_shared<Process>(kernel_, pid, pid_, path_context());
   child->descriptor_table_ = descriptor_table_->copy();
+  child->descriptor_table_->set_lock_owner(pid);
   child->memory.copy_areas_from(memory);
 
   sync::LockGuard guard(lock);

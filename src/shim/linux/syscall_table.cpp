@@ -10,6 +10,7 @@ SyscallTable build_table() {
   register_directory_syscalls(table);
   register_stat_syscalls(table);
   register_descriptor_syscalls(table);
+  register_lock_syscalls(table);
   register_poll_syscalls(table);
   register_epoll_syscalls(table);
   register_memory_syscalls(table);

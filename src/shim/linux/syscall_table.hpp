@@ -46,6 +46,7 @@ void register_file_syscalls(SyscallTable& table);
 void register_directory_syscalls(SyscallTable& table);
 void register_stat_syscalls(SyscallTable& table);
 void register_descriptor_syscalls(SyscallTable& table);
+void register_lock_syscalls(SyscallTable& table);
 void register_poll_syscalls(SyscallTable& table);
 void register_epoll_syscalls(SyscallTable& table);
 void register_memory_syscalls(SyscallTable& table);

@@ -6,45 +6,25 @@
 #include "shim/linux/guest_memory.hpp"
 #include "shim/linux/kernel.hpp"
 #include "shim/linux/syscalls/file_support.hpp"
+#include "shim/linux/syscalls/lock.hpp"
 
 namespace litebox::shim::linux_abi {
 
 namespace {
 
-// fcntl(2) commands.
+// fcntl(2) commands other than the record lock ones (RecordLockCommand).
 enum FcntlCommand : uint32_t {
   f_dupfd = 0,
   f_getfd = 1,
   f_setfd = 2,
   f_getfl = 3,
   f_setfl = 4,
-  f_getlk = 5,
-  f_setlk = 6,
-  f_setlkw = 7,
   f_setown = 8,
   f_getown = 9,
-  f_ofd_getlk = 36,
-  f_ofd_setlk = 37,
-  f_ofd_setlkw = 38,
   f_dupfd_cloexec = 1030,
 };
 
 constexpr uint64_t fd_cloexec = 1;
-
-// struct flock on x86-64; the lock types F_RDLCK, F_WRLCK and F_UNLCK.
-struct LinuxFlock {
-  int16_t type;
-  int16_t whence;
-  int32_t padding0;
-  int64_t start;
-  int64_t length;
-  int32_t pid;
-  int32_t padding1;
-};
-static_assert(sizeof(LinuxFlock) == 32);
-constexpr int16_t lock_read = 0;
-constexpr int16_t lock_write = 1;
-constexpr int16_t lock_unlocked = 2;
 
 // pipe2(2) flags: O_DIRECT selects packet mode.
 constexpr uint32_t pipe_known_flags =
@@ -61,35 +41,6 @@ Result<uint64_t> sys_dup2(Task& task, const SyscallArguments& arguments) {
 Result<uint64_t> sys_dup3(Task& task, const SyscallArguments& arguments) {
   return TRY(task.process().descriptors().dup3(arguments.as_int(0), arguments.as_int(1),
                                                arguments.as_uint(2)));
-}
-
-// F_GETLK, F_SETLK and their OFD forms: the lock request is read and
-// checked as Linux checks it, but no lock is kept.
-Result<uint64_t> record_lock(Task& task, int32_t descriptor, uint32_t command, uint64_t address) {
-  auto file = TRY(file_of(task, descriptor));
-  LinuxFlock lock = TRY(GuestPtr<LinuxFlock>(address).read());
-  if (lock.type != lock_read && lock.type != lock_write && lock.type != lock_unlocked) {
-    return fail(Errno::einval);
-  }
-  if (lock.whence < 0 || lock.whence > 2) {
-    return fail(Errno::einval);
-  }
-
-  // TODO: record locks are not kept: F_GETLK always reports the range as
-  // unlocked and F_SETLK always succeeds, which is right for a single
-  // process and wrong when processes share a file.
-  if (command == f_getlk || command == f_ofd_getlk) {
-    lock.type = lock_unlocked;
-    TRY_VOID(GuestPtr<LinuxFlock>(address).write(lock));
-    return 0;
-  }
-  if (lock.type == lock_read && !fd::readable(file->flags())) {
-    return fail(Errno::ebadf);
-  }
-  if (lock.type == lock_write && !fd::writable(file->flags())) {
-    return fail(Errno::ebadf);
-  }
-  return 0;
 }
 
 Result<uint64_t> sys_fcntl(Task& task, const SyscallArguments& arguments) {
@@ -123,7 +74,7 @@ Result<uint64_t> sys_fcntl(Task& task, const SyscallArguments& arguments) {
     case f_ofd_getlk:
     case f_ofd_setlk:
     case f_ofd_setlkw:
-      return record_lock(task, descriptor, command, argument);
+      return fcntl_record_lock(task, descriptor, command, argument);
     case f_getown:
       TRY(file_of(task, descriptor));
       return 0;
