@@ -151,6 +151,11 @@ static void check_errors(int fd) {
   CALL(set_lock(fd, F_SETLK, F_WRLCK, SEEK_SET, 1, INT64_MAX));
   CALL(set_lock(fd, F_SETLK, F_WRLCK, SEEK_SET, 2, INT64_MAX));
   CALL(set_lock(-1, F_SETLK, F_WRLCK, SEEK_SET, 0, 1));
+  int path_only = open(file_name, O_PATH);
+  CALL(set_lock(path_only, F_GETLK, F_WRLCK, SEEK_SET, 0, 1));
+  CALL(set_lock(path_only, F_SETLK, F_UNLCK, SEEK_SET, 0, 1));
+  CALL(flock(path_only, LOCK_SH));
+  close(path_only);
   CALL(fcntl(fd, F_SETLK, (struct flock*)8));
   close(read_only);
   close(write_only);
