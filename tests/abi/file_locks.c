@@ -1,8 +1,9 @@
-/* Advisory locks between processes: fcntl record locks (F_GETLK, F_SETLK,
- * F_SETLKW) with their byte ranges, their release on close of any
- * descriptor and on exit, OFD locks, and flock(2) with its inheritance
- * over fork. A forked child queries or takes locks while the parent holds
- * others; pipes order the two, and only one process prints at a time. */
+/* Advisory locks between processes. fcntl record locks (F_GETLK, F_SETLK,
+ * F_SETLKW): byte ranges, signals that interrupt F_SETLKW, release on close
+ * of any descriptor and on exit, survival across execve. Then OFD locks,
+ * and flock(2) with its inheritance over fork. A forked child queries or
+ * takes locks while the parent holds others; pipes order the two, and only
+ * one process prints at a time. */
 #include "abi.h"
 
 #include <poll.h>
@@ -13,6 +14,8 @@
 
 static const char* const file_name = "locked";
 static pid_t parent_pid;
+static const char* program_path;
+static char* scratch_path;
 
 static const char* type_name(int type) {
   switch (type) {
@@ -148,6 +151,11 @@ static void check_errors(int fd) {
   CALL(set_lock(fd, F_SETLK, F_WRLCK, SEEK_SET, 1, INT64_MAX));
   CALL(set_lock(fd, F_SETLK, F_WRLCK, SEEK_SET, 2, INT64_MAX));
   CALL(set_lock(-1, F_SETLK, F_WRLCK, SEEK_SET, 0, 1));
+  int path_only = open(file_name, O_PATH);
+  CALL(set_lock(path_only, F_GETLK, F_WRLCK, SEEK_SET, 0, 1));
+  CALL(set_lock(path_only, F_SETLK, F_UNLCK, SEEK_SET, 0, 1));
+  CALL(flock(path_only, LOCK_SH));
+  close(path_only);
   CALL(fcntl(fd, F_SETLK, (struct flock*)8));
   close(read_only);
   close(write_only);
@@ -185,6 +193,51 @@ static void check_blocking(int fd) {
   fflush(stdout);
   send_byte(ready[1]);
   wait_child(child);
+  close(ready[0]);
+  close(ready[1]);
+  close(done[0]);
+  close(done[1]);
+}
+
+static void note_signal(int signal_number) { (void)signal_number; }
+
+/* A signal whose handler has SA_RESTART leaves a child blocked in
+ * F_SETLKW; one without it ends the wait with EINTR. */
+static void check_interrupt(int fd) {
+  printf("-- interrupt\n");
+  int ready[2];
+  int done[2];
+  pipe(ready);
+  pipe(done);
+  CALL(set_lock(fd, F_SETLK, F_WRLCK, SEEK_SET, 0, 10));
+  fflush(stdout);
+  pid_t child = fork();
+  if (child == 0) {
+    struct sigaction restarting = {.sa_handler = note_signal, .sa_flags = SA_RESTART};
+    struct sigaction interrupting = {.sa_handler = note_signal};
+    sigaction(SIGUSR1, &restarting, NULL);
+    sigaction(SIGUSR2, &interrupting, NULL);
+    int own = open(file_name, O_RDWR);
+    send_byte(ready[1]);
+    errno = 0;
+    int result = set_lock(own, F_SETLKW, F_WRLCK, SEEK_SET, 0, 10);
+    int error = errno;
+    send_byte(done[1]);
+    receive_byte(ready[0]);
+    errno = error;
+    abi_report("child F_SETLKW after SIGUSR2", result);
+    exit(0);
+  }
+  receive_byte(ready[0]);
+  FACT("child blocks in F_SETLKW", !readable_soon(done[0]));
+  kill(child, SIGUSR1);
+  FACT("child still blocks after a SA_RESTART signal", !readable_soon(done[0]));
+  kill(child, SIGUSR2);
+  receive_byte(done[0]);
+  fflush(stdout);
+  send_byte(ready[1]);
+  wait_child(child);
+  CALL(set_lock(fd, F_SETLK, F_UNLCK, SEEK_SET, 0, 0));
   close(ready[0]);
   close(ready[1]);
   close(done[0]);
@@ -231,6 +284,32 @@ static void check_release(int fd) {
   report_lock("after the child exited", fd, F_GETLK, F_WRLCK, 0, 0, child);
   CALL(set_lock(fd, F_SETLK, F_WRLCK, SEEK_SET, 0, 10));
   CALL(set_lock(fd, F_SETLK, F_UNLCK, SEEK_SET, 0, 0));
+  close(ready[0]);
+  close(ready[1]);
+  close(go[0]);
+  close(go[1]);
+
+  /* A child's locks stay across its execve. */
+  pipe(ready);
+  pipe(go);
+  fflush(stdout);
+  child = fork();
+  if (child == 0) {
+    int own = open(file_name, O_RDWR);
+    set_lock(own, F_SETLK, F_WRLCK, SEEK_SET, 0, 10);
+    char ready_text[16];
+    char go_text[16];
+    snprintf(ready_text, sizeof ready_text, "%d", ready[1]);
+    snprintf(go_text, sizeof go_text, "%d", go[0]);
+    execl(program_path, program_path, scratch_path, "exec-child", ready_text, go_text, (char*)NULL);
+    perror("execl");
+    _exit(1);
+  }
+  receive_byte(ready[0]);
+  report_lock("after the child ran execve", fd, F_GETLK, F_WRLCK, 0, 0, child);
+  send_byte(go[1]);
+  wait_child(child);
+  report_lock("after the executed child exited", fd, F_GETLK, F_WRLCK, 0, 0, child);
   close(ready[0]);
   close(ready[1]);
   close(go[0]);
@@ -345,8 +424,22 @@ static void check_flock(void) {
   close(second);
 }
 
+/* The program image a check_release() child runs after execve: it writes
+ * a byte to the pipe named by `ready` and exits once `go` is
+ * readable, holding the locks it took before execve until then. */
+static int run_exec_child(const char* ready, const char* go) {
+  send_byte(atoi(ready));
+  receive_byte(atoi(go));
+  return 0;
+}
+
 int main(int argc, char** argv) {
   abi_enter_scratch_directory(argc, argv);
+  if (argc == 5 && strcmp(argv[2], "exec-child") == 0) {
+    return run_exec_child(argv[3], argv[4]);
+  }
+  program_path = "/proc/self/exe";
+  scratch_path = argv[1];
   /* Bounds every blocking step: a lock that is never granted ends the run. */
   alarm(30);
   parent_pid = getpid();
@@ -359,6 +452,7 @@ int main(int argc, char** argv) {
   check_ranges(fd);
   check_errors(fd);
   check_blocking(fd);
+  check_interrupt(fd);
   check_release(fd);
   check_ofd();
   check_flock();

@@ -114,6 +114,7 @@ constexpr std::array signatures = {
     make(nr::kill, {K::signed_integer, K::signal}),
     make(nr::uname, {K::pointer}),
     make(nr::fcntl, {K::descriptor, K::signed_integer, K::hex}),
+    make(nr::flock, {K::descriptor, K::hex}),
     make(nr::getcwd, {K::output_buffer, K::unsigned_integer}),
     make(nr::chdir, {K::path}),
     make(nr::fchdir, {K::descriptor}),
