@@ -97,6 +97,46 @@ TEST(DescriptorTable, DupSharesOffsetAndStatusFlags) {
   EXPECT_TRUE((*table.get(fd))->flags() & open_non_blocking);
 }
 
+fs::RecordLock write_lock_of(int32_t pid) {
+  return fs::RecordLock{fs::LockOwner{fs::LockOwner::Kind::process, static_cast<uint64_t>(pid)},
+                        fs::LockType::write, 0, 9, pid};
+}
+
+bool locked_against(fs::Inode& inode, int32_t other_pid) {
+  fs::RecordLock probe = write_lock_of(other_pid);
+  return inode.file_locks().find_conflict(probe).has_value();
+}
+
+// Closing any descriptor of a file drops the owner's POSIX locks on it,
+// even when the lock was taken through another descriptor.
+TEST(DescriptorTable, CloseReleasesRecordLocks) {
+  DescriptorTable table;
+  table.set_lock_owner(10);
+  auto inode = std::make_shared<TestInode>();
+  int locked = *table.allocate(std::make_shared<InodeFile>(inode, open_read_write), false);
+  int other = *table.allocate(std::make_shared<InodeFile>(inode, open_read_only), false);
+  ASSERT_TRUE(inode->file_locks().lock(write_lock_of(10), false));
+  ASSERT_TRUE(locked_against(*inode, 11));
+
+  ASSERT_TRUE(table.close(other));
+
+  EXPECT_FALSE(locked_against(*inode, 11));
+  EXPECT_TRUE(table.get(locked).has_value());
+}
+
+TEST(DescriptorTable, TryReleaseDropsRecordLocks) {
+  DescriptorTable table;
+  table.set_lock_owner(10);
+  auto inode = std::make_shared<TestInode>();
+  int fd = *table.allocate(std::make_shared<InodeFile>(inode, open_read_write), false);
+  ASSERT_TRUE(inode->file_locks().lock(write_lock_of(10), false));
+
+  EXPECT_TRUE(table.try_release_record_locks());
+
+  EXPECT_FALSE(locked_against(*inode, 11));
+  EXPECT_TRUE(table.get(fd).has_value());
+}
+
 TEST(DescriptorTable, Dup2SameDescriptorUnchanged) {
   DescriptorTable table;
   int fd = *table.allocate(make_file(), true);

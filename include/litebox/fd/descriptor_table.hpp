@@ -91,6 +91,13 @@ class DescriptorTable {
   // keeps it, so fork(2) sets the child's.
   void set_lock_owner(int32_t pid) { lock_owner_.store(pid, std::memory_order_relaxed); }
 
+  // Releases the POSIX record locks of the lock owner on the files of this
+  // table, for a process that the host killed and that therefore closed
+  // nothing. Best effort, because the dead process may have held a lock
+  // here: returns false when the table or a file's lock table was taken, and
+  // the locks there stay.
+  bool try_release_record_locks();
+
  private:
   struct Slot {
     std::shared_ptr<File> file;  // null when the descriptor is free

@@ -70,6 +70,11 @@ class FileLocks {
   // Releases every record lock of `owner` on this file.
   void release(LockOwner owner);
 
+  // release() for an owner whose process ended without running its exit
+  // path, so it may have died holding this object's lock: returns false,
+  // releasing nothing, when the lock is taken.
+  bool try_release(LockOwner owner);
+
   // flock(2) LOCK_SH / LOCK_EX by the open file description `description`.
   // A description that holds the other kind loses it first, as on Linux, so
   // a failed conversion leaves it unlocked. `eagain` (EWOULDBLOCK) on a

@@ -53,6 +53,30 @@ void DescriptorTable::release_record_locks(File& closed) const {
       fs::LockOwner{fs::LockOwner::Kind::process, static_cast<uint64_t>(owner)});
 }
 
+bool DescriptorTable::try_release_record_locks() {
+  const int32_t owner = lock_owner_.load(std::memory_order_relaxed);
+  if (owner == 0 || !lock_.try_lock_shared()) {
+    return false;
+  }
+  std::vector<std::shared_ptr<File>> files;
+  for (const Slot& slot : slots_) {
+    if (slot.file) {
+      files.push_back(slot.file);
+    }
+  }
+  lock_.unlock_shared();
+
+  bool released = true;
+  for (const std::shared_ptr<File>& file : files) {
+    std::shared_ptr<fs::Inode> inode = file->inode();
+    if (inode != nullptr) {
+      released &= inode->file_locks().try_release(
+          fs::LockOwner{fs::LockOwner::Kind::process, static_cast<uint64_t>(owner)});
+    }
+  }
+  return released;
+}
+
 Result<int> DescriptorTable::allocate(std::shared_ptr<File> file, bool close_on_exec, int minimum) {
   if (minimum < 0) {
     return fail(Errno::einval);

@@ -160,6 +160,19 @@ void FileLocks::release(LockOwner owner) {
   }
 }
 
+bool FileLocks::try_release(LockOwner owner) {
+  if (!mutex_.try_lock()) {
+    return false;
+  }
+  size_t removed =
+      std::erase_if(records_, [&](const RecordLock& held) { return held.owner == owner; });
+  mutex_.unlock();
+  if (removed != 0) {
+    released_.wake_all();
+  }
+  return true;
+}
+
 bool FileLocks::flock_conflicts_locked(uint64_t description, LockType type) const {
   return std::ranges::any_of(flocks_, [&](const FlockHolder& holder) {
     return holder.description != description && types_conflict(holder.type, type);

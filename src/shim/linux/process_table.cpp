@@ -206,7 +206,12 @@ void Kernel::reap_host_children_locked(Task& task) {
         child.signal != 0 ? child.signal & 0x7f : (child.exit_code & 0xff) << 8;
     record->second.process = nullptr;
     // NOTE: the dead process may have held a kernel lock, which then stays
-    // taken; its descriptors stay open for the same reason.
+    // taken; its descriptors stay open for the same reason. Its POSIX record
+    // locks go where no such lock is in the way, so other processes that
+    // wait for them can go on.
+    if (process != nullptr) {
+      (void)process->descriptors().try_release_record_locks();
+    }
     const uint32_t uid = process != nullptr ? process->credentials.uid : 0;
     notify_parent(task, uid, record);
   }
