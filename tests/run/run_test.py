@@ -257,18 +257,20 @@ def run_case(case, litebox, probe, probe_dynamic, work):
             failed = 1
         return failed
     if case == "trace_children":
-        # As with strace -f, lines of processes other than the first start
-        # with "[pid N] ". The probe's children get pids 2 and 3.
+        # As with strace -f (6.1), lines of processes other than the first
+        # start with "[pid N] ", N right-aligned in 5 columns. The probe's
+        # children get pids 2 and 3.
         stdout, stderr, status = run(litebox + ["--trace", "--", probe, "kill_all"])
         lines = stderr.splitlines()
         failed = 0
-        for line in ("[pid 2] close(3) = 0", "[pid 3] close(3) = 0",
-                     "[pid 2] +++ killed by SIGTERM +++", "[pid 3] +++ killed by SIGTERM +++",
+        for line in ("[pid     2] close(3) = 0", "[pid     3] close(3) = 0",
+                     "[pid     2] +++ killed by SIGTERM +++",
+                     "[pid     3] +++ killed by SIGTERM +++",
                      "kill(-1, SIGTERM) = 0", "+++ exited with 0 +++"):
             if line not in lines:
                 print(f"trace lacks the line {line!r}:\n{stderr}")
                 failed = 1
-        if any(line.startswith("[pid 1]") for line in lines):
+        if any(line.startswith("[pid     1]") for line in lines):
             print(f"lines of the first process should have no [pid 1] prefix:\n{stderr}")
             failed = 1
         if status != 0:

@@ -620,11 +620,11 @@ std::string TraceLine::finish_without_return() { return prefix() + " = ?"; }
 
 void write_trace(std::string_view line) {
   std::string text;
-  // As strace -f does, a line of any thread but the first traced one
-  // starts with the thread's id.
+  // As strace -f does (strace 6.1), a line of any thread but the first
+  // traced one starts with the thread's id, right-aligned in 5 columns.
   Task* task = Kernel::current_task();
   if (task != nullptr && task->tid() != task->kernel().first_pid()) {
-    text = fmt::format("[pid {}] ", task->tid());
+    text = fmt::format("[pid {:5}] ", task->tid());
   }
   text += line;
   text += '\n';
