@@ -44,8 +44,7 @@ static int concurrent_system_calls(void) {
 /* A child waits on a shared word that stays 0; the parent wakes it,
  * retrying until the wake reports a waiter (the child may not wait yet). */
 static void futex_across_processes(int operation_flags) {
-  uint32_t* word =
-      mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+  uint32_t* word = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
   pid_t child = fork();
   if (child == 0) {
     long waited = futex(word, FUTEX_WAIT | operation_flags, 0);
