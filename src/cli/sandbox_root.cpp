@@ -62,8 +62,8 @@ std::expected<void, std::string> make_directory_if_missing(fs::Vfs& vfs,
   return {};
 }
 
-// Maps the host file `path` read-only and keeps it as a file view, so guest
-// mappings of its pages map the file; an empty file gets an empty span.
+// Maps the host file `path` read-only and keeps it as a file view, so that
+// guest mappings of its pages map the file. An empty file gets an empty span.
 std::expected<std::span<const std::byte>, std::string> map_host_file(const std::string& path) {
   const int descriptor = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (descriptor < 0) {

@@ -13,9 +13,9 @@
 
 namespace litebox::cli {
 
-// Why building a root failed, so that `litebox run` exits as a shell
-// would: 127 for a missing program, 126 for one that cannot be executed,
-// 125 for any other set-up failure.
+// The reason building a root failed, so that `litebox run` exits as a
+// shell would: 127 for a missing program, 126 for one that cannot be
+// executed, 125 for any other set-up failure.
 struct RootError {
   enum class Kind { setup_failed, program_missing, program_not_executable };
   Kind kind = Kind::setup_failed;

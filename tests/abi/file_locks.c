@@ -90,6 +90,20 @@ static void receive_byte(int fd) {
   }
 }
 
+/* Opens the two pipes that a parent and its child use to take turns. */
+static void open_pipes(int first[2], int second[2]) {
+  if (pipe(first) != 0 || pipe(second) != 0) {
+    perror("pipe");
+  }
+}
+
+static void close_pipes(int first[2], int second[2]) {
+  close(first[0]);
+  close(first[1]);
+  close(second[0]);
+  close(second[1]);
+}
+
 /* Whether `fd` becomes readable within 200 ms: used to see that a child is
  * still blocked, a bounded check that does not measure time. */
 static int readable_soon(int fd) {
@@ -167,8 +181,8 @@ static void check_blocking(int fd) {
   printf("-- blocking\n");
   int ready[2];
   int done[2];
-  pipe(ready);
-  pipe(done);
+  open_pipes(ready, done);
+
   CALL(set_lock(fd, F_SETLK, F_WRLCK, SEEK_SET, 0, 10));
   fflush(stdout);
   pid_t child = fork();
@@ -186,17 +200,16 @@ static void check_blocking(int fd) {
     abi_report("child F_SETLKW after the unlock", result);
     exit(0);
   }
+
   receive_byte(ready[0]);
   FACT("child blocks in F_SETLKW", !readable_soon(done[0]));
   CALL(set_lock(fd, F_SETLK, F_UNLCK, SEEK_SET, 0, 10));
   receive_byte(done[0]);
   fflush(stdout);
   send_byte(ready[1]);
+
   wait_child(child);
-  close(ready[0]);
-  close(ready[1]);
-  close(done[0]);
-  close(done[1]);
+  close_pipes(ready, done);
 }
 
 static void note_signal(int signal_number) { (void)signal_number; }
@@ -207,8 +220,8 @@ static void check_interrupt(int fd) {
   printf("-- interrupt\n");
   int ready[2];
   int done[2];
-  pipe(ready);
-  pipe(done);
+  open_pipes(ready, done);
+
   CALL(set_lock(fd, F_SETLK, F_WRLCK, SEEK_SET, 0, 10));
   fflush(stdout);
   pid_t child = fork();
@@ -228,6 +241,7 @@ static void check_interrupt(int fd) {
     abi_report("child F_SETLKW after SIGUSR2", result);
     exit(0);
   }
+
   receive_byte(ready[0]);
   FACT("child blocks in F_SETLKW", !readable_soon(done[0]));
   kill(child, SIGUSR1);
@@ -236,12 +250,10 @@ static void check_interrupt(int fd) {
   receive_byte(done[0]);
   fflush(stdout);
   send_byte(ready[1]);
+
   wait_child(child);
   CALL(set_lock(fd, F_SETLK, F_UNLCK, SEEK_SET, 0, 0));
-  close(ready[0]);
-  close(ready[1]);
-  close(done[0]);
-  close(done[1]);
+  close_pipes(ready, done);
 }
 
 /* A child takes a lock and exits, or closes another descriptor of the
@@ -250,8 +262,7 @@ static void check_release(int fd) {
   printf("-- release\n");
   int ready[2];
   int go[2];
-  pipe(ready);
-  pipe(go);
+  open_pipes(ready, go);
   fflush(stdout);
   pid_t child = fork();
   if (child == 0) {
@@ -284,14 +295,10 @@ static void check_release(int fd) {
   report_lock("after the child exited", fd, F_GETLK, F_WRLCK, 0, 0, child);
   CALL(set_lock(fd, F_SETLK, F_WRLCK, SEEK_SET, 0, 10));
   CALL(set_lock(fd, F_SETLK, F_UNLCK, SEEK_SET, 0, 0));
-  close(ready[0]);
-  close(ready[1]);
-  close(go[0]);
-  close(go[1]);
+  close_pipes(ready, go);
 
   /* A child's locks stay across its execve. */
-  pipe(ready);
-  pipe(go);
+  open_pipes(ready, go);
   fflush(stdout);
   child = fork();
   if (child == 0) {
@@ -310,10 +317,7 @@ static void check_release(int fd) {
   send_byte(go[1]);
   wait_child(child);
   report_lock("after the executed child exited", fd, F_GETLK, F_WRLCK, 0, 0, child);
-  close(ready[0]);
-  close(ready[1]);
-  close(go[0]);
-  close(go[1]);
+  close_pipes(ready, go);
 
   /* The parent's own locks go when it closes any descriptor of the file. */
   int other = open(file_name, O_RDONLY);
@@ -395,8 +399,7 @@ static void check_flock(void) {
   /* A child blocks in flock until the parent unlocks. */
   int ready[2];
   int done[2];
-  pipe(ready);
-  pipe(done);
+  open_pipes(ready, done);
   fflush(stdout);
   child = fork();
   if (child == 0) {

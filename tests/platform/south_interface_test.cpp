@@ -293,7 +293,7 @@ const unsigned char* make_file_view(size_t length) {
   return static_cast<const unsigned char*>(mapping);
 }
 
-TEST(LinuxPages, MapCopyOnWriteShowsFileAndKeepsStoresPrivate) {
+TEST(LinuxPages, MapCopyOnWriteKeepsStoresPrivate) {
   constexpr size_t length = 3 * platform::page_size;
   const unsigned char* view = make_file_view(length);
   ASSERT_NE(view, nullptr);
@@ -315,7 +315,7 @@ TEST(LinuxPages, MapCopyOnWriteShowsFileAndKeepsStoresPrivate) {
   munmap(const_cast<unsigned char*>(view), length);
 }
 
-TEST(LinuxPages, MapCopyOnWriteOfOtherMemoryIsEnodev) {
+TEST(LinuxPages, MapCopyOnWriteAnonymousIsEnodev) {
   void* source = mmap(nullptr, platform::page_size, PROT_READ | PROT_WRITE,
                       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
   ASSERT_NE(source, MAP_FAILED);
@@ -331,7 +331,7 @@ TEST(LinuxPages, MapCopyOnWriteOfOtherMemoryIsEnodev) {
   munmap(source, platform::page_size);
 }
 
-TEST(LinuxPages, MapCopyOnWritePastTheViewIsEnodev) {
+TEST(LinuxPages, MapCopyOnWritePastViewIsEnodev) {
   const unsigned char* view = make_file_view(platform::page_size);
   ASSERT_NE(view, nullptr);
   Result<void*> reserved = host_platform().reserve(nullptr, 2 * platform::page_size, false);

@@ -57,13 +57,13 @@ class Pages {
   // memory. Thread-safe.
   virtual Result<void> alias(void* address, size_t length, void* source, uint32_t protection) = 0;
 
-  // Maps the `length` bytes at `source` at the reserved range `address`
-  // privately, with `protection`: the pages read as `source`'s bytes, and the
-  // first store to a page gives this process its own copy of it, as a private
-  // file mapping does. Nothing is copied until a page is touched. `source`
-  // must be page-aligned memory that the platform mapped read-only from a
-  // host file. The default, `enodev`, means the platform cannot map `source`
-  // and the caller copies the bytes instead. Thread-safe.
+  // Maps the `length` bytes at `source` privately at the reserved range
+  // `address`, with `protection`. The pages read as `source`'s bytes, and
+  // the first store to a page gives this process its own copy of it, as in
+  // a private file mapping. Nothing is copied until a page is touched.
+  // `source` must be page-aligned memory that the platform mapped read-only
+  // from a host file. The default, `enodev`, means the platform cannot map
+  // `source`, so the caller copies the bytes instead. Thread-safe.
   virtual Result<void> map_copy_on_write(void* address, size_t length, const void* source,
                                          uint32_t protection);
 };

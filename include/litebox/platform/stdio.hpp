@@ -27,8 +27,8 @@ class Stdio {
 
   // Moves the stream's file offset as lseek(2) does, with `origin` one of
   // Linux's SEEK_SET (0) to SEEK_HOLE (4), and returns the new offset. The
-  // offset belongs to the host's open file description, so the host process
-  // that started the sandbox sees the move. The default, `espipe`, is right
+  // offset belongs to the host's open file description, which the host
+  // process that started the sandbox shares. The default, `espipe`, is right
   // for streams that cannot seek (pipes, terminals). Thread-safe.
   virtual Result<uint64_t> seek(StdioStream stream, int64_t offset, int origin);
 };

@@ -643,10 +643,10 @@ Result<void> MemoryMap::populate(const Vma& area) {
   return {};
 }
 
-// Returns how many bytes from the start of the private file mapping `area`
-// now map the file's own pages copy-on-write: the whole pages of the file
-// that the area covers, when the file's contents never change and the host
-// can map them. 0 means the caller copies everything.
+// Maps the whole pages of the file that the private file mapping `area`
+// covers copy-on-write, when the file's contents never change and the host
+// can map them. Returns how many bytes from the area's start it mapped; 0
+// means the caller copies everything.
 Result<uint64_t> MemoryMap::map_file_pages(const Vma& area) {
   std::optional<std::span<const std::byte>> contents = area.inode->immutable_contents();
   if (!contents || area.file_offset >= contents->size()) {

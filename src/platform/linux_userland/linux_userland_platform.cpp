@@ -420,9 +420,9 @@ Result<void> LinuxUserlandPlatform::map_copy_on_write(void* address, size_t leng
   if (!file) {
     return fail(Errno::enodev);
   }
-  // MAP_FIXED replaces the reservation at `address`. The host refuses some
-  // file mappings that a copy still serves, for example PROT_EXEC from a
-  // file on a noexec mount; the range is then reserved again for the copy.
+  // MAP_FIXED replaces the reservation at `address`. The host rejects some
+  // file mappings that a copy still serves, such as PROT_EXEC from a file on
+  // a noexec mount. The range is then reserved again for the copy.
   if (mmap(address, length, static_cast<int>(protection), MAP_PRIVATE | MAP_FIXED, file->descriptor,
            static_cast<off_t>(file->offset)) == MAP_FAILED) {
     TRY(reserve(address, length, true));
