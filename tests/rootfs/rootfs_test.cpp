@@ -169,6 +169,34 @@ TEST(Rootfs, MissingIncludeFailsWithOneLine) {
   EXPECT_NE(built.output.find(missing), std::string::npos) << built.output;
 }
 
+TEST(Rootfs, InvalidMtimeFailsWithOneLine) {
+  ScratchDirectory scratch;
+  auto image = scratch.path() / "image.tar";
+  CommandResult built = build_image("--mtime yesterday -o " + quote(image.string()) + " /bin/ls");
+  EXPECT_EQ(built.exit_status, 109);
+  EXPECT_EQ(built.output,
+            "litebox-rootfs: --mtime: expected a whole number of seconds since the epoch, got "
+            "'yesterday'\n");
+  EXPECT_FALSE(std::filesystem::exists(image));
+}
+
+TEST(Rootfs, IncludeTakesOneValue) {
+  // The word after --include's value is a program, not a second tree.
+  ScratchDirectory scratch;
+  auto tree = scratch.path() / "tree";
+  std::filesystem::create_directories(tree);
+  std::ofstream(tree / "data.txt") << "payload\n";
+  auto image = scratch.path() / "image.tar";
+
+  CommandResult built = build_image("-o " + quote(image.string()) + " --include " +
+                                    quote(tree.string()) + " /bin/true");
+  ASSERT_EQ(built.exit_status, 0) << built.output;
+
+  auto entries = list_image(image);
+  expect_path_reproduced(entries, (tree / "data.txt").string());
+  expect_path_reproduced(entries, "/bin/true");
+}
+
 TEST(Rootfs, ScriptBringsItsInterpreter) {
   ScratchDirectory scratch;
   auto script = scratch.path() / "hello.sh";
