@@ -1,63 +1,67 @@
 // litebox: the command-line front end. `litebox run` runs a Linux program in
 // the sandbox; `litebox rootfs` builds a root image for it.
-// The only translation unit of litebox that includes CLI11 (see
-// run_command_line.hpp).
-#include <CLI/CLI.hpp>
-
 #include <cstdio>
 #include <exception>
+#include <span>
+#include <string>
 #include <string_view>
 
+#include "command_line.hpp"
 #include "rootfs/rootfs_command_line.hpp"
 #include "run_command_line.hpp"
 #include "standard_streams.hpp"
 
 namespace {
 
-bool has_subcommand(CLI::App& app, const std::string& name) {
-  return !app.get_subcommands([&](CLI::App* command) { return command->check_name(name); }).empty();
-}
+using litebox::cli::report_usage_error;
 
-int run_main(int argc, char** argv) {
-  CLI::App app{"LiteBox: run unmodified Linux x86-64 programs in a sandboxing library OS."};
-  app.name("litebox");
-  app.require_subcommand(1);
+constexpr litebox::cli::HelpEntry commands[] = {
+    {.name = "run", .help = "Run a Linux program inside the sandbox"},
+    {.name = "rootfs",
+     .help = "Build a tar root image from host programs, their libraries and host trees"},
+};
 
-  // Declaring a command's options costs start-up time on every run, so when
-  // the first argument names a command, only that command is declared. Its
-  // parse, help and errors are the same either way: the app takes one
-  // command, so CLI11 matches no other command name after it. Any other
-  // first argument (none, an option, an unknown name) gets every command,
-  // for the full help and error messages.
-  const std::string_view first_argument = argc > 1 ? argv[1] : "";
-  const bool declare_all = first_argument != "run" && first_argument != "rootfs";
+constexpr litebox::cli::CommandSpec litebox_command{
+    .name = "litebox",
+    .usage = "COMMAND [OPTIONS] [ARGS...]",
+    .description = "LiteBox: run unmodified Linux x86-64 programs in a sandboxing library OS.",
+    .arguments_heading = "Commands:",
+    .arguments = commands,
+    .footer = "Run litebox COMMAND --help for the options and arguments of a command.",
+};
 
-  litebox::cli::RunOptions run_options;
-  CLI::App* run = nullptr;
-  if (declare_all || first_argument == "run") {
-    run = app.add_subcommand("run", "Run a Linux program inside the sandbox.");
-    litebox::cli::configure_run_command(*run, run_options);
+int run_main(std::span<const char* const> arguments) {
+  if (arguments.empty()) {
+    return report_usage_error("litebox: missing command; give run or rootfs (see litebox --help)");
   }
 
-  litebox::rootfs::RootfsCommandOptions rootfs_options;
-  if (declare_all || first_argument == "rootfs") {
-    CLI::App* rootfs = app.add_subcommand(
-        "rootfs", "Build a tar root image from host programs, their libraries and host trees.");
-    litebox::rootfs::configure_rootfs_command(*rootfs, rootfs_options);
+  const std::string_view command = arguments.front();
+  const std::span<const char* const> command_arguments = arguments.subspan(1);
+  if (command == "run") {
+    auto options = litebox::cli::parse_run_command_line(command_arguments);
+    if (!options) {
+      return options.error();
+    }
+    return litebox::cli::run_program(*options);
+  }
+  if (command == "rootfs") {
+    auto options = litebox::rootfs::parse_rootfs_command_line("litebox rootfs", command_arguments);
+    if (!options) {
+      return options.error();
+    }
+    return litebox::rootfs::run_rootfs_command(*options);
   }
 
-  // CLI11 reports only "A subcommand is required" for a mistyped command.
-  if (argc > 1 && argv[1][0] != '-' && !has_subcommand(app, argv[1])) {
-    std::fprintf(stderr, "litebox: unknown command %s; give run or rootfs (see litebox --help)\n",
-                 argv[1]);
-    return static_cast<int>(CLI::ExitCodes::ExtrasError);
+  if (command == "-h" || command == "--help") {
+    std::fputs(litebox::cli::format_help(litebox_command).c_str(), stdout);
+    return 0;
   }
-  CLI11_PARSE(app, argc, argv);
-
-  if (run != nullptr && run->parsed()) {
-    return litebox::cli::run_program(run_options);
+  const std::string name(command);
+  if (command.starts_with('-')) {
+    return report_usage_error("litebox: unknown option " + name + "; see litebox --help");
   }
-  return litebox::rootfs::run_rootfs_command(rootfs_options);
+  return report_usage_error("litebox: unknown command " + name +
+                            "; give run or rootfs (see litebox --help)");
 }
 
 }  // namespace
@@ -65,10 +69,16 @@ int run_main(int argc, char** argv) {
 int main(int argc, char** argv) {
   litebox::cli::reserve_standard_descriptors();
 
+  // argv[0] may be missing: execve accepts an empty argument list.
+  std::span<const char* const> arguments;
+  if (argc > 1) {
+    arguments = {argv + 1, static_cast<size_t>(argc - 1)};
+  }
+
   // An exception that reaches this point is a LiteBox bug: report it in one
   // line instead of letting std::terminate print an abort message.
   try {
-    return run_main(argc, argv);
+    return run_main(arguments);
   } catch (const std::exception& error) {
     std::fprintf(stderr, "litebox: internal error: %s\n", error.what());
   } catch (...) {

@@ -1,8 +1,6 @@
 #include "run_command.hpp"
 
 #include <fmt/format.h>
-#include <sched.h>
-#include <sys/sysinfo.h>
 
 #include <algorithm>
 #include <cstdlib>
@@ -13,6 +11,7 @@
 #include <utility>
 #include <vector>
 
+#include "linux_execution.hpp"
 #include "linux_userland_platform.hpp"
 #include "litebox/fd/stdio_file.hpp"
 #include "sandbox_root.hpp"
@@ -38,18 +37,6 @@ constexpr int status_not_found = 127;
 int report(int status, std::string_view message) {
   fmt::print(stderr, "litebox: {}\n", message);
   return status;
-}
-
-// The CPUs LiteBox may run on, counted as nproc(1) counts them. On a host
-// with more CPUs than a cpu_set_t can represent (1024), sched_getaffinity
-// fails and get_nprocs() counts the online ones instead.
-uint32_t host_processor_count() {
-  cpu_set_t allowed;
-  CPU_ZERO(&allowed);
-  if (sched_getaffinity(0, sizeof(allowed), &allowed) != 0) {
-    return static_cast<uint32_t>(std::max(get_nprocs(), 1));
-  }
-  return static_cast<uint32_t>(std::max(CPU_COUNT(&allowed), 1));
 }
 
 int status_of(RootError::Kind kind) {
@@ -188,7 +175,7 @@ int run_program(const RunOptions& options) {
   shim::linux_abi::KernelOptions kernel_options;
   kernel_options.trace = options.trace;
   kernel_options.vdso = !options.no_vdso;
-  kernel_options.processor_count = host_processor_count();
+  kernel_options.processor_count = platform::linux_userland::allowed_processor_count();
   // In the kernel heap, so every forked guest process shares it (the
   // process table, the thread registry, the id counter).
   auto& kernel = *new shim::linux_abi::Kernel(host.execution(), &root->vfs(), kernel_options);

@@ -7,10 +7,12 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
 #include <span>
+#include <utility>
 #include <vector>
 
 #include "file_views.hpp"
@@ -153,18 +155,24 @@ fs::PathContext SandboxRoot::root_context() {
   return context;
 }
 
-std::expected<void, std::string> SandboxRoot::mount_standard_file_systems() {
+std::expected<void, std::string> SandboxRoot::mount_standard_file_systems(
+    MountPoints mount_points) {
   fs::PathContext context = root_context();
+  const bool make_directories = mount_points == MountPoints::maybe_missing;
 
-  if (auto made = make_directory_if_missing(*vfs_, context, "/dev", 0755); !made) {
-    return made;
+  if (make_directories) {
+    if (auto made = make_directory_if_missing(*vfs_, context, "/dev", 0755); !made) {
+      return made;
+    }
   }
   if (auto mounted = vfs_->mount(context, "/dev", fs::devfs::create()); !mounted) {
     return std::unexpected(
         fmt::format("mounting devfs on /dev failed: {}", describe(mounted.error())));
   }
-  if (auto made = make_directory_if_missing(*vfs_, context, "/proc", 0555); !made) {
-    return made;
+  if (make_directories) {
+    if (auto made = make_directory_if_missing(*vfs_, context, "/proc", 0555); !made) {
+      return made;
+    }
   }
   auto procfs = fs::procfs::create(shim::linux_abi::make_procfs_provider());
   if (auto mounted = vfs_->mount(context, "/proc", std::move(procfs)); !mounted) {
@@ -173,6 +181,9 @@ std::expected<void, std::string> SandboxRoot::mount_standard_file_systems() {
   }
   // Both roots are writable in memory already, so /tmp needs no tmpfs of
   // its own; one would also hide whatever the image keeps under /tmp.
+  if (!make_directories) {
+    return {};
+  }
   return make_directory_if_missing(*vfs_, context, "/tmp", 01777);
 }
 
@@ -229,7 +240,7 @@ std::expected<std::unique_ptr<SandboxRoot>, std::string> SandboxRoot::from_image
   }
   sandbox->vfs_ = std::make_unique<fs::Vfs>(std::move(*root));
 
-  if (auto mounted = sandbox->mount_standard_file_systems(); !mounted) {
+  if (auto mounted = sandbox->mount_standard_file_systems(MountPoints::maybe_missing); !mounted) {
     return std::unexpected(mounted.error());
   }
   return sandbox;
@@ -243,15 +254,42 @@ std::expected<std::unique_ptr<SandboxRoot>, RootError> SandboxRoot::from_host_pr
   request.search_path = host_path != nullptr ? host_path : "/usr/bin:/bin";
   // A name without a slash is found only among executable files, as
   // execvp(3) finds it, so only a path can name a file that is not one.
+  std::expected<std::string, std::string> found;
   if (host_program.find('/') != std::string::npos) {
     if (auto checked = check_host_program(host_program); !checked) {
       return std::unexpected(checked.error());
     }
-  } else if (auto found = rootfs::find_program(host_program, request.search_path); !found) {
-    return program_error(Kind::program_missing, found.error());
+    found = rootfs::absolute_path(host_program);
+    if (!found) {
+      return program_error(Kind::setup_failed, found.error());
+    }
+  } else {
+    found = rootfs::find_program(host_program, request.search_path);
+    if (!found) {
+      return program_error(Kind::program_missing, found.error());
+    }
   }
-  request.programs = {host_program};
+
+  // The program is mapped once: build_root reads its headers from the
+  // mapping, and the sandbox serves the same mapping.
+  std::unique_ptr<SandboxRoot> sandbox(new SandboxRoot());
+  std::vector<std::pair<std::string, std::span<const std::byte>>> mapped_programs;
+  request.programs = {*found};
+  request.programs_found = true;
+  request.read_program =
+      [&](const std::string& path) -> std::expected<std::span<const std::byte>, std::string> {
+    auto mapped = map_host_file(path);
+    if (!mapped) {
+      return std::unexpected(mapped.error());
+    }
+    if (!mapped->empty()) {
+      sandbox->host_files_.push_back(*mapped);
+    }
+    mapped_programs.emplace_back(path, *mapped);
+    return *mapped;
+  };
   request.defer_program_errors = true;
+  request.ld_so_cache_only_when_used = true;
   auto root = rootfs::build_root(request);
   if (!root) {
     return program_error(Kind::setup_failed, root.error());
@@ -263,7 +301,6 @@ std::expected<std::unique_ptr<SandboxRoot>, RootError> SandboxRoot::from_host_pr
   // The host files stay where they are: the read-only lower layer serves
   // their mapped bytes, as it serves an image's, and the first write to one
   // copies it up into the in-memory layer.
-  std::unique_ptr<SandboxRoot> sandbox(new SandboxRoot());
   std::vector<fs::tar::Member> members;
   members.reserve(root->entries.size());
   for (const rootfs::RootEntry& entry : root->entries) {
@@ -281,6 +318,14 @@ std::expected<std::unique_ptr<SandboxRoot>, RootError> SandboxRoot::from_host_pr
         member.type = fs::tar::MemberType::directory;
         break;
       case rootfs::EntryKind::regular_file: {
+        member.type = fs::tar::MemberType::regular;
+        auto program =
+            std::ranges::find(mapped_programs, entry.source,
+                              &std::pair<std::string, std::span<const std::byte>>::first);
+        if (program != mapped_programs.end()) {
+          member.data = program->second;
+          break;
+        }
         auto mapped = map_host_file(entry.source);
         if (!mapped) {
           return program_error(Kind::setup_failed, mapped.error());
@@ -288,7 +333,6 @@ std::expected<std::unique_ptr<SandboxRoot>, RootError> SandboxRoot::from_host_pr
         if (!mapped->empty()) {
           sandbox->host_files_.push_back(*mapped);
         }
-        member.type = fs::tar::MemberType::regular;
         member.data = *mapped;
         break;
       }
@@ -311,10 +355,11 @@ std::expected<std::unique_ptr<SandboxRoot>, RootError> SandboxRoot::from_host_pr
   }
   sandbox->vfs_ = std::make_unique<fs::Vfs>(std::move(*overlay));
 
-  if (auto mounted = sandbox->mount_standard_file_systems(); !mounted) {
+  // build_root made the mount points directories of the lower layer.
+  if (auto mounted = sandbox->mount_standard_file_systems(MountPoints::present); !mounted) {
     return program_error(Kind::setup_failed, mounted.error());
   }
-  program_path = root->program_paths.empty() ? host_program : root->program_paths.front();
+  program_path = root->program_paths.empty() ? *found : root->program_paths.front();
   return sandbox;
 }
 

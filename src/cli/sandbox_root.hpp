@@ -52,8 +52,14 @@ class SandboxRoot {
 
  private:
   SandboxRoot() = default;
-  // Mounts devfs on /dev and makes sure /tmp exists.
-  std::expected<void, std::string> mount_standard_file_systems();
+
+  // Whether the root already has the directories /dev, /proc and /tmp.
+  enum class MountPoints { present, maybe_missing };
+
+  // Mounts devfs on /dev and procfs on /proc, and makes sure /tmp exists.
+  // Missing directories are made, unless `mount_points` is
+  // MountPoints::present.
+  std::expected<void, std::string> mount_standard_file_systems(MountPoints mount_points);
 
   // The mapped tar image, unmapped after the file systems that read it.
   void* image_ = nullptr;

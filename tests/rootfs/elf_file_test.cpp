@@ -9,6 +9,7 @@
 
 #include <cstring>
 #include <fstream>
+#include <iterator>
 #include <string>
 #include <vector>
 
@@ -181,6 +182,68 @@ TEST(ElfFile, ReadElfFileMatchesSeparateReads) {
   EXPECT_EQ(elf->dependencies.needed, dependencies->needed);
   EXPECT_EQ(elf->dependencies.runpath, dependencies->runpath);
   EXPECT_EQ(elf->dependencies.interpreter, dependencies->interpreter);
+}
+
+std::vector<std::byte> read_whole_file(const std::string& path) {
+  std::ifstream file(path, std::ios::binary);
+  std::vector<char> characters((std::istreambuf_iterator<char>(file)),
+                               std::istreambuf_iterator<char>());
+  std::vector<std::byte> bytes(characters.size());
+  std::memcpy(bytes.data(), characters.data(), characters.size());
+  return bytes;
+}
+
+TEST(ElfFile, MappedContentsReadAsFile) {
+  ScratchDirectory scratch;
+  DynamicStrings strings;
+  strings.table = "\0libexample.so.1\0/opt/lib\0libexample.so.0\0"s;
+  strings.entries = {tag(DT_NEEDED, 1), tag(DT_RPATH, 17), tag(DT_SONAME, 26)};
+  const std::string path = write_elf(scratch.path() / "dynamic", strings);
+  const std::vector<std::byte> contents = read_whole_file(path);
+
+  auto from_file = read_elf_file(path);
+  auto from_contents = read_elf_file(contents, path);
+
+  ASSERT_TRUE(from_file.has_value()) << from_file.error();
+  ASSERT_TRUE(from_contents.has_value()) << from_contents.error();
+  EXPECT_EQ(from_contents->kind, from_file->kind);
+  EXPECT_EQ(from_contents->dependencies.needed, from_file->dependencies.needed);
+  EXPECT_EQ(from_contents->dependencies.rpath, from_file->dependencies.rpath);
+  EXPECT_EQ(from_contents->dependencies.soname, from_file->dependencies.soname);
+  EXPECT_EQ(from_contents->dependencies.needed, std::vector<std::string>{"libexample.so.1"});
+}
+
+TEST(ElfFile, TruncatedContentsFailAsFile) {
+  ScratchDirectory scratch;
+  DynamicStrings strings;
+  strings.table = "\0libexample.so.1\0"s;
+  strings.entries = {tag(DT_NEEDED, 1)};
+  const std::string whole_path = write_elf(scratch.path() / "whole", strings);
+  std::vector<std::byte> contents = read_whole_file(whole_path);
+  // Keep the headers, cut the dynamic section short.
+  contents.resize(sizeof(Elf64_Ehdr) + 2 * sizeof(Elf64_Phdr) + 8);
+  const std::string path = (scratch.path() / "truncated").string();
+  std::ofstream(path, std::ios::binary)
+      // Safety: the bytes are written back as characters.
+      .write(reinterpret_cast<const char*>(contents.data()),
+             static_cast<std::streamsize>(contents.size()));
+
+  auto from_file = read_elf_file(path);
+  auto from_contents = read_elf_file(contents, path);
+
+  ASSERT_FALSE(from_file.has_value());
+  ASSERT_FALSE(from_contents.has_value());
+  EXPECT_EQ(from_contents.error(), from_file.error());
+}
+
+TEST(ElfFile, ShortElfContentsAreIncompatible) {
+  const std::vector<std::byte> contents{std::byte{0x7f}, std::byte{'E'}, std::byte{'L'},
+                                        std::byte{'F'}};
+
+  auto elf = read_elf_file(contents, "short");
+
+  ASSERT_TRUE(elf.has_value()) << elf.error();
+  EXPECT_EQ(elf->kind, ElfKind::incompatible);
 }
 
 TEST(ElfFile, ReadElfFileClassifiesScript) {

@@ -1,10 +1,13 @@
 // `litebox rootfs` against the host: every file that the host's ldd lists
 // for a program must be in the image at the same path, with each symlink on
 // the way stored as a symlink, as the host's tar reads the image.
+#include <elf.h>
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -166,6 +169,34 @@ TEST(Rootfs, MissingIncludeFailsWithOneLine) {
   EXPECT_NE(built.output.find(missing), std::string::npos) << built.output;
 }
 
+TEST(Rootfs, InvalidMtimeFailsWithOneLine) {
+  ScratchDirectory scratch;
+  auto image = scratch.path() / "image.tar";
+  CommandResult built = build_image("--mtime yesterday -o " + quote(image.string()) + " /bin/ls");
+  EXPECT_EQ(built.exit_status, 109);
+  EXPECT_EQ(built.output,
+            "litebox-rootfs: --mtime: expected a whole number of seconds since the epoch, got "
+            "'yesterday'\n");
+  EXPECT_FALSE(std::filesystem::exists(image));
+}
+
+TEST(Rootfs, IncludeTakesOneValue) {
+  // The word after --include's value is a program, not a second tree.
+  ScratchDirectory scratch;
+  auto tree = scratch.path() / "tree";
+  std::filesystem::create_directories(tree);
+  std::ofstream(tree / "data.txt") << "payload\n";
+  auto image = scratch.path() / "image.tar";
+
+  CommandResult built = build_image("-o " + quote(image.string()) + " --include " +
+                                    quote(tree.string()) + " /bin/true");
+  ASSERT_EQ(built.exit_status, 0) << built.output;
+
+  auto entries = list_image(image);
+  expect_path_reproduced(entries, (tree / "data.txt").string());
+  expect_path_reproduced(entries, "/bin/true");
+}
+
 TEST(Rootfs, ScriptBringsItsInterpreter) {
   ScratchDirectory scratch;
   auto script = scratch.path() / "hello.sh";
@@ -295,6 +326,81 @@ TEST(Rootfs, BuildRootListsProgramClosure) {
   for (const std::string& path : ldd_paths("/usr/bin/ls")) {
     expect_path_reproduced(entries, path);
   }
+}
+
+TEST(Rootfs, AbsolutePathNormalizesLexically) {
+  for (const std::string path :
+       {"a/b", "./a/../b", "/x//y/./z", "/..", "/../x", "../a", "a/../../b", "/a/b/../../c"}) {
+    auto absolute = absolute_path(path);
+
+    ASSERT_TRUE(absolute.has_value()) << absolute.error();
+    EXPECT_EQ(*absolute, std::filesystem::absolute(path).lexically_normal().string()) << path;
+  }
+}
+
+// Writes an executable x86-64 ELF file with one PT_LOAD segment and neither
+// PT_INTERP nor PT_DYNAMIC, as a static program has.
+void write_static_program(const std::string& path) {
+  Elf64_Ehdr header{};
+  std::memcpy(header.e_ident, ELFMAG, SELFMAG);
+  header.e_ident[EI_CLASS] = ELFCLASS64;
+  header.e_ident[EI_DATA] = ELFDATA2LSB;
+  header.e_ident[EI_VERSION] = EV_CURRENT;
+  header.e_type = ET_EXEC;
+  header.e_machine = EM_X86_64;
+  header.e_version = EV_CURRENT;
+  header.e_phoff = sizeof(Elf64_Ehdr);
+  header.e_ehsize = sizeof(Elf64_Ehdr);
+  header.e_phentsize = sizeof(Elf64_Phdr);
+  header.e_phnum = 1;
+  Elf64_Phdr segment{};
+  segment.p_type = PT_LOAD;
+  segment.p_flags = PF_R | PF_X;
+  segment.p_vaddr = 0x400000;
+  segment.p_filesz = sizeof header + sizeof segment;
+  segment.p_memsz = segment.p_filesz;
+  segment.p_align = 0x1000;
+
+  std::ofstream file(path, std::ios::binary);
+  // Safety: the ELF structures are trivially copyable and written as raw bytes.
+  file.write(reinterpret_cast<const char*>(&header), sizeof header);
+  // Safety: as above.
+  file.write(reinterpret_cast<const char*>(&segment), sizeof segment);
+  file.close();
+  chmod(path.c_str(), 0755);
+}
+
+TEST(Rootfs, StaticProgramRootOmitsUnusedCache) {
+  ScratchDirectory scratch;
+  const std::string program = (scratch.path() / "static").string();
+  write_static_program(program);
+  const std::string cache = (scratch.path() / "ld.so.cache").string();
+  std::ofstream(cache) << "cache";
+  RootRequest request{.programs = {program}, .ld_so_cache = cache};
+
+  auto with_cache = build_root(request);
+  request.ld_so_cache_only_when_used = true;
+  auto without_cache = build_root(request);
+
+  ASSERT_TRUE(with_cache.has_value()) << with_cache.error();
+  ASSERT_TRUE(without_cache.has_value()) << without_cache.error();
+  const auto has_cache = [&](const Root& root) {
+    return std::ranges::any_of(root.entries,
+                               [&](const RootEntry& entry) { return entry.path == cache; });
+  };
+  EXPECT_TRUE(has_cache(*with_cache));
+  EXPECT_FALSE(has_cache(*without_cache));
+}
+
+TEST(Rootfs, DynamicProgramRootKeepsCache) {
+  RootRequest request{
+      .programs = {"ls"}, .search_path = "/usr/bin:/bin", .ld_so_cache_only_when_used = true};
+
+  auto root = build_root(request);
+
+  ASSERT_TRUE(root.has_value()) << root.error();
+  EXPECT_TRUE(std::ranges::any_of(
+      root->entries, [](const RootEntry& entry) { return entry.path == "/etc/ld.so.cache"; }));
 }
 
 }  // namespace

@@ -164,7 +164,64 @@ def run_case(case, litebox, probe, probe_dynamic, work):
         return expect_error_line(run([litebox[0], "bogus", probe]), 109,
                                  "litebox: unknown command bogus; ")
     if case == "unknown_option":
-        return expect_failure(run(litebox + ["--forwardenv", probe]), 109, "--forwardenv")
+        return expect_error_line(run(litebox + ["--forwardenv", probe]), 109,
+                                 "litebox run: unknown option --forwardenv; see litebox run --help")
+    if case == "command_line_errors":
+        # Each command-line error is one line that names the value at fault,
+        # with the status of every command-line error.
+        missing = os.path.join(work, "missing.tar")
+        failed = 0
+        for arguments, message in (
+                ([], "litebox run: missing PROGRAM; "),
+                (["--"], "litebox run: missing PROGRAM; "),
+                (["--interception", "foo", probe],
+                 "litebox run: --interception: expected seccomp or sud, got 'foo'"),
+                (["--env", "NO_VALUE", probe], "litebox run: --env: expected K=V, got 'NO_VALUE'"),
+                (["--env=", probe], "litebox run: --env: expected K=V, got ''"),
+                (["--rootfs", missing, probe], f"litebox run: --rootfs {missing}: no such file; "),
+                (["--rootfs", work, probe], f"litebox run: --rootfs {work}: is a directory; "),
+                (["--workdir"], "litebox run: missing value for --workdir; give --workdir DIR"),
+                (["--workdir", "/", "--workdir=/tmp", probe],
+                 "litebox run: --workdir given twice ('/', then '/tmp'); give it once"),
+                (["--trace=yes", probe], "litebox run: --trace takes no value, got 'yes'; ")):
+            print(f"{arguments}:")
+            failed |= expect_error_line(run(litebox + arguments), 109, message)
+        print("no command:")
+        failed |= expect_error_line(run([litebox[0]]), 109, "litebox: missing command; ")
+        print("--version:")
+        failed |= expect_error_line(run([litebox[0], "--version"]), 109,
+                                    "litebox: unknown option --version; ")
+        return failed
+    if case == "options_after_program":
+        # Options end at PROGRAM: words after it that look like options of
+        # `litebox run` are the program's arguments.
+        command = [probe, "args", "--trace", "--env", "A=B", "--", "--help"]
+        return expect_same(run(command), run(litebox + ["--env=A=B"] + command))
+    if case == "help":
+        # Each --help prints every option of its command to standard output.
+        failed = 0
+        for command, expected in (
+                ([litebox[0], "--help"], ["run", "rootfs", "--help"]),
+                ([litebox[0], "-h"], ["run", "rootfs", "--help"]),
+                (litebox + ["--help"], ["PROGRAM [ARGS...]", "--help", "--rootfs FILE", "--env K=V",
+                                        "--forward-env", "--workdir DIR", "--interception MODE",
+                                        "--trace", "--no-vdso", "LITEBOX_LOG"]),
+                (litebox + ["--env", "A=B", "-h", "--bogus"], ["--rootfs FILE"]),
+                ([litebox[0], "rootfs", "--help"], ["PROGRAM...", "-o, --output FILE",
+                                                    "--include PATH", "--mtime SECONDS"])):
+            stdout, stderr, status = run(command)
+            lines = stdout.splitlines()
+            if status != 0 or stderr:
+                print(f"{command}: expected status 0 and no error, got {status} and {stderr!r}")
+                failed = 1
+            if not lines or not lines[0].startswith("Usage: litebox"):
+                print(f"{command}: expected a usage line first, got {stdout!r}")
+                failed = 1
+            for word in expected:
+                if word not in stdout:
+                    print(f"{command}: the help lacks {word!r}:\n{stdout}")
+                    failed = 1
+        return failed
     if case == "workdir_not_directory":
         return expect_failure(run(litebox + ["--workdir", probe, "--", probe]), 125,
                               f"litebox: --workdir {probe}: not a directory in the sandbox")

@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <span>
 #include <utility>
 
 namespace litebox::rootfs {
@@ -34,14 +35,41 @@ std::string describe_errno(const std::string& path, const char* action) {
   return path + ": " + action + " failed: " + std::strerror(errno);
 }
 
+// The bytes of the file being read: an open host file, or its contents
+// mapped by the caller.
+struct ElfSource {
+  int descriptor = -1;
+  std::span<const std::byte> contents;
+  bool mapped = false;
+};
+
+// Copies up to `size` bytes at `offset` of the mapped `contents` and
+// returns how many there were.
+size_t copy_mapped(std::span<const std::byte> contents, uint64_t offset, void* buffer,
+                   size_t size) {
+  if (offset >= contents.size()) {
+    return 0;
+  }
+  const size_t count = std::min<uint64_t>(size, contents.size() - offset);
+  std::memcpy(buffer, contents.data() + offset, count);
+  return count;
+}
+
 // Reads exactly `size` bytes at `offset`, or fails with a message naming
 // `path`.
-std::expected<void, std::string> read_exact(int descriptor, const std::string& path,
+std::expected<void, std::string> read_exact(const ElfSource& source, const std::string& path,
                                             uint64_t offset, void* buffer, size_t size) {
+  if (source.mapped) {
+    if (copy_mapped(source.contents, offset, buffer, size) != size) {
+      return std::unexpected(path + ": truncated ELF file; copy or build the file again");
+    }
+    return {};
+  }
   auto* bytes = static_cast<char*>(buffer);
   size_t done = 0;
   while (done < size) {
-    ssize_t count = pread(descriptor, bytes + done, size - done, static_cast<off_t>(offset + done));
+    ssize_t count =
+        pread(source.descriptor, bytes + done, size - done, static_cast<off_t>(offset + done));
     if (count < 0 && errno == EINTR) {
       continue;
     }
@@ -99,7 +127,8 @@ std::optional<uint64_t> file_offset_of(const std::vector<Elf64_Phdr>& segments, 
 // that starts at `table_offset` in the file and contains `table_size` bytes.
 // Only the string itself is read, because a large program's table holds
 // megabytes of symbol names.
-std::expected<std::string, std::string> read_dynamic_string(int descriptor, const std::string& path,
+std::expected<std::string, std::string> read_dynamic_string(const ElfSource& source,
+                                                            const std::string& path,
                                                             uint64_t table_offset,
                                                             uint64_t table_size, uint64_t offset) {
   // A longer library name or search path is treated as malformed. Real ones
@@ -121,7 +150,7 @@ std::expected<std::string, std::string> read_dynamic_string(int descriptor, cons
     }
     char chunk[chunk_size];
     uint64_t count = std::min(chunk_size, table_size - position);
-    if (auto read = read_exact(descriptor, path, table_offset + position, chunk, count); !read) {
+    if (auto read = read_exact(source, path, table_offset + position, chunk, count); !read) {
       return std::unexpected(read.error());
     }
     const void* terminator = std::memchr(chunk, '\0', count);
@@ -133,16 +162,21 @@ std::expected<std::string, std::string> read_dynamic_string(int descriptor, cons
   }
 }
 
-// Reads the ELF header of `file` into `header` and classifies it. A file
+// Reads the ELF header of `source` into `header` and classifies it. A file
 // shorter than the header is classified by the bytes it has.
-std::expected<ElfKind, std::string> read_and_classify_header(const HostFile& file,
+std::expected<ElfKind, std::string> read_and_classify_header(const ElfSource& source,
                                                              const std::string& path,
                                                              Elf64_Ehdr& header) {
-  ssize_t count = pread(file.get(), &header, sizeof header, 0);
-  if (count < 0) {
-    return std::unexpected(describe_errno(path, "read"));
+  size_t size = 0;
+  if (source.mapped) {
+    size = copy_mapped(source.contents, 0, &header, sizeof header);
+  } else {
+    ssize_t count = pread(source.descriptor, &header, sizeof header, 0);
+    if (count < 0) {
+      return std::unexpected(describe_errno(path, "read"));
+    }
+    size = static_cast<size_t>(count);
   }
-  auto size = static_cast<size_t>(count);
   uint16_t machine = size >= sizeof header ? header.e_machine : 0;
   return classify_header(header.e_ident, size, machine);
 }
@@ -157,14 +191,14 @@ std::expected<ElfKind, std::string> classify_elf(const std::string& path) {
   HostFile file(*descriptor);
 
   Elf64_Ehdr header{};
-  return read_and_classify_header(file, path, header);
+  return read_and_classify_header(ElfSource{.descriptor = file.get()}, path, header);
 }
 
 namespace {
 
-// Reads the dependencies of the x86-64 ELF file open as `file`, whose
-// header is `header`.
-std::expected<ElfDependencies, std::string> read_dependencies(const HostFile& file,
+// Reads the dependencies of the x86-64 ELF file `source`, whose header is
+// `header`.
+std::expected<ElfDependencies, std::string> read_dependencies(const ElfSource& source,
                                                               const std::string& path,
                                                               const Elf64_Ehdr& header) {
   // Relocatable objects (.o) and core files are never loaded, so they have
@@ -178,7 +212,7 @@ std::expected<ElfDependencies, std::string> read_dependencies(const HostFile& fi
   }
 
   std::vector<Elf64_Phdr> segments(header.e_phnum);
-  if (auto read = read_exact(file.get(), path, header.e_phoff, segments.data(),
+  if (auto read = read_exact(source, path, header.e_phoff, segments.data(),
                              segments.size() * sizeof(Elf64_Phdr));
       !read) {
     return std::unexpected(read.error());
@@ -189,8 +223,8 @@ std::expected<ElfDependencies, std::string> read_dependencies(const HostFile& fi
   for (const Elf64_Phdr& segment : segments) {
     if (segment.p_type == PT_INTERP) {
       std::string interpreter(segment.p_filesz, '\0');
-      if (auto read = read_exact(file.get(), path, segment.p_offset, interpreter.data(),
-                                 interpreter.size());
+      if (auto read =
+              read_exact(source, path, segment.p_offset, interpreter.data(), interpreter.size());
           !read) {
         return std::unexpected(read.error());
       }
@@ -210,7 +244,7 @@ std::expected<ElfDependencies, std::string> read_dependencies(const HostFile& fi
     return std::unexpected(path + ": malformed ELF dynamic section");
   }
   std::vector<Elf64_Dyn> dynamic(dynamic_segment->p_filesz / sizeof(Elf64_Dyn));
-  if (auto read = read_exact(file.get(), path, dynamic_segment->p_offset, dynamic.data(),
+  if (auto read = read_exact(source, path, dynamic_segment->p_offset, dynamic.data(),
                              dynamic.size() * sizeof(Elf64_Dyn));
       !read) {
     return std::unexpected(read.error());
@@ -258,7 +292,7 @@ std::expected<ElfDependencies, std::string> read_dependencies(const HostFile& fi
     return std::unexpected(path + ": malformed ELF dynamic string table");
   }
   auto string_at = [&](uint64_t offset) {
-    return read_dynamic_string(file.get(), path, *string_table_offset, string_table_size, offset);
+    return read_dynamic_string(source, path, *string_table_offset, string_table_size, offset);
   };
 
   for (uint64_t offset : needed_offsets) {
@@ -292,25 +326,23 @@ std::expected<ElfDependencies, std::string> read_elf_dependencies(const std::str
   }
   HostFile file(*descriptor);
 
+  const ElfSource source{.descriptor = file.get()};
   Elf64_Ehdr header{};
-  if (auto read = read_exact(file.get(), path, 0, &header, sizeof header); !read) {
+  if (auto read = read_exact(source, path, 0, &header, sizeof header); !read) {
     return std::unexpected(read.error());
   }
   if (classify_header(header.e_ident, sizeof header, header.e_machine) != ElfKind::x86_64) {
     return std::unexpected(path + ": not an x86-64 ELF file");
   }
-  return read_dependencies(file, path, header);
+  return read_dependencies(source, path, header);
 }
 
-std::expected<ElfFile, std::string> read_elf_file(const std::string& path) {
-  auto descriptor = open_for_reading(path);
-  if (!descriptor) {
-    return std::unexpected(descriptor.error());
-  }
-  HostFile file(*descriptor);
+namespace {
 
+std::expected<ElfFile, std::string> read_elf_file_from(const ElfSource& source,
+                                                       const std::string& path) {
   Elf64_Ehdr header{};
-  auto kind = read_and_classify_header(file, path, header);
+  auto kind = read_and_classify_header(source, path, header);
   if (!kind) {
     return std::unexpected(kind.error());
   }
@@ -319,12 +351,28 @@ std::expected<ElfFile, std::string> read_elf_file(const std::string& path) {
     return elf;
   }
 
-  auto dependencies = read_dependencies(file, path, header);
+  auto dependencies = read_dependencies(source, path, header);
   if (!dependencies) {
     return std::unexpected(dependencies.error());
   }
   elf.dependencies = std::move(*dependencies);
   return elf;
+}
+
+}  // namespace
+
+std::expected<ElfFile, std::string> read_elf_file(const std::string& path) {
+  auto descriptor = open_for_reading(path);
+  if (!descriptor) {
+    return std::unexpected(descriptor.error());
+  }
+  HostFile file(*descriptor);
+  return read_elf_file_from(ElfSource{.descriptor = file.get()}, path);
+}
+
+std::expected<ElfFile, std::string> read_elf_file(std::span<const std::byte> contents,
+                                                  const std::string& path) {
+  return read_elf_file_from(ElfSource{.contents = contents, .mapped = true}, path);
 }
 
 }  // namespace litebox::rootfs

@@ -5,6 +5,7 @@
 
 #include <expected>
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -37,6 +38,12 @@ struct ElfFile {
 // one open of the file. Errors are those of classify_elf and
 // read_elf_dependencies.
 std::expected<ElfFile, std::string> read_elf_file(const std::string& path);
+
+// Classifies the file `path` from its `contents`, mapped or read by the
+// caller, and reads the dependencies of an x86-64 ELF file, with the errors
+// of the overload above except those of open(2) and read(2).
+std::expected<ElfFile, std::string> read_elf_file(std::span<const std::byte> contents,
+                                                  const std::string& path);
 
 // Reads the dependency information of the x86-64 ELF file at `path`. Errors
 // (unreadable file, truncated or malformed headers) name the path.

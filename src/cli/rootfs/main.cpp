@@ -1,20 +1,23 @@
 // litebox-rootfs: the `litebox rootfs` command as a program of its own.
-#include <CLI/CLI.hpp>
-
 #include <cstdio>
 #include <exception>
+#include <span>
 
 #include "rootfs/rootfs_command_line.hpp"
 
 namespace {
 
 int run_main(int argc, char** argv) {
-  CLI::App app;
-  app.name("litebox-rootfs");
-  litebox::rootfs::RootfsCommandOptions options;
-  litebox::rootfs::configure_rootfs_command(app, options);
-  CLI11_PARSE(app, argc, argv);
-  return litebox::rootfs::run_rootfs_command(options);
+  // argv[0] may be missing: execve accepts an empty argument list.
+  std::span<const char* const> arguments;
+  if (argc > 1) {
+    arguments = {argv + 1, static_cast<size_t>(argc - 1)};
+  }
+  auto options = litebox::rootfs::parse_rootfs_command_line("litebox-rootfs", arguments);
+  if (!options) {
+    return options.error();
+  }
+  return litebox::rootfs::run_rootfs_command(*options);
 }
 
 }  // namespace

@@ -47,13 +47,27 @@ std::expected<std::string, std::string> read_link(const std::string& path) {
 
 }  // namespace
 
-std::expected<std::string, std::string> RootImage::add_path(const std::string& host_path) {
-  std::error_code error;
-  auto absolute = std::filesystem::absolute(host_path, error);
-  if (error) {
-    return std::unexpected(host_path + ": " + error.message());
+std::expected<std::string, std::string> working_directory() {
+  std::string directory(256, '\0');
+  while (getcwd(directory.data(), directory.size()) == nullptr) {
+    if (errno != ERANGE) {
+      return std::unexpected(std::strerror(errno));
+    }
+    directory.resize(directory.size() * 2);
   }
-  return add_path_from("/", split_path(absolute.string()), 0);
+  directory.resize(std::strlen(directory.c_str()));
+  return directory;
+}
+
+std::expected<std::string, std::string> RootImage::add_path(const std::string& host_path) {
+  if (host_path.starts_with('/')) {
+    return add_path_from("/", split_path(host_path), 0);
+  }
+  auto directory = working_directory();
+  if (!directory) {
+    return std::unexpected(host_path + ": " + directory.error());
+  }
+  return add_path_from("/", split_path(*directory + "/" + host_path), 0);
 }
 
 // Walks `components` from the symlink-free directory `resolved_prefix`,

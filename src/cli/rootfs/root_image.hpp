@@ -25,6 +25,10 @@ struct RootEntry {
   uint64_t size = 0;              // regular files only
 };
 
+// Returns the working directory of the process, as getcwd(3) reports it,
+// or the strerror(3) text of its failure.
+std::expected<std::string, std::string> working_directory();
+
 class RootImage {
  public:
   // Adds `host_path` (absolute, or relative to the working directory) and

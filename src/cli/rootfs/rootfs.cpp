@@ -43,10 +43,9 @@ struct ScriptInterpreter {
   std::string argument;
 };
 
-std::optional<ScriptInterpreter> read_script_interpreter(const std::string& path) {
-  std::ifstream file(path, std::ios::binary);
-  std::string line;
-  if (!std::getline(file, line) || !line.starts_with("#!")) {
+// Parses the first line of a file, without its newline, as a #! line.
+std::optional<ScriptInterpreter> parse_script_interpreter(std::string_view line) {
+  if (!line.starts_with("#!")) {
     return std::nullopt;
   }
 
@@ -75,6 +74,24 @@ std::optional<ScriptInterpreter> read_script_interpreter(const std::string& path
   return interpreter;
 }
 
+std::optional<ScriptInterpreter> read_script_interpreter(const std::string& path) {
+  std::ifstream file(path, std::ios::binary);
+  std::string line;
+  if (!std::getline(file, line)) {
+    return std::nullopt;
+  }
+  return parse_script_interpreter(line);
+}
+
+std::optional<ScriptInterpreter> read_script_interpreter(std::span<const std::byte> contents) {
+  // Safety: the bytes of a file are read as characters.
+  const std::string_view text(reinterpret_cast<const char*>(contents.data()), contents.size());
+  if (text.empty()) {
+    return std::nullopt;
+  }
+  return parse_script_interpreter(text.substr(0, text.find('\n')));
+}
+
 // Gathers the entries of one root, following programs, interpreters and
 // libraries.
 class RootBuilder {
@@ -92,6 +109,9 @@ class RootBuilder {
 
   RootImage& image() { return image_; }
   std::vector<std::string>& warnings() { return warnings_; }
+  // True once an object with an ELF interpreter or a DT_NEEDED entry was
+  // added: its loader reads the library cache.
+  bool uses_dynamic_loader() const { return uses_dynamic_loader_; }
 
  private:
   const RootRequest& request_;
@@ -99,10 +119,14 @@ class RootBuilder {
   RootImage image_;
   std::vector<std::string> warnings_;
   std::set<std::string> closures_done_;
+  bool uses_dynamic_loader_ = false;
 };
 
 std::expected<void, std::string> RootBuilder::add_library_closure(
     const std::string& path, const ElfDependencies& dependencies, bool required) {
+  if (dependencies.interpreter || !dependencies.needed.empty()) {
+    uses_dynamic_loader_ = true;
+  }
   if (!closures_done_.insert(path).second) {
     return {};
   }
@@ -139,9 +163,13 @@ std::expected<void, std::string> RootBuilder::add_library_closure(
 
 std::expected<std::string, std::string> RootBuilder::add_program(const std::string& name,
                                                                  int depth) {
-  auto path = find_program(name, request_.search_path);
-  if (!path) {
-    return std::unexpected(path.error());
+  const bool requested = depth == 0;
+  std::expected<std::string, std::string> path = name;
+  if (!requested || !request_.programs_found) {
+    path = find_program(name, request_.search_path);
+    if (!path) {
+      return std::unexpected(path.error());
+    }
   }
 
   auto added = image_.add_path(*path);
@@ -149,7 +177,15 @@ std::expected<std::string, std::string> RootBuilder::add_program(const std::stri
     return std::unexpected(added.error());
   }
 
-  auto elf = read_elf_file(*added);
+  std::optional<std::span<const std::byte>> contents;
+  if (requested && request_.read_program) {
+    auto read = request_.read_program(*added);
+    if (!read) {
+      return std::unexpected(read.error());
+    }
+    contents = *read;
+  }
+  auto elf = contents ? read_elf_file(*contents, *added) : read_elf_file(*added);
   if (!elf) {
     if (request_.defer_program_errors) {
       return path;
@@ -170,7 +206,8 @@ std::expected<std::string, std::string> RootBuilder::add_program(const std::stri
     return path;
   }
 
-  auto interpreter = read_script_interpreter(*added);
+  auto interpreter =
+      contents ? read_script_interpreter(*contents) : read_script_interpreter(*added);
   if (!interpreter) {
     return path;  // a data file or a script without #!
   }
@@ -228,7 +265,60 @@ std::expected<void, std::string> RootBuilder::add_include(const std::string& pat
   return {};
 }
 
+// Adds the library cache at `path` when the host has one. The guest's own
+// loader reads the cache too, so libraries found through it on the host are
+// found at the same paths in the sandbox.
+std::expected<void, std::string> add_ld_so_cache(RootImage& image, const std::string& path) {
+  struct stat status {};
+  if (stat(path.c_str(), &status) != 0) {
+    return {};
+  }
+  if (auto added = image.add_path(path); !added) {
+    return std::unexpected(added.error());
+  }
+  return {};
+}
+
 }  // namespace
+
+std::expected<std::string, std::string> absolute_path(const std::string& path) {
+  std::string joined = path;
+  if (!path.starts_with('/')) {
+    auto directory = working_directory();
+    if (!directory) {
+      return std::unexpected(path + ": reading the working directory failed: " + directory.error());
+    }
+    joined = *directory + "/" + path;
+  }
+
+  // Each kept component is "/NAME" in `normal`, and `starts` records where
+  // each one begins, so that ".." can drop the last one.
+  std::string normal;
+  std::vector<size_t> starts;
+  size_t begin = 0;
+  while (begin <= joined.size()) {
+    size_t end = joined.find('/', begin);
+    if (end == std::string::npos) {
+      end = joined.size();
+    }
+    const std::string_view component(joined.data() + begin, end - begin);
+    begin = end + 1;
+    if (component.empty() || component == ".") {
+      continue;
+    }
+    if (component == "..") {
+      if (!starts.empty()) {
+        normal.resize(starts.back());
+        starts.pop_back();
+      }
+      continue;
+    }
+    starts.push_back(normal.size());
+    normal += '/';
+    normal += component;
+  }
+  return normal.empty() ? "/" : normal;
+}
 
 std::expected<std::string, std::string> find_program(const std::string& program,
                                                      const std::string& search_path) {
@@ -244,7 +334,7 @@ std::expected<std::string, std::string> find_program(const std::string& program,
       return std::unexpected("program " + program +
                              " is not an executable regular file; check the path and its mode");
     }
-    return std::filesystem::absolute(program).lexically_normal().string();
+    return absolute_path(program);
   }
 
   for (auto part : std::views::split(search_path, ':')) {
@@ -254,7 +344,7 @@ std::expected<std::string, std::string> find_program(const std::string& program,
     }
     std::string candidate = directory + "/" + program;
     if (is_executable_file(candidate)) {
-      return std::filesystem::absolute(candidate).lexically_normal().string();
+      return absolute_path(candidate);
     }
   }
   return std::unexpected("program " + program +
@@ -267,11 +357,8 @@ std::expected<Root, std::string> build_root(const RootRequest& request) {
     builder.image().add_directory(mount_point.path, mount_point.mode);
   }
 
-  // The guest's own loader reads the cache too, so libraries found through
-  // it on the host are found at the same paths in the sandbox.
-  std::error_code error;
-  if (std::filesystem::exists(request.ld_so_cache, error)) {
-    if (auto added = builder.image().add_path(request.ld_so_cache); !added) {
+  if (!request.ld_so_cache_only_when_used) {
+    if (auto added = add_ld_so_cache(builder.image(), request.ld_so_cache); !added) {
       return std::unexpected(added.error());
     }
   }
@@ -286,6 +373,12 @@ std::expected<Root, std::string> build_root(const RootRequest& request) {
   }
   for (const std::string& include : request.includes) {
     if (auto added = builder.add_include(include); !added) {
+      return std::unexpected(added.error());
+    }
+  }
+
+  if (request.ld_so_cache_only_when_used && builder.uses_dynamic_loader()) {
+    if (auto added = add_ld_so_cache(builder.image(), request.ld_so_cache); !added) {
       return std::unexpected(added.error());
     }
   }

@@ -6,9 +6,12 @@
 // --rootfs builds the same root in memory from build_root().
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <expected>
+#include <functional>
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -36,6 +39,20 @@ struct RootRequest {
   // (`litebox run`). Otherwise foreign ones get a warning and unreadable
   // ones fail the build.
   bool defer_program_errors = false;
+  // When set, the programs are absolute, normalized paths of executable
+  // regular files that the caller has already found and checked, so they are
+  // not looked up or checked again. #! interpreters still are.
+  bool programs_found = false;
+  // When set, each program (not its #! interpreters or libraries) is read
+  // through this function, which returns the whole file, instead of being
+  // opened here. `litebox run` maps the program once and serves the mapping
+  // to the sandbox.
+  std::function<std::expected<std::span<const std::byte>, std::string>(const std::string& path)>
+      read_program;
+  // When set, `ld_so_cache` is added only if a program or included file
+  // has an ELF interpreter or needs a library, so that the root of a static
+  // program holds no cache that nothing reads.
+  bool ld_so_cache_only_when_used = false;
 };
 
 struct Root {
@@ -49,6 +66,12 @@ struct Root {
 // an executable regular file, or a one-line error that names the program.
 std::expected<std::string, std::string> find_program(const std::string& program,
                                                      const std::string& search_path);
+
+// Makes `path` absolute against the working directory and normalizes it
+// lexically, as std::filesystem::absolute(path).lexically_normal() does,
+// except that a trailing slash is dropped: "." and empty components go, and
+// ".." removes the component before it without looking at the file system.
+std::expected<std::string, std::string> absolute_path(const std::string& path);
 
 // Collects the root for `request`. Errors are one line naming the missing
 // or unreadable path and the fix.

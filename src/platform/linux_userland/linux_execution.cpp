@@ -67,16 +67,11 @@ thread_local ThreadBlock* current_block = nullptr;
 // sealed process may not make, and the libOS threads that serve a guest's
 // thread pool (Node's libuv workers) reach that point. Setting glibc's
 // default of 8 arenas per CPU before the seal avoids the open. The CPUs
-// counted are those the process may run on, from one sched_getaffinity
-// call instead of a file read. On a host with more CPUs than a cpu_set_t
-// can represent (1024) that call fails, and get_nprocs() counts them instead.
+// counted are those the process may run on (allowed_processor_count), from
+// one sched_getaffinity call instead of a file read.
 Result<void> fix_malloc_arena_limit() {
   constexpr int arenas_per_cpu = 8;
-  cpu_set_t allowed;
-  CPU_ZERO(&allowed);
-  const int cpus = sched_getaffinity(0, sizeof(allowed), &allowed) == 0
-                       ? std::max(CPU_COUNT(&allowed), 1)
-                       : get_nprocs();
+  const auto cpus = static_cast<int>(allowed_processor_count());
   if (mallopt(M_ARENA_MAX, arenas_per_cpu * cpus) != 1) {
     return fail(Errno::einval);
   }
@@ -103,15 +98,31 @@ int write_gs_base(uint64_t base) {
   return static_cast<int>(raw_syscall(SYS_arch_prctl, LB_ARCH_SET_GS, base));
 }
 
+}  // namespace
+
+}  // namespace litebox::platform::linux_userland
+
+// glibc's copy of a CPUID leaf, made at start-up: the registers EAX, EBX,
+// ECX and EDX, then which of their feature bits glibc uses. The function
+// comes with glibc 2.33 and later. Its header, <sys/platform/x86.h>, is C
+// only, so it is declared here.
+struct GlibcCpuidLeaf {
+  unsigned int registers[4];
+  unsigned int active[4];
+};
+extern "C" const GlibcCpuidLeaf* __x86_get_cpuid_feature_leaf(unsigned int index);
+
+namespace litebox::platform::linux_userland {
+
+namespace {
+
+// Reads the OSXSAVE bit (CPUID leaf 1, ECX bit 27) from glibc's copy,
+// because CPUID traps to the hypervisor in a virtual machine and costs
+// microseconds there.
 bool cpu_has_osxsave() {
-  unsigned eax = 0;
-  unsigned ebx = 0;
-  unsigned ecx = 0;
-  unsigned edx = 0;
-  if (__get_cpuid(1, &eax, &ebx, &ecx, &edx) == 0) {
-    return false;
-  }
-  return (ecx & bit_OSXSAVE) != 0;
+  constexpr unsigned int glibc_leaf_1 = 0;  // CPUID_INDEX_1
+  constexpr unsigned int ecx = 2;
+  return (__x86_get_cpuid_feature_leaf(glibc_leaf_1)->registers[ecx] & bit_OSXSAVE) != 0;
 }
 
 // XCR0: the state components the kernel enables for XSAVE.
@@ -135,6 +146,18 @@ size_t probe_xsave_size() {
 }
 
 }  // namespace
+
+uint32_t allowed_processor_count() {
+  static const uint32_t count = [] {
+    cpu_set_t allowed;
+    CPU_ZERO(&allowed);
+    if (sched_getaffinity(0, sizeof(allowed), &allowed) != 0) {
+      return static_cast<uint32_t>(std::max(get_nprocs(), 1));
+    }
+    return static_cast<uint32_t>(std::max(CPU_COUNT(&allowed), 1));
+  }();
+  return count;
+}
 
 ThreadBlock* current_thread_block() { return current_block; }
 

@@ -25,6 +25,12 @@
 
 namespace litebox::platform::linux_userland {
 
+// The number of CPUs this process may run on, counted as nproc(1) counts
+// them, at least 1. Computed on the first call and kept. On a host with more
+// CPUs than a cpu_set_t can represent (1024), sched_getaffinity fails and
+// get_nprocs() counts the online ones instead.
+uint32_t allowed_processor_count();
+
 class LinuxExecution final : public Execution {
  public:
   explicit LinuxExecution(DebugLog& log);
