@@ -211,7 +211,8 @@ TEST(LinuxPages, CommitGivesZeroedWritableMemory) {
   auto* bytes = static_cast<unsigned char*>(*reserved);
 
   ASSERT_TRUE(host_platform().commit(bytes, platform::page_size,
-                                     platform::prot_read | platform::prot_write));
+                                     platform::prot_read | platform::prot_write,
+                                     platform::Replace::reservation));
   EXPECT_EQ(bytes[0], 0);
   bytes[0] = 7;
   EXPECT_EQ(bytes[0], 7);
@@ -227,10 +228,43 @@ TEST(LinuxPages, CommitGivesZeroedWritableMemory) {
 }
 
 TEST(LinuxPages, UnalignedCommitFails) {
-  Result<void> committed =
-      host_platform().commit(reinterpret_cast<void*>(0x1001), 100, platform::prot_read);
+  Result<void> committed = host_platform().commit(
+      reinterpret_cast<void*>(0x1001), 100, platform::prot_read, platform::Replace::reservation);
   ASSERT_FALSE(committed);
   EXPECT_EQ(committed.error(), Errno::einval);
+}
+
+TEST(LinuxPages, CommitReplacingNothingFillsFreeRange) {
+  Result<void*> reserved = host_platform().reserve(nullptr, platform::page_size, false);
+  ASSERT_TRUE(reserved);
+  ASSERT_TRUE(host_platform().release(*reserved, platform::page_size));
+  auto* bytes = static_cast<unsigned char*>(*reserved);
+
+  ASSERT_TRUE(host_platform().commit(bytes, platform::page_size,
+                                     platform::prot_read | platform::prot_write,
+                                     platform::Replace::nothing));
+  bytes[0] = 7;
+
+  EXPECT_EQ(bytes[0], 7);
+  EXPECT_TRUE(host_platform().release(bytes, platform::page_size));
+}
+
+TEST(LinuxPages, CommitReplacingNothingKeepsMapping) {
+  void* existing = mmap(nullptr, 2 * platform::page_size, PROT_READ | PROT_WRITE,
+                        MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  ASSERT_NE(existing, MAP_FAILED);
+  auto* bytes = static_cast<unsigned char*>(existing);
+  bytes[platform::page_size] = 9;
+
+  Result<void> committed = host_platform().commit(bytes + platform::page_size, platform::page_size,
+                                                  platform::prot_read, platform::Replace::nothing);
+
+  ASSERT_FALSE(committed);
+  EXPECT_EQ(committed.error(), Errno::eexist);
+  EXPECT_EQ(bytes[platform::page_size], 9);
+  bytes[platform::page_size] = 10;
+  EXPECT_EQ(bytes[platform::page_size], 10);
+  munmap(existing, 2 * platform::page_size);
 }
 
 TEST(LinuxPages, AliasSharesStores) {
@@ -301,9 +335,9 @@ TEST(LinuxPages, MapCopyOnWriteKeepsStoresPrivate) {
   ASSERT_TRUE(reserved);
   auto* guest = static_cast<unsigned char*>(*reserved);
 
-  ASSERT_TRUE(host_platform().map_copy_on_write(guest, 2 * platform::page_size,
-                                                view + platform::page_size,
-                                                platform::prot_read | platform::prot_write));
+  ASSERT_TRUE(host_platform().map_copy_on_write(
+      guest, 2 * platform::page_size, view + platform::page_size,
+      platform::prot_read | platform::prot_write, platform::Replace::reservation));
   EXPECT_EQ(std::memcmp(guest, view + platform::page_size, 2 * platform::page_size), 0);
   const unsigned char before = view[platform::page_size];
   guest[0] = static_cast<unsigned char>(before + 1);
@@ -315,6 +349,25 @@ TEST(LinuxPages, MapCopyOnWriteKeepsStoresPrivate) {
   munmap(const_cast<unsigned char*>(view), length);
 }
 
+TEST(LinuxPages, MapCopyOnWriteReplacingNothingKeepsMapping) {
+  const unsigned char* view = make_file_view(platform::page_size);
+  ASSERT_NE(view, nullptr);
+  void* existing = mmap(nullptr, platform::page_size, PROT_READ | PROT_WRITE,
+                        MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  ASSERT_NE(existing, MAP_FAILED);
+  static_cast<unsigned char*>(existing)[0] = 9;
+
+  Result<void> mapped = host_platform().map_copy_on_write(
+      existing, platform::page_size, view, platform::prot_read, platform::Replace::nothing);
+
+  ASSERT_FALSE(mapped);
+  EXPECT_EQ(mapped.error(), Errno::eexist);
+  EXPECT_EQ(static_cast<unsigned char*>(existing)[0], 9);
+  munmap(existing, platform::page_size);
+  close(platform::linux_userland::forget_file_view(view));
+  munmap(const_cast<unsigned char*>(view), platform::page_size);
+}
+
 TEST(LinuxPages, MapCopyOnWriteAnonymousIsEnodev) {
   void* source = mmap(nullptr, platform::page_size, PROT_READ | PROT_WRITE,
                       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
@@ -322,8 +375,8 @@ TEST(LinuxPages, MapCopyOnWriteAnonymousIsEnodev) {
   Result<void*> reserved = host_platform().reserve(nullptr, platform::page_size, false);
   ASSERT_TRUE(reserved);
 
-  Result<void> mapped = host_platform().map_copy_on_write(*reserved, platform::page_size, source,
-                                                          platform::prot_read);
+  Result<void> mapped = host_platform().map_copy_on_write(
+      *reserved, platform::page_size, source, platform::prot_read, platform::Replace::reservation);
 
   ASSERT_FALSE(mapped);
   EXPECT_EQ(mapped.error(), Errno::enodev);
@@ -337,8 +390,9 @@ TEST(LinuxPages, MapCopyOnWritePastViewIsEnodev) {
   Result<void*> reserved = host_platform().reserve(nullptr, 2 * platform::page_size, false);
   ASSERT_TRUE(reserved);
 
-  Result<void> mapped = host_platform().map_copy_on_write(*reserved, 2 * platform::page_size, view,
-                                                          platform::prot_read);
+  Result<void> mapped =
+      host_platform().map_copy_on_write(*reserved, 2 * platform::page_size, view,
+                                        platform::prot_read, platform::Replace::reservation);
 
   ASSERT_FALSE(mapped);
   EXPECT_EQ(mapped.error(), Errno::enodev);

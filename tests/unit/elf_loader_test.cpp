@@ -304,6 +304,34 @@ TEST_F(ElfLoading, StaticProgramMapsSegmentAndBss) {
   EXPECT_EQ(task_->process().break_start, 0x405000u);
 }
 
+TEST_F(ElfLoading, SegmentPageTailShowsFile) {
+  ElfBuilder builder = minimal_static();
+  // The segment ends before "tail", which shares its last page.
+  builder.payload += "tail";
+  add_file("/bin/prog", builder.build());
+
+  auto loaded = load("/bin/prog", {"prog"});
+  ASSERT_TRUE(loaded) << loaded.error().reason;
+
+  // As on Linux: without bss, the page shows the bytes that follow.
+  EXPECT_EQ(read_string(0x401001), "tail");
+}
+
+TEST_F(ElfLoading, BssClearsSegmentPageTail) {
+  ElfBuilder builder = minimal_static();
+  builder.payload += "tail";
+  builder.segments[0].flags = elf::flag_read | elf::flag_write;
+  builder.segments[0].memory_size += 0x2000;
+  add_file("/bin/prog", builder.build());
+
+  auto loaded = load("/bin/prog", {"prog"});
+  ASSERT_TRUE(loaded) << loaded.error().reason;
+
+  EXPECT_EQ(read_word(0x401000) & 0xff, 0xf4u);
+  EXPECT_EQ(read_word(0x401001) & 0xffffffff, 0u);
+  EXPECT_EQ(read_word(0x402000), 0u);
+}
+
 TEST_F(ElfLoading, StackFollowsPsAbi) {
   add_file("/bin/prog", minimal_static().build());
 

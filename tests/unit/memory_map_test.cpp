@@ -3,6 +3,7 @@
 #include "litebox/mm/memory_map.hpp"
 
 #include <gtest/gtest.h>
+#include <sys/mman.h>
 
 #include <cstring>
 
@@ -117,6 +118,76 @@ TEST(MemoryMap, FixedNoReplaceOverMappingFails) {
   request.placement = Placement::fixed_noreplace;
 
   EXPECT_EQ(memory.map(request).error(), Errno::eexist);
+}
+
+// Maps one page of host memory that the map does not track, as the libOS's
+// own memory, at `address` and writes `value` into it.
+bool map_host_page(uint64_t address, uint8_t value) {
+  // Safety: the address lies in the test layout, where nothing else maps.
+  void* page = mmap(reinterpret_cast<void*>(address), page_size, PROT_READ | PROT_WRITE,
+                    MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
+  if (page == MAP_FAILED) {
+    return false;
+  }
+  bytes_at(address)[0] = value;
+  return true;
+}
+
+TEST(MemoryMap, FixedOverHostMemoryFails) {
+  MemoryMap memory(test_layout());
+  const uint64_t host_page = 0x1000'5000'1000;
+  ASSERT_TRUE(map_host_page(host_page, 0x5a));
+
+  MapRequest request = anonymous(3 * page_size);
+  request.address = host_page - page_size;
+  request.placement = Placement::fixed;
+
+  EXPECT_EQ(memory.map(request).error(), Errno::enomem);
+  EXPECT_EQ(bytes_at(host_page)[0], 0x5a);
+  EXPECT_TRUE(memory.areas().empty());
+  EXPECT_EQ(munmap(bytes_at(host_page), page_size), 0);
+}
+
+TEST(MemoryMap, FixedNoReplaceOverHostMemoryFails) {
+  MemoryMap memory(test_layout());
+  const uint64_t host_page = 0x1000'5000'1000;
+  ASSERT_TRUE(map_host_page(host_page, 0x5a));
+
+  MapRequest request = anonymous(page_size);
+  request.address = host_page;
+  request.placement = Placement::fixed_noreplace;
+
+  EXPECT_EQ(memory.map(request).error(), Errno::eexist);
+  EXPECT_EQ(bytes_at(host_page)[0], 0x5a);
+  EXPECT_EQ(munmap(bytes_at(host_page), page_size), 0);
+}
+
+TEST(MemoryMap, HintOverHostMemoryMovesElsewhere) {
+  MemoryMap memory(test_layout());
+  const uint64_t host_page = 0x1000'5000'1000;
+  ASSERT_TRUE(map_host_page(host_page, 0x5a));
+
+  MapRequest request = anonymous(2 * page_size);
+  request.address = host_page;
+  uint64_t address = memory.map(request).value();
+
+  EXPECT_TRUE(address + 2 * page_size <= host_page || address > host_page);
+  EXPECT_EQ(bytes_at(host_page)[0], 0x5a);
+  bytes_at(address)[0] = 1;
+  EXPECT_EQ(bytes_at(address)[0], 1);
+  EXPECT_EQ(munmap(bytes_at(host_page), page_size), 0);
+}
+
+TEST(MemoryMap, TopDownSkipsHostMemory) {
+  MemoryMap memory(test_layout());
+  const uint64_t host_page = test_layout().mmap_base - page_size;
+  ASSERT_TRUE(map_host_page(host_page, 0x5a));
+
+  uint64_t address = memory.map(anonymous(page_size)).value();
+
+  EXPECT_LT(address, host_page);
+  EXPECT_EQ(bytes_at(host_page)[0], 0x5a);
+  EXPECT_EQ(munmap(bytes_at(host_page), page_size), 0);
 }
 
 TEST(MemoryMap, UnmapSplitsArea) {

@@ -5,8 +5,11 @@
 // Guest memory lives in the host process that runs the libOS, so a guest
 // mapping is host address space reserved and committed through
 // platform::Pages. The map only ever claims address space that the host had
-// free: a range that neither the guest nor the libOS uses is reserved at its
-// exact address or not at all, so no guest request can replace libOS memory.
+// free: a range that neither the guest nor the libOS uses is mapped or
+// reserved at its exact address or not at all (Replace::nothing), so no
+// guest request can replace libOS memory. A private mapping over a free
+// range is mapped there at once; the other mappings reserve their range
+// first.
 #pragma once
 
 #include <cstdint>
@@ -162,8 +165,10 @@ class MemoryMap {
   std::optional<uint64_t> find_gap_below(uint64_t limit, uint64_t length) const;
   bool overlaps(uint64_t start, uint64_t end) const;
   Result<void> claim(uint64_t start, uint64_t end);
-  Result<void> populate(const Vma& area);
-  Result<uint64_t> map_file_pages(const Vma& area);
+  Result<uint64_t> map_unreserved(const MapRequest& request, uint64_t length);
+  Result<void> populate(const Vma& area, platform::Replace replace);
+  Result<uint64_t> map_file_pages(const Vma& area, platform::Replace replace);
+  Result<void> copy_file_pages(const Vma& area, uint64_t start, platform::Replace replace);
   Result<PageRuns> shared_pages_for(const MapRequest& request, uint64_t length);
   Result<uint64_t> duplicate(uint64_t old_address, uint64_t new_length, uint32_t flags,
                              uint64_t new_address);

@@ -19,6 +19,18 @@ enum Protection : uint32_t {
 
 inline constexpr size_t page_size = 4096;
 
+// The host mappings that a call mapping pages at a given range may replace.
+enum class Replace : uint8_t {
+  // The range is a reservation or a mapping of the caller, which the new
+  // pages replace (MAP_FIXED).
+  reservation,
+  // Nothing: the range must be free. If the host has any mapping in it, the
+  // call returns `eexist` and leaves the range as it was
+  // (MAP_FIXED_NOREPLACE). This saves the reservation that would otherwise
+  // come first.
+  nothing,
+};
+
 class Pages {
  public:
   virtual ~Pages() = default;
@@ -29,9 +41,11 @@ class Pages {
   // for none). Returns the start, or `enomem`. Thread-safe.
   virtual Result<void*> reserve(void* hint, size_t length, bool fixed) = 0;
 
-  // Backs a reserved, page-aligned range with zero-filled memory and sets its
-  // protection. Returns `einval` for an unaligned range. Thread-safe.
-  virtual Result<void> commit(void* address, size_t length, uint32_t protection) = 0;
+  // Backs a page-aligned range with zero-filled memory and sets its
+  // protection. `replace` states whether the range is reserved or must be
+  // free. Returns `einval` for an unaligned range. Thread-safe.
+  virtual Result<void> commit(void* address, size_t length, uint32_t protection,
+                              Replace replace) = 0;
 
   // Changes the protection of committed pages. Thread-safe.
   virtual Result<void> protect(void* address, size_t length, uint32_t protection) = 0;
@@ -57,15 +71,17 @@ class Pages {
   // memory. Thread-safe.
   virtual Result<void> alias(void* address, size_t length, void* source, uint32_t protection) = 0;
 
-  // Maps the `length` bytes at `source` privately at the reserved range
-  // `address`, with `protection`. The pages read as `source`'s bytes, and
+  // Maps the `length` bytes at `source` privately at the range `address`,
+  // which `replace` states is reserved or must be free, with `protection`.
+  // The pages read as `source`'s bytes, and
   // the first store to a page gives this process its own copy of it, as in
   // a private file mapping. Nothing is copied until a page is touched.
   // `source` must be page-aligned memory that the platform mapped read-only
   // from a host file. The default, `enodev`, means the platform cannot map
-  // `source`, so the caller copies the bytes instead. Thread-safe.
+  // `source`, so the caller copies the bytes instead; the range is then as
+  // it was. Thread-safe.
   virtual Result<void> map_copy_on_write(void* address, size_t length, const void* source,
-                                         uint32_t protection);
+                                         uint32_t protection, Replace replace);
 };
 
 }  // namespace litebox::platform

@@ -1,8 +1,11 @@
 #include "rootfs/ld_so_cache.hpp"
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
 #include <cstring>
-#include <filesystem>
-#include <fstream>
 
 namespace litebox::rootfs {
 namespace {
@@ -43,6 +46,32 @@ std::optional<std::string> string_at(std::span<const std::byte> bytes, size_t of
 bool starts_with(std::span<const std::byte> bytes, size_t offset, std::string_view magic) {
   return bytes.size() >= offset + magic.size() &&
          std::memcmp(bytes.data() + offset, magic.data(), magic.size()) == 0;
+}
+
+// Reads the whole file open on `descriptor`. Errors name `path`.
+std::expected<std::vector<char>, std::string> read_whole_file(int descriptor,
+                                                              const std::string& path) {
+  struct stat status {};
+  if (fstat(descriptor, &status) != 0) {
+    return std::unexpected(path + ": " + std::strerror(errno));
+  }
+
+  std::vector<char> bytes(static_cast<size_t>(status.st_size));
+  size_t done = 0;
+  while (done < bytes.size()) {
+    const ssize_t count = read(descriptor, bytes.data() + done, bytes.size() - done);
+    if (count < 0 && errno == EINTR) {
+      continue;
+    }
+    if (count < 0) {
+      return std::unexpected(path + ": " + std::strerror(errno));
+    }
+    if (count == 0) {
+      return std::unexpected(path + ": cannot read the whole file");
+    }
+    done += static_cast<size_t>(count);
+  }
+  return bytes;
 }
 
 }  // namespace
@@ -92,21 +121,20 @@ std::expected<LdSoCache, std::string> LdSoCache::parse(std::span<const std::byte
 }
 
 std::expected<LdSoCache, std::string> LdSoCache::load(const std::string& path) {
-  std::ifstream file(path, std::ios::binary);
-  if (!file) {
+  // POSIX calls rather than std::ifstream: the first stream of a process
+  // builds the global std::locale, which `litebox run` of every dynamic
+  // program would pay at start-up.
+  const int descriptor = open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (descriptor < 0) {
     return LdSoCache{};
   }
-  std::vector<char> bytes;
-  std::error_code error;
-  const uintmax_t size = std::filesystem::file_size(path, error);
-  if (error) {
-    return std::unexpected(path + ": " + error.message());
+  auto bytes = read_whole_file(descriptor, path);
+  close(descriptor);
+  if (!bytes) {
+    return std::unexpected(bytes.error());
   }
-  bytes.resize(size);
-  if (!file.read(bytes.data(), static_cast<std::streamsize>(size))) {
-    return std::unexpected(path + ": cannot read the whole file");
-  }
-  auto cache = parse(std::as_bytes(std::span(bytes)));
+
+  auto cache = parse(std::as_bytes(std::span(*bytes)));
   if (!cache) {
     return std::unexpected(path + ": " + cache.error());
   }

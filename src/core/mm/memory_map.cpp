@@ -58,6 +58,21 @@ MapRequest request_for_pages_of(const Vma& area, uint64_t address, uint64_t leng
   return request;
 }
 
+// The area that `request` maps at [start, start + length), without its
+// shared pages.
+Vma area_for(const MapRequest& request, uint64_t start, uint64_t length) {
+  Vma area;
+  area.start = start;
+  area.end = start + length;
+  area.protection = request.protection;
+  area.shared = request.shared;
+  area.inode = request.inode;
+  area.file_offset = request.file_offset;
+  area.name = request.name;
+  area.write_allowed = request.write_allowed;
+  return area;
+}
+
 // Fills `memory` with the file's bytes from `offset` on. Bytes past the end
 // of the file stay zero.
 Result<void> copy_file(fs::Inode& inode, uint64_t offset, std::span<std::byte> memory) {
@@ -93,56 +108,49 @@ Result<uint64_t> MemoryMap::map_locked(const MapRequest& request) {
   }
   const uint64_t length = page_round_up(request.length);
 
+  if (request.placement != Placement::hint) {
+    if (!page_aligned(request.address)) {
+      return fail(Errno::einval);
+    }
+    if (request.address < layout_.lowest) {
+      return fail(Errno::eperm);
+    }
+    if (request.address > layout_.highest - length) {
+      return fail(Errno::enomem);
+    }
+    if (request.placement == Placement::fixed_noreplace &&
+        overlaps(request.address, request.address + length)) {
+      return fail(Errno::eexist);
+    }
+  }
+
+  if (!request.shared) {
+    if (auto mapped = map_unreserved(request, length); mapped || mapped.error() != Errno::eexist) {
+      return mapped;
+    }
+    // The libOS uses part of the range, so the path below reserves the
+    // free parts one by one or picks another range.
+  }
+
   uint64_t start = 0;
   switch (request.placement) {
-    case Placement::fixed: {
-      if (!page_aligned(request.address)) {
-        return fail(Errno::einval);
-      }
-      if (request.address < layout_.lowest) {
-        return fail(Errno::eperm);
-      }
-      if (request.address > layout_.highest - length) {
-        return fail(Errno::enomem);
-      }
+    case Placement::fixed:
       start = request.address;
       TRY_VOID(claim(start, start + length));
       break;
-    }
-    case Placement::fixed_noreplace: {
-      if (!page_aligned(request.address)) {
-        return fail(Errno::einval);
-      }
-      if (request.address < layout_.lowest) {
-        return fail(Errno::eperm);
-      }
-      if (request.address > layout_.highest - length) {
-        return fail(Errno::enomem);
-      }
+    case Placement::fixed_noreplace:
       start = request.address;
-      if (overlaps(start, start + length)) {
-        return fail(Errno::eexist);
-      }
       // Memory the libOS uses counts as an existing mapping.
       if (!claim(start, start + length)) {
         return fail(Errno::eexist);
       }
       break;
-    }
     case Placement::hint:
       start = TRY(choose_address(request.address, length));
       break;
   }
 
-  Vma area;
-  area.start = start;
-  area.end = start + length;
-  area.protection = request.protection;
-  area.shared = request.shared;
-  area.inode = request.inode;
-  area.file_offset = request.file_offset;
-  area.name = request.name;
-  area.write_allowed = request.write_allowed;
+  Vma area = area_for(request, start, length);
   if (area.shared) {
     auto shared_pages = shared_pages_for(request, length);
     if (!shared_pages) {
@@ -152,12 +160,42 @@ Result<uint64_t> MemoryMap::map_locked(const MapRequest& request) {
     area.shared_pages = std::move(*shared_pages);
   }
 
-  if (auto populated = populate(area); !populated) {
+  if (auto populated = populate(area, platform::Replace::reservation); !populated) {
     (void)pages().release(host_pointer(area.start), area.length());
     return fail(populated.error());
   }
   insert(std::move(area));
   return start;
+}
+
+// Maps a private request at a range that no guest area overlaps, straight
+// over the free host range, so no reservation comes first. Returns `eexist`
+// when no such range exists or the host has memory there; the range is then
+// as it was.
+Result<uint64_t> MemoryMap::map_unreserved(const MapRequest& request, uint64_t length) {
+  std::optional<uint64_t> start;
+  if (request.placement != Placement::hint) {
+    if (!overlaps(request.address, request.address + length)) {
+      start = request.address;
+    }
+  } else {
+    // Linux rounds a hint up to a page boundary and uses it when the range is free.
+    const uint64_t hinted = page_round_up(request.address);
+    if (hinted != 0 && hinted >= layout_.lowest && hinted <= layout_.highest - length &&
+        !overlaps(hinted, hinted + length)) {
+      start = hinted;
+    } else {
+      start = find_gap_below(layout_.mmap_base, length);
+    }
+  }
+  if (!start) {
+    return fail(Errno::eexist);
+  }
+
+  Vma area = area_for(request, *start, length);
+  TRY_VOID(populate(area, platform::Replace::nothing));
+  insert(std::move(area));
+  return *start;
 }
 
 Result<void> MemoryMap::unmap(uint64_t address, uint64_t length) {
@@ -255,7 +293,7 @@ Result<uint64_t> MemoryMap::remap(uint64_t old_address, uint64_t old_length, uin
         }
         tail.shared_pages = slice_runs(*grown, old_length, new_length - old_length);
       }
-      if (auto populated = populate(tail); !populated) {
+      if (auto populated = populate(tail, platform::Replace::reservation); !populated) {
         (void)pages().release(host_pointer(tail.start), tail.length());
         return fail(populated.error());
       }
@@ -348,7 +386,7 @@ Result<void> MemoryMap::discard_locked(uint64_t address, uint64_t length) {
     if (it->second.shared) {
       continue;
     }
-    TRY_VOID(populate(it->second));
+    TRY_VOID(populate(it->second, platform::Replace::reservation));
   }
   return {};
 }
@@ -558,6 +596,7 @@ Result<void> MemoryMap::claim(uint64_t start, uint64_t end) {
     uint64_t start;
     uint64_t end;
     bool owned;
+    bool shared;
   };
   std::vector<Piece> pieces;
   uint64_t cursor = start;
@@ -569,13 +608,13 @@ Result<void> MemoryMap::claim(uint64_t start, uint64_t end) {
     const uint64_t owned_start = std::max(it->second.start, start);
     const uint64_t owned_end = std::min(it->second.end, end);
     if (owned_start > cursor) {
-      pieces.push_back({cursor, owned_start, false});
+      pieces.push_back({cursor, owned_start, false, false});
     }
-    pieces.push_back({owned_start, owned_end, true});
+    pieces.push_back({owned_start, owned_end, true, it->second.shared});
     cursor = owned_end;
   }
   if (cursor < end) {
-    pieces.push_back({cursor, end, false});
+    pieces.push_back({cursor, end, false, false});
   }
 
   // Reserve the gaps at their exact address first, so a collision with the
@@ -599,10 +638,11 @@ Result<void> MemoryMap::claim(uint64_t start, uint64_t end) {
     return fail(Errno::enomem);
   }
 
-  // Replace the old mappings before their VMAs go, because dropping a
-  // shared VMA may free the pages that the old mapping still aliases.
+  // Replace the old shared mappings before their VMAs go, because dropping
+  // a shared VMA may free the pages that the old mapping still aliases. The
+  // caller maps over old private pages directly.
   for (const Piece& piece : pieces) {
-    if (piece.owned) {
+    if (piece.owned && piece.shared) {
       TRY_VOID(pages().reserve(host_pointer(piece.start), piece.end - piece.start, true));
     }
   }
@@ -610,7 +650,7 @@ Result<void> MemoryMap::claim(uint64_t start, uint64_t end) {
   return {};
 }
 
-Result<void> MemoryMap::populate(const Vma& area) {
+Result<void> MemoryMap::populate(const Vma& area, platform::Replace replace) {
   if (!area.shared_pages.empty()) {
     uint64_t address = area.start;
     for (const PageRun& run : area.shared_pages) {
@@ -620,34 +660,48 @@ Result<void> MemoryMap::populate(const Vma& area) {
     return {};
   }
   if (area.inode == nullptr) {
-    return pages().commit(host_pointer(area.start), area.length(), area.protection);
+    return pages().commit(host_pointer(area.start), area.length(), area.protection, replace);
   }
 
   // Whole pages of an unchanging file are mapped copy-on-write; the rest
   // (a partial last page, pages past the end) is a copy.
-  const uint64_t mapped = TRY(map_file_pages(area));
+  const uint64_t mapped = TRY(map_file_pages(area, replace));
   if (mapped == area.length()) {
     return {};
   }
-  const uint64_t start = area.start + mapped;
-  const uint64_t length = area.length() - mapped;
-  TRY_VOID(pages().commit(host_pointer(start), length, area.protection | platform::prot_write));
+  auto copied = copy_file_pages(area, area.start + mapped, replace);
+  if (!copied && replace == platform::Replace::nothing && mapped != 0) {
+    // The range was free, and stays free when the mapping fails.
+    (void)pages().release(host_pointer(area.start), mapped);
+  }
+  return copied;
+}
+
+// Maps a copy of the file pages of `area` from `start` to its end.
+Result<void> MemoryMap::copy_file_pages(const Vma& area, uint64_t start,
+                                        platform::Replace replace) {
+  const uint64_t length = area.end - start;
+  TRY_VOID(
+      pages().commit(host_pointer(start), length, area.protection | platform::prot_write, replace));
 
   // Safety: the range was committed writable just above.
   std::span<std::byte> destination(static_cast<std::byte*>(host_pointer(start)), length);
-  TRY_VOID(copy_file(*area.inode, area.file_offset + mapped, destination));
-
-  if (!(area.protection & platform::prot_write)) {
-    TRY_VOID(pages().protect(host_pointer(start), length, area.protection));
+  Result<void> filled =
+      copy_file(*area.inode, area.file_offset + (start - area.start), destination);
+  if (filled && !(area.protection & platform::prot_write)) {
+    filled = pages().protect(host_pointer(start), length, area.protection);
   }
-  return {};
+  if (!filled && replace == platform::Replace::nothing) {
+    (void)pages().release(host_pointer(start), length);
+  }
+  return filled;
 }
 
 // Maps the whole pages of the file that the private file mapping `area`
 // covers copy-on-write, when the file's contents never change and the host
 // can map them. Returns how many bytes from the area's start it mapped; 0
 // means the caller copies everything.
-Result<uint64_t> MemoryMap::map_file_pages(const Vma& area) {
+Result<uint64_t> MemoryMap::map_file_pages(const Vma& area, platform::Replace replace) {
   std::optional<std::span<const std::byte>> contents = area.inode->immutable_contents();
   if (!contents || area.file_offset >= contents->size()) {
     return 0;
@@ -664,7 +718,7 @@ Result<uint64_t> MemoryMap::map_file_pages(const Vma& area) {
   }
 
   auto mapped =
-      pages().map_copy_on_write(host_pointer(area.start), length, source, area.protection);
+      pages().map_copy_on_write(host_pointer(area.start), length, source, area.protection, replace);
   if (!mapped) {
     if (mapped.error() == Errno::enodev) {
       return 0;

@@ -2,7 +2,7 @@
 
 namespace litebox::platform {
 
-Result<void> Pages::map_copy_on_write(void*, size_t, const void*, uint32_t) {
+Result<void> Pages::map_copy_on_write(void*, size_t, const void*, uint32_t, Replace) {
   return fail(Errno::enodev);
 }
 

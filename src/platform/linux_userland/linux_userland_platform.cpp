@@ -137,6 +137,23 @@ bool is_page_aligned(const void* address, size_t length) {
   return reinterpret_cast<uintptr_t>(address) % page_size == 0 && length % page_size == 0;
 }
 
+// Maps at exactly `address` with MAP_FIXED, or with MAP_FIXED_NOREPLACE when
+// `replace` allows replacing nothing. Returns MAP_FAILED with errno set on
+// failure: EEXIST when the range is not free.
+void* map_at(void* address, size_t length, int protection, int flags, int descriptor, off_t offset,
+             Replace replace) {
+  const int placement = replace == Replace::reservation ? MAP_FIXED : MAP_FIXED_NOREPLACE;
+  void* mapped = mmap(address, length, protection, flags | placement, descriptor, offset);
+  if (mapped != MAP_FAILED && mapped != address) {
+    // A kernel before 4.17 reads MAP_FIXED_NOREPLACE as a hint and may put
+    // the pages elsewhere when the range is taken.
+    munmap(mapped, length);
+    errno = EEXIST;
+    return MAP_FAILED;
+  }
+  return mapped;
+}
+
 struct ThreadStart {
   Threads::Entry entry;
   void* argument;
@@ -335,12 +352,13 @@ Result<void*> LinuxUserlandPlatform::reserve(void* hint, size_t length, bool fix
   return address;
 }
 
-Result<void> LinuxUserlandPlatform::commit(void* address, size_t length, uint32_t protection) {
+Result<void> LinuxUserlandPlatform::commit(void* address, size_t length, uint32_t protection,
+                                           Replace replace) {
   if (length == 0 || !is_page_aligned(address, length)) {
     return fail(Errno::einval);
   }
-  if (mmap(address, length, static_cast<int>(protection), MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED,
-           -1, 0) == MAP_FAILED) {
+  if (map_at(address, length, static_cast<int>(protection), MAP_PRIVATE | MAP_ANONYMOUS, -1, 0,
+             replace) == MAP_FAILED) {
     return fail(last_errno());
   }
   return {};
@@ -412,7 +430,8 @@ Result<void> LinuxUserlandPlatform::alias(void* address, size_t length, void* so
 }
 
 Result<void> LinuxUserlandPlatform::map_copy_on_write(void* address, size_t length,
-                                                      const void* source, uint32_t protection) {
+                                                      const void* source, uint32_t protection,
+                                                      Replace replace) {
   if (length == 0 || !is_page_aligned(address, length) || !is_page_aligned(source, 0)) {
     return fail(Errno::einval);
   }
@@ -420,15 +439,20 @@ Result<void> LinuxUserlandPlatform::map_copy_on_write(void* address, size_t leng
   if (!file) {
     return fail(Errno::enodev);
   }
-  // MAP_FIXED replaces the reservation at `address`. The host rejects some
-  // file mappings that a copy still serves, such as PROT_EXEC from a file on
-  // a noexec mount. The range is then reserved again for the copy.
-  if (mmap(address, length, static_cast<int>(protection), MAP_PRIVATE | MAP_FIXED, file->descriptor,
-           static_cast<off_t>(file->offset)) == MAP_FAILED) {
-    TRY(reserve(address, length, true));
-    return fail(Errno::enodev);
+  if (map_at(address, length, static_cast<int>(protection), MAP_PRIVATE, file->descriptor,
+             static_cast<off_t>(file->offset), replace) != MAP_FAILED) {
+    return {};
   }
-  return {};
+  if (errno == EEXIST) {
+    return fail(Errno::eexist);
+  }
+  // The host rejects some file mappings that a copy still serves, such as
+  // PROT_EXEC from a file on a noexec mount. A failed MAP_FIXED may have
+  // dropped the old mapping, so the reservation is made again for the copy.
+  if (replace == Replace::reservation) {
+    TRY(reserve(address, length, true));
+  }
+  return fail(Errno::enodev);
 }
 
 Result<size_t> LinuxUserlandPlatform::read(std::span<std::byte> buffer) {

@@ -56,7 +56,7 @@ class LinuxUserlandPlatform final : public Futex,
 
   // Pages
   Result<void*> reserve(void* hint, size_t length, bool fixed) override;
-  Result<void> commit(void* address, size_t length, uint32_t protection) override;
+  Result<void> commit(void* address, size_t length, uint32_t protection, Replace replace) override;
   Result<void> protect(void* address, size_t length, uint32_t protection) override;
   Result<void> release(void* address, size_t length) override;
   Result<void*> allocate_shared(size_t length) override;
@@ -64,7 +64,7 @@ class LinuxUserlandPlatform final : public Futex,
   Result<void> alias(void* address, size_t length, void* source, uint32_t protection) override;
   // Maps from the host file of a view that file_views.hpp keeps.
   Result<void> map_copy_on_write(void* address, size_t length, const void* source,
-                                 uint32_t protection) override;
+                                 uint32_t protection, Replace replace) override;
 
   // Stdio
   Result<size_t> read(std::span<std::byte> buffer) override;

@@ -3,6 +3,7 @@
 #include <sys/mman.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <thread>
 
 namespace litebox::platform::mock {
@@ -187,14 +188,21 @@ Result<void*> MockPlatform::reserve(void* hint, size_t length, bool fixed) {
   return address;
 }
 
-Result<void> MockPlatform::commit(void* address, size_t length, uint32_t protection) {
+Result<void> MockPlatform::commit(void* address, size_t length, uint32_t protection,
+                                  Replace replace) {
   if (reinterpret_cast<uintptr_t>(address) % page_size != 0) {
     return fail(Errno::einval);
   }
+  const int placement = replace == Replace::reservation ? MAP_FIXED : MAP_FIXED_NOREPLACE;
   void* result = mmap(address, length, host_protection(protection),
-                      MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
+                      MAP_PRIVATE | MAP_ANONYMOUS | placement, -1, 0);
   if (result == MAP_FAILED) {
-    return fail(Errno::enomem);
+    return fail(errno == EEXIST ? Errno::eexist : Errno::enomem);
+  }
+  if (result != address) {
+    // A kernel before 4.17 reads MAP_FIXED_NOREPLACE as a hint.
+    munmap(result, length);
+    return fail(Errno::eexist);
   }
   return {};
 }

@@ -155,10 +155,18 @@ std::expected<void, LoadError> map_segment(Process& process, const OpenedFile& f
 
   if (segment.file_size > 0) {
     const uint64_t file_pages_end = mm::page_round_up(file_end);
+    // As on Linux, only a segment with bss (p_memsz > p_filesz) has the rest
+    // of its last file page cleared; elsewhere those bytes are the file's
+    // bytes that follow. The other segments get their final protection at
+    // once.
+    const bool clear_tail = memory_end > file_end && file_pages_end > file_end;
     mm::MapRequest request;
     request.address = page_start;
     request.length = file_pages_end - page_start;
-    request.protection = segment.protection | platform::prot_write;
+    request.protection = segment.protection;
+    if (clear_tail) {
+      request.protection |= platform::prot_write;
+    }
     request.placement = mm::Placement::fixed;
     request.inode = file.inode;
     request.file_offset = mm::page_round_down(segment.file_offset);
@@ -168,16 +176,16 @@ std::expected<void, LoadError> map_segment(Process& process, const OpenedFile& f
                                                 errno_description(mapped.error())));
     }
 
-    // The rest of the last file page is bss, not the bytes that follow in
-    // the file.
-    if (file_pages_end > file_end) {
+    if (clear_tail) {
       std::vector<std::byte> zeros(file_pages_end - file_end);
       if (!copy_to_guest(file_end, zeros)) {
         return reject(Errno::efault, "clearing the end of a segment failed");
       }
-    }
-    if (!(segment.protection & platform::prot_write)) {
-      (void)process.memory.protect(page_start, request.length, segment.protection);
+      // NOTE: Linux leaves the tail of a read-only segment with bss as the
+      // file has it, because its clearing fails there. This loader clears it.
+      if (!(segment.protection & platform::prot_write)) {
+        (void)process.memory.protect(page_start, request.length, segment.protection);
+      }
     }
     zero_fill_start = file_pages_end;
   }
