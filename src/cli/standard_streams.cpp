@@ -1,9 +1,9 @@
 #include "standard_streams.hpp"
 
 #include <fcntl.h>
+#include <poll.h>
 
 #include <array>
-#include <cerrno>
 
 namespace litebox::cli {
 
@@ -14,8 +14,14 @@ std::array<bool, 3> closed_at_start = {};
 }  // namespace
 
 void reserve_standard_descriptors() {
+  // One poll(2) reports which of the three are closed (POLLNVAL), where
+  // fcntl(F_GETFD) would take a system call each.
+  std::array<pollfd, 3> streams = {{{.fd = 0}, {.fd = 1}, {.fd = 2}}};
+  if (poll(streams.data(), streams.size(), 0) < 0) {
+    return;
+  }
   for (int fd = 0; fd < 3; ++fd) {
-    if (fcntl(fd, F_GETFD) != -1 || errno != EBADF) {
+    if ((streams[static_cast<size_t>(fd)].revents & POLLNVAL) == 0) {
       continue;
     }
     closed_at_start[fd] = true;
