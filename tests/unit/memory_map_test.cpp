@@ -263,6 +263,38 @@ TEST(MemoryMap, RemapGrowsInPlaceWhenFree) {
   EXPECT_TRUE(memory.is_mapped(address, 3 * page_size));
 }
 
+TEST(MemoryMap, RemapGrowthKeepsContents) {
+  MemoryMap memory(test_layout());
+  MapRequest request = anonymous(page_size);
+  request.address = 0x1000'6000'0000;
+  uint64_t address = memory.map(request).value();
+  bytes_at(address)[0] = 0x5a;
+
+  ASSERT_EQ(memory.remap(address, page_size, 2 * page_size, 0, 0).value(), address);
+
+  EXPECT_EQ(bytes_at(address)[0], 0x5a);
+  EXPECT_EQ(bytes_at(address + page_size)[0], 0);
+  bytes_at(address + page_size)[0] = 1;
+  EXPECT_EQ(bytes_at(address + page_size)[0], 1);
+  EXPECT_EQ(memory.areas().size(), 1u);
+}
+
+TEST(MemoryMap, RemapGrowthBlockedByHostMemory) {
+  MemoryMap memory(test_layout());
+  MapRequest request = anonymous(page_size);
+  request.address = 0x1000'6000'0000;
+  uint64_t address = memory.map(request).value();
+  ASSERT_TRUE(map_host_page(address + page_size, 0x5a));
+
+  EXPECT_EQ(memory.remap(address, page_size, 2 * page_size, 0, 0).error(), Errno::enomem);
+  uint64_t moved = memory.remap(address, page_size, 2 * page_size, remap_may_move, 0).value();
+
+  EXPECT_NE(moved, address);
+  EXPECT_EQ(bytes_at(address + page_size)[0], 0x5a);
+  EXPECT_TRUE(memory.is_mapped(moved, 2 * page_size));
+  EXPECT_EQ(munmap(bytes_at(address + page_size), page_size), 0);
+}
+
 TEST(MemoryMap, RemapWithoutMoveFailsWhenBlocked) {
   MemoryMap memory(test_layout());
   uint64_t upper = memory.map(anonymous(page_size)).value();

@@ -170,6 +170,8 @@ class MemoryMap {
   Result<uint64_t> map_file_pages(const Vma& area, platform::Replace replace);
   Result<void> copy_file_pages(const Vma& area, uint64_t start, platform::Replace replace);
   Result<PageRuns> shared_pages_for(const MapRequest& request, uint64_t length);
+  Result<void> grow_in_place(const Vma& old_area, uint64_t old_address, uint64_t old_length,
+                             uint64_t new_length);
   Result<uint64_t> duplicate(uint64_t old_address, uint64_t new_length, uint32_t flags,
                              uint64_t new_address);
   void split_at(uint64_t address);

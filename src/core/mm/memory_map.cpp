@@ -277,28 +277,14 @@ Result<uint64_t> MemoryMap::remap(uint64_t old_address, uint64_t old_length, uin
     // Grow in place when the pages after the range are free.
     const uint64_t grown_end = old_address + new_length;
     if (old_end == old_area.end && grown_end <= layout_.highest && grown_end > old_end &&
-        !overlaps(old_end, grown_end) && claim(old_end, grown_end)) {
-      Vma tail = old_area;
-      tail.start = old_end;
-      tail.end = grown_end;
-      tail.file_offset = old_area.file_offset + (old_end - old_area.start);
-      if (old_area.shared) {
-        // The tail continues the pages of the old range: the next pages of
-        // the file, or of the anonymous block.
-        auto grown =
-            shared_pages_for(request_for_pages_of(old_area, old_address, old_length), new_length);
-        if (!grown) {
-          (void)pages().release(host_pointer(tail.start), tail.length());
-          return fail(grown.error());
-        }
-        tail.shared_pages = slice_runs(*grown, old_length, new_length - old_length);
+        !overlaps(old_end, grown_end)) {
+      auto grown = grow_in_place(old_area, old_address, old_length, new_length);
+      if (grown) {
+        return old_address;
       }
-      if (auto populated = populate(tail, platform::Replace::reservation); !populated) {
-        (void)pages().release(host_pointer(tail.start), tail.length());
-        return fail(populated.error());
+      if (grown.error() != Errno::eexist) {
+        return fail(grown.error());
       }
-      insert(std::move(tail));
-      return old_address;
     }
     if (!(flags & remap_may_move)) {
       return fail(Errno::enomem);
@@ -356,6 +342,42 @@ Result<uint64_t> MemoryMap::remap(uint64_t old_address, uint64_t old_length, uin
     remove_range(old_address, old_end, true);
   }
   return moved;
+}
+
+// Maps the pages from the end of [old_address, old_address + old_length),
+// the end of `old_area`, up to `new_length`, continuing the area. Returns
+// `eexist` when the libOS uses some of those pages, which the guest does not.
+Result<void> MemoryMap::grow_in_place(const Vma& old_area, uint64_t old_address,
+                                      uint64_t old_length, uint64_t new_length) {
+  const uint64_t old_end = old_address + old_length;
+  Vma tail = old_area;
+  tail.start = old_end;
+  tail.end = old_address + new_length;
+  tail.file_offset = old_area.file_offset + (old_end - old_area.start);
+  if (!old_area.shared) {
+    TRY_VOID(populate(tail, platform::Replace::nothing));
+    insert(std::move(tail));
+    return {};
+  }
+
+  if (!claim(tail.start, tail.end)) {
+    return fail(Errno::eexist);
+  }
+  // The tail continues the pages of the old range: the next pages of the
+  // file, or of the anonymous block.
+  auto grown =
+      shared_pages_for(request_for_pages_of(old_area, old_address, old_length), new_length);
+  if (!grown) {
+    (void)pages().release(host_pointer(tail.start), tail.length());
+    return fail(grown.error());
+  }
+  tail.shared_pages = slice_runs(*grown, old_length, new_length - old_length);
+  if (auto populated = populate(tail, platform::Replace::reservation); !populated) {
+    (void)pages().release(host_pointer(tail.start), tail.length());
+    return fail(populated.error());
+  }
+  insert(std::move(tail));
+  return {};
 }
 
 Result<void> MemoryMap::discard(uint64_t address, uint64_t length) {
