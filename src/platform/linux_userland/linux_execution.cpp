@@ -61,6 +61,13 @@ uint64_t installed_xsave_features = 0;
 // libOS context, where fs base is the libOS's.
 thread_local ThreadBlock* current_block = nullptr;
 
+// One bit per thread block of the region, set while the block is in use.
+// They describe this process's own thread blocks, so they live in private
+// static memory, not in the kernel heap that operator new may allocate
+// from: a forked child keeps its copy, with the blocks the host copied.
+// One array serves because a process has one thread block region.
+std::atomic<uint64_t> thread_block_slots[max_thread_blocks / 64];
+
 // glibc's malloc (2.36) leaves its arena limit unset until a process has
 // more arenas than M_ARENA_TEST (8 on x86-64). It then reads
 // /sys/devices/system/cpu/online to set the limit, a host open that the
@@ -234,17 +241,7 @@ Result<void> LinuxExecution::initialize() {
   signal_state.block_region_start = start;
   signal_state.block_region_end = start + region_size;
   block_count_ = max_thread_blocks;
-  // The slots describe this process's own thread blocks, so they live in
-  // private memory (operator new may allocate from the shared kernel heap):
-  // a forked child keeps its copy, with the blocks the host copied.
-  void* slots = mmap(nullptr, max_thread_blocks / 8, PROT_READ | PROT_WRITE,
-                     MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-  if (slots == MAP_FAILED) {
-    return fail(static_cast<Errno>(errno));
-  }
-  // Safety: the fresh zeroed pages hold max_thread_blocks / 64 lock-free
-  // atomics, whose all-zero representation is the value 0.
-  block_slots_ = static_cast<std::atomic<uint64_t>*>(slots);
+  block_slots_ = thread_block_slots;
   return {};
 }
 

@@ -23,24 +23,16 @@ std::unexpected<elf::LoadError> reject(Errno error, std::string_view step) {
       elf::LoadError{error, fmt::format("{} failed: {}", step, errno_description(error))});
 }
 
-// Maps `bytes` at `address` (inside a reservation of the process), then
-// drops write access to `protection`.
-std::expected<void, elf::LoadError> map_area(Process& process, uint64_t address,
-                                             std::span<const std::byte> bytes, uint32_t protection,
-                                             const char* name) {
-  mm::MapRequest request;
-  request.address = address;
-  request.length = mm::page_round_up(bytes.size());
-  request.protection = platform::prot_read | platform::prot_write;
-  request.placement = mm::Placement::fixed;
-  request.name = name;
-  if (auto mapped = process.memory.map(request); !mapped) {
-    return reject(mapped.error(), fmt::format("mapping {}", name));
-  }
+// Writes `bytes` at `address`, the start of a writable area of the process,
+// then drops write access to `protection`.
+std::expected<void, elf::LoadError> fill_area(Process& process, uint64_t address,
+                                              std::span<const std::byte> bytes, uint32_t protection,
+                                              const char* name) {
   if (auto copied = copy_to_guest(address, bytes); !copied) {
     return reject(copied.error(), fmt::format("writing {}", name));
   }
-  if (auto protected_area = process.memory.protect(address, request.length, protection);
+  if (auto protected_area =
+          process.memory.protect(address, mm::page_round_up(bytes.size()), protection);
       !protected_area) {
     return reject(protected_area.error(), fmt::format("protecting {}", name));
   }
@@ -92,27 +84,39 @@ std::expected<uint64_t, elf::LoadError> map_into(Process& process) {
   const litebox_vdso_data data = ready != nullptr ? *ready : calibrating_time_data(clock);
   const std::span<const std::byte> bytes = image();
 
-  // Reserve both areas together, so the data page sits exactly one page
-  // below the image, where the vDSO code looks for it.
-  mm::MapRequest reservation;
-  reservation.length = mm::page_size + mm::page_round_up(bytes.size());
-  reservation.protection = platform::prot_none;
-  auto start = process.memory.map(reservation);
+  // The image's mapping covers the data page too, so that page sits exactly
+  // one page below the image, where the vDSO code looks for it. The data
+  // page then replaces the lower page under its own name.
+  mm::MapRequest image_request;
+  image_request.length = mm::page_size + mm::page_round_up(bytes.size());
+  image_request.protection = platform::prot_read | platform::prot_write;
+  image_request.name = "[vdso]";
+  auto start = process.memory.map(image_request);
   if (!start) {
-    return reject(start.error(), "reserving room for the vDSO");
+    return reject(start.error(), "mapping [vdso]");
+  }
+  mm::MapRequest data_request;
+  data_request.address = *start;
+  data_request.length = mm::page_size;
+  data_request.protection = platform::prot_read | platform::prot_write;
+  data_request.placement = mm::Placement::fixed;
+  data_request.name = "[vvar]";
+  if (auto mapped = process.memory.map(data_request); !mapped) {
+    return reject(mapped.error(), "mapping [vvar]");
   }
 
   // Safety: the data block is plain integers; the guest reads its bytes.
   std::span<const std::byte> data_bytes(reinterpret_cast<const std::byte*>(&data), sizeof(data));
-  if (auto mapped = map_area(process, *start, data_bytes, platform::prot_read, "[vvar]"); !mapped) {
-    return std::unexpected(mapped.error());
+  if (auto filled = fill_area(process, *start, data_bytes, platform::prot_read, "[vvar]");
+      !filled) {
+    return std::unexpected(filled.error());
   }
   calibrating_page.store(ready != nullptr ? 0 : *start, std::memory_order_release);
   const uint64_t image_address = *start + mm::page_size;
-  if (auto mapped = map_area(process, image_address, bytes,
-                             platform::prot_read | platform::prot_exec, "[vdso]");
-      !mapped) {
-    return std::unexpected(mapped.error());
+  if (auto filled = fill_area(process, image_address, bytes,
+                              platform::prot_read | platform::prot_exec, "[vdso]");
+      !filled) {
+    return std::unexpected(filled.error());
   }
   return image_address;
 }
