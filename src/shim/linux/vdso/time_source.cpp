@@ -4,6 +4,15 @@
 
 #include <atomic>
 
+// glibc's copy of a CPUID leaf, made at start-up (glibc 2.33 and later): the
+// registers EAX, EBX, ECX and EDX, then which of their feature bits glibc
+// uses. <sys/platform/x86.h> declares it for C only.
+struct GlibcCpuidLeaf {
+  unsigned int registers[4];
+  unsigned int active[4];
+};
+extern "C" const GlibcCpuidLeaf* __x86_get_cpuid_feature_leaf(unsigned int index);
+
 namespace litebox::shim::linux_abi::vdso {
 
 namespace {
@@ -40,15 +49,20 @@ uint64_t read_tsc_ordered() {
   return __builtin_ia32_rdtscp(&auxiliary);
 }
 
+// Reads the invariant-TSC and RDTSCP bits from glibc's copies of CPUID
+// leaves 0x80000007 and 0x80000001, because each CPUID instruction traps to
+// the hypervisor in a virtual machine. glibc leaves a leaf beyond the
+// processor's highest extended leaf zeroed.
 bool read_tsc_usable() {
+  constexpr unsigned int glibc_leaf_80000001 = 2;  // CPUID_INDEX_80000001
+  constexpr unsigned int glibc_leaf_80000007 = 4;  // CPUID_INDEX_80000007
+  constexpr unsigned int edx = 3;
   constexpr uint32_t invariant_tsc_bit = 1u << 8;
   constexpr uint32_t rdtscp_bit = 1u << 27;
-  const uint32_t max_extended_leaf = cpuid(0x8000'0000).eax;
-  if (max_extended_leaf < 0x8000'0007) {
-    return false;
-  }
-  return (cpuid(0x8000'0007).edx & invariant_tsc_bit) != 0 &&
-         (cpuid(0x8000'0001).edx & rdtscp_bit) != 0;
+  const GlibcCpuidLeaf* power_management = __x86_get_cpuid_feature_leaf(glibc_leaf_80000007);
+  const GlibcCpuidLeaf* extended_features = __x86_get_cpuid_feature_leaf(glibc_leaf_80000001);
+  return (power_management->registers[edx] & invariant_tsc_bit) != 0 &&
+         (extended_features->registers[edx] & rdtscp_bit) != 0;
 }
 
 std::optional<uint64_t> read_cpuid_tsc_frequency() {
