@@ -4,6 +4,7 @@
 #include <cstring>
 
 #include "litebox/platform/platform.hpp"
+#include "shim/linux/glibc_cpuid.hpp"
 #include "shim/linux/guest_memory.hpp"
 
 namespace litebox::shim::linux_abi {
@@ -14,20 +15,6 @@ namespace {
 constexpr uint64_t clock_ticks_per_second = 100;
 constexpr uint64_t hwcap2_fsgsbase = 2;
 constexpr std::string_view platform_name = "x86_64";
-
-struct CpuidResult {
-  uint32_t eax, ebx, ecx, edx;
-};
-
-CpuidResult cpuid(uint32_t leaf, uint32_t subleaf) {
-  CpuidResult result;
-  // Safety: CPUID only writes the four named registers and is available on
-  // every x86-64 CPU.
-  asm volatile("cpuid"
-               : "=a"(result.eax), "=b"(result.ebx), "=c"(result.ecx), "=d"(result.edx)
-               : "a"(leaf), "c"(subleaf));
-  return result;
-}
 
 uint64_t align_down(uint64_t value, uint64_t alignment) { return value & ~(alignment - 1); }
 
@@ -77,11 +64,14 @@ class StackWriter {
 
 }  // namespace
 
-uint64_t hardware_capabilities() { return cpuid(1, 0).edx; }
+uint64_t hardware_capabilities() {
+  return glibc_cpuid::read(glibc_cpuid::leaf_1, glibc_cpuid::edx);
+}
 
 uint64_t hardware_capabilities2() {
   constexpr uint32_t fsgsbase_bit = 1u << 0;
-  return (cpuid(7, 0).ebx & fsgsbase_bit) ? hwcap2_fsgsbase : 0;
+  const uint32_t extended_features = glibc_cpuid::read(glibc_cpuid::leaf_7, glibc_cpuid::ebx);
+  return (extended_features & fsgsbase_bit) != 0 ? hwcap2_fsgsbase : 0;
 }
 
 Result<StackLayout> build_initial_stack(uint64_t top, uint64_t limit,

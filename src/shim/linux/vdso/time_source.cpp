@@ -4,14 +4,7 @@
 
 #include <atomic>
 
-// glibc's copy of a CPUID leaf, made at start-up (glibc 2.33 and later): the
-// registers EAX, EBX, ECX and EDX, then which of their feature bits glibc
-// uses. <sys/platform/x86.h> declares it for C only.
-struct GlibcCpuidLeaf {
-  unsigned int registers[4];
-  unsigned int active[4];
-};
-extern "C" const GlibcCpuidLeaf* __x86_get_cpuid_feature_leaf(unsigned int index);
+#include "shim/linux/glibc_cpuid.hpp"
 
 namespace litebox::shim::linux_abi::vdso {
 
@@ -54,15 +47,12 @@ uint64_t read_tsc_ordered() {
 // the hypervisor in a virtual machine. glibc leaves a leaf beyond the
 // processor's highest extended leaf zeroed.
 bool read_tsc_usable() {
-  constexpr unsigned int glibc_leaf_80000001 = 2;  // CPUID_INDEX_80000001
-  constexpr unsigned int glibc_leaf_80000007 = 4;  // CPUID_INDEX_80000007
-  constexpr unsigned int edx = 3;
   constexpr uint32_t invariant_tsc_bit = 1u << 8;
   constexpr uint32_t rdtscp_bit = 1u << 27;
-  const GlibcCpuidLeaf* power_management = __x86_get_cpuid_feature_leaf(glibc_leaf_80000007);
-  const GlibcCpuidLeaf* extended_features = __x86_get_cpuid_feature_leaf(glibc_leaf_80000001);
-  return (power_management->registers[edx] & invariant_tsc_bit) != 0 &&
-         (extended_features->registers[edx] & rdtscp_bit) != 0;
+  const uint32_t power_management = glibc_cpuid::read(glibc_cpuid::leaf_80000007, glibc_cpuid::edx);
+  const uint32_t extended_features =
+      glibc_cpuid::read(glibc_cpuid::leaf_80000001, glibc_cpuid::edx);
+  return (power_management & invariant_tsc_bit) != 0 && (extended_features & rdtscp_bit) != 0;
 }
 
 std::optional<uint64_t> read_cpuid_tsc_frequency() {
