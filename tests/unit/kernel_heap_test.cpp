@@ -230,7 +230,7 @@ TEST_F(KernelHeapTest, ChildFreesParentBlocks) {
     }
     _exit(0);
   }
-  // Blocks of another class while the child frees.
+  // The parent allocates blocks of another class while the child frees.
   for (size_t i = 0; i < count; ++i) {
     ASSERT_NE(heap_.allocate(1000, 0), nullptr);
   }
