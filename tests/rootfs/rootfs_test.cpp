@@ -360,6 +360,37 @@ TEST(Rootfs, BuildRootListsProgramClosure) {
   }
 }
 
+TEST(Rootfs, AbsolutePathDotDotFollowsSymlink) {
+  // "link/.." is the parent of the link's target, as the kernel resolves
+  // it, not the directory that holds the link.
+  ScratchDirectory scratch;
+  std::filesystem::create_directories(scratch.path() / "target" / "inner");
+  std::filesystem::create_directories(scratch.path() / "links");
+  std::filesystem::create_directory_symlink(scratch.path() / "target" / "inner",
+                                            scratch.path() / "links" / "link");
+  const std::string path = (scratch.path() / "links" / "link" / ".." / "file").string();
+
+  auto absolute = absolute_path(path);
+
+  ASSERT_TRUE(absolute.has_value()) << absolute.error();
+  const std::string real_target = std::filesystem::canonical(scratch.path() / "target").string();
+  EXPECT_EQ(*absolute, real_target + "/file");
+}
+
+TEST(Rootfs, AbsolutePathKeepsSymlinkWithoutDotDot) {
+  ScratchDirectory scratch;
+  std::filesystem::create_directories(scratch.path() / "target");
+  std::filesystem::create_directory_symlink(scratch.path() / "target", scratch.path() / "link");
+  const std::string path = (scratch.path() / "link" / "." / "file").string();
+
+  auto absolute = absolute_path(path);
+
+  ASSERT_TRUE(absolute.has_value()) << absolute.error();
+  EXPECT_EQ(*absolute, (scratch.path() / "link" / "file").lexically_normal().string());
+}
+
+// Paths without symlinks (here, paths that do not exist) normalize as
+// std::filesystem does.
 TEST(Rootfs, AbsolutePathNormalizesLexically) {
   for (const std::string path :
        {"a/b", "./a/../b", "/x//y/./z", "/..", "/../x", "../a", "a/../../b", "/a/b/../../c"}) {
