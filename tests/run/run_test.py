@@ -240,6 +240,10 @@ def run_case(case, litebox, probe, probe_dynamic, work):
                     print(f"{command}: the help lacks {word!r}:\n{stdout}")
                     failed = 1
         return failed
+    if case == "workdir_missing":
+        return expect_error_line(run(litebox + ["--workdir", "/no-such-directory", probe]), 125,
+                                 "litebox: --workdir /no-such-directory: no such directory in the "
+                                 "sandbox; give a directory that the root has")
     if case == "workdir_not_directory":
         return expect_failure(run(litebox + ["--workdir", probe, "--", probe]), 125,
                               f"litebox: --workdir {probe}: not a directory in the sandbox")
