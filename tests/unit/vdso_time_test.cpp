@@ -1,5 +1,6 @@
 // The vDSO's time conversion and the embedded image. Expected values come
 // from exact integer arithmetic on the same inputs.
+#include <cpuid.h>
 #include <elf.h>
 #include <gtest/gtest.h>
 
@@ -7,6 +8,7 @@
 #include <cstring>
 #include <string_view>
 
+#include "shim/linux/glibc_cpuid.hpp"
 #include "shim/linux/vdso/time_source.hpp"
 #include "shim/linux/vdso/vdso.hpp"
 
@@ -93,6 +95,23 @@ TEST(VdsoTime, FrequencyFromInterval) {
 TEST(VdsoTime, FrequencyFromEmptyIntervalIsZero) {
   EXPECT_EQ(frequency_from_interval(1000, 0), 0u);
   EXPECT_EQ(frequency_from_interval(1000, -5), 0u);
+}
+
+TEST(GlibcCpuid, BasicLeafMatchesCpuidLeafZero) {
+  unsigned int highest = 0;
+  unsigned int vendor_ebx = 0;
+  unsigned int vendor_ecx = 0;
+  unsigned int vendor_edx = 0;
+  __cpuid(0, highest, vendor_ebx, vendor_ecx, vendor_edx);
+  // "GenuineIntel" in EBX, EDX, ECX.
+  const bool intel =
+      vendor_ebx == 0x756e6547 && vendor_edx == 0x49656e69 && vendor_ecx == 0x6c65746e;
+
+  const std::optional<glibc_cpuid::BasicLeaf> basic = glibc_cpuid::read_basic_leaf();
+
+  ASSERT_TRUE(basic.has_value());
+  EXPECT_EQ(basic->highest_leaf, highest);
+  EXPECT_EQ(basic->vendor == glibc_cpuid::vendor_intel, intel);
 }
 
 TEST(VdsoImage, IsSharedObjectWithOneExecutableLoad) {

@@ -41,8 +41,14 @@ struct Layout {
   uint64_t lowest = 0x10000;
   // One past the highest usable address (Linux's TASK_SIZE on x86-64, 47 bits).
   uint64_t highest = 0x7fff'ffff'f000;
-  // Mappings without an address go top-down from here, as Linux's mmap_base.
-  uint64_t mmap_base = 0x2000'0000'0000;
+  // The top of the initial stack: above the guest's mmap area and below the
+  // host's own mappings near the top of the address space.
+  uint64_t stack_top = 0x3000'0000'0000;
+  // Mappings without an address go top-down from here, as Linux's mmap_base:
+  // 128 MiB (Linux's smallest stack gap) below `stack_top`, so the vDSO, the
+  // interpreter and the libraries share page tables with the stack. A stack
+  // larger than the gap is mapped first and pushes them below itself.
+  uint64_t mmap_base = 0x2fff'f800'0000;
 };
 
 // One virtual memory area: a page-aligned range with uniform attributes.

@@ -24,10 +24,6 @@ using elf::LoadError;
 // runner; this is a free region below the guest's mmap area instead.
 constexpr uint64_t executable_base = 0x1000'0000'0000;
 
-// The top of the initial stack: above the guest's mmap area and below the
-// host's own mappings near the top of the address space.
-constexpr uint64_t stack_top = 0x3000'0000'0000;
-
 // The stack size when RLIMIT_STACK is unlimited or absurdly large.
 constexpr uint64_t default_stack_size = 8 * 1024 * 1024;
 constexpr uint64_t max_stack_size = 1024 * 1024 * 1024;
@@ -287,6 +283,22 @@ std::expected<LoadedProgram, LoadError> map_program(Task& task, const PreparedPr
     return reject_file(file.path, image.error());
   }
 
+  // The stack goes before the interpreter, so a stack larger than the gap
+  // below it pushes the interpreter down instead of colliding with it.
+  const uint64_t stack_size = stack_size_for(process);
+  mm::MapRequest stack_request;
+  stack_request.address = process.memory.layout().stack_top - stack_size;
+  stack_request.length = stack_size;
+  stack_request.protection = platform::prot_read | platform::prot_write;
+  if (executable->executable_stack) {
+    stack_request.protection |= platform::prot_exec;
+  }
+  stack_request.name = "[stack]";
+  auto stack_bottom = process.memory.map(stack_request);
+  if (!stack_bottom) {
+    return reject(stack_bottom.error(), "mapping the stack failed");
+  }
+
   uint64_t entry = executable->entry + image->bias;
   uint64_t interpreter_base = 0;
   if (interpreter) {
@@ -304,21 +316,6 @@ std::expected<LoadedProgram, LoadError> map_program(Task& task, const PreparedPr
     sync::LockGuard guard(process.lock);
     process.break_start = mm::page_round_up(image->end);
     process.break_end = process.break_start;
-  }
-
-  // The stack.
-  const uint64_t stack_size = stack_size_for(process);
-  mm::MapRequest stack_request;
-  stack_request.address = stack_top - stack_size;
-  stack_request.length = stack_size;
-  stack_request.protection = platform::prot_read | platform::prot_write;
-  if (executable->executable_stack) {
-    stack_request.protection |= platform::prot_exec;
-  }
-  stack_request.name = "[stack]";
-  auto stack_bottom = process.memory.map(stack_request);
-  if (!stack_bottom) {
-    return reject(stack_bottom.error(), "mapping the stack failed");
   }
 
   StackContents contents;

@@ -55,8 +55,22 @@ bool read_tsc_usable() {
   return (power_management & invariant_tsc_bit) != 0 && (extended_features & rdtscp_bit) != 0;
 }
 
+// Returns the highest basic CPUID leaf on an Intel processor and 0 on
+// others, because Linux reads the TSC frequency from CPUID only on Intel.
+// Reads glibc's copy of leaf 0 when it can, because CPUID traps.
+uint32_t highest_intel_leaf() {
+  if (const std::optional<glibc_cpuid::BasicLeaf> basic = glibc_cpuid::read_basic_leaf()) {
+    return basic->vendor == glibc_cpuid::vendor_intel ? basic->highest_leaf : 0;
+  }
+  const Cpuid vendor = cpuid(0);
+  // "GenuineIntel" in EBX, EDX, ECX.
+  const bool intel =
+      vendor.ebx == 0x756e6547 && vendor.edx == 0x49656e69 && vendor.ecx == 0x6c65746e;
+  return intel ? vendor.eax : 0;
+}
+
 std::optional<uint64_t> read_cpuid_tsc_frequency() {
-  const uint32_t max_leaf = cpuid(0).eax;
+  const uint32_t max_leaf = highest_intel_leaf();
   if (max_leaf < 0x15) {
     return std::nullopt;
   }
