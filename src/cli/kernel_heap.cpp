@@ -1,83 +1,70 @@
-// The kernel heap: every operator new of the litebox executable allocates
-// from one MAP_SHARED arena, so kernel objects (inodes, open file
-// descriptions, pipes, the process table) stay shared when a guest fork
-// becomes a host fork. The arena is mapped on the first allocation, during
-// static initialization and so before the process is sealed, and every
-// forked process inherits it at the same address.
-//
-// Blocks come in power-of-two size classes, and a block of 2^k bytes lies
-// at a multiple of 2^k, so it is naturally aligned. The arena after its
-// header is cut into 64 KiB chunks, handed out in address order. A class
-// smaller than a chunk carves its blocks from one chunk at a time. A larger
-// block takes a run of chunks of its own. The header records the class of
-// each carved chunk and of the first chunk of each run, so a block's class
-// follows from its address.
-// Freed blocks go on a per-class free list, and chunks never change class.
-// The lock is a futex word in the arena, which works across processes
-// because the futex is not private.
-//
-// Handing chunks out in order keeps the memory that start-up touches close
-// together. With one 2 GiB region per class instead, every class touched
-// cost a page-table page at two levels, and exit spent about as long again
-// walking them. A test program touching 24 classes measured about 0.2 ms
-// more per process that way, on a 2-CPU KVM guest.
+// The kernel heap's arena; kernel_heap.hpp describes its layout.
+#include "kernel_heap.hpp"
+
 #include <linux/futex.h>
-#include <pthread.h>
 #include <sys/mman.h>
-#include <sys/single_threaded.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
 #include <bit>
-#include <cstddef>
 #include <cstdint>
 #include <cstdlib>
-#include <new>
 
+namespace litebox::cli {
 namespace {
 
 constexpr unsigned smallest_class = 4;  // 16 bytes
 constexpr unsigned largest_class = 31;  // 2 GiB
 constexpr unsigned class_count = largest_class + 1;
-constexpr unsigned chunk_shift = 16;  // 64 KiB
-constexpr uint64_t chunk_size = uint64_t{1} << chunk_shift;
-// Room for blocks: 32 times the largest block.
+constexpr uint64_t page_size = 4096;
+// The unit of hand-out: a class smaller than a granule carves its blocks
+// from one granule at a time, a larger one takes a run of granules.
+constexpr unsigned granule_shift = 10;  // 1 KiB
+constexpr uint64_t granule_size = uint64_t{1} << granule_shift;
+// The header takes the arena's first two granules.
+constexpr uint64_t header_size = 2 * granule_size;
+// Room for blocks: 32 times the largest block, the header included.
 constexpr uint64_t block_area_size = uint64_t{1} << 36;
-constexpr uint64_t chunk_count = block_area_size / chunk_size;
-// The header is about 1 MiB; the block area starts this far into the arena.
-constexpr uint64_t header_size = uint64_t{2} << 20;
+constexpr uint64_t granule_count = block_area_size / granule_size;
+// The header contains the class of this many granules (1.5 MiB of blocks).
+// The table after the block area contains the class of the others.
+constexpr uint64_t header_table_granules = 1536;
+constexpr uint64_t tail_table_size = granule_count - header_table_granules;
+constexpr uint64_t arena_size = block_area_size + tail_table_size;
 // The arena start is aligned to the largest block, so aligning an offset
 // into the arena aligns the address.
 constexpr uint64_t arena_alignment = uint64_t{1} << largest_class;
-constexpr uint64_t arena_size = header_size + block_area_size;
 // Freed blocks at least this large give their pages back to the host.
 constexpr unsigned first_released_class = 16;
-constexpr uint64_t page_size = 4096;
 
 struct FreeBlock {
   FreeBlock* next;
 };
 
+// Offsets count bytes from the arena start. Offset 0 is the header, so it
+// never stands for a block.
 struct ArenaHeader {
   // 0: unlocked, 1: locked, 2: locked with possible waiters.
   std::atomic<uint32_t> lock;
   FreeBlock* free_lists[class_count];
-  // Arena offsets of the unused part of the chunk that a class smaller than
-  // a chunk carves. They are equal when the class needs a new chunk.
-  uint64_t carve_next[class_count];
-  uint64_t carve_end[class_count];
-  // Arena offset of the first chunk not handed out yet; 0 before the first.
-  uint64_t next_chunk;
-  // The size class of each carved chunk and of each run's first chunk;
-  // 0 for the other chunks of a run and for chunks not handed out.
-  uint8_t chunk_class[chunk_count];
+  // The unused part of the granule that a class smaller than a granule
+  // carves. They are equal when the class needs a new granule.
+  uint64_t carve_next[granule_shift];
+  uint64_t carve_end[granule_shift];
+  // The first granule above everything handed out; 0 before the first.
+  uint64_t next_granule;
+  // Granules below next_granule that aligning a run skipped and that no
+  // request has taken yet.
+  uint64_t gap_next;
+  uint64_t gap_end;
+  // The size class of each carved granule and of each run's first granule;
+  // 0 for the other granules of a run and for granules not handed out. The
+  // table after the block area continues it.
+  uint8_t granule_classes[header_table_granules];
 };
 static_assert(sizeof(ArenaHeader) <= header_size);
-
-// Set once, before any second thread or process exists.
-std::byte* arena_base = nullptr;
 
 long futex(std::atomic<uint32_t>* word, int operation, uint32_t value) {
   // Safety: std::atomic<uint32_t> is lock-free with the layout of uint32_t.
@@ -102,34 +89,21 @@ void unlock_arena(ArenaHeader& header) {
   }
 }
 
-// Makes libstdc++ update reference counts (std::shared_ptr, std::locale)
-// with atomic instructions even in a single-threaded process. It skips them
-// while glibc's __libc_single_threaded is set, but objects in the arena are
-// counted from every process of the sandbox at once. A forked child gets
-// the flag again, because glibc may set it in the child.
-void share_reference_counts() {
-  __libc_single_threaded = 0;
-  pthread_atfork(nullptr, nullptr, [] { __libc_single_threaded = 0; });
+ArenaHeader& header_of(std::byte* arena) {
+  // Safety: the arena starts with the header; fresh shared memory is zero,
+  // which is an unlocked header with empty lists and no granule handed out.
+  return *reinterpret_cast<ArenaHeader*>(arena);
 }
 
-ArenaHeader& arena() {
-  if (arena_base == nullptr) [[unlikely]] {
-    // The extra room lets the arena start on an aligned address.
-    void* mapping = mmap(nullptr, arena_size + arena_alignment, PROT_READ | PROT_WRITE,
-                         MAP_SHARED | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-    if (mapping == MAP_FAILED) {
-      std::abort();
-    }
-    // Safety: converts the mapping address to an integer for alignment.
-    const auto start = reinterpret_cast<uint64_t>(mapping);
-    share_reference_counts();
-    // Safety: the aligned start and the arena after it lie inside the mapping.
-    arena_base =
-        reinterpret_cast<std::byte*>((start + arena_alignment - 1) & ~(arena_alignment - 1));
+// Returns the class table entry of the granule at arena offset `offset`.
+uint8_t& granule_class_entry(std::byte* arena, uint64_t offset) {
+  const uint64_t granule = offset >> granule_shift;
+  if (granule < header_table_granules) {
+    return header_of(arena).granule_classes[granule];
   }
-  // Safety: the arena starts with the header; fresh shared memory is zero,
-  // which is an unlocked header with empty lists and no chunk handed out.
-  return *reinterpret_cast<ArenaHeader*>(arena_base);
+  // Safety: the tail table lies inside the arena right after the block area.
+  auto* tail_table = reinterpret_cast<uint8_t*>(arena + block_area_size);
+  return tail_table[granule - header_table_granules];
 }
 
 unsigned class_of(size_t size, size_t alignment) {
@@ -137,117 +111,120 @@ unsigned class_of(size_t size, size_t alignment) {
   return static_cast<unsigned>(std::bit_width(needed - 1));
 }
 
-// Hands out the next `length` bytes of chunks at a multiple of `alignment`
-// (both multiples of chunk_size) for a block of `size_class`. Returns the
-// arena offset, or 0 when the arena is full. Called with the lock held.
-uint64_t take_chunks(ArenaHeader& header, uint64_t length, uint64_t alignment,
-                     unsigned size_class) {
-  const uint64_t next = std::max(header.next_chunk, header_size);
-  const uint64_t start = (next + alignment - 1) & ~(alignment - 1);
-  if (start + length > arena_size) {
-    return 0;
+uint64_t align_up(uint64_t offset, uint64_t alignment) {
+  return (offset + alignment - 1) & ~(alignment - 1);
+}
+
+// Hands out a run of `length` bytes (a power of two, at least a granule) at
+// a multiple of `length` for a block of `size_class`. Returns its arena
+// offset, or 0 when the arena is full. Called with the lock held.
+uint64_t take_granules(std::byte* arena, uint64_t length, unsigned size_class) {
+  ArenaHeader& header = header_of(arena);
+  uint64_t start = align_up(header.gap_next, length);
+  if (header.gap_next != header.gap_end && start + length <= header.gap_end) {
+    // The granules of the gap below `start` stay unused: the gap keeps
+    // only its upper part.
+    header.gap_next = start + length;
+  } else {
+    const uint64_t next = std::max(header.next_granule, header_size);
+    start = align_up(next, length);
+    if (start + length > block_area_size) {
+      return 0;
+    }
+    // Keep the larger of the old and the new gap.
+    if (start - next > header.gap_end - header.gap_next) {
+      header.gap_next = next;
+      header.gap_end = start;
+    }
+    header.next_granule = start + length;
   }
-  header.next_chunk = start + length;
-  header.chunk_class[(start - header_size) / chunk_size] = static_cast<uint8_t>(size_class);
+  granule_class_entry(arena, start) = static_cast<uint8_t>(size_class);
   return start;
 }
 
-void* allocate(size_t size, size_t alignment) {
+}  // namespace
+
+bool KernelHeap::map() {
+  // The extra room lets the arena start on an aligned address.
+  const uint64_t mapping_size = arena_size + arena_alignment;
+  void* mapping = mmap(nullptr, mapping_size, PROT_READ | PROT_WRITE,
+                       MAP_SHARED | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+  if (mapping == MAP_FAILED) {
+    return false;
+  }
+  // Safety: converts the mapping address to an integer for alignment.
+  const auto start = reinterpret_cast<uint64_t>(mapping);
+  mapping_ = mapping;
+  // Safety: the aligned start and the arena after it lie inside the mapping.
+  arena_ = reinterpret_cast<std::byte*>(align_up(start, arena_alignment));
+  return true;
+}
+
+void KernelHeap::unmap() {
+  if (mapping_ != nullptr) {
+    munmap(mapping_, arena_size + arena_alignment);
+  }
+  mapping_ = nullptr;
+  arena_ = nullptr;
+}
+
+void* KernelHeap::allocate(size_t size, size_t alignment) {
   const unsigned size_class = class_of(size, alignment);
   if (size_class > largest_class) {
     return nullptr;
   }
-  ArenaHeader& header = arena();
-  const uint64_t block_size = uint64_t{1} << size_class;
+  ArenaHeader& header = header_of(arena_);
+  const uint64_t size_of_block = uint64_t{1} << size_class;
 
   lock_arena(header);
   void* block = nullptr;
   if (FreeBlock* free_block = header.free_lists[size_class]; free_block != nullptr) {
     header.free_lists[size_class] = free_block->next;
     block = free_block;
-  } else if (block_size >= chunk_size) {
-    if (const uint64_t start = take_chunks(header, block_size, block_size, size_class);
-        start != 0) {
-      block = arena_base + start;
+  } else if (size_class >= granule_shift) {
+    if (const uint64_t start = take_granules(arena_, size_of_block, size_class); start != 0) {
+      block = arena_ + start;
     }
   } else {
     if (header.carve_next[size_class] == header.carve_end[size_class]) {
-      const uint64_t start = take_chunks(header, chunk_size, chunk_size, size_class);
+      const uint64_t start = take_granules(arena_, granule_size, size_class);
       header.carve_next[size_class] = start;
-      header.carve_end[size_class] = start == 0 ? 0 : start + chunk_size;
+      header.carve_end[size_class] = start == 0 ? 0 : start + granule_size;
     }
     if (header.carve_next[size_class] != 0) {
-      block = arena_base + header.carve_next[size_class];
-      header.carve_next[size_class] += block_size;
+      block = arena_ + header.carve_next[size_class];
+      header.carve_next[size_class] += size_of_block;
     }
   }
   unlock_arena(header);
   return block;
 }
 
-void release(void* pointer) {
-  if (pointer == nullptr) {
+void KernelHeap::release(void* block) {
+  if (block == nullptr) {
     return;
   }
-  ArenaHeader& header = arena();
-  auto* block = static_cast<std::byte*>(pointer);
-  const auto offset = static_cast<uint64_t>(block - arena_base);
-  // The entry was written before the block was first handed out, and chunks
-  // never change class, so it needs no lock.
-  const unsigned size_class = header.chunk_class[(offset - header_size) / chunk_size];
+  ArenaHeader& header = header_of(arena_);
+  auto* start = static_cast<std::byte*>(block);
+  // The entry was written before the block was first handed out, and
+  // granules never change class, so it needs no lock.
+  const unsigned size_class = granule_class_entry(arena_, static_cast<uint64_t>(start - arena_));
   if (size_class >= first_released_class) {
     // The first page keeps the free-list link; the rest goes back to the
     // host (MADV_REMOVE frees shared memory, MADV_DONTNEED would not).
-    madvise(block + page_size, (uint64_t{1} << size_class) - page_size, MADV_REMOVE);
+    madvise(start + page_size, (uint64_t{1} << size_class) - page_size, MADV_REMOVE);
   }
 
   lock_arena(header);
-  auto* free_block = static_cast<FreeBlock*>(pointer);
+  auto* free_block = static_cast<FreeBlock*>(block);
   free_block->next = header.free_lists[size_class];
   header.free_lists[size_class] = free_block;
   unlock_arena(header);
 }
 
-void* allocate_or_throw(size_t size, size_t alignment) {
-  void* block = allocate(size, alignment);
-  if (block == nullptr) {
-    throw std::bad_alloc();
-  }
-  return block;
+size_t KernelHeap::block_size(const void* block) const {
+  const auto offset = static_cast<uint64_t>(static_cast<const std::byte*>(block) - arena_);
+  return size_t{1} << granule_class_entry(arena_, offset);
 }
 
-}  // namespace
-
-void* operator new(size_t size) { return allocate_or_throw(size, 0); }
-void* operator new[](size_t size) { return allocate_or_throw(size, 0); }
-void* operator new(size_t size, std::align_val_t alignment) {
-  return allocate_or_throw(size, static_cast<size_t>(alignment));
-}
-void* operator new[](size_t size, std::align_val_t alignment) {
-  return allocate_or_throw(size, static_cast<size_t>(alignment));
-}
-void* operator new(size_t size, const std::nothrow_t&) noexcept { return allocate(size, 0); }
-void* operator new[](size_t size, const std::nothrow_t&) noexcept { return allocate(size, 0); }
-void* operator new(size_t size, std::align_val_t alignment, const std::nothrow_t&) noexcept {
-  return allocate(size, static_cast<size_t>(alignment));
-}
-void* operator new[](size_t size, std::align_val_t alignment, const std::nothrow_t&) noexcept {
-  return allocate(size, static_cast<size_t>(alignment));
-}
-
-void operator delete(void* pointer) noexcept { release(pointer); }
-void operator delete[](void* pointer) noexcept { release(pointer); }
-void operator delete(void* pointer, size_t) noexcept { release(pointer); }
-void operator delete[](void* pointer, size_t) noexcept { release(pointer); }
-void operator delete(void* pointer, std::align_val_t) noexcept { release(pointer); }
-void operator delete[](void* pointer, std::align_val_t) noexcept { release(pointer); }
-void operator delete(void* pointer, size_t, std::align_val_t) noexcept { release(pointer); }
-void operator delete[](void* pointer, size_t, std::align_val_t) noexcept { release(pointer); }
-void operator delete(void* pointer, const std::nothrow_t&) noexcept { release(pointer); }
-void operator delete[](void* pointer, const std::nothrow_t&) noexcept { release(pointer); }
-void operator delete(void* pointer, std::align_val_t, const std::nothrow_t&) noexcept {
-  release(pointer);
-}
-void operator delete[](void* pointer, std::align_val_t, const std::nothrow_t&) noexcept {
-  release(pointer);
-}
+}  // namespace litebox::cli
