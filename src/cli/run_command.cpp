@@ -195,8 +195,10 @@ int run_program(const RunOptions& options) {
   paths.umask = 022;
   auto working_directory = root->vfs().resolve(paths, paths.root, options.working_directory, 0);
   if (!working_directory) {
-    return report(status_setup_failed, fmt::format("--workdir {}: no such directory in the sandbox",
-                                                   options.working_directory));
+    return report(status_setup_failed,
+                  fmt::format("--workdir {}: no such directory in the sandbox; give a directory "
+                              "that the root has, such as / or /tmp",
+                              options.working_directory));
   }
   auto working_status = root->vfs().stat(paths, paths.root, options.working_directory, 0);
   if (!working_status || fs::file_type_of(working_status->mode) != fs::FileType::directory) {

@@ -175,9 +175,41 @@ TEST(Rootfs, InvalidMtimeFailsWithOneLine) {
   CommandResult built = build_image("--mtime yesterday -o " + quote(image.string()) + " /bin/ls");
   EXPECT_EQ(built.exit_status, 109);
   EXPECT_EQ(built.output,
-            "litebox-rootfs: --mtime: expected a whole number of seconds since the epoch, got "
-            "'yesterday'\n");
+            "litebox-rootfs: --mtime: expected a whole number of seconds since the epoch from 0 "
+            "to 8589934591, got 'yesterday'\n");
   EXPECT_FALSE(std::filesystem::exists(image));
+}
+
+TEST(Rootfs, MtimeOutsideTarRangeFails) {
+  // A ustar header holds 0 to 077777777777 seconds; a time outside was
+  // clamped or cut to an unrelated date before.
+  ScratchDirectory scratch;
+  auto image = scratch.path() / "image.tar";
+  for (const std::string seconds : {"-5", "8589934592", "99999999999"}) {
+    CommandResult built =
+        build_image("--mtime=" + seconds + " -o " + quote(image.string()) + " /bin/ls");
+
+    EXPECT_EQ(built.exit_status, 109) << seconds;
+    EXPECT_EQ(built.output,
+              "litebox-rootfs: --mtime: expected a whole number of seconds since the epoch from "
+              "0 to 8589934591, got '" +
+                  seconds + "'\n");
+    EXPECT_FALSE(std::filesystem::exists(image));
+  }
+}
+
+TEST(Rootfs, MtimeAtTarRangeEndIsKept) {
+  ScratchDirectory scratch;
+  auto image = scratch.path() / "image.tar";
+  CommandResult built = build_image("--mtime 8589934591 -o " + quote(image.string()) + " /bin/ls");
+  ASSERT_EQ(built.exit_status, 0) << built.output;
+
+  CommandResult listing =
+      run_command("TZ=UTC tar -tv --full-time -f " + quote(image.string()) + " usr/bin/ls");
+
+  EXPECT_EQ(listing.exit_status, 0) << listing.output;
+  EXPECT_NE(listing.output.find("2242-03-16 12:56:31 usr/bin/ls"), std::string::npos)
+      << listing.output;
 }
 
 TEST(Rootfs, IncludeTakesOneValue) {
@@ -328,6 +360,37 @@ TEST(Rootfs, BuildRootListsProgramClosure) {
   }
 }
 
+TEST(Rootfs, AbsolutePathDotDotFollowsSymlink) {
+  // "link/.." is the parent of the link's target, as the kernel resolves
+  // it, not the directory that holds the link.
+  ScratchDirectory scratch;
+  std::filesystem::create_directories(scratch.path() / "target" / "inner");
+  std::filesystem::create_directories(scratch.path() / "links");
+  std::filesystem::create_directory_symlink(scratch.path() / "target" / "inner",
+                                            scratch.path() / "links" / "link");
+  const std::string path = (scratch.path() / "links" / "link" / ".." / "file").string();
+
+  auto absolute = absolute_path(path);
+
+  ASSERT_TRUE(absolute.has_value()) << absolute.error();
+  const std::string real_target = std::filesystem::canonical(scratch.path() / "target").string();
+  EXPECT_EQ(*absolute, real_target + "/file");
+}
+
+TEST(Rootfs, AbsolutePathKeepsSymlinkWithoutDotDot) {
+  ScratchDirectory scratch;
+  std::filesystem::create_directories(scratch.path() / "target");
+  std::filesystem::create_directory_symlink(scratch.path() / "target", scratch.path() / "link");
+  const std::string path = (scratch.path() / "link" / "." / "file").string();
+
+  auto absolute = absolute_path(path);
+
+  ASSERT_TRUE(absolute.has_value()) << absolute.error();
+  EXPECT_EQ(*absolute, (scratch.path() / "link" / "file").lexically_normal().string());
+}
+
+// Paths without symlinks (here, paths that do not exist) normalize as
+// std::filesystem does.
 TEST(Rootfs, AbsolutePathNormalizesLexically) {
   for (const std::string path :
        {"a/b", "./a/../b", "/x//y/./z", "/..", "/../x", "../a", "a/../../b", "/a/b/../../c"}) {

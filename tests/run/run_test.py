@@ -6,6 +6,7 @@ cases check the status and the one-line message of litebox itself.
   run_test.py --litebox LITEBOX --probe PROBE --work DIR CASE
 """
 import argparse
+import errno
 import gzip
 import os
 import shutil
@@ -85,6 +86,23 @@ def write_program(path, content):
     with open(path, "wb") as file:
         file.write(content)
     os.chmod(path, 0o755)
+
+
+def write_script(work, name, interpreter):
+    """Writes the executable script `name` in `work` with the #! line
+    `interpreter` and returns its path."""
+    path = os.path.join(work, name)
+    write_program(path, f"#!{interpreter}\n".encode())
+    return path
+
+
+def run_execve(program):
+    """Runs `program` natively with execve. A failed execve gives the status
+    a shell reports for it: 127 for ENOENT, 126 for any other errno."""
+    try:
+        return run([program])
+    except OSError as error:
+        return "", "", 127 if error.errno == errno.ENOENT else 126
 
 
 def host_children(pid):
@@ -222,6 +240,10 @@ def run_case(case, litebox, probe, probe_dynamic, work):
                     print(f"{command}: the help lacks {word!r}:\n{stdout}")
                     failed = 1
         return failed
+    if case == "workdir_missing":
+        return expect_error_line(run(litebox + ["--workdir", "/no-such-directory", probe]), 125,
+                                 "litebox: --workdir /no-such-directory: no such directory in the "
+                                 "sandbox; give a directory that the root has")
     if case == "workdir_not_directory":
         return expect_failure(run(litebox + ["--workdir", probe, "--", probe]), 125,
                               f"litebox: --workdir {probe}: not a directory in the sandbox")
@@ -236,6 +258,41 @@ def run_case(case, litebox, probe, probe_dynamic, work):
             file.write(f"#!{probe} args\n")
         os.chmod(script, 0o755)
         return expect_same(run([script, "5"]), run(litebox + ["--", script, "5"]))
+    if case == "script_errors":
+        # A #! interpreter that is missing, or a sixth nested script, fails
+        # as execve does natively (ENOENT, ELOOP): 127 or 126, as a shell
+        # reports them, from the host root and from an image alike.
+        image = os.path.join(work, "image.tar")
+        missing = write_script(work, "missing_interpreter", os.path.join(work, "no-such-interpreter"))
+        chain = [write_script(work, "nested0", f"{probe} args")]
+        for depth in range(1, 6):
+            chain.append(write_script(work, f"nested{depth}", chain[-1]))
+        includes = [argument for script in [missing] + chain for argument in ("--include", script)]
+        created = run([litebox[0], "rootfs", "-o", image] + includes + [probe])
+        if created[2] != 0:
+            print(f"litebox rootfs failed: {created!r}")
+            return 1
+        failed = 0
+        for script in (missing, chain[4], chain[5]):
+            native = run_execve(script)
+            for options in ([], ["--rootfs", image]):
+                print(f"{options} {os.path.basename(script)}:")
+                sandboxed = run(litebox + options + ["--", script])
+                if native[2] == 0:
+                    failed |= expect_same(native, sandboxed)
+                else:
+                    failed |= expect_error_line(sandboxed, native[2], f"litebox: {script}: ")
+        return failed
+    if case == "program_path_dot_dot":
+        # "link/../probe" names the probe beside the link's target, as the
+        # kernel resolves it, not a file beside the link itself.
+        os.makedirs(os.path.join(work, "target", "inner"))
+        os.makedirs(os.path.join(work, "links"))
+        os.symlink(os.path.join(work, "target", "inner"), os.path.join(work, "links", "link"))
+        shutil.copy2(probe, os.path.join(work, "target", "probe"))
+        write_script(os.path.join(work, "links"), "probe", f"{probe} env PATH")
+        command = [os.path.join(work, "links", "link", "..", "probe"), "args", "1"]
+        return expect_same(run(command), run(litebox + ["--"] + command))
     if case == "missing_program":
         # Without --rootfs the program is looked up on the host.
         missing = os.path.join(work, "missing")

@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <ranges>
@@ -17,8 +18,9 @@
 namespace litebox::rootfs {
 namespace {
 
-// Linux follows at most this many nested #! interpreters (binfmt_script).
-constexpr int max_interpreter_depth = 4;
+// Linux runs at most this many nested #! scripts before the ELF program
+// and fails a sixth with ELOOP (measured on Linux 6.18).
+constexpr int max_interpreter_depth = 5;
 
 // Mount points that `litebox run` fills with devfs, procfs and tmpfs.
 struct MountPoint {
@@ -107,6 +109,12 @@ class RootBuilder {
                                                        const ElfDependencies& dependencies,
                                                        bool required);
 
+  // Adds the #! interpreter `name` that find_program rejected, if the host
+  // has something at that path, so that the loader reports the problem
+  // (missing, a directory, not executable) with execve's errno. Returns
+  // `name`.
+  std::string add_unusable_interpreter(const std::string& name);
+
   RootImage& image() { return image_; }
   std::vector<std::string>& warnings() { return warnings_; }
   // True once an object with an ELF interpreter or a DT_NEEDED entry was
@@ -161,12 +169,24 @@ std::expected<void, std::string> RootBuilder::add_library_closure(
   return {};
 }
 
+std::string RootBuilder::add_unusable_interpreter(const std::string& name) {
+  struct stat status {};
+  if (name.find('/') != std::string::npos && lstat(name.c_str(), &status) == 0) {
+    // A failure leaves the path out, and the loader then reports it missing.
+    (void)image_.add_path(name);
+  }
+  return name;
+}
+
 std::expected<std::string, std::string> RootBuilder::add_program(const std::string& name,
                                                                  int depth) {
   const bool requested = depth == 0;
   std::expected<std::string, std::string> path = name;
   if (!requested || !request_.programs_found) {
     path = find_program(name, request_.search_path);
+    if (!path && !requested && request_.defer_program_errors) {
+      return add_unusable_interpreter(name);
+    }
     if (!path) {
       return std::unexpected(path.error());
     }
@@ -212,6 +232,9 @@ std::expected<std::string, std::string> RootBuilder::add_program(const std::stri
     return path;  // a data file or a script without #!
   }
   if (depth >= max_interpreter_depth) {
+    if (request_.defer_program_errors) {
+      return path;
+    }
     return std::unexpected(*path + ": too many nested #! interpreters");
   }
   if (auto nested = add_program(interpreter->path, depth + 1); !nested) {
@@ -279,6 +302,28 @@ std::expected<void, std::string> add_ld_so_cache(RootImage& image, const std::st
   return {};
 }
 
+// Replaces the absolute path `normal`, whose components begin at the
+// offsets in `starts`, by its host realpath(3), so that a following ".."
+// goes where the kernel's would. A path that cannot be resolved (it does
+// not exist) stays as it is.
+void resolve_symlinks(std::string& normal, std::vector<size_t>& starts) {
+  char* resolved = realpath(normal.empty() ? "/" : normal.c_str(), nullptr);
+  if (resolved == nullptr) {
+    return;
+  }
+  const std::string real(resolved);
+  std::free(resolved);
+  normal.clear();
+  starts.clear();
+  if (real == "/") {
+    return;
+  }
+  normal = real;
+  for (size_t offset = 0; offset < normal.size(); offset = normal.find('/', offset + 1)) {
+    starts.push_back(offset);
+  }
+}
+
 }  // namespace
 
 std::expected<std::string, std::string> absolute_path(const std::string& path) {
@@ -307,6 +352,7 @@ std::expected<std::string, std::string> absolute_path(const std::string& path) {
       continue;
     }
     if (component == "..") {
+      resolve_symlinks(normal, starts);
       if (!starts.empty()) {
         normal.resize(starts.back());
         starts.pop_back();

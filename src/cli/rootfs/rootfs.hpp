@@ -35,9 +35,11 @@ struct RootRequest {
   std::optional<int64_t> fixed_modification_time;
   // When set, a program whose ELF headers are foreign (another machine,
   // class or byte order) or cannot be read is added as a plain file without
-  // a warning, so that the loader which then runs it reports the problem
-  // (`litebox run`). Otherwise foreign ones get a warning and unreadable
-  // ones fail the build.
+  // a warning, and a #! interpreter that is missing, not executable or
+  // nested too deep is left as it is, so that the loader which then runs
+  // the program reports the problem with execve's errno (`litebox run`).
+  // Otherwise foreign programs get a warning and the other problems fail
+  // the build.
   bool defer_program_errors = false;
   // When set, the programs are absolute, normalized paths of executable
   // regular files that the caller has already found and checked, so they are
@@ -67,10 +69,12 @@ struct Root {
 std::expected<std::string, std::string> find_program(const std::string& program,
                                                      const std::string& search_path);
 
-// Makes `path` absolute against the working directory and normalizes it
-// lexically, as std::filesystem::absolute(path).lexically_normal() does,
-// except that a trailing slash is dropped: "." and empty components go, and
-// ".." removes the component before it without looking at the file system.
+// Makes `path` absolute against the working directory and normalizes it:
+// "." and empty components go, and so does a trailing slash. ".." removes
+// the component before it, after the host's symlinks in the path so far
+// are resolved, so the result names the file that the kernel would find
+// ("/a/link/.." is the parent of the link's target). Symlinks that no
+// ".." follows stay in the result.
 std::expected<std::string, std::string> absolute_path(const std::string& path);
 
 // Collects the root for `request`. Errors are one line naming the missing

@@ -42,8 +42,8 @@ constexpr OptionSpec rootfs_options[] = {
      .long_name = "--mtime",
      .short_name = "",
      .value_name = "SECONDS",
-     .help = "Modification time for every entry, in seconds since the epoch (default: the host "
-             "file's)"},
+     .help = "Modification time for every entry, in seconds since the epoch, 0 to 8589934591 "
+             "(default: the host file's)"},
 };
 
 constexpr HelpEntry rootfs_arguments[] = {
@@ -69,12 +69,17 @@ constexpr CommandSpec rootfs_command(std::string_view name) {
   };
 }
 
+// The latest time a ustar header's 11 octal digits hold (year 2242).
+constexpr int64_t max_tar_seconds = 077777777777;
+
+// Parses a time for the tar headers: whole seconds from 0 to
+// max_tar_seconds.
 std::optional<int64_t> parse_seconds(std::string_view text) {
   int64_t seconds = 0;
   const char* begin = std::to_address(text.begin());
   const char* end = std::to_address(text.end());
   auto [stop, error] = std::from_chars(begin, end, seconds);
-  if (error != std::errc() || stop != end) {
+  if (error != std::errc() || stop != end || seconds < 0 || seconds > max_tar_seconds) {
     return std::nullopt;
   }
   return seconds;
@@ -94,8 +99,10 @@ std::expected<void, std::string> apply_option(const CommandSpec& command,
     case mtime_option: {
       const std::optional<int64_t> seconds = parse_seconds(parsed.value);
       if (!seconds) {
-        return std::unexpected(cli::invalid_value_message(
-            command, *parsed.option, parsed.value, "a whole number of seconds since the epoch"));
+        return std::unexpected(
+            cli::invalid_value_message(command, *parsed.option, parsed.value,
+                                       "a whole number of seconds since the epoch from 0 to " +
+                                           std::to_string(max_tar_seconds)));
       }
       options.modification_time = seconds;
       break;

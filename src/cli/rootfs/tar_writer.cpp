@@ -124,8 +124,11 @@ std::expected<void, std::string> TarWriter::write_header(const std::string& name
   put_octal(header.uid, sizeof header.uid, 0);
   put_octal(header.gid, sizeof header.gid, 0);
   put_octal(header.size, sizeof header.size, size);
+  // A time outside the field's range is clamped rather than cut to its
+  // low 33 bits, which would give an unrelated date.
   put_octal(header.mtime, sizeof header.mtime,
-            static_cast<uint64_t>(std::max<int64_t>(modification_time, 0)));
+            static_cast<uint64_t>(
+                std::clamp<int64_t>(modification_time, 0, static_cast<int64_t>(max_octal_size))));
   header.typeflag = type;
   put_string(header.linkname, sizeof header.linkname, link_target);
   std::memcpy(header.magic, "ustar", 6);

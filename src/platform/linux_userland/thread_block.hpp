@@ -2,7 +2,7 @@
 // that holds everything the entry path needs without thread-local storage.
 //
 //   0x00000  ThreadBlock header (guest registers, libOS fs base, selector)
-//   0x01000  XSAVE area of the guest's extended state
+//   0x00400  XSAVE area of the guest's extended state
 //   0x10000  guard page
 //   0x11000  alternate signal stack (SIGSYS and fault handlers run here)
 //   0x21000  guard page

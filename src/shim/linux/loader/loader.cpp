@@ -387,7 +387,9 @@ std::expected<PreparedProgram, LoadError> prepare_nested(Task& task, const ExecR
 
   if (*length >= 2 && header[0] == std::byte{'#'} && header[1] == std::byte{'!'}) {
     if (depth >= max_interpreter_depth) {
-      return reject(Errno::eloop, fmt::format("{}: too many nested #! interpreters", request.path));
+      return reject(Errno::eloop,
+                    fmt::format("{}: too many nested #! interpreters (at most {}, as on Linux)",
+                                exec_name, max_interpreter_depth));
     }
     // Safety: reading the header bytes as characters.
     auto line = parse_script_line({reinterpret_cast<const char*>(header.data()), *length});

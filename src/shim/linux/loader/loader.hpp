@@ -68,7 +68,8 @@ std::expected<LoadedProgram, elf::LoadError> map_program(Task& task,
 // The error's reason is one line that names the file and the problem.
 std::expected<LoadedProgram, elf::LoadError> load_program(Task& task, const ExecRequest& request);
 
-// How many nested `#!` interpreters a program may go through (Linux 5.x+).
-inline constexpr int max_interpreter_depth = 4;
+// How many nested `#!` scripts may precede the ELF program. Linux fails a
+// sixth with ELOOP (measured on Linux 6.18).
+inline constexpr int max_interpreter_depth = 5;
 
 }  // namespace litebox::shim::linux_abi
