@@ -96,13 +96,19 @@ def write_script(work, name, interpreter):
     return path
 
 
-def run_execve(program):
-    """Runs `program` natively with execve. A failed execve gives the status
-    a shell reports for it: 127 for ENOENT, 126 for any other errno."""
+def run_execve(command, **options):
+    """Runs the program `command` (a path, or a list of the program and its
+    arguments) natively with execve, or execvp for a name without a slash. A
+    failed exec gives the status a shell reports for it: 127 for ENOENT, 126
+    for any other errno."""
     try:
-        return run([program])
+        completed = subprocess.run([command] if isinstance(command, str) else command,
+                                   stdin=subprocess.DEVNULL, capture_output=True,
+                                   timeout=TIMEOUT, check=False, **options)
     except OSError as error:
         return "", "", 127 if error.errno == errno.ENOENT else 126
+    return (completed.stdout.decode(errors="replace"), completed.stderr.decode(errors="replace"),
+            completed.returncode)
 
 
 def host_children(pid):
@@ -293,6 +299,20 @@ def run_case(case, litebox, probe, probe_dynamic, work):
         write_script(os.path.join(work, "links"), "probe", f"{probe} env PATH")
         command = [os.path.join(work, "links", "link", "..", "probe"), "args", "1"]
         return expect_same(run(command), run(litebox + ["--"] + command))
+    if case == "program_not_in_path":
+        # A name without a slash is looked up in PATH only, as execvp does:
+        # a file of that name in the working directory is not run.
+        image = os.path.join(work, "image.tar")
+        created = run([litebox[0], "rootfs", "-o", image, probe])
+        if created[2] != 0:
+            print(f"litebox rootfs failed: {created!r}")
+            return 1
+        directory, name = os.path.split(probe)
+        native = run_execve([name, "args"], cwd=directory, env={"PATH": "/nowhere"})
+        sandboxed = run(litebox + ["--rootfs", image, "--env", "PATH=/nowhere", "--workdir",
+                                   directory, "--", name, "args"])
+        return expect_error_line(sandboxed, native[2],
+                                 f"litebox: {name}: not found in the sandbox's PATH (/nowhere); ")
     if case == "missing_program":
         # Without --rootfs the program is looked up on the host.
         missing = os.path.join(work, "missing")
