@@ -28,10 +28,18 @@ constexpr uint64_t header_size = 2 * granule_size;
 // Room for blocks: 32 times the largest block, the header included.
 constexpr uint64_t block_area_size = uint64_t{1} << 36;
 constexpr uint64_t granule_count = block_area_size / granule_size;
-// The header contains the class of this many granules (1.5 MiB of blocks).
-// The table after the block area contains the class of the others.
+// The class table comes in three parts. The header contains the class of
+// the granules of the first 1.5 MiB. The near table, in the last 64 KiB of
+// the first 2 MiB, contains the class of the granules up to 64 MiB, so an
+// arena of that size still touches a single page-table page for blocks and
+// table. The tail table after the block area contains the class of the
+// others.
 constexpr uint64_t header_table_granules = 1536;
-constexpr uint64_t tail_table_size = granule_count - header_table_granules;
+constexpr uint64_t near_table_offset = (uint64_t{2} << 20) - (uint64_t{64} << 10);
+constexpr uint64_t near_table_end = uint64_t{2} << 20;
+constexpr uint64_t near_table_granules = uint64_t{64} << 10;
+static_assert(near_table_granules - header_table_granules <= near_table_end - near_table_offset);
+constexpr uint64_t tail_table_size = granule_count - near_table_granules;
 constexpr uint64_t arena_size = block_area_size + tail_table_size;
 // The arena start is aligned to the largest block, so aligning an offset
 // into the arena aligns the address.
@@ -61,7 +69,7 @@ struct ArenaHeader {
   uint64_t gap_end;
   // The size class of each carved granule and of each run's first granule;
   // 0 for the other granules of a run and for granules not handed out. The
-  // table after the block area continues it.
+  // near and the tail table continue it.
   uint8_t granule_classes[header_table_granules];
 };
 static_assert(sizeof(ArenaHeader) <= header_size);
@@ -101,9 +109,14 @@ uint8_t& granule_class_entry(std::byte* arena, uint64_t offset) {
   if (granule < header_table_granules) {
     return header_of(arena).granule_classes[granule];
   }
+  if (granule < near_table_granules) {
+    // Safety: the near table lies inside the arena, and no block overlaps it.
+    auto* near_table = reinterpret_cast<uint8_t*>(arena + near_table_offset);
+    return near_table[granule - header_table_granules];
+  }
   // Safety: the tail table lies inside the arena right after the block area.
   auto* tail_table = reinterpret_cast<uint8_t*>(arena + block_area_size);
-  return tail_table[granule - header_table_granules];
+  return tail_table[granule - near_table_granules];
 }
 
 unsigned class_of(size_t size, size_t alignment) {
@@ -115,6 +128,15 @@ uint64_t align_up(uint64_t offset, uint64_t alignment) {
   return (offset + alignment - 1) & ~(alignment - 1);
 }
 
+// Remembers the unused granules from `start` to `end` as the gap unless
+// the gap has more room already.
+void keep_larger_gap(ArenaHeader& header, uint64_t start, uint64_t end) {
+  if (end - start > header.gap_end - header.gap_next) {
+    header.gap_next = start;
+    header.gap_end = end;
+  }
+}
+
 // Hands out a run of `length` bytes (a power of two, at least a granule) at
 // a multiple of `length` for a block of `size_class`. Returns its arena
 // offset, or 0 when the arena is full. Called with the lock held.
@@ -122,20 +144,24 @@ uint64_t take_granules(std::byte* arena, uint64_t length, unsigned size_class) {
   ArenaHeader& header = header_of(arena);
   uint64_t start = align_up(header.gap_next, length);
   if (header.gap_next != header.gap_end && start + length <= header.gap_end) {
-    // The granules of the gap below `start` stay unused: the gap keeps
-    // only its upper part.
+    // The granules of the gap below `start` stay unused, because the gap
+    // keeps only its upper part.
     header.gap_next = start + length;
   } else {
-    const uint64_t next = std::max(header.next_granule, header_size);
+    uint64_t next = std::max(header.next_granule, header_size);
+    if (next < near_table_end && align_up(next, length) + length > near_table_offset) {
+      // The run or the gap below it would overlap the near table, so both
+      // go above it.
+      if (next < near_table_offset) {
+        keep_larger_gap(header, next, near_table_offset);
+      }
+      next = near_table_end;
+    }
     start = align_up(next, length);
     if (start + length > block_area_size) {
       return 0;
     }
-    // Keep the larger of the old and the new gap.
-    if (start - next > header.gap_end - header.gap_next) {
-      header.gap_next = next;
-      header.gap_end = start;
-    }
+    keep_larger_gap(header, next, start);
     header.next_granule = start + length;
   }
   granule_class_entry(arena, start) = static_cast<uint8_t>(size_class);

@@ -9,11 +9,12 @@
 // at a multiple of 2^k, so it is naturally aligned. The arena is cut into
 // 1 KiB granules:
 //
-//   granules 0-1    the header: the lock, the free lists, the carving state
+//   0               the header: the lock, the free lists, the carving state
 //                   and the class table of the first 1.5 MiB
-//   granules 2 ...  blocks, up to 64 GiB from the arena start
-//   after them      the class table of the rest (64 MiB of address space,
-//                   touched only once the arena grows past 1.5 MiB)
+//   2 KiB           blocks
+//   2 MiB - 64 KiB  the class table from 1.5 MiB to 64 MiB
+//   2 MiB           blocks, up to 64 GiB from the arena start
+//   64 GiB          the class table of the rest (64 MiB of address space)
 //
 // A class smaller than a granule carves its blocks from one granule at a
 // time, so the classes in use share pages instead of taking one each. A

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <bit>
 #include <chrono>
 #include <csignal>
 #include <cstdint>
@@ -68,17 +69,35 @@ TEST_F(KernelHeapTest, RejectsBlockLargerThanLargestClass) {
 }
 
 TEST_F(KernelHeapTest, BlocksDoNotOverlap) {
-  std::vector<std::pair<uint64_t, uint64_t>> ranges;
+  // About 5 MiB of blocks, past the first 2 MiB of the arena, each filled
+  // with its own byte.
+  struct Block {
+    unsigned char* start;
+    size_t size;
+    unsigned char fill;
+  };
+  std::vector<Block> blocks;
   for (size_t i = 0; i < 2000; ++i) {
     const size_t size = (i * 37 % 5000) + 1;
-    void* block = heap_.allocate(size, 0);
-    ASSERT_NE(block, nullptr);
-    ranges.emplace_back(address_of(block), address_of(block) + heap_.block_size(block));
+    auto* start = static_cast<unsigned char*>(heap_.allocate(size, 0));
+    ASSERT_NE(start, nullptr);
+    const auto fill = static_cast<unsigned char>(i);
+    std::memset(start, fill, size);
+    blocks.push_back({start, size, fill});
   }
 
-  std::ranges::sort(ranges);
-  for (size_t i = 1; i < ranges.size(); ++i) {
-    EXPECT_LE(ranges[i - 1].second, ranges[i].first) << "block " << i;
+  std::ranges::sort(blocks, {}, &Block::start);
+  for (size_t i = 0; i < blocks.size(); ++i) {
+    const Block& block = blocks[i];
+    EXPECT_EQ(heap_.block_size(block.start), std::bit_ceil(std::max(block.size, size_t{16})))
+        << "block " << i;
+    if (i > 0) {
+      EXPECT_LE(blocks[i - 1].start + heap_.block_size(blocks[i - 1].start), block.start)
+          << "block " << i;
+    }
+    EXPECT_TRUE(std::all_of(block.start, block.start + block.size,
+                            [&](unsigned char byte) { return byte == block.fill; }))
+        << "block " << i;
   }
 }
 
