@@ -9,6 +9,7 @@ import argparse
 import errno
 import gzip
 import os
+import re
 import shutil
 import signal
 import struct
@@ -109,6 +110,20 @@ def run_execve(command, **options):
         return "", "", 127 if error.errno == errno.ENOENT else 126
     return (completed.stdout.decode(errors="replace"), completed.stderr.decode(errors="replace"),
             completed.returncode)
+
+
+def traced_calls(trace):
+    """Returns the lines of `trace` for the calls of the probe's trace_calls
+    mode, with strace's padding before " = " removed and pipe2's array
+    argument, which litebox shows as an address, replaced by ARRAY."""
+    lines = []
+    for line in trace.splitlines():
+        if not line.startswith(("openat(", "pipe2(", "access(")):
+            continue
+        if "/dev/null" in line or '"/"' in line or "/no-such-file" in line or "pipe2" in line:
+            line = re.sub(r"\)\s+= ", ") = ", line)
+            lines.append(re.sub(r"^pipe2\((\[[^\]]*\]|[^,]*)", "pipe2(ARRAY", line))
+    return lines
 
 
 def host_children(pid):
@@ -390,6 +405,27 @@ def run_case(case, litebox, probe, probe_dynamic, work):
             print(f"exit status: expected 4, got {status}")
             failed = 1
         return failed
+    if case == "trace_matches_strace":
+        # The flags of these calls read as strace shows them natively.
+        strace = shutil.which("strace")
+        if strace is None:
+            print("strace is not installed")
+            return 77
+        log = os.path.join(work, "strace.log")
+        native = run([strace, "-qq", "-o", log, "-e", "trace=openat,pipe2,access", probe,
+                      "trace_calls"])
+        sandboxed = run(litebox + ["--trace", "--", probe, "trace_calls"])
+        if native[2] != 0 or sandboxed[2] != 0:
+            print(f"expected status 0, got {native!r} natively and {sandboxed!r} in litebox")
+            return 1
+        with open(log) as file:
+            expected = traced_calls(file.read())
+        got = traced_calls(sandboxed[1])
+        if len(expected) != 6 or got != expected:
+            print("trace differs:\n  strace:  " + "\n           ".join(expected) +
+                  "\n  litebox: " + "\n           ".join(got))
+            return 1
+        return 0
     if case == "trace_children":
         # As with strace -f (6.1), lines of processes other than the first
         # start with "[pid N] ", N right-aligned in 5 columns. The probe's
