@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cstdlib>
 #include <memory>
+#include <optional>
 #include <ranges>
 #include <string>
 #include <string_view>
@@ -103,24 +104,37 @@ std::string search_path_of(const std::vector<std::string>& environment) {
 
 // Finds `program` as execvp(3) does, in the sandbox: a name with a slash is
 // a path, any other name is looked up in each directory of `search_path`.
-std::string find_in_sandbox(fs::Vfs& vfs, const fs::PathContext& context,
-                            const std::string& program, const std::string& search_path) {
+// Returns the first executable regular file found, else the first other
+// file found, for which the loader then reports why it cannot run, else
+// nothing.
+std::optional<std::string> find_in_sandbox(fs::Vfs& vfs, const fs::PathContext& context,
+                                           const std::string& program,
+                                           const std::string& search_path) {
+  if (program.empty()) {
+    return std::nullopt;
+  }
   if (program.find('/') != std::string::npos) {
     return program;
   }
+  std::optional<std::string> first_found;
   for (auto directory_range : std::views::split(search_path, ':')) {
     std::string directory(directory_range.begin(), directory_range.end());
     if (directory.empty()) {
       directory = ".";
     }
-    const std::string candidate = directory + "/" + program;
+    std::string candidate = directory + "/" + program;
     auto status = vfs.stat(context, context.working_directory, candidate, 0);
-    if (status && fs::file_type_of(status->mode) == fs::FileType::regular &&
-        (status->mode & 0111) != 0) {
+    if (!status) {
+      continue;
+    }
+    if (fs::file_type_of(status->mode) == fs::FileType::regular && (status->mode & 0111) != 0) {
       return candidate;
     }
+    if (!first_found) {
+      first_found = candidate;
+    }
   }
-  return program;
+  return first_found;
 }
 
 // Gives the guest descriptors 0, 1 and 2 on the host's streams, except
@@ -214,9 +228,21 @@ int run_program(const RunOptions& options) {
   }
 
   shim::linux_abi::ExecRequest request;
-  request.path = options.rootfs
-                     ? find_in_sandbox(root->vfs(), paths, program, search_path_of(environment))
-                     : program_path;
+  request.path = program_path;
+  if (options.rootfs) {
+    const std::string search_path = search_path_of(environment);
+    std::optional<std::string> found = find_in_sandbox(root->vfs(), paths, program, search_path);
+    if (program.empty()) {
+      return report(status_not_found, "empty program name; give a program name or path");
+    }
+    if (!found) {
+      return report(status_not_found,
+                    fmt::format("{}: not found in the sandbox's PATH ({}); give its path in the "
+                                "image, or set PATH with --env",
+                                program, search_path));
+    }
+    request.path = *found;
+  }
   request.arguments = options.command;
   request.environment = environment;
   auto loaded = shim::linux_abi::load_program(*task, request);

@@ -68,7 +68,8 @@ constexpr OptionSpec run_options[] = {
 
 constexpr HelpEntry run_arguments[] = {
     {.name = "PROGRAM [ARGS...]",
-     .help = "The program (a path, or a name looked up in the sandbox's PATH) and its arguments. "
+     .help = "The program (a path, or a name looked up in PATH: the sandbox's with --rootfs, the "
+             "host's without) and its arguments. "
              "Options end at PROGRAM: the words after it go to the program. Put -- before "
              "PROGRAM when its name starts with a dash"},
 };

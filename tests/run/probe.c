@@ -16,6 +16,8 @@
  *                       kill(-1) and reports how they ended; run it only in
  *                       the sandbox, since natively kill(-1) reaches every
  *                       process of the user
+ *   trace_calls         makes open, pipe2 and access calls whose flags a
+ *                       trace decodes
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -246,6 +248,21 @@ static int seek_standard_input(void) {
   return 0;
 }
 
+static int make_traced_calls(void) {
+  int pipe_descriptors[2];
+  int directory = open("/", O_RDONLY | O_DIRECTORY);
+  int null = openat(AT_FDCWD, "/dev/null", O_WRONLY | O_CREAT | O_TRUNC, 0640);
+  if (directory < 0 || null < 0 || pipe2(pipe_descriptors, O_CLOEXEC | O_NONBLOCK) != 0) {
+    return 1;
+  }
+  close(pipe_descriptors[0]);
+  close(pipe_descriptors[1]);
+  if (pipe2(pipe_descriptors, 0) != 0 || access("/", R_OK | X_OK) != 0) {
+    return 1;
+  }
+  return access("/no-such-file", F_OK) == -1 ? 0 : 1;
+}
+
 int main(int argc, char** argv) {
   const char* mode = argc > 1 ? argv[1] : "args";
   if (strcmp(mode, "seek_stdin") == 0) {
@@ -278,6 +295,9 @@ int main(int argc, char** argv) {
   }
   if (strcmp(mode, "kill_all") == 0) {
     return kill_all();
+  }
+  if (strcmp(mode, "trace_calls") == 0) {
+    return make_traced_calls();
   }
   return print_arguments(argc, argv);
 }

@@ -9,6 +9,7 @@ import argparse
 import errno
 import gzip
 import os
+import re
 import shutil
 import signal
 import struct
@@ -96,13 +97,33 @@ def write_script(work, name, interpreter):
     return path
 
 
-def run_execve(program):
-    """Runs `program` natively with execve. A failed execve gives the status
-    a shell reports for it: 127 for ENOENT, 126 for any other errno."""
+def run_execve(command, **options):
+    """Runs the program `command` (a path, or a list of the program and its
+    arguments) natively with execve, or execvp for a name without a slash. A
+    failed exec gives the status a shell reports for it: 127 for ENOENT, 126
+    for any other errno."""
     try:
-        return run([program])
+        completed = subprocess.run([command] if isinstance(command, str) else command,
+                                   stdin=subprocess.DEVNULL, capture_output=True,
+                                   timeout=TIMEOUT, check=False, **options)
     except OSError as error:
         return "", "", 127 if error.errno == errno.ENOENT else 126
+    return (completed.stdout.decode(errors="replace"), completed.stderr.decode(errors="replace"),
+            completed.returncode)
+
+
+def traced_calls(trace):
+    """Returns the lines of `trace` for the calls of the probe's trace_calls
+    mode, with strace's padding before " = " removed and pipe2's array
+    argument, which litebox shows as an address, replaced by ARRAY."""
+    lines = []
+    for line in trace.splitlines():
+        if not line.startswith(("openat(", "pipe2(", "access(")):
+            continue
+        if "/dev/null" in line or '"/"' in line or "/no-such-file" in line or "pipe2" in line:
+            line = re.sub(r"\)\s+= ", ") = ", line)
+            lines.append(re.sub(r"^pipe2\((\[[^\]]*\]|[^,]*)", "pipe2(ARRAY", line))
+    return lines
 
 
 def host_children(pid):
@@ -293,6 +314,20 @@ def run_case(case, litebox, probe, probe_dynamic, work):
         write_script(os.path.join(work, "links"), "probe", f"{probe} env PATH")
         command = [os.path.join(work, "links", "link", "..", "probe"), "args", "1"]
         return expect_same(run(command), run(litebox + ["--"] + command))
+    if case == "program_not_in_path":
+        # A name without a slash is looked up in PATH only, as execvp does:
+        # a file of that name in the working directory is not run.
+        image = os.path.join(work, "image.tar")
+        created = run([litebox[0], "rootfs", "-o", image, probe])
+        if created[2] != 0:
+            print(f"litebox rootfs failed: {created!r}")
+            return 1
+        directory, name = os.path.split(probe)
+        native = run_execve([name, "args"], cwd=directory, env={"PATH": "/nowhere"})
+        sandboxed = run(litebox + ["--rootfs", image, "--env", "PATH=/nowhere", "--workdir",
+                                   directory, "--", name, "args"])
+        return expect_error_line(sandboxed, native[2],
+                                 f"litebox: {name}: not found in the sandbox's PATH (/nowhere); ")
     if case == "missing_program":
         # Without --rootfs the program is looked up on the host.
         missing = os.path.join(work, "missing")
@@ -370,6 +405,27 @@ def run_case(case, litebox, probe, probe_dynamic, work):
             print(f"exit status: expected 4, got {status}")
             failed = 1
         return failed
+    if case == "trace_matches_strace":
+        # The flags of these calls read as strace shows them natively.
+        strace = shutil.which("strace")
+        if strace is None:
+            print("strace is not installed")
+            return 77
+        log = os.path.join(work, "strace.log")
+        native = run([strace, "-qq", "-o", log, "-e", "trace=openat,pipe2,access", probe,
+                      "trace_calls"])
+        sandboxed = run(litebox + ["--trace", "--", probe, "trace_calls"])
+        if native[2] != 0 or sandboxed[2] != 0:
+            print(f"expected status 0, got {native!r} natively and {sandboxed!r} in litebox")
+            return 1
+        with open(log) as file:
+            expected = traced_calls(file.read())
+        got = traced_calls(sandboxed[1])
+        if len(expected) != 6 or got != expected:
+            print("trace differs:\n  strace:  " + "\n           ".join(expected) +
+                  "\n  litebox: " + "\n           ".join(got))
+            return 1
+        return 0
     if case == "trace_children":
         # As with strace -f (6.1), lines of processes other than the first
         # start with "[pid N] ", N right-aligned in 5 columns. The probe's

@@ -31,7 +31,9 @@ enum class Kind : uint8_t {
   output_buffer,  // bytes written by the call; the length is its result
   iovec,          // struct iovec array; the count is the next argument
   open_flags,
-  mode,
+  descriptor_flags,  // pipe2 and dup3 flags (O_CLOEXEC, O_NONBLOCK, O_DIRECT)
+  mode,              // shown only after open flags with O_CREAT or O_TMPFILE
+  access_mode,
   protection,
   map_flags,
   signal,
@@ -85,7 +87,7 @@ constexpr std::array signatures = {
     make(nr::pwrite64, {K::descriptor, K::input_buffer, K::unsigned_integer, K::signed_offset}),
     make(nr::readv, {K::descriptor, K::pointer, K::unsigned_integer}),
     make(nr::writev, {K::descriptor, K::iovec, K::unsigned_integer}),
-    make(nr::access, {K::path, K::signed_integer}),
+    make(nr::access, {K::path, K::access_mode}),
     make(nr::pipe, {K::pointer}),
     make(nr::mremap, {K::pointer, K::unsigned_integer, K::unsigned_integer, K::hex, K::pointer},
          true),
@@ -154,11 +156,11 @@ constexpr std::array signatures = {
     make(nr::newfstatat, {K::directory_descriptor, K::path, K::pointer, K::at_flags}),
     make(nr::unlinkat, {K::directory_descriptor, K::path, K::at_flags}),
     make(nr::readlinkat, {K::directory_descriptor, K::path, K::output_buffer, K::unsigned_integer}),
-    make(nr::faccessat, {K::directory_descriptor, K::path, K::signed_integer}),
-    make(nr::faccessat2, {K::directory_descriptor, K::path, K::signed_integer, K::at_flags}),
+    make(nr::faccessat, {K::directory_descriptor, K::path, K::access_mode}),
+    make(nr::faccessat2, {K::directory_descriptor, K::path, K::access_mode, K::at_flags}),
     make(nr::set_robust_list, {K::pointer, K::unsigned_integer}),
-    make(nr::dup3, {K::descriptor, K::descriptor, K::open_flags}),
-    make(nr::pipe2, {K::pointer, K::open_flags}),
+    make(nr::dup3, {K::descriptor, K::descriptor, K::descriptor_flags}),
+    make(nr::pipe2, {K::pointer, K::descriptor_flags}),
     make(nr::prlimit64, {K::signed_integer, K::resource, K::pointer, K::pointer}),
     make(nr::getrandom, {K::pointer, K::unsigned_integer, K::hex}),
     make(nr::statx, {K::directory_descriptor, K::path, K::at_flags, K::hex, K::pointer}),
@@ -337,6 +339,27 @@ std::string show_open_flags(uint64_t value) {
                     {02000000, "O_CLOEXEC"},
                     {010000000, "O_PATH"}},
                    access);
+}
+
+std::string show_descriptor_flags(uint64_t value) {
+  if (value == 0) {
+    return "0";
+  }
+  return show_bits(value, {{04000, "O_NONBLOCK"}, {040000, "O_DIRECT"}, {02000000, "O_CLOEXEC"}});
+}
+
+// Whether open(2) flags make the kernel read the mode argument.
+bool open_reads_mode(uint64_t flags) {
+  constexpr uint64_t create = 0100;
+  constexpr uint64_t temporary_file = 020200000;
+  return (flags & create) != 0 || (flags & temporary_file) == temporary_file;
+}
+
+std::string show_access_mode(uint64_t value) {
+  if (value == 0) {
+    return "F_OK";
+  }
+  return show_bits(value, {{4, "R_OK"}, {2, "W_OK"}, {1, "X_OK"}});
 }
 
 std::string show_protection(uint64_t value) {
@@ -532,8 +555,12 @@ std::string show_argument(Kind kind, const SyscallArguments& arguments, size_t i
       return show_iovec(value, next);
     case Kind::open_flags:
       return show_open_flags(value);
+    case Kind::descriptor_flags:
+      return show_descriptor_flags(value);
     case Kind::mode:
       return fmt::format("{:#o}", value);
+    case Kind::access_mode:
+      return show_access_mode(value);
     case Kind::protection:
       return show_protection(value);
     case Kind::map_flags:
@@ -573,10 +600,17 @@ TraceLine::TraceLine(const SyscallArguments& arguments) : arguments_(arguments) 
     return;
   }
   for (size_t index = 0; index < signature->arguments.size(); ++index) {
-    if (signature->arguments[index] == Kind::none) {
+    const Kind kind = signature->arguments[index];
+    if (kind == Kind::none) {
       break;
     }
-    decoded_.push_back(show_argument(signature->arguments[index], arguments, index));
+    // As strace does, open and openat show the mode only when the kernel
+    // reads it.
+    if (kind == Kind::mode && index > 0 && signature->arguments[index - 1] == Kind::open_flags &&
+        !open_reads_mode(arguments[index - 1])) {
+      break;
+    }
+    decoded_.push_back(show_argument(kind, arguments, index));
   }
 }
 
