@@ -173,9 +173,14 @@ std::expected<void, LoadError> map_segment(Process& process, const OpenedFile& f
     }
 
     if (clear_tail) {
-      std::vector<std::byte> zeros(file_pages_end - file_end);
-      if (!copy_to_guest(file_end, zeros)) {
-        return reject(Errno::efault, "clearing the end of a segment failed");
+      // Copied from a small constant in pieces, because a page-sized
+      // buffer from the kernel heap would cost a fresh page of its own.
+      static constexpr std::array<std::byte, 512> zeros{};
+      for (uint64_t address = file_end; address < file_pages_end; address += zeros.size()) {
+        const size_t length = std::min<uint64_t>(zeros.size(), file_pages_end - address);
+        if (!copy_to_guest(address, std::span(zeros).first(length))) {
+          return reject(Errno::efault, "clearing the end of a segment failed");
+        }
       }
       // NOTE: Linux leaves the tail of a read-only segment with bss as the
       // file has it, because its clearing fails there. This loader clears it.
