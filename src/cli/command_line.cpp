@@ -82,9 +82,12 @@ const ParsedOption* find_parsed(const std::vector<ParsedOption>& parsed, const O
   return found != parsed.end() ? &*found : nullptr;
 }
 
+// Names the unknown option without a value attached as "--name=VALUE".
 std::unexpected<std::string> unknown_option(const CommandSpec& command, std::string_view argument) {
+  const std::string_view name =
+      argument.starts_with("--") ? argument.substr(0, argument.find('=')) : argument;
   return std::unexpected(
-      fmt::format("{}: unknown option {}; see {} --help", command.name, argument, command.name));
+      fmt::format("{}: unknown option {}; see {} --help", command.name, name, command.name));
 }
 
 // Checks what a complete command line must have: the required options and

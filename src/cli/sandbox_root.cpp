@@ -53,6 +53,15 @@ std::string_view compression_of(std::span<const std::byte> archive) {
 
 std::string describe(Errno error) { return std::string(errno_name(error)); }
 
+std::string mount_failure(std::string_view file_system, std::string_view path, Errno error) {
+  std::string message =
+      fmt::format("mounting {} on {} failed: {}", file_system, path, describe(error));
+  if (error == Errno::enotdir) {
+    message += fmt::format("; {} in the image must be a directory or absent", path);
+  }
+  return message;
+}
+
 std::expected<void, std::string> make_directory_if_missing(fs::Vfs& vfs,
                                                            const fs::PathContext& context,
                                                            const std::string& path, uint32_t mode) {
@@ -166,8 +175,7 @@ std::expected<void, std::string> SandboxRoot::mount_standard_file_systems(
     }
   }
   if (auto mounted = vfs_->mount(context, "/dev", fs::devfs::create()); !mounted) {
-    return std::unexpected(
-        fmt::format("mounting devfs on /dev failed: {}", describe(mounted.error())));
+    return std::unexpected(mount_failure("devfs", "/dev", mounted.error()));
   }
   if (make_directories) {
     if (auto made = make_directory_if_missing(*vfs_, context, "/proc", 0555); !made) {
@@ -176,8 +184,7 @@ std::expected<void, std::string> SandboxRoot::mount_standard_file_systems(
   }
   auto procfs = fs::procfs::create(shim::linux_abi::make_procfs_provider());
   if (auto mounted = vfs_->mount(context, "/proc", std::move(procfs)); !mounted) {
-    return std::unexpected(
-        fmt::format("mounting procfs on /proc failed: {}", describe(mounted.error())));
+    return std::unexpected(mount_failure("procfs", "/proc", mounted.error()));
   }
   // Both roots are writable in memory already, so /tmp needs no tmpfs of
   // its own; one would also hide whatever the image keeps under /tmp.

@@ -8,6 +8,7 @@ cases check the status and the one-line message of litebox itself.
 import argparse
 import errno
 import gzip
+import io
 import os
 import re
 import shutil
@@ -15,6 +16,7 @@ import signal
 import struct
 import subprocess
 import sys
+import tarfile
 
 TIMEOUT = 60
 DEFAULT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
@@ -383,6 +385,16 @@ def run_case(case, litebox, probe, probe_dynamic, work):
             file.write(gzip.compress(b"\0" * 1024))
         return expect_failure(run(litebox + ["--rootfs", archive, "--", "/bin/sh"]), 125,
                               f"litebox: {archive}: the image is gzip-compressed; decompress it first")
+    if case == "image_dev_not_directory":
+        # An image whose /dev is a regular file cannot take devfs there.
+        archive = os.path.join(work, "image.tar")
+        with tarfile.open(archive, "w", format=tarfile.USTAR_FORMAT) as image:
+            image.add(probe, arcname="probe")
+            member = tarfile.TarInfo("dev")
+            image.addfile(member, io.BytesIO(b""))
+        return expect_error_line(run(litebox + ["--rootfs", archive, "--", "/probe"]), 125,
+                                 "litebox: mounting devfs on /dev failed: ENOTDIR; /dev in the "
+                                 "image must be a directory or absent")
     if case == "corrupt_image":
         # Bytes that are no tar header: one line that escapes the bytes.
         archive = os.path.join(work, "image.tar")

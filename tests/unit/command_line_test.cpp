@@ -185,6 +185,12 @@ TEST(CommandLine, UnknownLongOptionIsRejected) {
   EXPECT_EQ(parsed.error(), "tool: unknown option --verbse; see tool --help");
 }
 
+TEST(CommandLine, UnknownOptionWithValueIsNamedAlone) {
+  auto parsed = parse(mixed_command, {"--verbse=2", "file"});
+  ASSERT_FALSE(parsed.has_value());
+  EXPECT_EQ(parsed.error(), "tool: unknown option --verbse; see tool --help");
+}
+
 TEST(CommandLine, UnknownShortOptionIsRejected) {
   auto parsed = parse(mixed_command, {"-x", "file"});
   ASSERT_FALSE(parsed.has_value());
