@@ -254,11 +254,13 @@ std::expected<std::unique_ptr<SandboxRoot>, std::string> SandboxRoot::from_image
 }
 
 std::expected<std::unique_ptr<SandboxRoot>, RootError> SandboxRoot::from_host_program(
-    const std::string& host_program, std::string& program_path) {
+    const std::string& host_program, const std::string& guest_search_path,
+    std::string& program_path) {
   using Kind = RootError::Kind;
   rootfs::RootRequest request;
   const char* host_path = std::getenv("PATH");
   request.search_path = host_path != nullptr ? host_path : "/usr/bin:/bin";
+  request.env_search_path = guest_search_path;
   // A name without a slash is found only among executable files, as
   // execvp(3) finds it, so only a path can name a file that is not one.
   std::expected<std::string, std::string> found;

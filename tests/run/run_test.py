@@ -306,6 +306,19 @@ def run_case(case, litebox, probe, probe_dynamic, work):
                 else:
                     failed |= expect_error_line(sandboxed, native[2], f"litebox: {script}: ")
         return failed
+    if case == "env_script":
+        # "#!/usr/bin/env NAME" finds NAME in the sandbox's PATH, which the
+        # root without --rootfs must hold, though the host's PATH lacks it.
+        directory, name = os.path.split(probe)
+        search_path = f"{directory}:/usr/bin:/bin"
+        failed = 0
+        for script_name, arguments in (("plain", name), ("split", f"-S {name} args 3")):
+            script = write_script(work, script_name, f"/usr/bin/env {arguments}")
+            print(f"{script_name}:")
+            native = run([script, "5"], env={"PATH": search_path})
+            failed |= expect_same(native, run(litebox + ["--env", f"PATH={search_path}", "--",
+                                                          script, "5"]))
+        return failed
     if case == "program_path_dot_dot":
         # "link/../probe" names the probe beside the link's target, as the
         # kernel resolves it, not a file beside the link itself.

@@ -3,6 +3,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -94,6 +95,23 @@ std::optional<ScriptInterpreter> read_script_interpreter(std::span<const std::by
   return parse_script_interpreter(text.substr(0, text.find('\n')));
 }
 
+// The program that "#!/usr/bin/env NAME" or "#!/usr/bin/env -S NAME ARGS"
+// runs, or empty if `interpreter` is no env or gives it other options.
+std::string env_program(const ScriptInterpreter& interpreter) {
+  if (std::filesystem::path(interpreter.path).filename() != "env") {
+    return {};
+  }
+  std::string_view words = interpreter.argument;
+  if (words.starts_with("-S")) {
+    words.remove_prefix(2);
+    words.remove_prefix(std::min(words.find_first_not_of(" \t"), words.size()));
+  }
+  if (words.empty() || words.starts_with('-')) {
+    return {};
+  }
+  return std::string(words.substr(0, words.find_first_of(" \t")));
+}
+
 // Gathers the entries of one root, following programs, interpreters and
 // libraries.
 class RootBuilder {
@@ -101,9 +119,10 @@ class RootBuilder {
   RootBuilder(const RootRequest& request, LibraryResolver resolver)
       : request_(request), resolver_(std::move(resolver)) {}
 
-  // Adds the program `name` (found as execvp(3) finds it) with what it
-  // needs, and returns its absolute host path.
-  std::expected<std::string, std::string> add_program(const std::string& name, int depth);
+  // Adds the program `name` (found as execvp(3) finds it in `search_path`)
+  // with what it needs, and returns its absolute host path.
+  std::expected<std::string, std::string> add_program(const std::string& name, int depth,
+                                                      const std::string& search_path);
   std::expected<void, std::string> add_include(const std::string& path);
   std::expected<void, std::string> add_library_closure(const std::string& path,
                                                        const ElfDependencies& dependencies,
@@ -178,12 +197,12 @@ std::string RootBuilder::add_unusable_interpreter(const std::string& name) {
   return name;
 }
 
-std::expected<std::string, std::string> RootBuilder::add_program(const std::string& name,
-                                                                 int depth) {
+std::expected<std::string, std::string> RootBuilder::add_program(const std::string& name, int depth,
+                                                                 const std::string& search_path) {
   const bool requested = depth == 0;
   std::expected<std::string, std::string> path = name;
   if (!requested || !request_.programs_found) {
-    path = find_program(name, request_.search_path);
+    path = find_program(name, search_path);
     if (!path && !requested && request_.defer_program_errors) {
       return add_unusable_interpreter(name);
     }
@@ -237,16 +256,16 @@ std::expected<std::string, std::string> RootBuilder::add_program(const std::stri
     }
     return std::unexpected(*path + ": too many nested #! interpreters");
   }
-  if (auto nested = add_program(interpreter->path, depth + 1); !nested) {
+  if (auto nested = add_program(interpreter->path, depth + 1, request_.search_path); !nested) {
     return std::unexpected("#! interpreter of " + *path + ": " + nested.error());
   }
 
-  // "#!/usr/bin/env NAME" starts NAME from PATH, so NAME belongs in the
-  // image too.
-  bool uses_env = std::filesystem::path(interpreter->path).filename() == "env";
-  if (uses_env && !interpreter->argument.empty() && !interpreter->argument.starts_with('-')) {
-    std::string program = interpreter->argument.substr(0, interpreter->argument.find(' '));
-    if (auto nested = add_program(program, depth + 1); !nested) {
+  // "#!/usr/bin/env NAME" and "#!/usr/bin/env -S NAME ARGS" start NAME
+  // from the sandbox's PATH, so NAME belongs in the image too.
+  const std::string program = env_program(*interpreter);
+  if (!program.empty()) {
+    const std::string& env_path = request_.env_search_path.value_or(request_.search_path);
+    if (auto nested = add_program(program, depth + 1, env_path); !nested) {
       return std::unexpected("program run by #!" + interpreter->path + " in " + *path + ": " +
                              nested.error());
     }
@@ -411,7 +430,7 @@ std::expected<Root, std::string> build_root(const RootRequest& request) {
 
   Root root;
   for (const std::string& program : request.programs) {
-    auto added = builder.add_program(program, 0);
+    auto added = builder.add_program(program, 0, request.search_path);
     if (!added) {
       return std::unexpected(added.error());
     }

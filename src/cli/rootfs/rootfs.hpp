@@ -28,6 +28,9 @@ struct RootRequest {
   std::vector<std::string> includes;
   // The PATH used to find programs given by name.
   std::string search_path;
+  // The PATH that the sandbox's `env` searches for NAME of a script's
+  // "#!/usr/bin/env NAME", when it differs from `search_path`.
+  std::optional<std::string> env_search_path;
   std::string ld_so_cache = "/etc/ld.so.cache";
   // When set, every entry gets this modification time (seconds since the
   // epoch) instead of the host's, so images of the same files are identical
