@@ -30,6 +30,9 @@ struct MountPoint {
 };
 constexpr MountPoint mount_points[] = {{"/dev", 0755}, {"/proc", 0555}, {"/tmp", 01777}};
 
+// Top-level directories that a merged-/usr host makes symlinks into /usr.
+constexpr const char* merged_usr_links[] = {"/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32"};
+
 bool is_executable_file(const std::string& path, const struct stat& status) {
   return S_ISREG(status.st_mode) && access(path.c_str(), X_OK) == 0;
 }
@@ -343,6 +346,23 @@ void resolve_symlinks(std::string& normal, std::vector<size_t>& starts) {
   }
 }
 
+// Adds each of merged_usr_links that is a symlink to a directory on the
+// host, with its target directory but not the directory's contents.
+std::expected<void, std::string> add_merged_usr_links(RootImage& image) {
+  for (const char* link : merged_usr_links) {
+    struct stat link_status {};
+    struct stat target_status {};
+    if (lstat(link, &link_status) != 0 || !S_ISLNK(link_status.st_mode) ||
+        stat(link, &target_status) != 0 || !S_ISDIR(target_status.st_mode)) {
+      continue;
+    }
+    if (auto added = image.add_path(link); !added) {
+      return std::unexpected(added.error());
+    }
+  }
+  return {};
+}
+
 }  // namespace
 
 std::expected<std::string, std::string> absolute_path(const std::string& path) {
@@ -424,6 +444,11 @@ std::expected<Root, std::string> build_root(const RootRequest& request) {
 
   if (!request.ld_so_cache_only_when_used) {
     if (auto added = add_ld_so_cache(builder.image(), request.ld_so_cache); !added) {
+      return std::unexpected(added.error());
+    }
+  }
+  if (request.merged_usr_links) {
+    if (auto added = add_merged_usr_links(builder.image()); !added) {
       return std::unexpected(added.error());
     }
   }

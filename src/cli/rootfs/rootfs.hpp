@@ -58,6 +58,10 @@ struct RootRequest {
   // has an ELF interpreter or needs a library, so that the root of a static
   // program holds no cache that nothing reads.
   bool ld_so_cache_only_when_used = false;
+  // When set, the host's merged-/usr symlinks (/bin -> usr/bin and the
+  // like) are added, so that a program that runs /bin/sh finds sh, given as
+  // /usr/bin/sh, at the path it uses.
+  bool merged_usr_links = false;
 };
 
 struct Root {
