@@ -287,16 +287,20 @@ def run_case(case, litebox, probe, probe_dynamic, work):
         # reports them, from the host root and from an image alike.
         image = os.path.join(work, "image.tar")
         missing = write_script(work, "missing_interpreter", os.path.join(work, "no-such-interpreter"))
+        directory = write_script(work, "directory_interpreter", work)
         chain = [write_script(work, "nested0", f"{probe} args")]
         for depth in range(1, 6):
             chain.append(write_script(work, f"nested{depth}", chain[-1]))
-        includes = [argument for script in [missing] + chain for argument in ("--include", script)]
+        includes = [argument for script in [missing, directory] + chain
+                    for argument in ("--include", script)]
         created = run([litebox[0], "rootfs", "-o", image] + includes + [probe])
         if created[2] != 0:
             print(f"litebox rootfs failed: {created!r}")
             return 1
         failed = 0
-        for script in (missing, chain[4], chain[5]):
+        for script, problem in ((missing, f"#! interpreter {work}/no-such-interpreter: "),
+                                (directory, f"#! interpreter {work}: is a directory; "),
+                                (chain[4], ""), (chain[5], "too many nested #! interpreters")):
             native = run_execve(script)
             for options in ([], ["--rootfs", image]):
                 print(f"{options} {os.path.basename(script)}:")
@@ -304,7 +308,7 @@ def run_case(case, litebox, probe, probe_dynamic, work):
                 if native[2] == 0:
                     failed |= expect_same(native, sandboxed)
                 else:
-                    failed |= expect_error_line(sandboxed, native[2], f"litebox: {script}: ")
+                    failed |= expect_error_line(sandboxed, native[2], f"litebox: {script}: {problem}")
         return failed
     if case == "env_script":
         # "#!/usr/bin/env NAME" finds NAME in the sandbox's PATH, which the
