@@ -17,6 +17,7 @@ import struct
 import subprocess
 import sys
 import tarfile
+import time
 
 TIMEOUT = 60
 DEFAULT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
@@ -263,6 +264,18 @@ def run_case(case, litebox, probe, probe_dynamic, work):
                     print(f"{command}: the help lacks {word!r}:\n{stdout}")
                     failed = 1
         return failed
+    if case == "tmp_time":
+        # /tmp of the root without --rootfs is new, as a freshly mounted
+        # tmpfs is: it was modified while the sandbox started.
+        before = int(time.time())
+        stdout, stderr, status = run(litebox + ["--", "/bin/busybox", "stat", "-c", "%Y", "/tmp"])
+        after = int(time.time()) + 1
+        if status != 0 or not stdout.strip().isdigit() or \
+                not before <= int(stdout) <= after:
+            print(f"expected a time from {before} to {after}, got {stdout!r}, {stderr!r}, "
+                  f"status {status}")
+            return 1
+        return 0
     if case == "workdir_missing":
         return expect_error_line(run(litebox + ["--workdir", "/no-such-directory", probe]), 125,
                                  "litebox: --workdir /no-such-directory: no such directory in the "

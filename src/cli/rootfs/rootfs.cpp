@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
+#include <ctime>
 #include <filesystem>
 #include <fstream>
 #include <ranges>
@@ -438,8 +439,11 @@ std::expected<std::string, std::string> find_program(const std::string& program,
 
 std::expected<Root, std::string> build_root(const RootRequest& request) {
   RootBuilder builder(request, LibraryResolver(request.ld_so_cache));
+  // The mount points are new directories, as a freshly mounted file system
+  // is, so they carry the time the root is built.
+  const int64_t now = time(nullptr);
   for (const MountPoint& mount_point : mount_points) {
-    builder.image().add_directory(mount_point.path, mount_point.mode);
+    builder.image().add_directory(mount_point.path, mount_point.mode, now);
   }
 
   if (!request.ld_so_cache_only_when_used) {
