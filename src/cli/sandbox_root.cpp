@@ -204,9 +204,17 @@ std::expected<std::unique_ptr<SandboxRoot>, std::string> SandboxRoot::from_image
         fmt::format("cannot open root image {}: {}", image_path, std::strerror(errno)));
   }
   struct stat status {};
-  if (fstat(descriptor, &status) != 0 || status.st_size == 0) {
+  if (fstat(descriptor, &status) != 0) {
+    const int error = errno;
     ::close(descriptor);
-    return std::unexpected(fmt::format("root image {} is empty or unreadable", image_path));
+    return std::unexpected(
+        fmt::format("cannot read root image {}: {}", image_path, std::strerror(error)));
+  }
+  if (status.st_size == 0) {
+    ::close(descriptor);
+    return std::unexpected(
+        fmt::format("root image {} is empty; give a tar archive, such as one from `litebox rootfs`",
+                    image_path));
   }
   sandbox->image_size_ = static_cast<size_t>(status.st_size);
   sandbox->image_ = mmap(nullptr, sandbox->image_size_, PROT_READ, MAP_PRIVATE, descriptor, 0);

@@ -425,6 +425,11 @@ def run_case(case, litebox, probe, probe_dynamic, work):
         return expect_error_line(run(litebox + ["--rootfs", archive, "--", "/probe"]), 125,
                                  "litebox: mounting devfs on /dev failed: ENOTDIR; /dev in the "
                                  "image must be a directory or absent")
+    if case == "empty_image":
+        archive = os.path.join(work, "image.tar")
+        open(archive, "wb").close()
+        return expect_error_line(run(litebox + ["--rootfs", archive, "--", "/probe"]), 125,
+                                 f"litebox: root image {archive} is empty; give a tar archive")
     if case == "corrupt_image":
         # Bytes that are no tar header: one line that escapes the bytes.
         archive = os.path.join(work, "image.tar")
