@@ -179,7 +179,7 @@ int run_program(const RunOptions& options) {
     }
     root = std::move(*built);
   } else {
-    auto built = SandboxRoot::from_host_program(program, program_path);
+    auto built = SandboxRoot::from_host_program(program, search_path_of(environment), program_path);
     if (!built) {
       return report(status_of(built.error().kind), built.error().message);
     }

@@ -204,9 +204,17 @@ std::expected<std::unique_ptr<SandboxRoot>, std::string> SandboxRoot::from_image
         fmt::format("cannot open root image {}: {}", image_path, std::strerror(errno)));
   }
   struct stat status {};
-  if (fstat(descriptor, &status) != 0 || status.st_size == 0) {
+  if (fstat(descriptor, &status) != 0) {
+    const int error = errno;
     ::close(descriptor);
-    return std::unexpected(fmt::format("root image {} is empty or unreadable", image_path));
+    return std::unexpected(
+        fmt::format("cannot read root image {}: {}", image_path, std::strerror(error)));
+  }
+  if (status.st_size == 0) {
+    ::close(descriptor);
+    return std::unexpected(
+        fmt::format("root image {} is empty; give a tar archive, such as one from `litebox rootfs`",
+                    image_path));
   }
   sandbox->image_size_ = static_cast<size_t>(status.st_size);
   sandbox->image_ = mmap(nullptr, sandbox->image_size_, PROT_READ, MAP_PRIVATE, descriptor, 0);
@@ -254,11 +262,13 @@ std::expected<std::unique_ptr<SandboxRoot>, std::string> SandboxRoot::from_image
 }
 
 std::expected<std::unique_ptr<SandboxRoot>, RootError> SandboxRoot::from_host_program(
-    const std::string& host_program, std::string& program_path) {
+    const std::string& host_program, const std::string& guest_search_path,
+    std::string& program_path) {
   using Kind = RootError::Kind;
   rootfs::RootRequest request;
   const char* host_path = std::getenv("PATH");
   request.search_path = host_path != nullptr ? host_path : "/usr/bin:/bin";
+  request.env_search_path = guest_search_path;
   // A name without a slash is found only among executable files, as
   // execvp(3) finds it, so only a path can name a file that is not one.
   std::expected<std::string, std::string> found;

@@ -32,14 +32,17 @@ class SandboxRoot {
   // Builds a root that contains `host_program` (a path, or a name looked up
   // in the host's PATH), its ELF interpreter and libraries, at their host
   // paths: the host files, mapped read-only, under an in-memory writable
-  // layer. `program_path` receives the program's path inside. A program
+  // layer. NAME of a script's "#!/usr/bin/env NAME" is looked up on the
+  // host in `guest_search_path`, the PATH that the guest's env searches.
+  // `program_path` receives the program's path inside. A program
   // path that is missing or not an executable regular file fails here;
   // foreign or malformed ELF headers are left for the loader to report.
   // NOTE: the host files are mapped, not copied, so a host file truncated
   // while the sandbox runs makes reading it fault (SIGBUS), as a truncated
   // --rootfs image does.
   static std::expected<std::unique_ptr<SandboxRoot>, RootError> from_host_program(
-      const std::string& host_program, std::string& program_path);
+      const std::string& host_program, const std::string& guest_search_path,
+      std::string& program_path);
 
   SandboxRoot(const SandboxRoot&) = delete;
   SandboxRoot& operator=(const SandboxRoot&) = delete;

@@ -229,6 +229,25 @@ TEST(Rootfs, IncludeTakesOneValue) {
   expect_path_reproduced(entries, "/bin/true");
 }
 
+TEST(Rootfs, ImageKeepsMergedUsrLinks) {
+  // The program is given by its /usr path, yet /bin/sh must resolve in the
+  // image as on the host, because programs run sh by that path.
+  struct stat status {};
+  if (lstat("/bin", &status) != 0 || !S_ISLNK(status.st_mode) ||
+      std::filesystem::read_symlink("/bin") != "usr/bin") {
+    GTEST_SKIP() << "the host's /bin is no symlink to usr/bin";
+  }
+  ScratchDirectory scratch;
+  auto image = scratch.path() / "image.tar";
+  const std::string shell = "/usr/bin/sh";
+
+  CommandResult built = build_image("-o " + quote(image.string()) + " " + quote(shell));
+  ASSERT_EQ(built.exit_status, 0) << built.output;
+
+  auto entries = list_image(image);
+  expect_path_reproduced(entries, "/bin/sh");
+}
+
 TEST(Rootfs, ScriptBringsItsInterpreter) {
   ScratchDirectory scratch;
   auto script = scratch.path() / "hello.sh";

@@ -17,6 +17,7 @@ import struct
 import subprocess
 import sys
 import tarfile
+import time
 
 TIMEOUT = 60
 DEFAULT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
@@ -263,6 +264,18 @@ def run_case(case, litebox, probe, probe_dynamic, work):
                     print(f"{command}: the help lacks {word!r}:\n{stdout}")
                     failed = 1
         return failed
+    if case == "tmp_time":
+        # /tmp of the root without --rootfs is new, as a freshly mounted
+        # tmpfs is: it was modified while the sandbox started.
+        before = int(time.time())
+        stdout, stderr, status = run(litebox + ["--", "/bin/busybox", "stat", "-c", "%Y", "/tmp"])
+        after = int(time.time()) + 1
+        if status != 0 or not stdout.strip().isdigit() or \
+                not before <= int(stdout) <= after:
+            print(f"expected a time from {before} to {after}, got {stdout!r}, {stderr!r}, "
+                  f"status {status}")
+            return 1
+        return 0
     if case == "workdir_missing":
         return expect_error_line(run(litebox + ["--workdir", "/no-such-directory", probe]), 125,
                                  "litebox: --workdir /no-such-directory: no such directory in the "
@@ -287,16 +300,20 @@ def run_case(case, litebox, probe, probe_dynamic, work):
         # reports them, from the host root and from an image alike.
         image = os.path.join(work, "image.tar")
         missing = write_script(work, "missing_interpreter", os.path.join(work, "no-such-interpreter"))
+        directory = write_script(work, "directory_interpreter", work)
         chain = [write_script(work, "nested0", f"{probe} args")]
         for depth in range(1, 6):
             chain.append(write_script(work, f"nested{depth}", chain[-1]))
-        includes = [argument for script in [missing] + chain for argument in ("--include", script)]
+        includes = [argument for script in [missing, directory] + chain
+                    for argument in ("--include", script)]
         created = run([litebox[0], "rootfs", "-o", image] + includes + [probe])
         if created[2] != 0:
             print(f"litebox rootfs failed: {created!r}")
             return 1
         failed = 0
-        for script in (missing, chain[4], chain[5]):
+        for script, problem in ((missing, f"#! interpreter {work}/no-such-interpreter: "),
+                                (directory, f"#! interpreter {work}: is a directory; "),
+                                (chain[4], ""), (chain[5], "too many nested #! interpreters")):
             native = run_execve(script)
             for options in ([], ["--rootfs", image]):
                 print(f"{options} {os.path.basename(script)}:")
@@ -304,7 +321,20 @@ def run_case(case, litebox, probe, probe_dynamic, work):
                 if native[2] == 0:
                     failed |= expect_same(native, sandboxed)
                 else:
-                    failed |= expect_error_line(sandboxed, native[2], f"litebox: {script}: ")
+                    failed |= expect_error_line(sandboxed, native[2], f"litebox: {script}: {problem}")
+        return failed
+    if case == "env_script":
+        # "#!/usr/bin/env NAME" finds NAME in the sandbox's PATH, which the
+        # root without --rootfs must hold, though the host's PATH lacks it.
+        directory, name = os.path.split(probe)
+        search_path = f"{directory}:/usr/bin:/bin"
+        failed = 0
+        for script_name, arguments in (("plain", name), ("split", f"-S {name} args 3")):
+            script = write_script(work, script_name, f"/usr/bin/env {arguments}")
+            print(f"{script_name}:")
+            native = run([script, "5"], env={"PATH": search_path})
+            failed |= expect_same(native, run(litebox + ["--env", f"PATH={search_path}", "--",
+                                                          script, "5"]))
         return failed
     if case == "program_path_dot_dot":
         # "link/../probe" names the probe beside the link's target, as the
@@ -395,6 +425,11 @@ def run_case(case, litebox, probe, probe_dynamic, work):
         return expect_error_line(run(litebox + ["--rootfs", archive, "--", "/probe"]), 125,
                                  "litebox: mounting devfs on /dev failed: ENOTDIR; /dev in the "
                                  "image must be a directory or absent")
+    if case == "empty_image":
+        archive = os.path.join(work, "image.tar")
+        open(archive, "wb").close()
+        return expect_error_line(run(litebox + ["--rootfs", archive, "--", "/probe"]), 125,
+                                 f"litebox: root image {archive} is empty; give a tar archive")
     if case == "corrupt_image":
         # Bytes that are no tar header: one line that escapes the bytes.
         archive = os.path.join(work, "image.tar")

@@ -197,8 +197,11 @@ std::expected<std::vector<std::string>, std::string> RootImage::add_tree(
   return files;
 }
 
-void RootImage::add_directory(const std::string& path, uint32_t mode) {
-  entries_.try_emplace(path, RootEntry{.path = path, .kind = EntryKind::directory, .mode = mode});
+void RootImage::add_directory(const std::string& path, uint32_t mode, int64_t modification_time) {
+  entries_.try_emplace(path, RootEntry{.path = path,
+                                       .kind = EntryKind::directory,
+                                       .mode = mode,
+                                       .modification_time = modification_time});
 }
 
 std::vector<RootEntry> RootImage::entries() const {

@@ -46,8 +46,9 @@ class RootImage {
                                                                 std::vector<std::string>& warnings);
 
   // Adds an empty directory that the host may not have, such as a mount
-  // point. Kept if the path is already present.
-  void add_directory(const std::string& path, uint32_t mode);
+  // point, modified at `modification_time` (seconds since the epoch). Kept
+  // if the path is already present.
+  void add_directory(const std::string& path, uint32_t mode, int64_t modification_time);
 
   // Every entry sorted by path, so each directory precedes its contents.
   std::vector<RootEntry> entries() const;

@@ -3,8 +3,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
+#include <ctime>
 #include <filesystem>
 #include <fstream>
 #include <ranges>
@@ -28,6 +30,9 @@ struct MountPoint {
   uint32_t mode;
 };
 constexpr MountPoint mount_points[] = {{"/dev", 0755}, {"/proc", 0555}, {"/tmp", 01777}};
+
+// Top-level directories that a merged-/usr host makes symlinks into /usr.
+constexpr const char* merged_usr_links[] = {"/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32"};
 
 bool is_executable_file(const std::string& path, const struct stat& status) {
   return S_ISREG(status.st_mode) && access(path.c_str(), X_OK) == 0;
@@ -94,6 +99,23 @@ std::optional<ScriptInterpreter> read_script_interpreter(std::span<const std::by
   return parse_script_interpreter(text.substr(0, text.find('\n')));
 }
 
+// The program that "#!/usr/bin/env NAME" or "#!/usr/bin/env -S NAME ARGS"
+// runs, or empty if `interpreter` is no env or gives it other options.
+std::string env_program(const ScriptInterpreter& interpreter) {
+  if (std::filesystem::path(interpreter.path).filename() != "env") {
+    return {};
+  }
+  std::string_view words = interpreter.argument;
+  if (words.starts_with("-S")) {
+    words.remove_prefix(2);
+    words.remove_prefix(std::min(words.find_first_not_of(" \t"), words.size()));
+  }
+  if (words.empty() || words.starts_with('-')) {
+    return {};
+  }
+  return std::string(words.substr(0, words.find_first_of(" \t")));
+}
+
 // Gathers the entries of one root, following programs, interpreters and
 // libraries.
 class RootBuilder {
@@ -101,9 +123,10 @@ class RootBuilder {
   RootBuilder(const RootRequest& request, LibraryResolver resolver)
       : request_(request), resolver_(std::move(resolver)) {}
 
-  // Adds the program `name` (found as execvp(3) finds it) with what it
-  // needs, and returns its absolute host path.
-  std::expected<std::string, std::string> add_program(const std::string& name, int depth);
+  // Adds the program `name` (found as execvp(3) finds it in `search_path`)
+  // with what it needs, and returns its absolute host path.
+  std::expected<std::string, std::string> add_program(const std::string& name, int depth,
+                                                      const std::string& search_path);
   std::expected<void, std::string> add_include(const std::string& path);
   std::expected<void, std::string> add_library_closure(const std::string& path,
                                                        const ElfDependencies& dependencies,
@@ -178,12 +201,12 @@ std::string RootBuilder::add_unusable_interpreter(const std::string& name) {
   return name;
 }
 
-std::expected<std::string, std::string> RootBuilder::add_program(const std::string& name,
-                                                                 int depth) {
+std::expected<std::string, std::string> RootBuilder::add_program(const std::string& name, int depth,
+                                                                 const std::string& search_path) {
   const bool requested = depth == 0;
   std::expected<std::string, std::string> path = name;
   if (!requested || !request_.programs_found) {
-    path = find_program(name, request_.search_path);
+    path = find_program(name, search_path);
     if (!path && !requested && request_.defer_program_errors) {
       return add_unusable_interpreter(name);
     }
@@ -237,16 +260,16 @@ std::expected<std::string, std::string> RootBuilder::add_program(const std::stri
     }
     return std::unexpected(*path + ": too many nested #! interpreters");
   }
-  if (auto nested = add_program(interpreter->path, depth + 1); !nested) {
+  if (auto nested = add_program(interpreter->path, depth + 1, request_.search_path); !nested) {
     return std::unexpected("#! interpreter of " + *path + ": " + nested.error());
   }
 
-  // "#!/usr/bin/env NAME" starts NAME from PATH, so NAME belongs in the
-  // image too.
-  bool uses_env = std::filesystem::path(interpreter->path).filename() == "env";
-  if (uses_env && !interpreter->argument.empty() && !interpreter->argument.starts_with('-')) {
-    std::string program = interpreter->argument.substr(0, interpreter->argument.find(' '));
-    if (auto nested = add_program(program, depth + 1); !nested) {
+  // "#!/usr/bin/env NAME" and "#!/usr/bin/env -S NAME ARGS" start NAME
+  // from the sandbox's PATH, so NAME belongs in the image too.
+  const std::string program = env_program(*interpreter);
+  if (!program.empty()) {
+    const std::string& env_path = request_.env_search_path.value_or(request_.search_path);
+    if (auto nested = add_program(program, depth + 1, env_path); !nested) {
       return std::unexpected("program run by #!" + interpreter->path + " in " + *path + ": " +
                              nested.error());
     }
@@ -324,6 +347,23 @@ void resolve_symlinks(std::string& normal, std::vector<size_t>& starts) {
   }
 }
 
+// Adds each of merged_usr_links that is a symlink to a directory on the
+// host, with its target directory but not the directory's contents.
+std::expected<void, std::string> add_merged_usr_links(RootImage& image) {
+  for (const char* link : merged_usr_links) {
+    struct stat link_status {};
+    struct stat target_status {};
+    if (lstat(link, &link_status) != 0 || !S_ISLNK(link_status.st_mode) ||
+        stat(link, &target_status) != 0 || !S_ISDIR(target_status.st_mode)) {
+      continue;
+    }
+    if (auto added = image.add_path(link); !added) {
+      return std::unexpected(added.error());
+    }
+  }
+  return {};
+}
+
 }  // namespace
 
 std::expected<std::string, std::string> absolute_path(const std::string& path) {
@@ -399,8 +439,11 @@ std::expected<std::string, std::string> find_program(const std::string& program,
 
 std::expected<Root, std::string> build_root(const RootRequest& request) {
   RootBuilder builder(request, LibraryResolver(request.ld_so_cache));
+  // The mount points are new directories, as a freshly mounted file system
+  // is, so they carry the time the root is built.
+  const int64_t now = time(nullptr);
   for (const MountPoint& mount_point : mount_points) {
-    builder.image().add_directory(mount_point.path, mount_point.mode);
+    builder.image().add_directory(mount_point.path, mount_point.mode, now);
   }
 
   if (!request.ld_so_cache_only_when_used) {
@@ -408,10 +451,15 @@ std::expected<Root, std::string> build_root(const RootRequest& request) {
       return std::unexpected(added.error());
     }
   }
+  if (request.merged_usr_links) {
+    if (auto added = add_merged_usr_links(builder.image()); !added) {
+      return std::unexpected(added.error());
+    }
+  }
 
   Root root;
   for (const std::string& program : request.programs) {
-    auto added = builder.add_program(program, 0);
+    auto added = builder.add_program(program, 0, request.search_path);
     if (!added) {
       return std::unexpected(added.error());
     }

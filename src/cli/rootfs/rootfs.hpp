@@ -28,6 +28,9 @@ struct RootRequest {
   std::vector<std::string> includes;
   // The PATH used to find programs given by name.
   std::string search_path;
+  // The PATH that the sandbox's `env` searches for NAME of a script's
+  // "#!/usr/bin/env NAME", when it differs from `search_path`.
+  std::optional<std::string> env_search_path;
   std::string ld_so_cache = "/etc/ld.so.cache";
   // When set, every entry gets this modification time (seconds since the
   // epoch) instead of the host's, so images of the same files are identical
@@ -55,6 +58,10 @@ struct RootRequest {
   // has an ELF interpreter or needs a library, so that the root of a static
   // program holds no cache that nothing reads.
   bool ld_so_cache_only_when_used = false;
+  // When set, the host's merged-/usr symlinks (/bin -> usr/bin and the
+  // like) are added, so that a program that runs /bin/sh finds sh, given as
+  // /usr/bin/sh, at the path it uses.
+  bool merged_usr_links = false;
 };
 
 struct Root {

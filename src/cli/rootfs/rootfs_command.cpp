@@ -14,6 +14,7 @@ int run_rootfs_command(const RootfsCommandOptions& options) {
       .includes = options.includes,
       .search_path = search_path != nullptr ? search_path : "/usr/bin:/bin",
       .fixed_modification_time = options.modification_time,
+      .merged_usr_links = true,
   };
 
   auto root = build_root(request);

@@ -414,10 +414,11 @@ std::expected<PreparedProgram, LoadError> prepare_nested(Task& task, const ExecR
       next.arguments.insert(next.arguments.end(), request.arguments.begin() + 1,
                             request.arguments.end());
     }
+    // An error about the interpreter itself (missing, a directory, not
+    // executable) names the script too, which is what the user ran.
     auto loaded = prepare_nested(task, next, exec_name, depth + 1);
-    if (!loaded && loaded.error().error == Errno::enoent &&
-        loaded.error().reason.starts_with(line->interpreter + ":")) {
-      return reject(Errno::enoent,
+    if (!loaded && loaded.error().reason.starts_with(line->interpreter + ":")) {
+      return reject(loaded.error().error,
                     fmt::format("{}: #! interpreter {}", request.path, loaded.error().reason));
     }
     return loaded;
