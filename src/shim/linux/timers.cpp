@@ -163,6 +163,13 @@ Result<int32_t> ProcessTimers::overrun(int32_t id) {
   return found->second.overrun;
 }
 
+void ProcessTimers::note_delivered(int32_t id, int32_t overrun) {
+  sync::LockGuard guard(lock_);
+  if (auto found = timers_.find(id); found != timers_.end()) {
+    found->second.overrun = overrun;
+  }
+}
+
 TimerSetting ProcessTimers::setting_locked(const Timer& timer) const {
   if (timer.expiry == nanoseconds(0)) {
     return {.value = nanoseconds(0), .interval = timer.interval};
@@ -228,9 +235,8 @@ void ProcessTimers::serve_expiries() {
         } else {
           timer.expiry = nanoseconds(0);
         }
-        timer.overrun = static_cast<int32_t>(std::min(missed, overrun_limit));
         if (timer.event.kind != TimerEvent::Kind::none) {
-          due.push_back({id, timer.event, timer.overrun});
+          due.push_back({id, timer.event, static_cast<int32_t>(std::min(missed, overrun_limit))});
         }
       }
       if (timer.expiry == nanoseconds(0)) {
@@ -251,21 +257,12 @@ void ProcessTimers::serve_expiries() {
       if (process == nullptr) {
         return;
       }
-      std::vector<int32_t> overruns;
       for (const Expiry& expiry : due) {
         const int32_t thread =
             expiry.event.kind == TimerEvent::Kind::signal_thread ? expiry.event.thread : 0;
-        overruns.push_back(send_timer_signal(*process, thread, signal_of(expiry)));
+        (void)send_timer_signal(*process, thread, signal_of(expiry));
       }
-
-      // timer_getoverrun(2) reports the overruns of the signal that is
-      // queued, which may have absorbed earlier expiries.
       lock_.lock();
-      for (size_t index = 0; index < due.size(); index++) {
-        if (auto found = timers_.find(due[index].id); found != timers_.end()) {
-          found->second.overrun = overruns[index];
-        }
-      }
       continue;
     }
 

@@ -76,8 +76,13 @@ class ProcessTimers : public std::enable_shared_from_this<ProcessTimers> {
   // The current setting of timer `id`.
   Result<TimerSetting> get(int32_t id);
 
-  // The expiries folded into the timer's last signal (timer_getoverrun(2)).
+  // The expiries folded into the last signal of the timer that a thread
+  // took, as timer_getoverrun(2) reports them (Linux's it_overrun_last).
   Result<int32_t> overrun(int32_t id);
+
+  // Records that a thread took a signal of POSIX timer `id` carrying
+  // `overrun` in its si_overrun. Callers may hold the process lock.
+  void note_delivered(int32_t id, int32_t overrun);
 
  private:
   struct Timer {
@@ -88,6 +93,8 @@ class ProcessTimers : public std::enable_shared_from_this<ProcessTimers> {
     // 0: disarmed.
     std::chrono::nanoseconds expiry{0};
     std::chrono::nanoseconds interval{0};
+    // si_overrun of the timer's last signal that a thread took; 0 after
+    // timer_settime(2).
     int32_t overrun = 0;
   };
 

@@ -10,6 +10,7 @@
 #include "litebox/platform/platform.hpp"
 #include "shim/linux/kernel.hpp"
 #include "shim/linux/signal/signal_frame.hpp"
+#include "shim/linux/timers.hpp"
 #include "shim/linux/trace.hpp"
 
 namespace litebox::shim::linux_abi {
@@ -201,10 +202,16 @@ std::optional<SignalInfo> take_from_set(Task& task, uint64_t set) {
     ready &= synchronous_signals;
   }
   const int signal = __builtin_ctzll(ready) + 1;
-  if ((thread_ready & signal_bit(signal)) != 0) {
-    return dequeue(task.pending_signals, signal);
+  PendingSignals& pending =
+      (thread_ready & signal_bit(signal)) != 0 ? task.pending_signals : process.pending_signals;
+  std::optional<SignalInfo> dequeued = dequeue(pending, signal);
+
+  // timer_getoverrun(2) reports the overruns of the timer signal a thread
+  // took last, not of one queued after it.
+  if (dequeued && dequeued->code == si::timer && process.timers != nullptr) {
+    process.timers->note_delivered(dequeued->timer_id(), dequeued->timer_overrun());
   }
-  return dequeue(process.pending_signals, signal);
+  return dequeued;
 }
 
 // Picks the next signal `task` does not block. Process lock held.
