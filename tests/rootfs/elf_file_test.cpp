@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "elf_header.hpp"
 #include "host_command.hpp"
 
 namespace litebox::rootfs {
@@ -45,18 +46,7 @@ std::string write_elf(const std::filesystem::path& path, const DynamicStrings& s
   dynamic.push_back(Elf64_Dyn{.d_tag = DT_STRSZ, .d_un = {.d_val = declared_size}});
   dynamic.push_back(Elf64_Dyn{.d_tag = DT_NULL, .d_un = {.d_val = 0}});
 
-  Elf64_Ehdr header{};
-  std::memcpy(header.e_ident, ELFMAG, SELFMAG);
-  header.e_ident[EI_CLASS] = ELFCLASS64;
-  header.e_ident[EI_DATA] = ELFDATA2LSB;
-  header.e_ident[EI_VERSION] = EV_CURRENT;
-  header.e_type = ET_DYN;
-  header.e_machine = EM_X86_64;
-  header.e_version = EV_CURRENT;
-  header.e_phoff = sizeof(Elf64_Ehdr);
-  header.e_ehsize = sizeof(Elf64_Ehdr);
-  header.e_phentsize = sizeof(Elf64_Phdr);
-  header.e_phnum = 2;
+  Elf64_Ehdr header = testing::x86_64_elf_header(ET_DYN, 2);
 
   Elf64_Phdr segments[2]{};
   segments[0].p_type = PT_LOAD;

@@ -16,6 +16,7 @@
 #include <string>
 #include <vector>
 
+#include "elf_header.hpp"
 #include "host_command.hpp"
 #include "rootfs/rootfs.hpp"
 
@@ -423,18 +424,7 @@ TEST(Rootfs, AbsolutePathNormalizesLexically) {
 // Writes an executable x86-64 ELF file with one PT_LOAD segment and neither
 // PT_INTERP nor PT_DYNAMIC, as a static program has.
 void write_static_program(const std::string& path) {
-  Elf64_Ehdr header{};
-  std::memcpy(header.e_ident, ELFMAG, SELFMAG);
-  header.e_ident[EI_CLASS] = ELFCLASS64;
-  header.e_ident[EI_DATA] = ELFDATA2LSB;
-  header.e_ident[EI_VERSION] = EV_CURRENT;
-  header.e_type = ET_EXEC;
-  header.e_machine = EM_X86_64;
-  header.e_version = EV_CURRENT;
-  header.e_phoff = sizeof(Elf64_Ehdr);
-  header.e_ehsize = sizeof(Elf64_Ehdr);
-  header.e_phentsize = sizeof(Elf64_Phdr);
-  header.e_phnum = 1;
+  Elf64_Ehdr header = testing::x86_64_elf_header(ET_EXEC, 1);
   Elf64_Phdr segment{};
   segment.p_type = PT_LOAD;
   segment.p_flags = PF_R | PF_X;
