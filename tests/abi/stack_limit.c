@@ -1,8 +1,9 @@
 /* A stack limit above the 128 MiB gap that Linux keeps between the stack and
  * the mmap area. After execve under a 192 MiB RLIMIT_STACK the program uses
  * 160 MiB of stack, which must not meet the interpreter or the vDSO in the
- * mmap area. The stack stays the highest mapping, and the vDSO's clock still
- * answers. The program runs itself again; argv[2] names the stage. */
+ * mmap area. The stack stays the highest mapping, and clock_gettime through
+ * the vDSO still works. The program runs itself again; argv[2] names the
+ * stage. */
 #include "abi.h"
 
 #include <alloca.h>

@@ -182,8 +182,8 @@ TEST(Rootfs, InvalidMtimeFailsWithOneLine) {
 }
 
 TEST(Rootfs, MtimeOutsideTarRangeFails) {
-  // A ustar header holds 0 to 077777777777 seconds; a time outside was
-  // clamped or cut to an unrelated date before.
+  // A ustar header stores 0 to 077777777777 seconds, so a time outside that
+  // range is rejected instead of clamped or cut to an unrelated date.
   ScratchDirectory scratch;
   auto image = scratch.path() / "image.tar";
   for (const std::string seconds : {"-5", "8589934592", "99999999999"}) {
@@ -382,7 +382,7 @@ TEST(Rootfs, BuildRootListsProgramClosure) {
 
 TEST(Rootfs, AbsolutePathDotDotFollowsSymlink) {
   // "link/.." is the parent of the link's target, as the kernel resolves
-  // it, not the directory that holds the link.
+  // it, not the directory that contains the link.
   ScratchDirectory scratch;
   std::filesystem::create_directories(scratch.path() / "target" / "inner");
   std::filesystem::create_directories(scratch.path() / "links");

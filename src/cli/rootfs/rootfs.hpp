@@ -56,7 +56,7 @@ struct RootRequest {
       read_program;
   // When set, `ld_so_cache` is added only if a program or included file
   // has an ELF interpreter or needs a library, so that the root of a static
-  // program holds no cache that nothing reads.
+  // program contains no cache that nothing reads.
   bool ld_so_cache_only_when_used = false;
   // When set, the host's merged-/usr symlinks (/bin -> usr/bin and the
   // like) are added, so that a program that runs /bin/sh finds sh, given as
