@@ -18,10 +18,17 @@
  *                       process of the user
  *   trace_calls         makes open, pipe2 and access calls whose flags a
  *                       trace decodes
+ *   trace_decoders      makes calls whose arguments and results a trace
+ *                       decodes, in a new directory under /tmp, between
+ *                       access() calls on the marker paths "trace-begin"
+ *                       and "trace-end"
  */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/futex.h>
+#include <netinet/in.h>
+#include <poll.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdint.h>
@@ -29,7 +36,15 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/auxv.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/random.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/utsname.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -263,6 +278,152 @@ static int make_traced_calls(void) {
   return access("/no-such-file", F_OK) == -1 ? 0 : 1;
 }
 
+static void ignore_signal(int signal) { (void)signal; }
+
+/* Each call's result is ignored: the trace of the call is what is compared. */
+static int make_decoded_calls(void) {
+  char directory[] = "/tmp/litebox-trace-XXXXXX";
+  if (mkdtemp(directory) == NULL || chdir(directory) != 0) {
+    return 1;
+  }
+  umask(022);
+  access("trace-begin", F_OK);
+
+  /* Descriptors: fcntl commands, dup3, pipes, lseek, ioctl requests. */
+  int pipe_descriptors[2];
+  pipe(pipe_descriptors);
+  fcntl(pipe_descriptors[0], F_GETFD);
+  fcntl(pipe_descriptors[0], F_SETFD, FD_CLOEXEC);
+  fcntl(pipe_descriptors[0], F_GETFD);
+  fcntl(pipe_descriptors[0], F_GETFL);
+  fcntl(pipe_descriptors[1], F_GETFL);
+  fcntl(pipe_descriptors[1], F_SETFL, O_NONBLOCK);
+  fcntl(pipe_descriptors[1], F_GETFL);
+  int duplicate = fcntl(1, F_DUPFD_CLOEXEC, 30);
+  close(duplicate);
+  duplicate = fcntl(1, F_DUPFD, 40);
+  dup3(duplicate, 41, O_CLOEXEC);
+  close(41);
+  close(duplicate);
+  write(pipe_descriptors[1], "\1\0023\t\n\"\\ok\377\177 x", 14);
+  int available = 0;
+  ioctl(pipe_descriptors[0], FIONREAD, &available);
+  struct winsize window;
+  ioctl(pipe_descriptors[0], TIOCGWINSZ, &window);
+  struct termios* terminal = NULL;
+  ioctl(pipe_descriptors[0], TCGETS, &terminal);
+  ioctl(pipe_descriptors[0], FIOCLEX);
+  ioctl(pipe_descriptors[0], FIONCLEX);
+  char buffer[64];
+  read(pipe_descriptors[0], buffer, sizeof buffer);
+  umask(027);
+  umask(022);
+  struct pollfd poll_descriptors[2] = {{pipe_descriptors[0], POLLIN, 0},
+                                       {pipe_descriptors[1], POLLOUT, 0}};
+  poll(poll_descriptors, 2, 0);
+  close(pipe_descriptors[0]);
+  close(pipe_descriptors[1]);
+
+  /* Files: stat structures, AT_ flags, seeks. */
+  int file = openat(AT_FDCWD, "file", O_RDWR | O_CREAT | O_EXCL, 0640);
+  write(file, "hello", 5);
+  lseek(file, 0, SEEK_END);
+  lseek(file, -2, SEEK_CUR);
+  struct stat status;
+  fstat(file, &status);
+  fchmod(file, 04755);
+  close(file);
+  stat("file", &status);
+  fstatat(AT_FDCWD, "file", &status, AT_SYMLINK_NOFOLLOW);
+  stat("/dev/null", &status);
+  stat(".", &status);
+  symlink("file", "link");
+  lstat("link", &status);
+  readlink("link", buffer, sizeof buffer);
+  access("file", R_OK | W_OK);
+  faccessat(AT_FDCWD, "file", X_OK, AT_EACCESS);
+  mkdir("subdirectory", 0700);
+  unlinkat(AT_FDCWD, "subdirectory", AT_REMOVEDIR);
+  unlinkat(AT_FDCWD, "link", 0);
+  unlinkat(AT_FDCWD, "file", 0);
+
+  /* Memory: protections, map flags, advice. */
+  char* memory = mmap(NULL, 8192, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  mprotect(memory, 4096, PROT_READ);
+  madvise(memory, 8192, MADV_DONTNEED);
+  madvise(memory, 8192, MADV_WILLNEED);
+  munmap(memory, 8192);
+
+  /* Signals: actions, masks and names. */
+  struct sigaction action = {0};
+  action.sa_handler = ignore_signal;
+  sigemptyset(&action.sa_mask);
+  sigaddset(&action.sa_mask, SIGUSR1);
+  sigaddset(&action.sa_mask, SIGTERM);
+  action.sa_flags = SA_RESTART | SA_NOCLDSTOP;
+  struct sigaction previous;
+  sigaction(SIGCHLD, &action, &previous);
+  sigaction(SIGCHLD, NULL, &previous);
+  action.sa_handler = SIG_IGN;
+  action.sa_flags = SA_NODEFER | SA_RESETHAND | SA_ONSTACK;
+  sigaction(SIGUSR2, &action, NULL);
+  sigset_t mask;
+  sigset_t old_mask;
+  sigemptyset(&mask);
+  sigaddset(&mask, SIGCHLD);
+  sigaddset(&mask, SIGRTMIN + 2);
+  sigprocmask(SIG_BLOCK, &mask, &old_mask);
+  sigfillset(&mask);
+  sigdelset(&mask, SIGINT);
+  sigprocmask(SIG_SETMASK, &mask, NULL);
+  sigprocmask(SIG_SETMASK, &old_mask, NULL);
+
+  /* Processes: clone flags, wait4 status and options, kill. */
+  pid_t child = fork();
+  if (child == 0) {
+    _exit(3);
+  }
+  int wait_status;
+  waitpid(child, &wait_status, 0);
+  waitpid(-1, &wait_status, WNOHANG);
+  kill(getpid(), 0);
+
+  /* Limits, names, randomness, time. */
+  struct rlimit limit;
+  getrlimit(RLIMIT_STACK, &limit);
+  prlimit(0, RLIMIT_CORE, NULL, &limit);
+  setrlimit(RLIMIT_CORE, &limit);
+  prctl(PR_SET_NAME, "probe-name");
+  char name[16];
+  prctl(PR_GET_NAME, name);
+  prctl(PR_SET_PDEATHSIG, SIGKILL);
+  prctl(PR_GET_DUMPABLE);
+  char random_bytes[8];
+  getrandom(random_bytes, sizeof random_bytes, GRND_NONBLOCK);
+  struct timespec delay = {0, 1000};
+  nanosleep(&delay, NULL);
+  clock_nanosleep(CLOCK_MONOTONIC, 0, &delay, NULL);
+  int futex_word = 0;
+  syscall(SYS_futex, &futex_word, FUTEX_WAKE_PRIVATE, 1, NULL, NULL, 0);
+  syscall(SYS_futex, &futex_word, FUTEX_WAIT_BITSET | FUTEX_CLOCK_REALTIME, 1, NULL, NULL,
+          FUTEX_BITSET_MATCH_ANY);
+  syscall(SYS_futex, &futex_word, FUTEX_WAIT_PRIVATE, 1, NULL, NULL, 0);
+  syscall(SYS_futex, &futex_word, FUTEX_WAIT_PRIVATE, 0, &delay, NULL, 0);
+  unsigned long fs_base = 0;
+  syscall(SYS_arch_prctl, 0x1003 /* ARCH_GET_FS */, &fs_base);
+  struct utsname system;
+  uname(&system);
+
+  /* Sockets: families, types and flags. They stay open until the exit. */
+  socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, IPPROTO_TCP);
+  int socket_descriptors[2];
+  socketpair(AF_UNIX, SOCK_DGRAM, 0, socket_descriptors);
+
+  access("trace-end", F_OK);
+  chdir("/");
+  return rmdir(directory) == 0 ? 0 : 1;
+}
+
 int main(int argc, char** argv) {
   const char* mode = argc > 1 ? argv[1] : "args";
   if (strcmp(mode, "seek_stdin") == 0) {
@@ -298,6 +459,9 @@ int main(int argc, char** argv) {
   }
   if (strcmp(mode, "trace_calls") == 0) {
     return make_traced_calls();
+  }
+  if (strcmp(mode, "trace_decoders") == 0) {
+    return make_decoded_calls();
   }
   return print_arguments(argc, argv);
 }

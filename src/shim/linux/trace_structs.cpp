@@ -1,0 +1,504 @@
+// Decoders of the structures that system calls read from or write to guest
+// memory, in strace's abbreviated form: the leading fields that strace
+// shows by default, then ", ..." where it leaves the rest out.
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <array>
+#include <bit>
+#include <vector>
+
+#include "shim/linux/guest_clock.hpp"
+#include "shim/linux/guest_memory.hpp"
+#include "shim/linux/syscalls/file_support.hpp"
+#include "shim/linux/trace.hpp"
+#include "shim/linux/trace_format.hpp"
+
+namespace litebox::shim::linux_abi::trace {
+
+namespace {
+
+// strace prints at most this many elements of an array (its -s 32 applies
+// to arrays too), then "...".
+constexpr size_t shown_array_elements = 32;
+
+template <typename T>
+std::optional<T> read_struct(uint64_t address) {
+  if (address == 0) {
+    return std::nullopt;
+  }
+  auto value = GuestPtr<T>(address).read();
+  if (!value) {
+    return std::nullopt;
+  }
+  return *value;
+}
+
+// The leading fields of struct statx that strace shows.
+struct StatxHead {
+  uint32_t mask;
+  uint32_t block_size;
+  uint64_t attributes;
+  uint32_t link_count;
+  uint32_t uid;
+  uint32_t gid;
+  uint16_t mode;
+  uint16_t pad;
+  uint64_t inode;
+  uint64_t size;
+};
+
+struct Rlimit {
+  uint64_t current;
+  uint64_t maximum;
+};
+
+// struct sigaction as the kernel reads it on x86-64.
+struct KernelSigaction {
+  uint64_t handler;
+  uint64_t flags;
+  uint64_t restorer;
+  uint64_t mask;
+};
+
+struct Utsname {
+  std::array<char, 65> sysname;
+  std::array<char, 65> nodename;
+  std::array<char, 65> release;
+  std::array<char, 65> version;
+  std::array<char, 65> machine;
+  std::array<char, 65> domainname;
+};
+
+struct PollFd {
+  int32_t descriptor;
+  int16_t events;
+  int16_t returned_events;
+};
+
+struct Winsize {
+  uint16_t rows;
+  uint16_t columns;
+  uint16_t x_pixels;
+  uint16_t y_pixels;
+};
+
+// struct termios as TCGETS writes it (the kernel's, without speeds).
+struct KernelTermios {
+  uint32_t input_flags;
+  uint32_t output_flags;
+  uint32_t control_flags;
+  uint32_t local_flags;
+  uint8_t line;
+  std::array<uint8_t, 19> control_characters;
+};
+
+struct Flock {
+  int16_t type;
+  int16_t whence;
+  int64_t start;
+  int64_t length;
+  int32_t pid;
+};
+
+std::string show_rlimit_value(uint64_t value) {
+  if (value == ~uint64_t{0}) {
+    return "RLIM64_INFINITY";
+  }
+  if (value > 1024 && value % 1024 == 0) {
+    return fmt::format("{}*1024", value / 1024);
+  }
+  return fmt::format("{}", value);
+}
+
+// A signal set as strace prints it: the names without "SIG", or the
+// complement after "~" when more than half of the signals are in the set.
+std::string show_signal_mask(uint64_t mask) {
+  constexpr int signal_count = 64;
+  const bool complement = std::popcount(mask) > signal_count / 2;
+  if (complement) {
+    mask = ~mask;
+  }
+  std::string text = complement ? "~[" : "[";
+  bool first = true;
+  for (int signal = 1; signal <= signal_count; ++signal) {
+    if ((mask & (uint64_t{1} << (signal - 1))) == 0) {
+      continue;
+    }
+    std::string name = signal_name(signal);
+    text += first ? "" : " ";
+    text += name.starts_with("SIG") ? name.substr(3) : name;
+    first = false;
+  }
+  return text + "]";
+}
+
+std::string show_signal_handler(uint64_t handler) {
+  switch (handler) {
+    case 0:
+      return "SIG_DFL";
+    case 1:
+      return "SIG_IGN";
+    default:
+      return fmt::format("{:#x}", handler);
+  }
+}
+
+std::string show_fixed_string(std::span<const char> field) {
+  auto end = std::find(field.begin(), field.end(), '\0');
+  return quote(std::string_view(field.data(), static_cast<size_t>(end - field.begin())), false);
+}
+
+std::string show_termios_input_flags(uint32_t value) {
+  return show_bits(value, {{01, "IGNBRK"},
+                           {02, "BRKINT"},
+                           {04, "IGNPAR"},
+                           {010, "PARMRK"},
+                           {020, "INPCK"},
+                           {040, "ISTRIP"},
+                           {0100, "INLCR"},
+                           {0200, "IGNCR"},
+                           {0400, "ICRNL"},
+                           {01000, "IUCLC"},
+                           {02000, "IXON"},
+                           {04000, "IXANY"},
+                           {010000, "IXOFF"},
+                           {020000, "IMAXBEL"},
+                           {040000, "IUTF8"}});
+}
+
+std::string show_termios_output_flags(uint32_t value) {
+  // The delay fields come first, each as its value's name (NL0, CR2, ...).
+  constexpr std::array<std::pair<uint32_t, const char*>, 6> delays = {{{0400, "NL"},
+                                                                       {03000, "CR"},
+                                                                       {014000, "TAB"},
+                                                                       {020000, "BS"},
+                                                                       {040000, "VT"},
+                                                                       {0100000, "FF"}}};
+  std::string text;
+  for (const auto& [mask, name] : delays) {
+    const uint32_t shift = static_cast<uint32_t>(std::countr_zero(mask));
+    text += text.empty() ? "" : "|";
+    text += fmt::format("{}{}", name, (value & mask) >> shift);
+    value &= ~mask;
+  }
+  return show_bits(value,
+                   {{01, "OPOST"},
+                    {02, "OLCUC"},
+                    {04, "ONLCR"},
+                    {010, "OCRNL"},
+                    {020, "ONOCR"},
+                    {040, "ONLRET"},
+                    {0100, "OFILL"},
+                    {0200, "OFDEL"}},
+                   text);
+}
+
+std::string show_termios_control_flags(uint32_t value) {
+  constexpr uint32_t baud_mask = 010017;
+  constexpr std::array<Named, 31> bauds = {{{0, "B0"},
+                                            {01, "B50"},
+                                            {02, "B75"},
+                                            {03, "B110"},
+                                            {04, "B134"},
+                                            {05, "B150"},
+                                            {06, "B200"},
+                                            {07, "B300"},
+                                            {010, "B600"},
+                                            {011, "B1200"},
+                                            {012, "B1800"},
+                                            {013, "B2400"},
+                                            {014, "B4800"},
+                                            {015, "B9600"},
+                                            {016, "B19200"},
+                                            {017, "B38400"},
+                                            {010001, "B57600"},
+                                            {010002, "B115200"},
+                                            {010003, "B230400"},
+                                            {010004, "B460800"},
+                                            {010005, "B500000"},
+                                            {010006, "B576000"},
+                                            {010007, "B921600"},
+                                            {010010, "B1000000"},
+                                            {010011, "B1152000"},
+                                            {010012, "B1500000"},
+                                            {010013, "B2000000"},
+                                            {010014, "B2500000"},
+                                            {010015, "B3000000"},
+                                            {010016, "B3500000"},
+                                            {010017, "B4000000"}}};
+  constexpr uint32_t size_mask = 060;
+  constexpr const char* sizes[] = {"CS5", "CS6", "CS7", "CS8"};
+  std::string text = show_constant(value & baud_mask, bauds);
+  text += fmt::format("|{}", sizes[(value & size_mask) >> 4]);
+  value &= ~(baud_mask | size_mask);
+  return show_bits(value,
+                   {{0100, "CSTOPB"},
+                    {0200, "CREAD"},
+                    {0400, "PARENB"},
+                    {01000, "PARODD"},
+                    {02000, "HUPCL"},
+                    {04000, "CLOCAL"},
+                    {010000000000, "CMSPAR"},
+                    {020000000000, "CRTSCTS"}},
+                   text);
+}
+
+std::string show_termios_local_flags(uint32_t value) {
+  return show_bits(value, {{01, "ISIG"},
+                           {02, "ICANON"},
+                           {04, "XCASE"},
+                           {010, "ECHO"},
+                           {020, "ECHOE"},
+                           {040, "ECHOK"},
+                           {0100, "ECHONL"},
+                           {0200, "NOFLSH"},
+                           {0400, "TOSTOP"},
+                           {01000, "ECHOCTL"},
+                           {02000, "ECHOPRT"},
+                           {04000, "ECHOKE"},
+                           {010000, "FLUSHO"},
+                           {040000, "PENDIN"},
+                           {0100000, "IEXTEN"},
+                           {0200000, "EXTPROC"}});
+}
+
+}  // namespace
+
+std::string show_stat(uint64_t address) {
+  auto status = read_struct<LinuxStat>(address);
+  if (!status) {
+    return show_pointer(address);
+  }
+  constexpr uint32_t type_mask = 0170000;
+  constexpr uint32_t character_device = 0020000;
+  constexpr uint32_t block_device = 0060000;
+  const uint32_t type = status->st_mode & type_mask;
+  if (type == character_device || type == block_device) {
+    // The kernel's encoding of dev_t: 12 bits of major, 20 of minor.
+    const uint64_t device = status->st_rdev;
+    const uint64_t major = ((device >> 8) & 0xfff) | ((device >> 32) & ~uint64_t{0xfff});
+    const uint64_t minor = (device & 0xff) | ((device >> 12) & ~uint64_t{0xff});
+    return fmt::format("{{st_mode={}, st_rdev=makedev({:#x}, {:#x}), ...}}",
+                       show_file_mode(status->st_mode), major, minor);
+  }
+  return fmt::format("{{st_mode={}, st_size={}, ...}}", show_file_mode(status->st_mode),
+                     status->st_size);
+}
+
+std::string show_statx(uint64_t address) {
+  auto status = read_struct<StatxHead>(address);
+  if (!status) {
+    return show_pointer(address);
+  }
+  return fmt::format("{{stx_mask={}, stx_attributes={}, stx_mode={}, stx_size={}, ...}}",
+                     show_statx_mask(status->mask), show_hex(status->attributes),
+                     show_file_mode(status->mode), status->size);
+}
+
+std::string show_rlimit(uint64_t address) {
+  auto limit = read_struct<Rlimit>(address);
+  if (!limit) {
+    return show_pointer(address);
+  }
+  return fmt::format("{{rlim_cur={}, rlim_max={}}}", show_rlimit_value(limit->current),
+                     show_rlimit_value(limit->maximum));
+}
+
+std::string show_sigaction(uint64_t address) {
+  auto action = read_struct<KernelSigaction>(address);
+  if (!action) {
+    return show_pointer(address);
+  }
+  constexpr uint64_t restorer_flag = 0x04000000;
+  std::string text =
+      fmt::format("{{sa_handler={}, sa_mask={}, sa_flags={}", show_signal_handler(action->handler),
+                  show_signal_mask(action->mask), show_sigaction_flags(action->flags));
+  if ((action->flags & restorer_flag) != 0) {
+    text += fmt::format(", sa_restorer={}", show_pointer(action->restorer));
+  }
+  return text + "}";
+}
+
+std::string show_sigset(uint64_t address, uint64_t size) {
+  if (size != sizeof(uint64_t)) {
+    return show_pointer(address);
+  }
+  auto mask = read_struct<uint64_t>(address);
+  if (!mask) {
+    return show_pointer(address);
+  }
+  return show_signal_mask(*mask);
+}
+
+std::string show_timespec(uint64_t address) {
+  auto time = read_struct<LinuxTimespec>(address);
+  if (!time) {
+    return show_pointer(address);
+  }
+  return fmt::format("{{tv_sec={}, tv_nsec={}}}", time->seconds, time->nanoseconds);
+}
+
+std::string show_utsname(uint64_t address) {
+  auto names = read_struct<Utsname>(address);
+  if (!names) {
+    return show_pointer(address);
+  }
+  return fmt::format("{{sysname={}, nodename={}, ...}}", show_fixed_string(names->sysname),
+                     show_fixed_string(names->nodename));
+}
+
+std::string show_pollfds(uint64_t address, uint64_t count) {
+  const uint64_t shown = std::min<uint64_t>(count, shown_array_elements);
+  auto descriptors = GuestPtr<PollFd>(address).read_array(shown);
+  if (address == 0 || !descriptors) {
+    return show_pointer(address);
+  }
+  std::string text = "[";
+  for (size_t index = 0; index < descriptors->size(); ++index) {
+    const PollFd& entry = (*descriptors)[index];
+    text += fmt::format("{}{{fd={}, events={}}}", index == 0 ? "" : ", ", entry.descriptor,
+                        show_poll_events(static_cast<uint16_t>(entry.events)));
+  }
+  return text + (count > shown ? ", ...]" : "]");
+}
+
+std::string show_returned_events(uint64_t address, uint64_t count) {
+  auto descriptors = GuestPtr<PollFd>(address).read_array(std::min<uint64_t>(count, 1024));
+  if (address == 0 || !descriptors) {
+    return {};
+  }
+  std::string text = "[";
+  for (const PollFd& entry : *descriptors) {
+    if (entry.returned_events == 0) {
+      continue;
+    }
+    text += fmt::format("{}{{fd={}, revents={}}}", text.size() == 1 ? "" : ", ", entry.descriptor,
+                        show_poll_events(static_cast<uint16_t>(entry.returned_events)));
+  }
+  return text + "]";
+}
+
+std::string show_wait_status(uint64_t address) {
+  auto status = read_struct<int32_t>(address);
+  if (!status) {
+    return show_pointer(address);
+  }
+  const auto value = static_cast<uint32_t>(*status);
+  const uint32_t termination_signal = value & 0x7f;
+  if (value == 0xffff) {
+    return "[{WIFCONTINUED(s)}]";
+  }
+  if ((value & 0xff) == 0x7f) {
+    return fmt::format("[{{WIFSTOPPED(s) && WSTOPSIG(s) == {}}}]",
+                       signal_name(static_cast<int>((value >> 8) & 0xff)));
+  }
+  if (termination_signal == 0) {
+    return fmt::format("[{{WIFEXITED(s) && WEXITSTATUS(s) == {}}}]", (value >> 8) & 0xff);
+  }
+  const bool core_dumped = (value & 0x80) != 0;
+  return fmt::format("[{{WIFSIGNALED(s) && WTERMSIG(s) == {}{}}}]",
+                     signal_name(static_cast<int>(termination_signal)),
+                     core_dumped ? " && WCOREDUMP(s)" : "");
+}
+
+std::string show_int(uint64_t address) {
+  auto value = read_struct<int32_t>(address);
+  if (!value) {
+    return show_pointer(address);
+  }
+  return fmt::format("[{}]", *value);
+}
+
+std::string show_hex_word(uint64_t address) {
+  auto value = read_struct<uint64_t>(address);
+  if (!value) {
+    return show_pointer(address);
+  }
+  return fmt::format("[{:#x}]", *value);
+}
+
+std::string show_int_pair(uint64_t address) {
+  auto values = read_struct<std::array<int32_t, 2>>(address);
+  if (!values) {
+    return show_pointer(address);
+  }
+  return fmt::format("[{}, {}]", (*values)[0], (*values)[1]);
+}
+
+std::string show_winsize(uint64_t address) {
+  auto size = read_struct<Winsize>(address);
+  if (!size) {
+    return show_pointer(address);
+  }
+  return fmt::format("{{ws_row={}, ws_col={}, ws_xpixel={}, ws_ypixel={}}}", size->rows,
+                     size->columns, size->x_pixels, size->y_pixels);
+}
+
+std::string show_termios(uint64_t address) {
+  auto terminal = read_struct<KernelTermios>(address);
+  if (!terminal) {
+    return show_pointer(address);
+  }
+  return fmt::format("{{c_iflag={}, c_oflag={}, c_cflag={}, c_lflag={}, ...}}",
+                     show_termios_input_flags(terminal->input_flags),
+                     show_termios_output_flags(terminal->output_flags),
+                     show_termios_control_flags(terminal->control_flags),
+                     show_termios_local_flags(terminal->local_flags));
+}
+
+std::string show_flock(uint64_t address) {
+  auto lock = read_struct<Flock>(address);
+  if (!lock) {
+    return show_pointer(address);
+  }
+  constexpr std::array<Named, 3> types = {{{0, "F_RDLCK"}, {1, "F_WRLCK"}, {2, "F_UNLCK"}}};
+  return fmt::format("{{l_type={}, l_whence={}, l_start={}, l_len={}}}",
+                     show_constant(static_cast<uint16_t>(lock->type), types),
+                     show_whence(static_cast<uint16_t>(lock->whence)), lock->start, lock->length);
+}
+
+std::string show_directory_entries(uint64_t address, uint64_t length) {
+  // struct linux_dirent64: d_ino (8), d_off (8), d_reclen (2), d_type (1),
+  // then the name.
+  constexpr size_t record_length_offset = 16;
+  constexpr uint64_t max_read = 1 << 20;
+  std::vector<std::byte> bytes(std::min(length, max_read));
+  if (address == 0 || !copy_from_guest(bytes, address)) {
+    return show_pointer(address);
+  }
+  size_t count = 0;
+  size_t offset = 0;
+  while (offset + record_length_offset + sizeof(uint16_t) <= bytes.size()) {
+    uint16_t record_length = 0;
+    std::memcpy(&record_length, bytes.data() + offset + record_length_offset,
+                sizeof(record_length));
+    if (record_length == 0) {
+      break;
+    }
+    ++count;
+    offset += record_length;
+  }
+  return fmt::format("{:#x} /* {} entries */", address, count);
+}
+
+std::string show_environment(uint64_t address) {
+  if (address == 0) {
+    return "NULL";
+  }
+  constexpr size_t max_count = 1 << 16;
+  size_t count = 0;
+  for (; count < max_count; ++count) {
+    auto entry = GuestPtr<uint64_t>(address) + count;
+    auto value = entry.read();
+    if (!value) {
+      return show_pointer(address);
+    }
+    if (*value == 0) {
+      break;
+    }
+  }
+  return fmt::format("{:#x} /* {} var{} */", address, count, count == 1 ? "" : "s");
+}
+
+}  // namespace litebox::shim::linux_abi::trace
