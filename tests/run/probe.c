@@ -21,7 +21,10 @@
  *   trace_decoders      makes calls whose arguments and results a trace
  *                       decodes, in a new directory under /tmp, between
  *                       access() calls on the marker paths "trace-begin"
- *                       and "trace-end"
+ *                       and "trace-end"; it ends by executing itself with
+ *                       trace_end DIR, which calls access() on
+ *                       "trace-begin" again and "trace-end", then removes
+ *                       DIR
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -321,6 +324,8 @@ static int make_decoded_calls(void) {
   struct pollfd poll_descriptors[2] = {{pipe_descriptors[0], POLLIN, 0},
                                        {pipe_descriptors[1], POLLOUT, 0}};
   poll(poll_descriptors, 2, 0);
+  poll_descriptors[0].fd = -1;
+  poll(poll_descriptors, 1, 0);
   close(pipe_descriptors[0]);
   close(pipe_descriptors[1]);
 
@@ -330,6 +335,7 @@ static int make_decoded_calls(void) {
   lseek(file, 0, SEEK_END);
   lseek(file, -2, SEEK_CUR);
   struct stat status;
+  struct statx extended_status;
   fstat(file, &status);
   fchmod(file, 04755);
   close(file);
@@ -345,6 +351,13 @@ static int make_decoded_calls(void) {
   mkdir("subdirectory", 0700);
   unlinkat(AT_FDCWD, "subdirectory", AT_REMOVEDIR);
   unlinkat(AT_FDCWD, "link", 0);
+  statx(AT_FDCWD, "file", AT_SYMLINK_NOFOLLOW, STATX_BASIC_STATS, &extended_status);
+  int directory_descriptor = openat(AT_FDCWD, ".", O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_DIRECTORY);
+  char entries[4096];
+  syscall(SYS_getdents64, directory_descriptor, entries, sizeof entries);
+  syscall(SYS_getdents64, directory_descriptor, entries, sizeof entries);
+  close(directory_descriptor);
+  getcwd(buffer, sizeof buffer);
   unlinkat(AT_FDCWD, "file", 0);
 
   /* Memory: protections, map flags, advice. */
@@ -352,7 +365,9 @@ static int make_decoded_calls(void) {
   mprotect(memory, 4096, PROT_READ);
   madvise(memory, 8192, MADV_DONTNEED);
   madvise(memory, 8192, MADV_WILLNEED);
-  munmap(memory, 8192);
+  mprotect(memory, 4096, PROT_READ | PROT_WRITE);
+  memory = mremap(memory, 8192, 16384, MREMAP_MAYMOVE);
+  munmap(memory, 16384);
 
   /* Signals: actions, masks and names. */
   struct sigaction action = {0};
@@ -365,7 +380,7 @@ static int make_decoded_calls(void) {
   sigaction(SIGCHLD, &action, &previous);
   sigaction(SIGCHLD, NULL, &previous);
   action.sa_handler = SIG_IGN;
-  action.sa_flags = SA_NODEFER | SA_RESETHAND | SA_ONSTACK;
+  action.sa_flags = SA_NODEFER | SA_RESETHAND | SA_ONSTACK | SA_SIGINFO;
   sigaction(SIGUSR2, &action, NULL);
   sigset_t mask;
   sigset_t old_mask;
@@ -385,7 +400,7 @@ static int make_decoded_calls(void) {
   }
   int wait_status;
   waitpid(child, &wait_status, 0);
-  waitpid(-1, &wait_status, WNOHANG);
+  waitpid(-1, &wait_status, WNOHANG | WUNTRACED | WCONTINUED);
   kill(getpid(), 0);
 
   /* Limits, names, randomness, time. */
@@ -419,8 +434,17 @@ static int make_decoded_calls(void) {
   int socket_descriptors[2];
   socketpair(AF_UNIX, SOCK_DGRAM, 0, socket_descriptors);
 
+  /* The new image's start-up calls are not compared: they depend on the
+   * sandbox's features. It marks where the comparison resumes. */
+  char* arguments[] = {"probe", "trace_end", directory, NULL};
+  char* environment[] = {"A=1", "B=2", NULL};
+  execve("/proc/self/exe", arguments, environment);
+  return 1;
+}
+
+static int end_decoded_calls(const char* directory) {
+  access("trace-begin", F_OK);
   access("trace-end", F_OK);
-  chdir("/");
   return rmdir(directory) == 0 ? 0 : 1;
 }
 
@@ -462,6 +486,9 @@ int main(int argc, char** argv) {
   }
   if (strcmp(mode, "trace_decoders") == 0) {
     return make_decoded_calls();
+  }
+  if (strcmp(mode, "trace_end") == 0 && argc > 2) {
+    return end_decoded_calls(argv[2]);
   }
   return print_arguments(argc, argv);
 }

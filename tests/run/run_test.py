@@ -131,9 +131,10 @@ def decoded_calls(trace):
     """Returns the lines of `trace` between the probe's trace_decoders
     markers, from its main process only, with what may differ between a
     native and a sandboxed run replaced by a placeholder: addresses, the
-    probe's and its child's pids, random bytes, the host name, a
-    directory's size (file system dependent) and the results of socket
-    calls (the sandbox's sockets are compared by their own tests)."""
+    probe's and its child's pids, its directory's random name, random
+    bytes, the host name, sizes that depend on the file system and the
+    results of socket calls (the sandbox's sockets have their own tests).
+    The lines after an execve are left out until the next begin marker."""
     lines = []
     inside = False
     for line in trace.splitlines():
@@ -141,6 +142,8 @@ def decoded_calls(trace):
             inside = True
         if inside and re.match(r"[a-z_0-9]+\(", line) and not line.startswith("rt_sigreturn("):
             lines.append(re.sub(r"\)\s+= ", ") = ", line))
+        if line.startswith("execve("):
+            inside = False
         if line.startswith('access("trace-end"'):
             break
     pids = []
@@ -156,7 +159,9 @@ def decoded_calls(trace):
                 line = re.sub(rf"(?<![\w-]){pid}\b", name, line)
         line = re.sub(r'^getrandom\("[^"]*"', "getrandom(BYTES", line)
         line = re.sub(r'nodename="[^"]*"', "nodename=NAME", line)
+        line = re.sub(r"/tmp/litebox-trace-\w+", "DIRECTORY", line)
         line = re.sub(r"(st_mode=S_IFDIR[^,]*, st_size=)\d+", r"\1SIZE", line)
+        line = re.sub(r"stx_mask=[^,]*", "stx_mask=MASK", line)
         if line.startswith("socket"):
             line = re.sub(r", (\[\d+, \d+\]|ADDRESS)\) = .*", ", ARRAY)", line)
             line = re.sub(r"\) = .*", ")", line)

@@ -143,7 +143,6 @@ std::string show_input(Kind kind, const SyscallArguments& arguments, size_t inde
     case Kind::descriptor_flags:
       return show_descriptor_flags(value);
     case Kind::mode:
-      return fmt::format("{:#o}", value);
     case Kind::permissions:
       return show_permissions(value);
     case Kind::access_mode:
@@ -166,8 +165,6 @@ std::string show_input(Kind kind, const SyscallArguments& arguments, size_t inde
       return show_at_flags(value);
     case Kind::access_at_flags:
       return show_access_at_flags(value);
-    case Kind::unlink_flags:
-      return show_unlink_flags(value);
     case Kind::statx_flags:
       return show_statx_flags(value);
     case Kind::statx_mask:
@@ -259,6 +256,10 @@ std::string show_output(Kind kind, const SyscallArguments& arguments, size_t ind
       return show_timespec(value);
     case Kind::utsname_output:
       return show_utsname(value);
+    case Kind::sysinfo_output:
+      return show_sysinfo(value);
+    case Kind::string_output:
+      return show_path(value);
     case Kind::wait_status_output:
       // wait4 with WNOHANG returns 0 without writing the status.
       return result == 0 ? show_pointer(value) : show_wait_status(value);

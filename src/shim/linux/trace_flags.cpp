@@ -102,13 +102,12 @@ std::string show_constant(uint64_t value, std::span<const Named> names) {
   return fmt::format("{}", static_cast<int32_t>(value));
 }
 
-std::string show_open_flags(uint64_t value) {
-  constexpr const char* access_names[] = {"O_RDONLY", "O_WRONLY", "O_RDWR", "O_ACCMODE"};
-  std::string access = access_names[value & 3];
-  value &= ~uint64_t{3};
-  if (value == 0) {
-    return access;
-  }
+namespace {
+
+// The open(2) flags other than the access mode, in the order strace prints
+// them. O_SYNC contains O_DSYNC and O_TMPFILE contains O_DIRECTORY, so each
+// comes before the flag it contains.
+std::string show_file_status_flags(uint64_t value, std::string text) {
   return show_bits(value,
                    {{0100, "O_CREAT"},
                     {0200, "O_EXCL"},
@@ -118,21 +117,32 @@ std::string show_open_flags(uint64_t value) {
                     {04000, "O_NONBLOCK"},
                     {04010000, "O_SYNC"},
                     {010000, "O_DSYNC"},
-                    {020000, "O_ASYNC"},
                     {040000, "O_DIRECT"},
                     {0100000, "O_LARGEFILE"},
-                    {020200000, "O_TMPFILE"},
-                    {0200000, "O_DIRECTORY"},
                     {0400000, "O_NOFOLLOW"},
                     {01000000, "O_NOATIME"},
                     {02000000, "O_CLOEXEC"},
-                    {010000000, "O_PATH"}},
-                   access);
+                    {010000000, "O_PATH"},
+                    {020200000, "O_TMPFILE"},
+                    {0200000, "O_DIRECTORY"},
+                    {020000, "FASYNC"},
+                    {04000000, "__O_SYNC"}},
+                   std::move(text));
 }
 
-std::string show_descriptor_flags(uint64_t value) {
-  return show_bits(value, {{04000, "O_NONBLOCK"}, {040000, "O_DIRECT"}, {02000000, "O_CLOEXEC"}});
+}  // namespace
+
+std::string show_open_flags(uint64_t value) {
+  constexpr const char* access_names[] = {"O_RDONLY", "O_WRONLY", "O_RDWR", "O_ACCMODE"};
+  std::string access = access_names[value & 3];
+  value &= ~uint64_t{3};
+  if (value == 0) {
+    return access;
+  }
+  return show_file_status_flags(value, access);
 }
+
+std::string show_descriptor_flags(uint64_t value) { return show_file_status_flags(value, {}); }
 
 std::string show_access_mode(uint64_t value) {
   if (value == 0) {
@@ -163,17 +173,18 @@ std::string show_map_flags(uint64_t value) {
                    {{0x10, "MAP_FIXED"},
                     {0x20, "MAP_ANONYMOUS"},
                     {0x40, "MAP_32BIT"},
+                    {0x4000, "MAP_NORESERVE"},
+                    {0x8000, "MAP_POPULATE"},
+                    {0x10000, "MAP_NONBLOCK"},
                     {0x100, "MAP_GROWSDOWN"},
                     {0x800, "MAP_DENYWRITE"},
                     {0x1000, "MAP_EXECUTABLE"},
                     {0x2000, "MAP_LOCKED"},
-                    {0x4000, "MAP_NORESERVE"},
-                    {0x8000, "MAP_POPULATE"},
-                    {0x10000, "MAP_NONBLOCK"},
                     {0x20000, "MAP_STACK"},
                     {0x40000, "MAP_HUGETLB"},
                     {0x80000, "MAP_SYNC"},
-                    {0x100000, "MAP_FIXED_NOREPLACE"}},
+                    {0x100000, "MAP_FIXED_NOREPLACE"},
+                    {0x4000000, "MAP_UNINITIALIZED"}},
                    type);
 }
 
@@ -216,22 +227,22 @@ std::string show_whence(uint64_t value) {
   return show_constant(value, names);
 }
 
-// The AT_ flags of the *at calls. The value 0x200 means AT_REMOVEDIR for
-// unlinkat and AT_EACCESS for faccessat2, so each has its own decoder.
-std::string show_at_flags(uint64_t value) {
-  return show_bits(value, {{0x100, "AT_SYMLINK_NOFOLLOW"},
-                           {0x400, "AT_SYMLINK_FOLLOW"},
-                           {0x800, "AT_NO_AUTOMOUNT"},
-                           {0x1000, "AT_EMPTY_PATH"}});
+// The AT_ flags of the *at calls. The value 0x200 means AT_EACCESS for
+// faccessat2, which has its own decoder, and AT_REMOVEDIR for the others.
+std::string show_at_flags(uint64_t value, std::string text) {
+  return show_bits(value,
+                   {{0x100, "AT_SYMLINK_NOFOLLOW"},
+                    {0x200, "AT_REMOVEDIR"},
+                    {0x400, "AT_SYMLINK_FOLLOW"},
+                    {0x800, "AT_NO_AUTOMOUNT"},
+                    {0x1000, "AT_EMPTY_PATH"},
+                    {0x8000, "AT_RECURSIVE"}},
+                   std::move(text));
 }
 
 std::string show_access_at_flags(uint64_t value) {
   return show_bits(
       value, {{0x100, "AT_SYMLINK_NOFOLLOW"}, {0x200, "AT_EACCESS"}, {0x1000, "AT_EMPTY_PATH"}});
-}
-
-std::string show_unlink_flags(uint64_t value) {
-  return show_bits(value, {{0x200, "AT_REMOVEDIR"}});
 }
 
 std::string show_statx_flags(uint64_t value) {
@@ -319,7 +330,6 @@ std::string show_clone_flags(uint64_t value) {
                                                          {0x80000, "CLONE_SETTLS"},
                                                          {0x100000, "CLONE_PARENT_SETTID"},
                                                          {0x200000, "CLONE_CHILD_CLEARTID"},
-                                                         {0x400000, "CLONE_DETACHED"},
                                                          {0x800000, "CLONE_UNTRACED"},
                                                          {0x1000000, "CLONE_CHILD_SETTID"},
                                                          {0x2000000, "CLONE_NEWCGROUP"},
@@ -419,13 +429,13 @@ std::string show_ioctl_request(uint64_t value) {
 
 std::string show_wait_options(uint64_t value) {
   return show_bits(value, {{1, "WNOHANG"},
-                           {2, "WSTOPPED"},
                            {4, "WEXITED"},
+                           {2, "WSTOPPED"},
                            {8, "WCONTINUED"},
                            {0x1000000, "WNOWAIT"},
-                           {0x20000000, "__WNOTHREAD"},
+                           {0x80000000, "__WCLONE"},
                            {0x40000000, "__WALL"},
-                           {0x80000000, "__WCLONE"}});
+                           {0x20000000, "__WNOTHREAD"}});
 }
 
 std::string show_random_flags(uint64_t value) {

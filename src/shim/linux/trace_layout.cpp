@@ -84,7 +84,7 @@ constexpr std::array signatures = {
     make(nr::fdatasync, {K::descriptor}),
     make(nr::truncate, {K::path, K::signed_offset}),
     make(nr::ftruncate, {K::descriptor, K::signed_offset}),
-    make(nr::getcwd, {K::output_buffer, K::unsigned_integer}),
+    make(nr::getcwd, {K::string_output, K::unsigned_integer}),
     make(nr::chdir, {K::path}),
     make(nr::fchdir, {K::descriptor}),
     make(nr::rename, {K::path, K::path}),
@@ -103,7 +103,7 @@ constexpr std::array signatures = {
     make(nr::gettimeofday, {K::pointer, K::pointer}),
     make(nr::getrlimit, {K::resource, K::rlimit_output}),
     make(nr::setrlimit, {K::resource, K::rlimit}),
-    make(nr::sysinfo, {K::pointer}),
+    make(nr::sysinfo, {K::sysinfo_output}),
     make(nr::getuid, {}),
     make(nr::getgid, {}),
     make(nr::geteuid, {}),
@@ -138,7 +138,7 @@ constexpr std::array signatures = {
     make(nr::fchownat,
          {K::directory_descriptor, K::path, K::signed_integer, K::signed_integer, K::at_flags}),
     make(nr::newfstatat, {K::directory_descriptor, K::path, K::stat_output, K::at_flags}),
-    make(nr::unlinkat, {K::directory_descriptor, K::path, K::unlink_flags}),
+    make(nr::unlinkat, {K::directory_descriptor, K::path, K::at_flags}),
     make(nr::renameat, {K::directory_descriptor, K::path, K::directory_descriptor, K::path}),
     make(nr::linkat,
          {K::directory_descriptor, K::path, K::directory_descriptor, K::path, K::at_flags}),
@@ -426,6 +426,11 @@ std::vector<Slot> argument_layout(const SyscallArguments& arguments) {
     // reads it.
     if (kind == Kind::mode && index > 0 && signature->arguments[index - 1] == Kind::open_flags &&
         !open_reads_mode(arguments[index - 1])) {
+      break;
+    }
+    // mremap shows the new address only with MREMAP_FIXED.
+    constexpr uint64_t remap_fixed = 2;
+    if (arguments.number == nr::mremap && index == 4 && (arguments[3] & remap_fixed) == 0) {
       break;
     }
     slots.push_back({kind, index, {}});

@@ -38,7 +38,6 @@ enum class TraceLine::Kind : uint8_t {
   whence,
   at_flags,
   access_at_flags,
-  unlink_flags,
   statx_flags,
   statx_mask,
   arch_prctl_code,
@@ -80,6 +79,8 @@ enum class TraceLine::Kind : uint8_t {
   sigset_output,
   timespec_output,
   utsname_output,
+  sysinfo_output,
+  string_output,  // a NUL-terminated path, such as getcwd's
   wait_status_output,
   int_output,
   hex_word_output,

@@ -47,11 +47,29 @@ struct StatxHead {
   uint64_t inode;
   uint64_t size;
 };
+static_assert(sizeof(StatxHead) == 48);
+
+struct Sysinfo {
+  int64_t uptime;
+  std::array<uint64_t, 3> loads;
+  uint64_t total_ram;
+  uint64_t free_ram;
+  uint64_t shared_ram;
+  uint64_t buffer_ram;
+  uint64_t total_swap;
+  uint64_t free_swap;
+  uint16_t process_count;
+  uint64_t total_high;
+  uint64_t free_high;
+  uint32_t memory_unit;
+};
+static_assert(sizeof(Sysinfo) == 112);
 
 struct Rlimit {
   uint64_t current;
   uint64_t maximum;
 };
+static_assert(sizeof(Rlimit) == 16);
 
 // struct sigaction as the kernel reads it on x86-64.
 struct KernelSigaction {
@@ -60,6 +78,7 @@ struct KernelSigaction {
   uint64_t restorer;
   uint64_t mask;
 };
+static_assert(sizeof(KernelSigaction) == 32);
 
 struct Utsname {
   std::array<char, 65> sysname;
@@ -69,12 +88,14 @@ struct Utsname {
   std::array<char, 65> machine;
   std::array<char, 65> domainname;
 };
+static_assert(sizeof(Utsname) == 390);
 
 struct PollFd {
   int32_t descriptor;
   int16_t events;
   int16_t returned_events;
 };
+static_assert(sizeof(PollFd) == 8);
 
 struct Winsize {
   uint16_t rows;
@@ -82,6 +103,7 @@ struct Winsize {
   uint16_t x_pixels;
   uint16_t y_pixels;
 };
+static_assert(sizeof(Winsize) == 8);
 
 // struct termios as TCGETS writes it (the kernel's, without speeds).
 struct KernelTermios {
@@ -92,6 +114,7 @@ struct KernelTermios {
   uint8_t line;
   std::array<uint8_t, 19> control_characters;
 };
+static_assert(sizeof(KernelTermios) == 36);
 
 struct Flock {
   int16_t type;
@@ -100,6 +123,7 @@ struct Flock {
   int64_t length;
   int32_t pid;
 };
+static_assert(sizeof(Flock) == 32);
 
 std::string show_rlimit_value(uint64_t value) {
   if (value == ~uint64_t{0}) {
@@ -339,6 +363,19 @@ std::string show_timespec(uint64_t address) {
   return fmt::format("{{tv_sec={}, tv_nsec={}}}", time->seconds, time->nanoseconds);
 }
 
+std::string show_sysinfo(uint64_t address) {
+  auto info = read_struct<Sysinfo>(address);
+  if (!info) {
+    return show_pointer(address);
+  }
+  return fmt::format(
+      "{{uptime={}, loads=[{}, {}, {}], totalram={}, freeram={}, sharedram={}, bufferram={}, "
+      "totalswap={}, freeswap={}, procs={}, totalhigh={}, freehigh={}, mem_unit={}}}",
+      info->uptime, info->loads[0], info->loads[1], info->loads[2], info->total_ram, info->free_ram,
+      info->shared_ram, info->buffer_ram, info->total_swap, info->free_swap, info->process_count,
+      info->total_high, info->free_high, info->memory_unit);
+}
+
 std::string show_utsname(uint64_t address) {
   auto names = read_struct<Utsname>(address);
   if (!names) {
@@ -357,8 +394,13 @@ std::string show_pollfds(uint64_t address, uint64_t count) {
   std::string text = "[";
   for (size_t index = 0; index < descriptors->size(); ++index) {
     const PollFd& entry = (*descriptors)[index];
-    text += fmt::format("{}{{fd={}, events={}}}", index == 0 ? "" : ", ", entry.descriptor,
-                        show_poll_events(static_cast<uint16_t>(entry.events)));
+    text += fmt::format("{}{{fd={}", index == 0 ? "" : ", ", entry.descriptor);
+    // The kernel ignores the events of a negative descriptor, and so does
+    // strace.
+    if (entry.descriptor >= 0) {
+      text += fmt::format(", events={}", show_poll_events(static_cast<uint16_t>(entry.events)));
+    }
+    text += "}";
   }
   return text + (count > shown ? ", ...]" : "]");
 }
