@@ -313,10 +313,26 @@ static int make_decoded_calls(void) {
   ioctl(pipe_descriptors[0], FIONREAD, &available);
   struct winsize window;
   ioctl(pipe_descriptors[0], TIOCGWINSZ, &window);
-  struct termios* terminal = NULL;
+  /* struct termios as the kernel reads it: four flag words, the line
+   * discipline and 19 control characters. */
+  struct {
+    unsigned int flags[4];
+    unsigned char line;
+    unsigned char characters[19];
+  } terminal;
   ioctl(pipe_descriptors[0], TCGETS, &terminal);
+  memset(&terminal, 0xff, sizeof terminal);
+  ioctl(pipe_descriptors[0], TCSETS, &terminal);
+  memset(&terminal, 0, sizeof terminal);
+  terminal.flags[2] = 010002 | 020 | 0200; /* B115200, CS6, CREAD */
+  ioctl(pipe_descriptors[0], TCSETSW, &terminal);
+  ioctl(pipe_descriptors[0], TCFLSH, 2 /* TCIOFLUSH */);
+  ioctl(pipe_descriptors[0], TCXONC, 1 /* TCOON */);
+  ioctl(pipe_descriptors[0], _IOC(_IOC_READ, 0x12, 0x34, 8), 0);
   ioctl(pipe_descriptors[0], FIOCLEX);
   ioctl(pipe_descriptors[0], FIONCLEX);
+  int enabled = 1;
+  ioctl(pipe_descriptors[1], FIONBIO, &enabled);
   char buffer[64];
   read(pipe_descriptors[0], buffer, sizeof buffer);
   umask(027);
@@ -400,6 +416,12 @@ static int make_decoded_calls(void) {
   }
   int wait_status;
   waitpid(child, &wait_status, 0);
+  /* struct clone_args: flags, pidfd, child_tid, parent_tid, exit_signal,
+   * stack, stack_size, tls. CLONE_THREAD without CLONE_VM is invalid, so
+   * no thread starts. */
+  uint64_t clone_arguments[8] = {CLONE_THREAD | CLONE_SIGHAND | CLONE_SETTLS | CLONE_PARENT_SETTID,
+                                 0, 0, (uintptr_t)&wait_status, 0, 0, 0, 0};
+  syscall(SYS_clone3, clone_arguments, sizeof clone_arguments);
   waitpid(-1, &wait_status, WNOHANG | WUNTRACED | WCONTINUED);
   kill(getpid(), 0);
 

@@ -208,6 +208,10 @@ std::string show_input(Kind kind, const SyscallArguments& arguments, size_t inde
       return show_dumpable(value);
     case Kind::ioctl_request:
       return show_ioctl_request(value);
+    case Kind::terminal_flow_action:
+      return show_terminal_flow_action(value);
+    case Kind::terminal_flush_queue:
+      return show_terminal_flush_queue(value);
     case Kind::rlimit:
       return show_rlimit(value);
     case Kind::sigaction:
@@ -226,6 +230,8 @@ std::string show_input(Kind kind, const SyscallArguments& arguments, size_t inde
       return show_termios(value);
     case Kind::flock:
       return show_flock(value);
+    case Kind::clone_arguments:
+      return show_clone_arguments(value, std::nullopt);
     default:
       // Written by the call: decoded by show_output once it has returned.
       return show_pointer(value);
@@ -258,6 +264,8 @@ std::string show_output(Kind kind, const SyscallArguments& arguments, size_t ind
       return show_utsname(value);
     case Kind::sysinfo_output:
       return show_sysinfo(value);
+    case Kind::clone_arguments:
+      return show_clone_arguments(value, static_cast<int64_t>(result));
     case Kind::string_output:
       return show_path(value);
     case Kind::wait_status_output:

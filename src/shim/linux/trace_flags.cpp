@@ -410,21 +410,54 @@ std::string show_dumpable(uint64_t value) {
 }
 
 std::string show_ioctl_request(uint64_t value) {
-  constexpr std::array<Named, 24> names = {
-      {{0x5401, "TCGETS"},         {0x5402, "TCSETS"},       {0x5403, "TCSETSW"},
-       {0x5404, "TCSETSF"},        {0x5409, "TCSBRK"},       {0x540a, "TCXONC"},
-       {0x540b, "TCFLSH"},         {0x540e, "TIOCSCTTY"},    {0x540f, "TIOCGPGRP"},
-       {0x5410, "TIOCSPGRP"},      {0x5411, "TIOCOUTQ"},     {0x5413, "TIOCGWINSZ"},
-       {0x5414, "TIOCSWINSZ"},     {0x541b, "FIONREAD"},     {0x5421, "FIONBIO"},
-       {0x5422, "TIOCNOTTY"},      {0x5429, "TIOCGSID"},     {0x5450, "FIONCLEX"},
-       {0x5451, "FIOCLEX"},        {0x5452, "FIOASYNC"},     {0x80045430, "TIOCGPTN"},
-       {0x40045431, "TIOCSPTLCK"}, {0x80045432, "TIOCGDEV"}, {0x80085420, "TIOCGPTPEER"}}};
+  // strace names the requests that share a number with an OSS sound
+  // request by both names.
+  constexpr std::array<Named, 24> names = {{{0x5401, "TCGETS"},
+                                            {0x5402, "SNDCTL_TMR_START or TCSETS"},
+                                            {0x5403, "SNDCTL_TMR_STOP or TCSETSW"},
+                                            {0x5404, "SNDCTL_TMR_CONTINUE or TCSETSF"},
+                                            {0x5409, "TCSBRK"},
+                                            {0x540a, "TCXONC"},
+                                            {0x540b, "TCFLSH"},
+                                            {0x540e, "TIOCSCTTY"},
+                                            {0x540f, "TIOCGPGRP"},
+                                            {0x5410, "TIOCSPGRP"},
+                                            {0x5411, "TIOCOUTQ"},
+                                            {0x5413, "TIOCGWINSZ"},
+                                            {0x5414, "TIOCSWINSZ"},
+                                            {0x541b, "FIONREAD"},
+                                            {0x5421, "FIONBIO"},
+                                            {0x5422, "TIOCNOTTY"},
+                                            {0x5429, "TIOCGSID"},
+                                            {0x5441, "TIOCGPTPEER"},
+                                            {0x5450, "FIONCLEX"},
+                                            {0x5451, "FIOCLEX"},
+                                            {0x5452, "FIOASYNC"},
+                                            {0x80045430, "TIOCGPTN"},
+                                            {0x40045431, "TIOCSPTLCK"},
+                                            {0x80045432, "TIOCGDEV"}}};
   for (const auto& [request, name] : names) {
     if (request == value) {
       return name;
     }
   }
-  return fmt::format("{:#x}", value);
+  // The fields of the request number: direction, type, number and size.
+  constexpr const char* directions[] = {"_IOC_NONE", "_IOC_WRITE", "_IOC_READ",
+                                        "_IOC_READ|_IOC_WRITE"};
+  return fmt::format("_IOC({}, {}, {}, {})", directions[(value >> 30) & 3],
+                     show_hex((value >> 8) & 0xff), show_hex(value & 0xff),
+                     show_hex((value >> 16) & 0x3fff));
+}
+
+std::string show_terminal_flow_action(uint64_t value) {
+  constexpr std::array<Named, 4> names = {
+      {{0, "TCOOFF"}, {1, "TCOON"}, {2, "TCIOFF"}, {3, "TCION"}}};
+  return show_constant(value, names);
+}
+
+std::string show_terminal_flush_queue(uint64_t value) {
+  constexpr std::array<Named, 3> names = {{{0, "TCIFLUSH"}, {1, "TCOFLUSH"}, {2, "TCIOFLUSH"}}};
+  return show_constant(value, names);
 }
 
 std::string show_wait_options(uint64_t value) {

@@ -7,6 +7,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <initializer_list>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -60,6 +61,8 @@ std::string show_fcntl_command(uint64_t value);
 std::string show_prctl_option(uint64_t value);
 std::string show_dumpable(uint64_t value);
 std::string show_ioctl_request(uint64_t value);
+std::string show_terminal_flow_action(uint64_t value);  // TCXONC
+std::string show_terminal_flush_queue(uint64_t value);  // TCFLSH
 std::string show_wait_options(uint64_t value);
 std::string show_random_flags(uint64_t value);
 std::string show_socket_family(uint64_t value);
@@ -82,6 +85,9 @@ std::string show_sigset(uint64_t address, uint64_t size);
 std::string show_timespec(uint64_t address);
 std::string show_utsname(uint64_t address);
 std::string show_sysinfo(uint64_t address);
+// clone3's struct clone_args; with the result of a call that created a
+// process, also what the call wrote back.
+std::string show_clone_arguments(uint64_t address, std::optional<int64_t> result);
 std::string show_pollfds(uint64_t address, uint64_t count);
 std::string show_returned_events(uint64_t address, uint64_t count);
 std::string show_wait_status(uint64_t address);

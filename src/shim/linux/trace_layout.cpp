@@ -157,6 +157,7 @@ constexpr std::array signatures = {
     make(nr::getrandom, {K::random_bytes, K::unsigned_integer, K::random_flags}),
     make(nr::statx,
          {K::directory_descriptor, K::path, K::statx_flags, K::statx_mask, K::statx_output}),
+    make(nr::clone3, {K::clone_arguments, K::unsigned_integer}),
     make(nr::rseq, {K::pointer, K::hex, K::signed_integer, K::hex}),
     make(nr::getcpu, {K::pointer, K::pointer, K::pointer}),
     make(nr::socket, {K::socket_family, K::socket_type, K::socket_protocol}),
@@ -271,14 +272,22 @@ std::vector<Slot> ioctl_layout(uint64_t request) {
     case 0x5404:  // TCSETSF
       slots.push_back({Kind::termios, 2, {}});
       break;
-    case 0x5409:  // TCSBRK
     case 0x540a:  // TCXONC
+      slots.push_back({Kind::terminal_flow_action, 2, {}});
+      break;
     case 0x540b:  // TCFLSH
+      slots.push_back({Kind::terminal_flush_queue, 2, {}});
+      break;
+    case 0x5409:  // TCSBRK
     case 0x540e:  // TIOCSCTTY
-      slots.push_back({Kind::unsigned_integer, 2, {}});
+    case 0x5441:  // TIOCGPTPEER
+      slots.push_back({Kind::signed_integer, 2, {}});
+      break;
+    case 0x80045432:  // TIOCGDEV
+      slots.push_back({Kind::int_output, 2, {}});
       break;
     default:
-      slots.push_back({Kind::pointer, 2, {}});
+      slots.push_back({Kind::hex, 2, {}});
   }
   return slots;
 }

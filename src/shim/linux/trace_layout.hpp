@@ -59,6 +59,8 @@ enum class TraceLine::Kind : uint8_t {
   prctl_option,
   dumpable,
   ioctl_request,
+  terminal_flow_action,
+  terminal_flush_queue,
   rlimit,
   sigaction,
   sigset,  // the size is the last argument of the call
@@ -80,7 +82,8 @@ enum class TraceLine::Kind : uint8_t {
   timespec_output,
   utsname_output,
   sysinfo_output,
-  string_output,  // a NUL-terminated path, such as getcwd's
+  clone_arguments,  // read before the call, shown with what it wrote back
+  string_output,    // a NUL-terminated path, such as getcwd's
   wait_status_output,
   int_output,
   hex_word_output,

@@ -65,6 +65,19 @@ struct Sysinfo {
 };
 static_assert(sizeof(Sysinfo) == 112);
 
+// struct clone_args, the argument of clone3(2).
+struct CloneArguments {
+  uint64_t flags;
+  uint64_t pidfd;
+  uint64_t child_tid;
+  uint64_t parent_tid;
+  uint64_t exit_signal;
+  uint64_t stack;
+  uint64_t stack_size;
+  uint64_t tls;
+};
+static_assert(sizeof(CloneArguments) == 64);
+
 struct Rlimit {
   uint64_t current;
   uint64_t maximum;
@@ -173,53 +186,68 @@ std::string show_fixed_string(std::span<const char> field) {
   return quote(std::string_view(field.data(), static_cast<size_t>(end - field.begin())), false);
 }
 
+// strace prints a termios flag word with no bit set as nothing, and after
+// the fields that every word has (delays, speed, character size) it puts
+// a "|" even when no flag follows.
+std::string show_termios_bits(uint32_t value, std::initializer_list<Named> bits,
+                              std::string text = {}) {
+  if (value == 0) {
+    return text;
+  }
+  return show_bits(value, bits, std::move(text));
+}
+
 std::string show_termios_input_flags(uint32_t value) {
-  return show_bits(value, {{01, "IGNBRK"},
-                           {02, "BRKINT"},
-                           {04, "IGNPAR"},
-                           {010, "PARMRK"},
-                           {020, "INPCK"},
-                           {040, "ISTRIP"},
-                           {0100, "INLCR"},
-                           {0200, "IGNCR"},
-                           {0400, "ICRNL"},
-                           {01000, "IUCLC"},
-                           {02000, "IXON"},
-                           {04000, "IXANY"},
-                           {010000, "IXOFF"},
-                           {020000, "IMAXBEL"},
-                           {040000, "IUTF8"}});
+  return show_termios_bits(value, {{01, "IGNBRK"},
+                                   {02, "BRKINT"},
+                                   {04, "IGNPAR"},
+                                   {010, "PARMRK"},
+                                   {020, "INPCK"},
+                                   {040, "ISTRIP"},
+                                   {0100, "INLCR"},
+                                   {0200, "IGNCR"},
+                                   {0400, "ICRNL"},
+                                   {01000, "IUCLC"},
+                                   {02000, "IXON"},
+                                   {04000, "IXANY"},
+                                   {010000, "IXOFF"},
+                                   {020000, "IMAXBEL"},
+                                   {040000, "IUTF8"}});
 }
 
 std::string show_termios_output_flags(uint32_t value) {
-  // The delay fields come first, each as its value's name (NL0, CR2, ...).
+  // The delay fields come first, each as its value's name (NL0, CR2, ...);
+  // TAB3 has the name XTABS.
   constexpr std::array<std::pair<uint32_t, const char*>, 6> delays = {{{0400, "NL"},
                                                                        {03000, "CR"},
                                                                        {014000, "TAB"},
                                                                        {020000, "BS"},
                                                                        {040000, "VT"},
                                                                        {0100000, "FF"}}};
+  constexpr uint32_t tab_delay_mask = 014000;
   std::string text;
   for (const auto& [mask, name] : delays) {
-    const uint32_t shift = static_cast<uint32_t>(std::countr_zero(mask));
-    text += text.empty() ? "" : "|";
-    text += fmt::format("{}{}", name, (value & mask) >> shift);
+    const uint32_t field = (value & mask) >> std::countr_zero(mask);
+    if (mask == tab_delay_mask && field == 3) {
+      text += "XTABS|";
+    } else {
+      text += fmt::format("{}{}|", name, field);
+    }
     value &= ~mask;
   }
-  return show_bits(value,
-                   {{01, "OPOST"},
-                    {02, "OLCUC"},
-                    {04, "ONLCR"},
-                    {010, "OCRNL"},
-                    {020, "ONOCR"},
-                    {040, "ONLRET"},
-                    {0100, "OFILL"},
-                    {0200, "OFDEL"}},
-                   text);
+  return text + show_termios_bits(value, {{01, "OPOST"},
+                                          {02, "OLCUC"},
+                                          {04, "ONLCR"},
+                                          {010, "OCRNL"},
+                                          {020, "ONOCR"},
+                                          {040, "ONLRET"},
+                                          {0100, "OFILL"},
+                                          {0200, "OFDEL"}});
 }
 
 std::string show_termios_control_flags(uint32_t value) {
   constexpr uint32_t baud_mask = 010017;
+  constexpr uint32_t input_baud_shift = 16;  // IBSHIFT: CIBAUD is CBAUD << 16
   constexpr std::array<Named, 31> bauds = {{{0, "B0"},
                                             {01, "B50"},
                                             {02, "B75"},
@@ -253,38 +281,40 @@ std::string show_termios_control_flags(uint32_t value) {
                                             {010017, "B4000000"}}};
   constexpr uint32_t size_mask = 060;
   constexpr const char* sizes[] = {"CS5", "CS6", "CS7", "CS8"};
-  std::string text = show_constant(value & baud_mask, bauds);
-  text += fmt::format("|{}", sizes[(value & size_mask) >> 4]);
-  value &= ~(baud_mask | size_mask);
-  return show_bits(value,
-                   {{0100, "CSTOPB"},
-                    {0200, "CREAD"},
-                    {0400, "PARENB"},
-                    {01000, "PARODD"},
-                    {02000, "HUPCL"},
-                    {04000, "CLOCAL"},
-                    {010000000000, "CMSPAR"},
-                    {020000000000, "CRTSCTS"}},
-                   text);
+  std::string text = show_constant(value & baud_mask, bauds) + "|";
+  const uint32_t input_baud = (value >> input_baud_shift) & baud_mask;
+  if (input_baud != 0) {
+    text += show_constant(input_baud, bauds) + "<<IBSHIFT|";
+  }
+  text += fmt::format("{}|", sizes[(value & size_mask) >> 4]);
+  value &= ~(baud_mask | (baud_mask << input_baud_shift) | size_mask);
+  return text + show_termios_bits(value, {{0100, "CSTOPB"},
+                                          {0200, "CREAD"},
+                                          {0400, "PARENB"},
+                                          {01000, "PARODD"},
+                                          {02000, "HUPCL"},
+                                          {04000, "CLOCAL"},
+                                          {010000000000, "CMSPAR"},
+                                          {020000000000, "CRTSCTS"}});
 }
 
 std::string show_termios_local_flags(uint32_t value) {
-  return show_bits(value, {{01, "ISIG"},
-                           {02, "ICANON"},
-                           {04, "XCASE"},
-                           {010, "ECHO"},
-                           {020, "ECHOE"},
-                           {040, "ECHOK"},
-                           {0100, "ECHONL"},
-                           {0200, "NOFLSH"},
-                           {0400, "TOSTOP"},
-                           {01000, "ECHOCTL"},
-                           {02000, "ECHOPRT"},
-                           {04000, "ECHOKE"},
-                           {010000, "FLUSHO"},
-                           {040000, "PENDIN"},
-                           {0100000, "IEXTEN"},
-                           {0200000, "EXTPROC"}});
+  return show_termios_bits(value, {{01, "ISIG"},
+                                   {02, "ICANON"},
+                                   {04, "XCASE"},
+                                   {010, "ECHO"},
+                                   {020, "ECHOE"},
+                                   {040, "ECHOK"},
+                                   {0100, "ECHONL"},
+                                   {0200, "NOFLSH"},
+                                   {0100000, "IEXTEN"},
+                                   {01000, "ECHOCTL"},
+                                   {02000, "ECHOPRT"},
+                                   {04000, "ECHOKE"},
+                                   {010000, "FLUSHO"},
+                                   {040000, "PENDIN"},
+                                   {0400, "TOSTOP"},
+                                   {0200000, "EXTPROC"}});
 }
 
 }  // namespace
@@ -361,6 +391,40 @@ std::string show_timespec(uint64_t address) {
     return show_pointer(address);
   }
   return fmt::format("{{tv_sec={}, tv_nsec={}}}", time->seconds, time->nanoseconds);
+}
+
+std::string show_clone_arguments(uint64_t address, std::optional<int64_t> result) {
+  auto arguments = read_struct<CloneArguments>(address);
+  if (!arguments) {
+    return show_pointer(address);
+  }
+  constexpr uint64_t pidfd_flag = 0x1000;
+  constexpr uint64_t child_tid_flags = 0x200000 | 0x1000000;
+  constexpr uint64_t parent_tid_flag = 0x100000;
+  constexpr uint64_t tls_flag = 0x80000;
+  const uint64_t flags = arguments->flags;
+  std::string text = fmt::format("{{flags={}", show_clone_flags(flags));
+  if ((flags & pidfd_flag) != 0) {
+    text += fmt::format(", pidfd={}", show_pointer(arguments->pidfd));
+  }
+  if ((flags & child_tid_flags) != 0) {
+    text += fmt::format(", child_tid={}", show_pointer(arguments->child_tid));
+  }
+  if ((flags & parent_tid_flag) != 0) {
+    text += fmt::format(", parent_tid={}", show_pointer(arguments->parent_tid));
+  }
+  text += fmt::format(", exit_signal={}, stack={}, stack_size={}",
+                      signal_name(static_cast<int>(arguments->exit_signal)),
+                      show_pointer(arguments->stack), show_hex(arguments->stack_size));
+  if ((flags & tls_flag) != 0) {
+    text += fmt::format(", tls={}", show_pointer(arguments->tls));
+  }
+  text += "}";
+  // The parent sees the child's id where parent_tid points.
+  if (result && *result > 0 && (flags & parent_tid_flag) != 0) {
+    text += fmt::format(" => {{parent_tid={}}}", show_int(arguments->parent_tid));
+  }
+  return text;
 }
 
 std::string show_sysinfo(uint64_t address) {
