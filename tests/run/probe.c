@@ -27,13 +27,16 @@
  *                       DIR
  */
 #define _GNU_SOURCE
+#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/futex.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -47,6 +50,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/un.h>
 #include <sys/utsname.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -342,6 +346,12 @@ static int make_decoded_calls(void) {
   poll(poll_descriptors, 2, 0);
   poll_descriptors[0].fd = -1;
   poll(poll_descriptors, 1, 0);
+  /* strace shows the first 32 entries; descriptors from 100 on are closed. */
+  struct pollfd many_descriptors[40];
+  for (int index = 0; index < 40; ++index) {
+    many_descriptors[index] = (struct pollfd){100 + index, POLLIN, 0};
+  }
+  poll(many_descriptors, 40, 0);
   close(pipe_descriptors[0]);
   close(pipe_descriptors[1]);
 
@@ -451,10 +461,33 @@ static int make_decoded_calls(void) {
   struct utsname system;
   uname(&system);
 
-  /* Sockets: families, types and flags. They stay open until the exit. */
+  /* Sockets: families, types, flags, addresses and options. They stay open
+   * until the exit. The calls on descriptor -1 only show their arguments. */
   socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, IPPROTO_TCP);
   int socket_descriptors[2];
   socketpair(AF_UNIX, SOCK_DGRAM, 0, socket_descriptors);
+  struct sockaddr_un local_address = {.sun_family = AF_UNIX};
+  strcpy(local_address.sun_path, "/tmp/no-such-socket");
+  connect(-1, (struct sockaddr*)&local_address, sizeof local_address);
+  memcpy(local_address.sun_path, "\0abstract", 9);
+  bind(-1, (struct sockaddr*)&local_address, offsetof(struct sockaddr_un, sun_path) + 9);
+  struct sockaddr_in inet_address = {.sin_family = AF_INET, .sin_port = htons(8080)};
+  inet_address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  sendto(-1, "x", 1, MSG_NOSIGNAL | MSG_DONTWAIT, (struct sockaddr*)&inet_address,
+         sizeof inet_address);
+  struct sockaddr_in6 inet6_address = {.sin6_family = AF_INET6, .sin6_port = htons(443)};
+  inet_pton(AF_INET6, "2001:db8::1:0:0:2", &inet6_address.sin6_addr);
+  connect(-1, (struct sockaddr*)&inet6_address, sizeof inet6_address);
+  inet_pton(AF_INET6, "::ffff:10.0.0.1", &inet6_address.sin6_addr);
+  connect(-1, (struct sockaddr*)&inet6_address, sizeof inet6_address);
+  socklen_t address_length = sizeof inet_address;
+  getsockname(-1, (struct sockaddr*)&inet_address, &address_length);
+  accept4(-1, NULL, NULL, SOCK_CLOEXEC);
+  setsockopt(-1, SOL_SOCKET, SO_REUSEADDR, &enabled, sizeof enabled);
+  address_length = sizeof enabled;
+  getsockopt(-1, IPPROTO_TCP, TCP_NODELAY, &enabled, &address_length);
+  shutdown(-1, SHUT_WR);
+  recvfrom(-1, buffer, 4, MSG_PEEK | MSG_WAITALL | MSG_TRUNC, NULL, NULL);
 
   /* The new image's start-up calls are not compared: they depend on the
    * sandbox's features. It marks where the comparison resumes. */

@@ -165,8 +165,11 @@ def decoded_calls(trace):
         line = re.sub(r"stx_mask=[^,]*", "stx_mask=MASK", line)
         if line.startswith("clone3("):
             line = re.sub(r"( => \{.*\})?, 64\) = .*", ", 64)", line)
-        if line.startswith("socket"):
+        if line.startswith("socketpair("):
             line = re.sub(r", (\[\d+, \d+\]|ADDRESS)\) = .*", ", ARRAY)", line)
+        if line.startswith(("socket", "connect(", "bind(", "sendto(", "getsockname(",
+                            "accept4(", "setsockopt(", "getsockopt(", "shutdown(",
+                            "recvfrom(")):
             line = re.sub(r"\) = .*", ")", line)
         normalized.append(line)
     return normalized

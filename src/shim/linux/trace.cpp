@@ -194,6 +194,20 @@ std::string show_input(Kind kind, const SyscallArguments& arguments, size_t inde
       return show_socket_type(value);
     case Kind::socket_protocol:
       return show_socket_protocol(arguments[0], value);
+    case Kind::message_flags:
+      return show_message_flags(value);
+    case Kind::shutdown_how:
+      return show_shutdown_how(value);
+    case Kind::socket_flags:
+      return show_socket_flags(value);
+    case Kind::socket_level:
+      return show_socket_level(value);
+    case Kind::socket_option:
+      return show_socket_option(arguments[index - 1], value);
+    case Kind::sockaddr:
+      return show_sockaddr(value, next);
+    case Kind::length_in_out:
+      return show_int(value);
     case Kind::sigprocmask_how:
       return show_sigprocmask_how(value);
     case Kind::timer_flags:
@@ -266,6 +280,13 @@ std::string show_output(Kind kind, const SyscallArguments& arguments, size_t ind
       return show_sysinfo(value);
     case Kind::clone_arguments:
       return show_clone_arguments(value, static_cast<int64_t>(result));
+    case Kind::sockaddr_output: {
+      // The call stores the address's length where the next argument
+      // points.
+      auto length =
+          value == 0 ? Result<int32_t>(0) : GuestPtr<int32_t>(arguments[index + 1]).read();
+      return length ? show_sockaddr(value, static_cast<uint32_t>(*length)) : show_pointer(value);
+    }
     case Kind::string_output:
       return show_path(value);
     case Kind::wait_status_output:
@@ -377,9 +398,18 @@ std::string TraceLine::finish(const Result<uint64_t>& result) {
 
   // Memory that the call wrote holds its output only now.
   for (size_t index = 0; index < slots_.size(); ++index) {
-    if (written_by_call(slots_[index].kind)) {
-      decoded_[index] = show_output(slots_[index].kind, arguments_, slots_[index].index, *result);
+    const Kind kind = slots_[index].kind;
+    if (!written_by_call(kind)) {
+      continue;
     }
+    std::string output = show_output(kind, arguments_, slots_[index].index, *result);
+    // strace shows a length the call changed as "[in => out]".
+    const std::string& input = decoded_[index];
+    if (kind == Kind::length_in_out && output != input && input.starts_with('[') &&
+        output.starts_with('[')) {
+      output = fmt::format("{} => {}", input.substr(0, input.size() - 1), output.substr(1));
+    }
+    decoded_[index] = std::move(output);
   }
   return fmt::format("{} = {}", prefix(), show_result(arguments_, *result));
 }

@@ -518,6 +518,89 @@ std::string show_socket_protocol(uint64_t family, uint64_t value) {
   return show_constant(value, names);
 }
 
+std::string show_message_flags(uint64_t value) {
+  return show_bits(value, {{0x1, "MSG_OOB"},
+                           {0x2, "MSG_PEEK"},
+                           {0x4, "MSG_DONTROUTE"},
+                           {0x8, "MSG_CTRUNC"},
+                           {0x10, "MSG_PROBE"},
+                           {0x20, "MSG_TRUNC"},
+                           {0x40, "MSG_DONTWAIT"},
+                           {0x80, "MSG_EOR"},
+                           {0x100, "MSG_WAITALL"},
+                           {0x200, "MSG_FIN"},
+                           {0x400, "MSG_SYN"},
+                           {0x800, "MSG_CONFIRM"},
+                           {0x1000, "MSG_RST"},
+                           {0x2000, "MSG_ERRQUEUE"},
+                           {0x4000, "MSG_NOSIGNAL"},
+                           {0x8000, "MSG_MORE"},
+                           {0x10000, "MSG_WAITFORONE"},
+                           {0x40000, "MSG_BATCH"},
+                           {0x4000000, "MSG_ZEROCOPY"},
+                           {0x20000000, "MSG_FASTOPEN"},
+                           {0x40000000, "MSG_CMSG_CLOEXEC"}});
+}
+
+std::string show_shutdown_how(uint64_t value) {
+  constexpr std::array<Named, 3> names = {{{0, "SHUT_RD"}, {1, "SHUT_WR"}, {2, "SHUT_RDWR"}}};
+  return show_constant(value, names);
+}
+
+std::string show_socket_flags(uint64_t value) {
+  return show_bits(value, {{0x80000, "SOCK_CLOEXEC"}, {0x800, "SOCK_NONBLOCK"}});
+}
+
+namespace {
+
+constexpr uint64_t socket_level = 1;
+constexpr uint64_t ip_level = 0;
+constexpr uint64_t tcp_level = 6;
+constexpr uint64_t ipv6_level = 41;
+
+}  // namespace
+
+std::string show_socket_level(uint64_t value) {
+  constexpr std::array<Named, 5> names = {{{socket_level, "SOL_SOCKET"},
+                                           {ip_level, "SOL_IP"},
+                                           {tcp_level, "SOL_TCP"},
+                                           {17, "SOL_UDP"},
+                                           {ipv6_level, "SOL_IPV6"}}};
+  return show_constant(value, names);
+}
+
+std::string show_socket_option(uint64_t level, uint64_t value) {
+  constexpr std::array<Named, 23> socket_options = {
+      {{1, "SO_DEBUG"},       {2, "SO_REUSEADDR"},     {3, "SO_TYPE"},
+       {4, "SO_ERROR"},       {5, "SO_DONTROUTE"},     {6, "SO_BROADCAST"},
+       {7, "SO_SNDBUF"},      {8, "SO_RCVBUF"},        {9, "SO_KEEPALIVE"},
+       {10, "SO_OOBINLINE"},  {13, "SO_LINGER"},       {15, "SO_REUSEPORT"},
+       {16, "SO_PASSCRED"},   {17, "SO_PEERCRED"},     {18, "SO_RCVLOWAT"},
+       {19, "SO_SNDLOWAT"},   {20, "SO_RCVTIMEO_OLD"}, {21, "SO_SNDTIMEO_OLD"},
+       {30, "SO_ACCEPTCONN"}, {32, "SO_SNDBUFFORCE"},  {33, "SO_RCVBUFFORCE"},
+       {38, "SO_PROTOCOL"},   {39, "SO_DOMAIN"}}};
+  constexpr std::array<Named, 6> tcp_options = {{{1, "TCP_NODELAY"},
+                                                 {2, "TCP_MAXSEG"},
+                                                 {3, "TCP_CORK"},
+                                                 {4, "TCP_KEEPIDLE"},
+                                                 {5, "TCP_KEEPINTVL"},
+                                                 {6, "TCP_KEEPCNT"}}};
+  constexpr std::array<Named, 2> ip_options = {{{1, "IP_TOS"}, {2, "IP_TTL"}}};
+  constexpr std::array<Named, 1> ipv6_options = {{{26, "IPV6_V6ONLY"}}};
+  switch (level) {
+    case socket_level:
+      return show_constant(value, socket_options);
+    case tcp_level:
+      return show_constant(value, tcp_options);
+    case ip_level:
+      return show_constant(value, ip_options);
+    case ipv6_level:
+      return show_constant(value, ipv6_options);
+    default:
+      return fmt::format("{}", static_cast<int32_t>(value));
+  }
+}
+
 std::string show_sigprocmask_how(uint64_t value) {
   constexpr std::array<Named, 3> names = {
       {{0, "SIG_BLOCK"}, {1, "SIG_UNBLOCK"}, {2, "SIG_SETMASK"}}};

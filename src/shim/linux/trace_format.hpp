@@ -68,6 +68,11 @@ std::string show_random_flags(uint64_t value);
 std::string show_socket_family(uint64_t value);
 std::string show_socket_type(uint64_t value);
 std::string show_socket_protocol(uint64_t family, uint64_t value);
+std::string show_message_flags(uint64_t value);  // MSG_*
+std::string show_shutdown_how(uint64_t value);
+std::string show_socket_flags(uint64_t value);  // accept4's SOCK_CLOEXEC and SOCK_NONBLOCK
+std::string show_socket_level(uint64_t value);
+std::string show_socket_option(uint64_t level, uint64_t value);
 std::string show_sigprocmask_how(uint64_t value);
 std::string show_sigaction_flags(uint64_t value);
 std::string show_timer_flags(uint64_t value);
@@ -85,6 +90,9 @@ std::string show_sigset(uint64_t address, uint64_t size);
 std::string show_timespec(uint64_t address);
 std::string show_utsname(uint64_t address);
 std::string show_sysinfo(uint64_t address);
+// A socket address of `length` bytes: AF_UNIX, AF_INET and AF_INET6 by
+// field, other families as raw sa_data.
+std::string show_sockaddr(uint64_t address, uint64_t length);
 // clone3's struct clone_args; with the result of a call that created a
 // process, also what the call wrote back.
 std::string show_clone_arguments(uint64_t address, std::optional<int64_t> result);

@@ -163,20 +163,24 @@ constexpr std::array signatures = {
     make(nr::socket, {K::socket_family, K::socket_type, K::socket_protocol}),
     make(nr::socketpair,
          {K::socket_family, K::socket_type, K::socket_protocol, K::int_pair_output}),
-    make(nr::shutdown, {K::descriptor, K::signed_integer}),
+    make(nr::connect, {K::descriptor, K::sockaddr, K::unsigned_integer}),
+    make(nr::bind, {K::descriptor, K::sockaddr, K::unsigned_integer}),
+    make(nr::accept, {K::descriptor, K::sockaddr_output, K::length_in_out}),
+    make(nr::accept4, {K::descriptor, K::sockaddr_output, K::length_in_out, K::socket_flags}),
+    make(nr::shutdown, {K::descriptor, K::shutdown_how}),
     make(nr::listen, {K::descriptor, K::signed_integer}),
-    make(nr::sendto, {K::descriptor, K::input_buffer, K::unsigned_integer, K::hex, K::pointer,
-                      K::signed_integer}),
-    make(nr::recvfrom,
-         {K::descriptor, K::output_buffer, K::unsigned_integer, K::hex, K::pointer, K::pointer}),
-    make(nr::sendmsg, {K::descriptor, K::pointer, K::hex}),
-    make(nr::recvmsg, {K::descriptor, K::pointer, K::hex}),
+    make(nr::sendto, {K::descriptor, K::input_buffer, K::unsigned_integer, K::message_flags,
+                      K::sockaddr, K::unsigned_integer}),
+    make(nr::recvfrom, {K::descriptor, K::output_buffer, K::unsigned_integer, K::message_flags,
+                        K::sockaddr_output, K::length_in_out}),
+    make(nr::sendmsg, {K::descriptor, K::pointer, K::message_flags}),
+    make(nr::recvmsg, {K::descriptor, K::pointer, K::message_flags}),
     make(nr::getsockopt,
-         {K::descriptor, K::signed_integer, K::signed_integer, K::pointer, K::pointer}),
+         {K::descriptor, K::socket_level, K::socket_option, K::int_output, K::length_in_out}),
     make(nr::setsockopt,
-         {K::descriptor, K::signed_integer, K::signed_integer, K::pointer, K::signed_integer}),
-    make(nr::getsockname, {K::descriptor, K::pointer, K::pointer}),
-    make(nr::getpeername, {K::descriptor, K::pointer, K::pointer}),
+         {K::descriptor, K::socket_level, K::socket_option, K::int_value, K::unsigned_integer}),
+    make(nr::getsockname, {K::descriptor, K::sockaddr_output, K::length_in_out}),
+    make(nr::getpeername, {K::descriptor, K::sockaddr_output, K::length_in_out}),
 };
 
 const Signature* find_signature(uint64_t number) {
@@ -426,7 +430,7 @@ std::vector<Slot> argument_layout(const SyscallArguments& arguments) {
     }
     return slots;
   }
-  for (uint8_t index = 0; index < signature->arguments.size(); ++index) {
+  for (size_t index = 0; index < signature->arguments.size(); ++index) {
     const Kind kind = signature->arguments[index];
     if (kind == Kind::none) {
       break;
@@ -442,7 +446,7 @@ std::vector<Slot> argument_layout(const SyscallArguments& arguments) {
     if (arguments.number == nr::mremap && index == 4 && (arguments[3] & remap_fixed) == 0) {
       break;
     }
-    slots.push_back({kind, index, {}});
+    slots.push_back({kind, static_cast<uint8_t>(index), {}});
   }
   return slots;
 }

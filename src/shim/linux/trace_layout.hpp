@@ -25,7 +25,7 @@ enum class TraceLine::Kind : uint8_t {
   input_buffer,  // bytes; the length is the next argument
   iovec,         // struct iovec array; the count is the next argument
   open_flags,
-  descriptor_flags,  // pipe2 and dup3 flags (O_CLOEXEC, O_NONBLOCK, O_DIRECT)
+  descriptor_flags,  // pipe2 and dup3 flags, named as open flags
   mode,              // shown only after open flags with O_CREAT or O_TMPFILE
   permissions,
   access_mode,
@@ -52,6 +52,12 @@ enum class TraceLine::Kind : uint8_t {
   socket_family,
   socket_type,
   socket_protocol,  // decoded for the family in the first argument
+  message_flags,
+  shutdown_how,
+  socket_flags,
+  socket_level,
+  socket_option,  // decoded for the level in the previous argument
+  sockaddr,       // the length is the next argument
   sigprocmask_how,
   timer_flags,
   fcntl_command,
@@ -83,6 +89,8 @@ enum class TraceLine::Kind : uint8_t {
   utsname_output,
   sysinfo_output,
   clone_arguments,  // read before the call, shown with what it wrote back
+  sockaddr_output,  // the length is where the next argument points
+  length_in_out,    // an int that the call reads and may rewrite: [in => out]
   string_output,    // a NUL-terminated path, such as getcwd's
   wait_status_output,
   int_output,

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <array>
 #include <bit>
+#include <cstring>
 #include <vector>
 
 #include "shim/linux/guest_clock.hpp"
@@ -18,9 +19,9 @@ namespace litebox::shim::linux_abi::trace {
 
 namespace {
 
-// strace prints at most this many elements of an array (its -s 32 applies
-// to arrays too), then "...".
-constexpr size_t shown_array_elements = 32;
+// strace's default limit of -s 32 also applies to arrays: it prints their
+// first 32 elements, then "...".
+constexpr size_t max_array_elements = 32;
 
 template <typename T>
 std::optional<T> read_struct(uint64_t address) {
@@ -317,6 +318,48 @@ std::string show_termios_local_flags(uint32_t value) {
                                    {0200000, "EXTPROC"}});
 }
 
+// An IPv6 address in the text form of RFC 5952, as inet_ntop(3) writes it:
+// lowercase groups, the longest run of two or more zero groups as "::",
+// and an IPv4-mapped address with its last 32 bits in dotted form.
+std::string show_ipv6_address(std::span<const uint8_t> bytes) {
+  std::array<uint16_t, 8> groups{};
+  for (size_t index = 0; index < groups.size(); ++index) {
+    groups[index] = static_cast<uint16_t>((bytes[2 * index] << 8) | bytes[2 * index + 1]);
+  }
+  const bool ipv4_mapped =
+      std::all_of(groups.begin(), groups.begin() + 5, [](uint16_t group) { return group == 0; }) &&
+      groups[5] == 0xffff;
+  if (ipv4_mapped) {
+    return fmt::format("::ffff:{}.{}.{}.{}", bytes[12], bytes[13], bytes[14], bytes[15]);
+  }
+  size_t best_start = groups.size();
+  size_t best_length = 1;
+  for (size_t start = 0; start < groups.size();) {
+    size_t end = start;
+    while (end < groups.size() && groups[end] == 0) {
+      ++end;
+    }
+    if (end - start > best_length) {
+      best_start = start;
+      best_length = end - start;
+    }
+    start = end == start ? start + 1 : end;
+  }
+  std::string text;
+  for (size_t index = 0; index < groups.size(); ++index) {
+    if (index == best_start) {
+      text += "::";
+      index += best_length - 1;
+      continue;
+    }
+    if (!text.empty() && !text.ends_with(':')) {
+      text += ':';
+    }
+    text += fmt::format("{:x}", groups[index]);
+  }
+  return text;
+}
+
 }  // namespace
 
 std::string show_stat(uint64_t address) {
@@ -427,6 +470,53 @@ std::string show_clone_arguments(uint64_t address, std::optional<int64_t> result
   return text;
 }
 
+std::string show_sockaddr(uint64_t address, uint64_t length) {
+  constexpr uint64_t max_length = 128;  // sizeof(struct sockaddr_storage)
+  if (address == 0 || length < sizeof(uint16_t)) {
+    return show_pointer(address);
+  }
+  std::vector<uint8_t> bytes(std::min(length, max_length));
+  if (!copy_from_guest(std::as_writable_bytes(std::span(bytes)), address)) {
+    return show_pointer(address);
+  }
+  const uint16_t family = static_cast<uint16_t>(bytes[0] | (bytes[1] << 8));
+  std::string text = fmt::format("{{sa_family={}", show_socket_family(family));
+  constexpr uint16_t unix_family = 1;
+  constexpr uint16_t inet_family = 2;
+  constexpr uint16_t inet6_family = 10;
+  // Ports and IPv4 addresses are in network byte order.
+  const auto port = [&] { return (bytes[2] << 8) | bytes[3]; };
+  if (family == unix_family && bytes.size() > 2) {
+    // An abstract address starts with a NUL and is shown after "@".
+    const bool abstract = bytes[2] == 0;
+    std::string_view path(reinterpret_cast<const char*>(bytes.data()) + 2, bytes.size() - 2);
+    if (abstract) {
+      path.remove_prefix(1);
+    } else {
+      path = path.substr(0, path.find('\0'));
+    }
+    text += fmt::format(", sun_path={}{}", abstract ? "@" : "", quote(path, false));
+  } else if (family == inet_family && bytes.size() >= 8) {
+    text += fmt::format(", sin_port=htons({}), sin_addr=inet_addr(\"{}.{}.{}.{}\")", port(),
+                        bytes[4], bytes[5], bytes[6], bytes[7]);
+  } else if (family == inet6_family && bytes.size() >= 28) {
+    const uint32_t flow_info = (uint32_t{bytes[4]} << 24) | (uint32_t{bytes[5]} << 16) |
+                               (uint32_t{bytes[6]} << 8) | bytes[7];
+    uint32_t scope_id = 0;
+    std::memcpy(&scope_id, bytes.data() + 24, sizeof(scope_id));
+    text += fmt::format(
+        ", sin6_port=htons({}), sin6_flowinfo=htonl({}), inet_pton(AF_INET6, \"{}\", "
+        "&sin6_addr), sin6_scope_id={}",
+        port(), flow_info, show_ipv6_address(std::span(bytes).subspan(8, 16)), scope_id);
+  } else if (bytes.size() > 2) {
+    text += fmt::format(
+        ", sa_data={}",
+        quote(std::string_view(reinterpret_cast<const char*>(bytes.data()) + 2, bytes.size() - 2),
+              false));
+  }
+  return text + "}";
+}
+
 std::string show_sysinfo(uint64_t address) {
   auto info = read_struct<Sysinfo>(address);
   if (!info) {
@@ -450,7 +540,7 @@ std::string show_utsname(uint64_t address) {
 }
 
 std::string show_pollfds(uint64_t address, uint64_t count) {
-  const uint64_t shown = std::min<uint64_t>(count, shown_array_elements);
+  const uint64_t shown = std::min<uint64_t>(count, max_array_elements);
   auto descriptors = GuestPtr<PollFd>(address).read_array(shown);
   if (address == 0 || !descriptors) {
     return show_pointer(address);
@@ -475,12 +565,18 @@ std::string show_returned_events(uint64_t address, uint64_t count) {
     return {};
   }
   std::string text = "[";
+  size_t shown = 0;
   for (const PollFd& entry : *descriptors) {
     if (entry.returned_events == 0) {
       continue;
     }
-    text += fmt::format("{}{{fd={}, revents={}}}", text.size() == 1 ? "" : ", ", entry.descriptor,
+    if (shown == max_array_elements) {
+      text += ", ...";
+      break;
+    }
+    text += fmt::format("{}{{fd={}, revents={}}}", shown == 0 ? "" : ", ", entry.descriptor,
                         show_poll_events(static_cast<uint16_t>(entry.returned_events)));
+    ++shown;
   }
   return text + "]";
 }
