@@ -436,9 +436,14 @@ static int make_decoded_calls(void) {
   kill(getpid(), 0);
 
   /* Limits, names, randomness, time. */
-  struct rlimit limit;
-  getrlimit(RLIMIT_STACK, &limit);
-  prlimit(0, RLIMIT_CORE, NULL, &limit);
+  /* The limits are set first, since the host's differ from the sandbox's.
+   * Any host allows lowering the stack limit to these; a soft limit above
+   * the hard one is invalid everywhere. */
+  struct rlimit limit = {2 << 20, 4 << 20};
+  setrlimit(RLIMIT_STACK, &limit);
+  prlimit(0, RLIMIT_STACK, NULL, &limit);
+  limit.rlim_cur = RLIM_INFINITY;
+  limit.rlim_max = 1024;
   setrlimit(RLIMIT_CORE, &limit);
   prctl(PR_SET_NAME, "probe-name");
   char name[16];

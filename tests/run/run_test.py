@@ -129,13 +129,15 @@ def traced_calls(trace):
 
 def decoded_calls(trace):
     """Returns the lines of `trace` between the probe's trace_decoders
-    markers, from its main process only, with what may differ between a
-    native and a sandboxed run replaced by a placeholder: addresses, the
-    probe's and its child's pids, its directory's random name, random
-    bytes, the host name, sizes that depend on the file system and the
-    results of socket calls (the sandbox's sockets have their own tests)
-    and of clone3 (the sandbox has none yet).
-    The lines after an execve are left out until the next begin marker."""
+    markers, from its main process only. The lines after an execve are left
+    out until the next begin marker.
+
+    What may differ between a native and a sandboxed run is replaced by a
+    placeholder: addresses, the probe's and its child's pids, its
+    directory's random name, random bytes and the host name. So are sizes
+    that depend on the file system, and the results of socket calls (the
+    sandbox's sockets have their own tests) and of clone3 (the sandbox has
+    none yet)."""
     lines = []
     inside = False
     for line in trace.splitlines():
@@ -147,11 +149,13 @@ def decoded_calls(trace):
             inside = False
         if line.startswith('access("trace-end"'):
             break
+
     pids = []
     for line in lines:
         match = re.match(r"(getpid\(\)|clone\(.*\)) = (\d+)$", line)
         if match and match.group(2) != "0":
             pids.append((match.group(2), "PID" if line.startswith("getpid") else "CHILD"))
+
     normalized = []
     for line in lines:
         line = re.sub(r"0x[0-9a-f]{5,}", "ADDRESS", line)

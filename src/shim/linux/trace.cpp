@@ -396,7 +396,7 @@ std::string TraceLine::finish(const Result<uint64_t>& result) {
                        errno_description(result.error()));
   }
 
-  // Memory that the call wrote holds its output only now.
+  // Memory that the call wrote contains its output only now.
   for (size_t index = 0; index < slots_.size(); ++index) {
     const Kind kind = slots_[index].kind;
     if (!written_by_call(kind)) {

@@ -32,11 +32,11 @@ class TraceLine {
   // The line for a call that does not return (exit_group): "name(args) = ?".
   std::string finish_without_return();
 
-  // The display format of one argument, defined in trace.cpp.
+  // The display format of one argument, defined in trace_layout.hpp.
   enum class Kind : uint8_t;
 
-  // One shown argument: how to decode it, which register holds it, and the
-  // name strace prints before it ("flags=" for clone), if any.
+  // One shown argument: how to decode it, the register that contains it,
+  // and the name strace prints before it ("flags=" for clone), if any.
   struct Slot {
     Kind kind;
     uint8_t index;

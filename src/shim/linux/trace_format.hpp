@@ -93,8 +93,8 @@ std::string show_sysinfo(uint64_t address);
 // A socket address of `length` bytes: AF_UNIX, AF_INET and AF_INET6 by
 // field, other families as raw sa_data.
 std::string show_sockaddr(uint64_t address, uint64_t length);
-// clone3's struct clone_args; with the result of a call that created a
-// process, also what the call wrote back.
+// clone3's struct clone_args. Given the result of a call that created a
+// process, it also shows what the call wrote back.
 std::string show_clone_arguments(uint64_t address, std::optional<int64_t> result);
 std::string show_pollfds(uint64_t address, uint64_t count);
 std::string show_returned_events(uint64_t address, uint64_t count);
