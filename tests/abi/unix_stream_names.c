@@ -11,6 +11,7 @@
 #include <signal.h>
 #include <stddef.h>
 #include <sys/epoll.h>
+#include <sys/ioctl.h>
 #include <sys/select.h>
 #include <sys/socket.h>
 #include <sys/un.h>
@@ -158,6 +159,16 @@ static void check_creation(void) {
   CALL(recv(fd, &byte, 1, 0));
   CALL(write(fd, "x", 1));
   CALL(send(fd, "x", 1, MSG_NOSIGNAL));
+  struct sockaddr_un destination;
+  socklen_t destination_length = path_address(&destination, "nowhere.sock");
+  CALL(sendto(fd, "x", 1, MSG_NOSIGNAL, (struct sockaddr*)&destination, destination_length));
+  int size = 0;
+  socklen_t size_length = sizeof size;
+  CALL(getsockopt(fd, SOL_SOCKET, SO_SNDBUF, &size, &size_length));
+  printf("  SO_SNDBUF %d\n", size);
+  int queued = -1;
+  CALL(ioctl(fd, FIONREAD, &queued));
+  printf("  FIONREAD %d\n", queued);
   CALL(listen(fd, 1));
   CALL(accept(fd, NULL, NULL));
   CALL(shutdown(fd, SHUT_RDWR));
@@ -245,6 +256,30 @@ static void check_bind_path(void) {
   CALL(connect(client, (struct sockaddr*)&address, length));
   report_peer("client's peer", client);
   CALL(close(client));
+
+  /* A renamed socket inode and a symlink to it reach the same listener;
+   * bind does not follow a symlink. */
+  CALL(rename("server.sock", "renamed.sock"));
+  struct sockaddr_un renamed;
+  socklen_t renamed_length = path_address(&renamed, "renamed.sock");
+  client = make_socket();
+  CALL(connect(client, (struct sockaddr*)&renamed, renamed_length));
+  CALL(close(client));
+  CALL(symlink("renamed.sock", "link.sock"));
+  struct sockaddr_un link;
+  socklen_t link_length = path_address(&link, "link.sock");
+  client = make_socket();
+  CALL(connect(client, (struct sockaddr*)&link, link_length));
+  report_name("name after the rename", server);
+  CALL(close(client));
+  CALL(unlink("link.sock"));
+  CALL(symlink("dangling.sock", "link.sock"));
+  client = make_socket();
+  CALL(bind(client, (struct sockaddr*)&link, link_length));
+  CALL(access("dangling.sock", F_OK));
+  CALL(close(client));
+  CALL(unlink("link.sock"));
+  CALL(rename("renamed.sock", "server.sock"));
 
   /* The name stays bound after close, but nothing listens there any more. */
   CALL(close(server));
@@ -424,7 +459,21 @@ static void check_listen_and_accept(void) {
   report_credentials("SO_PEERCRED of the client", client);
   report_accepting(accepted);
   CALL(write(accepted, "world", 5));
-  report_receive(client);
+  struct sockaddr_un source;
+  memset(&source, 0x55, sizeof source);
+  socklen_t source_length = sizeof source;
+  char word[8] = {0};
+  CALL(recvfrom(client, word, sizeof word - 1, 0, (struct sockaddr*)&source, &source_length));
+  print_address("recvfrom source", &source, source_length);
+  CALL(write(client, "again", 5));
+  memset(&source, 0x55, sizeof source);
+  struct iovec part = {.iov_base = word, .iov_len = sizeof word - 1};
+  struct msghdr message = {
+      .msg_name = &source, .msg_namelen = sizeof source, .msg_iov = &part, .msg_iovlen = 1};
+  CALL(recvmsg(accepted, &message, 0));
+  printf("  recvmsg source length %u\n", message.msg_namelen);
+  int queued = -1;
+  CALL(ioctl(server, FIONREAD, &queued));
   CALL(epoll_wait(epoll_fd, &ready, 1, 0));
   /* The epoll instance would keep the listener open past its close. */
   CALL(close(epoll_fd));
