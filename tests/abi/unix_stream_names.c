@@ -566,6 +566,31 @@ static void check_backlog(void) {
   CALL(close(server));
 }
 
+/* shutdown(2) of a listener: pending connections are still accepted, then
+ * accept fails and new clients are refused. */
+static void check_listener_shutdown(void) {
+  struct sockaddr_un address;
+  socklen_t length = abstract_address(&address, "shutdown");
+  int server = make_socket();
+  CALL(bind(server, (struct sockaddr*)&address, length));
+  CALL(listen(server, 4));
+  int client = make_socket();
+  CALL(connect(client, (struct sockaddr*)&address, length));
+  CALL(shutdown(server, SHUT_WR));
+  report_poll("poll of a listener shut down for writing", server);
+  CALL(shutdown(server, SHUT_RD));
+  report_poll("poll of a listener shut down", server);
+  int late = make_socket();
+  CALL(connect(late, (struct sockaddr*)&address, length));
+  int accepted = (int)CALL(accept(server, NULL, NULL));
+  CALL(accept(server, NULL, NULL));
+  CALL(listen(server, 4));
+  CALL(close(accepted));
+  CALL(close(late));
+  CALL(close(client));
+  CALL(close(server));
+}
+
 int main(int argc, char** argv) {
   abi_enter_scratch_directory(argc, argv);
   scratch_path = argv[1];
@@ -576,5 +601,6 @@ int main(int argc, char** argv) {
   check_abstract();
   check_listen_and_accept();
   check_backlog();
+  check_listener_shutdown();
   return 0;
 }

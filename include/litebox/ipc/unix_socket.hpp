@@ -172,7 +172,8 @@ class UnixStreamSocket final : public fd::File {
   // The state moves once, from unconnected to listening or to connected,
   // under lock_. connected_ and listening_ publish it to the calls that do
   // not take lock_ (read, write, poll), after the fields they point to are
-  // set; the objects live as long as this socket.
+  // set; the objects live as long as this socket. Lock order: lock_, then
+  // the name table's lock or the listener's lock, then a Pollable's lock.
   sync::Mutex lock_;
   UnixAddress address_;       // guarded by lock_
   UnixAddress peer_address_;  // guarded by lock_

@@ -23,12 +23,12 @@ void UnixListener::set_backlog(uint32_t backlog) {
 
 Result<void> UnixListener::wait_for_room(bool non_blocking) {
   sync::LockGuard guard(lock_);
-  auto ready = [&] { return closed_ || !is_full_locked(); };
+  auto ready = [&] { return is_refusing_locked() || !is_full_locked(); };
   if (!ready() && non_blocking) {
     return fail(Errno::eagain);
   }
   TRY_VOID(room_.wait(lock_, ready));
-  if (closed_) {
+  if (is_refusing_locked()) {
     return fail(Errno::econnrefused);
   }
   return {};
@@ -40,7 +40,7 @@ Result<std::shared_ptr<UnixStreamConnection>> UnixListener::enqueue(
   std::shared_ptr<UnixStreamConnection> connection;
   {
     sync::LockGuard guard(lock_);
-    if (closed_) {
+    if (is_refusing_locked()) {
       return fail(Errno::econnrefused);
     }
     if (is_full_locked()) {
@@ -60,7 +60,7 @@ Result<PendingConnection> UnixListener::accept(bool non_blocking) {
   PendingConnection taken;
   {
     sync::LockGuard guard(lock_);
-    auto ready = [&] { return closed_ || !pending_.empty(); };
+    auto ready = [&] { return is_refusing_locked() || !pending_.empty(); };
     if (!ready() && non_blocking) {
       return fail(Errno::eagain);
     }
@@ -74,6 +74,16 @@ Result<PendingConnection> UnixListener::accept(bool non_blocking) {
   room_.wake_all();
   pollable_->notify(event::pollin | event::pollrdnorm);
   return taken;
+}
+
+void UnixListener::shutdown(uint32_t directions) {
+  {
+    sync::LockGuard guard(lock_);
+    shutdown_ |= directions;
+  }
+  room_.wake_all();
+  connection_pending_.wake_all();
+  pollable_->notify(event::pollin | event::pollrdnorm | event::pollrdhup | event::pollhup);
 }
 
 void UnixListener::close() {
@@ -92,7 +102,17 @@ void UnixListener::close() {
 
 uint32_t UnixListener::poll_events() {
   sync::LockGuard guard(lock_);
-  return pending_.empty() ? 0 : event::pollin | event::pollrdnorm;
+  uint32_t events = 0;
+  if (!pending_.empty()) {
+    events |= event::pollin | event::pollrdnorm;
+  }
+  if ((shutdown_ & shutdown_receive) != 0) {
+    events |= event::pollrdhup | event::pollin | event::pollrdnorm;
+  }
+  if (shutdown_ == shutdown_both) {
+    events |= event::pollhup;
+  }
+  return events;
 }
 
 }  // namespace litebox::ipc

@@ -57,6 +57,11 @@ class UnixListener {
   // `non_blocking` (`eagain`). `eintr` when interrupted.
   Result<PendingConnection> accept(bool non_blocking);
 
+  // shutdown(2) with `directions` from SocketShutdown. Once the receive
+  // direction is shut down, accept(2) takes what is pending and then fails
+  // with `einval`, and new clients get `econnrefused`, as on Linux.
+  void shutdown(uint32_t directions);
+
   // Closes the listener: new clients get `econnrefused`, and every pending
   // connection is closed, so its client reads ECONNRESET once.
   void close();
@@ -68,6 +73,7 @@ class UnixListener {
 
  private:
   bool is_full_locked() const { return pending_.size() > backlog_; }
+  bool is_refusing_locked() const { return closed_ || (shutdown_ & shutdown_receive) != 0; }
 
   const std::shared_ptr<event::Pollable> pollable_;
   const UnixAddress address_;
@@ -77,6 +83,7 @@ class UnixListener {
   std::deque<PendingConnection> pending_;  // guarded by lock_
   uint32_t backlog_;                       // guarded by lock_
   bool closed_ = false;                    // guarded by lock_
+  uint32_t shutdown_ = 0;                  // guarded by lock_: SocketShutdown bits
   sync::WaitQueue connection_pending_;     // accept(2) waits for a connection
   sync::WaitQueue room_;                   // connect(2) waits for backlog room
 };

@@ -109,7 +109,14 @@ void UnixStreamSocket::shutdown(uint32_t directions) {
     connection->shutdown(side_, directions);
     return;
   }
+  // The lock orders this with listen(), which hands the bits to a new
+  // listener.
+  sync::LockGuard guard(lock_);
   shutdown_.fetch_or(directions, std::memory_order_seq_cst);
+  if (listener_) {
+    listener_->shutdown(directions);
+    return;
+  }
   pollable_->notify(event::pollin | event::pollrdnorm | event::pollrdhup);
 }
 
@@ -217,6 +224,9 @@ Result<void> UnixStreamSocket::listen(uint32_t backlog, SocketCredentials creden
     }
 
     listener_ = std::make_shared<UnixListener>(pollable_, address_, credentials, backlog);
+    if (uint32_t directions = shutdown_.load(std::memory_order_seq_cst); directions != 0) {
+      listener_->shutdown(directions);
+    }
     if (address_.kind == UnixAddress::Kind::abstract) {
       unix_names().set_listener(UnixNameKey{address_.name}, identity_, listener_);
     } else {
