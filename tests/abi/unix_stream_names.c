@@ -1,8 +1,8 @@
-/* Named Unix-domain stream sockets in one process: socket(2), bind to a
- * path, to an abstract name and by autobind, listen, connect, accept and
- * accept4, the names that getsockname and getpeername report, the
- * readiness of a listener, stat of the bound path, and the errors of each
- * call. Abstract names contain the scratch path, so runs of several build
+/* Named Unix-domain stream sockets in one process. It covers socket(2),
+ * bind to a path, to an abstract name and by autobind, listen, connect,
+ * accept and accept4. It prints the names that getsockname and getpeername
+ * report, the readiness of a listener, stat of the bound path, and the
+ * errors of each call. Abstract names contain the scratch path, so runs of several build
  * trees on one host do not collide. */
 #include "abi.h"
 

@@ -1,7 +1,7 @@
-/* A Unix-domain stream server and its clients in separate processes: over
- * a path in a directory the program makes and removes, over an abstract
- * name, a blocking accept that a signal interrupts or restarts, and a
- * blocking connect that waits for room in the backlog.
+/* A Unix-domain stream server and its clients in separate processes. They
+ * meet over a path in a directory the program makes and removes, and over
+ * an abstract name. A signal interrupts or restarts a blocking accept, and
+ * a blocking connect waits for room in the backlog.
  *
  * The parent's stdout is fully buffered and flushed only after it has
  * waited for its child, so the child's lines come first in both runs. */
@@ -78,7 +78,7 @@ static void wait_for_child(pid_t child) {
 
 /* The child connects to a path that the parent listens on. The parent
  * waits in poll for the connection, reads the request until the client
- * shuts down its side and answers. */
+ * shuts down its side, and then replies. */
 static void serve_over_path(void) {
   printf("-- server on a path\n");
   CALL(mkdir("run", 0755));

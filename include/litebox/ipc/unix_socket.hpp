@@ -65,7 +65,7 @@ class UnixStreamConnection;
 class UnixStreamSocket final : public fd::File {
  public:
   // An unconnected socket made by the process `owner`, as socket(2) makes
-  // it; `flags` holds the access mode and status flags.
+  // it; `flags` contains the access mode and status flags.
   UnixStreamSocket(uint32_t flags, SocketCredentials owner);
 
   // Side `side` (0 or 1) of `connection`, named `address`, whose peer is
@@ -103,7 +103,7 @@ class UnixStreamSocket final : public fd::File {
 
   // bind(2) to the abstract name `name` (the bytes after the leading NUL):
   // `einval` if the socket already has a name, `eaddrinuse` if another
-  // socket holds `name`. The name is released when the socket is closed.
+  // socket is bound to `name`. The name is released when the socket is closed.
   Result<void> bind_abstract(std::string name);
 
   // bind(2) with the family alone: an abstract name of 5 hexadecimal
@@ -162,7 +162,7 @@ class UnixStreamSocket final : public fd::File {
   Result<void> connect_to_listener(const std::shared_ptr<UnixListener>& listener,
                                    SocketCredentials credentials);
 
-  // Records the name this socket holds in the name table.
+  // Records `address` as this socket's entry in the name table.
   void hold_name_locked(UnixAddress address, uint64_t device, uint64_t inode);
 
   const std::shared_ptr<event::Pollable> pollable_;
@@ -170,10 +170,10 @@ class UnixStreamSocket final : public fd::File {
   const uint64_t identity_;  // st_ino, and the owner number in the name table
 
   // The state moves once, from unconnected to listening or to connected,
-  // under lock_. connected_ and listening_ publish it to the calls that do
-  // not take lock_ (read, write, poll), after the fields they point to are
-  // set; the objects live as long as this socket. Lock order: lock_, then
-  // the name table's lock or the listener's lock, then a Pollable's lock.
+  // under lock_. Afterwards connected_ or listening_ publishes it to the
+  // calls that do not take lock_ (read, write, poll). The objects they
+  // point to live as long as this socket. Lock order: lock_, then the name
+  // table's lock or the listener's lock, then a Pollable's lock.
   sync::Mutex lock_;
   UnixAddress address_;       // guarded by lock_
   UnixAddress peer_address_;  // guarded by lock_

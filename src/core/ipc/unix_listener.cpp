@@ -57,7 +57,7 @@ Result<std::shared_ptr<UnixStreamConnection>> UnixListener::enqueue(
 }
 
 Result<PendingConnection> UnixListener::accept(bool non_blocking) {
-  PendingConnection taken;
+  PendingConnection oldest;
   {
     sync::LockGuard guard(lock_);
     auto ready = [&] { return is_refusing_locked() || !pending_.empty(); };
@@ -68,12 +68,12 @@ Result<PendingConnection> UnixListener::accept(bool non_blocking) {
     if (pending_.empty()) {
       return fail(Errno::einval);
     }
-    taken = std::move(pending_.front());
+    oldest = std::move(pending_.front());
     pending_.pop_front();
   }
   room_.wake_all();
   pollable_->notify(event::pollin | event::pollrdnorm);
-  return taken;
+  return oldest;
 }
 
 void UnixListener::shutdown(uint32_t directions) {

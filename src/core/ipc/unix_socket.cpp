@@ -165,9 +165,9 @@ Result<void> UnixStreamSocket::bind_path(fs::Vfs& vfs, const fs::PathContext& co
                                          const fs::Location& start, std::string_view path) {
   // As Linux does, the inode comes first, so an existing path is
   // `eaddrinuse` even for a socket that has a name already.
-  auto made = vfs.make_node(context, start, path, fs::mode_of(fs::FileType::socket, 0777), 0);
-  if (!made) {
-    return fail(made.error() == Errno::eexist ? Errno::eaddrinuse : made.error());
+  auto created = vfs.make_node(context, start, path, fs::mode_of(fs::FileType::socket, 0777), 0);
+  if (!created) {
+    return fail(created.error() == Errno::eexist ? Errno::eaddrinuse : created.error());
   }
   auto status = vfs.stat(context, start, path, fs::at_symlink_nofollow);
 

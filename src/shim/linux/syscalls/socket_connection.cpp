@@ -45,7 +45,7 @@ uint16_t family_of(std::span<const std::byte> bytes) {
   return family;
 }
 
-// Decodes a sockaddr_un that names a socket: `einval` unless it holds the
+// Decodes a sockaddr_un that names a socket: `einval` unless it contains the
 // family AF_UNIX and at least one byte of sun_path. A path ends at its
 // first NUL; an abstract name is every byte after the leading NUL.
 Result<ipc::UnixAddress> decode_unix_address(std::span<const std::byte> bytes) {
@@ -80,7 +80,7 @@ Result<uint64_t> sys_socket(Task& task, const SyscallArguments& arguments) {
   SocketRequest request = TRY(decode_socket_request(arguments));
   if (request.domain != af_unix) {
     // TODO: Internet and netlink sockets. EAFNOSUPPORT would tell the
-    // guest that the family does not exist, which Linux never says of
+    // guest that the family does not exist, which Linux never returns for
     // AF_INET, so the call is reported as not implemented.
     return fail(Errno::enosys);
   }
@@ -102,7 +102,7 @@ Result<uint64_t> sys_bind(Task& task, const SyscallArguments& arguments) {
   auto socket = TRY(socket_of(task, arguments.as_int(0)));
   std::vector<std::byte> bytes = TRY(read_socket_address(arguments[1], arguments.as_int(2)));
 
-  // The family alone asks for an automatic abstract name (autobind).
+  // The family alone requests an automatic abstract name (autobind).
   if (bytes.size() == family_size && family_of(bytes) == af_unix) {
     TRY_VOID(socket->bind_automatic());
     return 0;
