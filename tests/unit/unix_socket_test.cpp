@@ -36,6 +36,19 @@ std::shared_ptr<UnixStreamSocket> make_listener(const std::string& name, uint32_
   return listener;
 }
 
+// A listener on `name` with a backlog of 0 and the one client that fills
+// it.
+struct FullListener {
+  std::shared_ptr<UnixStreamSocket> listener;
+  std::shared_ptr<UnixStreamSocket> pending_client;
+};
+
+FullListener make_full_listener(const std::string& name) {
+  FullListener full{make_listener(name, 0), make_socket()};
+  EXPECT_TRUE(full.pending_client->connect_abstract(name, client_credentials));
+  return full;
+}
+
 std::string receive_text(UnixStreamSocket& socket) {
   std::string text(64, '\0');
   auto count = socket.receive(std::as_writable_bytes(std::span(text)), SocketTransfer{});
@@ -88,9 +101,7 @@ TEST(UnixSocket, AutobindNamesDiffer) {
 }
 
 TEST(UnixSocket, FullBacklogRejectsNonBlockingClient) {
-  auto listener = make_listener("unit-full", 0);
-  auto first = make_socket();
-  ASSERT_TRUE(first->connect_abstract("unit-full", client_credentials));
+  FullListener full = make_full_listener("unit-full");
 
   auto second = make_socket(fd::open_non_blocking);
   EXPECT_EQ(second->connect_abstract("unit-full", client_credentials).error(), Errno::eagain);
@@ -122,32 +133,28 @@ TEST(UnixSocket, BlockedAcceptInterrupted) {
 }
 
 TEST(UnixSocket, BlockedConnectWaitsForRoom) {
-  auto listener = make_listener("unit-room", 0);
-  auto first = make_socket();
-  ASSERT_TRUE(first->connect_abstract("unit-room", client_credentials));
+  FullListener full = make_full_listener("unit-room");
   Result<void> connected = fail(Errno::eio);
 
   auto second = make_socket();
   TestThread client([&] { connected = second->connect_abstract("unit-room", client_credentials); });
   await_sleepers(1);
   EXPECT_FALSE(client.finished());
-  ASSERT_TRUE(listener->accept(fd::open_read_write, server_credentials));
+  ASSERT_TRUE(full.listener->accept(fd::open_read_write, server_credentials));
 
   ASSERT_TRUE(client.join_within());
   EXPECT_TRUE(connected);
 }
 
 TEST(UnixSocket, BlockedConnectRefusedWhenListenerCloses) {
-  auto listener = make_listener("unit-refused", 0);
-  auto first = make_socket();
-  ASSERT_TRUE(first->connect_abstract("unit-refused", client_credentials));
+  FullListener full = make_full_listener("unit-refused");
   Result<void> connected = fail(Errno::eio);
 
   auto second = make_socket();
   TestThread client(
       [&] { connected = second->connect_abstract("unit-refused", client_credentials); });
   await_sleepers(1);
-  listener.reset();
+  full.listener.reset();
 
   ASSERT_TRUE(client.join_within());
   EXPECT_EQ(connected.error(), Errno::econnrefused);
