@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <climits>
 #include <cstdlib>
 #include <cstring>
 #include <span>
@@ -137,6 +138,34 @@ std::expected<void, RootError> check_host_program(const std::string& path) {
                                      path));
   }
   return {};
+}
+
+// Resolves a host program path under /proc or /dev/fd, such as
+// /proc/PID/exe or /dev/fd/3, to the file it names. The sandbox mounts its
+// own /proc and /dev, so such a path would name a different file there.
+// Returns `path` unchanged when it lies elsewhere.
+std::expected<std::string, RootError> resolve_host_process_path(const std::string& path) {
+  using Kind = RootError::Kind;
+  if (!path.starts_with("/proc/") && !path.starts_with("/dev/fd/")) {
+    return path;
+  }
+
+  char resolved[PATH_MAX];
+  char own_executable[PATH_MAX];
+  if (::realpath(path.c_str(), resolved) == nullptr) {
+    return program_error(Kind::program_missing, fmt::format("{}: {}; give the program's path", path,
+                                                            std::strerror(errno)));
+  }
+  // Native execve resolves /proc/self in the calling process, which here is
+  // litebox itself, and litebox cannot run inside its own sandbox.
+  if (::realpath("/proc/self/exe", own_executable) != nullptr &&
+      std::strcmp(resolved, own_executable) == 0) {
+    return program_error(Kind::program_not_executable,
+                         fmt::format("{}: names the litebox executable itself; give the path of "
+                                     "the program to run",
+                                     path));
+  }
+  return std::string(resolved);
 }
 
 }  // namespace
@@ -280,6 +309,11 @@ std::expected<std::unique_ptr<SandboxRoot>, RootError> SandboxRoot::from_host_pr
     if (!found) {
       return program_error(Kind::setup_failed, found.error());
     }
+    auto resolved = resolve_host_process_path(*found);
+    if (!resolved) {
+      return std::unexpected(resolved.error());
+    }
+    found = *resolved;
   } else {
     found = rootfs::find_program(host_program, request.search_path);
     if (!found) {

@@ -371,6 +371,22 @@ def run_case(case, litebox, probe, probe_dynamic, work):
     if case == "program_directory":
         return expect_error_line(run(litebox + [work]), 126,
                                  f"litebox: {work}: is a directory; give the path of a program")
+    if case == "program_proc_path":
+        # /proc/self names litebox's own process on the host. A /dev/fd path
+        # names the open file, which runs as it does natively.
+        failed = expect_error_line(run(litebox + ["/proc/self/exe"]), 126,
+                                   "litebox: /proc/self/exe: names the litebox executable itself; ")
+        with open(probe, "rb") as program:
+            path = f"/dev/fd/{program.fileno()}"
+            command = [path, "args", "1", "via a descriptor"]
+            native = subprocess.run(command, stdin=subprocess.DEVNULL, capture_output=True,
+                                    timeout=TIMEOUT, check=False, pass_fds=[program.fileno()])
+            sandboxed = subprocess.run(litebox + ["--"] + command, stdin=subprocess.DEVNULL,
+                                       capture_output=True, timeout=TIMEOUT, check=False,
+                                       pass_fds=[program.fileno()])
+        failed |= expect_same((native.stdout, native.stderr, native.returncode),
+                              (sandboxed.stdout, sandboxed.stderr, sandboxed.returncode))
+        return failed
     if case == "program_not_executable":
         # A regular file without execute permission, as a shared library is.
         library = os.path.join(work, "library.so")

@@ -61,19 +61,26 @@ class Pipe {
   friend Result<std::shared_ptr<fd::File>> open_fifo(const std::shared_ptr<fs::Inode>& inode,
                                                      uint32_t flags);
 
-  // Adds or removes one reader and/or writer, waking everything that waits
-  // for a peer to appear or vanish.
-  void attach(bool reader, bool writer);
-  void detach(bool reader, bool writer);
-
   // How many ends of one kind are open now, and how many opens of that
   // kind there have been since the pipe was made.
   struct PeerCount {
     uint32_t open = 0;
     uint64_t opens = 0;
   };
+  struct PeerCounts {
+    PeerCount readers;
+    PeerCount writers;
+  };
+
+  // Adds or removes one reader and/or writer, waking everything that waits
+  // for a peer to appear or vanish. attach returns both counts as the new
+  // end joined, so a fifo open that waits for a peer compares against them:
+  // a peer that opens and closes before the wait begins still ends it.
+  PeerCounts attach(bool reader, bool writer);
+  void detach(bool reader, bool writer);
+
+  // Returns the reader counts now.
   PeerCount readers();
-  PeerCount writers();
 
   // Blocks a fifo open until a peer of the other kind has opened since the
   // open count was `seen_opens`.
@@ -170,6 +177,8 @@ class PipeEnd final : public fd::File {
 
   std::shared_ptr<Pipe> pipe_;
   std::shared_ptr<fs::Inode> inode_;
+  // The pipe's counts when this end attached.
+  Pipe::PeerCounts peers_at_attach_;
   // A reader reports POLLHUP only while the pipe's writer open count
   // differs from this. It stays 0 except for a fifo opened O_RDONLY |
   // O_NONBLOCK with no writer, which (as on Linux) reports no hang-up until

@@ -50,8 +50,8 @@ Result<std::shared_ptr<File>> OpenFileInode::open(uint32_t flags) {
 }
 
 fs::FileSystem& OpenFileInode::file_system() {
-  // NOTE: made on first use and never freed, like the fifo registry. Every
-  // process may make its own copy, which differs only in identity.
+  // NOTE: made on first use and never freed. Every process may make its own
+  // copy, which differs only in identity.
   static OpenFileSystem* file_system = new OpenFileSystem();
   return *file_system;
 }

@@ -31,13 +31,12 @@ class FifoRegistry {
   std::map<const fs::Inode*, std::weak_ptr<Pipe>> pipes_;
 };
 
-// NOTE: the registry is made on first use and never freed. It must be made
-// in the kernel heap before the first fork, so every process reaches the
-// same one.
-FifoRegistry& fifo_registry() {
-  static FifoRegistry* registry = new FifoRegistry();
-  return *registry;
-}
+// The registry lives in the kernel heap and is made during static
+// initialization, before any guest fork, so every process of the sandbox
+// reaches the same one. A registry made on first use after a fork would be
+// private to the process that made it, and a reader and a writer in two
+// processes would never meet.
+FifoRegistry& registry = *new FifoRegistry();
 
 }  // namespace
 
@@ -47,7 +46,7 @@ Result<std::shared_ptr<fd::File>> open_fifo(const std::shared_ptr<fs::Inode>& in
     return fail(Errno::einval);
   }
 
-  std::shared_ptr<Pipe> pipe = fifo_registry().pipe_for(*inode);
+  std::shared_ptr<Pipe> pipe = registry.pipe_for(*inode);
   bool reader = fd::readable(flags);
   bool writer = fd::writable(flags);
   bool non_blocking = (flags & fd::open_non_blocking) != 0;
@@ -62,7 +61,7 @@ Result<std::shared_ptr<fd::File>> open_fifo(const std::shared_ptr<fs::Inode>& in
   auto end = std::make_shared<PipeEnd>(pipe, flags & ~uint32_t{fd::open_close_on_exec}, inode);
 
   if (reader && !writer) {
-    Pipe::PeerCount writers = pipe->writers();
+    Pipe::PeerCount writers = end->peers_at_attach_.writers;
     if (writers.open == 0 && non_blocking) {
       end->writer_opens_seen_ = writers.opens;
     } else if (writers.open == 0) {
@@ -71,7 +70,7 @@ Result<std::shared_ptr<fd::File>> open_fifo(const std::shared_ptr<fs::Inode>& in
   }
 
   if (writer && !reader) {
-    Pipe::PeerCount readers = pipe->readers();
+    Pipe::PeerCount readers = end->peers_at_attach_.readers;
     if (readers.open == 0) {
       TRY_VOID(pipe->wait_for_reader(readers.opens));
     }

@@ -152,7 +152,8 @@ void Pipe::announce_space() {
   pollable_.notify(writable_events);
 }
 
-void Pipe::attach(bool reader, bool writer) {
+Pipe::PeerCounts Pipe::attach(bool reader, bool writer) {
+  PeerCounts counts;
   {
     sync::LockGuard guard(lock_);
     if (reader) {
@@ -163,9 +164,11 @@ void Pipe::attach(bool reader, bool writer) {
       ++writers_;
       ++writer_opens_;
     }
+    counts = {.readers = {readers_, reader_opens_}, .writers = {writers_, writer_opens_}};
   }
   peer_opened_.wake_all();
   pollable_.notify(readable_events | writable_events);
+  return counts;
 }
 
 void Pipe::detach(bool reader, bool writer) {
@@ -203,11 +206,6 @@ Result<void> Pipe::wait_for_reader(uint64_t seen_opens) {
 Pipe::PeerCount Pipe::readers() {
   sync::LockGuard guard(lock_);
   return PeerCount{readers_, reader_opens_};
-}
-
-Pipe::PeerCount Pipe::writers() {
-  sync::LockGuard guard(lock_);
-  return PeerCount{writers_, writer_opens_};
 }
 
 Result<size_t> Pipe::read(std::span<std::byte> buffer, bool non_blocking) {
@@ -321,7 +319,7 @@ uint32_t Pipe::poll_events(uint32_t access, uint64_t writer_opens_seen) {
 
 PipeEnd::PipeEnd(std::shared_ptr<Pipe> pipe, uint32_t flags, std::shared_ptr<fs::Inode> inode)
     : File(flags), pipe_(std::move(pipe)), inode_(std::move(inode)) {
-  pipe_->attach(is_reader(), is_writer());
+  peers_at_attach_ = pipe_->attach(is_reader(), is_writer());
 }
 
 PipeEnd::~PipeEnd() { pipe_->detach(is_reader(), is_writer()); }
