@@ -1,23 +1,29 @@
-// Connected Unix-domain stream sockets, the pair that socketpair(2) makes.
+// Unix-domain stream sockets: the open file descriptions that socket(2),
+// socketpair(2) and accept(2) make.
 //
-// It follows Linux (net/unix). Each end has a receive queue that the other
-// end fills. shutdown(2) of one direction also shuts the matching
-// direction of the peer, and closing an end shuts both directions of the
-// other. A read on a shut-down direction returns 0 once the queue is
-// empty, and a send fails with EPIPE (the shim raises SIGPIPE unless
-// MSG_NOSIGNAL is set). A sender may have up to its send buffer size
-// (SO_SNDBUF, 212992 bytes by default) queued at its peer before it waits.
+// socket(2) makes an unconnected socket. bind(2) names it, by a socket
+// inode in the file system or in the abstract namespace. From there it
+// either listens (listen(2)) or connects (connect(2)), once; accept(2) and
+// socketpair(2) make sockets that are connected from the start. The ends
+// of a connection share a UnixStreamConnection (src/core/ipc), which
+// describes how data, shutdown(2) and close move between them.
 #pragma once
 
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <optional>
 #include <span>
+#include <string>
+#include <string_view>
 
 #include "litebox/event/pollable.hpp"
 #include "litebox/fd/file.hpp"
+#include "litebox/fs/vfs.hpp"
+#include "litebox/ipc/unix_address.hpp"
 #include "litebox/result.hpp"
+#include "litebox/sync/mutex.hpp"
 
 namespace litebox::ipc {
 
@@ -32,7 +38,14 @@ enum SocketShutdown : uint32_t {
 // rmem_default.
 inline constexpr size_t default_socket_buffer_size = 212992;
 
-// The process that made a socket pair, reported by SO_PEERCRED on both ends.
+// The smallest buffer sizes Linux grants through SO_SNDBUF and SO_RCVBUF
+// (SOCK_MIN_SNDBUF and SOCK_MIN_RCVBUF on x86-64).
+inline constexpr size_t min_send_buffer_size = 4608;
+inline constexpr size_t min_receive_buffer_size = 2304;
+
+// The process behind one end of a connection, which SO_PEERCRED reports to
+// the other end: the creator of a socket pair, the client when it
+// connected, or the server when it called listen(2).
 struct SocketCredentials {
   int32_t pid = 0;
   uint32_t uid = 0;
@@ -46,12 +59,19 @@ struct SocketTransfer {
   bool wait_all = false;      // MSG_WAITALL: receive until the buffer is full
 };
 
+class UnixListener;
 class UnixStreamConnection;
 
-// One end of a connected pair: an open file description of type socket.
 class UnixStreamSocket final : public fd::File {
  public:
-  UnixStreamSocket(std::shared_ptr<UnixStreamConnection> connection, size_t side, uint32_t flags);
+  // An unconnected socket made by the process `owner`, as socket(2) makes
+  // it; `flags` contains the access mode and status flags.
+  UnixStreamSocket(uint32_t flags, SocketCredentials owner);
+
+  // Side `side` (0 or 1) of `connection`, named `address`, whose peer is
+  // named `peer_address`.
+  UnixStreamSocket(std::shared_ptr<UnixStreamConnection> connection, size_t side, uint32_t flags,
+                   SocketCredentials owner, UnixAddress address, UnixAddress peer_address);
   ~UnixStreamSocket() override;
 
   Result<size_t> read(std::span<std::byte> buffer) override;
@@ -63,15 +83,60 @@ class UnixStreamSocket final : public fd::File {
 
   // send(2): queues `data` at the peer. A blocking send returns once all
   // of it is queued, or with the count so far when a wait ends early.
+  // `enotconn` unless connected.
   Result<size_t> send(std::span<const std::byte> data, SocketTransfer options);
 
   // recv(2): returns queued bytes, waiting for at least one unless the end
   // is non-blocking (`eagain`). Returns 0 once the receive direction is
-  // shut down and the queue is empty.
+  // shut down and the queue is empty. `einval` unless connected.
   Result<size_t> receive(std::span<std::byte> buffer, SocketTransfer options);
 
   // shutdown(2) with `directions` from SocketShutdown.
   void shutdown(uint32_t directions);
+
+  // bind(2) to `path` from `start`: creates a socket inode there with
+  // permissions 0777 less the umask. `eaddrinuse` if the path exists,
+  // `einval` if the socket already has a name, and the errors of the path
+  // walk. The inode stays after the socket is closed, as on Linux.
+  Result<void> bind_path(fs::Vfs& vfs, const fs::PathContext& context, const fs::Location& start,
+                         std::string_view path);
+
+  // bind(2) to the abstract name `name` (the bytes after the leading NUL):
+  // `einval` if the socket already has a name, `eaddrinuse` if another
+  // socket is bound to `name`. The name is released when the socket is closed.
+  Result<void> bind_abstract(std::string name);
+
+  // bind(2) with the family alone: an abstract name of 5 hexadecimal
+  // digits. Does nothing if the socket already has a name.
+  Result<void> bind_automatic();
+
+  // listen(2) with a backlog already clamped to net.core.somaxconn. The
+  // socket must have a name and not be connected (`einval`). `credentials`
+  // are what SO_PEERCRED reports to clients. A second call sets the backlog.
+  Result<void> listen(uint32_t backlog, SocketCredentials credentials);
+
+  // connect(2) to the socket inode at `path`: `eacces` without write
+  // permission on it, `econnrefused` if it is no socket or nothing listens
+  // on it, and the errors of the path walk. See connect_to_listener().
+  Result<void> connect_path(fs::Vfs& vfs, const fs::PathContext& context, const fs::Location& start,
+                            std::string_view path, SocketCredentials credentials);
+
+  // connect(2) to the abstract name `name`: `econnrefused` if nothing
+  // listens on it. See connect_to_listener().
+  Result<void> connect_abstract(const std::string& name, SocketCredentials credentials);
+
+  // accept(2): takes a pending connection and returns its server end with
+  // `flags` (the access mode and status flags). `einval` unless listening,
+  // `eagain` when nothing is pending and the socket is non-blocking.
+  Result<std::shared_ptr<UnixStreamSocket>> accept(uint32_t flags, SocketCredentials owner);
+
+  // The name getsockname(2) reports, and the peer's name that
+  // getpeername(2) reports (`enotconn` unless connected).
+  UnixAddress address();
+  Result<UnixAddress> peer_address();
+
+  bool is_connected() const { return connected_.load(std::memory_order_acquire) != nullptr; }
+  bool is_listening() const { return listening_.load(std::memory_order_acquire) != nullptr; }
 
   // SO_SNDBUF and SO_RCVBUF.
   size_t send_buffer_size();
@@ -79,7 +144,9 @@ class UnixStreamSocket final : public fd::File {
   void set_send_buffer_size(size_t size);
   void set_receive_buffer_size(size_t size);
 
-  SocketCredentials peer_credentials() const;
+  // SO_PEERCRED: the peer of a connected socket, the socket itself when it
+  // listens, and pid 0 with uid and gid -1 otherwise, as Linux reports.
+  SocketCredentials peer_credentials();
 
   // SO_ERROR: returns and clears the error waiting to be reported
   // (ECONNRESET when the peer closed with unread data).
@@ -88,8 +155,41 @@ class UnixStreamSocket final : public fd::File {
  private:
   bool is_non_blocking() const { return (flags() & fd::open_non_blocking) != 0; }
 
-  std::shared_ptr<UnixStreamConnection> connection_;
-  size_t side_;  // 0 or 1: this end's index in the connection
+  // Connects to `listener` (nullptr: `econnrefused`). A blocking socket
+  // waits while the backlog is full; a non-blocking one fails with
+  // `eagain`. `eisconn` if the socket is connected already, `einval` if it
+  // listens. The connection is complete once it is in the backlog.
+  Result<void> connect_to_listener(const std::shared_ptr<UnixListener>& listener,
+                                   SocketCredentials credentials);
+
+  // Records `address` as this socket's entry in the name table.
+  void hold_name_locked(UnixAddress address, uint64_t device, uint64_t inode);
+
+  const std::shared_ptr<event::Pollable> pollable_;
+  const SocketCredentials owner_;
+  const uint64_t identity_;  // st_ino, and the owner number in the name table
+
+  // The state moves once, from unconnected to listening or to connected,
+  // under lock_. Afterwards connected_ or listening_ publishes it to the
+  // calls that do not take lock_ (read, write, poll). The objects they
+  // point to live as long as this socket. Lock order: lock_, then the name
+  // table's lock or the listener's lock, then a Pollable's lock.
+  sync::Mutex lock_;
+  UnixAddress address_;       // guarded by lock_
+  UnixAddress peer_address_;  // guarded by lock_
+  bool holds_name_ = false;   // guarded by lock_: address_ is this socket's entry in the name table
+  uint64_t name_device_ = 0;  // guarded by lock_: the socket inode of a path name
+  uint64_t name_inode_ = 0;
+  std::shared_ptr<UnixStreamConnection> connection_;  // guarded by lock_
+  size_t side_ = 0;                                   // guarded by lock_
+  std::shared_ptr<UnixListener> listener_;            // guarded by lock_
+  std::atomic<UnixStreamConnection*> connected_{nullptr};
+  std::atomic<UnixListener*> listening_{nullptr};
+
+  // What an unconnected or listening socket keeps until it is connected.
+  std::atomic<uint32_t> shutdown_{0};
+  std::atomic<size_t> send_buffer_size_{default_socket_buffer_size};
+  std::atomic<size_t> receive_buffer_size_{default_socket_buffer_size};
 };
 
 struct UnixSocketPair {

@@ -2,13 +2,13 @@
 
 #include <algorithm>
 #include <atomic>
-#include <deque>
-#include <optional>
+#include <limits>
 #include <utility>
 
 #include "litebox/fs/file_system.hpp"
-#include "litebox/sync/mutex.hpp"
-#include "litebox/sync/wait_queue.hpp"
+#include "unix_listener.hpp"
+#include "unix_names.hpp"
+#include "unix_stream_connection.hpp"
 
 namespace litebox::ipc {
 
@@ -21,311 +21,57 @@ auto& next_socket_identity_value = *new std::atomic<uint64_t>{1};
 // The st_dev of sockets, one pseudo file system for all of them (sockfs).
 const uint64_t socket_device_number = fs::allocate_device_number();
 
-// The smallest buffer sizes Linux grants through SO_SNDBUF and SO_RCVBUF
-// (SOCK_MIN_SNDBUF and SOCK_MIN_RCVBUF on x86-64).
-constexpr size_t min_send_buffer_size = 4608;
-constexpr size_t min_receive_buffer_size = 2304;
-
-constexpr uint32_t readable_events =
-    event::pollin | event::pollrdnorm | event::pollrdhup | event::pollhup | event::pollerr;
-constexpr uint32_t writable_events = event::pollout | event::pollwrnorm | event::pollwrband;
-
-}  // namespace
-
-// The state both ends share. Side i is the end with index i; it receives
-// into sides_[i].queue and sends into the other side's queue.
-class UnixStreamConnection {
- public:
-  explicit UnixStreamConnection(SocketCredentials creator)
-      : creator_(creator),
-        identities_{next_socket_identity_value.fetch_add(1, std::memory_order_relaxed),
-                    next_socket_identity_value.fetch_add(1, std::memory_order_relaxed)} {}
-
-  Result<size_t> send(size_t side, std::span<const std::byte> data, SocketTransfer options);
-  Result<size_t> receive(size_t side, std::span<std::byte> buffer, SocketTransfer options);
-  void shutdown(size_t side, uint32_t directions);
-  void close(size_t side);
-  uint32_t poll_events(size_t side);
-  size_t queued_bytes(size_t side);
-  std::optional<Errno> take_pending_error(size_t side);
-  size_t send_buffer_size(size_t side);
-  size_t receive_buffer_size(size_t side);
-  void set_send_buffer_size(size_t side, size_t size);
-  void set_receive_buffer_size(size_t side, size_t size);
-
-  event::Pollable& pollable(size_t side) { return sides_[side].pollable; }
-  uint64_t identity(size_t side) const { return identities_[side]; }
-  SocketCredentials creator() const { return creator_; }
-
- private:
-  static size_t peer_of(size_t side) { return 1 - side; }
-
-  // One locked step of send(): queues what fits of `rest` at the peer, or
-  // else waits once for room. Returns the bytes queued.
-  Result<size_t> send_step_locked(size_t side, std::span<const std::byte> rest, bool non_blocking);
-
-  // Wake the waiters and observers of `side` after a change to what it can
-  // receive or send. Called without lock_ held.
-  void announce_receivable(size_t side);
-  void announce_sendable(size_t side);
-
-  struct Side {
-    std::deque<std::byte> queue;  // bytes sent by the peer, not yet received
-    uint32_t shutdown = 0;        // SocketShutdown bits
-    // ECONNRESET after the peer closed with unread data in its queue;
-    // reported once, by a receive on an empty queue or SO_ERROR.
-    std::optional<Errno> pending_error;
-    size_t send_buffer_size = default_socket_buffer_size;
-    size_t receive_buffer_size = default_socket_buffer_size;
-    sync::WaitQueue receivable;  // receivers wait for data or a shutdown
-    sync::WaitQueue sendable;    // senders wait for room or a shutdown
-    event::Pollable pollable;
-  };
-
-  // Lock order: lock_, then a Pollable's lock. Observers are notified after
-  // lock_ is released.
-  sync::Mutex lock_;
-  Side sides_[2];  // queues, shutdown bits and sizes guarded by lock_
-  const SocketCredentials creator_;
-  const uint64_t identities_[2];
-};
-
-void UnixStreamConnection::announce_receivable(size_t side) {
-  sides_[side].receivable.wake_all();
-  sides_[side].pollable.notify(readable_events);
+uint64_t next_socket_identity() {
+  return next_socket_identity_value.fetch_add(1, std::memory_order_relaxed);
 }
 
-void UnixStreamConnection::announce_sendable(size_t side) {
-  sides_[side].sendable.wake_all();
-  sides_[side].pollable.notify(writable_events);
-}
-
-Result<size_t> UnixStreamConnection::send_step_locked(size_t side, std::span<const std::byte> rest,
-                                                      bool non_blocking) {
-  Side& sender = sides_[side];
-  Side& receiver = sides_[peer_of(side)];
-  if ((sender.shutdown & shutdown_send) != 0) {
-    return fail(Errno::epipe);
-  }
-
-  if (receiver.queue.size() < sender.send_buffer_size) {
-    size_t room = sender.send_buffer_size - receiver.queue.size();
-    size_t count = std::min(room, rest.size());
-    auto first = rest.begin();
-    receiver.queue.insert(receiver.queue.end(), first, first + static_cast<ptrdiff_t>(count));
-    return count;
-  }
-
-  if (non_blocking) {
-    return fail(Errno::eagain);
-  }
-  TRY_VOID(sender.sendable.wait(lock_, [&] {
-    return (sender.shutdown & shutdown_send) != 0 ||
-           receiver.queue.size() < sender.send_buffer_size;
-  }));
-  return size_t{0};
-}
-
-Result<size_t> UnixStreamConnection::send(size_t side, std::span<const std::byte> data,
-                                          SocketTransfer options) {
-  // Unlike a pipe write, a zero-length send on a shut-down socket fails.
-  if (data.empty()) {
-    sync::LockGuard guard(lock_);
-    if ((sides_[side].shutdown & shutdown_send) != 0) {
-      return fail(Errno::epipe);
-    }
-    return size_t{0};
-  }
-
-  size_t sent = 0;
-  while (sent < data.size()) {
-    Result<size_t> moved = fail(Errno::eio);
-    {
-      sync::LockGuard guard(lock_);
-      moved = send_step_locked(side, data.subspan(sent), options.non_blocking);
-    }
-
-    if (!moved) {
-      if (sent != 0) {
-        return sent;
-      }
-      return fail(moved.error());
-    }
-    if (*moved != 0) {
-      sent += *moved;
-      announce_receivable(peer_of(side));
-    }
-  }
-  return sent;
-}
-
-Result<size_t> UnixStreamConnection::receive(size_t side, std::span<std::byte> buffer,
-                                             SocketTransfer options) {
-  Side& receiver = sides_[side];
-  size_t received = 0;
-  {
-    sync::LockGuard guard(lock_);
-    while (true) {
-      auto ready = [&] {
-        return !receiver.queue.empty() || (receiver.shutdown & shutdown_receive) != 0 ||
-               receiver.pending_error.has_value();
-      };
-      if (!ready()) {
-        if (options.non_blocking) {
-          if (received != 0) {
-            break;
-          }
-          return fail(Errno::eagain);
-        }
-        if (auto waited = receiver.receivable.wait(lock_, ready); !waited) {
-          if (received != 0) {
-            break;
-          }
-          return fail(waited.error());
-        }
-      }
-
-      if (receiver.queue.empty() && receiver.pending_error.has_value()) {
-        if (received != 0) {
-          break;
-        }
-        Errno error = *receiver.pending_error;
-        receiver.pending_error.reset();
-        return fail(error);
-      }
-
-      size_t count = std::min(receiver.queue.size(), buffer.size() - received);
-      std::copy_n(receiver.queue.begin(), count, buffer.begin() + static_cast<ptrdiff_t>(received));
-      if (!options.peek) {
-        receiver.queue.erase(receiver.queue.begin(),
-                             receiver.queue.begin() + static_cast<ptrdiff_t>(count));
-      }
-      received += count;
-      // MSG_WAITALL goes on until the buffer is full, the direction is shut
-      // down or an error is pending. The sender may be waiting for the room
-      // just made, so it is woken before this end waits again.
-      if (!options.wait_all || options.peek || received == buffer.size() || count == 0) {
-        break;
-      }
-      sides_[peer_of(side)].sendable.wake_all();
-    }
-  }
-
-  if (received != 0 && !options.peek) {
-    announce_sendable(peer_of(side));
-  }
-  return received;
-}
-
-void UnixStreamConnection::shutdown(size_t side, uint32_t directions) {
-  {
-    sync::LockGuard guard(lock_);
-    sides_[side].shutdown |= directions;
-    // The peer can no longer send what this end does not receive, nor
-    // receive what this end does not send.
-    uint32_t peer_directions = 0;
-    if ((directions & shutdown_receive) != 0) {
-      peer_directions |= shutdown_send;
-    }
-    if ((directions & shutdown_send) != 0) {
-      peer_directions |= shutdown_receive;
-    }
-    sides_[peer_of(side)].shutdown |= peer_directions;
-  }
-  for (size_t index : {side, peer_of(side)}) {
-    announce_receivable(index);
-    announce_sendable(index);
-  }
-}
-
-void UnixStreamConnection::close(size_t side) {
-  {
-    sync::LockGuard guard(lock_);
-    Side& closing = sides_[side];
-    Side& peer = sides_[peer_of(side)];
-    // As on Linux, the peer learns about data that was never read.
-    if (!closing.queue.empty()) {
-      peer.pending_error = Errno::econnreset;
-    }
-    closing.queue.clear();
-    closing.shutdown = shutdown_both;
-    peer.shutdown = shutdown_both;
-  }
-  announce_receivable(peer_of(side));
-  announce_sendable(peer_of(side));
-}
-
-uint32_t UnixStreamConnection::poll_events(size_t side) {
-  sync::LockGuard guard(lock_);
-  const Side& self = sides_[side];
-  const Side& peer = sides_[peer_of(side)];
-  uint32_t events = 0;
-
-  if (self.pending_error.has_value()) {
-    events |= event::pollerr;
-  }
-  if (self.shutdown == shutdown_both) {
-    events |= event::pollhup;
-  }
-  if ((self.shutdown & shutdown_receive) != 0) {
+// The poll(2) events of a socket that is neither connected nor listening:
+// writable and hung up, as Linux reports a stream socket in TCP_CLOSE.
+uint32_t unconnected_poll_events(uint32_t shutdown) {
+  uint32_t events = event::pollout | event::pollwrnorm | event::pollwrband | event::pollhup;
+  if ((shutdown & shutdown_receive) != 0) {
     events |= event::pollrdhup | event::pollin | event::pollrdnorm;
-  }
-  if (!self.queue.empty()) {
-    events |= event::pollin | event::pollrdnorm;
-  }
-  // Linux (unix_writable) reports POLLOUT while at most a quarter of the
-  // send buffer is queued at the peer.
-  if (peer.queue.size() * 4 <= self.send_buffer_size) {
-    events |= event::pollout | event::pollwrnorm | event::pollwrband;
   }
   return events;
 }
 
-size_t UnixStreamConnection::queued_bytes(size_t side) {
-  sync::LockGuard guard(lock_);
-  return sides_[side].queue.size();
-}
+}  // namespace
 
-std::optional<Errno> UnixStreamConnection::take_pending_error(size_t side) {
-  std::optional<Errno> error;
-  {
-    sync::LockGuard guard(lock_);
-    error = std::exchange(sides_[side].pending_error, std::nullopt);
-  }
-  if (error) {
-    sides_[side].pollable.notify(event::pollerr);
-  }
-  return error;
-}
-
-size_t UnixStreamConnection::send_buffer_size(size_t side) {
-  sync::LockGuard guard(lock_);
-  return sides_[side].send_buffer_size;
-}
-
-size_t UnixStreamConnection::receive_buffer_size(size_t side) {
-  sync::LockGuard guard(lock_);
-  return sides_[side].receive_buffer_size;
-}
-
-void UnixStreamConnection::set_send_buffer_size(size_t side, size_t size) {
-  {
-    sync::LockGuard guard(lock_);
-    sides_[side].send_buffer_size = std::max(size, min_send_buffer_size);
-  }
-  announce_sendable(side);
-}
-
-void UnixStreamConnection::set_receive_buffer_size(size_t side, size_t size) {
-  sync::LockGuard guard(lock_);
-  sides_[side].receive_buffer_size = std::max(size, min_receive_buffer_size);
-}
+UnixStreamSocket::UnixStreamSocket(uint32_t flags, SocketCredentials owner)
+    : File(flags),
+      pollable_(std::make_shared<event::Pollable>()),
+      owner_(owner),
+      identity_(next_socket_identity()) {}
 
 UnixStreamSocket::UnixStreamSocket(std::shared_ptr<UnixStreamConnection> connection, size_t side,
-                                   uint32_t flags)
-    : File(flags), connection_(std::move(connection)), side_(side) {}
+                                   uint32_t flags, SocketCredentials owner, UnixAddress address,
+                                   UnixAddress peer_address)
+    : File(flags),
+      pollable_(connection->pollable(side)),
+      owner_(owner),
+      identity_(next_socket_identity()),
+      address_(std::move(address)),
+      peer_address_(std::move(peer_address)),
+      connection_(std::move(connection)),
+      side_(side) {
+  connected_.store(connection_.get(), std::memory_order_release);
+}
 
-UnixStreamSocket::~UnixStreamSocket() { connection_->close(side_); }
+UnixStreamSocket::~UnixStreamSocket() {
+  if (holds_name_) {
+    if (address_.kind == UnixAddress::Kind::abstract) {
+      unix_names().release(UnixNameKey{address_.name}, identity_);
+    } else {
+      unix_names().release(UnixNameKey{SocketInodeKey{name_device_, name_inode_}}, identity_);
+    }
+  }
+  if (listener_) {
+    listener_->close();
+  }
+  if (connection_) {
+    connection_->close(side_);
+  }
+}
 
 Result<size_t> UnixStreamSocket::read(std::span<std::byte> buffer) {
   // read(2) of nothing returns at once, while recv(2) of nothing waits for
@@ -341,52 +87,294 @@ Result<size_t> UnixStreamSocket::write(std::span<const std::byte> data) {
 }
 
 Result<size_t> UnixStreamSocket::send(std::span<const std::byte> data, SocketTransfer options) {
+  UnixStreamConnection* connection = connected_.load(std::memory_order_acquire);
+  if (connection == nullptr) {
+    return fail(Errno::enotconn);
+  }
   options.non_blocking = options.non_blocking || is_non_blocking();
-  return connection_->send(side_, data, options);
+  return connection->send(side_, data, options);
 }
 
 Result<size_t> UnixStreamSocket::receive(std::span<std::byte> buffer, SocketTransfer options) {
+  UnixStreamConnection* connection = connected_.load(std::memory_order_acquire);
+  if (connection == nullptr) {
+    return fail(Errno::einval);
+  }
   options.non_blocking = options.non_blocking || is_non_blocking();
-  return connection_->receive(side_, buffer, options);
+  return connection->receive(side_, buffer, options);
 }
 
-void UnixStreamSocket::shutdown(uint32_t directions) { connection_->shutdown(side_, directions); }
+void UnixStreamSocket::shutdown(uint32_t directions) {
+  if (UnixStreamConnection* connection = connected_.load(std::memory_order_acquire)) {
+    connection->shutdown(side_, directions);
+    return;
+  }
+  // The lock orders this with listen(), which hands the bits to a new
+  // listener.
+  sync::LockGuard guard(lock_);
+  shutdown_.fetch_or(directions, std::memory_order_seq_cst);
+  if (listener_) {
+    listener_->shutdown(directions);
+    return;
+  }
+  pollable_->notify(event::pollin | event::pollrdnorm | event::pollrdhup);
+}
 
 Result<fs::Stat> UnixStreamSocket::stat() {
-  SocketCredentials creator = connection_->creator();
   fs::Stat status;
   status.device = socket_device_number;
-  status.inode = connection_->identity(side_);
+  status.inode = identity_;
   status.mode = fs::mode_of(fs::FileType::socket, 0777);
   status.link_count = 1;
-  status.uid = creator.uid;
-  status.gid = creator.gid;
+  status.uid = owner_.uid;
+  status.gid = owner_.gid;
   status.block_size = 4096;
   return status;
 }
 
-uint32_t UnixStreamSocket::poll_events() { return connection_->poll_events(side_); }
+uint32_t UnixStreamSocket::poll_events() {
+  if (UnixStreamConnection* connection = connected_.load(std::memory_order_acquire)) {
+    return connection->poll_events(side_);
+  }
+  if (UnixListener* listener = listening_.load(std::memory_order_acquire)) {
+    return listener->poll_events();
+  }
+  return unconnected_poll_events(shutdown_.load(std::memory_order_seq_cst));
+}
 
-event::Pollable* UnixStreamSocket::pollable() { return &connection_->pollable(side_); }
+event::Pollable* UnixStreamSocket::pollable() { return pollable_.get(); }
 
-Result<size_t> UnixStreamSocket::bytes_available() { return connection_->queued_bytes(side_); }
+Result<size_t> UnixStreamSocket::bytes_available() {
+  if (UnixStreamConnection* connection = connected_.load(std::memory_order_acquire)) {
+    return connection->queued_bytes(side_);
+  }
+  if (is_listening()) {
+    return fail(Errno::einval);
+  }
+  return size_t{0};
+}
 
-size_t UnixStreamSocket::send_buffer_size() { return connection_->send_buffer_size(side_); }
+void UnixStreamSocket::hold_name_locked(UnixAddress address, uint64_t device, uint64_t inode) {
+  address_ = std::move(address);
+  holds_name_ = true;
+  name_device_ = device;
+  name_inode_ = inode;
+}
 
-size_t UnixStreamSocket::receive_buffer_size() { return connection_->receive_buffer_size(side_); }
+Result<void> UnixStreamSocket::bind_path(fs::Vfs& vfs, const fs::PathContext& context,
+                                         const fs::Location& start, std::string_view path) {
+  // As Linux does, the inode comes first, so an existing path is
+  // `eaddrinuse` even for a socket that has a name already.
+  auto created = vfs.make_node(context, start, path, fs::mode_of(fs::FileType::socket, 0777), 0);
+  if (!created) {
+    return fail(created.error() == Errno::eexist ? Errno::eaddrinuse : created.error());
+  }
+  auto status = vfs.stat(context, start, path, fs::at_symlink_nofollow);
+
+  Result<void> bound = fail(Errno::einval);
+  if (status) {
+    sync::LockGuard guard(lock_);
+    if (address_.kind == UnixAddress::Kind::unnamed) {
+      SocketInodeKey key{status->device, status->inode};
+      bound = unix_names().bind(UnixNameKey{key}, identity_);
+      if (bound) {
+        hold_name_locked(UnixAddress{UnixAddress::Kind::path, std::string(path)}, key.device,
+                         key.inode);
+      }
+    }
+  } else {
+    bound = fail(status.error());
+  }
+
+  if (!bound) {
+    (void)vfs.unlink(context, start, path, 0);
+  }
+  return bound;
+}
+
+Result<void> UnixStreamSocket::bind_abstract(std::string name) {
+  sync::LockGuard guard(lock_);
+  if (address_.kind != UnixAddress::Kind::unnamed) {
+    return fail(Errno::einval);
+  }
+  TRY_VOID(unix_names().bind(UnixNameKey{name}, identity_));
+  hold_name_locked(UnixAddress{UnixAddress::Kind::abstract, std::move(name)}, 0, 0);
+  return {};
+}
+
+Result<void> UnixStreamSocket::bind_automatic() {
+  sync::LockGuard guard(lock_);
+  if (address_.kind != UnixAddress::Kind::unnamed) {
+    return {};
+  }
+  std::string name = TRY(unix_names().bind_automatic(identity_));
+  hold_name_locked(UnixAddress{UnixAddress::Kind::abstract, std::move(name)}, 0, 0);
+  return {};
+}
+
+Result<void> UnixStreamSocket::listen(uint32_t backlog, SocketCredentials credentials) {
+  {
+    sync::LockGuard guard(lock_);
+    if (address_.kind == UnixAddress::Kind::unnamed || connection_) {
+      return fail(Errno::einval);
+    }
+    if (listener_) {
+      listener_->set_backlog(backlog);
+      return {};
+    }
+
+    listener_ = std::make_shared<UnixListener>(pollable_, address_, credentials, backlog);
+    if (uint32_t directions = shutdown_.load(std::memory_order_seq_cst); directions != 0) {
+      listener_->shutdown(directions);
+    }
+    if (address_.kind == UnixAddress::Kind::abstract) {
+      unix_names().set_listener(UnixNameKey{address_.name}, identity_, listener_);
+    } else {
+      unix_names().set_listener(UnixNameKey{SocketInodeKey{name_device_, name_inode_}}, identity_,
+                                listener_);
+    }
+    listening_.store(listener_.get(), std::memory_order_release);
+  }
+  // A listener is no longer writable or hung up, as an unconnected socket is.
+  pollable_->notify(event::pollout | event::pollhup);
+  return {};
+}
+
+Result<void> UnixStreamSocket::connect_path(fs::Vfs& vfs, const fs::PathContext& context,
+                                            const fs::Location& start, std::string_view path,
+                                            SocketCredentials credentials) {
+  fs::Location target = TRY(vfs.resolve(context, start, path, 0));
+  fs::Stat status = TRY(target.inode->stat());
+  TRY_VOID(fs::Vfs::check_permission(context.credentials, status, fs::access_write));
+  if (fs::file_type_of(status.mode) != fs::FileType::socket) {
+    return fail(Errno::econnrefused);
+  }
+
+  SocketInodeKey key{status.device, status.inode};
+  return connect_to_listener(unix_names().find_listener(UnixNameKey{key}), credentials);
+}
+
+Result<void> UnixStreamSocket::connect_abstract(const std::string& name,
+                                                SocketCredentials credentials) {
+  return connect_to_listener(unix_names().find_listener(UnixNameKey{name}), credentials);
+}
+
+Result<void> UnixStreamSocket::connect_to_listener(const std::shared_ptr<UnixListener>& listener,
+                                                   SocketCredentials credentials) {
+  if (!listener) {
+    return fail(Errno::econnrefused);
+  }
+
+  // As on Linux, a full backlog is waited for before this socket's own
+  // state is checked. Another client may take the room first; then the
+  // wait starts again.
+  std::shared_ptr<UnixStreamConnection> connection;
+  while (!connection) {
+    TRY_VOID(listener->wait_for_room(is_non_blocking()));
+
+    UnixAddress own_address;
+    {
+      sync::LockGuard guard(lock_);
+      if (connection_) {
+        return fail(Errno::eisconn);
+      }
+      if (listener_) {
+        return fail(Errno::einval);
+      }
+      own_address = address_;
+    }
+    connection = TRY(listener->enqueue(pollable_, credentials, std::move(own_address)));
+  }
+  connection->set_send_buffer_size(0, send_buffer_size_.load(std::memory_order_relaxed));
+  connection->set_receive_buffer_size(0, receive_buffer_size_.load(std::memory_order_relaxed));
+
+  {
+    sync::LockGuard guard(lock_);
+    // Another thread connected this socket or made it listen meanwhile.
+    if (connection_ || listener_) {
+      connection->close(0);
+      return fail(connection_ ? Errno::eisconn : Errno::einval);
+    }
+    connection_ = connection;
+    side_ = 0;
+    peer_address_ = listener->address();
+    connected_.store(connection.get(), std::memory_order_release);
+  }
+  pollable_->notify(event::pollin | event::pollout | event::pollhup);
+  return {};
+}
+
+Result<std::shared_ptr<UnixStreamSocket>> UnixStreamSocket::accept(uint32_t flags,
+                                                                   SocketCredentials owner) {
+  UnixListener* listener = listening_.load(std::memory_order_acquire);
+  if (listener == nullptr) {
+    return fail(Errno::einval);
+  }
+
+  PendingConnection pending = TRY(listener->accept(is_non_blocking()));
+  return std::make_shared<UnixStreamSocket>(std::move(pending.connection), 1, flags, owner,
+                                            listener->address(), std::move(pending.client_address));
+}
+
+UnixAddress UnixStreamSocket::address() {
+  sync::LockGuard guard(lock_);
+  return address_;
+}
+
+Result<UnixAddress> UnixStreamSocket::peer_address() {
+  sync::LockGuard guard(lock_);
+  if (!connection_) {
+    return fail(Errno::enotconn);
+  }
+  return peer_address_;
+}
+
+size_t UnixStreamSocket::send_buffer_size() {
+  if (UnixStreamConnection* connection = connected_.load(std::memory_order_acquire)) {
+    return connection->send_buffer_size(side_);
+  }
+  return send_buffer_size_.load(std::memory_order_relaxed);
+}
+
+size_t UnixStreamSocket::receive_buffer_size() {
+  if (UnixStreamConnection* connection = connected_.load(std::memory_order_acquire)) {
+    return connection->receive_buffer_size(side_);
+  }
+  return receive_buffer_size_.load(std::memory_order_relaxed);
+}
 
 void UnixStreamSocket::set_send_buffer_size(size_t size) {
-  connection_->set_send_buffer_size(side_, size);
+  if (UnixStreamConnection* connection = connected_.load(std::memory_order_acquire)) {
+    connection->set_send_buffer_size(side_, size);
+    return;
+  }
+  send_buffer_size_.store(std::max(size, min_send_buffer_size), std::memory_order_relaxed);
 }
 
 void UnixStreamSocket::set_receive_buffer_size(size_t size) {
-  connection_->set_receive_buffer_size(side_, size);
+  if (UnixStreamConnection* connection = connected_.load(std::memory_order_acquire)) {
+    connection->set_receive_buffer_size(side_, size);
+    return;
+  }
+  receive_buffer_size_.store(std::max(size, min_receive_buffer_size), std::memory_order_relaxed);
 }
 
-SocketCredentials UnixStreamSocket::peer_credentials() const { return connection_->creator(); }
+SocketCredentials UnixStreamSocket::peer_credentials() {
+  if (UnixStreamConnection* connection = connected_.load(std::memory_order_acquire)) {
+    return connection->credentials(UnixStreamConnection::peer_of(side_));
+  }
+  if (UnixListener* listener = listening_.load(std::memory_order_acquire)) {
+    return listener->credentials();
+  }
+  constexpr uint32_t no_id = std::numeric_limits<uint32_t>::max();
+  return SocketCredentials{.pid = 0, .uid = no_id, .gid = no_id};
+}
 
 std::optional<Errno> UnixStreamSocket::take_pending_error() {
-  return connection_->take_pending_error(side_);
+  if (UnixStreamConnection* connection = connected_.load(std::memory_order_acquire)) {
+    return connection->take_pending_error(side_);
+  }
+  return std::nullopt;
 }
 
 Result<UnixSocketPair> create_unix_stream_pair(uint32_t flags, SocketCredentials creator) {
@@ -394,11 +382,15 @@ Result<UnixSocketPair> create_unix_stream_pair(uint32_t flags, SocketCredentials
     return fail(Errno::einval);
   }
 
-  auto connection = std::make_shared<UnixStreamConnection>(creator);
+  auto connection = std::make_shared<UnixStreamConnection>(
+      std::array{std::make_shared<event::Pollable>(), std::make_shared<event::Pollable>()},
+      std::array{creator, creator});
   uint32_t file_flags = fd::open_read_write | flags;
   UnixSocketPair pair;
-  pair.first = std::make_shared<UnixStreamSocket>(connection, 0, file_flags);
-  pair.second = std::make_shared<UnixStreamSocket>(connection, 1, file_flags);
+  pair.first = std::make_shared<UnixStreamSocket>(connection, 0, file_flags, creator, UnixAddress{},
+                                                  UnixAddress{});
+  pair.second = std::make_shared<UnixStreamSocket>(connection, 1, file_flags, creator,
+                                                   UnixAddress{}, UnixAddress{});
   return pair;
 }
 

@@ -21,6 +21,7 @@ SyscallTable build_table() {
   register_time_syscalls(table);
   register_timer_syscalls(table);
   register_socket_syscalls(table);
+  register_socket_connection_syscalls(table);
   register_priority_syscalls(table);
   return table;
 }

@@ -57,6 +57,7 @@ void register_thread_syscalls(SyscallTable& table);
 void register_time_syscalls(SyscallTable& table);
 void register_timer_syscalls(SyscallTable& table);
 void register_socket_syscalls(SyscallTable& table);
+void register_socket_connection_syscalls(SyscallTable& table);
 void register_priority_syscalls(SyscallTable& table);
 
 }  // namespace litebox::shim::linux_abi

@@ -1,8 +1,9 @@
-// Socket system calls on connected Unix-domain stream sockets: socketpair,
-// shutdown, sendto, recvfrom, sendmsg, recvmsg, getsockopt, setsockopt,
-// getsockname and getpeername.
-// TODO: socket(2), bind, listen, accept and connect are not served, nor
-// datagram and sequenced-packet pairs or SCM_RIGHTS control messages.
+// Socket system calls that move data and options of Unix-domain stream
+// sockets: socketpair, shutdown, sendto, recvfrom, sendmsg, recvmsg,
+// getsockopt and setsockopt. socket_connection.cpp makes and connects
+// named sockets.
+// TODO: datagram and sequenced-packet sockets, and SCM_RIGHTS control
+// messages.
 #include <algorithm>
 #include <array>
 #include <cstring>
@@ -12,24 +13,11 @@
 #include "shim/linux/guest_memory.hpp"
 #include "shim/linux/kernel.hpp"
 #include "shim/linux/syscalls/file_support.hpp"
+#include "shim/linux/syscalls/socket_support.hpp"
 
 namespace litebox::shim::linux_abi {
 
 namespace {
-
-// Address families, socket types and flags (<linux/socket.h>, <linux/net.h>).
-constexpr int32_t af_unix = 1;
-constexpr int32_t af_inet = 2;
-constexpr int32_t af_inet6 = 10;
-constexpr int32_t af_max = 46;  // AF_MAX: families at or above it do not exist
-constexpr uint32_t sock_stream = 1;
-constexpr uint32_t sock_datagram = 2;
-constexpr uint32_t sock_raw = 3;
-constexpr uint32_t sock_seqpacket = 5;
-constexpr uint32_t sock_max = 10;  // SOCK_MAX: types at or above it are invalid
-constexpr uint32_t sock_type_mask = 0xf;
-constexpr uint32_t sock_non_blocking = 04000;
-constexpr uint32_t sock_close_on_exec = 02000000;
 
 // shutdown(2) `how` values.
 constexpr int32_t shut_read = 0;
@@ -60,9 +48,6 @@ constexpr uint32_t max_requested_buffer_size = 212992;
 // (MAX_RW_COUNT).
 constexpr uint64_t max_transfer = 0x7fff'f000;
 
-// The maximum length of a socket address (sizeof(struct sockaddr_storage)).
-constexpr int32_t max_address_length = 128;
-
 // struct msghdr on x86-64.
 struct LinuxMessageHeader {
   uint64_t name;
@@ -84,71 +69,41 @@ struct LinuxPeerCredentials {
   uint32_t gid;
 };
 
-// The socket behind `descriptor`: `ebadf` if it is not open, `enotsock` if
-// it is not a socket.
-Result<std::shared_ptr<ipc::UnixStreamSocket>> socket_of(Task& task, int32_t descriptor) {
-  auto file = TRY(file_of(task, descriptor));
-  auto socket = std::dynamic_pointer_cast<ipc::UnixStreamSocket>(file);
-  if (!socket) {
-    return fail(Errno::enotsock);
+// The sender's address that recvfrom(2) and recvmsg(2) report: the
+// peer's name, or no bytes at all when the peer is unnamed, as Linux
+// reports it.
+std::vector<std::byte> source_address(ipc::UnixStreamSocket& socket) {
+  auto peer = socket.peer_address();
+  if (!peer || peer->kind == ipc::UnixAddress::Kind::unnamed) {
+    return {};
   }
-  return socket;
+  return encode_unix_address(*peer);
 }
 
-// Copies a socket address out as Linux does for getsockname(2),
-// getpeername(2), recvfrom(2) and recvmsg(2): at most `*length` bytes of
-// it, then its full size into `*length`.
-Result<void> write_address(uint64_t address, uint64_t length_address,
-                           std::span<const std::byte> value) {
-  int32_t length = TRY(GuestPtr<int32_t>(length_address).read());
-  if (length < 0) {
-    return fail(Errno::einval);
-  }
-  size_t copied = std::min(static_cast<size_t>(length), value.size());
-  TRY_VOID(copy_to_guest(address, value.first(copied)));
-  TRY_VOID(GuestPtr<int32_t>(length_address).write(static_cast<int32_t>(value.size())));
-  return {};
+// The error of a send(2) that names a destination: a connected stream
+// socket takes none, and an unconnected one cannot send to a name.
+Errno destination_error(ipc::UnixStreamSocket& socket) {
+  return socket.is_connected() ? Errno::eisconn : Errno::eopnotsupp;
 }
 
 Result<uint64_t> sys_socketpair(Task& task, const SyscallArguments& arguments) {
-  const int32_t domain = arguments.as_int(0);
-  const uint32_t type = arguments.as_uint(1) & sock_type_mask;
-  const uint32_t flags = arguments.as_uint(1) & ~sock_type_mask;
-  const int32_t protocol = arguments.as_int(2);
-
-  if ((flags & ~(sock_non_blocking | sock_close_on_exec)) != 0) {
-    return fail(Errno::einval);
-  }
-  if (domain < 0 || domain >= af_max) {
-    return fail(Errno::eafnosupport);
-  }
-  if (type >= sock_max) {
-    return fail(Errno::einval);
-  }
+  SocketRequest request = TRY(decode_socket_request(arguments));
   // Internet sockets exist but cannot be made in pairs.
-  if (domain == af_inet || domain == af_inet6) {
+  if (request.domain == af_inet || request.domain == af_inet6) {
     return fail(Errno::eopnotsupp);
   }
-  if (domain != af_unix) {
+  if (request.domain != af_unix) {
     return fail(Errno::eafnosupport);
   }
-  if (protocol != 0 && protocol != af_unix) {
-    return fail(Errno::eprotonosupport);
-  }
-  if (type != sock_stream && type != sock_datagram && type != sock_raw && type != sock_seqpacket) {
-    return fail(Errno::esocktnosupport);
-  }
-  if (type != sock_stream) {
+  TRY_VOID(check_unix_socket_type(request));
+  if (request.type != sock_stream) {
     // TODO: datagram and sequenced-packet pairs (SOCK_RAW means SOCK_DGRAM).
     return fail(Errno::eopnotsupp);
   }
+  const uint32_t flags = request.flags;
 
   Process& process = task.process();
-  ipc::SocketCredentials creator;
-  {
-    sync::LockGuard guard(process.lock);
-    creator = {process.pid(), process.credentials.euid, process.credentials.egid};
-  }
+  ipc::SocketCredentials creator = socket_credentials_of(task);
   uint32_t status_flags = (flags & sock_non_blocking) != 0 ? uint32_t{fd::open_non_blocking} : 0;
   ipc::UnixSocketPair pair = TRY(ipc::create_unix_stream_pair(status_flags, creator));
 
@@ -310,9 +265,8 @@ Result<uint64_t> sys_sendto(Task& task, const SyscallArguments& arguments) {
   if (address != 0 && (address_length < 0 || address_length > max_address_length)) {
     return fail(Errno::einval);
   }
-  // A connected stream socket takes no destination.
   if (address != 0 && address_length != 0) {
-    return fail(Errno::eisconn);
+    return fail(destination_error(*socket));
   }
 
   std::vector<GuestIovec> vectors{GuestIovec{arguments[1], arguments[2]}};
@@ -326,10 +280,9 @@ Result<uint64_t> sys_recvfrom(Task& task, const SyscallArguments& arguments) {
 
   std::vector<GuestIovec> vectors{GuestIovec{arguments[1], arguments[2]}};
   uint64_t count = TRY(receive_vectors(*socket, vectors, options));
-  // The peer is unnamed, so its address has no bytes. As on Linux, a bad
-  // length fails the call after the data was received.
+  // As on Linux, a bad length fails the call after the data was received.
   if (address != 0) {
-    TRY_VOID(write_address(address, arguments[5], {}));
+    TRY_VOID(write_address(address, arguments[5], source_address(*socket)));
   }
   return count;
 }
@@ -354,9 +307,8 @@ Result<uint64_t> sys_sendmsg(Task& task, const SyscallArguments& arguments) {
     return fail(Errno::eopnotsupp);
   }
   ipc::SocketTransfer options = TRY(send_options(arguments.as_uint(2)));
-  // A connected stream socket takes no destination.
   if (header.name != 0 && header.name_length != 0) {
-    return fail(Errno::eisconn);
+    return fail(destination_error(*socket));
   }
 
   return send_vectors(*socket, vectors, options);
@@ -372,13 +324,15 @@ Result<uint64_t> sys_recvmsg(Task& task, const SyscallArguments& arguments) {
   uint64_t count = TRY(receive_vectors(*socket, vectors, options));
 
   // Linux writes back the name length (only when there is a name buffer),
-  // the control length and the flags. The peer is unnamed and no control
-  // message comes along.
+  // the control length and the flags. No control message comes along.
   if (header.name != 0) {
     if (static_cast<int32_t>(header.name_length) < 0) {
       return fail(Errno::einval);
     }
-    header.name_length = 0;
+    std::vector<std::byte> source = source_address(*socket);
+    size_t copied = std::min<size_t>(header.name_length, source.size());
+    TRY_VOID(copy_to_guest(header.name, std::span(source).first(copied)));
+    header.name_length = static_cast<uint32_t>(source.size());
   }
   header.control_length = 0;
   header.flags = 0;
@@ -422,8 +376,9 @@ Result<uint64_t> sys_getsockopt(Task& task, const SyscallArguments& arguments) {
     case so_domain:
       return write_option(value_address, length_address, int32_t{af_unix});
     case so_protocol:
-    case so_accept_connections:
       return write_option(value_address, length_address, int32_t{0});
+    case so_accept_connections:
+      return write_option(value_address, length_address, int32_t{socket->is_listening()});
     case so_error: {
       auto error = socket->take_pending_error();
       auto value = error ? static_cast<int32_t>(*error) : 0;
@@ -474,22 +429,6 @@ Result<uint64_t> sys_setsockopt(Task& task, const SyscallArguments& arguments) {
   return 0;
 }
 
-// Both ends of a pair are unnamed: the address is the family alone.
-Result<uint64_t> write_unnamed_address(Task& task, const SyscallArguments& arguments) {
-  TRY(socket_of(task, arguments.as_int(0)));
-  const uint16_t family = af_unix;
-  TRY_VOID(write_address(arguments[1], arguments[2], std::as_bytes(std::span(&family, 1))));
-  return 0;
-}
-
-Result<uint64_t> sys_getsockname(Task& task, const SyscallArguments& arguments) {
-  return write_unnamed_address(task, arguments);
-}
-
-Result<uint64_t> sys_getpeername(Task& task, const SyscallArguments& arguments) {
-  return write_unnamed_address(task, arguments);
-}
-
 }  // namespace
 
 void register_socket_syscalls(SyscallTable& table) {
@@ -501,8 +440,6 @@ void register_socket_syscalls(SyscallTable& table) {
   table.add(nr::recvmsg, sys_recvmsg);
   table.add(nr::getsockopt, sys_getsockopt);
   table.add(nr::setsockopt, sys_setsockopt);
-  table.add(nr::getsockname, sys_getsockname);
-  table.add(nr::getpeername, sys_getpeername);
 }
 
 }  // namespace litebox::shim::linux_abi

@@ -1,0 +1,118 @@
+#include "unix_listener.hpp"
+
+#include <utility>
+
+#include "unix_stream_connection.hpp"
+
+namespace litebox::ipc {
+
+UnixListener::UnixListener(std::shared_ptr<event::Pollable> pollable, UnixAddress address,
+                           SocketCredentials credentials, uint32_t backlog)
+    : pollable_(std::move(pollable)),
+      address_(std::move(address)),
+      credentials_(credentials),
+      backlog_(backlog) {}
+
+void UnixListener::set_backlog(uint32_t backlog) {
+  {
+    sync::LockGuard guard(lock_);
+    backlog_ = backlog;
+  }
+  room_.wake_all();
+}
+
+Result<void> UnixListener::wait_for_room(bool non_blocking) {
+  sync::LockGuard guard(lock_);
+  auto ready = [&] { return is_refusing_locked() || !is_full_locked(); };
+  if (!ready() && non_blocking) {
+    return fail(Errno::eagain);
+  }
+  TRY_VOID(room_.wait(lock_, ready));
+  if (is_refusing_locked()) {
+    return fail(Errno::econnrefused);
+  }
+  return {};
+}
+
+Result<std::shared_ptr<UnixStreamConnection>> UnixListener::enqueue(
+    std::shared_ptr<event::Pollable> client_pollable, SocketCredentials client_credentials,
+    UnixAddress client_address) {
+  std::shared_ptr<UnixStreamConnection> connection;
+  {
+    sync::LockGuard guard(lock_);
+    if (is_refusing_locked()) {
+      return fail(Errno::econnrefused);
+    }
+    if (is_full_locked()) {
+      return std::shared_ptr<UnixStreamConnection>();
+    }
+    connection = std::make_shared<UnixStreamConnection>(
+        std::array{std::move(client_pollable), std::make_shared<event::Pollable>()},
+        std::array{client_credentials, credentials_});
+    pending_.push_back(PendingConnection{connection, std::move(client_address)});
+  }
+  connection_pending_.wake_all();
+  pollable_->notify(event::pollin | event::pollrdnorm);
+  return connection;
+}
+
+Result<PendingConnection> UnixListener::accept(bool non_blocking) {
+  PendingConnection oldest;
+  {
+    sync::LockGuard guard(lock_);
+    auto ready = [&] { return is_refusing_locked() || !pending_.empty(); };
+    if (!ready() && non_blocking) {
+      return fail(Errno::eagain);
+    }
+    TRY_VOID(connection_pending_.wait(lock_, ready));
+    if (pending_.empty()) {
+      return fail(Errno::einval);
+    }
+    oldest = std::move(pending_.front());
+    pending_.pop_front();
+  }
+  room_.wake_all();
+  pollable_->notify(event::pollin | event::pollrdnorm);
+  return oldest;
+}
+
+void UnixListener::shutdown(uint32_t directions) {
+  {
+    sync::LockGuard guard(lock_);
+    shutdown_ |= directions;
+  }
+  room_.wake_all();
+  connection_pending_.wake_all();
+  pollable_->notify(event::pollin | event::pollrdnorm | event::pollrdhup | event::pollhup);
+}
+
+void UnixListener::close() {
+  std::deque<PendingConnection> abandoned;
+  {
+    sync::LockGuard guard(lock_);
+    closed_ = true;
+    abandoned.swap(pending_);
+  }
+  for (PendingConnection& pending : abandoned) {
+    pending.connection->close(1, true);
+  }
+  room_.wake_all();
+  connection_pending_.wake_all();
+}
+
+uint32_t UnixListener::poll_events() {
+  sync::LockGuard guard(lock_);
+  uint32_t events = 0;
+  if (!pending_.empty()) {
+    events |= event::pollin | event::pollrdnorm;
+  }
+  if ((shutdown_ & shutdown_receive) != 0) {
+    events |= event::pollrdhup | event::pollin | event::pollrdnorm;
+  }
+  if (shutdown_ == shutdown_both) {
+    events |= event::pollhup;
+  }
+  return events;
+}
+
+}  // namespace litebox::ipc

@@ -1,0 +1,73 @@
+#include "unix_names.hpp"
+
+#include <cstddef>
+
+namespace litebox::ipc {
+
+namespace {
+
+// Linux autobind names are the numbers 0 to 0xfffff.
+constexpr uint32_t automatic_name_count = 1U << 20;
+
+// Made during static initialization, so before any guest fork, on the heap
+// that forked guest processes share.
+UnixNameTable& name_table = *new UnixNameTable();
+
+}  // namespace
+
+UnixNameTable& unix_names() { return name_table; }
+
+Result<void> UnixNameTable::bind(const UnixNameKey& key, uint64_t owner) {
+  sync::LockGuard guard(lock_);
+  auto [position, inserted] = bindings_.try_emplace(key, Binding{.owner = owner});
+  if (!inserted) {
+    return fail(Errno::eaddrinuse);
+  }
+  return {};
+}
+
+Result<std::string> UnixNameTable::bind_automatic(uint64_t owner) {
+  sync::LockGuard guard(lock_);
+  for (uint32_t attempt = 0; attempt < automatic_name_count; ++attempt) {
+    uint32_t number = next_automatic_name_;
+    next_automatic_name_ = (next_automatic_name_ + 1) % automatic_name_count;
+
+    std::string name(5, '0');
+    for (size_t index = name.size(); index-- > 0; number >>= 4) {
+      name[index] = "0123456789abcdef"[number & 0xf];
+    }
+    auto [position, inserted] = bindings_.try_emplace(UnixNameKey{name}, Binding{.owner = owner});
+    if (inserted) {
+      return name;
+    }
+  }
+  return fail(Errno::enospc);
+}
+
+void UnixNameTable::set_listener(const UnixNameKey& key, uint64_t owner,
+                                 std::weak_ptr<UnixListener> listener) {
+  sync::LockGuard guard(lock_);
+  auto position = bindings_.find(key);
+  if (position != bindings_.end() && position->second.owner == owner) {
+    position->second.listener = std::move(listener);
+  }
+}
+
+std::shared_ptr<UnixListener> UnixNameTable::find_listener(const UnixNameKey& key) {
+  sync::LockGuard guard(lock_);
+  auto position = bindings_.find(key);
+  if (position == bindings_.end()) {
+    return nullptr;
+  }
+  return position->second.listener.lock();
+}
+
+void UnixNameTable::release(const UnixNameKey& key, uint64_t owner) {
+  sync::LockGuard guard(lock_);
+  auto position = bindings_.find(key);
+  if (position != bindings_.end() && position->second.owner == owner) {
+    bindings_.erase(position);
+  }
+}
+
+}  // namespace litebox::ipc

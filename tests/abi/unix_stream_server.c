@@ -1,0 +1,285 @@
+/* A Unix-domain stream server and its clients in separate processes. They
+ * meet over a path in a directory the program makes and removes, and over
+ * an abstract name. A signal interrupts or restarts a blocking accept, and
+ * a blocking connect waits for room in the backlog.
+ *
+ * The parent's stdout is fully buffered and flushed only after it has
+ * waited for its child, so the child's lines come first in both runs. */
+#include "abi.h"
+
+#include <poll.h>
+#include <signal.h>
+#include <stddef.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <time.h>
+
+static char output_buffer[1 << 16];
+static const char* scratch_path;
+
+static socklen_t path_address(struct sockaddr_un* address, const char* path) {
+  memset(address, 0, sizeof *address);
+  address->sun_family = AF_UNIX;
+  snprintf(address->sun_path, sizeof address->sun_path, "%s", path);
+  return (socklen_t)(offsetof(struct sockaddr_un, sun_path) + strlen(path) + 1);
+}
+
+/* An abstract name that contains the scratch path, so runs of several
+ * build trees on one host do not collide. */
+static socklen_t abstract_address(struct sockaddr_un* address, const char* label) {
+  memset(address, 0, sizeof *address);
+  address->sun_family = AF_UNIX;
+  int length =
+      snprintf(address->sun_path + 1, sizeof address->sun_path - 1, "%s:%s", label, scratch_path);
+  return (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 + (size_t)length);
+}
+
+static void sleep_milliseconds(long milliseconds) {
+  struct timespec duration = {milliseconds / 1000, (milliseconds % 1000) * 1000000};
+  nanosleep(&duration, NULL);
+}
+
+/* Reads until end of file into `buffer` and terminates it with a NUL. */
+static long read_all(int fd, char* buffer, size_t size) {
+  size_t total = 0;
+  while (total < size - 1) {
+    long count = read(fd, buffer + total, size - 1 - total);
+    if (count < 0) {
+      return -1;
+    }
+    if (count == 0) {
+      break;
+    }
+    total += (size_t)count;
+  }
+  buffer[total] = '\0';
+  return (long)total;
+}
+
+static void report_peer_pid(const char* label, int fd, pid_t expected) {
+  struct ucred peer;
+  socklen_t length = sizeof peer;
+  CALL(getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &peer, &length));
+  FACT(label, peer.pid == expected);
+}
+
+static void finish_child(void) {
+  fflush(stdout);
+  _exit(0);
+}
+
+static void wait_for_child(pid_t child) {
+  int status = 0;
+  CALL(waitpid(child, &status, 0) == child);
+  printf("  child exit status: %d\n", WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+}
+
+/* The child connects to a path that the parent listens on. The parent
+ * waits in poll for the connection, reads the request until the client
+ * shuts down its side, and then replies. */
+static void serve_over_path(void) {
+  printf("-- server on a path\n");
+  CALL(mkdir("run", 0755));
+  struct sockaddr_un address;
+  socklen_t length = path_address(&address, "run/server.sock");
+  int server = (int)CALL(socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
+  CALL(bind(server, (struct sockaddr*)&address, length));
+  CALL(listen(server, 4));
+  fflush(stdout);
+
+  pid_t parent = getpid();
+  pid_t child = fork();
+  if (child == 0) {
+    int client = (int)CALL(socket(AF_UNIX, SOCK_STREAM, 0));
+    CALL(connect(client, (struct sockaddr*)&address, length));
+    report_peer_pid("client: peer is the server process", client, parent);
+    const char request[] = "hello from the client";
+    CALL(write(client, request, sizeof request - 1));
+    CALL(shutdown(client, SHUT_WR));
+    char reply[128];
+    if (CALL(read_all(client, reply, sizeof reply)) >= 0) {
+      printf("client: received \"%s\"\n", reply);
+    }
+    CALL(close(client));
+    finish_child();
+  }
+
+  struct pollfd request = {.fd = server, .events = POLLIN};
+  CALL(poll(&request, 1, 10000));
+  printf("  revents %#x\n", request.revents);
+  struct sockaddr_un peer;
+  socklen_t peer_length = sizeof peer;
+  int connection = (int)CALL(accept(server, (struct sockaddr*)&peer, &peer_length));
+  printf("  peer address length %u, family %d\n", peer_length, peer.sun_family);
+  report_peer_pid("server: peer is the client process", connection, child);
+  char message[128];
+  if (CALL(read_all(connection, message, sizeof message)) >= 0) {
+    printf("server: received \"%s\"\n", message);
+  }
+  char reply[160];
+  int reply_length = snprintf(reply, sizeof reply, "you said: %s", message);
+  CALL(write(connection, reply, (size_t)reply_length));
+  CALL(close(connection));
+  wait_for_child(child);
+
+  CALL(close(server));
+  CALL(unlink("run/server.sock"));
+  CALL(rmdir("run"));
+}
+
+/* The child serves on an abstract name and the parent connects once the
+ * child reports through a pipe that it listens. */
+static void serve_over_abstract_name(void) {
+  printf("-- server on an abstract name\n");
+  struct sockaddr_un address;
+  socklen_t length = abstract_address(&address, "server");
+  int ready[2];
+  CALL(pipe(ready));
+  fflush(stdout);
+
+  pid_t child = fork();
+  if (child == 0) {
+    close(ready[0]);
+    int server = (int)CALL(socket(AF_UNIX, SOCK_STREAM, 0));
+    CALL(bind(server, (struct sockaddr*)&address, length));
+    CALL(listen(server, 1));
+    CALL(write(ready[1], "r", 1));
+    int connection = (int)CALL(accept4(server, NULL, NULL, SOCK_CLOEXEC));
+    struct sockaddr_un local;
+    socklen_t local_length = sizeof local;
+    CALL(getsockname(connection, (struct sockaddr*)&local, &local_length));
+    FACT("server: accepted end has the listener's name",
+         local_length == length && memcmp(&local, &address, length) == 0);
+    char message[64];
+    if (CALL(read_all(connection, message, sizeof message)) >= 0) {
+      printf("server: received \"%s\"\n", message);
+    }
+    CALL(close(connection));
+    CALL(close(server));
+    finish_child();
+  }
+
+  CALL(close(ready[1]));
+  char byte;
+  CALL(read(ready[0], &byte, 1));
+  int client = (int)CALL(socket(AF_UNIX, SOCK_STREAM, 0));
+  CALL(connect(client, (struct sockaddr*)&address, length));
+  struct sockaddr_un peer;
+  socklen_t peer_length = sizeof peer;
+  CALL(getpeername(client, (struct sockaddr*)&peer, &peer_length));
+  FACT("client: peer has the listener's name",
+       peer_length == length && memcmp(&peer, &address, length) == 0);
+  CALL(send(client, "over the abstract name", 22, 0));
+  CALL(close(client));
+  CALL(close(ready[0]));
+  wait_for_child(child);
+
+  /* The name went away with the child's listener. */
+  client = (int)CALL(socket(AF_UNIX, SOCK_STREAM, 0));
+  CALL(connect(client, (struct sockaddr*)&address, length));
+  CALL(close(client));
+}
+
+static volatile sig_atomic_t alarms;
+
+static void count_alarm(int signal) {
+  (void)signal;
+  alarms++;
+}
+
+static void arm_alarm(int flags) {
+  struct sigaction action = {.sa_handler = count_alarm, .sa_flags = flags};
+  sigemptyset(&action.sa_mask);
+  sigaction(SIGALRM, &action, NULL);
+  struct itimerval timer = {.it_value = {0, 100000}};
+  setitimer(ITIMER_REAL, &timer, NULL);
+}
+
+/* A blocking accept returns EINTR when a handler without SA_RESTART runs,
+ * and goes on waiting after one with SA_RESTART. */
+static void interrupt_accept(void) {
+  printf("-- accept and signals\n");
+  struct sockaddr_un address;
+  socklen_t length = abstract_address(&address, "interrupted");
+  int server = (int)CALL(socket(AF_UNIX, SOCK_STREAM, 0));
+  CALL(bind(server, (struct sockaddr*)&address, length));
+  CALL(listen(server, 1));
+
+  alarms = 0;
+  arm_alarm(0);
+  CALL(accept(server, NULL, NULL));
+  printf("  alarms %d\n", (int)alarms);
+  fflush(stdout);
+
+  pid_t child = fork();
+  if (child == 0) {
+    sleep_milliseconds(400);
+    int client = socket(AF_UNIX, SOCK_STREAM, 0);
+    CALL(connect(client, (struct sockaddr*)&address, length));
+    CALL(close(client));
+    finish_child();
+  }
+  alarms = 0;
+  arm_alarm(SA_RESTART);
+  int connection = accept(server, NULL, NULL);
+  FACT("accept after a restarted wait returned a socket", connection >= 0);
+  printf("  alarms %d\n", (int)alarms);
+  CALL(close(connection));
+  wait_for_child(child);
+  signal(SIGALRM, SIG_DFL);
+  CALL(close(server));
+}
+
+/* With the backlog full, a blocking connect waits until the server
+ * accepts a connection. */
+static void wait_for_backlog_room(void) {
+  printf("-- connect waits for room in the backlog\n");
+  struct sockaddr_un address;
+  socklen_t length = abstract_address(&address, "backlog");
+  int server = (int)CALL(socket(AF_UNIX, SOCK_STREAM, 0));
+  CALL(bind(server, (struct sockaddr*)&address, length));
+  CALL(listen(server, 0));
+  int first = (int)CALL(socket(AF_UNIX, SOCK_STREAM, 0));
+  CALL(connect(first, (struct sockaddr*)&address, length));
+  CALL(write(first, "first", 5));
+  fflush(stdout);
+
+  pid_t child = fork();
+  if (child == 0) {
+    int client = socket(AF_UNIX, SOCK_STREAM, 0);
+    CALL(connect(client, (struct sockaddr*)&address, length));
+    CALL(write(client, "second", 6));
+    CALL(close(client));
+    finish_child();
+  }
+
+  sleep_milliseconds(300);
+  int status = 0;
+  FACT("child still waits in connect", waitpid(child, &status, WNOHANG) == 0);
+  char message[32];
+  for (int i = 0; i < 2; ++i) {
+    int connection = (int)CALL(accept(server, NULL, NULL));
+    long count = CALL(read(connection, message, sizeof message - 1));
+    if (count >= 0) {
+      message[count] = '\0';
+      printf("  received \"%s\"\n", message);
+    }
+    CALL(close(connection));
+  }
+  wait_for_child(child);
+  CALL(close(first));
+  CALL(close(server));
+}
+
+int main(int argc, char** argv) {
+  abi_enter_scratch_directory(argc, argv);
+  scratch_path = argv[1];
+  setvbuf(stdout, output_buffer, _IOFBF, sizeof output_buffer);
+  serve_over_path();
+  serve_over_abstract_name();
+  interrupt_accept();
+  wait_for_backlog_room();
+  return 0;
+}
