@@ -591,6 +591,43 @@ static void check_listener_shutdown(void) {
   CALL(close(server));
 }
 
+/* A name bound after the connection shows at the peer, for a pair and
+ * for a client that binds once connected. */
+static void check_late_names(void) {
+  int pair[2];
+  CALL(socketpair(AF_UNIX, SOCK_STREAM, 0, pair));
+  struct sockaddr_un address;
+  socklen_t length = abstract_address(&address, "late-pair");
+  CALL(bind(pair[0], (struct sockaddr*)&address, length));
+  report_name("bound end of a pair", pair[0]);
+  report_peer("peer of the bound end", pair[1]);
+  CALL(close(pair[0]));
+  CALL(close(pair[1]));
+
+  length = abstract_address(&address, "late-server");
+  int server = make_socket();
+  CALL(bind(server, (struct sockaddr*)&address, length));
+  CALL(listen(server, 1));
+  int client = make_socket();
+  CALL(connect(client, (struct sockaddr*)&address, length));
+  struct sockaddr_un client_address;
+  socklen_t client_length = path_address(&client_address, "late-client.sock");
+  CALL(bind(client, (struct sockaddr*)&client_address, client_length));
+  int accepted = accept_and_report(server, 0);
+  report_peer("accepted peer after the client bound", accepted);
+  CALL(write(client, "x", 1));
+  struct sockaddr_un source;
+  memset(&source, 0x55, sizeof source);
+  socklen_t source_length = sizeof source;
+  char byte = 0;
+  CALL(recvfrom(accepted, &byte, 1, 0, (struct sockaddr*)&source, &source_length));
+  print_address("recvfrom source", &source, source_length);
+  CALL(close(accepted));
+  CALL(close(client));
+  CALL(close(server));
+  CALL(unlink("late-client.sock"));
+}
+
 int main(int argc, char** argv) {
   abi_enter_scratch_directory(argc, argv);
   scratch_path = argv[1];
@@ -602,5 +639,6 @@ int main(int argc, char** argv) {
   check_listen_and_accept();
   check_backlog();
   check_listener_shutdown();
+  check_late_names();
   return 0;
 }

@@ -68,10 +68,9 @@ class UnixStreamSocket final : public fd::File {
   // it; `flags` contains the access mode and status flags.
   UnixStreamSocket(uint32_t flags, SocketCredentials owner);
 
-  // Side `side` (0 or 1) of `connection`, named `address`, whose peer is
-  // named `peer_address`.
+  // Side `side` (0 or 1) of `connection`, named `address`.
   UnixStreamSocket(std::shared_ptr<UnixStreamConnection> connection, size_t side, uint32_t flags,
-                   SocketCredentials owner, UnixAddress address, UnixAddress peer_address);
+                   SocketCredentials owner, UnixAddress address);
   ~UnixStreamSocket() override;
 
   Result<size_t> read(std::span<std::byte> buffer) override;
@@ -176,7 +175,6 @@ class UnixStreamSocket final : public fd::File {
   // table's lock or the listener's lock, then a Pollable's lock.
   sync::Mutex lock_;
   UnixAddress address_;       // guarded by lock_
-  UnixAddress peer_address_;  // guarded by lock_
   bool holds_name_ = false;   // guarded by lock_: address_ is this socket's entry in the name table
   uint64_t name_device_ = 0;  // guarded by lock_: the socket inode of a path name
   uint64_t name_inode_ = 0;

@@ -48,16 +48,17 @@ Result<std::shared_ptr<UnixStreamConnection>> UnixListener::enqueue(
     }
     connection = std::make_shared<UnixStreamConnection>(
         std::array{std::move(client_pollable), std::make_shared<event::Pollable>()},
-        std::array{client_credentials, credentials_});
-    pending_.push_back(PendingConnection{connection, std::move(client_address)});
+        std::array{client_credentials, credentials_},
+        std::array{std::move(client_address), address_});
+    pending_.push_back(connection);
   }
   connection_pending_.wake_all();
   pollable_->notify(event::pollin | event::pollrdnorm);
   return connection;
 }
 
-Result<PendingConnection> UnixListener::accept(bool non_blocking) {
-  PendingConnection oldest;
+Result<std::shared_ptr<UnixStreamConnection>> UnixListener::accept(bool non_blocking) {
+  std::shared_ptr<UnixStreamConnection> oldest;
   {
     sync::LockGuard guard(lock_);
     auto ready = [&] { return is_refusing_locked() || !pending_.empty(); };
@@ -87,14 +88,14 @@ void UnixListener::shutdown(uint32_t directions) {
 }
 
 void UnixListener::close() {
-  std::deque<PendingConnection> abandoned;
+  std::deque<std::shared_ptr<UnixStreamConnection>> abandoned;
   {
     sync::LockGuard guard(lock_);
     closed_ = true;
     abandoned.swap(pending_);
   }
-  for (PendingConnection& pending : abandoned) {
-    pending.connection->close(1, true);
+  for (const auto& connection : abandoned) {
+    connection->close(1, true);
   }
   room_.wake_all();
   connection_pending_.wake_all();

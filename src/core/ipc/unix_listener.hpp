@@ -22,13 +22,6 @@ namespace litebox::ipc {
 
 class UnixStreamConnection;
 
-// A connection in the backlog. Its side 0 is the client, side 1 the end
-// that accept(2) returns.
-struct PendingConnection {
-  std::shared_ptr<UnixStreamConnection> connection;
-  UnixAddress client_address;
-};
-
 class UnixListener {
  public:
   // `pollable` is the listening socket's readiness notifier. `address` and
@@ -55,7 +48,8 @@ class UnixListener {
 
   // Takes the oldest pending connection, waiting for one unless
   // `non_blocking` (`eagain`). `eintr` when interrupted.
-  Result<PendingConnection> accept(bool non_blocking);
+  // The connection's side 0 is the client, side 1 the end to return.
+  Result<std::shared_ptr<UnixStreamConnection>> accept(bool non_blocking);
 
   // shutdown(2) with `directions` from SocketShutdown. Once the receive
   // direction is shut down, accept(2) takes what is pending and then fails
@@ -80,12 +74,12 @@ class UnixListener {
   const SocketCredentials credentials_;
 
   sync::Mutex lock_;
-  std::deque<PendingConnection> pending_;  // guarded by lock_
-  uint32_t backlog_;                       // guarded by lock_
-  bool closed_ = false;                    // guarded by lock_
-  uint32_t shutdown_ = 0;                  // guarded by lock_: SocketShutdown bits
-  sync::WaitQueue connection_pending_;     // accept(2) waits for a connection
-  sync::WaitQueue room_;                   // connect(2) waits for backlog room
+  std::deque<std::shared_ptr<UnixStreamConnection>> pending_;  // guarded by lock_
+  uint32_t backlog_;                                           // guarded by lock_
+  bool closed_ = false;                                        // guarded by lock_
+  uint32_t shutdown_ = 0;               // guarded by lock_: SocketShutdown bits
+  sync::WaitQueue connection_pending_;  // accept(2) waits for a connection
+  sync::WaitQueue room_;                // connect(2) waits for backlog room
 };
 
 }  // namespace litebox::ipc

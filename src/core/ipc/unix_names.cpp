@@ -1,6 +1,9 @@
 #include "unix_names.hpp"
 
 #include <cstddef>
+#include <span>
+
+#include "litebox/platform/platform.hpp"
 
 namespace litebox::ipc {
 
@@ -27,10 +30,14 @@ Result<void> UnixNameTable::bind(const UnixNameKey& key, uint64_t owner) {
 }
 
 Result<std::string> UnixNameTable::bind_automatic(uint64_t owner) {
+  // As Linux does, start at a random number and count up past the names
+  // in use.
+  uint32_t start = 0;
+  platform::current().random.fill(std::as_writable_bytes(std::span(&start, 1)));
+
   sync::LockGuard guard(lock_);
   for (uint32_t attempt = 0; attempt < automatic_name_count; ++attempt) {
-    uint32_t number = next_automatic_name_;
-    next_automatic_name_ = (next_automatic_name_ + 1) % automatic_name_count;
+    uint32_t number = (start + attempt) % automatic_name_count;
 
     std::string name(5, '0');
     for (size_t index = name.size(); index-- > 0; number >>= 4) {

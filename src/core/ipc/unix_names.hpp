@@ -60,7 +60,6 @@ class UnixNameTable {
 
   sync::Mutex lock_;
   std::map<UnixNameKey, Binding> bindings_;  // guarded by lock_
-  uint32_t next_automatic_name_ = 0;         // guarded by lock_
 };
 
 // The table of the sandbox, made during static initialization, before the

@@ -44,14 +44,12 @@ UnixStreamSocket::UnixStreamSocket(uint32_t flags, SocketCredentials owner)
       identity_(next_socket_identity()) {}
 
 UnixStreamSocket::UnixStreamSocket(std::shared_ptr<UnixStreamConnection> connection, size_t side,
-                                   uint32_t flags, SocketCredentials owner, UnixAddress address,
-                                   UnixAddress peer_address)
+                                   uint32_t flags, SocketCredentials owner, UnixAddress address)
     : File(flags),
       pollable_(connection->pollable(side)),
       owner_(owner),
       identity_(next_socket_identity()),
       address_(std::move(address)),
-      peer_address_(std::move(peer_address)),
       connection_(std::move(connection)),
       side_(side) {
   connected_.store(connection_.get(), std::memory_order_release);
@@ -156,6 +154,9 @@ Result<size_t> UnixStreamSocket::bytes_available() {
 
 void UnixStreamSocket::hold_name_locked(UnixAddress address, uint64_t device, uint64_t inode) {
   address_ = std::move(address);
+  if (connection_) {
+    connection_->set_address(side_, address_);
+  }
   holds_name_ = true;
   name_device_ = device;
   name_inode_ = inode;
@@ -297,7 +298,6 @@ Result<void> UnixStreamSocket::connect_to_listener(const std::shared_ptr<UnixLis
     }
     connection_ = connection;
     side_ = 0;
-    peer_address_ = listener->address();
     connected_.store(connection.get(), std::memory_order_release);
   }
   pollable_->notify(event::pollin | event::pollout | event::pollhup);
@@ -311,9 +311,9 @@ Result<std::shared_ptr<UnixStreamSocket>> UnixStreamSocket::accept(uint32_t flag
     return fail(Errno::einval);
   }
 
-  PendingConnection pending = TRY(listener->accept(is_non_blocking()));
-  return std::make_shared<UnixStreamSocket>(std::move(pending.connection), 1, flags, owner,
-                                            listener->address(), std::move(pending.client_address));
+  auto connection = TRY(listener->accept(is_non_blocking()));
+  return std::make_shared<UnixStreamSocket>(std::move(connection), 1, flags, owner,
+                                            listener->address());
 }
 
 UnixAddress UnixStreamSocket::address() {
@@ -322,11 +322,11 @@ UnixAddress UnixStreamSocket::address() {
 }
 
 Result<UnixAddress> UnixStreamSocket::peer_address() {
-  sync::LockGuard guard(lock_);
-  if (!connection_) {
+  UnixStreamConnection* connection = connected_.load(std::memory_order_acquire);
+  if (connection == nullptr) {
     return fail(Errno::enotconn);
   }
-  return peer_address_;
+  return connection->address(UnixStreamConnection::peer_of(side_));
 }
 
 size_t UnixStreamSocket::send_buffer_size() {
@@ -384,13 +384,13 @@ Result<UnixSocketPair> create_unix_stream_pair(uint32_t flags, SocketCredentials
 
   auto connection = std::make_shared<UnixStreamConnection>(
       std::array{std::make_shared<event::Pollable>(), std::make_shared<event::Pollable>()},
-      std::array{creator, creator});
+      std::array{creator, creator}, std::array{UnixAddress{}, UnixAddress{}});
   uint32_t file_flags = fd::open_read_write | flags;
   UnixSocketPair pair;
-  pair.first = std::make_shared<UnixStreamSocket>(connection, 0, file_flags, creator, UnixAddress{},
-                                                  UnixAddress{});
-  pair.second = std::make_shared<UnixStreamSocket>(connection, 1, file_flags, creator,
-                                                   UnixAddress{}, UnixAddress{});
+  pair.first =
+      std::make_shared<UnixStreamSocket>(connection, 0, file_flags, creator, UnixAddress{});
+  pair.second =
+      std::make_shared<UnixStreamSocket>(connection, 1, file_flags, creator, UnixAddress{});
   return pair;
 }
 

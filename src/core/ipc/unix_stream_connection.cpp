@@ -15,10 +15,20 @@ constexpr uint32_t writable_events = event::pollout | event::pollwrnorm | event:
 
 UnixStreamConnection::UnixStreamConnection(
     std::array<std::shared_ptr<event::Pollable>, 2> pollables,
-    std::array<SocketCredentials, 2> credentials)
-    : credentials_(credentials) {
+    std::array<SocketCredentials, 2> credentials, std::array<UnixAddress, 2> addresses)
+    : addresses_(std::move(addresses)), credentials_(credentials) {
   sides_[0].pollable = std::move(pollables[0]);
   sides_[1].pollable = std::move(pollables[1]);
+}
+
+UnixAddress UnixStreamConnection::address(size_t side) {
+  sync::LockGuard guard(lock_);
+  return addresses_[side];
+}
+
+void UnixStreamConnection::set_address(size_t side, UnixAddress address) {
+  sync::LockGuard guard(lock_);
+  addresses_[side] = std::move(address);
 }
 
 void UnixStreamConnection::announce_receivable(size_t side) {

@@ -20,6 +20,7 @@
 #include <span>
 
 #include "litebox/event/pollable.hpp"
+#include "litebox/ipc/unix_address.hpp"
 #include "litebox/ipc/unix_socket.hpp"
 #include "litebox/result.hpp"
 #include "litebox/sync/mutex.hpp"
@@ -34,9 +35,10 @@ class UnixStreamConnection {
  public:
   // `pollables` are the readiness notifiers of the two ends, which own
   // them too. `credentials` are the process of each end, which SO_PEERCRED
-  // reports to the other end.
+  // reports to the other end, and `addresses` the name of each end.
   UnixStreamConnection(std::array<std::shared_ptr<event::Pollable>, 2> pollables,
-                       std::array<SocketCredentials, 2> credentials);
+                       std::array<SocketCredentials, 2> credentials,
+                       std::array<UnixAddress, 2> addresses);
 
   static size_t peer_of(size_t side) { return 1 - side; }
 
@@ -59,6 +61,12 @@ class UnixStreamConnection {
 
   const std::shared_ptr<event::Pollable>& pollable(size_t side) { return sides_[side].pollable; }
   SocketCredentials credentials(size_t side) const { return credentials_[side]; }
+
+  // The name of `side`, which its peer reports through getpeername(2),
+  // recvfrom(2) and recvmsg(2). An end that binds after it was connected
+  // sets it, so the peer sees the new name, as on Linux.
+  UnixAddress address(size_t side);
+  void set_address(size_t side, UnixAddress address);
 
  private:
   // One locked step of send(): queues what fits of `rest` at the peer, or
@@ -86,7 +94,8 @@ class UnixStreamConnection {
   // Lock order: lock_, then a Pollable's lock. Observers are notified after
   // lock_ is released.
   sync::Mutex lock_;
-  Side sides_[2];  // queues, shutdown bits and sizes guarded by lock_
+  Side sides_[2];                         // queues, shutdown bits and sizes guarded by lock_
+  std::array<UnixAddress, 2> addresses_;  // guarded by lock_
   const std::array<SocketCredentials, 2> credentials_;
 };
 
