@@ -134,7 +134,7 @@ def decoded_calls(trace):
 
     What may differ between a native and a sandboxed run is replaced by a
     placeholder: addresses, the probe's and its child's pids, its
-    directory's random name, random bytes and the host name. So are sizes
+    directory's random name, random bytes, the time and the host name. So are sizes
     that depend on the file system, and the results of socket calls (the
     sandbox's sockets have their own tests) and of clone3 (the sandbox has
     none yet)."""
@@ -164,6 +164,7 @@ def decoded_calls(trace):
                 line = re.sub(rf"(?<![\w-]){pid}\b", name, line)
         line = re.sub(r'^getrandom\("[^"]*"', "getrandom(BYTES", line)
         line = re.sub(r'nodename="[^"]*"', "nodename=NAME", line)
+        line = re.sub(r"tv_sec=\d+, tv_usec=\d+", "tv_sec=SECONDS, tv_usec=MICROSECONDS", line)
         line = re.sub(r"/tmp/litebox-trace-\w+", "DIRECTORY", line)
         line = re.sub(r"(st_mode=S_IFDIR[^,]*, st_size=)\d+", r"\1SIZE", line)
         line = re.sub(r"stx_mask=[^,]*", "stx_mask=MASK", line)

@@ -244,6 +244,10 @@ std::string show_input(Kind kind, const SyscallArguments& arguments, size_t inde
       return show_termios(value);
     case Kind::flock:
       return show_flock(value);
+    case Kind::group_list:
+      return show_group_list(value, arguments[index - 1]);
+    case Kind::cpu_set:
+      return show_cpu_set(value, arguments[index - 1]);
     case Kind::clone_arguments:
       return show_clone_arguments(value, std::nullopt);
     default:
@@ -274,6 +278,14 @@ std::string show_output(Kind kind, const SyscallArguments& arguments, size_t ind
       return show_sigset(value, arguments[sigset_size_index(arguments.number)]);
     case Kind::timespec_output:
       return show_timespec(value);
+    case Kind::timeval_output:
+      return show_timeval(value);
+    case Kind::timezone_output:
+      return show_timezone(value);
+    case Kind::group_list_output:
+      return show_group_list(value, result);
+    case Kind::cpu_set_output:
+      return show_cpu_set(value, result);
     case Kind::utsname_output:
       return show_utsname(value);
     case Kind::sysinfo_output:
