@@ -378,10 +378,20 @@ std::string signal_name(int signal) {
   return fmt::format("{}", signal);
 }
 
-TraceLine::TraceLine(const SyscallArguments& arguments)
+TraceLine::TraceLine(const SyscallArguments& arguments, uint64_t stack_pointer)
     : arguments_(arguments), slots_(argument_layout(arguments)) {
   for (const Slot& slot : slots_) {
     decoded_.push_back(show_input(slot.kind, arguments, slot.index));
+  }
+
+  // rt_sigreturn takes no arguments, but strace shows the uc_sigmask of the
+  // signal frame that the call restores. The handler's return popped the
+  // frame's first word, so its struct ucontext starts at the stack pointer
+  // and uc_sigmask lies 296 bytes in.
+  constexpr uint64_t signal_mask_offset = 296;
+  if (arguments.number == nr::rt_sigreturn && stack_pointer != 0) {
+    slots_.push_back({Kind::none, 0, "{mask="});
+    decoded_.push_back(show_sigset(stack_pointer + signal_mask_offset, sizeof(uint64_t)) + "}");
   }
 }
 
