@@ -144,7 +144,7 @@ def decoded_calls(trace):
     for line in trace.splitlines():
         if line.startswith('access("trace-begin"'):
             inside = True
-        if inside and re.match(r"[a-z_0-9]+\(", line):
+        if inside and re.match(r"([a-z_0-9]+\(|--- SIGCHLD )", line):
             lines.append(re.sub(r"\)\s+= ", ") = ", line))
         if line.startswith("execve("):
             inside = False
@@ -160,7 +160,7 @@ def decoded_calls(trace):
     normalized = []
     for line in lines:
         line = re.sub(r"0x[0-9a-f]{5,}", "ADDRESS", line)
-        if line.startswith(("getpid(", "kill(", "clone(", "wait4(")):
+        if line.startswith(("getpid(", "kill(", "clone(", "wait4(", "--- SIGCHLD")):
             for pid, name in pids:
                 line = re.sub(rf"(?<![\w-]){pid}\b", name, line)
         line = re.sub(r'^getrandom\("[^"]*"', "getrandom(BYTES", line)
