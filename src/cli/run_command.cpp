@@ -1,8 +1,11 @@
 #include "run_command.hpp"
 
+#include <sys/resource.h>
+
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <array>
 #include <cstdlib>
 #include <memory>
 #include <optional>
@@ -152,6 +155,19 @@ Result<void> install_standard_streams(shim::linux_abi::Process& process) {
   return {};
 }
 
+// Returns the host's resource limits, which the first guest process
+// inherits as a child process inherits those of its parent.
+std::array<shim::linux_abi::ResourceLimit, shim::linux_abi::resource_count> host_resource_limits() {
+  auto limits = shim::linux_abi::default_resource_limits();
+  for (size_t resource = 0; resource < limits.size(); ++resource) {
+    struct rlimit host {};
+    if (::prlimit(0, static_cast<__rlimit_resource>(resource), nullptr, &host) == 0) {
+      limits[resource] = {host.rlim_cur, host.rlim_max};
+    }
+  }
+  return limits;
+}
+
 }  // namespace
 
 int run_program(const RunOptions& options) {
@@ -190,6 +206,7 @@ int run_program(const RunOptions& options) {
   kernel_options.trace = options.trace;
   kernel_options.vdso = !options.no_vdso;
   kernel_options.processor_count = platform::linux_userland::allowed_processor_count();
+  kernel_options.resource_limits = host_resource_limits();
   // In the kernel heap, so every forked guest process shares it (the
   // process table, the thread registry, the id counter).
   auto& kernel = *new shim::linux_abi::Kernel(host.execution(), &root->vfs(), kernel_options);

@@ -36,14 +36,15 @@ std::vector<std::string> names(const std::vector<Listed>& entries) {
   return result;
 }
 
-TEST(MemfsDirectory, ListsDotsThenEntriesInCreationOrder) {
+// tmpfs lists the newest entry first.
+TEST(MemfsDirectory, ListsDotsThenNewestEntryFirst) {
   auto file_system = fs::memfs::create();
   std::shared_ptr<fs::Inode> root = file_system->root();
   ASSERT_TRUE(root->create("b", fs::FileType::regular, 0644, 0, 0, 0));
   ASSERT_TRUE(root->make_directory("a", 0755, 0, 0));
   ASSERT_TRUE(root->make_symlink("c", "target", 0, 0));
 
-  EXPECT_EQ(names(list(*root, 0)), (std::vector<std::string>{".", "..", "b", "a", "c"}));
+  EXPECT_EQ(names(list(*root, 0)), (std::vector<std::string>{".", "..", "c", "a", "b"}));
 }
 
 TEST(MemfsDirectory, EntriesReportInodeAndType) {
@@ -62,10 +63,10 @@ TEST(MemfsDirectory, EntriesReportInodeAndType) {
   ASSERT_EQ(entries.size(), 4u);
   EXPECT_EQ(entries[0].inode, root->stat()->inode);
   EXPECT_EQ(entries[1].inode, root->stat()->inode);
-  EXPECT_EQ(entries[2].inode, (*directory)->stat()->inode);
-  EXPECT_EQ(entries[2].type, fs::FileType::directory);
-  EXPECT_EQ(entries[3].type, fs::FileType::fifo);
-  EXPECT_EQ(fs::directory_entry_type(entries[3].type), 1);  // DT_FIFO
+  EXPECT_EQ(entries[2].type, fs::FileType::fifo);
+  EXPECT_EQ(fs::directory_entry_type(entries[2].type), 1);  // DT_FIFO
+  EXPECT_EQ(entries[3].inode, (*directory)->stat()->inode);
+  EXPECT_EQ(entries[3].type, fs::FileType::directory);
 }
 
 TEST(MemfsDirectory, PositionsSurviveConcurrentUnlinks) {
@@ -76,15 +77,17 @@ TEST(MemfsDirectory, PositionsSurviveConcurrentUnlinks) {
   }
 
   std::vector<Listed> first = list(*root, 0, 5);
-  ASSERT_EQ(names(first), (std::vector<std::string>{".", "..", "f0", "f1", "f2"}));
+  ASSERT_EQ(names(first), (std::vector<std::string>{".", "..", "f9", "f8", "f7"}));
 
-  // Remove one entry already listed and one not yet listed, then add one.
-  ASSERT_TRUE(root->unlink("f1"));
-  ASSERT_TRUE(root->unlink("f5"));
+  // Remove one entry already listed and one not yet listed, then add one,
+  // which sorts first and so before the listing's place.
+  ASSERT_TRUE(root->unlink("f8"));
+  ASSERT_TRUE(root->unlink("f4"));
   ASSERT_TRUE(root->create("new", fs::FileType::regular, 0644, 0, 0, 0));
 
   std::vector<Listed> rest = list(*root, first.back().next_position);
-  EXPECT_EQ(names(rest), (std::vector<std::string>{"f3", "f4", "f6", "f7", "f8", "f9", "new"}));
+  EXPECT_EQ(names(rest), (std::vector<std::string>{"f6", "f5", "f3", "f2", "f1", "f0"}));
+  EXPECT_EQ(names(list(*root, 0, 3)), (std::vector<std::string>{".", "..", "new"}));
 }
 
 TEST(MemfsDirectory, ListingLargerThanOneBatch) {

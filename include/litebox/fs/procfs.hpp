@@ -19,8 +19,8 @@ namespace litebox::fs::procfs {
 // The per-process entries under /proc/<pid>/ and the per-thread ones under
 // /proc/<pid>/task/<tid>/. Each of those directories also contains the
 // directories fd and fdinfo, and /proc/<pid> contains task.
-inline constexpr std::string_view process_files[] = {"cmdline", "comm", "environ", "maps",
-                                                     "mounts",  "stat", "status"};
+inline constexpr std::string_view process_files[] = {"cmdline",   "comm",   "environ", "maps",
+                                                     "mountinfo", "mounts", "stat",    "status"};
 inline constexpr std::string_view process_links[] = {"cwd", "exe"};
 
 // The files under /proc itself, with paths relative to /proc.

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <optional>
 #include <utility>
@@ -161,6 +162,9 @@ std::unique_ptr<Task> Kernel::create_first_task(fs::PathContext paths) {
   const int32_t pid = next_id_.fetch_add(1);
   first_pid_ = pid;
   auto process = std::make_shared<Process>(*this, pid, 0, std::move(paths));
+  process->limits = options_.resource_limits;
+  const uint64_t open_files = process->limit(Resource::open_files).current;
+  process->descriptors().set_limit(static_cast<size_t>(std::min(open_files, max_open_files)));
   {
     sync::LockGuard guard(process_table_lock_);
     process_table_[pid] = ProcessRecord{0, process->process_group, process->session, process.get()};

@@ -31,6 +31,9 @@ struct KernelOptions {
   // affinity mask (CPUs 0 to processor_count - 1). `litebox run` sets it to
   // the count of the host's affinity mask.
   uint32_t processor_count = 1;
+  // The resource limits of the first process. `litebox run` gives the
+  // host's, because a process inherits the limits of its parent.
+  std::array<ResourceLimit, resource_count> resource_limits = default_resource_limits();
 };
 
 class Kernel final : public platform::SyscallHandler {

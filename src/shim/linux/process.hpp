@@ -43,6 +43,10 @@ struct ResourceLimit {
 
 inline constexpr uint64_t rlimit_infinity = ~uint64_t{0};
 
+// The maximum number of open descriptors of a process, Linux's default
+// fs.nr_open.
+inline constexpr uint64_t max_open_files = uint64_t{1} << 20;
+
 // RLIMIT_* resource numbers.
 enum class Resource : uint32_t {
   cpu = 0,

@@ -8,6 +8,7 @@
 #include "litebox/fs/file_system.hpp"
 #include "litebox/platform/platform.hpp"
 #include "shim/linux/cpuinfo.hpp"
+#include "shim/linux/device_number.hpp"
 #include "shim/linux/guest_memory.hpp"
 #include "shim/linux/kernel.hpp"
 #include "shim/linux/process.hpp"
@@ -83,6 +84,9 @@ class LinuxProcfsProvider final : public fs::procfs::Provider {
     }
     if (name == "mounts") {
       return mounts(task);
+    }
+    if (name == "mountinfo") {
+      return mount_info(task);
     }
     return fail(Errno::enoent);
   }
@@ -352,6 +356,37 @@ class LinuxProcfsProvider final : public fs::procfs::Provider {
         clock_ticks(process.start_time), size_bytes, resident_pages, 0, 0, process.break_start,
         process.arguments_start, process.arguments_end, process.environment_start,
         process.environment_end);
+  }
+
+  // Builds /proc/PID/mountinfo, one line per mount. A line gives the mount's
+  // id (the 1-based order of /proc/PID/mounts, as fdinfo's mnt_id) and its
+  // parent's id. The root gets 0, because Linux too gives it a parent
+  // outside the list. Then come the device number, the root of the mount
+  // within its file system, the mount point, the options, "-", the type,
+  // the source and the file system's options.
+  static Result<std::string> mount_info(Task& task) {
+    fs::PathContext context = task.process().path_context();
+    const auto mounts = task.kernel().vfs().mounts();
+    std::string text;
+    for (size_t index = 0; index < mounts.size(); ++index) {
+      const auto& mount = mounts[index];
+      std::string path = "/";
+      size_t parent_id = 0;
+      if (mount->parent()) {
+        path = TRY(task.kernel().vfs().path_of(context, mount->mount_point()));
+        auto parent = std::find(mounts.begin(), mounts.end(), mount->parent());
+        if (parent != mounts.end()) {
+          parent_id = static_cast<size_t>(parent - mounts.begin()) + 1;
+        }
+      }
+      const uint64_t device = TRY(mount->root()->stat()).device;
+      fs::FileSystem& file_system = mount->file_system();
+      const char* access = file_system.read_only() ? "ro" : "rw";
+      text += fmt::format("{} {} {}:{} / {} {},relatime - {} {} {}\n", index + 1, parent_id,
+                          device_major(device), device_minor(device), path, access,
+                          file_system.type_name(), file_system.type_name(), access);
+    }
+    return text;
   }
 
   static Result<std::string> mounts(Task& task) {

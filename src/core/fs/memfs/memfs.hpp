@@ -158,9 +158,14 @@ class Directory final : public Node {
     std::shared_ptr<Node> node;
   };
 
-  // Positions 0 and 1 are "." and ".."; entries start at 2. A position is
-  // never reused, so a directory stream keeps its place across unlinks.
+  // Positions 0 and 1 are "." and ".."; entries start at 2. Each new entry
+  // takes a position below all earlier ones, so a directory lists its
+  // newest entry first, as tmpfs does on Linux 6.18. A position is never
+  // reused, so a directory stream keeps its place across unlinks, and an
+  // entry made during a listing sorts before the stream's place. Positions
+  // stay below 2^48 because the overlay tags them in their top bits.
   static constexpr uint64_t first_entry_position = 2;
+  static constexpr uint64_t last_entry_position = uint64_t{1} << 48;
 
   std::shared_ptr<Node> find_locked(std::string_view name) const;
   void insert_locked(std::string_view name, std::shared_ptr<Node> node);
@@ -173,7 +178,7 @@ class Directory final : public Node {
   // Guarded by lock.
   std::map<uint64_t, Entry> entries_;
   std::map<std::string, uint64_t, std::less<>> positions_;
-  uint64_t next_position_ = first_entry_position;
+  uint64_t next_position_ = last_entry_position;
 };
 
 class Symlink final : public Node {

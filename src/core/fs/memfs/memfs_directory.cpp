@@ -43,7 +43,7 @@ std::shared_ptr<Node> Directory::find_locked(std::string_view name) const {
 }
 
 void Directory::insert_locked(std::string_view name, std::shared_ptr<Node> node) {
-  uint64_t position = next_position_++;
+  uint64_t position = next_position_--;
   positions_.emplace(std::string(name), position);
   entries_.emplace(position, Entry{std::string(name), std::move(node)});
 }

@@ -507,7 +507,7 @@ Result<ResourceLimit> apply_limit(Task& task, uint32_t resource, const ResourceL
   }
   if (new_limit != nullptr && resource == static_cast<uint32_t>(Resource::open_files)) {
     process.descriptors().set_limit(
-        static_cast<size_t>(std::min<uint64_t>(new_limit->current, 1 << 20)));
+        static_cast<size_t>(std::min(new_limit->current, max_open_files)));
   }
   return old_limit;
 }

@@ -3,6 +3,7 @@
 #include <limits>
 
 #include "litebox/platform/platform.hpp"
+#include "shim/linux/device_number.hpp"
 #include "shim/linux/guest_memory.hpp"
 #include "shim/linux/kernel.hpp"
 #include "shim/linux/syscalls/file_support.hpp"
@@ -75,15 +76,6 @@ struct LinuxStatfs {
   int64_t f_spare[4];
 };
 static_assert(sizeof(LinuxStatfs) == 120);
-
-// The major and minor numbers of a dev_t as glibc's gnu_dev_major and
-// gnu_dev_minor split them.
-uint32_t device_major(uint64_t device) {
-  return static_cast<uint32_t>(((device >> 8) & 0xfff) | ((device >> 32) & ~uint64_t{0xfff}));
-}
-uint32_t device_minor(uint64_t device) {
-  return static_cast<uint32_t>((device & 0xff) | ((device >> 12) & ~uint64_t{0xff}));
-}
 
 StatxTimestamp to_statx_timestamp(const fs::Timespec& time) {
   return {time.seconds, static_cast<uint32_t>(time.nanoseconds), 0};
