@@ -1,11 +1,14 @@
 """Serve Unix-domain stream sockets from Python: a
 socketserver.UnixStreamServer on a path and a plain socket on an abstract
-name, each in the parent process, with clients in a forked child. Prints
-only values that are the same on every run.
+name, each in the parent process, with clients in a forked child, and an
+asyncio server with concurrent clients in one event loop, which waits in
+epoll on non-blocking sockets. Prints only values that are the same on
+every run.
 
 Usage: python3 -I -S python_unix_socket.py SCRATCH_DIRECTORY
 """
 
+import asyncio
 import os
 import socket
 import socketserver
@@ -88,3 +91,33 @@ with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as listener:
         connection.sendall(message[::-1])
     wait_for(child)
     print("server received:", message.decode().strip())
+
+
+async def shout(reader, writer):
+    line = await reader.readline()
+    writer.write(line.upper())
+    await writer.drain()
+    writer.close()
+    await writer.wait_closed()
+
+
+async def serve_with_asyncio():
+    asyncio_path = os.path.join(scratch, "asyncio.sock")
+    server = await asyncio.start_unix_server(shout, asyncio_path)
+
+    async def ask(word):
+        reader, writer = await asyncio.open_unix_connection(asyncio_path)
+        writer.write(word.encode() + b"\n")
+        await writer.drain()
+        reply = await reader.readline()
+        writer.close()
+        await writer.wait_closed()
+        return reply.decode().strip()
+
+    replies = await asyncio.gather(*(ask(word) for word in ["kiwi", "lime", "mango", "nectarine"]))
+    server.close()
+    await server.wait_closed()
+    print("asyncio replies:", replies)
+
+
+asyncio.run(serve_with_asyncio())
