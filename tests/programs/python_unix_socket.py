@@ -1,9 +1,9 @@
-"""Serve Unix-domain stream sockets from Python: a
-socketserver.UnixStreamServer on a path and a plain socket on an abstract
-name, each in the parent process, with clients in a forked child, and an
-asyncio server with concurrent clients in one event loop, which waits in
-epoll on non-blocking sockets. Prints only values that are the same on
-every run.
+"""Serve Unix-domain stream sockets from Python.
+
+A socketserver.UnixStreamServer on a path and a plain socket on an
+abstract name serve clients in a forked child. An asyncio server then
+serves concurrent clients in one event loop, which waits in epoll on
+non-blocking sockets. Prints only values that are the same on every run.
 
 Usage: python3 -I -S python_unix_socket.py SCRATCH_DIRECTORY
 """
