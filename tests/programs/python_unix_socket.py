@@ -3,7 +3,9 @@
 A socketserver.UnixStreamServer on a path and a plain socket on an
 abstract name serve clients in a forked child. An asyncio server then
 serves concurrent clients in one event loop, which waits in epoll on
-non-blocking sockets. Prints only values that are the same on every run.
+non-blocking sockets. Last, multiprocessing.connection passes pickled
+objects between processes with its authentication handshake. Prints only
+values that are the same on every run.
 
 Usage: python3 -I -S python_unix_socket.py SCRATCH_DIRECTORY
 """
@@ -14,6 +16,7 @@ import socket
 import socketserver
 import stat
 import sys
+from multiprocessing.connection import Client, Listener
 
 scratch = sys.argv[1]
 os.makedirs(scratch, exist_ok=True)
@@ -121,3 +124,20 @@ async def serve_with_asyncio():
 
 
 asyncio.run(serve_with_asyncio())
+
+# multiprocessing's listener sets SO_REUSEADDR before it binds.
+connection_path = os.path.join(scratch, "multiprocessing.sock")
+with Listener(connection_path, family="AF_UNIX", authkey=b"fruit") as listener:
+    sys.stdout.flush()
+    child = os.fork()
+    if child == 0:
+        with Client(connection_path, family="AF_UNIX", authkey=b"fruit") as connection:
+            connection.send({"fruit": "apple", "count": 3})
+            print("client received:", connection.recv())
+        sys.stdout.flush()
+        os._exit(0)
+    with listener.accept() as connection:
+        order = connection.recv()
+        connection.send(order["count"] * [order["fruit"]])
+    wait_for(child)
+    print("server received:", order)

@@ -143,6 +143,11 @@ class UnixStreamSocket final : public fd::File {
   void set_send_buffer_size(size_t size);
   void set_receive_buffer_size(size_t size);
 
+  // SO_REUSEADDR, which Linux keeps for every socket but which changes
+  // nothing for Unix-domain ones.
+  bool reuse_address() const { return reuse_address_.load(std::memory_order_relaxed); }
+  void set_reuse_address(bool reuse) { reuse_address_.store(reuse, std::memory_order_relaxed); }
+
   // SO_PEERCRED: the peer of a connected socket, the socket itself when it
   // listens, and pid 0 with uid and gid -1 otherwise, as Linux reports.
   SocketCredentials peer_credentials();
@@ -192,6 +197,7 @@ class UnixStreamSocket final : public fd::File {
   std::atomic<uint32_t> shutdown_{0};
   std::atomic<size_t> send_buffer_size_{default_socket_buffer_size};
   std::atomic<size_t> receive_buffer_size_{default_socket_buffer_size};
+  std::atomic<bool> reuse_address_{false};
 };
 
 struct UnixSocketPair {
