@@ -287,6 +287,52 @@ static void wait_for_backlog_room(void) {
   CALL(close(server));
 }
 
+/* Several client processes connect at once through a small backlog, so
+ * connects block and wake across processes; every connection arrives. */
+static void serve_many_clients(void) {
+  printf("-- many clients\n");
+  enum { client_count = 4, connections_per_client = 25 };
+  struct sockaddr_un address;
+  socklen_t length = abstract_address(&address, "many");
+  int server = (int)CALL(socket(AF_UNIX, SOCK_STREAM, 0));
+  CALL(bind(server, (struct sockaddr*)&address, length));
+  CALL(listen(server, 1));
+  fflush(stdout);
+
+  pid_t children[client_count];
+  for (int i = 0; i < client_count; ++i) {
+    children[i] = fork();
+    if (children[i] == 0) {
+      int failures = 0;
+      for (int j = 0; j < connections_per_client; ++j) {
+        int client = socket(AF_UNIX, SOCK_STREAM, 0);
+        char id = (char)('a' + i);
+        if (connect(client, (struct sockaddr*)&address, length) != 0 ||
+            write(client, &id, 1) != 1) {
+          failures++;
+        }
+        close(client);
+      }
+      _exit(failures == 0 ? 0 : 1);
+    }
+  }
+
+  int received[client_count] = {0};
+  for (int j = 0; j < client_count * connections_per_client; ++j) {
+    int connection = accept(server, NULL, NULL);
+    char id = 0;
+    if (connection >= 0 && read(connection, &id, 1) == 1 && id >= 'a' && id < 'a' + client_count) {
+      received[id - 'a']++;
+    }
+    close(connection);
+  }
+  for (int i = 0; i < client_count; ++i) {
+    printf("  client %d: %d connections\n", i, received[i]);
+    wait_for_child(children[i]);
+  }
+  CALL(close(server));
+}
+
 int main(int argc, char** argv) {
   abi_enter_scratch_directory(argc, argv);
   scratch_path = argv[1];
@@ -295,5 +341,6 @@ int main(int argc, char** argv) {
   serve_over_abstract_name();
   interrupt_accept();
   wait_for_backlog_room();
+  serve_many_clients();
   return 0;
 }
