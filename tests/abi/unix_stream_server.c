@@ -288,7 +288,7 @@ static void wait_for_backlog_room(void) {
 }
 
 /* Several client processes connect at once through a small backlog, so
- * connects block and wake across processes; every connection arrives. */
+ * connects block and wake across processes. Every connection arrives. */
 static void serve_many_clients(void) {
   printf("-- many clients\n");
   enum { client_count = 4, connections_per_client = 25 };
