@@ -169,6 +169,15 @@ static void check_creation(void) {
   int queued = -1;
   CALL(ioctl(fd, FIONREAD, &queued));
   printf("  FIONREAD %d\n", queued);
+
+  /* SO_REUSEADDR is kept, although it changes nothing for Unix sockets. */
+  int reuse = 7;
+  CALL(setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &reuse, sizeof reuse));
+  reuse = -1;
+  size_length = sizeof reuse;
+  CALL(getsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &reuse, &size_length));
+  printf("  SO_REUSEADDR %d, length %u\n", reuse, size_length);
+  CALL(setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &reuse, 2));
   CALL(listen(fd, 1));
   CALL(accept(fd, NULL, NULL));
   CALL(shutdown(fd, SHUT_RDWR));

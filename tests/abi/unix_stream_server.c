@@ -183,10 +183,15 @@ static void serve_over_abstract_name(void) {
 }
 
 static volatile sig_atomic_t alarms;
+/* The write end of a pipe that the handler reports each alarm to, or -1. */
+static volatile sig_atomic_t alarm_pipe = -1;
 
 static void count_alarm(int signal) {
   (void)signal;
   alarms++;
+  if (alarm_pipe >= 0) {
+    (void)!write(alarm_pipe, "a", 1);
+  }
 }
 
 static void arm_alarm(int flags) {
@@ -198,7 +203,8 @@ static void arm_alarm(int flags) {
 }
 
 /* A blocking accept returns EINTR when a handler without SA_RESTART runs,
- * and goes on waiting after one with SA_RESTART. */
+ * and goes on waiting after one with SA_RESTART. The child connects only
+ * once the handler has run, so the order does not depend on timing. */
 static void interrupt_accept(void) {
   printf("-- accept and signals\n");
   struct sockaddr_un address;
@@ -211,16 +217,22 @@ static void interrupt_accept(void) {
   arm_alarm(0);
   CALL(accept(server, NULL, NULL));
   printf("  alarms %d\n", (int)alarms);
+  int alarm_reports[2];
+  CALL(pipe(alarm_reports));
   fflush(stdout);
 
   pid_t child = fork();
   if (child == 0) {
-    sleep_milliseconds(400);
+    close(alarm_reports[1]);
+    char report;
+    CALL(read(alarm_reports[0], &report, 1));
     int client = socket(AF_UNIX, SOCK_STREAM, 0);
     CALL(connect(client, (struct sockaddr*)&address, length));
     CALL(close(client));
     finish_child();
   }
+  CALL(close(alarm_reports[0]));
+  alarm_pipe = alarm_reports[1];
   alarms = 0;
   arm_alarm(SA_RESTART);
   int connection = accept(server, NULL, NULL);
@@ -229,6 +241,8 @@ static void interrupt_accept(void) {
   CALL(close(connection));
   wait_for_child(child);
   signal(SIGALRM, SIG_DFL);
+  alarm_pipe = -1;
+  CALL(close(alarm_reports[1]));
   CALL(close(server));
 }
 
@@ -273,6 +287,52 @@ static void wait_for_backlog_room(void) {
   CALL(close(server));
 }
 
+/* Several client processes connect at once through a small backlog, so
+ * connects block and wake across processes. Every connection arrives. */
+static void serve_many_clients(void) {
+  printf("-- many clients\n");
+  enum { client_count = 4, connections_per_client = 25 };
+  struct sockaddr_un address;
+  socklen_t length = abstract_address(&address, "many");
+  int server = (int)CALL(socket(AF_UNIX, SOCK_STREAM, 0));
+  CALL(bind(server, (struct sockaddr*)&address, length));
+  CALL(listen(server, 1));
+  fflush(stdout);
+
+  pid_t children[client_count];
+  for (int i = 0; i < client_count; ++i) {
+    children[i] = fork();
+    if (children[i] == 0) {
+      int failures = 0;
+      for (int j = 0; j < connections_per_client; ++j) {
+        int client = socket(AF_UNIX, SOCK_STREAM, 0);
+        char id = (char)('a' + i);
+        if (connect(client, (struct sockaddr*)&address, length) != 0 ||
+            write(client, &id, 1) != 1) {
+          failures++;
+        }
+        close(client);
+      }
+      _exit(failures == 0 ? 0 : 1);
+    }
+  }
+
+  int received[client_count] = {0};
+  for (int j = 0; j < client_count * connections_per_client; ++j) {
+    int connection = accept(server, NULL, NULL);
+    char id = 0;
+    if (connection >= 0 && read(connection, &id, 1) == 1 && id >= 'a' && id < 'a' + client_count) {
+      received[id - 'a']++;
+    }
+    close(connection);
+  }
+  for (int i = 0; i < client_count; ++i) {
+    printf("  client %d: %d connections\n", i, received[i]);
+    wait_for_child(children[i]);
+  }
+  CALL(close(server));
+}
+
 int main(int argc, char** argv) {
   abi_enter_scratch_directory(argc, argv);
   scratch_path = argv[1];
@@ -281,5 +341,6 @@ int main(int argc, char** argv) {
   serve_over_abstract_name();
   interrupt_accept();
   wait_for_backlog_room();
+  serve_many_clients();
   return 0;
 }

@@ -1,16 +1,22 @@
-"""Serve Unix-domain stream sockets from Python: a
-socketserver.UnixStreamServer on a path and a plain socket on an abstract
-name, each in the parent process, with clients in a forked child. Prints
-only values that are the same on every run.
+"""Serve Unix-domain stream sockets from Python.
+
+A socketserver.UnixStreamServer on a path and a plain socket on an
+abstract name serve clients in a forked child. An asyncio server then
+serves concurrent clients in one event loop, which waits in epoll on
+non-blocking sockets. Last, multiprocessing.connection passes pickled
+objects between processes with its authentication handshake. Prints only
+values that are the same on every run.
 
 Usage: python3 -I -S python_unix_socket.py SCRATCH_DIRECTORY
 """
 
+import asyncio
 import os
 import socket
 import socketserver
 import stat
 import sys
+from multiprocessing.connection import Client, Listener
 
 scratch = sys.argv[1]
 os.makedirs(scratch, exist_ok=True)
@@ -88,3 +94,50 @@ with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as listener:
         connection.sendall(message[::-1])
     wait_for(child)
     print("server received:", message.decode().strip())
+
+
+async def shout(reader, writer):
+    line = await reader.readline()
+    writer.write(line.upper())
+    await writer.drain()
+    writer.close()
+    await writer.wait_closed()
+
+
+async def serve_with_asyncio():
+    asyncio_path = os.path.join(scratch, "asyncio.sock")
+    server = await asyncio.start_unix_server(shout, asyncio_path)
+
+    async def ask(word):
+        reader, writer = await asyncio.open_unix_connection(asyncio_path)
+        writer.write(word.encode() + b"\n")
+        await writer.drain()
+        reply = await reader.readline()
+        writer.close()
+        await writer.wait_closed()
+        return reply.decode().strip()
+
+    replies = await asyncio.gather(*(ask(word) for word in ["kiwi", "lime", "mango", "nectarine"]))
+    server.close()
+    await server.wait_closed()
+    print("asyncio replies:", replies)
+
+
+asyncio.run(serve_with_asyncio())
+
+# multiprocessing's listener sets SO_REUSEADDR before it binds.
+connection_path = os.path.join(scratch, "multiprocessing.sock")
+with Listener(connection_path, family="AF_UNIX", authkey=b"fruit") as listener:
+    sys.stdout.flush()
+    child = os.fork()
+    if child == 0:
+        with Client(connection_path, family="AF_UNIX", authkey=b"fruit") as connection:
+            connection.send({"fruit": "apple", "count": 3})
+            print("client received:", connection.recv())
+        sys.stdout.flush()
+        os._exit(0)
+    with listener.accept() as connection:
+        order = connection.recv()
+        connection.send(order["count"] * [order["fruit"]])
+    wait_for(child)
+    print("server received:", order)

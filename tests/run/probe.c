@@ -18,18 +18,40 @@
  *                       process of the user
  *   trace_calls         makes open, pipe2 and access calls whose flags a
  *                       trace decodes
+ *   trace_decoders      makes calls whose arguments and results a trace
+ *                       decodes, in a new directory under /tmp, between
+ *                       access() calls on the marker paths "trace-begin"
+ *                       and "trace-end"; it ends by executing itself with
+ *                       trace_end DIR, which calls access() on
+ *                       "trace-begin" again and "trace-end", then removes
+ *                       DIR
  */
 #define _GNU_SOURCE
+#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/futex.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/auxv.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/random.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/un.h>
+#include <sys/utsname.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -263,6 +285,229 @@ static int make_traced_calls(void) {
   return access("/no-such-file", F_OK) == -1 ? 0 : 1;
 }
 
+static void ignore_signal(int signal) { (void)signal; }
+
+/* Each call's result is ignored: the trace of the call is what is compared. */
+static int make_decoded_calls(void) {
+  char directory[] = "/tmp/litebox-trace-XXXXXX";
+  if (mkdtemp(directory) == NULL || chdir(directory) != 0) {
+    return 1;
+  }
+  umask(022);
+  access("trace-begin", F_OK);
+
+  /* Descriptors: fcntl commands, dup3, pipes, lseek, ioctl requests. */
+  int pipe_descriptors[2];
+  pipe(pipe_descriptors);
+  fcntl(pipe_descriptors[0], F_GETFD);
+  fcntl(pipe_descriptors[0], F_SETFD, FD_CLOEXEC);
+  fcntl(pipe_descriptors[0], F_GETFD);
+  fcntl(pipe_descriptors[0], F_GETFL);
+  fcntl(pipe_descriptors[1], F_GETFL);
+  fcntl(pipe_descriptors[1], F_SETFL, O_NONBLOCK);
+  fcntl(pipe_descriptors[1], F_GETFL);
+  int duplicate = fcntl(1, F_DUPFD_CLOEXEC, 30);
+  close(duplicate);
+  duplicate = fcntl(1, F_DUPFD, 40);
+  dup3(duplicate, 41, O_CLOEXEC);
+  close(41);
+  close(duplicate);
+  write(pipe_descriptors[1], "\1\0023\t\n\"\\ok\377\177 x", 14);
+  int available = 0;
+  ioctl(pipe_descriptors[0], FIONREAD, &available);
+  struct winsize window;
+  ioctl(pipe_descriptors[0], TIOCGWINSZ, &window);
+  /* struct termios as the kernel reads it: four flag words, the line
+   * discipline and 19 control characters. */
+  struct {
+    unsigned int flags[4];
+    unsigned char line;
+    unsigned char characters[19];
+  } terminal;
+  ioctl(pipe_descriptors[0], TCGETS, &terminal);
+  memset(&terminal, 0xff, sizeof terminal);
+  ioctl(pipe_descriptors[0], TCSETS, &terminal);
+  memset(&terminal, 0, sizeof terminal);
+  terminal.flags[2] = 010002 | 020 | 0200; /* B115200, CS6, CREAD */
+  ioctl(pipe_descriptors[0], TCSETSW, &terminal);
+  ioctl(pipe_descriptors[0], TCFLSH, 2 /* TCIOFLUSH */);
+  ioctl(pipe_descriptors[0], TCXONC, 1 /* TCOON */);
+  ioctl(pipe_descriptors[0], _IOC(_IOC_READ, 0x12, 0x34, 8), 0);
+  ioctl(pipe_descriptors[0], FIOCLEX);
+  ioctl(pipe_descriptors[0], FIONCLEX);
+  int enabled = 1;
+  ioctl(pipe_descriptors[1], FIONBIO, &enabled);
+  char buffer[64];
+  read(pipe_descriptors[0], buffer, sizeof buffer);
+  umask(027);
+  umask(022);
+  struct pollfd poll_descriptors[2] = {{pipe_descriptors[0], POLLIN, 0},
+                                       {pipe_descriptors[1], POLLOUT, 0}};
+  poll(poll_descriptors, 2, 0);
+  poll_descriptors[0].fd = -1;
+  poll(poll_descriptors, 1, 0);
+  /* strace shows the first 32 entries; descriptors from 100 on are closed. */
+  struct pollfd many_descriptors[40];
+  for (int index = 0; index < 40; ++index) {
+    many_descriptors[index] = (struct pollfd){100 + index, POLLIN, 0};
+  }
+  poll(many_descriptors, 40, 0);
+  close(pipe_descriptors[0]);
+  close(pipe_descriptors[1]);
+
+  /* Files: stat structures, AT_ flags, seeks. */
+  int file = openat(AT_FDCWD, "file", O_RDWR | O_CREAT | O_EXCL, 0640);
+  write(file, "hello", 5);
+  lseek(file, 0, SEEK_END);
+  lseek(file, -2, SEEK_CUR);
+  struct stat status;
+  struct statx extended_status;
+  fstat(file, &status);
+  fchmod(file, 04755);
+  close(file);
+  stat("file", &status);
+  fstatat(AT_FDCWD, "file", &status, AT_SYMLINK_NOFOLLOW);
+  stat("/dev/null", &status);
+  stat(".", &status);
+  symlink("file", "link");
+  lstat("link", &status);
+  readlink("link", buffer, sizeof buffer);
+  access("file", R_OK | W_OK);
+  faccessat(AT_FDCWD, "file", X_OK, AT_EACCESS);
+  mkdir("subdirectory", 0700);
+  unlinkat(AT_FDCWD, "subdirectory", AT_REMOVEDIR);
+  unlinkat(AT_FDCWD, "link", 0);
+  statx(AT_FDCWD, "file", AT_SYMLINK_NOFOLLOW, STATX_BASIC_STATS, &extended_status);
+  int directory_descriptor = openat(AT_FDCWD, ".", O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_DIRECTORY);
+  char entries[4096];
+  syscall(SYS_getdents64, directory_descriptor, entries, sizeof entries);
+  syscall(SYS_getdents64, directory_descriptor, entries, sizeof entries);
+  close(directory_descriptor);
+  getcwd(buffer, sizeof buffer);
+  unlinkat(AT_FDCWD, "file", 0);
+
+  /* Memory: protections, map flags, advice. */
+  char* memory = mmap(NULL, 8192, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  mprotect(memory, 4096, PROT_READ);
+  madvise(memory, 8192, MADV_DONTNEED);
+  madvise(memory, 8192, MADV_WILLNEED);
+  mprotect(memory, 4096, PROT_READ | PROT_WRITE);
+  memory = mremap(memory, 8192, 16384, MREMAP_MAYMOVE);
+  munmap(memory, 16384);
+
+  /* Signals: actions, masks and names. */
+  struct sigaction action = {0};
+  action.sa_handler = ignore_signal;
+  sigemptyset(&action.sa_mask);
+  sigaddset(&action.sa_mask, SIGUSR1);
+  sigaddset(&action.sa_mask, SIGTERM);
+  action.sa_flags = SA_RESTART | SA_NOCLDSTOP;
+  struct sigaction previous;
+  sigaction(SIGCHLD, &action, &previous);
+  sigaction(SIGCHLD, NULL, &previous);
+  action.sa_handler = SIG_IGN;
+  action.sa_flags = SA_NODEFER | SA_RESETHAND | SA_ONSTACK | SA_SIGINFO;
+  sigaction(SIGUSR2, &action, NULL);
+  sigset_t mask;
+  sigset_t old_mask;
+  sigemptyset(&mask);
+  sigaddset(&mask, SIGCHLD);
+  sigaddset(&mask, SIGRTMIN + 2);
+  sigprocmask(SIG_BLOCK, &mask, &old_mask);
+  sigfillset(&mask);
+  sigdelset(&mask, SIGINT);
+  sigprocmask(SIG_SETMASK, &mask, NULL);
+  sigprocmask(SIG_SETMASK, &old_mask, NULL);
+
+  /* Processes: clone flags, wait4 status and options, kill. */
+  pid_t child = fork();
+  if (child == 0) {
+    _exit(3);
+  }
+  int wait_status;
+  waitpid(child, &wait_status, 0);
+  /* struct clone_args: flags, pidfd, child_tid, parent_tid, exit_signal,
+   * stack, stack_size, tls. CLONE_THREAD without CLONE_VM is invalid, so
+   * no thread starts. */
+  uint64_t clone_arguments[8] = {CLONE_THREAD | CLONE_SIGHAND | CLONE_SETTLS | CLONE_PARENT_SETTID,
+                                 0, 0, (uintptr_t)&wait_status, 0, 0, 0, 0};
+  syscall(SYS_clone3, clone_arguments, sizeof clone_arguments);
+  waitpid(-1, &wait_status, WNOHANG | WUNTRACED | WCONTINUED);
+  kill(getpid(), 0);
+
+  /* Limits, names, randomness, time. */
+  /* The limits are set first, since the host's differ from the sandbox's.
+   * Any host allows lowering the stack limit to these; a soft limit above
+   * the hard one is invalid everywhere. */
+  struct rlimit limit = {2 << 20, 4 << 20};
+  setrlimit(RLIMIT_STACK, &limit);
+  prlimit(0, RLIMIT_STACK, NULL, &limit);
+  limit.rlim_cur = RLIM_INFINITY;
+  limit.rlim_max = 1024;
+  setrlimit(RLIMIT_CORE, &limit);
+  prctl(PR_SET_NAME, "probe-name");
+  char name[16];
+  prctl(PR_GET_NAME, name);
+  prctl(PR_SET_PDEATHSIG, SIGKILL);
+  prctl(PR_GET_DUMPABLE);
+  char random_bytes[8];
+  getrandom(random_bytes, sizeof random_bytes, GRND_NONBLOCK);
+  struct timespec delay = {0, 1000};
+  nanosleep(&delay, NULL);
+  clock_nanosleep(CLOCK_MONOTONIC, 0, &delay, NULL);
+  int futex_word = 0;
+  syscall(SYS_futex, &futex_word, FUTEX_WAKE_PRIVATE, 1, NULL, NULL, 0);
+  syscall(SYS_futex, &futex_word, FUTEX_WAIT_BITSET | FUTEX_CLOCK_REALTIME, 1, NULL, NULL,
+          FUTEX_BITSET_MATCH_ANY);
+  syscall(SYS_futex, &futex_word, FUTEX_WAIT_PRIVATE, 1, NULL, NULL, 0);
+  syscall(SYS_futex, &futex_word, FUTEX_WAIT_PRIVATE, 0, &delay, NULL, 0);
+  unsigned long fs_base = 0;
+  syscall(SYS_arch_prctl, 0x1003 /* ARCH_GET_FS */, &fs_base);
+  struct utsname system;
+  uname(&system);
+
+  /* Sockets: families, types, flags, addresses and options. They stay open
+   * until the exit. The calls on descriptor -1 only show their arguments. */
+  socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, IPPROTO_TCP);
+  int socket_descriptors[2];
+  socketpair(AF_UNIX, SOCK_DGRAM, 0, socket_descriptors);
+  struct sockaddr_un local_address = {.sun_family = AF_UNIX};
+  strcpy(local_address.sun_path, "/tmp/no-such-socket");
+  connect(-1, (struct sockaddr*)&local_address, sizeof local_address);
+  memcpy(local_address.sun_path, "\0abstract", 9);
+  bind(-1, (struct sockaddr*)&local_address, offsetof(struct sockaddr_un, sun_path) + 9);
+  struct sockaddr_in inet_address = {.sin_family = AF_INET, .sin_port = htons(8080)};
+  inet_address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  sendto(-1, "x", 1, MSG_NOSIGNAL | MSG_DONTWAIT, (struct sockaddr*)&inet_address,
+         sizeof inet_address);
+  struct sockaddr_in6 inet6_address = {.sin6_family = AF_INET6, .sin6_port = htons(443)};
+  inet_pton(AF_INET6, "2001:db8::1:0:0:2", &inet6_address.sin6_addr);
+  connect(-1, (struct sockaddr*)&inet6_address, sizeof inet6_address);
+  inet_pton(AF_INET6, "::ffff:10.0.0.1", &inet6_address.sin6_addr);
+  connect(-1, (struct sockaddr*)&inet6_address, sizeof inet6_address);
+  socklen_t address_length = sizeof inet_address;
+  getsockname(-1, (struct sockaddr*)&inet_address, &address_length);
+  accept4(-1, NULL, NULL, SOCK_CLOEXEC);
+  setsockopt(-1, SOL_SOCKET, SO_REUSEADDR, &enabled, sizeof enabled);
+  address_length = sizeof enabled;
+  getsockopt(-1, IPPROTO_TCP, TCP_NODELAY, &enabled, &address_length);
+  shutdown(-1, SHUT_WR);
+  recvfrom(-1, buffer, 4, MSG_PEEK | MSG_WAITALL | MSG_TRUNC, NULL, NULL);
+
+  /* The new image's start-up calls are not compared: they depend on the
+   * sandbox's features. It marks where the comparison resumes. */
+  char* arguments[] = {"probe", "trace_end", directory, NULL};
+  char* environment[] = {"A=1", "B=2", NULL};
+  execve("/proc/self/exe", arguments, environment);
+  return 1;
+}
+
+static int end_decoded_calls(const char* directory) {
+  access("trace-begin", F_OK);
+  access("trace-end", F_OK);
+  return rmdir(directory) == 0 ? 0 : 1;
+}
+
 int main(int argc, char** argv) {
   const char* mode = argc > 1 ? argv[1] : "args";
   if (strcmp(mode, "seek_stdin") == 0) {
@@ -298,6 +543,12 @@ int main(int argc, char** argv) {
   }
   if (strcmp(mode, "trace_calls") == 0) {
     return make_traced_calls();
+  }
+  if (strcmp(mode, "trace_decoders") == 0) {
+    return make_decoded_calls();
+  }
+  if (strcmp(mode, "trace_end") == 0 && argc > 2) {
+    return end_decoded_calls(argv[2]);
   }
   return print_arguments(argc, argv);
 }

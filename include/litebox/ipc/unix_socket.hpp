@@ -143,6 +143,11 @@ class UnixStreamSocket final : public fd::File {
   void set_send_buffer_size(size_t size);
   void set_receive_buffer_size(size_t size);
 
+  // SO_REUSEADDR, which Linux keeps for every socket but which changes
+  // nothing for Unix-domain ones.
+  bool reuse_address() const { return reuse_address_.load(std::memory_order_relaxed); }
+  void set_reuse_address(bool reuse) { reuse_address_.store(reuse, std::memory_order_relaxed); }
+
   // SO_PEERCRED: the peer of a connected socket, the socket itself when it
   // listens, and pid 0 with uid and gid -1 otherwise, as Linux reports.
   SocketCredentials peer_credentials();
@@ -161,6 +166,10 @@ class UnixStreamSocket final : public fd::File {
   Result<void> connect_to_listener(const std::shared_ptr<UnixListener>& listener,
                                    SocketCredentials credentials);
 
+  // Binds this socket to the socket inode `status` of `path` in the name
+  // table: `einval` if the socket already has a name.
+  Result<void> hold_path_name(std::string_view path, const fs::Stat& status);
+
   // Records `address` as this socket's entry in the name table.
   void hold_name_locked(UnixAddress address, uint64_t device, uint64_t inode);
 
@@ -171,8 +180,8 @@ class UnixStreamSocket final : public fd::File {
   // The state moves once, from unconnected to listening or to connected,
   // under lock_. Afterwards connected_ or listening_ publishes it to the
   // calls that do not take lock_ (read, write, poll). The objects they
-  // point to live as long as this socket. Lock order: lock_, then the name
-  // table's lock or the listener's lock, then a Pollable's lock.
+  // point to live as long as this socket. Lock order: lock_, then the lock of
+  // the name table, the listener or the connection, then a Pollable's lock.
   sync::Mutex lock_;
   UnixAddress address_;       // guarded by lock_
   bool holds_name_ = false;   // guarded by lock_: address_ is this socket's entry in the name table
@@ -188,6 +197,7 @@ class UnixStreamSocket final : public fd::File {
   std::atomic<uint32_t> shutdown_{0};
   std::atomic<size_t> send_buffer_size_{default_socket_buffer_size};
   std::atomic<size_t> receive_buffer_size_{default_socket_buffer_size};
+  std::atomic<bool> reuse_address_{false};
 };
 
 struct UnixSocketPair {

@@ -171,26 +171,23 @@ Result<void> UnixStreamSocket::bind_path(fs::Vfs& vfs, const fs::PathContext& co
     return fail(created.error() == Errno::eexist ? Errno::eaddrinuse : created.error());
   }
   auto status = vfs.stat(context, start, path, fs::at_symlink_nofollow);
-
-  Result<void> bound = fail(Errno::einval);
-  if (status) {
-    sync::LockGuard guard(lock_);
-    if (address_.kind == UnixAddress::Kind::unnamed) {
-      SocketInodeKey key{status->device, status->inode};
-      bound = unix_names().bind(UnixNameKey{key}, identity_);
-      if (bound) {
-        hold_name_locked(UnixAddress{UnixAddress::Kind::path, std::string(path)}, key.device,
-                         key.inode);
-      }
-    }
-  } else {
-    bound = fail(status.error());
-  }
+  Result<void> bound = status ? hold_path_name(path, *status) : fail(status.error());
 
   if (!bound) {
     (void)vfs.unlink(context, start, path, 0);
   }
   return bound;
+}
+
+Result<void> UnixStreamSocket::hold_path_name(std::string_view path, const fs::Stat& status) {
+  sync::LockGuard guard(lock_);
+  if (address_.kind != UnixAddress::Kind::unnamed) {
+    return fail(Errno::einval);
+  }
+  SocketInodeKey key{status.device, status.inode};
+  TRY_VOID(unix_names().bind(UnixNameKey{key}, identity_));
+  hold_name_locked(UnixAddress{UnixAddress::Kind::path, std::string(path)}, key.device, key.inode);
+  return {};
 }
 
 Result<void> UnixStreamSocket::bind_abstract(std::string name) {

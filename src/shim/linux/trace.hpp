@@ -16,7 +16,8 @@ namespace litebox::shim::linux_abi {
 // glibc's strerror(3) text for an errno.
 std::string_view errno_description(Errno error);
 
-// The name of a signal ("SIGSEGV"), or its number for one without a name.
+// The name of a signal ("SIGSEGV", "SIGRTMIN", "SIGRT_1"), or its number
+// for one without a name.
 std::string signal_name(int signal);
 
 // One system call being traced. Arguments are decoded before the call,
@@ -31,10 +32,22 @@ class TraceLine {
   // The line for a call that does not return (exit_group): "name(args) = ?".
   std::string finish_without_return();
 
+  // The display format of one argument, defined in trace_layout.hpp.
+  enum class Kind : uint8_t;
+
+  // One shown argument: how to decode it, the register that contains it,
+  // and the name strace prints before it ("flags=" for clone), if any.
+  struct Slot {
+    Kind kind;
+    uint8_t index;
+    const char* label;
+  };
+
  private:
   std::string prefix();
 
   SyscallArguments arguments_;
+  std::vector<Slot> slots_;
   std::vector<std::string> decoded_;
 };
 

@@ -32,6 +32,7 @@ constexpr uint32_t msg_wait_all = 0x100;
 // getsockopt(2) and setsockopt(2) at SOL_SOCKET.
 constexpr int32_t sol_socket = 1;
 constexpr int32_t so_type = 3;
+constexpr int32_t so_reuse_address = 2;
 constexpr int32_t so_error = 4;
 constexpr int32_t so_send_buffer = 7;
 constexpr int32_t so_receive_buffer = 8;
@@ -379,6 +380,8 @@ Result<uint64_t> sys_getsockopt(Task& task, const SyscallArguments& arguments) {
       return write_option(value_address, length_address, int32_t{0});
     case so_accept_connections:
       return write_option(value_address, length_address, int32_t{socket->is_listening()});
+    case so_reuse_address:
+      return write_option(value_address, length_address, int32_t{socket->reuse_address()});
     case so_error: {
       auto error = socket->take_pending_error();
       auto value = error ? static_cast<int32_t>(*error) : 0;
@@ -409,12 +412,17 @@ Result<uint64_t> sys_setsockopt(Task& task, const SyscallArguments& arguments) {
   if (level != sol_socket) {
     return fail(Errno::eopnotsupp);
   }
-  if (option != so_send_buffer && option != so_receive_buffer) {
+  if (option != so_send_buffer && option != so_receive_buffer && option != so_reuse_address) {
     // TODO: the other SOL_SOCKET options (SO_PASSCRED, SO_RCVLOWAT, ...).
     return fail(Errno::enoprotoopt);
   }
   if (length < static_cast<int32_t>(sizeof(int32_t))) {
     return fail(Errno::einval);
+  }
+  if (option == so_reuse_address) {
+    auto value = TRY(GuestPtr<int32_t>(arguments[3]).read());
+    socket->set_reuse_address(value != 0);
+    return 0;
   }
 
   // Linux compares the request as unsigned, so a negative one gets the

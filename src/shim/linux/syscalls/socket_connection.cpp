@@ -1,11 +1,16 @@
 // Socket system calls that make, name and connect Unix-domain stream
 // sockets: socket, bind, listen, connect, accept, accept4, getsockname and
 // getpeername.
+#include <fmt/format.h>
+
+#include <array>
+#include <atomic>
 #include <cstring>
 #include <string>
 #include <vector>
 
 #include "litebox/ipc/unix_socket.hpp"
+#include "litebox/platform/platform.hpp"
 #include "shim/linux/guest_memory.hpp"
 #include "shim/linux/kernel.hpp"
 #include "shim/linux/syscalls/file_support.hpp"
@@ -67,6 +72,21 @@ Result<ipc::UnixAddress> decode_unix_address(std::span<const std::byte> bytes) {
                           std::string(characters + 1, path.size() - 1)};
 }
 
+// Logs once per process, family and type that socket(2) is not
+// implemented for them. It logs at info level, as for unsupported system
+// calls, because programs probe for families and fall back.
+void report_unsupported_socket(const SocketRequest& request) {
+  static std::array<std::atomic<bool>, size_t{af_max} * sock_max> reported{};
+  size_t index = static_cast<size_t>(request.domain) * sock_max + request.type;
+  if (reported[index].exchange(true)) {
+    return;
+  }
+  platform::current().log.write(
+      platform::LogLevel::info,
+      fmt::format("socket(2) of family {} and type {} is not supported, returning ENOSYS",
+                  request.domain, request.type));
+}
+
 // The status flags of a socket made with the SOCK_* `flags`.
 uint32_t socket_file_flags(uint32_t flags) {
   uint32_t file_flags = fd::open_read_write;
@@ -82,12 +102,14 @@ Result<uint64_t> sys_socket(Task& task, const SyscallArguments& arguments) {
     // TODO: Internet and netlink sockets. EAFNOSUPPORT would tell the
     // guest that the family does not exist, which Linux never returns for
     // AF_INET, so the call is reported as not implemented.
+    report_unsupported_socket(request);
     return fail(Errno::enosys);
   }
   TRY_VOID(check_unix_socket_type(request));
   if (request.type != sock_stream) {
     // TODO: Unix datagram and sequenced-packet sockets (SOCK_RAW means
     // SOCK_DGRAM).
+    report_unsupported_socket(request);
     return fail(Errno::enosys);
   }
   const uint32_t flags = request.flags;

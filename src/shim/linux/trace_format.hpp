@@ -1,0 +1,111 @@
+// The pieces that the `--trace` decoders share: strace's string quoting and
+// the decoders of constants and flag words (trace_flags.cpp) and of the
+// structures in guest memory (trace_structs.cpp). Each decoder returns the
+// text strace prints for the value in its default, abbreviated output.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <initializer_list>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <utility>
+
+namespace litebox::shim::linux_abi::trace {
+
+// strace's default string limit (-s 32).
+inline constexpr size_t shown_string_bytes = 32;
+
+// A value and its name, for tables of constants and flag bits.
+using Named = std::pair<uint64_t, const char*>;
+
+// Quotes bytes as strace does: C escapes, octal for other unprintable
+// bytes, and "..." after a string that was cut.
+std::string quote(std::string_view bytes, bool truncated);
+
+// Quotes every byte as \xNN, as strace prints getrandom's output.
+std::string quote_hex(std::string_view bytes, bool truncated);
+
+std::string show_pointer(uint64_t value);
+std::string show_hex(uint64_t value);
+
+// Joins the names of the set bits of `value` with |, after `text` if it is
+// not empty. Bits without a name are appended in hex. A zero value with an
+// empty `text` prints as 0.
+std::string show_bits(uint64_t value, std::initializer_list<Named> bits, std::string text = {});
+
+// The name of `value` in `names`, or `value` in decimal.
+std::string show_constant(uint64_t value, std::span<const Named> names);
+
+// Constants and flag words (trace_flags.cpp).
+std::string show_open_flags(uint64_t value);
+std::string show_descriptor_flags(uint64_t value);
+std::string show_access_mode(uint64_t value);
+std::string show_protection(uint64_t value);
+std::string show_map_flags(uint64_t value);
+std::string show_remap_flags(uint64_t value);
+std::string show_advice(uint64_t value);
+std::string show_clock(uint64_t value);
+std::string show_whence(uint64_t value);
+std::string show_at_flags(uint64_t value, std::string text = {});
+std::string show_access_at_flags(uint64_t value);
+std::string show_statx_flags(uint64_t value);
+std::string show_statx_mask(uint64_t value);
+std::string show_arch_prctl_code(uint64_t value);
+std::string show_futex_operation(uint64_t value);
+std::string show_clone_flags(uint64_t value);
+std::string show_resource(uint64_t value);
+std::string show_fcntl_command(uint64_t value);
+std::string show_prctl_option(uint64_t value);
+std::string show_dumpable(uint64_t value);
+std::string show_ioctl_request(uint64_t value);
+std::string show_terminal_flow_action(uint64_t value);  // TCXONC
+std::string show_terminal_flush_queue(uint64_t value);  // TCFLSH
+std::string show_wait_options(uint64_t value);
+std::string show_random_flags(uint64_t value);
+std::string show_socket_family(uint64_t value);
+std::string show_socket_type(uint64_t value);
+std::string show_socket_protocol(uint64_t family, uint64_t value);
+std::string show_message_flags(uint64_t value);  // MSG_*
+std::string show_shutdown_how(uint64_t value);
+std::string show_socket_flags(uint64_t value);  // accept4's SOCK_CLOEXEC and SOCK_NONBLOCK
+std::string show_socket_level(uint64_t value);
+std::string show_socket_option(uint64_t level, uint64_t value);
+std::string show_sigprocmask_how(uint64_t value);
+std::string show_sigaction_flags(uint64_t value);
+std::string show_timer_flags(uint64_t value);
+std::string show_poll_events(uint64_t value);
+std::string show_file_mode(uint64_t value);    // a st_mode: type, special bits, permissions
+std::string show_permissions(uint64_t value);  // a mode argument: 0644
+
+// Structures read from guest memory (trace_structs.cpp). Each prints the
+// address instead when the memory cannot be read, as strace does.
+std::string show_stat(uint64_t address);
+std::string show_statx(uint64_t address);
+std::string show_rlimit(uint64_t address);
+std::string show_sigaction(uint64_t address);
+std::string show_sigset(uint64_t address, uint64_t size);
+std::string show_timespec(uint64_t address);
+std::string show_utsname(uint64_t address);
+std::string show_sysinfo(uint64_t address);
+// A socket address of `length` bytes: AF_UNIX, AF_INET and AF_INET6 by
+// field, other families as raw sa_data.
+std::string show_sockaddr(uint64_t address, uint64_t length);
+// clone3's struct clone_args. Given the result of a call that created a
+// process, it also shows what the call wrote back.
+std::string show_clone_arguments(uint64_t address, std::optional<int64_t> result);
+std::string show_pollfds(uint64_t address, uint64_t count);
+std::string show_returned_events(uint64_t address, uint64_t count);
+std::string show_wait_status(uint64_t address);
+std::string show_int(uint64_t address);
+std::string show_hex_word(uint64_t address);
+std::string show_int_pair(uint64_t address);
+std::string show_winsize(uint64_t address);
+std::string show_termios(uint64_t address);
+std::string show_flock(uint64_t address);
+std::string show_directory_entries(uint64_t address, uint64_t length);
+std::string show_environment(uint64_t address);
+
+}  // namespace litebox::shim::linux_abi::trace
