@@ -552,7 +552,9 @@ def run_case(case, litebox, probe, probe_dynamic, work):
             print("strace is not installed")
             return 77
         log = os.path.join(work, "strace.log")
-        native = run([strace, "-qq", "-o", log, probe, "trace_decoders"])
+        # strace comments times in the local time zone; litebox uses UTC.
+        native = run([strace, "-qq", "-o", log, probe, "trace_decoders"],
+                     env=dict(os.environ, TZ="UTC"))
         sandboxed = run(litebox + ["--trace", "--", probe, "trace_decoders"])
         if native[2] != 0 or sandboxed[2] != 0:
             print(f"expected status 0, got {native!r} natively and {sandboxed!r} in litebox")

@@ -75,6 +75,17 @@ std::string show_socket_flags(uint64_t value);  // accept4's SOCK_CLOEXEC and SO
 std::string show_socket_level(uint64_t value);
 std::string show_socket_option(uint64_t level, uint64_t value);
 std::string show_sigprocmask_how(uint64_t value);
+std::string show_epoll_flags(uint64_t value);
+std::string show_epoll_operation(uint64_t value);
+std::string show_epoll_events(uint64_t value);
+std::string show_eventfd_flags(uint64_t value);
+std::string show_file_advice(uint64_t value);    // POSIX_FADV_*
+std::string show_allocate_mode(uint64_t value);  // FALLOC_FL_*
+std::string show_memfd_flags(uint64_t value);
+std::string show_msync_flags(uint64_t value);
+std::string show_rusage_who(uint64_t value);
+std::string show_timer_which(uint64_t value);     // ITIMER_*
+std::string show_priority_which(uint64_t value);  // PRIO_*
 std::string show_sigaction_flags(uint64_t value);
 std::string show_timer_flags(uint64_t value);
 std::string show_poll_events(uint64_t value);
@@ -91,6 +102,17 @@ std::string show_sigset(uint64_t address, uint64_t size);
 std::string show_timespec(uint64_t address);
 std::string show_timeval(uint64_t address);
 std::string show_timezone(uint64_t address);
+std::string show_file_times(uint64_t address);  // utimensat's two timespecs
+std::string show_itimerval(uint64_t address);
+std::string show_rusage(uint64_t address);
+std::string show_tms(uint64_t address);
+std::string show_signal_stack(uint64_t address);
+std::string show_epoll_event(uint64_t address);
+std::string show_epoll_events_array(uint64_t address, uint64_t count);
+// The descriptors in the fd_set at `address` below `count`, as "[3 4]".
+std::string show_descriptor_set(uint64_t address, uint64_t count);
+// pselect6's sixth argument: a pointer to a sigset pointer and its size.
+std::string show_pselect_mask(uint64_t address);
 std::string show_group_list(uint64_t address, uint64_t count);
 std::string show_cpu_set(uint64_t address, uint64_t size);  // the numbers of the CPUs in the set
 std::string show_utsname(uint64_t address);

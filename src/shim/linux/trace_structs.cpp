@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <array>
 #include <bit>
+#include <chrono>
 #include <cstring>
 #include <vector>
 
@@ -103,6 +104,21 @@ struct Utsname {
   std::array<char, 65> domainname;
 };
 static_assert(sizeof(Utsname) == 390);
+
+// stack_t.
+struct SignalStackValue {
+  uint64_t base;
+  int32_t flags;
+  uint64_t size;
+};
+static_assert(sizeof(SignalStackValue) == 24);
+
+// struct epoll_event, which is packed on x86-64.
+struct __attribute__((packed)) EpollEvent {
+  uint32_t events;
+  uint64_t data;
+};
+static_assert(sizeof(EpollEvent) == 12);
 
 struct PollFd {
   int32_t descriptor;
@@ -569,6 +585,149 @@ std::string show_cpu_set(uint64_t address, uint64_t size) {
   for (size_t cpu = 0; cpu < bytes.size() * 8; ++cpu) {
     if ((bytes[cpu / 8] & (1U << (cpu % 8))) != 0) {
       text += fmt::format("{}{}", text.size() == 1 ? "" : " ", cpu);
+    }
+  }
+  return text + "]";
+}
+
+std::string show_itimerval(uint64_t address) {
+  auto timer = read_struct<std::array<LinuxTimeval, 2>>(address);
+  if (!timer) {
+    return show_pointer(address);
+  }
+  return fmt::format(
+      "{{it_interval={{tv_sec={}, tv_usec={}}}, it_value={{tv_sec={}, tv_usec={}}}}}",
+      (*timer)[0].seconds, (*timer)[0].microseconds, (*timer)[1].seconds, (*timer)[1].microseconds);
+}
+
+std::string show_rusage(uint64_t address) {
+  auto times = read_struct<std::array<LinuxTimeval, 2>>(address);
+  if (!times) {
+    return show_pointer(address);
+  }
+  return fmt::format(
+      "{{ru_utime={{tv_sec={}, tv_usec={}}}, ru_stime={{tv_sec={}, tv_usec={}}}, ...}}",
+      (*times)[0].seconds, (*times)[0].microseconds, (*times)[1].seconds, (*times)[1].microseconds);
+}
+
+std::string show_tms(uint64_t address) {
+  auto times = read_struct<std::array<int64_t, 4>>(address);
+  if (!times) {
+    return show_pointer(address);
+  }
+  return fmt::format("{{tms_utime={}, tms_stime={}, tms_cutime={}, tms_cstime={}}}", (*times)[0],
+                     (*times)[1], (*times)[2], (*times)[3]);
+}
+
+std::string show_signal_stack(uint64_t address) {
+  auto stack = read_struct<SignalStackValue>(address);
+  if (!stack) {
+    return show_pointer(address);
+  }
+  return fmt::format("{{ss_sp={}, ss_flags={}, ss_size={}}}", show_pointer(stack->base),
+                     show_bits(static_cast<uint32_t>(stack->flags),
+                               {{1, "SS_ONSTACK"}, {2, "SS_DISABLE"}, {1U << 31, "SS_AUTODISARM"}}),
+                     stack->size);
+}
+
+namespace {
+
+std::string show_epoll_entry(const EpollEvent& event) {
+  return fmt::format("{{events={}, data={{u32={}, u64={}}}}}", show_epoll_events(event.events),
+                     static_cast<uint32_t>(event.data), event.data);
+}
+
+}  // namespace
+
+std::string show_epoll_event(uint64_t address) {
+  auto event = read_struct<EpollEvent>(address);
+  if (!event) {
+    return show_pointer(address);
+  }
+  return show_epoll_entry(*event);
+}
+
+std::string show_epoll_events_array(uint64_t address, uint64_t count) {
+  const uint64_t shown = std::min<uint64_t>(count, max_array_elements);
+  auto events = GuestPtr<EpollEvent>(address).read_array(shown);
+  if (address == 0 || !events) {
+    return show_pointer(address);
+  }
+  std::string text = "[";
+  for (size_t index = 0; index < events->size(); ++index) {
+    text += (index == 0 ? "" : ", ") + show_epoll_entry((*events)[index]);
+  }
+  return text + (count > shown ? ", ...]" : "]");
+}
+
+std::string show_descriptor_set(uint64_t address, uint64_t count) {
+  constexpr uint64_t max_descriptors = 1024;  // FD_SETSIZE
+  if (address == 0) {
+    return "NULL";
+  }
+  std::vector<uint8_t> bytes((std::min(count, max_descriptors) + 7) / 8);
+  if (!copy_from_guest(std::as_writable_bytes(std::span(bytes)), address)) {
+    return show_pointer(address);
+  }
+  std::string text = "[";
+  for (size_t descriptor = 0; descriptor < std::min(count, max_descriptors); ++descriptor) {
+    if ((bytes[descriptor / 8] & (1U << (descriptor % 8))) != 0) {
+      text += fmt::format("{}{}", text.size() == 1 ? "" : " ", descriptor);
+    }
+  }
+  return text + "]";
+}
+
+std::string show_pselect_mask(uint64_t address) {
+  auto mask = read_struct<std::array<uint64_t, 2>>(address);
+  if (!mask) {
+    return show_pointer(address);
+  }
+  const std::string set =
+      (*mask)[0] == 0 ? std::string("NULL") : show_sigset((*mask)[0], (*mask)[1]);
+  return fmt::format("{{sigmask={}, sigsetsize={}}}", set, (*mask)[1]);
+}
+
+namespace {
+
+// A time as strace comments it, "2026-12-05T09:13:20.000000002+0000".
+// NOTE: strace uses the local time zone; this is always UTC, because the
+// shim reads no host time zone data.
+std::string show_calendar_time(int64_t seconds, int64_t nanoseconds) {
+  using namespace std::chrono;
+  const sys_seconds time{std::chrono::seconds{seconds}};
+  const sys_days day = floor<days>(time);
+  const year_month_day date{day};
+  const hh_mm_ss clock{time - day};
+  std::string text =
+      fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}", static_cast<int>(date.year()),
+                  static_cast<unsigned>(date.month()), static_cast<unsigned>(date.day()),
+                  clock.hours().count(), clock.minutes().count(), clock.seconds().count());
+  if (nanoseconds != 0) {
+    text += fmt::format(".{:09}", nanoseconds);
+  }
+  return text + "+0000";
+}
+
+}  // namespace
+
+std::string show_file_times(uint64_t address) {
+  auto times = read_struct<std::array<LinuxTimespec, 2>>(address);
+  if (!times) {
+    return show_pointer(address);
+  }
+  constexpr int64_t now = (int64_t{1} << 30) - 1;   // UTIME_NOW
+  constexpr int64_t omit = (int64_t{1} << 30) - 2;  // UTIME_OMIT
+  std::string text = "[";
+  for (const LinuxTimespec& time : *times) {
+    text += text.size() == 1 ? "" : ", ";
+    if (time.nanoseconds == now) {
+      text += "UTIME_NOW";
+    } else if (time.nanoseconds == omit) {
+      text += "UTIME_OMIT";
+    } else {
+      text += fmt::format("{{tv_sec={}, tv_nsec={}}} /* {} */", time.seconds, time.nanoseconds,
+                          show_calendar_time(time.seconds, time.nanoseconds));
     }
   }
   return text + "]";
