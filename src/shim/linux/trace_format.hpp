@@ -13,10 +13,29 @@
 #include <string_view>
 #include <utility>
 
+#include "shim/linux/guest_memory.hpp"
+
 namespace litebox::shim::linux_abi::trace {
 
 // strace's default string limit (-s 32).
 inline constexpr size_t shown_string_bytes = 32;
+
+// strace's default limit of -s 32 also applies to arrays: it prints their
+// first 32 elements, then "...".
+inline constexpr size_t max_array_elements = 32;
+
+// The T at a guest address, or nothing for a null or unreadable address.
+template <typename T>
+std::optional<T> read_struct(uint64_t address) {
+  if (address == 0) {
+    return std::nullopt;
+  }
+  auto value = GuestPtr<T>(address).read();
+  if (!value) {
+    return std::nullopt;
+  }
+  return *value;
+}
 
 // A value and its name, for tables of constants and flag bits.
 using Named = std::pair<uint64_t, const char*>;
@@ -92,8 +111,9 @@ std::string show_poll_events(uint64_t value);
 std::string show_file_mode(uint64_t value);    // a st_mode: type, special bits, permissions
 std::string show_permissions(uint64_t value);  // a mode argument: 0644
 
-// Structures read from guest memory (trace_structs.cpp). Each prints the
-// address instead when the memory cannot be read, as strace does.
+// Structures read from guest memory (trace_structs.cpp, and for descriptor
+// I/O trace_io_structs.cpp). Each prints the address instead when the
+// memory cannot be read, as strace does.
 std::string show_stat(uint64_t address);
 std::string show_statx(uint64_t address);
 std::string show_rlimit(uint64_t address);
