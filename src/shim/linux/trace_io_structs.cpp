@@ -234,6 +234,7 @@ std::string show_sockaddr(uint64_t address, uint64_t length) {
     return show_pointer(address);
   }
   const uint16_t family = static_cast<uint16_t>(bytes[0] | (bytes[1] << 8));
+
   std::string text = fmt::format("{{sa_family={}", show_socket_family(family));
   constexpr uint16_t unix_family = 1;
   constexpr uint16_t inet_family = 2;

@@ -241,6 +241,7 @@ std::string show_clone_arguments(uint64_t address, std::optional<int64_t> result
   constexpr uint64_t parent_tid_flag = 0x100000;
   constexpr uint64_t tls_flag = 0x80000;
   const uint64_t flags = arguments->flags;
+
   std::string text = fmt::format("{{flags={}", show_clone_flags(flags));
   if ((flags & pidfd_flag) != 0) {
     text += fmt::format(", pidfd={}", show_pointer(arguments->pidfd));
@@ -258,7 +259,9 @@ std::string show_clone_arguments(uint64_t address, std::optional<int64_t> result
     text += fmt::format(", tls={}", show_pointer(arguments->tls));
   }
   text += "}";
-  // The parent sees the child's id where parent_tid points.
+
+  // In the parent, the call has written the child's id where parent_tid
+  // points.
   if (result && *result > 0 && (flags & parent_tid_flag) != 0) {
     text += fmt::format(" => {{parent_tid={}}}", show_int(arguments->parent_tid));
   }
@@ -365,8 +368,8 @@ std::string show_signal_stack(uint64_t address) {
 namespace {
 
 // A time as strace comments it, "2026-12-05T09:13:20.000000002+0000".
-// NOTE: strace uses the local time zone; this is always UTC, because the
-// shim reads no host time zone data.
+// NOTE: strace uses the local time zone, but this is always UTC because
+// the shim reads no host time zone data.
 std::string show_calendar_time(int64_t seconds, int64_t nanoseconds) {
   using namespace std::chrono;
   const sys_seconds time{std::chrono::seconds{seconds}};
