@@ -1,7 +1,8 @@
 // The pieces that the `--trace` decoders share: strace's string quoting and
 // the decoders of constants and flag words (trace_flags.cpp) and of the
-// structures in guest memory (trace_structs.cpp, trace_io_structs.cpp). Each decoder returns the
-// text strace prints for the value in its default, abbreviated output.
+// structures in guest memory (trace_structs.cpp, trace_io_structs.cpp).
+// Each decoder returns the text strace prints for the value in its default,
+// abbreviated output.
 #pragma once
 
 #include <cstddef>
