@@ -77,4 +77,16 @@ static inline void abi_enter_scratch_directory(int argc, char** argv) {
   }
 }
 
+/* Writes to `path` a name under /dev/shm, which is tmpfs natively and in
+ * the sandbox, made of `prefix` and a hash of the scratch directory
+ * `scratch`. Runs with different scratch directories get different names,
+ * and a native run and its sandboxed twin get the same one. */
+static inline void abi_shm_path(char* path, size_t size, const char* prefix, const char* scratch) {
+  unsigned hash = 5381;
+  for (const char* c = scratch; *c != '\0'; ++c) {
+    hash = hash * 33 + (unsigned char)*c;
+  }
+  snprintf(path, size, "/dev/shm/%s-%08x", prefix, hash);
+}
+
 #endif

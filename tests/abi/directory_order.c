@@ -31,13 +31,8 @@ static void create(const char* name) {
 int main(int argc, char** argv) {
   abi_enter_scratch_directory(argc, argv);
 
-  /* A name of its own per scratch directory, so parallel runs do not meet. */
   char path[256];
-  unsigned hash = 5381;
-  for (const char* c = argv[1]; *c != '\0'; ++c) {
-    hash = hash * 33 + (unsigned char)*c;
-  }
-  snprintf(path, sizeof path, "/dev/shm/litebox-directory-order-%08x", hash);
+  abi_shm_path(path, sizeof path, "litebox-directory-order", argv[1]);
   struct statfs file_system;
   FACT("/dev/shm is tmpfs",
        statfs("/dev/shm", &file_system) == 0 && file_system.f_type == 0x01021994);

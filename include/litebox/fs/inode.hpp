@@ -58,6 +58,16 @@ class Inode : public std::enable_shared_from_this<Inode> {
   // shared mapping of the file gets a private copy of its data.
   virtual Result<mm::PageRuns> share_pages(uint64_t offset, uint64_t length);
 
+  // fallocate(2) of the bytes [offset, offset + length) of a regular file.
+  // `allocate` backs every hole in the range with zero-filled storage and
+  // grows the file to the end of the range. `allocate_keep_size` does the
+  // same without changing the size. `punch_hole` makes the range a hole
+  // that reads as zeros, keeping the size. The caller has checked the range
+  // and the file's type. The default, `eopnotsupp`, means the file system
+  // does not support the mode.
+  enum class AllocateMode { allocate, allocate_keep_size, punch_hole };
+  virtual Result<void> allocate(uint64_t offset, uint64_t length, AllocateMode mode);
+
   // Returns the file's whole contents when they are bytes in memory that
   // never change, such as a member of a read-only tar image, so that a
   // private mapping can map them copy-on-write instead of copying them. The

@@ -27,6 +27,8 @@ Result<size_t> Inode::write(uint64_t, std::span<const std::byte>) {
 
 Result<mm::PageRuns> Inode::share_pages(uint64_t, uint64_t) { return fail(Errno::enodev); }
 
+Result<void> Inode::allocate(uint64_t, uint64_t, AllocateMode) { return fail(Errno::eopnotsupp); }
+
 std::optional<std::span<const std::byte>> Inode::immutable_contents() { return std::nullopt; }
 
 Result<std::shared_ptr<Inode>> Inode::lookup(std::string_view) { return fail(Errno::enotdir); }

@@ -107,6 +107,7 @@ class RegularFile final : public Node {
   Result<size_t> write(uint64_t offset, std::span<const std::byte> data) override;
 
   Result<mm::PageRuns> share_pages(uint64_t offset, uint64_t length) override;
+  Result<void> allocate(uint64_t offset, uint64_t length, AllocateMode mode) override;
 
   int64_t size_locked() const override { return size_; }
   int64_t blocks_locked() const override;
@@ -116,6 +117,14 @@ class RegularFile final : public Node {
   // Adds `count` zero-filled pages from page index `first_page` on, which
   // must all be holes. `enospc` past the size limit or without memory.
   Result<void> add_pages_locked(uint64_t first_page, uint64_t count);
+
+  // Adds zero-filled pages for every hole among the pages [first_page,
+  // end_page). `enospc` past the size limit or without memory.
+  Result<void> fill_holes_locked(uint64_t first_page, uint64_t end_page);
+
+  // Zeroes the bytes [offset, end) of the file and returns the whole pages
+  // among them to the file system, which makes them holes.
+  void punch_hole_locked(uint64_t offset, uint64_t end);
 
   // Guarded by lock. Pages of file data by page index, each one page of
   // shared memory so that MAP_SHARED mappings alias the file's own pages.

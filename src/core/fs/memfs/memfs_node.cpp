@@ -216,17 +216,8 @@ Result<mm::PageRuns> RegularFile::share_pages(uint64_t offset, uint64_t length) 
 
   sync::LockGuard guard(file_system_->lock);
 
-  // Fill every hole of the range, each run of missing pages from one block.
-  uint64_t index = first_page;
-  while (index < end_page) {
-    auto next = pages_.lower_bound(index);
-    const uint64_t hole_end = next == pages_.end() ? end_page : std::min(next->first, end_page);
-    if (hole_end > index) {
-      if (auto added = add_pages_locked(index, hole_end - index); !added) {
-        return fail(Errno::enomem);
-      }
-    }
-    index = hole_end + 1;
+  if (auto filled = fill_holes_locked(first_page, end_page); !filled) {
+    return fail(Errno::enomem);
   }
 
   mm::PageRuns runs;
@@ -235,6 +226,61 @@ Result<mm::PageRuns> RegularFile::share_pages(uint64_t offset, uint64_t length) 
     mm::append_run(runs, page->second);
   }
   return runs;
+}
+
+Result<void> RegularFile::fill_holes_locked(uint64_t first_page, uint64_t end_page) {
+  // Each run of missing pages comes from one block.
+  uint64_t index = first_page;
+  while (index < end_page) {
+    auto next = pages_.lower_bound(index);
+    const uint64_t hole_end = next == pages_.end() ? end_page : std::min(next->first, end_page);
+    if (hole_end > index) {
+      TRY_VOID(add_pages_locked(index, hole_end - index));
+    }
+    index = hole_end + 1;
+  }
+  return {};
+}
+
+void RegularFile::punch_hole_locked(uint64_t offset, uint64_t end) {
+  // The partial pages at either edge keep their storage and read as zeros.
+  const uint64_t first_whole = (offset + page_size - 1) / page_size;
+  const uint64_t end_whole = end / page_size;
+  for (uint64_t position = offset; position < end;) {
+    const uint64_t index = position / page_size;
+    const uint64_t page_end = std::min((index + 1) * page_size, end);
+    if (index < first_whole || index >= end_whole) {
+      if (auto page = pages_.find(index); page != pages_.end()) {
+        std::memset(page->second.data() + position % page_size, 0, page_end - position);
+      }
+    }
+    position = page_end;
+  }
+
+  // NOTE: a MAP_SHARED mapping of the file keeps showing the dropped pages,
+  // as it does after a truncation.
+  if (first_whole < end_whole) {
+    auto first = pages_.lower_bound(first_whole);
+    auto last = pages_.lower_bound(end_whole);
+    const auto freed = static_cast<uint64_t>(std::distance(first, last));
+    pages_.erase(first, last);
+    file_system_->release_pages(freed);
+  }
+}
+
+Result<void> RegularFile::allocate(uint64_t offset, uint64_t length, AllocateMode mode) {
+  const uint64_t end = offset + length;
+  sync::LockGuard guard(file_system_->lock);
+  if (mode == AllocateMode::punch_hole) {
+    punch_hole_locked(offset, std::min(end, static_cast<uint64_t>(size_)));
+  } else {
+    TRY_VOID(fill_holes_locked(offset / page_size, (end + page_size - 1) / page_size));
+    if (mode == AllocateMode::allocate && end > static_cast<uint64_t>(size_)) {
+      size_ = static_cast<int64_t>(end);
+    }
+  }
+  touch_locked(true);
+  return {};
 }
 
 Result<void> RegularFile::resize_locked(int64_t size) {

@@ -60,6 +60,7 @@ class OverlayInode final : public Inode {
   Result<size_t> read(uint64_t offset, std::span<std::byte> buffer) override;
   Result<size_t> write(uint64_t offset, std::span<const std::byte> data) override;
   Result<mm::PageRuns> share_pages(uint64_t offset, uint64_t length) override;
+  Result<void> allocate(uint64_t offset, uint64_t length, AllocateMode mode) override;
   std::optional<std::span<const std::byte>> immutable_contents() override;
 
   Result<std::shared_ptr<Inode>> lookup(std::string_view name) override;
@@ -165,6 +166,19 @@ Result<size_t> OverlayInode::write(uint64_t offset, std::span<const std::byte> d
     upper = upper_;
   }
   return upper->write(offset, data);
+}
+
+Result<void> OverlayInode::allocate(uint64_t offset, uint64_t length, AllocateMode mode) {
+  std::shared_ptr<Inode> upper;
+  {
+    sync::LockGuard guard(file_system_.lock_);
+    if (type_ != FileType::regular) {
+      return (upper_ ? upper_ : lower_)->allocate(offset, length, mode);
+    }
+    TRY_VOID(copy_up_locked());
+    upper = upper_;
+  }
+  return upper->allocate(offset, length, mode);
 }
 
 // NOTE: a shared mapping of a file that exists only in the lower layer is a

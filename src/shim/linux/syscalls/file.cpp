@@ -449,6 +449,10 @@ Result<uint64_t> sys_fsync(Task& task, const SyscallArguments& arguments) {
   return 0;
 }
 
+// fallocate(2) mode bits.
+constexpr uint32_t falloc_keep_size = 0x01;
+constexpr uint32_t falloc_punch_hole = 0x02;
+
 Result<uint64_t> sys_fallocate(Task& task, const SyscallArguments& arguments) {
   const uint32_t mode = arguments.as_uint(1);
   const auto offset = static_cast<int64_t>(arguments[2]);
@@ -456,18 +460,31 @@ Result<uint64_t> sys_fallocate(Task& task, const SyscallArguments& arguments) {
   if (offset < 0 || length <= 0) {
     return fail(Errno::einval);
   }
+  // The modes of tmpfs, the only writable file system here, are a plain
+  // allocation, with or without FALLOC_FL_KEEP_SIZE, and a punched hole.
+  // Linux accepts a punched hole only together with FALLOC_FL_KEEP_SIZE, and
+  // tmpfs rejects the other modes (ZERO_RANGE, COLLAPSE_RANGE, INSERT_RANGE).
+  fs::Inode::AllocateMode allocate_mode = fs::Inode::AllocateMode::allocate;
+  if (mode == falloc_keep_size) {
+    allocate_mode = fs::Inode::AllocateMode::allocate_keep_size;
+  } else if (mode == (falloc_punch_hole | falloc_keep_size)) {
+    allocate_mode = fs::Inode::AllocateMode::punch_hole;
+  } else if (mode != 0) {
+    return fail(Errno::eopnotsupp);
+  }
+
   auto file = TRY(file_of(task, arguments.as_int(0)));
   if (!fd::writable(file->flags())) {
     return fail(Errno::ebadf);
   }
-  if (mode != 0) {
-    // TODO: FALLOC_FL_KEEP_SIZE, PUNCH_HOLE and the other modes.
-    return fail(Errno::eopnotsupp);
-  }
-  if (file->inode() == nullptr) {
+  std::shared_ptr<fs::Inode> inode = file->inode();
+  if (inode == nullptr) {
     return fail(Errno::espipe);
   }
   fs::Stat status = TRY(file->stat());
+  if (fs::file_type_of(status.mode) == fs::FileType::fifo) {
+    return fail(Errno::espipe);
+  }
   if (fs::file_type_of(status.mode) == fs::FileType::directory) {
     return fail(Errno::eisdir);
   }
@@ -478,11 +495,8 @@ Result<uint64_t> sys_fallocate(Task& task, const SyscallArguments& arguments) {
     return fail(Errno::efbig);
   }
 
-  // Mode 0 only guarantees the range is allocated; growing the size is the
-  // visible part, since file data lives in memory.
-  if (offset + length > status.size) {
-    TRY_VOID(file->truncate(offset + length));
-  }
+  TRY_VOID(
+      inode->allocate(static_cast<uint64_t>(offset), static_cast<uint64_t>(length), allocate_mode));
   return 0;
 }
 
