@@ -49,6 +49,7 @@
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/time.h>
 #include <sys/syscall.h>
 #include <sys/un.h>
 #include <sys/utsname.h>
@@ -452,6 +453,9 @@ static int make_decoded_calls(void) {
   prctl(PR_GET_DUMPABLE);
   char random_bytes[8];
   getrandom(random_bytes, sizeof random_bytes, GRND_NONBLOCK);
+  struct timeval now;
+  struct timezone zone;
+  syscall(SYS_gettimeofday, &now, &zone);
   struct timespec delay = {0, 1000};
   nanosleep(&delay, NULL);
   clock_nanosleep(CLOCK_MONOTONIC, 0, &delay, NULL);

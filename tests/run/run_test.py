@@ -134,16 +134,17 @@ def decoded_calls(trace):
 
     What may differ between a native and a sandboxed run is replaced by a
     placeholder: addresses, the probe's and its child's pids, its
-    directory's random name, random bytes and the host name. So are sizes
+    directory's random name, random bytes, the time and the host name. So are sizes
     that depend on the file system, and the results of socket calls (the
-    sandbox's sockets have their own tests) and of clone3 (the sandbox has
-    none yet)."""
+    sandbox's sockets have their own tests), of clone3 (the sandbox has
+    none yet) and of rt_sigreturn (which returns what the call that the
+    signal interrupted returned, and the signal may come at another call)."""
     lines = []
     inside = False
     for line in trace.splitlines():
         if line.startswith('access("trace-begin"'):
             inside = True
-        if inside and re.match(r"[a-z_0-9]+\(", line) and not line.startswith("rt_sigreturn("):
+        if inside and re.match(r"([a-z_0-9]+\(|--- SIGCHLD )", line):
             lines.append(re.sub(r"\)\s+= ", ") = ", line))
         if line.startswith("execve("):
             inside = False
@@ -159,14 +160,17 @@ def decoded_calls(trace):
     normalized = []
     for line in lines:
         line = re.sub(r"0x[0-9a-f]{5,}", "ADDRESS", line)
-        if line.startswith(("getpid(", "kill(", "clone(", "wait4(")):
+        if line.startswith(("getpid(", "kill(", "clone(", "wait4(", "--- SIGCHLD")):
             for pid, name in pids:
                 line = re.sub(rf"(?<![\w-]){pid}\b", name, line)
         line = re.sub(r'^getrandom\("[^"]*"', "getrandom(BYTES", line)
         line = re.sub(r'nodename="[^"]*"', "nodename=NAME", line)
+        line = re.sub(r"tv_sec=\d+, tv_usec=\d+", "tv_sec=SECONDS, tv_usec=MICROSECONDS", line)
         line = re.sub(r"/tmp/litebox-trace-\w+", "DIRECTORY", line)
         line = re.sub(r"(st_mode=S_IFDIR[^,]*, st_size=)\d+", r"\1SIZE", line)
         line = re.sub(r"stx_mask=[^,]*", "stx_mask=MASK", line)
+        if line.startswith("rt_sigreturn("):
+            line = re.sub(r"\) = .*", ")", line)
         if line.startswith("clone3("):
             line = re.sub(r"( => \{.*\})?, 64\) = .*", ", 64)", line)
         if line.startswith("socketpair("):

@@ -97,7 +97,7 @@ void Kernel::serve(Task& task, platform::GuestRegisters& registers,
 
   std::optional<TraceLine> trace;
   if (options_.trace) {
-    trace.emplace(arguments);
+    trace.emplace(arguments, registers.rsp);
     task.pending_trace = &*trace;
   }
 

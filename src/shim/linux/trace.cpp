@@ -244,6 +244,10 @@ std::string show_input(Kind kind, const SyscallArguments& arguments, size_t inde
       return show_termios(value);
     case Kind::flock:
       return show_flock(value);
+    case Kind::group_list:
+      return show_group_list(value, arguments[index - 1]);
+    case Kind::cpu_set:
+      return show_cpu_set(value, arguments[index - 1]);
     case Kind::clone_arguments:
       return show_clone_arguments(value, std::nullopt);
     default:
@@ -274,6 +278,14 @@ std::string show_output(Kind kind, const SyscallArguments& arguments, size_t ind
       return show_sigset(value, arguments[sigset_size_index(arguments.number)]);
     case Kind::timespec_output:
       return show_timespec(value);
+    case Kind::timeval_output:
+      return show_timeval(value);
+    case Kind::timezone_output:
+      return show_timezone(value);
+    case Kind::group_list_output:
+      return show_group_list(value, result);
+    case Kind::cpu_set_output:
+      return show_cpu_set(value, result);
     case Kind::utsname_output:
       return show_utsname(value);
     case Kind::sysinfo_output:
@@ -366,10 +378,20 @@ std::string signal_name(int signal) {
   return fmt::format("{}", signal);
 }
 
-TraceLine::TraceLine(const SyscallArguments& arguments)
+TraceLine::TraceLine(const SyscallArguments& arguments, uint64_t stack_pointer)
     : arguments_(arguments), slots_(argument_layout(arguments)) {
   for (const Slot& slot : slots_) {
     decoded_.push_back(show_input(slot.kind, arguments, slot.index));
+  }
+
+  // rt_sigreturn takes no arguments, but strace shows the uc_sigmask of the
+  // signal frame that the call restores. The handler's return popped the
+  // frame's first word, so its struct ucontext starts at the stack pointer
+  // and uc_sigmask lies 296 bytes in.
+  constexpr uint64_t signal_mask_offset = 296;
+  if (arguments.number == nr::rt_sigreturn && stack_pointer != 0) {
+    slots_.push_back({Kind::none, 0, "{mask="});
+    decoded_.push_back(show_sigset(stack_pointer + signal_mask_offset, sizeof(uint64_t)) + "}");
   }
 }
 

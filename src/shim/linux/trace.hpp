@@ -24,7 +24,9 @@ std::string signal_name(int signal);
 // except output buffers, which are read once the result is known.
 class TraceLine {
  public:
-  explicit TraceLine(const SyscallArguments& arguments);
+  // `stack_pointer` is the guest's rsp at the call, which rt_sigreturn's
+  // line needs to show the signal mask that the call restores.
+  explicit TraceLine(const SyscallArguments& arguments, uint64_t stack_pointer = 0);
 
   // The complete line for a call that returned `result`, without newline.
   std::string finish(const Result<uint64_t>& result);

@@ -280,6 +280,18 @@ std::string show_statx_mask(uint64_t value) {
                            {0x2000, "STATX_DIOALIGN"}});
 }
 
+std::string show_statx_attributes(uint64_t value) {
+  return show_bits(value, {{0x4, "STATX_ATTR_COMPRESSED"},
+                           {0x10, "STATX_ATTR_IMMUTABLE"},
+                           {0x20, "STATX_ATTR_APPEND"},
+                           {0x40, "STATX_ATTR_NODUMP"},
+                           {0x800, "STATX_ATTR_ENCRYPTED"},
+                           {0x1000, "STATX_ATTR_AUTOMOUNT"},
+                           {0x2000, "STATX_ATTR_MOUNT_ROOT"},
+                           {0x100000, "STATX_ATTR_VERITY"},
+                           {0x200000, "STATX_ATTR_DAX"}});
+}
+
 std::string show_arch_prctl_code(uint64_t value) {
   constexpr std::array<Named, 5> names = {{{0x1001, "ARCH_SET_GS"},
                                            {0x1002, "ARCH_SET_FS"},

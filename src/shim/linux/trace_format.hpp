@@ -53,6 +53,7 @@ std::string show_at_flags(uint64_t value, std::string text = {});
 std::string show_access_at_flags(uint64_t value);
 std::string show_statx_flags(uint64_t value);
 std::string show_statx_mask(uint64_t value);
+std::string show_statx_attributes(uint64_t value);
 std::string show_arch_prctl_code(uint64_t value);
 std::string show_futex_operation(uint64_t value);
 std::string show_clone_flags(uint64_t value);
@@ -88,6 +89,10 @@ std::string show_rlimit(uint64_t address);
 std::string show_sigaction(uint64_t address);
 std::string show_sigset(uint64_t address, uint64_t size);
 std::string show_timespec(uint64_t address);
+std::string show_timeval(uint64_t address);
+std::string show_timezone(uint64_t address);
+std::string show_group_list(uint64_t address, uint64_t count);
+std::string show_cpu_set(uint64_t address, uint64_t size);  // the numbers of the CPUs in the set
 std::string show_utsname(uint64_t address);
 std::string show_sysinfo(uint64_t address);
 // A socket address of `length` bytes: AF_UNIX, AF_INET and AF_INET6 by

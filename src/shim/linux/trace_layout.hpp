@@ -76,6 +76,8 @@ enum class TraceLine::Kind : uint8_t {
   winsize,
   termios,
   flock,
+  group_list,  // the count is the previous argument
+  cpu_set,     // the size in bytes is the previous argument
 
   output_buffer,  // bytes; the length is the result
   random_bytes,   // getrandom's output, in hex; the length is the result
@@ -86,6 +88,10 @@ enum class TraceLine::Kind : uint8_t {
   sigaction_output,
   sigset_output,
   timespec_output,
+  timeval_output,
+  timezone_output,
+  group_list_output,  // the count is the result
+  cpu_set_output,     // the size in bytes is the result
   utsname_output,
   sysinfo_output,
   clone_arguments,  // read before the call, shown with what it wrote back

@@ -389,7 +389,7 @@ std::string show_statx(uint64_t address) {
     return show_pointer(address);
   }
   return fmt::format("{{stx_mask={}, stx_attributes={}, stx_mode={}, stx_size={}, ...}}",
-                     show_statx_mask(status->mask), show_hex(status->attributes),
+                     show_statx_mask(status->mask), show_statx_attributes(status->attributes),
                      show_file_mode(status->mode), status->size);
 }
 
@@ -528,6 +528,50 @@ std::string show_sysinfo(uint64_t address) {
       info->uptime, info->loads[0], info->loads[1], info->loads[2], info->total_ram, info->free_ram,
       info->shared_ram, info->buffer_ram, info->total_swap, info->free_swap, info->process_count,
       info->total_high, info->free_high, info->memory_unit);
+}
+
+std::string show_timeval(uint64_t address) {
+  auto time = read_struct<LinuxTimeval>(address);
+  if (!time) {
+    return show_pointer(address);
+  }
+  return fmt::format("{{tv_sec={}, tv_usec={}}}", time->seconds, time->microseconds);
+}
+
+std::string show_timezone(uint64_t address) {
+  auto zone = read_struct<std::array<int32_t, 2>>(address);
+  if (!zone) {
+    return show_pointer(address);
+  }
+  return fmt::format("{{tz_minuteswest={}, tz_dsttime={}}}", (*zone)[0], (*zone)[1]);
+}
+
+std::string show_group_list(uint64_t address, uint64_t count) {
+  const uint64_t shown = std::min<uint64_t>(count, max_array_elements);
+  auto groups = GuestPtr<uint32_t>(address).read_array(shown);
+  if (address == 0 || !groups) {
+    return show_pointer(address);
+  }
+  std::string text = "[";
+  for (size_t index = 0; index < groups->size(); ++index) {
+    text += fmt::format("{}{}", index == 0 ? "" : ", ", (*groups)[index]);
+  }
+  return text + (count > shown ? ", ...]" : "]");
+}
+
+std::string show_cpu_set(uint64_t address, uint64_t size) {
+  constexpr uint64_t max_size = 1024;  // bytes: 8192 CPUs
+  std::vector<uint8_t> bytes(std::min(size, max_size));
+  if (address == 0 || !copy_from_guest(std::as_writable_bytes(std::span(bytes)), address)) {
+    return show_pointer(address);
+  }
+  std::string text = "[";
+  for (size_t cpu = 0; cpu < bytes.size() * 8; ++cpu) {
+    if ((bytes[cpu / 8] & (1U << (cpu % 8))) != 0) {
+      text += fmt::format("{}{}", text.size() == 1 ? "" : " ", cpu);
+    }
+  }
+  return text + "]";
 }
 
 std::string show_utsname(uint64_t address) {

@@ -225,7 +225,13 @@ void trace_delivery(Task& task, const SignalInfo& info) {
     return;
   }
   std::string code;
+  const bool from_child = info.signo == sig::child && info.code > 0;
   switch (info.code) {
+    case si::child_exited:
+    case si::child_killed:
+      code = from_child ? (info.code == si::child_exited ? "CLD_EXITED" : "CLD_KILLED")
+                        : fmt::format("{}", info.code);
+      break;
     case si::user:
       code = "SI_USER";
       break;
@@ -240,8 +246,16 @@ void trace_delivery(Task& task, const SignalInfo& info) {
       break;
   }
   std::string details;
-  if ((synchronous_signals & signal_bit(info.signo)) != 0 && info.code > 0 &&
-      info.code != si::kernel) {
+  if (from_child) {
+    // si_status is the exit code, or the signal that killed the child.
+    // si_utime and si_stime stay 0 because the sandbox keeps no CPU times.
+    const auto status = static_cast<int32_t>(info.fields[1]);
+    details = fmt::format(
+        ", si_pid={}, si_uid={}, si_status={}, si_utime=0, si_stime=0",
+        static_cast<int32_t>(info.fields[0]), static_cast<uint32_t>(info.fields[0] >> 32),
+        info.code == si::child_exited ? fmt::format("{}", status) : signal_name(status));
+  } else if ((synchronous_signals & signal_bit(info.signo)) != 0 && info.code > 0 &&
+             info.code != si::kernel) {
     details = fmt::format(", si_addr={:#x}", info.fields[0]);
   } else if (info.code <= 0) {
     details = fmt::format(", si_pid={}, si_uid={}", static_cast<int32_t>(info.fields[0]),
