@@ -12,6 +12,7 @@
 #include <stddef.h>
 #include <sys/epoll.h>
 #include <sys/ioctl.h>
+#include <sys/resource.h>
 #include <sys/select.h>
 #include <sys/socket.h>
 #include <sys/un.h>
@@ -637,6 +638,44 @@ static void check_late_names(void) {
   CALL(unlink("late-client.sock"));
 }
 
+/* With every descriptor taken, accept fails with EMFILE at once and the
+ * connection stays pending. Argument errors come in Linux's order. */
+static void check_accept_errors(void) {
+  struct sockaddr_un address;
+  socklen_t length = abstract_address(&address, "descriptors");
+  int server = make_socket();
+  CALL(bind(server, (struct sockaddr*)&address, length));
+  CALL(listen(server, 1));
+  int client = make_socket();
+  CALL(connect(client, (struct sockaddr*)&address, length));
+  CALL(accept4(0x7fff, NULL, NULL, 0x1234));
+  CALL(accept4(STDIN_FILENO, NULL, NULL, 0x1234));
+
+  struct rlimit limit;
+  CALL(getrlimit(RLIMIT_NOFILE, &limit));
+  struct rlimit lowered = {.rlim_cur = (rlim_t)client + 4, .rlim_max = limit.rlim_max};
+  CALL(setrlimit(RLIMIT_NOFILE, &lowered));
+  int fillers[8];
+  int filler_count = 0;
+  while (filler_count < 8 && (fillers[filler_count] = dup(server)) >= 0) {
+    filler_count++;
+  }
+  CALL(accept(server, NULL, NULL));
+  CALL(accept(STDIN_FILENO, NULL, NULL));
+  for (int i = 0; i < filler_count; ++i) {
+    close(fillers[i]);
+  }
+  CALL(setrlimit(RLIMIT_NOFILE, &limit));
+
+  int accepted = accept(server, NULL, NULL);
+  FACT("the connection waited through EMFILE", accepted >= 0);
+  CALL(write(client, "x", 1));
+  report_receive(accepted);
+  CALL(close(accepted));
+  CALL(close(client));
+  CALL(close(server));
+}
+
 int main(int argc, char** argv) {
   abi_enter_scratch_directory(argc, argv);
   scratch_path = argv[1];
@@ -649,5 +688,6 @@ int main(int argc, char** argv) {
   check_backlog();
   check_listener_shutdown();
   check_late_names();
+  check_accept_errors();
   return 0;
 }

@@ -54,6 +54,20 @@ TEST(DescriptorTable, LimitGivesEmfile) {
   EXPECT_EQ(duplicate.error(), Errno::emfile);
 }
 
+TEST(DescriptorTable, HasFreeDescriptorFollowsLimit) {
+  DescriptorTable table(2);
+  EXPECT_TRUE(table.has_free_descriptor());
+  ASSERT_EQ(table.allocate(make_file(), false), 0);
+  ASSERT_EQ(table.allocate(make_file(), false), 1);
+  EXPECT_FALSE(table.has_free_descriptor());
+
+  ASSERT_TRUE(table.close(0));
+  EXPECT_TRUE(table.has_free_descriptor());
+  ASSERT_EQ(table.allocate(make_file(), false), 0);
+  table.set_limit(3);
+  EXPECT_TRUE(table.has_free_descriptor());
+}
+
 TEST(DescriptorTable, LoweringLimitKeepsOpenDescriptors) {
   DescriptorTable table;
   ASSERT_EQ(table.allocate(make_file(), false, 9), 9);

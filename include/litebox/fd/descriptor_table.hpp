@@ -37,6 +37,9 @@ class DescriptorTable {
   // is taken, `einval` for a negative `minimum`.
   Result<int> allocate(std::shared_ptr<File> file, bool close_on_exec, int minimum = 0);
 
+  // Whether allocate() with `minimum` 0 would find a free descriptor now.
+  bool has_free_descriptor() const;
+
   // The open file description behind `fd`, or `ebadf`.
   Result<std::shared_ptr<File>> get(int fd) const;
 

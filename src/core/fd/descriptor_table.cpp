@@ -86,6 +86,15 @@ Result<int> DescriptorTable::allocate(std::shared_ptr<File> file, bool close_on_
   return install_locked(std::move(file), close_on_exec, minimum);
 }
 
+bool DescriptorTable::has_free_descriptor() const {
+  sync::ReadLockGuard guard(lock_);
+  size_t fd = 0;
+  while (fd < slots_.size() && slots_[fd].file) {
+    ++fd;
+  }
+  return fd < limit_;
+}
+
 Result<std::shared_ptr<File>> DescriptorTable::get(int fd) const {
   sync::ReadLockGuard guard(lock_);
   if (!is_open_locked(fd)) {

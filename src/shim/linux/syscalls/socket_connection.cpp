@@ -172,11 +172,20 @@ Result<uint64_t> sys_connect(Task& task, const SyscallArguments& arguments) {
 // accept(2) and accept4(2). As on Linux, a connection is taken before the
 // peer address is written, so a bad address buffer loses it.
 Result<uint64_t> accept_connection(Task& task, const SyscallArguments& arguments, uint32_t flags) {
+  const int32_t descriptor = arguments.as_int(0);
+  const uint64_t address = arguments[1];
+  TRY(file_of(task, descriptor));
   if ((flags & ~(sock_non_blocking | sock_close_on_exec)) != 0) {
     return fail(Errno::einval);
   }
-  auto listener = TRY(socket_of(task, arguments.as_int(0)));
-  const uint64_t address = arguments[1];
+  // Linux reserves the new descriptor before it waits, so a full table
+  // fails at once and no connection is lost.
+  // NOTE: another thread may still take the last descriptor while this one
+  // waits; the connection is then closed after EMFILE.
+  if (!task.process().descriptors().has_free_descriptor()) {
+    return fail(Errno::emfile);
+  }
+  auto listener = TRY(socket_of(task, descriptor));
 
   auto socket = TRY(listener->accept(socket_file_flags(flags), socket_credentials_of(task)));
   if (address != 0) {
