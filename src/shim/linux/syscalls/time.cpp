@@ -244,8 +244,38 @@ Result<uint64_t> sys_getrusage(Task&, const SyscallArguments& arguments) {
   return 0;
 }
 
+// struct tms on x86-64, in clock ticks.
+struct LinuxProcessTimes {
+  int64_t user_time;
+  int64_t system_time;
+  int64_t children_user_time;
+  int64_t children_system_time;
+};
+
+// times(2): the CPU times of the process and of its waited-for children in
+// clock ticks (USER_HZ), and the clock ticks since boot as the result.
+Result<uint64_t> sys_times(Task&, const SyscallArguments& arguments) {
+  using ClockTicks = std::chrono::duration<int64_t, std::ratio<1, 100>>;
+  auto ticks = [](std::chrono::nanoseconds duration) {
+    return std::chrono::duration_cast<ClockTicks>(duration).count();
+  };
+  if (arguments[0] != 0) {
+    platform::ResourceUsage usage =
+        platform::current().clock.resource_usage(platform::UsageScope::process);
+    // TODO: the children's times read 0, as RUSAGE_CHILDREN does in getrusage.
+    LinuxProcessTimes times{};
+    times.user_time = ticks(usage.user_time);
+    times.system_time = ticks(usage.system_time);
+    TRY_VOID(GuestPtr<LinuxProcessTimes>(arguments[0]).write(times));
+  }
+  // The same uptime that /proc/uptime and the start times in /proc/PID/stat
+  // count from.
+  return static_cast<uint64_t>(ticks(platform::current().clock.monotonic_now()));
+}
+
 void register_time_syscalls(SyscallTable& table) {
   table.add(nr::getrusage, sys_getrusage);
+  table.add(nr::times, sys_times);
   table.add(nr::clock_gettime, sys_clock_gettime);
   table.add(nr::clock_getres, sys_clock_getres);
   table.add(nr::gettimeofday, sys_gettimeofday);
