@@ -309,8 +309,8 @@ TEST(Pipe, ShrinkBelowContentsMatchesHost) {
   EXPECT_EQ(read_pipe(*ends.read_end, 65536), 3 * 4096);
 }
 
-// The sandbox treats callers as unprivileged, so growing past the
-// pipe-max-size default fails; the host test user may be privileged.
+// Without privilege (CAP_SYS_RESOURCE), growing past the pipe-max-size
+// default fails; the host test user may be privileged.
 TEST(Pipe, GrowingPastMaxNeedsPrivilege) {
   PipeEnds ends = make_pipe();
 

@@ -42,9 +42,10 @@ class Pipe {
 
   // F_SETPIPE_SZ: rounds `size` up to a power-of-two number of 4 KiB pages
   // (at least one), as Linux does, and returns the new capacity. `einval`
-  // above 2 GiB, `eperm` when growing past max_pipe_capacity, `ebusy` when
-  // the slots in use do not fit.
-  Result<size_t> set_capacity(size_t size);
+  // above 2 GiB, `eperm` when growing past max_pipe_capacity without
+  // `privileged` (CAP_SYS_RESOURCE), `ebusy` when the slots in use do not
+  // fit.
+  Result<size_t> set_capacity(size_t size, bool privileged = false);
 
   // Bytes buffered now (FIONREAD).
   size_t bytes_available();

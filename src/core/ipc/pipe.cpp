@@ -49,7 +49,7 @@ size_t Pipe::capacity() {
   return slots_.size() * page_size;
 }
 
-Result<size_t> Pipe::set_capacity(size_t size) {
+Result<size_t> Pipe::set_capacity(size_t size, bool privileged) {
   if (size > (size_t{1} << 31)) {
     return fail(Errno::einval);
   }
@@ -57,8 +57,7 @@ Result<size_t> Pipe::set_capacity(size_t size) {
 
   {
     sync::LockGuard guard(lock_);
-    // NOTE: callers are treated as lacking CAP_SYS_RESOURCE.
-    if (slot_count > slots_.size() && slot_count * page_size > max_pipe_capacity) {
+    if (!privileged && slot_count > slots_.size() && slot_count * page_size > max_pipe_capacity) {
       return fail(Errno::eperm);
     }
     if (used_slots_ > slot_count) {

@@ -22,6 +22,8 @@ enum FcntlCommand : uint32_t {
   f_setown = 8,
   f_getown = 9,
   f_dupfd_cloexec = 1030,
+  f_setpipe_sz = 1031,
+  f_getpipe_sz = 1032,
 };
 
 constexpr uint64_t fd_cloexec = 1;
@@ -41,6 +43,27 @@ Result<uint64_t> sys_dup2(Task& task, const SyscallArguments& arguments) {
 Result<uint64_t> sys_dup3(Task& task, const SyscallArguments& arguments) {
   return TRY(task.process().descriptors().dup3(arguments.as_int(0), arguments.as_int(1),
                                                arguments.as_uint(2)));
+}
+
+// F_GETPIPE_SZ and F_SETPIPE_SZ. Linux takes the size as an unsigned int and
+// fails with EBADF on a descriptor that is not a pipe or fifo.
+Result<uint64_t> pipe_size(Task& task, int32_t descriptor, uint32_t command, uint32_t size) {
+  auto file = TRY(file_of(task, descriptor));
+  auto* end = dynamic_cast<ipc::PipeEnd*>(file.get());
+  if (end == nullptr) {
+    return fail(Errno::ebadf);
+  }
+  if (command == f_getpipe_sz) {
+    return end->pipe().capacity();
+  }
+  bool privileged = false;
+  {
+    Process& process = task.process();
+    sync::LockGuard guard(process.lock);
+    // CAP_SYS_RESOURCE: see the TODO on capability sets in credentials.cpp.
+    privileged = process.credentials.euid == 0;
+  }
+  return TRY(end->pipe().set_capacity(size, privileged));
 }
 
 Result<uint64_t> sys_fcntl(Task& task, const SyscallArguments& arguments) {
@@ -83,6 +106,9 @@ Result<uint64_t> sys_fcntl(Task& task, const SyscallArguments& arguments) {
       // accepted and forgotten.
       TRY(file_of(task, descriptor));
       return 0;
+    case f_getpipe_sz:
+    case f_setpipe_sz:
+      return pipe_size(task, descriptor, command, arguments.as_uint(2));
     default:
       TRY(file_of(task, descriptor));
       return fail(Errno::einval);
