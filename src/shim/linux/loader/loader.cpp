@@ -101,36 +101,51 @@ struct ScriptLine {
 
 bool is_blank(char character) { return character == ' ' || character == '\t'; }
 
-// Parses "#!interpreter [argument]" as Linux does: the interpreter ends at
-// the first blank, and the rest of the line, trimmed, is one argument.
+// Parses "#!interpreter [argument]" as Linux does, from the first
+// script_header_size bytes of the file, padded with NULs. The line ends at
+// the first newline, or before the last byte of the header. Only spaces and
+// tabs are trimmed from its ends, so a carriage return stays part of it. The
+// interpreter ends at the first blank or NUL. After a blank, the rest of the
+// line up to a NUL is one argument.
 std::expected<ScriptLine, LoadError> parse_script_line(std::string_view header) {
-  header.remove_prefix(2);
+  constexpr std::string_view blanks = " \t";
+  constexpr std::string_view name_ends{" \t\0", 3};
   size_t line_end = header.find('\n');
-  const bool complete = line_end != std::string_view::npos;
-  std::string_view line = header.substr(0, complete ? line_end : header.size());
-
+  if (line_end == std::string_view::npos) {
+    // Without a newline, the interpreter must end within the header, or
+    // its name was cut off.
+    line_end = header.size() - 1;
+    const size_t name_start = header.find_first_not_of(blanks, 2);
+    if (name_start >= line_end) {
+      return reject(Errno::enoexec, "#! line names no interpreter");
+    }
+    if (header.substr(name_start, line_end - name_start).find_first_of(name_ends) ==
+        std::string_view::npos) {
+      return reject(Errno::enoexec, "#! interpreter path is longer than 255 bytes");
+    }
+  }
+  std::string_view line = header.substr(2, line_end - 2);
   while (!line.empty() && is_blank(line.front())) {
     line.remove_prefix(1);
   }
-  while (!line.empty() && (is_blank(line.back()) || line.back() == '\r' || line.back() == '\0')) {
+  while (!line.empty() && is_blank(line.back())) {
     line.remove_suffix(1);
   }
-  const size_t name_end = std::ranges::find_if(line, is_blank) - line.begin();
-  ScriptLine result;
-  result.interpreter = std::string(line.substr(0, name_end));
-  if (result.interpreter.empty()) {
+  if (line.empty()) {
     return reject(Errno::enoexec, "#! line names no interpreter");
   }
-  if (!complete && name_end == line.size()) {
-    return reject(Errno::enoexec, "#! interpreter path is longer than 255 bytes");
-  }
 
-  std::string_view rest = line.substr(name_end);
-  while (!rest.empty() && is_blank(rest.front())) {
-    rest.remove_prefix(1);
-  }
-  if (!rest.empty()) {
-    result.argument = std::string(rest);
+  const size_t name_end = std::min(line.find_first_of(name_ends), line.size());
+  ScriptLine result;
+  result.interpreter = std::string(line.substr(0, name_end));
+  if (name_end < line.size() && line[name_end] != '\0') {
+    std::string_view rest = line.substr(name_end);
+    while (!rest.empty() && is_blank(rest.front())) {
+      rest.remove_prefix(1);
+    }
+    if (!rest.empty()) {
+      result.argument = std::string(rest.substr(0, rest.find('\0')));
+    }
   }
   return result;
 }
@@ -397,7 +412,7 @@ std::expected<PreparedProgram, LoadError> prepare_nested(Task& task, const ExecR
                                 exec_name, max_interpreter_depth));
     }
     // Safety: reading the header bytes as characters.
-    auto line = parse_script_line({reinterpret_cast<const char*>(header.data()), *length});
+    auto line = parse_script_line({reinterpret_cast<const char*>(header.data()), header.size()});
     if (!line) {
       return reject_file(request.path, line.error());
     }
