@@ -190,6 +190,7 @@ Result<int32_t> Kernel::fork_process(Task& parent) {
   auto child = std::make_unique<Task>(pid, parent.process().fork_copy(pid));
   child->signal_mask = parent.signal_mask;
   child->nice = parent.nice;
+  child->keep_capabilities = parent.keep_capabilities;
   child->alternate_stack = parent.alternate_stack;
   {
     sync::LockGuard guard(process_table_lock_);
@@ -353,6 +354,7 @@ Result<int32_t> Kernel::spawn_thread(Task& parent, const platform::GuestRegister
   task->clear_child_tid = clear_child_tid;
   task->signal_mask = parent.signal_mask;
   task->nice = parent.nice;
+  task->keep_capabilities = parent.keep_capabilities;
 
   sync::LockGuard guard(threads_lock_);
   parent.process().live_threads.fetch_add(1);

@@ -53,6 +53,7 @@ std::shared_ptr<Process> Process::fork_copy(int32_t pid) {
   child->process_group = process_group;
   child->session = session;
   child->credentials = credentials;
+  child->dumpable = dumpable;
   child->paths = paths;
   child->limits = limits;
   child->signal_actions = signal_actions;

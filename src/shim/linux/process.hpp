@@ -137,6 +137,15 @@ class Process {
   uint64_t break_start = 0;
   uint64_t break_end = 0;
 
+  // PR_SET_DUMPABLE; under `lock`. Linux clears it when the effective or
+  // file-system ids change (fs.suid_dumpable is 0 by default), and execve
+  // sets it again while the real and effective ids agree. fork copies it.
+  bool dumpable = true;
+  // PR_SET_CHILD_SUBREAPER; under `lock`. fork does not copy it.
+  // TODO: orphans are not reparented to a subreaper yet; the flag is only
+  // stored and reported.
+  bool child_subreaper = false;
+
   // The path of the running executable (/proc/self/exe) and its name as
   // prctl(PR_GET_NAME) reports it (at most 15 bytes).
   std::string executable_path;

@@ -46,6 +46,12 @@ class Task {
   uint64_t robust_list_head = 0;
   uint64_t robust_list_length = 0;
 
+  // PR_SET_KEEPCAPS: the thread's SECURE_KEEP_CAPS bit, which fork and
+  // clone copy and execve clears.
+  // TODO: the sandbox keeps no capability sets (see credentials.cpp), so
+  // setuid does not consult the bit; it is only stored and reported.
+  bool keep_capabilities = false;
+
   // The nice value of getpriority(2) and setpriority(2), -20 to 19.
   // NOTE: a sandbox's first thread starts at 0, whatever the host's is.
   int32_t nice = 0;

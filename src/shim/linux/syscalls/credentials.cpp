@@ -127,37 +127,55 @@ uint32_t set_file_system(IdSet ids, uint32_t id, bool privileged) {
 // The id set a handler changes, user_ids or group_ids.
 using IdSelector = IdSet (*)(ProcessCredentials&);
 
+// Runs `change` on the credentials of `process`, under its lock. As on
+// Linux with fs.suid_dumpable at its default 0, a change of an effective or
+// file-system id makes the process not dumpable.
+template <typename Change>
+auto change_credentials(Process& process, Change change) {
+  sync::LockGuard guard(process.lock);
+  ProcessCredentials& credentials = process.credentials;
+  const std::array<uint32_t, 4> before{credentials.euid, credentials.fsuid, credentials.egid,
+                                       credentials.fsgid};
+  auto result = change(credentials);
+  const std::array<uint32_t, 4> after{credentials.euid, credentials.fsuid, credentials.egid,
+                                      credentials.fsgid};
+  if (before != after) {
+    process.dumpable = false;
+  }
+  return result;
+}
+
 template <IdSelector select>
 Result<uint64_t> sys_set_one(Task& task, const SyscallArguments& arguments) {
-  sync::LockGuard guard(task.process().lock);
-  ProcessCredentials& credentials = task.process().credentials;
-  TRY_VOID(set_one(select(credentials), arguments.as_uint(0), privileged(credentials)));
+  TRY_VOID(change_credentials(task.process(), [&](ProcessCredentials& credentials) {
+    return set_one(select(credentials), arguments.as_uint(0), privileged(credentials));
+  }));
   return 0;
 }
 
 template <IdSelector select>
 Result<uint64_t> sys_set_real_effective(Task& task, const SyscallArguments& arguments) {
-  sync::LockGuard guard(task.process().lock);
-  ProcessCredentials& credentials = task.process().credentials;
-  TRY_VOID(set_real_effective(select(credentials), arguments.as_uint(0), arguments.as_uint(1),
-                              privileged(credentials)));
+  TRY_VOID(change_credentials(task.process(), [&](ProcessCredentials& credentials) {
+    return set_real_effective(select(credentials), arguments.as_uint(0), arguments.as_uint(1),
+                              privileged(credentials));
+  }));
   return 0;
 }
 
 template <IdSelector select>
 Result<uint64_t> sys_set_real_effective_saved(Task& task, const SyscallArguments& arguments) {
-  sync::LockGuard guard(task.process().lock);
-  ProcessCredentials& credentials = task.process().credentials;
-  TRY_VOID(set_real_effective_saved(select(credentials), arguments.as_uint(0), arguments.as_uint(1),
-                                    arguments.as_uint(2), privileged(credentials)));
+  TRY_VOID(change_credentials(task.process(), [&](ProcessCredentials& credentials) {
+    return set_real_effective_saved(select(credentials), arguments.as_uint(0), arguments.as_uint(1),
+                                    arguments.as_uint(2), privileged(credentials));
+  }));
   return 0;
 }
 
 template <IdSelector select>
 Result<uint64_t> sys_set_file_system(Task& task, const SyscallArguments& arguments) {
-  sync::LockGuard guard(task.process().lock);
-  ProcessCredentials& credentials = task.process().credentials;
-  return set_file_system(select(credentials), arguments.as_uint(0), privileged(credentials));
+  return change_credentials(task.process(), [&](ProcessCredentials& credentials) {
+    return set_file_system(select(credentials), arguments.as_uint(0), privileged(credentials));
+  });
 }
 
 Result<uint64_t> sys_setgroups(Task& task, const SyscallArguments& arguments) {

@@ -54,6 +54,8 @@ Result<uint64_t> execute(Task& task, const ExecRequest& request) {
   process.descriptors().close_on_exec_descriptors();
   {
     sync::LockGuard guard(process.lock);
+    const ProcessCredentials& credentials = process.credentials;
+    process.dumpable = credentials.euid == credentials.uid && credentials.egid == credentials.gid;
     for (SignalAction& action : process.signal_actions) {
       // Handlers are reset to the default action; ignored signals stay ignored.
       if (action.handler > 1) {
@@ -68,6 +70,7 @@ Result<uint64_t> execute(Task& task, const ExecRequest& request) {
   task.alternate_stack = SignalStack{};
   task.clear_child_tid = 0;
   task.robust_list_head = 0;
+  task.keep_capabilities = false;
 
   auto loaded = map_program(task, *prepared);
   if (!loaded) {
@@ -296,9 +299,13 @@ Result<uint64_t> sys_prctl(Task& task, const SyscallArguments& arguments) {
   constexpr int32_t pr_get_pdeathsig = 2;
   constexpr int32_t pr_get_dumpable = 3;
   constexpr int32_t pr_set_dumpable = 4;
+  constexpr int32_t pr_get_keepcaps = 7;
+  constexpr int32_t pr_set_keepcaps = 8;
   constexpr int32_t pr_set_name = 15;
   constexpr int32_t pr_get_name = 16;
   constexpr int32_t pr_capbset_read = 23;
+  constexpr int32_t pr_set_child_subreaper = 36;
+  constexpr int32_t pr_get_child_subreaper = 37;
   constexpr int32_t pr_set_no_new_privs = 38;
   constexpr int32_t pr_get_no_new_privs = 39;
   // The thread name buffer, TASK_COMM_LEN.
@@ -343,13 +350,40 @@ Result<uint64_t> sys_prctl(Task& task, const SyscallArguments& arguments) {
     case pr_get_pdeathsig:
       TRY_VOID(GuestPtr<int32_t>(arguments[1]).write(0));
       return 0;
-    case pr_get_dumpable:
-      return 1;
-    case pr_set_dumpable:
+    case pr_get_dumpable: {
+      sync::LockGuard guard(process.lock);
+      return process.dumpable ? 1 : 0;
+    }
+    case pr_set_dumpable: {
       if (arguments[1] > 1) {
         return fail(Errno::einval);
       }
+      sync::LockGuard guard(process.lock);
+      process.dumpable = arguments[1] == 1;
       return 0;
+    }
+    case pr_get_keepcaps:
+      return task.keep_capabilities ? 1 : 0;
+    case pr_set_keepcaps:
+      if (arguments[1] > 1) {
+        return fail(Errno::einval);
+      }
+      task.keep_capabilities = arguments[1] == 1;
+      return 0;
+    case pr_set_child_subreaper: {
+      sync::LockGuard guard(process.lock);
+      process.child_subreaper = arguments[1] != 0;
+      return 0;
+    }
+    case pr_get_child_subreaper: {
+      int32_t subreaper = 0;
+      {
+        sync::LockGuard guard(process.lock);
+        subreaper = process.child_subreaper ? 1 : 0;
+      }
+      TRY_VOID(GuestPtr<int32_t>(arguments[1]).write(subreaper));
+      return 0;
+    }
     case pr_capbset_read:
       // Root in the sandbox has every capability Linux 6.1 defines (0..40).
       if (arguments[1] > 40) {
