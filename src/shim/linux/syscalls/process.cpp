@@ -23,16 +23,45 @@ Result<uint64_t> sys_exit_group(Task& task, const SyscallArguments& arguments) {
   task.kernel().exit_process(task, arguments.as_int(0));
 }
 
-// Reads the argv and envp arrays of execve(2) and execveat(2) into `request`.
-Result<void> read_exec_strings(ExecRequest& request, uint64_t arguments, uint64_t environment) {
-  // Linux limits argv plus envp to a quarter of the stack limit; with the
-  // default 8 MiB stack that is 2 MiB (ARG_MAX as sysconf reports it).
-  constexpr size_t max_argument_bytes = 2 * 1024 * 1024;
-  constexpr size_t max_argument_count = 0x7fffffff;
-  request.arguments =
-      TRY(read_guest_string_array(arguments, max_argument_count, max_argument_bytes));
-  request.environment =
-      TRY(read_guest_string_array(environment, max_argument_count, max_argument_bytes));
+// MAX_ARG_STRLEN (32 pages): the maximum size of one argument or
+// environment string of execve(2), NUL included.
+constexpr size_t max_exec_string_bytes = size_t{32} * 4096;
+
+// Returns the maximum size of the strings of execve(2) (the program's path,
+// the arguments and the environment, NULs included) plus one pointer per
+// argument and environment string. It is a quarter of RLIMIT_STACK, which
+// Linux caps at 6 MiB (three quarters of its 8 MiB _STK_LIM) and raises to
+// at least ARG_MAX (128 KiB).
+size_t exec_strings_limit(Task& task) {
+  constexpr uint64_t cap = uint64_t{6} << 20;
+  constexpr uint64_t floor = uint64_t{128} << 10;
+  const uint64_t stack = task.process().limit(Resource::stack).current;
+  return std::max(std::min(stack / 4, cap), floor);
+}
+
+// Reads the argv and envp arrays of execve(2) and execveat(2) into
+// `request`, whose path is set, and applies Linux's limits to them.
+Result<void> read_exec_strings(Task& task, ExecRequest& request, uint64_t arguments,
+                               uint64_t environment) {
+  const size_t limit = exec_strings_limit(task);
+  request.arguments = TRY(read_guest_string_array(arguments, limit / sizeof(uint64_t), limit));
+  request.environment = TRY(read_guest_string_array(environment, limit / sizeof(uint64_t), limit));
+
+  // Linux counts a pointer for argv[0] even when argv is empty.
+  const size_t pointers =
+      std::max<size_t>(request.arguments.size(), 1) + request.environment.size();
+  size_t total = request.path.size() + 1 + pointers * sizeof(uint64_t);
+  for (const auto* strings : {&request.arguments, &request.environment}) {
+    for (const std::string& string : *strings) {
+      if (string.size() + 1 > max_exec_string_bytes) {
+        return fail(Errno::e2big);
+      }
+      total += string.size() + 1;
+    }
+  }
+  if (total > limit) {
+    return fail(Errno::e2big);
+  }
   return {};
 }
 
@@ -92,7 +121,7 @@ Result<uint64_t> execute(Task& task, const ExecRequest& request) {
 Result<uint64_t> sys_execve(Task& task, const SyscallArguments& arguments) {
   ExecRequest request;
   request.path = TRY(read_guest_path(arguments[0]));
-  TRY_VOID(read_exec_strings(request, arguments[1], arguments[2]));
+  TRY_VOID(read_exec_strings(task, request, arguments[1], arguments[2]));
   if (request.path.empty()) {
     return fail(Errno::enoent);
   }
@@ -133,7 +162,7 @@ Result<uint64_t> sys_execveat(Task& task, const SyscallArguments& arguments) {
       request.path = TRY(vfs.path_of(context, start)) + "/" + path;
     }
   }
-  TRY_VOID(read_exec_strings(request, arguments[2], arguments[3]));
+  TRY_VOID(read_exec_strings(task, request, arguments[2], arguments[3]));
   return execute(task, request);
 }
 
