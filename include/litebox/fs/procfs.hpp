@@ -19,8 +19,8 @@ namespace litebox::fs::procfs {
 // The per-process entries under /proc/<pid>/ and the per-thread ones under
 // /proc/<pid>/task/<tid>/. Each of those directories also contains the
 // directories fd and fdinfo, and /proc/<pid> contains task.
-inline constexpr std::string_view process_files[] = {"cmdline",   "comm",   "environ", "maps",
-                                                     "mountinfo", "mounts", "stat",    "status"};
+inline constexpr std::string_view process_files[] = {
+    "cmdline", "comm", "environ", "limits", "maps", "mountinfo", "mounts", "stat", "status"};
 inline constexpr std::string_view process_links[] = {"cwd", "exe"};
 
 // The files under /proc itself, with paths relative to /proc.
@@ -30,9 +30,11 @@ inline constexpr std::string_view system_files[] = {"cpuinfo",
                                                     "meminfo",
                                                     "stat",
                                                     "uptime",
+                                                    "version",
                                                     "sys/kernel/hostname",
                                                     "sys/kernel/osrelease",
-                                                    "sys/kernel/ostype"};
+                                                    "sys/kernel/ostype",
+                                                    "sys/kernel/pid_max"};
 
 // The view of one open file descriptor that /proc/<pid>/fd/<n> and
 // /proc/<pid>/fdinfo/<n> show.

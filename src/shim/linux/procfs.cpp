@@ -3,7 +3,9 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <array>
 #include <chrono>
+#include <string>
 
 #include "litebox/fs/file_system.hpp"
 #include "litebox/platform/platform.hpp"
@@ -11,6 +13,7 @@
 #include "shim/linux/device_number.hpp"
 #include "shim/linux/guest_memory.hpp"
 #include "shim/linux/kernel.hpp"
+#include "shim/linux/kernel_identity.hpp"
 #include "shim/linux/process.hpp"
 #include "shim/linux/syscalls/file_support.hpp"
 #include "shim/linux/task.hpp"
@@ -72,6 +75,9 @@ class LinuxProcfsProvider final : public fs::procfs::Provider {
     }
     if (name == "comm") {
       return process.name + "\n";
+    }
+    if (name == "limits") {
+      return limits(process);
     }
     if (name == "maps") {
       return maps(process);
@@ -199,15 +205,24 @@ class LinuxProcfsProvider final : public fs::procfs::Provider {
     if (path == "filesystems") {
       return std::string("nodev\tproc\nnodev\ttmpfs\nnodev\tdevtmpfs\nnodev\toverlay\n\ttar\n");
     }
+    if (path == "version") {
+      // Linux names the compiler and linker in the second parentheses.
+      return fmt::format("Linux version {} (litebox@{}) (LiteBox) {}\n", kernel_release,
+                         kernel_host_name, kernel_version);
+    }
     if (path == "sys/kernel/hostname") {
-      return std::string("litebox\n");
+      return fmt::format("{}\n", kernel_host_name);
     }
     if (path == "sys/kernel/ostype") {
       return std::string("Linux\n");
     }
     if (path == "sys/kernel/osrelease") {
-      // The release that uname(2) reports.
-      return std::string("6.1.0-litebox\n");
+      return fmt::format("{}\n", kernel_release);
+    }
+    if (path == "sys/kernel/pid_max") {
+      // PID_MAX_LIMIT on 64-bit Linux, which systemd sets at boot; process
+      // ids in the sandbox stay below it.
+      return std::string("4194304\n");
     }
     return fail(Errno::enoent);
   }
@@ -332,6 +347,52 @@ class LinuxProcfsProvider final : public fs::procfs::Provider {
         credentials.uid, credentials.uid, credentials.uid, credentials.gid, credentials.gid,
         credentials.gid, credentials.gid, process.descriptors().limit(), size_kib, size_kib,
         size_kib, process.tasks.size());
+  }
+
+  // /proc/<pid>/limits: a table of the resource limits with Linux's names,
+  // units and column widths.
+  static std::string limits(Process& process) {
+    struct Row {
+      std::string_view name;
+      std::string_view unit;
+    };
+    static constexpr std::array<Row, resource_count> rows{{
+        {"Max cpu time", "seconds"},
+        {"Max file size", "bytes"},
+        {"Max data size", "bytes"},
+        {"Max stack size", "bytes"},
+        {"Max core file size", "bytes"},
+        {"Max resident set", "bytes"},
+        {"Max processes", "processes"},
+        {"Max open files", "files"},
+        {"Max locked memory", "bytes"},
+        {"Max address space", "bytes"},
+        {"Max file locks", "locks"},
+        {"Max pending signals", "signals"},
+        {"Max msgqueue size", "bytes"},
+        {"Max nice priority", ""},
+        {"Max realtime priority", ""},
+        {"Max realtime timeout", "us"},
+    }};
+    std::array<ResourceLimit, resource_count> values;
+    {
+      sync::LockGuard guard(process.lock);
+      values = process.limits;
+    }
+    auto show = [](uint64_t value) {
+      return value == rlimit_infinity ? std::string("unlimited") : std::to_string(value);
+    };
+    std::string text =
+        fmt::format("{:<25} {:<20} {:<20} {:<10}\n", "Limit", "Soft Limit", "Hard Limit", "Units");
+    for (size_t index = 0; index < resource_count; ++index) {
+      text += fmt::format("{:<25} {:<20} {:<20} ", rows[index].name, show(values[index].current),
+                          show(values[index].maximum));
+      if (!rows[index].unit.empty()) {
+        text += fmt::format("{:<10}", rows[index].unit);
+      }
+      text += '\n';
+    }
+    return text;
   }
 
   // /proc/<pid>/stat, or /proc/<pid>/task/<tid>/stat whose first field is

@@ -10,6 +10,7 @@
 #include "litebox/platform/platform.hpp"
 #include "shim/linux/guest_memory.hpp"
 #include "shim/linux/kernel.hpp"
+#include "shim/linux/kernel_identity.hpp"
 #include "shim/linux/loader/loader.hpp"
 #include "shim/linux/signal/signal_frame.hpp"
 #include "shim/linux/syscalls/file_support.hpp"
@@ -478,10 +479,9 @@ void set_field(std::array<char, 65>& field, std::string_view value) {
 Result<uint64_t> sys_uname(Task&, const SyscallArguments& arguments) {
   Utsname name;
   set_field(name.sysname, "Linux");
-  set_field(name.nodename, "litebox");
-  // The Linux release whose system call behaviour the shim follows.
-  set_field(name.release, "6.1.0-litebox");
-  set_field(name.version, "#1 SMP PREEMPT_DYNAMIC LiteBox");
+  set_field(name.nodename, kernel_host_name);
+  set_field(name.release, kernel_release);
+  set_field(name.version, kernel_version);
   set_field(name.machine, "x86_64");
   set_field(name.domainname, "(none)");
   TRY_VOID(GuestPtr<Utsname>(arguments[0]).write(name));
