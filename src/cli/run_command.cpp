@@ -272,7 +272,7 @@ int run_program(const RunOptions& options) {
   }
 
   if (options.trace) {
-    // The initial stack holds argc, then argv and envp, each ending with a
+    // The initial stack contains argc, then argv and envp, each ending with a
     // null pointer. argc may exceed the request's count when the program
     // is a script, so it is read back.
     const uint64_t argument_count =
