@@ -581,15 +581,26 @@ def run_case(case, litebox, probe, probe_dynamic, work):
             print("strace is not installed")
             return 77
         log = os.path.join(work, "strace.log")
-        native = run([strace, "-qq", "-o", log, probe, "trace_decoders"])
+        # strace comments times in the local time zone; litebox uses UTC.
+        native = run([strace, "-qq", "-o", log, probe, "trace_decoders"],
+                     env=dict(os.environ, TZ="UTC"))
         sandboxed = run(litebox + ["--trace", "--", probe, "trace_decoders"])
         if native[2] != 0 or sandboxed[2] != 0:
             print(f"expected status 0, got {native!r} natively and {sandboxed!r} in litebox")
             return 1
         with open(log) as file:
-            expected = decoded_calls(file.read())
+            native_trace = file.read()
+        expected = decoded_calls(native_trace)
         got = decoded_calls(sandboxed[1])
         missing = [line for line in expected if line not in got]
+        # The first line is the execve that started the probe; the sandbox
+        # passes it another environment.
+        first_lines = [re.sub(r"0x[0-9a-f]+ /\* \d+ vars? \*/\)\s+=", "ENVIRONMENT) =",
+                              trace.splitlines()[0])
+                       for trace in (native_trace, sandboxed[1])]
+        if first_lines[0] != first_lines[1]:
+            print(f"first line differs:\n  strace:  {first_lines[0]}\n  litebox: {first_lines[1]}")
+            return 1
         if len(expected) < 80 or missing:
             print(f"{len(expected)} native lines; lines litebox lacks:\n  " +
                   "\n  ".join(missing) + "\nlitebox:\n  " + "\n  ".join(got))
