@@ -71,6 +71,8 @@ class LinuxUserlandPlatform final : public Futex,
   Result<size_t> write(StdioStream stream, std::span<const std::byte> data) override;
   bool isatty(StdioStream stream) override;
   Result<uint64_t> seek(StdioStream stream, int64_t offset, int origin) override;
+  uint32_t input_events() override;
+  void wait_for_input() override;
 
   // Random
   void fill(std::span<std::byte> buffer) override;
