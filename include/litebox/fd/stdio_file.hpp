@@ -4,9 +4,9 @@
 //
 // Standard input reports the host stream's readiness to poll(2), select(2)
 // and epoll. The host stream has no kernel object that could notify the
-// sandbox, so a guest wait that finds it not readable arms a watcher: one
-// host thread per host process, started on first use, that blocks in
-// Stdio::wait_for_input and then notifies the waiters' Pollable. It blocks
+// sandbox, so a guest wait that finds it not readable arms a watcher. The
+// watcher is one host thread per host process, started on first use, that
+// blocks in Stdio::wait_for_input and then notifies the waiters' Pollable. It blocks
 // only while armed, so a readable stream that nobody reads never makes it
 // spin.
 #pragma once

@@ -23,9 +23,9 @@ class InputWatcher {
  public:
   explicit InputWatcher(platform::ProcessId process) : process_(process) {}
 
-  // The calling host process's watcher, made on first use. A forked child
-  // inherits the pointer to its parent's watcher but not the parent's
-  // thread, so it makes its own; the parent's stays with the parent.
+  // Returns the calling host process's watcher, made on first use. A forked
+  // child inherits the pointer to its parent's watcher but not the thread,
+  // so it makes a watcher of its own and leaves the parent's alone.
   static InputWatcher& of_current_process() {
     const platform::ProcessId self = platform::current().threads.current_process();
     InputWatcher* watcher = current_.load(std::memory_order_acquire);
@@ -189,8 +189,8 @@ Result<std::shared_ptr<File>> StdioFile::reopen(uint32_t flags) {
   if (input ? writable(flags) : readable(flags)) {
     return fail(Errno::enxio);
   }
-  // Safety of `new`: the constructor that shares the Pollable is private,
-  // which std::make_shared cannot reach.
+  // std::make_shared cannot reach the private constructor that shares the
+  // Pollable.
   return std::shared_ptr<StdioFile>(new StdioFile(stream_, readiness_));
 }
 

@@ -507,8 +507,8 @@ uint32_t LinuxUserlandPlatform::input_events() {
       return ready == 0 ? 0 : static_cast<uint16_t>(entry.revents);
     }
     if (errno != EINTR) {
-      // poll(2) fails only for lack of kernel memory here; reporting an
-      // error lets the guest's read find out what is wrong.
+      // With one valid pollfd, poll(2) fails only with ENOMEM. POLLERR
+      // sends the guest to read(), which reports the failure.
       return POLLERR;
     }
   }
