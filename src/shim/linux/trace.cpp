@@ -486,6 +486,19 @@ std::string TraceLine::finish(const Result<uint64_t>& result) {
 }
 std::string TraceLine::finish_without_return() { return prefix() + " = ?"; }
 
+std::string first_exec_line(std::string_view path, std::span<const std::string> arguments,
+                            uint64_t environment_address, size_t environment_count) {
+  std::string shown_arguments;
+  for (const std::string& argument : arguments) {
+    shown_arguments += shown_arguments.empty() ? "" : ", ";
+    shown_arguments += quote(std::string_view(argument).substr(0, shown_string_bytes),
+                             argument.size() > shown_string_bytes);
+  }
+  return fmt::format("execve({}, [{}], {:#x} /* {} var{} */) = 0", quote(path, false),
+                     shown_arguments, environment_address, environment_count,
+                     environment_count == 1 ? "" : "s");
+}
+
 void write_trace(std::string_view line) {
   std::string text;
   // As strace -f does (strace 6.1), a line of any thread but the first
