@@ -183,6 +183,35 @@ def decoded_calls(trace):
     return normalized
 
 
+def run_in_terminal(command, rows=33, columns=101):
+    """Runs `command` with a new pseudo-terminal of `rows` x `columns` as its
+    standard streams. Returns its output, its exit status and the
+    terminal's local and input mode flags after it exits."""
+    import fcntl
+    import pty
+    import termios
+    master, slave = pty.openpty()
+    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", rows, columns, 0, 0))
+    process = subprocess.Popen(command, stdin=slave, stdout=slave, stderr=slave,
+                               start_new_session=True)
+    output = b""
+    try:
+        process.wait(timeout=TIMEOUT)
+        attributes = termios.tcgetattr(slave)
+        os.close(slave)
+        while True:
+            try:
+                chunk = os.read(master, 4096)
+            except OSError:
+                break
+            if not chunk:
+                break
+            output += chunk
+    finally:
+        os.close(master)
+    return output.decode(errors="replace"), process.returncode, attributes[3], attributes[0]
+
+
 def host_children(pid):
     """Returns the pids of the host processes whose parent is `pid`."""
     children = []
@@ -615,6 +644,19 @@ def run_case(case, litebox, probe, probe_dynamic, work):
         # the sandbox) is reported to its parent as killed by that signal.
         command = [probe, "wait_child"]
         return expect_same(run_and_kill_child(command), run_and_kill_child(litebox + ["--"] + command))
+    if case == "terminal":
+        # The guest reads the size and changes the modes of the host's
+        # terminal, as stty does natively.
+        stty = shutil.which("stty")
+        failed = 0
+        for arguments in (["size"], ["-echo"], ["raw", "-echo"], ["-a"]):
+            native = run_in_terminal([stty] + arguments)
+            sandboxed = run_in_terminal(litebox + ["--", stty] + arguments)
+            if native != sandboxed:
+                print(f"stty {' '.join(arguments)} differs:\n  native:  {native!r}\n"
+                      f"  litebox: {sandboxed!r}")
+                failed = 1
+        return failed
     if case == "closed_stdin":
         # A closed descriptor 0 stays closed for the guest; before the fix,
         # the guest read the file litebox opened next (the root image).

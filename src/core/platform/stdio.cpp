@@ -4,4 +4,13 @@ namespace litebox::platform {
 
 Result<uint64_t> Stdio::seek(StdioStream, int64_t, int) { return fail(Errno::espipe); }
 
+Result<TerminalAttributes> Stdio::terminal_attributes(StdioStream) { return fail(Errno::enotty); }
+
+Result<void> Stdio::set_terminal_attributes(StdioStream, const TerminalAttributes&,
+                                            TerminalChange) {
+  return fail(Errno::enotty);
+}
+
+Result<WindowSize> Stdio::window_size(StdioStream) { return fail(Errno::enotty); }
+
 }  // namespace litebox::platform

@@ -485,6 +485,39 @@ bool LinuxUserlandPlatform::isatty(StdioStream stream) {
   return ioctl(stream_fd(stream), TCGETS, &attributes) == 0;
 }
 
+// The ioctls below pass the kernel's struct termios and struct winsize,
+// whose layouts TerminalAttributes and WindowSize repeat.
+Result<TerminalAttributes> LinuxUserlandPlatform::terminal_attributes(StdioStream stream) {
+  TerminalAttributes attributes;
+  if (ioctl(stream_fd(stream), TCGETS, &attributes) != 0) {
+    return fail(last_errno());
+  }
+  return attributes;
+}
+
+Result<void> LinuxUserlandPlatform::set_terminal_attributes(StdioStream stream,
+                                                            const TerminalAttributes& attributes,
+                                                            TerminalChange when) {
+  unsigned long request = TCSETS;
+  if (when == TerminalChange::drain) {
+    request = TCSETSW;
+  } else if (when == TerminalChange::flush) {
+    request = TCSETSF;
+  }
+  if (ioctl(stream_fd(stream), request, &attributes) != 0) {
+    return fail(last_errno());
+  }
+  return {};
+}
+
+Result<WindowSize> LinuxUserlandPlatform::window_size(StdioStream stream) {
+  WindowSize size;
+  if (ioctl(stream_fd(stream), TIOCGWINSZ, &size) != 0) {
+    return fail(last_errno());
+  }
+  return size;
+}
+
 Result<uint64_t> LinuxUserlandPlatform::seek(StdioStream stream, int64_t offset, int origin) {
   const off_t position = lseek(stream_fd(stream), static_cast<off_t>(offset), origin);
   if (position < 0) {
