@@ -74,6 +74,10 @@ platform::LogLevel log_level_from_environment() {
       return level;
     }
   }
+  fmt::print(stderr,
+             "litebox: LITEBOX_LOG={}: unknown log level, using warning; give trace, debug, "
+             "info, warning or error\n",
+             name);
   return platform::LogLevel::warning;
 }
 

@@ -644,6 +644,15 @@ def run_case(case, litebox, probe, probe_dynamic, work):
         # the sandbox) is reported to its parent as killed by that signal.
         command = [probe, "wait_child"]
         return expect_same(run_and_kill_child(command), run_and_kill_child(litebox + ["--"] + command))
+    if case == "log_level_unknown":
+        # An unknown LITEBOX_LOG level is named on one line, and the run goes on.
+        command = [probe, "args", "1", "logged"]
+        environment = dict(os.environ, LITEBOX_LOG="bogus")
+        native_stdout, native_stderr, native_status = run(command)
+        sandboxed = run(litebox + ["--"] + command, env=environment)
+        warning = ("litebox: LITEBOX_LOG=bogus: unknown log level, using warning; give trace, "
+                   "debug, info, warning or error\n")
+        return expect_same((native_stdout, warning + native_stderr, native_status), sandboxed)
     if case == "terminal":
         # The guest reads the size and changes the modes of the host's
         # terminal, as stty does natively.
