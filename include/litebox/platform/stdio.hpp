@@ -66,6 +66,18 @@ class Stdio {
                                                const TerminalAttributes& attributes,
                                                TerminalChange when);
   virtual Result<WindowSize> window_size(StdioStream stream);
+
+  // Returns the poll(2) events of standard input now (Linux bit values:
+  // POLLIN, POLLOUT, POLLHUP, ...), as the host reports them for its
+  // stream, without blocking. The default, for hosts that cannot tell,
+  // reports the stream always readable (POLLIN | POLLRDNORM). Thread-safe.
+  virtual uint32_t input_events();
+
+  // Blocks until standard input is readable, hung up or in error, the
+  // states in which input_events() reports POLLIN, POLLHUP or POLLERR. The
+  // default returns at once. StdioFile calls it from one watcher thread per
+  // host process, never from a guest thread.
+  virtual void wait_for_input() {}
 };
 
 }  // namespace litebox::platform

@@ -1,6 +1,7 @@
 #include "linux_userland_platform.hpp"
 
 #include <linux/futex.h>
+#include <poll.h>
 #include <pthread.h>
 #include <sched.h>
 #include <signal.h>
@@ -524,6 +525,32 @@ Result<uint64_t> LinuxUserlandPlatform::seek(StdioStream stream, int64_t offset,
     return fail(last_errno());
   }
   return static_cast<uint64_t>(position);
+}
+
+uint32_t LinuxUserlandPlatform::input_events() {
+  // Every event a stream can report, so the caller can keep those its guest
+  // asked for.
+  pollfd entry = {.fd = STDIN_FILENO,
+                  .events = POLLIN | POLLPRI | POLLOUT | POLLRDNORM | POLLRDBAND | POLLWRNORM |
+                            POLLWRBAND | POLLRDHUP,
+                  .revents = 0};
+  while (true) {
+    const int ready = ::poll(&entry, 1, 0);
+    if (ready >= 0) {
+      return ready == 0 ? 0 : static_cast<uint16_t>(entry.revents);
+    }
+    if (errno != EINTR) {
+      // With one valid pollfd, poll(2) fails only with ENOMEM. POLLERR
+      // sends the guest to read(), which reports the failure.
+      return POLLERR;
+    }
+  }
+}
+
+void LinuxUserlandPlatform::wait_for_input() {
+  pollfd entry = {.fd = STDIN_FILENO, .events = POLLIN, .revents = 0};
+  while (::poll(&entry, 1, -1) < 0 && errno == EINTR) {
+  }
 }
 
 void LinuxUserlandPlatform::fill(std::span<std::byte> buffer) {

@@ -75,6 +75,8 @@ class LinuxUserlandPlatform final : public Futex,
   Result<void> set_terminal_attributes(StdioStream stream, const TerminalAttributes& attributes,
                                        TerminalChange when) override;
   Result<WindowSize> window_size(StdioStream stream) override;
+  uint32_t input_events() override;
+  void wait_for_input() override;
 
   // Random
   void fill(std::span<std::byte> buffer) override;
