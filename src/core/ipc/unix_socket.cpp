@@ -5,6 +5,7 @@
 #include <limits>
 #include <utility>
 
+#include "inet_ports.hpp"
 #include "litebox/fs/file_system.hpp"
 #include "unix_listener.hpp"
 #include "unix_names.hpp"
@@ -37,17 +38,31 @@ uint32_t unconnected_poll_events(uint32_t shutdown) {
 
 }  // namespace
 
-UnixStreamSocket::UnixStreamSocket(uint32_t flags, SocketCredentials owner)
+UnixStreamSocket::UnixStreamSocket(uint32_t flags, SocketCredentials owner, SocketDomain domain)
     : File(flags),
       pollable_(std::make_shared<event::Pollable>()),
       owner_(owner),
-      identity_(next_socket_identity()) {}
+      domain_(domain),
+      identity_(next_socket_identity()) {
+  if (domain_ != SocketDomain::unix_domain) {
+    address_.kind = UnixAddress::Kind::inet;
+    address_.inet =
+        domain_ == SocketDomain::inet ? InetAddress::ipv4_any() : InetAddress::ipv6_any();
+    send_buffer_size_.store(default_tcp_send_buffer_size, std::memory_order_relaxed);
+    receive_buffer_size_.store(default_tcp_receive_buffer_size, std::memory_order_relaxed);
+  }
+  set_stored_option(StoredOption::tcp_keep_idle, 7200);
+  set_stored_option(StoredOption::tcp_keep_interval, 75);
+  set_stored_option(StoredOption::tcp_keep_count, 9);
+}
 
 UnixStreamSocket::UnixStreamSocket(std::shared_ptr<UnixStreamConnection> connection, size_t side,
-                                   uint32_t flags, SocketCredentials owner, UnixAddress address)
+                                   uint32_t flags, SocketCredentials owner, UnixAddress address,
+                                   SocketDomain domain)
     : File(flags),
       pollable_(connection->pollable(side)),
       owner_(owner),
+      domain_(domain),
       identity_(next_socket_identity()),
       address_(std::move(address)),
       connection_(std::move(connection)),
@@ -56,6 +71,9 @@ UnixStreamSocket::UnixStreamSocket(std::shared_ptr<UnixStreamConnection> connect
 }
 
 UnixStreamSocket::~UnixStreamSocket() {
+  if (holds_port_) {
+    inet_ports().release(identity_, address_.inet.port);
+  }
   if (holds_name_) {
     if (address_.kind == UnixAddress::Kind::abstract) {
       unix_names().release(UnixNameKey{address_.name}, identity_);
@@ -213,21 +231,32 @@ Result<void> UnixStreamSocket::bind_automatic() {
 Result<void> UnixStreamSocket::listen(uint32_t backlog, SocketCredentials credentials) {
   {
     sync::LockGuard guard(lock_);
-    if (address_.kind == UnixAddress::Kind::unnamed || connection_) {
+    if (connection_) {
       return fail(Errno::einval);
     }
     if (listener_) {
       listener_->set_backlog(backlog);
       return {};
     }
+    if (domain_ != SocketDomain::unix_domain && !holds_port_) {
+      TRY_VOID(bind_inet_locked(address_.inet));
+    }
+    if (address_.kind == UnixAddress::Kind::unnamed) {
+      return fail(Errno::einval);
+    }
 
-    listener_ = std::make_shared<UnixListener>(pollable_, address_, credentials, backlog);
+    auto listener = std::make_shared<UnixListener>(pollable_, address_, credentials, backlog);
+    if (address_.kind == UnixAddress::Kind::inet) {
+      TRY_VOID(inet_ports().listen(identity_, address_.inet.port, listener));
+    }
+    listener_ = std::move(listener);
     if (uint32_t directions = shutdown_.load(std::memory_order_seq_cst); directions != 0) {
       listener_->shutdown(directions);
     }
+    // A TCP listener is in the port table already.
     if (address_.kind == UnixAddress::Kind::abstract) {
       unix_names().set_listener(UnixNameKey{address_.name}, identity_, listener_);
-    } else {
+    } else if (address_.kind == UnixAddress::Kind::path) {
       unix_names().set_listener(UnixNameKey{SocketInodeKey{name_device_, name_inode_}}, identity_,
                                 listener_);
     }
@@ -258,7 +287,8 @@ Result<void> UnixStreamSocket::connect_abstract(const std::string& name,
 }
 
 Result<void> UnixStreamSocket::connect_to_listener(const std::shared_ptr<UnixListener>& listener,
-                                                   SocketCredentials credentials) {
+                                                   SocketCredentials credentials,
+                                                   std::optional<UnixAddress> server_address) {
   if (!listener) {
     return fail(Errno::econnrefused);
   }
@@ -281,7 +311,8 @@ Result<void> UnixStreamSocket::connect_to_listener(const std::shared_ptr<UnixLis
       }
       own_address = address_;
     }
-    connection = TRY(listener->enqueue(pollable_, credentials, std::move(own_address)));
+    connection = TRY(listener->enqueue(pollable_, credentials, std::move(own_address),
+                                       server_address.value_or(listener->address())));
   }
   connection->set_send_buffer_size(0, send_buffer_size_.load(std::memory_order_relaxed));
   connection->set_receive_buffer_size(0, receive_buffer_size_.load(std::memory_order_relaxed));
@@ -309,8 +340,13 @@ Result<std::shared_ptr<UnixStreamSocket>> UnixStreamSocket::accept(uint32_t flag
   }
 
   auto connection = TRY(listener->accept(is_non_blocking()));
-  return std::make_shared<UnixStreamSocket>(std::move(connection), 1, flags, owner,
-                                            listener->address());
+  UnixAddress address = connection->address(1);
+  auto accepted = std::make_shared<UnixStreamSocket>(std::move(connection), 1, flags, owner,
+                                                     std::move(address), domain_);
+  if (domain_ != SocketDomain::unix_domain) {
+    pass_listener_state(*accepted);
+  }
+  return accepted;
 }
 
 UnixAddress UnixStreamSocket::address() {
