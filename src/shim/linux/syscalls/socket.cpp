@@ -100,10 +100,14 @@ std::vector<std::byte> source_address(ipc::UnixStreamSocket& socket) {
   return encode_unix_address(*peer);
 }
 
-// The error of a send(2) that names a destination: a connected stream
-// socket takes none, and an unconnected one cannot send to a name.
-Errno destination_error(ipc::UnixStreamSocket& socket) {
-  return socket.is_connected() ? Errno::eisconn : Errno::eopnotsupp;
+// Checks a send(2) that names a destination. A Unix stream socket takes
+// none when connected and cannot send to a name otherwise. TCP ignores it,
+// as Linux does without MSG_FASTOPEN.
+Result<void> check_destination(ipc::UnixStreamSocket& socket) {
+  if (socket.domain() != ipc::SocketDomain::unix_domain) {
+    return {};
+  }
+  return fail(socket.is_connected() ? Errno::eisconn : Errno::eopnotsupp);
 }
 
 Result<uint64_t> sys_socketpair(Task& task, const SyscallArguments& arguments) {
@@ -286,7 +290,7 @@ Result<uint64_t> sys_sendto(Task& task, const SyscallArguments& arguments) {
     return fail(Errno::einval);
   }
   if (address != 0 && address_length != 0) {
-    return fail(destination_error(*socket));
+    TRY_VOID(check_destination(*socket));
   }
 
   std::vector<GuestIovec> vectors{GuestIovec{arguments[1], arguments[2]}};
@@ -328,7 +332,7 @@ Result<uint64_t> sys_sendmsg(Task& task, const SyscallArguments& arguments) {
   }
   ipc::SocketTransfer options = TRY(send_options(arguments.as_uint(2)));
   if (header.name != 0 && header.name_length != 0) {
-    return fail(destination_error(*socket));
+    TRY_VOID(check_destination(*socket));
   }
 
   return send_vectors(*socket, vectors, options);
