@@ -142,7 +142,7 @@ class UnixStreamSocket final : public fd::File {
   // bind(2) of a TCP socket to `address`, whose port 0 picks an ephemeral
   // port: `eaddrnotavail` unless it is a loopback or wildcard address,
   // `einval` for an IPv4 address on an IPV6_V6ONLY socket or a socket
-  // that is bound already, `eaddrinuse` as InetPortTable::bind() says.
+  // that is bound already, `eaddrinuse` as InetPortTable::bind() describes.
   Result<void> bind_inet(InetAddress address);
 
   // connect(2) of a TCP socket to `destination`. The wildcard address
@@ -227,7 +227,7 @@ class UnixStreamSocket final : public fd::File {
   // given.
   Result<void> connect_to_listener(const std::shared_ptr<UnixListener>& listener,
                                    SocketCredentials credentials,
-                                   std::optional<UnixAddress> server_address = std::nullopt);
+                                   const std::optional<UnixAddress>& server_address = std::nullopt);
 
   // Binds an unbound TCP socket to `address` (port 0: an ephemeral port)
   // in the port table.

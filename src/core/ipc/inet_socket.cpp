@@ -89,8 +89,8 @@ Result<void> UnixStreamSocket::connect_inet(InetAddress destination,
   }
 
   UnixAddress server_address{.kind = UnixAddress::Kind::inet, .name = {}, .inet = destination};
-  TRY_VOID(connect_to_listener(inet_ports().find_listener(destination), credentials,
-                               std::move(server_address)));
+  TRY_VOID(
+      connect_to_listener(inet_ports().find_listener(destination), credentials, server_address));
   if (is_non_blocking()) {
     connect_reported_.store(false);
     return fail(Errno::einprogress);

@@ -286,9 +286,9 @@ Result<void> UnixStreamSocket::connect_abstract(const std::string& name,
   return connect_to_listener(unix_names().find_listener(UnixNameKey{name}), credentials);
 }
 
-Result<void> UnixStreamSocket::connect_to_listener(const std::shared_ptr<UnixListener>& listener,
-                                                   SocketCredentials credentials,
-                                                   std::optional<UnixAddress> server_address) {
+Result<void> UnixStreamSocket::connect_to_listener(
+    const std::shared_ptr<UnixListener>& listener, SocketCredentials credentials,
+    const std::optional<UnixAddress>& server_address) {
   if (!listener) {
     return fail(Errno::econnrefused);
   }
