@@ -19,8 +19,10 @@
 #include "linux_userland_platform.hpp"
 #include "litebox/fd/stdio_file.hpp"
 #include "sandbox_root.hpp"
+#include "shim/linux/guest_memory.hpp"
 #include "shim/linux/kernel.hpp"
 #include "shim/linux/loader/loader.hpp"
+#include "shim/linux/trace.hpp"
 #include "shim/linux/vdso/time_source.hpp"
 #include "standard_streams.hpp"
 
@@ -72,6 +74,10 @@ platform::LogLevel log_level_from_environment() {
       return level;
     }
   }
+  fmt::print(stderr,
+             "litebox: LITEBOX_LOG={}: unknown log level, using warning; give trace, debug, "
+             "info, warning or error\n",
+             name);
   return platform::LogLevel::warning;
 }
 
@@ -267,6 +273,18 @@ int run_program(const RunOptions& options) {
     const int status =
         loaded.error().error == Errno::enoent ? status_not_found : status_cannot_execute;
     return report(status, loaded.error().reason);
+  }
+
+  if (options.trace) {
+    // The initial stack contains argc, then argv and envp, each ending with a
+    // null pointer. argc may exceed the request's count when the program
+    // is a script, so it is read back.
+    const uint64_t argument_count =
+        shim::linux_abi::GuestPtr<uint64_t>(loaded->stack_pointer).read().value_or(0);
+    const uint64_t environment_address =
+        loaded->stack_pointer + sizeof(uint64_t) * (argument_count + 2);
+    shim::linux_abi::write_trace(shim::linux_abi::first_exec_line(
+        request.path, request.arguments, environment_address, request.environment.size()));
   }
 
   platform::GuestRegisters registers{};

@@ -2,13 +2,17 @@
 """Run one program natively and under `litebox run`, and compare the runs.
 
 Both runs get the same arguments, the same small environment and no
-standard input. The test passes when stdout, stderr and the exit status are
+standard input, or with --stdin-chunk a pipe that the script feeds on cue:
+each time the program writes a line ending in "waiting for input" to
+standard output, the script waits STDIN_DELAY seconds and writes the next
+chunk, or closes the pipe once every chunk is written. The test passes when stdout, stderr and the exit status are
 identical; on a mismatch the script prints a unified diff of each stream
 that differs and exits with status 1.
 
 Usage:
   compare.py --litebox LITEBOX [--image-from-rootfs] [--include PATH]...
-             [--scratch PATH] [--timeout SECONDS] -- PROGRAM [ARGUMENT]...
+             [--scratch PATH] [--timeout SECONDS] [--stdin-chunk TEXT]...
+             -- PROGRAM [ARGUMENT]...
 
 --image-from-rootfs builds a root image with `litebox rootfs` (the program,
 its libraries and every --include tree) and runs the sandbox with --rootfs;
@@ -25,8 +29,15 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import threading
+import time
 
 ENVIRONMENT = {"PATH": "/usr/local/bin:/usr/bin:/bin", "LC_ALL": "C", "HOME": "/tmp", "TZ": "UTC"}
+
+# Seconds between a "waiting for input" line and the next chunk: long
+# against the short timeouts the programs poll with before the input comes.
+STDIN_DELAY = 0.5
+STDIN_CUE = b"waiting for input"
 
 
 def remove_scratch(path):
@@ -37,12 +48,64 @@ def remove_scratch(path):
             os.remove(path)
 
 
-def run(command, scratch, timeout):
+def run_fed(command, timeout, chunks):
+    """Run `command` with a pipe as standard input that receives `chunks` on
+    cue (see the module documentation); return (stdout, stderr, status)."""
+    process = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, env=ENVIRONMENT)
+    stdout = bytearray()
+    stderr = bytearray()
+    left = list(chunks)
+
+    def feed_on_cue():
+        for line in iter(process.stdout.readline, b""):
+            stdout.extend(line)
+            if not line.rstrip(b"\n").endswith(STDIN_CUE) or process.stdin.closed:
+                continue
+            time.sleep(STDIN_DELAY)
+            try:
+                if left:
+                    process.stdin.write(left.pop(0).encode())
+                    process.stdin.flush()
+                else:
+                    process.stdin.close()
+            except BrokenPipeError:
+                pass
+
+    readers = [threading.Thread(target=feed_on_cue),
+               threading.Thread(target=lambda: stderr.extend(process.stderr.read()))]
+    for reader in readers:
+        reader.start()
+    try:
+        status = process.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+        status = "timeout"
+    for reader in readers:
+        reader.join()
+    if not process.stdin.closed:
+        try:
+            process.stdin.close()
+        except BrokenPipeError:
+            pass
+    if status == "timeout":
+        stderr.extend(f"\n[timed out after {timeout} s]\n".encode())
+    return bytes(stdout), bytes(stderr), status
+
+
+def run(command, scratch, timeout, chunks=None):
     """Run `command` and return (stdout, stderr, exit status) as bytes."""
     remove_scratch(scratch)
     try:
-        completed = subprocess.run(command, stdin=subprocess.DEVNULL, capture_output=True,
-                                   env=ENVIRONMENT, timeout=timeout, check=False)
+        if chunks is not None:
+            stdout, stderr, status = run_fed(command, timeout, chunks)
+            if status == "timeout":
+                return stdout, stderr, b"timeout"
+        else:
+            completed = subprocess.run(command, stdin=subprocess.DEVNULL, capture_output=True,
+                                       env=ENVIRONMENT, timeout=timeout, check=False)
+            stdout, stderr, status = completed.stdout, completed.stderr, completed.returncode
     except subprocess.TimeoutExpired as expired:
         stdout = expired.stdout or b""
         stderr = (expired.stderr or b"") + f"\n[timed out after {timeout} s]\n".encode()
@@ -51,8 +114,8 @@ def run(command, scratch, timeout):
         remove_scratch(scratch)
     # A process killed by signal N has returncode -N natively; `litebox run`
     # reports that end as exit status 128 + N, as a shell does.
-    status = completed.returncode if completed.returncode >= 0 else 128 - completed.returncode
-    return completed.stdout, completed.stderr, str(status).encode()
+    status = status if status >= 0 else 128 - status
+    return stdout, stderr, str(status).encode()
 
 
 def differences(expected, actual, expected_label, actual_label):
@@ -89,6 +152,8 @@ def main():
     parser.add_argument("--timeout", type=float, default=60, help="limit per run, in seconds")
     parser.add_argument("--native-only", action="store_true",
                         help="run natively twice and compare, without the sandbox")
+    parser.add_argument("--stdin-chunk", action="append",
+                        help="text for the standard input pipe, written on cue (repeatable)")
     parser.add_argument("command", nargs=argparse.REMAINDER, help="-- PROGRAM [ARGUMENT]...")
     options = parser.parse_args()
 
@@ -96,9 +161,9 @@ def main():
     if not command:
         parser.error("missing the program to run after --")
 
-    native = run(command, options.scratch, options.timeout)
+    native = run(command, options.scratch, options.timeout, options.stdin_chunk)
     if options.native_only:
-        again = run(command, options.scratch, options.timeout)
+        again = run(command, options.scratch, options.timeout, options.stdin_chunk)
         report = differences(native, again, "first native run", "second native run")
         sys.stdout.write(native[0].decode(errors="replace"))
         if report:
@@ -131,7 +196,7 @@ def main():
                 return 1
             sandbox_command += ["--rootfs", image]
         sandbox_command += ["--"] + command
-        sandboxed = run(sandbox_command, options.scratch, options.timeout)
+        sandboxed = run(sandbox_command, options.scratch, options.timeout, options.stdin_chunk)
 
     report = differences(native, sandboxed, "native", "litebox")
     if report:

@@ -342,6 +342,55 @@ TEST(Rootfs, FixedTimeImagesAreIdentical) {
   EXPECT_EQ(compare.exit_status, 0) << compare.output;
 }
 
+// The image goes where the symlink points, and the symlink stays.
+TEST(Rootfs, OutputThroughSymlinkWritesItsTarget) {
+  ScratchDirectory scratch;
+  auto target = scratch.path() / "real.tar";
+  auto link = scratch.path() / "link.tar";
+  std::filesystem::create_symlink("real.tar", link);
+  CommandResult built = build_image("--mtime 0 -o " + quote(link.string()) + " /bin/ls");
+  ASSERT_EQ(built.exit_status, 0) << built.output;
+
+  EXPECT_TRUE(std::filesystem::is_symlink(link));
+  EXPECT_TRUE(list_image(target).contains("/usr/bin/ls"));
+}
+
+// A fifo gets the stream and stays a fifo, as with tar -cf FIFO.
+TEST(Rootfs, OutputToFifoWritesTheStream) {
+  ScratchDirectory scratch;
+  auto fifo = scratch.path() / "fifo";
+  auto copy = scratch.path() / "copy.tar";
+  ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
+  CommandResult built =
+      run_command("cat " + quote(fifo.string()) + " > " + quote(copy.string()) + " & " +
+                  std::string(LITEBOX_ROOTFS_TOOL) + " --mtime 0 -o " + quote(fifo.string()) +
+                  " /bin/ls 2>&1; status=$?; wait; exit $status");
+  ASSERT_EQ(built.exit_status, 0) << built.output;
+
+  EXPECT_TRUE(std::filesystem::is_fifo(fifo));
+  EXPECT_TRUE(list_image(copy).contains("/usr/bin/ls"));
+}
+
+// "-" is standard output.
+TEST(Rootfs, OutputDashWritesStandardOutput) {
+  ScratchDirectory scratch;
+  auto copy = scratch.path() / "copy.tar";
+  CommandResult built = run_command(std::string(LITEBOX_ROOTFS_TOOL) +
+                                    " --mtime 0 -o - /bin/ls > " + quote(copy.string()));
+  ASSERT_EQ(built.exit_status, 0) << built.output;
+
+  EXPECT_FALSE(std::filesystem::exists(scratch.path() / "-"));
+  EXPECT_TRUE(list_image(copy).contains("/usr/bin/ls"));
+}
+
+TEST(Rootfs, OutputDirectoryFailsWithOneLine) {
+  ScratchDirectory scratch;
+  CommandResult built = build_image("-o " + quote(scratch.path().string()) + " /bin/ls");
+  EXPECT_NE(built.exit_status, 0);
+  EXPECT_EQ(std::count(built.output.begin(), built.output.end(), '\n'), 1) << built.output;
+  EXPECT_NE(built.output.find("is a directory"), std::string::npos) << built.output;
+}
+
 TEST(Rootfs, ExtractedImageRunsInChroot) {
   if (geteuid() != 0) {
     GTEST_SKIP() << "chroot needs root";

@@ -42,11 +42,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/auxv.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/random.h>
 #include <sys/resource.h>
+#include <sys/select.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/time.h>
@@ -375,6 +378,11 @@ static int make_decoded_calls(void) {
   readlink("link", buffer, sizeof buffer);
   access("file", R_OK | W_OK);
   faccessat(AT_FDCWD, "file", X_OK, AT_EACCESS);
+  struct timespec file_times[2] = {{1796462000, 0}, {0, UTIME_OMIT}};
+  utimensat(AT_FDCWD, "file", file_times, AT_SYMLINK_NOFOLLOW);
+  file_times[0] = (struct timespec){-1, 5};
+  file_times[1] = (struct timespec){2000000000, 999999999};
+  utimensat(AT_FDCWD, "file", file_times, 0);
   mkdir("subdirectory", 0700);
   unlinkat(AT_FDCWD, "subdirectory", AT_REMOVEDIR);
   unlinkat(AT_FDCWD, "link", 0);
@@ -435,6 +443,37 @@ static int make_decoded_calls(void) {
   syscall(SYS_clone3, clone_arguments, sizeof clone_arguments);
   waitpid(-1, &wait_status, WNOHANG | WUNTRACED | WCONTINUED);
   kill(getpid(), 0);
+
+  /* Event descriptors, select, the alternate signal stack, timers. */
+  int poller = epoll_create1(EPOLL_CLOEXEC);
+  int counter = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK | EFD_SEMAPHORE);
+  struct epoll_event event = {.events = EPOLLIN | EPOLLOUT | EPOLLET, .data.u64 = 0x100000005};
+  epoll_ctl(poller, EPOLL_CTL_ADD, counter, &event);
+  struct epoll_event events[4];
+  epoll_wait(poller, events, 4, 0);
+  epoll_ctl(poller, EPOLL_CTL_DEL, counter, NULL);
+  epoll_pwait(poller, events, 4, 0, NULL);
+  fd_set readable;
+  FD_ZERO(&readable);
+  FD_SET(counter, &readable);
+  struct timeval no_wait = {0, 0};
+  select(counter + 1, &readable, NULL, NULL, &no_wait);
+  close(counter);
+  close(poller);
+  static char alternate_stack[16384];
+  stack_t signal_stack = {.ss_sp = alternate_stack, .ss_size = sizeof alternate_stack};
+  stack_t old_signal_stack;
+  sigaltstack(&signal_stack, &old_signal_stack);
+  signal_stack.ss_flags = SS_DISABLE;
+  sigaltstack(&signal_stack, NULL);
+  struct itimerval timer = {{0, 0}, {100, 0}};
+  setitimer(ITIMER_REAL, &timer, NULL);
+  timer.it_value.tv_sec = 0;
+  struct itimerval old_timer;
+  setitimer(ITIMER_REAL, &timer, &old_timer);
+  alarm(0);
+  struct rusage usage;
+  getrusage(RUSAGE_SELF, &usage);
 
   /* Limits, names, randomness, time. */
   /* The limits are set first, since the host's differ from the sandbox's.

@@ -183,6 +183,35 @@ def decoded_calls(trace):
     return normalized
 
 
+def run_in_terminal(command, rows=33, columns=101):
+    """Runs `command` with a new pseudo-terminal of `rows` x `columns` as its
+    standard streams. Returns its output, its exit status and the
+    terminal's local and input mode flags after it exits."""
+    import fcntl
+    import pty
+    import termios
+    master, slave = pty.openpty()
+    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", rows, columns, 0, 0))
+    process = subprocess.Popen(command, stdin=slave, stdout=slave, stderr=slave,
+                               start_new_session=True)
+    output = b""
+    try:
+        process.wait(timeout=TIMEOUT)
+        attributes = termios.tcgetattr(slave)
+        os.close(slave)
+        while True:
+            try:
+                chunk = os.read(master, 4096)
+            except OSError:
+                break
+            if not chunk:
+                break
+            output += chunk
+    finally:
+        os.close(master)
+    return output.decode(errors="replace"), process.returncode, attributes[3], attributes[0]
+
+
 def host_children(pid):
     """Returns the pids of the host processes whose parent is `pid`."""
     children = []
@@ -552,15 +581,26 @@ def run_case(case, litebox, probe, probe_dynamic, work):
             print("strace is not installed")
             return 77
         log = os.path.join(work, "strace.log")
-        native = run([strace, "-qq", "-o", log, probe, "trace_decoders"])
+        # strace comments times in the local time zone; litebox uses UTC.
+        native = run([strace, "-qq", "-o", log, probe, "trace_decoders"],
+                     env=dict(os.environ, TZ="UTC"))
         sandboxed = run(litebox + ["--trace", "--", probe, "trace_decoders"])
         if native[2] != 0 or sandboxed[2] != 0:
             print(f"expected status 0, got {native!r} natively and {sandboxed!r} in litebox")
             return 1
         with open(log) as file:
-            expected = decoded_calls(file.read())
+            native_trace = file.read()
+        expected = decoded_calls(native_trace)
         got = decoded_calls(sandboxed[1])
         missing = [line for line in expected if line not in got]
+        # The first line is the execve that started the probe; the sandbox
+        # passes it another environment.
+        first_lines = [re.sub(r"0x[0-9a-f]+ /\* \d+ vars? \*/\)\s+=", "ENVIRONMENT) =",
+                              trace.splitlines()[0])
+                       for trace in (native_trace, sandboxed[1])]
+        if first_lines[0] != first_lines[1]:
+            print(f"first line differs:\n  strace:  {first_lines[0]}\n  litebox: {first_lines[1]}")
+            return 1
         if len(expected) < 80 or missing:
             print(f"{len(expected)} native lines; lines litebox lacks:\n  " +
                   "\n  ".join(missing) + "\nlitebox:\n  " + "\n  ".join(got))
@@ -604,6 +644,28 @@ def run_case(case, litebox, probe, probe_dynamic, work):
         # the sandbox) is reported to its parent as killed by that signal.
         command = [probe, "wait_child"]
         return expect_same(run_and_kill_child(command), run_and_kill_child(litebox + ["--"] + command))
+    if case == "log_level_unknown":
+        # An unknown LITEBOX_LOG level is named on one line, and the run goes on.
+        command = [probe, "args", "1", "logged"]
+        environment = dict(os.environ, LITEBOX_LOG="bogus")
+        native_stdout, native_stderr, native_status = run(command)
+        sandboxed = run(litebox + ["--"] + command, env=environment)
+        warning = ("litebox: LITEBOX_LOG=bogus: unknown log level, using warning; give trace, "
+                   "debug, info, warning or error\n")
+        return expect_same((native_stdout, warning + native_stderr, native_status), sandboxed)
+    if case == "terminal":
+        # The guest reads the size and changes the modes of the host's
+        # terminal, as stty does natively.
+        stty = shutil.which("stty")
+        failed = 0
+        for arguments in (["size"], ["-echo"], ["raw", "-echo"], ["-a"]):
+            native = run_in_terminal([stty] + arguments)
+            sandboxed = run_in_terminal(litebox + ["--", stty] + arguments)
+            if native != sandboxed:
+                print(f"stty {' '.join(arguments)} differs:\n  native:  {native!r}\n"
+                      f"  litebox: {sandboxed!r}")
+                failed = 1
+        return failed
     if case == "closed_stdin":
         # A closed descriptor 0 stays closed for the guest; before the fix,
         # the guest read the file litebox opened next (the root image).

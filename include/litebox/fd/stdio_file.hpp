@@ -1,8 +1,19 @@
 // StdioFile: an open file description for the host's standard input, output
 // or error, as a guest's descriptors 0, 1 and 2 see them. Bytes pass through
 // unchanged in both directions.
+//
+// Standard input reports the host stream's readiness to poll(2), select(2)
+// and epoll. The host stream has no kernel object that could notify the
+// sandbox, so a guest wait that finds it not readable arms a watcher. The
+// watcher is one host thread per host process, started on first use, that
+// blocks in Stdio::wait_for_input and then notifies the waiters' Pollable. It blocks
+// only while armed, so a readable stream that nobody reads never makes it
+// spin.
 #pragma once
 
+#include <memory>
+
+#include "litebox/event/pollable.hpp"
 #include "litebox/fd/file.hpp"
 #include "litebox/platform/stdio.hpp"
 
@@ -24,11 +35,22 @@ class StdioFile final : public File {
   // stream cannot serve (writing standard input, reading an output).
   Result<std::shared_ptr<File>> reopen(uint32_t flags) override;
 
+  // Standard input: the host stream's events, arming the watcher when it is
+  // neither readable, hung up nor in error. The outputs keep the default
+  // (always ready).
+  uint32_t poll_events() override;
+  // Standard input's Pollable, shared with the descriptions reopen() makes;
+  // nullptr for the outputs.
+  event::Pollable* pollable() override { return readiness_.get(); }
+
   platform::StdioStream stream() const { return stream_; }
   bool is_terminal() const;
 
  private:
+  StdioFile(platform::StdioStream stream, std::shared_ptr<event::Pollable> readiness);
+
   platform::StdioStream stream_;
+  std::shared_ptr<event::Pollable> readiness_;  // null for the outputs
 };
 
 }  // namespace litebox::fd

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <span>
 
 #include "litebox/result.hpp"
@@ -9,6 +10,31 @@
 namespace litebox::platform {
 
 enum class StdioStream { input, output, error };
+
+// A terminal's settings in the layout of Linux's struct termios, as the
+// TCGETS and TCSETS ioctls pass it (36 bytes).
+struct TerminalAttributes {
+  uint32_t input_flags = 0;
+  uint32_t output_flags = 0;
+  uint32_t control_flags = 0;
+  uint32_t local_flags = 0;
+  uint8_t line = 0;
+  uint8_t control_characters[19] = {};
+};
+static_assert(sizeof(TerminalAttributes) == 36);
+
+// When new terminal settings take effect: at once (TCSETS), after the
+// output drains (TCSETSW), or after it drains and pending input is dropped
+// (TCSETSF).
+enum class TerminalChange { now, drain, flush };
+
+// A terminal's size, Linux's struct winsize.
+struct WindowSize {
+  uint16_t rows = 0;
+  uint16_t columns = 0;
+  uint16_t x_pixels = 0;
+  uint16_t y_pixels = 0;
+};
 
 class Stdio {
  public:
@@ -31,6 +57,27 @@ class Stdio {
   // process that started the sandbox shares. The default, `espipe`, is right
   // for streams that cannot seek (pipes, terminals). Thread-safe.
   virtual Result<uint64_t> seek(StdioStream stream, int64_t offset, int origin);
+
+  // Reads or changes the settings, or reads the size, of the terminal that
+  // the stream is. The defaults return `enotty`, right for hosts whose
+  // streams are never terminals. Thread-safe.
+  virtual Result<TerminalAttributes> terminal_attributes(StdioStream stream);
+  virtual Result<void> set_terminal_attributes(StdioStream stream,
+                                               const TerminalAttributes& attributes,
+                                               TerminalChange when);
+  virtual Result<WindowSize> window_size(StdioStream stream);
+
+  // Returns the poll(2) events of standard input now (Linux bit values:
+  // POLLIN, POLLOUT, POLLHUP, ...), as the host reports them for its
+  // stream, without blocking. The default, for hosts that cannot tell,
+  // reports the stream always readable (POLLIN | POLLRDNORM). Thread-safe.
+  virtual uint32_t input_events();
+
+  // Blocks until standard input is readable, hung up or in error, the
+  // states in which input_events() reports POLLIN, POLLHUP or POLLERR. The
+  // default returns at once. StdioFile calls it from one watcher thread per
+  // host process, never from a guest thread.
+  virtual void wait_for_input() {}
 };
 
 }  // namespace litebox::platform

@@ -6,9 +6,11 @@
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <ctime>
 #include <filesystem>
 #include <fstream>
+#include <iostream>
 #include <ranges>
 #include <set>
 #include <sstream>
@@ -487,8 +489,86 @@ std::expected<Root, std::string> build_root(const RootRequest& request) {
   return root;
 }
 
+namespace {
+
+// Writes the tar stream of `root` to `output`.
+std::expected<void, std::string> write_tar(const Root& root, std::ostream& output,
+                                           const std::string& image_path) {
+  TarWriter writer(output);
+  for (const RootEntry& entry : root.entries) {
+    if (auto added = writer.add(entry); !added) {
+      if (!output) {
+        return std::unexpected(image_path + ": writing the image failed: " + std::strerror(errno));
+      }
+      return std::unexpected(added.error());
+    }
+  }
+  if (auto finished = writer.finish(); !finished) {
+    return std::unexpected(image_path + ": " + finished.error());
+  }
+  return {};
+}
+
+// Follows `path` while it is a symlink, as open(2) would, so that the image
+// replaces the file a symlink names and not the symlink itself.
+std::expected<std::filesystem::path, std::string> follow_symlinks(const std::string& path) {
+  constexpr int max_symlinks = 40;
+  std::filesystem::path current = path;
+  for (int followed = 0; followed < max_symlinks; ++followed) {
+    std::error_code error;
+    if (!std::filesystem::is_symlink(std::filesystem::symlink_status(current, error))) {
+      return current;
+    }
+    std::filesystem::path target = std::filesystem::read_symlink(current, error);
+    if (error) {
+      return std::unexpected(path + ": " + error.message());
+    }
+    current = target.is_absolute() ? target : current.parent_path() / target;
+  }
+  return std::unexpected(path + ": too many levels of symbolic links");
+}
+
+}  // namespace
+
 std::expected<void, std::string> write_image(const Root& root, const std::string& image_path) {
-  std::string temporary_path = image_path + ".partial";
+  // "-" is standard output, as for tar -f -.
+  if (image_path == "-") {
+    auto written = write_tar(root, std::cout, image_path);
+    std::cout.flush();
+    if (written && !std::cout) {
+      return std::unexpected("-: writing standard output failed");
+    }
+    return written;
+  }
+
+  auto target = follow_symlinks(image_path);
+  if (!target) {
+    return std::unexpected(target.error());
+  }
+  std::error_code error;
+  const auto status = std::filesystem::status(*target, error);
+  if (std::filesystem::is_directory(status)) {
+    return std::unexpected(image_path + ": is a directory; give the path of the image file");
+  }
+
+  // A device or a fifo gets the stream itself. Replacing it with a file, as
+  // the rename below does for regular files, would destroy it.
+  if (std::filesystem::exists(status) && !std::filesystem::is_regular_file(status)) {
+    std::ofstream output(*target, std::ios::binary);
+    if (!output) {
+      return std::unexpected(image_path + ": cannot open it for writing");
+    }
+    auto written = write_tar(root, output, image_path);
+    output.flush();
+    if (written && !output) {
+      return std::unexpected(image_path + ": writing the image failed");
+    }
+    return written;
+  }
+
+  // A regular file is replaced only once the whole image is written.
+  const std::string final_path = target->string();
+  const std::string temporary_path = final_path + ".partial";
   {
     std::ofstream output(temporary_path, std::ios::binary | std::ios::trunc);
     if (!output) {
@@ -496,21 +576,13 @@ std::expected<void, std::string> write_image(const Root& root, const std::string
                              ": cannot create the image file; check the "
                              "directory exists and is writable");
     }
-    TarWriter writer(output);
-    for (const RootEntry& entry : root.entries) {
-      if (auto added = writer.add(entry); !added) {
-        std::remove(temporary_path.c_str());
-        return std::unexpected(added.error());
-      }
-    }
-    if (auto finished = writer.finish(); !finished) {
+    if (auto written = write_tar(root, output, image_path); !written) {
       std::remove(temporary_path.c_str());
-      return std::unexpected(image_path + ": " + finished.error());
+      return written;
     }
   }
 
-  std::error_code error;
-  std::filesystem::rename(temporary_path, image_path, error);
+  std::filesystem::rename(temporary_path, final_path, error);
   if (error) {
     std::remove(temporary_path.c_str());
     return std::unexpected(image_path + ": " + error.message());

@@ -1,6 +1,11 @@
 #include "litebox/fd/stdio_file.hpp"
 
+#include <algorithm>
+#include <atomic>
+#include <vector>
+
 #include "litebox/platform/platform.hpp"
+#include "litebox/sync/mutex.hpp"
 
 namespace litebox::fd {
 
@@ -10,9 +15,127 @@ uint32_t flags_for(platform::StdioStream stream) {
   return stream == platform::StdioStream::input ? open_read_only : open_write_only;
 }
 
+// The events after which a read of standard input does not block.
+constexpr uint32_t input_ready_events = event::pollin | event::pollhup | event::pollerr;
+
+// The watcher of standard input for one host process (see stdio_file.hpp).
+class InputWatcher {
+ public:
+  explicit InputWatcher(platform::ProcessId process) : process_(process) {}
+
+  // Returns the calling host process's watcher, made on first use. A forked
+  // child inherits the pointer to its parent's watcher but not the thread,
+  // so it makes a watcher of its own and leaves the parent's alone.
+  static InputWatcher& of_current_process() {
+    const platform::ProcessId self = platform::current().threads.current_process();
+    InputWatcher* watcher = current_.load(std::memory_order_acquire);
+    while (watcher == nullptr || watcher->process_ != self) {
+      auto* fresh = new InputWatcher(self);
+      if (current_.compare_exchange_strong(watcher, fresh, std::memory_order_acq_rel)) {
+        return *fresh;
+      }
+      delete fresh;
+    }
+    return *watcher;
+  }
+
+  // Makes the watcher notify `readiness` once standard input becomes
+  // readable, hung up or in error. The caller registered its observer
+  // before it found the stream not ready, so input that arrives in between
+  // is not missed: the watcher's next host wait returns at once.
+  void arm(const std::shared_ptr<event::Pollable>& readiness) {
+    {
+      sync::LockGuard guard(lock_);
+      if (std::ranges::find(waiting_, readiness) == waiting_.end()) {
+        waiting_.push_back(readiness);
+      }
+      if (!start_thread_locked()) {
+        return;
+      }
+      armed_.store(1, std::memory_order_seq_cst);
+    }
+    platform::current().futex.wake(armed_, 1, platform::FutexScope::process_private);
+  }
+
+ private:
+  bool start_thread_locked() {
+    if (thread_started_) {
+      return true;
+    }
+    if (spawn_failed_) {
+      return false;
+    }
+    if (!platform::current().threads.spawn(run, this)) {
+      // TODO: without the thread a guest wait on standard input ends only
+      // at its timeout or at a signal.
+      spawn_failed_ = true;
+      platform::current().log.write(platform::LogLevel::warning,
+                                    "could not start a host thread to watch standard input; "
+                                    "guest waits on it end only at their timeout");
+      return false;
+    }
+    thread_started_ = true;
+    return true;
+  }
+
+  static void run(void* self) { static_cast<InputWatcher*>(self)->serve(); }
+
+  [[noreturn]] void serve() {
+    platform::Platform& host = platform::current();
+    while (true) {
+      while (armed_.load(std::memory_order_seq_cst) == 0) {
+        // Any result (a wake, a spurious return) leads to the check above.
+        (void)host.futex.wait(armed_, 0, std::nullopt, platform::FutexScope::process_private);
+      }
+      host.stdio.wait_for_input();
+
+      // Disarm before notifying: a waiter that wakes and finds nothing to
+      // read arms again, and the next round waits for it.
+      std::vector<std::shared_ptr<event::Pollable>> ready;
+      {
+        sync::LockGuard guard(lock_);
+        armed_.store(0, std::memory_order_seq_cst);
+        ready.swap(waiting_);
+      }
+      for (const std::shared_ptr<event::Pollable>& readiness : ready) {
+        readiness->notify(input_ready_events);
+      }
+    }
+  }
+
+  // The calling process's watcher. Process-private (this variable is not on
+  // the kernel heap), so each host process finds its own.
+  static inline std::atomic<InputWatcher*> current_{nullptr};
+
+  const platform::ProcessId process_;
+  sync::Mutex lock_;
+  std::vector<std::shared_ptr<event::Pollable>> waiting_;  // guarded by lock_
+  bool thread_started_ = false;                            // guarded by lock_
+  bool spawn_failed_ = false;                              // guarded by lock_
+  // 1 while a waiter needs the thread to wait for input; the thread sleeps
+  // on it otherwise.
+  std::atomic<uint32_t> armed_{0};
+};
+
 }  // namespace
 
-StdioFile::StdioFile(platform::StdioStream stream) : File(flags_for(stream)), stream_(stream) {}
+StdioFile::StdioFile(platform::StdioStream stream)
+    : StdioFile(stream, stream == platform::StdioStream::input ? std::make_shared<event::Pollable>()
+                                                               : nullptr) {}
+
+StdioFile::StdioFile(platform::StdioStream stream, std::shared_ptr<event::Pollable> readiness)
+    : File(flags_for(stream)), stream_(stream), readiness_(std::move(readiness)) {}
+
+uint32_t StdioFile::poll_events() {
+  if (stream_ != platform::StdioStream::input) {
+    return File::poll_events();
+  }
+  const uint32_t events = platform::current().stdio.input_events();
+  if ((events & input_ready_events) == 0) {
+    InputWatcher::of_current_process().arm(readiness_);
+  }
+  return events;
+}
 
 Result<size_t> StdioFile::read(std::span<std::byte> buffer) {
   if (stream_ != platform::StdioStream::input) {
@@ -66,7 +189,9 @@ Result<std::shared_ptr<File>> StdioFile::reopen(uint32_t flags) {
   if (input ? writable(flags) : readable(flags)) {
     return fail(Errno::enxio);
   }
-  return std::make_shared<StdioFile>(stream_);
+  // std::make_shared cannot reach the private constructor that shares the
+  // Pollable.
+  return std::shared_ptr<StdioFile>(new StdioFile(stream_, readiness_));
 }
 
 Result<uint64_t> StdioFile::ioctl(uint32_t, uint64_t) {

@@ -1,7 +1,20 @@
 #include "litebox/platform/stdio.hpp"
 
+#include "litebox/event/pollable.hpp"
+
 namespace litebox::platform {
 
 Result<uint64_t> Stdio::seek(StdioStream, int64_t, int) { return fail(Errno::espipe); }
+
+Result<TerminalAttributes> Stdio::terminal_attributes(StdioStream) { return fail(Errno::enotty); }
+
+Result<void> Stdio::set_terminal_attributes(StdioStream, const TerminalAttributes&,
+                                            TerminalChange) {
+  return fail(Errno::enotty);
+}
+
+Result<WindowSize> Stdio::window_size(StdioStream) { return fail(Errno::enotty); }
+
+uint32_t Stdio::input_events() { return event::pollin | event::pollrdnorm; }
 
 }  // namespace litebox::platform

@@ -59,8 +59,21 @@ int add_rules(scmp_filter_ctx filter, int interrupt_signal) {
   allow(SCMP_SYS(read), standard_stream);
   allow(SCMP_SYS(write), standard_stream);
   allow(SCMP_SYS(writev), standard_stream);
-  allow(SCMP_SYS(ioctl), standard_stream, SCMP_A1_32(SCMP_CMP_EQ, TCGETS));
+  // A terminal's settings and size, which the guest reads and changes as any
+  // program in that terminal may (stty, password prompts, full-screen
+  // programs). TIOCSTI, which injects input, and every other request stay
+  // out.
+  for (unsigned long request : {TCGETS, TCSETS, TCSETSW, TCSETSF, TIOCGWINSZ}) {
+    allow(SCMP_SYS(ioctl), standard_stream,
+          SCMP_A1_32(SCMP_CMP_EQ, static_cast<uint32_t>(request)));
+  }
   allow(SCMP_SYS(lseek), standard_stream);
+  // Stdio::input_events (timeout 0) and Stdio::wait_for_input (timeout -1)
+  // poll standard input. The descriptor lies in memory, out of the filter's
+  // reach, so the rule limits the call to one descriptor and these timeouts.
+  for (uint32_t timeout : {0u, static_cast<uint32_t>(-1)}) {
+    allow(SCMP_SYS(poll), SCMP_A1_64(SCMP_CMP_EQ, 1), SCMP_A2_32(SCMP_CMP_EQ, timeout));
+  }
 
   // Signals: returning from the platform's handlers, masks, the alternate
   // stack, and interrupting a thread.

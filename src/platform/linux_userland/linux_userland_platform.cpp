@@ -1,6 +1,7 @@
 #include "linux_userland_platform.hpp"
 
 #include <linux/futex.h>
+#include <poll.h>
 #include <pthread.h>
 #include <sched.h>
 #include <signal.h>
@@ -485,12 +486,71 @@ bool LinuxUserlandPlatform::isatty(StdioStream stream) {
   return ioctl(stream_fd(stream), TCGETS, &attributes) == 0;
 }
 
+// The ioctls below pass the kernel's struct termios and struct winsize,
+// whose layouts TerminalAttributes and WindowSize repeat.
+Result<TerminalAttributes> LinuxUserlandPlatform::terminal_attributes(StdioStream stream) {
+  TerminalAttributes attributes;
+  if (ioctl(stream_fd(stream), TCGETS, &attributes) != 0) {
+    return fail(last_errno());
+  }
+  return attributes;
+}
+
+Result<void> LinuxUserlandPlatform::set_terminal_attributes(StdioStream stream,
+                                                            const TerminalAttributes& attributes,
+                                                            TerminalChange when) {
+  unsigned long request = TCSETS;
+  if (when == TerminalChange::drain) {
+    request = TCSETSW;
+  } else if (when == TerminalChange::flush) {
+    request = TCSETSF;
+  }
+  if (ioctl(stream_fd(stream), request, &attributes) != 0) {
+    return fail(last_errno());
+  }
+  return {};
+}
+
+Result<WindowSize> LinuxUserlandPlatform::window_size(StdioStream stream) {
+  WindowSize size;
+  if (ioctl(stream_fd(stream), TIOCGWINSZ, &size) != 0) {
+    return fail(last_errno());
+  }
+  return size;
+}
+
 Result<uint64_t> LinuxUserlandPlatform::seek(StdioStream stream, int64_t offset, int origin) {
   const off_t position = lseek(stream_fd(stream), static_cast<off_t>(offset), origin);
   if (position < 0) {
     return fail(last_errno());
   }
   return static_cast<uint64_t>(position);
+}
+
+uint32_t LinuxUserlandPlatform::input_events() {
+  // Every event a stream can report, so the caller can keep those its guest
+  // asked for.
+  pollfd entry = {.fd = STDIN_FILENO,
+                  .events = POLLIN | POLLPRI | POLLOUT | POLLRDNORM | POLLRDBAND | POLLWRNORM |
+                            POLLWRBAND | POLLRDHUP,
+                  .revents = 0};
+  while (true) {
+    const int ready = ::poll(&entry, 1, 0);
+    if (ready >= 0) {
+      return ready == 0 ? 0 : static_cast<uint16_t>(entry.revents);
+    }
+    if (errno != EINTR) {
+      // With one valid pollfd, poll(2) fails only with ENOMEM. POLLERR
+      // sends the guest to read(), which reports the failure.
+      return POLLERR;
+    }
+  }
+}
+
+void LinuxUserlandPlatform::wait_for_input() {
+  pollfd entry = {.fd = STDIN_FILENO, .events = POLLIN, .revents = 0};
+  while (::poll(&entry, 1, -1) < 0 && errno == EINTR) {
+  }
 }
 
 void LinuxUserlandPlatform::fill(std::span<std::byte> buffer) {

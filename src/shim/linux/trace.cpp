@@ -108,6 +108,8 @@ size_t sigset_size_index(uint64_t number) {
       return 3;
     case nr::ppoll:
       return 4;
+    case nr::epoll_pwait:
+      return 5;
     default:
       return 1;
   }
@@ -244,6 +246,38 @@ std::string show_input(Kind kind, const SyscallArguments& arguments, size_t inde
       return show_termios(value);
     case Kind::flock:
       return show_flock(value);
+    case Kind::file_times:
+      return show_file_times(value);
+    case Kind::epoll_flags:
+      return show_epoll_flags(value);
+    case Kind::epoll_operation:
+      return show_epoll_operation(value);
+    case Kind::epoll_event:
+      return show_epoll_event(value);
+    case Kind::eventfd_flags:
+      return show_eventfd_flags(value);
+    case Kind::signal_stack:
+      return show_signal_stack(value);
+    case Kind::file_advice:
+      return show_file_advice(value);
+    case Kind::allocate_mode:
+      return show_allocate_mode(value);
+    case Kind::rusage_who:
+      return show_rusage_who(value);
+    case Kind::timer_which:
+      return show_timer_which(value);
+    case Kind::itimerval:
+      return show_itimerval(value);
+    case Kind::memfd_flags:
+      return show_memfd_flags(value);
+    case Kind::descriptor_set:
+      return show_descriptor_set(value, arguments[0]);
+    case Kind::pselect_mask:
+      return show_pselect_mask(value);
+    case Kind::msync_flags:
+      return show_msync_flags(value);
+    case Kind::priority_which:
+      return show_priority_which(value);
     case Kind::group_list:
       return show_group_list(value, arguments[index - 1]);
     case Kind::cpu_set:
@@ -280,6 +314,16 @@ std::string show_output(Kind kind, const SyscallArguments& arguments, size_t ind
       return show_timespec(value);
     case Kind::timeval_output:
       return show_timeval(value);
+    case Kind::epoll_events_output:
+      return show_epoll_events_array(value, result);
+    case Kind::signal_stack_output:
+      return show_signal_stack(value);
+    case Kind::rusage_output:
+      return show_rusage(value);
+    case Kind::tms_output:
+      return show_tms(value);
+    case Kind::itimerval_output:
+      return show_itimerval(value);
     case Kind::timezone_output:
       return show_timezone(value);
     case Kind::group_list_output:
@@ -338,6 +382,11 @@ std::string show_result(const SyscallArguments& arguments, uint64_t result) {
     case nr::prctl:
       if (arguments[0] == 3) {  // PR_GET_DUMPABLE
         return fmt::format("{} ({})", signed_result, show_dumpable(result));
+      }
+      break;
+    case nr::pselect6:
+      if (result == 0) {
+        return "0 (Timeout)";
       }
       break;
     case nr::poll:
@@ -436,6 +485,19 @@ std::string TraceLine::finish(const Result<uint64_t>& result) {
   return fmt::format("{} = {}", prefix(), show_result(arguments_, *result));
 }
 std::string TraceLine::finish_without_return() { return prefix() + " = ?"; }
+
+std::string first_exec_line(std::string_view path, std::span<const std::string> arguments,
+                            uint64_t environment_address, size_t environment_count) {
+  std::string shown_arguments;
+  for (const std::string& argument : arguments) {
+    shown_arguments += shown_arguments.empty() ? "" : ", ";
+    shown_arguments += quote(std::string_view(argument).substr(0, shown_string_bytes),
+                             argument.size() > shown_string_bytes);
+  }
+  return fmt::format("execve({}, [{}], {:#x} /* {} var{} */) = 0", quote(path, false),
+                     shown_arguments, environment_address, environment_count,
+                     environment_count == 1 ? "" : "s");
+}
 
 void write_trace(std::string_view line) {
   std::string text;

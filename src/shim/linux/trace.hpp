@@ -4,6 +4,7 @@
 //   openat(AT_FDCWD, "/nope", O_RDONLY) = -1 ENOENT (No such file or directory)
 #pragma once
 
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -52,6 +53,12 @@ class TraceLine {
   std::vector<Slot> slots_;
   std::vector<std::string> decoded_;
 };
+
+// The line strace prints first, for the execve that started the program,
+// which the sandbox performs itself: execve(path, arguments, the address
+// of the environment /* count vars */) = 0.
+std::string first_exec_line(std::string_view path, std::span<const std::string> arguments,
+                            uint64_t environment_address, size_t environment_count);
 
 // Writes one line to the host's standard error, in one write.
 void write_trace(std::string_view line);

@@ -613,6 +613,90 @@ std::string show_socket_option(uint64_t level, uint64_t value) {
   }
 }
 
+std::string show_epoll_flags(uint64_t value) {
+  return show_bits(value, {{0x80000, "EPOLL_CLOEXEC"}});
+}
+
+std::string show_epoll_operation(uint64_t value) {
+  constexpr std::array<Named, 3> names = {
+      {{1, "EPOLL_CTL_ADD"}, {2, "EPOLL_CTL_DEL"}, {3, "EPOLL_CTL_MOD"}}};
+  return show_constant(value, names);
+}
+
+std::string show_epoll_events(uint64_t value) {
+  return show_bits(value, {{0x1, "EPOLLIN"},
+                           {0x2, "EPOLLPRI"},
+                           {0x4, "EPOLLOUT"},
+                           {0x8, "EPOLLERR"},
+                           {0x10, "EPOLLHUP"},
+                           {0x20, "EPOLLNVAL"},
+                           {0x40, "EPOLLRDNORM"},
+                           {0x80, "EPOLLRDBAND"},
+                           {0x100, "EPOLLWRNORM"},
+                           {0x200, "EPOLLWRBAND"},
+                           {0x400, "EPOLLMSG"},
+                           {0x2000, "EPOLLRDHUP"},
+                           {1U << 28, "EPOLLEXCLUSIVE"},
+                           {1U << 29, "EPOLLWAKEUP"},
+                           {1U << 30, "EPOLLONESHOT"},
+                           {1U << 31, "EPOLLET"}});
+}
+
+std::string show_eventfd_flags(uint64_t value) {
+  return show_bits(value,
+                   {{1, "EFD_SEMAPHORE"}, {0x80000, "EFD_CLOEXEC"}, {0x800, "EFD_NONBLOCK"}});
+}
+
+std::string show_file_advice(uint64_t value) {
+  constexpr std::array<Named, 6> names = {{{0, "POSIX_FADV_NORMAL"},
+                                           {1, "POSIX_FADV_RANDOM"},
+                                           {2, "POSIX_FADV_SEQUENTIAL"},
+                                           {3, "POSIX_FADV_WILLNEED"},
+                                           {4, "POSIX_FADV_DONTNEED"},
+                                           {5, "POSIX_FADV_NOREUSE"}}};
+  return show_constant(value, names);
+}
+
+std::string show_allocate_mode(uint64_t value) {
+  return show_bits(value, {{0x1, "FALLOC_FL_KEEP_SIZE"},
+                           {0x2, "FALLOC_FL_PUNCH_HOLE"},
+                           {0x4, "FALLOC_FL_NO_HIDE_STALE"},
+                           {0x8, "FALLOC_FL_COLLAPSE_RANGE"},
+                           {0x10, "FALLOC_FL_ZERO_RANGE"},
+                           {0x20, "FALLOC_FL_INSERT_RANGE"},
+                           {0x40, "FALLOC_FL_UNSHARE_RANGE"}});
+}
+
+std::string show_memfd_flags(uint64_t value) {
+  return show_bits(value, {{0x1, "MFD_CLOEXEC"},
+                           {0x2, "MFD_ALLOW_SEALING"},
+                           {0x4, "MFD_HUGETLB"},
+                           {0x8, "MFD_NOEXEC_SEAL"},
+                           {0x10, "MFD_EXEC"}});
+}
+
+std::string show_msync_flags(uint64_t value) {
+  return show_bits(value, {{1, "MS_ASYNC"}, {2, "MS_INVALIDATE"}, {4, "MS_SYNC"}});
+}
+
+std::string show_rusage_who(uint64_t value) {
+  constexpr std::array<Named, 3> names = {
+      {{0, "RUSAGE_SELF"}, {0xffffffff, "RUSAGE_CHILDREN"}, {1, "RUSAGE_THREAD"}}};
+  return show_constant(value & 0xffffffff, names);
+}
+
+std::string show_timer_which(uint64_t value) {
+  constexpr std::array<Named, 3> names = {
+      {{0, "ITIMER_REAL"}, {1, "ITIMER_VIRTUAL"}, {2, "ITIMER_PROF"}}};
+  return show_constant(value, names);
+}
+
+std::string show_priority_which(uint64_t value) {
+  constexpr std::array<Named, 3> names = {
+      {{0, "PRIO_PROCESS"}, {1, "PRIO_PGRP"}, {2, "PRIO_USER"}}};
+  return show_constant(value, names);
+}
+
 std::string show_sigprocmask_how(uint64_t value) {
   constexpr std::array<Named, 3> names = {
       {{0, "SIG_BLOCK"}, {1, "SIG_UNBLOCK"}, {2, "SIG_SETMASK"}}};

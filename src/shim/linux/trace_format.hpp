@@ -1,7 +1,8 @@
 // The pieces that the `--trace` decoders share: strace's string quoting and
 // the decoders of constants and flag words (trace_flags.cpp) and of the
-// structures in guest memory (trace_structs.cpp). Each decoder returns the
-// text strace prints for the value in its default, abbreviated output.
+// structures in guest memory (trace_structs.cpp, trace_io_structs.cpp).
+// Each decoder returns the text strace prints for the value in its default,
+// abbreviated output.
 #pragma once
 
 #include <cstddef>
@@ -13,10 +14,29 @@
 #include <string_view>
 #include <utility>
 
+#include "shim/linux/guest_memory.hpp"
+
 namespace litebox::shim::linux_abi::trace {
 
 // strace's default string limit (-s 32).
 inline constexpr size_t shown_string_bytes = 32;
+
+// strace's default limit of -s 32 also applies to arrays: it prints their
+// first 32 elements, then "...".
+inline constexpr size_t max_array_elements = 32;
+
+// The T at a guest address, or nothing for a null or unreadable address.
+template <typename T>
+std::optional<T> read_struct(uint64_t address) {
+  if (address == 0) {
+    return std::nullopt;
+  }
+  auto value = GuestPtr<T>(address).read();
+  if (!value) {
+    return std::nullopt;
+  }
+  return *value;
+}
 
 // A value and its name, for tables of constants and flag bits.
 using Named = std::pair<uint64_t, const char*>;
@@ -75,14 +95,26 @@ std::string show_socket_flags(uint64_t value);  // accept4's SOCK_CLOEXEC and SO
 std::string show_socket_level(uint64_t value);
 std::string show_socket_option(uint64_t level, uint64_t value);
 std::string show_sigprocmask_how(uint64_t value);
+std::string show_epoll_flags(uint64_t value);
+std::string show_epoll_operation(uint64_t value);
+std::string show_epoll_events(uint64_t value);
+std::string show_eventfd_flags(uint64_t value);
+std::string show_file_advice(uint64_t value);    // POSIX_FADV_*
+std::string show_allocate_mode(uint64_t value);  // FALLOC_FL_*
+std::string show_memfd_flags(uint64_t value);
+std::string show_msync_flags(uint64_t value);
+std::string show_rusage_who(uint64_t value);
+std::string show_timer_which(uint64_t value);     // ITIMER_*
+std::string show_priority_which(uint64_t value);  // PRIO_*
 std::string show_sigaction_flags(uint64_t value);
 std::string show_timer_flags(uint64_t value);
 std::string show_poll_events(uint64_t value);
 std::string show_file_mode(uint64_t value);    // a st_mode: type, special bits, permissions
 std::string show_permissions(uint64_t value);  // a mode argument: 0644
 
-// Structures read from guest memory (trace_structs.cpp). Each prints the
-// address instead when the memory cannot be read, as strace does.
+// Structures read from guest memory (trace_structs.cpp, and for descriptor
+// I/O trace_io_structs.cpp). Each prints the address instead when the
+// memory cannot be read, as strace does.
 std::string show_stat(uint64_t address);
 std::string show_statx(uint64_t address);
 std::string show_rlimit(uint64_t address);
@@ -91,6 +123,17 @@ std::string show_sigset(uint64_t address, uint64_t size);
 std::string show_timespec(uint64_t address);
 std::string show_timeval(uint64_t address);
 std::string show_timezone(uint64_t address);
+std::string show_file_times(uint64_t address);  // utimensat's two timespecs
+std::string show_itimerval(uint64_t address);
+std::string show_rusage(uint64_t address);
+std::string show_tms(uint64_t address);
+std::string show_signal_stack(uint64_t address);
+std::string show_epoll_event(uint64_t address);
+std::string show_epoll_events_array(uint64_t address, uint64_t count);
+// The descriptors in the fd_set at `address` below `count`, as "[3 4]".
+std::string show_descriptor_set(uint64_t address, uint64_t count);
+// pselect6's sixth argument: a pointer to a sigset pointer and its size.
+std::string show_pselect_mask(uint64_t address);
 std::string show_group_list(uint64_t address, uint64_t count);
 std::string show_cpu_set(uint64_t address, uint64_t size);  // the numbers of the CPUs in the set
 std::string show_utsname(uint64_t address);

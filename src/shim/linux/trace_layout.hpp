@@ -76,6 +76,22 @@ enum class TraceLine::Kind : uint8_t {
   winsize,
   termios,
   flock,
+  file_times,
+  epoll_flags,
+  epoll_operation,
+  epoll_event,
+  eventfd_flags,
+  signal_stack,
+  file_advice,
+  allocate_mode,
+  rusage_who,
+  timer_which,
+  itimerval,
+  memfd_flags,
+  descriptor_set,  // the count is the first argument
+  pselect_mask,
+  msync_flags,
+  priority_which,
   group_list,  // the count is the previous argument
   cpu_set,     // the size in bytes is the previous argument
 
@@ -89,6 +105,11 @@ enum class TraceLine::Kind : uint8_t {
   sigset_output,
   timespec_output,
   timeval_output,
+  epoll_events_output,  // the count is the result
+  signal_stack_output,
+  rusage_output,
+  tms_output,
+  itimerval_output,
   timezone_output,
   group_list_output,  // the count is the result
   cpu_set_output,     // the size in bytes is the result

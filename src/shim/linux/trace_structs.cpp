@@ -1,11 +1,13 @@
 // Decoders of the structures that system calls read from or write to guest
 // memory, in strace's abbreviated form: the leading fields that strace
-// shows by default, then ", ..." where it leaves the rest out.
+// shows by default, then ", ..." where it leaves the rest out. The
+// structures of descriptor I/O are in trace_io_structs.cpp.
 #include <fmt/format.h>
 
 #include <algorithm>
 #include <array>
 #include <bit>
+#include <chrono>
 #include <cstring>
 #include <vector>
 
@@ -18,22 +20,6 @@
 namespace litebox::shim::linux_abi::trace {
 
 namespace {
-
-// strace's default limit of -s 32 also applies to arrays: it prints their
-// first 32 elements, then "...".
-constexpr size_t max_array_elements = 32;
-
-template <typename T>
-std::optional<T> read_struct(uint64_t address) {
-  if (address == 0) {
-    return std::nullopt;
-  }
-  auto value = GuestPtr<T>(address).read();
-  if (!value) {
-    return std::nullopt;
-  }
-  return *value;
-}
 
 // The leading fields of struct statx that strace shows.
 struct StatxHead {
@@ -104,31 +90,13 @@ struct Utsname {
 };
 static_assert(sizeof(Utsname) == 390);
 
-struct PollFd {
-  int32_t descriptor;
-  int16_t events;
-  int16_t returned_events;
+// stack_t.
+struct SignalStackValue {
+  uint64_t base;
+  int32_t flags;
+  uint64_t size;
 };
-static_assert(sizeof(PollFd) == 8);
-
-struct Winsize {
-  uint16_t rows;
-  uint16_t columns;
-  uint16_t x_pixels;
-  uint16_t y_pixels;
-};
-static_assert(sizeof(Winsize) == 8);
-
-// struct termios as TCGETS writes it (the kernel's, without speeds).
-struct KernelTermios {
-  uint32_t input_flags;
-  uint32_t output_flags;
-  uint32_t control_flags;
-  uint32_t local_flags;
-  uint8_t line;
-  std::array<uint8_t, 19> control_characters;
-};
-static_assert(sizeof(KernelTermios) == 36);
+static_assert(sizeof(SignalStackValue) == 24);
 
 struct Flock {
   int16_t type;
@@ -185,179 +153,6 @@ std::string show_signal_handler(uint64_t handler) {
 std::string show_fixed_string(std::span<const char> field) {
   auto end = std::find(field.begin(), field.end(), '\0');
   return quote(std::string_view(field.data(), static_cast<size_t>(end - field.begin())), false);
-}
-
-// strace prints a termios flag word with no bit set as nothing, and after
-// the fields that every word has (delays, speed, character size) it puts
-// a "|" even when no flag follows.
-std::string show_termios_bits(uint32_t value, std::initializer_list<Named> bits,
-                              std::string text = {}) {
-  if (value == 0) {
-    return text;
-  }
-  return show_bits(value, bits, std::move(text));
-}
-
-std::string show_termios_input_flags(uint32_t value) {
-  return show_termios_bits(value, {{01, "IGNBRK"},
-                                   {02, "BRKINT"},
-                                   {04, "IGNPAR"},
-                                   {010, "PARMRK"},
-                                   {020, "INPCK"},
-                                   {040, "ISTRIP"},
-                                   {0100, "INLCR"},
-                                   {0200, "IGNCR"},
-                                   {0400, "ICRNL"},
-                                   {01000, "IUCLC"},
-                                   {02000, "IXON"},
-                                   {04000, "IXANY"},
-                                   {010000, "IXOFF"},
-                                   {020000, "IMAXBEL"},
-                                   {040000, "IUTF8"}});
-}
-
-std::string show_termios_output_flags(uint32_t value) {
-  // The delay fields come first, each as its value's name (NL0, CR2, ...);
-  // TAB3 has the name XTABS.
-  constexpr std::array<std::pair<uint32_t, const char*>, 6> delays = {{{0400, "NL"},
-                                                                       {03000, "CR"},
-                                                                       {014000, "TAB"},
-                                                                       {020000, "BS"},
-                                                                       {040000, "VT"},
-                                                                       {0100000, "FF"}}};
-  constexpr uint32_t tab_delay_mask = 014000;
-  std::string text;
-  for (const auto& [mask, name] : delays) {
-    const uint32_t field = (value & mask) >> std::countr_zero(mask);
-    if (mask == tab_delay_mask && field == 3) {
-      text += "XTABS|";
-    } else {
-      text += fmt::format("{}{}|", name, field);
-    }
-    value &= ~mask;
-  }
-  return text + show_termios_bits(value, {{01, "OPOST"},
-                                          {02, "OLCUC"},
-                                          {04, "ONLCR"},
-                                          {010, "OCRNL"},
-                                          {020, "ONOCR"},
-                                          {040, "ONLRET"},
-                                          {0100, "OFILL"},
-                                          {0200, "OFDEL"}});
-}
-
-std::string show_termios_control_flags(uint32_t value) {
-  constexpr uint32_t baud_mask = 010017;
-  constexpr uint32_t input_baud_shift = 16;  // IBSHIFT: CIBAUD is CBAUD << 16
-  constexpr std::array<Named, 31> bauds = {{{0, "B0"},
-                                            {01, "B50"},
-                                            {02, "B75"},
-                                            {03, "B110"},
-                                            {04, "B134"},
-                                            {05, "B150"},
-                                            {06, "B200"},
-                                            {07, "B300"},
-                                            {010, "B600"},
-                                            {011, "B1200"},
-                                            {012, "B1800"},
-                                            {013, "B2400"},
-                                            {014, "B4800"},
-                                            {015, "B9600"},
-                                            {016, "B19200"},
-                                            {017, "B38400"},
-                                            {010001, "B57600"},
-                                            {010002, "B115200"},
-                                            {010003, "B230400"},
-                                            {010004, "B460800"},
-                                            {010005, "B500000"},
-                                            {010006, "B576000"},
-                                            {010007, "B921600"},
-                                            {010010, "B1000000"},
-                                            {010011, "B1152000"},
-                                            {010012, "B1500000"},
-                                            {010013, "B2000000"},
-                                            {010014, "B2500000"},
-                                            {010015, "B3000000"},
-                                            {010016, "B3500000"},
-                                            {010017, "B4000000"}}};
-  constexpr uint32_t size_mask = 060;
-  constexpr const char* sizes[] = {"CS5", "CS6", "CS7", "CS8"};
-  std::string text = show_constant(value & baud_mask, bauds) + "|";
-  const uint32_t input_baud = (value >> input_baud_shift) & baud_mask;
-  if (input_baud != 0) {
-    text += show_constant(input_baud, bauds) + "<<IBSHIFT|";
-  }
-  text += fmt::format("{}|", sizes[(value & size_mask) >> 4]);
-  value &= ~(baud_mask | (baud_mask << input_baud_shift) | size_mask);
-  return text + show_termios_bits(value, {{0100, "CSTOPB"},
-                                          {0200, "CREAD"},
-                                          {0400, "PARENB"},
-                                          {01000, "PARODD"},
-                                          {02000, "HUPCL"},
-                                          {04000, "CLOCAL"},
-                                          {010000000000, "CMSPAR"},
-                                          {020000000000, "CRTSCTS"}});
-}
-
-std::string show_termios_local_flags(uint32_t value) {
-  return show_termios_bits(value, {{01, "ISIG"},
-                                   {02, "ICANON"},
-                                   {04, "XCASE"},
-                                   {010, "ECHO"},
-                                   {020, "ECHOE"},
-                                   {040, "ECHOK"},
-                                   {0100, "ECHONL"},
-                                   {0200, "NOFLSH"},
-                                   {0100000, "IEXTEN"},
-                                   {01000, "ECHOCTL"},
-                                   {02000, "ECHOPRT"},
-                                   {04000, "ECHOKE"},
-                                   {010000, "FLUSHO"},
-                                   {040000, "PENDIN"},
-                                   {0400, "TOSTOP"},
-                                   {0200000, "EXTPROC"}});
-}
-
-// An IPv6 address in the text form of RFC 5952, as inet_ntop(3) writes it:
-// lowercase groups, the longest run of two or more zero groups as "::",
-// and an IPv4-mapped address with its last 32 bits in dotted form.
-std::string show_ipv6_address(std::span<const uint8_t> bytes) {
-  std::array<uint16_t, 8> groups{};
-  for (size_t index = 0; index < groups.size(); ++index) {
-    groups[index] = static_cast<uint16_t>((bytes[2 * index] << 8) | bytes[2 * index + 1]);
-  }
-  const bool ipv4_mapped =
-      std::all_of(groups.begin(), groups.begin() + 5, [](uint16_t group) { return group == 0; }) &&
-      groups[5] == 0xffff;
-  if (ipv4_mapped) {
-    return fmt::format("::ffff:{}.{}.{}.{}", bytes[12], bytes[13], bytes[14], bytes[15]);
-  }
-  size_t best_start = groups.size();
-  size_t best_length = 1;
-  for (size_t start = 0; start < groups.size();) {
-    size_t end = start;
-    while (end < groups.size() && groups[end] == 0) {
-      ++end;
-    }
-    if (end - start > best_length) {
-      best_start = start;
-      best_length = end - start;
-    }
-    start = end == start ? start + 1 : end;
-  }
-  std::string text;
-  for (size_t index = 0; index < groups.size(); ++index) {
-    if (index == best_start) {
-      text += "::";
-      index += best_length - 1;
-      continue;
-    }
-    if (!text.empty() && !text.ends_with(':')) {
-      text += ':';
-    }
-    text += fmt::format("{:x}", groups[index]);
-  }
-  return text;
 }
 
 }  // namespace
@@ -446,6 +241,7 @@ std::string show_clone_arguments(uint64_t address, std::optional<int64_t> result
   constexpr uint64_t parent_tid_flag = 0x100000;
   constexpr uint64_t tls_flag = 0x80000;
   const uint64_t flags = arguments->flags;
+
   std::string text = fmt::format("{{flags={}", show_clone_flags(flags));
   if ((flags & pidfd_flag) != 0) {
     text += fmt::format(", pidfd={}", show_pointer(arguments->pidfd));
@@ -463,58 +259,13 @@ std::string show_clone_arguments(uint64_t address, std::optional<int64_t> result
     text += fmt::format(", tls={}", show_pointer(arguments->tls));
   }
   text += "}";
-  // The parent sees the child's id where parent_tid points.
+
+  // In the parent, the call has written the child's id where parent_tid
+  // points.
   if (result && *result > 0 && (flags & parent_tid_flag) != 0) {
     text += fmt::format(" => {{parent_tid={}}}", show_int(arguments->parent_tid));
   }
   return text;
-}
-
-std::string show_sockaddr(uint64_t address, uint64_t length) {
-  constexpr uint64_t max_length = 128;  // sizeof(struct sockaddr_storage)
-  if (address == 0 || length < sizeof(uint16_t)) {
-    return show_pointer(address);
-  }
-  std::vector<uint8_t> bytes(std::min(length, max_length));
-  if (!copy_from_guest(std::as_writable_bytes(std::span(bytes)), address)) {
-    return show_pointer(address);
-  }
-  const uint16_t family = static_cast<uint16_t>(bytes[0] | (bytes[1] << 8));
-  std::string text = fmt::format("{{sa_family={}", show_socket_family(family));
-  constexpr uint16_t unix_family = 1;
-  constexpr uint16_t inet_family = 2;
-  constexpr uint16_t inet6_family = 10;
-  // Ports and IPv4 addresses are in network byte order.
-  const auto port = [&] { return (bytes[2] << 8) | bytes[3]; };
-  if (family == unix_family && bytes.size() > 2) {
-    // An abstract address starts with a NUL and is shown after "@".
-    const bool abstract = bytes[2] == 0;
-    std::string_view path(reinterpret_cast<const char*>(bytes.data()) + 2, bytes.size() - 2);
-    if (abstract) {
-      path.remove_prefix(1);
-    } else {
-      path = path.substr(0, path.find('\0'));
-    }
-    text += fmt::format(", sun_path={}{}", abstract ? "@" : "", quote(path, false));
-  } else if (family == inet_family && bytes.size() >= 8) {
-    text += fmt::format(", sin_port=htons({}), sin_addr=inet_addr(\"{}.{}.{}.{}\")", port(),
-                        bytes[4], bytes[5], bytes[6], bytes[7]);
-  } else if (family == inet6_family && bytes.size() >= 28) {
-    const uint32_t flow_info = (uint32_t{bytes[4]} << 24) | (uint32_t{bytes[5]} << 16) |
-                               (uint32_t{bytes[6]} << 8) | bytes[7];
-    uint32_t scope_id = 0;
-    std::memcpy(&scope_id, bytes.data() + 24, sizeof(scope_id));
-    text += fmt::format(
-        ", sin6_port=htons({}), sin6_flowinfo=htonl({}), inet_pton(AF_INET6, \"{}\", "
-        "&sin6_addr), sin6_scope_id={}",
-        port(), flow_info, show_ipv6_address(std::span(bytes).subspan(8, 16)), scope_id);
-  } else if (bytes.size() > 2) {
-    text += fmt::format(
-        ", sa_data={}",
-        quote(std::string_view(reinterpret_cast<const char*>(bytes.data()) + 2, bytes.size() - 2),
-              false));
-  }
-  return text + "}";
 }
 
 std::string show_sysinfo(uint64_t address) {
@@ -574,6 +325,91 @@ std::string show_cpu_set(uint64_t address, uint64_t size) {
   return text + "]";
 }
 
+std::string show_itimerval(uint64_t address) {
+  auto timer = read_struct<std::array<LinuxTimeval, 2>>(address);
+  if (!timer) {
+    return show_pointer(address);
+  }
+  return fmt::format(
+      "{{it_interval={{tv_sec={}, tv_usec={}}}, it_value={{tv_sec={}, tv_usec={}}}}}",
+      (*timer)[0].seconds, (*timer)[0].microseconds, (*timer)[1].seconds, (*timer)[1].microseconds);
+}
+
+std::string show_rusage(uint64_t address) {
+  auto times = read_struct<std::array<LinuxTimeval, 2>>(address);
+  if (!times) {
+    return show_pointer(address);
+  }
+  return fmt::format(
+      "{{ru_utime={{tv_sec={}, tv_usec={}}}, ru_stime={{tv_sec={}, tv_usec={}}}, ...}}",
+      (*times)[0].seconds, (*times)[0].microseconds, (*times)[1].seconds, (*times)[1].microseconds);
+}
+
+std::string show_tms(uint64_t address) {
+  auto times = read_struct<std::array<int64_t, 4>>(address);
+  if (!times) {
+    return show_pointer(address);
+  }
+  return fmt::format("{{tms_utime={}, tms_stime={}, tms_cutime={}, tms_cstime={}}}", (*times)[0],
+                     (*times)[1], (*times)[2], (*times)[3]);
+}
+
+std::string show_signal_stack(uint64_t address) {
+  auto stack = read_struct<SignalStackValue>(address);
+  if (!stack) {
+    return show_pointer(address);
+  }
+  return fmt::format("{{ss_sp={}, ss_flags={}, ss_size={}}}", show_pointer(stack->base),
+                     show_bits(static_cast<uint32_t>(stack->flags),
+                               {{1, "SS_ONSTACK"}, {2, "SS_DISABLE"}, {1U << 31, "SS_AUTODISARM"}}),
+                     stack->size);
+}
+
+namespace {
+
+// A time as strace comments it, "2026-12-05T09:13:20.000000002+0000".
+// NOTE: strace uses the local time zone, but this is always UTC because
+// the shim reads no host time zone data.
+std::string show_calendar_time(int64_t seconds, int64_t nanoseconds) {
+  using namespace std::chrono;
+  const sys_seconds time{std::chrono::seconds{seconds}};
+  const sys_days day = floor<days>(time);
+  const year_month_day date{day};
+  const hh_mm_ss clock{time - day};
+  std::string text =
+      fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}", static_cast<int>(date.year()),
+                  static_cast<unsigned>(date.month()), static_cast<unsigned>(date.day()),
+                  clock.hours().count(), clock.minutes().count(), clock.seconds().count());
+  if (nanoseconds != 0) {
+    text += fmt::format(".{:09}", nanoseconds);
+  }
+  return text + "+0000";
+}
+
+}  // namespace
+
+std::string show_file_times(uint64_t address) {
+  auto times = read_struct<std::array<LinuxTimespec, 2>>(address);
+  if (!times) {
+    return show_pointer(address);
+  }
+  constexpr int64_t now = (int64_t{1} << 30) - 1;   // UTIME_NOW
+  constexpr int64_t omit = (int64_t{1} << 30) - 2;  // UTIME_OMIT
+  std::string text = "[";
+  for (const LinuxTimespec& time : *times) {
+    text += text.size() == 1 ? "" : ", ";
+    if (time.nanoseconds == now) {
+      text += "UTIME_NOW";
+    } else if (time.nanoseconds == omit) {
+      text += "UTIME_OMIT";
+    } else {
+      text += fmt::format("{{tv_sec={}, tv_nsec={}}} /* {} */", time.seconds, time.nanoseconds,
+                          show_calendar_time(time.seconds, time.nanoseconds));
+    }
+  }
+  return text + "]";
+}
+
 std::string show_utsname(uint64_t address) {
   auto names = read_struct<Utsname>(address);
   if (!names) {
@@ -581,48 +417,6 @@ std::string show_utsname(uint64_t address) {
   }
   return fmt::format("{{sysname={}, nodename={}, ...}}", show_fixed_string(names->sysname),
                      show_fixed_string(names->nodename));
-}
-
-std::string show_pollfds(uint64_t address, uint64_t count) {
-  const uint64_t shown = std::min<uint64_t>(count, max_array_elements);
-  auto descriptors = GuestPtr<PollFd>(address).read_array(shown);
-  if (address == 0 || !descriptors) {
-    return show_pointer(address);
-  }
-  std::string text = "[";
-  for (size_t index = 0; index < descriptors->size(); ++index) {
-    const PollFd& entry = (*descriptors)[index];
-    text += fmt::format("{}{{fd={}", index == 0 ? "" : ", ", entry.descriptor);
-    // The kernel ignores the events of a negative descriptor, and so does
-    // strace.
-    if (entry.descriptor >= 0) {
-      text += fmt::format(", events={}", show_poll_events(static_cast<uint16_t>(entry.events)));
-    }
-    text += "}";
-  }
-  return text + (count > shown ? ", ...]" : "]");
-}
-
-std::string show_returned_events(uint64_t address, uint64_t count) {
-  auto descriptors = GuestPtr<PollFd>(address).read_array(std::min<uint64_t>(count, 1024));
-  if (address == 0 || !descriptors) {
-    return {};
-  }
-  std::string text = "[";
-  size_t shown = 0;
-  for (const PollFd& entry : *descriptors) {
-    if (entry.returned_events == 0) {
-      continue;
-    }
-    if (shown == max_array_elements) {
-      text += ", ...";
-      break;
-    }
-    text += fmt::format("{}{{fd={}, revents={}}}", shown == 0 ? "" : ", ", entry.descriptor,
-                        show_poll_events(static_cast<uint16_t>(entry.returned_events)));
-    ++shown;
-  }
-  return text + "]";
 }
 
 std::string show_wait_status(uint64_t address) {
@@ -670,27 +464,6 @@ std::string show_int_pair(uint64_t address) {
     return show_pointer(address);
   }
   return fmt::format("[{}, {}]", (*values)[0], (*values)[1]);
-}
-
-std::string show_winsize(uint64_t address) {
-  auto size = read_struct<Winsize>(address);
-  if (!size) {
-    return show_pointer(address);
-  }
-  return fmt::format("{{ws_row={}, ws_col={}, ws_xpixel={}, ws_ypixel={}}}", size->rows,
-                     size->columns, size->x_pixels, size->y_pixels);
-}
-
-std::string show_termios(uint64_t address) {
-  auto terminal = read_struct<KernelTermios>(address);
-  if (!terminal) {
-    return show_pointer(address);
-  }
-  return fmt::format("{{c_iflag={}, c_oflag={}, c_cflag={}, c_lflag={}, ...}}",
-                     show_termios_input_flags(terminal->input_flags),
-                     show_termios_output_flags(terminal->output_flags),
-                     show_termios_control_flags(terminal->control_flags),
-                     show_termios_local_flags(terminal->local_flags));
 }
 
 std::string show_flock(uint64_t address) {

@@ -39,6 +39,32 @@ std::unexpected<LoadError> reject_file(const std::string& path, const LoadError&
   return reject(error.error, fmt::format("{}: {}", path, error.reason));
 }
 
+// Returns the canonical path of the file at `path`, with every symlink and
+// every "." and ".." resolved, as Linux shows an executable in
+// /proc/PID/exe. Vfs::path_of finds only a directory's name, so the
+// directory part is resolved through it and a final symlink is followed
+// here, at most 40 times as Linux does.
+Result<std::string> canonical_path(fs::Vfs& vfs, const fs::PathContext& context, std::string path) {
+  constexpr int max_symlinks = 40;
+  for (int followed = 0; followed <= max_symlinks; ++followed) {
+    const size_t slash = path.rfind('/');
+    const std::string directory =
+        slash == std::string::npos ? "." : (slash == 0 ? "/" : path.substr(0, slash));
+    const std::string name = slash == std::string::npos ? path : path.substr(slash + 1);
+    fs::Location start = followed == 0 ? context.working_directory : context.root;
+    fs::Location directory_location = TRY(vfs.resolve(context, start, directory, 0));
+    std::string directory_path = TRY(vfs.path_of(context, directory_location));
+    std::string candidate = directory_path == "/" ? "/" + name : directory_path + "/" + name;
+
+    auto target = vfs.read_link(context, context.root, candidate);
+    if (!target) {
+      return candidate;
+    }
+    path = target->starts_with('/') ? *target : directory_path + "/" + *target;
+  }
+  return fail(Errno::eloop);
+}
+
 std::expected<OpenedFile, LoadError> open_executable(
     Task& task, const std::string& path, const std::optional<fs::Location>& file = std::nullopt) {
   if (path.empty()) {
@@ -77,7 +103,7 @@ std::expected<OpenedFile, LoadError> open_executable(
                     path));
   }
 
-  auto absolute = vfs.path_of(context, *location);
+  auto absolute = file ? vfs.path_of(context, *location) : canonical_path(vfs, context, path);
   return OpenedFile{path, absolute ? *absolute : path, location->inode, *status};
 }
 

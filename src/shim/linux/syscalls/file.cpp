@@ -7,6 +7,7 @@
 #include <span>
 
 #include "litebox/fd/stdio_file.hpp"
+#include "litebox/platform/platform.hpp"
 #include "shim/linux/guest_memory.hpp"
 #include "shim/linux/kernel.hpp"
 #include "shim/linux/syscalls/file_support.hpp"
@@ -199,6 +200,9 @@ Result<uint64_t> sys_lseek(Task& task, const SyscallArguments& arguments) {
 
 Result<uint64_t> sys_ioctl(Task& task, const SyscallArguments& arguments) {
   constexpr uint32_t tcgets = 0x5401;
+  constexpr uint32_t tcsets = 0x5402;
+  constexpr uint32_t tcsetsw = 0x5403;
+  constexpr uint32_t tcsetsf = 0x5404;
   constexpr uint32_t tiocgwinsz = 0x5413;
   constexpr uint32_t tiocgpgrp = 0x540f;
   constexpr uint32_t fionread = 0x541b;
@@ -235,27 +239,29 @@ Result<uint64_t> sys_ioctl(Task& task, const SyscallArguments& arguments) {
 
   auto* stdio = dynamic_cast<fd::StdioFile*>(file.get());
   if (stdio != nullptr && stdio->is_terminal()) {
+    platform::Stdio& host = platform::current().stdio;
     switch (request) {
       case tcgets: {
-        // struct termios with the settings of a cooked terminal (stty sane).
-        struct Termios {
-          uint32_t input_flags, output_flags, control_flags, local_flags;
-          uint8_t line;
-          uint8_t control_characters[19];
-        } termios{};
-        termios.input_flags = 0x0500;    // ICRNL | IXON
-        termios.output_flags = 0x0005;   // OPOST | ONLCR
-        termios.control_flags = 0x00bf;  // B38400 | CS8 | CREAD
-        termios.local_flags = 0x8a3b;    // ISIG ICANON ECHO ECHOE ECHOK ECHOCTL ECHOKE IEXTEN
-        TRY_VOID(GuestPtr<Termios>(arguments[2]).write(termios));
+        platform::TerminalAttributes attributes = TRY(host.terminal_attributes(stdio->stream()));
+        TRY_VOID(GuestPtr<platform::TerminalAttributes>(arguments[2]).write(attributes));
+        return 0;
+      }
+      case tcsets:
+      case tcsetsw:
+      case tcsetsf: {
+        auto attributes = TRY(GuestPtr<platform::TerminalAttributes>(arguments[2]).read());
+        platform::TerminalChange when = platform::TerminalChange::now;
+        if (request == tcsetsw) {
+          when = platform::TerminalChange::drain;
+        } else if (request == tcsetsf) {
+          when = platform::TerminalChange::flush;
+        }
+        TRY_VOID(host.set_terminal_attributes(stdio->stream(), attributes, when));
         return 0;
       }
       case tiocgwinsz: {
-        // TODO: ask the platform for the host terminal's size.
-        struct WindowSize {
-          uint16_t rows, columns, x_pixels, y_pixels;
-        } size{24, 80, 0, 0};
-        TRY_VOID(GuestPtr<WindowSize>(arguments[2]).write(size));
+        platform::WindowSize size = TRY(host.window_size(stdio->stream()));
+        TRY_VOID(GuestPtr<platform::WindowSize>(arguments[2]).write(size));
         return 0;
       }
       case tiocgpgrp:
