@@ -54,6 +54,7 @@
 #include <sys/stat.h>
 #include <sys/time.h>
 #include <sys/syscall.h>
+#include <sys/uio.h>
 #include <sys/un.h>
 #include <sys/utsname.h>
 #include <sys/wait.h>
@@ -511,6 +512,19 @@ static int make_decoded_calls(void) {
 
   /* Sockets: families, types, flags, addresses and options. They stay open
    * until the exit. The calls on descriptor -1 only show their arguments. */
+  int stream[2];
+  socketpair(AF_UNIX, SOCK_STREAM, 0, stream);
+  struct iovec parts[2] = {{"hel", 3}, {"lo", 2}};
+  struct msghdr message = {.msg_iov = parts, .msg_iovlen = 2};
+  sendmsg(stream[0], &message, MSG_NOSIGNAL);
+  char received[16];
+  struct iovec into = {received, sizeof received};
+  struct msghdr reply = {.msg_iov = &into, .msg_iovlen = 1};
+  recvmsg(stream[1], &reply, 0);
+  write(stream[0], "again", 5);
+  readv(stream[1], &into, 1);
+  close(stream[0]);
+  close(stream[1]);
   socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, IPPROTO_TCP);
   int socket_descriptors[2];
   socketpair(AF_UNIX, SOCK_DGRAM, 0, socket_descriptors);

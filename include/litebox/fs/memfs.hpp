@@ -13,6 +13,11 @@ namespace litebox::fs::memfs {
 // The f_type that statfs(2) reports for tmpfs (TMPFS_MAGIC).
 inline constexpr uint64_t tmpfs_magic = 0x01021994;
 
+// The size statfs shows for a file system without a limit: 2 GiB, half of
+// the 4 GiB of memory that the sandbox reports, as a tmpfs mounted without
+// size= shows half of the host's memory.
+inline constexpr uint64_t unlimited_shown_pages = (uint64_t{2} << 30) / 4096;
+
 struct Options {
   // Mode bits, owner and group of the root directory; tmpfs defaults to
   // 01777 owned by root.
@@ -20,8 +25,7 @@ struct Options {
   uint32_t root_uid = 0;
   uint32_t root_gid = 0;
   // Size limit in 4096-byte pages; writes past it fail with `enospc`. 0
-  // means no limit, and statfs then reports 0 blocks as Linux tmpfs does
-  // with size=0.
+  // means no limit, and statfs then shows unlimited_shown_pages.
   uint64_t max_pages = 0;
   // The name in /proc/mounts.
   std::string type_name = "tmpfs";

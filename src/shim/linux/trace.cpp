@@ -20,19 +20,6 @@ using namespace trace;
 
 namespace {
 
-std::string show_buffer(uint64_t address, uint64_t length, bool hex = false) {
-  if (address == 0) {
-    return "NULL";
-  }
-  std::string bytes(std::min<uint64_t>(length, shown_string_bytes), '\0');
-  // Safety: std::string storage is contiguous and writable.
-  if (!copy_from_guest({reinterpret_cast<std::byte*>(bytes.data()), bytes.size()}, address)) {
-    return show_pointer(address);
-  }
-  const bool truncated = length > shown_string_bytes;
-  return hex ? quote_hex(bytes, truncated) : quote(bytes, truncated);
-}
-
 std::string show_path(uint64_t address) {
   if (address == 0) {
     return "NULL";
@@ -71,23 +58,6 @@ std::string show_string_array(uint64_t address) {
     const std::string& value = (*strings)[index];
     text += quote(std::string_view(value).substr(0, shown_string_bytes),
                   value.size() > shown_string_bytes);
-  }
-  return text + "]";
-}
-
-std::string show_iovec(uint64_t address, uint64_t count) {
-  auto vectors = read_guest_iovecs(address, std::min<uint64_t>(count, 8));
-  if (!vectors) {
-    return show_pointer(address);
-  }
-  std::string text = "[";
-  for (size_t index = 0; index < vectors->size(); ++index) {
-    const GuestIovec& vector = (*vectors)[index];
-    text += fmt::format("{}{{iov_base={}, iov_len={}}}", index == 0 ? "" : ", ",
-                        show_buffer(vector.base, vector.length), vector.length);
-  }
-  if (count > vectors->size()) {
-    text += ", ...";
   }
   return text + "]";
 }
@@ -139,7 +109,7 @@ std::string show_input(Kind kind, const SyscallArguments& arguments, size_t inde
     case Kind::input_buffer:
       return show_buffer(value, next);
     case Kind::iovec:
-      return show_iovec(value, next);
+      return show_iovec(value, next, UINT64_MAX);
     case Kind::open_flags:
       return show_open_flags(value);
     case Kind::descriptor_flags:
@@ -208,6 +178,8 @@ std::string show_input(Kind kind, const SyscallArguments& arguments, size_t inde
       return show_socket_option(arguments[index - 1], value);
     case Kind::sockaddr:
       return show_sockaddr(value, next);
+    case Kind::message:
+      return show_message(value, UINT64_MAX);
     case Kind::length_in_out:
       return show_int(value);
     case Kind::sigprocmask_how:
@@ -296,6 +268,10 @@ std::string show_output(Kind kind, const SyscallArguments& arguments, size_t ind
   switch (kind) {
     case Kind::output_buffer:
       return show_buffer(value, result);
+    case Kind::iovec_output:
+      return show_iovec(value, arguments[index + 1], result);
+    case Kind::message_output:
+      return show_message(value, result);
     case Kind::random_bytes:
       return show_buffer(value, result, true);
     case Kind::name_output:

@@ -138,6 +138,13 @@ std::string show_group_list(uint64_t address, uint64_t count);
 std::string show_cpu_set(uint64_t address, uint64_t size);  // the numbers of the CPUs in the set
 std::string show_utsname(uint64_t address);
 std::string show_sysinfo(uint64_t address);
+// `length` bytes at `address` as a quoted string, cut after 32 bytes.
+std::string show_buffer(uint64_t address, uint64_t length, bool hex = false);
+// An iovec array of `count` entries, whose buffers show at most `budget`
+// bytes in all: what a read filled, or everything a write takes.
+std::string show_iovec(uint64_t address, uint64_t count, uint64_t budget);
+// A struct msghdr, whose buffers show at most `budget` bytes in all.
+std::string show_message(uint64_t address, uint64_t budget);
 // A socket address of `length` bytes: AF_UNIX, AF_INET and AF_INET6 by
 // field, other families as raw sa_data.
 std::string show_sockaddr(uint64_t address, uint64_t length);

@@ -224,6 +224,38 @@ std::string show_ipv6_address(std::span<const uint8_t> bytes) {
 
 }  // namespace
 
+std::string show_buffer(uint64_t address, uint64_t length, bool hex) {
+  if (address == 0) {
+    return "NULL";
+  }
+  std::string bytes(std::min<uint64_t>(length, shown_string_bytes), '\0');
+  // Safety: std::string storage is contiguous and writable.
+  if (!copy_from_guest({reinterpret_cast<std::byte*>(bytes.data()), bytes.size()}, address)) {
+    return show_pointer(address);
+  }
+  const bool truncated = length > shown_string_bytes;
+  return hex ? quote_hex(bytes, truncated) : quote(bytes, truncated);
+}
+
+std::string show_iovec(uint64_t address, uint64_t count, uint64_t budget) {
+  auto vectors = read_guest_iovecs(address, std::min<uint64_t>(count, max_array_elements));
+  if (!vectors) {
+    return show_pointer(address);
+  }
+  std::string text = "[";
+  for (size_t index = 0; index < vectors->size(); ++index) {
+    const GuestIovec& vector = (*vectors)[index];
+    const uint64_t shown = std::min(vector.length, budget);
+    budget -= shown;
+    text += fmt::format("{}{{iov_base={}, iov_len={}}}", index == 0 ? "" : ", ",
+                        show_buffer(vector.base, shown), vector.length);
+  }
+  if (count > vectors->size()) {
+    text += ", ...";
+  }
+  return text + "]";
+}
+
 std::string show_sockaddr(uint64_t address, uint64_t length) {
   constexpr uint64_t max_length = 128;  // sizeof(struct sockaddr_storage)
   if (address == 0 || length < sizeof(uint16_t)) {
@@ -391,6 +423,95 @@ std::string show_termios(uint64_t address) {
                      show_termios_output_flags(terminal->output_flags),
                      show_termios_control_flags(terminal->control_flags),
                      show_termios_local_flags(terminal->local_flags));
+}
+
+namespace {
+
+// struct msghdr.
+struct MessageHeader {
+  uint64_t name;
+  uint32_t name_length;
+  uint64_t iov;
+  uint64_t iov_count;
+  uint64_t control;
+  uint64_t control_length;
+  int32_t flags;
+};
+static_assert(sizeof(MessageHeader) == 56);
+
+// The control messages of a msghdr: each a struct cmsghdr (length, level,
+// type) and its data, 8-byte aligned.
+std::string show_control_messages(uint64_t address, uint64_t length) {
+  constexpr uint64_t max_length = 4096;
+  constexpr size_t header_size = 16;
+  std::vector<uint8_t> bytes(std::min(length, max_length));
+  if (!copy_from_guest(std::as_writable_bytes(std::span(bytes)), address)) {
+    return show_pointer(address);
+  }
+  std::string text = "[";
+  size_t offset = 0;
+  while (offset + header_size <= bytes.size()) {
+    uint64_t message_length = 0;
+    int32_t level = 0;
+    int32_t type = 0;
+    std::memcpy(&message_length, bytes.data() + offset, sizeof(message_length));
+    std::memcpy(&level, bytes.data() + offset + 8, sizeof(level));
+    std::memcpy(&type, bytes.data() + offset + 12, sizeof(type));
+    if (message_length < header_size || message_length > bytes.size() - offset) {
+      break;
+    }
+    constexpr int32_t socket_level = 1;
+    constexpr int32_t rights = 1;       // SCM_RIGHTS
+    constexpr int32_t credentials = 2;  // SCM_CREDENTIALS
+    std::span<const uint8_t> data(bytes.data() + offset + header_size,
+                                  message_length - header_size);
+    std::string shown_data;
+    std::string shown_type = fmt::format("{}", type);
+    if (level == socket_level && type == rights) {
+      shown_type = "SCM_RIGHTS";
+      shown_data = "[";
+      for (size_t index = 0; index + sizeof(int32_t) <= data.size(); index += sizeof(int32_t)) {
+        int32_t descriptor = 0;
+        std::memcpy(&descriptor, data.data() + index, sizeof(descriptor));
+        shown_data += fmt::format("{}{}", index == 0 ? "" : ", ", descriptor);
+      }
+      shown_data += "]";
+    } else if (level == socket_level && type == credentials && data.size() >= 12) {
+      std::array<uint32_t, 3> fields{};
+      std::memcpy(fields.data(), data.data(), sizeof(fields));
+      shown_type = "SCM_CREDENTIALS";
+      shown_data = fmt::format("{{pid={}, uid={}, gid={}}}", fields[0], fields[1], fields[2]);
+    } else {
+      shown_data = quote_hex(std::string_view(reinterpret_cast<const char*>(data.data()),
+                                              std::min(data.size(), shown_string_bytes)),
+                             data.size() > shown_string_bytes);
+    }
+    text += fmt::format("{}{{cmsg_len={}, cmsg_level={}, cmsg_type={}, cmsg_data={}}}",
+                        text.size() == 1 ? "" : ", ", message_length,
+                        show_socket_level(static_cast<uint32_t>(level)), shown_type, shown_data);
+    offset += (message_length + 7) & ~uint64_t{7};
+  }
+  return text + "]";
+}
+
+}  // namespace
+
+std::string show_message(uint64_t address, uint64_t budget) {
+  auto message = read_struct<MessageHeader>(address);
+  if (!message) {
+    return show_pointer(address);
+  }
+  const std::string name =
+      message->name == 0 ? std::string("NULL") : show_sockaddr(message->name, message->name_length);
+  std::string text = fmt::format(
+      "{{msg_name={}, msg_namelen={}, msg_iov={}, msg_iovlen={}, ", name, message->name_length,
+      show_iovec(message->iov, message->iov_count, budget), message->iov_count);
+  if (message->control != 0 && message->control_length != 0) {
+    text += fmt::format("msg_control={}, ",
+                        show_control_messages(message->control, message->control_length));
+  }
+  return text + fmt::format("msg_controllen={}, msg_flags={}}}", message->control_length,
+                            show_message_flags(static_cast<uint32_t>(message->flags)));
 }
 
 }  // namespace litebox::shim::linux_abi::trace

@@ -58,6 +58,7 @@ enum class TraceLine::Kind : uint8_t {
   socket_level,
   socket_option,  // decoded for the level in the previous argument
   sockaddr,       // the length is the next argument
+  message,        // struct msghdr
   sigprocmask_how,
   timer_flags,
   fcntl_command,
@@ -95,9 +96,11 @@ enum class TraceLine::Kind : uint8_t {
   group_list,  // the count is the previous argument
   cpu_set,     // the size in bytes is the previous argument
 
-  output_buffer,  // bytes; the length is the result
-  random_bytes,   // getrandom's output, in hex; the length is the result
-  name_output,    // a NUL-terminated string
+  output_buffer,   // bytes; the length is the result
+  iovec_output,    // struct iovec array; the count is the next argument
+  message_output,  // struct msghdr that the call filled with the result's bytes
+  random_bytes,    // getrandom's output, in hex; the length is the result
+  name_output,     // a NUL-terminated string
   stat_output,
   statx_output,
   rlimit_output,

@@ -26,12 +26,14 @@ FileSystemStat MemoryFileSystem::stat_file_system() {
   FileSystemStat result;
   result.type = tmpfs_magic;
   result.block_size = page_size;
-  if (options_.max_pages != 0) {
-    uint64_t used = used_pages_.load(std::memory_order_relaxed);
-    result.blocks = options_.max_pages;
-    result.free_blocks = used < options_.max_pages ? options_.max_pages - used : 0;
-    result.available_blocks = result.free_blocks;
-  }
+  // Without a limit, the size shown is that of a tmpfs mounted without
+  // size=, half of the memory, of which the sandbox shows 4 GiB (sysinfo).
+  // Programs that check for free space before they write then go on.
+  const uint64_t shown_pages = options_.max_pages != 0 ? options_.max_pages : unlimited_shown_pages;
+  const uint64_t used = used_pages_.load(std::memory_order_relaxed);
+  result.blocks = shown_pages;
+  result.free_blocks = used < shown_pages ? shown_pages - used : 0;
+  result.available_blocks = result.free_blocks;
   result.name_max = name_max;
   return result;
 }
