@@ -128,6 +128,8 @@ StdioFile::StdioFile(platform::StdioStream stream, std::shared_ptr<event::Pollab
 
 uint32_t StdioFile::poll_events() {
   if (stream_ != platform::StdioStream::input) {
+    // TODO: report the host stream's POLLOUT, so that a full host pipe
+    // makes a guest wait instead of blocking its write.
     return File::poll_events();
   }
   const uint32_t events = platform::current().stdio.input_events();
