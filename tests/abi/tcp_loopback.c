@@ -348,7 +348,19 @@ static void socket_options(void) {
   CALL(listen(v4, 4));
   FACT("listen picks a port", local_port(v4) != 0);
   CALL(accept(v4, NULL, NULL));
+  char buffer[4];
+  CALL(recv(v4, buffer, sizeof buffer, 0));
+  CALL(send(v4, "a", 1, MSG_NOSIGNAL));
+  CALL(shutdown(v4, SHUT_RDWR));
   CALL(close(v4));
+
+  /* A socket that is neither connected nor listening. */
+  int unconnected = (int)CALL(socket(AF_INET, SOCK_STREAM, 0));
+  CALL(send(unconnected, "a", 1, MSG_NOSIGNAL));
+  CALL(recv(unconnected, buffer, sizeof buffer, MSG_DONTWAIT));
+  CALL(read(unconnected, buffer, sizeof buffer));
+  CALL(shutdown(unconnected, SHUT_RD));
+  CALL(close(unconnected));
 }
 
 int main(int argc, char** argv) {

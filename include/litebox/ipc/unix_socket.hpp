@@ -112,16 +112,18 @@ class UnixStreamSocket final : public fd::File {
 
   // send(2): queues `data` at the peer. A blocking send returns once all
   // of it is queued, or with the count so far when a wait ends early.
-  // `enotconn` unless connected.
+  // Unless connected: `enotconn`, or `epipe` for a TCP socket.
   Result<size_t> send(std::span<const std::byte> data, SocketTransfer options);
 
   // recv(2): returns queued bytes, waiting for at least one unless the end
   // is non-blocking (`eagain`). Returns 0 once the receive direction is
-  // shut down and the queue is empty. `einval` unless connected.
+  // shut down and the queue is empty. Unless connected: `einval`, or
+  // `enotconn` for a TCP socket.
   Result<size_t> receive(std::span<std::byte> buffer, SocketTransfer options);
 
-  // shutdown(2) with `directions` from SocketShutdown.
-  void shutdown(uint32_t directions);
+  // shutdown(2) with `directions` from SocketShutdown: `enotconn` for a
+  // TCP socket that is neither connected nor listening.
+  Result<void> shutdown(uint32_t directions);
 
   // bind(2) to `path` from `start`: creates a socket inode there with
   // permissions 0777 less the umask. `eaddrinuse` if the path exists,

@@ -105,7 +105,7 @@ Result<size_t> UnixStreamSocket::write(std::span<const std::byte> data) {
 Result<size_t> UnixStreamSocket::send(std::span<const std::byte> data, SocketTransfer options) {
   UnixStreamConnection* connection = connected_.load(std::memory_order_acquire);
   if (connection == nullptr) {
-    return fail(Errno::enotconn);
+    return fail(domain_ == SocketDomain::unix_domain ? Errno::enotconn : Errno::epipe);
   }
   options.non_blocking = options.non_blocking || is_non_blocking();
   return connection->send(side_, data, options);
@@ -114,26 +114,30 @@ Result<size_t> UnixStreamSocket::send(std::span<const std::byte> data, SocketTra
 Result<size_t> UnixStreamSocket::receive(std::span<std::byte> buffer, SocketTransfer options) {
   UnixStreamConnection* connection = connected_.load(std::memory_order_acquire);
   if (connection == nullptr) {
-    return fail(Errno::einval);
+    return fail(domain_ == SocketDomain::unix_domain ? Errno::einval : Errno::enotconn);
   }
   options.non_blocking = options.non_blocking || is_non_blocking();
   return connection->receive(side_, buffer, options);
 }
 
-void UnixStreamSocket::shutdown(uint32_t directions) {
+Result<void> UnixStreamSocket::shutdown(uint32_t directions) {
   if (UnixStreamConnection* connection = connected_.load(std::memory_order_acquire)) {
     connection->shutdown(side_, directions);
-    return;
+    return {};
   }
   // The lock orders this with listen(), which hands the bits to a new
   // listener.
   sync::LockGuard guard(lock_);
+  if (!listener_ && domain_ != SocketDomain::unix_domain) {
+    return fail(Errno::enotconn);
+  }
   shutdown_.fetch_or(directions, std::memory_order_seq_cst);
   if (listener_) {
     listener_->shutdown(directions);
-    return;
+    return {};
   }
   pollable_->notify(event::pollin | event::pollrdnorm | event::pollrdhup);
+  return {};
 }
 
 Result<fs::Stat> UnixStreamSocket::stat() {

@@ -158,7 +158,7 @@ Result<uint64_t> sys_shutdown(Task& task, const SyscallArguments& arguments) {
 
   // SHUT_RD, SHUT_WR and SHUT_RDWR are 0, 1 and 2; the directions are the
   // bits of how + 1.
-  socket->shutdown(static_cast<uint32_t>(how + 1));
+  TRY_VOID(socket->shutdown(static_cast<uint32_t>(how + 1)));
   return 0;
 }
 
