@@ -1,8 +1,10 @@
-// The name of a Unix-domain socket, the part of a sockaddr_un after its
-// family.
+// The name of a stream socket: the part of a sockaddr_un after its family,
+// or the IP address and port of an Internet socket.
 #pragma once
 
 #include <string>
+
+#include "litebox/ipc/inet_address.hpp"
 
 namespace litebox::ipc {
 
@@ -11,12 +13,14 @@ struct UnixAddress {
     unnamed,   // never bound: the address is the family alone
     path,      // bound to a socket inode in the file system
     abstract,  // bound in the abstract namespace (sun_path starts with NUL)
+    inet,      // an AF_INET or AF_INET6 socket, named by `inet`
   };
 
   Kind kind = Kind::unnamed;
   // A path without its terminating NUL, or the bytes of an abstract name
   // after the leading NUL (they may contain NULs themselves).
   std::string name;
+  InetAddress inet;
 
   bool operator==(const UnixAddress&) const = default;
 };

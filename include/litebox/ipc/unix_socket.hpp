@@ -7,8 +7,14 @@
 // socketpair(2) make sockets that are connected from the start. The ends
 // of a connection share a UnixStreamConnection (src/core/ipc), which
 // describes how data, shutdown(2) and close move between them.
+//
+// The same class serves TCP sockets (AF_INET and AF_INET6) on the
+// sandbox's own loopback network: they bind to an address and port in the
+// sandbox's port table (src/core/ipc/inet_ports.hpp) instead of a name,
+// and their connections are the same UnixStreamConnection objects.
 #pragma once
 
+#include <array>
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
@@ -21,6 +27,7 @@
 #include "litebox/event/pollable.hpp"
 #include "litebox/fd/file.hpp"
 #include "litebox/fs/vfs.hpp"
+#include "litebox/ipc/inet_address.hpp"
 #include "litebox/ipc/unix_address.hpp"
 #include "litebox/result.hpp"
 #include "litebox/sync/mutex.hpp"
@@ -37,6 +44,11 @@ enum SocketShutdown : uint32_t {
 // The default SO_SNDBUF and SO_RCVBUF, Linux's net.core.wmem_default and
 // rmem_default.
 inline constexpr size_t default_socket_buffer_size = 212992;
+
+// The default SO_SNDBUF and SO_RCVBUF of a TCP socket, the middle values
+// of Linux's net.ipv4.tcp_wmem and tcp_rmem.
+inline constexpr size_t default_tcp_send_buffer_size = 16384;
+inline constexpr size_t default_tcp_receive_buffer_size = 131072;
 
 // The smallest buffer sizes Linux grants through SO_SNDBUF and SO_RCVBUF
 // (SOCK_MIN_SNDBUF and SOCK_MIN_RCVBUF on x86-64).
@@ -59,18 +71,36 @@ struct SocketTransfer {
   bool wait_all = false;      // MSG_WAITALL: receive until the buffer is full
 };
 
+// The address family of a stream socket.
+enum class SocketDomain : uint8_t { unix_domain, inet, inet6 };
+
+// Socket options that Linux keeps per socket but that change nothing in
+// the sandbox, where no packet leaves a queue in memory. Their values are
+// only stored, for getsockopt(2) to return.
+enum class StoredOption : uint8_t {
+  keep_alive,         // SO_KEEPALIVE
+  reuse_port,         // SO_REUSEPORT, which bind(2) reads too
+  tcp_no_delay,       // TCP_NODELAY
+  tcp_keep_idle,      // TCP_KEEPIDLE, seconds
+  tcp_keep_interval,  // TCP_KEEPINTVL, seconds
+  tcp_keep_count,     // TCP_KEEPCNT
+  count,
+};
+
 class UnixListener;
 class UnixStreamConnection;
 
 class UnixStreamSocket final : public fd::File {
  public:
-  // An unconnected socket made by the process `owner`, as socket(2) makes
-  // it; `flags` contains the access mode and status flags.
-  UnixStreamSocket(uint32_t flags, SocketCredentials owner);
+  // An unconnected socket of `domain` made by the process `owner`, as
+  // socket(2) makes it; `flags` contains the access mode and status flags.
+  UnixStreamSocket(uint32_t flags, SocketCredentials owner,
+                   SocketDomain domain = SocketDomain::unix_domain);
 
   // Side `side` (0 or 1) of `connection`, named `address`.
   UnixStreamSocket(std::shared_ptr<UnixStreamConnection> connection, size_t side, uint32_t flags,
-                   SocketCredentials owner, UnixAddress address);
+                   SocketCredentials owner, UnixAddress address,
+                   SocketDomain domain = SocketDomain::unix_domain);
   ~UnixStreamSocket() override;
 
   Result<size_t> read(std::span<std::byte> buffer) override;
@@ -82,16 +112,18 @@ class UnixStreamSocket final : public fd::File {
 
   // send(2): queues `data` at the peer. A blocking send returns once all
   // of it is queued, or with the count so far when a wait ends early.
-  // `enotconn` unless connected.
+  // Unless connected: `enotconn`, or `epipe` for a TCP socket.
   Result<size_t> send(std::span<const std::byte> data, SocketTransfer options);
 
   // recv(2): returns queued bytes, waiting for at least one unless the end
   // is non-blocking (`eagain`). Returns 0 once the receive direction is
-  // shut down and the queue is empty. `einval` unless connected.
+  // shut down and the queue is empty. Unless connected: `einval`, or
+  // `enotconn` for a TCP socket.
   Result<size_t> receive(std::span<std::byte> buffer, SocketTransfer options);
 
-  // shutdown(2) with `directions` from SocketShutdown.
-  void shutdown(uint32_t directions);
+  // shutdown(2) with `directions` from SocketShutdown: `enotconn` for a
+  // TCP socket that is neither connected nor listening.
+  Result<void> shutdown(uint32_t directions);
 
   // bind(2) to `path` from `start`: creates a socket inode there with
   // permissions 0777 less the umask. `eaddrinuse` if the path exists,
@@ -109,8 +141,24 @@ class UnixStreamSocket final : public fd::File {
   // digits. Does nothing if the socket already has a name.
   Result<void> bind_automatic();
 
-  // listen(2) with a backlog already clamped to net.core.somaxconn. The
-  // socket must have a name and not be connected (`einval`). `credentials`
+  // bind(2) of a TCP socket to `address`, whose port 0 picks an ephemeral
+  // port: `eaddrnotavail` unless it is a loopback or wildcard address,
+  // `einval` for an IPv4 address on an IPV6_V6ONLY socket or a socket
+  // that is bound already, `eaddrinuse` as InetPortTable::bind() describes.
+  Result<void> bind_inet(InetAddress address);
+
+  // connect(2) of a TCP socket to `destination`. The wildcard address
+  // means loopback, as on Linux, and other addresses are `enetunreach`
+  // because the sandbox has no network beyond loopback. An unbound socket
+  // gets an ephemeral port. A non-blocking socket returns `einprogress`
+  // although the connection is complete, as Linux's loopback does, and the
+  // next connect(2) returns success. See connect_to_listener().
+  Result<void> connect_inet(InetAddress destination, SocketCredentials credentials);
+
+  // listen(2) with a backlog already clamped to net.core.somaxconn. A Unix
+  // socket must have a name, and a TCP socket without one gets an
+  // ephemeral port on the wildcard address. The socket must not be
+  // connected (`einval`). `credentials`
   // are what SO_PEERCRED reports to clients. A second call sets the backlog.
   Result<void> listen(uint32_t backlog, SocketCredentials credentials);
 
@@ -134,6 +182,8 @@ class UnixStreamSocket final : public fd::File {
   UnixAddress address();
   Result<UnixAddress> peer_address();
 
+  SocketDomain domain() const { return domain_; }
+
   bool is_connected() const { return connected_.load(std::memory_order_acquire) != nullptr; }
   bool is_listening() const { return listening_.load(std::memory_order_acquire) != nullptr; }
 
@@ -147,6 +197,18 @@ class UnixStreamSocket final : public fd::File {
   // nothing for Unix-domain ones.
   bool reuse_address() const { return reuse_address_.load(std::memory_order_relaxed); }
   void set_reuse_address(bool reuse) { reuse_address_.store(reuse, std::memory_order_relaxed); }
+
+  // IPV6_V6ONLY of an AF_INET6 socket: `einval` once the socket is bound,
+  // as on Linux.
+  bool ipv6_only() const { return ipv6_only_.load(std::memory_order_relaxed); }
+  Result<void> set_ipv6_only(bool only);
+
+  int32_t stored_option(StoredOption option) const {
+    return stored_options_[static_cast<size_t>(option)].load(std::memory_order_relaxed);
+  }
+  void set_stored_option(StoredOption option, int32_t value) {
+    stored_options_[static_cast<size_t>(option)].store(value, std::memory_order_relaxed);
+  }
 
   // SO_PEERCRED: the peer of a connected socket, the socket itself when it
   // listens, and pid 0 with uid and gid -1 otherwise, as Linux reports.
@@ -163,8 +225,20 @@ class UnixStreamSocket final : public fd::File {
   // waits while the backlog is full; a non-blocking one fails with
   // `eagain`. `eisconn` if the socket is connected already, `einval` if it
   // listens. The connection is complete once it is in the backlog.
+  // `server_address` is the accepted end's name: the listener's own unless
+  // given.
   Result<void> connect_to_listener(const std::shared_ptr<UnixListener>& listener,
-                                   SocketCredentials credentials);
+                                   SocketCredentials credentials,
+                                   const std::optional<UnixAddress>& server_address = std::nullopt);
+
+  // Binds an unbound TCP socket to `address` (port 0: an ephemeral port)
+  // in the port table.
+  Result<void> bind_inet_locked(InetAddress address);
+
+  // Gives `accepted`, which accept(2) of this TCP listener made, its own
+  // entry for the shared port in the port table, and the options and
+  // buffer sizes of the listener, as Linux copies them.
+  void pass_listener_state(UnixStreamSocket& accepted);
 
   // Binds this socket to the socket inode `status` of `path` in the name
   // table: `einval` if the socket already has a name.
@@ -175,6 +249,7 @@ class UnixStreamSocket final : public fd::File {
 
   const std::shared_ptr<event::Pollable> pollable_;
   const SocketCredentials owner_;
+  const SocketDomain domain_;
   const uint64_t identity_;  // st_ino, and the owner number in the name table
 
   // The state moves once, from unconnected to listening or to connected,
@@ -198,6 +273,12 @@ class UnixStreamSocket final : public fd::File {
   std::atomic<size_t> send_buffer_size_{default_socket_buffer_size};
   std::atomic<size_t> receive_buffer_size_{default_socket_buffer_size};
   std::atomic<bool> reuse_address_{false};
+
+  // TCP sockets only.
+  bool holds_port_ = false;  // guarded by lock_: address_.inet is an entry in the port table
+  std::atomic<bool> connect_reported_{true};  // false until connect(2) after EINPROGRESS
+  std::atomic<bool> ipv6_only_{false};
+  std::array<std::atomic<int32_t>, static_cast<size_t>(StoredOption::count)> stored_options_{};
 };
 
 struct UnixSocketPair {

@@ -36,7 +36,7 @@ Result<void> UnixListener::wait_for_room(bool non_blocking) {
 
 Result<std::shared_ptr<UnixStreamConnection>> UnixListener::enqueue(
     std::shared_ptr<event::Pollable> client_pollable, SocketCredentials client_credentials,
-    UnixAddress client_address) {
+    UnixAddress client_address, UnixAddress server_address) {
   std::shared_ptr<UnixStreamConnection> connection;
   {
     sync::LockGuard guard(lock_);
@@ -49,7 +49,7 @@ Result<std::shared_ptr<UnixStreamConnection>> UnixListener::enqueue(
     connection = std::make_shared<UnixStreamConnection>(
         std::array{std::move(client_pollable), std::make_shared<event::Pollable>()},
         std::array{client_credentials, credentials_},
-        std::array{std::move(client_address), address_});
+        std::array{std::move(client_address), std::move(server_address)});
     pending_.push_back(connection);
   }
   connection_pending_.wake_all();

@@ -39,12 +39,13 @@ class UnixListener {
   Result<void> wait_for_room(bool non_blocking);
 
   // Queues a new connection for the client, whose end uses
-  // `client_pollable` and `client_credentials`. Returns nullptr when the
+  // `client_pollable`, `client_credentials` and `client_address`, while
+  // the accepted end is named `server_address`. Returns nullptr when the
   // backlog filled up again since wait_for_room(); `econnrefused` once the
   // listener is closed.
   Result<std::shared_ptr<UnixStreamConnection>> enqueue(
       std::shared_ptr<event::Pollable> client_pollable, SocketCredentials client_credentials,
-      UnixAddress client_address);
+      UnixAddress client_address, UnixAddress server_address);
 
   // Takes the oldest pending connection, waiting for one unless
   // `non_blocking` (`eagain`). `eintr` when interrupted.

@@ -5,6 +5,7 @@
 #include <limits>
 #include <utility>
 
+#include "inet_ports.hpp"
 #include "litebox/fs/file_system.hpp"
 #include "unix_listener.hpp"
 #include "unix_names.hpp"
@@ -37,17 +38,31 @@ uint32_t unconnected_poll_events(uint32_t shutdown) {
 
 }  // namespace
 
-UnixStreamSocket::UnixStreamSocket(uint32_t flags, SocketCredentials owner)
+UnixStreamSocket::UnixStreamSocket(uint32_t flags, SocketCredentials owner, SocketDomain domain)
     : File(flags),
       pollable_(std::make_shared<event::Pollable>()),
       owner_(owner),
-      identity_(next_socket_identity()) {}
+      domain_(domain),
+      identity_(next_socket_identity()) {
+  if (domain_ != SocketDomain::unix_domain) {
+    address_.kind = UnixAddress::Kind::inet;
+    address_.inet =
+        domain_ == SocketDomain::inet ? InetAddress::ipv4_any() : InetAddress::ipv6_any();
+    send_buffer_size_.store(default_tcp_send_buffer_size, std::memory_order_relaxed);
+    receive_buffer_size_.store(default_tcp_receive_buffer_size, std::memory_order_relaxed);
+  }
+  set_stored_option(StoredOption::tcp_keep_idle, 7200);
+  set_stored_option(StoredOption::tcp_keep_interval, 75);
+  set_stored_option(StoredOption::tcp_keep_count, 9);
+}
 
 UnixStreamSocket::UnixStreamSocket(std::shared_ptr<UnixStreamConnection> connection, size_t side,
-                                   uint32_t flags, SocketCredentials owner, UnixAddress address)
+                                   uint32_t flags, SocketCredentials owner, UnixAddress address,
+                                   SocketDomain domain)
     : File(flags),
       pollable_(connection->pollable(side)),
       owner_(owner),
+      domain_(domain),
       identity_(next_socket_identity()),
       address_(std::move(address)),
       connection_(std::move(connection)),
@@ -56,6 +71,9 @@ UnixStreamSocket::UnixStreamSocket(std::shared_ptr<UnixStreamConnection> connect
 }
 
 UnixStreamSocket::~UnixStreamSocket() {
+  if (holds_port_) {
+    inet_ports().release(identity_, address_.inet.port);
+  }
   if (holds_name_) {
     if (address_.kind == UnixAddress::Kind::abstract) {
       unix_names().release(UnixNameKey{address_.name}, identity_);
@@ -87,7 +105,7 @@ Result<size_t> UnixStreamSocket::write(std::span<const std::byte> data) {
 Result<size_t> UnixStreamSocket::send(std::span<const std::byte> data, SocketTransfer options) {
   UnixStreamConnection* connection = connected_.load(std::memory_order_acquire);
   if (connection == nullptr) {
-    return fail(Errno::enotconn);
+    return fail(domain_ == SocketDomain::unix_domain ? Errno::enotconn : Errno::epipe);
   }
   options.non_blocking = options.non_blocking || is_non_blocking();
   return connection->send(side_, data, options);
@@ -96,26 +114,30 @@ Result<size_t> UnixStreamSocket::send(std::span<const std::byte> data, SocketTra
 Result<size_t> UnixStreamSocket::receive(std::span<std::byte> buffer, SocketTransfer options) {
   UnixStreamConnection* connection = connected_.load(std::memory_order_acquire);
   if (connection == nullptr) {
-    return fail(Errno::einval);
+    return fail(domain_ == SocketDomain::unix_domain ? Errno::einval : Errno::enotconn);
   }
   options.non_blocking = options.non_blocking || is_non_blocking();
   return connection->receive(side_, buffer, options);
 }
 
-void UnixStreamSocket::shutdown(uint32_t directions) {
+Result<void> UnixStreamSocket::shutdown(uint32_t directions) {
   if (UnixStreamConnection* connection = connected_.load(std::memory_order_acquire)) {
     connection->shutdown(side_, directions);
-    return;
+    return {};
   }
   // The lock orders this with listen(), which hands the bits to a new
   // listener.
   sync::LockGuard guard(lock_);
+  if (!listener_ && domain_ != SocketDomain::unix_domain) {
+    return fail(Errno::enotconn);
+  }
   shutdown_.fetch_or(directions, std::memory_order_seq_cst);
   if (listener_) {
     listener_->shutdown(directions);
-    return;
+    return {};
   }
   pollable_->notify(event::pollin | event::pollrdnorm | event::pollrdhup);
+  return {};
 }
 
 Result<fs::Stat> UnixStreamSocket::stat() {
@@ -213,21 +235,32 @@ Result<void> UnixStreamSocket::bind_automatic() {
 Result<void> UnixStreamSocket::listen(uint32_t backlog, SocketCredentials credentials) {
   {
     sync::LockGuard guard(lock_);
-    if (address_.kind == UnixAddress::Kind::unnamed || connection_) {
+    if (connection_) {
       return fail(Errno::einval);
     }
     if (listener_) {
       listener_->set_backlog(backlog);
       return {};
     }
+    if (domain_ != SocketDomain::unix_domain && !holds_port_) {
+      TRY_VOID(bind_inet_locked(address_.inet));
+    }
+    if (address_.kind == UnixAddress::Kind::unnamed) {
+      return fail(Errno::einval);
+    }
 
-    listener_ = std::make_shared<UnixListener>(pollable_, address_, credentials, backlog);
+    auto listener = std::make_shared<UnixListener>(pollable_, address_, credentials, backlog);
+    if (address_.kind == UnixAddress::Kind::inet) {
+      TRY_VOID(inet_ports().listen(identity_, address_.inet.port, listener));
+    }
+    listener_ = std::move(listener);
     if (uint32_t directions = shutdown_.load(std::memory_order_seq_cst); directions != 0) {
       listener_->shutdown(directions);
     }
+    // A TCP listener is in the port table already.
     if (address_.kind == UnixAddress::Kind::abstract) {
       unix_names().set_listener(UnixNameKey{address_.name}, identity_, listener_);
-    } else {
+    } else if (address_.kind == UnixAddress::Kind::path) {
       unix_names().set_listener(UnixNameKey{SocketInodeKey{name_device_, name_inode_}}, identity_,
                                 listener_);
     }
@@ -257,8 +290,9 @@ Result<void> UnixStreamSocket::connect_abstract(const std::string& name,
   return connect_to_listener(unix_names().find_listener(UnixNameKey{name}), credentials);
 }
 
-Result<void> UnixStreamSocket::connect_to_listener(const std::shared_ptr<UnixListener>& listener,
-                                                   SocketCredentials credentials) {
+Result<void> UnixStreamSocket::connect_to_listener(
+    const std::shared_ptr<UnixListener>& listener, SocketCredentials credentials,
+    const std::optional<UnixAddress>& server_address) {
   if (!listener) {
     return fail(Errno::econnrefused);
   }
@@ -281,7 +315,8 @@ Result<void> UnixStreamSocket::connect_to_listener(const std::shared_ptr<UnixLis
       }
       own_address = address_;
     }
-    connection = TRY(listener->enqueue(pollable_, credentials, std::move(own_address)));
+    connection = TRY(listener->enqueue(pollable_, credentials, std::move(own_address),
+                                       server_address.value_or(listener->address())));
   }
   connection->set_send_buffer_size(0, send_buffer_size_.load(std::memory_order_relaxed));
   connection->set_receive_buffer_size(0, receive_buffer_size_.load(std::memory_order_relaxed));
@@ -309,8 +344,13 @@ Result<std::shared_ptr<UnixStreamSocket>> UnixStreamSocket::accept(uint32_t flag
   }
 
   auto connection = TRY(listener->accept(is_non_blocking()));
-  return std::make_shared<UnixStreamSocket>(std::move(connection), 1, flags, owner,
-                                            listener->address());
+  UnixAddress address = connection->address(1);
+  auto accepted = std::make_shared<UnixStreamSocket>(std::move(connection), 1, flags, owner,
+                                                     std::move(address), domain_);
+  if (domain_ != SocketDomain::unix_domain) {
+    pass_listener_state(*accepted);
+  }
+  return accepted;
 }
 
 UnixAddress UnixStreamSocket::address() {

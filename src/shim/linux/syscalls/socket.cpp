@@ -1,5 +1,5 @@
-// Socket system calls that move data and options of Unix-domain stream
-// sockets: socketpair, shutdown, sendto, recvfrom, sendmsg, recvmsg,
+// Socket system calls that move data and options of Unix-domain and TCP
+// stream sockets: socketpair, shutdown, sendto, recvfrom, sendmsg, recvmsg,
 // getsockopt and setsockopt. socket_connection.cpp makes and connects
 // named sockets.
 // TODO: datagram and sequenced-packet sockets, and SCM_RIGHTS control
@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <array>
 #include <cstring>
+#include <optional>
 #include <vector>
 
 #include "litebox/ipc/unix_socket.hpp"
@@ -36,10 +37,25 @@ constexpr int32_t so_reuse_address = 2;
 constexpr int32_t so_error = 4;
 constexpr int32_t so_send_buffer = 7;
 constexpr int32_t so_receive_buffer = 8;
+constexpr int32_t so_keep_alive = 9;
+constexpr int32_t so_reuse_port = 15;
 constexpr int32_t so_peer_credentials = 17;
 constexpr int32_t so_accept_connections = 30;
 constexpr int32_t so_protocol = 38;
 constexpr int32_t so_domain = 39;
+
+// getsockopt(2) and setsockopt(2) at IPPROTO_TCP and IPPROTO_IPV6.
+constexpr int32_t tcp_no_delay = 1;
+constexpr int32_t tcp_keep_idle = 4;
+constexpr int32_t tcp_keep_interval = 5;
+constexpr int32_t tcp_keep_count = 6;
+constexpr int32_t ipproto_ipv6 = 41;
+constexpr int32_t ipv6_v6only = 26;
+
+// The largest TCP_KEEPIDLE and TCP_KEEPINTVL (MAX_TCP_KEEPIDLE) and
+// TCP_KEEPCNT (MAX_TCP_KEEPCNT) that Linux takes.
+constexpr int32_t max_tcp_keep_seconds = 32767;
+constexpr int32_t max_tcp_keep_count = 127;
 
 // net.core.wmem_max and rmem_max: the largest SO_SNDBUF and SO_RCVBUF value
 // a caller without CAP_NET_ADMIN may request (Linux doubles it).
@@ -71,9 +87,12 @@ struct LinuxPeerCredentials {
 };
 
 // The sender's address that recvfrom(2) and recvmsg(2) report: the
-// peer's name, or no bytes at all when the peer is unnamed, as Linux
-// reports it.
+// peer's name, or no bytes at all when the peer is unnamed or the socket is
+// a TCP socket, as Linux reports it.
 std::vector<std::byte> source_address(ipc::UnixStreamSocket& socket) {
+  if (socket.domain() != ipc::SocketDomain::unix_domain) {
+    return {};
+  }
   auto peer = socket.peer_address();
   if (!peer || peer->kind == ipc::UnixAddress::Kind::unnamed) {
     return {};
@@ -81,10 +100,14 @@ std::vector<std::byte> source_address(ipc::UnixStreamSocket& socket) {
   return encode_unix_address(*peer);
 }
 
-// The error of a send(2) that names a destination: a connected stream
-// socket takes none, and an unconnected one cannot send to a name.
-Errno destination_error(ipc::UnixStreamSocket& socket) {
-  return socket.is_connected() ? Errno::eisconn : Errno::eopnotsupp;
+// Checks a send(2) that names a destination. A Unix stream socket takes
+// none when connected and cannot send to a name otherwise. TCP ignores it,
+// as Linux does without MSG_FASTOPEN.
+Result<void> check_destination(ipc::UnixStreamSocket& socket) {
+  if (socket.domain() != ipc::SocketDomain::unix_domain) {
+    return {};
+  }
+  return fail(socket.is_connected() ? Errno::eisconn : Errno::eopnotsupp);
 }
 
 Result<uint64_t> sys_socketpair(Task& task, const SyscallArguments& arguments) {
@@ -135,7 +158,7 @@ Result<uint64_t> sys_shutdown(Task& task, const SyscallArguments& arguments) {
 
   // SHUT_RD, SHUT_WR and SHUT_RDWR are 0, 1 and 2; the directions are the
   // bits of how + 1.
-  socket->shutdown(static_cast<uint32_t>(how + 1));
+  TRY_VOID(socket->shutdown(static_cast<uint32_t>(how + 1)));
   return 0;
 }
 
@@ -267,7 +290,7 @@ Result<uint64_t> sys_sendto(Task& task, const SyscallArguments& arguments) {
     return fail(Errno::einval);
   }
   if (address != 0 && address_length != 0) {
-    return fail(destination_error(*socket));
+    TRY_VOID(check_destination(*socket));
   }
 
   std::vector<GuestIovec> vectors{GuestIovec{arguments[1], arguments[2]}};
@@ -309,7 +332,7 @@ Result<uint64_t> sys_sendmsg(Task& task, const SyscallArguments& arguments) {
   }
   ipc::SocketTransfer options = TRY(send_options(arguments.as_uint(2)));
   if (header.name != 0 && header.name_length != 0) {
-    return fail(destination_error(*socket));
+    TRY_VOID(check_destination(*socket));
   }
 
   return send_vectors(*socket, vectors, options);
@@ -360,24 +383,85 @@ Result<uint64_t> write_option(uint64_t value_address, uint64_t length_address, c
   return write_option(value_address, length_address, std::as_bytes(std::span(&value, 1)));
 }
 
+int32_t domain_number(ipc::SocketDomain domain) {
+  switch (domain) {
+    case ipc::SocketDomain::inet:
+      return af_inet;
+    case ipc::SocketDomain::inet6:
+      return af_inet6;
+    case ipc::SocketDomain::unix_domain:
+      break;
+  }
+  return af_unix;
+}
+
+// The StoredOption that `option` at `level` names on `socket`, if any.
+std::optional<ipc::StoredOption> stored_option_of(ipc::UnixStreamSocket& socket, int32_t level,
+                                                  int32_t option) {
+  if (level == sol_socket) {
+    switch (option) {
+      case so_keep_alive:
+        return ipc::StoredOption::keep_alive;
+      case so_reuse_port:
+        return ipc::StoredOption::reuse_port;
+      default:
+        return std::nullopt;
+    }
+  }
+  if (level != ipproto_tcp || socket.domain() == ipc::SocketDomain::unix_domain) {
+    return std::nullopt;
+  }
+  switch (option) {
+    case tcp_no_delay:
+      return ipc::StoredOption::tcp_no_delay;
+    case tcp_keep_idle:
+      return ipc::StoredOption::tcp_keep_idle;
+    case tcp_keep_interval:
+      return ipc::StoredOption::tcp_keep_interval;
+    case tcp_keep_count:
+      return ipc::StoredOption::tcp_keep_count;
+    default:
+      return std::nullopt;
+  }
+}
+
+// The error for an option that neither call knows: Unix sockets have no
+// options of their own below SOL_SOCKET.
+Errno unknown_option_error(ipc::UnixStreamSocket& socket, int32_t level) {
+  if (level != sol_socket && socket.domain() == ipc::SocketDomain::unix_domain) {
+    return Errno::eopnotsupp;
+  }
+  // TODO: the other SOL_SOCKET options (SO_PASSCRED, SO_RCVLOWAT, ...) and
+  // the IPPROTO_IP, IPPROTO_IPV6 and IPPROTO_TCP options not handled here.
+  return Errno::enoprotoopt;
+}
+
 Result<uint64_t> sys_getsockopt(Task& task, const SyscallArguments& arguments) {
   auto socket = TRY(socket_of(task, arguments.as_int(0)));
   const int32_t level = arguments.as_int(1);
   const int32_t option = arguments.as_int(2);
   const uint64_t value_address = arguments[3];
   const uint64_t length_address = arguments[4];
-  // Unix sockets have no options of their own below SOL_SOCKET.
+
+  if (auto stored = stored_option_of(*socket, level, option)) {
+    return write_option(value_address, length_address, socket->stored_option(*stored));
+  }
+  if (level == ipproto_ipv6 && option == ipv6_v6only &&
+      socket->domain() == ipc::SocketDomain::inet6) {
+    return write_option(value_address, length_address, int32_t{socket->ipv6_only()});
+  }
   if (level != sol_socket) {
-    return fail(Errno::eopnotsupp);
+    return fail(unknown_option_error(*socket, level));
   }
 
+  const bool inet = socket->domain() != ipc::SocketDomain::unix_domain;
   switch (option) {
     case so_type:
       return write_option(value_address, length_address, int32_t{sock_stream});
     case so_domain:
-      return write_option(value_address, length_address, int32_t{af_unix});
+      return write_option(value_address, length_address, domain_number(socket->domain()));
     case so_protocol:
-      return write_option(value_address, length_address, int32_t{0});
+      return write_option(value_address, length_address, inet ? ipproto_tcp : int32_t{0});
     case so_accept_connections:
       return write_option(value_address, length_address, int32_t{socket->is_listening()});
     case so_reuse_address:
@@ -399,8 +483,20 @@ Result<uint64_t> sys_getsockopt(Task& task, const SyscallArguments& arguments) {
                           LinuxPeerCredentials{peer.pid, peer.uid, peer.gid});
     }
     default:
-      // TODO: the other SOL_SOCKET options (SO_PASSCRED, SO_RCVLOWAT, ...).
-      return fail(Errno::enoprotoopt);
+      return fail(unknown_option_error(*socket, level));
+  }
+}
+
+// Checks a TCP option value as Linux does: `einval` outside its range.
+Result<void> check_stored_value(ipc::StoredOption option, int32_t value) {
+  switch (option) {
+    case ipc::StoredOption::tcp_keep_idle:
+    case ipc::StoredOption::tcp_keep_interval:
+      return value < 1 || value > max_tcp_keep_seconds ? fail(Errno::einval) : Result<void>{};
+    case ipc::StoredOption::tcp_keep_count:
+      return value < 1 || value > max_tcp_keep_count ? fail(Errno::einval) : Result<void>{};
+    default:
+      return {};
   }
 }
 
@@ -409,25 +505,42 @@ Result<uint64_t> sys_setsockopt(Task& task, const SyscallArguments& arguments) {
   const int32_t level = arguments.as_int(1);
   const int32_t option = arguments.as_int(2);
   const int32_t length = arguments.as_int(4);
-  if (level != sol_socket) {
-    return fail(Errno::eopnotsupp);
-  }
-  if (option != so_send_buffer && option != so_receive_buffer && option != so_reuse_address) {
-    // TODO: the other SOL_SOCKET options (SO_PASSCRED, SO_RCVLOWAT, ...).
-    return fail(Errno::enoprotoopt);
+  auto stored = stored_option_of(*socket, level, option);
+  const bool ipv6_only_option = level == ipproto_ipv6 && option == ipv6_v6only &&
+                                socket->domain() == ipc::SocketDomain::inet6;
+  const bool known =
+      stored || ipv6_only_option ||
+      (level == sol_socket &&
+       (option == so_send_buffer || option == so_receive_buffer || option == so_reuse_address));
+  if (!known) {
+    return fail(unknown_option_error(*socket, level));
   }
   if (length < static_cast<int32_t>(sizeof(int32_t))) {
     return fail(Errno::einval);
   }
+  auto value = TRY(GuestPtr<int32_t>(arguments[3]).read());
+
+  if (stored) {
+    TRY_VOID(check_stored_value(*stored, value));
+    // Flags are stored as 0 or 1, as Linux returns them.
+    bool flag = *stored == ipc::StoredOption::keep_alive ||
+                *stored == ipc::StoredOption::reuse_port ||
+                *stored == ipc::StoredOption::tcp_no_delay;
+    socket->set_stored_option(*stored, flag ? int32_t{value != 0} : value);
+    return 0;
+  }
+  if (ipv6_only_option) {
+    TRY_VOID(socket->set_ipv6_only(value != 0));
+    return 0;
+  }
   if (option == so_reuse_address) {
-    auto value = TRY(GuestPtr<int32_t>(arguments[3]).read());
     socket->set_reuse_address(value != 0);
     return 0;
   }
 
   // Linux compares the request as unsigned, so a negative one gets the
   // maximum, and stores twice the value to allow for bookkeeping.
-  auto requested = TRY(GuestPtr<uint32_t>(arguments[3]).read());
+  auto requested = static_cast<uint32_t>(value);
   size_t size = size_t{std::min(requested, max_requested_buffer_size)} * 2;
   if (option == so_send_buffer) {
     socket->set_send_buffer_size(size);

@@ -1,6 +1,6 @@
-// Socket system calls that make, name and connect Unix-domain stream
-// sockets: socket, bind, listen, connect, accept, accept4, getsockname and
-// getpeername.
+// Socket system calls that make, name and connect Unix-domain and TCP
+// stream sockets: socket, bind, listen, connect, accept, accept4,
+// getsockname and getpeername.
 #include <fmt/format.h>
 
 #include <array>
@@ -14,6 +14,7 @@
 #include "shim/linux/guest_memory.hpp"
 #include "shim/linux/kernel.hpp"
 #include "shim/linux/syscalls/file_support.hpp"
+#include "shim/linux/syscalls/socket_inet_address.hpp"
 #include "shim/linux/syscalls/socket_support.hpp"
 
 namespace litebox::shim::linux_abi {
@@ -96,12 +97,27 @@ uint32_t socket_file_flags(uint32_t flags) {
   return file_flags;
 }
 
-Result<uint64_t> sys_socket(Task& task, const SyscallArguments& arguments) {
-  SocketRequest request = TRY(decode_socket_request(arguments));
+// The domain of a socket that socket(2) makes for `request`: `enosys` for
+// what the sandbox lacks, and the errors of the family's checks.
+Result<ipc::SocketDomain> socket_domain_of(const SocketRequest& request) {
+  if (request.domain == af_inet || request.domain == af_inet6) {
+    if (request.type == sock_datagram || request.type == sock_raw) {
+      // TODO: UDP and raw IP sockets.
+      report_unsupported_socket(request);
+      return fail(Errno::enosys);
+    }
+    if (request.type != sock_stream) {
+      return fail(Errno::esocktnosupport);
+    }
+    if (request.protocol != 0 && request.protocol != ipproto_tcp) {
+      return fail(Errno::eprotonosupport);
+    }
+    return request.domain == af_inet ? ipc::SocketDomain::inet : ipc::SocketDomain::inet6;
+  }
   if (request.domain != af_unix) {
-    // TODO: Internet and netlink sockets. EAFNOSUPPORT would tell the
-    // guest that the family does not exist, which Linux never returns for
-    // AF_INET, so the call is reported as not implemented.
+    // TODO: netlink and other families. EAFNOSUPPORT would tell the guest
+    // that the family does not exist, which Linux does not return for
+    // AF_NETLINK, so the call is reported as not implemented.
     report_unsupported_socket(request);
     return fail(Errno::enosys);
   }
@@ -112,10 +128,16 @@ Result<uint64_t> sys_socket(Task& task, const SyscallArguments& arguments) {
     report_unsupported_socket(request);
     return fail(Errno::enosys);
   }
+  return ipc::SocketDomain::unix_domain;
+}
+
+Result<uint64_t> sys_socket(Task& task, const SyscallArguments& arguments) {
+  SocketRequest request = TRY(decode_socket_request(arguments));
+  ipc::SocketDomain domain = TRY(socket_domain_of(request));
   const uint32_t flags = request.flags;
 
   auto socket = std::make_shared<ipc::UnixStreamSocket>(socket_file_flags(flags),
-                                                        socket_credentials_of(task));
+                                                        socket_credentials_of(task), domain);
   bool close_on_exec = (flags & sock_close_on_exec) != 0;
   return TRY(task.process().descriptors().allocate(socket, close_on_exec));
 }
@@ -123,6 +145,12 @@ Result<uint64_t> sys_socket(Task& task, const SyscallArguments& arguments) {
 Result<uint64_t> sys_bind(Task& task, const SyscallArguments& arguments) {
   auto socket = TRY(socket_of(task, arguments.as_int(0)));
   std::vector<std::byte> bytes = TRY(read_socket_address(arguments[1], arguments.as_int(2)));
+  if (socket->domain() != ipc::SocketDomain::unix_domain) {
+    ipc::InetAddress address =
+        TRY(decode_inet_address(bytes, socket->domain(), InetAddressUse::bind));
+    TRY_VOID(socket->bind_inet(address));
+    return 0;
+  }
 
   // The family alone requests an automatic abstract name (autobind).
   if (bytes.size() == family_size && family_of(bytes) == af_unix) {
@@ -155,8 +183,14 @@ Result<uint64_t> sys_listen(Task& task, const SyscallArguments& arguments) {
 Result<uint64_t> sys_connect(Task& task, const SyscallArguments& arguments) {
   auto socket = TRY(socket_of(task, arguments.as_int(0)));
   std::vector<std::byte> bytes = TRY(read_socket_address(arguments[1], arguments.as_int(2)));
-  ipc::UnixAddress address = TRY(decode_unix_address(bytes));
   ipc::SocketCredentials credentials = socket_credentials_of(task);
+  if (socket->domain() != ipc::SocketDomain::unix_domain) {
+    ipc::InetAddress destination =
+        TRY(decode_inet_address(bytes, socket->domain(), InetAddressUse::connect));
+    TRY_VOID(socket->connect_inet(destination, credentials));
+    return 0;
+  }
+  ipc::UnixAddress address = TRY(decode_unix_address(bytes));
 
   if (address.kind == ipc::UnixAddress::Kind::abstract) {
     TRY_VOID(socket->connect_abstract(address.name, credentials));
@@ -190,7 +224,7 @@ Result<uint64_t> accept_connection(Task& task, const SyscallArguments& arguments
   auto socket = TRY(listener->accept(socket_file_flags(flags), socket_credentials_of(task)));
   if (address != 0) {
     ipc::UnixAddress peer = TRY(socket->peer_address());
-    TRY_VOID(write_address(address, arguments[2], encode_unix_address(peer)));
+    TRY_VOID(write_address(address, arguments[2], encode_socket_address(peer, socket->domain())));
   }
 
   bool close_on_exec = (flags & sock_close_on_exec) != 0;
@@ -207,14 +241,16 @@ Result<uint64_t> sys_accept4(Task& task, const SyscallArguments& arguments) {
 
 Result<uint64_t> sys_getsockname(Task& task, const SyscallArguments& arguments) {
   auto socket = TRY(socket_of(task, arguments.as_int(0)));
-  TRY_VOID(write_address(arguments[1], arguments[2], encode_unix_address(socket->address())));
+  TRY_VOID(write_address(arguments[1], arguments[2],
+                         encode_socket_address(socket->address(), socket->domain())));
   return 0;
 }
 
 Result<uint64_t> sys_getpeername(Task& task, const SyscallArguments& arguments) {
   auto socket = TRY(socket_of(task, arguments.as_int(0)));
   ipc::UnixAddress peer = TRY(socket->peer_address());
-  TRY_VOID(write_address(arguments[1], arguments[2], encode_unix_address(peer)));
+  TRY_VOID(
+      write_address(arguments[1], arguments[2], encode_socket_address(peer, socket->domain())));
   return 0;
 }
 

@@ -4,6 +4,7 @@
 
 #include "shim/linux/guest_memory.hpp"
 #include "shim/linux/syscalls/file_support.hpp"
+#include "shim/linux/syscalls/socket_inet_address.hpp"
 
 namespace litebox::shim::linux_abi {
 
@@ -70,6 +71,7 @@ std::vector<std::byte> encode_unix_address(const ipc::UnixAddress& address) {
 
   switch (address.kind) {
     case ipc::UnixAddress::Kind::unnamed:
+    case ipc::UnixAddress::Kind::inet:  // encode_inet_address() encodes it
       break;
     case ipc::UnixAddress::Kind::path:
       encoded.insert(encoded.end(), name_bytes.begin(), name_bytes.end());
@@ -81,6 +83,14 @@ std::vector<std::byte> encode_unix_address(const ipc::UnixAddress& address) {
       break;
   }
   return encoded;
+}
+
+std::vector<std::byte> encode_socket_address(const ipc::UnixAddress& address,
+                                             ipc::SocketDomain domain) {
+  if (domain == ipc::SocketDomain::unix_domain) {
+    return encode_unix_address(address);
+  }
+  return encode_inet_address(address.inet, domain);
 }
 
 }  // namespace litebox::shim::linux_abi

@@ -21,7 +21,8 @@ namespace litebox::shim::linux_abi {
 inline constexpr int32_t af_unix = 1;
 inline constexpr int32_t af_inet = 2;
 inline constexpr int32_t af_inet6 = 10;
-inline constexpr int32_t af_max = 46;  // AF_MAX: families at or above it do not exist
+inline constexpr int32_t af_max = 46;
+inline constexpr int32_t ipproto_tcp = 6;  // AF_MAX: families at or above it do not exist
 inline constexpr uint32_t sock_stream = 1;
 inline constexpr uint32_t sock_datagram = 2;
 inline constexpr uint32_t sock_raw = 3;
@@ -71,5 +72,10 @@ Result<void> write_address(uint64_t address, uint64_t length_address,
 // alone for an unnamed socket, the family, path and NUL for a path, and the
 // family, NUL and name bytes for an abstract name.
 std::vector<std::byte> encode_unix_address(const ipc::UnixAddress& address);
+
+// The sockaddr of `address` for a socket of `domain`: a sockaddr_un, or a
+// sockaddr_in or sockaddr_in6 for a TCP socket.
+std::vector<std::byte> encode_socket_address(const ipc::UnixAddress& address,
+                                             ipc::SocketDomain domain);
 
 }  // namespace litebox::shim::linux_abi

@@ -1,0 +1,134 @@
+// The TCP side of UnixStreamSocket: bind(2), connect(2) and the port
+// table entries of AF_INET and AF_INET6 sockets on the sandbox's loopback
+// network. Their connections are UnixStreamConnection objects like those
+// of Unix-domain sockets.
+#include <utility>
+
+#include "inet_ports.hpp"
+#include "litebox/ipc/unix_socket.hpp"
+#include "unix_listener.hpp"
+
+namespace litebox::ipc {
+
+namespace {
+
+// The source address Linux picks for a connection to `destination` on
+// loopback: 127.0.0.1 or ::1.
+InetAddress loopback_source(const InetAddress& destination) {
+  return destination.is_ipv4() ? InetAddress::ipv4_loopback() : InetAddress::ipv6_loopback();
+}
+
+}  // namespace
+
+Result<void> UnixStreamSocket::bind_inet(InetAddress address) {
+  if (domain_ == SocketDomain::inet6 && address.is_ipv4() && ipv6_only()) {
+    return fail(Errno::einval);
+  }
+  if (!address.is_local()) {
+    return fail(Errno::eaddrnotavail);
+  }
+  sync::LockGuard guard(lock_);
+  if (holds_port_ || connection_ || listener_) {
+    return fail(Errno::einval);
+  }
+  return bind_inet_locked(address);
+}
+
+Result<void> UnixStreamSocket::bind_inet_locked(InetAddress address) {
+  InetBinding binding{
+      .owner = identity_,
+      .address = address,
+      .dual_stack =
+          domain_ == SocketDomain::inet6 && address.is_any() && !address.is_ipv4() && !ipv6_only(),
+      .reuse_address = reuse_address(),
+      .reuse_port = stored_option(StoredOption::reuse_port) != 0,
+  };
+  address.port = TRY(inet_ports().bind(binding));
+  address_.kind = UnixAddress::Kind::inet;
+  address_.inet = address;
+  holds_port_ = true;
+  return {};
+}
+
+Result<void> UnixStreamSocket::connect_inet(InetAddress destination,
+                                            SocketCredentials credentials) {
+  {
+    sync::LockGuard guard(lock_);
+    if (listener_) {
+      return fail(Errno::eisconn);
+    }
+    if (connection_) {
+      // The first connect(2) after EINPROGRESS reports the completed
+      // connection, and later ones `eisconn`, as on Linux.
+      if (!connect_reported_.exchange(true)) {
+        return {};
+      }
+      return fail(Errno::eisconn);
+    }
+  }
+
+  // A connection to the wildcard address goes to loopback, as on Linux.
+  if (destination.is_any()) {
+    destination.ip = loopback_source(destination).ip;
+  }
+  if (destination.is_ipv4() && ipv6_only()) {
+    return fail(Errno::enetunreach);
+  }
+  if (!destination.is_loopback()) {
+    return fail(Errno::enetunreach);
+  }
+
+  {
+    sync::LockGuard guard(lock_);
+    InetAddress source = loopback_source(destination);
+    if (!holds_port_) {
+      TRY_VOID(bind_inet_locked(source));
+    } else if (address_.inet.is_any()) {
+      address_.inet.ip = source.ip;
+    }
+  }
+
+  UnixAddress server_address{.kind = UnixAddress::Kind::inet, .name = {}, .inet = destination};
+  TRY_VOID(
+      connect_to_listener(inet_ports().find_listener(destination), credentials, server_address));
+  if (is_non_blocking()) {
+    connect_reported_.store(false);
+    return fail(Errno::einprogress);
+  }
+  return {};
+}
+
+Result<void> UnixStreamSocket::set_ipv6_only(bool only) {
+  sync::LockGuard guard(lock_);
+  if (holds_port_) {
+    return fail(Errno::einval);
+  }
+  ipv6_only_.store(only, std::memory_order_relaxed);
+  return {};
+}
+
+void UnixStreamSocket::pass_listener_state(UnixStreamSocket& accepted) {
+  InetBinding binding{
+      .owner = accepted.identity_,
+      .address = accepted.address().inet,
+      .dual_stack = false,
+      .reuse_address = reuse_address(),
+      .reuse_port = stored_option(StoredOption::reuse_port) != 0,
+  };
+  inet_ports().hold(binding);
+  {
+    sync::LockGuard guard(accepted.lock_);
+    accepted.holds_port_ = true;
+  }
+
+  accepted.set_reuse_address(reuse_address());
+  accepted.ipv6_only_.store(ipv6_only(), std::memory_order_relaxed);
+  for (size_t index = 0; index < stored_options_.size(); ++index) {
+    accepted.stored_options_[index].store(stored_options_[index].load(std::memory_order_relaxed),
+                                          std::memory_order_relaxed);
+  }
+  accepted.set_send_buffer_size(send_buffer_size_.load(std::memory_order_relaxed));
+  accepted.set_receive_buffer_size(receive_buffer_size_.load(std::memory_order_relaxed));
+}
+
+}  // namespace litebox::ipc
