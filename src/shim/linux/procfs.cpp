@@ -220,8 +220,8 @@ class LinuxProcfsProvider final : public fs::procfs::Provider {
       return fmt::format("{}\n", kernel_release);
     }
     if (path == "sys/kernel/pid_max") {
-      // PID_MAX_LIMIT on 64-bit Linux, which systemd sets at boot; process
-      // ids in the sandbox stay below it.
+      // PID_MAX_LIMIT on 64-bit Linux, which systemd sets at boot.
+      // NOTE: the sandbox does not wrap process ids at this value.
       return std::string("4194304\n");
     }
     return fail(Errno::enoent);
