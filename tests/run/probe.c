@@ -52,8 +52,8 @@
 #include <sys/select.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/time.h>
 #include <sys/syscall.h>
+#include <sys/time.h>
 #include <sys/uio.h>
 #include <sys/un.h>
 #include <sys/utsname.h>
@@ -440,7 +440,13 @@ static int make_decoded_calls(void) {
    * stack, stack_size, tls. CLONE_THREAD without CLONE_VM is invalid, so
    * no thread starts. */
   uint64_t clone_arguments[8] = {CLONE_THREAD | CLONE_SIGHAND | CLONE_SETTLS | CLONE_PARENT_SETTID,
-                                 0, 0, (uintptr_t)&wait_status, 0, 0, 0, 0};
+                                 0,
+                                 0,
+                                 (uintptr_t)&wait_status,
+                                 0,
+                                 0,
+                                 0,
+                                 0};
   syscall(SYS_clone3, clone_arguments, sizeof clone_arguments);
   waitpid(-1, &wait_status, WNOHANG | WUNTRACED | WCONTINUED);
   kill(getpid(), 0);
