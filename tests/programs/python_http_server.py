@@ -38,6 +38,10 @@ def fetch(url):
         with urllib.request.urlopen(url, timeout=10) as response:
             print("status:", response.status, "body:", response.read().decode().strip())
     except urllib.error.HTTPError as error:
+        # Reading the error page before the connection closes keeps the
+        # server from writing to a closed connection, which differs from
+        # Linux in the sandbox (see docs/compatibility.md, sockets).
+        error.read()
         print("status:", error.code, "reason:", error.reason)
 
 
