@@ -1,9 +1,9 @@
-/* execve's limits on its strings: one argument or environment string may
- * have at most 131072 bytes with its NUL (MAX_ARG_STRLEN), and all the
- * strings (the program's path among them) plus one pointer per argument and
+/* execve's limits on its strings. One argument or environment string may
+ * have at most 131072 bytes with its NUL (MAX_ARG_STRLEN). All the strings
+ * (the program's path among them) plus one pointer per argument and
  * environment string may take at most a quarter of RLIMIT_STACK, within
  * Linux's floor and cap. The program searches the largest total that
- * execve accepts under several stack limits; each attempt runs in a child
+ * execve accepts under several stack limits. Each attempt runs in a child
  * that executes this program again, which exits at once. */
 #include "abi.h"
 

@@ -1,9 +1,9 @@
-/* prctl flags: PR_SET_KEEPCAPS and PR_GET_KEEPCAPS (per thread, copied by
- * fork, cleared by execve), PR_SET_DUMPABLE and PR_GET_DUMPABLE (cleared by
- * a change of the effective uid, set again by execve), and
- * PR_SET_CHILD_SUBREAPER and PR_GET_CHILD_SUBREAPER (not copied by fork,
- * kept by execve), with Linux's errors for bad values and pointers. The
- * program runs itself again to look at the flags after execve. */
+/* prctl flags, with Linux's errors for bad values and pointers.
+ * PR_SET_KEEPCAPS and PR_GET_KEEPCAPS: per thread, copied by fork, cleared
+ * by execve. PR_SET_DUMPABLE and PR_GET_DUMPABLE: cleared by a change of
+ * the effective uid, set again by execve. PR_SET_CHILD_SUBREAPER and
+ * PR_GET_CHILD_SUBREAPER: not copied by fork, kept by execve. The program
+ * runs itself again to look at the flags after execve. */
 #include "abi.h"
 
 #include <pthread.h>

@@ -255,7 +255,7 @@ static void bind_errors(void) {
   CALL(bind(v6, (struct sockaddr*)&foreign6, 23));
   CALL(close(v6));
 
-  /* Nobody listens on a port that was just bound and closed. */
+  /* No socket listens on a port that was just bound and closed. */
   int closed = (int)CALL(socket(AF_INET, SOCK_STREAM, 0));
   struct sockaddr_in ephemeral = ipv4_address("127.0.0.1", 0);
   CALL(bind(closed, (struct sockaddr*)&ephemeral, sizeof ephemeral));

@@ -6,9 +6,9 @@
 // and epoll. The host stream has no kernel object that could notify the
 // sandbox, so a guest wait that finds it not readable arms a watcher. The
 // watcher is one host thread per host process, started on first use, that
-// blocks in Stdio::wait_for_input and then notifies the waiters' Pollable. It blocks
-// only while armed, so a readable stream that nobody reads never makes it
-// spin.
+// blocks in Stdio::wait_for_input and then notifies the waiters' Pollable.
+// It blocks only while armed, so a readable stream that no guest reads does
+// not make it spin.
 #pragma once
 
 #include <memory>

@@ -78,7 +78,7 @@ Result<uint16_t> InetPortTable::bind(const InetBinding& binding) {
   }
 
   // As Linux does, start at a random port and count up. An ephemeral port
-  // is taken only when no socket holds it at all.
+  // is taken only when no socket has bound it at all.
   uint32_t start = 0;
   platform::current().random.fill(std::as_writable_bytes(std::span(&start, 1)));
 

@@ -1,4 +1,4 @@
-// The TCP ports of the sandbox's loopback network: which socket holds
+// The TCP ports of the sandbox's loopback network: which socket has bound
 // which address and port, and which listener connect(2) reaches there.
 // One table serves the whole sandbox: it lives in the kernel heap that
 // forked guest processes share, so a client in one process finds a server
@@ -22,7 +22,7 @@ class UnixListener;
 inline constexpr uint16_t first_ephemeral_port = 32768;
 inline constexpr uint16_t last_ephemeral_port = 60999;
 
-// What one socket holds of a port.
+// The part of a port that one socket has bound.
 struct InetBinding {
   uint64_t owner = 0;  // a number unique to the socket
   InetAddress address;
@@ -37,7 +37,7 @@ class InetPortTable {
  public:
   // Binds `binding`, or a free ephemeral port when its port is 0, and
   // returns the port. `eaddrinuse` if a socket whose address overlaps
-  // holds the port, unless both set SO_REUSEADDR and that socket does not
+  // has bound the port, unless both set SO_REUSEADDR and that socket does not
   // listen, or both set SO_REUSEPORT, as Linux allows.
   Result<uint16_t> bind(const InetBinding& binding);
 
@@ -57,7 +57,7 @@ class InetPortTable {
   // the first one bound gets them all.
   std::shared_ptr<UnixListener> find_listener(const InetAddress& destination);
 
-  // Releases what `owner` holds of `port`.
+  // Releases the binding of `owner` to `port`.
   void release(uint64_t owner, uint16_t port);
 
  private:

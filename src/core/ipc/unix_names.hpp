@@ -33,7 +33,7 @@ using UnixNameKey = std::variant<std::string, SocketInodeKey>;
 class UnixNameTable {
  public:
   // Binds `key` to the socket `owner` (a number unique to the socket):
-  // `eaddrinuse` if another socket holds it.
+  // `eaddrinuse` if another socket has bound it.
   Result<void> bind(const UnixNameKey& key, uint64_t owner);
 
   // Binds `owner` to a free abstract name of 5 lowercase hexadecimal
@@ -42,14 +42,14 @@ class UnixNameTable {
   Result<std::string> bind_automatic(uint64_t owner);
 
   // Makes `listener` the socket that connect(2) to `key` reaches, while
-  // `owner` holds the name.
+  // `owner` has the name bound.
   void set_listener(const UnixNameKey& key, uint64_t owner, std::weak_ptr<UnixListener> listener);
 
-  // The listener bound to `key`, or nullptr when no socket holds the name
+  // The listener bound to `key`, or nullptr when no socket has bound the name
   // or the socket is not listening.
   std::shared_ptr<UnixListener> find_listener(const UnixNameKey& key);
 
-  // Releases `key` if `owner` still holds it.
+  // Releases `key` if `owner` still has it bound.
   void release(const UnixNameKey& key, uint64_t owner);
 
  private:

@@ -425,8 +425,8 @@ std::optional<ipc::StoredOption> stored_option_of(ipc::UnixStreamSocket& socket,
   }
 }
 
-// The error for an option that neither call knows: Unix sockets have no
-// options of their own below SOL_SOCKET.
+// Returns the error for an option that neither call supports. Unix sockets
+// have no options of their own below SOL_SOCKET.
 Errno unknown_option_error(ipc::UnixStreamSocket& socket, int32_t level) {
   if (level != sol_socket && socket.domain() == ipc::SocketDomain::unix_domain) {
     return Errno::eopnotsupp;

@@ -11,8 +11,8 @@
 
 namespace litebox::shim::linux_abi {
 
-// What an address is decoded for: Linux checks bind(2) and connect(2)
-// addresses a little differently.
+// The call an address is decoded for, because Linux checks bind(2) and
+// connect(2) addresses a little differently.
 enum class InetAddressUse { bind, connect };
 
 // Decodes the address that bind(2) or connect(2) of a socket of `domain`

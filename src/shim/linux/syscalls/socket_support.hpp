@@ -45,7 +45,7 @@ struct SocketRequest {
 };
 
 // Decodes the arguments of socket(2) and socketpair(2) with the checks
-// Linux makes before the family sees them: `einval` for unknown flags or a
+// Linux makes before the family handles them: `einval` for unknown flags or a
 // type at or above SOCK_MAX, `eafnosupport` for a family outside 0 to
 // AF_MAX.
 Result<SocketRequest> decode_socket_request(const SyscallArguments& arguments);
