@@ -575,16 +575,6 @@ Result<uint64_t> sys_copy_file_range(Task& task, const SyscallArguments& argumen
   return copied;
 }
 
-// fsync(2) and fdatasync(2): file contents live in memory, so there is
-// nothing to flush; Linux rejects descriptors without a file system inode.
-Result<uint64_t> sys_fsync(Task& task, const SyscallArguments& arguments) {
-  auto file = TRY(file_of(task, arguments.as_int(0)));
-  if (file->inode() == nullptr) {
-    return fail(Errno::einval);
-  }
-  return 0;
-}
-
 // fallocate(2) mode bits.
 constexpr uint32_t falloc_keep_size = 0x01;
 constexpr uint32_t falloc_punch_hole = 0x02;
@@ -658,8 +648,6 @@ void register_file_syscalls(SyscallTable& table) {
   table.add(nr::creat, sys_creat);
   table.add(nr::sendfile, sys_sendfile);
   table.add(nr::copy_file_range, sys_copy_file_range);
-  table.add(nr::fsync, sys_fsync);
-  table.add(nr::fdatasync, sys_fsync);
   table.add(nr::fallocate, sys_fallocate);
 }
 
