@@ -7,6 +7,7 @@ namespace {
 SyscallTable build_table() {
   SyscallTable table;
   register_file_syscalls(table);
+  register_file_sync_syscalls(table);
   register_directory_syscalls(table);
   register_stat_syscalls(table);
   register_descriptor_syscalls(table);

@@ -43,6 +43,7 @@ class SyscallTable {
 const SyscallTable& syscall_table();
 
 void register_file_syscalls(SyscallTable& table);
+void register_file_sync_syscalls(SyscallTable& table);
 void register_directory_syscalls(SyscallTable& table);
 void register_stat_syscalls(SyscallTable& table);
 void register_descriptor_syscalls(SyscallTable& table);
