@@ -89,4 +89,19 @@ static inline void abi_shm_path(char* path, size_t size, const char* prefix, con
   snprintf(path, size, "/dev/shm/%s-%08x", prefix, hash);
 }
 
+/* Creates the empty file abi_shm_path names for `prefix` and `scratch`,
+ * opened read-write, and writes its path to `path`. Exits with status 1 if
+ * open fails. */
+static inline int abi_create_shm_file(char* path, size_t size, const char* prefix,
+                                      const char* scratch) {
+  abi_shm_path(path, size, prefix, scratch);
+  unlink(path);
+  int fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0600);
+  if (fd < 0) {
+    printf("open failed: %s\n", strerrorname_np(errno));
+    exit(1);
+  }
+  return fd;
+}
+
 #endif

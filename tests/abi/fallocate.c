@@ -29,13 +29,7 @@ static void check_bytes(int fd, off_t offset, size_t length, char value) {
 int main(int argc, char** argv) {
   abi_enter_scratch_directory(argc, argv);
   char path[256];
-  abi_shm_path(path, sizeof path, "litebox-fallocate", argv[1]);
-  unlink(path);
-  int fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0600);
-  if (fd < 0) {
-    printf("open failed: %s\n", strerrorname_np(errno));
-    return 1;
-  }
+  int fd = abi_create_shm_file(path, sizeof path, "litebox-fallocate", argv[1]);
 
   CALL(write(fd, "0123456789", 10));
   CALL(fallocate(fd, 0, 0, 8192));

@@ -32,6 +32,19 @@ enum RenameFlags : uint32_t {
   rename_exchange = 2,
 };
 
+// File seals, the Linux F_SEAL_* values of fcntl(2) F_ADD_SEALS. Each one
+// forbids a kind of change for the rest of the file's life.
+enum FileSeal : uint32_t {
+  seal_seal = 0x01,          // no further seals
+  seal_shrink = 0x02,        // no truncation below the size
+  seal_grow = 0x04,          // no growth past the size
+  seal_write = 0x08,         // no writes and no writable shared mappings
+  seal_future_write = 0x10,  // as seal_write, but existing mappings stay writable
+  seal_exec = 0x20,          // no change of the execute permission bits
+};
+inline constexpr uint32_t all_file_seals =
+    seal_seal | seal_shrink | seal_grow | seal_write | seal_future_write | seal_exec;
+
 class Inode : public std::enable_shared_from_this<Inode> {
  public:
   Inode() = default;
@@ -77,6 +90,21 @@ class Inode : public std::enable_shared_from_this<Inode> {
   // private mapping can map them copy-on-write instead of copying them. The
   // default, nullopt, means the contents must be read.
   virtual std::optional<std::span<const std::byte>> immutable_contents();
+
+  // The file's FileSeal bits. The default, `einval`, means the file system
+  // keeps no seals, which Linux returns for every file outside tmpfs.
+  virtual Result<uint32_t> seals();
+  // Adds FileSeal bits: `eperm` once seal_seal is set, `ebusy` for
+  // seal_write while a writable shared mapping exists. Default: `einval`.
+  virtual Result<void> add_seals(uint32_t seals);
+
+  // Registers a MAP_SHARED mapping that may write the file, even one that
+  // mprotect(2) has made read-only, as Linux counts VM_SHARED | VM_MAYWRITE
+  // mappings. The mapping keeps the returned handle while it exists, and
+  // add_seals(seal_write) fails with `ebusy` until every handle is gone.
+  // `eperm` when seal_write or seal_future_write forbids such mappings. The
+  // default, nullptr, is for files without seals.
+  virtual Result<std::shared_ptr<void>> register_writable_mapping();
 
   // Directory operations; the default for non-directories is `enotdir`.
   // `name` is one component, never "." or "..", at most name_max bytes; the

@@ -33,4 +33,12 @@ struct Options {
 
 std::shared_ptr<FileSystem> create(const Options& options = {});
 
+// Creates a regular file of `file_system`, which create() made, that no
+// directory links to, as memfd_create(2) does: its link count is 0 and it
+// lives while an open file description or a mapping refers to it. It
+// carries the FileSeal bits `seals`.
+std::shared_ptr<Inode> create_unlinked_file(const std::shared_ptr<FileSystem>& file_system,
+                                            uint32_t permissions, uint32_t uid, uint32_t gid,
+                                            uint32_t seals);
+
 }  // namespace litebox::fs::memfs

@@ -68,6 +68,9 @@ struct Vma {
   // and for shared mappings of files whose file system shares no pages:
   // those hold a copy of the file.
   PageRuns shared_pages;
+  // For a shared mapping that may write its file, the handle from
+  // Inode::register_writable_mapping(), which file seals wait for.
+  std::shared_ptr<void> writable_mapping;
 
   uint64_t length() const { return end - start; }
 };
@@ -100,6 +103,7 @@ struct MapRequest {
   // the old range). The rest are the file's own pages (Inode::share_pages)
   // or, for anonymous memory, new shared memory.
   PageRuns shared_pages;
+  std::shared_ptr<void> writable_mapping;  // Vma::writable_mapping
 };
 
 // mremap(2) flags, the Linux MREMAP_* values.
@@ -150,6 +154,10 @@ class MemoryMap {
 
   // Unmaps everything, as execve(2) does before mapping the new program.
   void clear();
+
+  // Drops every Vma::writable_mapping handle, for a process that exits
+  // without unmapping, so that file seals no longer wait for its mappings.
+  void release_writable_mappings();
 
   // For fork(2): takes the layout and every VMA of `source`, whose pages
   // the host has already copied into this process (private ones copy-on-write,

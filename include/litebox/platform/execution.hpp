@@ -35,8 +35,10 @@ struct GuestRegisters {
 };
 
 // The XSAVE image of a guest thread's extended state (64-byte aligned,
-// extended_state_size() bytes). Signal delivery copies it into the guest's
-// signal frame.
+// extended_state_size() bytes, standard format). Signal delivery copies it
+// into the guest's signal frame. A component whose bit in the header's
+// XSTATE_BV is clear is in its initial state, and its bytes in the image
+// may be stale until Execution::complete_extended_state writes them.
 struct ExtendedState {
   std::byte* data = nullptr;
   size_t size = 0;
@@ -132,6 +134,15 @@ class Execution {
   // a child has ended since the last call; returns nothing on hosts without
   // processes. Thread-safe.
   virtual std::vector<EndedChild> reap_children() { return {}; }
+
+  // Writes the initial values of the components that `state` marks as
+  // unused, as XSAVE does, so the image can be shown to the guest. The
+  // default leaves an image that is complete already.
+  virtual void complete_extended_state(ExtendedState /*state*/) {}
+
+  // Whether reap_children may find an ended child: a lock-free check that a
+  // caller makes before it takes the locks that reaping needs.
+  virtual bool children_may_have_ended() const { return false; }
 
   // Ends the calling thread (exit(2)) or the whole process (exit_group(2)).
   [[noreturn]] virtual void exit_thread() = 0;

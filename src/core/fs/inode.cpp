@@ -47,6 +47,12 @@ Result<void> Inode::allocate(uint64_t, uint64_t, AllocateMode) { return fail(Err
 
 std::optional<std::span<const std::byte>> Inode::immutable_contents() { return std::nullopt; }
 
+Result<uint32_t> Inode::seals() { return fail(Errno::einval); }
+
+Result<void> Inode::add_seals(uint32_t) { return fail(Errno::einval); }
+
+Result<std::shared_ptr<void>> Inode::register_writable_mapping() { return std::shared_ptr<void>(); }
+
 Result<std::shared_ptr<Inode>> Inode::lookup(std::string_view) { return fail(Errno::enotdir); }
 
 Result<std::shared_ptr<Inode>> Inode::create(std::string_view, FileType, uint32_t, uint32_t,

@@ -55,6 +55,7 @@ MapRequest request_for_pages_of(const Vma& area, uint64_t address, uint64_t leng
   request.file_offset = area.file_offset + (address - area.start);
   request.name = area.name;
   request.shared_pages = slice_runs(area.shared_pages, address - area.start, length);
+  request.writable_mapping = area.writable_mapping;
   return request;
 }
 
@@ -70,6 +71,7 @@ Vma area_for(const MapRequest& request, uint64_t start, uint64_t length) {
   area.file_offset = request.file_offset;
   area.name = request.name;
   area.write_allowed = request.write_allowed;
+  area.writable_mapping = request.writable_mapping;
   return area;
 }
 
@@ -446,6 +448,13 @@ void MemoryMap::clear() {
     (void)pages().release(host_pointer(start), area.length());
   }
   areas_.clear();
+}
+
+void MemoryMap::release_writable_mappings() {
+  sync::LockGuard guard(lock_);
+  for (auto& [start, area] : areas_) {
+    area.writable_mapping.reset();
+  }
 }
 
 void MemoryMap::copy_areas_from(MemoryMap& source) {

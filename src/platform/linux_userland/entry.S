@@ -29,10 +29,20 @@ litebox_syscall_entry:
 	mov %rsp, %rbx
 	and $-LB_BLOCK_SIZE, %rbx
 
+	/* XSAVEOPT skips the components in their initial state (most of the
+	 * AVX-512 state of most programs), which makes it several times
+	 * faster than XSAVE. It may also skip a component that is unchanged
+	 * since the XRSTOR from this same area, so nothing may write the area
+	 * between litebox_return_to_guest and this point. */
 	mov $-1, %eax
 	mov $-1, %edx
+	cmpb $0, litebox_have_xsaveopt(%rip)
+	je 3f
+	xsaveopt64 LB_XSAVE_AREA(%rbx)
+	jmp 4f
+3:
 	xsave64 LB_XSAVE_AREA(%rbx)
-
+4:
 	cmpb $0, litebox_have_fsgsbase(%rip)
 	je 1f
 	rdfsbase %rax
@@ -183,6 +193,26 @@ litebox_signal_restorer:
 litebox_signal_restorer_end:
 	ud2
 	.size litebox_signal_restorer, . - litebox_signal_restorer
+
+/* litebox_complete_xsave_image(std::byte* image): rewrites an XSAVE image
+ * that XSAVEOPT made so that unused components hold their initial values,
+ * by loading it and storing it with XSAVE. Vector registers are
+ * caller-saved, and the control words that are not get their defaults
+ * back, as litebox_syscall_entry sets them. */
+	.globl litebox_complete_xsave_image
+	.hidden litebox_complete_xsave_image
+	.type litebox_complete_xsave_image, @function
+litebox_complete_xsave_image:
+	.cfi_startproc
+	mov $-1, %eax
+	mov $-1, %edx
+	xrstor64 (%rdi)
+	xsave64 (%rdi)
+	ldmxcsr litebox_default_mxcsr(%rip)
+	fninit
+	ret
+	.cfi_endproc
+	.size litebox_complete_xsave_image, . - litebox_complete_xsave_image
 
 /* int litebox_guest_copy(void* destination, const void* source, size_t length):
  * returns 0, or -1 if a fault hit the copy. The fault handler sends a

@@ -26,6 +26,8 @@
 
 // Read by entry.S: 1 when the CPU and kernel allow rdfsbase/wrfsbase.
 __attribute__((visibility("hidden"))) uint8_t litebox_have_fsgsbase = 0;
+// Read by entry.S: 1 when the CPU has XSAVEOPT.
+__attribute__((visibility("hidden"))) uint8_t litebox_have_xsaveopt = 0;
 
 namespace litebox::platform::linux_userland {
 
@@ -132,6 +134,14 @@ bool cpu_has_osxsave() {
   return (__x86_get_cpuid_feature_leaf(glibc_leaf_1)->registers[ecx] & bit_OSXSAVE) != 0;
 }
 
+// The XSAVEOPT bit (CPUID leaf 0xD, sub-leaf 1, EAX bit 0), from glibc's
+// copy for the same reason.
+bool cpu_has_xsaveopt() {
+  constexpr unsigned int glibc_leaf_d_1 = 3;  // CPUID_INDEX_D_ECX_1
+  constexpr unsigned int eax = 0;
+  return (__x86_get_cpuid_feature_leaf(glibc_leaf_d_1)->registers[eax] & bit_XSAVEOPT) != 0;
+}
+
 // XCR0: the state components the kernel enables for XSAVE.
 uint64_t read_xcr0() {
   uint32_t low = 0;
@@ -219,6 +229,7 @@ Result<void> LinuxExecution::initialize() {
   installed_xsave_size = xsave_size_;
   installed_xsave_features = read_xcr0();
   litebox_have_fsgsbase = (getauxval(AT_HWCAP2) & hwcap2_fsgsbase) != 0 ? 1 : 0;
+  litebox_have_xsaveopt = cpu_has_xsaveopt() ? 1 : 0;
 
   const unsigned long minimum_signal_stack = getauxval(AT_MINSIGSTKSZ);
   if (minimum_signal_stack > LB_ALTSTACK_SIZE / 2) {
@@ -502,6 +513,14 @@ Result<Fork> LinuxExecution::fork_process() {
     }
   }
   return Fork{ForkSide::child};
+}
+
+void LinuxExecution::complete_extended_state(ExtendedState state) {
+  litebox_complete_xsave_image(state.data);
+}
+
+bool LinuxExecution::children_may_have_ended() const {
+  return __atomic_load_n(&child_exit_pending, __ATOMIC_ACQUIRE) != 0;
 }
 
 std::vector<EndedChild> LinuxExecution::reap_children() {

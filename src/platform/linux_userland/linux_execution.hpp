@@ -46,6 +46,8 @@ class LinuxExecution final : public Execution {
   Result<ThreadId> spawn_guest_thread(const GuestRegisters& registers) override;
   Result<Fork> fork_process() override;
   std::vector<EndedChild> reap_children() override;
+  bool children_may_have_ended() const override;
+  void complete_extended_state(ExtendedState state) override;
   [[noreturn]] void exit_thread() override;
   [[noreturn]] void exit_process(int status) override;
   Result<void> copy_from_guest(void* destination, uint64_t guest_address, size_t length) override;

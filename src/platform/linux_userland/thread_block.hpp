@@ -141,11 +141,13 @@ inline bool is_trusted_address(uint64_t address) {
 // Symbols of entry.S.
 extern "C" {
 extern uint8_t litebox_have_fsgsbase;
+extern uint8_t litebox_have_xsaveopt;
 void litebox_syscall_entry();
 [[noreturn]] void litebox_return_to_guest(litebox::platform::linux_userland::ThreadBlock* block);
 void litebox_enter_guest_from_host(litebox::platform::linux_userland::ThreadBlock* block);
 [[noreturn]] void litebox_return_to_host(litebox::platform::linux_userland::ThreadBlock* block);
 void litebox_signal_restorer();
+void litebox_complete_xsave_image(std::byte* image);
 extern const char litebox_signal_restorer_end[];
 int litebox_guest_copy(void* destination, const void* source, size_t length);
 extern const char litebox_guest_copy_end[];

@@ -7,6 +7,7 @@
 #include <optional>
 #include <utility>
 
+#include "litebox/fs/memfs.hpp"
 #include "litebox/platform/platform.hpp"
 #include "shim/linux/futex.hpp"
 #include "shim/linux/guest_memory.hpp"
@@ -30,7 +31,11 @@ uint64_t encode_result(const Result<uint64_t>& result) {
 }  // namespace
 
 Kernel::Kernel(platform::Execution& execution, fs::Vfs* vfs, KernelOptions options)
-    : execution_(execution), vfs_(vfs), options_(options) {
+    : execution_(execution),
+      vfs_(vfs),
+      memfd_file_system_(fs::memfs::create()),
+      memfd_mount_(std::make_shared<fs::Mount>(memfd_file_system_, fs::Location{})),
+      options_(options) {
   set_guest_execution(execution);
 }
 
@@ -308,6 +313,7 @@ Result<Kernel::ChildExit> Kernel::wait_child(Task& task, int32_t selector, bool 
 void Kernel::record_exit(Task& task, int32_t wait_status) {
   Process& process = task.process();
   (void)process.descriptors().close_range(0, ~uint32_t{0}, 0);
+  process.memory.release_writable_mappings();
 
   const int32_t pid = process.pid();
   uint32_t uid = 0;

@@ -64,6 +64,10 @@ class Kernel final : public platform::SyscallHandler {
 
   platform::Execution& execution() { return execution_; }
   fs::Vfs& vfs() { return *vfs_; }
+  // The tmpfs instance that contains memfd_create(2) files, and its mount,
+  // which is attached nowhere, as Linux's internal shm mount.
+  const std::shared_ptr<fs::FileSystem>& memfd_file_system() const { return memfd_file_system_; }
+  const std::shared_ptr<fs::Mount>& memfd_mount() const { return memfd_mount_; }
   const KernelOptions& options() const { return options_; }
 
   // Creates a process with the next free pid and the root, working
@@ -154,6 +158,8 @@ class Kernel final : public platform::SyscallHandler {
 
   platform::Execution& execution_;
   fs::Vfs* vfs_;
+  std::shared_ptr<fs::FileSystem> memfd_file_system_;
+  std::shared_ptr<fs::Mount> memfd_mount_;
   KernelOptions options_;
   std::atomic<int32_t> next_id_{1};
   int32_t first_pid_ = 0;

@@ -182,6 +182,10 @@ void Kernel::notify_parent(Task& sender, uint32_t uid,
 }
 
 void Kernel::reap_host_children(Task& task) {
+  // Every system call ends here, and almost none has a child to reap.
+  if (!execution_.children_may_have_ended()) {
+    return;
+  }
   sync::LockGuard guard(process_table_lock_);
   reap_host_children_locked(task);
 }

@@ -7,6 +7,7 @@ namespace {
 SyscallTable build_table() {
   SyscallTable table;
   register_file_syscalls(table);
+  register_file_sync_syscalls(table);
   register_directory_syscalls(table);
   register_stat_syscalls(table);
   register_descriptor_syscalls(table);
@@ -14,6 +15,7 @@ SyscallTable build_table() {
   register_poll_syscalls(table);
   register_epoll_syscalls(table);
   register_memory_syscalls(table);
+  register_memfd_syscalls(table);
   register_process_syscalls(table);
   register_credential_syscalls(table);
   register_signal_syscalls(table);

@@ -43,6 +43,7 @@ class SyscallTable {
 const SyscallTable& syscall_table();
 
 void register_file_syscalls(SyscallTable& table);
+void register_file_sync_syscalls(SyscallTable& table);
 void register_directory_syscalls(SyscallTable& table);
 void register_stat_syscalls(SyscallTable& table);
 void register_descriptor_syscalls(SyscallTable& table);
@@ -50,6 +51,7 @@ void register_lock_syscalls(SyscallTable& table);
 void register_poll_syscalls(SyscallTable& table);
 void register_epoll_syscalls(SyscallTable& table);
 void register_memory_syscalls(SyscallTable& table);
+void register_memfd_syscalls(SyscallTable& table);
 void register_process_syscalls(SyscallTable& table);
 void register_credential_syscalls(SyscallTable& table);
 void register_signal_syscalls(SyscallTable& table);

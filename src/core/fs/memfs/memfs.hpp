@@ -81,6 +81,8 @@ class Node : public Inode {
   virtual int64_t size_locked() const { return 0; }
   virtual int64_t blocks_locked() const { return 0; }
   virtual Result<void> resize_locked(int64_t size);
+  // Checks `change` against what the node forbids (file seals); `eperm`.
+  virtual Result<void> check_attribute_change_locked(const AttributeChange&) { return {}; }
 
   // Guarded by lock.
   uint32_t permissions;
@@ -102,8 +104,10 @@ class Node : public Inode {
 
 class RegularFile final : public Node {
  public:
+  // A new file carries `seals`; seal_seal (the default) keeps it from
+  // getting others, as every tmpfs file that memfd_create(2) did not make.
   RegularFile(std::shared_ptr<MemoryFileSystem> file_system, uint32_t permissions, uint32_t uid,
-              uint32_t gid);
+              uint32_t gid, uint32_t seals = seal_seal);
   ~RegularFile() override;
 
   Result<size_t> read(uint64_t offset, std::span<std::byte> buffer) override;
@@ -112,11 +116,20 @@ class RegularFile final : public Node {
   Result<mm::PageRuns> share_pages(uint64_t offset, uint64_t length) override;
   Result<void> allocate(uint64_t offset, uint64_t length, AllocateMode mode) override;
 
+  Result<uint32_t> seals() override;
+  Result<void> add_seals(uint32_t seals) override;
+  Result<std::shared_ptr<void>> register_writable_mapping() override;
+
   int64_t size_locked() const override { return size_; }
   int64_t blocks_locked() const override;
   Result<void> resize_locked(int64_t size) override;
+  Result<void> check_attribute_change_locked(const AttributeChange& change) override;
 
  private:
+  // The number of bytes of a write of `count` bytes at `offset` that the
+  // seals allow: `eperm` if none.
+  Result<size_t> sealed_write_length_locked(uint64_t offset, size_t count) const;
+
   // Adds `count` zero-filled pages from page index `first_page` on, which
   // must all be holes. `enospc` past the size limit or without memory.
   Result<void> add_pages_locked(uint64_t first_page, uint64_t count);
@@ -160,8 +173,14 @@ class RegularFile final : public Node {
   // st_blocks read as they do for a page-backed file.
   std::map<uint64_t, mm::PageRun> pages_;
   std::unique_ptr<std::byte[]> inline_data_;
-  uint32_t inline_capacity_ = 0;
   int64_t size_ = 0;
+  // Next to seals_, so the two share eight bytes and a RegularFile with its
+  // shared_ptr control block fits a 256-byte kernel heap block.
+  uint32_t inline_capacity_ = 0;
+  uint32_t seals_;  // FileSeal bits
+  // The handle that register_writable_mapping() hands to every writable
+  // shared mapping; expired when there is none.
+  std::weak_ptr<void> writable_mappings_;
 };
 
 class Directory final : public Node {

@@ -1,4 +1,5 @@
-// MemoryFileSystem: inode numbering, page accounting and statfs.
+// MemoryFileSystem: inode numbering, page accounting, statfs and unlinked
+// files.
 #include "memfs.hpp"
 
 namespace litebox::fs::memfs {
@@ -48,6 +49,17 @@ std::shared_ptr<FileSystem> create(const Options& options) {
   // The handle owns the root, and every node owns the file system, so the
   // file system lives while the handle or any of its inodes does.
   return std::shared_ptr<FileSystem>(root, file_system.get());
+}
+
+std::shared_ptr<Inode> create_unlinked_file(const std::shared_ptr<FileSystem>& file_system,
+                                            uint32_t permissions, uint32_t uid, uint32_t gid,
+                                            uint32_t seals) {
+  // The aliasing handle that create() returns keeps owning the root.
+  auto memory_file_system = std::dynamic_pointer_cast<MemoryFileSystem>(file_system);
+  auto file =
+      std::make_shared<RegularFile>(std::move(memory_file_system), permissions, uid, gid, seals);
+  file->link_count = 0;
+  return file;
 }
 
 }  // namespace litebox::fs::memfs

@@ -79,6 +79,7 @@ Result<void> Node::resize_locked(int64_t) {
 
 Result<void> Node::change_attributes(const AttributeChange& change) {
   sync::LockGuard guard(file_system_->lock);
+  TRY_VOID(check_attribute_change_locked(change));
 
   if (change.size) {
     if (*change.size < 0) {
@@ -107,8 +108,8 @@ Result<void> Node::change_attributes(const AttributeChange& change) {
 }
 
 RegularFile::RegularFile(std::shared_ptr<MemoryFileSystem> file_system, uint32_t permissions_,
-                         uint32_t uid_, uint32_t gid_)
-    : Node(std::move(file_system), FileType::regular, permissions_, uid_, gid_) {}
+                         uint32_t uid_, uint32_t gid_, uint32_t seals)
+    : Node(std::move(file_system), FileType::regular, permissions_, uid_, gid_), seals_(seals) {}
 
 RegularFile::~RegularFile() { file_system_->release_pages(pages_.size() + (inline_data_ ? 1 : 0)); }
 
@@ -165,13 +166,12 @@ Result<size_t> RegularFile::write(uint64_t offset, std::span<const std::byte> da
   if (offset > max_file_size || data.size() > max_file_size - offset) {
     return fail(Errno::einval);
   }
-  size_t count = data.size();
-
   sync::LockGuard guard(file_system_->lock);
+  const size_t count = TRY(sealed_write_length_locked(offset, data.size()));
 
   const uint64_t end = offset + count;
   if (pages_.empty() && std::max(end, static_cast<uint64_t>(size_)) <= inline_data_limit) {
-    TRY_VOID(write_inline_locked(offset, data));
+    TRY_VOID(write_inline_locked(offset, data.first(count)));
     size_ = std::max(size_, static_cast<int64_t>(end));
     touch_locked(true);
     return count;
@@ -275,6 +275,71 @@ Result<void> RegularFile::move_inline_data_to_pages_locked() {
   return {};
 }
 
+Result<size_t> RegularFile::sealed_write_length_locked(uint64_t offset, size_t count) const {
+  if (seals_ & (seal_write | seal_future_write)) {
+    return fail(Errno::eperm);
+  }
+  const auto size = static_cast<uint64_t>(size_);
+  if (!(seals_ & seal_grow) || offset + count <= size) {
+    return count;
+  }
+  // Linux copies a write page by page and stops at the first page whose
+  // part of the write would grow the file, so the pages up to the last
+  // whole page inside the file are written.
+  const uint64_t end = size / page_size * page_size;
+  if (end <= offset) {
+    return fail(Errno::eperm);
+  }
+  return static_cast<size_t>(end - offset);
+}
+
+Result<uint32_t> RegularFile::seals() {
+  sync::LockGuard guard(file_system_->lock);
+  return seals_;
+}
+
+Result<void> RegularFile::add_seals(uint32_t seals) {
+  sync::LockGuard guard(file_system_->lock);
+  if (seals_ & seal_seal) {
+    return fail(Errno::eperm);
+  }
+  // Sealing the execute bits of a file that has any also seals its
+  // contents, so the file cannot change once it may run (Linux 6.3 and
+  // later).
+  if ((seals & seal_exec) && (permissions & 0111)) {
+    seals |= seal_shrink | seal_grow | seal_write | seal_future_write;
+  }
+  if ((seals & seal_write) && !(seals_ & seal_write) && !writable_mappings_.expired()) {
+    return fail(Errno::ebusy);
+  }
+  seals_ |= seals;
+  return {};
+}
+
+Result<std::shared_ptr<void>> RegularFile::register_writable_mapping() {
+  sync::LockGuard guard(file_system_->lock);
+  if (seals_ & (seal_write | seal_future_write)) {
+    return fail(Errno::eperm);
+  }
+  std::shared_ptr<void> handle = writable_mappings_.lock();
+  if (!handle) {
+    handle = std::make_shared<char>();
+    writable_mappings_ = handle;
+  }
+  return handle;
+}
+
+Result<void> RegularFile::check_attribute_change_locked(const AttributeChange& change) {
+  if ((seals_ & seal_exec) && change.permissions && ((*change.permissions ^ permissions) & 0111)) {
+    return fail(Errno::eperm);
+  }
+  if (change.size && ((*change.size < size_ && (seals_ & seal_shrink)) ||
+                      (*change.size > size_ && (seals_ & seal_grow)))) {
+    return fail(Errno::eperm);
+  }
+  return {};
+}
+
 Result<void> RegularFile::add_pages_locked(uint64_t first_page, uint64_t count) {
   TRY_VOID(file_system_->reserve_pages(count));
 
@@ -368,6 +433,14 @@ void RegularFile::punch_hole_locked(uint64_t offset, uint64_t end) {
 Result<void> RegularFile::allocate(uint64_t offset, uint64_t length, AllocateMode mode) {
   const uint64_t end = offset + length;
   sync::LockGuard guard(file_system_->lock);
+  if (mode == AllocateMode::punch_hole && (seals_ & (seal_write | seal_future_write))) {
+    return fail(Errno::eperm);
+  }
+  // Linux checks seal_grow even when the size is kept.
+  if (mode != AllocateMode::punch_hole && (seals_ & seal_grow) &&
+      end > static_cast<uint64_t>(size_)) {
+    return fail(Errno::eperm);
+  }
   if (mode == AllocateMode::punch_hole) {
     punch_hole_locked(offset, std::min(end, static_cast<uint64_t>(size_)));
   } else {

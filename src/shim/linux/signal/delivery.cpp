@@ -348,6 +348,18 @@ Delivery deliver_one(Task& task, platform::GuestRegisters& registers,
 void deliver_pending(Task& task, platform::GuestRegisters& registers,
                      platform::ExtendedState extended_state, const SyscallArguments* interrupted,
                      const platform::GuestFault* fault) {
+  // Most system calls return with nothing to deliver, and this check spares
+  // them the process lock. The masks change only on this thread. A signal
+  // that another thread makes pending just after the check also interrupts
+  // this thread, as it would one that came just after a locked check.
+  if (interrupted == nullptr && fault == nullptr && !task.saved_signal_mask) {
+    const uint64_t pending = task.pending_signals.set.load(std::memory_order_acquire) |
+                             task.process().pending_signals.set.load(std::memory_order_acquire);
+    if ((pending & ~task.signal_mask) == 0) {
+      return;
+    }
+  }
+
   bool handler_ran = false;
   // Each round removes one pending signal, so the queue bounds the loop.
   while (true) {

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <array>
+#include <atomic>
 #include <cstdint>
 #include <vector>
 
@@ -125,9 +126,11 @@ static_assert(sizeof(SignalInfo) == 128);
 
 // Signals generated but not delivered yet. Standard signals (below
 // SIGRTMIN) are pending at most once; real-time signals queue, one entry
-// per sending.
+// per sending. Both change only under the process lock. `set` is atomic,
+// so a thread that returns from a system call can check it without the
+// lock.
 struct PendingSignals {
-  uint64_t set = 0;
+  std::atomic<uint64_t> set = 0;
   std::vector<SignalInfo> queue;
 };
 

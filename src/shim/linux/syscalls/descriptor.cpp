@@ -7,6 +7,7 @@
 #include "shim/linux/kernel.hpp"
 #include "shim/linux/syscalls/file_support.hpp"
 #include "shim/linux/syscalls/lock.hpp"
+#include "shim/linux/syscalls/memfd.hpp"
 
 namespace litebox::shim::linux_abi {
 
@@ -109,6 +110,9 @@ Result<uint64_t> sys_fcntl(Task& task, const SyscallArguments& arguments) {
     case f_getpipe_sz:
     case f_setpipe_sz:
       return pipe_size(task, descriptor, command, arguments.as_uint(2));
+    case f_add_seals:
+    case f_get_seals:
+      return fcntl_seals(task, descriptor, command, arguments.as_uint(2));
     default:
       TRY(file_of(task, descriptor));
       return fail(Errno::einval);

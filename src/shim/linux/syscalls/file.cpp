@@ -6,6 +6,7 @@
 #include <cstring>
 #include <span>
 
+#include "litebox/event/pollable.hpp"
 #include "litebox/fd/stdio_file.hpp"
 #include "litebox/platform/platform.hpp"
 #include "shim/linux/guest_memory.hpp"
@@ -131,14 +132,15 @@ Result<uint64_t> sys_pwrite64(Task& task, const SyscallArguments& arguments) {
   return write_from_guest(*file, arguments[1], arguments[2], static_cast<uint64_t>(offset));
 }
 
-// Moves the iovecs of readv or writev in order with `transfer` and returns
-// the byte total. It stops at the first short transfer, and an error after
-// some bytes moved returns the count so far, as Linux does.
+// Moves the iovecs of a vectored read or write in order with `transfer`,
+// which gets each iovec and the bytes moved before it, and returns the byte
+// total. It stops at the first short transfer, and an error after some
+// bytes moved returns the count so far, as Linux does.
 template <typename Transfer>
 Result<uint64_t> transfer_vectors(const std::vector<GuestIovec>& vectors, Transfer transfer) {
   uint64_t total = 0;
   for (const GuestIovec& vector : vectors) {
-    Result<uint64_t> count = transfer(vector);
+    Result<uint64_t> count = transfer(vector, total);
     if (!count) {
       if (total != 0) {
         break;
@@ -153,28 +155,156 @@ Result<uint64_t> transfer_vectors(const std::vector<GuestIovec>& vectors, Transf
   return total;
 }
 
-Result<uint64_t> sys_readv(Task& task, const SyscallArguments& arguments) {
+// The RWF_* flags of preadv2(2) and pwritev2(2).
+constexpr uint32_t rwf_hipri = 0x01;
+constexpr uint32_t rwf_dsync = 0x02;
+constexpr uint32_t rwf_sync = 0x04;
+constexpr uint32_t rwf_nowait = 0x08;
+constexpr uint32_t rwf_append = 0x10;
+// NOTE: Linux 6.9 added RWF_NOAPPEND (0x20), and later versions RWF_ATOMIC
+// and RWF_DONTCACHE, which tmpfs rejects. All of them fail with EOPNOTSUPP
+// here, as unknown flags do and as RWF_NOAPPEND does before Linux 6.9.
+constexpr uint32_t rwf_supported = rwf_hipri | rwf_dsync | rwf_sync | rwf_nowait | rwf_append;
+
+enum class Direction : uint8_t { read, write };
+
+// Whether the description has a file position for pread(2) and pwrite(2):
+// pipes and sockets do not, and fail with `espipe`. An empty pread asks
+// without moving data.
+bool has_position(fd::File& file) {
+  auto probe = file.pread(0, {});
+  return probe || probe.error() != Errno::espipe;
+}
+
+// Whether a transfer with RWF_NOWAIT may go ahead: only pipes and sockets
+// support the flag, as on Linux, where tmpfs and other in-memory files
+// reject it with `eopnotsupp`. A pipe or socket that is not ready fails with
+// `eagain`, and one that is ready transfers as if it were non-blocking.
+// NOTE: the readiness is checked before the transfer, so another reader or
+// writer of the same pipe can still make the transfer wait.
+Result<void> check_nowait(fd::File& file, Direction direction) {
+  fs::Stat status = TRY(file.stat());
+  const fs::FileType type = fs::file_type_of(status.mode);
+  if (type != fs::FileType::fifo && type != fs::FileType::socket) {
+    return fail(Errno::eopnotsupp);
+  }
+  const uint32_t ready = direction == Direction::read
+                             ? event::pollin | event::pollhup | event::pollerr
+                             : event::pollout | event::pollerr;
+  if ((file.poll_events() & ready) == 0) {
+    return fail(Errno::eagain);
+  }
+  return {};
+}
+
+// Finds where a write with RWF_APPEND starts on an inode-backed file: at
+// the end of the file. A write at the file offset (`offset` empty) moves that offset to
+// the end first, so it ends up after the written bytes, as on Linux.
+Result<std::optional<uint64_t>> append_position(fd::File& file, std::optional<uint64_t> offset) {
+  if (file.inode() == nullptr) {
+    return offset;
+  }
+  if (!offset) {
+    TRY_VOID(file.seek(0, fd::SeekOrigin::end));
+    return std::nullopt;
+  }
+  fs::Stat status = TRY(file.stat());
+  return static_cast<uint64_t>(status.size);
+}
+
+// The common path of readv, writev, preadv, pwritev, preadv2 and pwritev2:
+// the transfer starts at `offset`, or at the file offset when it is empty,
+// with the RWF_* `flags`. The checks come in Linux's order: the descriptor,
+// the file position, the access mode, the iovec array, and the flags only
+// when some bytes are to move.
+Result<uint64_t> transfer_guest_vectors(Task& task, const SyscallArguments& arguments,
+                                        Direction direction, std::optional<uint64_t> offset,
+                                        uint32_t flags) {
   auto file = TRY(file_of(task, arguments.as_int(0)));
-  if (!fd::readable(file->flags())) {
+  if (offset && !has_position(*file)) {
+    return fail(Errno::espipe);
+  }
+  const bool allowed =
+      direction == Direction::read ? fd::readable(file->flags()) : fd::writable(file->flags());
+  if (!allowed) {
     return fail(Errno::ebadf);
   }
   auto vectors = TRY(read_guest_iovecs(arguments[1], arguments[2]));
+  const bool empty =
+      std::ranges::all_of(vectors, [](const GuestIovec& v) { return v.length == 0; });
+  if (empty) {
+    return 0;
+  }
 
-  return transfer_vectors(vectors, [&](const GuestIovec& vector) {
-    return read_into_guest(*file, vector.base, vector.length, std::nullopt);
+  if ((flags & ~rwf_supported) != 0) {
+    return fail(Errno::eopnotsupp);
+  }
+  if (flags & rwf_nowait) {
+    TRY_VOID(check_nowait(*file, direction));
+  }
+  if (direction == Direction::write && (flags & rwf_append)) {
+    offset = TRY(append_position(*file, offset));
+  }
+  // RWF_HIPRI, RWF_DSYNC and RWF_SYNC change nothing: there is no device
+  // to poll, and file data lives in memory.
+
+  return transfer_vectors(vectors, [&](const GuestIovec& vector, uint64_t done) {
+    std::optional<uint64_t> position;
+    if (offset) {
+      position = *offset + done;
+    }
+    if (direction == Direction::read) {
+      return read_into_guest(*file, vector.base, vector.length, position);
+    }
+    return write_from_guest(*file, vector.base, vector.length, position);
   });
 }
 
-Result<uint64_t> sys_writev(Task& task, const SyscallArguments& arguments) {
-  auto file = TRY(file_of(task, arguments.as_int(0)));
-  if (!fd::writable(file->flags())) {
-    return fail(Errno::ebadf);
+// The offset argument of preadv(2) and pwritev(2). Linux joins two
+// registers, low and high, into it, and on x86-64 the low one contains all 64
+// bits.
+Result<uint64_t> positional_offset(const SyscallArguments& arguments) {
+  const auto offset = static_cast<int64_t>(arguments[3]);
+  if (offset < 0) {
+    return fail(Errno::einval);
   }
-  auto vectors = TRY(read_guest_iovecs(arguments[1], arguments[2]));
+  return static_cast<uint64_t>(offset);
+}
 
-  return transfer_vectors(vectors, [&](const GuestIovec& vector) {
-    return write_from_guest(*file, vector.base, vector.length, std::nullopt);
-  });
+// The offset of preadv2(2) and pwritev2(2): -1 means the file offset.
+Result<std::optional<uint64_t>> optional_positional_offset(const SyscallArguments& arguments) {
+  if (static_cast<int64_t>(arguments[3]) == -1) {
+    return std::nullopt;
+  }
+  return TRY(positional_offset(arguments));
+}
+
+Result<uint64_t> sys_readv(Task& task, const SyscallArguments& arguments) {
+  return transfer_guest_vectors(task, arguments, Direction::read, std::nullopt, 0);
+}
+
+Result<uint64_t> sys_writev(Task& task, const SyscallArguments& arguments) {
+  return transfer_guest_vectors(task, arguments, Direction::write, std::nullopt, 0);
+}
+
+Result<uint64_t> sys_preadv(Task& task, const SyscallArguments& arguments) {
+  const uint64_t offset = TRY(positional_offset(arguments));
+  return transfer_guest_vectors(task, arguments, Direction::read, offset, 0);
+}
+
+Result<uint64_t> sys_pwritev(Task& task, const SyscallArguments& arguments) {
+  const uint64_t offset = TRY(positional_offset(arguments));
+  return transfer_guest_vectors(task, arguments, Direction::write, offset, 0);
+}
+
+Result<uint64_t> sys_preadv2(Task& task, const SyscallArguments& arguments) {
+  const std::optional<uint64_t> offset = TRY(optional_positional_offset(arguments));
+  return transfer_guest_vectors(task, arguments, Direction::read, offset, arguments.as_uint(5));
+}
+
+Result<uint64_t> sys_pwritev2(Task& task, const SyscallArguments& arguments) {
+  const std::optional<uint64_t> offset = TRY(optional_positional_offset(arguments));
+  return transfer_guest_vectors(task, arguments, Direction::write, offset, arguments.as_uint(5));
 }
 
 Result<uint64_t> sys_close(Task& task, const SyscallArguments& arguments) {
@@ -445,16 +575,6 @@ Result<uint64_t> sys_copy_file_range(Task& task, const SyscallArguments& argumen
   return copied;
 }
 
-// fsync(2) and fdatasync(2): file contents live in memory, so there is
-// nothing to flush; Linux rejects descriptors without a file system inode.
-Result<uint64_t> sys_fsync(Task& task, const SyscallArguments& arguments) {
-  auto file = TRY(file_of(task, arguments.as_int(0)));
-  if (file->inode() == nullptr) {
-    return fail(Errno::einval);
-  }
-  return 0;
-}
-
 // fallocate(2) mode bits.
 constexpr uint32_t falloc_keep_size = 0x01;
 constexpr uint32_t falloc_punch_hole = 0x02;
@@ -515,6 +635,10 @@ void register_file_syscalls(SyscallTable& table) {
   table.add(nr::pwrite64, sys_pwrite64);
   table.add(nr::readv, sys_readv);
   table.add(nr::writev, sys_writev);
+  table.add(nr::preadv, sys_preadv);
+  table.add(nr::pwritev, sys_pwritev);
+  table.add(nr::preadv2, sys_preadv2);
+  table.add(nr::pwritev2, sys_pwritev2);
   table.add(nr::close, sys_close);
   table.add(nr::fstat, sys_fstat);
   table.add(nr::lseek, sys_lseek);
@@ -524,8 +648,6 @@ void register_file_syscalls(SyscallTable& table) {
   table.add(nr::creat, sys_creat);
   table.add(nr::sendfile, sys_sendfile);
   table.add(nr::copy_file_range, sys_copy_file_range);
-  table.add(nr::fsync, sys_fsync);
-  table.add(nr::fdatasync, sys_fsync);
   table.add(nr::fallocate, sys_fallocate);
 }
 

@@ -124,6 +124,18 @@ Result<uint64_t> sys_mmap(Task& task, const SyscallArguments& arguments) {
       }
       request.write_allowed = false;
     }
+    if (request.shared && request.write_allowed && file_type == fs::FileType::regular) {
+      auto writable_mapping = inode->register_writable_mapping();
+      if (!writable_mapping) {
+        // A file sealed against writes maps shared only read-only, for good.
+        if (protection & platform::prot_write) {
+          return fail(writable_mapping.error());
+        }
+        request.write_allowed = false;
+      } else {
+        request.writable_mapping = std::move(*writable_mapping);
+      }
+    }
     // NOTE: a character device (/dev/zero) maps as anonymous memory.
     if (file_type == fs::FileType::regular) {
       request.inode = std::move(inode);

@@ -1,6 +1,8 @@
 // File attribute system calls: the stat family and statx, statfs,
 // access, chmod, chown, umask, truncate and utimensat.
+#include <array>
 #include <limits>
+#include <optional>
 
 #include "litebox/platform/platform.hpp"
 #include "shim/linux/device_number.hpp"
@@ -357,6 +359,9 @@ Result<uint64_t> sys_ftruncate(Task& task, const SyscallArguments& arguments) {
   return 0;
 }
 
+// The access and the modification time that utimensat(2) reads.
+using FileTimes = std::array<fs::Timespec, 2>;
+
 // One utimensat(2) time: UTIME_OMIT leaves it, UTIME_NOW takes the clock,
 // anything else must be a valid timespec.
 Result<std::optional<fs::Timespec>> requested_time(const fs::Timespec& time,
@@ -373,27 +378,24 @@ Result<std::optional<fs::Timespec>> requested_time(const fs::Timespec& time,
   return time;
 }
 
-Result<uint64_t> sys_utimensat(Task& task, const SyscallArguments& arguments) {
-  const int32_t directory_fd = arguments.as_int(0);
-  const uint64_t path_address = arguments[1];
-  const uint64_t times_address = arguments[2];
-  const uint32_t flags = arguments.as_uint(3);
-  if (flags & ~uint32_t{fs::at_symlink_nofollow | fs::at_empty_path}) {
-    return fail(Errno::einval);
-  }
-
+// Sets the access and modification time of the file that `path_address`
+// names from `directory_fd`, or of the descriptor itself when the path is
+// null. `times` contains the two requested times (UTIME_OMIT and UTIME_NOW
+// allowed), and no times means the current time for both.
+Result<uint64_t> set_file_times(Task& task, int32_t directory_fd, uint64_t path_address,
+                                uint32_t flags, std::optional<FileTimes> times) {
   fs::Timespec now = platform::current().clock.realtime_now();
   fs::AttributeChange change;
-  if (times_address == 0) {
+  // Setting both times to the current time needs only write access, where
+  // other times need ownership.
+  change.times_are_now =
+      !times || ((*times)[0].nanoseconds == utime_now && (*times)[1].nanoseconds == utime_now);
+  if (!times) {
     change.access_time = now;
     change.modify_time = now;
   } else {
-    auto times = TRY(GuestPtr<fs::Timespec>(times_address).read_array(2));
-    change.access_time = TRY(requested_time(times[0], now));
-    change.modify_time = TRY(requested_time(times[1], now));
-    if (!change.access_time && !change.modify_time) {
-      return 0;
-    }
+    change.access_time = TRY(requested_time((*times)[0], now));
+    change.modify_time = TRY(requested_time((*times)[1], now));
   }
 
   // A null path (a Linux extension that futimens(3) uses) names the
@@ -405,6 +407,74 @@ Result<uint64_t> sys_utimensat(Task& task, const SyscallArguments& arguments) {
     return change_descriptor(task, directory_fd, change);
   }
   return change_at(task, directory_fd, path_address, flags, change);
+}
+
+Result<uint64_t> sys_utimensat(Task& task, const SyscallArguments& arguments) {
+  const uint64_t times_address = arguments[2];
+  const uint32_t flags = arguments.as_uint(3);
+  if (flags & ~uint32_t{fs::at_symlink_nofollow | fs::at_empty_path}) {
+    return fail(Errno::einval);
+  }
+
+  std::optional<FileTimes> times;
+  if (times_address != 0) {
+    times = TRY(GuestPtr<FileTimes>(times_address).read());
+    if (times->at(0).nanoseconds == utime_omit && times->at(1).nanoseconds == utime_omit) {
+      return 0;
+    }
+  }
+  return set_file_times(task, arguments.as_int(0), arguments[1], flags, times);
+}
+
+// utime(2): whole seconds, as struct utimbuf stores them.
+Result<uint64_t> sys_utime(Task& task, const SyscallArguments& arguments) {
+  struct LinuxUtimbuf {
+    int64_t access_time;
+    int64_t modify_time;
+  };
+
+  std::optional<FileTimes> times;
+  if (arguments[1] != 0) {
+    auto buffer = TRY(GuestPtr<LinuxUtimbuf>(arguments[1]).read());
+    times = {fs::Timespec{buffer.access_time, 0}, fs::Timespec{buffer.modify_time, 0}};
+  }
+  return set_file_times(task, at_fdcwd, arguments[0], 0, times);
+}
+
+// futimesat(2), and utimes(2) as futimesat(AT_FDCWD, ...): microseconds in
+// two struct timeval. Linux checks the microseconds before it converts
+// them, which rejects UTIME_NOW and UTIME_OMIT too.
+Result<uint64_t> set_file_times_in_microseconds(Task& task, int32_t directory_fd,
+                                                uint64_t path_address, uint64_t times_address) {
+  struct LinuxTimeval {
+    int64_t seconds;
+    int64_t microseconds;
+  };
+  using TimevalPair = std::array<LinuxTimeval, 2>;
+  constexpr int64_t microseconds_per_second = 1'000'000;
+  constexpr int64_t nanoseconds_per_microsecond = 1'000;
+
+  std::optional<FileTimes> times;
+  if (times_address != 0) {
+    auto values = TRY(GuestPtr<TimevalPair>(times_address).read());
+    times.emplace();
+    for (size_t index = 0; index < values.size(); ++index) {
+      const LinuxTimeval& value = values[index];
+      if (value.microseconds < 0 || value.microseconds >= microseconds_per_second) {
+        return fail(Errno::einval);
+      }
+      (*times)[index] = {value.seconds, value.microseconds * nanoseconds_per_microsecond};
+    }
+  }
+  return set_file_times(task, directory_fd, path_address, 0, times);
+}
+
+Result<uint64_t> sys_utimes(Task& task, const SyscallArguments& arguments) {
+  return set_file_times_in_microseconds(task, at_fdcwd, arguments[0], arguments[1]);
+}
+
+Result<uint64_t> sys_futimesat(Task& task, const SyscallArguments& arguments) {
+  return set_file_times_in_microseconds(task, arguments.as_int(0), arguments[1], arguments[2]);
 }
 
 // Extended attributes. No file system here stores any yet.
@@ -500,6 +570,9 @@ void register_stat_syscalls(SyscallTable& table) {
   table.add(nr::truncate, sys_truncate);
   table.add(nr::ftruncate, sys_ftruncate);
   table.add(nr::utimensat, sys_utimensat);
+  table.add(nr::utime, sys_utime);
+  table.add(nr::utimes, sys_utimes);
+  table.add(nr::futimesat, sys_futimesat);
 }
 
 }  // namespace litebox::shim::linux_abi
