@@ -15,6 +15,8 @@
  *   process_tree        forks a child from a thread that ends at once;
  *                       the child forks a grandchild, and all three
  *                       sleep after the first prints "ready"
+ *   dev_tty             opens /dev/tty, writes a line to it and prints
+ *                       what fstat, isatty and the terminal ioctls report
  *   kill_all            forks two children that sleep, sends SIGTERM with
  *                       kill(-1) and reports how they ended; run it only in
  *                       the sandbox, since natively kill(-1) reaches every
@@ -56,12 +58,14 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/sysmacros.h>
 #include <sys/time.h>
 #include <sys/timerfd.h>
 #include <sys/uio.h>
 #include <sys/un.h>
 #include <sys/utsname.h>
 #include <sys/wait.h>
+#include <termios.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -183,6 +187,37 @@ static int wait_for_child(void) {
     printf("child status %#x\n", status);
   }
   printf("SIGCHLD arrived: %s\n", child_signals > 0 ? "yes" : "no");
+  return 0;
+}
+
+static int use_dev_tty(void) {
+  int terminal = open("/dev/tty", O_RDWR | O_NOCTTY | O_CLOEXEC);
+  if (terminal < 0) {
+    printf("open /dev/tty: %s\n", strerror(errno));
+    return 0;
+  }
+  const char line[] = "written to /dev/tty\n";
+  printf("write: %zd\n", write(terminal, line, sizeof line - 1));
+  struct stat status;
+  if (fstat(terminal, &status) == 0) {
+    printf("character device %d, rdev %u:%u\n", S_ISCHR(status.st_mode) ? 1 : 0,
+           major(status.st_rdev), minor(status.st_rdev));
+  }
+  printf("isatty: %d\n", isatty(terminal));
+  struct winsize size;
+  if (ioctl(terminal, TIOCGWINSZ, &size) == 0) {
+    printf("window: %u rows, %u columns\n", size.ws_row, size.ws_col);
+  }
+  struct termios modes;
+  if (tcgetattr(terminal, &modes) == 0) {
+    printf("echo: %d\n", (modes.c_lflag & ECHO) != 0);
+  }
+  int write_only = open("/dev/tty", O_WRONLY | O_NOCTTY);
+  char byte;
+  ssize_t count = read(write_only, &byte, 1);
+  printf("read of a write-only /dev/tty: %zd (%s)\n", count, strerror(errno));
+  close(write_only);
+  close(terminal);
   return 0;
 }
 
@@ -663,6 +698,9 @@ int main(int argc, char** argv) {
   }
   if (strcmp(mode, "kill_all") == 0) {
     return kill_all();
+  }
+  if (strcmp(mode, "dev_tty") == 0) {
+    return use_dev_tty();
   }
   if (strcmp(mode, "process_tree") == 0) {
     return process_tree();

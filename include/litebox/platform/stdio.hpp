@@ -44,8 +44,9 @@ class Stdio {
   // least one byte or end of file (0). Thread-safe.
   virtual Result<size_t> read(std::span<std::byte> buffer) = 0;
 
-  // Writes bytes to standard output or error; returns how many were written,
-  // or `epipe` when the reader has gone. Thread-safe.
+  // Writes bytes to standard output or error, or to standard input when it
+  // is a terminal; returns how many were written, or `epipe` when the reader
+  // has gone. Thread-safe.
   virtual Result<size_t> write(StdioStream stream, std::span<const std::byte> data) = 0;
 
   // Returns whether the stream is a terminal.

@@ -126,6 +126,23 @@ StdioFile::StdioFile(platform::StdioStream stream)
 StdioFile::StdioFile(platform::StdioStream stream, std::shared_ptr<event::Pollable> readiness)
     : File(flags_for(stream)), stream_(stream), readiness_(std::move(readiness)) {}
 
+StdioFile::StdioFile(uint32_t flags, std::shared_ptr<event::Pollable> readiness)
+    : File(flags),
+      stream_(platform::StdioStream::input),
+      readiness_(std::move(readiness)),
+      terminal_device_(true) {}
+
+// TODO: Linux opens /dev/tty whenever the process has a controlling
+// terminal, even with every standard stream redirected. The sandbox reaches
+// the terminal only through standard input.
+Result<std::shared_ptr<StdioFile>> StdioFile::open_terminal(uint32_t flags) {
+  if (!platform::current().stdio.isatty(platform::StdioStream::input)) {
+    return fail(Errno::enxio);
+  }
+  // std::make_shared cannot reach the private constructor.
+  return std::shared_ptr<StdioFile>(new StdioFile(flags, std::make_shared<event::Pollable>()));
+}
+
 uint32_t StdioFile::poll_events() {
   if (stream_ != platform::StdioStream::input) {
     // TODO: report the host stream's POLLOUT, so that a full host pipe
@@ -140,7 +157,7 @@ uint32_t StdioFile::poll_events() {
 }
 
 Result<size_t> StdioFile::read(std::span<std::byte> buffer) {
-  if (stream_ != platform::StdioStream::input) {
+  if (stream_ != platform::StdioStream::input || !readable(flags())) {
     return fail(Errno::ebadf);
   }
   if (buffer.empty()) {
@@ -150,7 +167,9 @@ Result<size_t> StdioFile::read(std::span<std::byte> buffer) {
 }
 
 Result<size_t> StdioFile::write(std::span<const std::byte> data) {
-  if (stream_ == platform::StdioStream::input) {
+  // A terminal's host descriptor is open for both directions, so the
+  // terminal device writes to standard input's stream.
+  if ((stream_ == platform::StdioStream::input && !terminal_device_) || !writable(flags())) {
     return fail(Errno::ebadf);
   }
   if (data.empty()) {
@@ -167,6 +186,14 @@ bool StdioFile::is_terminal() const { return platform::current().stdio.isatty(st
 
 Result<fs::Stat> StdioFile::stat() {
   fs::Stat status;
+  if (terminal_device_) {
+    status.mode = fs::mode_of(fs::FileType::character_device, 0666);
+    status.rdev = (5u << 8) | 0;
+    status.link_count = 1;
+    status.block_size = 4096;
+    status.inode = 4;
+    return status;
+  }
   // A terminal shows as a character device (the major of /dev/pts is 136);
   // anything else as a pipe, the common case for redirected output.
   if (is_terminal()) {
@@ -184,6 +211,9 @@ Result<fs::Stat> StdioFile::stat() {
 }
 
 Result<std::shared_ptr<File>> StdioFile::reopen(uint32_t flags) {
+  if (terminal_device_) {
+    return open_terminal(flags);
+  }
   // TODO: Linux reopens the host file itself: a terminal also opens O_RDWR,
   // and a redirected regular file gets its own offset. A stream here has
   // one direction and one offset.

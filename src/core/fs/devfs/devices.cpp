@@ -2,6 +2,7 @@
 // device number as Linux's character device table does.
 #include <cstring>
 
+#include "litebox/fd/stdio_file.hpp"
 #include "litebox/fs/devfs.hpp"
 #include "litebox/platform/platform.hpp"
 
@@ -9,8 +10,10 @@ namespace litebox::fs::devfs {
 
 namespace {
 
-// Major 1 is Linux's "memory devices" group.
+// Major 1 is Linux's "memory devices" group; 5:0 is /dev/tty.
 constexpr uint32_t memory_major = 1;
+constexpr uint32_t tty_major = 5;
+constexpr uint32_t tty_minor = 0;
 constexpr uint32_t null_minor = 3;
 constexpr uint32_t zero_minor = 5;
 constexpr uint32_t full_minor = 7;
@@ -73,8 +76,12 @@ class DeviceFile final : public fd::File {
 Result<std::shared_ptr<fd::File>> open_character_device(std::shared_ptr<Inode> inode,
                                                         uint32_t flags) {
   Stat status = TRY(inode->stat());
+  if (major_of(status.rdev) == tty_major && minor_of(status.rdev) == tty_minor) {
+    return fd::StdioFile::open_terminal(flags);
+  }
   if (major_of(status.rdev) != memory_major) {
-    // TODO: /dev/tty (5:0) and terminals have no driver yet.
+    // TODO: terminals other than /dev/tty (/dev/console, /dev/ptmx) have no
+    // driver yet.
     return fail(Errno::enxio);
   }
 
