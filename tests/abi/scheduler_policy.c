@@ -10,7 +10,6 @@
 #include <sched.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
-#include <sys/wait.h>
 #include <time.h>
 
 #ifndef SCHED_RESET_ON_FORK
@@ -74,16 +73,9 @@ static void show_scheduling(const char* label) {
   }
 }
 
-static void show_child_scheduling(void) {
-  fflush(stdout);
-  pid_t child = fork();
-  if (child == 0) {
-    show_scheduling("forked child");
-    fflush(stdout);
-    _exit(0);
-  }
-  waitpid(child, NULL, 0);
-}
+static void show_forked_child_scheduling(void) { show_scheduling("forked child"); }
+
+static void show_child_scheduling(void) { abi_run_in_child(show_forked_child_scheduling); }
 
 static void run_unprivileged(void) {
   if (setuid(65534) != 0) {
@@ -284,14 +276,6 @@ int main(void) {
   show_scheduling("after the bad calls");
 
   run_realtime();
-
-  fflush(stdout);
-  pid_t child = fork();
-  if (child == 0) {
-    run_unprivileged();
-    fflush(stdout);
-    _exit(0);
-  }
-  waitpid(child, NULL, 0);
+  abi_run_in_child(run_unprivileged);
   return 0;
 }

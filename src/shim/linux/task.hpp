@@ -38,8 +38,9 @@ struct SignalStack {
 
 class Task;
 
-// Copies the nice value and the scheduling policy of `parent` to a new
-// thread or process, and applies SCHED_FLAG_RESET_ON_FORK as Linux does.
+// Copies the nice value, the scheduling policy and the I/O priority of
+// `parent` to a new thread or process, and applies SCHED_FLAG_RESET_ON_FORK
+// as Linux does.
 void inherit_scheduling(Task& child, const Task& parent);
 
 class Task {
@@ -78,6 +79,9 @@ class Task {
   // Stored and reported; like the nice value, it does not reach the host
   // scheduler.
   SchedulingPolicy scheduling;
+  // The I/O priority of ioprio_set(2) as the kernel stores it (16 bits),
+  // reported back by ioprio_get(2); no host I/O uses it.
+  uint16_t io_priority = 0;
 
   // Blocked signals; bit n-1 stands for signal n. Other threads read it
   // to pick a target for a process-wide signal, so it changes only under

@@ -25,8 +25,9 @@ constexpr int32_t min_nice = -20;
 constexpr int32_t max_nice = 19;
 
 // Checks that `which` and `who` name the calling thread: PRIO_PROCESS with
-// 0 or its own id, PRIO_PGRP with 0 or its process group, PRIO_USER with 0
-// or its real user id. `einval` for an unknown `which`, `esrch` otherwise.
+// 0, its own id or its process id, PRIO_PGRP with 0 or its process group,
+// PRIO_USER with 0 or its real user id. `einval` for an unknown `which`,
+// `esrch` otherwise.
 // TODO: other threads, processes, groups and users are never found, and
 // PRIO_PGRP and PRIO_USER reach only the calling thread.
 Result<void> check_target(Task& task, int32_t which, int32_t who) {
@@ -42,7 +43,7 @@ Result<void> check_target(Task& task, int32_t which, int32_t who) {
   bool found = false;
   switch (which) {
     case prio_process:
-      found = who == task.tid();
+      found = who == task.tid() || who == process.pid();
       break;
     case prio_process_group:
       found = who == process.process_group;
@@ -481,10 +482,84 @@ Result<uint64_t> sys_sched_getattr(Task& task, const SyscallArguments& arguments
   return 0;
 }
 
+// ioprio_get(2) and ioprio_set(2) `which` values (IOPRIO_WHO_*).
+constexpr int32_t io_who_process = 1;
+constexpr int32_t io_who_user = 3;
+
+// I/O priority classes (IOPRIO_CLASS_*), in bits 13 to 15 of the value.
+// The level is in bits 0 to 2, and Linux 6.5 and later keep hints in bits 3
+// to 12 without checking them.
+constexpr uint32_t io_class_shift = 13;
+constexpr uint32_t io_class_none = 0;
+constexpr uint32_t io_class_realtime = 1;
+constexpr uint32_t io_class_best_effort = 2;
+constexpr uint32_t io_class_idle = 3;
+constexpr uint32_t io_level_mask = 0x7;
+
+// Checks an ioprio_set(2) value: a known class, no level for
+// IOPRIO_CLASS_NONE, and CAP_SYS_NICE (uid 0 here) for the real-time class.
+Result<void> check_io_priority(Task& task, uint32_t value) {
+  switch ((value >> io_class_shift) & 0x7) {
+    case io_class_realtime:
+      if (!has_sys_nice(task)) {
+        return fail(Errno::eperm);
+      }
+      return {};
+    case io_class_best_effort:
+    case io_class_idle:
+      return {};
+    case io_class_none:
+      if ((value & io_level_mask) != 0) {
+        return fail(Errno::einval);
+      }
+      return {};
+    default:
+      return fail(Errno::einval);
+  }
+}
+
+// Checks that `which` and `who` name the calling thread, as check_target
+// does: the IOPRIO_WHO_* values are the PRIO_* values plus 1.
+Result<void> check_io_target(Task& task, int32_t which, int32_t who) {
+  if (which < io_who_process || which > io_who_user) {
+    return fail(Errno::einval);
+  }
+  return check_target(task, which - io_who_process + prio_process, who);
+}
+
+Result<uint64_t> sys_ioprio_get(Task& task, const SyscallArguments& arguments) {
+  const int32_t which = arguments.as_int(0);
+  TRY_VOID(check_io_target(task, which, arguments.as_int(1)));
+  if (which == io_who_process) {
+    return task.io_priority;
+  }
+  // For a process group or a user, Linux reports the effective priority:
+  // a priority of class NONE follows the scheduling policy and nice value.
+  if ((task.io_priority >> io_class_shift) != io_class_none) {
+    return task.io_priority;
+  }
+  uint32_t io_class = io_class_best_effort;
+  if (task.scheduling.policy == sched_idle) {
+    io_class = io_class_idle;
+  } else if (realtime_policy(task.scheduling.policy)) {
+    io_class = io_class_realtime;
+  }
+  return (io_class << io_class_shift) | static_cast<uint32_t>((task.nice + 20) / 5);
+}
+
+Result<uint64_t> sys_ioprio_set(Task& task, const SyscallArguments& arguments) {
+  const uint32_t value = arguments.as_uint(2);
+  TRY_VOID(check_io_priority(task, value));
+  TRY_VOID(check_io_target(task, arguments.as_int(0), arguments.as_int(1)));
+  task.io_priority = static_cast<uint16_t>(value);
+  return 0;
+}
+
 }  // namespace
 
 void inherit_scheduling(Task& child, const Task& parent) {
   child.nice = parent.nice;
+  child.io_priority = parent.io_priority;
   child.scheduling = parent.scheduling;
   if (!parent.scheduling.reset_on_fork) {
     return;
@@ -514,6 +589,8 @@ void register_priority_syscalls(SyscallTable& table) {
   table.add(nr::sched_rr_get_interval, sys_sched_rr_get_interval);
   table.add(nr::sched_setattr, sys_sched_setattr);
   table.add(nr::sched_getattr, sys_sched_getattr);
+  table.add(nr::ioprio_get, sys_ioprio_get);
+  table.add(nr::ioprio_set, sys_ioprio_set);
 }
 
 }  // namespace litebox::shim::linux_abi
