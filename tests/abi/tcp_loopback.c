@@ -6,7 +6,7 @@
  *
  * The parent's stdout is fully buffered and flushed only after it has
  * waited for its child, so the child's lines come first in both runs. */
-#include "abi.h"
+#include "abi_socket.h"
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -62,23 +62,6 @@ static int listen_on(int family, const char* text) {
   return server;
 }
 
-/* Reads until end of file into `buffer` and terminates it with a NUL. */
-static long read_all(int fd, char* buffer, size_t size) {
-  size_t total = 0;
-  while (total < size - 1) {
-    long count = read(fd, buffer + total, size - 1 - total);
-    if (count < 0) {
-      return -1;
-    }
-    if (count == 0) {
-      break;
-    }
-    total += (size_t)count;
-  }
-  buffer[total] = '\0';
-  return (long)total;
-}
-
 static void wait_for_child(pid_t child) {
   int status = 0;
   CALL(waitpid(child, &status, 0) == child);
@@ -117,7 +100,7 @@ static void serve_ipv4(void) {
     CALL(write(client, request, sizeof request - 1));
     CALL(shutdown(client, SHUT_WR));
     char reply[128];
-    if (CALL(read_all(client, reply, sizeof reply)) >= 0) {
+    if (CALL(abi_read_all(client, reply, sizeof reply)) >= 0) {
       printf("client: received \"%s\"\n", reply);
     }
     CALL(close(client));
@@ -138,7 +121,7 @@ static void serve_ipv4(void) {
   FACT("accepted getsockname port equals the port the client connected to",
        local_port(connection) == port);
   char message[128];
-  if (CALL(read_all(connection, message, sizeof message)) >= 0) {
+  if (CALL(abi_read_all(connection, message, sizeof message)) >= 0) {
     printf("server: received \"%s\"\n", message);
   }
   const char reply[] = "200 apple";

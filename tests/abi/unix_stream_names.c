@@ -4,7 +4,7 @@
  * report, the readiness of a listener, stat of the bound path, and the
  * errors of each call. Abstract names contain the scratch path, so runs of several build
  * trees on one host do not collide. */
-#include "abi.h"
+#include "abi_socket.h"
 
 #include <ctype.h>
 #include <poll.h>
@@ -21,25 +21,6 @@
 static const char* scratch_path;
 
 static int make_socket(void) { return socket(AF_UNIX, SOCK_STREAM, 0); }
-
-/* Fills `address` with the path `path` and returns the length bind and
- * connect get: the family, the path and its NUL. */
-static socklen_t path_address(struct sockaddr_un* address, const char* path) {
-  memset(address, 0, sizeof *address);
-  address->sun_family = AF_UNIX;
-  snprintf(address->sun_path, sizeof address->sun_path, "%s", path);
-  return (socklen_t)(offsetof(struct sockaddr_un, sun_path) + strlen(path) + 1);
-}
-
-/* Fills `address` with the abstract name NUL, `label`, ":", scratch path
- * and returns its length, which has no terminating NUL. */
-static socklen_t abstract_address(struct sockaddr_un* address, const char* label) {
-  memset(address, 0, sizeof *address);
-  address->sun_family = AF_UNIX;
-  int length =
-      snprintf(address->sun_path + 1, sizeof address->sun_path - 1, "%s:%s", label, scratch_path);
-  return (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 + (size_t)length);
-}
 
 static void report_poll(const char* label, int fd) {
   struct pollfd request = {.fd = fd, .events = POLLIN | POLLOUT | POLLRDHUP};
@@ -161,7 +142,7 @@ static void check_creation(void) {
   CALL(write(fd, "x", 1));
   CALL(send(fd, "x", 1, MSG_NOSIGNAL));
   struct sockaddr_un destination;
-  socklen_t destination_length = path_address(&destination, "nowhere.sock");
+  socklen_t destination_length = abi_path_address(&destination, "nowhere.sock");
   CALL(sendto(fd, "x", 1, MSG_NOSIGNAL, (struct sockaddr*)&destination, destination_length));
   int size = 0;
   socklen_t size_length = sizeof size;
@@ -188,7 +169,7 @@ static void check_creation(void) {
   int pipe_fds[2];
   CALL(pipe(pipe_fds));
   struct sockaddr_un address;
-  socklen_t length = path_address(&address, "pipe.sock");
+  socklen_t length = abi_path_address(&address, "pipe.sock");
   CALL(bind(pipe_fds[0], (struct sockaddr*)&address, length));
   CALL(listen(pipe_fds[0], 1));
   CALL(accept(pipe_fds[0], NULL, NULL));
@@ -201,7 +182,7 @@ static void check_creation(void) {
 static void check_bind_path(void) {
   umask(027);
   struct sockaddr_un address;
-  socklen_t length = path_address(&address, "server.sock");
+  socklen_t length = abi_path_address(&address, "server.sock");
   int server = make_socket();
   CALL(bind(server, (struct sockaddr*)&address, length));
   report_name("bound name", server);
@@ -219,15 +200,15 @@ static void check_bind_path(void) {
   CALL(bind(other, (struct sockaddr*)&address, length));
   CALL(bind(server, (struct sockaddr*)&address, length));
   struct sockaddr_un second;
-  socklen_t second_length = path_address(&second, "second.sock");
+  socklen_t second_length = abi_path_address(&second, "second.sock");
   CALL(bind(server, (struct sockaddr*)&second, second_length));
   CALL(access("second.sock", F_OK));
 
   struct sockaddr_un bad;
-  socklen_t bad_length = path_address(&bad, "missing/x.sock");
+  socklen_t bad_length = abi_path_address(&bad, "missing/x.sock");
   CALL(bind(other, (struct sockaddr*)&bad, bad_length));
   CALL(close(open("file", O_CREAT | O_WRONLY, 0644)));
-  bad_length = path_address(&bad, "file/x.sock");
+  bad_length = abi_path_address(&bad, "file/x.sock");
   CALL(bind(other, (struct sockaddr*)&bad, bad_length));
   CALL(bind(other, (struct sockaddr*)&second, 1));
   CALL(bind(other, (struct sockaddr*)&second, sizeof second + 1));
@@ -251,11 +232,11 @@ static void check_bind_path(void) {
   int client = make_socket();
   CALL(connect(client, (struct sockaddr*)&address, length));
   CALL(connect(client, (struct sockaddr*)&bad, bad_length));
-  bad_length = path_address(&bad, "missing.sock");
+  bad_length = abi_path_address(&bad, "missing.sock");
   CALL(connect(client, (struct sockaddr*)&bad, bad_length));
-  bad_length = path_address(&bad, "file");
+  bad_length = abi_path_address(&bad, "file");
   CALL(connect(client, (struct sockaddr*)&bad, bad_length));
-  bad_length = path_address(&bad, ".");
+  bad_length = abi_path_address(&bad, ".");
   CALL(connect(client, (struct sockaddr*)&bad, bad_length));
   CALL(connect(client, (struct sockaddr*)&address, 2));
   CALL(connect(client, (struct sockaddr*)&address, sizeof address + 1));
@@ -271,13 +252,13 @@ static void check_bind_path(void) {
    * bind does not follow a symlink. */
   CALL(rename("server.sock", "renamed.sock"));
   struct sockaddr_un renamed;
-  socklen_t renamed_length = path_address(&renamed, "renamed.sock");
+  socklen_t renamed_length = abi_path_address(&renamed, "renamed.sock");
   client = make_socket();
   CALL(connect(client, (struct sockaddr*)&renamed, renamed_length));
   CALL(close(client));
   CALL(symlink("renamed.sock", "link.sock"));
   struct sockaddr_un link;
-  socklen_t link_length = path_address(&link, "link.sock");
+  socklen_t link_length = abi_path_address(&link, "link.sock");
   client = make_socket();
   CALL(connect(client, (struct sockaddr*)&link, link_length));
   report_name("name after the rename", server);
@@ -318,7 +299,7 @@ static void check_bind_path(void) {
 static void check_permissions(void) {
   CALL(mkdir("locked", 0755));
   struct sockaddr_un address;
-  socklen_t length = path_address(&address, "locked/server.sock");
+  socklen_t length = abi_path_address(&address, "locked/server.sock");
   int server = make_socket();
   CALL(bind(server, (struct sockaddr*)&address, length));
   CALL(listen(server, 1));
@@ -336,7 +317,7 @@ static void check_permissions(void) {
     int client = make_socket();
     CALL(connect(client, (struct sockaddr*)&address, length));
     struct sockaddr_un other;
-    socklen_t other_length = path_address(&other, "locked/other.sock");
+    socklen_t other_length = abi_path_address(&other, "locked/other.sock");
     CALL(bind(client, (struct sockaddr*)&other, other_length));
     fflush(stdout);
     _exit(0);
@@ -351,7 +332,7 @@ static void check_permissions(void) {
 
 static void check_abstract(void) {
   struct sockaddr_un address;
-  socklen_t length = abstract_address(&address, "names");
+  socklen_t length = abi_abstract_address(&address, "names", scratch_path);
   int server = make_socket();
   CALL(bind(server, (struct sockaddr*)&address, length));
   report_name("abstract name", server);
@@ -422,7 +403,7 @@ static void check_abstract(void) {
 
 static void check_listen_and_accept(void) {
   struct sockaddr_un address;
-  socklen_t length = path_address(&address, "listener.sock");
+  socklen_t length = abi_path_address(&address, "listener.sock");
   int server = make_socket();
   CALL(bind(server, (struct sockaddr*)&address, length));
   CALL(listen(server, 1));
@@ -495,7 +476,7 @@ static void check_listen_and_accept(void) {
   CALL(accept(client, NULL, NULL));
   CALL(accept(accepted, NULL, NULL));
   struct sockaddr_un other;
-  socklen_t other_length = path_address(&other, "unrelated.sock");
+  socklen_t other_length = abi_path_address(&other, "unrelated.sock");
   CALL(connect(client, (struct sockaddr*)&other, other_length));
   CALL(sendto(client, "x", 1, 0, (struct sockaddr*)&address, length));
   CALL(close(accepted));
@@ -505,7 +486,7 @@ static void check_listen_and_accept(void) {
    * backlog a non-blocking connect fails with EAGAIN. */
   int bound = make_socket();
   struct sockaddr_un bound_address;
-  socklen_t bound_length = path_address(&bound_address, "client.sock");
+  socklen_t bound_length = abi_path_address(&bound_address, "client.sock");
   CALL(bind(bound, (struct sockaddr*)&bound_address, bound_length));
   CALL(connect(bound, (struct sockaddr*)&address, length));
   int second = make_socket();
@@ -553,7 +534,7 @@ static void check_listen_and_accept(void) {
  * than its value. */
 static void check_backlog(void) {
   struct sockaddr_un address;
-  socklen_t length = abstract_address(&address, "backlog");
+  socklen_t length = abi_abstract_address(&address, "backlog", scratch_path);
   int server = make_socket();
   CALL(bind(server, (struct sockaddr*)&address, length));
   CALL(listen(server, -1));
@@ -580,7 +561,7 @@ static void check_backlog(void) {
  * accept fails and new clients are refused. */
 static void check_listener_shutdown(void) {
   struct sockaddr_un address;
-  socklen_t length = abstract_address(&address, "shutdown");
+  socklen_t length = abi_abstract_address(&address, "shutdown", scratch_path);
   int server = make_socket();
   CALL(bind(server, (struct sockaddr*)&address, length));
   CALL(listen(server, 4));
@@ -607,21 +588,21 @@ static void check_late_names(void) {
   int pair[2];
   CALL(socketpair(AF_UNIX, SOCK_STREAM, 0, pair));
   struct sockaddr_un address;
-  socklen_t length = abstract_address(&address, "late-pair");
+  socklen_t length = abi_abstract_address(&address, "late-pair", scratch_path);
   CALL(bind(pair[0], (struct sockaddr*)&address, length));
   report_name("bound end of a pair", pair[0]);
   report_peer("peer of the bound end", pair[1]);
   CALL(close(pair[0]));
   CALL(close(pair[1]));
 
-  length = abstract_address(&address, "late-server");
+  length = abi_abstract_address(&address, "late-server", scratch_path);
   int server = make_socket();
   CALL(bind(server, (struct sockaddr*)&address, length));
   CALL(listen(server, 1));
   int client = make_socket();
   CALL(connect(client, (struct sockaddr*)&address, length));
   struct sockaddr_un client_address;
-  socklen_t client_length = path_address(&client_address, "late-client.sock");
+  socklen_t client_length = abi_path_address(&client_address, "late-client.sock");
   CALL(bind(client, (struct sockaddr*)&client_address, client_length));
   int accepted = accept_and_report(server, 0);
   report_peer("accepted peer after the client bound", accepted);
@@ -642,7 +623,7 @@ static void check_late_names(void) {
  * connection stays pending. Argument errors come in Linux's order. */
 static void check_accept_errors(void) {
   struct sockaddr_un address;
-  socklen_t length = abstract_address(&address, "descriptors");
+  socklen_t length = abi_abstract_address(&address, "descriptors", scratch_path);
   int server = make_socket();
   CALL(bind(server, (struct sockaddr*)&address, length));
   CALL(listen(server, 1));

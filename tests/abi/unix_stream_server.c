@@ -5,7 +5,7 @@
  *
  * The parent's stdout is fully buffered and flushed only after it has
  * waited for its child, so the child's lines come first in both runs. */
-#include "abi.h"
+#include "abi_socket.h"
 
 #include <poll.h>
 #include <signal.h>
@@ -19,43 +19,9 @@
 static char output_buffer[1 << 16];
 static const char* scratch_path;
 
-static socklen_t path_address(struct sockaddr_un* address, const char* path) {
-  memset(address, 0, sizeof *address);
-  address->sun_family = AF_UNIX;
-  snprintf(address->sun_path, sizeof address->sun_path, "%s", path);
-  return (socklen_t)(offsetof(struct sockaddr_un, sun_path) + strlen(path) + 1);
-}
-
-/* An abstract name that contains the scratch path, so runs of several
- * build trees on one host do not collide. */
-static socklen_t abstract_address(struct sockaddr_un* address, const char* label) {
-  memset(address, 0, sizeof *address);
-  address->sun_family = AF_UNIX;
-  int length =
-      snprintf(address->sun_path + 1, sizeof address->sun_path - 1, "%s:%s", label, scratch_path);
-  return (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 + (size_t)length);
-}
-
 static void sleep_milliseconds(long milliseconds) {
   struct timespec duration = {milliseconds / 1000, (milliseconds % 1000) * 1000000};
   nanosleep(&duration, NULL);
-}
-
-/* Reads until end of file into `buffer` and terminates it with a NUL. */
-static long read_all(int fd, char* buffer, size_t size) {
-  size_t total = 0;
-  while (total < size - 1) {
-    long count = read(fd, buffer + total, size - 1 - total);
-    if (count < 0) {
-      return -1;
-    }
-    if (count == 0) {
-      break;
-    }
-    total += (size_t)count;
-  }
-  buffer[total] = '\0';
-  return (long)total;
 }
 
 static void report_peer_pid(const char* label, int fd, pid_t expected) {
@@ -83,7 +49,7 @@ static void serve_over_path(void) {
   printf("-- server on a path\n");
   CALL(mkdir("run", 0755));
   struct sockaddr_un address;
-  socklen_t length = path_address(&address, "run/server.sock");
+  socklen_t length = abi_path_address(&address, "run/server.sock");
   int server = (int)CALL(socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
   CALL(bind(server, (struct sockaddr*)&address, length));
   CALL(listen(server, 4));
@@ -99,7 +65,7 @@ static void serve_over_path(void) {
     CALL(write(client, request, sizeof request - 1));
     CALL(shutdown(client, SHUT_WR));
     char reply[128];
-    if (CALL(read_all(client, reply, sizeof reply)) >= 0) {
+    if (CALL(abi_read_all(client, reply, sizeof reply)) >= 0) {
       printf("client: received \"%s\"\n", reply);
     }
     CALL(close(client));
@@ -115,7 +81,7 @@ static void serve_over_path(void) {
   printf("  peer address length %u, family %d\n", peer_length, peer.sun_family);
   report_peer_pid("server: peer is the client process", connection, child);
   char message[128];
-  if (CALL(read_all(connection, message, sizeof message)) >= 0) {
+  if (CALL(abi_read_all(connection, message, sizeof message)) >= 0) {
     printf("server: received \"%s\"\n", message);
   }
   char reply[160];
@@ -134,7 +100,7 @@ static void serve_over_path(void) {
 static void serve_over_abstract_name(void) {
   printf("-- server on an abstract name\n");
   struct sockaddr_un address;
-  socklen_t length = abstract_address(&address, "server");
+  socklen_t length = abi_abstract_address(&address, "server", scratch_path);
   int ready[2];
   CALL(pipe(ready));
   fflush(stdout);
@@ -153,7 +119,7 @@ static void serve_over_abstract_name(void) {
     FACT("server: accepted end has the listener's name",
          local_length == length && memcmp(&local, &address, length) == 0);
     char message[64];
-    if (CALL(read_all(connection, message, sizeof message)) >= 0) {
+    if (CALL(abi_read_all(connection, message, sizeof message)) >= 0) {
       printf("server: received \"%s\"\n", message);
     }
     CALL(close(connection));
@@ -208,7 +174,7 @@ static void arm_alarm(int flags) {
 static void interrupt_accept(void) {
   printf("-- accept and signals\n");
   struct sockaddr_un address;
-  socklen_t length = abstract_address(&address, "interrupted");
+  socklen_t length = abi_abstract_address(&address, "interrupted", scratch_path);
   int server = (int)CALL(socket(AF_UNIX, SOCK_STREAM, 0));
   CALL(bind(server, (struct sockaddr*)&address, length));
   CALL(listen(server, 1));
@@ -251,7 +217,7 @@ static void interrupt_accept(void) {
 static void wait_for_backlog_room(void) {
   printf("-- connect waits for room in the backlog\n");
   struct sockaddr_un address;
-  socklen_t length = abstract_address(&address, "backlog");
+  socklen_t length = abi_abstract_address(&address, "backlog", scratch_path);
   int server = (int)CALL(socket(AF_UNIX, SOCK_STREAM, 0));
   CALL(bind(server, (struct sockaddr*)&address, length));
   CALL(listen(server, 0));
@@ -293,7 +259,7 @@ static void serve_many_clients(void) {
   printf("-- many clients\n");
   enum { client_count = 4, connections_per_client = 25 };
   struct sockaddr_un address;
-  socklen_t length = abstract_address(&address, "many");
+  socklen_t length = abi_abstract_address(&address, "many", scratch_path);
   int server = (int)CALL(socket(AF_UNIX, SOCK_STREAM, 0));
   CALL(bind(server, (struct sockaddr*)&address, length));
   CALL(listen(server, 1));

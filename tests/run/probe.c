@@ -54,6 +54,7 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/time.h>
+#include <sys/timerfd.h>
 #include <sys/uio.h>
 #include <sys/un.h>
 #include <sys/utsname.h>
@@ -467,6 +468,21 @@ static int make_decoded_calls(void) {
   select(counter + 1, &readable, NULL, NULL, &no_wait);
   close(counter);
   close(poller);
+  /* Timerfds and memfds; the timer stays disarmed, so every value that
+   * the trace shows is the same in both runs. */
+  int timer_file = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
+  struct itimerspec timer_setting = {.it_interval = {1, 0}, .it_value = {0, 0}};
+  struct itimerspec old_timer_setting;
+  timerfd_settime(timer_file, 0, &timer_setting, NULL);
+  timerfd_settime(timer_file, TFD_TIMER_ABSTIME, &timer_setting, &old_timer_setting);
+  timerfd_gettime(timer_file, &old_timer_setting);
+  close(timer_file);
+  timerfd_create(CLOCK_BOOTTIME, 0x4);
+  int memory_file = memfd_create("probe", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+  fcntl(memory_file, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW);
+  fcntl(memory_file, F_GET_SEALS);
+  fcntl(memory_file, F_ADD_SEALS, 0x100);
+  close(memory_file);
   static char alternate_stack[16384];
   stack_t signal_stack = {.ss_sp = alternate_stack, .ss_size = sizeof alternate_stack};
   stack_t old_signal_stack;

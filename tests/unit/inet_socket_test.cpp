@@ -8,7 +8,7 @@
 #include <memory>
 
 #include "core/ipc/inet_ports.hpp"
-#include "litebox/ipc/unix_socket.hpp"
+#include "litebox/ipc/stream_socket.hpp"
 #include "memory_inode.hpp"
 
 namespace litebox::ipc {
@@ -18,11 +18,11 @@ using litebox::testing::bytes_of;
 
 constexpr SocketCredentials credentials{.pid = 10, .uid = 1000, .gid = 100};
 
-std::shared_ptr<UnixStreamSocket> make_socket(SocketDomain domain, uint32_t flags = 0) {
-  return std::make_shared<UnixStreamSocket>(fd::open_read_write | flags, credentials, domain);
+std::shared_ptr<StreamSocket> make_socket(SocketDomain domain, uint32_t flags = 0) {
+  return std::make_shared<StreamSocket>(fd::open_read_write | flags, credentials, domain);
 }
 
-std::shared_ptr<UnixStreamSocket> make_listener(SocketDomain domain, InetAddress address) {
+std::shared_ptr<StreamSocket> make_listener(SocketDomain domain, InetAddress address) {
   auto listener = make_socket(domain);
   EXPECT_TRUE(listener->bind_inet(address));
   EXPECT_TRUE(listener->listen(8, credentials));

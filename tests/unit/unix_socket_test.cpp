@@ -2,7 +2,7 @@
 // listener's backlog, and the blocking accept and connect paths that the
 // ABI tests reach only through timing. Each test uses names of its own,
 // because one name table serves the whole process.
-#include "litebox/ipc/unix_socket.hpp"
+#include "litebox/ipc/stream_socket.hpp"
 
 #include <gtest/gtest.h>
 
@@ -23,14 +23,14 @@ using litebox::testing::TestThread;
 constexpr SocketCredentials server_credentials{.pid = 10, .uid = 1000, .gid = 100};
 constexpr SocketCredentials client_credentials{.pid = 20, .uid = 2000, .gid = 200};
 
-std::shared_ptr<UnixStreamSocket> make_socket(uint32_t flags = 0) {
-  return std::make_shared<UnixStreamSocket>(fd::open_read_write | flags, client_credentials);
+std::shared_ptr<StreamSocket> make_socket(uint32_t flags = 0) {
+  return std::make_shared<StreamSocket>(fd::open_read_write | flags, client_credentials);
 }
 
 // A socket listening on the abstract name `name` with room for
 // `backlog` + 1 pending connections.
-std::shared_ptr<UnixStreamSocket> make_listener(const std::string& name, uint32_t backlog = 4) {
-  auto listener = std::make_shared<UnixStreamSocket>(fd::open_read_write, server_credentials);
+std::shared_ptr<StreamSocket> make_listener(const std::string& name, uint32_t backlog = 4) {
+  auto listener = std::make_shared<StreamSocket>(fd::open_read_write, server_credentials);
   EXPECT_TRUE(listener->bind_abstract(name));
   EXPECT_TRUE(listener->listen(backlog, server_credentials));
   return listener;
@@ -39,8 +39,8 @@ std::shared_ptr<UnixStreamSocket> make_listener(const std::string& name, uint32_
 // A listener on `name` with a backlog of 0 and the one client that fills
 // it.
 struct FullListener {
-  std::shared_ptr<UnixStreamSocket> listener;
-  std::shared_ptr<UnixStreamSocket> pending_client;
+  std::shared_ptr<StreamSocket> listener;
+  std::shared_ptr<StreamSocket> pending_client;
 };
 
 FullListener make_full_listener(const std::string& name) {
@@ -49,7 +49,7 @@ FullListener make_full_listener(const std::string& name) {
   return full;
 }
 
-std::string receive_text(UnixStreamSocket& socket) {
+std::string receive_text(StreamSocket& socket) {
   std::string text(64, '\0');
   auto count = socket.receive(std::as_writable_bytes(std::span(text)), SocketTransfer{});
   EXPECT_TRUE(count);
@@ -76,7 +76,7 @@ TEST(UnixSocket, ConnectAcceptAndTransfer) {
   EXPECT_EQ((*accepted)->peer_credentials().uid, client_credentials.uid);
   EXPECT_EQ(client->peer_address()->name, "unit-transfer");
   EXPECT_EQ((*accepted)->address().name, "unit-transfer");
-  EXPECT_EQ((*accepted)->peer_address()->kind, UnixAddress::Kind::unnamed);
+  EXPECT_EQ((*accepted)->peer_address()->kind, SocketAddress::Kind::unnamed);
 }
 
 TEST(UnixSocket, AbstractNameReleasedOnClose) {
@@ -95,7 +95,7 @@ TEST(UnixSocket, AutobindNamesDiffer) {
   ASSERT_TRUE(first->bind_automatic());
   ASSERT_TRUE(second->bind_automatic());
 
-  EXPECT_EQ(first->address().kind, UnixAddress::Kind::abstract);
+  EXPECT_EQ(first->address().kind, SocketAddress::Kind::abstract);
   EXPECT_EQ(first->address().name.size(), 5U);
   EXPECT_NE(first->address().name, second->address().name);
 }
@@ -109,7 +109,7 @@ TEST(UnixSocket, FullBacklogRejectsNonBlockingClient) {
 
 TEST(UnixSocket, BlockedAcceptWakesOnConnect) {
   auto listener = make_listener("unit-wake");
-  Result<std::shared_ptr<UnixStreamSocket>> accepted = fail(Errno::eio);
+  Result<std::shared_ptr<StreamSocket>> accepted = fail(Errno::eio);
 
   TestThread server([&] { accepted = listener->accept(fd::open_read_write, server_credentials); });
   await_sleepers(1);
@@ -122,7 +122,7 @@ TEST(UnixSocket, BlockedAcceptWakesOnConnect) {
 
 TEST(UnixSocket, BlockedAcceptInterrupted) {
   auto listener = make_listener("unit-interrupted");
-  Result<std::shared_ptr<UnixStreamSocket>> accepted = fail(Errno::eio);
+  Result<std::shared_ptr<StreamSocket>> accepted = fail(Errno::eio);
 
   TestThread server([&] { accepted = listener->accept(fd::open_read_write, server_credentials); });
   await_sleepers(1);

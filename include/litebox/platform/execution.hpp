@@ -115,7 +115,8 @@ class Execution {
   // rsp and fs_base matter most). Does not return.
   [[noreturn]] virtual void enter_guest(const GuestRegisters& registers) = 0;
 
-  // Starts a new host thread that enters the guest with `registers`, as
+  // Starts a new host thread that enters the guest with `registers` and a
+  // copy of the calling guest thread's extended state, as
   // clone(CLONE_THREAD) does. Returns its thread id.
   virtual Result<ThreadId> spawn_guest_thread(const GuestRegisters& registers) = 0;
 

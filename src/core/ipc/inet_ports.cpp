@@ -114,7 +114,7 @@ std::multimap<uint16_t, InetPortTable::Entry>::iterator InetPortTable::find_lock
 }
 
 Result<void> InetPortTable::listen(uint64_t owner, uint16_t port,
-                                   std::weak_ptr<UnixListener> listener) {
+                                   std::weak_ptr<StreamListener> listener) {
   sync::LockGuard guard(lock_);
   auto position = find_locked(owner, port);
   if (position == entries_.end()) {
@@ -138,9 +138,9 @@ Result<void> InetPortTable::listen(uint64_t owner, uint16_t port,
   return {};
 }
 
-std::shared_ptr<UnixListener> InetPortTable::find_listener(const InetAddress& destination) {
+std::shared_ptr<StreamListener> InetPortTable::find_listener(const InetAddress& destination) {
   sync::LockGuard guard(lock_);
-  std::shared_ptr<UnixListener> wildcard;
+  std::shared_ptr<StreamListener> wildcard;
   auto [first, last] = entries_.equal_range(destination.port);
   for (auto position = first; position != last; ++position) {
     const Entry& entry = position->second;

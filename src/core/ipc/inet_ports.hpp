@@ -15,7 +15,7 @@
 
 namespace litebox::ipc {
 
-class UnixListener;
+class StreamListener;
 
 // Linux's default net.ipv4.ip_local_port_range, from which bind(2) with
 // port 0 and connect(2) of an unbound socket pick a port.
@@ -48,14 +48,14 @@ class InetPortTable {
   // Makes `listener` the socket that connect(2) to the address of `owner`
   // reaches: `eaddrinuse` if another socket listens on an overlapping
   // address and port.
-  Result<void> listen(uint64_t owner, uint16_t port, std::weak_ptr<UnixListener> listener);
+  Result<void> listen(uint64_t owner, uint16_t port, std::weak_ptr<StreamListener> listener);
 
   // The listener that a connection to `destination` reaches: one bound to
   // that address, else one bound to the wildcard of its family; nullptr
   // when none listens.
   // TODO: SO_REUSEPORT listeners on one port do not share the connections;
   // the first one bound gets them all.
-  std::shared_ptr<UnixListener> find_listener(const InetAddress& destination);
+  std::shared_ptr<StreamListener> find_listener(const InetAddress& destination);
 
   // Releases the binding of `owner` to `port`.
   void release(uint64_t owner, uint16_t port);
@@ -63,7 +63,7 @@ class InetPortTable {
  private:
   struct Entry {
     InetBinding binding;
-    std::weak_ptr<UnixListener> listener;  // expired unless the owner listens
+    std::weak_ptr<StreamListener> listener;  // expired unless the owner listens
   };
 
   bool conflicts_locked(const InetBinding& binding) const;

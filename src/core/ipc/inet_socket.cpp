@@ -1,12 +1,12 @@
-// The TCP side of UnixStreamSocket: bind(2), connect(2) and the port
+// The TCP side of StreamSocket: bind(2), connect(2) and the port
 // table entries of AF_INET and AF_INET6 sockets on the sandbox's loopback
-// network. Their connections are UnixStreamConnection objects like those
+// network. Their connections are StreamConnection objects like those
 // of Unix-domain sockets.
 #include <utility>
 
 #include "inet_ports.hpp"
-#include "litebox/ipc/unix_socket.hpp"
-#include "unix_listener.hpp"
+#include "litebox/ipc/stream_socket.hpp"
+#include "stream_listener.hpp"
 
 namespace litebox::ipc {
 
@@ -20,7 +20,7 @@ InetAddress loopback_source(const InetAddress& destination) {
 
 }  // namespace
 
-Result<void> UnixStreamSocket::bind_inet(InetAddress address) {
+Result<void> StreamSocket::bind_inet(InetAddress address) {
   if (domain_ == SocketDomain::inet6 && address.is_ipv4() && ipv6_only()) {
     return fail(Errno::einval);
   }
@@ -34,7 +34,7 @@ Result<void> UnixStreamSocket::bind_inet(InetAddress address) {
   return bind_inet_locked(address);
 }
 
-Result<void> UnixStreamSocket::bind_inet_locked(InetAddress address) {
+Result<void> StreamSocket::bind_inet_locked(InetAddress address) {
   InetBinding binding{
       .owner = identity_,
       .address = address,
@@ -44,14 +44,13 @@ Result<void> UnixStreamSocket::bind_inet_locked(InetAddress address) {
       .reuse_port = stored_option(StoredOption::reuse_port) != 0,
   };
   address.port = TRY(inet_ports().bind(binding));
-  address_.kind = UnixAddress::Kind::inet;
+  address_.kind = SocketAddress::Kind::inet;
   address_.inet = address;
   holds_port_ = true;
   return {};
 }
 
-Result<void> UnixStreamSocket::connect_inet(InetAddress destination,
-                                            SocketCredentials credentials) {
+Result<void> StreamSocket::connect_inet(InetAddress destination, SocketCredentials credentials) {
   {
     sync::LockGuard guard(lock_);
     if (listener_) {
@@ -88,7 +87,7 @@ Result<void> UnixStreamSocket::connect_inet(InetAddress destination,
     }
   }
 
-  UnixAddress server_address{.kind = UnixAddress::Kind::inet, .name = {}, .inet = destination};
+  SocketAddress server_address{.kind = SocketAddress::Kind::inet, .name = {}, .inet = destination};
   TRY_VOID(
       connect_to_listener(inet_ports().find_listener(destination), credentials, server_address));
   if (is_non_blocking()) {
@@ -98,7 +97,7 @@ Result<void> UnixStreamSocket::connect_inet(InetAddress destination,
   return {};
 }
 
-Result<void> UnixStreamSocket::set_ipv6_only(bool only) {
+Result<void> StreamSocket::set_ipv6_only(bool only) {
   sync::LockGuard guard(lock_);
   if (holds_port_) {
     return fail(Errno::einval);
@@ -107,7 +106,7 @@ Result<void> UnixStreamSocket::set_ipv6_only(bool only) {
   return {};
 }
 
-void UnixStreamSocket::pass_listener_state(UnixStreamSocket& accepted) {
+void StreamSocket::pass_listener_state(StreamSocket& accepted) {
   InetBinding binding{
       .owner = accepted.identity_,
       .address = accepted.address().inet,

@@ -52,7 +52,7 @@ Result<std::string> UnixNameTable::bind_automatic(uint64_t owner) {
 }
 
 void UnixNameTable::set_listener(const UnixNameKey& key, uint64_t owner,
-                                 std::weak_ptr<UnixListener> listener) {
+                                 std::weak_ptr<StreamListener> listener) {
   sync::LockGuard guard(lock_);
   auto position = bindings_.find(key);
   if (position != bindings_.end() && position->second.owner == owner) {
@@ -60,7 +60,7 @@ void UnixNameTable::set_listener(const UnixNameKey& key, uint64_t owner,
   }
 }
 
-std::shared_ptr<UnixListener> UnixNameTable::find_listener(const UnixNameKey& key) {
+std::shared_ptr<StreamListener> UnixNameTable::find_listener(const UnixNameKey& key) {
   sync::LockGuard guard(lock_);
   auto position = bindings_.find(key);
   if (position == bindings_.end()) {

@@ -16,7 +16,7 @@
 
 namespace litebox::ipc {
 
-class UnixListener;
+class StreamListener;
 
 // A path name is keyed by its socket inode (st_dev and st_ino), so a
 // rename or a second link reaches the same socket, and a new inode at an
@@ -43,11 +43,11 @@ class UnixNameTable {
 
   // Makes `listener` the socket that connect(2) to `key` reaches, while
   // `owner` has the name bound.
-  void set_listener(const UnixNameKey& key, uint64_t owner, std::weak_ptr<UnixListener> listener);
+  void set_listener(const UnixNameKey& key, uint64_t owner, std::weak_ptr<StreamListener> listener);
 
   // The listener bound to `key`, or nullptr when no socket has bound the name
   // or the socket is not listening.
-  std::shared_ptr<UnixListener> find_listener(const UnixNameKey& key);
+  std::shared_ptr<StreamListener> find_listener(const UnixNameKey& key);
 
   // Releases `key` if `owner` still has it bound.
   void release(const UnixNameKey& key, uint64_t owner);
@@ -55,7 +55,7 @@ class UnixNameTable {
  private:
   struct Binding {
     uint64_t owner = 0;
-    std::weak_ptr<UnixListener> listener;  // expired until the owner listens
+    std::weak_ptr<StreamListener> listener;  // expired until the owner listens
   };
 
   sync::Mutex lock_;

@@ -209,6 +209,9 @@ extern "C" __attribute__((visibility("hidden"))) void litebox_dispatch_syscall(
 struct LinuxExecution::GuestThreadStart {
   LinuxExecution* execution;
   GuestRegisters registers;
+  // The spawning thread's XSAVE image, which the new thread starts with,
+  // or null for a thread that starts in the initial state.
+  const std::byte* extended_state;
   // 0 until the new thread has its block; then its tid, or -errno.
   std::atomic<int64_t> outcome{0};
 };
@@ -440,6 +443,11 @@ void* LinuxExecution::run_guest_thread(void* argument) {
     return nullptr;
   }
   (*block)->registers = start->registers;
+  // The spawning thread waits in spawn_guest_thread, so its image does not
+  // change during the copy.
+  if (start->extended_state != nullptr) {
+    std::memcpy((*block)->xsave_area(), start->extended_state, installed_xsave_size);
+  }
 
   // After this store the spawning thread may free `start`.
   start->outcome.store(gettid());
@@ -455,7 +463,10 @@ Result<ThreadId> LinuxExecution::spawn_guest_thread(const GuestRegisters& regist
   if (!sealed_) {
     return fail(Errno::eperm);
   }
-  GuestThreadStart start{this, registers};
+  // As clone(2) does, the new thread gets a copy of the caller's floating
+  // point and vector state, MXCSR and the x87 control word included.
+  GuestThreadStart start{this, registers,
+                         current_block != nullptr ? current_block->xsave_area() : nullptr};
 
   pthread_attr_t attributes;
   pthread_attr_init(&attributes);

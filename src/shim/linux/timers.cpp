@@ -170,6 +170,16 @@ void ProcessTimers::note_delivered(int32_t id, int32_t overrun) {
   }
 }
 
+void ProcessTimers::schedule(std::weak_ptr<event::TimerFd> timer, uint64_t generation,
+                             nanoseconds monotonic_time) {
+  sync::LockGuard guard(lock_);
+  file_wakeups_.emplace(monotonic_time, FileWakeup{std::move(timer), generation});
+  // NOTE: without the thread, readers of the timerfd still wake at each
+  // expiry, but pollers do not.
+  (void)start_thread_locked();
+  changed_.notify_all();
+}
+
 TimerSetting ProcessTimers::setting_locked(const Timer& timer) const {
   if (timer.expiry == nanoseconds(0)) {
     return {.value = nanoseconds(0), .interval = timer.interval};
@@ -203,6 +213,19 @@ void ProcessTimers::run_expiry_thread(void* argument) {
   auto* reference = static_cast<std::shared_ptr<ProcessTimers>*>(argument);
   (*reference)->serve_expiries();
   delete reference;
+}
+
+void ProcessTimers::wake_timer_files(const std::vector<FileWakeup>& wakeups) {
+  for (const FileWakeup& wakeup : wakeups) {
+    std::shared_ptr<event::TimerFd> timer = wakeup.timer.lock();
+    if (timer == nullptr) {
+      continue;
+    }
+    if (std::optional<nanoseconds> next = timer->on_expiry(wakeup.generation)) {
+      sync::LockGuard guard(lock_);
+      file_wakeups_.emplace(*next, wakeup);
+    }
+  }
 }
 
 void ProcessTimers::serve_expiries() {
@@ -251,8 +274,17 @@ void ProcessTimers::serve_expiries() {
       }
     }
 
-    if (!due.empty()) {
+    std::vector<FileWakeup> due_wakeups;
+    while (!file_wakeups_.empty() && file_wakeups_.begin()->first <= wall_now) {
+      due_wakeups.push_back(std::move(file_wakeups_.begin()->second));
+      file_wakeups_.erase(file_wakeups_.begin());
+    }
+    if (!file_wakeups_.empty() && (!earliest || file_wakeups_.begin()->first < *earliest)) {
+      earliest = file_wakeups_.begin()->first;
+    }
+    if (!due.empty() || !due_wakeups.empty()) {
       lock_.unlock();
+      wake_timer_files(due_wakeups);
       std::shared_ptr<Process> process = process_.lock();
       if (process == nullptr) {
         return;

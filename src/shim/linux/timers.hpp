@@ -1,6 +1,7 @@
 // The timers of one guest process: the interval timers of setitimer(2) and
-// alarm(2), and POSIX per-process timers (timer_create(2)), fired by one
-// libOS host thread that sleeps until the next expiry.
+// alarm(2), POSIX per-process timers (timer_create(2)), and the wake-ups of
+// the timerfds that the process armed, fired by one libOS host thread that
+// sleeps until the next expiry.
 //
 // A guest process is a host process, so the expiry thread lives and dies
 // with it. fork(2) starts the child without timers, as Linux does, and
@@ -11,7 +12,9 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <vector>
 
+#include "litebox/event/timer_fd.hpp"
 #include "litebox/result.hpp"
 #include "litebox/sync/condition_variable.hpp"
 #include "litebox/sync/mutex.hpp"
@@ -41,7 +44,8 @@ struct TimerEvent {
 // alone (ITIMER_VIRTUAL).
 enum class TimerBase { elapsed, process_cpu, process_user };
 
-class ProcessTimers : public std::enable_shared_from_this<ProcessTimers> {
+class ProcessTimers : public std::enable_shared_from_this<ProcessTimers>,
+                      public event::ExpiryScheduler {
  public:
   // The ids of the interval timers, ITIMER_REAL (0), ITIMER_VIRTUAL (1)
   // and ITIMER_PROF (2), are negative; POSIX timer ids start at 0.
@@ -84,7 +88,19 @@ class ProcessTimers : public std::enable_shared_from_this<ProcessTimers> {
   // `overrun` in its si_overrun. Callers may hold the process lock.
   void note_delivered(int32_t id, int32_t overrun);
 
+  // Calls timer->on_expiry(generation) from the expiry thread at
+  // `monotonic_time`, and again at each next expiry that it returns.
+  // NOTE: the wake-ups end with this process, so pollers of a timerfd in
+  // other processes then see its expirations only when they poll again.
+  void schedule(std::weak_ptr<event::TimerFd> timer, uint64_t generation,
+                std::chrono::nanoseconds monotonic_time) override;
+
  private:
+  struct FileWakeup {
+    std::weak_ptr<event::TimerFd> timer;
+    uint64_t generation = 0;
+  };
+
   struct Timer {
     TimerEvent event;
     int32_t clock = 0;
@@ -102,6 +118,9 @@ class ProcessTimers : public std::enable_shared_from_this<ProcessTimers> {
   static void run_expiry_thread(void* argument);
   void discard_pending_signal(int32_t id);
   void serve_expiries();
+  // Calls on_expiry() of each timerfd in `wakeups` and schedules its next
+  // expiry. Takes the lock itself.
+  void wake_timer_files(const std::vector<FileWakeup>& wakeups);
   Result<void> start_thread_locked();
   TimerSetting setting_locked(const Timer& timer) const;
 
@@ -109,6 +128,8 @@ class ProcessTimers : public std::enable_shared_from_this<ProcessTimers> {
   sync::Mutex lock_;
   sync::ConditionVariable changed_;
   std::map<int32_t, Timer> timers_;
+  // Timerfd wake-ups by monotonic time.
+  std::multimap<std::chrono::nanoseconds, FileWakeup> file_wakeups_;
   int32_t next_id_ = 0;
   bool thread_started_ = false;
 };

@@ -242,6 +242,12 @@ std::string show_input(Kind kind, const SyscallArguments& arguments, size_t inde
       return show_itimerval(value);
     case Kind::memfd_flags:
       return show_memfd_flags(value);
+    case Kind::file_seals:
+      return show_file_seals(value);
+    case Kind::timerfd_flags:
+      return show_timerfd_flags(value);
+    case Kind::itimerspec:
+      return show_itimerspec(value);
     case Kind::descriptor_set:
       return show_descriptor_set(value, arguments[0]);
     case Kind::pselect_mask:
@@ -300,6 +306,8 @@ std::string show_output(Kind kind, const SyscallArguments& arguments, size_t ind
       return show_tms(value);
     case Kind::itimerval_output:
       return show_itimerval(value);
+    case Kind::itimerspec_output:
+      return show_itimerspec(value);
     case Kind::timezone_output:
       return show_timezone(value);
     case Kind::group_list_output:
@@ -353,6 +361,11 @@ std::string show_result(const SyscallArguments& arguments, uint64_t result) {
       }
       if (arguments[1] == 3) {  // F_GETFL
         return fmt::format("{} (flags {})", show_hex(result), show_open_flags(result));
+      }
+      if (arguments[1] == 1034 && result != 0) {  // F_GET_SEALS
+        const bool named = (result & 0x1f) != 0;
+        return fmt::format("{:#x} (seals {})", result,
+                           named ? show_file_seals(result) : show_hex(result));
       }
       break;
     case nr::prctl:

@@ -675,6 +675,31 @@ std::string show_memfd_flags(uint64_t value) {
                            {0x10, "MFD_EXEC"}});
 }
 
+// strace 6.1 names no F_SEAL_EXEC (0x20), so it shows that bit in hex too.
+std::string show_file_seals(uint64_t value) {
+  if ((value & 0x1f) == 0 && value != 0) {
+    return fmt::format("{:#x} /* F_SEAL_??? */", value);
+  }
+  return show_bits(value, {{0x1, "F_SEAL_SEAL"},
+                           {0x2, "F_SEAL_SHRINK"},
+                           {0x4, "F_SEAL_GROW"},
+                           {0x8, "F_SEAL_WRITE"},
+                           {0x10, "F_SEAL_FUTURE_WRITE"}});
+}
+
+// strace 6.1 decodes the flags of timerfd_create and timerfd_settime with
+// one table.
+std::string show_timerfd_flags(uint64_t value) {
+  constexpr uint64_t known = 0x1 | 0x2 | 02000000 | 04000;
+  if ((value & known) == 0 && value != 0) {
+    return fmt::format("{:#x} /* TFD_??? */", value);
+  }
+  return show_bits(value, {{0x1, "TFD_TIMER_ABSTIME"},
+                           {0x2, "TFD_TIMER_CANCEL_ON_SET"},
+                           {02000000, "TFD_CLOEXEC"},
+                           {04000, "TFD_NONBLOCK"}});
+}
+
 std::string show_msync_flags(uint64_t value) {
   return show_bits(value, {{1, "MS_ASYNC"}, {2, "MS_INVALIDATE"}, {4, "MS_SYNC"}});
 }

@@ -102,6 +102,8 @@ std::string show_eventfd_flags(uint64_t value);
 std::string show_file_advice(uint64_t value);    // POSIX_FADV_*
 std::string show_allocate_mode(uint64_t value);  // FALLOC_FL_*
 std::string show_memfd_flags(uint64_t value);
+std::string show_file_seals(uint64_t value);     // F_SEAL_*
+std::string show_timerfd_flags(uint64_t value);  // TFD_*
 std::string show_msync_flags(uint64_t value);
 std::string show_rusage_who(uint64_t value);
 std::string show_timer_which(uint64_t value);     // ITIMER_*
@@ -125,6 +127,7 @@ std::string show_timeval(uint64_t address);
 std::string show_timezone(uint64_t address);
 std::string show_file_times(uint64_t address);  // utimensat's two timespecs
 std::string show_itimerval(uint64_t address);
+std::string show_itimerspec(uint64_t address);
 std::string show_rusage(uint64_t address);
 std::string show_tms(uint64_t address);
 std::string show_signal_stack(uint64_t address);

@@ -92,6 +92,10 @@ constexpr std::array signatures = {
     make(nr::eventfd2, {K::unsigned_integer, K::eventfd_flags}),
     make(nr::epoll_create1, {K::epoll_flags}),
     make(nr::memfd_create, {K::path, K::memfd_flags}),
+    make(nr::timerfd_create, {K::clock, K::timerfd_flags}),
+    make(nr::timerfd_settime,
+         {K::descriptor, K::timerfd_flags, K::itimerspec, K::itimerspec_output}),
+    make(nr::timerfd_gettime, {K::descriptor, K::itimerspec_output}),
     make(nr::copy_file_range, {K::descriptor, K::pointer, K::descriptor, K::pointer,
                                K::unsigned_integer, K::unsigned_integer}),
     // The other calls without arguments, which strace prints as name().
@@ -289,8 +293,10 @@ std::vector<Slot> fcntl_layout(uint64_t command) {
     case 1024:  // F_SETLEASE
     case 1026:  // F_NOTIFY
     case 1031:  // F_SETPIPE_SZ
-    case 1033:  // F_ADD_SEALS
       slots.push_back({Kind::signed_integer, 2, {}});
+      break;
+    case 1033:  // F_ADD_SEALS
+      slots.push_back({Kind::file_seals, 2, {}});
       break;
     default:
       slots.push_back({Kind::hex, 2, {}});

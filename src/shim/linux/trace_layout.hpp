@@ -89,6 +89,9 @@ enum class TraceLine::Kind : uint8_t {
   timer_which,
   itimerval,
   memfd_flags,
+  file_seals,     // F_SEAL_*
+  timerfd_flags,  // TFD_*
+  itimerspec,
   descriptor_set,  // the count is the first argument
   pselect_mask,
   msync_flags,
@@ -113,6 +116,7 @@ enum class TraceLine::Kind : uint8_t {
   rusage_output,
   tms_output,
   itimerval_output,
+  itimerspec_output,
   timezone_output,
   group_list_output,  // the count is the result
   cpu_set_output,     // the size in bytes is the result

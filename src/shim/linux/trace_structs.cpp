@@ -335,6 +335,16 @@ std::string show_itimerval(uint64_t address) {
       (*timer)[0].seconds, (*timer)[0].microseconds, (*timer)[1].seconds, (*timer)[1].microseconds);
 }
 
+std::string show_itimerspec(uint64_t address) {
+  auto timer = read_struct<std::array<LinuxTimespec, 2>>(address);
+  if (!timer) {
+    return show_pointer(address);
+  }
+  return fmt::format(
+      "{{it_interval={{tv_sec={}, tv_nsec={}}}, it_value={{tv_sec={}, tv_nsec={}}}}}",
+      (*timer)[0].seconds, (*timer)[0].nanoseconds, (*timer)[1].seconds, (*timer)[1].nanoseconds);
+}
+
 std::string show_rusage(uint64_t address) {
   auto times = read_struct<std::array<LinuxTimeval, 2>>(address);
   if (!times) {

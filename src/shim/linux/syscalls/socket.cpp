@@ -10,7 +10,7 @@
 #include <optional>
 #include <vector>
 
-#include "litebox/ipc/unix_socket.hpp"
+#include "litebox/ipc/stream_socket.hpp"
 #include "shim/linux/guest_memory.hpp"
 #include "shim/linux/kernel.hpp"
 #include "shim/linux/syscalls/file_support.hpp"
@@ -89,12 +89,12 @@ struct LinuxPeerCredentials {
 // The sender's address that recvfrom(2) and recvmsg(2) report: the
 // peer's name, or no bytes at all when the peer is unnamed or the socket is
 // a TCP socket, as Linux reports it.
-std::vector<std::byte> source_address(ipc::UnixStreamSocket& socket) {
+std::vector<std::byte> source_address(ipc::StreamSocket& socket) {
   if (socket.domain() != ipc::SocketDomain::unix_domain) {
     return {};
   }
   auto peer = socket.peer_address();
-  if (!peer || peer->kind == ipc::UnixAddress::Kind::unnamed) {
+  if (!peer || peer->kind == ipc::SocketAddress::Kind::unnamed) {
     return {};
   }
   return encode_unix_address(*peer);
@@ -103,7 +103,7 @@ std::vector<std::byte> source_address(ipc::UnixStreamSocket& socket) {
 // Checks a send(2) that names a destination. A Unix stream socket takes
 // none when connected and cannot send to a name otherwise. TCP ignores it,
 // as Linux does without MSG_FASTOPEN.
-Result<void> check_destination(ipc::UnixStreamSocket& socket) {
+Result<void> check_destination(ipc::StreamSocket& socket) {
   if (socket.domain() != ipc::SocketDomain::unix_domain) {
     return {};
   }
@@ -204,7 +204,7 @@ Result<void> copy_vector_bytes(const std::vector<GuestIovec>& vectors, uint64_t 
 // Sends the bytes of the guest iovecs in order, one bounce buffer at a
 // time. It stops at the first short send, and an error after some bytes
 // went returns the count so far, as Linux does.
-Result<uint64_t> send_vectors(ipc::UnixStreamSocket& socket, const std::vector<GuestIovec>& vectors,
+Result<uint64_t> send_vectors(ipc::StreamSocket& socket, const std::vector<GuestIovec>& vectors,
                               ipc::SocketTransfer options) {
   const uint64_t length = std::min(total_length(vectors), max_transfer);
   std::vector<std::byte> buffer(std::min<uint64_t>(length, transfer_step));
@@ -235,8 +235,7 @@ Result<uint64_t> send_vectors(ipc::UnixStreamSocket& socket, const std::vector<G
 // Receives into the guest iovecs in order. Without MSG_WAITALL one step
 // takes everything queued; with it the steps go on until the iovecs are
 // full or a step comes back short.
-Result<uint64_t> receive_vectors(ipc::UnixStreamSocket& socket,
-                                 const std::vector<GuestIovec>& vectors,
+Result<uint64_t> receive_vectors(ipc::StreamSocket& socket, const std::vector<GuestIovec>& vectors,
                                  ipc::SocketTransfer options) {
   const uint64_t length = std::min(total_length(vectors), max_transfer);
   std::vector<std::byte> buffer(std::min<uint64_t>(length, transfer_step));
@@ -396,7 +395,7 @@ int32_t domain_number(ipc::SocketDomain domain) {
 }
 
 // The StoredOption that `option` at `level` names on `socket`, if any.
-std::optional<ipc::StoredOption> stored_option_of(ipc::UnixStreamSocket& socket, int32_t level,
+std::optional<ipc::StoredOption> stored_option_of(ipc::StreamSocket& socket, int32_t level,
                                                   int32_t option) {
   if (level == sol_socket) {
     switch (option) {
@@ -427,7 +426,7 @@ std::optional<ipc::StoredOption> stored_option_of(ipc::UnixStreamSocket& socket,
 
 // Returns the error for an option that neither call supports. Unix sockets
 // have no options of their own below SOL_SOCKET.
-Errno unknown_option_error(ipc::UnixStreamSocket& socket, int32_t level) {
+Errno unknown_option_error(ipc::StreamSocket& socket, int32_t level) {
   if (level != sol_socket && socket.domain() == ipc::SocketDomain::unix_domain) {
     return Errno::eopnotsupp;
   }

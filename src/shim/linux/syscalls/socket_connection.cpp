@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "litebox/ipc/unix_socket.hpp"
+#include "litebox/ipc/stream_socket.hpp"
 #include "litebox/platform/platform.hpp"
 #include "shim/linux/guest_memory.hpp"
 #include "shim/linux/kernel.hpp"
@@ -54,7 +54,7 @@ uint16_t family_of(std::span<const std::byte> bytes) {
 // Decodes a sockaddr_un that names a socket: `einval` unless it contains the
 // family AF_UNIX and at least one byte of sun_path. A path ends at its
 // first NUL; an abstract name is every byte after the leading NUL.
-Result<ipc::UnixAddress> decode_unix_address(std::span<const std::byte> bytes) {
+Result<ipc::SocketAddress> decode_unix_address(std::span<const std::byte> bytes) {
   if (bytes.size() <= family_size || bytes.size() > unix_address_size) {
     return fail(Errno::einval);
   }
@@ -66,11 +66,11 @@ Result<ipc::UnixAddress> decode_unix_address(std::span<const std::byte> bytes) {
   // Safety: char may alias any object, and every read stays inside `path`.
   const char* characters = reinterpret_cast<const char*>(path.data());
   if (path[0] != std::byte{0}) {
-    return ipc::UnixAddress{ipc::UnixAddress::Kind::path,
-                            std::string(characters, strnlen(characters, path.size()))};
+    return ipc::SocketAddress{ipc::SocketAddress::Kind::path,
+                              std::string(characters, strnlen(characters, path.size()))};
   }
-  return ipc::UnixAddress{ipc::UnixAddress::Kind::abstract,
-                          std::string(characters + 1, path.size() - 1)};
+  return ipc::SocketAddress{ipc::SocketAddress::Kind::abstract,
+                            std::string(characters + 1, path.size() - 1)};
 }
 
 // Logs once per process, family and type that socket(2) is not
@@ -136,8 +136,8 @@ Result<uint64_t> sys_socket(Task& task, const SyscallArguments& arguments) {
   ipc::SocketDomain domain = TRY(socket_domain_of(request));
   const uint32_t flags = request.flags;
 
-  auto socket = std::make_shared<ipc::UnixStreamSocket>(socket_file_flags(flags),
-                                                        socket_credentials_of(task), domain);
+  auto socket = std::make_shared<ipc::StreamSocket>(socket_file_flags(flags),
+                                                    socket_credentials_of(task), domain);
   bool close_on_exec = (flags & sock_close_on_exec) != 0;
   return TRY(task.process().descriptors().allocate(socket, close_on_exec));
 }
@@ -158,8 +158,8 @@ Result<uint64_t> sys_bind(Task& task, const SyscallArguments& arguments) {
     return 0;
   }
 
-  ipc::UnixAddress address = TRY(decode_unix_address(bytes));
-  if (address.kind == ipc::UnixAddress::Kind::abstract) {
+  ipc::SocketAddress address = TRY(decode_unix_address(bytes));
+  if (address.kind == ipc::SocketAddress::Kind::abstract) {
     TRY_VOID(socket->bind_abstract(std::move(address.name)));
     return 0;
   }
@@ -190,9 +190,9 @@ Result<uint64_t> sys_connect(Task& task, const SyscallArguments& arguments) {
     TRY_VOID(socket->connect_inet(destination, credentials));
     return 0;
   }
-  ipc::UnixAddress address = TRY(decode_unix_address(bytes));
+  ipc::SocketAddress address = TRY(decode_unix_address(bytes));
 
-  if (address.kind == ipc::UnixAddress::Kind::abstract) {
+  if (address.kind == ipc::SocketAddress::Kind::abstract) {
     TRY_VOID(socket->connect_abstract(address.name, credentials));
     return 0;
   }
@@ -223,7 +223,7 @@ Result<uint64_t> accept_connection(Task& task, const SyscallArguments& arguments
 
   auto socket = TRY(listener->accept(socket_file_flags(flags), socket_credentials_of(task)));
   if (address != 0) {
-    ipc::UnixAddress peer = TRY(socket->peer_address());
+    ipc::SocketAddress peer = TRY(socket->peer_address());
     TRY_VOID(write_address(address, arguments[2], encode_socket_address(peer, socket->domain())));
   }
 
@@ -248,7 +248,7 @@ Result<uint64_t> sys_getsockname(Task& task, const SyscallArguments& arguments) 
 
 Result<uint64_t> sys_getpeername(Task& task, const SyscallArguments& arguments) {
   auto socket = TRY(socket_of(task, arguments.as_int(0)));
-  ipc::UnixAddress peer = TRY(socket->peer_address());
+  ipc::SocketAddress peer = TRY(socket->peer_address());
   TRY_VOID(
       write_address(arguments[1], arguments[2], encode_socket_address(peer, socket->domain())));
   return 0;

@@ -6,7 +6,7 @@
 #include <vector>
 
 #include "litebox/ipc/inet_address.hpp"
-#include "litebox/ipc/unix_socket.hpp"
+#include "litebox/ipc/stream_socket.hpp"
 #include "litebox/result.hpp"
 
 namespace litebox::shim::linux_abi {

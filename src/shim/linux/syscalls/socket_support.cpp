@@ -36,9 +36,9 @@ Result<void> check_unix_socket_type(const SocketRequest& request) {
   return {};
 }
 
-Result<std::shared_ptr<ipc::UnixStreamSocket>> socket_of(Task& task, int32_t descriptor) {
+Result<std::shared_ptr<ipc::StreamSocket>> socket_of(Task& task, int32_t descriptor) {
   auto file = TRY(file_of(task, descriptor));
-  auto socket = std::dynamic_pointer_cast<ipc::UnixStreamSocket>(file);
+  auto socket = std::dynamic_pointer_cast<ipc::StreamSocket>(file);
   if (!socket) {
     return fail(Errno::enotsock);
   }
@@ -63,21 +63,21 @@ Result<void> write_address(uint64_t address, uint64_t length_address,
   return {};
 }
 
-std::vector<std::byte> encode_unix_address(const ipc::UnixAddress& address) {
+std::vector<std::byte> encode_unix_address(const ipc::SocketAddress& address) {
   const uint16_t family = af_unix;
   auto family_bytes = std::as_bytes(std::span(&family, 1));
   std::vector<std::byte> encoded(family_bytes.begin(), family_bytes.end());
   auto name_bytes = std::as_bytes(std::span(address.name));
 
   switch (address.kind) {
-    case ipc::UnixAddress::Kind::unnamed:
-    case ipc::UnixAddress::Kind::inet:  // encode_inet_address() encodes it
+    case ipc::SocketAddress::Kind::unnamed:
+    case ipc::SocketAddress::Kind::inet:  // encode_inet_address() encodes it
       break;
-    case ipc::UnixAddress::Kind::path:
+    case ipc::SocketAddress::Kind::path:
       encoded.insert(encoded.end(), name_bytes.begin(), name_bytes.end());
       encoded.push_back(std::byte{0});
       break;
-    case ipc::UnixAddress::Kind::abstract:
+    case ipc::SocketAddress::Kind::abstract:
       encoded.push_back(std::byte{0});
       encoded.insert(encoded.end(), name_bytes.begin(), name_bytes.end());
       break;
@@ -85,7 +85,7 @@ std::vector<std::byte> encode_unix_address(const ipc::UnixAddress& address) {
   return encoded;
 }
 
-std::vector<std::byte> encode_socket_address(const ipc::UnixAddress& address,
+std::vector<std::byte> encode_socket_address(const ipc::SocketAddress& address,
                                              ipc::SocketDomain domain) {
   if (domain == ipc::SocketDomain::unix_domain) {
     return encode_unix_address(address);

@@ -9,8 +9,8 @@
 #include <span>
 #include <vector>
 
-#include "litebox/ipc/unix_address.hpp"
-#include "litebox/ipc/unix_socket.hpp"
+#include "litebox/ipc/socket_address.hpp"
+#include "litebox/ipc/stream_socket.hpp"
 #include "litebox/result.hpp"
 #include "shim/linux/syscall_table.hpp"
 #include "shim/linux/task.hpp"
@@ -56,7 +56,7 @@ Result<void> check_unix_socket_type(const SocketRequest& request);
 
 // The socket behind `descriptor`: `ebadf` if it is not open, `enotsock` if
 // it is not a socket.
-Result<std::shared_ptr<ipc::UnixStreamSocket>> socket_of(Task& task, int32_t descriptor);
+Result<std::shared_ptr<ipc::StreamSocket>> socket_of(Task& task, int32_t descriptor);
 
 // The calling process as SO_PEERCRED reports it: pid, effective uid and
 // effective gid.
@@ -71,11 +71,11 @@ Result<void> write_address(uint64_t address, uint64_t length_address,
 // The sockaddr_un of `address` with the length Linux reports: the family
 // alone for an unnamed socket, the family, path and NUL for a path, and the
 // family, NUL and name bytes for an abstract name.
-std::vector<std::byte> encode_unix_address(const ipc::UnixAddress& address);
+std::vector<std::byte> encode_unix_address(const ipc::SocketAddress& address);
 
 // The sockaddr of `address` for a socket of `domain`: a sockaddr_un, or a
 // sockaddr_in or sockaddr_in6 for a TCP socket.
-std::vector<std::byte> encode_socket_address(const ipc::UnixAddress& address,
+std::vector<std::byte> encode_socket_address(const ipc::SocketAddress& address,
                                              ipc::SocketDomain domain);
 
 }  // namespace litebox::shim::linux_abi

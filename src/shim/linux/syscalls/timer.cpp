@@ -1,9 +1,12 @@
 // Timer system calls: getitimer(2), setitimer(2) and alarm(2) for the real
-// interval timer, and the POSIX timers of timer_create(2).
+// interval timer, the POSIX timers of timer_create(2), and timerfds.
 #include <algorithm>
 #include <chrono>
 #include <cstdint>
+#include <optional>
 
+#include "litebox/event/timer_fd.hpp"
+#include "litebox/fd/open_flags.hpp"
 #include "litebox/platform/platform.hpp"
 #include "shim/linux/guest_clock.hpp"
 #include "shim/linux/guest_memory.hpp"
@@ -65,6 +68,12 @@ enum ClockId : int32_t {
 };
 
 constexpr uint32_t timer_absolute_time = 1;  // TIMER_ABSTIME
+
+// timerfd_create(2) flags, which are O_CLOEXEC and O_NONBLOCK.
+constexpr uint32_t timerfd_close_on_exec = fd::open_close_on_exec;
+constexpr uint32_t timerfd_non_blocking = fd::open_non_blocking;
+// timerfd_settime(2) flags: TFD_TIMER_ABSTIME is TIMER_ABSTIME.
+constexpr uint32_t timerfd_timer_cancel_on_set = 2;
 constexpr int64_t nanoseconds_per_second = 1'000'000'000;
 constexpr int64_t microseconds_per_second = 1'000'000;
 
@@ -301,6 +310,94 @@ Result<uint64_t> sys_timer_delete(Task& task, const SyscallArguments& arguments)
   return 0;
 }
 
+// Returns the TimerFd behind `descriptor`: `ebadf` for a closed
+// descriptor, `einval` for another kind of file.
+Result<std::shared_ptr<event::TimerFd>> timerfd_of(Task& task, int32_t descriptor) {
+  auto file = TRY(task.process().descriptors().get(descriptor));
+  auto timer = std::dynamic_pointer_cast<event::TimerFd>(file);
+  if (timer == nullptr) {
+    return fail(Errno::einval);
+  }
+  return timer;
+}
+
+Result<uint64_t> sys_timerfd_create(Task& task, const SyscallArguments& arguments) {
+  const int32_t clock = arguments.as_int(0);
+  const uint32_t flags = arguments.as_uint(1);
+  if (flags & ~(timerfd_close_on_exec | timerfd_non_blocking)) {
+    return fail(Errno::einval);
+  }
+  switch (clock) {
+    case clock_realtime:
+    case clock_monotonic:
+    case clock_boottime:
+      break;
+    // TODO: the alarm clocks need a wake-up device, which the sandbox lacks,
+    // so they fail as for timer_create(2).
+    case clock_realtime_alarm:
+    case clock_boottime_alarm:
+      return fail(Errno::eopnotsupp);
+    default:
+      return fail(Errno::einval);
+  }
+
+  const uint32_t file_flags = fd::open_read_write | (flags & timerfd_non_blocking);
+  auto timer = std::make_shared<event::TimerFd>(clock, file_flags);
+  const bool close_on_exec = (flags & timerfd_close_on_exec) != 0;
+  return TRY(task.process().descriptors().allocate(std::move(timer), close_on_exec));
+}
+
+// The first expiry of `value` on the platform's monotonic clock, which
+// TimerFd counts on; nothing for a zero value, which disarms the timer.
+std::optional<nanoseconds> first_expiry_of(int32_t clock, nanoseconds value, bool absolute) {
+  if (value == nanoseconds(0)) {
+    return std::nullopt;
+  }
+  const nanoseconds now = platform::current().clock.monotonic_now();
+  if (!absolute) {
+    return now + value;
+  }
+  nanoseconds clock_now = guest_monotonic_now();
+  if (clock == clock_realtime) {
+    const platform::Timespec real = guest_realtime_now();
+    clock_now = seconds(real.seconds) + nanoseconds(real.nanoseconds);
+  }
+  return now + (value - clock_now);
+}
+
+LinuxItimerspec to_itimerspec(const event::TimerFd::Setting& setting) {
+  return {to_timespec(setting.interval), to_timespec(setting.value)};
+}
+
+Result<uint64_t> sys_timerfd_settime(Task& task, const SyscallArguments& arguments) {
+  const int32_t descriptor = arguments.as_int(0);
+  const uint32_t flags = arguments.as_uint(1);
+  const auto requested = TRY(GuestPtr<LinuxItimerspec>(arguments[2]).read());
+  if (flags & ~(timer_absolute_time | timerfd_timer_cancel_on_set)) {
+    return fail(Errno::einval);
+  }
+  const nanoseconds value = TRY(from_timespec(requested.value));
+  const nanoseconds interval = TRY(from_timespec(requested.interval));
+  auto timer = TRY(timerfd_of(task, descriptor));
+
+  // TODO: TFD_TIMER_CANCEL_ON_SET is accepted, but a read never fails with
+  // ECANCELED: the guest cannot set the realtime clock, and changes of the
+  // host's clock are not watched.
+  const bool absolute = (flags & timer_absolute_time) != 0;
+  const std::optional<nanoseconds> first_expiry = first_expiry_of(timer->clock(), value, absolute);
+  const event::TimerFd::Setting previous = timer->set(first_expiry, interval, timers_of(task));
+  if (arguments[3] != 0) {
+    TRY_VOID(GuestPtr<LinuxItimerspec>(arguments[3]).write(to_itimerspec(previous)));
+  }
+  return 0;
+}
+
+Result<uint64_t> sys_timerfd_gettime(Task& task, const SyscallArguments& arguments) {
+  auto timer = TRY(timerfd_of(task, arguments.as_int(0)));
+  TRY_VOID(GuestPtr<LinuxItimerspec>(arguments[1]).write(to_itimerspec(timer->get())));
+  return 0;
+}
+
 }  // namespace
 
 void register_timer_syscalls(SyscallTable& table) {
@@ -312,6 +409,9 @@ void register_timer_syscalls(SyscallTable& table) {
   table.add(nr::timer_gettime, sys_timer_gettime);
   table.add(nr::timer_getoverrun, sys_timer_getoverrun);
   table.add(nr::timer_delete, sys_timer_delete);
+  table.add(nr::timerfd_create, sys_timerfd_create);
+  table.add(nr::timerfd_settime, sys_timerfd_settime);
+  table.add(nr::timerfd_gettime, sys_timerfd_gettime);
 }
 
 }  // namespace litebox::shim::linux_abi

@@ -1,4 +1,4 @@
-#include "unix_stream_connection.hpp"
+#include "stream_connection.hpp"
 
 #include <algorithm>
 #include <utility>
@@ -13,36 +13,36 @@ constexpr uint32_t writable_events = event::pollout | event::pollwrnorm | event:
 
 }  // namespace
 
-UnixStreamConnection::UnixStreamConnection(
-    std::array<std::shared_ptr<event::Pollable>, 2> pollables,
-    std::array<SocketCredentials, 2> credentials, std::array<UnixAddress, 2> addresses)
+StreamConnection::StreamConnection(std::array<std::shared_ptr<event::Pollable>, 2> pollables,
+                                   std::array<SocketCredentials, 2> credentials,
+                                   std::array<SocketAddress, 2> addresses)
     : addresses_(std::move(addresses)), credentials_(credentials) {
   sides_[0].pollable = std::move(pollables[0]);
   sides_[1].pollable = std::move(pollables[1]);
 }
 
-UnixAddress UnixStreamConnection::address(size_t side) {
+SocketAddress StreamConnection::address(size_t side) {
   sync::LockGuard guard(lock_);
   return addresses_[side];
 }
 
-void UnixStreamConnection::set_address(size_t side, UnixAddress address) {
+void StreamConnection::set_address(size_t side, SocketAddress address) {
   sync::LockGuard guard(lock_);
   addresses_[side] = std::move(address);
 }
 
-void UnixStreamConnection::announce_receivable(size_t side) {
+void StreamConnection::announce_receivable(size_t side) {
   sides_[side].receivable.wake_all();
   sides_[side].pollable->notify(readable_events);
 }
 
-void UnixStreamConnection::announce_sendable(size_t side) {
+void StreamConnection::announce_sendable(size_t side) {
   sides_[side].sendable.wake_all();
   sides_[side].pollable->notify(writable_events);
 }
 
-Result<size_t> UnixStreamConnection::send_step_locked(size_t side, std::span<const std::byte> rest,
-                                                      bool non_blocking) {
+Result<size_t> StreamConnection::send_step_locked(size_t side, std::span<const std::byte> rest,
+                                                  bool non_blocking) {
   Side& sender = sides_[side];
   Side& receiver = sides_[peer_of(side)];
   if ((sender.shutdown & shutdown_send) != 0) {
@@ -67,8 +67,8 @@ Result<size_t> UnixStreamConnection::send_step_locked(size_t side, std::span<con
   return size_t{0};
 }
 
-Result<size_t> UnixStreamConnection::send(size_t side, std::span<const std::byte> data,
-                                          SocketTransfer options) {
+Result<size_t> StreamConnection::send(size_t side, std::span<const std::byte> data,
+                                      SocketTransfer options) {
   // Unlike a pipe write, a zero-length send on a shut-down socket fails.
   if (data.empty()) {
     sync::LockGuard guard(lock_);
@@ -100,8 +100,8 @@ Result<size_t> UnixStreamConnection::send(size_t side, std::span<const std::byte
   return sent;
 }
 
-Result<size_t> UnixStreamConnection::receive(size_t side, std::span<std::byte> buffer,
-                                             SocketTransfer options) {
+Result<size_t> StreamConnection::receive(size_t side, std::span<std::byte> buffer,
+                                         SocketTransfer options) {
   Side& receiver = sides_[side];
   size_t received = 0;
   {
@@ -158,7 +158,7 @@ Result<size_t> UnixStreamConnection::receive(size_t side, std::span<std::byte> b
   return received;
 }
 
-void UnixStreamConnection::shutdown(size_t side, uint32_t directions) {
+void StreamConnection::shutdown(size_t side, uint32_t directions) {
   {
     sync::LockGuard guard(lock_);
     sides_[side].shutdown |= directions;
@@ -179,7 +179,7 @@ void UnixStreamConnection::shutdown(size_t side, uint32_t directions) {
   }
 }
 
-void UnixStreamConnection::close(size_t side, bool reset) {
+void StreamConnection::close(size_t side, bool reset) {
   {
     sync::LockGuard guard(lock_);
     Side& closing = sides_[side];
@@ -196,7 +196,7 @@ void UnixStreamConnection::close(size_t side, bool reset) {
   announce_sendable(peer_of(side));
 }
 
-uint32_t UnixStreamConnection::poll_events(size_t side) {
+uint32_t StreamConnection::poll_events(size_t side) {
   sync::LockGuard guard(lock_);
   const Side& self = sides_[side];
   const Side& peer = sides_[peer_of(side)];
@@ -222,12 +222,12 @@ uint32_t UnixStreamConnection::poll_events(size_t side) {
   return events;
 }
 
-size_t UnixStreamConnection::queued_bytes(size_t side) {
+size_t StreamConnection::queued_bytes(size_t side) {
   sync::LockGuard guard(lock_);
   return sides_[side].queue.size();
 }
 
-std::optional<Errno> UnixStreamConnection::take_pending_error(size_t side) {
+std::optional<Errno> StreamConnection::take_pending_error(size_t side) {
   std::optional<Errno> error;
   {
     sync::LockGuard guard(lock_);
@@ -239,17 +239,17 @@ std::optional<Errno> UnixStreamConnection::take_pending_error(size_t side) {
   return error;
 }
 
-size_t UnixStreamConnection::send_buffer_size(size_t side) {
+size_t StreamConnection::send_buffer_size(size_t side) {
   sync::LockGuard guard(lock_);
   return sides_[side].send_buffer_size;
 }
 
-size_t UnixStreamConnection::receive_buffer_size(size_t side) {
+size_t StreamConnection::receive_buffer_size(size_t side) {
   sync::LockGuard guard(lock_);
   return sides_[side].receive_buffer_size;
 }
 
-void UnixStreamConnection::set_send_buffer_size(size_t side, size_t size) {
+void StreamConnection::set_send_buffer_size(size_t side, size_t size) {
   {
     sync::LockGuard guard(lock_);
     sides_[side].send_buffer_size = std::max(size, min_send_buffer_size);
@@ -257,7 +257,7 @@ void UnixStreamConnection::set_send_buffer_size(size_t side, size_t size) {
   announce_sendable(side);
 }
 
-void UnixStreamConnection::set_receive_buffer_size(size_t side, size_t size) {
+void StreamConnection::set_receive_buffer_size(size_t side, size_t size) {
   sync::LockGuard guard(lock_);
   sides_[side].receive_buffer_size = std::max(size, min_receive_buffer_size);
 }

@@ -1,8 +1,8 @@
-// The state that the two ends of a connected Unix-domain stream socket
-// share: a socket pair from socketpair(2), or a client and the end that
-// accept(2) returns for it.
+// The state that the two ends of a connected stream socket (Unix-domain, or
+// TCP on the sandbox's loopback) share: a socket pair from socketpair(2),
+// or a client and the end that accept(2) returns for it.
 //
-// It follows Linux (net/unix). Each end has a receive queue that the other
+// It follows Linux's Unix-domain sockets (net/unix). Each end has a receive queue that the other
 // end fills. shutdown(2) of one direction also shuts the matching
 // direction of the peer, and closing an end shuts both directions of the
 // other. A read on a shut-down direction returns 0 once the queue is
@@ -20,8 +20,8 @@
 #include <span>
 
 #include "litebox/event/pollable.hpp"
-#include "litebox/ipc/unix_address.hpp"
-#include "litebox/ipc/unix_socket.hpp"
+#include "litebox/ipc/socket_address.hpp"
+#include "litebox/ipc/stream_socket.hpp"
 #include "litebox/result.hpp"
 #include "litebox/sync/mutex.hpp"
 #include "litebox/sync/wait_queue.hpp"
@@ -31,14 +31,14 @@ namespace litebox::ipc {
 // Side i is the end with index i; it receives into sides_[i].queue and
 // sends into the other side's queue. A connection made by connect(2) has the
 // client as side 0 and the accepted end as side 1.
-class UnixStreamConnection {
+class StreamConnection {
  public:
   // `pollables` are the readiness notifiers of the two ends, which own
   // them too. `credentials` are the process of each end, which SO_PEERCRED
   // reports to the other end, and `addresses` the name of each end.
-  UnixStreamConnection(std::array<std::shared_ptr<event::Pollable>, 2> pollables,
-                       std::array<SocketCredentials, 2> credentials,
-                       std::array<UnixAddress, 2> addresses);
+  StreamConnection(std::array<std::shared_ptr<event::Pollable>, 2> pollables,
+                   std::array<SocketCredentials, 2> credentials,
+                   std::array<SocketAddress, 2> addresses);
 
   static size_t peer_of(size_t side) { return 1 - side; }
 
@@ -65,8 +65,8 @@ class UnixStreamConnection {
   // The name of `side`, which its peer reports through getpeername(2),
   // recvfrom(2) and recvmsg(2). An end that binds after it was connected
   // sets it, so the peer sees the new name, as on Linux.
-  UnixAddress address(size_t side);
-  void set_address(size_t side, UnixAddress address);
+  SocketAddress address(size_t side);
+  void set_address(size_t side, SocketAddress address);
 
  private:
   // One locked step of send(): queues what fits of `rest` at the peer, or
@@ -94,8 +94,8 @@ class UnixStreamConnection {
   // Lock order: lock_, then a Pollable's lock. Observers are notified after
   // lock_ is released.
   sync::Mutex lock_;
-  Side sides_[2];                         // queues, shutdown bits and sizes guarded by lock_
-  std::array<UnixAddress, 2> addresses_;  // guarded by lock_
+  Side sides_[2];                           // queues, shutdown bits and sizes guarded by lock_
+  std::array<SocketAddress, 2> addresses_;  // guarded by lock_
   const std::array<SocketCredentials, 2> credentials_;
 };
 

@@ -1,19 +1,19 @@
-#include "unix_listener.hpp"
+#include "stream_listener.hpp"
 
 #include <utility>
 
-#include "unix_stream_connection.hpp"
+#include "stream_connection.hpp"
 
 namespace litebox::ipc {
 
-UnixListener::UnixListener(std::shared_ptr<event::Pollable> pollable, UnixAddress address,
-                           SocketCredentials credentials, uint32_t backlog)
+StreamListener::StreamListener(std::shared_ptr<event::Pollable> pollable, SocketAddress address,
+                               SocketCredentials credentials, uint32_t backlog)
     : pollable_(std::move(pollable)),
       address_(std::move(address)),
       credentials_(credentials),
       backlog_(backlog) {}
 
-void UnixListener::set_backlog(uint32_t backlog) {
+void StreamListener::set_backlog(uint32_t backlog) {
   {
     sync::LockGuard guard(lock_);
     backlog_ = backlog;
@@ -21,7 +21,7 @@ void UnixListener::set_backlog(uint32_t backlog) {
   room_.wake_all();
 }
 
-Result<void> UnixListener::wait_for_room(bool non_blocking) {
+Result<void> StreamListener::wait_for_room(bool non_blocking) {
   sync::LockGuard guard(lock_);
   auto ready = [&] { return is_refusing_locked() || !is_full_locked(); };
   if (!ready() && non_blocking) {
@@ -34,19 +34,19 @@ Result<void> UnixListener::wait_for_room(bool non_blocking) {
   return {};
 }
 
-Result<std::shared_ptr<UnixStreamConnection>> UnixListener::enqueue(
+Result<std::shared_ptr<StreamConnection>> StreamListener::enqueue(
     std::shared_ptr<event::Pollable> client_pollable, SocketCredentials client_credentials,
-    UnixAddress client_address, UnixAddress server_address) {
-  std::shared_ptr<UnixStreamConnection> connection;
+    SocketAddress client_address, SocketAddress server_address) {
+  std::shared_ptr<StreamConnection> connection;
   {
     sync::LockGuard guard(lock_);
     if (is_refusing_locked()) {
       return fail(Errno::econnrefused);
     }
     if (is_full_locked()) {
-      return std::shared_ptr<UnixStreamConnection>();
+      return std::shared_ptr<StreamConnection>();
     }
-    connection = std::make_shared<UnixStreamConnection>(
+    connection = std::make_shared<StreamConnection>(
         std::array{std::move(client_pollable), std::make_shared<event::Pollable>()},
         std::array{client_credentials, credentials_},
         std::array{std::move(client_address), std::move(server_address)});
@@ -57,8 +57,8 @@ Result<std::shared_ptr<UnixStreamConnection>> UnixListener::enqueue(
   return connection;
 }
 
-Result<std::shared_ptr<UnixStreamConnection>> UnixListener::accept(bool non_blocking) {
-  std::shared_ptr<UnixStreamConnection> oldest;
+Result<std::shared_ptr<StreamConnection>> StreamListener::accept(bool non_blocking) {
+  std::shared_ptr<StreamConnection> oldest;
   {
     sync::LockGuard guard(lock_);
     auto ready = [&] { return is_refusing_locked() || !pending_.empty(); };
@@ -77,7 +77,7 @@ Result<std::shared_ptr<UnixStreamConnection>> UnixListener::accept(bool non_bloc
   return oldest;
 }
 
-void UnixListener::shutdown(uint32_t directions) {
+void StreamListener::shutdown(uint32_t directions) {
   {
     sync::LockGuard guard(lock_);
     shutdown_ |= directions;
@@ -87,8 +87,8 @@ void UnixListener::shutdown(uint32_t directions) {
   pollable_->notify(event::pollin | event::pollrdnorm | event::pollrdhup | event::pollhup);
 }
 
-void UnixListener::close() {
-  std::deque<std::shared_ptr<UnixStreamConnection>> abandoned;
+void StreamListener::close() {
+  std::deque<std::shared_ptr<StreamConnection>> abandoned;
   {
     sync::LockGuard guard(lock_);
     closed_ = true;
@@ -101,7 +101,7 @@ void UnixListener::close() {
   connection_pending_.wake_all();
 }
 
-uint32_t UnixListener::poll_events() {
+uint32_t StreamListener::poll_events() {
   sync::LockGuard guard(lock_);
   uint32_t events = 0;
   if (!pending_.empty()) {

@@ -1,4 +1,4 @@
-#include "litebox/ipc/unix_socket.hpp"
+#include "litebox/ipc/stream_socket.hpp"
 
 #include <algorithm>
 #include <atomic>
@@ -7,9 +7,9 @@
 
 #include "inet_ports.hpp"
 #include "litebox/fs/file_system.hpp"
-#include "unix_listener.hpp"
+#include "stream_connection.hpp"
+#include "stream_listener.hpp"
 #include "unix_names.hpp"
-#include "unix_stream_connection.hpp"
 
 namespace litebox::ipc {
 
@@ -38,14 +38,14 @@ uint32_t unconnected_poll_events(uint32_t shutdown) {
 
 }  // namespace
 
-UnixStreamSocket::UnixStreamSocket(uint32_t flags, SocketCredentials owner, SocketDomain domain)
+StreamSocket::StreamSocket(uint32_t flags, SocketCredentials owner, SocketDomain domain)
     : File(flags),
       pollable_(std::make_shared<event::Pollable>()),
       owner_(owner),
       domain_(domain),
       identity_(next_socket_identity()) {
   if (domain_ != SocketDomain::unix_domain) {
-    address_.kind = UnixAddress::Kind::inet;
+    address_.kind = SocketAddress::Kind::inet;
     address_.inet =
         domain_ == SocketDomain::inet ? InetAddress::ipv4_any() : InetAddress::ipv6_any();
     send_buffer_size_.store(default_tcp_send_buffer_size, std::memory_order_relaxed);
@@ -56,9 +56,9 @@ UnixStreamSocket::UnixStreamSocket(uint32_t flags, SocketCredentials owner, Sock
   set_stored_option(StoredOption::tcp_keep_count, 9);
 }
 
-UnixStreamSocket::UnixStreamSocket(std::shared_ptr<UnixStreamConnection> connection, size_t side,
-                                   uint32_t flags, SocketCredentials owner, UnixAddress address,
-                                   SocketDomain domain)
+StreamSocket::StreamSocket(std::shared_ptr<StreamConnection> connection, size_t side,
+                           uint32_t flags, SocketCredentials owner, SocketAddress address,
+                           SocketDomain domain)
     : File(flags),
       pollable_(connection->pollable(side)),
       owner_(owner),
@@ -70,12 +70,12 @@ UnixStreamSocket::UnixStreamSocket(std::shared_ptr<UnixStreamConnection> connect
   connected_.store(connection_.get(), std::memory_order_release);
 }
 
-UnixStreamSocket::~UnixStreamSocket() {
+StreamSocket::~StreamSocket() {
   if (holds_port_) {
     inet_ports().release(identity_, address_.inet.port);
   }
   if (holds_name_) {
-    if (address_.kind == UnixAddress::Kind::abstract) {
+    if (address_.kind == SocketAddress::Kind::abstract) {
       unix_names().release(UnixNameKey{address_.name}, identity_);
     } else {
       unix_names().release(UnixNameKey{SocketInodeKey{name_device_, name_inode_}}, identity_);
@@ -89,7 +89,7 @@ UnixStreamSocket::~UnixStreamSocket() {
   }
 }
 
-Result<size_t> UnixStreamSocket::read(std::span<std::byte> buffer) {
+Result<size_t> StreamSocket::read(std::span<std::byte> buffer) {
   // read(2) of nothing returns at once, while recv(2) of nothing waits for
   // data as Linux does.
   if (buffer.empty()) {
@@ -98,12 +98,12 @@ Result<size_t> UnixStreamSocket::read(std::span<std::byte> buffer) {
   return receive(buffer, SocketTransfer{.non_blocking = is_non_blocking()});
 }
 
-Result<size_t> UnixStreamSocket::write(std::span<const std::byte> data) {
+Result<size_t> StreamSocket::write(std::span<const std::byte> data) {
   return send(data, SocketTransfer{.non_blocking = is_non_blocking()});
 }
 
-Result<size_t> UnixStreamSocket::send(std::span<const std::byte> data, SocketTransfer options) {
-  UnixStreamConnection* connection = connected_.load(std::memory_order_acquire);
+Result<size_t> StreamSocket::send(std::span<const std::byte> data, SocketTransfer options) {
+  StreamConnection* connection = connected_.load(std::memory_order_acquire);
   if (connection == nullptr) {
     return fail(domain_ == SocketDomain::unix_domain ? Errno::enotconn : Errno::epipe);
   }
@@ -111,8 +111,8 @@ Result<size_t> UnixStreamSocket::send(std::span<const std::byte> data, SocketTra
   return connection->send(side_, data, options);
 }
 
-Result<size_t> UnixStreamSocket::receive(std::span<std::byte> buffer, SocketTransfer options) {
-  UnixStreamConnection* connection = connected_.load(std::memory_order_acquire);
+Result<size_t> StreamSocket::receive(std::span<std::byte> buffer, SocketTransfer options) {
+  StreamConnection* connection = connected_.load(std::memory_order_acquire);
   if (connection == nullptr) {
     return fail(domain_ == SocketDomain::unix_domain ? Errno::einval : Errno::enotconn);
   }
@@ -120,8 +120,8 @@ Result<size_t> UnixStreamSocket::receive(std::span<std::byte> buffer, SocketTran
   return connection->receive(side_, buffer, options);
 }
 
-Result<void> UnixStreamSocket::shutdown(uint32_t directions) {
-  if (UnixStreamConnection* connection = connected_.load(std::memory_order_acquire)) {
+Result<void> StreamSocket::shutdown(uint32_t directions) {
+  if (StreamConnection* connection = connected_.load(std::memory_order_acquire)) {
     connection->shutdown(side_, directions);
     return {};
   }
@@ -140,7 +140,7 @@ Result<void> UnixStreamSocket::shutdown(uint32_t directions) {
   return {};
 }
 
-Result<fs::Stat> UnixStreamSocket::stat() {
+Result<fs::Stat> StreamSocket::stat() {
   fs::Stat status;
   status.device = socket_device_number;
   status.inode = identity_;
@@ -152,20 +152,20 @@ Result<fs::Stat> UnixStreamSocket::stat() {
   return status;
 }
 
-uint32_t UnixStreamSocket::poll_events() {
-  if (UnixStreamConnection* connection = connected_.load(std::memory_order_acquire)) {
+uint32_t StreamSocket::poll_events() {
+  if (StreamConnection* connection = connected_.load(std::memory_order_acquire)) {
     return connection->poll_events(side_);
   }
-  if (UnixListener* listener = listening_.load(std::memory_order_acquire)) {
+  if (StreamListener* listener = listening_.load(std::memory_order_acquire)) {
     return listener->poll_events();
   }
   return unconnected_poll_events(shutdown_.load(std::memory_order_seq_cst));
 }
 
-event::Pollable* UnixStreamSocket::pollable() { return pollable_.get(); }
+event::Pollable* StreamSocket::pollable() { return pollable_.get(); }
 
-Result<size_t> UnixStreamSocket::bytes_available() {
-  if (UnixStreamConnection* connection = connected_.load(std::memory_order_acquire)) {
+Result<size_t> StreamSocket::bytes_available() {
+  if (StreamConnection* connection = connected_.load(std::memory_order_acquire)) {
     return connection->queued_bytes(side_);
   }
   if (is_listening()) {
@@ -174,7 +174,7 @@ Result<size_t> UnixStreamSocket::bytes_available() {
   return size_t{0};
 }
 
-void UnixStreamSocket::hold_name_locked(UnixAddress address, uint64_t device, uint64_t inode) {
+void StreamSocket::hold_name_locked(SocketAddress address, uint64_t device, uint64_t inode) {
   address_ = std::move(address);
   if (connection_) {
     connection_->set_address(side_, address_);
@@ -184,8 +184,8 @@ void UnixStreamSocket::hold_name_locked(UnixAddress address, uint64_t device, ui
   name_inode_ = inode;
 }
 
-Result<void> UnixStreamSocket::bind_path(fs::Vfs& vfs, const fs::PathContext& context,
-                                         const fs::Location& start, std::string_view path) {
+Result<void> StreamSocket::bind_path(fs::Vfs& vfs, const fs::PathContext& context,
+                                     const fs::Location& start, std::string_view path) {
   // As Linux does, the inode comes first, so an existing path is
   // `eaddrinuse` even for a socket that has a name already.
   auto created = vfs.make_node(context, start, path, fs::mode_of(fs::FileType::socket, 0777), 0);
@@ -201,38 +201,39 @@ Result<void> UnixStreamSocket::bind_path(fs::Vfs& vfs, const fs::PathContext& co
   return bound;
 }
 
-Result<void> UnixStreamSocket::hold_path_name(std::string_view path, const fs::Stat& status) {
+Result<void> StreamSocket::hold_path_name(std::string_view path, const fs::Stat& status) {
   sync::LockGuard guard(lock_);
-  if (address_.kind != UnixAddress::Kind::unnamed) {
+  if (address_.kind != SocketAddress::Kind::unnamed) {
     return fail(Errno::einval);
   }
   SocketInodeKey key{status.device, status.inode};
   TRY_VOID(unix_names().bind(UnixNameKey{key}, identity_));
-  hold_name_locked(UnixAddress{UnixAddress::Kind::path, std::string(path)}, key.device, key.inode);
+  hold_name_locked(SocketAddress{SocketAddress::Kind::path, std::string(path)}, key.device,
+                   key.inode);
   return {};
 }
 
-Result<void> UnixStreamSocket::bind_abstract(std::string name) {
+Result<void> StreamSocket::bind_abstract(std::string name) {
   sync::LockGuard guard(lock_);
-  if (address_.kind != UnixAddress::Kind::unnamed) {
+  if (address_.kind != SocketAddress::Kind::unnamed) {
     return fail(Errno::einval);
   }
   TRY_VOID(unix_names().bind(UnixNameKey{name}, identity_));
-  hold_name_locked(UnixAddress{UnixAddress::Kind::abstract, std::move(name)}, 0, 0);
+  hold_name_locked(SocketAddress{SocketAddress::Kind::abstract, std::move(name)}, 0, 0);
   return {};
 }
 
-Result<void> UnixStreamSocket::bind_automatic() {
+Result<void> StreamSocket::bind_automatic() {
   sync::LockGuard guard(lock_);
-  if (address_.kind != UnixAddress::Kind::unnamed) {
+  if (address_.kind != SocketAddress::Kind::unnamed) {
     return {};
   }
   std::string name = TRY(unix_names().bind_automatic(identity_));
-  hold_name_locked(UnixAddress{UnixAddress::Kind::abstract, std::move(name)}, 0, 0);
+  hold_name_locked(SocketAddress{SocketAddress::Kind::abstract, std::move(name)}, 0, 0);
   return {};
 }
 
-Result<void> UnixStreamSocket::listen(uint32_t backlog, SocketCredentials credentials) {
+Result<void> StreamSocket::listen(uint32_t backlog, SocketCredentials credentials) {
   {
     sync::LockGuard guard(lock_);
     if (connection_) {
@@ -245,12 +246,12 @@ Result<void> UnixStreamSocket::listen(uint32_t backlog, SocketCredentials creden
     if (domain_ != SocketDomain::unix_domain && !holds_port_) {
       TRY_VOID(bind_inet_locked(address_.inet));
     }
-    if (address_.kind == UnixAddress::Kind::unnamed) {
+    if (address_.kind == SocketAddress::Kind::unnamed) {
       return fail(Errno::einval);
     }
 
-    auto listener = std::make_shared<UnixListener>(pollable_, address_, credentials, backlog);
-    if (address_.kind == UnixAddress::Kind::inet) {
+    auto listener = std::make_shared<StreamListener>(pollable_, address_, credentials, backlog);
+    if (address_.kind == SocketAddress::Kind::inet) {
       TRY_VOID(inet_ports().listen(identity_, address_.inet.port, listener));
     }
     listener_ = std::move(listener);
@@ -258,9 +259,9 @@ Result<void> UnixStreamSocket::listen(uint32_t backlog, SocketCredentials creden
       listener_->shutdown(directions);
     }
     // A TCP listener is in the port table already.
-    if (address_.kind == UnixAddress::Kind::abstract) {
+    if (address_.kind == SocketAddress::Kind::abstract) {
       unix_names().set_listener(UnixNameKey{address_.name}, identity_, listener_);
-    } else if (address_.kind == UnixAddress::Kind::path) {
+    } else if (address_.kind == SocketAddress::Kind::path) {
       unix_names().set_listener(UnixNameKey{SocketInodeKey{name_device_, name_inode_}}, identity_,
                                 listener_);
     }
@@ -271,9 +272,9 @@ Result<void> UnixStreamSocket::listen(uint32_t backlog, SocketCredentials creden
   return {};
 }
 
-Result<void> UnixStreamSocket::connect_path(fs::Vfs& vfs, const fs::PathContext& context,
-                                            const fs::Location& start, std::string_view path,
-                                            SocketCredentials credentials) {
+Result<void> StreamSocket::connect_path(fs::Vfs& vfs, const fs::PathContext& context,
+                                        const fs::Location& start, std::string_view path,
+                                        SocketCredentials credentials) {
   fs::Location target = TRY(vfs.resolve(context, start, path, 0));
   fs::Stat status = TRY(target.inode->stat());
   TRY_VOID(fs::Vfs::check_permission(context.credentials, status, fs::access_write));
@@ -285,14 +286,14 @@ Result<void> UnixStreamSocket::connect_path(fs::Vfs& vfs, const fs::PathContext&
   return connect_to_listener(unix_names().find_listener(UnixNameKey{key}), credentials);
 }
 
-Result<void> UnixStreamSocket::connect_abstract(const std::string& name,
-                                                SocketCredentials credentials) {
+Result<void> StreamSocket::connect_abstract(const std::string& name,
+                                            SocketCredentials credentials) {
   return connect_to_listener(unix_names().find_listener(UnixNameKey{name}), credentials);
 }
 
-Result<void> UnixStreamSocket::connect_to_listener(
-    const std::shared_ptr<UnixListener>& listener, SocketCredentials credentials,
-    const std::optional<UnixAddress>& server_address) {
+Result<void> StreamSocket::connect_to_listener(const std::shared_ptr<StreamListener>& listener,
+                                               SocketCredentials credentials,
+                                               const std::optional<SocketAddress>& server_address) {
   if (!listener) {
     return fail(Errno::econnrefused);
   }
@@ -300,11 +301,11 @@ Result<void> UnixStreamSocket::connect_to_listener(
   // As on Linux, a full backlog is waited for before this socket's own
   // state is checked. Another client may take the room first; then the
   // wait starts again.
-  std::shared_ptr<UnixStreamConnection> connection;
+  std::shared_ptr<StreamConnection> connection;
   while (!connection) {
     TRY_VOID(listener->wait_for_room(is_non_blocking()));
 
-    UnixAddress own_address;
+    SocketAddress own_address;
     {
       sync::LockGuard guard(lock_);
       if (connection_) {
@@ -336,79 +337,79 @@ Result<void> UnixStreamSocket::connect_to_listener(
   return {};
 }
 
-Result<std::shared_ptr<UnixStreamSocket>> UnixStreamSocket::accept(uint32_t flags,
-                                                                   SocketCredentials owner) {
-  UnixListener* listener = listening_.load(std::memory_order_acquire);
+Result<std::shared_ptr<StreamSocket>> StreamSocket::accept(uint32_t flags,
+                                                           SocketCredentials owner) {
+  StreamListener* listener = listening_.load(std::memory_order_acquire);
   if (listener == nullptr) {
     return fail(Errno::einval);
   }
 
   auto connection = TRY(listener->accept(is_non_blocking()));
-  UnixAddress address = connection->address(1);
-  auto accepted = std::make_shared<UnixStreamSocket>(std::move(connection), 1, flags, owner,
-                                                     std::move(address), domain_);
+  SocketAddress address = connection->address(1);
+  auto accepted = std::make_shared<StreamSocket>(std::move(connection), 1, flags, owner,
+                                                 std::move(address), domain_);
   if (domain_ != SocketDomain::unix_domain) {
     pass_listener_state(*accepted);
   }
   return accepted;
 }
 
-UnixAddress UnixStreamSocket::address() {
+SocketAddress StreamSocket::address() {
   sync::LockGuard guard(lock_);
   return address_;
 }
 
-Result<UnixAddress> UnixStreamSocket::peer_address() {
-  UnixStreamConnection* connection = connected_.load(std::memory_order_acquire);
+Result<SocketAddress> StreamSocket::peer_address() {
+  StreamConnection* connection = connected_.load(std::memory_order_acquire);
   if (connection == nullptr) {
     return fail(Errno::enotconn);
   }
-  return connection->address(UnixStreamConnection::peer_of(side_));
+  return connection->address(StreamConnection::peer_of(side_));
 }
 
-size_t UnixStreamSocket::send_buffer_size() {
-  if (UnixStreamConnection* connection = connected_.load(std::memory_order_acquire)) {
+size_t StreamSocket::send_buffer_size() {
+  if (StreamConnection* connection = connected_.load(std::memory_order_acquire)) {
     return connection->send_buffer_size(side_);
   }
   return send_buffer_size_.load(std::memory_order_relaxed);
 }
 
-size_t UnixStreamSocket::receive_buffer_size() {
-  if (UnixStreamConnection* connection = connected_.load(std::memory_order_acquire)) {
+size_t StreamSocket::receive_buffer_size() {
+  if (StreamConnection* connection = connected_.load(std::memory_order_acquire)) {
     return connection->receive_buffer_size(side_);
   }
   return receive_buffer_size_.load(std::memory_order_relaxed);
 }
 
-void UnixStreamSocket::set_send_buffer_size(size_t size) {
-  if (UnixStreamConnection* connection = connected_.load(std::memory_order_acquire)) {
+void StreamSocket::set_send_buffer_size(size_t size) {
+  if (StreamConnection* connection = connected_.load(std::memory_order_acquire)) {
     connection->set_send_buffer_size(side_, size);
     return;
   }
   send_buffer_size_.store(std::max(size, min_send_buffer_size), std::memory_order_relaxed);
 }
 
-void UnixStreamSocket::set_receive_buffer_size(size_t size) {
-  if (UnixStreamConnection* connection = connected_.load(std::memory_order_acquire)) {
+void StreamSocket::set_receive_buffer_size(size_t size) {
+  if (StreamConnection* connection = connected_.load(std::memory_order_acquire)) {
     connection->set_receive_buffer_size(side_, size);
     return;
   }
   receive_buffer_size_.store(std::max(size, min_receive_buffer_size), std::memory_order_relaxed);
 }
 
-SocketCredentials UnixStreamSocket::peer_credentials() {
-  if (UnixStreamConnection* connection = connected_.load(std::memory_order_acquire)) {
-    return connection->credentials(UnixStreamConnection::peer_of(side_));
+SocketCredentials StreamSocket::peer_credentials() {
+  if (StreamConnection* connection = connected_.load(std::memory_order_acquire)) {
+    return connection->credentials(StreamConnection::peer_of(side_));
   }
-  if (UnixListener* listener = listening_.load(std::memory_order_acquire)) {
+  if (StreamListener* listener = listening_.load(std::memory_order_acquire)) {
     return listener->credentials();
   }
   constexpr uint32_t no_id = std::numeric_limits<uint32_t>::max();
   return SocketCredentials{.pid = 0, .uid = no_id, .gid = no_id};
 }
 
-std::optional<Errno> UnixStreamSocket::take_pending_error() {
-  if (UnixStreamConnection* connection = connected_.load(std::memory_order_acquire)) {
+std::optional<Errno> StreamSocket::take_pending_error() {
+  if (StreamConnection* connection = connected_.load(std::memory_order_acquire)) {
     return connection->take_pending_error(side_);
   }
   return std::nullopt;
@@ -419,15 +420,13 @@ Result<UnixSocketPair> create_unix_stream_pair(uint32_t flags, SocketCredentials
     return fail(Errno::einval);
   }
 
-  auto connection = std::make_shared<UnixStreamConnection>(
+  auto connection = std::make_shared<StreamConnection>(
       std::array{std::make_shared<event::Pollable>(), std::make_shared<event::Pollable>()},
-      std::array{creator, creator}, std::array{UnixAddress{}, UnixAddress{}});
+      std::array{creator, creator}, std::array{SocketAddress{}, SocketAddress{}});
   uint32_t file_flags = fd::open_read_write | flags;
   UnixSocketPair pair;
-  pair.first =
-      std::make_shared<UnixStreamSocket>(connection, 0, file_flags, creator, UnixAddress{});
-  pair.second =
-      std::make_shared<UnixStreamSocket>(connection, 1, file_flags, creator, UnixAddress{});
+  pair.first = std::make_shared<StreamSocket>(connection, 0, file_flags, creator, SocketAddress{});
+  pair.second = std::make_shared<StreamSocket>(connection, 1, file_flags, creator, SocketAddress{});
   return pair;
 }
 

@@ -1,17 +1,16 @@
-// Unix-domain stream sockets: the open file descriptions that socket(2),
-// socketpair(2) and accept(2) make.
+// Stream sockets, Unix-domain (AF_UNIX) and TCP (AF_INET and AF_INET6):
+// the open file descriptions that socket(2), socketpair(2) and accept(2)
+// make.
 //
-// socket(2) makes an unconnected socket. bind(2) names it, by a socket
-// inode in the file system or in the abstract namespace. From there it
-// either listens (listen(2)) or connects (connect(2)), once; accept(2) and
-// socketpair(2) make sockets that are connected from the start. The ends
-// of a connection share a UnixStreamConnection (src/core/ipc), which
-// describes how data, shutdown(2) and close move between them.
-//
-// The same class serves TCP sockets (AF_INET and AF_INET6) on the
-// sandbox's own loopback network: they bind to an address and port in the
-// sandbox's port table (src/core/ipc/inet_ports.hpp) instead of a name,
-// and their connections are the same UnixStreamConnection objects.
+// socket(2) makes an unconnected socket. bind(2) names it: a Unix-domain
+// socket by a socket inode in the file system or in the abstract
+// namespace, a TCP socket by an address and port in the sandbox's port
+// table (src/core/ipc/inet_ports.hpp). From there it either listens
+// (listen(2)) or connects (connect(2)), once; accept(2) and socketpair(2)
+// make sockets that are connected from the start. The ends of a
+// connection share a StreamConnection (src/core/ipc), which describes how
+// data, shutdown(2) and close move between them. TCP traffic never leaves
+// the sandbox: its loopback network is these same connection objects.
 #pragma once
 
 #include <array>
@@ -28,7 +27,7 @@
 #include "litebox/fd/file.hpp"
 #include "litebox/fs/vfs.hpp"
 #include "litebox/ipc/inet_address.hpp"
-#include "litebox/ipc/unix_address.hpp"
+#include "litebox/ipc/socket_address.hpp"
 #include "litebox/result.hpp"
 #include "litebox/sync/mutex.hpp"
 
@@ -87,21 +86,21 @@ enum class StoredOption : uint8_t {
   count,
 };
 
-class UnixListener;
-class UnixStreamConnection;
+class StreamListener;
+class StreamConnection;
 
-class UnixStreamSocket final : public fd::File {
+class StreamSocket final : public fd::File {
  public:
   // An unconnected socket of `domain` made by the process `owner`, as
   // socket(2) makes it; `flags` contains the access mode and status flags.
-  UnixStreamSocket(uint32_t flags, SocketCredentials owner,
-                   SocketDomain domain = SocketDomain::unix_domain);
+  StreamSocket(uint32_t flags, SocketCredentials owner,
+               SocketDomain domain = SocketDomain::unix_domain);
 
   // Side `side` (0 or 1) of `connection`, named `address`.
-  UnixStreamSocket(std::shared_ptr<UnixStreamConnection> connection, size_t side, uint32_t flags,
-                   SocketCredentials owner, UnixAddress address,
-                   SocketDomain domain = SocketDomain::unix_domain);
-  ~UnixStreamSocket() override;
+  StreamSocket(std::shared_ptr<StreamConnection> connection, size_t side, uint32_t flags,
+               SocketCredentials owner, SocketAddress address,
+               SocketDomain domain = SocketDomain::unix_domain);
+  ~StreamSocket() override;
 
   Result<size_t> read(std::span<std::byte> buffer) override;
   Result<size_t> write(std::span<const std::byte> data) override;
@@ -175,12 +174,12 @@ class UnixStreamSocket final : public fd::File {
   // accept(2): takes a pending connection and returns its server end with
   // `flags` (the access mode and status flags). `einval` unless listening,
   // `eagain` when nothing is pending and the socket is non-blocking.
-  Result<std::shared_ptr<UnixStreamSocket>> accept(uint32_t flags, SocketCredentials owner);
+  Result<std::shared_ptr<StreamSocket>> accept(uint32_t flags, SocketCredentials owner);
 
   // The name getsockname(2) reports, and the peer's name that
   // getpeername(2) reports (`enotconn` unless connected).
-  UnixAddress address();
-  Result<UnixAddress> peer_address();
+  SocketAddress address();
+  Result<SocketAddress> peer_address();
 
   SocketDomain domain() const { return domain_; }
 
@@ -227,9 +226,9 @@ class UnixStreamSocket final : public fd::File {
   // listens. The connection is complete once it is in the backlog.
   // `server_address` is the accepted end's name: the listener's own unless
   // given.
-  Result<void> connect_to_listener(const std::shared_ptr<UnixListener>& listener,
-                                   SocketCredentials credentials,
-                                   const std::optional<UnixAddress>& server_address = std::nullopt);
+  Result<void> connect_to_listener(
+      const std::shared_ptr<StreamListener>& listener, SocketCredentials credentials,
+      const std::optional<SocketAddress>& server_address = std::nullopt);
 
   // Binds an unbound TCP socket to `address` (port 0: an ephemeral port)
   // in the port table.
@@ -238,14 +237,14 @@ class UnixStreamSocket final : public fd::File {
   // Gives `accepted`, which accept(2) of this TCP listener made, its own
   // entry for the shared port in the port table, and the options and
   // buffer sizes of the listener, as Linux copies them.
-  void pass_listener_state(UnixStreamSocket& accepted);
+  void pass_listener_state(StreamSocket& accepted);
 
   // Binds this socket to the socket inode `status` of `path` in the name
   // table: `einval` if the socket already has a name.
   Result<void> hold_path_name(std::string_view path, const fs::Stat& status);
 
   // Records `address` as this socket's entry in the name table.
-  void hold_name_locked(UnixAddress address, uint64_t device, uint64_t inode);
+  void hold_name_locked(SocketAddress address, uint64_t device, uint64_t inode);
 
   const std::shared_ptr<event::Pollable> pollable_;
   const SocketCredentials owner_;
@@ -258,15 +257,15 @@ class UnixStreamSocket final : public fd::File {
   // point to live as long as this socket. Lock order: lock_, then the lock of
   // the name table, the listener or the connection, then a Pollable's lock.
   sync::Mutex lock_;
-  UnixAddress address_;       // guarded by lock_
+  SocketAddress address_;     // guarded by lock_
   bool holds_name_ = false;   // guarded by lock_: address_ is this socket's entry in the name table
   uint64_t name_device_ = 0;  // guarded by lock_: the socket inode of a path name
   uint64_t name_inode_ = 0;
-  std::shared_ptr<UnixStreamConnection> connection_;  // guarded by lock_
-  size_t side_ = 0;                                   // guarded by lock_
-  std::shared_ptr<UnixListener> listener_;            // guarded by lock_
-  std::atomic<UnixStreamConnection*> connected_{nullptr};
-  std::atomic<UnixListener*> listening_{nullptr};
+  std::shared_ptr<StreamConnection> connection_;  // guarded by lock_
+  size_t side_ = 0;                               // guarded by lock_
+  std::shared_ptr<StreamListener> listener_;      // guarded by lock_
+  std::atomic<StreamConnection*> connected_{nullptr};
+  std::atomic<StreamListener*> listening_{nullptr};
 
   // What an unconnected or listening socket keeps until it is connected.
   std::atomic<uint32_t> shutdown_{0};
@@ -282,8 +281,8 @@ class UnixStreamSocket final : public fd::File {
 };
 
 struct UnixSocketPair {
-  std::shared_ptr<UnixStreamSocket> first;
-  std::shared_ptr<UnixStreamSocket> second;
+  std::shared_ptr<StreamSocket> first;
+  std::shared_ptr<StreamSocket> second;
 };
 
 // socketpair(AF_UNIX, SOCK_STREAM): two connected ends. `flags` may contain

@@ -8,7 +8,7 @@
 
 namespace litebox::ipc {
 
-struct UnixAddress {
+struct SocketAddress {
   enum class Kind {
     unnamed,   // never bound: the address is the family alone
     path,      // bound to a socket inode in the file system
@@ -22,7 +22,7 @@ struct UnixAddress {
   std::string name;
   InetAddress inet;
 
-  bool operator==(const UnixAddress&) const = default;
+  bool operator==(const SocketAddress&) const = default;
 };
 
 }  // namespace litebox::ipc

@@ -1,0 +1,50 @@
+/* Helpers shared by the socket programs of the ABI tests. */
+#ifndef LITEBOX_TESTS_ABI_SOCKET_H
+#define LITEBOX_TESTS_ABI_SOCKET_H
+
+#include "abi.h"
+
+#include <stddef.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+
+/* Fills `address` with the path `path` and returns the length bind and
+ * connect get: the family, the path and its NUL. */
+static inline socklen_t abi_path_address(struct sockaddr_un* address, const char* path) {
+  memset(address, 0, sizeof *address);
+  address->sun_family = AF_UNIX;
+  snprintf(address->sun_path, sizeof address->sun_path, "%s", path);
+  return (socklen_t)(offsetof(struct sockaddr_un, sun_path) + strlen(path) + 1);
+}
+
+/* Fills `address` with the abstract name NUL, `label`, ":", `scratch` and
+ * returns its length, which has no terminating NUL. The scratch path keeps
+ * the names of test runs from several build trees apart. */
+static inline socklen_t abi_abstract_address(struct sockaddr_un* address, const char* label,
+                                             const char* scratch) {
+  memset(address, 0, sizeof *address);
+  address->sun_family = AF_UNIX;
+  int length =
+      snprintf(address->sun_path + 1, sizeof address->sun_path - 1, "%s:%s", label, scratch);
+  return (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 + (size_t)length);
+}
+
+/* Reads from `fd` until end of file into `buffer` and terminates it with a
+ * NUL. Returns the count, or -1 if a read fails. */
+static inline long abi_read_all(int fd, char* buffer, size_t size) {
+  size_t total = 0;
+  while (total < size - 1) {
+    long count = read(fd, buffer + total, size - 1 - total);
+    if (count < 0) {
+      return -1;
+    }
+    if (count == 0) {
+      break;
+    }
+    total += (size_t)count;
+  }
+  buffer[total] = '\0';
+  return (long)total;
+}
+
+#endif
