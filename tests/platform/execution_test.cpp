@@ -551,12 +551,12 @@ TEST(SealedRunner, DisallowedHostCallEndsProcess) {
     if (!host_platform().execution().start_interception(handler, InterceptionMode::seccomp)) {
       _exit(100);
     }
-    syscall(SYS_getppid);
+    syscall(SYS_getpgrp);
     _exit(0);
   });
   ASSERT_TRUE(outcome.exited) << "signal " << outcome.signal;
   EXPECT_EQ(outcome.exit_status, 128 + SIGSYS);
-  EXPECT_NE(outcome.error_output.find("host system call " + std::to_string(SYS_getppid)),
+  EXPECT_NE(outcome.error_output.find("host system call " + std::to_string(SYS_getpgrp)),
             std::string::npos)
       << outcome.error_output;
 }

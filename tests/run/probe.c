@@ -12,6 +12,9 @@
  *                       prints how often it went back
  *   wait_child          forks a child that sleeps, prints "ready", and
  *                       reports how the child ended once someone kills it
+ *   process_tree        forks a child from a thread that ends at once;
+ *                       the child forks a grandchild, and all three
+ *                       sleep after the first prints "ready"
  *   kill_all            forks two children that sleep, sends SIGTERM with
  *                       kill(-1) and reports how they ended; run it only in
  *                       the sandbox, since natively kill(-1) reaches every
@@ -181,6 +184,47 @@ static int wait_for_child(void) {
   }
   printf("SIGCHLD arrived: %s\n", child_signals > 0 ? "yes" : "no");
   return 0;
+}
+
+static int tree_ready[2];
+
+static _Noreturn void sleep_forever(void) {
+  for (;;) {
+    pause();
+  }
+}
+
+// The child of process_tree: it forks the grandchild, reports, and sleeps.
+static void* fork_tree_child(void* unused) {
+  (void)unused;
+  if (fork() == 0) {
+    if (fork() == 0) {
+      (void)!write(tree_ready[1], "g", 1);
+      sleep_forever();
+    }
+    sleep_forever();
+  }
+  return NULL;
+}
+
+// A process tree whose middle process was forked by a thread that has
+// ended, which must not end the process it forked.
+static int process_tree(void) {
+  if (pipe(tree_ready) != 0) {
+    return 2;
+  }
+  pthread_t thread;
+  if (pthread_create(&thread, NULL, fork_tree_child, NULL) != 0) {
+    return 2;
+  }
+  pthread_join(thread, NULL);
+  char byte;
+  if (read(tree_ready[0], &byte, 1) != 1) {
+    return 2;
+  }
+  printf("ready\n");
+  fflush(stdout);
+  sleep_forever();
 }
 
 // kill(-1) reaches every process but init and the caller: both children
@@ -619,6 +663,9 @@ int main(int argc, char** argv) {
   }
   if (strcmp(mode, "kill_all") == 0) {
     return kill_all();
+  }
+  if (strcmp(mode, "process_tree") == 0) {
+    return process_tree();
   }
   if (strcmp(mode, "trace_calls") == 0) {
     return make_traced_calls();

@@ -6,6 +6,7 @@ cases check the status and the one-line message of litebox itself.
   run_test.py --litebox LITEBOX --probe PROBE --work DIR CASE
 """
 import argparse
+import ctypes
 import errno
 import gzip
 import io
@@ -244,6 +245,64 @@ def run_and_kill_child(command):
             process.wait()
     return first_line + stdout.decode(errors="replace"), stderr.decode(errors="replace"), \
         process.returncode
+
+
+def process_state(pid):
+    """Returns the state letter of host process `pid` (R, S, Z, ...), or None."""
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            return stat.read().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return None
+
+
+def kill_first_process(litebox, probe):
+    """Runs the probe's process tree in the sandbox, kills the litebox
+    process with SIGKILL, and returns 0 when the tree was complete before
+    and no guest process outlived the kill, 1 otherwise."""
+    # The orphans come to this process, so it can see how they end.
+    PR_SET_CHILD_SUBREAPER = 36
+    libc = ctypes.CDLL(None, use_errno=True)
+    if libc.prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) != 0:
+        print(f"prctl(PR_SET_CHILD_SUBREAPER) failed: {os.strerror(ctypes.get_errno())}")
+        return 1
+
+    process = subprocess.Popen(litebox + ["--", probe, "process_tree"], stdin=subprocess.DEVNULL,
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    failed = 0
+    line = process.stdout.readline().decode(errors="replace")
+    if line != "ready\n":
+        print(f"expected ready, got {line!r}")
+        failed = 1
+    # The middle process outlives the thread that forked it.
+    time.sleep(0.3)
+    tree = [process.pid] + host_children(process.pid)
+    for child in list(tree[1:]):
+        tree += host_children(child)
+    living = [pid for pid in tree if process_state(pid) not in (None, "Z")]
+    if len(living) != 3:
+        print(f"expected 3 living processes in the sandbox, found {living}")
+        failed = 1
+
+    os.kill(process.pid, signal.SIGKILL)
+    process.wait()
+    deadline = time.monotonic() + 10
+    ended = {}
+    while len(ended) < len(tree) - 1 and time.monotonic() < deadline:
+        try:
+            pid, status = os.waitpid(-1, os.WNOHANG)
+        except ChildProcessError:
+            break
+        if pid == 0:
+            time.sleep(0.01)
+        else:
+            ended[pid] = status
+    for pid in tree[1:]:
+        if pid not in ended:
+            print(f"guest process {pid} outlived the killed litebox process")
+            os.kill(pid, signal.SIGKILL)
+            failed = 1
+    return failed
 
 
 def main():
@@ -639,6 +698,10 @@ def run_case(case, litebox, probe, probe_dynamic, work):
                 print(f"{options}: clock_gettime should {'' if traced else 'not '}be traced:\n{stderr}")
                 failed = 1
         return failed
+    if case == "first_process_killed":
+        # Sandbox only: killing the litebox process ends every guest process,
+        # where natively the orphans of a killed process live on.
+        return kill_first_process(litebox, probe)
     if case == "host_killed_child":
         # A guest process that the host kills (here SIGKILL from outside
         # the sandbox) is reported to its parent as killed by that signal.

@@ -151,6 +151,21 @@ TEST(DescriptorTable, TryReleaseDropsRecordLocks) {
   EXPECT_TRUE(table.get(fd).has_value());
 }
 
+// An inode gets its lock table only from the first lock request, so opening
+// and closing a file leaves none behind.
+TEST(DescriptorTable, CloseWithoutLocksMakesNoLockTable) {
+  DescriptorTable table;
+  table.set_lock_owner(10);
+  auto inode = std::make_shared<TestInode>();
+  int fd = *table.allocate(std::make_shared<InodeFile>(inode, open_read_write), false);
+
+  ASSERT_TRUE(table.close(fd));
+
+  EXPECT_EQ(inode->existing_file_locks(), nullptr);
+  ASSERT_TRUE(inode->file_locks().lock(write_lock_of(10), false));
+  EXPECT_EQ(inode->existing_file_locks(), &inode->file_locks());
+}
+
 TEST(DescriptorTable, Dup2SameDescriptorUnchanged) {
   DescriptorTable table;
   int fd = *table.allocate(make_file(), true);

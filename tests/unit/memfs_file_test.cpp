@@ -1,11 +1,16 @@
 // memfs regular files: sparse data, truncate, link counts, inode numbers,
-// limits and timestamps. Sizes and block counts are compared with a tmpfs
-// mounted on the host.
+// limits and timestamps, and small files, which keep their data in one heap
+// block until they are mapped, grow past half a page or are fallocated.
+// Sizes and block counts are compared with a tmpfs mounted on the host.
+#include <fcntl.h>
+
+#include <cstring>
 #include <limits>
 #include <set>
 
 #include "litebox/fd/open_flags.hpp"
 #include "litebox/fs/memfs.hpp"
+#include "memory_inode.hpp"
 #include "test_platform.hpp"
 #include "vfs_test_support.hpp"
 
@@ -196,6 +201,149 @@ TEST(MemfsFile, HardLinksShareInode) {
   ASSERT_EQ(d.unlink("tmp/file"), 0);
   auto [sandbox_after, native_after] = d.stat_both("tmp/other");
   EXPECT_EQ(sandbox_after.link_count, native_after.st_nlink);
+}
+
+constexpr uint64_t page_size = 4096;
+
+// Checks that size, block count and contents of `path` match the native
+// file; `step` names the point of the test in a failure.
+void expect_same_file(Dual& d, const std::string& path, const std::string& step) {
+  auto [sandbox, native] = d.stat_both(path);
+  EXPECT_EQ(sandbox.size, native.st_size) << step;
+  EXPECT_EQ(sandbox.blocks, native.st_blocks) << step;
+  EXPECT_EQ(read_sandbox(d, path), read_native(d, path)) << step;
+}
+
+std::shared_ptr<fs::Inode> create_memfs_file(fs::FileSystem& file_system, const std::string& name) {
+  auto file = file_system.root()->create(name, fs::FileType::regular, 0644, 0, 0, 0);
+  EXPECT_TRUE(file);
+  return file.value_or(nullptr);
+}
+
+std::string read_inode(fs::Inode& inode, uint64_t offset, size_t length) {
+  std::string content(length, '\0');
+  auto count = inode.read(offset, std::as_writable_bytes(std::span(content)));
+  content.resize(count.value_or(0));
+  return content;
+}
+
+TEST(MemfsSmallFile, SmallWriteMatchesTmpfs) {
+  MountedDual m("tmp");
+  REQUIRE_NATIVE_MOUNT(m);
+  Dual& d = m.d;
+
+  write_both(d, "tmp/small", 0, std::string(92, 's'));
+
+  expect_same_file(d, "tmp/small", "92 bytes");
+}
+
+TEST(MemfsSmallFile, AppendsGrowPastHalfPage) {
+  MountedDual m("tmp");
+  REQUIRE_NATIVE_MOUNT(m);
+  Dual& d = m.d;
+
+  for (uint64_t offset = 0; offset < 6000; offset += 300) {
+    write_both(d, "tmp/log", offset, std::string(300, static_cast<char>('a' + offset / 300)));
+    expect_same_file(d, "tmp/log", "after " + std::to_string(offset + 300) + " bytes");
+  }
+}
+
+TEST(MemfsSmallFile, WriteOverHoleFromTruncate) {
+  MountedDual m("tmp");
+  REQUIRE_NATIVE_MOUNT(m);
+  Dual& d = m.d;
+  write_both(d, "tmp/hole", 0, "");
+  ASSERT_EQ(d.truncate("tmp/hole", 1000), 0);
+
+  write_both(d, "tmp/hole", 10, "x");
+
+  expect_same_file(d, "tmp/hole", "write inside the hole");
+  EXPECT_EQ(read_sandbox(d, "tmp/hole"), std::string(10, '\0') + "x" + std::string(989, '\0'));
+}
+
+TEST(MemfsSmallFile, TruncateShrinksGrowsAndEmpties) {
+  MountedDual m("tmp");
+  REQUIRE_NATIVE_MOUNT(m);
+  Dual& d = m.d;
+  write_both(d, "tmp/file", 0, std::string(1000, 'a'));
+
+  ASSERT_EQ(d.truncate("tmp/file", 10), 0);
+  expect_same_file(d, "tmp/file", "shrunk to 10");
+  ASSERT_EQ(d.truncate("tmp/file", 1500), 0);
+  expect_same_file(d, "tmp/file", "grown to 1500");
+  EXPECT_EQ(read_sandbox(d, "tmp/file"), std::string(10, 'a') + std::string(1490, '\0'));
+  ASSERT_EQ(d.truncate("tmp/file", 3 * page_size), 0);
+  expect_same_file(d, "tmp/file", "grown past half a page");
+  ASSERT_EQ(d.truncate("tmp/file", 0), 0);
+  expect_same_file(d, "tmp/file", "emptied");
+}
+
+TEST(MemfsSmallFile, PunchHoleZeroesBytes) {
+  MountedDual m("tmp");
+  REQUIRE_NATIVE_MOUNT(m);
+  Dual& d = m.d;
+  write_both(d, "tmp/punched", 0, std::string(100, 'p'));
+  auto file = d.vfs().open(d.context(), d.cwd(), "tmp/punched", O_RDWR, 0);
+  ASSERT_TRUE(file);
+  int fd = ::openat(d.native_fd(), "tmp/punched", O_RDWR);
+  ASSERT_GE(fd, 0);
+
+  ASSERT_TRUE((*file)->inode()->allocate(10, 20, fs::Inode::AllocateMode::punch_hole));
+  ASSERT_EQ(::fallocate(fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, 10, 20), 0);
+  ::close(fd);
+
+  expect_same_file(d, "tmp/punched", "punched [10, 30)");
+}
+
+TEST(MemfsSmallFile, FallocateKeepsContents) {
+  MountedDual m("tmp");
+  REQUIRE_NATIVE_MOUNT(m);
+  Dual& d = m.d;
+  write_both(d, "tmp/allocated", 0, "data");
+  auto file = d.vfs().open(d.context(), d.cwd(), "tmp/allocated", O_RDWR, 0);
+  ASSERT_TRUE(file);
+  int fd = ::openat(d.native_fd(), "tmp/allocated", O_RDWR);
+  ASSERT_GE(fd, 0);
+
+  ASSERT_TRUE((*file)->inode()->allocate(0, 2 * page_size, fs::Inode::AllocateMode::allocate));
+  ASSERT_EQ(::fallocate(fd, 0, 0, 2 * page_size), 0);
+  ::close(fd);
+
+  expect_same_file(d, "tmp/allocated", "allocated two pages");
+}
+
+TEST(MemfsSmallFile, SharedPageHoldsInlineData) {
+  auto file_system = fs::memfs::create();
+  auto inode = create_memfs_file(*file_system, "mapped");
+  ASSERT_TRUE(inode->write(0, bytes_of("inline")));
+
+  mm::PageRuns runs = inode->share_pages(0, page_size).value();
+  ASSERT_TRUE(inode->write(2, bytes_of("LI")));
+
+  ASSERT_EQ(runs.size(), 1u);
+  EXPECT_EQ(std::memcmp(runs[0].data(), "inLIne\0", 7), 0);
+  EXPECT_EQ(read_inode(*inode, 0, 16), "inLIne");
+  EXPECT_EQ(inode->stat().value().blocks, 8);
+}
+
+TEST(MemfsSmallFile, InlineDataCountsOnePage) {
+  auto file_system = fs::memfs::create(fs::memfs::Options{.max_pages = 1});
+  auto first = create_memfs_file(*file_system, "first");
+  auto second = create_memfs_file(*file_system, "second");
+
+  ASSERT_TRUE(first->write(0, bytes_of("one")));
+  EXPECT_EQ(errno_of(second->write(0, bytes_of("two"))), ENOSPC);
+  EXPECT_EQ(file_system->stat_file_system().free_blocks, 0u);
+
+  // Moving the data to a page needs no second page of the limit.
+  ASSERT_TRUE(first->share_pages(0, page_size));
+  EXPECT_EQ(read_inode(*first, 0, 8), "one");
+
+  fs::AttributeChange empty;
+  empty.size = 0;
+  ASSERT_TRUE(first->change_attributes(empty));
+  EXPECT_EQ(file_system->stat_file_system().free_blocks, 1u);
+  ASSERT_TRUE(second->write(0, bytes_of("two")));
 }
 
 // Timestamps follow the mock clock, which moves only when a test advances it.

@@ -3,6 +3,7 @@
 // paths over it and open file descriptions read and write through it.
 #pragma once
 
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <functional>
@@ -46,7 +47,10 @@ inline constexpr uint32_t all_file_seals =
 
 class Inode : public std::enable_shared_from_this<Inode> {
  public:
-  virtual ~Inode() = default;
+  Inode() = default;
+  Inode(const Inode&) = delete;
+  Inode& operator=(const Inode&) = delete;
+  virtual ~Inode();
 
   virtual FileSystem& file_system() = 0;
 
@@ -150,11 +154,18 @@ class Inode : public std::enable_shared_from_this<Inode> {
   // fifos itself.
   virtual Result<std::shared_ptr<fd::File>> open(uint32_t flags);
 
-  // The advisory locks (fcntl record locks and flock) on this file.
-  FileLocks& file_locks() { return file_locks_; }
+  // The advisory locks (fcntl record locks and flock) on this file, made
+  // on first use.
+  FileLocks& file_locks();
+  // The advisory locks, or nullptr while file_locks() has not made them.
+  // Releasing a lock needs no FileLocks where none was ever taken.
+  FileLocks* existing_file_locks() const { return file_locks_.load(std::memory_order_acquire); }
 
  private:
-  FileLocks file_locks_;
+  // Made on the first lock request, because most inodes are never locked.
+  // An embedded FileLocks (88 bytes) was larger than the rest of the Inode
+  // base, and a file system keeps an inode object for each of its files.
+  std::atomic<FileLocks*> file_locks_{nullptr};
 };
 
 }  // namespace litebox::fs

@@ -46,11 +46,11 @@ std::shared_ptr<File> DescriptorTable::replace_locked(int fd, std::shared_ptr<Fi
 void DescriptorTable::release_record_locks(File& closed) const {
   const int32_t owner = lock_owner_.load(std::memory_order_relaxed);
   std::shared_ptr<fs::Inode> inode = closed.inode();
-  if (owner == 0 || inode == nullptr) {
+  fs::FileLocks* locks = inode != nullptr ? inode->existing_file_locks() : nullptr;
+  if (owner == 0 || locks == nullptr) {
     return;
   }
-  inode->file_locks().release(
-      fs::LockOwner{fs::LockOwner::Kind::process, static_cast<uint64_t>(owner)});
+  locks->release(fs::LockOwner{fs::LockOwner::Kind::process, static_cast<uint64_t>(owner)});
 }
 
 bool DescriptorTable::try_release_record_locks() {
@@ -69,8 +69,9 @@ bool DescriptorTable::try_release_record_locks() {
   bool released = true;
   for (const std::shared_ptr<File>& file : files) {
     std::shared_ptr<fs::Inode> inode = file->inode();
-    if (inode != nullptr) {
-      released &= inode->file_locks().try_release(
+    fs::FileLocks* locks = inode != nullptr ? inode->existing_file_locks() : nullptr;
+    if (locks != nullptr) {
+      released &= locks->try_release(
           fs::LockOwner{fs::LockOwner::Kind::process, static_cast<uint64_t>(owner)});
     }
   }

@@ -16,9 +16,13 @@ InodeFile::InodeFile(std::shared_ptr<fs::Inode> inode, uint32_t flags)
     : File(flags), inode_(std::move(inode)) {}
 
 InodeFile::~InodeFile() {
+  fs::FileLocks* locks = inode_->existing_file_locks();
+  if (locks == nullptr) {
+    return;
+  }
   const uint64_t description = lock_owner_id();
-  inode_->file_locks().release(fs::LockOwner{fs::LockOwner::Kind::description, description});
-  inode_->file_locks().release_flock(description);
+  locks->release(fs::LockOwner{fs::LockOwner::Kind::description, description});
+  locks->release_flock(description);
 }
 
 Result<size_t> InodeFile::read(std::span<std::byte> buffer) {

@@ -15,6 +15,22 @@ bool is_directory(Inode& inode) {
 
 }  // namespace
 
+Inode::~Inode() { delete file_locks_.load(std::memory_order_acquire); }
+
+FileLocks& Inode::file_locks() {
+  FileLocks* locks = file_locks_.load(std::memory_order_acquire);
+  if (locks != nullptr) {
+    return *locks;
+  }
+  // Two first requests may race; the loser frees its object and takes the
+  // winner's.
+  auto made = std::make_unique<FileLocks>();
+  if (file_locks_.compare_exchange_strong(locks, made.get(), std::memory_order_acq_rel)) {
+    return *made.release();
+  }
+  return *locks;
+}
+
 Result<void> Inode::change_attributes(const AttributeChange&) { return fail(Errno::erofs); }
 
 Result<size_t> Inode::read(uint64_t, std::span<std::byte>) {

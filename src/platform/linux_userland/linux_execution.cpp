@@ -384,6 +384,7 @@ Result<void> LinuxExecution::start_interception(SyscallHandler& handler, Interce
   // heap, but one that the host kills cannot, so every process reaps its
   // host children (reap_children) when SIGCHLD reports that one has ended. The
   // first process adopts orphans, as guest pid 1 does.
+  signal_state.first_process = getpid();
   if (prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) != 0) {
     return fail(static_cast<Errno>(errno));
   }
@@ -392,7 +393,7 @@ Result<void> LinuxExecution::start_interception(SyscallHandler& handler, Interce
   }
 
   TRY_VOID(fix_malloc_arena_limit());
-  TRY_VOID(install_filter(ranges, signal_state.interrupt_signal));
+  TRY_VOID(install_filter(ranges, signal_state.interrupt_signal, signal_state.lifeline_signal));
   sealed_ = true;
   log_.write(LogLevel::debug,
              fmt::format("sealed with {} trusted executable ranges", ranges.size()));
@@ -501,6 +502,7 @@ Result<Fork> LinuxExecution::fork_process() {
   // glibc's fork keeps its own state (malloc, stdio, the cached tid)
   // consistent in the child; its clone flags are the ones the allowlist
   // accepts.
+  const pid_t parent = getpid();
   const pid_t child = fork();
   if (child < 0) {
     return fail(static_cast<Errno>(errno));
@@ -510,6 +512,15 @@ Result<Fork> LinuxExecution::fork_process() {
   }
   // An interrupt that the parent's thread had not consumed is the parent's.
   __atomic_store_n(&current_block->interrupt_pending, 0, __ATOMIC_RELEASE);
+
+  // No guest process outlives the sandbox's first process, even when the
+  // host kills that one with SIGKILL. The check after prctl covers a parent
+  // that ended before it.
+  signal_state.parent_process = parent;
+  if (prctl(PR_SET_PDEATHSIG, signal_state.lifeline_signal, 0, 0, 0) != 0) {
+    fail_fatally("setting the parent-death signal after fork", static_cast<Errno>(errno));
+  }
+  end_if_sandbox_ended();
 
   // The child inherits the thread block (private memory, copied), the gs
   // base, the alternate signal stack and the seccomp filter, but not

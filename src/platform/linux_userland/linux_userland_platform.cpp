@@ -193,6 +193,7 @@ LinuxUserlandPlatform::LinuxUserlandPlatform()
   signal(SIGPIPE, SIG_IGN);
 
   signal_state.interrupt_signal = SIGRTMIN;
+  signal_state.lifeline_signal = SIGRTMIN + 1;
   pthread_atfork(nullptr, nullptr, reset_interrupts_after_fork);
   if (Result<void> initialized = execution_.initialize(); !initialized) {
     fail_start("thread blocks", initialized.error());

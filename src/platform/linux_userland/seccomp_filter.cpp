@@ -137,9 +137,11 @@ Result<std::vector<AddressRange>> read_executable_ranges() {
   return merged;
 }
 
-Result<void> install_filter(const std::vector<AddressRange>& trusted_ranges, int interrupt_signal) {
-  // The allowlist was built for one interrupt signal at build time.
-  if (interrupt_signal != allowlist_interrupt_signal) {
+Result<void> install_filter(const std::vector<AddressRange>& trusted_ranges, int interrupt_signal,
+                            int lifeline_signal) {
+  // The allowlist was built for these two signals at build time.
+  if (interrupt_signal != allowlist_interrupt_signal ||
+      lifeline_signal != allowlist_lifeline_signal) {
     return fail(Errno::einval);
   }
 

@@ -25,8 +25,10 @@ Result<std::vector<AddressRange>> read_executable_ranges();
 // Installs the sandbox filter on every thread of the process: the
 // classifier for `trusted_ranges` followed by the allowlist. Sets
 // PR_SET_NO_NEW_PRIVS first. `interrupt_signal` is the only signal the
-// libOS may send with tgkill besides SIGABRT, and must be the one the
-// allowlist was generated for (EINVAL otherwise).
-Result<void> install_filter(const std::vector<AddressRange>& trusted_ranges, int interrupt_signal);
+// libOS may send with tgkill besides SIGABRT, and `lifeline_signal` the only
+// parent-death signal it may ask for. Both must be the ones the allowlist
+// was generated for (EINVAL otherwise).
+Result<void> install_filter(const std::vector<AddressRange>& trusted_ranges, int interrupt_signal,
+                            int lifeline_signal);
 
 }  // namespace litebox::platform::linux_userland

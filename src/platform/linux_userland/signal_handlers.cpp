@@ -310,6 +310,12 @@ __attribute__((no_stack_protector)) void handle_child_exit(int, siginfo_t*, void
                          ucontext->uc_mcontext.gregs);
 }
 
+// The parent-death signal arrives when the thread that forked this process
+// ends, and again each time the process is handed to a new parent.
+__attribute__((no_stack_protector)) void handle_lifeline(int, siginfo_t*, void*) {
+  end_if_sandbox_ended();
+}
+
 int install_handler(int signal, void (*handler)(int, siginfo_t*, void*), uint64_t mask) {
   KernelSigaction action = {};
   action.handler = handler;
@@ -351,6 +357,16 @@ void report_unhandled_fault(const GuestFault& fault, uint64_t instruction_pointe
       .exit_process(128 + fault.signal);
 }
 
+void end_if_sandbox_ended() {
+  const auto parent = static_cast<int>(raw_syscall(SYS_getppid));
+  if (parent == signal_state.parent_process || parent == signal_state.first_process) {
+    return;
+  }
+  // The host adopted this process, so the first process of the sandbox,
+  // which adopts every orphan inside it, has ended.
+  raw_syscall(SYS_exit_group, 128 + SIGKILL);
+}
+
 int install_signal_handlers() {
   // SIGSYS and the fault handlers run with every other signal blocked, so an
   // interrupt cannot land while they rewrite the ucontext.
@@ -362,6 +378,9 @@ int install_signal_handlers() {
     if (int result = install_handler(signal, handle_fault, all_signals); result < 0) {
       return result;
     }
+  }
+  if (int result = install_handler(signal_state.lifeline_signal, handle_lifeline, 0); result < 0) {
+    return result;
   }
   return install_handler(signal_state.interrupt_signal, handle_interrupt,
                          signal_bit(signal_state.interrupt_signal) | signal_bit(SIGCHLD));

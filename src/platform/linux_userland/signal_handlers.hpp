@@ -21,6 +21,11 @@ int install_signal_handlers();
 // negative errno.
 int install_child_exit_handler();
 
+// Ends this process when the host has adopted it: then the sandbox's first
+// process, which adopts every orphan inside the sandbox, has ended, and no
+// guest process may outlive it. Safe in a signal handler.
+void end_if_sandbox_ended();
+
 // Nonzero once SIGCHLD has arrived and reap_children has not run since.
 extern uint32_t child_exit_pending;
 

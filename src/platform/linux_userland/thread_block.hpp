@@ -106,6 +106,12 @@ struct SignalState {
   AddressRange trusted_ranges[max_trusted_ranges] = {};
   size_t trusted_range_count = 0;
   int interrupt_signal = 0;
+  // The parent-death signal (PR_SET_PDEATHSIG) of every forked process,
+  // the first process of the sandbox, which adopts its orphans, and this
+  // process's parent at fork. See end_if_sandbox_ended.
+  int lifeline_signal = 0;
+  int first_process = 0;
+  int parent_process = 0;
 };
 
 extern SignalState signal_state;

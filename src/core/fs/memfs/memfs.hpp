@@ -19,6 +19,9 @@
 namespace litebox::fs::memfs {
 
 inline constexpr uint64_t page_size = 4096;
+// The largest regular file kept in a heap block instead of pages. Up to half
+// a page, a heap block is smaller than the page it replaces.
+inline constexpr uint64_t inline_data_limit = page_size / 2;
 
 class Directory;
 
@@ -139,13 +142,41 @@ class RegularFile final : public Node {
   // among them to the file system, which makes them holes.
   void punch_hole_locked(uint64_t offset, uint64_t end);
 
-  // Guarded by lock. Pages of file data by page index, each one page of
-  // shared memory so that MAP_SHARED mappings alias the file's own pages.
+  // Writes `data` at `offset` into the inline data, which grows to hold it.
+  // The caller checks that the file may stay inline. `enospc` past the size
+  // limit or without memory.
+  Result<void> write_inline_locked(uint64_t offset, std::span<const std::byte> data);
+
+  // Sets the inline data's length to `size` (at most inline_data_limit),
+  // zero-filling any growth. A size of 0 frees the inline data.
+  Result<void> resize_inline_locked(uint64_t size);
+
+  // Moves inline data, if there is any, to page 0, which makes the file
+  // page-backed. `enospc` without memory.
+  Result<void> move_inline_data_to_pages_locked();
+
+  // Guarded by lock. The contents take one of two forms. A file whose data
+  // was never mapped and never passed inline_data_limit bytes keeps it in
+  // `inline_data_`, one kernel heap block of at least size_ bytes. A page of
+  // its own would cost a 92-byte file 4 KiB and two more objects.
+  // share_pages (a mapping), fallocate, or growth past the limit move the
+  // data to pages_, and the file stays page-backed until a truncation frees
+  // every page. Pages of file data by page index are each one page of
+  // shared memory, so that MAP_SHARED mappings alias the file's own pages.
   // Pages are allocated on first write or share_pages. A missing page is a
   // hole and reads as zeros. share_pages also creates pages past the end of
   // the file, which stay until a truncation below them.
+  //
+  // Invariants: inline_data_ is null or pages_ is empty. inline_data_ has
+  // room for inline_capacity_ bytes, and those from size_ on are zero. An inline
+  // file counts one page against the file system's limit, so statfs and
+  // st_blocks read as they do for a page-backed file.
   std::map<uint64_t, mm::PageRun> pages_;
+  std::unique_ptr<std::byte[]> inline_data_;
   int64_t size_ = 0;
+  // Next to seals_, so the two share eight bytes and a RegularFile with its
+  // shared_ptr control block fits a 256-byte kernel heap block.
+  uint32_t inline_capacity_ = 0;
   uint32_t seals_;  // FileSeal bits
   // The handle that register_writable_mapping() hands to every writable
   // shared mapping; expired when there is none.

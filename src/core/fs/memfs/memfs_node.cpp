@@ -1,6 +1,7 @@
 // memfs nodes other than directories: common metadata, regular files with
 // sparse pages, symlinks, and fifo, socket and device nodes.
 #include <algorithm>
+#include <bit>
 #include <cstring>
 #include <limits>
 
@@ -110,10 +111,11 @@ RegularFile::RegularFile(std::shared_ptr<MemoryFileSystem> file_system, uint32_t
                          uint32_t uid_, uint32_t gid_, uint32_t seals)
     : Node(std::move(file_system), FileType::regular, permissions_, uid_, gid_), seals_(seals) {}
 
-RegularFile::~RegularFile() { file_system_->release_pages(pages_.size()); }
+RegularFile::~RegularFile() { file_system_->release_pages(pages_.size() + (inline_data_ ? 1 : 0)); }
 
 int64_t RegularFile::blocks_locked() const {
-  return static_cast<int64_t>(pages_.size()) * sectors_per_page;
+  const uint64_t pages = inline_data_ ? 1 : pages_.size();
+  return static_cast<int64_t>(pages) * sectors_per_page;
 }
 
 Result<size_t> RegularFile::read(uint64_t offset, std::span<std::byte> buffer) {
@@ -129,6 +131,12 @@ Result<size_t> RegularFile::read(uint64_t offset, std::span<std::byte> buffer) {
     return size_t{0};
   }
   size_t count = static_cast<size_t>(std::min<uint64_t>(buffer.size(), size - offset));
+
+  if (inline_data_) {
+    std::memcpy(buffer.data(), inline_data_.get() + offset, count);
+    touch_access_locked();
+    return count;
+  }
 
   size_t done = 0;
   while (done < count) {
@@ -161,6 +169,17 @@ Result<size_t> RegularFile::write(uint64_t offset, std::span<const std::byte> da
   sync::LockGuard guard(file_system_->lock);
   const size_t count = TRY(sealed_write_length_locked(offset, data.size()));
 
+  const uint64_t end = offset + count;
+  if (pages_.empty() && std::max(end, static_cast<uint64_t>(size_)) <= inline_data_limit) {
+    TRY_VOID(write_inline_locked(offset, data.first(count)));
+    size_ = std::max(size_, static_cast<int64_t>(end));
+    touch_locked(true);
+    return count;
+  }
+  if (auto moved = move_inline_data_to_pages_locked(); !moved) {
+    return fail(Errno::enospc);
+  }
+
   size_t done = 0;
   while (done < count) {
     uint64_t position = offset + done;
@@ -187,6 +206,73 @@ Result<size_t> RegularFile::write(uint64_t offset, std::span<const std::byte> da
   // and set-group-ID as Linux does, but the inode does not know the caller.
   touch_locked(true);
   return done;
+}
+
+Result<void> RegularFile::write_inline_locked(uint64_t offset, std::span<const std::byte> data) {
+  // A hole that truncation made before the write must be backed too.
+  const uint64_t needed = std::max(offset + data.size(), static_cast<uint64_t>(size_));
+  if (needed > inline_capacity_) {
+    TRY_VOID(resize_inline_locked(needed));
+  }
+  std::memcpy(inline_data_.get() + offset, data.data(), data.size());
+  return {};
+}
+
+Result<void> RegularFile::resize_inline_locked(uint64_t size) {
+  const auto old_size = static_cast<uint64_t>(size_);
+  if (size == 0) {
+    if (inline_data_) {
+      inline_data_.reset();
+      inline_capacity_ = 0;
+      file_system_->release_pages(1);
+    }
+    return {};
+  }
+  if (size <= inline_capacity_) {
+    // Keeps the bytes from size_ on zero, as the invariant requires.
+    if (size < old_size) {
+      std::memset(inline_data_.get() + size, 0, old_size - size);
+    }
+    return {};
+  }
+
+  // The kernel heap hands out power-of-two blocks, so the capacity takes the
+  // whole block, and a file that grows in small writes reallocates rarely.
+  const auto capacity = static_cast<uint32_t>(std::bit_ceil(size));
+  if (!inline_data_) {
+    TRY_VOID(file_system_->reserve_pages(1));
+  }
+  std::unique_ptr<std::byte[]> grown(new (std::nothrow) std::byte[capacity]());
+  if (!grown) {
+    if (!inline_data_) {
+      file_system_->release_pages(1);
+    }
+    return fail(Errno::enospc);
+  }
+  if (inline_data_) {
+    std::memcpy(grown.get(), inline_data_.get(), std::min(old_size, size));
+  }
+  inline_data_ = std::move(grown);
+  inline_capacity_ = capacity;
+  return {};
+}
+
+Result<void> RegularFile::move_inline_data_to_pages_locked() {
+  if (!inline_data_) {
+    return {};
+  }
+  // The page replaces the inline data in the file system's count. Pages are
+  // reserved only under the lock, so the count released here is still free
+  // if the page cannot be allocated.
+  file_system_->release_pages(1);
+  if (auto added = add_pages_locked(0, 1); !added) {
+    (void)file_system_->reserve_pages(1);
+    return fail(added.error());
+  }
+  std::memcpy(pages_.at(0).data(), inline_data_.get(), static_cast<size_t>(size_));
+  inline_data_.reset();
+  inline_capacity_ = 0;
+  return {};
 }
 
 Result<size_t> RegularFile::sealed_write_length_locked(uint64_t offset, size_t count) const {
@@ -281,6 +367,9 @@ Result<mm::PageRuns> RegularFile::share_pages(uint64_t offset, uint64_t length) 
 
   sync::LockGuard guard(file_system_->lock);
 
+  if (auto moved = move_inline_data_to_pages_locked(); !moved) {
+    return fail(Errno::enomem);
+  }
   if (auto filled = fill_holes_locked(first_page, end_page); !filled) {
     return fail(Errno::enomem);
   }
@@ -308,6 +397,14 @@ Result<void> RegularFile::fill_holes_locked(uint64_t first_page, uint64_t end_pa
 }
 
 void RegularFile::punch_hole_locked(uint64_t offset, uint64_t end) {
+  if (inline_data_) {
+    // An inline file is smaller than a page, so it has no whole page to free.
+    if (offset < end) {
+      std::memset(inline_data_.get() + offset, 0, end - offset);
+    }
+    return;
+  }
+
   // The partial pages at either edge keep their storage and read as zeros.
   const uint64_t first_whole = (offset + page_size - 1) / page_size;
   const uint64_t end_whole = end / page_size;
@@ -347,6 +444,7 @@ Result<void> RegularFile::allocate(uint64_t offset, uint64_t length, AllocateMod
   if (mode == AllocateMode::punch_hole) {
     punch_hole_locked(offset, std::min(end, static_cast<uint64_t>(size_)));
   } else {
+    TRY_VOID(move_inline_data_to_pages_locked());
     TRY_VOID(fill_holes_locked(offset / page_size, (end + page_size - 1) / page_size));
     if (mode == AllocateMode::allocate && end > static_cast<uint64_t>(size_)) {
       size_ = static_cast<int64_t>(end);
@@ -357,6 +455,15 @@ Result<void> RegularFile::allocate(uint64_t offset, uint64_t length, AllocateMod
 }
 
 Result<void> RegularFile::resize_locked(int64_t size) {
+  if (inline_data_) {
+    if (static_cast<uint64_t>(size) <= inline_data_limit) {
+      TRY_VOID(resize_inline_locked(static_cast<uint64_t>(size)));
+      size_ = size;
+      return {};
+    }
+    TRY_VOID(move_inline_data_to_pages_locked());
+  }
+
   if (size < size_) {
     uint64_t new_size = static_cast<uint64_t>(size);
     uint64_t first_freed_page = (new_size + page_size - 1) / page_size;

@@ -156,23 +156,22 @@ Result<uint64_t> fcntl_record_lock(Task& task, int32_t descriptor, uint32_t comm
   // that is not a regular file or directory (a fifo end), keeps no locks:
   // F_GETLK reports unlocked and F_SETLK succeeds.
   std::shared_ptr<fs::Inode> inode = file->inode();
-  fs::FileLocks* locks = inode != nullptr ? &inode->file_locks() : nullptr;
-  if (ofd && !file->releases_description_locks()) {
-    locks = nullptr;
+  if (inode == nullptr || (ofd && !file->releases_description_locks())) {
+    return get ? get_record_lock(nullptr, request, lock, address) : 0;
   }
 
+  // Testing and unlocking need no lock table where no lock was ever taken.
   if (get) {
-    return get_record_lock(locks, request, lock, address);
-  }
-  if (locks == nullptr) {
-    return 0;
+    return get_record_lock(inode->existing_file_locks(), request, lock, address);
   }
   if (lock.type == lock_unlocked) {
-    locks->unlock(request.owner, start, end);
+    if (fs::FileLocks* locks = inode->existing_file_locks(); locks != nullptr) {
+      locks->unlock(request.owner, start, end);
+    }
     return 0;
   }
   const bool wait = command == f_setlkw || command == f_ofd_setlkw;
-  TRY_VOID(locks->lock(request, wait));
+  TRY_VOID(inode->file_locks().lock(request, wait));
   return 0;
 }
 
@@ -203,11 +202,13 @@ Result<uint64_t> sys_flock(Task& task, const SyscallArguments& arguments) {
   if (inode == nullptr || !file->releases_description_locks()) {
     return 0;
   }
-  fs::FileLocks& locks = inode->file_locks();
   if (kind == flock_unlock) {
-    locks.release_flock(file->lock_owner_id());
+    if (fs::FileLocks* locks = inode->existing_file_locks(); locks != nullptr) {
+      locks->release_flock(file->lock_owner_id());
+    }
     return 0;
   }
+  fs::FileLocks& locks = inode->file_locks();
   const fs::LockType type = kind == flock_exclusive ? fs::LockType::write : fs::LockType::read;
   TRY_VOID(locks.flock(file->lock_owner_id(), type, (operation & flock_non_blocking) == 0));
   return 0;
