@@ -51,6 +51,23 @@ static void show_contents(const char* label, int fd, off_t offset, size_t count)
   printf("%s: %zd \"%.*s\"\n", label, length, length > 0 ? (int)length : 0, buffer);
 }
 
+/* Prints the path that /proc/self/maps shows for the mapping at `start`. */
+static void show_mapping_name(const char* label, const void* start) {
+  char prefix[32];
+  snprintf(prefix, sizeof prefix, "%lx-", (unsigned long)start);
+  FILE* maps = fopen("/proc/self/maps", "r");
+  char line[512];
+  while (maps != NULL && fgets(line, sizeof line, maps) != NULL) {
+    if (strncmp(line, prefix, strlen(prefix)) == 0) {
+      const char* path = strchr(line, '/');
+      printf("%s: %s", label, path != NULL ? path : "(none)\n");
+    }
+  }
+  if (maps != NULL) {
+    fclose(maps);
+  }
+}
+
 static int reopen(int fd, int flags) {
   char path[64];
   snprintf(path, sizeof path, "/proc/self/fd/%d", fd);
@@ -108,6 +125,7 @@ static void test_regular_file(void) {
 
   char* shared = mmap(NULL, 2 * PAGE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
   FACT("shared mapping", shared != MAP_FAILED);
+  show_mapping_name("name in /proc/self/maps", shared);
   memcpy(shared + 100, "mapped", 6);
   show_contents("file at 100 after a store", fd, 100, 6);
   CALL(pwrite(fd, "PWRITE", 6, PAGE + 10));

@@ -70,6 +70,21 @@ bool is_harmless_advice(int32_t advice) {
 }
 constexpr int32_t madv_dontneed = 4;
 
+// The name of a file mapping in /proc/<pid>/maps: the path the file was
+// opened by, with " (deleted)" once its last link is gone, as Linux shows
+// a memfd ("/memfd:NAME (deleted)").
+// NOTE: Linux follows renames of the file; this keeps the path it was
+// opened by, as /proc/<pid>/fd does.
+std::string mapping_name(const fd::File& file, const fs::Stat& status) {
+  if (file.opened_path().empty()) {
+    return {};
+  }
+  if (status.link_count == 0) {
+    return file.opened_path() + " (deleted)";
+  }
+  return file.opened_path();
+}
+
 Result<uint64_t> sys_mmap(Task& task, const SyscallArguments& arguments) {
   const uint64_t address = arguments[0];
   const uint64_t length = arguments[1];
@@ -140,6 +155,7 @@ Result<uint64_t> sys_mmap(Task& task, const SyscallArguments& arguments) {
     if (file_type == fs::FileType::regular) {
       request.inode = std::move(inode);
       request.file_offset = offset;
+      request.name = mapping_name(*file, status);
     }
   }
 
