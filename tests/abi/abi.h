@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 /* Reads up to `size - 1` bytes of the file at `path` into `buffer` and
@@ -102,6 +103,20 @@ static inline int abi_create_shm_file(char* path, size_t size, const char* prefi
     exit(1);
   }
   return fd;
+}
+
+/* Runs `function` in a forked child and waits for it. Standard output is
+ * flushed before the fork and in the child, so every line appears once and
+ * in order. */
+static inline void abi_run_in_child(void (*function)(void)) {
+  fflush(stdout);
+  pid_t child = fork();
+  if (child == 0) {
+    function();
+    fflush(stdout);
+    _exit(0);
+  }
+  waitpid(child, NULL, 0);
 }
 
 #endif

@@ -9,7 +9,6 @@
 
 #include <sys/syscall.h>
 #include <sys/time.h>
-#include <sys/wait.h>
 #include <time.h>
 #include <utime.h>
 
@@ -137,15 +136,7 @@ int main(int argc, char** argv) {
   fd = open("shared", O_RDWR | O_CREAT | O_TRUNC, 0666);
   fchmod(fd, 0666);
   close(fd);
-  fflush(stdout);
-  pid_t child = fork();
-  if (child == 0) {
-    run_as_other_user();
-    fflush(stdout);
-    _exit(0);
-  }
-  int status = 0;
-  waitpid(child, &status, 0);
+  abi_run_in_child(run_as_other_user);
   show_times_are_recent("shared", start);
 
   unlink("directory/inner");

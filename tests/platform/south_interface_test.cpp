@@ -368,6 +368,47 @@ TEST(LinuxPages, MapCopyOnWriteReplacingNothingKeepsMapping) {
   munmap(const_cast<unsigned char*>(view), platform::page_size);
 }
 
+// Returns the resident size in KiB of the mapping that starts at `address`,
+// from /proc/self/smaps, or -1 if there is no such mapping.
+long resident_kib(const void* address) {
+  std::ifstream smaps("/proc/self/smaps");
+  char start[32];
+  std::snprintf(start, sizeof start, "%lx-", reinterpret_cast<unsigned long>(address));
+  bool inside = false;
+  for (std::string line; std::getline(smaps, line);) {
+    if (line.starts_with(start)) {
+      inside = true;
+    } else if (inside && line.starts_with("Rss:")) {
+      return std::stol(line.substr(4));
+    }
+  }
+  return -1;
+}
+
+TEST(LinuxPages, NoteFileReadUnmapsReadPages) {
+  constexpr size_t length = size_t{1} << 20;
+  const unsigned char* view = make_file_view(length);
+  ASSERT_NE(view, nullptr);
+  const volatile unsigned char* touched = view;
+  for (size_t offset = 0; offset < length; offset += platform::page_size) {
+    (void)touched[offset];
+  }
+  ASSERT_EQ(resident_kib(view), static_cast<long>(length / 1024));
+
+  // Reports of a budget's worth of reads unmap what they covered.
+  for (size_t reported = 0; reported < platform::linux_userland::file_view_read_budget;
+       reported += length) {
+    host_platform().note_file_read(view, length);
+  }
+
+  EXPECT_EQ(resident_kib(view), 0);
+  // A later read maps the file's bytes again.
+  EXPECT_EQ(view[0], 'a');
+  EXPECT_EQ(view[length - 1], 'a' + (length - 1) % 26);
+  close(platform::linux_userland::forget_file_view(view));
+  munmap(const_cast<unsigned char*>(view), length);
+}
+
 TEST(LinuxPages, MapCopyOnWriteAnonymousIsEnodev) {
   void* source = mmap(nullptr, platform::page_size, PROT_READ | PROT_WRITE,
                       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);

@@ -82,6 +82,14 @@ class Pages {
   // it was. Thread-safe.
   virtual Result<void> map_copy_on_write(void* address, size_t length, const void* source,
                                          uint32_t protection, Replace replace);
+
+  // Reports that the libOS read the `length` bytes at `source` from memory
+  // that the platform mapped read-only from a host file, such as the root
+  // image. A host may count every mapped page of such a file as memory of
+  // the process, although its page cache keeps the file anyway. The platform
+  // may therefore unmap pages that were read, and a later read maps them
+  // again with the same bytes. The default does nothing. Thread-safe.
+  virtual void note_file_read(const void* source, size_t length);
 };
 
 }  // namespace litebox::platform

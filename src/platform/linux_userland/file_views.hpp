@@ -36,4 +36,16 @@ struct FileRange {
 // one view contains the whole range.
 std::optional<FileRange> find_file_view(const void* source, size_t length);
 
+// Records that the libOS read [source, source + length) of a view. Linux
+// counts each mapped page of a view in the process's RSS, and reading the
+// headers of an image of small files maps nearly all of it. So once the
+// reads since the last drop may have mapped file_view_read_budget bytes, the
+// range they covered is unmapped with MADV_DONTNEED, which leaves the pages
+// in the host's page cache. Each read counts at least 64 KiB, the host's
+// default fault_around_bytes, because one fault maps that much around a
+// small read.
+void note_file_view_read(const void* source, size_t length);
+
+inline constexpr size_t file_view_read_budget = size_t{8} << 20;
+
 }  // namespace litebox::platform::linux_userland

@@ -457,6 +457,10 @@ Result<void> LinuxUserlandPlatform::map_copy_on_write(void* address, size_t leng
   return fail(Errno::enodev);
 }
 
+void LinuxUserlandPlatform::note_file_read(const void* source, size_t length) {
+  note_file_view_read(source, length);
+}
+
 Result<size_t> LinuxUserlandPlatform::read(std::span<std::byte> buffer) {
   while (true) {
     const ssize_t count = ::read(STDIN_FILENO, buffer.data(), buffer.size());

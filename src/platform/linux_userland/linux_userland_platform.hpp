@@ -65,6 +65,8 @@ class LinuxUserlandPlatform final : public Futex,
   // Maps from the host file of a view that file_views.hpp keeps.
   Result<void> map_copy_on_write(void* address, size_t length, const void* source,
                                  uint32_t protection, Replace replace) override;
+  // Unmaps read pages of file views from time to time (file_views.hpp).
+  void note_file_read(const void* source, size_t length) override;
 
   // Stdio
   Result<size_t> read(std::span<std::byte> buffer) override;

@@ -194,7 +194,7 @@ Result<int32_t> Kernel::fork_process(Task& parent) {
   // the kernel heap and no lock of the parent is copied half-held.
   auto child = std::make_unique<Task>(pid, parent.process().fork_copy(pid));
   child->signal_mask = parent.signal_mask;
-  child->nice = parent.nice;
+  inherit_scheduling(*child, parent);
   child->keep_capabilities = parent.keep_capabilities;
   child->alternate_stack = parent.alternate_stack;
   {
@@ -359,7 +359,7 @@ Result<int32_t> Kernel::spawn_thread(Task& parent, const platform::GuestRegister
   auto task = std::make_unique<Task>(tid, parent.shared_process());
   task->clear_child_tid = clear_child_tid;
   task->signal_mask = parent.signal_mask;
-  task->nice = parent.nice;
+  inherit_scheduling(*task, parent);
   task->keep_capabilities = parent.keep_capabilities;
 
   sync::LockGuard guard(threads_lock_);

@@ -54,6 +54,7 @@ std::shared_ptr<Process> Process::fork_copy(int32_t pid) {
   child->session = session;
   child->credentials = credentials;
   child->dumpable = dumpable;
+  child->personality = personality;
   child->paths = paths;
   child->limits = limits;
   child->signal_actions = signal_actions;
@@ -66,6 +67,14 @@ std::shared_ptr<Process> Process::fork_copy(int32_t pid) {
   child->environment_start = environment_start;
   child->environment_end = environment_end;
   return child;
+}
+
+uint64_t Process::mapped_bytes() {
+  uint64_t bytes = 0;
+  for (const mm::Vma& area : memory.areas()) {
+    bytes += area.length();
+  }
+  return bytes;
 }
 
 fs::PathContext Process::path_context() {

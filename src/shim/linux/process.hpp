@@ -141,6 +141,12 @@ class Process {
   // file-system ids change (fs.suid_dumpable is 0 by default), and execve
   // sets it again while the real and effective ids agree. fork copies it.
   bool dumpable = true;
+  // personality(2): stored and reported; under `lock`. fork copies it, and
+  // execve clears READ_IMPLIES_EXEC as Linux does for 64-bit programs.
+  // NOTE: no flag changes behaviour: PER_LINUX32 and UNAME26 leave uname(2)
+  // as it is, READ_IMPLIES_EXEC leaves mmap(2) as it is, and
+  // ADDR_NO_RANDOMIZE matches the sandbox, which never randomizes.
+  uint32_t personality = 0;
   // PR_SET_CHILD_SUBREAPER; under `lock`. fork does not copy it.
   // TODO: orphans are not reparented to a subreaper yet; the flag is only
   // stored and reported.
@@ -166,6 +172,9 @@ class Process {
 
   // Returns the path context with the current credentials, for Vfs calls.
   fs::PathContext path_context();
+
+  // The bytes of every guest mapping, the VmSize of /proc/<pid>/status.
+  uint64_t mapped_bytes();
 
   ResourceLimit limit(Resource resource);
 

@@ -325,13 +325,7 @@ class LinuxProcfsProvider final : public fs::procfs::Provider {
     return text;
   }
 
-  static uint64_t mapped_kib(Process& process) {
-    uint64_t bytes = 0;
-    for (const mm::Vma& area : process.memory.areas()) {
-      bytes += area.length();
-    }
-    return bytes / 1024;
-  }
+  static uint64_t mapped_kib(Process& process) { return process.mapped_bytes() / 1024; }
 
   // /proc/<pid>/status, or /proc/<pid>/task/<tid>/status with Pid: `id`.
   static std::string status(Process& process, int32_t id) {

@@ -14,6 +14,20 @@ namespace litebox::shim::linux_abi {
 
 class TraceLine;
 
+// The scheduling policy of sched_setscheduler(2) and sched_setattr(2).
+struct SchedulingPolicy {
+  uint32_t policy = 0;  // SCHED_OTHER
+  // 1 to 99 for SCHED_FIFO and SCHED_RR, 0 for the other policies.
+  uint32_t priority = 0;
+  // SCHED_FLAG_RESET_ON_FORK: children of a real-time thread start with
+  // SCHED_OTHER, and every child starts with a nice value of at least 0
+  // and without the flag.
+  bool reset_on_fork = false;
+  // The time slice in nanoseconds that sched_setattr(2) set for a fair
+  // policy (sched_runtime), or 0 for the kernel's base slice.
+  uint64_t custom_slice = 0;
+};
+
 // stack_t as sigaltstack(2) passes it.
 struct SignalStack {
   uint64_t base = 0;
@@ -21,6 +35,13 @@ struct SignalStack {
   int32_t padding = 0;
   uint64_t size = 0;
 };
+
+class Task;
+
+// Copies the nice value, the scheduling policy and the I/O priority of
+// `parent` to a new thread or process, and applies SCHED_FLAG_RESET_ON_FORK
+// as Linux does.
+void inherit_scheduling(Task& child, const Task& parent);
 
 class Task {
  public:
@@ -55,6 +76,12 @@ class Task {
   // The nice value of getpriority(2) and setpriority(2), -20 to 19.
   // NOTE: a sandbox's first thread starts at 0, whatever the host's is.
   int32_t nice = 0;
+  // Stored and reported; like the nice value, it does not reach the host
+  // scheduler.
+  SchedulingPolicy scheduling;
+  // The I/O priority of ioprio_set(2) as the kernel stores it (16 bits),
+  // reported back by ioprio_get(2); no host I/O uses it.
+  uint16_t io_priority = 0;
 
   // Blocked signals; bit n-1 stands for signal n. Other threads read it
   // to pick a target for a process-wide signal, so it changes only under

@@ -51,6 +51,11 @@ FileType file_type_of_member(tar::MemberType type) {
   return FileType::regular;
 }
 
+// The bytes of the archive that the header scan reports read at a time.
+constexpr uint64_t scan_report_step = uint64_t{1} << 20;
+// The size of a tar header block.
+constexpr uint64_t tar_block_size = 512;
+
 }  // namespace
 
 // The tree of a TarFileSystem. Every inode is one Node, found by its index,
@@ -184,6 +189,7 @@ Result<size_t> TarInode::read(uint64_t offset, std::span<std::byte> buffer) {
 
   size_t count = std::min<uint64_t>(buffer.size(), inode.data.size() - offset);
   std::memcpy(buffer.data(), inode.data.data() + offset, count);
+  platform::current().pages.note_file_read(inode.data.data() + offset, count);
   return count;
 }
 
@@ -716,12 +722,29 @@ std::expected<std::shared_ptr<TarFileSystem>, tar::TarError> TarFileSystem::crea
   std::shared_ptr<TarFileSystem> file_system(new TarFileSystem());
   TarBuilder builder(*file_system, log_warning);
   builder.add_root();
+  // The scan reads every header, which maps the whole archive when its
+  // members are small. Reporting the scanned bytes in steps lets the
+  // platform unmap them during the scan (Pages::note_file_read).
+  uint64_t reported = 0;
+  auto report_scanned = [&](uint64_t end) {
+    platform::current().pages.note_file_read(archive.data() + reported, end - reported);
+    reported = end;
+  };
   // Each member goes into the tree as soon as it is parsed, so no list of
   // all members is ever held.
-  auto parsed =
-      tar::for_each_member(archive, log_warning, [&](tar::Member& member) { builder.add(member); });
+  auto parsed = tar::for_each_member(archive, log_warning, [&](tar::Member& member) {
+    const uint64_t header_end =
+        std::min<uint64_t>(member.header_offset + tar_block_size, archive.size());
+    builder.add(member);
+    if (header_end >= reported + scan_report_step) {
+      report_scanned(header_end);
+    }
+  });
   if (!parsed) {
     return std::unexpected(std::move(parsed.error()));
+  }
+  if (reported < archive.size()) {
+    report_scanned(archive.size());
   }
   builder.finish();
   file_system->root_ = file_system->inode_at(0);

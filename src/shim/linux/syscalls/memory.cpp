@@ -238,6 +238,46 @@ Result<uint64_t> sys_mlock(Task& task, const SyscallArguments& arguments) {
   return 0;
 }
 
+// mlockall(2). Guest pages are never swapped out, so locking changes
+// nothing, but the flags and RLIMIT_MEMLOCK are checked as on Linux. Without
+// CAP_IPC_LOCK (an effective uid other than 0), a limit of 0 fails with
+// `eperm`, and MCL_CURRENT with more mapped memory than the limit fails
+// with `enomem`.
+// TODO: MCL_FUTURE does not lock later mappings, so they never count
+// against RLIMIT_MEMLOCK.
+Result<uint64_t> sys_mlockall(Task& task, const SyscallArguments& arguments) {
+  constexpr uint32_t mcl_current = 1;
+  constexpr uint32_t mcl_future = 2;
+  constexpr uint32_t mcl_onfault = 4;
+  const uint32_t flags = arguments.as_uint(0);
+  if (flags == 0 || (flags & ~(mcl_current | mcl_future | mcl_onfault)) != 0 ||
+      flags == mcl_onfault) {
+    return fail(Errno::einval);
+  }
+
+  Process& process = task.process();
+  uint64_t limit = 0;
+  bool privileged = false;
+  {
+    sync::LockGuard guard(process.lock);
+    limit = process.limits[static_cast<size_t>(Resource::locked_memory)].current;
+    privileged = process.credentials.euid == 0;
+  }
+  if (privileged) {
+    return 0;
+  }
+  if (limit == 0) {
+    return fail(Errno::eperm);
+  }
+  if ((flags & mcl_current) != 0 &&
+      process.mapped_bytes() / mm::page_size > limit / mm::page_size) {
+    return fail(Errno::enomem);
+  }
+  return 0;
+}
+
+Result<uint64_t> sys_munlockall(Task&, const SyscallArguments&) { return 0; }
+
 Result<uint64_t> sys_brk(Task& task, const SyscallArguments& arguments) {
   Process& process = task.process();
   const uint64_t requested = arguments[0];
@@ -280,6 +320,8 @@ void register_memory_syscalls(SyscallTable& table) {
   table.add(nr::msync, sys_msync);
   table.add(nr::mlock, sys_mlock);
   table.add(nr::munlock, sys_mlock);
+  table.add(nr::mlockall, sys_mlockall);
+  table.add(nr::munlockall, sys_munlockall);
   table.add(nr::brk, sys_brk);
 }
 

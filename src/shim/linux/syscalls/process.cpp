@@ -86,6 +86,8 @@ Result<uint64_t> execute(Task& task, const ExecRequest& request) {
     sync::LockGuard guard(process.lock);
     const ProcessCredentials& credentials = process.credentials;
     process.dumpable = credentials.euid == credentials.uid && credentials.egid == credentials.gid;
+    constexpr uint32_t read_implies_exec = 0x0400000;
+    process.personality &= ~read_implies_exec;
     for (SignalAction& action : process.signal_actions) {
       // Handlers are reset to the default action; ignored signals stay ignored.
       if (action.handler > 1) {
@@ -308,15 +310,41 @@ Result<uint64_t> sys_set_tid_address(Task& task, const SyscallArguments& argumen
   return static_cast<uint64_t>(task.tid());
 }
 
+// sizeof(struct robust_list_head) on x86-64.
+constexpr uint64_t robust_list_head_size = 24;
+
 Result<uint64_t> sys_set_robust_list(Task& task, const SyscallArguments& arguments) {
-  // sizeof(struct robust_list_head) on x86-64.
-  constexpr uint64_t robust_list_head_size = 24;
   if (arguments[1] != robust_list_head_size) {
     return fail(Errno::einval);
   }
   task.robust_list_head = arguments[0];
   task.robust_list_length = arguments[1];
   return 0;
+}
+
+// get_robust_list(2) of the calling thread: the length goes out first, so
+// a bad length pointer leaves the head pointer unwritten, as on Linux.
+// TODO: other threads are never found (ESRCH).
+Result<uint64_t> sys_get_robust_list(Task& task, const SyscallArguments& arguments) {
+  const int32_t tid = arguments.as_int(0);
+  if (tid != 0 && tid != task.tid()) {
+    return fail(Errno::esrch);
+  }
+  TRY_VOID(GuestPtr<uint64_t>(arguments[2]).write(robust_list_head_size));
+  TRY_VOID(GuestPtr<uint64_t>(arguments[1]).write(task.robust_list_head));
+  return 0;
+}
+
+// personality(2): 0xffffffff only queries. Linux stores any other value.
+Result<uint64_t> sys_personality(Task& task, const SyscallArguments& arguments) {
+  constexpr uint32_t query = 0xffff'ffff;
+  Process& process = task.process();
+  sync::LockGuard guard(process.lock);
+  const uint32_t previous = process.personality;
+  if (arguments.as_uint(0) != query) {
+    process.personality = arguments.as_uint(0);
+  }
+  return previous;
 }
 
 Result<uint64_t> sys_rseq(Task&, const SyscallArguments&) {
@@ -755,6 +783,8 @@ void register_process_syscalls(SyscallTable& table) {
   table.add(nr::setsid, sys_setsid);
   table.add(nr::set_tid_address, sys_set_tid_address);
   table.add(nr::set_robust_list, sys_set_robust_list);
+  table.add(nr::get_robust_list, sys_get_robust_list);
+  table.add(nr::personality, sys_personality);
   table.add(nr::rseq, sys_rseq);
   table.add(nr::prctl, sys_prctl);
   table.add(nr::arch_prctl, sys_arch_prctl);
