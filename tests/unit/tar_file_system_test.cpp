@@ -21,6 +21,7 @@
 #include "litebox/fd/open_flags.hpp"
 #include "litebox/fs/vfs.hpp"
 #include "tar_test_support.hpp"
+#include "test_platform.hpp"
 
 namespace litebox::fs {
 namespace {
@@ -325,6 +326,23 @@ TEST(TarFileSystem, SymlinkModeIsAlways0777) {
 
   auto link = walk(*file_system->root(), "link").value();
   EXPECT_EQ(link->stat().value().mode, static_cast<uint32_t>(host_status.st_mode));
+}
+
+// The platform may unmap archive pages that were read, so the scan reports
+// the whole archive, and each read reports the bytes it copied.
+TEST(TarFileSystem, ReportsScannedAndReadBytes) {
+  ArchiveBuilder archive;
+  archive.add({.name = "d/", .type = '5'}).add({.name = "d/file", .data = "contents"}).end();
+  Built built{.archive = archive.bytes()};
+  const uint64_t before_scan = testing::mock_platform().file_bytes_read();
+
+  build(built);
+  const uint64_t after_scan = testing::mock_platform().file_bytes_read();
+  std::string contents = read_all(*walk(*built.file_system->root(), "d/file").value());
+
+  EXPECT_EQ(after_scan - before_scan, built.archive.size());
+  EXPECT_EQ(contents, "contents");
+  EXPECT_EQ(testing::mock_platform().file_bytes_read() - after_scan, contents.size());
 }
 
 TEST(TarFileSystem, LaterDuplicateWins) {

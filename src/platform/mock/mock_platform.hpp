@@ -79,6 +79,10 @@ class MockPlatform final : public Futex,
   Result<void*> allocate_shared(size_t length) override;
   void free_shared(void* memory, size_t length) override;
   Result<void> alias(void* address, size_t length, void* source, uint32_t protection) override;
+  // Adds `length` to file_bytes_read(), so a test can check what a file
+  // system reports.
+  void note_file_read(const void*, size_t length) override { file_bytes_read_ += length; }
+  uint64_t file_bytes_read() const { return file_bytes_read_.load(); }
 
   // Stdio
   Result<size_t> read(std::span<std::byte> buffer) override;
@@ -124,6 +128,7 @@ class MockPlatform final : public Futex,
   // The thread that constructs the platform (the test's main thread) is 1;
   // every other thread gets the next number the first time it asks.
   std::atomic<ThreadId> next_thread_id_{2};
+  std::atomic<uint64_t> file_bytes_read_{0};
 };
 
 }  // namespace litebox::platform::mock
