@@ -184,11 +184,12 @@ def decoded_calls(trace):
     return normalized
 
 
-def run_in_terminal(command, rows=33, columns=101, controlling=False):
+def run_in_terminal(command, rows=33, columns=101, controlling=False, stdin=None):
     """Runs `command` with a new pseudo-terminal of `rows` x `columns` as its
-    standard streams, and as its controlling terminal if `controlling` is
-    set. Returns its output, its exit status and the terminal's local and
-    input mode flags after it exits."""
+    standard streams (standard input from `stdin` if given), and as its
+    controlling terminal if `controlling` is set. Returns its output, its
+    exit status and the terminal's local and input mode flags after it
+    exits."""
     import fcntl
     import pty
     import termios
@@ -196,10 +197,10 @@ def run_in_terminal(command, rows=33, columns=101, controlling=False):
     fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", rows, columns, 0, 0))
     def take_terminal():
         if controlling:
-            fcntl.ioctl(0, termios.TIOCSCTTY, 0)
+            fcntl.ioctl(1, termios.TIOCSCTTY, 0)
 
-    process = subprocess.Popen(command, stdin=slave, stdout=slave, stderr=slave,
-                               start_new_session=True, preexec_fn=take_terminal)
+    process = subprocess.Popen(command, stdin=slave if stdin is None else stdin, stdout=slave,
+                               stderr=slave, start_new_session=True, preexec_fn=take_terminal)
     output = b""
     try:
         process.wait(timeout=TIMEOUT)
@@ -704,13 +705,18 @@ def run_case(case, litebox, probe, probe_dynamic, work):
                 failed = 1
         return failed
     if case == "dev_tty":
-        # /dev/tty is the controlling terminal, here standard input's.
-        native = run_in_terminal([probe, "dev_tty"], controlling=True)
-        sandboxed = run_in_terminal(litebox + ["--", probe, "dev_tty"], controlling=True)
-        if native != sandboxed:
-            print(f"/dev/tty differs:\n  native:  {native!r}\n  litebox: {sandboxed!r}")
-            return 1
-        return 0
+        # /dev/tty is the controlling terminal, also when standard input is
+        # redirected, as for a pager that reads keys while a pipe feeds it.
+        failed = 0
+        for stdin in (None, subprocess.DEVNULL):
+            native = run_in_terminal([probe, "dev_tty"], controlling=True, stdin=stdin)
+            sandboxed = run_in_terminal(litebox + ["--", probe, "dev_tty"], controlling=True,
+                                        stdin=stdin)
+            if native != sandboxed:
+                print(f"/dev/tty with stdin {stdin} differs:\n  native:  {native!r}\n"
+                      f"  litebox: {sandboxed!r}")
+                failed = 1
+        return failed
     if case == "first_process_killed":
         # Sandbox only: killing the litebox process ends every guest process,
         # where natively the orphans of a killed process live on.

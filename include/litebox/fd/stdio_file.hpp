@@ -23,9 +23,9 @@ class StdioFile final : public File {
  public:
   explicit StdioFile(platform::StdioStream stream);
 
-  // The terminal device /dev/tty, opened with `flags`: reads and writes go to
-  // standard input's host stream, which must be a terminal (`enxio`
-  // otherwise).
+  // The terminal device /dev/tty, opened with `flags`: reads, writes and
+  // terminal requests go to the first standard stream that is a terminal
+  // (`enxio` if none is).
   static Result<std::shared_ptr<StdioFile>> open_terminal(uint32_t flags);
 
   Result<size_t> read(std::span<std::byte> buffer) override;
@@ -53,11 +53,12 @@ class StdioFile final : public File {
 
  private:
   StdioFile(platform::StdioStream stream, std::shared_ptr<event::Pollable> readiness);
-  StdioFile(uint32_t flags, std::shared_ptr<event::Pollable> readiness);
+  StdioFile(platform::StdioStream stream, uint32_t flags,
+            std::shared_ptr<event::Pollable> readiness);
 
   platform::StdioStream stream_;
   std::shared_ptr<event::Pollable> readiness_;  // null for the outputs
-  // Opened as /dev/tty: standard input's terminal in both directions.
+  // Opened as /dev/tty: the terminal of `stream_` in both directions.
   bool terminal_device_ = false;
 };
 

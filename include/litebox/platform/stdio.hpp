@@ -44,8 +44,14 @@ class Stdio {
   // least one byte or end of file (0). Thread-safe.
   virtual Result<size_t> read(std::span<std::byte> buffer) = 0;
 
+  // Reads from the host descriptor of any standard stream, as /dev/tty does
+  // through whichever stream is the terminal (a terminal's descriptor is
+  // open for both directions). The default serves standard input only
+  // (`ebadf` otherwise). Thread-safe.
+  virtual Result<size_t> read(StdioStream stream, std::span<std::byte> buffer);
+
   // Writes bytes to standard output or error, or to standard input when it
-  // is a terminal; returns how many were written, or `epipe` when the reader
+  // is a terminal. Returns how many were written, or `epipe` when the reader
   // has gone. Thread-safe.
   virtual Result<size_t> write(StdioStream stream, std::span<const std::byte> data) = 0;
 

@@ -126,21 +126,28 @@ StdioFile::StdioFile(platform::StdioStream stream)
 StdioFile::StdioFile(platform::StdioStream stream, std::shared_ptr<event::Pollable> readiness)
     : File(flags_for(stream)), stream_(stream), readiness_(std::move(readiness)) {}
 
-StdioFile::StdioFile(uint32_t flags, std::shared_ptr<event::Pollable> readiness)
-    : File(flags),
-      stream_(platform::StdioStream::input),
-      readiness_(std::move(readiness)),
-      terminal_device_(true) {}
+StdioFile::StdioFile(platform::StdioStream stream, uint32_t flags,
+                     std::shared_ptr<event::Pollable> readiness)
+    : File(flags), stream_(stream), readiness_(std::move(readiness)), terminal_device_(true) {}
 
 // TODO: Linux opens /dev/tty whenever the process has a controlling
 // terminal, even with every standard stream redirected. The sandbox reaches
-// the terminal only through standard input.
+// the terminal only through a standard stream.
 Result<std::shared_ptr<StdioFile>> StdioFile::open_terminal(uint32_t flags) {
-  if (!platform::current().stdio.isatty(platform::StdioStream::input)) {
-    return fail(Errno::enxio);
+  platform::Stdio& stdio = platform::current().stdio;
+  for (platform::StdioStream stream : {platform::StdioStream::input, platform::StdioStream::output,
+                                       platform::StdioStream::error}) {
+    if (!stdio.isatty(stream)) {
+      continue;
+    }
+    // Only standard input has a watcher for readiness; the outputs report
+    // themselves always ready. std::make_shared cannot reach the private
+    // constructor.
+    auto readiness =
+        stream == platform::StdioStream::input ? std::make_shared<event::Pollable>() : nullptr;
+    return std::shared_ptr<StdioFile>(new StdioFile(stream, flags, std::move(readiness)));
   }
-  // std::make_shared cannot reach the private constructor.
-  return std::shared_ptr<StdioFile>(new StdioFile(flags, std::make_shared<event::Pollable>()));
+  return fail(Errno::enxio);
 }
 
 uint32_t StdioFile::poll_events() {
@@ -157,18 +164,18 @@ uint32_t StdioFile::poll_events() {
 }
 
 Result<size_t> StdioFile::read(std::span<std::byte> buffer) {
-  if (stream_ != platform::StdioStream::input || !readable(flags())) {
+  if ((stream_ != platform::StdioStream::input && !terminal_device_) || !readable(flags())) {
     return fail(Errno::ebadf);
   }
   if (buffer.empty()) {
     return size_t{0};
   }
-  return platform::current().stdio.read(buffer);
+  return platform::current().stdio.read(stream_, buffer);
 }
 
 Result<size_t> StdioFile::write(std::span<const std::byte> data) {
   // A terminal's host descriptor is open for both directions, so the
-  // terminal device writes to standard input's stream.
+  // terminal device may write through standard input's stream.
   if ((stream_ == platform::StdioStream::input && !terminal_device_) || !writable(flags())) {
     return fail(Errno::ebadf);
   }

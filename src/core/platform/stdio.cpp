@@ -4,6 +4,13 @@
 
 namespace litebox::platform {
 
+Result<size_t> Stdio::read(StdioStream stream, std::span<std::byte> buffer) {
+  if (stream != StdioStream::input) {
+    return fail(Errno::ebadf);
+  }
+  return read(buffer);
+}
+
 Result<uint64_t> Stdio::seek(StdioStream, int64_t, int) { return fail(Errno::espipe); }
 
 Result<TerminalAttributes> Stdio::terminal_attributes(StdioStream) { return fail(Errno::enotty); }

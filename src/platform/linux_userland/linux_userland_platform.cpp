@@ -462,8 +462,12 @@ void LinuxUserlandPlatform::note_file_read(const void* source, size_t length) {
 }
 
 Result<size_t> LinuxUserlandPlatform::read(std::span<std::byte> buffer) {
+  return read(StdioStream::input, buffer);
+}
+
+Result<size_t> LinuxUserlandPlatform::read(StdioStream stream, std::span<std::byte> buffer) {
   while (true) {
-    const ssize_t count = ::read(STDIN_FILENO, buffer.data(), buffer.size());
+    const ssize_t count = ::read(stream_fd(stream), buffer.data(), buffer.size());
     if (count >= 0) {
       return static_cast<size_t>(count);
     }

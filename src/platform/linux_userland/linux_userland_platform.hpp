@@ -70,6 +70,7 @@ class LinuxUserlandPlatform final : public Futex,
 
   // Stdio
   Result<size_t> read(std::span<std::byte> buffer) override;
+  Result<size_t> read(StdioStream stream, std::span<std::byte> buffer) override;
   Result<size_t> write(StdioStream stream, std::span<const std::byte> data) override;
   bool isatty(StdioStream stream) override;
   Result<uint64_t> seek(StdioStream stream, int64_t offset, int origin) override;
