@@ -9,6 +9,8 @@
 #include <vector>
 
 #include "litebox/fs/tar_file_system.hpp"
+#include "litebox/platform/platform.hpp"
+#include "mock_platform.hpp"
 
 namespace {
 
@@ -80,6 +82,13 @@ void walk(const std::shared_ptr<Inode>& root) {
 }
 
 }  // namespace
+
+// The reader reports what it reads to the platform, which must exist.
+extern "C" int LLVMFuzzerInitialize(int*, char***) {
+  static litebox::platform::mock::MockPlatform platform;
+  litebox::platform::set_current(platform.platform());
+  return 0;
+}
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   // Safety: libFuzzer's buffer holds `size` readable bytes for this call,
