@@ -17,6 +17,9 @@
  *                       sleep after the first prints "ready"
  *   dev_tty             opens /dev/tty, writes a line to it and prints
  *                       what fstat, isatty and the terminal ioctls report
+ *   wait_signal HOW     catches SIGINT and SIGTERM without SA_RESTART,
+ *                       prints "ready", then waits in read(0) (HOW =
+ *                       read) or pause() and reports the signal
  *   kill_all            forks two children that sleep, sends SIGTERM with
  *                       kill(-1) and reports how they ended; run it only in
  *                       the sandbox, since natively kill(-1) reaches every
@@ -219,6 +222,29 @@ static int use_dev_tty(void) {
   close(write_only);
   close(terminal);
   return 0;
+}
+
+static volatile sig_atomic_t caught_signal;
+
+static void catch_signal(int signal) { caught_signal = signal; }
+
+static int wait_for_signal(const char* how) {
+  struct sigaction action;
+  memset(&action, 0, sizeof action);
+  action.sa_handler = catch_signal;
+  sigaction(SIGINT, &action, NULL);
+  sigaction(SIGTERM, &action, NULL);
+  printf("ready\n");
+  fflush(stdout);
+  if (strcmp(how, "read") == 0) {
+    char byte;
+    ssize_t count = read(STDIN_FILENO, &byte, 1);
+    printf("read: %zd (%s)\n", count, count < 0 ? strerror(errno) : "no error");
+  } else {
+    pause();
+  }
+  printf("caught signal %d\n", (int)caught_signal);
+  return 3;
 }
 
 static int tree_ready[2];
@@ -698,6 +724,9 @@ int main(int argc, char** argv) {
   }
   if (strcmp(mode, "kill_all") == 0) {
     return kill_all();
+  }
+  if (strcmp(mode, "wait_signal") == 0 && argc > 2) {
+    return wait_for_signal(argv[2]);
   }
   if (strcmp(mode, "dev_tty") == 0) {
     return use_dev_tty();

@@ -253,6 +253,51 @@ def run_and_kill_child(command):
         process.returncode
 
 
+def signal_in_terminal(command, send):
+    """Runs `command` in a pseudo-terminal that is its controlling
+    terminal, waits for its "ready" line, then calls send(master, process)
+    to signal it. A signal that lands between the line and the blocking
+    call leaves the program waiting, so it is sent again every 2 s until
+    the program exits. Returns its output without the terminal's "^C"
+    echoes, and its exit status."""
+    import fcntl
+    import pty
+    import termios
+    master, slave = pty.openpty()
+    process = subprocess.Popen(command, stdin=slave, stdout=slave, stderr=slave,
+                               start_new_session=True,
+                               preexec_fn=lambda: fcntl.ioctl(0, termios.TIOCSCTTY, 0))
+    os.close(slave)
+    output = b""
+    try:
+        while b"ready" not in output:
+            chunk = os.read(master, 4096)
+            if not chunk:
+                break
+            output += chunk
+        for _ in range(TIMEOUT // 2):
+            send(master, process)
+            try:
+                process.wait(timeout=2)
+                break
+            except subprocess.TimeoutExpired:
+                continue
+        while True:
+            try:
+                chunk = os.read(master, 4096)
+            except OSError:
+                break
+            if not chunk:
+                break
+            output += chunk
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+        os.close(master)
+    return output.decode(errors="replace").replace("^C", ""), process.returncode
+
+
 def process_state(pid):
     """Returns the state letter of host process `pid` (R, S, Z, ...), or None."""
     try:
@@ -703,6 +748,22 @@ def run_case(case, litebox, probe, probe_dynamic, work):
             if ("clock_gettime(CLOCK_MONOTONIC" in stderr) != traced:
                 print(f"{options}: clock_gettime should {'' if traced else 'not '}be traced:\n{stderr}")
                 failed = 1
+        return failed
+    if case == "host_signals":
+        # Ctrl-C at the terminal and the host's kill reach the guest's
+        # handlers, also while the guest waits for terminal input.
+        failed = 0
+        senders = {"ctrl-c": lambda master, process: os.write(master, b"\x03"),
+                   "kill": lambda master, process: os.kill(process.pid, signal.SIGTERM)}
+        for how in ("read", "pause"):
+            for name, send in senders.items():
+                command = [probe, "wait_signal", how]
+                native = signal_in_terminal(command, send)
+                sandboxed = signal_in_terminal(litebox + ["--"] + command, send)
+                if native != sandboxed:
+                    print(f"{name} while in {how} differs:\n  native:  {native!r}\n"
+                          f"  litebox: {sandboxed!r}")
+                    failed = 1
         return failed
     if case == "dev_tty":
         # /dev/tty is the controlling terminal, also when standard input is

@@ -141,6 +141,11 @@ class Execution {
   // default leaves an image that is complete already.
   virtual void complete_extended_state(ExtendedState /*state*/) {}
 
+  // Returns and clears the signals (bit n - 1 for signal n) that reached
+  // this process from outside the sandbox, from a terminal or the host's
+  // kill(2), so the shim can pass them to the guest. Lock-free.
+  virtual uint64_t take_relayed_signals() { return 0; }
+
   // Whether reap_children may find an ended child: a lock-free check that a
   // caller makes before it takes the locks that reaping needs.
   virtual bool children_may_have_ended() const { return false; }

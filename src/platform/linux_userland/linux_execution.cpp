@@ -541,6 +541,13 @@ void LinuxExecution::complete_extended_state(ExtendedState state) {
   litebox_complete_xsave_image(state.data);
 }
 
+uint64_t LinuxExecution::take_relayed_signals() {
+  if (__atomic_load_n(&relayed_signals_pending, __ATOMIC_ACQUIRE) == 0) {
+    return 0;
+  }
+  return __atomic_exchange_n(&relayed_signals_pending, 0, __ATOMIC_ACQ_REL);
+}
+
 bool LinuxExecution::children_may_have_ended() const {
   return __atomic_load_n(&child_exit_pending, __ATOMIC_ACQUIRE) != 0;
 }

@@ -47,6 +47,7 @@ class LinuxExecution final : public Execution {
   Result<Fork> fork_process() override;
   std::vector<EndedChild> reap_children() override;
   bool children_may_have_ended() const override;
+  uint64_t take_relayed_signals() override;
   void complete_extended_state(ExtendedState state) override;
   [[noreturn]] void exit_thread() override;
   [[noreturn]] void exit_process(int status) override;

@@ -166,11 +166,15 @@ void* run_thread(void* argument) {
   auto* start = static_cast<ThreadStart*>(argument);
   const Threads::Entry entry = start->entry;
   void* entry_argument = start->argument;
-  // SIGCHLD must reach a guest thread, which reaps the child.
-  sigset_t child_signal;
-  sigemptyset(&child_signal);
-  sigaddset(&child_signal, SIGCHLD);
-  pthread_sigmask(SIG_BLOCK, &child_signal, nullptr);
+  // SIGCHLD and the relayed signals must reach a guest thread, which
+  // reaps the child or passes the signal to the guest.
+  sigset_t guest_signals;
+  sigemptyset(&guest_signals);
+  sigaddset(&guest_signals, SIGCHLD);
+  for (int signal : relayed_signals) {
+    sigaddset(&guest_signals, signal);
+  }
+  pthread_sigmask(SIG_BLOCK, &guest_signals, nullptr);
   // After this store the spawning thread may free `start`.
   start->thread_id.store(static_cast<uint32_t>(gettid()));
   syscall(SYS_futex, &start->thread_id, FUTEX_WAKE_PRIVATE, 1);
@@ -471,8 +475,10 @@ Result<size_t> LinuxUserlandPlatform::read(StdioStream stream, std::span<std::by
     if (count >= 0) {
       return static_cast<size_t>(count);
     }
+    // A relayed signal (Ctrl-C at a prompt) ends the read, so the guest
+    // takes the signal now.
     // TODO: let Threads::interrupt end a blocked read of standard input.
-    if (errno != EINTR) {
+    if (errno != EINTR || __atomic_load_n(&relayed_signals_pending, __ATOMIC_ACQUIRE) != 0) {
       return fail(last_errno());
     }
   }

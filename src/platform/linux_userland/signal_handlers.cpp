@@ -17,6 +17,7 @@ extern "C" const char __executable_start[];
 namespace litebox::platform::linux_userland {
 
 SignalState signal_state;
+uint64_t relayed_signals_pending = 0;
 
 namespace {
 
@@ -310,6 +311,16 @@ __attribute__((no_stack_protector)) void handle_child_exit(int, siginfo_t*, void
                          ucontext->uc_mcontext.gregs);
 }
 
+// Notes a relayed signal for the SyscallHandler and interrupts this guest
+// thread as the interrupt signal does, so the guest gets it at once. The
+// libOS's own threads block these signals, so one of the process's guest
+// threads takes them.
+__attribute__((no_stack_protector)) void handle_relayed(int signal, siginfo_t* info,
+                                                        void* context) {
+  __atomic_fetch_or(&relayed_signals_pending, uint64_t{1} << (signal - 1), __ATOMIC_RELEASE);
+  handle_interrupt(signal, info, context);
+}
+
 // The parent-death signal arrives when the thread that forked this process
 // ends, and again each time the process is handed to a new parent.
 __attribute__((no_stack_protector)) void handle_lifeline(int, siginfo_t*, void*) {
@@ -381,6 +392,12 @@ int install_signal_handlers() {
   }
   if (int result = install_handler(signal_state.lifeline_signal, handle_lifeline, 0); result < 0) {
     return result;
+  }
+  for (int signal : relayed_signals) {
+    const uint64_t mask = signal_bit(signal_state.interrupt_signal) | signal_bit(SIGCHLD);
+    if (int result = install_handler(signal, handle_relayed, mask); result < 0) {
+      return result;
+    }
   }
   return install_handler(signal_state.interrupt_signal, handle_interrupt,
                          signal_bit(signal_state.interrupt_signal) | signal_bit(SIGCHLD));

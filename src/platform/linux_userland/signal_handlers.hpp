@@ -4,6 +4,8 @@
 // protector, which reads its canary through fs).
 #pragma once
 
+#include <csignal>
+
 #include <cstdint>
 
 #include "litebox/platform/execution.hpp"
@@ -25,6 +27,16 @@ int install_child_exit_handler();
 // process, which adopts every orphan inside the sandbox, has ended, and no
 // guest process may outlive it. Safe in a signal handler.
 void end_if_sandbox_ended();
+
+// The signals that the sandbox takes from the host and passes to the guest
+// process that this host process runs: those a terminal or a supervisor
+// sends (Ctrl-C, kill, a hang-up, a window change).
+inline constexpr int relayed_signals[] = {SIGHUP,  SIGINT,  SIGQUIT, SIGUSR1,
+                                          SIGUSR2, SIGALRM, SIGTERM, SIGWINCH};
+
+// One bit per relayed signal (bit n - 1 for signal n) that has arrived and
+// that take_relayed_signals has not returned yet.
+extern uint64_t relayed_signals_pending;
 
 // Nonzero once SIGCHLD has arrived and reap_children has not run since.
 extern uint32_t child_exit_pending;

@@ -88,6 +88,7 @@ void Kernel::handle_interrupt(platform::GuestRegisters& registers,
   if (task != nullptr) {
     exit_if_exec_pending(*task);
     reap_host_children(*task);
+    relay_host_signals(*task);
     deliver_interrupted(*task, registers, extended_state);
   }
 }
@@ -122,6 +123,7 @@ void Kernel::serve(Task& task, platform::GuestRegisters& registers,
 
   exit_if_exec_pending(finished);
   reap_host_children(finished);
+  relay_host_signals(finished);
   if (forked_child && trace) {
     // The strings of `trace` are the parent's, which it frees when its own
     // call returns. The child prints the copy fork_process made for it and
@@ -143,6 +145,22 @@ void Kernel::serve(Task& task, platform::GuestRegisters& registers,
   }
 
   deliver_after_syscall(finished, registers, extended_state, arguments, result);
+}
+
+// Queues the signals that reached this host process from outside the
+// sandbox (a terminal's Ctrl-C, the host's kill) for its guest process. No
+// sandbox process sent them, so si_pid is 0, as for a signal from outside a
+// PID namespace.
+void Kernel::relay_host_signals(Task& task) {
+  uint64_t signals = execution_.take_relayed_signals();
+  while (signals != 0) {
+    const int signal = __builtin_ctzll(signals) + 1;
+    signals &= signals - 1;
+    // NOTE: a terminal's signals have si_code SI_KERNEL on Linux; they come
+    // as SI_USER here.
+    (void)send_process_signal(task, task.process(),
+                              SignalInfo::from_sender(signal, si::user, 0, 0));
+  }
 }
 
 Result<uint64_t> Kernel::invoke(Task& task, const SyscallArguments& arguments) {

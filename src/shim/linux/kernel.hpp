@@ -201,6 +201,7 @@ class Kernel final : public platform::SyscallHandler {
   // (killed by a host signal) as exited, as reap_children reports them.
   // `task` is the calling thread; the second form holds the table lock.
   void reap_host_children(Task& task);
+  void relay_host_signals(Task& task);
   void reap_host_children_locked(Task& task);
   sync::Mutex process_table_lock_;
   sync::ConditionVariable process_exited_;
