@@ -184,6 +184,20 @@ def decoded_calls(trace):
     return normalized
 
 
+def read_terminal_output(master):
+    """Reads a pseudo-terminal's master side until every slave is closed."""
+    output = b""
+    while True:
+        try:
+            chunk = os.read(master, 4096)
+        except OSError:
+            break
+        if not chunk:
+            break
+        output += chunk
+    return output
+
+
 def run_in_terminal(command, rows=33, columns=101, controlling=False, stdin=None):
     """Runs `command` with a new pseudo-terminal of `rows` x `columns` as its
     standard streams (standard input from `stdin` if given), and as its
@@ -206,14 +220,7 @@ def run_in_terminal(command, rows=33, columns=101, controlling=False, stdin=None
         process.wait(timeout=TIMEOUT)
         attributes = termios.tcgetattr(slave)
         os.close(slave)
-        while True:
-            try:
-                chunk = os.read(master, 4096)
-            except OSError:
-                break
-            if not chunk:
-                break
-            output += chunk
+        output += read_terminal_output(master)
     finally:
         os.close(master)
     return output.decode(errors="replace"), process.returncode, attributes[3], attributes[0]
@@ -282,14 +289,7 @@ def signal_in_terminal(command, send):
                 break
             except subprocess.TimeoutExpired:
                 continue
-        while True:
-            try:
-                chunk = os.read(master, 4096)
-            except OSError:
-                break
-            if not chunk:
-                break
-            output += chunk
+        output += read_terminal_output(master)
     finally:
         if process.poll() is None:
             process.kill()
