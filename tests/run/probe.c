@@ -20,6 +20,9 @@
  *   wait_signal HOW     catches SIGINT and SIGTERM without SA_RESTART,
  *                       prints "ready", then waits in read(0) (HOW =
  *                       read) or pause() and reports the signal
+ *   foreground_group    sets and reads the terminal's foreground process
+ *                       group on standard input, as a shell with job
+ *                       control does, and prints how each call ends
  *   kill_all            forks two children that sleep, sends SIGTERM with
  *                       kill(-1) and reports how they ended; run it only in
  *                       the sandbox, since natively kill(-1) reaches every
@@ -224,11 +227,38 @@ static int use_dev_tty(void) {
   return 0;
 }
 
+static void report_call(const char* label, int result) {
+  printf("%s: %s\n", label, result == 0 ? "ok" : strerror(errno));
+}
+
+static int use_foreground_group(void) {
+  // A shell in a new group makes it the foreground group, then gives the
+  // terminal to a job's group and takes it back.
+  signal(SIGTTOU, SIG_IGN);
+  report_call("tcsetpgrp to the own group", tcsetpgrp(STDIN_FILENO, getpgrp()));
+  printf("foreground is the own group: %d\n", tcgetpgrp(STDIN_FILENO) == getpgrp());
+  pid_t child = fork();
+  if (child == 0) {
+    setpgid(0, 0);
+    pause();
+    _exit(0);
+  }
+  setpgid(child, child);
+  report_call("tcsetpgrp to the child's group", tcsetpgrp(STDIN_FILENO, child));
+  printf("foreground is the child's group: %d\n", tcgetpgrp(STDIN_FILENO) == child);
+  report_call("tcsetpgrp back", tcsetpgrp(STDIN_FILENO, getpgrp()));
+  kill(child, SIGKILL);
+  waitpid(child, NULL, 0);
+  report_call("tcsetpgrp to a negative group", tcsetpgrp(STDIN_FILENO, -1));
+  report_call("tcsetpgrp to a group that does not exist", tcsetpgrp(STDIN_FILENO, 999999));
+  return 0;
+}
+
 static volatile sig_atomic_t caught_signal;
 
 static void catch_signal(int signal) { caught_signal = signal; }
 
-static int wait_for_signal(const char* how) {
+static int wait_for_signal(const char* blocking_call) {
   struct sigaction action;
   memset(&action, 0, sizeof action);
   action.sa_handler = catch_signal;
@@ -236,7 +266,7 @@ static int wait_for_signal(const char* how) {
   sigaction(SIGTERM, &action, NULL);
   printf("ready\n");
   fflush(stdout);
-  if (strcmp(how, "read") == 0) {
+  if (strcmp(blocking_call, "read") == 0) {
     char byte;
     ssize_t count = read(STDIN_FILENO, &byte, 1);
     printf("read: %zd (%s)\n", count, count < 0 ? strerror(errno) : "no error");
@@ -724,6 +754,9 @@ int main(int argc, char** argv) {
   }
   if (strcmp(mode, "kill_all") == 0) {
     return kill_all();
+  }
+  if (strcmp(mode, "foreground_group") == 0) {
+    return use_foreground_group();
   }
   if (strcmp(mode, "wait_signal") == 0 && argc > 2) {
     return wait_for_signal(argv[2]);

@@ -749,6 +749,16 @@ def run_case(case, litebox, probe, probe_dynamic, work):
                 print(f"{options}: clock_gettime should {'' if traced else 'not '}be traced:\n{stderr}")
                 failed = 1
         return failed
+    if case == "foreground_group":
+        # Shells with job control give the terminal to each job's process
+        # group; busybox sh quits at start-up without that.
+        failed = 0
+        native = run_in_terminal([probe, "foreground_group"], controlling=True)
+        sandboxed = run_in_terminal(litebox + ["--", probe, "foreground_group"], controlling=True)
+        if native != sandboxed:
+            print(f"foreground group differs:\n  native:  {native!r}\n  litebox: {sandboxed!r}")
+            failed = 1
+        return failed
     if case == "host_signals":
         # Ctrl-C at the terminal and the host's kill reach the guest's
         # handlers, also while the guest waits for terminal input.

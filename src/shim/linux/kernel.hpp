@@ -131,6 +131,13 @@ class Kernel final : public platform::SyscallHandler {
   Result<int32_t> create_session(Task& task);
   Result<int32_t> session_of(Task& task, int32_t pid);
 
+  // The terminal's foreground process group (TIOCSPGRP, TIOCGPGRP). The
+  // sandbox's terminal is the standard streams' one, and every sandbox
+  // session treats it as its controlling terminal. Until a process sets a
+  // group, the caller's own group is reported.
+  Result<void> set_terminal_foreground(Task& task, int32_t group);
+  int32_t terminal_foreground(Task& task);
+
   // Ends every other thread of the process of `task` and waits until they
   // have exited, as execve(2) does before it replaces the image; `task`
   // then takes the process id as its thread id.
@@ -206,6 +213,7 @@ class Kernel final : public platform::SyscallHandler {
   sync::Mutex process_table_lock_;
   sync::ConditionVariable process_exited_;
   std::map<int32_t, ProcessRecord> process_table_;
+  int32_t terminal_foreground_ = 0;  // guarded by process_table_lock_; 0: unset
 
   // One flag per number, so an unimplemented call is logged once.
   std::array<std::atomic<bool>, syscall_count> reported_missing_{};

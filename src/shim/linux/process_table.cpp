@@ -230,6 +230,36 @@ void Kernel::record_exec(Task& task) {
   }
 }
 
+Result<void> Kernel::set_terminal_foreground(Task& task, int32_t group) {
+  if (group < 0) {
+    return fail(Errno::einval);
+  }
+  sync::LockGuard guard(process_table_lock_);
+  bool exists = false;
+  bool in_session = false;
+  for (const auto& [pid, record] : process_table_) {
+    if (record.process != nullptr && record.process_group == group) {
+      exists = true;
+      in_session = in_session || record.session == task.process().session;
+    }
+  }
+  if (!exists) {
+    return fail(Errno::esrch);
+  }
+  if (!in_session) {
+    return fail(Errno::eperm);
+  }
+  // TODO: Linux sends SIGTTOU to a background process that changes the
+  // foreground group; the sandbox has no job control.
+  terminal_foreground_ = group;
+  return {};
+}
+
+int32_t Kernel::terminal_foreground(Task& task) {
+  sync::LockGuard guard(process_table_lock_);
+  return terminal_foreground_ != 0 ? terminal_foreground_ : task.process().process_group;
+}
+
 Result<void> Kernel::set_process_group(Task& task, int32_t pid, int32_t group) {
   if (group < 0) {
     return fail(Errno::einval);

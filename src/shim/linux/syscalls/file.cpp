@@ -335,6 +335,7 @@ Result<uint64_t> sys_ioctl(Task& task, const SyscallArguments& arguments) {
   constexpr uint32_t tcsetsf = 0x5404;
   constexpr uint32_t tiocgwinsz = 0x5413;
   constexpr uint32_t tiocgpgrp = 0x540f;
+  constexpr uint32_t tiocspgrp = 0x5410;
   constexpr uint32_t fionread = 0x541b;
   constexpr uint32_t fionbio = 0x5421;
   constexpr uint32_t fionclex = 0x5450;
@@ -395,8 +396,13 @@ Result<uint64_t> sys_ioctl(Task& task, const SyscallArguments& arguments) {
         return 0;
       }
       case tiocgpgrp:
-        TRY_VOID(GuestPtr<int32_t>(arguments[2]).write(task.process().process_group));
+        TRY_VOID(GuestPtr<int32_t>(arguments[2]).write(task.kernel().terminal_foreground(task)));
         return 0;
+      case tiocspgrp: {
+        const int32_t group = TRY(GuestPtr<int32_t>(arguments[2]).read());
+        TRY_VOID(task.kernel().set_terminal_foreground(task, group));
+        return 0;
+      }
       default:
         break;
     }
