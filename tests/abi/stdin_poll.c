@@ -1,7 +1,8 @@
 /* poll, select and epoll on standard input when it is a pipe that receives
  * input late: waits shorter than the delay time out, longer ones report the
  * input, a forked child waits on the same pipe, and end of file reports
- * POLLHUP. compare.py (--stdin-chunk) writes the next chunk of input about
+ * POLLHUP. A non-blocking read before the input fails with EAGAIN.
+ * compare.py (--stdin-chunk) writes the next chunk of input about
  * half a second after each "waiting for input" line, and closes the pipe
  * after the last chunk. */
 #include "abi.h"
@@ -96,6 +97,15 @@ int main(void) {
   int status = 0;
   FACT("waitpid returned the child", waitpid(child, &status, 0) == child);
   FACT("child exited with 0", WIFEXITED(status) && WEXITSTATUS(status) == 0);
+
+  /* A non-blocking read finds nothing before the input comes. */
+  int flags = (int)CALL(fcntl(0, F_GETFL));
+  CALL(fcntl(0, F_SETFL, flags | O_NONBLOCK));
+  cue("non-blocking read");
+  report_read("non-blocking read before the input");
+  report_poll("poll, 10 s", 10000);
+  report_read("non-blocking read");
+  CALL(fcntl(0, F_SETFL, flags));
 
   /* No chunk is left, so the script closes the pipe. */
   cue("end of file");
