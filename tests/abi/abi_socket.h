@@ -47,4 +47,15 @@ static inline long abi_read_all(int fd, char* buffer, size_t size) {
   return (long)total;
 }
 
+/* Sends `request` on the connected socket `fd`, shuts down the sending
+ * direction, then prints everything the peer sends back before it closes. */
+static inline void abi_request_reply(int fd, const char* request) {
+  CALL(write(fd, request, strlen(request)));
+  CALL(shutdown(fd, SHUT_WR));
+  char reply[128];
+  if (CALL(abi_read_all(fd, reply, sizeof reply)) >= 0) {
+    printf("client: received \"%s\"\n", reply);
+  }
+}
+
 #endif

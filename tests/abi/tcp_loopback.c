@@ -96,13 +96,7 @@ static void serve_ipv4(void) {
     printf("client: peer length %u, family %d\n", length, peer.sin_family);
     FACT("client: peer port is the server's", ntohs(peer.sin_port) == port);
     FACT("client: own port is nonzero", local_port(client) != 0);
-    const char request[] = "GET /fruit";
-    CALL(write(client, request, sizeof request - 1));
-    CALL(shutdown(client, SHUT_WR));
-    char reply[128];
-    if (CALL(abi_read_all(client, reply, sizeof reply)) >= 0) {
-      printf("client: received \"%s\"\n", reply);
-    }
+    abi_request_reply(client, "GET /fruit");
     CALL(close(client));
     fflush(stdout);
     _exit(0);

@@ -61,13 +61,7 @@ static void serve_over_path(void) {
     int client = (int)CALL(socket(AF_UNIX, SOCK_STREAM, 0));
     CALL(connect(client, (struct sockaddr*)&address, length));
     report_peer_pid("client: peer is the server process", client, parent);
-    const char request[] = "hello from the client";
-    CALL(write(client, request, sizeof request - 1));
-    CALL(shutdown(client, SHUT_WR));
-    char reply[128];
-    if (CALL(abi_read_all(client, reply, sizeof reply)) >= 0) {
-      printf("client: received \"%s\"\n", reply);
-    }
+    abi_request_reply(client, "hello from the client");
     CALL(close(client));
     finish_child();
   }

@@ -270,11 +270,13 @@ def signal_in_terminal(command, send):
     import fcntl
     import pty
     import termios
+
     master, slave = pty.openpty()
     process = subprocess.Popen(command, stdin=slave, stdout=slave, stderr=slave,
                                start_new_session=True,
                                preexec_fn=lambda: fcntl.ioctl(0, termios.TIOCSCTTY, 0))
     os.close(slave)
+
     output = b""
     try:
         while b"ready" not in output:
@@ -282,6 +284,7 @@ def signal_in_terminal(command, send):
             if not chunk:
                 break
             output += chunk
+
         for _ in range(TIMEOUT // 2):
             send(master, process)
             try:
@@ -289,6 +292,7 @@ def signal_in_terminal(command, send):
                 break
             except subprocess.TimeoutExpired:
                 continue
+
         output += read_terminal_output(master)
     finally:
         if process.poll() is None:
@@ -765,13 +769,13 @@ def run_case(case, litebox, probe, probe_dynamic, work):
         failed = 0
         senders = {"ctrl-c": lambda master, process: os.write(master, b"\x03"),
                    "kill": lambda master, process: os.kill(process.pid, signal.SIGTERM)}
-        for how in ("read", "pause"):
+        for blocking_call in ("read", "pause"):
             for name, send in senders.items():
-                command = [probe, "wait_signal", how]
+                command = [probe, "wait_signal", blocking_call]
                 native = signal_in_terminal(command, send)
                 sandboxed = signal_in_terminal(litebox + ["--"] + command, send)
                 if native != sandboxed:
-                    print(f"{name} while in {how} differs:\n  native:  {native!r}\n"
+                    print(f"{name} while in {blocking_call} differs:\n  native:  {native!r}\n"
                           f"  litebox: {sandboxed!r}")
                     failed = 1
         return failed

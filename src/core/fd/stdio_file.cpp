@@ -170,8 +170,8 @@ Result<size_t> StdioFile::read(std::span<std::byte> buffer) {
   if (buffer.empty()) {
     return size_t{0};
   }
-  // The host descriptor itself blocks, so a non-blocking read asks first
-  // whether input is there.
+  // The host descriptor itself blocks, so a non-blocking read first checks
+  // that input is there.
   if (stream_ == platform::StdioStream::input && (flags() & open_non_blocking) != 0 &&
       (platform::current().stdio.input_events() & input_ready_events) == 0) {
     return fail(Errno::eagain);

@@ -114,8 +114,8 @@ uint32_t mxcsr_mask_of(const platform::ExtendedState& state) {
 // Writes the XSAVE image with its software bytes and trailing magic at
 // `address`, as the kernel lays out the fpstate of a signal frame.
 Result<void> write_extended_state(uint64_t address, platform::ExtendedState state) {
-  // The kernel's image holds the initial values of unused components, and
-  // a guest may read them without looking at the header.
+  // The kernel's image contains the initial values of unused components,
+  // and a guest may read them without looking at the header.
   guest_execution().complete_extended_state(state);
   std::vector<std::byte> image(state.size + fp_xstate_magic2_size);
   std::memcpy(image.data(), state.data, state.size);

@@ -169,8 +169,8 @@ constexpr uint32_t rwf_supported = rwf_hipri | rwf_dsync | rwf_sync | rwf_nowait
 enum class Direction : uint8_t { read, write };
 
 // Whether the description has a file position for pread(2) and pwrite(2):
-// pipes and sockets do not, and fail with `espipe`. An empty pread asks
-// without moving data.
+// pipes and sockets do not, and fail with `espipe`. An empty pread checks
+// this without moving data.
 bool has_position(fd::File& file) {
   auto probe = file.pread(0, {});
   return probe || probe.error() != Errno::espipe;
