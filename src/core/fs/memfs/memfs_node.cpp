@@ -79,6 +79,11 @@ Result<void> Node::resize_locked(int64_t) {
 
 Result<void> Node::change_attributes(const AttributeChange& change) {
   sync::LockGuard guard(file_system_->lock);
+  // Linux checks the limit before the file seals.
+  if (change.size && *change.size > size_locked() &&
+      static_cast<uint64_t>(*change.size) > change.size_limit) {
+    return fail(Errno::efbig);
+  }
   TRY_VOID(check_attribute_change_locked(change));
 
   if (change.size) {

@@ -588,18 +588,22 @@ void force_signal(Task& task, const SignalInfo& info) {
   }
 }
 
+void send_signal_to_self(Task& task, int signal) {
+  Process& process = task.process();
+  uint32_t uid = 0;
+  {
+    sync::LockGuard guard(process.lock);
+    uid = process.credentials.uid;
+  }
+  (void)send_thread_signal(task, process, task.tid(),
+                           SignalInfo::from_sender(signal, si::user, process.pid(), uid));
+}
+
 void deliver_after_syscall(Task& task, platform::GuestRegisters& registers,
                            platform::ExtendedState extended_state,
                            const SyscallArguments& arguments, const Result<uint64_t>& result) {
   if (!result && result.error() == Errno::epipe && raises_sigpipe(arguments)) {
-    Process& process = task.process();
-    uint32_t uid = 0;
-    {
-      sync::LockGuard guard(process.lock);
-      uid = process.credentials.uid;
-    }
-    (void)send_thread_signal(task, process, task.tid(),
-                             SignalInfo::from_sender(sig::pipe, si::user, process.pid(), uid));
+    send_signal_to_self(task, sig::pipe);
   }
 
   const bool interrupted =

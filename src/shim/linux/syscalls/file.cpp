@@ -63,9 +63,10 @@ Result<uint64_t> read_into_guest(fd::File& file, uint64_t address, uint64_t leng
   return total;
 }
 
-// Writes guest memory at `address` to `file`, through a bounce buffer.
+// Writes guest memory at `address` to `file`, through a bounce buffer,
+// without growing a regular file past `size_limit`.
 Result<uint64_t> write_from_guest(fd::File& file, uint64_t address, uint64_t length,
-                                  std::optional<uint64_t> offset) {
+                                  std::optional<uint64_t> offset, uint64_t size_limit) {
   length = std::min(length, max_transfer);
   BounceBuffer buffer;
   uint64_t total = 0;
@@ -77,7 +78,11 @@ Result<uint64_t> write_from_guest(fd::File& file, uint64_t address, uint64_t len
       }
       return fail(copied.error());
     }
-    auto count = offset ? file.pwrite(*offset + total, chunk) : file.write(chunk);
+    std::optional<uint64_t> position;
+    if (offset) {
+      position = *offset + total;
+    }
+    auto count = file.write_limited(position, chunk, size_limit);
     if (!count) {
       if (total != 0) {
         break;
@@ -105,7 +110,8 @@ Result<uint64_t> sys_write(Task& task, const SyscallArguments& arguments) {
   if (!fd::writable(file->flags())) {
     return fail(Errno::ebadf);
   }
-  return write_from_guest(*file, arguments[1], arguments[2], std::nullopt);
+  return signal_file_size_limit(task, write_from_guest(*file, arguments[1], arguments[2],
+                                                       std::nullopt, file_size_limit(task)));
 }
 
 Result<uint64_t> sys_pread64(Task& task, const SyscallArguments& arguments) {
@@ -129,7 +135,9 @@ Result<uint64_t> sys_pwrite64(Task& task, const SyscallArguments& arguments) {
   if (!fd::writable(file->flags())) {
     return fail(Errno::ebadf);
   }
-  return write_from_guest(*file, arguments[1], arguments[2], static_cast<uint64_t>(offset));
+  return signal_file_size_limit(
+      task, write_from_guest(*file, arguments[1], arguments[2], static_cast<uint64_t>(offset),
+                             file_size_limit(task)));
 }
 
 // Moves the iovecs of a vectored read or write in order with `transfer`,
@@ -248,16 +256,18 @@ Result<uint64_t> transfer_guest_vectors(Task& task, const SyscallArguments& argu
   // RWF_HIPRI, RWF_DSYNC and RWF_SYNC change nothing: there is no device
   // to poll, and file data lives in memory.
 
-  return transfer_vectors(vectors, [&](const GuestIovec& vector, uint64_t done) {
-    std::optional<uint64_t> position;
-    if (offset) {
-      position = *offset + done;
-    }
-    if (direction == Direction::read) {
-      return read_into_guest(*file, vector.base, vector.length, position);
-    }
-    return write_from_guest(*file, vector.base, vector.length, position);
-  });
+  const uint64_t size_limit = file_size_limit(task);
+  return signal_file_size_limit(
+      task, transfer_vectors(vectors, [&](const GuestIovec& vector, uint64_t done) {
+        std::optional<uint64_t> position;
+        if (offset) {
+          position = *offset + done;
+        }
+        if (direction == Direction::read) {
+          return read_into_guest(*file, vector.base, vector.length, position);
+        }
+        return write_from_guest(*file, vector.base, vector.length, position, size_limit);
+      }));
 }
 
 // The offset argument of preadv(2) and pwritev(2). Linux joins two
@@ -457,10 +467,11 @@ Result<uint64_t> sys_creat(Task& task, const SyscallArguments& arguments) {
 // Copies up to `length` bytes from `input` to `output` through a bounce
 // buffer, reading at `input_offset` when given (the description's offset
 // otherwise) and writing at `output_offset` when given. Stops at the end of
-// the input or at a short write. Returns the bytes copied.
+// the input or at a short write, and grows a regular output file to at
+// most `size_limit` bytes. Returns the bytes copied.
 Result<uint64_t> copy_between_files(fd::File& input, std::optional<uint64_t> input_offset,
                                     fd::File& output, std::optional<uint64_t> output_offset,
-                                    uint64_t length) {
+                                    uint64_t length, uint64_t size_limit) {
   length = std::min(length, max_transfer);
   BounceBuffer buffer;
   uint64_t total = 0;
@@ -478,7 +489,11 @@ Result<uint64_t> copy_between_files(fd::File& input, std::optional<uint64_t> inp
     }
 
     std::span<const std::byte> data(chunk.data(), *read);
-    auto written = output_offset ? output.pwrite(*output_offset + total, data) : output.write(data);
+    std::optional<uint64_t> position;
+    if (output_offset) {
+      position = *output_offset + total;
+    }
+    auto written = output.write_limited(position, data, size_limit);
     if (!written) {
       if (total != 0) {
         break;
@@ -504,15 +519,18 @@ Result<uint64_t> sys_sendfile(Task& task, const SyscallArguments& arguments) {
     return fail(Errno::einval);
   }
 
+  const uint64_t size_limit = file_size_limit(task);
   if (offset_address == 0) {
-    return copy_between_files(*input, std::nullopt, *output, std::nullopt, arguments[3]);
+    return signal_file_size_limit(task, copy_between_files(*input, std::nullopt, *output,
+                                                           std::nullopt, arguments[3], size_limit));
   }
   auto offset = TRY(GuestPtr<int64_t>(offset_address).read());
   if (offset < 0) {
     return fail(Errno::einval);
   }
-  uint64_t copied = TRY(copy_between_files(*input, static_cast<uint64_t>(offset), *output,
-                                           std::nullopt, arguments[3]));
+  uint64_t copied = TRY(signal_file_size_limit(
+      task, copy_between_files(*input, static_cast<uint64_t>(offset), *output, std::nullopt,
+                               arguments[3], size_limit)));
   TRY_VOID(GuestPtr<int64_t>(offset_address).write(offset + static_cast<int64_t>(copied)));
   return copied;
 }
@@ -569,7 +587,9 @@ Result<uint64_t> sys_copy_file_range(Task& task, const SyscallArguments& argumen
     }
   }
 
-  uint64_t copied = TRY(copy_between_files(*input, input_offset, *output, output_offset, length));
+  uint64_t copied = TRY(
+      signal_file_size_limit(task, copy_between_files(*input, input_offset, *output, output_offset,
+                                                      length, file_size_limit(task))));
   if (input_offset) {
     TRY_VOID(GuestPtr<int64_t>(input_offset_address)
                  .write(static_cast<int64_t>(*input_offset + copied)));
@@ -625,6 +645,13 @@ Result<uint64_t> sys_fallocate(Task& task, const SyscallArguments& arguments) {
   }
   if (length > INT64_MAX - offset) {
     return fail(Errno::efbig);
+  }
+  // tmpfs checks RLIMIT_FSIZE for every mode but a punched hole, also with
+  // FALLOC_FL_KEEP_SIZE.
+  const auto end = static_cast<uint64_t>(offset + length);
+  if (allocate_mode != fs::Inode::AllocateMode::punch_hole &&
+      end > static_cast<uint64_t>(status.size) && end > file_size_limit(task)) {
+    return signal_file_size_limit(task, Result<uint64_t>(fail(Errno::efbig)));
   }
 
   TRY_VOID(
