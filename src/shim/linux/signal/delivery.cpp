@@ -118,8 +118,8 @@ RestartPolicy restart_policy(const SyscallArguments& arguments) {
   }
 }
 
-// Whether an EPIPE from this call comes with SIGPIPE: writes, and socket
-// sends without MSG_NOSIGNAL.
+// Whether an EPIPE from this call comes with SIGPIPE: writes without
+// RWF_NOSIGNAL, and socket sends without MSG_NOSIGNAL.
 bool raises_sigpipe(const SyscallArguments& arguments) {
   constexpr uint32_t msg_no_signal = 0x4000;
   switch (arguments.number) {
@@ -127,11 +127,12 @@ bool raises_sigpipe(const SyscallArguments& arguments) {
     case nr::writev:
     case nr::pwrite64:
     case nr::pwritev:
-    case nr::pwritev2:
     case nr::splice:
     case nr::vmsplice:
     case nr::sendfile:
       return true;
+    case nr::pwritev2:
+      return (arguments.as_uint(5) & rwf_no_signal) == 0;
     case nr::sendto:
       return (arguments.as_uint(3) & msg_no_signal) == 0;
     case nr::sendmsg:

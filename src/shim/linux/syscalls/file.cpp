@@ -8,6 +8,7 @@
 
 #include "litebox/event/pollable.hpp"
 #include "litebox/fd/stdio_file.hpp"
+#include "litebox/fs/devfs.hpp"
 #include "litebox/platform/platform.hpp"
 #include "shim/linux/guest_memory.hpp"
 #include "shim/linux/kernel.hpp"
@@ -169,10 +170,13 @@ constexpr uint32_t rwf_dsync = 0x02;
 constexpr uint32_t rwf_sync = 0x04;
 constexpr uint32_t rwf_nowait = 0x08;
 constexpr uint32_t rwf_append = 0x10;
-// NOTE: Linux 6.9 added RWF_NOAPPEND (0x20), and later versions RWF_ATOMIC
-// and RWF_DONTCACHE, which tmpfs rejects. All of them fail with EOPNOTSUPP
-// here, as unknown flags do and as RWF_NOAPPEND does before Linux 6.9.
-constexpr uint32_t rwf_supported = rwf_hipri | rwf_dsync | rwf_sync | rwf_nowait | rwf_append;
+constexpr uint32_t rwf_dontcache = 0x80;
+// TODO: Linux 6.9 added RWF_NOAPPEND (0x20), which makes a write on an
+// O_APPEND description land at its offset. InodeFile always appends, so the
+// flag fails with EOPNOTSUPP as on Linux before 6.9, and so does
+// RWF_ATOMIC (0x40), which neither ext4 buffered I/O nor tmpfs supports.
+constexpr uint32_t rwf_supported =
+    rwf_hipri | rwf_dsync | rwf_sync | rwf_nowait | rwf_append | rwf_dontcache | rwf_no_signal;
 
 enum class Direction : uint8_t { read, write };
 
@@ -184,14 +188,42 @@ bool has_position(fd::File& file) {
   return probe || probe.error() != Errno::espipe;
 }
 
-// Whether a transfer with RWF_NOWAIT may go ahead: only pipes and sockets
-// support the flag, as on Linux, where tmpfs and other in-memory files
-// reject it with `eopnotsupp`. A pipe or socket that is not ready fails with
-// `eagain`, and one that is ready transfers as if it were non-blocking.
+// Whether `file` is a regular file of a file system that acts as a disk
+// (FileSystem::acts_as_disk).
+bool is_disk_file(fd::File& file, const fs::Stat& status) {
+  std::shared_ptr<fs::Inode> inode = file.inode();
+  return fs::file_type_of(status.mode) == fs::FileType::regular && inode != nullptr &&
+         inode->file_system().acts_as_disk();
+}
+
+// Whether `status` is one of the devices whose reads and writes never wait,
+// which accept RWF_NOWAIT on Linux 6.18: /dev/null, /dev/zero, /dev/random
+// and /dev/urandom (major 1, minors 3, 5, 8 and 9). /dev/full rejects it.
+bool is_nowait_device(const fs::Stat& status) {
+  if (fs::file_type_of(status.mode) != fs::FileType::character_device ||
+      fs::devfs::major_of(status.rdev) != 1) {
+    return false;
+  }
+  const uint32_t minor = fs::devfs::minor_of(status.rdev);
+  return minor == 3 || minor == 5 || minor == 8 || minor == 9;
+}
+
+// Whether a transfer with RWF_NOWAIT may go ahead, as on Linux 6.18. Reads
+// of a disk file (is_disk_file) never wait here, because its data is in
+// memory, but ext4 rejects such writes with `eopnotsupp`, and tmpfs rejects
+// both. The devices of is_nowait_device never wait. A pipe or socket that
+// is not ready fails with `eagain`, and one that is ready transfers as if
+// it were non-blocking. Everything else fails with `eopnotsupp`.
 // NOTE: the readiness is checked before the transfer, so another reader or
 // writer of the same pipe can still make the transfer wait.
 Result<void> check_nowait(fd::File& file, Direction direction) {
   fs::Stat status = TRY(file.stat());
+  if (is_disk_file(file, status)) {
+    return direction == Direction::read ? Result<void>{} : fail(Errno::eopnotsupp);
+  }
+  if (is_nowait_device(status)) {
+    return {};
+  }
   const fs::FileType type = fs::file_type_of(status.mode);
   if (type != fs::FileType::fifo && type != fs::FileType::socket) {
     return fail(Errno::eopnotsupp);
@@ -247,6 +279,15 @@ Result<uint64_t> transfer_guest_vectors(Task& task, const SyscallArguments& argu
   if ((flags & ~rwf_supported) != 0) {
     return fail(Errno::eopnotsupp);
   }
+  if (flags & rwf_dontcache) {
+    // Only disk file systems drop the pages of a transfer from the page
+    // cache, so tmpfs, pipes and devices reject the flag. Here the data
+    // stays in memory either way.
+    fs::Stat status = TRY(file->stat());
+    if (!is_disk_file(*file, status)) {
+      return fail(Errno::eopnotsupp);
+    }
+  }
   if (flags & rwf_nowait) {
     TRY_VOID(check_nowait(*file, direction));
   }
@@ -254,7 +295,8 @@ Result<uint64_t> transfer_guest_vectors(Task& task, const SyscallArguments& argu
     offset = TRY(append_position(*file, offset));
   }
   // RWF_HIPRI, RWF_DSYNC and RWF_SYNC change nothing: there is no device
-  // to poll, and file data lives in memory.
+  // to poll, and file data lives in memory. RWF_NOSIGNAL only keeps SIGPIPE
+  // away, which deliver_after_syscall checks.
 
   const uint64_t size_limit = file_size_limit(task);
   return signal_file_size_limit(
