@@ -257,8 +257,7 @@ static void act_on_thread(void) {
 }
 
 int main(void) {
-  /* The sandbox starts at nice 0 and I/O class NONE whatever the host's
-   * are, so both runs start from known values. */
+  /* Known starting values, so the output does not depend on the host's. */
   CALL(setpriority(PRIO_PROCESS, 0, 10));
   CALL(set_io_priority(IOPRIO_WHO_PROCESS, 0, 0));
   const int processor = first_processor();

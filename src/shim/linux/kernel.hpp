@@ -35,6 +35,11 @@ struct KernelOptions {
   // The resource limits of the first process. `litebox run` gives the
   // host's, because a process inherits the limits of its parent.
   std::array<ResourceLimit, resource_count> resource_limits = default_resource_limits();
+  // The nice value (-20 to 19) and the I/O priority (as ioprio_get(2)
+  // returns it) of the first thread. `litebox run` gives the host's, which
+  // a process inherits from its parent.
+  int32_t nice = 0;
+  uint16_t io_priority = 0;
 };
 
 class Kernel final : public platform::SyscallHandler {

@@ -86,7 +86,6 @@ class Task {
   bool keep_capabilities = false;
 
   // The nice value of getpriority(2) and setpriority(2), -20 to 19.
-  // NOTE: a sandbox's first thread starts at 0, whatever the host's is.
   int32_t nice = 0;
   // Stored and reported; like the nice value, it does not reach the host
   // scheduler.
