@@ -479,16 +479,6 @@ Result<uint64_t> open_at(Task& task, int32_t directory_fd, uint64_t path_address
   const bool close_on_exec = flags & fd::open_close_on_exec;
   uint32_t file_flags = (flags & ~uint32_t{fd::open_close_on_exec}) | fd::open_large_file;
   auto file = TRY(task.kernel().vfs().open(context, start, path, file_flags, mode & 07777));
-
-  bool follow =
-      !(flags & fd::open_no_follow) && !((flags & fd::open_create) && (flags & fd::open_exclusive));
-  if (file->inode() != nullptr) {
-    remember_location(task, context, start, path, follow ? 0u : uint32_t{fs::at_symlink_nofollow},
-                      *file);
-  }
-  if (auto opened_path = absolute_path_of(task, context, start, path, follow)) {
-    file->set_opened_path(std::move(*opened_path));
-  }
   return TRY(task.process().descriptors().allocate(std::move(file), close_on_exec));
 }
 
