@@ -66,6 +66,18 @@ class Inode : public std::enable_shared_from_this<Inode> {
   virtual Result<size_t> read(uint64_t offset, std::span<std::byte> buffer);
   virtual Result<size_t> write(uint64_t offset, std::span<const std::byte> data);
 
+  // A range of file offsets, [start, end).
+  struct ByteRange {
+    uint64_t start = 0;
+    uint64_t end = 0;
+  };
+
+  // Returns the first range at or after `offset` that may hold non-zero
+  // bytes, so a caller that fills zeroed memory can skip the holes before
+  // it. An empty range at or past the end of the file means only holes
+  // follow. The default treats every byte from `offset` on as data.
+  virtual Result<ByteRange> find_data(uint64_t offset);
+
   // Returns the shared memory that contains the file's bytes [offset, offset +
   // length), both page-aligned, for a MAP_SHARED mapping to alias: stores
   // through the mapping are then file data that read() returns, and write()

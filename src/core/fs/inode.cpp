@@ -2,6 +2,8 @@
 // operation does not apply to the inode's type.
 #include "litebox/fs/inode.hpp"
 
+#include <limits>
+
 #include "litebox/fd/inode_file.hpp"
 
 namespace litebox::fs {
@@ -32,6 +34,10 @@ FileLocks& Inode::file_locks() {
 }
 
 Result<void> Inode::change_attributes(const AttributeChange&) { return fail(Errno::erofs); }
+
+Result<Inode::ByteRange> Inode::find_data(uint64_t offset) {
+  return ByteRange{offset, std::numeric_limits<uint64_t>::max()};
+}
 
 Result<size_t> Inode::read(uint64_t, std::span<std::byte>) {
   return fail(is_directory(*this) ? Errno::eisdir : Errno::einval);

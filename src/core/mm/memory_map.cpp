@@ -75,16 +75,24 @@ Vma area_for(const MapRequest& request, uint64_t start, uint64_t length) {
   return area;
 }
 
-// Fills `memory` with the file's bytes from `offset` on. Bytes past the end
-// of the file stay zero.
+// Fills `memory`, which must be zero-filled, with the file's bytes from
+// `offset` on. Holes and bytes past the end of the file are skipped, so
+// their pages stay untouched and take no host memory.
 Result<void> copy_file(fs::Inode& inode, uint64_t offset, std::span<std::byte> memory) {
-  size_t filled = 0;
-  while (filled < memory.size()) {
-    size_t count = TRY(inode.read(offset + filled, memory.subspan(filled)));
+  const uint64_t end = offset + memory.size();
+  uint64_t position = offset;
+  while (position < end) {
+    const fs::Inode::ByteRange data = TRY(inode.find_data(position));
+    if (data.start >= std::min(data.end, end)) {
+      break;
+    }
+    const uint64_t stop = std::min(data.end, end);
+    const size_t count =
+        TRY(inode.read(data.start, memory.subspan(data.start - offset, stop - data.start)));
     if (count == 0) {
       break;
     }
-    filled += count;
+    position = data.start + count;
   }
   return {};
 }

@@ -173,6 +173,37 @@ Result<size_t> RegularFile::read(uint64_t offset, std::span<std::byte> buffer) {
   return count;
 }
 
+Result<Inode::ByteRange> RegularFile::find_data(uint64_t offset) {
+  sync::LockGuard guard(file_system_->lock);
+  const auto size = static_cast<uint64_t>(size_);
+  if (offset >= size) {
+    return ByteRange{offset, offset};
+  }
+  if (inline_data_) {
+    return ByteRange{offset, size};
+  }
+
+  // The data starts in the run that contains `offset`, or else in the next
+  // run, and goes on through the runs that follow without a gap.
+  const uint64_t index = offset / page_size;
+  auto run = page_runs_.upper_bound(index);
+  uint64_t start = 0;
+  if (run != page_runs_.begin() && find_page_locked(index) != nullptr) {
+    --run;
+    start = offset;
+  } else if (run != page_runs_.end()) {
+    start = run->first * page_size;
+  } else {
+    return ByteRange{size, size};
+  }
+  uint64_t end_page = run->first + run->second.length / page_size;
+  for (++run; run != page_runs_.end() && run->first == end_page; ++run) {
+    end_page += run->second.length / page_size;
+  }
+  start = std::min(start, size);
+  return ByteRange{start, std::min(end_page * page_size, size)};
+}
+
 Result<size_t> RegularFile::write(uint64_t offset, std::span<const std::byte> data) {
   constexpr uint64_t max_file_size = std::numeric_limits<int64_t>::max();
   if (data.empty()) {

@@ -58,6 +58,7 @@ class OverlayInode final : public Inode {
   Result<Stat> stat() override;
   Result<void> change_attributes(const AttributeChange& change) override;
   Result<size_t> read(uint64_t offset, std::span<std::byte> buffer) override;
+  Result<ByteRange> find_data(uint64_t offset) override;
   Result<size_t> write(uint64_t offset, std::span<const std::byte> data) override;
   Result<mm::PageRuns> share_pages(uint64_t offset, uint64_t length) override;
   Result<void> allocate(uint64_t offset, uint64_t length, AllocateMode mode) override;
@@ -148,6 +149,10 @@ Result<void> OverlayInode::change_attributes(const AttributeChange& change) {
   TRY_VOID(copy_up_locked(data_limit));
 
   return upper_->change_attributes(change);
+}
+
+Result<Inode::ByteRange> OverlayInode::find_data(uint64_t offset) {
+  return current_layer()->find_data(offset);
 }
 
 Result<size_t> OverlayInode::read(uint64_t offset, std::span<std::byte> buffer) {
