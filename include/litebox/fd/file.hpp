@@ -7,13 +7,16 @@
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 
 #include "litebox/fd/open_flags.hpp"
 #include "litebox/fs/inode.hpp"
 #include "litebox/result.hpp"
+#include "litebox/sync/mutex.hpp"
 
 namespace litebox::event {
 class Pollable;
@@ -50,6 +53,15 @@ class File : public std::enable_shared_from_this<File> {
   virtual Result<size_t> pread(uint64_t offset, std::span<std::byte> buffer);
   virtual Result<size_t> pwrite(uint64_t offset, std::span<const std::byte> data);
 
+  // Writes as pwrite() at `offset`, or as write() when `offset` is empty,
+  // but grows a regular file to at most `size_limit` bytes (RLIMIT_FSIZE):
+  // a write that would cross the limit is cut short at it, and one that
+  // starts at or past it fails with `efbig`, the only cause of `efbig` here.
+  // The default, for files that are not regular, ignores the limit, and
+  // fs::no_size_limit sets none.
+  virtual Result<size_t> write_limited(std::optional<uint64_t> offset,
+                                       std::span<const std::byte> data, uint64_t size_limit);
+
   // Moves the file offset and returns the new one. Default: `espipe`.
   virtual Result<uint64_t> seek(int64_t offset, SeekOrigin origin);
 
@@ -63,8 +75,9 @@ class File : public std::enable_shared_from_this<File> {
   // offset advances past each entry that `emit` accepts. Default: `enotdir`.
   virtual Result<void> read_directory(const fs::Inode::EntrySink& emit);
 
-  // Sets the file size (ftruncate). Default: `einval`.
-  virtual Result<void> truncate(int64_t size);
+  // Sets the file size (ftruncate); growing past `size_limit` fails as
+  // AttributeChange::size_limit describes. Default: `einval`.
+  virtual Result<void> truncate(int64_t size, uint64_t size_limit);
 
   // Readiness as poll(2) event bits (event::pollin, event::pollout, ...).
   // The default, for files that never block, is POLLIN | POLLOUT |
@@ -90,10 +103,16 @@ class File : public std::enable_shared_from_this<File> {
   virtual std::string anonymous_name();
 
   // The absolute path this description was opened by, as /proc/<pid>/fd
-  // shows it; empty for descriptions that no path names (pipe(2),
-  // eventfd(2)). The opener sets it once, before the description is shared.
-  const std::string& opened_path() const { return opened_path_; }
+  // and /proc/<pid>/maps show it; empty for descriptions that no path
+  // names (pipe(2), eventfd(2)). The opener sets the path, or a function
+  // that finds it, once, before the description is shared. The function
+  // runs on first use: finding a path means walking up to the root with a
+  // directory scan per level, and most descriptions never show theirs.
+  std::string opened_path() const;
   void set_opened_path(std::string path) { opened_path_ = std::move(path); }
+  void set_opened_path_finder(std::function<std::string()> find) {
+    find_opened_path_ = std::move(find);
+  }
 
   // Opens a new open file description of the same file with the O_* `flags`,
   // as open(2) of /proc/<pid>/fd/<n> does for a description that no file
@@ -128,7 +147,9 @@ class File : public std::enable_shared_from_this<File> {
   std::atomic<uint32_t> epoll_references_{0};
   std::atomic<uint32_t> flags_;
   std::shared_ptr<fs::Mount> mount_;
-  std::string opened_path_;
+  mutable sync::Mutex opened_path_lock_;
+  mutable std::string opened_path_;
+  mutable std::function<std::string()> find_opened_path_;
 };
 
 }  // namespace litebox::fd

@@ -25,6 +25,8 @@ LinuxStat to_linux_stat(const fs::Stat& status) {
   return result;
 }
 
+uint64_t file_size_limit(Task& task) { return task.process().limit(Resource::file_size).current; }
+
 Result<std::shared_ptr<fd::File>> file_of(Task& task, int32_t descriptor) {
   return task.process().descriptors().get(descriptor);
 }
@@ -71,66 +73,6 @@ Result<fs::Location> start_of(Task& task, const fs::PathContext& context, int32_
     return location_of_descriptor(task, directory_fd);
   }
   return directory_of_descriptor(task, directory_fd);
-}
-
-void remember_location(Task& task, const fs::PathContext& context, const fs::Location& start,
-                       std::string_view path, uint32_t resolve_flags, fd::File& file) {
-  auto location = task.kernel().vfs().resolve(context, start, path, resolve_flags);
-  if (location) {
-    file.set_mount(location->mount);
-  }
-}
-
-namespace {
-
-// The open file description that the magic link `name` in `directory`
-// (/proc/<pid>/fd/<n>) stands for; nullptr for anything else.
-std::shared_ptr<fd::File> magic_link_target(fs::Vfs& vfs, const fs::PathContext& context,
-                                            const fs::Location& directory,
-                                            const std::string& name) {
-  auto link = vfs.resolve(context, directory, name, fs::at_symlink_nofollow);
-  if (!link) {
-    return nullptr;
-  }
-  auto file = link->inode->magic_link_file();
-  return file ? *file : nullptr;
-}
-
-}  // namespace
-
-Result<std::string> absolute_path_of(Task& task, const fs::PathContext& context,
-                                     const fs::Location& start, std::string_view path,
-                                     bool follow) {
-  fs::Vfs& vfs = task.kernel().vfs();
-  fs::Location directory = start;
-  std::string name(path);
-  for (int follows = 0;; ++follows) {
-    size_t slash = name.rfind('/');
-    if (slash != std::string::npos) {
-      std::string directory_path = slash == 0 ? std::string("/") : name.substr(0, slash);
-      directory = TRY(vfs.resolve(context, directory, directory_path, 0));
-      name = name.substr(slash + 1);
-    }
-    if (!follow || follows == fs::max_symlink_follows) {
-      break;
-    }
-    // A description opened through a magic link names what the linked
-    // description names: its path, or nothing for a pipe or socket.
-    if (std::shared_ptr<fd::File> linked = magic_link_target(vfs, context, directory, name)) {
-      return linked->opened_path();
-    }
-    auto target = vfs.read_link(context, directory, name);
-    if (!target) {
-      break;
-    }
-    name = *target;
-  }
-
-  std::string directory_path = TRY(vfs.path_of(context, directory));
-  if (name.empty() || name == ".") {
-    return directory_path;
-  }
-  return directory_path == "/" ? "/" + name : directory_path + "/" + name;
 }
 
 }  // namespace litebox::shim::linux_abi

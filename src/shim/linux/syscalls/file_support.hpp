@@ -11,6 +11,7 @@
 #include "litebox/fd/file.hpp"
 #include "litebox/fs/vfs.hpp"
 #include "litebox/result.hpp"
+#include "shim/linux/signal/delivery.hpp"
 #include "shim/linux/task.hpp"
 
 namespace litebox::shim::linux_abi {
@@ -48,6 +49,21 @@ static_assert(sizeof(LinuxStat) == 144);
 
 LinuxStat to_linux_stat(const fs::Stat& status);
 
+// The RLIMIT_FSIZE soft limit of the calling process: writes and size
+// changes do not grow a regular file past it.
+uint64_t file_size_limit(Task& task);
+
+// Sends SIGXFSZ to the calling thread when `result` failed with `efbig`, as
+// Linux does when a write or a size change passes RLIMIT_FSIZE, and returns
+// `result`. Callers pass only results whose `efbig` has that cause.
+template <typename T>
+Result<T> signal_file_size_limit(Task& task, Result<T> result) {
+  if (!result && result.error() == Errno::efbig) {
+    send_signal_to_self(task, sig::file_size_exceeded);
+  }
+  return result;
+}
+
 // The descriptor's open file description, or `ebadf`.
 Result<std::shared_ptr<fd::File>> file_of(Task& task, int32_t descriptor);
 
@@ -65,19 +81,5 @@ Result<fs::Location> location_of_descriptor(Task& task, int32_t descriptor);
 // descriptor with an inode when `path` is empty).
 Result<fs::Location> start_of(Task& task, const fs::PathContext& context, int32_t directory_fd,
                               std::string_view path);
-
-// Records the mount an opened file lives on, so that *at(2) calls, fchdir(2)
-// and the descriptor forms of chmod, chown and utimensat can name it later.
-// Re-resolves `path`, which open just succeeded on, to find the mount.
-void remember_location(Task& task, const fs::PathContext& context, const fs::Location& start,
-                       std::string_view path, uint32_t resolve_flags, fd::File& file);
-
-// The absolute path of the file that `path` names from `start`, with a
-// final symlink followed when `follow` is set, for /proc/<pid>/fd. The last
-// component stays a name, so a non-directory gets a path too. Through a
-// final magic link (/proc/<pid>/fd/<n>) it is the path the linked open file
-// was opened by, empty for a pipe or socket.
-Result<std::string> absolute_path_of(Task& task, const fs::PathContext& context,
-                                     const fs::Location& start, std::string_view path, bool follow);
 
 }  // namespace litebox::shim::linux_abi
