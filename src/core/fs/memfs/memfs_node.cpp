@@ -189,16 +189,24 @@ Result<uint64_t> RegularFile::seek_region(uint64_t offset, Region region) {
   // TODO: tmpfs counts a page that fallocate(2) added as a hole until it is
   // written, but pages_ does not record which pages those are.
   uint64_t page = offset / page_size;
-  auto found = pages_.lower_bound(page);
+  // The run that contains `page`, or else the first run after it.
+  auto run = page_runs_.upper_bound(page);
+  if (run != page_runs_.begin()) {
+    const auto previous = std::prev(run);
+    if (previous->first + previous->second.length / page_size > page) {
+      run = previous;
+    }
+  }
   if (region == Region::data) {
-    if (found == pages_.end() || found->first * page_size >= size) {
+    if (run == page_runs_.end() || run->first * page_size >= size) {
       return fail(Errno::enxio);
     }
-    return std::max(offset, found->first * page_size);
+    return std::max(offset, run->first * page_size);
   }
-  while (found != pages_.end() && found->first == page) {
-    ++page;
-    ++found;
+  // Runs may touch, so the hole starts after the last run that adjoins.
+  while (run != page_runs_.end() && run->first <= page) {
+    page = std::max(page, run->first + run->second.length / page_size);
+    ++run;
   }
   return std::min(size, std::max(offset, page * page_size));
 }
