@@ -74,35 +74,6 @@ TEST(MemfsFile, SparseWriteLeavesHole) {
   EXPECT_EQ(content, std::string(3 * 4096 + 5, '\0') + "x");
 }
 
-// find_data reports the ranges that lseek(2) with SEEK_DATA and SEEK_HOLE
-// finds on tmpfs.
-TEST(MemfsFile, FindDataMatchesSeekData) {
-  MountedDual m("tmp");
-  REQUIRE_NATIVE_MOUNT(m);
-  Dual& d = m.d;
-
-  write_both(d, "tmp/runs", 3 * 4096, std::string(2 * 4096, 'a'));
-  write_both(d, "tmp/runs", 10 * 4096 + 7, "b");
-  auto file = d.vfs().open(d.context(), d.cwd(), "tmp/runs", O_RDONLY, 0);
-  ASSERT_TRUE(file);
-  std::shared_ptr<fs::Inode> inode = (*file)->inode();
-  int fd = ::openat(d.native_fd(), "tmp/runs", O_RDONLY);
-  ASSERT_GE(fd, 0);
-
-  for (uint64_t offset : {uint64_t{0}, uint64_t{4 * 4096 + 9}, uint64_t{5 * 4096}}) {
-    auto data = inode->find_data(offset);
-    ASSERT_TRUE(data);
-    const off_t native_start = ::lseek(fd, static_cast<off_t>(offset), SEEK_DATA);
-    const off_t native_end = ::lseek(fd, native_start, SEEK_HOLE);
-    EXPECT_EQ(data->start, static_cast<uint64_t>(native_start)) << offset;
-    EXPECT_EQ(data->end, static_cast<uint64_t>(native_end)) << offset;
-  }
-  auto past_end = inode->find_data(20 * 4096);
-  ASSERT_TRUE(past_end);
-  EXPECT_EQ(past_end->start, past_end->end);
-  ::close(fd);
-}
-
 TEST(MemfsFile, WriteAcrossPageBoundary) {
   MountedDual m("tmp");
   REQUIRE_NATIVE_MOUNT(m);

@@ -66,18 +66,6 @@ class Inode : public std::enable_shared_from_this<Inode> {
   virtual Result<size_t> read(uint64_t offset, std::span<std::byte> buffer);
   virtual Result<size_t> write(uint64_t offset, std::span<const std::byte> data);
 
-  // A range of file offsets, [start, end).
-  struct ByteRange {
-    uint64_t start = 0;
-    uint64_t end = 0;
-  };
-
-  // Returns the first range at or after `offset` that may hold non-zero
-  // bytes, so a caller that fills zeroed memory can skip the holes before
-  // it. An empty range at or past the end of the file means only holes
-  // follow. The default treats every byte from `offset` on as data.
-  virtual Result<ByteRange> find_data(uint64_t offset);
-
   // Returns the shared memory that contains the file's bytes [offset, offset +
   // length), both page-aligned, for a MAP_SHARED mapping to alias: stores
   // through the mapping are then file data that read() returns, and write()
@@ -96,6 +84,13 @@ class Inode : public std::enable_shared_from_this<Inode> {
   // does not support the mode.
   enum class AllocateMode { allocate, allocate_keep_size, punch_hole };
   virtual Result<void> allocate(uint64_t offset, uint64_t length, AllocateMode mode);
+
+  // Finds the start of the data or the hole at or after `offset`, for
+  // lseek's SEEK_DATA and SEEK_HOLE: `enxio` when `offset` is not below the
+  // size, or when no data follows it. The default counts every byte as data,
+  // so the only hole is the one at the end of the file.
+  enum class Region { data, hole };
+  virtual Result<uint64_t> seek_region(uint64_t offset, Region region);
 
   // Returns the file's whole contents when they are bytes in memory that
   // never change, such as a member of a read-only tar image, so that a

@@ -2,8 +2,6 @@
 // operation does not apply to the inode's type.
 #include "litebox/fs/inode.hpp"
 
-#include <limits>
-
 #include "litebox/fd/inode_file.hpp"
 
 namespace litebox::fs {
@@ -35,10 +33,6 @@ FileLocks& Inode::file_locks() {
 
 Result<void> Inode::change_attributes(const AttributeChange&) { return fail(Errno::erofs); }
 
-Result<Inode::ByteRange> Inode::find_data(uint64_t offset) {
-  return ByteRange{offset, std::numeric_limits<uint64_t>::max()};
-}
-
 Result<size_t> Inode::read(uint64_t, std::span<std::byte>) {
   return fail(is_directory(*this) ? Errno::eisdir : Errno::einval);
 }
@@ -50,6 +44,15 @@ Result<size_t> Inode::write(uint64_t, std::span<const std::byte>) {
 Result<mm::PageRuns> Inode::share_pages(uint64_t, uint64_t) { return fail(Errno::enodev); }
 
 Result<void> Inode::allocate(uint64_t, uint64_t, AllocateMode) { return fail(Errno::eopnotsupp); }
+
+Result<uint64_t> Inode::seek_region(uint64_t offset, Region region) {
+  const Stat status = TRY(stat());
+  const auto size = static_cast<uint64_t>(status.size);
+  if (offset >= size) {
+    return fail(Errno::enxio);
+  }
+  return region == Region::data ? offset : size;
+}
 
 std::optional<std::span<const std::byte>> Inode::immutable_contents() { return std::nullopt; }
 

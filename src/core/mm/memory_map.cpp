@@ -75,24 +75,56 @@ Vma area_for(const MapRequest& request, uint64_t start, uint64_t length) {
   return area;
 }
 
-// Fills `memory`, which must be zero-filled, with the file's bytes from
-// `offset` on. Holes and bytes past the end of the file are skipped, so
-// their pages stay untouched and take no host memory.
-Result<void> copy_file(fs::Inode& inode, uint64_t offset, std::span<std::byte> memory) {
-  const uint64_t end = offset + memory.size();
-  uint64_t position = offset;
-  while (position < end) {
-    const fs::Inode::ByteRange data = TRY(inode.find_data(position));
-    if (data.start >= std::min(data.end, end)) {
-      break;
-    }
-    const uint64_t stop = std::min(data.end, end);
-    const size_t count =
-        TRY(inode.read(data.start, memory.subspan(data.start - offset, stop - data.start)));
+// Fills `memory` with the file's bytes from `offset` on, up to the end of
+// the file.
+Result<void> read_file(fs::Inode& inode, uint64_t offset, std::span<std::byte> memory) {
+  size_t filled = 0;
+  while (filled < memory.size()) {
+    size_t count = TRY(inode.read(offset + filled, memory.subspan(filled)));
     if (count == 0) {
       break;
     }
-    position = data.start + count;
+    filled += count;
+  }
+  return {};
+}
+
+// Fills `memory`, which must be zero-filled, with the file's bytes from
+// `offset` on. The holes that Inode::seek_region finds and the bytes past
+// the end of the file are skipped, so their pages stay untouched and take
+// no host memory.
+Result<void> copy_file(fs::Inode& inode, uint64_t offset, std::span<std::byte> memory) {
+  const fs::Stat status = TRY(inode.stat());
+  const auto size = static_cast<uint64_t>(status.size);
+  // A procfs file reports a size of 0 but has bytes to read.
+  if (size == 0) {
+    return read_file(inode, offset, memory);
+  }
+
+  const uint64_t end = std::min(offset + memory.size(), size);
+  uint64_t position = offset;
+  while (position < end) {
+    // `enxio` means that no data follows, also when the file shrank.
+    auto data = inode.seek_region(position, fs::Inode::Region::data);
+    if (!data && data.error() == Errno::enxio) {
+      break;
+    }
+    if (!data) {
+      return fail(data.error());
+    }
+    if (*data >= end) {
+      break;
+    }
+    auto hole = inode.seek_region(*data, fs::Inode::Region::hole);
+    if (!hole && hole.error() == Errno::enxio) {
+      break;
+    }
+    if (!hole) {
+      return fail(hole.error());
+    }
+    const uint64_t stop = std::min(*hole, end);
+    TRY_VOID(read_file(inode, *data, memory.subspan(*data - offset, stop - *data)));
+    position = stop;
   }
   return {};
 }

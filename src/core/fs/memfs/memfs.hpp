@@ -112,10 +112,10 @@ class RegularFile final : public Node {
 
   Result<size_t> read(uint64_t offset, std::span<std::byte> buffer) override;
   Result<size_t> write(uint64_t offset, std::span<const std::byte> data) override;
-  Result<ByteRange> find_data(uint64_t offset) override;
 
   Result<mm::PageRuns> share_pages(uint64_t offset, uint64_t length) override;
   Result<void> allocate(uint64_t offset, uint64_t length, AllocateMode mode) override;
+  Result<uint64_t> seek_region(uint64_t offset, Region region) override;
 
   Result<uint32_t> seals() override;
   Result<void> add_seals(uint32_t seals) override;

@@ -58,7 +58,7 @@ class OverlayInode final : public Inode {
   Result<Stat> stat() override;
   Result<void> change_attributes(const AttributeChange& change) override;
   Result<size_t> read(uint64_t offset, std::span<std::byte> buffer) override;
-  Result<ByteRange> find_data(uint64_t offset) override;
+  Result<uint64_t> seek_region(uint64_t offset, Region region) override;
   Result<size_t> write(uint64_t offset, std::span<const std::byte> data) override;
   Result<mm::PageRuns> share_pages(uint64_t offset, uint64_t length) override;
   Result<void> allocate(uint64_t offset, uint64_t length, AllocateMode mode) override;
@@ -151,8 +151,8 @@ Result<void> OverlayInode::change_attributes(const AttributeChange& change) {
   return upper_->change_attributes(change);
 }
 
-Result<Inode::ByteRange> OverlayInode::find_data(uint64_t offset) {
-  return current_layer()->find_data(offset);
+Result<uint64_t> OverlayInode::seek_region(uint64_t offset, Region region) {
+  return current_layer()->seek_region(offset, region);
 }
 
 Result<size_t> OverlayInode::read(uint64_t offset, std::span<std::byte> buffer) {
