@@ -8,6 +8,7 @@
 #include <utility>
 
 #include "litebox/platform/platform.hpp"
+#include "shim/linux/device_number.hpp"
 #include "shim/linux/guest_memory.hpp"
 #include "shim/linux/kernel.hpp"
 #include "shim/linux/task.hpp"
@@ -274,6 +275,19 @@ std::string show_input(Kind kind, const SyscallArguments& arguments, size_t inde
       return show_sched_attr(value, 0);
     case Kind::rw_flags:
       return show_rw_flags(value);
+    case Kind::file_type_mode:
+      return show_file_mode(value);
+    case Kind::device: {
+      // The kernel takes a 32-bit dev_t.
+      const uint64_t device = value & 0xffff'ffff;
+      return fmt::format("makedev({}, {})", show_hex(device_major(device)),
+                         show_hex(device_minor(device)));
+    }
+    case Kind::xattr_flags:
+      return show_flags(value, {{1, "XATTR_CREATE"}, {2, "XATTR_REPLACE"}}, "XATTR_???");
+    case Kind::close_range_flags:
+      return show_flags(value, {{2, "CLOSE_RANGE_UNSHARE"}, {4, "CLOSE_RANGE_CLOEXEC"}},
+                        "CLOSE_RANGE_???");
     case Kind::clone_arguments:
       return show_clone_arguments(value, std::nullopt);
     default:
