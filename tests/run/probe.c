@@ -495,8 +495,8 @@ static void make_process_setting_calls(void) {
   syscall(SYS_creat, "/no-such-directory/file", 0644);
 }
 
-/* File calls that only fail here: mknod, the xattr calls, close_range,
- * epoll_pwait2 and the POSIX timer calls. */
+/* mknod, the xattr calls, close_range and epoll_pwait2, which only fail
+ * here, the POSIX timer calls and select. */
 static void make_file_and_timer_calls(void) {
   syscall(SYS_mknod, "/no-such-directory/fifo", S_IFIFO | 0644, 0);
   syscall(SYS_mknod, "/no-such-directory/file", 0644, 0);
@@ -524,6 +524,26 @@ static void make_file_and_timer_calls(void) {
   syscall(SYS_timer_gettime, timer, &setting);
   syscall(SYS_timer_delete, timer);
   syscall(SYS_timer_delete, timer);
+
+  /* select with a readable pipe: the result names the ready sets. */
+  int ready[2];
+  pipe(ready);
+  write(ready[1], "x", 1);
+  fd_set readable;
+  fd_set writable;
+  FD_ZERO(&readable);
+  FD_ZERO(&writable);
+  FD_SET(ready[0], &readable);
+  FD_SET(ready[1], &readable);
+  FD_SET(ready[1], &writable);
+  struct timeval wait = {5, 0};
+  syscall(SYS_select, ready[1] + 1, &readable, &writable, NULL, &wait);
+  FD_ZERO(&readable);
+  FD_SET(ready[0], &readable);
+  syscall(SYS_select, ready[1] + 1, &readable, NULL, NULL, NULL);
+  syscall(SYS_select, -1, NULL, NULL, NULL, NULL);
+  close(ready[0]);
+  close(ready[1]);
 }
 
 /* Each call's result is ignored: the trace of the call is what is compared. */

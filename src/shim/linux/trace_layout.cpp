@@ -78,6 +78,8 @@ constexpr std::array signatures = {
     make(nr::epoll_ctl, {K::descriptor, K::epoll_operation, K::descriptor, K::epoll_event}),
     make(nr::pselect6, {K::signed_integer, K::descriptor_set, K::descriptor_set, K::descriptor_set,
                         K::timespec, K::pselect_mask}),
+    make(nr::select,
+         {K::signed_integer, K::descriptor_set, K::descriptor_set, K::descriptor_set, K::timeval}),
     make(nr::epoll_pwait, {K::descriptor, K::epoll_events_output, K::signed_integer,
                            K::signed_integer, K::sigset, K::unsigned_integer}),
     make(nr::fallocate, {K::descriptor, K::allocate_mode, K::signed_offset, K::signed_offset}),

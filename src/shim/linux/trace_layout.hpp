@@ -109,6 +109,7 @@ enum class TraceLine::Kind : uint8_t {
   device,          // a dev_t shown as makedev(major, minor)
   xattr_flags,
   close_range_flags,
+  timeval,
 
   output_buffer,   // bytes; the length is the result
   iovec_output,    // struct iovec array; the count is the next argument
