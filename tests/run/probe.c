@@ -546,6 +546,42 @@ static void make_file_and_timer_calls(void) {
   close(ready[1]);
 }
 
+/* Signals queued and taken synchronously, and waitid: the calls whose
+ * siginfo_t the trace decodes. */
+static void make_siginfo_calls(void) {
+  sigset_t user_signal;
+  sigemptyset(&user_signal);
+  sigaddset(&user_signal, SIGUSR1);
+  sigprocmask(SIG_BLOCK, &user_signal, NULL);
+  siginfo_t queued;
+  memset(&queued, 0, sizeof queued);
+  queued.si_signo = SIGUSR1;
+  queued.si_code = SI_QUEUE;
+  queued.si_pid = getpid();
+  queued.si_value.sival_int = 42;
+  syscall(SYS_rt_sigqueueinfo, getpid(), SIGUSR1, &queued);
+  siginfo_t taken;
+  struct timespec second = {1, 0};
+  syscall(SYS_rt_sigtimedwait, &user_signal, &taken, &second, 8);
+  struct timespec no_wait = {0, 0};
+  syscall(SYS_rt_sigtimedwait, &user_signal, &taken, &no_wait, 8);
+  syscall(SYS_rt_tgsigqueueinfo, getpid(), getpid(), SIGUSR1, &queued);
+  syscall(SYS_rt_sigtimedwait, &user_signal, NULL, NULL, 8);
+  kill(getpid(), SIGUSR1);
+  syscall(SYS_rt_sigtimedwait, &user_signal, &taken, NULL, 8);
+  sigprocmask(SIG_UNBLOCK, &user_signal, NULL);
+
+  siginfo_t waited;
+  memset(&waited, 0, sizeof waited);
+  pid_t child = fork();
+  if (child == 0) {
+    _exit(3);
+  }
+  syscall(SYS_waitid, P_PID, child, &waited, WEXITED, NULL);
+  syscall(SYS_waitid, P_ALL, 0, &waited, WEXITED | WNOHANG, NULL);
+  syscall(SYS_waitid, 7, 0, &waited, WEXITED, NULL);
+}
+
 /* Each call's result is ignored: the trace of the call is what is compared. */
 static int make_decoded_calls(void) {
   char directory[] = "/tmp/litebox-trace-XXXXXX";
@@ -787,6 +823,7 @@ static int make_decoded_calls(void) {
 
   make_process_setting_calls();
   make_file_and_timer_calls();
+  make_siginfo_calls();
 
   /* Sockets: families, types, flags, addresses and options. They stay open
    * until the exit. The calls on descriptor -1 only show their arguments. */
