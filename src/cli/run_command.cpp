@@ -1,11 +1,14 @@
 #include "run_command.hpp"
 
 #include <sys/resource.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 #include <fmt/format.h>
 
 #include <algorithm>
 #include <array>
+#include <cerrno>
 #include <cstdlib>
 #include <memory>
 #include <optional>
@@ -174,6 +177,22 @@ std::array<shim::linux_abi::ResourceLimit, shim::linux_abi::resource_count> host
   return limits;
 }
 
+// Copies the calling thread's nice value and I/O priority into `options`
+// for the first guest thread to inherit. A value the host does not report
+// stays at 0.
+void inherit_host_priorities(shim::linux_abi::KernelOptions& options) {
+  errno = 0;
+  const int nice = ::getpriority(PRIO_PROCESS, 0);
+  if (errno == 0) {
+    options.nice = nice;
+  }
+  constexpr int io_who_process = 1;
+  const long io_priority = ::syscall(SYS_ioprio_get, io_who_process, 0);
+  if (io_priority >= 0) {
+    options.io_priority = static_cast<uint16_t>(io_priority);
+  }
+}
+
 }  // namespace
 
 int run_program(const RunOptions& options) {
@@ -213,6 +232,7 @@ int run_program(const RunOptions& options) {
   kernel_options.vdso = !options.no_vdso;
   kernel_options.processor_count = platform::linux_userland::allowed_processor_count();
   kernel_options.resource_limits = host_resource_limits();
+  inherit_host_priorities(kernel_options);
   // In the kernel heap, so every forked guest process shares it (the
   // process table, the thread registry, the id counter).
   auto& kernel = *new shim::linux_abi::Kernel(host.execution(), &root->vfs(), kernel_options);

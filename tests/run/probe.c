@@ -56,6 +56,7 @@
 #include <netinet/tcp.h>
 #include <poll.h>
 #include <pthread.h>
+#include <sched.h>
 #include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -67,6 +68,7 @@
 #include <sys/eventfd.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/personality.h>
 #include <sys/prctl.h>
 #include <sys/random.h>
 #include <sys/resource.h>
@@ -582,6 +584,71 @@ static int make_traced_calls(void) {
 
 static void ignore_signal(int signal) { (void)signal; }
 
+/* struct sched_attr of SCHED_ATTR_SIZE_VER1. */
+struct scheduler_attributes {
+  unsigned size;
+  unsigned policy;
+  unsigned long long flags;
+  int nice;
+  unsigned priority;
+  unsigned long long runtime;
+  unsigned long long deadline;
+  unsigned long long period;
+  unsigned util_min;
+  unsigned util_max;
+};
+
+/* Process settings whose arguments and results the trace names: the
+ * personality, memory locking, scheduling, I/O priorities, the
+ * preadv2/pwritev2 flags and the set*id calls. Each starts from a value it
+ * sets itself, because the host's may differ from the sandbox's. */
+static void make_process_setting_calls(void) {
+  personality(PER_LINUX | ADDR_NO_RANDOMIZE);
+  personality(0xffffffff);
+  personality(PER_LINUX);
+  syscall(SYS_personality, PER_LINUX32 | UNAME26 | 0x100);
+  personality(PER_LINUX);
+  mlockall(0x10);
+  mlockall(MCL_FUTURE | 0x10);
+  mlockall(0);
+  munlockall();
+
+  const int best_effort_4 = (2 << 13) | 4;
+  syscall(SYS_ioprio_set, 1 /* IOPRIO_WHO_PROCESS */, 0, best_effort_4);
+  syscall(SYS_ioprio_get, 1, 0);
+  syscall(SYS_ioprio_set, 7, 0, (5 << 13) | 1);
+  syscall(SYS_ioprio_get, 2 /* IOPRIO_WHO_PGRP */, 0x3fffffff);
+
+  struct sched_param parameter = {0};
+  sched_setscheduler(0, SCHED_OTHER, &parameter);
+  sched_getscheduler(0);
+  sched_getparam(0, &parameter);
+  sched_setparam(0, &parameter);
+  syscall(SYS_sched_setscheduler, 0, SCHED_BATCH | 0x40000000, NULL);
+  sched_get_priority_max(SCHED_FIFO);
+  sched_get_priority_min(7);
+  struct scheduler_attributes attributes = {.size = 48, .policy = SCHED_OTHER, .nice = 5};
+  syscall(SYS_sched_setattr, 0, &attributes, 0);
+  attributes.flags = 0x18; /* SCHED_FLAG_KEEP_POLICY | SCHED_FLAG_KEEP_PARAMS */
+  syscall(SYS_sched_setattr, 0, &attributes, 0);
+  attributes.flags = 0x1000;
+  attributes.size = sizeof attributes;
+  syscall(SYS_sched_setattr, 0, &attributes, 1);
+  memset(&attributes, 0xff, sizeof attributes);
+  syscall(SYS_sched_getattr, 0, &attributes, sizeof attributes, 0);
+  syscall(SYS_sched_getattr, 0, &attributes, 48, 0);
+  syscall(SYS_sched_getattr, 0, NULL, sizeof attributes, 0);
+
+  char bytes[4] = "abcd";
+  struct iovec vector = {bytes, sizeof bytes};
+  preadv2(-1, &vector, 1, 0, RWF_HIPRI | RWF_NOWAIT);
+  pwritev2(-1, &vector, 1, -1, RWF_DSYNC | RWF_APPEND);
+  syscall(SYS_preadv2, -1, &vector, 1, 0, 0, 0x40);
+  syscall(SYS_setresuid, -1, -1, -1);
+  syscall(SYS_setresgid, -1, -1, -1);
+  syscall(SYS_creat, "/no-such-directory/file", 0644);
+}
+
 /* Each call's result is ignored: the trace of the call is what is compared. */
 static int make_decoded_calls(void) {
   char directory[] = "/tmp/litebox-trace-XXXXXX";
@@ -820,6 +887,8 @@ static int make_decoded_calls(void) {
   syscall(SYS_arch_prctl, 0x1003 /* ARCH_GET_FS */, &fs_base);
   struct utsname system;
   uname(&system);
+
+  make_process_setting_calls();
 
   /* Sockets: families, types, flags, addresses and options. They stay open
    * until the exit. The calls on descriptor -1 only show their arguments. */

@@ -116,15 +116,21 @@ def run_execve(command, **options):
             completed.returncode)
 
 
+def padded(call, result):
+    """Returns a trace line as strace prints it: " = " after `call`, padded
+    so that "=" is at column 40 when the call is shorter."""
+    return f"{call:<39} = {result}"
+
+
 def traced_calls(trace):
     """Returns the lines of `trace` for the calls of the probe's trace_calls
-    mode, with strace's padding before " = " removed."""
+    mode, with strace's padding before " = " kept."""
     lines = []
     for line in trace.splitlines():
         if not line.startswith(("openat(", "pipe2(", "access(")):
             continue
         if "/dev/null" in line or '"/"' in line or "/no-such-file" in line or "pipe2" in line:
-            lines.append(re.sub(r"\)\s+= ", ") = ", line))
+            lines.append(line)
     return lines
 
 
@@ -721,7 +727,7 @@ def run_case(case, litebox, probe, probe_dynamic, work):
         stdout, stderr, status = run(litebox + ["--trace", "--", probe, "args", "4"])
         failed = 0
         for line in ('write(1, "argv[0] = (program)\\nargv[1] = ar"..., ',
-                     "exit_group(4) = ?", "+++ exited with 4 +++"):
+                     padded("exit_group(4)", "?"), "+++ exited with 4 +++"):
             if line not in stderr:
                 print(f"trace lacks {line!r}:\n{stderr}")
                 failed = 1
@@ -791,10 +797,10 @@ def run_case(case, litebox, probe, probe_dynamic, work):
         stdout, stderr, status = run(litebox + ["--trace", "--", probe, "kill_all"])
         lines = stderr.splitlines()
         failed = 0
-        for line in ("[pid     2] close(3) = 0", "[pid     3] close(3) = 0",
+        for line in (padded("[pid     2] close(3)", "0"), padded("[pid     3] close(3)", "0"),
                      "[pid     2] +++ killed by SIGTERM +++",
                      "[pid     3] +++ killed by SIGTERM +++",
-                     "kill(-1, SIGTERM) = 0", "+++ exited with 0 +++"):
+                     padded("kill(-1, SIGTERM)", "0"), "+++ exited with 0 +++"):
             if line not in lines:
                 print(f"trace lacks the line {line!r}:\n{stderr}")
                 failed = 1

@@ -6,6 +6,7 @@
 #include <array>
 #include <cstring>
 #include <string>
+#include <string_view>
 
 #include "fake_execution.hpp"
 #include "litebox/fd/stdio_file.hpp"
@@ -377,6 +378,12 @@ TEST_F(ShimSyscalls, ExitOfLastThreadEndsProcess) {
 class ShimTrace : public ShimSyscalls {
  protected:
   ShimTrace() : ShimSyscalls(KernelOptions{.trace = true}) {}
+
+  // A trace line as strace prints it: " = " after the call, padded so that
+  // "=" is at column 40 when the call is shorter.
+  static std::string line(std::string_view call, std::string_view result) {
+    return fmt::format("{:<39} = {}\n", call, result);
+  }
 };
 
 TEST_F(ShimTrace, WriteLineShowsBuffer) {
@@ -387,7 +394,7 @@ TEST_F(ShimTrace, WriteLineShowsBuffer) {
 
   call(nr::write, 1, buffer_address(), 3);
 
-  EXPECT_EQ(mock.error_output().substr(before), "write(1, \"hi\\n\", 3) = 3\n");
+  EXPECT_EQ(mock.error_output().substr(before), line("write(1, \"hi\\n\", 3)", "3"));
 }
 
 TEST_F(ShimTrace, ErrorLineShowsErrno) {
@@ -396,7 +403,8 @@ TEST_F(ShimTrace, ErrorLineShowsErrno) {
 
   call(nr::close, 99);
 
-  EXPECT_EQ(mock.error_output().substr(before), "close(99) = -1 EBADF (Bad file descriptor)\n");
+  EXPECT_EQ(mock.error_output().substr(before),
+            line("close(99)", "-1 EBADF (Bad file descriptor)"));
 }
 
 TEST_F(ShimTrace, MmapLineDecodesFlags) {
@@ -421,8 +429,8 @@ TEST_F(ShimTrace, IntArgumentsUseLow32BitsAndOffsetsUse64) {
   call(nr::sched_getaffinity, 0xffff'ffffULL, 0, 0);
 
   EXPECT_EQ(mock.error_output().substr(before),
-            "lseek(99, -5, SEEK_SET) = -1 EBADF (Bad file descriptor)\n"
-            "sched_getaffinity(-1, 0, NULL) = -1 EINVAL (Invalid argument)\n");
+            line("lseek(99, -5, SEEK_SET)", "-1 EBADF (Bad file descriptor)") +
+                line("sched_getaffinity(-1, 0, NULL)", "-1 EINVAL (Invalid argument)"));
 }
 
 TEST_F(ShimTrace, CallWithoutArgumentsShowsEmptyList) {
@@ -431,7 +439,7 @@ TEST_F(ShimTrace, CallWithoutArgumentsShowsEmptyList) {
 
   call(nr::sched_yield, 7, 8, 9);
 
-  EXPECT_EQ(mock.error_output().substr(before), "sched_yield() = 0\n");
+  EXPECT_EQ(mock.error_output().substr(before), line("sched_yield()", "0"));
 }
 
 TEST_F(ShimTrace, ExitGroupPrintsExitLine) {
@@ -440,7 +448,8 @@ TEST_F(ShimTrace, ExitGroupPrintsExitLine) {
 
   EXPECT_THROW(call(nr::exit_group, 2), GuestExit);
 
-  EXPECT_EQ(mock.error_output().substr(before), "exit_group(2) = ?\n+++ exited with 2 +++\n");
+  EXPECT_EQ(mock.error_output().substr(before),
+            line("exit_group(2)", "?") + "+++ exited with 2 +++\n");
 }
 
 }  // namespace

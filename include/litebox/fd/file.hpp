@@ -7,6 +7,7 @@
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <span>
 #include <string>
@@ -14,6 +15,7 @@
 #include "litebox/fd/open_flags.hpp"
 #include "litebox/fs/inode.hpp"
 #include "litebox/result.hpp"
+#include "litebox/sync/mutex.hpp"
 
 namespace litebox::event {
 class Pollable;
@@ -93,10 +95,16 @@ class File : public std::enable_shared_from_this<File> {
   virtual std::string anonymous_name();
 
   // The absolute path this description was opened by, as /proc/<pid>/fd
-  // shows it; empty for descriptions that no path names (pipe(2),
-  // eventfd(2)). The opener sets it once, before the description is shared.
-  const std::string& opened_path() const { return opened_path_; }
+  // and /proc/<pid>/maps show it; empty for descriptions that no path
+  // names (pipe(2), eventfd(2)). The opener sets the path, or a function
+  // that finds it, once, before the description is shared. The function
+  // runs on first use: finding a path means walking up to the root with a
+  // directory scan per level, and most descriptions never show theirs.
+  std::string opened_path() const;
   void set_opened_path(std::string path) { opened_path_ = std::move(path); }
+  void set_opened_path_finder(std::function<std::string()> find) {
+    find_opened_path_ = std::move(find);
+  }
 
   // Opens a new open file description of the same file with the O_* `flags`,
   // as open(2) of /proc/<pid>/fd/<n> does for a description that no file
@@ -131,7 +139,9 @@ class File : public std::enable_shared_from_this<File> {
   std::atomic<uint32_t> epoll_references_{0};
   std::atomic<uint32_t> flags_;
   std::shared_ptr<fs::Mount> mount_;
-  std::string opened_path_;
+  mutable sync::Mutex opened_path_lock_;
+  mutable std::string opened_path_;
+  mutable std::function<std::string()> find_opened_path_;
 };
 
 }  // namespace litebox::fd

@@ -139,6 +139,12 @@ class Vfs {
 
   // The mount attached at `location`, or nullptr if nothing is mounted there.
   std::shared_ptr<Mount> mount_at(const Location& location);
+  // The same for the inode with `status` in `mount`, for a caller that has
+  // the status already.
+  std::shared_ptr<Mount> mount_at(const std::shared_ptr<Mount>& mount, const Stat& status);
+  // False when nothing is mounted on any directory of `mount`, which is
+  // true of most mounts, so a path walk can skip the mount check.
+  bool may_have_mounts_below(const std::shared_ptr<Mount>& mount);
 
  private:
   std::shared_ptr<Mount> root_mount_;

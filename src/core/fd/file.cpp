@@ -13,6 +13,15 @@ void File::set_status_flags(uint32_t flags) {
   } while (!flags_.compare_exchange_weak(current, updated, std::memory_order_relaxed));
 }
 
+std::string File::opened_path() const {
+  sync::LockGuard guard(opened_path_lock_);
+  if (find_opened_path_) {
+    opened_path_ = find_opened_path_();
+    find_opened_path_ = nullptr;
+  }
+  return opened_path_;
+}
+
 Result<size_t> File::read(std::span<std::byte>) { return fail(Errno::einval); }
 Result<size_t> File::write(std::span<const std::byte>) { return fail(Errno::einval); }
 Result<size_t> File::pread(uint64_t, std::span<std::byte>) { return fail(Errno::espipe); }

@@ -68,14 +68,19 @@ Result<Location> PathWalker::resolve_last(const ParentPath& path, bool follow) {
     case LastComponent::root:
     case LastComponent::dot:
       result = path.parent;
+      final_entry_ = FinalEntry{.directory = result, .name = {}, .magic_link_file = nullptr};
       break;
     case LastComponent::dot_dot:
       result = TRY(parent_of(path.parent));
+      final_entry_ = FinalEntry{.directory = result, .name = {}, .magic_link_file = nullptr};
       break;
     case LastComponent::normal:
       result = TRY(lookup_child(path.parent, path.name));
+      // A symlink followed below records its own final entry.
+      final_entry_ =
+          FinalEntry{.directory = path.parent, .name = path.name, .magic_link_file = nullptr};
       if (follow || path.trailing_slash) {
-        Stat status = TRY(result.inode->stat());
+        Stat status = TRY(status_of(result));
         if (is_symlink(status)) {
           result = TRY(follow_symlink(path.parent, result));
         }
@@ -84,7 +89,7 @@ Result<Location> PathWalker::resolve_last(const ParentPath& path, bool follow) {
   }
 
   if (path.trailing_slash) {
-    Stat status = TRY(result.inode->stat());
+    Stat status = TRY(status_of(result));
     if (!is_directory(status)) {
       return fail(Errno::enotdir);
     }
@@ -109,6 +114,7 @@ Result<Location> PathWalker::follow_symlink(const Location& directory, const Loc
 
   std::shared_ptr<fd::File> file = TRY(link.inode->magic_link_file());
   if (file) {
+    final_entry_ = FinalEntry{.directory = {}, .name = {}, .magic_link_file = file};
     return location_of_open_file(file);
   }
 
@@ -155,7 +161,7 @@ Result<Location> PathWalker::lookup_entry(const Location& directory, std::string
 }
 
 Result<void> PathWalker::check_searchable(const Location& directory) {
-  Stat status = TRY(directory.inode->stat());
+  Stat status = TRY(status_of(directory));
   if (!is_directory(status)) {
     return fail(Errno::enotdir);
   }
@@ -176,7 +182,7 @@ Result<Location> PathWalker::step(const Location& directory, std::string_view co
   }
 
   Location child = TRY(lookup_child(directory, component));
-  Stat status = TRY(child.inode->stat());
+  Stat status = TRY(status_of(child));
   if (is_symlink(status)) {
     return follow_symlink(directory, child);
   }
@@ -184,10 +190,26 @@ Result<Location> PathWalker::step(const Location& directory, std::string_view co
 }
 
 Result<Location> PathWalker::enter_mounts(Location location) {
-  while (std::shared_ptr<Mount> mounted = vfs_.mount_at(location)) {
+  while (vfs_.may_have_mounts_below(location.mount)) {
+    auto status = status_of(location);
+    if (!status) {
+      break;
+    }
+    std::shared_ptr<Mount> mounted = vfs_.mount_at(location.mount, *status);
+    if (!mounted) {
+      break;
+    }
     location = Location{mounted, mounted->root()};
   }
   return location;
+}
+
+Result<Stat> PathWalker::status_of(const Location& location) {
+  if (status_inode_ != location.inode) {
+    status_ = TRY(location.inode->stat());
+    status_inode_ = location.inode;
+  }
+  return status_;
 }
 
 }  // namespace litebox::fs

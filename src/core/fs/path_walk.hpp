@@ -26,6 +26,17 @@ struct ParentPath {
   bool trailing_slash = false;  // the path ends in '/', so it must name a directory
 };
 
+// The directory entry that named the file a walk ended at, after final
+// symlinks: the directory and the entry's name. The name is empty when the
+// path ended in ".", ".." or only slashes, and `directory` is then the file
+// itself. A magic link (/proc/<pid>/fd/<n>) names no entry, only the open
+// file description it stands for.
+struct FinalEntry {
+  Location directory;
+  std::string name;
+  std::shared_ptr<fd::File> magic_link_file;
+};
+
 class PathWalker {
  public:
   PathWalker(Vfs& vfs, const PathContext& context) : vfs_(vfs), context_(context) {}
@@ -63,13 +74,26 @@ class PathWalker {
   // permission.
   Result<void> check_searchable(const Location& directory);
 
+  // The entry behind the last resolve_last(), or the one that note_entry()
+  // recorded since.
+  const FinalEntry& final_entry() const { return final_entry_; }
+  void note_entry(FinalEntry entry) { final_entry_ = std::move(entry); }
+
  private:
   Result<Location> step(const Location& directory, std::string_view component);
   Result<Location> enter_mounts(Location location);
 
+  // The status of `location`'s inode. One step asks for the same inode
+  // up to three times (mount point, symlink, search permission), so the
+  // walk keeps the last status it read.
+  Result<Stat> status_of(const Location& location);
+
   Vfs& vfs_;
   const PathContext& context_;
   int follows_ = 0;
+  FinalEntry final_entry_;
+  std::shared_ptr<Inode> status_inode_;
+  Stat status_;
 };
 
 // Where a magic link to `file` leads: the inode and mount the description

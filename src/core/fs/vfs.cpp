@@ -68,30 +68,31 @@ std::vector<std::shared_ptr<Mount>> Vfs::mounts() {
 }
 
 std::shared_ptr<Mount> Vfs::mount_at(const Location& location) {
-  {
-    // Most directories have no mount below their mount at all, so look for
-    // candidates before asking the file system for the inode number.
-    sync::LockGuard guard(mount_lock_);
-    bool has_candidate = std::ranges::any_of(
-        mounts_, [&](const MountEntry& entry) { return entry.mount->parent() == location.mount; });
-    if (!has_candidate) {
-      return nullptr;
-    }
+  if (!may_have_mounts_below(location.mount)) {
+    return nullptr;
   }
-
   auto status = location.inode->stat();
   if (!status) {
     return nullptr;
   }
+  return mount_at(location.mount, *status);
+}
 
+std::shared_ptr<Mount> Vfs::mount_at(const std::shared_ptr<Mount>& mount, const Stat& status) {
   sync::LockGuard guard(mount_lock_);
   for (const MountEntry& entry : mounts_) {
-    if (entry.mount->parent() == location.mount && entry.covered_device == status->device &&
-        entry.covered_inode == status->inode) {
+    if (entry.mount->parent() == mount && entry.covered_device == status.device &&
+        entry.covered_inode == status.inode) {
       return entry.mount;
     }
   }
   return nullptr;
+}
+
+bool Vfs::may_have_mounts_below(const std::shared_ptr<Mount>& mount) {
+  sync::LockGuard guard(mount_lock_);
+  return std::ranges::any_of(
+      mounts_, [&](const MountEntry& entry) { return entry.mount->parent() == mount; });
 }
 
 Result<void> Vfs::mount(const PathContext& context, std::string_view path,

@@ -63,17 +63,22 @@ Result<OpenTarget> find_or_create(PathWalker& walker, const PathContext& context
       uint32_t permissions = mode & mode_permission_mask & ~context.umask;
       std::shared_ptr<Inode> inode = TRY(directory.create(parent_path.name, FileType::regular,
                                                           permissions, owner.uid, owner.gid, 0));
+      walker.note_entry(FinalEntry{
+          .directory = parent_path.parent, .name = parent_path.name, .magic_link_file = nullptr});
       return OpenTarget{Location{parent_path.parent.mount, std::move(inode)}, true};
     }
 
     Stat status = TRY(existing->inode->stat());
     if (!is_symlink(status) || !follow) {
+      walker.note_entry(FinalEntry{
+          .directory = parent_path.parent, .name = parent_path.name, .magic_link_file = nullptr});
       return OpenTarget{std::move(*existing), false};
     }
 
     TRY_VOID(walker.count_follow());
     std::shared_ptr<fd::File> file = TRY(existing->inode->magic_link_file());
     if (file) {
+      walker.note_entry(FinalEntry{.directory = {}, .name = {}, .magic_link_file = file});
       return OpenTarget{location_of_open_file(file), false};
     }
     std::string link_target = TRY(existing->inode->read_link());
@@ -87,6 +92,36 @@ Result<OpenTarget> find_or_create(PathWalker& walker, const PathContext& context
       return OpenTarget{std::move(location), false};
     }
   }
+}
+
+// Records on a new description the mount it was opened through and how
+// to find the path it was opened by (see fd::File::opened_path).
+void describe_opened_file(Vfs& vfs, const PathContext& context, fd::File& file,
+                          const Location& target, const FinalEntry& entry) {
+  if (file.inode() != nullptr) {
+    file.set_mount(target.mount);
+  }
+
+  // A description reached through a magic link is named as the linked one
+  // is. That name is copied now, because keeping the linked description
+  // would keep it open.
+  if (entry.magic_link_file) {
+    file.set_opened_path(entry.magic_link_file->opened_path());
+    return;
+  }
+
+  file.set_opened_path_finder([&vfs, root = context.root, entry]() -> std::string {
+    PathContext root_only;
+    root_only.root = root;
+    auto directory_path = vfs.path_of(root_only, entry.directory);
+    if (!directory_path) {
+      return {};
+    }
+    if (entry.name.empty()) {
+      return *directory_path;
+    }
+    return *directory_path == "/" ? "/" + entry.name : *directory_path + "/" + entry.name;
+  });
 }
 
 }  // namespace
@@ -145,7 +180,9 @@ Result<std::shared_ptr<fd::File>> Vfs::open(const PathContext& context, const Lo
   }
 
   if (flags & fd::open_path) {
-    return std::make_shared<fd::PathFile>(target.inode, flags);
+    std::shared_ptr<fd::File> file = std::make_shared<fd::PathFile>(target.inode, flags);
+    describe_opened_file(*this, context, *file, target, walker.final_entry());
+    return file;
   }
 
   uint32_t access = created ? 0 : access_for_open(flags);
@@ -182,10 +219,14 @@ Result<std::shared_ptr<fd::File>> Vfs::open(const PathContext& context, const Lo
   // An anonymous pipe reached through /proc/<pid>/fd/<n> is no named fifo:
   // its OpenFileInode reopens the pipe itself.
   bool named_fifo = type == FileType::fifo && !dynamic_cast<fd::OpenFileInode*>(target.inode.get());
+  std::shared_ptr<fd::File> file;
   if (named_fifo) {
-    return ipc::open_fifo(target.inode, file_flags);
+    file = TRY(ipc::open_fifo(target.inode, file_flags));
+  } else {
+    file = TRY(target.inode->open(file_flags));
   }
-  return target.inode->open(file_flags);
+  describe_opened_file(*this, context, *file, target, walker.final_entry());
+  return file;
 }
 
 }  // namespace litebox::fs

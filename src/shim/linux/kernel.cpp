@@ -195,6 +195,8 @@ std::unique_ptr<Task> Kernel::create_first_task(fs::PathContext paths) {
     process_table_[pid].host_process = process->host_process;
   }
   auto task = std::make_unique<Task>(pid, std::move(process));
+  task->nice = std::clamp(options_.nice, -20, 19);
+  task->io_priority = options_.io_priority;
   // The caller enters the guest on this thread.
   task->host_thread = platform::current().threads.current();
   return task;

@@ -7,6 +7,7 @@
 #include <array>
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -34,6 +35,11 @@ struct KernelOptions {
   // The resource limits of the first process. `litebox run` gives the
   // host's, because a process inherits the limits of its parent.
   std::array<ResourceLimit, resource_count> resource_limits = default_resource_limits();
+  // The nice value (-20 to 19) and the I/O priority (as ioprio_get(2)
+  // returns it) of the first thread. `litebox run` gives the host's, which
+  // a process inherits from its parent.
+  int32_t nice = 0;
+  uint16_t io_priority = 0;
 };
 
 class Kernel final : public platform::SyscallHandler {
@@ -130,6 +136,22 @@ class Kernel final : public platform::SyscallHandler {
   Result<int32_t> process_group_of(Task& task, int32_t pid);
   Result<int32_t> create_session(Task& task);
   Result<int32_t> session_of(Task& task, int32_t pid);
+
+  // The threads that the calls acting on other threads name (the sched_*
+  // calls, getpriority(2), ioprio_get(2) and their setters): one thread by
+  // id, every thread of a process group, or every thread of the processes
+  // whose real user id is the id.
+  enum class ThreadSelector { thread, process_group, user };
+
+  // Calls `visit` for each live thread that `selector` and `id` name and
+  // returns how many it visited. A thread id names that thread, and a
+  // process id names the process's leader (or, once the leader has
+  // exited, its first live thread). `visit` runs with the process table
+  // lock and the lock of the thread's process held, so it may read and
+  // change the thread's fields and its process's credentials and limits,
+  // but must take neither lock itself.
+  size_t visit_threads(ThreadSelector selector, int64_t id,
+                       const std::function<void(Task&)>& visit);
 
   // The terminal's foreground process group (TIOCSPGRP, TIOCGPGRP). The
   // sandbox's terminal is the standard streams' one. Until a process sets a

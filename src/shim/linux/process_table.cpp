@@ -1,6 +1,7 @@
 // The Kernel's process table across processes: sending signals to other
 // guest processes and process groups (kill, tgkill, tkill), SIGCHLD for an
-// exited child, and process groups and sessions (setpgid, setsid).
+// exited child, process groups and sessions (setpgid, setsid), and finding
+// the threads that the scheduling calls name.
 #include <algorithm>
 #include <optional>
 #include <vector>
@@ -305,6 +306,47 @@ Result<void> Kernel::set_process_group(Task& task, int32_t pid, int32_t group) {
   record.process_group = group;
   record.process->process_group = group;
   return {};
+}
+
+size_t Kernel::visit_threads(ThreadSelector selector, int64_t id,
+                             const std::function<void(Task&)>& visit) {
+  sync::LockGuard guard(process_table_lock_);
+  if (selector == ThreadSelector::thread) {
+    for (auto& [pid, record] : process_table_) {
+      if (record.process == nullptr) {
+        continue;
+      }
+      Process& process = *record.process;
+      sync::LockGuard process_guard(process.lock);
+      Task* thread = process.find_task_locked(static_cast<int32_t>(id));
+      if (thread == nullptr && pid == id && !process.tasks.empty()) {
+        thread = process.tasks.front();
+      }
+      if (thread != nullptr) {
+        visit(*thread);
+        return 1;
+      }
+    }
+    return 0;
+  }
+
+  size_t visited = 0;
+  for (auto& [pid, record] : process_table_) {
+    if (record.process == nullptr ||
+        (selector == ThreadSelector::process_group && record.process_group != id)) {
+      continue;
+    }
+    Process& process = *record.process;
+    sync::LockGuard process_guard(process.lock);
+    if (selector == ThreadSelector::user && process.credentials.uid != id) {
+      continue;
+    }
+    for (Task* thread : process.tasks) {
+      visit(*thread);
+      ++visited;
+    }
+  }
+  return visited;
 }
 
 Result<Kernel::ProcessRecord> Kernel::find_record(int32_t pid) {

@@ -249,15 +249,16 @@ class LinuxProcfsProvider final : public fs::procfs::Provider {
         return *path;
       }
     }
-    if (file.opened_path().empty()) {
+    std::string path = file.opened_path();
+    if (path.empty()) {
       return file.anonymous_name();
     }
     // NOTE: Linux follows renames of the file; this keeps the path it was
     // opened by.
     if (status && status->link_count == 0) {
-      return file.opened_path() + " (deleted)";
+      return path + " (deleted)";
     }
-    return file.opened_path();
+    return path;
   }
 
   // The text of /proc/<pid>/fdinfo/<n>: the fields that Linux 6.x prints

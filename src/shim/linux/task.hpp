@@ -3,6 +3,7 @@
 // the signal mask and the alternate signal stack.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -28,6 +29,16 @@ struct SchedulingPolicy {
   uint64_t custom_slice = 0;
 };
 
+// The largest CPU affinity mask, in 64-bit words: 1024 CPUs, the size of
+// the C library's cpu_set_t and the most the sandbox shows.
+inline constexpr size_t max_affinity_words = 16;
+
+constexpr std::array<uint64_t, max_affinity_words> all_processors() {
+  std::array<uint64_t, max_affinity_words> mask{};
+  mask.fill(~uint64_t{0});
+  return mask;
+}
+
 // stack_t as sigaltstack(2) passes it.
 struct SignalStack {
   uint64_t base = 0;
@@ -38,10 +49,11 @@ struct SignalStack {
 
 class Task;
 
-// Copies the nice value, the scheduling policy and the I/O priority of
-// `parent` to a new thread or process, and applies SCHED_FLAG_RESET_ON_FORK
-// as Linux does.
-void inherit_scheduling(Task& child, const Task& parent);
+// Copies the nice value, the scheduling policy, the I/O priority and the
+// CPU affinity of `parent` to a new thread or process, and applies
+// SCHED_FLAG_RESET_ON_FORK as Linux does. Takes the lock of the parent's
+// process, because other threads may change these fields.
+void inherit_scheduling(Task& child, Task& parent);
 
 class Task {
  public:
@@ -74,7 +86,6 @@ class Task {
   bool keep_capabilities = false;
 
   // The nice value of getpriority(2) and setpriority(2), -20 to 19.
-  // NOTE: a sandbox's first thread starts at 0, whatever the host's is.
   int32_t nice = 0;
   // Stored and reported; like the nice value, it does not reach the host
   // scheduler.
@@ -82,6 +93,12 @@ class Task {
   // The I/O priority of ioprio_set(2) as the kernel stores it (16 bits),
   // reported back by ioprio_get(2); no host I/O uses it.
   uint16_t io_priority = 0;
+  // The CPU affinity mask of sched_setaffinity(2), bit n for CPU n, already
+  // limited to the sandbox's CPUs except that it starts with every bit set.
+  // Like the nice value, it does not reach the host scheduler.
+  std::array<uint64_t, max_affinity_words> affinity = all_processors();
+  // Other threads change the nice value, the policy, the I/O priority and
+  // the affinity only while they hold the process lock.
 
   // Blocked signals; bit n-1 stands for signal n. Other threads read it
   // to pick a target for a process-wide signal, so it changes only under

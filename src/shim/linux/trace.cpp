@@ -260,6 +260,20 @@ std::string show_input(Kind kind, const SyscallArguments& arguments, size_t inde
       return show_group_list(value, arguments[index - 1]);
     case Kind::cpu_set:
       return show_cpu_set(value, arguments[index - 1]);
+    case Kind::personality:
+      return show_personality(value);
+    case Kind::mlockall_flags:
+      return show_mlockall_flags(value);
+    case Kind::scheduler_policy:
+      return show_scheduler_policy(value);
+    case Kind::io_priority_which:
+      return show_io_priority_which(value);
+    case Kind::io_priority:
+      return show_io_priority(value);
+    case Kind::sched_attr:
+      return show_sched_attr(value, 0);
+    case Kind::rw_flags:
+      return show_rw_flags(value);
     case Kind::clone_arguments:
       return show_clone_arguments(value, std::nullopt);
     default:
@@ -314,6 +328,8 @@ std::string show_output(Kind kind, const SyscallArguments& arguments, size_t ind
       return show_group_list(value, result);
     case Kind::cpu_set_output:
       return show_cpu_set(value, result);
+    case Kind::sched_attr_output:
+      return show_sched_attr(value, arguments[index + 1]);
     case Kind::utsname_output:
       return show_utsname(value);
     case Kind::sysinfo_output:
@@ -351,6 +367,27 @@ std::string show_output(Kind kind, const SyscallArguments& arguments, size_t ind
 
 using Slot = TraceLine::Slot;
 
+// As strace -f does (strace 6.1), a line of any thread but the first
+// traced one starts with the thread's id, right-aligned in 5 columns.
+std::string thread_marker() {
+  Task* task = Kernel::current_task();
+  if (task != nullptr && task->tid() != task->kernel().first_pid()) {
+    return fmt::format("[pid {:5}] ", task->tid());
+  }
+  return {};
+}
+
+// Joins a call and its result as strace does: "= " starts at column 40 of
+// the line that write_trace prints, or one space after a longer call.
+std::string with_result(std::string call, std::string_view result) {
+  constexpr size_t result_column = 40;
+  const size_t end = thread_marker().size() + call.size();
+  call.append(end < result_column ? result_column - end : 1, ' ');
+  call += "= ";
+  call += result;
+  return call;
+}
+
 // The text after " = " for a call that succeeded with `result`.
 std::string show_result(const SyscallArguments& arguments, uint64_t result) {
   const auto signed_result = static_cast<int64_t>(result);
@@ -387,6 +424,16 @@ std::string show_result(const SyscallArguments& arguments, uint64_t result) {
                          show_returned_events(arguments[0], arguments[1]));
     case nr::umask:
       return show_permissions(result);
+    case nr::personality:
+      return fmt::format("{} ({})", show_hex(result), show_personality(result));
+    case nr::ioprio_get:
+      return fmt::format("{} ({})", signed_result, show_io_priority(result));
+    case nr::sched_getscheduler:
+      // strace names a plain policy, but not one with SCHED_RESET_ON_FORK.
+      if (result <= 6) {
+        return fmt::format("{} ({})", signed_result, show_scheduler_policy(result));
+      }
+      break;
     default:
       if (has_hex_result(arguments.number)) {
         return fmt::format("{:#x}", result);
@@ -452,8 +499,14 @@ std::string TraceLine::prefix() {
 
 std::string TraceLine::finish(const Result<uint64_t>& result) {
   if (!result) {
-    return fmt::format("{} = -1 {} ({})", prefix(), errno_name(result.error()),
-                       errno_description(result.error()));
+    for (size_t index = 0; index < slots_.size(); ++index) {
+      const Slot& slot = slots_[index];
+      if (slot.kind == Kind::iovec_output) {
+        decoded_[index] = show_iovec_addresses(arguments_[slot.index], arguments_[slot.index + 1]);
+      }
+    }
+    return with_result(prefix(), fmt::format("-1 {} ({})", errno_name(result.error()),
+                                             errno_description(result.error())));
   }
 
   // Memory that the call wrote contains its output only now.
@@ -471,9 +524,10 @@ std::string TraceLine::finish(const Result<uint64_t>& result) {
     }
     decoded_[index] = std::move(output);
   }
-  return fmt::format("{} = {}", prefix(), show_result(arguments_, *result));
+  return with_result(prefix(), show_result(arguments_, *result));
 }
-std::string TraceLine::finish_without_return() { return prefix() + " = ?"; }
+
+std::string TraceLine::finish_without_return() { return with_result(prefix(), "?"); }
 
 std::string first_exec_line(std::string_view path, std::span<const std::string> arguments,
                             uint64_t environment_address, size_t environment_count) {
@@ -483,19 +537,14 @@ std::string first_exec_line(std::string_view path, std::span<const std::string> 
     shown_arguments += quote(std::string_view(argument).substr(0, shown_string_bytes),
                              argument.size() > shown_string_bytes);
   }
-  return fmt::format("execve({}, [{}], {:#x} /* {} var{} */) = 0", quote(path, false),
-                     shown_arguments, environment_address, environment_count,
-                     environment_count == 1 ? "" : "s");
+  return with_result(
+      fmt::format("execve({}, [{}], {:#x} /* {} var{} */)", quote(path, false), shown_arguments,
+                  environment_address, environment_count, environment_count == 1 ? "" : "s"),
+      "0");
 }
 
 void write_trace(std::string_view line) {
-  std::string text;
-  // As strace -f does (strace 6.1), a line of any thread but the first
-  // traced one starts with the thread's id, right-aligned in 5 columns.
-  Task* task = Kernel::current_task();
-  if (task != nullptr && task->tid() != task->kernel().first_pid()) {
-    text = fmt::format("[pid {:5}] ", task->tid());
-  }
+  std::string text = thread_marker();
   text += line;
   text += '\n';
   // Safety: reinterpreting chars as bytes for the byte-oriented interface.

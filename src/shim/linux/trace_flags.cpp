@@ -102,6 +102,27 @@ std::string show_constant(uint64_t value, std::span<const Named> names) {
   return fmt::format("{}", static_cast<int32_t>(value));
 }
 
+std::string show_named(uint64_t value, std::span<const Named> names, std::string_view unknown) {
+  for (const auto& [constant, name] : names) {
+    if (constant == value) {
+      return name;
+    }
+  }
+  return fmt::format("{:#x} /* {} */", value, unknown);
+}
+
+std::string show_flags(uint64_t value, std::initializer_list<Named> bits,
+                       std::string_view unknown) {
+  uint64_t known = 0;
+  for (const auto& [bit, name] : bits) {
+    known |= bit;
+  }
+  if (value != 0 && (value & known) == 0) {
+    return fmt::format("{:#x} /* {} */", value, unknown);
+  }
+  return show_bits(value, bits);
+}
+
 namespace {
 
 // The open(2) flags other than the access mode, in the order strace prints
@@ -677,31 +698,39 @@ std::string show_memfd_flags(uint64_t value) {
 
 // strace 6.1 names no F_SEAL_EXEC (0x20), so it shows that bit in hex too.
 std::string show_file_seals(uint64_t value) {
-  if ((value & 0x1f) == 0 && value != 0) {
-    return fmt::format("{:#x} /* F_SEAL_??? */", value);
-  }
-  return show_bits(value, {{0x1, "F_SEAL_SEAL"},
-                           {0x2, "F_SEAL_SHRINK"},
-                           {0x4, "F_SEAL_GROW"},
-                           {0x8, "F_SEAL_WRITE"},
-                           {0x10, "F_SEAL_FUTURE_WRITE"}});
+  return show_flags(value,
+                    {{0x1, "F_SEAL_SEAL"},
+                     {0x2, "F_SEAL_SHRINK"},
+                     {0x4, "F_SEAL_GROW"},
+                     {0x8, "F_SEAL_WRITE"},
+                     {0x10, "F_SEAL_FUTURE_WRITE"}},
+                    "F_SEAL_???");
 }
 
 // strace 6.1 decodes the flags of timerfd_create and timerfd_settime with
 // one table.
 std::string show_timerfd_flags(uint64_t value) {
-  constexpr uint64_t known = 0x1 | 0x2 | 02000000 | 04000;
-  if ((value & known) == 0 && value != 0) {
-    return fmt::format("{:#x} /* TFD_??? */", value);
-  }
-  return show_bits(value, {{0x1, "TFD_TIMER_ABSTIME"},
-                           {0x2, "TFD_TIMER_CANCEL_ON_SET"},
-                           {02000000, "TFD_CLOEXEC"},
-                           {04000, "TFD_NONBLOCK"}});
+  return show_flags(value,
+                    {{0x1, "TFD_TIMER_ABSTIME"},
+                     {0x2, "TFD_TIMER_CANCEL_ON_SET"},
+                     {02000000, "TFD_CLOEXEC"},
+                     {04000, "TFD_NONBLOCK"}},
+                    "TFD_???");
 }
 
 std::string show_msync_flags(uint64_t value) {
   return show_bits(value, {{1, "MS_ASYNC"}, {2, "MS_INVALIDATE"}, {4, "MS_SYNC"}});
+}
+
+// strace 6.1 knows the flags up to RWF_APPEND.
+std::string show_rw_flags(uint64_t value) {
+  return show_flags(value,
+                    {{0x1, "RWF_HIPRI"},
+                     {0x2, "RWF_DSYNC"},
+                     {0x4, "RWF_SYNC"},
+                     {0x8, "RWF_NOWAIT"},
+                     {0x10, "RWF_APPEND"}},
+                    "RWF_???");
 }
 
 std::string show_rusage_who(uint64_t value) {

@@ -59,6 +59,14 @@ std::string show_bits(uint64_t value, std::initializer_list<Named> bits, std::st
 // The name of `value` in `names`, or `value` in decimal.
 std::string show_constant(uint64_t value, std::span<const Named> names);
 
+// The name of `value` in `names`, or `value` in hex with a comment such as
+// "/* SCHED_??? */", as strace marks a value that it cannot name.
+std::string show_named(uint64_t value, std::span<const Named> names, std::string_view unknown);
+
+// show_bits, except that a nonzero value without any named bit prints in
+// hex with a comment such as "/* MCL_??? */", as strace does.
+std::string show_flags(uint64_t value, std::initializer_list<Named> bits, std::string_view unknown);
+
 // Constants and flag words (trace_flags.cpp).
 std::string show_open_flags(uint64_t value);
 std::string show_descriptor_flags(uint64_t value);
@@ -105,13 +113,24 @@ std::string show_memfd_flags(uint64_t value);
 std::string show_file_seals(uint64_t value);     // F_SEAL_*
 std::string show_timerfd_flags(uint64_t value);  // TFD_*
 std::string show_msync_flags(uint64_t value);
+std::string show_rw_flags(uint64_t value);  // RWF_* of preadv2 and pwritev2
 std::string show_rusage_who(uint64_t value);
 std::string show_timer_which(uint64_t value);     // ITIMER_*
 std::string show_priority_which(uint64_t value);  // PRIO_*
 std::string show_sigaction_flags(uint64_t value);
 std::string show_timer_flags(uint64_t value);
 std::string show_poll_events(uint64_t value);
-std::string show_file_mode(uint64_t value);    // a st_mode: type, special bits, permissions
+std::string show_file_mode(uint64_t value);  // a st_mode: type, special bits, permissions
+
+// Process-wide settings (trace_process_flags.cpp).
+std::string show_personality(uint64_t value);
+std::string show_mlockall_flags(uint64_t value);     // MCL_*
+std::string show_scheduler_policy(uint64_t value);   // SCHED_*
+std::string show_io_priority_which(uint64_t value);  // IOPRIO_WHO_*
+std::string show_io_priority(uint64_t value);        // IOPRIO_PRIO_VALUE(class, data)
+// struct sched_attr: sched_setattr's, or with `output_size` nonzero the
+// one sched_getattr wrote into a buffer of that size.
+std::string show_sched_attr(uint64_t address, uint64_t output_size);
 std::string show_permissions(uint64_t value);  // a mode argument: 0644
 
 // Structures read from guest memory (trace_structs.cpp, and for descriptor
@@ -146,6 +165,9 @@ std::string show_buffer(uint64_t address, uint64_t length, bool hex = false);
 // An iovec array of `count` entries, whose buffers show at most `budget`
 // bytes in all: what a read filled, or everything a write takes.
 std::string show_iovec(uint64_t address, uint64_t count, uint64_t budget);
+// The iovec array with its buffers' addresses, as strace shows the array of
+// a readv-like call that failed.
+std::string show_iovec_addresses(uint64_t address, uint64_t count);
 // A struct msghdr, whose buffers show at most `budget` bytes in all.
 std::string show_message(uint64_t address, uint64_t budget);
 // A socket address of `length` bytes: AF_UNIX, AF_INET and AF_INET6 by

@@ -237,7 +237,11 @@ std::string show_buffer(uint64_t address, uint64_t length, bool hex) {
   return hex ? quote_hex(bytes, truncated) : quote(bytes, truncated);
 }
 
-std::string show_iovec(uint64_t address, uint64_t count, uint64_t budget) {
+namespace {
+
+// The iovec array with the first `budget` bytes of its buffers, or with the
+// buffers' addresses when `budget` is empty.
+std::string show_iovec_with(uint64_t address, uint64_t count, std::optional<uint64_t> budget) {
   auto vectors = read_guest_iovecs(address, std::min<uint64_t>(count, max_array_elements));
   if (!vectors) {
     return show_pointer(address);
@@ -245,15 +249,29 @@ std::string show_iovec(uint64_t address, uint64_t count, uint64_t budget) {
   std::string text = "[";
   for (size_t index = 0; index < vectors->size(); ++index) {
     const GuestIovec& vector = (*vectors)[index];
-    const uint64_t shown = std::min(vector.length, budget);
-    budget -= shown;
-    text += fmt::format("{}{{iov_base={}, iov_len={}}}", index == 0 ? "" : ", ",
-                        show_buffer(vector.base, shown), vector.length);
+    std::string base = show_pointer(vector.base);
+    if (budget) {
+      const uint64_t shown = std::min(vector.length, *budget);
+      *budget -= shown;
+      base = show_buffer(vector.base, shown);
+    }
+    text +=
+        fmt::format("{}{{iov_base={}, iov_len={}}}", index == 0 ? "" : ", ", base, vector.length);
   }
   if (count > vectors->size()) {
     text += ", ...";
   }
   return text + "]";
+}
+
+}  // namespace
+
+std::string show_iovec(uint64_t address, uint64_t count, uint64_t budget) {
+  return show_iovec_with(address, count, budget);
+}
+
+std::string show_iovec_addresses(uint64_t address, uint64_t count) {
+  return show_iovec_with(address, count, std::nullopt);
 }
 
 std::string show_sockaddr(uint64_t address, uint64_t length) {

@@ -98,6 +98,13 @@ enum class TraceLine::Kind : uint8_t {
   priority_which,
   group_list,  // the count is the previous argument
   cpu_set,     // the size in bytes is the previous argument
+  personality,
+  mlockall_flags,
+  scheduler_policy,
+  io_priority_which,
+  io_priority,
+  sched_attr,
+  rw_flags,
 
   output_buffer,   // bytes; the length is the result
   iovec_output,    // struct iovec array; the count is the next argument
@@ -120,6 +127,7 @@ enum class TraceLine::Kind : uint8_t {
   timezone_output,
   group_list_output,  // the count is the result
   cpu_set_output,     // the size in bytes is the result
+  sched_attr_output,  // the buffer size is the next argument
   utsname_output,
   sysinfo_output,
   clone_arguments,  // read before the call, shown with what it wrote back

@@ -447,16 +447,6 @@ Result<uint64_t> open_at(Task& task, int32_t directory_fd, uint64_t path_address
       !task.kernel().has_controlling_terminal(task)) {
     return fail(Errno::enxio);
   }
-
-  bool follow =
-      !(flags & fd::open_no_follow) && !((flags & fd::open_create) && (flags & fd::open_exclusive));
-  if (file->inode() != nullptr) {
-    remember_location(task, context, start, path, follow ? 0u : uint32_t{fs::at_symlink_nofollow},
-                      *file);
-  }
-  if (auto opened_path = absolute_path_of(task, context, start, path, follow)) {
-    file->set_opened_path(std::move(*opened_path));
-  }
   return TRY(task.process().descriptors().allocate(std::move(file), close_on_exec));
 }
 

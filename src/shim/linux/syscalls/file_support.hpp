@@ -66,18 +66,4 @@ Result<fs::Location> location_of_descriptor(Task& task, int32_t descriptor);
 Result<fs::Location> start_of(Task& task, const fs::PathContext& context, int32_t directory_fd,
                               std::string_view path);
 
-// Records the mount an opened file lives on, so that *at(2) calls, fchdir(2)
-// and the descriptor forms of chmod, chown and utimensat can name it later.
-// Re-resolves `path`, which open just succeeded on, to find the mount.
-void remember_location(Task& task, const fs::PathContext& context, const fs::Location& start,
-                       std::string_view path, uint32_t resolve_flags, fd::File& file);
-
-// The absolute path of the file that `path` names from `start`, with a
-// final symlink followed when `follow` is set, for /proc/<pid>/fd. The last
-// component stays a name, so a non-directory gets a path too. Through a
-// final magic link (/proc/<pid>/fd/<n>) it is the path the linked open file
-// was opened by, empty for a pipe or socket.
-Result<std::string> absolute_path_of(Task& task, const fs::PathContext& context,
-                                     const fs::Location& start, std::string_view path, bool follow);
-
 }  // namespace litebox::shim::linux_abi

@@ -76,13 +76,11 @@ constexpr int32_t madv_dontneed = 4;
 // NOTE: Linux follows renames of the file; this keeps the path it was
 // opened by, as /proc/<pid>/fd does.
 std::string mapping_name(const fd::File& file, const fs::Stat& status) {
-  if (file.opened_path().empty()) {
-    return {};
+  std::string path = file.opened_path();
+  if (path.empty() || status.link_count != 0) {
+    return path;
   }
-  if (status.link_count == 0) {
-    return file.opened_path() + " (deleted)";
-  }
-  return file.opened_path();
+  return path + " (deleted)";
 }
 
 Result<uint64_t> sys_mmap(Task& task, const SyscallArguments& arguments) {

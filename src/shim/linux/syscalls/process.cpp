@@ -634,51 +634,6 @@ Result<uint64_t> sys_setrlimit(Task& task, const SyscallArguments& arguments) {
   return 0;
 }
 
-Result<uint64_t> sys_sched_getaffinity(Task& task, const SyscallArguments& arguments) {
-  const int32_t pid = arguments.as_int(0);
-  const uint64_t length = arguments[1];
-  const uint32_t processors = task.kernel().options().processor_count;
-  constexpr uint64_t bits_per_word = 64;
-  const uint64_t mask_bytes = (processors + bits_per_word - 1) / bits_per_word * sizeof(uint64_t);
-  // The kernel's cpumask is whole longs, so a buffer shorter than the mask
-  // or not a multiple of a long fails. Linux checks the length before it
-  // looks up the thread.
-  if (length < mask_bytes || length % sizeof(uint64_t) != 0) {
-    return fail(Errno::einval);
-  }
-  if (pid != 0 && pid != task.process().pid() && pid != task.tid()) {
-    return fail(Errno::esrch);
-  }
-
-  // NOTE: the mask names CPUs 0 to processor_count - 1, which matches the
-  // host's mask in count but not in CPU numbers when the host restricts
-  // LiteBox to other CPUs (taskset).
-  for (uint64_t word = 0; word < mask_bytes / sizeof(uint64_t); ++word) {
-    const uint64_t first = word * bits_per_word;
-    const uint64_t count = std::min<uint64_t>(processors - first, bits_per_word);
-    const uint64_t bits = count == bits_per_word ? ~uint64_t{0} : (uint64_t{1} << count) - 1;
-    TRY_VOID(GuestPtr<uint64_t>(arguments[2] + word * sizeof(uint64_t)).write(bits));
-  }
-  return mask_bytes;
-}
-
-Result<uint64_t> sys_sched_setaffinity(Task& task, const SyscallArguments& arguments) {
-  const int32_t pid = arguments.as_int(0);
-  if (pid != 0 && pid != task.process().pid() && pid != task.tid()) {
-    return fail(Errno::esrch);
-  }
-  // A mask that names none of the sandbox's processors fails; LiteBox
-  // does not pin threads, so any other mask is accepted and ignored.
-  uint64_t mask = TRY(GuestPtr<uint64_t>(arguments[2]).read());
-  const uint32_t processors = std::min<uint32_t>(task.kernel().options().processor_count, 64);
-  const uint64_t sandbox_processors =
-      processors == 64 ? ~uint64_t{0} : (uint64_t{1} << processors) - 1;
-  if ((mask & sandbox_processors) == 0) {
-    return fail(Errno::einval);
-  }
-  return 0;
-}
-
 Result<uint64_t> sys_sched_yield(Task&, const SyscallArguments&) {
   platform::current().threads.yield();
   return 0;
@@ -794,8 +749,6 @@ void register_process_syscalls(SyscallTable& table) {
   table.add(nr::prlimit64, sys_prlimit64);
   table.add(nr::getrlimit, sys_getrlimit);
   table.add(nr::setrlimit, sys_setrlimit);
-  table.add(nr::sched_getaffinity, sys_sched_getaffinity);
-  table.add(nr::sched_setaffinity, sys_sched_setaffinity);
   table.add(nr::sched_yield, sys_sched_yield);
   table.add(nr::getcpu, sys_getcpu);
   table.add(nr::getuid, sys_getuid);
