@@ -110,11 +110,12 @@ Result<uint64_t> InodeFile::seek(int64_t offset, SeekOrigin origin) {
       break;
     case SeekOrigin::data:
     case SeekOrigin::hole:
-      // Every byte counts as data, so the next hole is the end of the file.
-      if (offset < 0 || offset >= status.size) {
+      if (offset < 0) {
         return fail(Errno::enxio);
       }
-      offset_ = static_cast<uint64_t>(origin == SeekOrigin::data ? offset : status.size);
+      offset_ = TRY(inode_->seek_region(
+          static_cast<uint64_t>(offset),
+          origin == SeekOrigin::data ? fs::Inode::Region::data : fs::Inode::Region::hole));
       return offset_;
   }
 

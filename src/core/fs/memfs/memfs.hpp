@@ -115,6 +115,7 @@ class RegularFile final : public Node {
 
   Result<mm::PageRuns> share_pages(uint64_t offset, uint64_t length) override;
   Result<void> allocate(uint64_t offset, uint64_t length, AllocateMode mode) override;
+  Result<uint64_t> seek_region(uint64_t offset, Region region) override;
 
   Result<uint32_t> seals() override;
   Result<void> add_seals(uint32_t seals) override;

@@ -173,6 +173,44 @@ Result<size_t> RegularFile::read(uint64_t offset, std::span<std::byte> buffer) {
   return count;
 }
 
+Result<uint64_t> RegularFile::seek_region(uint64_t offset, Region region) {
+  sync::LockGuard guard(file_system_->lock);
+  const auto size = static_cast<uint64_t>(size_);
+  if (offset >= size) {
+    return fail(Errno::enxio);
+  }
+  // Inline data is one page that covers the whole file.
+  if (inline_data_) {
+    return region == Region::data ? offset : size;
+  }
+
+  // As in tmpfs, a page is data once it was written or mapped, and a
+  // missing page is a hole.
+  // TODO: tmpfs counts a page that fallocate(2) added as a hole until it is
+  // written, but pages_ does not record which pages those are.
+  uint64_t page = offset / page_size;
+  // The run that contains `page`, or else the first run after it.
+  auto run = page_runs_.upper_bound(page);
+  if (run != page_runs_.begin()) {
+    const auto previous = std::prev(run);
+    if (previous->first + previous->second.length / page_size > page) {
+      run = previous;
+    }
+  }
+  if (region == Region::data) {
+    if (run == page_runs_.end() || run->first * page_size >= size) {
+      return fail(Errno::enxio);
+    }
+    return std::max(offset, run->first * page_size);
+  }
+  // Runs may touch, so the hole starts after the last run that adjoins.
+  while (run != page_runs_.end() && run->first <= page) {
+    page = std::max(page, run->first + run->second.length / page_size);
+    ++run;
+  }
+  return std::min(size, std::max(offset, page * page_size));
+}
+
 Result<size_t> RegularFile::write(uint64_t offset, std::span<const std::byte> data) {
   constexpr uint64_t max_file_size = std::numeric_limits<int64_t>::max();
   if (data.empty()) {
