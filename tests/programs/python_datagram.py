@@ -1,8 +1,10 @@
-"""Use datagram sockets from Python.
+"""Use datagram sockets and descriptor passing from Python.
 
 A UDP server and client on 127.0.0.1, a Unix datagram socket pair, a Unix
-datagram server on a path, and asyncio datagram endpoints that echo over
-UDP. Prints only values that are the same on every run, never a port.
+datagram server on a path, asyncio datagram endpoints that echo over UDP,
+and socket.send_fds and multiprocessing.reduction passing a pipe over
+Unix sockets. Prints only values that are the same on every run, never a
+port.
 
 Usage: python3 -I -S python_datagram.py SCRATCH_DIRECTORY
 """
@@ -11,6 +13,7 @@ import asyncio
 import os
 import socket
 import sys
+from multiprocessing import reduction
 
 scratch = sys.argv[1]
 os.makedirs(scratch, exist_ok=True)
@@ -96,7 +99,31 @@ async def asyncio_echo():
     server.close()
 
 
+def pass_descriptors():
+    """Pass a pipe's write end over Unix sockets and write through it."""
+    read_end, write_end = os.pipe()
+    first, second = socket.socketpair(socket.AF_UNIX, socket.SOCK_DGRAM)
+    socket.send_fds(first, [b"pipe"], [write_end])
+    data, descriptors, flags, _ = socket.recv_fds(second, 100, 4)
+    print("recv_fds:", data, len(descriptors), "descriptor, flags", flags)
+    os.write(descriptors[0], b"through a passed descriptor")
+    os.close(descriptors[0])
+    print("pipe read:", os.read(read_end, 100))
+
+    stream_first, stream_second = socket.socketpair()
+    reduction.send_handle(stream_first, write_end, os.getpid())
+    handle = reduction.recv_handle(stream_second)
+    os.write(handle, b"through multiprocessing.reduction")
+    os.close(handle)
+    print("pipe read:", os.read(read_end, 100))
+    for closing in (first, second, stream_first, stream_second):
+        closing.close()
+    os.close(read_end)
+    os.close(write_end)
+
+
 udp_round_trip()
 unix_pair()
 unix_named()
 asyncio.run(asyncio_echo())
+pass_descriptors()

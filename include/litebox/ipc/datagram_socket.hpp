@@ -40,6 +40,7 @@ struct DatagramReceipt {
   size_t copied = 0;     // bytes copied into the buffer
   size_t length = 0;     // the length of the whole datagram
   SocketAddress source;  // the sender's name when it was sent
+  FileRights rights;     // the files passed with the datagram (SCM_RIGHTS)
 };
 
 class DatagramSocket final : public Socket {
@@ -59,15 +60,18 @@ class DatagramSocket final : public Socket {
 
   // send(2) to the connected peer: `enotconn` (Unix) or `edestaddrreq`
   // (UDP) without one. See send_to_queue() for the rest.
-  Result<size_t> send(std::span<const std::byte> data, SocketTransfer options);
+  // A Unix socket passes `rights` with the datagram.
+  Result<size_t> send(std::span<const std::byte> data, SocketTransfer options,
+                      FileRights rights = {});
 
   // sendto(2) to the Unix socket bound to the inode at `path`, to the
   // abstract name `name`, or to the UDP port `destination`.
   Result<size_t> send_to_path(fs::Vfs& vfs, const fs::PathContext& context,
                               const fs::Location& start, std::string_view path,
-                              std::span<const std::byte> data, SocketTransfer options);
+                              std::span<const std::byte> data, SocketTransfer options,
+                              FileRights rights = {});
   Result<size_t> send_to_abstract(const std::string& name, std::span<const std::byte> data,
-                                  SocketTransfer options);
+                                  SocketTransfer options, FileRights rights = {});
   Result<size_t> send_to_inet(InetAddress destination, std::span<const std::byte> data,
                               SocketTransfer options);
 
@@ -132,7 +136,7 @@ class DatagramSocket final : public Socket {
 
   // Sends one datagram to the Unix socket `target`.
   Result<size_t> send_to_unix(const Target& target, std::span<const std::byte> data,
-                              SocketTransfer options);
+                              SocketTransfer options, FileRights rights);
 
   // The Unix target that `key` names: the errors of
   // UnixNameTable::find_receiver().

@@ -10,7 +10,9 @@
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <optional>
+#include <vector>
 
 #include "litebox/fd/file.hpp"
 #include "litebox/ipc/inet_address.hpp"
@@ -55,6 +57,13 @@ struct SocketTransfer {
   bool peek = false;          // MSG_PEEK: receive without consuming
   bool wait_all = false;      // MSG_WAITALL: receive until the buffer is full
 };
+
+// The open file descriptions that an SCM_RIGHTS control message passes
+// over a Unix socket.
+// NOTE: a socket that travels in its own queue, or in a cycle of queues,
+// is never freed, because no garbage collector breaks such cycles as
+// Linux's does.
+using FileRights = std::vector<std::shared_ptr<fd::File>>;
 
 // The address family of a socket.
 enum class SocketDomain : uint8_t { unix_domain, inet, inet6 };

@@ -60,13 +60,19 @@ class StreamSocket final : public Socket {
   // send(2): queues `data` at the peer. A blocking send returns once all
   // of it is queued, or with the count so far when a wait ends early.
   // Unless connected: `enotconn`, or `epipe` for a TCP socket.
-  Result<size_t> send(std::span<const std::byte> data, SocketTransfer options);
+  // `rights` travel with the first byte sent.
+  Result<size_t> send(std::span<const std::byte> data, SocketTransfer options,
+                      FileRights rights = {});
 
   // recv(2): returns queued bytes, waiting for at least one unless the end
   // is non-blocking (`eagain`). Returns 0 once the receive direction is
   // shut down and the queue is empty. Unless connected: `einval`, or
   // `enotconn` for a TCP socket.
-  Result<size_t> receive(std::span<std::byte> buffer, SocketTransfer options);
+  // A receive that reaches bytes sent with file rights stops after the
+  // bytes of that send and appends the rights to `rights` (dropped when
+  // it is null).
+  Result<size_t> receive(std::span<std::byte> buffer, SocketTransfer options,
+                         FileRights* rights = nullptr);
 
   // shutdown(2) with `directions` from SocketShutdown: `enotconn` for a
   // TCP socket that is neither connected nor listening.

@@ -131,8 +131,10 @@ Result<DatagramReceipt> DatagramQueue::receive(std::span<std::byte> buffer,
     std::copy_n(oldest.data.begin(), receipt.copied, buffer.begin());
     receipt.source = oldest.source;
     if (options.peek) {
+      receipt.rights = oldest.rights;
       return receipt;
     }
+    receipt.rights = std::move(oldest.rights);
     queued_bytes_ -= oldest.data.size();
     datagrams_.pop_front();
   }
@@ -218,10 +220,13 @@ void DatagramQueue::set_receive_buffer_size(size_t size) {
 }
 
 void DatagramQueue::close() {
+  // Closing the files that queued datagrams pass may lock this queue
+  // again, so they are released after lock_.
+  std::deque<Datagram> dropped;
   {
     sync::LockGuard guard(lock_);
     closed_ = true;
-    datagrams_.clear();
+    dropped.swap(datagrams_);
     queued_bytes_ = 0;
   }
   announce_sendable();

@@ -24,6 +24,7 @@ struct Datagram {
   std::vector<std::byte> data;
   SocketAddress source;  // the sender's name
   uint64_t sender = 0;   // the identity of the sending socket
+  FileRights rights;     // the files passed with it (SCM_RIGHTS)
 };
 
 class DatagramQueue {

@@ -86,7 +86,8 @@ Result<DatagramReceipt> DatagramSocket::receive(std::span<std::byte> buffer,
   return queue_->receive(buffer, options);
 }
 
-Result<size_t> DatagramSocket::send(std::span<const std::byte> data, SocketTransfer options) {
+Result<size_t> DatagramSocket::send(std::span<const std::byte> data, SocketTransfer options,
+                                    FileRights rights) {
   std::optional<SocketAddress> peer_address;
   std::shared_ptr<DatagramQueue> peer;
   {
@@ -107,7 +108,8 @@ Result<size_t> DatagramSocket::send(std::span<const std::byte> data, SocketTrans
     disconnect();
     return fail(Errno::econnrefused);
   }
-  auto sent = send_to_unix(Target{.queue = peer, .address = *peer_address}, data, options);
+  auto sent = send_to_unix(Target{.queue = peer, .address = *peer_address}, data, options,
+                           std::move(rights));
   if (!sent && sent.error() == Errno::econnrefused) {
     disconnect();
   }
@@ -115,7 +117,7 @@ Result<size_t> DatagramSocket::send(std::span<const std::byte> data, SocketTrans
 }
 
 Result<size_t> DatagramSocket::send_to_unix(const Target& target, std::span<const std::byte> data,
-                                            SocketTransfer options) {
+                                            SocketTransfer options, FileRights rights) {
   Datagram datagram;
   size_t limit = 0;
   {
@@ -131,6 +133,7 @@ Result<size_t> DatagramSocket::send_to_unix(const Target& target, std::span<cons
   }
   datagram.data.assign(data.begin(), data.end());
   datagram.sender = identity_;
+  datagram.rights = std::move(rights);
 
   bool non_blocking = options.non_blocking || is_non_blocking();
   TRY_VOID(target.queue->deliver_unix(std::move(datagram), limit, non_blocking, pollable_));
@@ -145,20 +148,20 @@ Result<DatagramSocket::Target> DatagramSocket::unix_target(const SocketInodeKey&
 
 Result<size_t> DatagramSocket::send_to_path(fs::Vfs& vfs, const fs::PathContext& context,
                                             const fs::Location& start, std::string_view path,
-                                            std::span<const std::byte> data,
-                                            SocketTransfer options) {
+                                            std::span<const std::byte> data, SocketTransfer options,
+                                            FileRights rights) {
   SocketInodeKey inode = TRY(find_socket_inode(vfs, context, start, path));
   SocketAddress address{.kind = SocketAddress::Kind::path, .name = std::string(path), .inet = {}};
   Target target = TRY(unix_target(inode, address));
-  return send_to_unix(target, data, options);
+  return send_to_unix(target, data, options, std::move(rights));
 }
 
 Result<size_t> DatagramSocket::send_to_abstract(const std::string& name,
                                                 std::span<const std::byte> data,
-                                                SocketTransfer options) {
+                                                SocketTransfer options, FileRights rights) {
   SocketAddress address{.kind = SocketAddress::Kind::abstract, .name = name, .inet = {}};
   Target target = TRY(unix_target(SocketInodeKey{}, address));
-  return send_to_unix(target, data, options);
+  return send_to_unix(target, data, options, std::move(rights));
 }
 
 Result<InetAddress> DatagramSocket::route_inet(InetAddress destination) const {

@@ -78,22 +78,24 @@ Result<size_t> StreamSocket::write(std::span<const std::byte> data) {
   return send(data, SocketTransfer{.non_blocking = is_non_blocking()});
 }
 
-Result<size_t> StreamSocket::send(std::span<const std::byte> data, SocketTransfer options) {
+Result<size_t> StreamSocket::send(std::span<const std::byte> data, SocketTransfer options,
+                                  FileRights rights) {
   StreamConnection* connection = connected_.load(std::memory_order_acquire);
   if (connection == nullptr) {
     return fail(domain_ == SocketDomain::unix_domain ? Errno::enotconn : Errno::epipe);
   }
   options.non_blocking = options.non_blocking || is_non_blocking();
-  return connection->send(side_, data, options);
+  return connection->send(side_, data, options, std::move(rights));
 }
 
-Result<size_t> StreamSocket::receive(std::span<std::byte> buffer, SocketTransfer options) {
+Result<size_t> StreamSocket::receive(std::span<std::byte> buffer, SocketTransfer options,
+                                     FileRights* rights) {
   StreamConnection* connection = connected_.load(std::memory_order_acquire);
   if (connection == nullptr) {
     return fail(domain_ == SocketDomain::unix_domain ? Errno::einval : Errno::enotconn);
   }
   options.non_blocking = options.non_blocking || is_non_blocking();
-  return connection->receive(side_, buffer, options);
+  return connection->receive(side_, buffer, options, rights);
 }
 
 Result<void> StreamSocket::shutdown(uint32_t directions) {

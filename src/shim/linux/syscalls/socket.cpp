@@ -2,7 +2,8 @@
 // UDP sockets: socketpair, shutdown, sendto, recvfrom, sendmsg, recvmsg,
 // getsockopt and setsockopt. socket_connection.cpp makes and connects
 // named sockets, and socket_datagram.cpp moves datagrams.
-// TODO: sequenced-packet sockets, and SCM_RIGHTS control messages.
+// socket_control.cpp reads and writes their control messages.
+// TODO: sequenced-packet sockets.
 #include <algorithm>
 #include <array>
 #include <cstring>
@@ -14,6 +15,7 @@
 #include "shim/linux/guest_memory.hpp"
 #include "shim/linux/kernel.hpp"
 #include "shim/linux/syscalls/file_support.hpp"
+#include "shim/linux/syscalls/socket_control.hpp"
 #include "shim/linux/syscalls/socket_datagram.hpp"
 #include "shim/linux/syscalls/socket_support.hpp"
 
@@ -33,7 +35,6 @@ constexpr uint32_t msg_dont_wait = 0x40;
 constexpr uint32_t msg_wait_all = 0x100;
 
 // getsockopt(2) and setsockopt(2) at SOL_SOCKET.
-constexpr int32_t sol_socket = 1;
 constexpr int32_t so_type = 3;
 constexpr int32_t so_reuse_address = 2;
 constexpr int32_t so_error = 4;
@@ -81,13 +82,6 @@ struct LinuxMessageHeader {
   uint32_t padding1;
 };
 static_assert(sizeof(LinuxMessageHeader) == 56);
-
-// struct ucred.
-struct LinuxPeerCredentials {
-  int32_t pid;
-  uint32_t uid;
-  uint32_t gid;
-};
 
 // The sender's address that recvfrom(2) and recvmsg(2) report: the
 // peer's name, or no bytes at all when the peer is unnamed or the socket is
@@ -187,7 +181,7 @@ constexpr size_t transfer_step = 1 << 20;
 // time. It stops at the first short send, and an error after some bytes
 // went returns the count so far, as Linux does.
 Result<uint64_t> send_vectors(ipc::StreamSocket& socket, const std::vector<GuestIovec>& vectors,
-                              ipc::SocketTransfer options) {
+                              ipc::SocketTransfer options, ipc::FileRights rights) {
   const uint64_t length = std::min(total_length(vectors), max_transfer);
   std::vector<std::byte> buffer(std::min<uint64_t>(length, transfer_step));
 
@@ -196,7 +190,9 @@ Result<uint64_t> send_vectors(ipc::StreamSocket& socket, const std::vector<Guest
     std::span<std::byte> chunk(buffer.data(), std::min<uint64_t>(buffer.size(), length - sent));
     Result<size_t> count = fail(Errno::efault);
     if (auto copied = copy_vector_bytes(vectors, sent, chunk, false); copied) {
-      count = socket.send(chunk, options);
+      // The files travel with the first chunk.
+      count = socket.send(chunk, options, std::move(rights));
+      rights.clear();
     } else {
       count = fail(copied.error());
     }
@@ -218,14 +214,14 @@ Result<uint64_t> send_vectors(ipc::StreamSocket& socket, const std::vector<Guest
 // takes everything queued; with it the steps go on until the iovecs are
 // full or a step comes back short.
 Result<uint64_t> receive_vectors(ipc::StreamSocket& socket, const std::vector<GuestIovec>& vectors,
-                                 ipc::SocketTransfer options) {
+                                 ipc::SocketTransfer options, ipc::FileRights* rights) {
   const uint64_t length = std::min(total_length(vectors), max_transfer);
   std::vector<std::byte> buffer(std::min<uint64_t>(length, transfer_step));
 
   uint64_t received = 0;
   do {
     std::span<std::byte> chunk(buffer.data(), std::min<uint64_t>(buffer.size(), length - received));
-    Result<size_t> count = socket.receive(chunk, options);
+    Result<size_t> count = socket.receive(chunk, options, rights);
     if (!count) {
       if (received != 0) {
         break;
@@ -267,27 +263,28 @@ Result<ipc::SocketTransfer> receive_options(uint32_t flags) {
 Result<uint64_t> send_message(Task& task, ipc::Socket& socket,
                               const std::vector<GuestIovec>& vectors,
                               const std::optional<std::vector<std::byte>>& destination,
-                              uint32_t flags) {
+                              uint32_t flags, ipc::FileRights rights = {}) {
   ipc::SocketTransfer options = TRY(send_options(flags));
   if (auto* datagram = dynamic_cast<ipc::DatagramSocket*>(&socket)) {
-    return send_datagram(task, *datagram, vectors, destination, options);
+    return send_datagram(task, *datagram, vectors, destination, options, std::move(rights));
   }
   auto& stream = static_cast<ipc::StreamSocket&>(socket);
   if (destination && !destination->empty()) {
     TRY_VOID(check_destination(stream));
   }
-  return send_vectors(stream, vectors, options);
+  return send_vectors(stream, vectors, options, std::move(rights));
 }
 
-// One recvfrom(2) or recvmsg(2) on a socket of either type.
+// One recvfrom(2) or recvmsg(2) on a socket of either type. Files passed
+// with the data go to `rights`, or are closed when it is null.
 Result<ReceivedMessage> receive_message(ipc::Socket& socket, const std::vector<GuestIovec>& vectors,
-                                        uint32_t flags) {
+                                        uint32_t flags, ipc::FileRights* rights = nullptr) {
   ipc::SocketTransfer options = TRY(receive_options(flags));
   if (auto* datagram = dynamic_cast<ipc::DatagramSocket*>(&socket)) {
-    return receive_datagram(*datagram, vectors, options, (flags & msg_truncate) != 0);
+    return receive_datagram(*datagram, vectors, options, (flags & msg_truncate) != 0, rights);
   }
   auto& stream = static_cast<ipc::StreamSocket&>(socket);
-  uint64_t count = TRY(receive_vectors(stream, vectors, options));
+  uint64_t count = TRY(receive_vectors(stream, vectors, options, rights));
   return ReceivedMessage{.count = count, .truncated = false, .source = source_address(stream)};
 }
 
@@ -338,12 +335,16 @@ Result<uint64_t> sys_sendmsg(Task& task, const SyscallArguments& arguments) {
     destination = TRY(read_socket_address(header.name, length));
   }
   auto vectors = TRY(message_vectors(header));
+  ipc::FileRights rights;
   if (header.control_length != 0) {
-    // TODO: control messages (SCM_RIGHTS, SCM_CREDENTIALS).
-    return fail(Errno::eopnotsupp);
+    if (socket->domain() != ipc::SocketDomain::unix_domain) {
+      // TODO: control messages of TCP and UDP sockets (IP_TOS, ...).
+      return fail(Errno::eopnotsupp);
+    }
+    rights = TRY(read_control_messages(task, header.control, header.control_length));
   }
 
-  return send_message(task, *socket, vectors, destination, arguments.as_uint(2));
+  return send_message(task, *socket, vectors, destination, arguments.as_uint(2), std::move(rights));
 }
 
 Result<uint64_t> sys_recvmsg(Task& task, const SyscallArguments& arguments) {
@@ -352,10 +353,15 @@ Result<uint64_t> sys_recvmsg(Task& task, const SyscallArguments& arguments) {
   LinuxMessageHeader header = TRY(header_pointer.read());
   auto vectors = TRY(message_vectors(header));
 
-  ReceivedMessage received = TRY(receive_message(*socket, vectors, arguments.as_uint(2)));
+  const uint32_t flags = arguments.as_uint(2);
+  ipc::FileRights rights;
+  ReceivedMessage received = TRY(receive_message(*socket, vectors, flags, &rights));
+  bool close_on_exec = (flags & msg_control_close_on_exec) != 0;
+  ControlWritten control = TRY(
+      write_rights(task, header.control, header.control_length, std::move(rights), close_on_exec));
 
   // Linux writes back the name length (only when there is a name buffer),
-  // the control length and the flags. No control message comes along.
+  // the control length and the flags.
   if (header.name != 0) {
     if (static_cast<int32_t>(header.name_length) < 0) {
       return fail(Errno::einval);
@@ -364,8 +370,10 @@ Result<uint64_t> sys_recvmsg(Task& task, const SyscallArguments& arguments) {
     TRY_VOID(copy_to_guest(header.name, std::span(received.source).first(copied)));
     header.name_length = static_cast<uint32_t>(received.source.size());
   }
-  header.control_length = 0;
-  header.flags = received.truncated ? msg_truncate : 0;
+  header.control_length = control.length;
+  // As on Linux, msg_flags repeats MSG_CMSG_CLOEXEC of the call.
+  header.flags = (flags & msg_control_close_on_exec) | (received.truncated ? msg_truncate : 0) |
+                 (control.truncated ? msg_control_truncated : 0);
   TRY_VOID(header_pointer.write(header));
   return received.count;
 }
@@ -506,7 +514,7 @@ Result<uint64_t> sys_getsockopt(Task& task, const SyscallArguments& arguments) {
     case so_peer_credentials: {
       ipc::SocketCredentials peer = socket->peer_credentials();
       return write_option(value_address, length_address,
-                          LinuxPeerCredentials{peer.pid, peer.uid, peer.gid});
+                          LinuxCredentials{peer.pid, peer.uid, peer.gid});
     }
     default:
       return fail(unknown_option_error(*socket, level));

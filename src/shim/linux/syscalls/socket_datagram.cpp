@@ -22,7 +22,7 @@ constexpr uint64_t max_datagram_length = 2 * uint64_t{212992};
 Result<uint64_t> send_datagram(Task& task, ipc::DatagramSocket& socket,
                                const std::vector<GuestIovec>& vectors,
                                const std::optional<std::vector<std::byte>>& destination,
-                               ipc::SocketTransfer options) {
+                               ipc::SocketTransfer options, ipc::FileRights rights) {
   const uint64_t length = total_length(vectors);
   if (length > max_datagram_length) {
     return fail(Errno::emsgsize);
@@ -32,7 +32,7 @@ Result<uint64_t> send_datagram(Task& task, ipc::DatagramSocket& socket,
 
   const bool unix_domain = socket.domain() == ipc::SocketDomain::unix_domain;
   if (!destination || (unix_domain && destination->empty())) {
-    return TRY(socket.send(data, options));
+    return TRY(socket.send(data, options, std::move(rights)));
   }
   if (!unix_domain) {
     ipc::InetAddress address =
@@ -42,20 +42,25 @@ Result<uint64_t> send_datagram(Task& task, ipc::DatagramSocket& socket,
 
   ipc::SocketAddress address = TRY(decode_unix_address(*destination));
   if (address.kind == ipc::SocketAddress::Kind::abstract) {
-    return TRY(socket.send_to_abstract(address.name, data, options));
+    return TRY(socket.send_to_abstract(address.name, data, options, std::move(rights)));
   }
   fs::PathContext context = task.process().path_context();
   fs::Location start = TRY(start_of(task, context, at_fdcwd, address.name));
-  return TRY(socket.send_to_path(task.kernel().vfs(), context, start, address.name, data, options));
+  return TRY(socket.send_to_path(task.kernel().vfs(), context, start, address.name, data, options,
+                                 std::move(rights)));
 }
 
 Result<ReceivedMessage> receive_datagram(ipc::DatagramSocket& socket,
                                          const std::vector<GuestIovec>& vectors,
-                                         ipc::SocketTransfer options, bool report_length) {
+                                         ipc::SocketTransfer options, bool report_length,
+                                         ipc::FileRights* rights) {
   std::vector<std::byte> buffer(std::min(total_length(vectors), max_datagram_length));
   ipc::DatagramReceipt receipt = TRY(socket.receive(buffer, options));
   TRY_VOID(copy_vector_bytes(vectors, 0, std::span(buffer).first(receipt.copied), true));
 
+  if (rights != nullptr) {
+    *rights = std::move(receipt.rights);
+  }
   ReceivedMessage received{.count = report_length ? receipt.length : receipt.copied,
                            .truncated = receipt.length > receipt.copied,
                            .source = {}};

@@ -20,7 +20,7 @@ namespace litebox::shim::linux_abi {
 Result<uint64_t> send_datagram(Task& task, ipc::DatagramSocket& socket,
                                const std::vector<GuestIovec>& vectors,
                                const std::optional<std::vector<std::byte>>& destination,
-                               ipc::SocketTransfer options);
+                               ipc::SocketTransfer options, ipc::FileRights rights = {});
 
 struct ReceivedMessage {
   uint64_t count = 0;             // what the call returns
@@ -29,9 +29,11 @@ struct ReceivedMessage {
 };
 
 // Receives one datagram into `vectors`. The call returns the bytes copied,
-// or the datagram's whole length with `report_length` (MSG_TRUNC).
+// or the datagram's whole length with `report_length` (MSG_TRUNC). Files
+// passed with it go to `rights`, or are closed when it is null.
 Result<ReceivedMessage> receive_datagram(ipc::DatagramSocket& socket,
                                          const std::vector<GuestIovec>& vectors,
-                                         ipc::SocketTransfer options, bool report_length);
+                                         ipc::SocketTransfer options, bool report_length,
+                                         ipc::FileRights* rights = nullptr);
 
 }  // namespace litebox::shim::linux_abi

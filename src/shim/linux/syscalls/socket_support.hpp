@@ -36,6 +36,17 @@ inline constexpr uint32_t sock_type_mask = 0xf;
 inline constexpr uint32_t sock_non_blocking = 04000;
 inline constexpr uint32_t sock_close_on_exec = 02000000;
 
+// SOL_SOCKET, the level of getsockopt(2), setsockopt(2) and control
+// messages that belongs to the socket layer.
+inline constexpr int32_t sol_socket = 1;
+
+// struct ucred: SO_PEERCRED and SCM_CREDENTIALS.
+struct LinuxCredentials {
+  int32_t pid;
+  uint32_t uid;
+  uint32_t gid;
+};
+
 // The largest socket address a call copies in (sizeof(struct
 // sockaddr_storage)).
 inline constexpr int32_t max_address_length = 128;
