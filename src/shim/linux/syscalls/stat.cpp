@@ -336,7 +336,9 @@ Result<uint64_t> sys_truncate(Task& task, const SyscallArguments& arguments) {
   if (length < 0) {
     return fail(Errno::einval);
   }
-  return change_at(task, at_fdcwd, arguments[0], 0, fs::AttributeChange{.size = length});
+  return signal_file_size_limit(
+      task, change_at(task, at_fdcwd, arguments[0], 0,
+                      fs::AttributeChange{.size = length, .size_limit = file_size_limit(task)}));
 }
 
 Result<uint64_t> sys_ftruncate(Task& task, const SyscallArguments& arguments) {
@@ -355,7 +357,7 @@ Result<uint64_t> sys_ftruncate(Task& task, const SyscallArguments& arguments) {
   if (fs::file_type_of(status.mode) != fs::FileType::regular) {
     return fail(Errno::einval);
   }
-  TRY_VOID(file->truncate(length));
+  TRY_VOID(signal_file_size_limit(task, file->truncate(length, file_size_limit(task))));
   return 0;
 }
 
