@@ -167,9 +167,14 @@ def decoded_calls(trace):
     normalized = []
     for line in lines:
         line = re.sub(r"0x[0-9a-f]{5,}", "ADDRESS", line)
-        if line.startswith(("getpid(", "kill(", "clone(", "wait4(", "--- SIGCHLD")):
-            for pid, name in pids:
-                line = re.sub(rf"(?<![\w-]){pid}\b", name, line)
+        if line.startswith(("getpid(", "kill(", "clone(", "wait4(", "--- SIGCHLD", "waitid(",
+                            "rt_sigqueueinfo(", "rt_tgsigqueueinfo(", "rt_sigtimedwait(")):
+            # Only where a pid stands, because the sandbox's pids are small
+            # numbers that other fields (a status, a time) may also hold.
+            # The second pass reaches rt_tgsigqueueinfo's thread id.
+            for pid, name in pids * 2:
+                line = re.sub(rf"(^[a-z_0-9]+\(|^rt_tgsigqueueinfo\({name}, |P_PID, |si_pid=| = )"
+                              rf"{pid}\b", rf"\g<1>{name}", line)
         line = re.sub(r'^getrandom\("[^"]*"', "getrandom(BYTES", line)
         line = re.sub(r'nodename="[^"]*"', "nodename=NAME", line)
         line = re.sub(r"tv_sec=\d+, tv_usec=\d+", "tv_sec=SECONDS, tv_usec=MICROSECONDS", line)
