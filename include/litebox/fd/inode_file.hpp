@@ -28,6 +28,9 @@ class InodeFile final : public File {
   Result<size_t> bytes_available() override;
 
  private:
+  // Reports an inotify event about this description's file.
+  void notify(uint32_t mask);
+
   std::shared_ptr<fs::Inode> inode_;
   // Serializes offset updates, so concurrent read() calls on a shared
   // description never return the same bytes twice (POSIX.1-2008 2.9.7).
