@@ -25,8 +25,11 @@ constexpr unsigned granule_shift = 10;  // 1 KiB
 constexpr uint64_t granule_size = uint64_t{1} << granule_shift;
 // The header takes the arena's first two granules.
 constexpr uint64_t header_size = 2 * granule_size;
-// Room for blocks: 32 times the largest block, the header included.
-constexpr uint64_t block_area_size = uint64_t{1} << 36;
+// Room for blocks: 512 times the largest block, the header included. The
+// memory of shared file mappings comes from here, so the arena reserves
+// address space for large sparse ones (a 64 GiB memfd mapped whole). Only
+// touched pages cost host memory.
+constexpr uint64_t block_area_size = uint64_t{1} << 40;
 constexpr uint64_t granule_count = block_area_size / granule_size;
 // The class table comes in three parts. The header contains the class of
 // the granules of the first 1.5 MiB. The near table, in the last 64 KiB of

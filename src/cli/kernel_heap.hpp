@@ -13,8 +13,8 @@
 //                   and the class table of the first 1.5 MiB
 //   2 KiB           blocks
 //   2 MiB - 64 KiB  the class table from 1.5 MiB to 64 MiB
-//   2 MiB           blocks, up to 64 GiB from the arena start
-//   64 GiB          the class table of the rest (64 MiB of address space)
+//   2 MiB           blocks, up to 1 TiB from the arena start
+//   1 TiB           the class table of the rest (1 GiB of address space)
 //
 // A class smaller than a granule carves its blocks from one granule at a
 // time, so the classes in use share pages instead of taking one each. A

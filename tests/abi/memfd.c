@@ -322,7 +322,64 @@ static void test_exec_seals(void) {
   close(sealable);
 }
 
+static void show_blocks(const char* label, int fd) {
+  struct stat status;
+  if (fstat(fd, &status) == 0) {
+    printf("%s: size %lld blocks %lld\n", label, (long long)status.st_size,
+           (long long)status.st_blocks);
+  }
+}
+
+static void show_seek(const char* label, int fd, off_t offset, int whence) {
+  errno = 0;
+  const off_t result = lseek(fd, offset, whence);
+  if (result < 0) {
+    printf("%s -> -1 %s\n", label, strerrorname_np(errno));
+  } else {
+    printf("%s -> %lld\n", label, (long long)result);
+  }
+}
+
+/* A memfd grown by ftruncate has no pages yet: no blocks, and SEEK_DATA
+ * and SEEK_HOLE see one hole. A write allocates its page, which becomes
+ * the data between two holes. */
+static void test_sparse_file(void) {
+  printf("sparse file:\n");
+  int fd = memfd_create("sparse", 0);
+  CALL(ftruncate(fd, 100));
+  show_blocks("truncated to 100", fd);
+  CALL(ftruncate(fd, 1 << 20));
+  show_blocks("truncated to 1 MiB", fd);
+  show_seek("SEEK_DATA 0", fd, 0, SEEK_DATA);
+  show_seek("SEEK_HOLE 0", fd, 0, SEEK_HOLE);
+
+  CALL(pwrite(fd, "x", 1, 200000));
+  show_blocks("after one byte at 200000", fd);
+  const off_t offsets[] = {0,      196607, 196608,        200000,  200703,
+                           200704, 300000, (1 << 20) - 1, 1 << 20, -1};
+  for (size_t index = 0; index < sizeof offsets / sizeof offsets[0]; ++index) {
+    char label[64];
+    snprintf(label, sizeof label, "SEEK_DATA %lld", (long long)offsets[index]);
+    show_seek(label, fd, offsets[index], SEEK_DATA);
+    snprintf(label, sizeof label, "SEEK_HOLE %lld", (long long)offsets[index]);
+    show_seek(label, fd, offsets[index], SEEK_HOLE);
+  }
+
+  CALL(ftruncate(fd, 200001));
+  show_seek("SEEK_HOLE at the end of the data", fd, 200000, SEEK_HOLE);
+  close(fd);
+
+  fd = memfd_create("small", 0);
+  CALL(write(fd, "small", 5));
+  show_blocks("small file", fd);
+  show_seek("small SEEK_DATA 2", fd, 2, SEEK_DATA);
+  show_seek("small SEEK_HOLE 2", fd, 2, SEEK_HOLE);
+  show_seek("small SEEK_DATA 5", fd, 5, SEEK_DATA);
+  close(fd);
+}
+
 int main(void) {
+  test_sparse_file();
   test_flags_and_names();
   test_regular_file();
   test_seal_basics();

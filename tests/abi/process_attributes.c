@@ -90,15 +90,33 @@ static void report_child_personality(void) {
   CALL(set_personality(0xffffffff));
 }
 
+/* /proc/self/personality: the value in 8 hex digits, readable by the owner
+ * only. */
+static void report_personality_file(void) {
+  char text[64];
+  if (abi_read_file("/proc/self/personality", text, sizeof text) < 0) {
+    printf("/proc/self/personality: %s\n", strerrorname_np(errno));
+    return;
+  }
+  printf("/proc/self/personality: %s", text);
+  struct stat status;
+  if (stat("/proc/self/personality", &status) == 0) {
+    printf("mode %o size %lld\n", status.st_mode, (long long)status.st_size);
+  }
+}
+
 static void report_personality(void) {
   printf("personality:\n");
   CALL(set_personality(0xffffffff));
   CALL(set_personality(PER_LINUX | ADDR_NO_RANDOMIZE));
   CALL(set_personality(0xffffffff));
+  report_personality_file();
   abi_run_in_child(report_child_personality);
   CALL(set_personality(PER_BSD));
+  report_personality_file();
   CALL(set_personality(PER_LINUX));
   CALL(set_personality(0xffffffff));
+  report_personality_file();
 }
 
 static void report_child_io_priority(void) {

@@ -285,7 +285,57 @@ static void test_fork(void) {
   close(fd);
 }
 
+/* Prints the timerfd lines of /proc/self/fdinfo/<fd>, with it_value cut
+ * to whole seconds, because the remaining time keeps running. */
+static void show_timer_info(const char* label, int fd) {
+  char path[64];
+  char text[1024];
+  snprintf(path, sizeof path, "/proc/self/fdinfo/%d", fd);
+  if (abi_read_file(path, text, sizeof text) < 0) {
+    printf("%s: %s\n", label, strerrorname_np(errno));
+    return;
+  }
+  printf("%s:\n", label);
+  for (char* line = strtok(text, "\n"); line != NULL; line = strtok(NULL, "\n")) {
+    long long seconds = 0;
+    long long nanoseconds = 0;
+    if (sscanf(line, "it_value: (%lld, %lld)", &seconds, &nanoseconds) == 2) {
+      printf("  it_value seconds left: %lld\n", seconds);
+    } else if (strncmp(line, "pos:", 4) == 0 || strncmp(line, "flags:", 6) == 0 ||
+               strchr(line, ' ') != NULL) {
+      printf("  %s\n", line);
+    }
+  }
+}
+
+static void test_descriptor_info(void) {
+  int fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+  show_timer_info("disarmed", fd);
+  struct itimerspec setting = {{1, 500}, {100, 0}};
+  CALL(timerfd_settime(fd, 0, &setting, NULL));
+  show_timer_info("relative", fd);
+  close(fd);
+
+  fd = timerfd_create(CLOCK_REALTIME, 0);
+  struct timespec now;
+  clock_gettime(CLOCK_REALTIME, &now);
+  struct itimerspec absolute = {{0, 0}, {now.tv_sec + 1000, 0}};
+  CALL(timerfd_settime(fd, TFD_TIMER_ABSTIME | TFD_TIMER_CANCEL_ON_SET, &absolute, NULL));
+  show_timer_info("absolute", fd);
+  close(fd);
+
+  fd = timerfd_create(CLOCK_BOOTTIME, TFD_NONBLOCK);
+  const struct itimerspec every_ten_seconds = after_milliseconds(1, 10000);
+  CALL(timerfd_settime(fd, 0, &every_ten_seconds, NULL));
+  sleep_milliseconds(30);
+  show_timer_info("expired, not read", fd);
+  report_read("read", fd);
+  show_timer_info("just read", fd);
+  close(fd);
+}
+
 int main(void) {
+  test_descriptor_info();
   test_creation();
   test_errors();
   test_one_shot();

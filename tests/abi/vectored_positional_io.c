@@ -6,6 +6,8 @@
  * natively and in the sandbox. */
 #include "abi.h"
 
+#include <limits.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
@@ -160,6 +162,26 @@ int main(int argc, char** argv) {
   CALL(preadv2_call(pipe_ends[0], into, 2, -1, RWF_NOWAIT));
   close(pipe_ends[0]);
   close(pipe_ends[1]);
+
+  /* A length above SSIZE_MAX fails with EINVAL before any buffer is
+   * checked; a buffer past the end of the user address space, even an
+   * empty one, fails with EFAULT. */
+  printf("iovec lengths and addresses:\n");
+  int checked = memfd_create("iovec-checks", 0);
+  CALL(write(checked, "data", 4));
+  struct iovec too_long[2] = {{first, 2}, {second, (size_t)SSIZE_MAX + 1}};
+  struct iovec past_end[2] = {{first, 2}, {second, SSIZE_MAX}};
+  struct iovec beyond[2] = {{first, 2}, {(void*)0x800000000000, 0}};
+  CALL(preadv_call(checked, too_long, 2, 0));
+  CALL(pwritev_call(checked, too_long, 2, 0));
+  CALL(readv(checked, too_long, 2));
+  CALL(writev(checked, too_long, 2));
+  CALL(preadv_call(checked, past_end, 2, 0));
+  CALL(pwritev_call(checked, past_end, 2, 0));
+  CALL(preadv_call(checked, beyond, 2, 0));
+  CALL(writev(checked, beyond, 2));
+  show_contents(checked);
+  close(checked);
 
   printf("socket:\n");
   int sockets[2];

@@ -495,6 +495,57 @@ static void make_process_setting_calls(void) {
   syscall(SYS_creat, "/no-such-directory/file", 0644);
 }
 
+/* mknod, the xattr calls, close_range and epoll_pwait2, which only fail
+ * here, the POSIX timer calls and select. */
+static void make_file_and_timer_calls(void) {
+  syscall(SYS_mknod, "/no-such-directory/fifo", S_IFIFO | 0644, 0);
+  syscall(SYS_mknod, "/no-such-directory/file", 0644, 0);
+  syscall(SYS_mknodat, AT_FDCWD, "/no-such-directory/null", S_IFCHR | 0600, makedev(1, 3));
+  syscall(SYS_mknodat, AT_FDCWD, "/no-such-directory/disk", S_IFBLK | S_ISUID | 0600,
+          makedev(259, 0x12345));
+  syscall(SYS_setxattr, "/no-such-file", "user.name", "value", 5, 1 /* XATTR_CREATE */);
+  syscall(SYS_lsetxattr, "/no-such-file", "user.name", "value", 5, 0);
+  syscall(SYS_fsetxattr, -1, "user.name", "value", 5, 2 /* XATTR_REPLACE */ | 4);
+  char names[64];
+  syscall(SYS_listxattr, "/no-such-file", names, sizeof names);
+  syscall(SYS_llistxattr, "/no-such-file", NULL, 0);
+  syscall(SYS_flistxattr, -1, names, sizeof names);
+  syscall(SYS_close_range, 1000, 1001, 0);
+  syscall(SYS_close_range, 5, 3, 0);
+  syscall(SYS_close_range, 1000, ~0U, 4 /* CLOSE_RANGE_CLOEXEC */);
+  syscall(SYS_close_range, 1000, ~0U, 8);
+  struct epoll_event events[1];
+  struct timespec no_wait = {0, 0};
+  syscall(SYS_epoll_pwait2, -1, events, 1, &no_wait, NULL, 8);
+  int timer = -1;
+  syscall(SYS_timer_create, CLOCK_MONOTONIC, NULL, &timer);
+  syscall(SYS_timer_getoverrun, timer);
+  struct itimerspec setting;
+  syscall(SYS_timer_gettime, timer, &setting);
+  syscall(SYS_timer_delete, timer);
+  syscall(SYS_timer_delete, timer);
+
+  /* select with a readable pipe: the result names the ready sets. */
+  int ready[2];
+  pipe(ready);
+  write(ready[1], "x", 1);
+  fd_set readable;
+  fd_set writable;
+  FD_ZERO(&readable);
+  FD_ZERO(&writable);
+  FD_SET(ready[0], &readable);
+  FD_SET(ready[1], &readable);
+  FD_SET(ready[1], &writable);
+  struct timeval wait = {5, 0};
+  syscall(SYS_select, ready[1] + 1, &readable, &writable, NULL, &wait);
+  FD_ZERO(&readable);
+  FD_SET(ready[0], &readable);
+  syscall(SYS_select, ready[1] + 1, &readable, NULL, NULL, NULL);
+  syscall(SYS_select, -1, NULL, NULL, NULL, NULL);
+  close(ready[0]);
+  close(ready[1]);
+}
+
 /* Each call's result is ignored: the trace of the call is what is compared. */
 static int make_decoded_calls(void) {
   char directory[] = "/tmp/litebox-trace-XXXXXX";
@@ -735,6 +786,7 @@ static int make_decoded_calls(void) {
   uname(&system);
 
   make_process_setting_calls();
+  make_file_and_timer_calls();
 
   /* Sockets: families, types, flags, addresses and options. They stay open
    * until the exit. The calls on descriptor -1 only show their arguments. */

@@ -13,6 +13,7 @@
 // the times that set() hands it.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <memory>
@@ -64,6 +65,14 @@ class TimerFd final : public fd::File {
   // The current setting; an expired timer without a period reads as
   // disarmed.
   Setting get();
+
+  // Counts the expirations up to now and returns those that no read has
+  // consumed yet.
+  uint64_t unread_expirations();
+
+  // The flags of the guest's last setting call, kept uninterpreted for the
+  // shim to report (timerfd's "settime flags" in /proc/<pid>/fdinfo).
+  std::atomic<uint32_t> setting_flags{0};
 
   // Counts the expirations up to now and wakes readers and pollers at the
   // first expiration since the last read or set(). Returns the time of the

@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 
@@ -53,6 +54,15 @@ class File : public std::enable_shared_from_this<File> {
   virtual Result<size_t> pread(uint64_t offset, std::span<std::byte> buffer);
   virtual Result<size_t> pwrite(uint64_t offset, std::span<const std::byte> data);
 
+  // Writes as pwrite() at `offset`, or as write() when `offset` is empty,
+  // but grows a regular file to at most `size_limit` bytes (RLIMIT_FSIZE):
+  // a write that would cross the limit is cut short at it, and one that
+  // starts at or past it fails with `efbig`, the only cause of `efbig` here.
+  // The default, for files that are not regular, ignores the limit, and
+  // fs::no_size_limit sets none.
+  virtual Result<size_t> write_limited(std::optional<uint64_t> offset,
+                                       std::span<const std::byte> data, uint64_t size_limit);
+
   // Moves the file offset and returns the new one. Default: `espipe`.
   virtual Result<uint64_t> seek(int64_t offset, SeekOrigin origin);
 
@@ -66,8 +76,9 @@ class File : public std::enable_shared_from_this<File> {
   // offset advances past each entry that `emit` accepts. Default: `enotdir`.
   virtual Result<void> read_directory(const fs::Inode::EntrySink& emit);
 
-  // Sets the file size (ftruncate). Default: `einval`.
-  virtual Result<void> truncate(int64_t size);
+  // Sets the file size (ftruncate); growing past `size_limit` fails as
+  // AttributeChange::size_limit describes. Default: `einval`.
+  virtual Result<void> truncate(int64_t size, uint64_t size_limit);
 
   // Readiness as poll(2) event bits (event::pollin, event::pollout, ...).
   // The default, for files that never block, is POLLIN | POLLOUT |

@@ -25,7 +25,7 @@ class PathFile final : public File {
   Result<fs::Stat> stat() override { return inode_->stat(); }
   std::shared_ptr<fs::Inode> inode() override { return inode_; }
   Result<void> read_directory(const fs::Inode::EntrySink&) override { return fail(Errno::ebadf); }
-  Result<void> truncate(int64_t) override { return fail(Errno::ebadf); }
+  Result<void> truncate(int64_t, uint64_t) override { return fail(Errno::ebadf); }
   Result<uint64_t> ioctl(uint32_t, uint64_t) override { return fail(Errno::ebadf); }
   Result<size_t> bytes_available() override { return fail(Errno::ebadf); }
 

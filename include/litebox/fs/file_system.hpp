@@ -37,6 +37,13 @@ class FileSystem {
 
   // A short name for /proc/mounts ("tmpfs", "overlay", "tar", "devtmpfs").
   virtual std::string_view type_name() const = 0;
+
+  // Whether the regular files act as those of a disk file system such as
+  // ext4 rather than as tmpfs files. The sandbox's root does, because it
+  // takes the place of the host's root file system. On Linux 6.18, ext4
+  // serves reads that must not wait (RWF_NOWAIT) and uncached transfers
+  // (RWF_DONTCACHE), and tmpfs rejects both.
+  virtual bool acts_as_disk() const { return false; }
 };
 
 // Returns a fresh st_dev value for a new file system instance.

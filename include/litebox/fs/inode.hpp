@@ -85,6 +85,13 @@ class Inode : public std::enable_shared_from_this<Inode> {
   enum class AllocateMode { allocate, allocate_keep_size, punch_hole };
   virtual Result<void> allocate(uint64_t offset, uint64_t length, AllocateMode mode);
 
+  // Finds the start of the data or the hole at or after `offset`, for
+  // lseek's SEEK_DATA and SEEK_HOLE: `enxio` when `offset` is not below the
+  // size, or when no data follows it. The default counts every byte as data,
+  // so the only hole is the one at the end of the file.
+  enum class Region { data, hole };
+  virtual Result<uint64_t> seek_region(uint64_t offset, Region region);
+
   // Returns the file's whole contents when they are bytes in memory that
   // never change, such as a member of a read-only tar image, so that a
   // private mapping can map them copy-on-write instead of copying them. The

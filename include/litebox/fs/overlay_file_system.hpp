@@ -43,6 +43,8 @@ class OverlayFileSystem final : public FileSystem {
   bool read_only() const override { return false; }
   FileSystemStat stat_file_system() override;
   std::string_view type_name() const override { return "overlay"; }
+  // The overlay is the sandbox's root, in place of the host's disk.
+  bool acts_as_disk() const override { return true; }
 
  private:
   OverlayFileSystem(std::shared_ptr<FileSystem> upper, std::shared_ptr<FileSystem> lower);

@@ -102,11 +102,18 @@ inline InodeId inode_id_of(const Stat& status) { return InodeId{status.device, s
 
 // Attribute changes requested by chmod, chown, truncate and utimensat. Unset
 // fields stay as they are. A file system updates the change time itself.
+// The AttributeChange::size_limit that allows any size (RLIM_INFINITY).
+inline constexpr uint64_t no_size_limit = ~uint64_t{0};
+
 struct AttributeChange {
   std::optional<uint32_t> permissions;  // only the 07777 bits
   std::optional<uint32_t> uid;
   std::optional<uint32_t> gid;
   std::optional<int64_t> size;
+  // With `size`: the largest size a regular file may grow to, the caller's
+  // RLIMIT_FSIZE. Growing past it fails with `efbig`; shrinking always
+  // works.
+  uint64_t size_limit = no_size_limit;
   std::optional<Timespec> access_time;
   std::optional<Timespec> modify_time;
   // Set when utimensat(2) sets both times to the current time (UTIME_NOW or a

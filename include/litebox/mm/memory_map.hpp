@@ -124,6 +124,11 @@ class MemoryMap {
 
   const Layout& layout() const { return layout_; }
 
+  // Sets the maximum number of bytes the areas may cover together
+  // (RLIMIT_AS). map() and remap() fail with `enomem` when they would grow
+  // the total past it, but areas already past it stay. ~0 sets no limit.
+  void set_size_limit(uint64_t bytes);
+
   // Maps `request.length` bytes and returns the start address. Errors as
   // mmap(2): `einval` for a zero length or an unaligned fixed address,
   // `enomem` when no room is left or a fixed range reaches outside the guest
@@ -159,7 +164,7 @@ class MemoryMap {
   // without unmapping, so that file seals no longer wait for its mappings.
   void release_writable_mappings();
 
-  // For fork(2): takes the layout and every VMA of `source`, whose pages
+  // For fork(2): takes the layout, the size limit and every VMA of `source`, whose pages
   // the host has already copied into this process (private ones copy-on-write,
   // shared ones still aliased). This map must be empty.
   void copy_areas_from(MemoryMap& source);
@@ -172,6 +177,16 @@ class MemoryMap {
 
  private:
   Result<uint64_t> map_locked(const MapRequest& request);
+  // Fails with `enomem` when `growth` more bytes of areas would pass
+  // size_limit_.
+  Result<void> check_growth_locked(uint64_t growth) const;
+  // The same for a remap(2) that adds `growth` bytes: with remap_fixed, the
+  // areas it replaces in [new_address, new_address + new_length) do not
+  // count.
+  Result<void> check_remap_growth_locked(uint64_t growth, uint32_t flags, uint64_t new_address,
+                                         uint64_t new_length) const;
+  // The bytes of areas inside [start, end).
+  uint64_t mapped_bytes_locked(uint64_t start, uint64_t end) const;
   Result<void> protect_locked(uint64_t address, uint64_t length, uint32_t protection);
   Result<void> discard_locked(uint64_t address, uint64_t length);
   bool is_mapped_locked(uint64_t address, uint64_t length) const;
@@ -199,6 +214,7 @@ class MemoryMap {
   sync::Mutex lock_;
   // Keyed by start address; the areas never overlap.
   std::map<uint64_t, Vma> areas_;
+  uint64_t size_limit_ = ~uint64_t{0};
 };
 
 }  // namespace litebox::mm

@@ -71,6 +71,12 @@ TimerFd::Setting TimerFd::get() {
   return current;
 }
 
+uint64_t TimerFd::unread_expirations() {
+  sync::LockGuard guard(lock_);
+  count_expirations_locked(monotonic_now());
+  return expirations_;
+}
+
 std::optional<nanoseconds> TimerFd::on_expiry(uint64_t generation) {
   std::optional<nanoseconds> next;
   bool expired = false;

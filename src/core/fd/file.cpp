@@ -27,8 +27,13 @@ Result<size_t> File::write(std::span<const std::byte>) { return fail(Errno::einv
 Result<size_t> File::pread(uint64_t, std::span<std::byte>) { return fail(Errno::espipe); }
 Result<size_t> File::pwrite(uint64_t, std::span<const std::byte>) { return fail(Errno::espipe); }
 Result<uint64_t> File::seek(int64_t, SeekOrigin) { return fail(Errno::espipe); }
+
+Result<size_t> File::write_limited(std::optional<uint64_t> offset, std::span<const std::byte> data,
+                                   uint64_t) {
+  return offset ? pwrite(*offset, data) : write(data);
+}
 Result<void> File::read_directory(const fs::Inode::EntrySink&) { return fail(Errno::enotdir); }
-Result<void> File::truncate(int64_t) { return fail(Errno::einval); }
+Result<void> File::truncate(int64_t, uint64_t) { return fail(Errno::einval); }
 
 // Linux's DEFAULT_POLLMASK, for files without a poll operation.
 uint32_t File::poll_events() {

@@ -1,5 +1,6 @@
 #include "litebox/fd/inode_file.hpp"
 
+#include <algorithm>
 #include <limits>
 
 #include "litebox/fs/inotify.hpp"
@@ -47,24 +48,7 @@ Result<size_t> InodeFile::read(std::span<std::byte> buffer) {
 }
 
 Result<size_t> InodeFile::write(std::span<const std::byte> data) {
-  if (!writable(flags())) {
-    return fail(Errno::ebadf);
-  }
-
-  size_t count = 0;
-  {
-    sync::LockGuard guard(offset_lock_);
-    if (flags() & open_append) {
-      fs::Stat status = TRY(inode_->stat());
-      offset_ = static_cast<uint64_t>(status.size);
-    }
-    count = TRY(inode_->write(offset_, data));
-    offset_ += count;
-  }
-  if (count > 0) {
-    notify(fs::in_modify);
-  }
-  return count;
+  return write_limited(std::nullopt, data, fs::no_size_limit);
 }
 
 Result<size_t> InodeFile::pread(uint64_t offset, std::span<std::byte> buffer) {
@@ -79,16 +63,48 @@ Result<size_t> InodeFile::pread(uint64_t offset, std::span<std::byte> buffer) {
 }
 
 Result<size_t> InodeFile::pwrite(uint64_t offset, std::span<const std::byte> data) {
+  return write_limited(offset, data, fs::no_size_limit);
+}
+
+Result<size_t> InodeFile::write_limited(std::optional<uint64_t> offset,
+                                        std::span<const std::byte> data, uint64_t size_limit) {
   if (!writable(flags())) {
     return fail(Errno::ebadf);
   }
 
-  // NOTE: Linux appends even for pwrite on an O_APPEND description.
-  if (flags() & open_append) {
-    fs::Stat status = TRY(inode_->stat());
-    offset = static_cast<uint64_t>(status.size);
+  if (offset) {
+    // NOTE: Linux appends even for pwrite on an O_APPEND description.
+    const uint64_t position = TRY(write_position(*offset));
+    return write_at(position, data, size_limit);
   }
-  size_t count = TRY(inode_->write(offset, data));
+  sync::LockGuard guard(offset_lock_);
+  offset_ = TRY(write_position(offset_));
+  size_t count = TRY(write_at(offset_, data, size_limit));
+  offset_ += count;
+  return count;
+}
+
+Result<uint64_t> InodeFile::write_position(uint64_t offset) {
+  if (!(flags() & open_append)) {
+    return offset;
+  }
+  fs::Stat status = TRY(inode_->stat());
+  return static_cast<uint64_t>(status.size);
+}
+
+Result<size_t> InodeFile::write_at(uint64_t position, std::span<const std::byte> data,
+                                   uint64_t size_limit) {
+  if (size_limit != fs::no_size_limit && !data.empty()) {
+    fs::Stat status = TRY(inode_->stat());
+    if (fs::file_type_of(status.mode) == fs::FileType::regular) {
+      if (position >= size_limit) {
+        return fail(Errno::efbig);
+      }
+      data =
+          data.first(static_cast<size_t>(std::min<uint64_t>(data.size(), size_limit - position)));
+    }
+  }
+  size_t count = TRY(inode_->write(position, data));
   if (count > 0) {
     notify(fs::in_modify);
   }
@@ -112,11 +128,12 @@ Result<uint64_t> InodeFile::seek(int64_t offset, SeekOrigin origin) {
       break;
     case SeekOrigin::data:
     case SeekOrigin::hole:
-      // Every byte counts as data, so the next hole is the end of the file.
-      if (offset < 0 || offset >= status.size) {
+      if (offset < 0) {
         return fail(Errno::enxio);
       }
-      offset_ = static_cast<uint64_t>(origin == SeekOrigin::data ? offset : status.size);
+      offset_ = TRY(inode_->seek_region(
+          static_cast<uint64_t>(offset),
+          origin == SeekOrigin::data ? fs::Inode::Region::data : fs::Inode::Region::hole));
       return offset_;
   }
 
@@ -148,7 +165,7 @@ Result<void> InodeFile::read_directory(const fs::Inode::EntrySink& emit) {
   return {};
 }
 
-Result<void> InodeFile::truncate(int64_t size) {
+Result<void> InodeFile::truncate(int64_t size, uint64_t size_limit) {
   if (!writable(flags())) {
     return fail(Errno::einval);
   }
@@ -157,6 +174,7 @@ Result<void> InodeFile::truncate(int64_t size) {
   }
   fs::AttributeChange change;
   change.size = size;
+  change.size_limit = size_limit;
   TRY_VOID(inode_->change_attributes(change));
   notify(fs::in_modify);
   return {};

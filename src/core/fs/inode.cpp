@@ -45,6 +45,15 @@ Result<mm::PageRuns> Inode::share_pages(uint64_t, uint64_t) { return fail(Errno:
 
 Result<void> Inode::allocate(uint64_t, uint64_t, AllocateMode) { return fail(Errno::eopnotsupp); }
 
+Result<uint64_t> Inode::seek_region(uint64_t offset, Region region) {
+  const Stat status = TRY(stat());
+  const auto size = static_cast<uint64_t>(status.size);
+  if (offset >= size) {
+    return fail(Errno::enxio);
+  }
+  return region == Region::data ? offset : size;
+}
+
 std::optional<std::span<const std::byte>> Inode::immutable_contents() { return std::nullopt; }
 
 Result<uint32_t> Inode::seals() { return fail(Errno::einval); }

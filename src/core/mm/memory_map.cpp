@@ -101,7 +101,51 @@ MemoryMap::~MemoryMap() {
 
 Result<uint64_t> MemoryMap::map(const MapRequest& request) {
   sync::LockGuard guard(lock_);
+  // Errors of the arguments come first, as in Linux, where MAP_FIXED_NOREPLACE
+  // over a mapping fails with EEXIST before the limit is checked. A fixed
+  // request grows the total only by what it does not replace.
+  const bool fixed = request.placement != Placement::hint;
+  const bool valid = request.length != 0 && request.length <= layout_.highest &&
+                     (!fixed || page_aligned(request.address));
+  const uint64_t length = page_round_up(request.length);
+  if (valid && !(request.placement == Placement::fixed_noreplace &&
+                 overlaps(request.address, request.address + length))) {
+    const uint64_t replaced =
+        fixed ? mapped_bytes_locked(request.address, request.address + length) : 0;
+    TRY_VOID(check_growth_locked(length - replaced));
+  }
   return map_locked(request);
+}
+
+void MemoryMap::set_size_limit(uint64_t bytes) {
+  sync::LockGuard guard(lock_);
+  size_limit_ = bytes;
+}
+
+// NOTE: the stack area covers its whole RLIMIT_STACK size from the start,
+// where Linux counts only the pages the stack has grown to, so a limit just
+// above a program's use fails sooner here.
+Result<void> MemoryMap::check_growth_locked(uint64_t growth) const {
+  if (size_limit_ == ~uint64_t{0} || growth == 0) {
+    return {};
+  }
+  const uint64_t total = mapped_bytes_locked(0, ~uint64_t{0});
+  if (total + growth < total || total + growth > size_limit_) {
+    return fail(Errno::enomem);
+  }
+  return {};
+}
+
+uint64_t MemoryMap::mapped_bytes_locked(uint64_t start, uint64_t end) const {
+  uint64_t total = 0;
+  for (const auto& [area_start, area] : areas_) {
+    const uint64_t from = std::max(start, area.start);
+    const uint64_t to = std::min(end, area.end);
+    if (from < to) {
+      total += to - from;
+    }
+  }
+  return total;
 }
 
 Result<uint64_t> MemoryMap::map_locked(const MapRequest& request) {
@@ -269,12 +313,18 @@ Result<uint64_t> MemoryMap::remap(uint64_t old_address, uint64_t old_length, uin
     return fail(Errno::efault);
   }
   const uint64_t old_end = old_address + old_length;
+  // Linux counts what the call adds against RLIMIT_AS: the growth, or the
+  // whole new range with MREMAP_DONTUNMAP, which keeps the old one.
+  const uint64_t growth = (flags & remap_dont_unmap) ? new_length
+                          : new_length > old_length  ? new_length - old_length
+                                                     : 0;
 
   if (!(flags & remap_fixed)) {
     if (new_length <= old_length) {
       remove_range(old_address + new_length, old_end, true);
       return old_address;
     }
+    TRY_VOID(check_growth_locked(growth));
 
     // Grow in place when the pages after the range are free.
     const uint64_t grown_end = old_address + new_length;
@@ -295,6 +345,7 @@ Result<uint64_t> MemoryMap::remap(uint64_t old_address, uint64_t old_length, uin
     if (new_address < old_end && old_address < new_address + new_length) {
       return fail(Errno::einval);
     }
+    TRY_VOID(check_remap_growth_locked(growth, flags, new_address, new_length));
   }
 
   if (old_area.shared) {
@@ -434,12 +485,23 @@ Result<uint64_t> MemoryMap::duplicate(uint64_t old_address, uint64_t new_length,
     return fail(Errno::einval);
   }
 
+  TRY_VOID(check_remap_growth_locked(new_length, flags, new_address, new_length));
+
   MapRequest request =
       request_for_pages_of(old_area, old_address, std::min(new_length, old_area.end - old_address));
   request.address = new_address;
   request.length = new_length;
   request.placement = (flags & remap_fixed) ? Placement::fixed : Placement::hint;
   return map_locked(request);
+}
+
+Result<void> MemoryMap::check_remap_growth_locked(uint64_t growth, uint32_t flags,
+                                                  uint64_t new_address, uint64_t new_length) const {
+  if (flags & remap_fixed) {
+    // MREMAP_FIXED first unmaps whatever the new range covers.
+    growth -= std::min(growth, mapped_bytes_locked(new_address, new_address + new_length));
+  }
+  return check_growth_locked(growth);
 }
 
 void MemoryMap::clear() {
@@ -462,6 +524,7 @@ void MemoryMap::copy_areas_from(MemoryMap& source) {
   sync::LockGuard guard(lock_);
   layout_ = source.layout_;
   areas_ = source.areas_;
+  size_limit_ = source.size_limit_;
 }
 
 bool MemoryMap::is_mapped(uint64_t address, uint64_t length) {

@@ -1,8 +1,10 @@
 #include "shim/linux/guest_memory.hpp"
 
+#include <algorithm>
 #include <cstdlib>
 
 #include "litebox/fs/types.hpp"
+#include "litebox/mm/memory_map.hpp"
 
 namespace litebox::shim::linux_abi {
 
@@ -88,12 +90,22 @@ Result<std::vector<GuestIovec>> read_guest_iovecs(uint64_t address, uint64_t cou
 
   std::vector<GuestIovec> vectors = TRY(GuestPtr<GuestIovec>(address).read_array(count));
 
+  constexpr uint64_t ssize_max = INT64_MAX;
+  if (std::ranges::any_of(vectors,
+                          [](const GuestIovec& vector) { return vector.length > ssize_max; })) {
+    return fail(Errno::einval);
+  }
+
+  // MAX_RW_COUNT: the most bytes one call transfers, INT_MAX rounded down
+  // to a page.
+  constexpr uint64_t max_transfer = 0x7fff'f000;
+  const uint64_t address_limit = mm::Layout{}.highest;
   uint64_t total = 0;
-  for (const GuestIovec& vector : vectors) {
-    constexpr uint64_t ssize_max = INT64_MAX;
-    if (vector.length > ssize_max - total) {
-      return fail(Errno::einval);
+  for (GuestIovec& vector : vectors) {
+    if (vector.base > address_limit || vector.length > address_limit - vector.base) {
+      return fail(Errno::efault);
     }
+    vector.length = std::min(vector.length, max_transfer - total);
     total += vector.length;
   }
   return vectors;

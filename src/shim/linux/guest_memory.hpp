@@ -92,8 +92,11 @@ struct GuestIovec {
 // The most iovecs one readv/writev accepts (UIO_MAXIOV).
 inline constexpr size_t max_iovec_count = 1024;
 
-// Reads an iovec array: `einval` for more than max_iovec_count entries or a
-// total length that does not fit in ssize_t.
+// Reads an iovec array as Linux imports one: `einval` for more than
+// max_iovec_count entries or a length above SSIZE_MAX, `efault` for a
+// buffer that reaches past the user address space. The lengths are cut so
+// that they add up to at most MAX_RW_COUNT (2 GiB - 4 KiB), the most one
+// call transfers.
 Result<std::vector<GuestIovec>> read_guest_iovecs(uint64_t address, uint64_t count);
 
 }  // namespace litebox::shim::linux_abi

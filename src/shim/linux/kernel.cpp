@@ -188,6 +188,7 @@ std::unique_ptr<Task> Kernel::create_first_task(fs::PathContext paths) {
   process->limits = options_.resource_limits;
   const uint64_t open_files = process->limit(Resource::open_files).current;
   process->descriptors().set_limit(static_cast<size_t>(std::min(open_files, max_open_files)));
+  process->memory.set_size_limit(process->limit(Resource::address_space).current);
   {
     sync::LockGuard guard(process_table_lock_);
     process_table_[pid] = ProcessRecord{0, process->process_group, process->session, process.get()};

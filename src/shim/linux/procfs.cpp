@@ -7,6 +7,7 @@
 #include <chrono>
 #include <string>
 
+#include "litebox/event/timer_fd.hpp"
 #include "litebox/fs/file_system.hpp"
 #include "litebox/platform/platform.hpp"
 #include "shim/linux/cpuinfo.hpp"
@@ -75,6 +76,10 @@ class LinuxProcfsProvider final : public fs::procfs::Provider {
     }
     if (name == "comm") {
       return process.name + "\n";
+    }
+    if (name == "personality") {
+      sync::LockGuard guard(process.lock);
+      return fmt::format("{:08x}\n", process.personality);
     }
     if (name == "limits") {
       return limits(process);
@@ -285,8 +290,31 @@ class LinuxProcfsProvider final : public fs::procfs::Provider {
         mount_id = static_cast<uint32_t>(found - mounts.begin()) + 1;
       }
     }
-    return fmt::format("pos:\t{}\nflags:\t0{:o}\nmnt_id:\t{}\nino:\t{}\n", position, flags,
-                       mount_id, inode);
+    std::string text = fmt::format("pos:\t{}\nflags:\t0{:o}\nmnt_id:\t{}\nino:\t{}\n", position,
+                                   flags, mount_id, inode);
+    if (auto* timer = dynamic_cast<event::TimerFd*>(&file)) {
+      text += timer_info(*timer);
+    }
+    return text;
+  }
+
+  // The lines that Linux 6.x adds to the fdinfo of a timerfd: the clock,
+  // the ticks, the flags of the last timerfd_settime(2) and the setting
+  // that timerfd_gettime(2) reports, as (seconds, nanoseconds). Linux
+  // re-arms a periodic timer only when it is read, so while expirations
+  // wait to be read, ticks is 1 and it_value is 0.
+  static std::string timer_info(event::TimerFd& timer) {
+    const uint64_t ticks = timer.unread_expirations() != 0 ? 1 : 0;
+    const event::TimerFd::Setting setting = timer.get();
+    constexpr int64_t nanoseconds_per_second = 1'000'000'000;
+    const int64_t value = ticks != 0 ? 0 : setting.value.count();
+    const int64_t interval = setting.interval.count();
+    return fmt::format(
+        "clockid: {}\nticks: {}\nsettime flags: 0{:o}\nit_value: ({}, {})\n"
+        "it_interval: ({}, {})\n",
+        timer.clock(), ticks, timer.setting_flags.load(), value / nanoseconds_per_second,
+        value % nanoseconds_per_second, interval / nanoseconds_per_second,
+        interval % nanoseconds_per_second);
   }
 
   // The guest's bytes in [start, end), read while the caller is that

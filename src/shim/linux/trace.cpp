@@ -8,6 +8,7 @@
 #include <utility>
 
 #include "litebox/platform/platform.hpp"
+#include "shim/linux/device_number.hpp"
 #include "shim/linux/guest_memory.hpp"
 #include "shim/linux/kernel.hpp"
 #include "shim/linux/task.hpp"
@@ -278,6 +279,21 @@ std::string show_input(Kind kind, const SyscallArguments& arguments, size_t inde
       return show_sched_attr(value, 0);
     case Kind::rw_flags:
       return show_rw_flags(value);
+    case Kind::file_type_mode:
+      return show_file_mode(value);
+    case Kind::device: {
+      // The kernel takes a 32-bit dev_t.
+      const uint64_t device = value & 0xffff'ffff;
+      return fmt::format("makedev({}, {})", show_hex(device_major(device)),
+                         show_hex(device_minor(device)));
+    }
+    case Kind::xattr_flags:
+      return show_flags(value, {{1, "XATTR_CREATE"}, {2, "XATTR_REPLACE"}}, "XATTR_???");
+    case Kind::timeval:
+      return show_timeval(value);
+    case Kind::close_range_flags:
+      return show_flags(value, {{2, "CLOSE_RANGE_UNSHARE"}, {4, "CLOSE_RANGE_CLOEXEC"}},
+                        "CLOSE_RANGE_???");
     case Kind::clone_arguments:
       return show_clone_arguments(value, std::nullopt);
     default:
@@ -392,6 +408,29 @@ std::string with_result(std::string call, std::string_view result) {
   return call;
 }
 
+// The text after " = " of select and pselect6: the descriptors that each
+// set contains after the call and the time left, as strace shows them.
+std::string show_select_result(const SyscallArguments& arguments, int64_t result) {
+  if (result == 0) {
+    return "0 (Timeout)";
+  }
+  std::string parts;
+  constexpr std::array<const char*, 3> set_names = {"in", "out", "except"};
+  for (size_t index = 0; index < set_names.size(); ++index) {
+    const uint64_t address = arguments[index + 1];
+    const std::string set = address == 0 ? "[]" : show_descriptor_set(address, arguments[0]);
+    if (set != "[]") {
+      parts += fmt::format("{}{} {}", parts.empty() ? "" : ", ", set_names[index], set);
+    }
+  }
+  if (const uint64_t timeout = arguments[4]; timeout != 0) {
+    parts += fmt::format(
+        "{}left {}", parts.empty() ? "" : ", ",
+        arguments.number == nr::select ? show_timeval(timeout) : show_timespec(timeout));
+  }
+  return fmt::format("{} ({})", result, parts);
+}
+
 // The text after " = " for a call that succeeded with `result`.
 std::string show_result(const SyscallArguments& arguments, uint64_t result) {
   const auto signed_result = static_cast<int64_t>(result);
@@ -414,11 +453,9 @@ std::string show_result(const SyscallArguments& arguments, uint64_t result) {
         return fmt::format("{} ({})", signed_result, show_dumpable(result));
       }
       break;
+    case nr::select:
     case nr::pselect6:
-      if (result == 0) {
-        return "0 (Timeout)";
-      }
-      break;
+      return show_select_result(arguments, signed_result);
     case nr::poll:
     case nr::ppoll:
       if (result == 0) {

@@ -242,7 +242,9 @@ namespace {
 // The iovec array with the first `budget` bytes of its buffers, or with the
 // buffers' addresses when `budget` is empty.
 std::string show_iovec_with(uint64_t address, uint64_t count, std::optional<uint64_t> budget) {
-  auto vectors = read_guest_iovecs(address, std::min<uint64_t>(count, max_array_elements));
+  // The lengths as the guest wrote them, which read_guest_iovecs would cut.
+  auto vectors =
+      GuestPtr<GuestIovec>(address).read_array(std::min<uint64_t>(count, max_array_elements));
   if (!vectors) {
     return show_pointer(address);
   }

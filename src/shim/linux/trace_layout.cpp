@@ -78,6 +78,8 @@ constexpr std::array signatures = {
     make(nr::epoll_ctl, {K::descriptor, K::epoll_operation, K::descriptor, K::epoll_event}),
     make(nr::pselect6, {K::signed_integer, K::descriptor_set, K::descriptor_set, K::descriptor_set,
                         K::timespec, K::pselect_mask}),
+    make(nr::select,
+         {K::signed_integer, K::descriptor_set, K::descriptor_set, K::descriptor_set, K::timeval}),
     make(nr::epoll_pwait, {K::descriptor, K::epoll_events_output, K::signed_integer,
                            K::signed_integer, K::sigset, K::unsigned_integer}),
     make(nr::fallocate, {K::descriptor, K::allocate_mode, K::signed_offset, K::signed_offset}),
@@ -157,6 +159,18 @@ constexpr std::array signatures = {
     make(nr::fchown, {K::descriptor, K::signed_integer, K::signed_integer}),
     make(nr::lchown, {K::path, K::signed_integer, K::signed_integer}),
     make(nr::umask, {K::permissions}),
+    make(nr::setxattr, {K::path, K::path, K::input_buffer, K::unsigned_integer, K::xattr_flags}),
+    make(nr::lsetxattr, {K::path, K::path, K::input_buffer, K::unsigned_integer, K::xattr_flags}),
+    make(nr::fsetxattr,
+         {K::descriptor, K::path, K::input_buffer, K::unsigned_integer, K::xattr_flags}),
+    make(nr::listxattr, {K::path, K::output_buffer, K::unsigned_integer}),
+    make(nr::llistxattr, {K::path, K::output_buffer, K::unsigned_integer}),
+    make(nr::flistxattr, {K::descriptor, K::output_buffer, K::unsigned_integer}),
+    make(nr::close_range, {K::unsigned_integer, K::unsigned_integer, K::close_range_flags}),
+    // strace 6.1 shows epoll_pwait2's timeout as a pointer.
+    make(nr::epoll_pwait2, {K::descriptor, K::epoll_events_output, K::signed_integer, K::pointer,
+                            K::sigset, K::unsigned_integer}),
+    make(nr::timer_create, {K::clock, K::pointer, K::int_output}),
     make(nr::creat, {K::path, K::permissions}),
     make(nr::eventfd, {K::unsigned_integer}),
     make(nr::setuid, {K::signed_integer}),
@@ -475,6 +489,26 @@ std::vector<Slot> clone_layout(uint64_t flags) {
   return slots;
 }
 
+// mknod(path, mode, dev) and mknodat(dirfd, path, mode, dev): strace shows
+// the device only for a character or block device.
+std::vector<Slot> mknod_layout(const SyscallArguments& arguments) {
+  std::vector<Slot> slots;
+  uint8_t index = 0;
+  if (arguments.number == nr::mknodat) {
+    slots.push_back({Kind::directory_descriptor, index++, {}});
+  }
+  slots.push_back({Kind::path, index++, {}});
+  const uint64_t mode = arguments[index];
+  slots.push_back({Kind::file_type_mode, index++, {}});
+  constexpr uint64_t type_mask = 0170000;
+  constexpr uint64_t character_device = 0020000;
+  constexpr uint64_t block_device = 0060000;
+  if ((mode & type_mask) == character_device || (mode & type_mask) == block_device) {
+    slots.push_back({Kind::device, index, {}});
+  }
+  return slots;
+}
+
 }  // namespace
 
 std::vector<Slot> argument_layout(const SyscallArguments& arguments) {
@@ -489,6 +523,9 @@ std::vector<Slot> argument_layout(const SyscallArguments& arguments) {
       return clone_layout(arguments[0]);
     case nr::futex:
       return futex_layout(arguments[1]);
+    case nr::mknod:
+    case nr::mknodat:
+      return mknod_layout(arguments);
     case nr::preadv2:
     case nr::pwritev2:
       // The offset comes in two registers on 32-bit systems only, so x86-64

@@ -107,6 +107,11 @@ enum class TraceLine::Kind : uint8_t {
   io_priority,
   sched_attr,
   rw_flags,
+  file_type_mode,  // mknod's mode: file type, special bits, permissions
+  device,          // a dev_t shown as makedev(major, minor)
+  xattr_flags,
+  close_range_flags,
+  timeval,
 
   output_buffer,   // bytes; the length is the result
   iovec_output,    // struct iovec array; the count is the next argument

@@ -115,6 +115,7 @@ class RegularFile final : public Node {
 
   Result<mm::PageRuns> share_pages(uint64_t offset, uint64_t length) override;
   Result<void> allocate(uint64_t offset, uint64_t length, AllocateMode mode) override;
+  Result<uint64_t> seek_region(uint64_t offset, Region region) override;
 
   Result<uint32_t> seals() override;
   Result<void> add_seals(uint32_t seals) override;
@@ -130,6 +131,9 @@ class RegularFile final : public Node {
   // seals allow: `eperm` if none.
   Result<size_t> sealed_write_length_locked(uint64_t offset, size_t count) const;
 
+  // Returns the page at page index `index`, or null for a hole.
+  std::byte* find_page_locked(uint64_t index) const;
+
   // Adds `count` zero-filled pages from page index `first_page` on, which
   // must all be holes. `enospc` past the size limit or without memory.
   Result<void> add_pages_locked(uint64_t first_page, uint64_t count);
@@ -137,6 +141,14 @@ class RegularFile final : public Node {
   // Adds zero-filled pages for every hole among the pages [first_page,
   // end_page). `enospc` past the size limit or without memory.
   Result<void> fill_holes_locked(uint64_t first_page, uint64_t end_page);
+
+  // Splits the run that contains page index `index`, if any, so that a run
+  // starts there.
+  void split_run_at_locked(uint64_t index);
+
+  // Removes the pages [first_page, end_page), which become holes, and
+  // returns them to the file system.
+  void remove_pages_locked(uint64_t first_page, uint64_t end_page);
 
   // Zeroes the bytes [offset, end) of the file and returns the whole pages
   // among them to the file system, which makes them holes.
@@ -160,22 +172,28 @@ class RegularFile final : public Node {
   // `inline_data_`, one kernel heap block of at least size_ bytes. A page of
   // its own would cost a 92-byte file 4 KiB and two more objects.
   // share_pages (a mapping), fallocate, or growth past the limit move the
-  // data to pages_, and the file stays page-backed until a truncation frees
-  // every page. Pages of file data by page index are each one page of
-  // shared memory, so that MAP_SHARED mappings alias the file's own pages.
-  // Pages are allocated on first write or share_pages. A missing page is a
-  // hole and reads as zeros. share_pages also creates pages past the end of
-  // the file, which stay until a truncation below them.
+  // data to page_runs_, and the file stays page-backed until a truncation
+  // frees every page. page_runs_ maps the index of a run's first page to a
+  // run of consecutive pages of shared memory, so that MAP_SHARED mappings
+  // alias the file's own pages. One entry covers a whole run, so a mapping
+  // of a large sparse file costs a few entries, not one per page. Pages are
+  // allocated on first write or share_pages. A missing page is a hole and
+  // reads as zeros. share_pages also creates pages past the end of the
+  // file, which stay until a truncation below them.
   //
-  // Invariants: inline_data_ is null or pages_ is empty. inline_data_ has
+  // Invariants: runs do not overlap, and each run's length is a multiple of
+  // page_size. inline_data_ is null or page_runs_ is empty. inline_data_ has
   // room for inline_capacity_ bytes, and those from size_ on are zero. An inline
   // file counts one page against the file system's limit, so statfs and
   // st_blocks read as they do for a page-backed file.
-  std::map<uint64_t, mm::PageRun> pages_;
+  std::map<uint64_t, mm::PageRun> page_runs_;
+  // The pages in page_runs_, for st_blocks.
+  uint64_t page_count_ = 0;
   std::unique_ptr<std::byte[]> inline_data_;
   int64_t size_ = 0;
   // Next to seals_, so the two share eight bytes and a RegularFile with its
-  // shared_ptr control block fits a 256-byte kernel heap block.
+  // shared_ptr control block fits a 256-byte kernel heap block (248 bytes
+  // with GCC 12 on x86-64).
   uint32_t inline_capacity_ = 0;
   uint32_t seals_;  // FileSeal bits
   // The handle that register_writable_mapping() hands to every writable

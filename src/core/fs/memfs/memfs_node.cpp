@@ -79,6 +79,11 @@ Result<void> Node::resize_locked(int64_t) {
 
 Result<void> Node::change_attributes(const AttributeChange& change) {
   sync::LockGuard guard(file_system_->lock);
+  // Linux checks the limit before the file seals.
+  if (change.size && *change.size > size_locked() &&
+      static_cast<uint64_t>(*change.size) > change.size_limit) {
+    return fail(Errno::efbig);
+  }
   TRY_VOID(check_attribute_change_locked(change));
 
   if (change.size) {
@@ -111,11 +116,23 @@ RegularFile::RegularFile(std::shared_ptr<MemoryFileSystem> file_system, uint32_t
                          uint32_t uid_, uint32_t gid_, uint32_t seals)
     : Node(std::move(file_system), FileType::regular, permissions_, uid_, gid_), seals_(seals) {}
 
-RegularFile::~RegularFile() { file_system_->release_pages(pages_.size() + (inline_data_ ? 1 : 0)); }
+RegularFile::~RegularFile() { file_system_->release_pages(page_count_ + (inline_data_ ? 1 : 0)); }
 
 int64_t RegularFile::blocks_locked() const {
-  const uint64_t pages = inline_data_ ? 1 : pages_.size();
+  const uint64_t pages = inline_data_ ? 1 : page_count_;
   return static_cast<int64_t>(pages) * sectors_per_page;
+}
+
+std::byte* RegularFile::find_page_locked(uint64_t index) const {
+  auto next = page_runs_.upper_bound(index);
+  if (next == page_runs_.begin()) {
+    return nullptr;
+  }
+  const auto& [first_page, run] = *std::prev(next);
+  if (index - first_page >= run.length / page_size) {
+    return nullptr;
+  }
+  return run.data() + (index - first_page) * page_size;
 }
 
 Result<size_t> RegularFile::read(uint64_t offset, std::span<std::byte> buffer) {
@@ -143,17 +160,55 @@ Result<size_t> RegularFile::read(uint64_t offset, std::span<std::byte> buffer) {
     uint64_t position = offset + done;
     uint64_t in_page = position % page_size;
     size_t chunk = static_cast<size_t>(std::min<uint64_t>(page_size - in_page, count - done));
-    auto page = pages_.find(position / page_size);
-    if (page == pages_.end()) {
+    const std::byte* page = find_page_locked(position / page_size);
+    if (page == nullptr) {
       std::memset(buffer.data() + done, 0, chunk);
     } else {
-      std::memcpy(buffer.data() + done, page->second.data() + in_page, chunk);
+      std::memcpy(buffer.data() + done, page + in_page, chunk);
     }
     done += chunk;
   }
 
   touch_access_locked();
   return count;
+}
+
+Result<uint64_t> RegularFile::seek_region(uint64_t offset, Region region) {
+  sync::LockGuard guard(file_system_->lock);
+  const auto size = static_cast<uint64_t>(size_);
+  if (offset >= size) {
+    return fail(Errno::enxio);
+  }
+  // Inline data is one page that covers the whole file.
+  if (inline_data_) {
+    return region == Region::data ? offset : size;
+  }
+
+  // As in tmpfs, a page is data once it was written or mapped, and a
+  // missing page is a hole.
+  // TODO: tmpfs counts a page that fallocate(2) added as a hole until it is
+  // written, but pages_ does not record which pages those are.
+  uint64_t page = offset / page_size;
+  // The run that contains `page`, or else the first run after it.
+  auto run = page_runs_.upper_bound(page);
+  if (run != page_runs_.begin()) {
+    const auto previous = std::prev(run);
+    if (previous->first + previous->second.length / page_size > page) {
+      run = previous;
+    }
+  }
+  if (region == Region::data) {
+    if (run == page_runs_.end() || run->first * page_size >= size) {
+      return fail(Errno::enxio);
+    }
+    return std::max(offset, run->first * page_size);
+  }
+  // Runs may touch, so the hole starts after the last run that adjoins.
+  while (run != page_runs_.end() && run->first <= page) {
+    page = std::max(page, run->first + run->second.length / page_size);
+    ++run;
+  }
+  return std::min(size, std::max(offset, page * page_size));
 }
 
 Result<size_t> RegularFile::write(uint64_t offset, std::span<const std::byte> data) {
@@ -170,7 +225,7 @@ Result<size_t> RegularFile::write(uint64_t offset, std::span<const std::byte> da
   const size_t count = TRY(sealed_write_length_locked(offset, data.size()));
 
   const uint64_t end = offset + count;
-  if (pages_.empty() && std::max(end, static_cast<uint64_t>(size_)) <= inline_data_limit) {
+  if (page_runs_.empty() && std::max(end, static_cast<uint64_t>(size_)) <= inline_data_limit) {
     TRY_VOID(write_inline_locked(offset, data.first(count)));
     size_ = std::max(size_, static_cast<int64_t>(end));
     touch_locked(true);
@@ -186,15 +241,15 @@ Result<size_t> RegularFile::write(uint64_t offset, std::span<const std::byte> da
     uint64_t in_page = position % page_size;
     size_t chunk = static_cast<size_t>(std::min<uint64_t>(page_size - in_page, count - done));
 
-    auto page = pages_.find(position / page_size);
-    if (page == pages_.end()) {
+    std::byte* page = find_page_locked(position / page_size);
+    if (page == nullptr) {
       auto added = add_pages_locked(position / page_size, 1);
       if (!added) {
         break;
       }
-      page = pages_.find(position / page_size);
+      page = find_page_locked(position / page_size);
     }
-    std::memcpy(page->second.data() + in_page, data.data() + done, chunk);
+    std::memcpy(page + in_page, data.data() + done, chunk);
     done += chunk;
   }
   if (done == 0) {
@@ -269,7 +324,7 @@ Result<void> RegularFile::move_inline_data_to_pages_locked() {
     (void)file_system_->reserve_pages(1);
     return fail(added.error());
   }
-  std::memcpy(pages_.at(0).data(), inline_data_.get(), static_cast<size_t>(size_));
+  std::memcpy(find_page_locked(0), inline_data_.get(), static_cast<size_t>(size_));
   inline_data_.reset();
   inline_capacity_ = 0;
   return {};
@@ -350,11 +405,12 @@ Result<void> RegularFile::add_pages_locked(uint64_t first_page, uint64_t count) 
     return fail(Errno::enospc);
   }
   uint64_t index = first_page;
-  for (const mm::PageRun& run : *runs) {
-    for (uint64_t offset = 0; offset < run.length; offset += page_size) {
-      pages_[index++] = mm::PageRun{run.memory, offset, page_size};
-    }
+  for (mm::PageRun& run : *runs) {
+    const uint64_t run_pages = run.length / page_size;
+    page_runs_.emplace(index, std::move(run));
+    index += run_pages;
   }
+  page_count_ += count;
   return {};
 }
 
@@ -374,26 +430,66 @@ Result<mm::PageRuns> RegularFile::share_pages(uint64_t offset, uint64_t length) 
     return fail(Errno::enomem);
   }
 
+  // The range has no holes now, so a run starts at or before first_page.
   mm::PageRuns runs;
-  for (auto page = pages_.find(first_page); page != pages_.end() && page->first < end_page;
-       ++page) {
-    mm::append_run(runs, page->second);
+  for (auto entry = std::prev(page_runs_.upper_bound(first_page));
+       entry != page_runs_.end() && entry->first < end_page; ++entry) {
+    const auto& [run_first_page, run] = *entry;
+    const uint64_t from = std::max(first_page, run_first_page);
+    const uint64_t to = std::min(end_page, run_first_page + run.length / page_size);
+    mm::append_run(runs, mm::PageRun{run.memory, run.offset + (from - run_first_page) * page_size,
+                                     (to - from) * page_size});
   }
   return runs;
 }
 
 Result<void> RegularFile::fill_holes_locked(uint64_t first_page, uint64_t end_page) {
-  // Each run of missing pages comes from one block.
   uint64_t index = first_page;
   while (index < end_page) {
-    auto next = pages_.lower_bound(index);
-    const uint64_t hole_end = next == pages_.end() ? end_page : std::min(next->first, end_page);
-    if (hole_end > index) {
-      TRY_VOID(add_pages_locked(index, hole_end - index));
+    auto next = page_runs_.upper_bound(index);
+    if (next != page_runs_.begin()) {
+      const auto& [run_first_page, run] = *std::prev(next);
+      const uint64_t run_end_page = run_first_page + run.length / page_size;
+      if (index < run_end_page) {
+        index = run_end_page;
+        continue;
+      }
     }
-    index = hole_end + 1;
+    const uint64_t hole_end = next == page_runs_.end() ? end_page : std::min(next->first, end_page);
+    TRY_VOID(add_pages_locked(index, hole_end - index));
+    index = hole_end;
   }
   return {};
+}
+
+void RegularFile::split_run_at_locked(uint64_t index) {
+  auto next = page_runs_.upper_bound(index);
+  if (next == page_runs_.begin()) {
+    return;
+  }
+  auto& [first_page, run] = *std::prev(next);
+  const uint64_t head_pages = index - first_page;
+  if (head_pages == 0 || head_pages >= run.length / page_size) {
+    return;
+  }
+  const uint64_t head_length = head_pages * page_size;
+  mm::PageRun tail{run.memory, run.offset + head_length, run.length - head_length};
+  run.length = head_length;
+  page_runs_.emplace_hint(next, index, std::move(tail));
+}
+
+void RegularFile::remove_pages_locked(uint64_t first_page, uint64_t end_page) {
+  split_run_at_locked(first_page);
+  split_run_at_locked(end_page);
+  auto first = page_runs_.lower_bound(first_page);
+  auto last = page_runs_.lower_bound(end_page);
+  uint64_t freed = 0;
+  for (auto entry = first; entry != last; ++entry) {
+    freed += entry->second.length / page_size;
+  }
+  page_runs_.erase(first, last);
+  page_count_ -= freed;
+  file_system_->release_pages(freed);
 }
 
 void RegularFile::punch_hole_locked(uint64_t offset, uint64_t end) {
@@ -412,8 +508,8 @@ void RegularFile::punch_hole_locked(uint64_t offset, uint64_t end) {
     const uint64_t index = position / page_size;
     const uint64_t page_end = std::min((index + 1) * page_size, end);
     if (index < first_whole || index >= end_whole) {
-      if (auto page = pages_.find(index); page != pages_.end()) {
-        std::memset(page->second.data() + position % page_size, 0, page_end - position);
+      if (std::byte* page = find_page_locked(index); page != nullptr) {
+        std::memset(page + position % page_size, 0, page_end - position);
       }
     }
     position = page_end;
@@ -422,11 +518,7 @@ void RegularFile::punch_hole_locked(uint64_t offset, uint64_t end) {
   // NOTE: a MAP_SHARED mapping of the file keeps showing the dropped pages,
   // as it does after a truncation.
   if (first_whole < end_whole) {
-    auto first = pages_.lower_bound(first_whole);
-    auto last = pages_.lower_bound(end_whole);
-    const auto freed = static_cast<uint64_t>(std::distance(first, last));
-    pages_.erase(first, last);
-    file_system_->release_pages(freed);
+    remove_pages_locked(first_whole, end_whole);
   }
 }
 
@@ -467,18 +559,14 @@ Result<void> RegularFile::resize_locked(int64_t size) {
   if (size < size_) {
     uint64_t new_size = static_cast<uint64_t>(size);
     uint64_t first_freed_page = (new_size + page_size - 1) / page_size;
-    auto first_freed = pages_.lower_bound(first_freed_page);
-    uint64_t freed = static_cast<uint64_t>(std::distance(first_freed, pages_.end()));
-    pages_.erase(first_freed, pages_.end());
-    file_system_->release_pages(freed);
+    remove_pages_locked(first_freed_page, std::numeric_limits<uint64_t>::max());
 
     // Zero the tail of the last page, so growing the file again reads zeros
     // there.
     uint64_t in_page = new_size % page_size;
     if (in_page != 0) {
-      auto last = pages_.find(new_size / page_size);
-      if (last != pages_.end()) {
-        std::memset(last->second.data() + in_page, 0, page_size - in_page);
+      if (std::byte* last = find_page_locked(new_size / page_size); last != nullptr) {
+        std::memset(last + in_page, 0, page_size - in_page);
       }
     }
   }

@@ -136,8 +136,9 @@ using Generator = std::function<Result<std::string>(Provider&)>;
 // A file whose contents the provider generates at open time.
 class GeneratedFile final : public ProcInode {
  public:
-  GeneratedFile(std::shared_ptr<ProcFileSystem> file_system, std::string path, Generator generator)
-      : ProcInode(std::move(file_system), std::move(path), FileType::regular, 0444),
+  GeneratedFile(std::shared_ptr<ProcFileSystem> file_system, std::string path, Generator generator,
+                uint32_t permissions = 0444)
+      : ProcInode(std::move(file_system), std::move(path), FileType::regular, permissions),
         generator_(std::move(generator)) {}
 
   Result<size_t> read(uint64_t offset, std::span<std::byte> buffer) override {
@@ -456,14 +457,19 @@ class ProcDirectory final : public ProcInode {
       return std::make_shared<ProcDirectory>(shared_file_system(), child, DirectoryKind::tasks,
                                              pid_);
     }
+    const uint32_t permissions =
+        std::ranges::find(owner_only_process_files, name) != std::end(owner_only_process_files)
+            ? 0400
+            : 0444;
     if (kind_ == DirectoryKind::thread) {
       return std::make_shared<GeneratedFile>(
           shared_file_system(), child,
-          [pid, tid, name](Provider& provider) { return provider.thread_file(pid, tid, name); });
+          [pid, tid, name](Provider& provider) { return provider.thread_file(pid, tid, name); },
+          permissions);
     }
     return std::make_shared<GeneratedFile>(
         shared_file_system(), child,
-        [pid, name](Provider& provider) { return provider.process_file(pid, name); });
+        [pid, name](Provider& provider) { return provider.process_file(pid, name); }, permissions);
   }
 
   std::shared_ptr<Inode> make_system_entry(const DirectoryEntry& entry, const std::string& child) {

@@ -118,8 +118,8 @@ RestartPolicy restart_policy(const SyscallArguments& arguments) {
   }
 }
 
-// Whether an EPIPE from this call comes with SIGPIPE: writes, and socket
-// sends without MSG_NOSIGNAL.
+// Whether an EPIPE from this call comes with SIGPIPE: writes without
+// RWF_NOSIGNAL, and socket sends without MSG_NOSIGNAL.
 bool raises_sigpipe(const SyscallArguments& arguments) {
   constexpr uint32_t msg_no_signal = 0x4000;
   switch (arguments.number) {
@@ -127,11 +127,12 @@ bool raises_sigpipe(const SyscallArguments& arguments) {
     case nr::writev:
     case nr::pwrite64:
     case nr::pwritev:
-    case nr::pwritev2:
     case nr::splice:
     case nr::vmsplice:
     case nr::sendfile:
       return true;
+    case nr::pwritev2:
+      return (arguments.as_uint(5) & rwf_no_signal) == 0;
     case nr::sendto:
       return (arguments.as_uint(3) & msg_no_signal) == 0;
     case nr::sendmsg:
@@ -588,18 +589,22 @@ void force_signal(Task& task, const SignalInfo& info) {
   }
 }
 
+void send_signal_to_self(Task& task, int signal) {
+  Process& process = task.process();
+  uint32_t uid = 0;
+  {
+    sync::LockGuard guard(process.lock);
+    uid = process.credentials.uid;
+  }
+  (void)send_thread_signal(task, process, task.tid(),
+                           SignalInfo::from_sender(signal, si::user, process.pid(), uid));
+}
+
 void deliver_after_syscall(Task& task, platform::GuestRegisters& registers,
                            platform::ExtendedState extended_state,
                            const SyscallArguments& arguments, const Result<uint64_t>& result) {
   if (!result && result.error() == Errno::epipe && raises_sigpipe(arguments)) {
-    Process& process = task.process();
-    uint32_t uid = 0;
-    {
-      sync::LockGuard guard(process.lock);
-      uid = process.credentials.uid;
-    }
-    (void)send_thread_signal(task, process, task.tid(),
-                             SignalInfo::from_sender(sig::pipe, si::user, process.pid(), uid));
+    send_signal_to_self(task, sig::pipe);
   }
 
   const bool interrupted =

@@ -29,6 +29,13 @@ Result<void> send_process_signal(Task& sender, Process& process, const SignalInf
 Result<void> send_thread_signal(Task& sender, Process& process, int32_t tid,
                                 const SignalInfo& info);
 
+// RWF_NOSIGNAL, the pwritev2(2) flag that turns off SIGPIPE for the write.
+inline constexpr uint32_t rwf_no_signal = 0x100;
+
+// Makes `signal` pending for `task`, the calling thread, as Linux does for
+// SIGPIPE and SIGXFSZ: si_code SI_USER with the process's own pid and uid.
+void send_signal_to_self(Task& task, int signal);
+
 // Queues the signal of an expired timer of `process` for its thread `tid`,
 // or for the whole process when `tid` is 0, and wakes a thread that does
 // not block it. A POSIX timer has at most one signal queued: while that

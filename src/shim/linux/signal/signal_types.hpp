@@ -29,6 +29,7 @@ inline constexpr int terminal_stop = 20;
 inline constexpr int terminal_input = 21;
 inline constexpr int terminal_output = 22;
 inline constexpr int urgent = 23;
+inline constexpr int file_size_exceeded = 25;
 inline constexpr int window_change = 28;
 inline constexpr int bad_system_call = 31;
 // SIGRTMIN as the kernel numbers it; glibc reserves the first few.

@@ -8,6 +8,7 @@
 
 #include "litebox/event/pollable.hpp"
 #include "litebox/fd/stdio_file.hpp"
+#include "litebox/fs/devfs.hpp"
 #include "litebox/platform/platform.hpp"
 #include "shim/linux/guest_memory.hpp"
 #include "shim/linux/kernel.hpp"
@@ -63,9 +64,10 @@ Result<uint64_t> read_into_guest(fd::File& file, uint64_t address, uint64_t leng
   return total;
 }
 
-// Writes guest memory at `address` to `file`, through a bounce buffer.
+// Writes guest memory at `address` to `file`, through a bounce buffer,
+// without growing a regular file past `size_limit`.
 Result<uint64_t> write_from_guest(fd::File& file, uint64_t address, uint64_t length,
-                                  std::optional<uint64_t> offset) {
+                                  std::optional<uint64_t> offset, uint64_t size_limit) {
   length = std::min(length, max_transfer);
   BounceBuffer buffer;
   uint64_t total = 0;
@@ -77,7 +79,11 @@ Result<uint64_t> write_from_guest(fd::File& file, uint64_t address, uint64_t len
       }
       return fail(copied.error());
     }
-    auto count = offset ? file.pwrite(*offset + total, chunk) : file.write(chunk);
+    std::optional<uint64_t> position;
+    if (offset) {
+      position = *offset + total;
+    }
+    auto count = file.write_limited(position, chunk, size_limit);
     if (!count) {
       if (total != 0) {
         break;
@@ -105,7 +111,8 @@ Result<uint64_t> sys_write(Task& task, const SyscallArguments& arguments) {
   if (!fd::writable(file->flags())) {
     return fail(Errno::ebadf);
   }
-  return write_from_guest(*file, arguments[1], arguments[2], std::nullopt);
+  return signal_file_size_limit(task, write_from_guest(*file, arguments[1], arguments[2],
+                                                       std::nullopt, file_size_limit(task)));
 }
 
 Result<uint64_t> sys_pread64(Task& task, const SyscallArguments& arguments) {
@@ -129,7 +136,9 @@ Result<uint64_t> sys_pwrite64(Task& task, const SyscallArguments& arguments) {
   if (!fd::writable(file->flags())) {
     return fail(Errno::ebadf);
   }
-  return write_from_guest(*file, arguments[1], arguments[2], static_cast<uint64_t>(offset));
+  return signal_file_size_limit(
+      task, write_from_guest(*file, arguments[1], arguments[2], static_cast<uint64_t>(offset),
+                             file_size_limit(task)));
 }
 
 // Moves the iovecs of a vectored read or write in order with `transfer`,
@@ -161,10 +170,13 @@ constexpr uint32_t rwf_dsync = 0x02;
 constexpr uint32_t rwf_sync = 0x04;
 constexpr uint32_t rwf_nowait = 0x08;
 constexpr uint32_t rwf_append = 0x10;
-// NOTE: Linux 6.9 added RWF_NOAPPEND (0x20), and later versions RWF_ATOMIC
-// and RWF_DONTCACHE, which tmpfs rejects. All of them fail with EOPNOTSUPP
-// here, as unknown flags do and as RWF_NOAPPEND does before Linux 6.9.
-constexpr uint32_t rwf_supported = rwf_hipri | rwf_dsync | rwf_sync | rwf_nowait | rwf_append;
+constexpr uint32_t rwf_dontcache = 0x80;
+// TODO: Linux 6.9 added RWF_NOAPPEND (0x20), which makes a write on an
+// O_APPEND description land at its offset. InodeFile always appends, so the
+// flag fails with EOPNOTSUPP as on Linux before 6.9, and so does
+// RWF_ATOMIC (0x40), which neither ext4 buffered I/O nor tmpfs supports.
+constexpr uint32_t rwf_supported =
+    rwf_hipri | rwf_dsync | rwf_sync | rwf_nowait | rwf_append | rwf_dontcache | rwf_no_signal;
 
 enum class Direction : uint8_t { read, write };
 
@@ -176,14 +188,42 @@ bool has_position(fd::File& file) {
   return probe || probe.error() != Errno::espipe;
 }
 
-// Whether a transfer with RWF_NOWAIT may go ahead: only pipes and sockets
-// support the flag, as on Linux, where tmpfs and other in-memory files
-// reject it with `eopnotsupp`. A pipe or socket that is not ready fails with
-// `eagain`, and one that is ready transfers as if it were non-blocking.
+// Whether `file` is a regular file of a file system that acts as a disk
+// (FileSystem::acts_as_disk).
+bool is_disk_file(fd::File& file, const fs::Stat& status) {
+  std::shared_ptr<fs::Inode> inode = file.inode();
+  return fs::file_type_of(status.mode) == fs::FileType::regular && inode != nullptr &&
+         inode->file_system().acts_as_disk();
+}
+
+// Whether `status` is one of the devices whose reads and writes never wait,
+// which accept RWF_NOWAIT on Linux 6.18: /dev/null, /dev/zero, /dev/random
+// and /dev/urandom (major 1, minors 3, 5, 8 and 9). /dev/full rejects it.
+bool is_nowait_device(const fs::Stat& status) {
+  if (fs::file_type_of(status.mode) != fs::FileType::character_device ||
+      fs::devfs::major_of(status.rdev) != 1) {
+    return false;
+  }
+  const uint32_t minor = fs::devfs::minor_of(status.rdev);
+  return minor == 3 || minor == 5 || minor == 8 || minor == 9;
+}
+
+// Whether a transfer with RWF_NOWAIT may go ahead, as on Linux 6.18. Reads
+// of a disk file (is_disk_file) never wait here, because its data is in
+// memory, but ext4 rejects such writes with `eopnotsupp`, and tmpfs rejects
+// both. The devices of is_nowait_device never wait. A pipe or socket that
+// is not ready fails with `eagain`, and one that is ready transfers as if
+// it were non-blocking. Everything else fails with `eopnotsupp`.
 // NOTE: the readiness is checked before the transfer, so another reader or
 // writer of the same pipe can still make the transfer wait.
 Result<void> check_nowait(fd::File& file, Direction direction) {
   fs::Stat status = TRY(file.stat());
+  if (is_disk_file(file, status)) {
+    return direction == Direction::read ? Result<void>{} : fail(Errno::eopnotsupp);
+  }
+  if (is_nowait_device(status)) {
+    return {};
+  }
   const fs::FileType type = fs::file_type_of(status.mode);
   if (type != fs::FileType::fifo && type != fs::FileType::socket) {
     return fail(Errno::eopnotsupp);
@@ -239,6 +279,15 @@ Result<uint64_t> transfer_guest_vectors(Task& task, const SyscallArguments& argu
   if ((flags & ~rwf_supported) != 0) {
     return fail(Errno::eopnotsupp);
   }
+  if (flags & rwf_dontcache) {
+    // Only disk file systems drop the pages of a transfer from the page
+    // cache, so tmpfs, pipes and devices reject the flag. Here the data
+    // stays in memory either way.
+    fs::Stat status = TRY(file->stat());
+    if (!is_disk_file(*file, status)) {
+      return fail(Errno::eopnotsupp);
+    }
+  }
   if (flags & rwf_nowait) {
     TRY_VOID(check_nowait(*file, direction));
   }
@@ -246,18 +295,21 @@ Result<uint64_t> transfer_guest_vectors(Task& task, const SyscallArguments& argu
     offset = TRY(append_position(*file, offset));
   }
   // RWF_HIPRI, RWF_DSYNC and RWF_SYNC change nothing: there is no device
-  // to poll, and file data lives in memory.
+  // to poll, and file data lives in memory. RWF_NOSIGNAL only keeps SIGPIPE
+  // away, which deliver_after_syscall checks.
 
-  return transfer_vectors(vectors, [&](const GuestIovec& vector, uint64_t done) {
-    std::optional<uint64_t> position;
-    if (offset) {
-      position = *offset + done;
-    }
-    if (direction == Direction::read) {
-      return read_into_guest(*file, vector.base, vector.length, position);
-    }
-    return write_from_guest(*file, vector.base, vector.length, position);
-  });
+  const uint64_t size_limit = file_size_limit(task);
+  return signal_file_size_limit(
+      task, transfer_vectors(vectors, [&](const GuestIovec& vector, uint64_t done) {
+        std::optional<uint64_t> position;
+        if (offset) {
+          position = *offset + done;
+        }
+        if (direction == Direction::read) {
+          return read_into_guest(*file, vector.base, vector.length, position);
+        }
+        return write_from_guest(*file, vector.base, vector.length, position, size_limit);
+      }));
 }
 
 // The offset argument of preadv(2) and pwritev(2). Linux joins two
@@ -447,10 +499,11 @@ Result<uint64_t> sys_creat(Task& task, const SyscallArguments& arguments) {
 // Copies up to `length` bytes from `input` to `output` through a bounce
 // buffer, reading at `input_offset` when given (the description's offset
 // otherwise) and writing at `output_offset` when given. Stops at the end of
-// the input or at a short write. Returns the bytes copied.
+// the input or at a short write, and grows a regular output file to at
+// most `size_limit` bytes. Returns the bytes copied.
 Result<uint64_t> copy_between_files(fd::File& input, std::optional<uint64_t> input_offset,
                                     fd::File& output, std::optional<uint64_t> output_offset,
-                                    uint64_t length) {
+                                    uint64_t length, uint64_t size_limit) {
   length = std::min(length, max_transfer);
   BounceBuffer buffer;
   uint64_t total = 0;
@@ -468,7 +521,11 @@ Result<uint64_t> copy_between_files(fd::File& input, std::optional<uint64_t> inp
     }
 
     std::span<const std::byte> data(chunk.data(), *read);
-    auto written = output_offset ? output.pwrite(*output_offset + total, data) : output.write(data);
+    std::optional<uint64_t> position;
+    if (output_offset) {
+      position = *output_offset + total;
+    }
+    auto written = output.write_limited(position, data, size_limit);
     if (!written) {
       if (total != 0) {
         break;
@@ -494,15 +551,18 @@ Result<uint64_t> sys_sendfile(Task& task, const SyscallArguments& arguments) {
     return fail(Errno::einval);
   }
 
+  const uint64_t size_limit = file_size_limit(task);
   if (offset_address == 0) {
-    return copy_between_files(*input, std::nullopt, *output, std::nullopt, arguments[3]);
+    return signal_file_size_limit(task, copy_between_files(*input, std::nullopt, *output,
+                                                           std::nullopt, arguments[3], size_limit));
   }
   auto offset = TRY(GuestPtr<int64_t>(offset_address).read());
   if (offset < 0) {
     return fail(Errno::einval);
   }
-  uint64_t copied = TRY(copy_between_files(*input, static_cast<uint64_t>(offset), *output,
-                                           std::nullopt, arguments[3]));
+  uint64_t copied = TRY(signal_file_size_limit(
+      task, copy_between_files(*input, static_cast<uint64_t>(offset), *output, std::nullopt,
+                               arguments[3], size_limit)));
   TRY_VOID(GuestPtr<int64_t>(offset_address).write(offset + static_cast<int64_t>(copied)));
   return copied;
 }
@@ -559,7 +619,9 @@ Result<uint64_t> sys_copy_file_range(Task& task, const SyscallArguments& argumen
     }
   }
 
-  uint64_t copied = TRY(copy_between_files(*input, input_offset, *output, output_offset, length));
+  uint64_t copied = TRY(
+      signal_file_size_limit(task, copy_between_files(*input, input_offset, *output, output_offset,
+                                                      length, file_size_limit(task))));
   if (input_offset) {
     TRY_VOID(GuestPtr<int64_t>(input_offset_address)
                  .write(static_cast<int64_t>(*input_offset + copied)));
@@ -615,6 +677,13 @@ Result<uint64_t> sys_fallocate(Task& task, const SyscallArguments& arguments) {
   }
   if (length > INT64_MAX - offset) {
     return fail(Errno::efbig);
+  }
+  // tmpfs checks RLIMIT_FSIZE for every mode but a punched hole, also with
+  // FALLOC_FL_KEEP_SIZE.
+  const auto end = static_cast<uint64_t>(offset + length);
+  if (allocate_mode != fs::Inode::AllocateMode::punch_hole &&
+      end > static_cast<uint64_t>(status.size) && end > file_size_limit(task)) {
+    return signal_file_size_limit(task, Result<uint64_t>(fail(Errno::efbig)));
   }
 
   TRY_VOID(

@@ -25,6 +25,8 @@ LinuxStat to_linux_stat(const fs::Stat& status) {
   return result;
 }
 
+uint64_t file_size_limit(Task& task) { return task.process().limit(Resource::file_size).current; }
+
 Result<std::shared_ptr<fd::File>> file_of(Task& task, int32_t descriptor) {
   return task.process().descriptors().get(descriptor);
 }

@@ -11,6 +11,7 @@
 #include "litebox/fd/file.hpp"
 #include "litebox/fs/vfs.hpp"
 #include "litebox/result.hpp"
+#include "shim/linux/signal/delivery.hpp"
 #include "shim/linux/task.hpp"
 
 namespace litebox::shim::linux_abi {
@@ -47,6 +48,21 @@ struct LinuxStat {
 static_assert(sizeof(LinuxStat) == 144);
 
 LinuxStat to_linux_stat(const fs::Stat& status);
+
+// The RLIMIT_FSIZE soft limit of the calling process: writes and size
+// changes do not grow a regular file past it.
+uint64_t file_size_limit(Task& task);
+
+// Sends SIGXFSZ to the calling thread when `result` failed with `efbig`, as
+// Linux does when a write or a size change passes RLIMIT_FSIZE, and returns
+// `result`. Callers pass only results whose `efbig` has that cause.
+template <typename T>
+Result<T> signal_file_size_limit(Task& task, Result<T> result) {
+  if (!result && result.error() == Errno::efbig) {
+    send_signal_to_self(task, sig::file_size_exceeded);
+  }
+  return result;
+}
 
 // The descriptor's open file description, or `ebadf`.
 Result<std::shared_ptr<fd::File>> file_of(Task& task, int32_t descriptor);

@@ -600,6 +600,9 @@ Result<ResourceLimit> apply_limit(Task& task, uint32_t resource, const ResourceL
     process.descriptors().set_limit(
         static_cast<size_t>(std::min(new_limit->current, max_open_files)));
   }
+  if (new_limit != nullptr && resource == static_cast<uint32_t>(Resource::address_space)) {
+    process.memory.set_size_limit(new_limit->current);
+  }
   return old_limit;
 }
 

@@ -336,7 +336,9 @@ Result<uint64_t> sys_truncate(Task& task, const SyscallArguments& arguments) {
   if (length < 0) {
     return fail(Errno::einval);
   }
-  return change_at(task, at_fdcwd, arguments[0], 0, fs::AttributeChange{.size = length});
+  return signal_file_size_limit(
+      task, change_at(task, at_fdcwd, arguments[0], 0,
+                      fs::AttributeChange{.size = length, .size_limit = file_size_limit(task)}));
 }
 
 Result<uint64_t> sys_ftruncate(Task& task, const SyscallArguments& arguments) {
@@ -355,7 +357,7 @@ Result<uint64_t> sys_ftruncate(Task& task, const SyscallArguments& arguments) {
   if (fs::file_type_of(status.mode) != fs::FileType::regular) {
     return fail(Errno::einval);
   }
-  TRY_VOID(file->truncate(length));
+  TRY_VOID(signal_file_size_limit(task, file->truncate(length, file_size_limit(task))));
   return 0;
 }
 
@@ -523,17 +525,44 @@ Result<uint64_t> sys_flistxattr(Task& task, const SyscallArguments& arguments) {
   return 0;
 }
 
+// Checks a set request as Linux does before it looks up the file: the
+// flags (XATTR_CREATE, XATTR_REPLACE) with `einval`, a name of 1 to 255
+// bytes with `erange`, and a value of at most XATTR_SIZE_MAX (64 KiB) with
+// `e2big`.
+Result<void> check_xattr_setting(const SyscallArguments& arguments) {
+  constexpr uint32_t known_flags = 1 | 2;
+  constexpr size_t max_name_length = 255;
+  constexpr uint64_t max_value_size = 65536;
+  if ((arguments.as_uint(4) & ~known_flags) != 0) {
+    return fail(Errno::einval);
+  }
+  auto name = read_guest_string(arguments[1], max_name_length);
+  if (!name) {
+    return fail(name.error() == Errno::enametoolong ? Errno::erange : name.error());
+  }
+  if (name->empty()) {
+    return fail(Errno::erange);
+  }
+  if (arguments[3] > max_value_size) {
+    return fail(Errno::e2big);
+  }
+  return {};
+}
+
 Result<uint64_t> sys_setxattr(Task& task, const SyscallArguments& arguments) {
+  TRY_VOID(check_xattr_setting(arguments));
   TRY_VOID(resolve_xattr_path(task, arguments[0], true));
   return fail(enotsup);
 }
 
 Result<uint64_t> sys_lsetxattr(Task& task, const SyscallArguments& arguments) {
+  TRY_VOID(check_xattr_setting(arguments));
   TRY_VOID(resolve_xattr_path(task, arguments[0], false));
   return fail(enotsup);
 }
 
 Result<uint64_t> sys_fsetxattr(Task& task, const SyscallArguments& arguments) {
+  TRY_VOID(check_xattr_setting(arguments));
   TRY(file_of(task, arguments.as_int(0)));
   return fail(enotsup);
 }

@@ -386,6 +386,7 @@ Result<uint64_t> sys_timerfd_settime(Task& task, const SyscallArguments& argumen
   const bool absolute = (flags & timer_absolute_time) != 0;
   const std::optional<nanoseconds> first_expiry = first_expiry_of(timer->clock(), value, absolute);
   const event::TimerFd::Setting previous = timer->set(first_expiry, interval, timers_of(task));
+  timer->setting_flags = flags;
   if (arguments[3] != 0) {
     TRY_VOID(GuestPtr<LinuxItimerspec>(arguments[3]).write(to_itimerspec(previous)));
   }
