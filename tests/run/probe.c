@@ -27,6 +27,16 @@
  *                       kill(-1) and reports how they ended; run it only in
  *                       the sandbox, since natively kill(-1) reaches every
  *                       process of the user
+ *   stream_status       prints on stderr what fstat, lseek and F_GETFL
+ *                       report for descriptors 0 and 1
+ *   nonblocking_stdout  sets O_NONBLOCK on standard output (a pipe that no
+ *                       one reads) and writes until a write fails, printing
+ *                       on stderr how the writes ended
+ *   terminal_name       prints ttyname(3) of the standard streams (the
+ *                       number of /dev/pts/N as N), compares fstat and stat
+ *                       of the terminal and /dev/tty, and what TIOCGSID,
+ *                       TIOCGPGRP and open("/dev/tty") do before and
+ *                       after setsid() in a child
  *   trace_calls         makes open, pipe2 and access calls whose flags a
  *                       trace decodes
  *   trace_decoders      makes calls whose arguments and results a trace
@@ -413,6 +423,150 @@ static int seek_standard_input(void) {
   return 0;
 }
 
+static const char* file_type_name(mode_t mode) {
+  if (S_ISREG(mode)) {
+    return "regular file";
+  }
+  if (S_ISFIFO(mode)) {
+    return "fifo";
+  }
+  if (S_ISCHR(mode)) {
+    return "character device";
+  }
+  return "other";
+}
+
+static void report_flags(int fd) {
+  const int flags = fcntl(fd, F_GETFL);
+  if (flags < 0) {
+    fprintf(stderr, "fd %d: F_GETFL %s\n", fd, strerrorname_np(errno));
+    return;
+  }
+  fprintf(stderr, "fd %d: F_GETFL 0%o: access mode %d, O_APPEND %d, O_NONBLOCK %d\n", fd,
+          (unsigned)flags, flags & O_ACCMODE, (flags & O_APPEND) != 0, (flags & O_NONBLOCK) != 0);
+}
+
+/* Reports the file type, size and offset of descriptors 0 and 1, whether
+ * they are the same file, and their status flags. */
+static int report_stream_status(void) {
+  struct stat streams[2];
+  for (int fd = 0; fd < 2; ++fd) {
+    if (fstat(fd, &streams[fd]) != 0) {
+      fprintf(stderr, "fd %d: fstat %s\n", fd, strerrorname_np(errno));
+      return 1;
+    }
+    errno = 0;
+    const off_t offset = lseek(fd, 0, SEEK_CUR);
+    fprintf(stderr, "fd %d: %s, size %lld, offset %lld %s\n", fd,
+            file_type_name(streams[fd].st_mode), (long long)streams[fd].st_size, (long long)offset,
+            offset < 0 ? strerrorname_np(errno) : "");
+    report_flags(fd);
+  }
+  fprintf(stderr, "same file: %d\n",
+          streams[0].st_dev == streams[1].st_dev && streams[0].st_ino == streams[1].st_ino);
+  const char line[] = "appended\n";
+  fprintf(stderr, "write: %zd\n", write(1, line, sizeof line - 1));
+  struct stat after;
+  fstat(1, &after);
+  fprintf(stderr, "fd 1: size after the write %lld, offset %lld\n", (long long)after.st_size,
+          (long long)lseek(1, 0, SEEK_CUR));
+  return 0;
+}
+
+/* Fills standard output, a pipe that no one reads, with non-blocking
+ * writes until one fails. */
+static int fill_nonblocking_stdout(void) {
+  const int flags = fcntl(1, F_GETFL);
+  fprintf(stderr, "F_SETFL: %d\n", fcntl(1, F_SETFL, flags | O_NONBLOCK));
+  report_flags(1);
+  static char chunk[10000];
+  memset(chunk, 'x', sizeof chunk);
+  long long total = 0;
+  int short_writes = 0;
+  while (1) {
+    const ssize_t count = write(1, chunk, sizeof chunk);
+    if (count < 0) {
+      fprintf(stderr, "write failed: %s\n", strerrorname_np(errno));
+      break;
+    }
+    short_writes += count < (ssize_t)sizeof chunk;
+    total += count;
+  }
+  fprintf(stderr, "written: %lld, short writes: %d\n", total, short_writes);
+  fprintf(stderr, "F_SETFL back: %d\n", fcntl(1, F_SETFL, flags));
+  report_flags(1);
+  return 0;
+}
+
+/* Prints N of /dev/pts/N that ttyname(3) returns for `fd`, or the error,
+ * and whether the name's node is the descriptor's terminal. */
+static void report_terminal_name(int fd) {
+  errno = 0;
+  const char* name = ttyname(fd);
+  if (name == NULL) {
+    printf("ttyname(%d): %s\n", fd, strerrorname_np(errno));
+    return;
+  }
+  struct stat by_name;
+  struct stat by_descriptor;
+  const int same = stat(name, &by_name) == 0 && fstat(fd, &by_descriptor) == 0 &&
+                   by_name.st_dev == by_descriptor.st_dev &&
+                   by_name.st_ino == by_descriptor.st_ino &&
+                   by_name.st_rdev == by_descriptor.st_rdev;
+  unsigned index = 0;
+  const int pseudo_terminal = sscanf(name, "/dev/pts/%u", &index) == 1;
+  printf("ttyname(%d): /dev/pts/N %d, N is the minor %d, same node %d, mode 0%o\n", fd,
+         pseudo_terminal, pseudo_terminal && index == minor(by_descriptor.st_rdev), same,
+         (unsigned)by_descriptor.st_mode);
+}
+
+static void report_session_requests(const char* caller) {
+  pid_t session = -1;
+  errno = 0;
+  const int sid_result = ioctl(0, TIOCGSID, &session);
+  printf("%s: TIOCGSID %s, is the own session %d\n", caller,
+         sid_result == 0 ? "ok" : strerrorname_np(errno), session == getsid(0));
+  pid_t group = -1;
+  errno = 0;
+  const int group_result = ioctl(0, TIOCGPGRP, &group);
+  printf("%s: TIOCGPGRP %s\n", caller, group_result == 0 ? "ok" : strerrorname_np(errno));
+  errno = 0;
+  const int terminal = open("/dev/tty", O_RDWR | O_NOCTTY);
+  printf("%s: open /dev/tty %s\n", caller, terminal >= 0 ? "ok" : strerrorname_np(errno));
+  if (terminal >= 0) {
+    struct stat by_descriptor;
+    struct stat by_path;
+    fstat(terminal, &by_descriptor);
+    stat("/dev/tty", &by_path);
+    printf("%s: /dev/tty fstat matches stat: %d\n", caller,
+           by_descriptor.st_dev == by_path.st_dev && by_descriptor.st_ino == by_path.st_ino &&
+               by_descriptor.st_rdev == by_path.st_rdev &&
+               by_descriptor.st_mode == by_path.st_mode);
+    close(terminal);
+  }
+}
+
+static int report_terminal_names(void) {
+  for (int fd = 0; fd < 3; ++fd) {
+    report_terminal_name(fd);
+  }
+  char link[64] = {0};
+  const ssize_t length = readlink("/proc/self/fd/0", link, sizeof link - 1);
+  printf("/proc/self/fd/0 is /dev/pts/N: %d\n", length > 0 && strncmp(link, "/dev/pts/", 9) == 0);
+  report_session_requests("parent");
+  fflush(stdout);
+  const pid_t child = fork();
+  if (child == 0) {
+    printf("setsid: %s\n", setsid() >= 0 ? "ok" : strerrorname_np(errno));
+    report_session_requests("new session");
+    report_terminal_name(0);
+    fflush(stdout);
+    _exit(0);
+  }
+  waitpid(child, NULL, 0);
+  return 0;
+}
+
 static int make_traced_calls(void) {
   int pipe_descriptors[2];
   int directory = open("/", O_RDONLY | O_DIRECTORY);
@@ -544,6 +698,42 @@ static void make_file_and_timer_calls(void) {
   syscall(SYS_select, -1, NULL, NULL, NULL, NULL);
   close(ready[0]);
   close(ready[1]);
+}
+
+/* Signals queued and taken synchronously, and waitid: the calls whose
+ * siginfo_t the trace decodes. */
+static void make_siginfo_calls(void) {
+  sigset_t user_signal;
+  sigemptyset(&user_signal);
+  sigaddset(&user_signal, SIGUSR1);
+  sigprocmask(SIG_BLOCK, &user_signal, NULL);
+  siginfo_t queued;
+  memset(&queued, 0, sizeof queued);
+  queued.si_signo = SIGUSR1;
+  queued.si_code = SI_QUEUE;
+  queued.si_pid = getpid();
+  queued.si_value.sival_int = 42;
+  syscall(SYS_rt_sigqueueinfo, getpid(), SIGUSR1, &queued);
+  siginfo_t taken;
+  struct timespec second = {1, 0};
+  syscall(SYS_rt_sigtimedwait, &user_signal, &taken, &second, 8);
+  struct timespec no_wait = {0, 0};
+  syscall(SYS_rt_sigtimedwait, &user_signal, &taken, &no_wait, 8);
+  syscall(SYS_rt_tgsigqueueinfo, getpid(), getpid(), SIGUSR1, &queued);
+  syscall(SYS_rt_sigtimedwait, &user_signal, NULL, NULL, 8);
+  kill(getpid(), SIGUSR1);
+  syscall(SYS_rt_sigtimedwait, &user_signal, &taken, NULL, 8);
+  sigprocmask(SIG_UNBLOCK, &user_signal, NULL);
+
+  siginfo_t waited;
+  memset(&waited, 0, sizeof waited);
+  pid_t child = fork();
+  if (child == 0) {
+    _exit(3);
+  }
+  syscall(SYS_waitid, P_PID, child, &waited, WEXITED, NULL);
+  syscall(SYS_waitid, P_ALL, 0, &waited, WEXITED | WNOHANG, NULL);
+  syscall(SYS_waitid, 7, 0, &waited, WEXITED, NULL);
 }
 
 /* Each call's result is ignored: the trace of the call is what is compared. */
@@ -787,6 +977,7 @@ static int make_decoded_calls(void) {
 
   make_process_setting_calls();
   make_file_and_timer_calls();
+  make_siginfo_calls();
 
   /* Sockets: families, types, flags, addresses and options. They stay open
    * until the exit. The calls on descriptor -1 only show their arguments. */
@@ -850,6 +1041,15 @@ int main(int argc, char** argv) {
   }
   if (strcmp(mode, "stdio") == 0) {
     return report_standard_descriptors();
+  }
+  if (strcmp(mode, "stream_status") == 0) {
+    return report_stream_status();
+  }
+  if (strcmp(mode, "nonblocking_stdout") == 0) {
+    return fill_nonblocking_stdout();
+  }
+  if (strcmp(mode, "terminal_name") == 0) {
+    return report_terminal_names();
   }
   if (strcmp(mode, "clock") == 0) {
     return read_clock();

@@ -167,9 +167,14 @@ def decoded_calls(trace):
     normalized = []
     for line in lines:
         line = re.sub(r"0x[0-9a-f]{5,}", "ADDRESS", line)
-        if line.startswith(("getpid(", "kill(", "clone(", "wait4(", "--- SIGCHLD")):
-            for pid, name in pids:
-                line = re.sub(rf"(?<![\w-]){pid}\b", name, line)
+        if line.startswith(("getpid(", "kill(", "clone(", "wait4(", "--- SIGCHLD", "waitid(",
+                            "rt_sigqueueinfo(", "rt_tgsigqueueinfo(", "rt_sigtimedwait(")):
+            # Only where a pid stands, because the sandbox's pids are small
+            # numbers that other fields (a status, a time) may also hold.
+            # The second pass reaches rt_tgsigqueueinfo's thread id.
+            for pid, name in pids * 2:
+                line = re.sub(rf"(^[a-z_0-9]+\(|^rt_tgsigqueueinfo\({name}, |P_PID, |si_pid=| = )"
+                              rf"{pid}\b", rf"\g<1>{name}", line)
         line = re.sub(r'^getrandom\("[^"]*"', "getrandom(BYTES", line)
         line = re.sub(r'nodename="[^"]*"', "nodename=NAME", line)
         line = re.sub(r"tv_sec=\d+, tv_usec=\d+", "tv_sec=SECONDS, tv_usec=MICROSECONDS", line)
@@ -230,6 +235,70 @@ def run_in_terminal(command, rows=33, columns=101, controlling=False, stdin=None
     finally:
         os.close(master)
     return output.decode(errors="replace"), process.returncode, attributes[3], attributes[0]
+
+
+def run_with_files(command, input_path, output_path, input_offset, append):
+    """Runs `command` with standard input from `input_path` at
+    `input_offset` and standard output to `output_path` (appending when
+    `append` is set). Returns its standard error, the output file's content,
+    the caller's input offset afterwards and the exit status."""
+    flags = os.O_WRONLY | (os.O_APPEND if append else 0)
+    with open(input_path, "rb") as input_file:
+        output = os.open(output_path, flags)
+        try:
+            os.lseek(input_file.fileno(), input_offset, os.SEEK_SET)
+            completed = subprocess.run(command, stdin=input_file, stdout=output,
+                                       stderr=subprocess.PIPE, timeout=TIMEOUT, check=False)
+            offset = os.lseek(input_file.fileno(), 0, os.SEEK_CUR)
+        finally:
+            os.close(output)
+    with open(output_path, "rb") as written:
+        content = written.read().decode(errors="replace")
+    return (f"output file: {content!r}\ncaller's input offset {offset}\n",
+            completed.stderr.decode(errors="replace"), completed.returncode)
+
+
+def run_with_redirected_files(litebox, probe, work):
+    """Compares native and sandboxed runs of the probe and of real programs
+    whose standard input and output are regular files."""
+    input_path = os.path.join(work, "input")
+    output_path = os.path.join(work, "output")
+    with open(input_path, "w") as file:
+        file.write("one\ntwo\nthree\nfour\n")
+    programs = [
+        ([probe, "stream_status"], 2, True),
+        ([probe, "stream_status"], 0, False),
+        ([shutil.which("tail"), "-c", "5"], 0, False),
+        ([shutil.which("tail"), "-n", "2"], 4, True),
+        ([shutil.which("wc"), "-c"], 4, False),
+        ([shutil.which("head"), "-n", "1"], 4, True),
+    ]
+    failed = 0
+    for command, input_offset, append in programs:
+        results = []
+        for runner in ([], litebox + ["--"]):
+            with open(output_path, "w") as file:
+                file.write("before\n")
+            results.append(run_with_files(runner + command, input_path, output_path,
+                                          input_offset, append))
+        if results[0] != results[1]:
+            print(f"{' '.join(command)} with input offset {input_offset}, append {append} "
+                  f"differs:\n  native:  {results[0]!r}\n  litebox: {results[1]!r}")
+            failed = 1
+
+    # cat rejects appending a file to itself, which it detects by comparing
+    # the device and inode numbers of its input and output.
+    results = []
+    cat = shutil.which("cat")
+    for runner in ([], litebox + ["--"]):
+        with open(output_path, "w") as file:
+            file.write("before\n")
+        results.append(run_with_files(runner + [cat], output_path, output_path, 0, True))
+    if results[0] != results[1]:
+        print(f"cat of its own output differs:\n  native:  {results[0]!r}\n"
+              f"  litebox: {results[1]!r}")
+        failed = 1
+    return failed
 
 
 def host_children(pid):
@@ -863,6 +932,61 @@ def run_case(case, litebox, probe, probe_dynamic, work):
         command = [probe, "seek_stdin"]
         return (expect_same(run_with_file(command), run_with_file(litebox + ["--"] + command)) or
                 expect_same(run_with_pipe(command), run_with_pipe(litebox + ["--"] + command)))
+    if case == "redirected_file":
+        # A regular file redirected to standard input or output is a regular
+        # file to the guest too: its type, size, offset and O_APPEND are the
+        # host's, which tail, wc and cat rely on.
+        return run_with_redirected_files(litebox, probe, work)
+    if case == "nonblocking_stdout":
+        # O_NONBLOCK set on standard output lands on the host's open file
+        # description, so a write to a full pipe fails with EAGAIN instead of
+        # blocking.
+        def fill_pipe(command):
+            reader, writer = os.pipe()
+            try:
+                try:
+                    completed = subprocess.run(command, stdin=subprocess.DEVNULL, stdout=writer,
+                                               stderr=subprocess.PIPE, timeout=TIMEOUT,
+                                               check=False)
+                except subprocess.TimeoutExpired:
+                    return ("", "timed out: a write to the full pipe blocked\n", None)
+                os.close(writer)
+                writer = None
+                os.set_blocking(reader, False)
+                pending = 0
+                while True:
+                    try:
+                        chunk = os.read(reader, 65536)
+                    except BlockingIOError:
+                        break
+                    if not chunk:
+                        break
+                    pending += len(chunk)
+            finally:
+                if writer is not None:
+                    os.close(writer)
+                os.close(reader)
+            return (f"bytes in the pipe: {pending}\n",
+                    completed.stderr.decode(errors="replace"), completed.returncode)
+        command = [probe, "nonblocking_stdout"]
+        return expect_same(fill_pipe(command), fill_pipe(litebox + ["--"] + command))
+    if case == "terminal_name":
+        # ttyname(3) finds the terminal of the standard streams under
+        # /dev/pts, and a new session has no controlling terminal.
+        failed = 0
+        tty = shutil.which("tty")
+        for program in ([probe, "terminal_name"], [tty]):
+            native = run_in_terminal(program, controlling=True)
+            sandboxed = run_in_terminal(litebox + ["--"] + program, controlling=True)
+            # Each run has a terminal of its own, so the N of /dev/pts/N
+            # differs.
+            native = (re.sub(r"/dev/pts/[0-9]+", "/dev/pts/N", native[0]),) + native[1:]
+            sandboxed = (re.sub(r"/dev/pts/[0-9]+", "/dev/pts/N", sandboxed[0]),) + sandboxed[1:]
+            if native != sandboxed:
+                print(f"{os.path.basename(program[0])} differs:\n  native:  {native!r}\n"
+                      f"  litebox: {sandboxed!r}")
+                failed = 1
+        return failed
     if case == "kill_all":
         # Sandbox only: natively kill(-1) would signal every process of the
         # user. Inside, it reaches the sandbox's other processes, as in a PID

@@ -43,7 +43,10 @@ class File : public std::enable_shared_from_this<File> {
   // Status flags (O_APPEND, O_NONBLOCK, ...) and the access mode. Only
   // open_settable_status_flags change after open.
   uint32_t flags() const { return flags_.load(std::memory_order_relaxed); }
-  void set_status_flags(uint32_t flags);
+  virtual void set_status_flags(uint32_t flags);
+  // The access mode and status flags that F_GETFL reports. The default is
+  // flags(). A description that mirrors a host one reads the host's.
+  virtual uint32_t status_flags() { return flags(); }
 
   // Reads or writes at the file offset and advances it. Defaults: `einval`.
   virtual Result<size_t> read(std::span<std::byte> buffer);

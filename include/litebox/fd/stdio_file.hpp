@@ -21,24 +21,51 @@ namespace litebox::fd {
 
 class StdioFile final : public File {
  public:
+  // Descriptor 0, 1 or 2 of the first guest process: the host's open file
+  // description of `stream`, with its access mode and status flags.
   explicit StdioFile(platform::StdioStream stream);
 
-  // The terminal device /dev/tty, opened with `flags`: reads, writes and
-  // terminal requests go to the first standard stream that is a terminal
-  // (`enxio` if none is).
-  static Result<std::shared_ptr<StdioFile>> open_terminal(uint32_t flags);
+  // The terminal device /dev/tty, opened with `flags` through its devfs
+  // `node`: reads, writes and terminal requests go to the first standard
+  // stream that is a terminal (`enxio` if none is).
+  static Result<std::shared_ptr<StdioFile>> open_terminal(uint32_t flags,
+                                                          std::shared_ptr<fs::Inode> node);
+
+  // The host terminal that a standard stream is, opened through its devfs
+  // `node` (/dev/pts/N, see set_terminal_node). `enxio` when no stream is
+  // the terminal with the node's device number.
+  static Result<std::shared_ptr<StdioFile>> open_terminal_node(uint32_t flags,
+                                                               std::shared_ptr<fs::Inode> node);
+
+  // Records the devfs node (/dev/pts/N) of the host terminal that `stream`
+  // is. fstat(2) of the stream then reports the node, and readlink(2) of
+  // /proc/self/fd/N its path, so ttyname(3) finds it as on Linux. devfs
+  // calls it once per terminal stream when it is created.
+  static void set_terminal_node(platform::StdioStream stream, std::shared_ptr<fs::Inode> node);
 
   Result<size_t> read(std::span<std::byte> buffer) override;
   Result<size_t> write(std::span<const std::byte> data) override;
   // Seeks the host stream: a regular file redirected to the sandbox moves,
   // a pipe or terminal fails with `espipe`.
   Result<uint64_t> seek(int64_t offset, SeekOrigin origin) override;
+  // The host stream's real file type, size and times, or the devfs node of
+  // a terminal. A host that cannot tell makes a terminal a character device
+  // and anything else a pipe.
   Result<fs::Stat> stat() override;
   Result<uint64_t> ioctl(uint32_t request, uint64_t argument) override;
   // A new description of the same stream, as open(2) of /dev/stdin,
   // /dev/stdout or /dev/stderr makes. `enxio` for an access mode the
   // stream cannot serve (writing standard input, reading an output).
   Result<std::shared_ptr<File>> reopen(uint32_t flags) override;
+  // "/dev/pts/N" for a terminal that has a devfs node.
+  std::string anonymous_name() override;
+
+  // Descriptors 0 to 2 share the host's open file description, so their
+  // O_APPEND and O_NONBLOCK are the host's. F_GETFL reads them there, and
+  // F_SETFL changes them where other processes sharing the description see
+  // the change, as on Linux.
+  uint32_t status_flags() override;
+  void set_status_flags(uint32_t flags) override;
 
   // Standard input: the host stream's events, arming the watcher when it is
   // neither readable, hung up nor in error. The outputs keep the default
@@ -50,16 +77,34 @@ class StdioFile final : public File {
 
   platform::StdioStream stream() const { return stream_; }
   bool is_terminal() const;
+  // Whether this description was opened as /dev/tty, which needs a
+  // controlling terminal.
+  bool is_controlling_terminal_device() const { return kind_ == Kind::controlling_terminal; }
 
  private:
-  StdioFile(platform::StdioStream stream, std::shared_ptr<event::Pollable> readiness);
-  StdioFile(platform::StdioStream stream, uint32_t flags,
-            std::shared_ptr<event::Pollable> readiness);
+  enum class Kind {
+    // A standard stream on the host's own open file description.
+    host_description,
+    // A standard stream reopened through /dev/stdin and the like.
+    reopened_stream,
+    // /dev/tty.
+    controlling_terminal,
+    // /dev/pts/N.
+    terminal_node,
+  };
+
+  StdioFile(platform::StdioStream stream, Kind kind, uint32_t flags,
+            std::shared_ptr<event::Pollable> readiness, std::shared_ptr<fs::Inode> node);
+
+  // The devfs node recorded for `stream`, or nullptr.
+  static std::shared_ptr<fs::Inode> terminal_node_of(platform::StdioStream stream);
 
   platform::StdioStream stream_;
+  Kind kind_;
   std::shared_ptr<event::Pollable> readiness_;  // null for the outputs
-  // Opened as /dev/tty: the terminal of `stream_` in both directions.
-  bool terminal_device_ = false;
+  // The devfs node this description was opened through (/dev/tty,
+  // /dev/pts/N); nullptr for the standard streams.
+  std::shared_ptr<fs::Inode> node_;
 };
 
 }  // namespace litebox::fd

@@ -1,5 +1,6 @@
 // devfs: the devtmpfs mounted on /dev, with the character devices null,
-// zero, full, random, urandom and tty, and the device drivers behind them.
+// zero, full, random, urandom and tty, the host's pseudo-terminal under
+// /dev/pts, and the device drivers behind them.
 #pragma once
 
 #include <cstdint>
@@ -26,7 +27,17 @@ constexpr uint32_t minor_of(uint64_t device) {
   return static_cast<uint32_t>((device & 0x000000ffu) | ((device >> 12) & 0xffffff00u));
 }
 
-// Creates a devtmpfs with the standard character device nodes.
+// Linux numbers the pseudo-terminal /dev/pts/N with major 136 and minor N.
+inline constexpr uint32_t pseudo_terminal_major = 136;
+
+constexpr bool is_pseudo_terminal(uint64_t device) {
+  return major_of(device) == pseudo_terminal_major;
+}
+
+constexpr uint32_t pseudo_terminal_index(uint64_t device) { return minor_of(device); }
+
+// Creates a devtmpfs with the standard character device nodes, and with
+// /dev/pts/N for each host pseudo-terminal that a standard stream is.
 std::shared_ptr<FileSystem> create();
 
 // Opens the character device driver for the rdev of `inode`, as open(2) of

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <span>
 
+#include "litebox/platform/clock.hpp"
 #include "litebox/result.hpp"
 
 namespace litebox::platform {
@@ -36,6 +37,25 @@ struct WindowSize {
   uint16_t y_pixels = 0;
 };
 
+// The status of a standard stream's host descriptor as fstat(2) reports
+// it, in Linux's units: st_mode bits, device numbers in glibc's makedev
+// encoding, st_blocks in 512-byte blocks.
+struct StreamStatus {
+  uint64_t device = 0;
+  uint64_t inode = 0;
+  uint32_t mode = 0;
+  uint32_t link_count = 0;
+  uint32_t uid = 0;
+  uint32_t gid = 0;
+  uint64_t rdev = 0;
+  int64_t size = 0;
+  int64_t block_size = 0;
+  int64_t blocks = 0;
+  Timespec access_time;
+  Timespec modify_time;
+  Timespec change_time;
+};
+
 class Stdio {
  public:
   virtual ~Stdio() = default;
@@ -64,6 +84,25 @@ class Stdio {
   // process that started the sandbox shares. The default, `espipe`, is right
   // for streams that cannot seek (pipes, terminals). Thread-safe.
   virtual Result<uint64_t> seek(StdioStream stream, int64_t offset, int origin);
+
+  // Returns what fstat(2) reports for the stream's host descriptor, so the
+  // guest gets the real file type, size and device number of a redirected
+  // file or a terminal. The default, `enosys`, is for hosts that cannot
+  // tell. Thread-safe.
+  virtual Result<StreamStatus> stream_status(StdioStream stream);
+
+  // Returns the host open file description's access mode and status flags
+  // as F_GETFL(2) reports them (Linux O_* values). The description is
+  // shared with the host process that started the sandbox, and a terminal's
+  // three streams usually share one. The default, `enosys`, is for hosts
+  // that cannot tell. Thread-safe.
+  virtual Result<uint32_t> stream_flags(StdioStream stream);
+
+  // Sets O_APPEND and O_NONBLOCK of the host open file description to those
+  // of `flags` (F_SETFL), so that a non-blocking guest write to a full pipe
+  // fails with `eagain` instead of blocking. Other bits are ignored. The
+  // default, `enosys`, is for hosts that cannot change them. Thread-safe.
+  virtual Result<void> set_stream_flags(StdioStream stream, uint32_t flags);
 
   // Reads or changes the settings, or reads the size, of the terminal that
   // the stream is. The defaults return `enotty`, right for hosts whose

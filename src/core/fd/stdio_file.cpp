@@ -2,8 +2,11 @@
 
 #include <algorithm>
 #include <atomic>
+#include <iterator>
+#include <string>
 #include <vector>
 
+#include "litebox/fs/devfs.hpp"
 #include "litebox/platform/platform.hpp"
 #include "litebox/sync/mutex.hpp"
 
@@ -117,35 +120,78 @@ class InputWatcher {
   std::atomic<uint32_t> armed_{0};
 };
 
+// Descriptors 0 to 2 start with the host description's access mode and
+// status flags, or with the stream's direction when the host cannot tell.
+uint32_t initial_flags(platform::StdioStream stream) {
+  return platform::current().stdio.stream_flags(stream).value_or(flags_for(stream));
+}
+
+std::shared_ptr<event::Pollable> readiness_for(platform::StdioStream stream) {
+  // Only standard input has a watcher for readiness; the outputs report
+  // themselves always ready.
+  return stream == platform::StdioStream::input ? std::make_shared<event::Pollable>() : nullptr;
+}
+
+constexpr platform::StdioStream all_streams[] = {
+    platform::StdioStream::input, platform::StdioStream::output, platform::StdioStream::error};
+
+// The devfs nodes of the host terminals, by stream. Set before the first
+// guest process starts, so forked processes inherit them. They are never
+// freed, so no static destructor touches the kernel heap at exit.
+std::shared_ptr<fs::Inode>* terminal_nodes[std::size(all_streams)] = {};
+
 }  // namespace
 
 StdioFile::StdioFile(platform::StdioStream stream)
-    : StdioFile(stream, stream == platform::StdioStream::input ? std::make_shared<event::Pollable>()
-                                                               : nullptr) {}
+    : StdioFile(stream, Kind::host_description, initial_flags(stream), readiness_for(stream),
+                nullptr) {}
 
-StdioFile::StdioFile(platform::StdioStream stream, std::shared_ptr<event::Pollable> readiness)
-    : File(flags_for(stream)), stream_(stream), readiness_(std::move(readiness)) {}
+StdioFile::StdioFile(platform::StdioStream stream, Kind kind, uint32_t flags,
+                     std::shared_ptr<event::Pollable> readiness, std::shared_ptr<fs::Inode> node)
+    : File(flags),
+      stream_(stream),
+      kind_(kind),
+      readiness_(std::move(readiness)),
+      node_(std::move(node)) {}
 
-StdioFile::StdioFile(platform::StdioStream stream, uint32_t flags,
-                     std::shared_ptr<event::Pollable> readiness)
-    : File(flags), stream_(stream), readiness_(std::move(readiness)), terminal_device_(true) {}
+void StdioFile::set_terminal_node(platform::StdioStream stream, std::shared_ptr<fs::Inode> node) {
+  std::shared_ptr<fs::Inode>*& slot = terminal_nodes[static_cast<size_t>(stream)];
+  delete slot;
+  slot = new std::shared_ptr<fs::Inode>(std::move(node));
+}
+
+std::shared_ptr<fs::Inode> StdioFile::terminal_node_of(platform::StdioStream stream) {
+  std::shared_ptr<fs::Inode>* slot = terminal_nodes[static_cast<size_t>(stream)];
+  return slot != nullptr ? *slot : nullptr;
+}
 
 // TODO: Linux opens /dev/tty whenever the process has a controlling
 // terminal, even with every standard stream redirected. The sandbox reaches
 // the terminal only through a standard stream.
-Result<std::shared_ptr<StdioFile>> StdioFile::open_terminal(uint32_t flags) {
+Result<std::shared_ptr<StdioFile>> StdioFile::open_terminal(uint32_t flags,
+                                                            std::shared_ptr<fs::Inode> node) {
   platform::Stdio& stdio = platform::current().stdio;
-  for (platform::StdioStream stream : {platform::StdioStream::input, platform::StdioStream::output,
-                                       platform::StdioStream::error}) {
+  for (platform::StdioStream stream : all_streams) {
     if (!stdio.isatty(stream)) {
       continue;
     }
-    // Only standard input has a watcher for readiness; the outputs report
-    // themselves always ready. std::make_shared cannot reach the private
-    // constructor.
-    auto readiness =
-        stream == platform::StdioStream::input ? std::make_shared<event::Pollable>() : nullptr;
-    return std::shared_ptr<StdioFile>(new StdioFile(stream, flags, std::move(readiness)));
+    // std::make_shared cannot reach the private constructor.
+    return std::shared_ptr<StdioFile>(new StdioFile(stream, Kind::controlling_terminal, flags,
+                                                    readiness_for(stream), std::move(node)));
+  }
+  return fail(Errno::enxio);
+}
+
+Result<std::shared_ptr<StdioFile>> StdioFile::open_terminal_node(uint32_t flags,
+                                                                 std::shared_ptr<fs::Inode> node) {
+  const fs::Stat requested = TRY(node->stat());
+  for (platform::StdioStream stream : all_streams) {
+    std::shared_ptr<fs::Inode> recorded = terminal_node_of(stream);
+    if (recorded == nullptr || TRY(recorded->stat()).rdev != requested.rdev) {
+      continue;
+    }
+    return std::shared_ptr<StdioFile>(
+        new StdioFile(stream, Kind::terminal_node, flags, readiness_for(stream), std::move(node)));
   }
   return fail(Errno::enxio);
 }
@@ -164,14 +210,14 @@ uint32_t StdioFile::poll_events() {
 }
 
 Result<size_t> StdioFile::read(std::span<std::byte> buffer) {
-  if ((stream_ != platform::StdioStream::input && !terminal_device_) || !readable(flags())) {
+  if (!readable(flags())) {
     return fail(Errno::ebadf);
   }
   if (buffer.empty()) {
     return size_t{0};
   }
-  // The host descriptor itself blocks, so a non-blocking read first checks
-  // that input is there.
+  // The host descriptor blocks unless the host description is non-blocking,
+  // so a non-blocking read first checks that input is there.
   if (stream_ == platform::StdioStream::input && (flags() & open_non_blocking) != 0 &&
       (platform::current().stdio.input_events() & input_ready_events) == 0) {
     return fail(Errno::eagain);
@@ -180,9 +226,9 @@ Result<size_t> StdioFile::read(std::span<std::byte> buffer) {
 }
 
 Result<size_t> StdioFile::write(std::span<const std::byte> data) {
-  // A terminal's host descriptor is open for both directions, so the
-  // terminal device may write through standard input's stream.
-  if ((stream_ == platform::StdioStream::input && !terminal_device_) || !writable(flags())) {
+  // A terminal's host descriptor is usually open for both directions, so
+  // standard input may be written and the outputs read.
+  if (!writable(flags())) {
     return fail(Errno::ebadf);
   }
   if (data.empty()) {
@@ -197,18 +243,42 @@ Result<uint64_t> StdioFile::seek(int64_t offset, SeekOrigin origin) {
 
 bool StdioFile::is_terminal() const { return platform::current().stdio.isatty(stream_); }
 
-Result<fs::Stat> StdioFile::stat() {
+namespace {
+
+fs::Stat stat_of(const platform::StreamStatus& host) {
   fs::Stat status;
-  if (terminal_device_) {
-    status.mode = fs::mode_of(fs::FileType::character_device, 0666);
-    status.rdev = (5u << 8) | 0;
-    status.link_count = 1;
-    status.block_size = 4096;
-    status.inode = 4;
-    return status;
+  status.device = host.device;
+  status.inode = host.inode;
+  status.mode = host.mode;
+  status.link_count = host.link_count;
+  status.uid = host.uid;
+  status.gid = host.gid;
+  status.rdev = host.rdev;
+  status.size = host.size;
+  status.block_size = host.block_size;
+  status.blocks = host.blocks;
+  status.access_time = host.access_time;
+  status.modify_time = host.modify_time;
+  status.change_time = host.change_time;
+  return status;
+}
+
+}  // namespace
+
+Result<fs::Stat> StdioFile::stat() {
+  if (node_ != nullptr) {
+    return node_->stat();
   }
-  // A terminal shows as a character device (the major of /dev/pts is 136);
-  // anything else as a pipe, the common case for redirected output.
+  if (std::shared_ptr<fs::Inode> node = terminal_node_of(stream_)) {
+    return node->stat();
+  }
+  if (auto host = platform::current().stdio.stream_status(stream_)) {
+    return stat_of(*host);
+  }
+  // The host cannot tell: a terminal shows as a character device (the
+  // major of /dev/pts is 136), anything else as a pipe, the common case for
+  // redirected output.
+  fs::Stat status;
   if (is_terminal()) {
     status.mode = fs::mode_of(fs::FileType::character_device, 0620);
     status.rdev = (136u << 8) | 0;
@@ -217,15 +287,52 @@ Result<fs::Stat> StdioFile::stat() {
   }
   status.link_count = 1;
   status.block_size = 4096;
-  // NOTE: the host file behind the stream is not inspected, so a regular
-  // file redirected to standard output also reports itself as a pipe.
   status.inode = static_cast<uint64_t>(stream_) + 1;
   return status;
 }
 
+// TODO: a regular file redirected to a stream has no path here, and pread,
+// pwrite and mmap of it fail, where Linux serves them from the host file.
+std::string StdioFile::anonymous_name() {
+  std::shared_ptr<fs::Inode> node = terminal_node_of(stream_);
+  if (node == nullptr) {
+    return File::anonymous_name();
+  }
+  auto status = node->stat();
+  if (!status) {
+    return File::anonymous_name();
+  }
+  return "/dev/pts/" + std::to_string(fs::devfs::pseudo_terminal_index(status->rdev));
+}
+
+uint32_t StdioFile::status_flags() {
+  if (kind_ != Kind::host_description) {
+    return flags();
+  }
+  auto host = platform::current().stdio.stream_flags(stream_);
+  if (!host) {
+    return flags();
+  }
+  // The access mode stays the one this description was made with.
+  return (flags() & open_access_mask) | (*host & ~uint32_t{open_access_mask});
+}
+
+void StdioFile::set_status_flags(uint32_t flags) {
+  File::set_status_flags(flags);
+  if (kind_ != Kind::host_description) {
+    return;
+  }
+  // NOTE: a host that cannot change its description keeps the flags here
+  // only, where a non-blocking write may still block.
+  (void)platform::current().stdio.set_stream_flags(stream_, flags);
+}
+
 Result<std::shared_ptr<File>> StdioFile::reopen(uint32_t flags) {
-  if (terminal_device_) {
-    return open_terminal(flags);
+  if (kind_ == Kind::controlling_terminal) {
+    return open_terminal(flags, node_);
+  }
+  if (kind_ == Kind::terminal_node) {
+    return open_terminal_node(flags, node_);
   }
   // TODO: Linux reopens the host file itself: a terminal also opens O_RDWR,
   // and a redirected regular file gets its own offset. A stream here has
@@ -234,9 +341,9 @@ Result<std::shared_ptr<File>> StdioFile::reopen(uint32_t flags) {
   if (input ? writable(flags) : readable(flags)) {
     return fail(Errno::enxio);
   }
-  // std::make_shared cannot reach the private constructor that shares the
-  // Pollable.
-  return std::shared_ptr<StdioFile>(new StdioFile(stream_, readiness_));
+  // Standard input's descriptions share one Pollable.
+  return std::shared_ptr<StdioFile>(
+      new StdioFile(stream_, Kind::reopened_stream, flags_for(stream_), readiness_, nullptr));
 }
 
 Result<uint64_t> StdioFile::ioctl(uint32_t, uint64_t) {

@@ -13,6 +13,12 @@ Result<size_t> Stdio::read(StdioStream stream, std::span<std::byte> buffer) {
 
 Result<uint64_t> Stdio::seek(StdioStream, int64_t, int) { return fail(Errno::espipe); }
 
+Result<StreamStatus> Stdio::stream_status(StdioStream) { return fail(Errno::enosys); }
+
+Result<uint32_t> Stdio::stream_flags(StdioStream) { return fail(Errno::enosys); }
+
+Result<void> Stdio::set_stream_flags(StdioStream, uint32_t) { return fail(Errno::enosys); }
+
 Result<TerminalAttributes> Stdio::terminal_attributes(StdioStream) { return fail(Errno::enotty); }
 
 Result<void> Stdio::set_terminal_attributes(StdioStream, const TerminalAttributes&,

@@ -4,6 +4,7 @@
 // It runs at build time, on the build host, because building the filter
 // with libseccomp at every start (rule database, BPF generation and the
 // library's kernel probes) cost about 110 us of each `litebox run`.
+#include <fcntl.h>
 #include <linux/filter.h>
 #include <linux/seccomp.h>
 #include <seccomp.h>
@@ -68,6 +69,14 @@ int add_rules(scmp_filter_ctx filter, int interrupt_signal, int lifeline_signal)
           SCMP_A1_32(SCMP_CMP_EQ, static_cast<uint32_t>(request)));
   }
   allow(SCMP_SYS(lseek), standard_stream);
+  // The real file type, size and device number of a stream (a redirected
+  // file, a terminal), and its host open file description's flags: the
+  // guest reads them and may set O_APPEND and O_NONBLOCK, as any program
+  // sharing that description may.
+  allow(SCMP_SYS(fstat), standard_stream);
+  allow(SCMP_SYS(fcntl), standard_stream, SCMP_A1_32(SCMP_CMP_EQ, F_GETFL));
+  allow(SCMP_SYS(fcntl), standard_stream, SCMP_A1_32(SCMP_CMP_EQ, F_SETFL),
+        SCMP_A2_64(SCMP_CMP_MASKED_EQ, ~static_cast<uint64_t>(O_APPEND | O_NONBLOCK), 0));
   // Stdio::input_events (timeout 0) and Stdio::wait_for_input (timeout -1)
   // poll standard input. The descriptor lies in memory, out of the filter's
   // reach, so the rule limits the call to one descriptor and these timeouts.

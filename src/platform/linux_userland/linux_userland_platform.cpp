@@ -1,5 +1,6 @@
 #include "linux_userland_platform.hpp"
 
+#include <fcntl.h>
 #include <linux/futex.h>
 #include <poll.h>
 #include <pthread.h>
@@ -9,6 +10,7 @@
 #include <sys/mman.h>
 #include <sys/random.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <termios.h>
 #include <time.h>
@@ -540,6 +542,49 @@ Result<uint64_t> LinuxUserlandPlatform::seek(StdioStream stream, int64_t offset,
     return fail(last_errno());
   }
   return static_cast<uint64_t>(position);
+}
+
+Result<StreamStatus> LinuxUserlandPlatform::stream_status(StdioStream stream) {
+  // glibc's fstat() issues newfstatat with an empty path, whose path the
+  // seccomp filter cannot check, so the plain fstat system call is used.
+  struct stat host = {};
+  if (syscall(SYS_fstat, stream_fd(stream), &host) != 0) {
+    return fail(last_errno());
+  }
+  StreamStatus status;
+  status.device = host.st_dev;
+  status.inode = host.st_ino;
+  status.mode = host.st_mode;
+  status.link_count = static_cast<uint32_t>(host.st_nlink);
+  status.uid = host.st_uid;
+  status.gid = host.st_gid;
+  status.rdev = host.st_rdev;
+  status.size = host.st_size;
+  status.block_size = host.st_blksize;
+  status.blocks = host.st_blocks;
+  status.access_time = {host.st_atim.tv_sec, host.st_atim.tv_nsec};
+  status.modify_time = {host.st_mtim.tv_sec, host.st_mtim.tv_nsec};
+  status.change_time = {host.st_ctim.tv_sec, host.st_ctim.tv_nsec};
+  return status;
+}
+
+Result<uint32_t> LinuxUserlandPlatform::stream_flags(StdioStream stream) {
+  const int flags = fcntl(stream_fd(stream), F_GETFL);
+  if (flags < 0) {
+    return fail(last_errno());
+  }
+  return static_cast<uint32_t>(flags);
+}
+
+Result<void> LinuxUserlandPlatform::set_stream_flags(StdioStream stream, uint32_t flags) {
+  // The seccomp filter allows F_SETFL with these two bits only. Setting
+  // them clears O_ASYNC, O_DIRECT and O_NOATIME of the host description,
+  // which standard streams do not use.
+  const int host_flags = static_cast<int>(flags) & (O_APPEND | O_NONBLOCK);
+  if (fcntl(stream_fd(stream), F_SETFL, host_flags) != 0) {
+    return fail(last_errno());
+  }
+  return {};
 }
 
 uint32_t LinuxUserlandPlatform::input_events() {

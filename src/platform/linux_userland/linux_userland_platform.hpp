@@ -74,6 +74,9 @@ class LinuxUserlandPlatform final : public Futex,
   Result<size_t> write(StdioStream stream, std::span<const std::byte> data) override;
   bool isatty(StdioStream stream) override;
   Result<uint64_t> seek(StdioStream stream, int64_t offset, int origin) override;
+  Result<StreamStatus> stream_status(StdioStream stream) override;
+  Result<uint32_t> stream_flags(StdioStream stream) override;
+  Result<void> set_stream_flags(StdioStream stream, uint32_t flags) override;
   Result<TerminalAttributes> terminal_attributes(StdioStream stream) override;
   Result<void> set_terminal_attributes(StdioStream stream, const TerminalAttributes& attributes,
                                        TerminalChange when) override;

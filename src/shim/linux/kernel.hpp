@@ -154,11 +154,16 @@ class Kernel final : public platform::SyscallHandler {
                        const std::function<void(Task&)>& visit);
 
   // The terminal's foreground process group (TIOCSPGRP, TIOCGPGRP). The
-  // sandbox's terminal is the standard streams' one, and every sandbox
-  // session treats it as its controlling terminal. Until a process sets a
+  // sandbox's terminal is the standard streams' one. Until a process sets a
   // group, the caller's own group is reported.
   Result<void> set_terminal_foreground(Task& task, int32_t group);
   int32_t terminal_foreground(Task& task);
+
+  // The session whose controlling terminal the standard streams' terminal
+  // is: the first process's. A session that setsid(2) creates later has no
+  // controlling terminal, so /dev/tty fails there with ENXIO, as on Linux.
+  int32_t terminal_session() const { return first_pid_; }
+  bool has_controlling_terminal(Task& task) const;
 
   // Ends every other thread of the process of `task` and waits until they
   // have exited, as execve(2) does before it replaces the image; `task`

@@ -256,6 +256,10 @@ Result<void> Kernel::set_terminal_foreground(Task& task, int32_t group) {
   return {};
 }
 
+bool Kernel::has_controlling_terminal(Task& task) const {
+  return task.process().session == terminal_session();
+}
+
 int32_t Kernel::terminal_foreground(Task& task) {
   sync::LockGuard guard(process_table_lock_);
   return terminal_foreground_ != 0 ? terminal_foreground_ : task.process().process_group;

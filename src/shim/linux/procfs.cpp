@@ -271,7 +271,7 @@ class LinuxProcfsProvider final : public fs::procfs::Provider {
   // plus O_CLOEXEC for a close-on-exec descriptor.
   static std::string descriptor_info(Task& task, fd::File& file, bool close_on_exec) {
     uint64_t position = file.seek(0, fd::SeekOrigin::current).value_or(0);
-    uint32_t flags = file.flags() & ~open_only_flags;
+    uint32_t flags = file.status_flags() & ~open_only_flags;
     if (close_on_exec) {
       flags |= fd::open_close_on_exec;
     }

@@ -76,10 +76,12 @@ size_t sigset_size_index(uint64_t number) {
   switch (number) {
     case nr::rt_sigaction:
     case nr::rt_sigprocmask:
+    case nr::rt_sigtimedwait:
       return 3;
     case nr::ppoll:
       return 4;
     case nr::epoll_pwait:
+    case nr::epoll_pwait2:
       return 5;
     default:
       return 1;
@@ -291,6 +293,13 @@ std::string show_input(Kind kind, const SyscallArguments& arguments, size_t inde
       return show_flags(value, {{1, "XATTR_CREATE"}, {2, "XATTR_REPLACE"}}, "XATTR_???");
     case Kind::timeval:
       return show_timeval(value);
+    case Kind::siginfo:
+      return show_siginfo(value);
+    case Kind::waitid_type: {
+      constexpr std::array<Named, 4> types = {
+          {{0, "P_ALL"}, {1, "P_PID"}, {2, "P_PGID"}, {3, "P_PIDFD"}}};
+      return show_named(static_cast<uint32_t>(value), types, "P_???");
+    }
     case Kind::close_range_flags:
       return show_flags(value, {{2, "CLOSE_RANGE_UNSHARE"}, {4, "CLOSE_RANGE_CLOEXEC"}},
                         "CLOSE_RANGE_???");
@@ -348,6 +357,8 @@ std::string show_output(Kind kind, const SyscallArguments& arguments, size_t ind
       return show_group_list(value, result);
     case Kind::cpu_set_output:
       return show_cpu_set(value, result);
+    case Kind::siginfo_output:
+      return show_siginfo(value);
     case Kind::sched_attr_output:
       return show_sched_attr(value, arguments[index + 1]);
     case Kind::utsname_output:
@@ -453,6 +464,8 @@ std::string show_result(const SyscallArguments& arguments, uint64_t result) {
         return fmt::format("{} ({})", signed_result, show_dumpable(result));
       }
       break;
+    case nr::rt_sigtimedwait:
+      return fmt::format("{} ({})", signed_result, signal_name(static_cast<int>(result)));
     case nr::select:
     case nr::pselect6:
       return show_select_result(arguments, signed_result);

@@ -145,6 +145,9 @@ std::string show_sigaction(uint64_t address);
 std::string show_sigset(uint64_t address, uint64_t size);
 std::string show_timespec(uint64_t address);
 std::string show_timeval(uint64_t address);
+// A siginfo_t with the fields strace shows for its si_code, or "{}" for
+// the zeroed one that waitid(2) leaves when no child changed state.
+std::string show_siginfo(uint64_t address);
 std::string show_timezone(uint64_t address);
 std::string show_file_times(uint64_t address);  // utimensat's two timespecs
 std::string show_itimerval(uint64_t address);

@@ -112,6 +112,8 @@ enum class TraceLine::Kind : uint8_t {
   xattr_flags,
   close_range_flags,
   timeval,
+  siginfo,
+  waitid_type,  // idtype_t: P_ALL, P_PID, ...
 
   output_buffer,   // bytes; the length is the result
   iovec_output,    // struct iovec array; the count is the next argument
@@ -135,6 +137,7 @@ enum class TraceLine::Kind : uint8_t {
   group_list_output,  // the count is the result
   cpu_set_output,     // the size in bytes is the result
   sched_attr_output,  // the buffer size is the next argument
+  siginfo_output,
   utsname_output,
   sysinfo_output,
   clone_arguments,  // read before the call, shown with what it wrote back

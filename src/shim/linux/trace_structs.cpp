@@ -281,6 +281,85 @@ std::string show_sysinfo(uint64_t address) {
       info->total_high, info->free_high, info->memory_unit);
 }
 
+namespace {
+
+// The head of siginfo_t that strace decodes: the signal, the code and the
+// first 32 bytes of the union, whose fields depend on the code.
+struct SiginfoHead {
+  int32_t signo;
+  int32_t error;
+  int32_t code;
+  int32_t padding;
+  int32_t pid;     // si_tid of a POSIX timer
+  uint32_t uid;    // si_overrun of a POSIX timer
+  uint64_t value;  // si_value, or si_status in its low 32 bits for SIGCHLD
+  int64_t user_time;
+  int64_t system_time;
+};
+static_assert(sizeof(SiginfoHead) == 48);
+
+std::string show_signal_code(int32_t signo, int32_t code) {
+  constexpr int32_t child_signal = 17;
+  constexpr std::array<Named, 6> child_codes = {{{1, "CLD_EXITED"},
+                                                 {2, "CLD_KILLED"},
+                                                 {3, "CLD_DUMPED"},
+                                                 {4, "CLD_TRAPPED"},
+                                                 {5, "CLD_STOPPED"},
+                                                 {6, "CLD_CONTINUED"}}};
+  constexpr std::array<Named, 8> codes = {{{0, "SI_USER"},
+                                           {0x80, "SI_KERNEL"},
+                                           {static_cast<uint32_t>(-1), "SI_QUEUE"},
+                                           {static_cast<uint32_t>(-2), "SI_TIMER"},
+                                           {static_cast<uint32_t>(-3), "SI_MESGQ"},
+                                           {static_cast<uint32_t>(-4), "SI_ASYNCIO"},
+                                           {static_cast<uint32_t>(-5), "SI_SIGIO"},
+                                           {static_cast<uint32_t>(-6), "SI_TKILL"}}};
+  if (signo == child_signal && code > 0) {
+    return show_constant(static_cast<uint32_t>(code), child_codes);
+  }
+  return show_constant(static_cast<uint32_t>(code), codes);
+}
+
+}  // namespace
+
+std::string show_siginfo(uint64_t address) {
+  const std::optional<SiginfoHead> info = read_struct<SiginfoHead>(address);
+  if (!info) {
+    return show_pointer(address);
+  }
+  if (info->signo == 0) {
+    return "{}";
+  }
+
+  constexpr int32_t child_signal = 17;
+  constexpr int32_t child_exited = 1;
+  constexpr int32_t user = 0;
+  constexpr int32_t queue = -1;
+  constexpr int32_t timer = -2;
+  constexpr int32_t message_queue = -3;
+  constexpr int32_t thread_kill = -6;
+  std::string text = fmt::format("{{si_signo={}, si_code={}", signal_name(info->signo),
+                                 show_signal_code(info->signo, info->code));
+
+  // The union's fields, by si_code.
+  const auto value_int = static_cast<int32_t>(info->value);
+  if (info->signo == child_signal && info->code > 0) {
+    text += fmt::format(
+        ", si_pid={}, si_uid={}, si_status={}, si_utime={}, si_stime={}", info->pid, info->uid,
+        info->code == child_exited ? fmt::format("{}", value_int) : signal_name(value_int),
+        info->user_time, info->system_time);
+  } else if (info->code == user || info->code == thread_kill) {
+    text += fmt::format(", si_pid={}, si_uid={}", info->pid, info->uid);
+  } else if (info->code == queue || info->code == message_queue) {
+    text += fmt::format(", si_pid={}, si_uid={}, si_int={}, si_ptr={}", info->pid, info->uid,
+                        value_int, show_pointer(info->value));
+  } else if (info->code == timer) {
+    text += fmt::format(", si_timerid={}, si_overrun={}, si_int={}, si_ptr={}", info->pid,
+                        static_cast<int32_t>(info->uid), value_int, show_pointer(info->value));
+  }
+  return text + "}";
+}
+
 std::string show_timeval(uint64_t address) {
   auto time = read_struct<LinuxTimeval>(address);
   if (!time) {

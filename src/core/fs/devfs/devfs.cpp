@@ -3,7 +3,11 @@
 // device number.
 #include "litebox/fs/devfs.hpp"
 
+#include <string>
+
+#include "litebox/fd/stdio_file.hpp"
 #include "litebox/fs/memfs.hpp"
+#include "litebox/platform/platform.hpp"
 
 namespace litebox::fs::devfs {
 
@@ -36,6 +40,38 @@ constexpr StandardLink standard_links[] = {
     {"stderr", "/proc/self/fd/2"},
 };
 
+// Adds /dev/pts, and in it the node of each host pseudo-terminal that a
+// standard stream is, with the host's device number and permissions, as
+// devpts shows it. ttyname(3) finds the terminal there. Streams that share
+// a terminal share its node.
+void add_pseudo_terminals(Inode& root) {
+  auto directory = root.make_directory("pts", 0755, 0, 0);
+  if (!directory) {
+    return;
+  }
+  platform::Stdio& stdio = platform::current().stdio;
+  for (platform::StdioStream stream : {platform::StdioStream::input, platform::StdioStream::output,
+                                       platform::StdioStream::error}) {
+    auto status = stdio.stream_status(stream);
+    if (!status || file_type_of(status->mode) != FileType::character_device ||
+        !is_pseudo_terminal(status->rdev) || !stdio.isatty(stream)) {
+      // TODO: a host terminal that is not a pseudo-terminal (a virtual
+      // console, a serial line) gets no node, so ttyname(3) fails for it.
+      continue;
+    }
+    const std::string name = std::to_string(pseudo_terminal_index(status->rdev));
+    auto node = (*directory)->lookup(name);
+    if (!node) {
+      node = (*directory)
+                 ->create(name, FileType::character_device, status->mode & 07777, status->uid,
+                          status->gid, status->rdev);
+    }
+    if (node) {
+      fd::StdioFile::set_terminal_node(stream, *node);
+    }
+  }
+}
+
 }  // namespace
 
 std::shared_ptr<FileSystem> create() {
@@ -56,6 +92,7 @@ std::shared_ptr<FileSystem> create() {
     auto linked = root->make_symlink(link.name, link.target, 0, 0);
     (void)linked;
   }
+  add_pseudo_terminals(*root);
   // POSIX shared memory (shm_open, sem_open) lives in /dev/shm, which is a
   // tmpfs on Linux as this memfs directory is.
   auto shared_memory = root->make_directory("shm", 01777, 0, 0);

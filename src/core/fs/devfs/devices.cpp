@@ -1,5 +1,6 @@
-// Character device drivers: null, zero, full, random and urandom, found by
-// device number as Linux's character device table does.
+// Character device drivers: null, zero, full, random, urandom, /dev/tty and
+// the host's pseudo-terminal, found by device number as Linux's character
+// device table does.
 #include <cstring>
 
 #include "litebox/fd/stdio_file.hpp"
@@ -77,7 +78,10 @@ Result<std::shared_ptr<fd::File>> open_character_device(std::shared_ptr<Inode> i
                                                         uint32_t flags) {
   Stat status = TRY(inode->stat());
   if (major_of(status.rdev) == tty_major && minor_of(status.rdev) == tty_minor) {
-    return fd::StdioFile::open_terminal(flags);
+    return fd::StdioFile::open_terminal(flags, std::move(inode));
+  }
+  if (is_pseudo_terminal(status.rdev)) {
+    return fd::StdioFile::open_terminal_node(flags, std::move(inode));
   }
   if (major_of(status.rdev) != memory_major) {
     // TODO: terminals other than /dev/tty (/dev/console, /dev/ptmx) have no

@@ -85,7 +85,7 @@ Result<uint64_t> sys_fcntl(Task& task, const SyscallArguments& arguments) {
       return 0;
     case f_getfl: {
       auto file = TRY(file_of(task, descriptor));
-      return file->flags() & ~open_only_flags;
+      return file->status_flags() & ~open_only_flags;
     }
     case f_setfl: {
       auto file = TRY(file_of(task, descriptor));

@@ -388,6 +388,7 @@ Result<uint64_t> sys_ioctl(Task& task, const SyscallArguments& arguments) {
   constexpr uint32_t tiocgwinsz = 0x5413;
   constexpr uint32_t tiocgpgrp = 0x540f;
   constexpr uint32_t tiocspgrp = 0x5410;
+  constexpr uint32_t tiocgsid = 0x5429;
   constexpr uint32_t fionread = 0x541b;
   constexpr uint32_t fionbio = 0x5421;
   constexpr uint32_t fionclex = 0x5450;
@@ -447,14 +448,28 @@ Result<uint64_t> sys_ioctl(Task& task, const SyscallArguments& arguments) {
         TRY_VOID(GuestPtr<platform::WindowSize>(arguments[2]).write(size));
         return 0;
       }
+      // The job-control requests need the terminal to be the caller's
+      // controlling terminal.
       case tiocgpgrp:
+        if (!task.kernel().has_controlling_terminal(task)) {
+          return fail(Errno::enotty);
+        }
         TRY_VOID(GuestPtr<int32_t>(arguments[2]).write(task.kernel().terminal_foreground(task)));
         return 0;
       case tiocspgrp: {
+        if (!task.kernel().has_controlling_terminal(task)) {
+          return fail(Errno::enotty);
+        }
         const int32_t group = TRY(GuestPtr<int32_t>(arguments[2]).read());
         TRY_VOID(task.kernel().set_terminal_foreground(task, group));
         return 0;
       }
+      case tiocgsid:
+        if (!task.kernel().has_controlling_terminal(task)) {
+          return fail(Errno::enotty);
+        }
+        TRY_VOID(GuestPtr<int32_t>(arguments[2]).write(task.kernel().terminal_session()));
+        return 0;
       default:
         break;
     }
@@ -479,6 +494,11 @@ Result<uint64_t> open_at(Task& task, int32_t directory_fd, uint64_t path_address
   const bool close_on_exec = flags & fd::open_close_on_exec;
   uint32_t file_flags = (flags & ~uint32_t{fd::open_close_on_exec}) | fd::open_large_file;
   auto file = TRY(task.kernel().vfs().open(context, start, path, file_flags, mode & 07777));
+  auto* terminal = dynamic_cast<fd::StdioFile*>(file.get());
+  if (terminal != nullptr && terminal->is_controlling_terminal_device() &&
+      !task.kernel().has_controlling_terminal(task)) {
+    return fail(Errno::enxio);
+  }
   return TRY(task.process().descriptors().allocate(std::move(file), close_on_exec));
 }
 
