@@ -4,7 +4,10 @@
 
 #include "abi.h"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 
@@ -27,6 +30,40 @@ static inline socklen_t abi_abstract_address(struct sockaddr_un* address, const 
   int length =
       snprintf(address->sun_path + 1, sizeof address->sun_path - 1, "%s:%s", label, scratch);
   return (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 + (size_t)length);
+}
+
+/* The sockaddr_in of the IPv4 address `text` and `port`. */
+static inline struct sockaddr_in abi_ipv4_address(const char* text, uint16_t port) {
+  struct sockaddr_in address;
+  memset(&address, 0, sizeof address);
+  address.sin_family = AF_INET;
+  address.sin_port = htons(port);
+  inet_pton(AF_INET, text, &address.sin_addr);
+  return address;
+}
+
+/* The sockaddr_in6 of the IPv6 address `text` and `port`. */
+static inline struct sockaddr_in6 abi_ipv6_address(const char* text, uint16_t port) {
+  struct sockaddr_in6 address;
+  memset(&address, 0, sizeof address);
+  address.sin6_family = AF_INET6;
+  address.sin6_port = htons(port);
+  inet_pton(AF_INET6, text, &address.sin6_addr);
+  return address;
+}
+
+/* The port that getsockname reports for `fd`, in host byte order, or 0
+ * when getsockname fails. */
+static inline uint16_t abi_local_port(int fd) {
+  struct sockaddr_storage address;
+  socklen_t length = sizeof address;
+  if (getsockname(fd, (struct sockaddr*)&address, &length) != 0) {
+    return 0;
+  }
+  if (address.ss_family == AF_INET6) {
+    return ntohs(((struct sockaddr_in6*)&address)->sin6_port);
+  }
+  return ntohs(((struct sockaddr_in*)&address)->sin_port);
 }
 
 /* Reads from `fd` until end of file into `buffer` and terminates it with a

@@ -17,45 +17,14 @@
 
 static char output_buffer[1 << 16];
 
-static struct sockaddr_in ipv4_address(const char* text, uint16_t port) {
-  struct sockaddr_in address;
-  memset(&address, 0, sizeof address);
-  address.sin_family = AF_INET;
-  address.sin_port = htons(port);
-  inet_pton(AF_INET, text, &address.sin_addr);
-  return address;
-}
-
-static struct sockaddr_in6 ipv6_address(const char* text, uint16_t port) {
-  struct sockaddr_in6 address;
-  memset(&address, 0, sizeof address);
-  address.sin6_family = AF_INET6;
-  address.sin6_port = htons(port);
-  inet_pton(AF_INET6, text, &address.sin6_addr);
-  return address;
-}
-
-/* The port that getsockname reports for `fd`, in host byte order. */
-static uint16_t local_port(int fd) {
-  struct sockaddr_storage address;
-  socklen_t length = sizeof address;
-  if (getsockname(fd, (struct sockaddr*)&address, &length) != 0) {
-    return 0;
-  }
-  if (address.ss_family == AF_INET6) {
-    return ntohs(((struct sockaddr_in6*)&address)->sin6_port);
-  }
-  return ntohs(((struct sockaddr_in*)&address)->sin_port);
-}
-
 /* A socket of `family` listening on `text` with a port from port 0. */
 static int listen_on(int family, const char* text) {
   int server = (int)CALL(socket(family, SOCK_STREAM | SOCK_CLOEXEC, 0));
   if (family == AF_INET) {
-    struct sockaddr_in address = ipv4_address(text, 0);
+    struct sockaddr_in address = abi_ipv4_address(text, 0);
     CALL(bind(server, (struct sockaddr*)&address, sizeof address));
   } else {
-    struct sockaddr_in6 address = ipv6_address(text, 0);
+    struct sockaddr_in6 address = abi_ipv6_address(text, 0);
     CALL(bind(server, (struct sockaddr*)&address, sizeof address));
   }
   CALL(listen(server, 8));
@@ -79,7 +48,7 @@ static void print_option(const char* label, int fd, int level, int option) {
 static void serve_ipv4(void) {
   printf("-- server and client over 127.0.0.1\n");
   int server = listen_on(AF_INET, "127.0.0.1");
-  uint16_t port = local_port(server);
+  uint16_t port = abi_local_port(server);
   FACT("listening port is nonzero", port != 0);
   FACT("listening port is ephemeral", port >= 32768 && port <= 60999);
   print_option("SO_ACCEPTCONN", server, SOL_SOCKET, SO_ACCEPTCONN);
@@ -88,14 +57,14 @@ static void serve_ipv4(void) {
   pid_t child = fork();
   if (child == 0) {
     int client = (int)CALL(socket(AF_INET, SOCK_STREAM, IPPROTO_TCP));
-    struct sockaddr_in address = ipv4_address("127.0.0.1", port);
+    struct sockaddr_in address = abi_ipv4_address("127.0.0.1", port);
     CALL(connect(client, (struct sockaddr*)&address, sizeof address));
     struct sockaddr_in peer;
     socklen_t length = sizeof peer;
     CALL(getpeername(client, (struct sockaddr*)&peer, &length));
     printf("client: peer length %u, family %d\n", length, peer.sin_family);
     FACT("client: peer port is the server's", ntohs(peer.sin_port) == port);
-    FACT("client: own port is nonzero", local_port(client) != 0);
+    FACT("client: own port is nonzero", abi_local_port(client) != 0);
     abi_request_reply(client, "GET /fruit");
     CALL(close(client));
     fflush(stdout);
@@ -113,7 +82,7 @@ static void serve_ipv4(void) {
   printf("  peer length %u, family %d, address %s\n", peer_length, peer.sin_family, text);
   FACT("peer port is nonzero", peer.sin_port != 0);
   FACT("accepted getsockname port equals the port the client connected to",
-       local_port(connection) == port);
+       abi_local_port(connection) == port);
   char message[128];
   if (CALL(abi_read_all(connection, message, sizeof message)) >= 0) {
     printf("server: received \"%s\"\n", message);
@@ -129,9 +98,9 @@ static void serve_ipv4(void) {
 static void round_trip_ipv6(void) {
   printf("-- round trip over ::1\n");
   int server = listen_on(AF_INET6, "::1");
-  uint16_t port = local_port(server);
+  uint16_t port = abi_local_port(server);
   int client = (int)CALL(socket(AF_INET6, SOCK_STREAM | SOCK_NONBLOCK, 0));
-  struct sockaddr_in6 address = ipv6_address("::1", port);
+  struct sockaddr_in6 address = abi_ipv6_address("::1", port);
   long connected = connect(client, (struct sockaddr*)&address, sizeof address);
   FACT("non-blocking connect succeeds or is in progress",
        connected == 0 || (connected < 0 && errno == EINPROGRESS));
@@ -146,7 +115,7 @@ static void round_trip_ipv6(void) {
   char text[INET6_ADDRSTRLEN] = "";
   inet_ntop(AF_INET6, &peer.sin6_addr, text, sizeof text);
   printf("  peer length %u, family %d, address %s\n", peer_length, peer.sin6_family, text);
-  FACT("peer port is the client's port", ntohs(peer.sin6_port) == local_port(client));
+  FACT("peer port is the client's port", ntohs(peer.sin6_port) == abi_local_port(client));
   CALL(send(client, "kiwi", 4, 0));
   char buffer[16] = "";
   CALL(recv(connection, buffer, sizeof buffer - 1, 0));
@@ -163,13 +132,13 @@ static void ipv4_client_of_ipv6_listener(void) {
   printf("-- IPv4 client of a listener on ::\n");
   int server = (int)CALL(socket(AF_INET6, SOCK_STREAM, 0));
   print_option("IPV6_V6ONLY", server, IPPROTO_IPV6, IPV6_V6ONLY);
-  struct sockaddr_in6 any = ipv6_address("::", 0);
+  struct sockaddr_in6 any = abi_ipv6_address("::", 0);
   CALL(bind(server, (struct sockaddr*)&any, sizeof any));
   CALL(listen(server, 8));
-  uint16_t port = local_port(server);
+  uint16_t port = abi_local_port(server);
 
   int client = (int)CALL(socket(AF_INET, SOCK_STREAM, 0));
-  struct sockaddr_in address = ipv4_address("127.0.0.1", port);
+  struct sockaddr_in address = abi_ipv4_address("127.0.0.1", port);
   CALL(connect(client, (struct sockaddr*)&address, sizeof address));
   struct sockaddr_in6 peer;
   socklen_t peer_length = sizeof peer;
@@ -194,7 +163,7 @@ static void ipv4_client_of_ipv6_listener(void) {
   CALL(setsockopt(only, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof one));
   CALL(listen(only, 8));
   client = (int)CALL(socket(AF_INET, SOCK_STREAM, 0));
-  address = ipv4_address("127.0.0.1", local_port(only));
+  address = abi_ipv4_address("127.0.0.1", abi_local_port(only));
   CALL(connect(client, (struct sockaddr*)&address, sizeof address));
   CALL(close(client));
   CALL(close(only));
@@ -203,9 +172,9 @@ static void ipv4_client_of_ipv6_listener(void) {
 static void bind_errors(void) {
   printf("-- bind and connect errors\n");
   int server = listen_on(AF_INET, "127.0.0.1");
-  uint16_t port = local_port(server);
-  struct sockaddr_in taken = ipv4_address("127.0.0.1", port);
-  struct sockaddr_in taken_any = ipv4_address("0.0.0.0", port);
+  uint16_t port = abi_local_port(server);
+  struct sockaddr_in taken = abi_ipv4_address("127.0.0.1", port);
+  struct sockaddr_in taken_any = abi_ipv4_address("0.0.0.0", port);
   int other = (int)CALL(socket(AF_INET, SOCK_STREAM, 0));
   CALL(bind(other, (struct sockaddr*)&taken, sizeof taken));
   CALL(bind(other, (struct sockaddr*)&taken_any, sizeof taken_any));
@@ -214,19 +183,19 @@ static void bind_errors(void) {
   CALL(bind(other, (struct sockaddr*)&taken, sizeof taken));
 
   /* TEST-NET-1 (RFC 5737) is never an address of this host. */
-  struct sockaddr_in foreign = ipv4_address("192.0.2.1", 0);
+  struct sockaddr_in foreign = abi_ipv4_address("192.0.2.1", 0);
   CALL(bind(other, (struct sockaddr*)&foreign, sizeof foreign));
   CALL(bind(other, (struct sockaddr*)&foreign, sizeof foreign - 1));
-  struct sockaddr_in6 wrong_family = ipv6_address("::1", 0);
+  struct sockaddr_in6 wrong_family = abi_ipv6_address("::1", 0);
   CALL(bind(other, (struct sockaddr*)&wrong_family, sizeof wrong_family));
-  struct sockaddr_in loopback = ipv4_address("127.0.0.2", 0);
+  struct sockaddr_in loopback = abi_ipv4_address("127.0.0.2", 0);
   CALL(bind(other, (struct sockaddr*)&loopback, sizeof loopback));
   CALL(bind(other, (struct sockaddr*)&loopback, sizeof loopback));
-  FACT("bound to an ephemeral port", local_port(other) != 0);
+  FACT("bound to an ephemeral port", abi_local_port(other) != 0);
   CALL(close(other));
 
   int v6 = (int)CALL(socket(AF_INET6, SOCK_STREAM, 0));
-  struct sockaddr_in6 foreign6 = ipv6_address("2001:db8::1", 0);
+  struct sockaddr_in6 foreign6 = abi_ipv6_address("2001:db8::1", 0);
   CALL(bind(v6, (struct sockaddr*)&foreign6, sizeof foreign6));
   CALL(bind(v6, (struct sockaddr*)&taken, sizeof taken));
   CALL(bind(v6, (struct sockaddr*)&foreign6, 23));
@@ -234,9 +203,9 @@ static void bind_errors(void) {
 
   /* No socket listens on a port that was just bound and closed. */
   int closed = (int)CALL(socket(AF_INET, SOCK_STREAM, 0));
-  struct sockaddr_in ephemeral = ipv4_address("127.0.0.1", 0);
+  struct sockaddr_in ephemeral = abi_ipv4_address("127.0.0.1", 0);
   CALL(bind(closed, (struct sockaddr*)&ephemeral, sizeof ephemeral));
-  struct sockaddr_in refused = ipv4_address("127.0.0.1", local_port(closed));
+  struct sockaddr_in refused = abi_ipv4_address("127.0.0.1", abi_local_port(closed));
   CALL(close(closed));
   int client = (int)CALL(socket(AF_INET, SOCK_STREAM, 0));
   CALL(connect(client, (struct sockaddr*)&refused, sizeof refused));
@@ -257,10 +226,10 @@ static void reuse_address(void) {
   int one = 1;
   int server = (int)CALL(socket(AF_INET, SOCK_STREAM, 0));
   CALL(setsockopt(server, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one));
-  struct sockaddr_in address = ipv4_address("127.0.0.1", 0);
+  struct sockaddr_in address = abi_ipv4_address("127.0.0.1", 0);
   CALL(bind(server, (struct sockaddr*)&address, sizeof address));
   CALL(listen(server, 8));
-  address.sin_port = htons(local_port(server));
+  address.sin_port = htons(abi_local_port(server));
 
   int client = (int)CALL(socket(AF_INET, SOCK_STREAM, 0));
   CALL(connect(client, (struct sockaddr*)&address, sizeof address));
@@ -323,7 +292,7 @@ static void socket_options(void) {
   printf("  unbound: length %u, family %d, port %d, address %#x\n", length, unbound.sin_family,
          ntohs(unbound.sin_port), ntohl(unbound.sin_addr.s_addr));
   CALL(listen(v4, 4));
-  FACT("listen picks a port", local_port(v4) != 0);
+  FACT("listen picks a port", abi_local_port(v4) != 0);
   CALL(accept(v4, NULL, NULL));
   char buffer[4];
   CALL(recv(v4, buffer, sizeof buffer, 0));

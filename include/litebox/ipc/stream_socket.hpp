@@ -27,69 +27,18 @@
 #include "litebox/fd/file.hpp"
 #include "litebox/fs/vfs.hpp"
 #include "litebox/ipc/inet_address.hpp"
+#include "litebox/ipc/socket.hpp"
 #include "litebox/ipc/socket_address.hpp"
 #include "litebox/result.hpp"
 #include "litebox/sync/mutex.hpp"
 
 namespace litebox::ipc {
 
-// shutdown(2) directions as the bits Linux keeps in sk_shutdown.
-enum SocketShutdown : uint32_t {
-  shutdown_receive = 1,
-  shutdown_send = 2,
-  shutdown_both = shutdown_receive | shutdown_send,
-};
-
-// The default SO_SNDBUF and SO_RCVBUF, Linux's net.core.wmem_default and
-// rmem_default.
-inline constexpr size_t default_socket_buffer_size = 212992;
-
-// The default SO_SNDBUF and SO_RCVBUF of a TCP socket, the middle values
-// of Linux's net.ipv4.tcp_wmem and tcp_rmem.
-inline constexpr size_t default_tcp_send_buffer_size = 16384;
-inline constexpr size_t default_tcp_receive_buffer_size = 131072;
-
-// The smallest buffer sizes Linux grants through SO_SNDBUF and SO_RCVBUF
-// (SOCK_MIN_SNDBUF and SOCK_MIN_RCVBUF on x86-64).
-inline constexpr size_t min_send_buffer_size = 4608;
-inline constexpr size_t min_receive_buffer_size = 2304;
-
-// The process behind one end of a connection, which SO_PEERCRED reports to
-// the other end: the creator of a socket pair, the client when it
-// connected, or the server when it called listen(2).
-struct SocketCredentials {
-  int32_t pid = 0;
-  uint32_t uid = 0;
-  uint32_t gid = 0;
-};
-
-// Per-call options of send(2) and recv(2).
-struct SocketTransfer {
-  bool non_blocking = false;  // MSG_DONTWAIT, or O_NONBLOCK on the description
-  bool peek = false;          // MSG_PEEK: receive without consuming
-  bool wait_all = false;      // MSG_WAITALL: receive until the buffer is full
-};
-
-// The address family of a stream socket.
-enum class SocketDomain : uint8_t { unix_domain, inet, inet6 };
-
-// Socket options that Linux keeps per socket but that change nothing in
-// the sandbox, where no packet leaves a queue in memory. Their values are
-// only stored, for getsockopt(2) to return.
-enum class StoredOption : uint8_t {
-  keep_alive,         // SO_KEEPALIVE
-  reuse_port,         // SO_REUSEPORT, which bind(2) reads too
-  tcp_no_delay,       // TCP_NODELAY
-  tcp_keep_idle,      // TCP_KEEPIDLE, seconds
-  tcp_keep_interval,  // TCP_KEEPINTVL, seconds
-  tcp_keep_count,     // TCP_KEEPCNT
-  count,
-};
-
 class StreamListener;
 class StreamConnection;
+struct SocketInodeKey;
 
-class StreamSocket final : public fd::File {
+class StreamSocket final : public Socket {
  public:
   // An unconnected socket of `domain` made by the process `owner`, as
   // socket(2) makes it; `flags` contains the access mode and status flags.
@@ -104,7 +53,6 @@ class StreamSocket final : public fd::File {
 
   Result<size_t> read(std::span<std::byte> buffer) override;
   Result<size_t> write(std::span<const std::byte> data) override;
-  Result<fs::Stat> stat() override;
   uint32_t poll_events() override;
   event::Pollable* pollable() override;
   Result<size_t> bytes_available() override;
@@ -112,17 +60,23 @@ class StreamSocket final : public fd::File {
   // send(2): queues `data` at the peer. A blocking send returns once all
   // of it is queued, or with the count so far when a wait ends early.
   // Unless connected: `enotconn`, or `epipe` for a TCP socket.
-  Result<size_t> send(std::span<const std::byte> data, SocketTransfer options);
+  // `rights` travel with the first byte sent.
+  Result<size_t> send(std::span<const std::byte> data, SocketTransfer options,
+                      FileRights rights = {});
 
   // recv(2): returns queued bytes, waiting for at least one unless the end
   // is non-blocking (`eagain`). Returns 0 once the receive direction is
   // shut down and the queue is empty. Unless connected: `einval`, or
   // `enotconn` for a TCP socket.
-  Result<size_t> receive(std::span<std::byte> buffer, SocketTransfer options);
+  // A receive that reaches bytes sent with file rights stops after the
+  // bytes of that send and appends the rights to `rights` (dropped when
+  // it is null).
+  Result<size_t> receive(std::span<std::byte> buffer, SocketTransfer options,
+                         FileRights* rights = nullptr);
 
   // shutdown(2) with `directions` from SocketShutdown: `enotconn` for a
   // TCP socket that is neither connected nor listening.
-  Result<void> shutdown(uint32_t directions);
+  Result<void> shutdown(uint32_t directions) override;
 
   // bind(2) to `path` from `start`: creates a socket inode there with
   // permissions 0777 less the umask. `eaddrinuse` if the path exists,
@@ -176,50 +130,29 @@ class StreamSocket final : public fd::File {
   // `eagain` when nothing is pending and the socket is non-blocking.
   Result<std::shared_ptr<StreamSocket>> accept(uint32_t flags, SocketCredentials owner);
 
-  // The name getsockname(2) reports, and the peer's name that
-  // getpeername(2) reports (`enotconn` unless connected).
-  SocketAddress address();
-  Result<SocketAddress> peer_address();
-
-  SocketDomain domain() const { return domain_; }
+  SocketAddress address() override;
+  Result<SocketAddress> peer_address() override;
 
   bool is_connected() const { return connected_.load(std::memory_order_acquire) != nullptr; }
-  bool is_listening() const { return listening_.load(std::memory_order_acquire) != nullptr; }
-
-  // SO_SNDBUF and SO_RCVBUF.
-  size_t send_buffer_size();
-  size_t receive_buffer_size();
-  void set_send_buffer_size(size_t size);
-  void set_receive_buffer_size(size_t size);
-
-  // SO_REUSEADDR, which Linux keeps for every socket but which changes
-  // nothing for Unix-domain ones.
-  bool reuse_address() const { return reuse_address_.load(std::memory_order_relaxed); }
-  void set_reuse_address(bool reuse) { reuse_address_.store(reuse, std::memory_order_relaxed); }
-
-  // IPV6_V6ONLY of an AF_INET6 socket: `einval` once the socket is bound,
-  // as on Linux.
-  bool ipv6_only() const { return ipv6_only_.load(std::memory_order_relaxed); }
-  Result<void> set_ipv6_only(bool only);
-
-  int32_t stored_option(StoredOption option) const {
-    return stored_options_[static_cast<size_t>(option)].load(std::memory_order_relaxed);
+  bool is_listening() const override {
+    return listening_.load(std::memory_order_acquire) != nullptr;
   }
-  void set_stored_option(StoredOption option, int32_t value) {
-    stored_options_[static_cast<size_t>(option)].store(value, std::memory_order_relaxed);
-  }
+
+  size_t send_buffer_size() override;
+  size_t receive_buffer_size() override;
+  void set_send_buffer_size(size_t size) override;
+  void set_receive_buffer_size(size_t size) override;
+
+  Result<void> set_ipv6_only(bool only) override;
 
   // SO_PEERCRED: the peer of a connected socket, the socket itself when it
-  // listens, and pid 0 with uid and gid -1 otherwise, as Linux reports.
-  SocketCredentials peer_credentials();
+  // listens, and no process otherwise.
+  SocketCredentials peer_credentials() override;
 
-  // SO_ERROR: returns and clears the error waiting to be reported
-  // (ECONNRESET when the peer closed with unread data).
-  std::optional<Errno> take_pending_error();
+  // SO_ERROR: ECONNRESET when the peer closed with unread data.
+  std::optional<Errno> take_pending_error() override;
 
  private:
-  bool is_non_blocking() const { return (flags() & fd::open_non_blocking) != 0; }
-
   // Connects to `listener` (nullptr: `econnrefused`). A blocking socket
   // waits while the backlog is full; a non-blocking one fails with
   // `eagain`. `eisconn` if the socket is connected already, `einval` if it
@@ -239,17 +172,14 @@ class StreamSocket final : public fd::File {
   // buffer sizes of the listener, as Linux copies them.
   void pass_listener_state(StreamSocket& accepted);
 
-  // Binds this socket to the socket inode `status` of `path` in the name
+  // Binds this socket to the socket inode `key` of `path` in the name
   // table: `einval` if the socket already has a name.
-  Result<void> hold_path_name(std::string_view path, const fs::Stat& status);
+  Result<void> hold_path_name(std::string_view path, const SocketInodeKey& key);
 
   // Records `address` as this socket's entry in the name table.
   void hold_name_locked(SocketAddress address, uint64_t device, uint64_t inode);
 
   const std::shared_ptr<event::Pollable> pollable_;
-  const SocketCredentials owner_;
-  const SocketDomain domain_;
-  const uint64_t identity_;  // st_ino, and the owner number in the name table
 
   // The state moves once, from unconnected to listening or to connected,
   // under lock_. Afterwards connected_ or listening_ publishes it to the
@@ -271,13 +201,10 @@ class StreamSocket final : public fd::File {
   std::atomic<uint32_t> shutdown_{0};
   std::atomic<size_t> send_buffer_size_{default_socket_buffer_size};
   std::atomic<size_t> receive_buffer_size_{default_socket_buffer_size};
-  std::atomic<bool> reuse_address_{false};
 
   // TCP sockets only.
   bool holds_port_ = false;  // guarded by lock_: address_.inet is an entry in the port table
   std::atomic<bool> connect_reported_{true};  // false until connect(2) after EINPROGRESS
-  std::atomic<bool> ipv6_only_{false};
-  std::array<std::atomic<int32_t>, static_cast<size_t>(StoredOption::count)> stored_options_{};
 };
 
 struct UnixSocketPair {

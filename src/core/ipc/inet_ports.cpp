@@ -15,6 +15,7 @@ constexpr uint32_t ephemeral_port_count = last_ephemeral_port - first_ephemeral_
 // Made during static initialization, so before any guest fork, on the heap
 // that forked guest processes share.
 InetPortTable& port_table = *new InetPortTable();
+InetPortTable& udp_port_table = *new InetPortTable();
 
 bool accepts_ipv4(const InetBinding& binding) {
   return binding.address.is_ipv4() || binding.dual_stack;
@@ -42,6 +43,7 @@ bool overlaps(const InetBinding& first, const InetBinding& second) {
 }  // namespace
 
 InetPortTable& inet_ports() { return port_table; }
+InetPortTable& udp_ports() { return udp_port_table; }
 
 bool binding_accepts(const InetBinding& binding, const InetAddress& destination) {
   if (!binding.address.is_any()) {
@@ -67,13 +69,15 @@ bool InetPortTable::conflicts_locked(const InetBinding& binding) const {
   return false;
 }
 
-Result<uint16_t> InetPortTable::bind(const InetBinding& binding) {
+Result<uint16_t> InetPortTable::bind(const InetBinding& binding,
+                                     std::weak_ptr<DatagramQueue> receiver) {
   if (binding.address.port != 0) {
     sync::LockGuard guard(lock_);
     if (conflicts_locked(binding)) {
       return fail(Errno::eaddrinuse);
     }
-    entries_.emplace(binding.address.port, Entry{.binding = binding, .listener = {}});
+    entries_.emplace(binding.address.port,
+                     Entry{.binding = binding, .listener = {}, .receiver = std::move(receiver)});
     return binding.address.port;
   }
 
@@ -91,7 +95,8 @@ Result<uint16_t> InetPortTable::bind(const InetBinding& binding) {
     }
     InetBinding chosen = binding;
     chosen.address.port = port;
-    entries_.emplace(port, Entry{.binding = chosen, .listener = {}});
+    entries_.emplace(port,
+                     Entry{.binding = chosen, .listener = {}, .receiver = std::move(receiver)});
     return port;
   }
   return fail(Errno::eaddrinuse);
@@ -99,7 +104,7 @@ Result<uint16_t> InetPortTable::bind(const InetBinding& binding) {
 
 void InetPortTable::hold(const InetBinding& binding) {
   sync::LockGuard guard(lock_);
-  entries_.emplace(binding.address.port, Entry{.binding = binding, .listener = {}});
+  entries_.emplace(binding.address.port, Entry{.binding = binding, .listener = {}, .receiver = {}});
 }
 
 std::multimap<uint16_t, InetPortTable::Entry>::iterator InetPortTable::find_locked(uint64_t owner,
@@ -138,27 +143,38 @@ Result<void> InetPortTable::listen(uint64_t owner, uint16_t port,
   return {};
 }
 
-std::shared_ptr<StreamListener> InetPortTable::find_listener(const InetAddress& destination) {
-  sync::LockGuard guard(lock_);
-  std::shared_ptr<StreamListener> wildcard;
+template <typename Target>
+std::shared_ptr<Target> InetPortTable::find_target_locked(const InetAddress& destination,
+                                                          std::weak_ptr<Target> Entry::*member) {
+  std::shared_ptr<Target> wildcard;
   auto [first, last] = entries_.equal_range(destination.port);
   for (auto position = first; position != last; ++position) {
     const Entry& entry = position->second;
     if (!binding_accepts(entry.binding, destination)) {
       continue;
     }
-    auto listener = entry.listener.lock();
-    if (!listener) {
+    auto target = (entry.*member).lock();
+    if (!target) {
       continue;
     }
     if (!entry.binding.address.is_any()) {
-      return listener;
+      return target;
     }
     if (!wildcard) {
-      wildcard = std::move(listener);
+      wildcard = std::move(target);
     }
   }
   return wildcard;
+}
+
+std::shared_ptr<StreamListener> InetPortTable::find_listener(const InetAddress& destination) {
+  sync::LockGuard guard(lock_);
+  return find_target_locked(destination, &Entry::listener);
+}
+
+std::shared_ptr<DatagramQueue> InetPortTable::find_receiver(const InetAddress& destination) {
+  sync::LockGuard guard(lock_);
+  return find_target_locked(destination, &Entry::receiver);
 }
 
 void InetPortTable::release(uint64_t owner, uint16_t port) {

@@ -1,6 +1,7 @@
-// The TCP ports of the sandbox's loopback network: which socket has bound
-// which address and port, and which listener connect(2) reaches there.
-// One table serves the whole sandbox: it lives in the kernel heap that
+// The TCP and UDP ports of the sandbox's loopback network: which socket
+// has bound which address and port, and which listener connect(2) or which
+// datagram socket sendto(2) reaches there. One table per protocol serves
+// the whole sandbox: it lives in the kernel heap that
 // forked guest processes share, so a client in one process finds a server
 // in another.
 #pragma once
@@ -16,6 +17,7 @@
 namespace litebox::ipc {
 
 class StreamListener;
+class DatagramQueue;
 
 // Linux's default net.ipv4.ip_local_port_range, from which bind(2) with
 // port 0 and connect(2) of an unbound socket pick a port.
@@ -38,8 +40,9 @@ class InetPortTable {
   // Binds `binding`, or a free ephemeral port when its port is 0, and
   // returns the port. `eaddrinuse` if a socket whose address overlaps
   // has bound the port, unless both set SO_REUSEADDR and that socket does not
-  // listen, or both set SO_REUSEPORT, as Linux allows.
-  Result<uint16_t> bind(const InetBinding& binding);
+  // listen, or both set SO_REUSEPORT, as Linux allows. Datagrams sent to
+  // the binding go to `receiver`, if given.
+  Result<uint16_t> bind(const InetBinding& binding, std::weak_ptr<DatagramQueue> receiver = {});
 
   // Records that the socket that accept(2) returned shares its listener's
   // port, which keeps the port in use while the connection lasts.
@@ -57,6 +60,10 @@ class InetPortTable {
   // the first one bound gets them all.
   std::shared_ptr<StreamListener> find_listener(const InetAddress& destination);
 
+  // The datagram socket that a datagram to `destination` reaches, chosen
+  // as find_listener() chooses; nullptr when none has bound the port.
+  std::shared_ptr<DatagramQueue> find_receiver(const InetAddress& destination);
+
   // Releases the binding of `owner` to `port`.
   void release(uint64_t owner, uint16_t port);
 
@@ -64,7 +71,14 @@ class InetPortTable {
   struct Entry {
     InetBinding binding;
     std::weak_ptr<StreamListener> listener;  // expired unless the owner listens
+    std::weak_ptr<DatagramQueue> receiver;   // expired unless the owner is a datagram socket
   };
+
+  // The live object that `member` of an entry points to for a packet to
+  // `destination`, preferring a binding to that address over the wildcard.
+  template <typename Target>
+  std::shared_ptr<Target> find_target_locked(const InetAddress& destination,
+                                             std::weak_ptr<Target> Entry::*member);
 
   bool conflicts_locked(const InetBinding& binding) const;
   std::multimap<uint16_t, Entry>::iterator find_locked(uint64_t owner, uint16_t port);
@@ -76,8 +90,16 @@ class InetPortTable {
 // Whether a socket bound as `binding` receives connections to `destination`.
 bool binding_accepts(const InetBinding& binding, const InetAddress& destination);
 
-// The table of the sandbox, made during static initialization, before the
-// guest's first fork.
+// The TCP and UDP tables of the sandbox, made during static
+// initialization, before the guest's first fork. TCP and UDP ports are
+// separate, as on Linux.
 InetPortTable& inet_ports();
+InetPortTable& udp_ports();
+
+// The source address Linux picks for a packet to `destination` on
+// loopback: 127.0.0.1 or ::1.
+inline InetAddress loopback_source(const InetAddress& destination) {
+  return destination.is_ipv4() ? InetAddress::ipv4_loopback() : InetAddress::ipv6_loopback();
+}
 
 }  // namespace litebox::ipc

@@ -10,23 +10,8 @@
 
 namespace litebox::ipc {
 
-namespace {
-
-// The source address Linux picks for a connection to `destination` on
-// loopback: 127.0.0.1 or ::1.
-InetAddress loopback_source(const InetAddress& destination) {
-  return destination.is_ipv4() ? InetAddress::ipv4_loopback() : InetAddress::ipv6_loopback();
-}
-
-}  // namespace
-
 Result<void> StreamSocket::bind_inet(InetAddress address) {
-  if (domain_ == SocketDomain::inet6 && address.is_ipv4() && ipv6_only()) {
-    return fail(Errno::einval);
-  }
-  if (!address.is_local()) {
-    return fail(Errno::eaddrnotavail);
-  }
+  TRY_VOID(check_bind_address(address));
   sync::LockGuard guard(lock_);
   if (holds_port_ || connection_ || listener_) {
     return fail(Errno::einval);
@@ -35,15 +20,7 @@ Result<void> StreamSocket::bind_inet(InetAddress address) {
 }
 
 Result<void> StreamSocket::bind_inet_locked(InetAddress address) {
-  InetBinding binding{
-      .owner = identity_,
-      .address = address,
-      .dual_stack =
-          domain_ == SocketDomain::inet6 && address.is_any() && !address.is_ipv4() && !ipv6_only(),
-      .reuse_address = reuse_address(),
-      .reuse_port = stored_option(StoredOption::reuse_port) != 0,
-  };
-  address.port = TRY(inet_ports().bind(binding));
+  address.port = TRY(inet_ports().bind(inet_binding(address)));
   address_.kind = SocketAddress::Kind::inet;
   address_.inet = address;
   holds_port_ = true;
@@ -120,12 +97,7 @@ void StreamSocket::pass_listener_state(StreamSocket& accepted) {
     accepted.holds_port_ = true;
   }
 
-  accepted.set_reuse_address(reuse_address());
-  accepted.ipv6_only_.store(ipv6_only(), std::memory_order_relaxed);
-  for (size_t index = 0; index < stored_options_.size(); ++index) {
-    accepted.stored_options_[index].store(stored_options_[index].load(std::memory_order_relaxed),
-                                          std::memory_order_relaxed);
-  }
+  copy_options_to(accepted);
   accepted.set_send_buffer_size(send_buffer_size_.load(std::memory_order_relaxed));
   accepted.set_receive_buffer_size(receive_buffer_size_.load(std::memory_order_relaxed));
 }

@@ -1,6 +1,7 @@
 #include "stream_connection.hpp"
 
 #include <algorithm>
+#include <iterator>
 #include <utility>
 
 namespace litebox::ipc {
@@ -42,7 +43,7 @@ void StreamConnection::announce_sendable(size_t side) {
 }
 
 Result<size_t> StreamConnection::send_step_locked(size_t side, std::span<const std::byte> rest,
-                                                  bool non_blocking) {
+                                                  bool non_blocking, FileRights& rights) {
   Side& sender = sides_[side];
   Side& receiver = sides_[peer_of(side)];
   if ((sender.shutdown & shutdown_send) != 0) {
@@ -52,6 +53,12 @@ Result<size_t> StreamConnection::send_step_locked(size_t side, std::span<const s
   if (receiver.queue.size() < sender.send_buffer_size) {
     size_t room = sender.send_buffer_size - receiver.queue.size();
     size_t count = std::min(room, rest.size());
+    if (!rights.empty()) {
+      uint64_t begin = receiver.consumed + receiver.queue.size();
+      receiver.rights.push_back(
+          RightsMark{.begin = begin, .end = begin + count, .files = std::move(rights)});
+      rights.clear();
+    }
     auto first = rest.begin();
     receiver.queue.insert(receiver.queue.end(), first, first + static_cast<ptrdiff_t>(count));
     return count;
@@ -68,7 +75,7 @@ Result<size_t> StreamConnection::send_step_locked(size_t side, std::span<const s
 }
 
 Result<size_t> StreamConnection::send(size_t side, std::span<const std::byte> data,
-                                      SocketTransfer options) {
+                                      SocketTransfer options, FileRights rights) {
   // Unlike a pipe write, a zero-length send on a shut-down socket fails.
   if (data.empty()) {
     sync::LockGuard guard(lock_);
@@ -83,7 +90,7 @@ Result<size_t> StreamConnection::send(size_t side, std::span<const std::byte> da
     Result<size_t> moved = fail(Errno::eio);
     {
       sync::LockGuard guard(lock_);
-      moved = send_step_locked(side, data.subspan(sent), options.non_blocking);
+      moved = send_step_locked(side, data.subspan(sent), options.non_blocking, rights);
     }
 
     if (!moved) {
@@ -101,9 +108,12 @@ Result<size_t> StreamConnection::send(size_t side, std::span<const std::byte> da
 }
 
 Result<size_t> StreamConnection::receive(size_t side, std::span<std::byte> buffer,
-                                         SocketTransfer options) {
+                                         SocketTransfer options, FileRights* rights) {
   Side& receiver = sides_[side];
   size_t received = 0;
+  // Rights that the caller does not take are released after lock_, because
+  // closing a file may lock this connection again.
+  FileRights dropped;
   {
     sync::LockGuard guard(lock_);
     while (true) {
@@ -136,16 +146,33 @@ Result<size_t> StreamConnection::receive(size_t side, std::span<std::byte> buffe
       }
 
       size_t count = std::min(receiver.queue.size(), buffer.size() - received);
+      // As on Linux, a receive that reaches the bytes of a send with file
+      // rights takes the rights and ends with those bytes.
+      bool reached_rights = false;
+      if (!receiver.rights.empty() && receiver.rights.front().begin < receiver.consumed + count) {
+        RightsMark& mark = receiver.rights.front();
+        count = std::min<uint64_t>(count, mark.end - receiver.consumed);
+        reached_rights = true;
+        FileRights& target = rights != nullptr ? *rights : dropped;
+        if (options.peek) {
+          target.insert(target.end(), mark.files.begin(), mark.files.end());
+        } else {
+          std::move(mark.files.begin(), mark.files.end(), std::back_inserter(target));
+          receiver.rights.pop_front();
+        }
+      }
       std::copy_n(receiver.queue.begin(), count, buffer.begin() + static_cast<ptrdiff_t>(received));
       if (!options.peek) {
         receiver.queue.erase(receiver.queue.begin(),
                              receiver.queue.begin() + static_cast<ptrdiff_t>(count));
+        receiver.consumed += count;
       }
       received += count;
       // MSG_WAITALL goes on until the buffer is full, the direction is shut
       // down or an error is pending. The sender may be waiting for the room
       // just made, so it is woken before this end waits again.
-      if (!options.wait_all || options.peek || received == buffer.size() || count == 0) {
+      if (!options.wait_all || options.peek || received == buffer.size() || count == 0 ||
+          reached_rights) {
         break;
       }
       sides_[peer_of(side)].sendable.wake_all();
@@ -180,6 +207,7 @@ void StreamConnection::shutdown(size_t side, uint32_t directions) {
 }
 
 void StreamConnection::close(size_t side, bool reset) {
+  std::deque<RightsMark> dropped;
   {
     sync::LockGuard guard(lock_);
     Side& closing = sides_[side];
@@ -189,6 +217,9 @@ void StreamConnection::close(size_t side, bool reset) {
       peer.pending_error = Errno::econnreset;
     }
     closing.queue.clear();
+    // Closing the files may lock this connection again, so it happens
+    // after lock_ is released.
+    dropped.swap(closing.rights);
     closing.shutdown = shutdown_both;
     peer.shutdown = shutdown_both;
   }

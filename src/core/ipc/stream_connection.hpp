@@ -42,8 +42,11 @@ class StreamConnection {
 
   static size_t peer_of(size_t side) { return 1 - side; }
 
-  Result<size_t> send(size_t side, std::span<const std::byte> data, SocketTransfer options);
-  Result<size_t> receive(size_t side, std::span<std::byte> buffer, SocketTransfer options);
+  // StreamSocket::send() and receive() describe `rights`.
+  Result<size_t> send(size_t side, std::span<const std::byte> data, SocketTransfer options,
+                      FileRights rights = {});
+  Result<size_t> receive(size_t side, std::span<std::byte> buffer, SocketTransfer options,
+                         FileRights* rights = nullptr);
   void shutdown(size_t side, uint32_t directions);
 
   // Closes `side`: the peer sees both directions shut down, and ECONNRESET
@@ -70,8 +73,18 @@ class StreamConnection {
 
  private:
   // One locked step of send(): queues what fits of `rest` at the peer, or
-  // else waits once for room. Returns the bytes queued.
-  Result<size_t> send_step_locked(size_t side, std::span<const std::byte> rest, bool non_blocking);
+  // else waits once for room. Returns the bytes queued. Non-empty `rights`
+  // move to the peer with the first bytes queued.
+  Result<size_t> send_step_locked(size_t side, std::span<const std::byte> rest, bool non_blocking,
+                                  FileRights& rights);
+
+  // The bytes of one send that carried file rights, by their positions in
+  // the stream of bytes a side receives.
+  struct RightsMark {
+    uint64_t begin = 0;
+    uint64_t end = 0;
+    FileRights files;
+  };
 
   // Wake the waiters and observers of `side` after a change to what it can
   // receive or send. Called without lock_ held.
@@ -79,8 +92,10 @@ class StreamConnection {
   void announce_sendable(size_t side);
 
   struct Side {
-    std::deque<std::byte> queue;  // bytes sent by the peer, not yet received
-    uint32_t shutdown = 0;        // SocketShutdown bits
+    std::deque<std::byte> queue;    // bytes sent by the peer, not yet received
+    uint64_t consumed = 0;          // bytes received so far: the position of queue.front()
+    std::deque<RightsMark> rights;  // in stream order
+    uint32_t shutdown = 0;          // SocketShutdown bits
     // ECONNRESET after the peer closed with unread data in its queue;
     // reported once, by a receive on an empty queue or SO_ERROR.
     std::optional<Errno> pending_error;

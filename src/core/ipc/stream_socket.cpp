@@ -6,7 +6,6 @@
 #include <utility>
 
 #include "inet_ports.hpp"
-#include "litebox/fs/file_system.hpp"
 #include "stream_connection.hpp"
 #include "stream_listener.hpp"
 #include "unix_names.hpp"
@@ -14,17 +13,6 @@
 namespace litebox::ipc {
 
 namespace {
-
-// Set during static initialization, so before any guest fork, on the heap
-// that forked guest processes share: socket inode numbers stay unique and
-// st_dev the same across the sandbox, as for pipes.
-auto& next_socket_identity_value = *new std::atomic<uint64_t>{1};
-// The st_dev of sockets, one pseudo file system for all of them (sockfs).
-const uint64_t socket_device_number = fs::allocate_device_number();
-
-uint64_t next_socket_identity() {
-  return next_socket_identity_value.fetch_add(1, std::memory_order_relaxed);
-}
 
 // The poll(2) events of a socket that is neither connected nor listening:
 // writable and hung up, as Linux reports a stream socket in TCP_CLOSE.
@@ -39,11 +27,8 @@ uint32_t unconnected_poll_events(uint32_t shutdown) {
 }  // namespace
 
 StreamSocket::StreamSocket(uint32_t flags, SocketCredentials owner, SocketDomain domain)
-    : File(flags),
-      pollable_(std::make_shared<event::Pollable>()),
-      owner_(owner),
-      domain_(domain),
-      identity_(next_socket_identity()) {
+    : Socket(flags, owner, domain, SocketType::stream),
+      pollable_(std::make_shared<event::Pollable>()) {
   if (domain_ != SocketDomain::unix_domain) {
     address_.kind = SocketAddress::Kind::inet;
     address_.inet =
@@ -51,19 +36,13 @@ StreamSocket::StreamSocket(uint32_t flags, SocketCredentials owner, SocketDomain
     send_buffer_size_.store(default_tcp_send_buffer_size, std::memory_order_relaxed);
     receive_buffer_size_.store(default_tcp_receive_buffer_size, std::memory_order_relaxed);
   }
-  set_stored_option(StoredOption::tcp_keep_idle, 7200);
-  set_stored_option(StoredOption::tcp_keep_interval, 75);
-  set_stored_option(StoredOption::tcp_keep_count, 9);
 }
 
 StreamSocket::StreamSocket(std::shared_ptr<StreamConnection> connection, size_t side,
                            uint32_t flags, SocketCredentials owner, SocketAddress address,
                            SocketDomain domain)
-    : File(flags),
+    : Socket(flags, owner, domain, SocketType::stream),
       pollable_(connection->pollable(side)),
-      owner_(owner),
-      domain_(domain),
-      identity_(next_socket_identity()),
       address_(std::move(address)),
       connection_(std::move(connection)),
       side_(side) {
@@ -75,11 +54,8 @@ StreamSocket::~StreamSocket() {
     inet_ports().release(identity_, address_.inet.port);
   }
   if (holds_name_) {
-    if (address_.kind == SocketAddress::Kind::abstract) {
-      unix_names().release(UnixNameKey{address_.name}, identity_);
-    } else {
-      unix_names().release(UnixNameKey{SocketInodeKey{name_device_, name_inode_}}, identity_);
-    }
+    unix_names().release(unix_name_key(address_, SocketInodeKey{name_device_, name_inode_}),
+                         identity_);
   }
   if (listener_) {
     listener_->close();
@@ -102,22 +78,24 @@ Result<size_t> StreamSocket::write(std::span<const std::byte> data) {
   return send(data, SocketTransfer{.non_blocking = is_non_blocking()});
 }
 
-Result<size_t> StreamSocket::send(std::span<const std::byte> data, SocketTransfer options) {
+Result<size_t> StreamSocket::send(std::span<const std::byte> data, SocketTransfer options,
+                                  FileRights rights) {
   StreamConnection* connection = connected_.load(std::memory_order_acquire);
   if (connection == nullptr) {
     return fail(domain_ == SocketDomain::unix_domain ? Errno::enotconn : Errno::epipe);
   }
   options.non_blocking = options.non_blocking || is_non_blocking();
-  return connection->send(side_, data, options);
+  return connection->send(side_, data, options, std::move(rights));
 }
 
-Result<size_t> StreamSocket::receive(std::span<std::byte> buffer, SocketTransfer options) {
+Result<size_t> StreamSocket::receive(std::span<std::byte> buffer, SocketTransfer options,
+                                     FileRights* rights) {
   StreamConnection* connection = connected_.load(std::memory_order_acquire);
   if (connection == nullptr) {
     return fail(domain_ == SocketDomain::unix_domain ? Errno::einval : Errno::enotconn);
   }
   options.non_blocking = options.non_blocking || is_non_blocking();
-  return connection->receive(side_, buffer, options);
+  return connection->receive(side_, buffer, options, rights);
 }
 
 Result<void> StreamSocket::shutdown(uint32_t directions) {
@@ -138,18 +116,6 @@ Result<void> StreamSocket::shutdown(uint32_t directions) {
   }
   pollable_->notify(event::pollin | event::pollrdnorm | event::pollrdhup);
   return {};
-}
-
-Result<fs::Stat> StreamSocket::stat() {
-  fs::Stat status;
-  status.device = socket_device_number;
-  status.inode = identity_;
-  status.mode = fs::mode_of(fs::FileType::socket, 0777);
-  status.link_count = 1;
-  status.uid = owner_.uid;
-  status.gid = owner_.gid;
-  status.block_size = 4096;
-  return status;
 }
 
 uint32_t StreamSocket::poll_events() {
@@ -186,27 +152,15 @@ void StreamSocket::hold_name_locked(SocketAddress address, uint64_t device, uint
 
 Result<void> StreamSocket::bind_path(fs::Vfs& vfs, const fs::PathContext& context,
                                      const fs::Location& start, std::string_view path) {
-  // As Linux does, the inode comes first, so an existing path is
-  // `eaddrinuse` even for a socket that has a name already.
-  auto created = vfs.make_node(context, start, path, fs::mode_of(fs::FileType::socket, 0777), 0);
-  if (!created) {
-    return fail(created.error() == Errno::eexist ? Errno::eaddrinuse : created.error());
-  }
-  auto status = vfs.stat(context, start, path, fs::at_symlink_nofollow);
-  Result<void> bound = status ? hold_path_name(path, *status) : fail(status.error());
-
-  if (!bound) {
-    (void)vfs.unlink(context, start, path, 0);
-  }
-  return bound;
+  return bind_socket_inode(vfs, context, start, path,
+                           [&](const SocketInodeKey& key) { return hold_path_name(path, key); });
 }
 
-Result<void> StreamSocket::hold_path_name(std::string_view path, const fs::Stat& status) {
+Result<void> StreamSocket::hold_path_name(std::string_view path, const SocketInodeKey& key) {
   sync::LockGuard guard(lock_);
   if (address_.kind != SocketAddress::Kind::unnamed) {
     return fail(Errno::einval);
   }
-  SocketInodeKey key{status.device, status.inode};
   TRY_VOID(unix_names().bind(UnixNameKey{key}, identity_));
   hold_name_locked(SocketAddress{SocketAddress::Kind::path, std::string(path)}, key.device,
                    key.inode);
@@ -259,11 +213,9 @@ Result<void> StreamSocket::listen(uint32_t backlog, SocketCredentials credential
       listener_->shutdown(directions);
     }
     // A TCP listener is in the port table already.
-    if (address_.kind == SocketAddress::Kind::abstract) {
-      unix_names().set_listener(UnixNameKey{address_.name}, identity_, listener_);
-    } else if (address_.kind == SocketAddress::Kind::path) {
-      unix_names().set_listener(UnixNameKey{SocketInodeKey{name_device_, name_inode_}}, identity_,
-                                listener_);
+    if (address_.kind != SocketAddress::Kind::inet) {
+      unix_names().set_listener(unix_name_key(address_, SocketInodeKey{name_device_, name_inode_}),
+                                identity_, listener_);
     }
     listening_.store(listener_.get(), std::memory_order_release);
   }
@@ -275,14 +227,7 @@ Result<void> StreamSocket::listen(uint32_t backlog, SocketCredentials credential
 Result<void> StreamSocket::connect_path(fs::Vfs& vfs, const fs::PathContext& context,
                                         const fs::Location& start, std::string_view path,
                                         SocketCredentials credentials) {
-  fs::Location target = TRY(vfs.resolve(context, start, path, 0));
-  fs::Stat status = TRY(target.inode->stat());
-  TRY_VOID(fs::Vfs::check_permission(context.credentials, status, fs::access_write));
-  if (fs::file_type_of(status.mode) != fs::FileType::socket) {
-    return fail(Errno::econnrefused);
-  }
-
-  SocketInodeKey key{status.device, status.inode};
+  SocketInodeKey key = TRY(find_socket_inode(vfs, context, start, path));
   return connect_to_listener(unix_names().find_listener(UnixNameKey{key}), credentials);
 }
 

@@ -1,19 +1,22 @@
-// Socket system calls that move data and options of Unix-domain and TCP
-// stream sockets: socketpair, shutdown, sendto, recvfrom, sendmsg, recvmsg,
+// Socket system calls that move data and options of Unix-domain, TCP and
+// UDP sockets: socketpair, shutdown, sendto, recvfrom, sendmsg, recvmsg,
 // getsockopt and setsockopt. socket_connection.cpp makes and connects
-// named sockets.
-// TODO: datagram and sequenced-packet sockets, and SCM_RIGHTS control
-// messages.
+// named sockets, and socket_datagram.cpp moves datagrams.
+// socket_control.cpp reads and writes their control messages.
+// TODO: sequenced-packet sockets.
 #include <algorithm>
 #include <array>
 #include <cstring>
 #include <optional>
 #include <vector>
 
+#include "litebox/ipc/datagram_socket.hpp"
 #include "litebox/ipc/stream_socket.hpp"
 #include "shim/linux/guest_memory.hpp"
 #include "shim/linux/kernel.hpp"
 #include "shim/linux/syscalls/file_support.hpp"
+#include "shim/linux/syscalls/socket_control.hpp"
+#include "shim/linux/syscalls/socket_datagram.hpp"
 #include "shim/linux/syscalls/socket_support.hpp"
 
 namespace litebox::shim::linux_abi {
@@ -27,16 +30,17 @@ constexpr int32_t shut_read_write = 2;
 // send(2) and recv(2) flags.
 constexpr uint32_t msg_out_of_band = 0x1;
 constexpr uint32_t msg_peek = 0x2;
+constexpr uint32_t msg_truncate = 0x20;
 constexpr uint32_t msg_dont_wait = 0x40;
 constexpr uint32_t msg_wait_all = 0x100;
 
 // getsockopt(2) and setsockopt(2) at SOL_SOCKET.
-constexpr int32_t sol_socket = 1;
 constexpr int32_t so_type = 3;
 constexpr int32_t so_reuse_address = 2;
 constexpr int32_t so_error = 4;
 constexpr int32_t so_send_buffer = 7;
 constexpr int32_t so_receive_buffer = 8;
+constexpr int32_t so_broadcast = 6;
 constexpr int32_t so_keep_alive = 9;
 constexpr int32_t so_reuse_port = 15;
 constexpr int32_t so_peer_credentials = 17;
@@ -79,13 +83,6 @@ struct LinuxMessageHeader {
 };
 static_assert(sizeof(LinuxMessageHeader) == 56);
 
-// struct ucred.
-struct LinuxPeerCredentials {
-  int32_t pid;
-  uint32_t uid;
-  uint32_t gid;
-};
-
 // The sender's address that recvfrom(2) and recvmsg(2) report: the
 // peer's name, or no bytes at all when the peer is unnamed or the socket is
 // a TCP socket, as Linux reports it.
@@ -120,8 +117,8 @@ Result<uint64_t> sys_socketpair(Task& task, const SyscallArguments& arguments) {
     return fail(Errno::eafnosupport);
   }
   TRY_VOID(check_unix_socket_type(request));
-  if (request.type != sock_stream) {
-    // TODO: datagram and sequenced-packet pairs (SOCK_RAW means SOCK_DGRAM).
+  if (request.type == sock_seqpacket) {
+    // TODO: sequenced-packet pairs.
     return fail(Errno::eopnotsupp);
   }
   const uint32_t flags = request.flags;
@@ -129,12 +126,25 @@ Result<uint64_t> sys_socketpair(Task& task, const SyscallArguments& arguments) {
   Process& process = task.process();
   ipc::SocketCredentials creator = socket_credentials_of(task);
   uint32_t status_flags = (flags & sock_non_blocking) != 0 ? uint32_t{fd::open_non_blocking} : 0;
-  ipc::UnixSocketPair pair = TRY(ipc::create_unix_stream_pair(status_flags, creator));
+  std::array<std::shared_ptr<ipc::Socket>, 2> pair;
+  if (request.type == sock_stream) {
+    ipc::UnixSocketPair stream_pair = TRY(ipc::create_unix_stream_pair(status_flags, creator));
+    pair = {stream_pair.first, stream_pair.second};
+  } else {
+    // SOCK_RAW means SOCK_DGRAM for Unix sockets, as on Linux.
+    uint32_t file_flags = fd::open_read_write | status_flags;
+    auto first =
+        std::make_shared<ipc::DatagramSocket>(file_flags, creator, ipc::SocketDomain::unix_domain);
+    auto second =
+        std::make_shared<ipc::DatagramSocket>(file_flags, creator, ipc::SocketDomain::unix_domain);
+    ipc::DatagramSocket::connect_pair(*first, *second, creator);
+    pair = {first, second};
+  }
 
   bool close_on_exec = (flags & sock_close_on_exec) != 0;
   fd::DescriptorTable& descriptors = process.descriptors();
-  int first = TRY(descriptors.allocate(pair.first, close_on_exec));
-  auto second = descriptors.allocate(pair.second, close_on_exec);
+  int first = TRY(descriptors.allocate(pair[0], close_on_exec));
+  auto second = descriptors.allocate(pair[1], close_on_exec);
   if (!second) {
     (void)descriptors.close(first);
     return fail(second.error());
@@ -167,45 +177,11 @@ Result<uint64_t> sys_shutdown(Task& task, const SyscallArguments& arguments) {
 // net.core.wmem_max), so one step receives everything queued.
 constexpr size_t transfer_step = 1 << 20;
 
-uint64_t total_length(const std::vector<GuestIovec>& vectors) {
-  uint64_t length = 0;
-  for (const GuestIovec& vector : vectors) {
-    length += vector.length;
-  }
-  return length;
-}
-
-// Copies between `buffer` and the bytes of the guest iovecs that start
-// `offset` bytes into them, in the direction `to_guest` gives.
-Result<void> copy_vector_bytes(const std::vector<GuestIovec>& vectors, uint64_t offset,
-                               std::span<std::byte> buffer, bool to_guest) {
-  size_t done = 0;
-  for (const GuestIovec& vector : vectors) {
-    if (done == buffer.size()) {
-      break;
-    }
-    if (offset >= vector.length) {
-      offset -= vector.length;
-      continue;
-    }
-    size_t part = std::min<uint64_t>(vector.length - offset, buffer.size() - done);
-    std::span<std::byte> piece = buffer.subspan(done, part);
-    if (to_guest) {
-      TRY_VOID(copy_to_guest(vector.base + offset, piece));
-    } else {
-      TRY_VOID(copy_from_guest(piece, vector.base + offset));
-    }
-    done += part;
-    offset = 0;
-  }
-  return {};
-}
-
 // Sends the bytes of the guest iovecs in order, one bounce buffer at a
 // time. It stops at the first short send, and an error after some bytes
 // went returns the count so far, as Linux does.
 Result<uint64_t> send_vectors(ipc::StreamSocket& socket, const std::vector<GuestIovec>& vectors,
-                              ipc::SocketTransfer options) {
+                              ipc::SocketTransfer options, ipc::FileRights rights) {
   const uint64_t length = std::min(total_length(vectors), max_transfer);
   std::vector<std::byte> buffer(std::min<uint64_t>(length, transfer_step));
 
@@ -214,7 +190,9 @@ Result<uint64_t> send_vectors(ipc::StreamSocket& socket, const std::vector<Guest
     std::span<std::byte> chunk(buffer.data(), std::min<uint64_t>(buffer.size(), length - sent));
     Result<size_t> count = fail(Errno::efault);
     if (auto copied = copy_vector_bytes(vectors, sent, chunk, false); copied) {
-      count = socket.send(chunk, options);
+      // The files travel with the first chunk.
+      count = socket.send(chunk, options, std::move(rights));
+      rights.clear();
     } else {
       count = fail(copied.error());
     }
@@ -236,14 +214,14 @@ Result<uint64_t> send_vectors(ipc::StreamSocket& socket, const std::vector<Guest
 // takes everything queued; with it the steps go on until the iovecs are
 // full or a step comes back short.
 Result<uint64_t> receive_vectors(ipc::StreamSocket& socket, const std::vector<GuestIovec>& vectors,
-                                 ipc::SocketTransfer options) {
+                                 ipc::SocketTransfer options, ipc::FileRights* rights) {
   const uint64_t length = std::min(total_length(vectors), max_transfer);
   std::vector<std::byte> buffer(std::min<uint64_t>(length, transfer_step));
 
   uint64_t received = 0;
   do {
     std::span<std::byte> chunk(buffer.data(), std::min<uint64_t>(buffer.size(), length - received));
-    Result<size_t> count = socket.receive(chunk, options);
+    Result<size_t> count = socket.receive(chunk, options, rights);
     if (!count) {
       if (received != 0) {
         break;
@@ -280,34 +258,59 @@ Result<ipc::SocketTransfer> receive_options(uint32_t flags) {
                              .wait_all = (flags & msg_wait_all) != 0};
 }
 
+// One sendto(2) or sendmsg(2) on a socket of either type, to
+// `destination` or, without one, to the connected peer.
+Result<uint64_t> send_message(Task& task, ipc::Socket& socket,
+                              const std::vector<GuestIovec>& vectors,
+                              const std::optional<std::vector<std::byte>>& destination,
+                              uint32_t flags, ipc::FileRights rights = {}) {
+  ipc::SocketTransfer options = TRY(send_options(flags));
+  if (auto* datagram = dynamic_cast<ipc::DatagramSocket*>(&socket)) {
+    return send_datagram(task, *datagram, vectors, destination, options, std::move(rights));
+  }
+  auto& stream = static_cast<ipc::StreamSocket&>(socket);
+  if (destination && !destination->empty()) {
+    TRY_VOID(check_destination(stream));
+  }
+  return send_vectors(stream, vectors, options, std::move(rights));
+}
+
+// One recvfrom(2) or recvmsg(2) on a socket of either type. Files passed
+// with the data go to `rights`, or are closed when it is null.
+Result<ReceivedMessage> receive_message(ipc::Socket& socket, const std::vector<GuestIovec>& vectors,
+                                        uint32_t flags, ipc::FileRights* rights = nullptr) {
+  ipc::SocketTransfer options = TRY(receive_options(flags));
+  if (auto* datagram = dynamic_cast<ipc::DatagramSocket*>(&socket)) {
+    return receive_datagram(*datagram, vectors, options, (flags & msg_truncate) != 0, rights);
+  }
+  auto& stream = static_cast<ipc::StreamSocket&>(socket);
+  uint64_t count = TRY(receive_vectors(stream, vectors, options, rights));
+  return ReceivedMessage{.count = count, .truncated = false, .source = source_address(stream)};
+}
+
 Result<uint64_t> sys_sendto(Task& task, const SyscallArguments& arguments) {
   auto socket = TRY(socket_of(task, arguments.as_int(0)));
-  ipc::SocketTransfer options = TRY(send_options(arguments.as_uint(3)));
   const uint64_t address = arguments[4];
-  const int32_t address_length = arguments.as_int(5);
-  if (address != 0 && (address_length < 0 || address_length > max_address_length)) {
-    return fail(Errno::einval);
-  }
-  if (address != 0 && address_length != 0) {
-    TRY_VOID(check_destination(*socket));
+  std::optional<std::vector<std::byte>> destination;
+  if (address != 0) {
+    destination = TRY(read_socket_address(address, arguments.as_int(5)));
   }
 
   std::vector<GuestIovec> vectors{GuestIovec{arguments[1], arguments[2]}};
-  return send_vectors(*socket, vectors, options);
+  return send_message(task, *socket, vectors, destination, arguments.as_uint(3));
 }
 
 Result<uint64_t> sys_recvfrom(Task& task, const SyscallArguments& arguments) {
   auto socket = TRY(socket_of(task, arguments.as_int(0)));
-  ipc::SocketTransfer options = TRY(receive_options(arguments.as_uint(3)));
   const uint64_t address = arguments[4];
 
   std::vector<GuestIovec> vectors{GuestIovec{arguments[1], arguments[2]}};
-  uint64_t count = TRY(receive_vectors(*socket, vectors, options));
+  ReceivedMessage received = TRY(receive_message(*socket, vectors, arguments.as_uint(3)));
   // As on Linux, a bad length fails the call after the data was received.
   if (address != 0) {
-    TRY_VOID(write_address(address, arguments[5], source_address(*socket)));
+    TRY_VOID(write_address(address, arguments[5], received.source));
   }
-  return count;
+  return received.count;
 }
 
 // Reads the iovec array of a msghdr: `emsgsize` beyond UIO_MAXIOV entries.
@@ -324,17 +327,24 @@ Result<uint64_t> sys_sendmsg(Task& task, const SyscallArguments& arguments) {
   if (static_cast<int32_t>(header.name_length) < 0) {
     return fail(Errno::einval);
   }
-  auto vectors = TRY(message_vectors(header));
-  if (header.control_length != 0) {
-    // TODO: control messages (SCM_RIGHTS, SCM_CREDENTIALS).
-    return fail(Errno::eopnotsupp);
-  }
-  ipc::SocketTransfer options = TRY(send_options(arguments.as_uint(2)));
+  // Linux ignores a name of length 0 and cuts a longer one to the size
+  // of sockaddr_storage.
+  std::optional<std::vector<std::byte>> destination;
   if (header.name != 0 && header.name_length != 0) {
-    TRY_VOID(check_destination(*socket));
+    auto length = std::min<int32_t>(static_cast<int32_t>(header.name_length), max_address_length);
+    destination = TRY(read_socket_address(header.name, length));
+  }
+  auto vectors = TRY(message_vectors(header));
+  ipc::FileRights rights;
+  if (header.control_length != 0) {
+    if (socket->domain() != ipc::SocketDomain::unix_domain) {
+      // TODO: control messages of TCP and UDP sockets (IP_TOS, ...).
+      return fail(Errno::eopnotsupp);
+    }
+    rights = TRY(read_control_messages(task, header.control, header.control_length));
   }
 
-  return send_vectors(*socket, vectors, options);
+  return send_message(task, *socket, vectors, destination, arguments.as_uint(2), std::move(rights));
 }
 
 Result<uint64_t> sys_recvmsg(Task& task, const SyscallArguments& arguments) {
@@ -342,25 +352,30 @@ Result<uint64_t> sys_recvmsg(Task& task, const SyscallArguments& arguments) {
   GuestPtr<LinuxMessageHeader> header_pointer(arguments[1]);
   LinuxMessageHeader header = TRY(header_pointer.read());
   auto vectors = TRY(message_vectors(header));
-  ipc::SocketTransfer options = TRY(receive_options(arguments.as_uint(2)));
 
-  uint64_t count = TRY(receive_vectors(*socket, vectors, options));
+  const uint32_t flags = arguments.as_uint(2);
+  ipc::FileRights rights;
+  ReceivedMessage received = TRY(receive_message(*socket, vectors, flags, &rights));
+  bool close_on_exec = (flags & msg_control_close_on_exec) != 0;
+  ControlWritten control = TRY(
+      write_rights(task, header.control, header.control_length, std::move(rights), close_on_exec));
 
   // Linux writes back the name length (only when there is a name buffer),
-  // the control length and the flags. No control message comes along.
+  // the control length and the flags.
   if (header.name != 0) {
     if (static_cast<int32_t>(header.name_length) < 0) {
       return fail(Errno::einval);
     }
-    std::vector<std::byte> source = source_address(*socket);
-    size_t copied = std::min<size_t>(header.name_length, source.size());
-    TRY_VOID(copy_to_guest(header.name, std::span(source).first(copied)));
-    header.name_length = static_cast<uint32_t>(source.size());
+    size_t copied = std::min<size_t>(header.name_length, received.source.size());
+    TRY_VOID(copy_to_guest(header.name, std::span(received.source).first(copied)));
+    header.name_length = static_cast<uint32_t>(received.source.size());
   }
-  header.control_length = 0;
-  header.flags = 0;
+  header.control_length = control.length;
+  // As on Linux, msg_flags repeats MSG_CMSG_CLOEXEC of the call.
+  header.flags = (flags & msg_control_close_on_exec) | (received.truncated ? msg_truncate : 0) |
+                 (control.truncated ? msg_control_truncated : 0);
   TRY_VOID(header_pointer.write(header));
-  return count;
+  return received.count;
 }
 
 // Copies an option value out as getsockopt(2) does: at most `*length`
@@ -394,8 +409,22 @@ int32_t domain_number(ipc::SocketDomain domain) {
   return af_unix;
 }
 
+bool is_tcp(const ipc::Socket& socket) {
+  return socket.domain() != ipc::SocketDomain::unix_domain &&
+         socket.type() == ipc::SocketType::stream;
+}
+
+// The SO_PROTOCOL of `socket`: IPPROTO_TCP, IPPROTO_UDP, or 0 for a Unix
+// socket.
+int32_t protocol_number(const ipc::Socket& socket) {
+  if (socket.domain() == ipc::SocketDomain::unix_domain) {
+    return 0;
+  }
+  return socket.type() == ipc::SocketType::stream ? ipproto_tcp : ipproto_udp;
+}
+
 // The StoredOption that `option` at `level` names on `socket`, if any.
-std::optional<ipc::StoredOption> stored_option_of(ipc::StreamSocket& socket, int32_t level,
+std::optional<ipc::StoredOption> stored_option_of(ipc::Socket& socket, int32_t level,
                                                   int32_t option) {
   if (level == sol_socket) {
     switch (option) {
@@ -403,11 +432,13 @@ std::optional<ipc::StoredOption> stored_option_of(ipc::StreamSocket& socket, int
         return ipc::StoredOption::keep_alive;
       case so_reuse_port:
         return ipc::StoredOption::reuse_port;
+      case so_broadcast:
+        return ipc::StoredOption::broadcast;
       default:
         return std::nullopt;
     }
   }
-  if (level != ipproto_tcp || socket.domain() == ipc::SocketDomain::unix_domain) {
+  if (level != ipproto_tcp || !is_tcp(socket)) {
     return std::nullopt;
   }
   switch (option) {
@@ -425,9 +456,13 @@ std::optional<ipc::StoredOption> stored_option_of(ipc::StreamSocket& socket, int
 }
 
 // Returns the error for an option that neither call supports. Unix sockets
-// have no options of their own below SOL_SOCKET.
-Errno unknown_option_error(ipc::StreamSocket& socket, int32_t level) {
+// have no options of their own below SOL_SOCKET, and UDP sockets pass
+// IPPROTO_TCP to the IP layer, which rejects other levels than its own.
+Errno unknown_option_error(ipc::Socket& socket, int32_t level) {
   if (level != sol_socket && socket.domain() == ipc::SocketDomain::unix_domain) {
+    return Errno::eopnotsupp;
+  }
+  if (level == ipproto_tcp && !is_tcp(socket)) {
     return Errno::eopnotsupp;
   }
   // TODO: the other SOL_SOCKET options (SO_PASSCRED, SO_RCVLOWAT, ...) and
@@ -453,14 +488,14 @@ Result<uint64_t> sys_getsockopt(Task& task, const SyscallArguments& arguments) {
     return fail(unknown_option_error(*socket, level));
   }
 
-  const bool inet = socket->domain() != ipc::SocketDomain::unix_domain;
+  const uint32_t type = socket->type() == ipc::SocketType::stream ? sock_stream : sock_datagram;
   switch (option) {
     case so_type:
-      return write_option(value_address, length_address, int32_t{sock_stream});
+      return write_option(value_address, length_address, static_cast<int32_t>(type));
     case so_domain:
       return write_option(value_address, length_address, domain_number(socket->domain()));
     case so_protocol:
-      return write_option(value_address, length_address, inet ? ipproto_tcp : int32_t{0});
+      return write_option(value_address, length_address, protocol_number(*socket));
     case so_accept_connections:
       return write_option(value_address, length_address, int32_t{socket->is_listening()});
     case so_reuse_address:
@@ -479,7 +514,7 @@ Result<uint64_t> sys_getsockopt(Task& task, const SyscallArguments& arguments) {
     case so_peer_credentials: {
       ipc::SocketCredentials peer = socket->peer_credentials();
       return write_option(value_address, length_address,
-                          LinuxPeerCredentials{peer.pid, peer.uid, peer.gid});
+                          LinuxCredentials{peer.pid, peer.uid, peer.gid});
     }
     default:
       return fail(unknown_option_error(*socket, level));
@@ -522,9 +557,9 @@ Result<uint64_t> sys_setsockopt(Task& task, const SyscallArguments& arguments) {
   if (stored) {
     TRY_VOID(check_stored_value(*stored, value));
     // Flags are stored as 0 or 1, as Linux returns them.
-    bool flag = *stored == ipc::StoredOption::keep_alive ||
-                *stored == ipc::StoredOption::reuse_port ||
-                *stored == ipc::StoredOption::tcp_no_delay;
+    bool flag =
+        *stored == ipc::StoredOption::keep_alive || *stored == ipc::StoredOption::reuse_port ||
+        *stored == ipc::StoredOption::broadcast || *stored == ipc::StoredOption::tcp_no_delay;
     socket->set_stored_option(*stored, flag ? int32_t{value != 0} : value);
     return 0;
   }

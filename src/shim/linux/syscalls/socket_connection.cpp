@@ -1,5 +1,5 @@
-// Socket system calls that make, name and connect Unix-domain and TCP
-// stream sockets: socket, bind, listen, connect, accept, accept4,
+// Socket system calls that make, name and connect Unix-domain, TCP and
+// UDP sockets: socket, bind, listen, connect, accept, accept4,
 // getsockname and getpeername.
 #include <fmt/format.h>
 
@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "litebox/ipc/datagram_socket.hpp"
 #include "litebox/ipc/stream_socket.hpp"
 #include "litebox/platform/platform.hpp"
 #include "shim/linux/guest_memory.hpp"
@@ -21,57 +22,9 @@ namespace litebox::shim::linux_abi {
 
 namespace {
 
-// sizeof(struct sockaddr_un): the family and 108 bytes of sun_path.
-constexpr size_t unix_address_size = 110;
-constexpr size_t family_size = sizeof(uint16_t);
-
 // net.core.somaxconn, the largest listen(2) backlog (Linux's default since
 // 5.4).
 constexpr uint32_t max_backlog = 4096;
-
-// Copies in the socket address of bind(2) or connect(2): `einval` for a
-// length outside 0 to sizeof(struct sockaddr_storage), `efault` for a bad
-// pointer.
-Result<std::vector<std::byte>> read_socket_address(uint64_t address, int32_t length) {
-  if (length < 0 || length > max_address_length) {
-    return fail(Errno::einval);
-  }
-  std::vector<std::byte> bytes(static_cast<size_t>(length));
-  if (!bytes.empty()) {
-    TRY_VOID(copy_from_guest(bytes, address));
-  }
-  return bytes;
-}
-
-uint16_t family_of(std::span<const std::byte> bytes) {
-  uint16_t family = 0;
-  if (bytes.size() >= family_size) {
-    std::memcpy(&family, bytes.data(), family_size);
-  }
-  return family;
-}
-
-// Decodes a sockaddr_un that names a socket: `einval` unless it contains the
-// family AF_UNIX and at least one byte of sun_path. A path ends at its
-// first NUL; an abstract name is every byte after the leading NUL.
-Result<ipc::SocketAddress> decode_unix_address(std::span<const std::byte> bytes) {
-  if (bytes.size() <= family_size || bytes.size() > unix_address_size) {
-    return fail(Errno::einval);
-  }
-  if (family_of(bytes) != af_unix) {
-    return fail(Errno::einval);
-  }
-
-  std::span<const std::byte> path = bytes.subspan(family_size);
-  // Safety: char may alias any object, and every read stays inside `path`.
-  const char* characters = reinterpret_cast<const char*>(path.data());
-  if (path[0] != std::byte{0}) {
-    return ipc::SocketAddress{ipc::SocketAddress::Kind::path,
-                              std::string(characters, strnlen(characters, path.size()))};
-  }
-  return ipc::SocketAddress{ipc::SocketAddress::Kind::abstract,
-                            std::string(characters + 1, path.size() - 1)};
-}
 
 // Logs once per process, family and type that socket(2) is not
 // implemented for them. It logs at info level, as for unsupported system
@@ -97,22 +50,47 @@ uint32_t socket_file_flags(uint32_t flags) {
   return file_flags;
 }
 
-// The domain of a socket that socket(2) makes for `request`: `enosys` for
-// what the sandbox lacks, and the errors of the family's checks.
-Result<ipc::SocketDomain> socket_domain_of(const SocketRequest& request) {
-  if (request.domain == af_inet || request.domain == af_inet6) {
-    if (request.type == sock_datagram || request.type == sock_raw) {
-      // TODO: UDP and raw IP sockets.
-      report_unsupported_socket(request);
-      return fail(Errno::enosys);
-    }
-    if (request.type != sock_stream) {
-      return fail(Errno::esocktnosupport);
-    }
+// ICMP "ping" sockets: SOCK_DGRAM with IPPROTO_ICMP or IPPROTO_ICMPV6.
+constexpr int32_t ipproto_icmp = 1;
+constexpr int32_t ipproto_icmpv6 = 58;
+
+struct SocketKind {
+  ipc::SocketDomain domain = ipc::SocketDomain::unix_domain;
+  ipc::SocketType type = ipc::SocketType::stream;
+};
+
+// The kind of an Internet socket that socket(2) makes for `request`.
+Result<SocketKind> inet_socket_kind_of(const SocketRequest& request) {
+  SocketKind kind{
+      .domain = request.domain == af_inet ? ipc::SocketDomain::inet : ipc::SocketDomain::inet6,
+      .type = ipc::SocketType::stream};
+  const bool ping = request.protocol == ipproto_icmp || request.protocol == ipproto_icmpv6;
+  if (request.type == sock_raw || (request.type == sock_datagram && ping)) {
+    // TODO: raw IP and ICMP sockets.
+    report_unsupported_socket(request);
+    return fail(Errno::enosys);
+  }
+  if (request.type == sock_stream) {
     if (request.protocol != 0 && request.protocol != ipproto_tcp) {
       return fail(Errno::eprotonosupport);
     }
-    return request.domain == af_inet ? ipc::SocketDomain::inet : ipc::SocketDomain::inet6;
+    return kind;
+  }
+  if (request.type == sock_datagram) {
+    if (request.protocol != 0 && request.protocol != ipproto_udp) {
+      return fail(Errno::eprotonosupport);
+    }
+    kind.type = ipc::SocketType::datagram;
+    return kind;
+  }
+  return fail(Errno::esocktnosupport);
+}
+
+// The kind of socket that socket(2) makes for `request`: `enosys` for
+// what the sandbox lacks, and the errors of the family's checks.
+Result<SocketKind> socket_kind_of(const SocketRequest& request) {
+  if (request.domain == af_inet || request.domain == af_inet6) {
+    return inet_socket_kind_of(request);
   }
   if (request.domain != af_unix) {
     // TODO: netlink and other families. EAFNOSUPPORT would tell the guest
@@ -122,56 +100,98 @@ Result<ipc::SocketDomain> socket_domain_of(const SocketRequest& request) {
     return fail(Errno::enosys);
   }
   TRY_VOID(check_unix_socket_type(request));
-  if (request.type != sock_stream) {
-    // TODO: Unix datagram and sequenced-packet sockets (SOCK_RAW means
-    // SOCK_DGRAM).
+  if (request.type == sock_seqpacket) {
+    // TODO: Unix sequenced-packet sockets.
     report_unsupported_socket(request);
     return fail(Errno::enosys);
   }
-  return ipc::SocketDomain::unix_domain;
+  // SOCK_RAW means SOCK_DGRAM for Unix sockets, as on Linux.
+  bool datagram = request.type != sock_stream;
+  return SocketKind{.domain = ipc::SocketDomain::unix_domain,
+                    .type = datagram ? ipc::SocketType::datagram : ipc::SocketType::stream};
 }
 
 Result<uint64_t> sys_socket(Task& task, const SyscallArguments& arguments) {
   SocketRequest request = TRY(decode_socket_request(arguments));
-  ipc::SocketDomain domain = TRY(socket_domain_of(request));
+  SocketKind kind = TRY(socket_kind_of(request));
   const uint32_t flags = request.flags;
 
-  auto socket = std::make_shared<ipc::StreamSocket>(socket_file_flags(flags),
-                                                    socket_credentials_of(task), domain);
+  std::shared_ptr<ipc::Socket> socket;
+  if (kind.type == ipc::SocketType::datagram) {
+    socket = std::make_shared<ipc::DatagramSocket>(socket_file_flags(flags),
+                                                   socket_credentials_of(task), kind.domain);
+  } else {
+    socket = std::make_shared<ipc::StreamSocket>(socket_file_flags(flags),
+                                                 socket_credentials_of(task), kind.domain);
+  }
   bool close_on_exec = (flags & sock_close_on_exec) != 0;
   return TRY(task.process().descriptors().allocate(socket, close_on_exec));
+}
+
+// bind(2) of a stream or datagram socket, whose bind functions have the
+// same names and contracts.
+template <typename AnySocket>
+Result<void> bind_socket(Task& task, AnySocket& socket, std::span<const std::byte> bytes) {
+  if (socket.domain() != ipc::SocketDomain::unix_domain) {
+    ipc::InetAddress address =
+        TRY(decode_inet_address(bytes, socket.domain(), InetAddressUse::bind));
+    return socket.bind_inet(address);
+  }
+
+  // The family alone requests an automatic abstract name (autobind).
+  if (bytes.size() == family_size && family_of(bytes) == af_unix) {
+    return socket.bind_automatic();
+  }
+
+  ipc::SocketAddress address = TRY(decode_unix_address(bytes));
+  if (address.kind == ipc::SocketAddress::Kind::abstract) {
+    return socket.bind_abstract(std::move(address.name));
+  }
+
+  fs::PathContext context = task.process().path_context();
+  fs::Location start = TRY(start_of(task, context, at_fdcwd, address.name));
+  return socket.bind_path(task.kernel().vfs(), context, start, address.name);
 }
 
 Result<uint64_t> sys_bind(Task& task, const SyscallArguments& arguments) {
   auto socket = TRY(socket_of(task, arguments.as_int(0)));
   std::vector<std::byte> bytes = TRY(read_socket_address(arguments[1], arguments.as_int(2)));
-  if (socket->domain() != ipc::SocketDomain::unix_domain) {
-    ipc::InetAddress address =
-        TRY(decode_inet_address(bytes, socket->domain(), InetAddressUse::bind));
-    TRY_VOID(socket->bind_inet(address));
-    return 0;
+  if (auto datagram = std::dynamic_pointer_cast<ipc::DatagramSocket>(socket)) {
+    TRY_VOID(bind_socket(task, *datagram, bytes));
+  } else {
+    TRY_VOID(bind_socket(task, static_cast<ipc::StreamSocket&>(*socket), bytes));
   }
+  return 0;
+}
 
-  // The family alone requests an automatic abstract name (autobind).
-  if (bytes.size() == family_size && family_of(bytes) == af_unix) {
-    TRY_VOID(socket->bind_automatic());
-    return 0;
+// connect(2) of a datagram socket: sets or, with AF_UNSPEC, clears its
+// default destination.
+Result<void> connect_datagram(Task& task, ipc::DatagramSocket& socket,
+                              std::span<const std::byte> bytes) {
+  if (bytes.size() < family_size) {
+    return fail(Errno::einval);
+  }
+  if (family_of(bytes) == af_unspec) {
+    socket.disconnect();
+    return {};
+  }
+  if (socket.domain() != ipc::SocketDomain::unix_domain) {
+    ipc::InetAddress destination =
+        TRY(decode_inet_address(bytes, socket.domain(), InetAddressUse::connect));
+    return socket.connect_inet(destination);
   }
 
   ipc::SocketAddress address = TRY(decode_unix_address(bytes));
   if (address.kind == ipc::SocketAddress::Kind::abstract) {
-    TRY_VOID(socket->bind_abstract(std::move(address.name)));
-    return 0;
+    return socket.connect_abstract(address.name);
   }
-
   fs::PathContext context = task.process().path_context();
   fs::Location start = TRY(start_of(task, context, at_fdcwd, address.name));
-  TRY_VOID(socket->bind_path(task.kernel().vfs(), context, start, address.name));
-  return 0;
+  return socket.connect_path(task.kernel().vfs(), context, start, address.name);
 }
 
 Result<uint64_t> sys_listen(Task& task, const SyscallArguments& arguments) {
-  auto socket = TRY(socket_of(task, arguments.as_int(0)));
+  auto socket = TRY(stream_socket_of(task, arguments.as_int(0)));
   // Linux compares the backlog as unsigned, so a negative one gets the
   // maximum.
   const uint32_t backlog = std::min(arguments.as_uint(1), max_backlog);
@@ -181,8 +201,13 @@ Result<uint64_t> sys_listen(Task& task, const SyscallArguments& arguments) {
 }
 
 Result<uint64_t> sys_connect(Task& task, const SyscallArguments& arguments) {
-  auto socket = TRY(socket_of(task, arguments.as_int(0)));
+  auto any_socket = TRY(socket_of(task, arguments.as_int(0)));
   std::vector<std::byte> bytes = TRY(read_socket_address(arguments[1], arguments.as_int(2)));
+  if (auto datagram = std::dynamic_pointer_cast<ipc::DatagramSocket>(any_socket)) {
+    TRY_VOID(connect_datagram(task, *datagram, bytes));
+    return 0;
+  }
+  auto socket = std::static_pointer_cast<ipc::StreamSocket>(any_socket);
   ipc::SocketCredentials credentials = socket_credentials_of(task);
   if (socket->domain() != ipc::SocketDomain::unix_domain) {
     ipc::InetAddress destination =
@@ -219,7 +244,7 @@ Result<uint64_t> accept_connection(Task& task, const SyscallArguments& arguments
   if (!task.process().descriptors().has_free_descriptor()) {
     return fail(Errno::emfile);
   }
-  auto listener = TRY(socket_of(task, descriptor));
+  auto listener = TRY(stream_socket_of(task, descriptor));
 
   auto socket = TRY(listener->accept(socket_file_flags(flags), socket_credentials_of(task)));
   if (address != 0) {

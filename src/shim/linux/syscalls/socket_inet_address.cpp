@@ -55,8 +55,11 @@ Result<ipc::InetAddress> decode_inet_address(std::span<const std::byte> bytes,
     std::memcpy(&decoded, bytes.data(), sizeof decoded);
     bool any = decoded.address == std::array<uint8_t, 4>{};
     bool unspecified_any = use == InetAddressUse::bind && decoded.family == af_unspecified && any;
-    if (decoded.family != af_inet && !unspecified_any) {
-      // TODO: connect(2) with AF_UNSPEC, which disconnects on Linux.
+    // A UDP send reads AF_UNSPEC as AF_INET, as Linux does.
+    bool unspecified_send = use == InetAddressUse::send && decoded.family == af_unspecified;
+    if (decoded.family != af_inet && !unspecified_any && !unspecified_send) {
+      // TODO: connect(2) of a TCP socket with AF_UNSPEC, which disconnects
+      // on Linux.
       return fail(Errno::eafnosupport);
     }
     return ipc::InetAddress::from_ipv4(decoded.address, swap_port(decoded.port));
@@ -68,7 +71,9 @@ Result<ipc::InetAddress> decode_inet_address(std::span<const std::byte> bytes,
   LinuxInet6Address decoded{};
   std::memcpy(&decoded, bytes.data(), std::min(bytes.size(), sizeof decoded));
   if (decoded.family != af_inet6) {
-    return fail(Errno::eafnosupport);
+    // TODO: a UDP send from an AF_INET6 socket to an AF_INET address,
+    // which Linux takes unless the socket is IPV6_V6ONLY.
+    return fail(use == InetAddressUse::send ? Errno::einval : Errno::eafnosupport);
   }
   return ipc::InetAddress{.ip = decoded.address, .port = swap_port(decoded.port)};
 }

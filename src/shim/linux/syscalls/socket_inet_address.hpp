@@ -1,4 +1,4 @@
-// sockaddr_in and sockaddr_in6 of TCP sockets in both directions.
+// sockaddr_in and sockaddr_in6 of TCP and UDP sockets in both directions.
 #pragma once
 
 #include <cstddef>
@@ -11,9 +11,9 @@
 
 namespace litebox::shim::linux_abi {
 
-// The call an address is decoded for, because Linux checks bind(2) and
-// connect(2) addresses a little differently.
-enum class InetAddressUse { bind, connect };
+// The call an address is decoded for, because Linux checks the addresses
+// of bind(2), connect(2) and a UDP sendto(2) a little differently.
+enum class InetAddressUse { bind, connect, send };
 
 // Decodes the address that bind(2) or connect(2) of a socket of `domain`
 // (inet or inet6) names: `einval` when it is shorter than sockaddr_in

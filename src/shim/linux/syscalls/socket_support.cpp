@@ -1,6 +1,8 @@
 #include "shim/linux/syscalls/socket_support.hpp"
 
 #include <algorithm>
+#include <cstring>
+#include <string>
 
 #include "shim/linux/guest_memory.hpp"
 #include "shim/linux/syscalls/file_support.hpp"
@@ -36,13 +38,92 @@ Result<void> check_unix_socket_type(const SocketRequest& request) {
   return {};
 }
 
-Result<std::shared_ptr<ipc::StreamSocket>> socket_of(Task& task, int32_t descriptor) {
+Result<std::shared_ptr<ipc::Socket>> socket_of(Task& task, int32_t descriptor) {
   auto file = TRY(file_of(task, descriptor));
-  auto socket = std::dynamic_pointer_cast<ipc::StreamSocket>(file);
+  auto socket = std::dynamic_pointer_cast<ipc::Socket>(file);
   if (!socket) {
     return fail(Errno::enotsock);
   }
   return socket;
+}
+
+Result<std::shared_ptr<ipc::StreamSocket>> stream_socket_of(Task& task, int32_t descriptor) {
+  auto socket = TRY(socket_of(task, descriptor));
+  auto stream = std::dynamic_pointer_cast<ipc::StreamSocket>(socket);
+  if (!stream) {
+    return fail(Errno::eopnotsupp);
+  }
+  return stream;
+}
+
+Result<std::vector<std::byte>> read_socket_address(uint64_t address, int32_t length) {
+  if (length < 0 || length > max_address_length) {
+    return fail(Errno::einval);
+  }
+  std::vector<std::byte> bytes(static_cast<size_t>(length));
+  if (!bytes.empty()) {
+    TRY_VOID(copy_from_guest(bytes, address));
+  }
+  return bytes;
+}
+
+uint16_t family_of(std::span<const std::byte> bytes) {
+  uint16_t family = 0;
+  if (bytes.size() >= family_size) {
+    std::memcpy(&family, bytes.data(), family_size);
+  }
+  return family;
+}
+
+Result<ipc::SocketAddress> decode_unix_address(std::span<const std::byte> bytes) {
+  if (bytes.size() <= family_size || bytes.size() > unix_address_size) {
+    return fail(Errno::einval);
+  }
+  if (family_of(bytes) != af_unix) {
+    return fail(Errno::einval);
+  }
+
+  std::span<const std::byte> path = bytes.subspan(family_size);
+  // Safety: char may alias any object, and every read stays inside `path`.
+  const char* characters = reinterpret_cast<const char*>(path.data());
+  if (path[0] != std::byte{0}) {
+    return ipc::SocketAddress{ipc::SocketAddress::Kind::path,
+                              std::string(characters, strnlen(characters, path.size()))};
+  }
+  return ipc::SocketAddress{ipc::SocketAddress::Kind::abstract,
+                            std::string(characters + 1, path.size() - 1)};
+}
+
+uint64_t total_length(const std::vector<GuestIovec>& vectors) {
+  uint64_t length = 0;
+  for (const GuestIovec& vector : vectors) {
+    length += vector.length;
+  }
+  return length;
+}
+
+Result<void> copy_vector_bytes(const std::vector<GuestIovec>& vectors, uint64_t offset,
+                               std::span<std::byte> buffer, bool to_guest) {
+  size_t done = 0;
+  for (const GuestIovec& vector : vectors) {
+    if (done == buffer.size()) {
+      break;
+    }
+    if (offset >= vector.length) {
+      offset -= vector.length;
+      continue;
+    }
+    size_t part = std::min<uint64_t>(vector.length - offset, buffer.size() - done);
+    std::span<std::byte> piece = buffer.subspan(done, part);
+    if (to_guest) {
+      TRY_VOID(copy_to_guest(vector.base + offset, piece));
+    } else {
+      TRY_VOID(copy_from_guest(piece, vector.base + offset));
+    }
+    done += part;
+    offset = 0;
+  }
+  return {};
 }
 
 ipc::SocketCredentials socket_credentials_of(Task& task) {
