@@ -24,7 +24,8 @@ class Pollable;
 
 namespace litebox::fs {
 class Mount;
-}
+class WatchRegistry;
+}  // namespace litebox::fs
 
 namespace litebox::fd {
 
@@ -117,6 +118,19 @@ class File : public std::enable_shared_from_this<File> {
     find_opened_path_ = std::move(find);
   }
 
+  // Where inotify events about reads, writes and the last close of this
+  // description go: the registry of the VFS it was opened in, and the
+  // directory entry it was opened through, whose directory's watches get
+  // the events too. The opener sets it once, before the description is
+  // shared.
+  struct WatchOrigin {
+    fs::WatchRegistry* registry = nullptr;
+    std::shared_ptr<fs::Inode> directory;  // null when no entry named it
+    std::string name;
+  };
+  const WatchOrigin& watch_origin() const { return watch_origin_; }
+  void set_watch_origin(WatchOrigin origin) { watch_origin_ = std::move(origin); }
+
   // Opens a new open file description of the same file with the O_* `flags`,
   // as open(2) of /proc/<pid>/fd/<n> does for a description that no file
   // system inode backs (see OpenFileInode). The default is `enxio`, what
@@ -153,6 +167,7 @@ class File : public std::enable_shared_from_this<File> {
   mutable sync::Mutex opened_path_lock_;
   mutable std::string opened_path_;
   mutable std::function<std::string()> find_opened_path_;
+  WatchOrigin watch_origin_;
 };
 
 }  // namespace litebox::fd

@@ -30,6 +30,8 @@ class InodeFile final : public File {
   Result<size_t> bytes_available() override;
 
  private:
+  // Reports an inotify event about this description's file.
+  void notify(uint32_t mask);
   // Returns where a write that requests `offset` starts: the end of the
   // file on an O_APPEND description, `offset` otherwise.
   Result<uint64_t> write_position(uint64_t offset);

@@ -91,6 +91,15 @@ struct Stat {
   Timespec change_time;
 };
 
+// An inode as inotify tells inodes apart: by st_dev and st_ino, because a
+// file system may hand out several Inode objects for one file.
+struct InodeId {
+  uint64_t device = 0;
+  uint64_t inode = 0;
+  bool operator==(const InodeId&) const = default;
+};
+inline InodeId inode_id_of(const Stat& status) { return InodeId{status.device, status.inode}; }
+
 // Attribute changes requested by chmod, chown, truncate and utimensat. Unset
 // fields stay as they are. A file system updates the change time itself.
 // The AttributeChange::size_limit that allows any size (RLIM_INFINITY).

@@ -13,6 +13,7 @@
 #include "litebox/fd/file.hpp"
 #include "litebox/fs/file_system.hpp"
 #include "litebox/fs/inode.hpp"
+#include "litebox/fs/inotify.hpp"
 #include "litebox/sync/mutex.hpp"
 
 namespace litebox::fs {
@@ -146,7 +147,22 @@ class Vfs {
   // true of most mounts, so a path walk can skip the mount check.
   bool may_have_mounts_below(const std::shared_ptr<Mount>& mount);
 
+  // The inotify watches of every file in this VFS.
+  WatchRegistry& watches() { return watches_; }
+
  private:
+  // Report inotify events, and do nothing while no watch exists.
+  // notify_entry reports to the watches of `directory` about its entry
+  // `name`; notify_file reports about `subject` to the watches of
+  // `directory` (when given, with `name`) and then to its own.
+  void notify_entry(Inode& directory, std::string_view name, uint32_t mask, bool is_directory,
+                    uint32_t cookie = 0);
+  void notify_file(const Location* directory, std::string_view name, Inode& subject, uint32_t mask);
+  // Reports a rename: IN_MOVED_FROM and IN_MOVED_TO with one cookie, the
+  // lost link of a `replaced` inode, then IN_MOVE_SELF.
+  void notify_move(Inode& old_directory, std::string_view old_name, Inode& new_directory,
+                   std::string_view new_name, Inode& moved, bool is_directory, Inode* replaced);
+
   std::shared_ptr<Mount> root_mount_;
 
   // A mount and the st_dev and st_ino of the directory it covers.
@@ -165,6 +181,8 @@ class Vfs {
   // Serializes the ancestor check and the move of a cross-directory rename,
   // so two renames cannot move directories into each other's subtrees.
   sync::Mutex rename_lock_;
+
+  WatchRegistry watches_;
 };
 
 }  // namespace litebox::fs

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <limits>
 
+#include "litebox/fs/inotify.hpp"
+
 namespace litebox::fd {
 
 namespace {
@@ -17,6 +19,8 @@ InodeFile::InodeFile(std::shared_ptr<fs::Inode> inode, uint32_t flags)
     : File(flags), inode_(std::move(inode)) {}
 
 InodeFile::~InodeFile() {
+  notify(writable(flags()) ? fs::in_close_write : fs::in_close_nowrite);
+
   fs::FileLocks* locks = inode_->existing_file_locks();
   if (locks == nullptr) {
     return;
@@ -31,9 +35,15 @@ Result<size_t> InodeFile::read(std::span<std::byte> buffer) {
     return fail(Errno::ebadf);
   }
 
-  sync::LockGuard guard(offset_lock_);
-  size_t count = TRY(inode_->read(offset_, buffer));
-  offset_ += count;
+  size_t count = 0;
+  {
+    sync::LockGuard guard(offset_lock_);
+    count = TRY(inode_->read(offset_, buffer));
+    offset_ += count;
+  }
+  if (count > 0) {
+    notify(fs::in_access);
+  }
   return count;
 }
 
@@ -45,7 +55,11 @@ Result<size_t> InodeFile::pread(uint64_t offset, std::span<std::byte> buffer) {
   if (!readable(flags())) {
     return fail(Errno::ebadf);
   }
-  return inode_->read(offset, buffer);
+  size_t count = TRY(inode_->read(offset, buffer));
+  if (count > 0) {
+    notify(fs::in_access);
+  }
+  return count;
 }
 
 Result<size_t> InodeFile::pwrite(uint64_t offset, std::span<const std::byte> data) {
@@ -90,7 +104,11 @@ Result<size_t> InodeFile::write_at(uint64_t position, std::span<const std::byte>
           data.first(static_cast<size_t>(std::min<uint64_t>(data.size(), size_limit - position)));
     }
   }
-  return inode_->write(position, data);
+  size_t count = TRY(inode_->write(position, data));
+  if (count > 0) {
+    notify(fs::in_modify);
+  }
+  return count;
 }
 
 Result<uint64_t> InodeFile::seek(int64_t offset, SeekOrigin origin) {
@@ -133,14 +151,18 @@ Result<uint64_t> InodeFile::seek(int64_t offset, SeekOrigin origin) {
 Result<fs::Stat> InodeFile::stat() { return inode_->stat(); }
 
 Result<void> InodeFile::read_directory(const fs::Inode::EntrySink& emit) {
-  sync::LockGuard guard(offset_lock_);
-  return inode_->read_directory(offset_, [&](const fs::DirectoryEntry& entry, uint64_t next) {
-    if (!emit(entry, next)) {
-      return false;
-    }
-    offset_ = next;
-    return true;
-  });
+  {
+    sync::LockGuard guard(offset_lock_);
+    TRY_VOID(inode_->read_directory(offset_, [&](const fs::DirectoryEntry& entry, uint64_t next) {
+      if (!emit(entry, next)) {
+        return false;
+      }
+      offset_ = next;
+      return true;
+    }));
+  }
+  notify(fs::in_access);
+  return {};
 }
 
 Result<void> InodeFile::truncate(int64_t size, uint64_t size_limit) {
@@ -153,7 +175,9 @@ Result<void> InodeFile::truncate(int64_t size, uint64_t size_limit) {
   fs::AttributeChange change;
   change.size = size;
   change.size_limit = size_limit;
-  return inode_->change_attributes(change);
+  TRY_VOID(inode_->change_attributes(change));
+  notify(fs::in_modify);
+  return {};
 }
 
 Result<size_t> InodeFile::bytes_available() {
@@ -166,6 +190,26 @@ Result<size_t> InodeFile::bytes_available() {
     return size_t{0};
   }
   return static_cast<size_t>(static_cast<uint64_t>(status.size) - offset_);
+}
+
+void InodeFile::notify(uint32_t mask) {
+  const WatchOrigin& origin = watch_origin();
+  if (origin.registry == nullptr || !origin.registry->active()) {
+    return;
+  }
+  auto status = inode_->stat();
+  if (!status) {
+    return;
+  }
+
+  std::optional<fs::InodeId> directory;
+  if (origin.directory) {
+    if (auto directory_status = origin.directory->stat()) {
+      directory = fs::inode_id_of(*directory_status);
+    }
+  }
+  origin.registry->notify(directory ? &*directory : nullptr, origin.name, fs::inode_id_of(*status),
+                          mask, is_directory(*status));
 }
 
 }  // namespace litebox::fd

@@ -208,7 +208,16 @@ Result<void> Vfs::change_attributes(const PathContext& context, const Location& 
     return fail(Errno::einval);
   }
 
-  Location location = TRY(resolve(context, start, path, flags));
+  Location location;
+  FinalEntry entry;
+  if (path.empty() && (flags & at_empty_path)) {
+    location = start;
+  } else {
+    TRY_VOID(validate_path(path));
+    PathWalker walker(*this, context);
+    location = TRY(walker.resolve(start, path, !(flags & at_symlink_nofollow)));
+    entry = walker.final_entry();
+  }
   Inode& inode = *location.inode;
   Stat status = TRY(inode.stat());
   if (inode.file_system().read_only()) {
@@ -281,7 +290,47 @@ Result<void> Vfs::change_attributes(const PathContext& context, const Location& 
     }
   }
 
-  return inode.change_attributes(adjusted);
+  TRY_VOID(inode.change_attributes(adjusted));
+
+  // TODO: a change through a descriptor (fchmod, fchown, futimens) reaches
+  // only the watches of the file, not those of its directory.
+  const bool named = entry.directory.inode != nullptr && !entry.name.empty();
+  notify_file(named ? &entry.directory : nullptr, entry.name, inode,
+              change.size ? in_modify : in_attrib);
+  return {};
+}
+
+void Vfs::notify_entry(Inode& directory, std::string_view name, uint32_t mask, bool is_directory,
+                       uint32_t cookie) {
+  if (!watches_.active()) {
+    return;
+  }
+  auto status = directory.stat();
+  if (status) {
+    watches_.notify_directory(inode_id_of(*status), name, mask, is_directory, cookie);
+  }
+}
+
+void Vfs::notify_file(const Location* directory, std::string_view name, Inode& subject,
+                      uint32_t mask) {
+  if (!watches_.active()) {
+    return;
+  }
+  auto status = subject.stat();
+  if (!status) {
+    return;
+  }
+
+  InodeId directory_id;
+  bool has_directory = false;
+  if (directory != nullptr && !name.empty()) {
+    if (auto directory_status = directory->inode->stat()) {
+      directory_id = inode_id_of(*directory_status);
+      has_directory = true;
+    }
+  }
+  watches_.notify(has_directory ? &directory_id : nullptr, name, inode_id_of(*status), mask,
+                  is_directory(*status));
 }
 
 Result<std::string> Vfs::path_of(const PathContext& context, const Location& location) {

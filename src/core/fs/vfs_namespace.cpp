@@ -71,6 +71,7 @@ Result<void> Vfs::make_directory(const PathContext& context, const Location& sta
   NewOwner owner = TRY(owner_for_new_inode(context, directory, true));
   uint32_t permissions = (mode & (0777 | mode_sticky) & ~context.umask) | owner.extra_mode_bits;
   TRY(directory.make_directory(parent_path.name, permissions, owner.uid, owner.gid));
+  notify_entry(directory, parent_path.name, in_create, true);
   return {};
 }
 
@@ -108,6 +109,7 @@ Result<void> Vfs::make_node(const PathContext& context, const Location& start,
   uint32_t permissions = mode & mode_permission_mask & ~context.umask;
   TRY(directory.create(parent_path.name, type, permissions, owner.uid, owner.gid,
                        is_device ? rdev : 0));
+  notify_entry(directory, parent_path.name, in_create, false);
   return {};
 }
 
@@ -124,6 +126,7 @@ Result<void> Vfs::make_symlink(const PathContext& context, std::string_view targ
 
   NewOwner owner = TRY(owner_for_new_inode(context, directory, false));
   TRY(directory.make_symlink(parent_path.name, target, owner.uid, owner.gid));
+  notify_entry(directory, parent_path.name, in_create, false);
   return {};
 }
 
@@ -174,7 +177,13 @@ Result<void> Vfs::link(const PathContext& context, const Location& old_start,
     return fail(Errno::enoent);
   }
 
-  return directory.link(parent_path.name, source.inode);
+  TRY_VOID(directory.link(parent_path.name, source.inode));
+
+  // The link count is an attribute of the inode, so its own watches hear
+  // of it first.
+  notify_file(nullptr, {}, *source.inode, in_attrib);
+  notify_entry(directory, parent_path.name, in_create, false);
+  return {};
 }
 
 Result<void> Vfs::unlink(const PathContext& context, const Location& start, std::string_view path,
@@ -211,10 +220,32 @@ Result<void> Vfs::unlink(const PathContext& context, const Location& start, std:
     return fail(Errno::ebusy);
   }
 
-  if (remove_directory) {
-    return directory.remove_directory(parent_path.name);
+  std::optional<InodeId> victim_id;
+  if (watches_.active()) {
+    if (auto status = victim.inode->stat()) {
+      victim_id = inode_id_of(*status);
+    }
   }
-  return directory.unlink(parent_path.name);
+
+  if (remove_directory) {
+    TRY_VOID(directory.remove_directory(parent_path.name));
+    if (victim_id) {
+      watches_.notify_deleted(*victim_id);
+    }
+    notify_entry(directory, parent_path.name, in_delete, true);
+    return {};
+  }
+
+  TRY_VOID(directory.unlink(parent_path.name));
+  notify_file(nullptr, {}, *victim.inode, in_attrib);
+  // TODO: Linux reports IN_DELETE_SELF when the last open description of
+  // an unlinked file closes; this reports it when the last name goes.
+  auto remaining = victim.inode->stat();
+  if (victim_id && remaining && remaining->link_count == 0) {
+    watches_.notify_deleted(*victim_id);
+  }
+  notify_entry(directory, parent_path.name, in_delete, false);
+  return {};
 }
 
 Result<void> Vfs::rename(const PathContext& context, const Location& old_start,
@@ -328,7 +359,43 @@ Result<void> Vfs::rename(const PathContext& context, const Location& old_start,
     return fail(Errno::ebusy);
   }
 
-  return old_directory.rename(old_parent.name, new_directory, new_parent.name, rename_flags);
+  std::optional<InodeId> replaced_id;
+  if (target_exists && !exchange && watches_.active()) {
+    if (auto status = replaced->inode->stat()) {
+      replaced_id = inode_id_of(*status);
+    }
+  }
+
+  TRY_VOID(old_directory.rename(old_parent.name, new_directory, new_parent.name, rename_flags));
+
+  Inode* replaced_inode = replaced_id ? replaced->inode.get() : nullptr;
+  notify_move(old_directory, old_parent.name, new_directory, new_parent.name, *source.inode,
+              source_is_directory, replaced_inode);
+  if (exchange) {
+    notify_move(new_directory, new_parent.name, old_directory, old_parent.name, *replaced->inode,
+                target_is_directory, nullptr);
+  }
+  if (replaced_id) {
+    auto remaining = replaced->inode->stat();
+    if (remaining && (remaining->link_count == 0 || target_is_directory)) {
+      watches_.notify_deleted(*replaced_id);
+    }
+  }
+  return {};
+}
+
+void Vfs::notify_move(Inode& old_directory, std::string_view old_name, Inode& new_directory,
+                      std::string_view new_name, Inode& moved, bool is_directory, Inode* replaced) {
+  if (!watches_.active()) {
+    return;
+  }
+  const uint32_t cookie = watches_.next_cookie();
+  notify_entry(old_directory, old_name, in_moved_from, is_directory, cookie);
+  notify_entry(new_directory, new_name, in_moved_to, is_directory, cookie);
+  if (replaced != nullptr) {
+    notify_file(nullptr, {}, *replaced, in_attrib);
+  }
+  notify_file(nullptr, {}, moved, in_move_self);
 }
 
 }  // namespace litebox::fs

@@ -107,8 +107,16 @@ void describe_opened_file(Vfs& vfs, const PathContext& context, fd::File& file,
   // would keep it open.
   if (entry.magic_link_file) {
     file.set_opened_path(entry.magic_link_file->opened_path());
+    file.set_watch_origin(fd::File::WatchOrigin{&vfs.watches(), nullptr, {}});
     return;
   }
+
+  fd::File::WatchOrigin origin{&vfs.watches(), nullptr, {}};
+  if (!entry.name.empty()) {
+    origin.directory = entry.directory.inode;
+    origin.name = entry.name;
+  }
+  file.set_watch_origin(std::move(origin));
 
   file.set_opened_path_finder([&vfs, root = context.root, entry]() -> std::string {
     PathContext root_only;
@@ -185,6 +193,11 @@ Result<std::shared_ptr<fd::File>> Vfs::open(const PathContext& context, const Lo
     return file;
   }
 
+  const FinalEntry& entry = walker.final_entry();
+  if (created) {
+    notify_entry(*entry.directory.inode, entry.name, in_create, false);
+  }
+
   uint32_t access = created ? 0 : access_for_open(flags);
   switch (type) {
     case FileType::symlink:
@@ -225,7 +238,9 @@ Result<std::shared_ptr<fd::File>> Vfs::open(const PathContext& context, const Lo
   } else {
     file = TRY(target.inode->open(file_flags));
   }
-  describe_opened_file(*this, context, *file, target, walker.final_entry());
+  describe_opened_file(*this, context, *file, target, entry);
+  const bool named = entry.directory.inode != nullptr && !entry.name.empty();
+  notify_file(named ? &entry.directory : nullptr, entry.name, *target.inode, in_open);
   return file;
 }
 

@@ -231,6 +231,10 @@ std::string show_input(Kind kind, const SyscallArguments& arguments, size_t inde
       return show_epoll_event(value);
     case Kind::eventfd_flags:
       return show_eventfd_flags(value);
+    case Kind::inotify_init_flags:
+      return show_inotify_init_flags(value);
+    case Kind::inotify_mask:
+      return show_inotify_mask(value);
     case Kind::signal_stack:
       return show_signal_stack(value);
     case Kind::file_advice:

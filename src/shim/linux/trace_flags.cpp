@@ -668,6 +668,38 @@ std::string show_eventfd_flags(uint64_t value) {
                    {{1, "EFD_SEMAPHORE"}, {0x80000, "EFD_CLOEXEC"}, {0x800, "EFD_NONBLOCK"}});
 }
 
+std::string show_inotify_init_flags(uint64_t value) {
+  return show_flags(value, {{04000, "IN_NONBLOCK"}, {02000000, "IN_CLOEXEC"}}, "IN_???");
+}
+
+// The inotify event and watch bits, in bit order as strace prints them.
+std::string show_inotify_mask(uint64_t value) {
+  return show_flags(value,
+                    {{0x1, "IN_ACCESS"},
+                     {0x2, "IN_MODIFY"},
+                     {0x4, "IN_ATTRIB"},
+                     {0x8, "IN_CLOSE_WRITE"},
+                     {0x10, "IN_CLOSE_NOWRITE"},
+                     {0x20, "IN_OPEN"},
+                     {0x40, "IN_MOVED_FROM"},
+                     {0x80, "IN_MOVED_TO"},
+                     {0x100, "IN_CREATE"},
+                     {0x200, "IN_DELETE"},
+                     {0x400, "IN_DELETE_SELF"},
+                     {0x800, "IN_MOVE_SELF"},
+                     {0x2000, "IN_UNMOUNT"},
+                     {0x4000, "IN_Q_OVERFLOW"},
+                     {0x8000, "IN_IGNORED"},
+                     {0x01000000, "IN_ONLYDIR"},
+                     {0x02000000, "IN_DONT_FOLLOW"},
+                     {0x04000000, "IN_EXCL_UNLINK"},
+                     {0x10000000, "IN_MASK_CREATE"},
+                     {0x20000000, "IN_MASK_ADD"},
+                     {0x40000000, "IN_ISDIR"},
+                     {0x80000000, "IN_ONESHOT"}},
+                    "IN_???");
+}
+
 std::string show_file_advice(uint64_t value) {
   constexpr std::array<Named, 6> names = {{{0, "POSIX_FADV_NORMAL"},
                                            {1, "POSIX_FADV_RANDOM"},

@@ -107,6 +107,8 @@ std::string show_epoll_flags(uint64_t value);
 std::string show_epoll_operation(uint64_t value);
 std::string show_epoll_events(uint64_t value);
 std::string show_eventfd_flags(uint64_t value);
+std::string show_inotify_init_flags(uint64_t value);
+std::string show_inotify_mask(uint64_t value);
 std::string show_file_advice(uint64_t value);    // POSIX_FADV_*
 std::string show_allocate_mode(uint64_t value);  // FALLOC_FL_*
 std::string show_memfd_flags(uint64_t value);

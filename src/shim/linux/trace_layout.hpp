@@ -82,6 +82,8 @@ enum class TraceLine::Kind : uint8_t {
   epoll_operation,
   epoll_event,
   eventfd_flags,
+  inotify_init_flags,
+  inotify_mask,
   signal_stack,
   file_advice,
   allocate_mode,
