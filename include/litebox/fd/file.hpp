@@ -124,7 +124,7 @@ class File : public std::enable_shared_from_this<File> {
   // the events too. The opener sets it once, before the description is
   // shared.
   struct WatchOrigin {
-    fs::WatchRegistry* registry = nullptr;
+    std::shared_ptr<fs::WatchRegistry> registry;
     std::shared_ptr<fs::Inode> directory;  // null when no entry named it
     std::string name;
   };

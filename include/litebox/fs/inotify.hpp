@@ -109,12 +109,13 @@ class WatchRegistry {
 class InotifyInstance final : public fd::File {
  public:
   // `einval` for flags other than in_non_blocking and in_close_on_exec.
-  static Result<std::shared_ptr<InotifyInstance>> create(WatchRegistry& registry, uint32_t flags);
+  static Result<std::shared_ptr<InotifyInstance>> create(std::shared_ptr<WatchRegistry> registry,
+                                                         uint32_t flags);
 
-  InotifyInstance(WatchRegistry& registry, uint32_t file_flags);
+  InotifyInstance(std::shared_ptr<WatchRegistry> registry, uint32_t file_flags);
   ~InotifyInstance() override;
 
-  WatchRegistry& registry() { return registry_; }
+  WatchRegistry& registry() { return *registry_; }
 
   // Reads whole struct inotify_event records: `einval` when the first one
   // does not fit, blocking while the queue is empty.
@@ -141,7 +142,7 @@ class InotifyInstance final : public fd::File {
   };
   static size_t record_size(const Event& event);
 
-  WatchRegistry& registry_;
+  std::shared_ptr<WatchRegistry> registry_;
   int32_t next_descriptor_ = 1;
   sync::Mutex lock_;
   std::deque<Event> events_;  // guarded by lock_

@@ -147,8 +147,11 @@ class Vfs {
   // true of most mounts, so a path walk can skip the mount check.
   bool may_have_mounts_below(const std::shared_ptr<Mount>& mount);
 
-  // The inotify watches of every file in this VFS.
-  WatchRegistry& watches() { return watches_; }
+  // The inotify watches of every file in this VFS. Descriptions and
+  // inotify instances keep the registry alive, since they may outlive the
+  // VFS.
+  WatchRegistry& watches() { return *watches_; }
+  const std::shared_ptr<WatchRegistry>& watch_registry() const { return watches_; }
 
  private:
   // Report inotify events, and do nothing while no watch exists.
@@ -182,7 +185,7 @@ class Vfs {
   // so two renames cannot move directories into each other's subtrees.
   sync::Mutex rename_lock_;
 
-  WatchRegistry watches_;
+  std::shared_ptr<WatchRegistry> watches_ = std::make_shared<WatchRegistry>();
 };
 
 }  // namespace litebox::fs

@@ -137,20 +137,20 @@ void WatchRegistry::remove_instance(InotifyInstance& instance) {
   watch_count_.fetch_sub(static_cast<uint32_t>(removed), std::memory_order_relaxed);
 }
 
-Result<std::shared_ptr<InotifyInstance>> InotifyInstance::create(WatchRegistry& registry,
-                                                                 uint32_t flags) {
+Result<std::shared_ptr<InotifyInstance>> InotifyInstance::create(
+    std::shared_ptr<WatchRegistry> registry, uint32_t flags) {
   if (flags & ~known_flags) {
     return fail(Errno::einval);
   }
   // Linux opens the description read-only.
   const uint32_t file_flags = fd::open_read_only | (flags & in_non_blocking);
-  return std::make_shared<InotifyInstance>(registry, file_flags);
+  return std::make_shared<InotifyInstance>(std::move(registry), file_flags);
 }
 
-InotifyInstance::InotifyInstance(WatchRegistry& registry, uint32_t file_flags)
-    : fd::File(file_flags), registry_(registry) {}
+InotifyInstance::InotifyInstance(std::shared_ptr<WatchRegistry> registry, uint32_t file_flags)
+    : fd::File(file_flags), registry_(std::move(registry)) {}
 
-InotifyInstance::~InotifyInstance() { registry_.remove_instance(*this); }
+InotifyInstance::~InotifyInstance() { registry_->remove_instance(*this); }
 
 size_t InotifyInstance::record_size(const Event& event) {
   if (event.name.empty()) {

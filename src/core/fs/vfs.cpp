@@ -302,18 +302,18 @@ Result<void> Vfs::change_attributes(const PathContext& context, const Location& 
 
 void Vfs::notify_entry(Inode& directory, std::string_view name, uint32_t mask, bool is_directory,
                        uint32_t cookie) {
-  if (!watches_.active()) {
+  if (!watches_->active()) {
     return;
   }
   auto status = directory.stat();
   if (status) {
-    watches_.notify_directory(inode_id_of(*status), name, mask, is_directory, cookie);
+    watches_->notify_directory(inode_id_of(*status), name, mask, is_directory, cookie);
   }
 }
 
 void Vfs::notify_file(const Location* directory, std::string_view name, Inode& subject,
                       uint32_t mask) {
-  if (!watches_.active()) {
+  if (!watches_->active()) {
     return;
   }
   auto status = subject.stat();
@@ -329,7 +329,7 @@ void Vfs::notify_file(const Location* directory, std::string_view name, Inode& s
       has_directory = true;
     }
   }
-  watches_.notify(has_directory ? &directory_id : nullptr, name, inode_id_of(*status), mask,
+  watches_->notify(has_directory ? &directory_id : nullptr, name, inode_id_of(*status), mask,
                   is_directory(*status));
 }
 

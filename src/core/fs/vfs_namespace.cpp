@@ -221,7 +221,7 @@ Result<void> Vfs::unlink(const PathContext& context, const Location& start, std:
   }
 
   std::optional<InodeId> victim_id;
-  if (watches_.active()) {
+  if (watches_->active()) {
     if (auto status = victim.inode->stat()) {
       victim_id = inode_id_of(*status);
     }
@@ -230,7 +230,7 @@ Result<void> Vfs::unlink(const PathContext& context, const Location& start, std:
   if (remove_directory) {
     TRY_VOID(directory.remove_directory(parent_path.name));
     if (victim_id) {
-      watches_.notify_deleted(*victim_id);
+      watches_->notify_deleted(*victim_id);
     }
     notify_entry(directory, parent_path.name, in_delete, true);
     return {};
@@ -242,7 +242,7 @@ Result<void> Vfs::unlink(const PathContext& context, const Location& start, std:
   // an unlinked file closes; this reports it when the last name goes.
   auto remaining = victim.inode->stat();
   if (victim_id && remaining && remaining->link_count == 0) {
-    watches_.notify_deleted(*victim_id);
+    watches_->notify_deleted(*victim_id);
   }
   notify_entry(directory, parent_path.name, in_delete, false);
   return {};
@@ -360,7 +360,7 @@ Result<void> Vfs::rename(const PathContext& context, const Location& old_start,
   }
 
   std::optional<InodeId> replaced_id;
-  if (target_exists && !exchange && watches_.active()) {
+  if (target_exists && !exchange && watches_->active()) {
     if (auto status = replaced->inode->stat()) {
       replaced_id = inode_id_of(*status);
     }
@@ -378,7 +378,7 @@ Result<void> Vfs::rename(const PathContext& context, const Location& old_start,
   if (replaced_id) {
     auto remaining = replaced->inode->stat();
     if (remaining && (remaining->link_count == 0 || target_is_directory)) {
-      watches_.notify_deleted(*replaced_id);
+      watches_->notify_deleted(*replaced_id);
     }
   }
   return {};
@@ -386,10 +386,10 @@ Result<void> Vfs::rename(const PathContext& context, const Location& old_start,
 
 void Vfs::notify_move(Inode& old_directory, std::string_view old_name, Inode& new_directory,
                       std::string_view new_name, Inode& moved, bool is_directory, Inode* replaced) {
-  if (!watches_.active()) {
+  if (!watches_->active()) {
     return;
   }
-  const uint32_t cookie = watches_.next_cookie();
+  const uint32_t cookie = watches_->next_cookie();
   notify_entry(old_directory, old_name, in_moved_from, is_directory, cookie);
   notify_entry(new_directory, new_name, in_moved_to, is_directory, cookie);
   if (replaced != nullptr) {

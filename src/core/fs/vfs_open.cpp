@@ -107,11 +107,11 @@ void describe_opened_file(Vfs& vfs, const PathContext& context, fd::File& file,
   // would keep it open.
   if (entry.magic_link_file) {
     file.set_opened_path(entry.magic_link_file->opened_path());
-    file.set_watch_origin(fd::File::WatchOrigin{&vfs.watches(), nullptr, {}});
+    file.set_watch_origin(fd::File::WatchOrigin{vfs.watch_registry(), nullptr, {}});
     return;
   }
 
-  fd::File::WatchOrigin origin{&vfs.watches(), nullptr, {}};
+  fd::File::WatchOrigin origin{vfs.watch_registry(), nullptr, {}};
   if (!entry.name.empty()) {
     origin.directory = entry.directory.inode;
     origin.name = entry.name;

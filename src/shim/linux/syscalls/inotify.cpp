@@ -18,7 +18,7 @@ constexpr uint32_t watch_flag_bits = fs::in_only_directory | fs::in_dont_follow 
                                      fs::in_mask_add | fs::in_one_shot;
 
 Result<uint64_t> create_instance(Task& task, uint32_t flags) {
-  auto instance = TRY(fs::InotifyInstance::create(task.kernel().vfs().watches(), flags));
+  auto instance = TRY(fs::InotifyInstance::create(task.kernel().vfs().watch_registry(), flags));
   const bool close_on_exec = (flags & fs::in_close_on_exec) != 0;
   return TRY(task.process().descriptors().allocate(std::move(instance), close_on_exec));
 }
