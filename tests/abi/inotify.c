@@ -121,6 +121,14 @@ int main(int argc, char** argv) {
   print_events("chmod");
   truncate("d/f", 0);
   print_events("truncate");
+  close(open("d/f", O_WRONLY | O_TRUNC));
+  print_events("open with O_TRUNC");
+  struct timespec modify_time_only[2] = {{0, UTIME_OMIT}, {5, 0}};
+  utimensat(AT_FDCWD, "d/f", modify_time_only, 0);
+  print_events("utimensat of the modification time");
+  struct timespec access_time_only[2] = {{5, 0}, {0, UTIME_OMIT}};
+  utimensat(AT_FDCWD, "d/f", access_time_only, 0);
+  print_events("utimensat of the access time");
   link("d/f", "d/g");
   print_events("link");
   rename("d/g", "d/h");

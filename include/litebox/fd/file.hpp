@@ -140,6 +140,11 @@ class File : public std::enable_shared_from_this<File> {
   // Device-specific control. Default: `enotty`.
   virtual Result<uint64_t> ioctl(uint32_t request, uint64_t argument);
 
+  // Whether each read returns one whole message and each write sends one
+  // (a datagram socket, an inotify instance), so that a transfer must be a
+  // single call, never split into chunks. Default: false.
+  virtual bool is_message_oriented() const { return false; }
+
   // Bytes that a read would return at once (FIONREAD). Default: `enotty`.
   virtual Result<size_t> bytes_available();
 

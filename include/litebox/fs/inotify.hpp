@@ -125,6 +125,7 @@ class InotifyInstance final : public fd::File {
   uint32_t poll_events() override;
   event::Pollable* pollable() override { return &pollable_; }
   Result<size_t> bytes_available() override;
+  bool is_message_oriented() const override { return true; }
 
   // Queues one event; the registry calls this with its lock held.
   void queue(int32_t descriptor, uint32_t mask, uint32_t cookie, std::string_view name);

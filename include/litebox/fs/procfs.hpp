@@ -37,7 +37,10 @@ inline constexpr std::string_view system_files[] = {"cpuinfo",
                                                     "sys/kernel/hostname",
                                                     "sys/kernel/osrelease",
                                                     "sys/kernel/ostype",
-                                                    "sys/kernel/pid_max"};
+                                                    "sys/kernel/pid_max",
+                                                    "sys/fs/inotify/max_queued_events",
+                                                    "sys/fs/inotify/max_user_instances",
+                                                    "sys/fs/inotify/max_user_watches"};
 
 // The view of one open file descriptor that /proc/<pid>/fd/<n> and
 // /proc/<pid>/fdinfo/<n> show.

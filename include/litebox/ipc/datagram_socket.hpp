@@ -57,6 +57,7 @@ class DatagramSocket final : public Socket {
   event::Pollable* pollable() override;
   // FIONREAD: the length of the next datagram, as Linux reports it.
   Result<size_t> bytes_available() override;
+  bool is_message_oriented() const override { return true; }
 
   // send(2) to the connected peer: `enotconn` (Unix) or `edestaddrreq`
   // (UDP) without one. See send_to_queue() for the rest.

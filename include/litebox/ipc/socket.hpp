@@ -60,10 +60,29 @@ struct SocketTransfer {
 
 // The open file descriptions that an SCM_RIGHTS control message passes
 // over a Unix socket.
+//
+// Freeing the last reference to a socket frees the files queued on it,
+// which may be sockets with queued files of their own, and a guest can
+// build such a chain as long as it likes. So the destructor hands its
+// files to release_in_flight_files(), which frees them one at a time in a
+// loop instead of by recursion that could overflow the libOS stack.
 // NOTE: a socket that travels in its own queue, or in a cycle of queues,
 // is never freed, because no garbage collector breaks such cycles as
 // Linux's does.
-using FileRights = std::vector<std::shared_ptr<fd::File>>;
+class FileRights : public std::vector<std::shared_ptr<fd::File>> {
+ public:
+  using vector::vector;
+  FileRights() = default;
+  FileRights(const FileRights&) = default;
+  FileRights(FileRights&&) = default;
+  FileRights& operator=(const FileRights&) = default;
+  FileRights& operator=(FileRights&&) = default;
+  ~FileRights();
+};
+
+// Drops `files`. Called while another call of it on this thread is freeing
+// files, it only queues them for that call's loop.
+void release_in_flight_files(std::vector<std::shared_ptr<fd::File>> files);
 
 // The address family of a socket.
 enum class SocketDomain : uint8_t { unix_domain, inet, inet6 };

@@ -201,6 +201,29 @@ Result<void> Vfs::access(const PathContext& context, const Location& start, std:
   return check_access(context, *location.inode, mode);
 }
 
+namespace {
+
+// The inotify event of an attribute change, as Linux derives it: a size
+// change or a new modification time alone is IN_MODIFY, a new access time
+// alone IN_ACCESS, and the mode, the owner or both times IN_ATTRIB.
+uint32_t attribute_event(const AttributeChange& change) {
+  uint32_t mask = 0;
+  if (change.uid || change.gid || change.permissions ||
+      (change.access_time && change.modify_time)) {
+    mask |= in_attrib;
+  } else if (change.access_time) {
+    mask |= in_access;
+  } else if (change.modify_time) {
+    mask |= in_modify;
+  }
+  if (change.size) {
+    mask |= in_modify;
+  }
+  return mask;
+}
+
+}  // namespace
+
 Result<void> Vfs::change_attributes(const PathContext& context, const Location& start,
                                     std::string_view path, uint32_t flags,
                                     const AttributeChange& change) {
@@ -295,8 +318,7 @@ Result<void> Vfs::change_attributes(const PathContext& context, const Location& 
   // TODO: a change through a descriptor (fchmod, fchown, futimens) reaches
   // only the watches of the file, not those of its directory.
   const bool named = entry.directory.inode != nullptr && !entry.name.empty();
-  notify_file(named ? &entry.directory : nullptr, entry.name, inode,
-              change.size ? in_modify : in_attrib);
+  notify_file(named ? &entry.directory : nullptr, entry.name, inode, attribute_event(change));
   return {};
 }
 
@@ -330,7 +352,7 @@ void Vfs::notify_file(const Location* directory, std::string_view name, Inode& s
     }
   }
   watches_->notify(has_directory ? &directory_id : nullptr, name, inode_id_of(*status), mask,
-                  is_directory(*status));
+                   is_directory(*status));
 }
 
 Result<std::string> Vfs::path_of(const PathContext& context, const Location& location) {

@@ -220,7 +220,8 @@ Result<std::shared_ptr<fd::File>> Vfs::open(const PathContext& context, const Lo
     return fail(Errno::enxio);
   }
 
-  if (!created && type == FileType::regular && (flags & fd::open_truncate)) {
+  const bool truncated = !created && type == FileType::regular && (flags & fd::open_truncate);
+  if (truncated) {
     AttributeChange change;
     change.size = 0;
     TRY_VOID(target.inode->change_attributes(change));
@@ -241,6 +242,10 @@ Result<std::shared_ptr<fd::File>> Vfs::open(const PathContext& context, const Lo
   describe_opened_file(*this, context, *file, target, entry);
   const bool named = entry.directory.inode != nullptr && !entry.name.empty();
   notify_file(named ? &entry.directory : nullptr, entry.name, *target.inode, in_open);
+  // Linux truncates after the open is reported.
+  if (truncated) {
+    notify_file(named ? &entry.directory : nullptr, entry.name, *target.inode, in_modify);
+  }
   return file;
 }
 

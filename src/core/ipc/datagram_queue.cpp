@@ -61,7 +61,8 @@ Result<void> DatagramQueue::deliver_unix(Datagram datagram, size_t sender_limit,
   {
     sync::LockGuard guard(lock_);
     auto ready = [&] {
-      return closed_ || (peer_identity_ && *peer_identity_ != datagram.sender) ||
+      return closed_ || (shutdown_ & shutdown_receive) != 0 ||
+             (peer_identity_ && *peer_identity_ != datagram.sender) ||
              !is_full_locked(datagram.sender, sender_limit);
     };
     if (!ready()) {
@@ -73,6 +74,10 @@ Result<void> DatagramQueue::deliver_unix(Datagram datagram, size_t sender_limit,
     }
     if (closed_) {
       return fail(Errno::econnrefused);
+    }
+    // A receiver that shut down reading takes no more datagrams.
+    if ((shutdown_ & shutdown_receive) != 0) {
+      return fail(Errno::epipe);
     }
     if (peer_identity_ && *peer_identity_ != datagram.sender) {
       return fail(Errno::eperm);
@@ -169,6 +174,7 @@ void DatagramQueue::shutdown(uint32_t directions) {
     sync::LockGuard guard(lock_);
     shutdown_ |= directions;
   }
+  sendable_.wake_all();
   announce_receivable();
   pollable_->notify(writable_events);
 }

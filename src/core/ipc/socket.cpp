@@ -71,4 +71,29 @@ void Socket::copy_options_to(Socket& socket) const {
   }
 }
 
+FileRights::~FileRights() {
+  if (!empty()) {
+    release_in_flight_files(std::move(static_cast<std::vector<std::shared_ptr<fd::File>>&>(*this)));
+  }
+}
+
+void release_in_flight_files(std::vector<std::shared_ptr<fd::File>> files) {
+  // The loop of the outermost call on this thread, if one runs.
+  thread_local std::vector<std::shared_ptr<fd::File>>* releasing = nullptr;
+  if (releasing != nullptr) {
+    for (auto& file : files) {
+      releasing->push_back(std::move(file));
+    }
+    return;
+  }
+
+  releasing = &files;
+  while (!files.empty()) {
+    std::shared_ptr<fd::File> file = std::move(files.back());
+    files.pop_back();
+    file.reset();
+  }
+  releasing = nullptr;
+}
+
 }  // namespace litebox::ipc

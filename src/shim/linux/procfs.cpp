@@ -229,6 +229,18 @@ class LinuxProcfsProvider final : public fs::procfs::Provider {
       // NOTE: the sandbox does not wrap process ids at this value.
       return std::string("4194304\n");
     }
+    if (path == "sys/fs/inotify/max_queued_events") {
+      return std::string("16384\n");
+    }
+    // NOTE: the sandbox does not enforce these two inotify limits; the
+    // values are Linux's defaults for instances and the largest default
+    // for watches.
+    if (path == "sys/fs/inotify/max_user_instances") {
+      return std::string("128\n");
+    }
+    if (path == "sys/fs/inotify/max_user_watches") {
+      return std::string("1048576\n");
+    }
     return fail(Errno::enoent);
   }
 

@@ -673,8 +673,9 @@ std::string show_inotify_init_flags(uint64_t value) {
 }
 
 // The inotify event and watch bits, in bit order as strace prints them.
+// The mask is an unsigned int, so bits above 31 are not part of it.
 std::string show_inotify_mask(uint64_t value) {
-  return show_flags(value,
+  return show_flags(value & 0xffff'ffff,
                     {{0x1, "IN_ACCESS"},
                      {0x2, "IN_MODIFY"},
                      {0x4, "IN_ATTRIB"},

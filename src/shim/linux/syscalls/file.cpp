@@ -5,6 +5,7 @@
 #include <array>
 #include <cstring>
 #include <span>
+#include <vector>
 
 #include "litebox/event/pollable.hpp"
 #include "litebox/fd/stdio_file.hpp"
@@ -39,9 +40,48 @@ struct BounceBuffer {
   alignas(64) std::array<std::byte, size> bytes;
 };
 
+// The largest message that one read or write of a message-oriented file
+// moves: above the largest Unix datagram Linux accepts by default.
+constexpr uint64_t max_message_transfer = 4 * 1024 * 1024;
+
+// Moves one whole message between `file` and the guest buffers `vectors`:
+// one read scattered over them, or one write gathered from them.
+Result<uint64_t> transfer_message(fd::File& file, std::span<const GuestIovec> vectors,
+                                  bool is_read) {
+  uint64_t length = 0;
+  for (const GuestIovec& vector : vectors) {
+    length += vector.length;
+  }
+  std::vector<std::byte> message(std::min(length, max_message_transfer));
+
+  if (is_read) {
+    const size_t count = TRY(file.read(message));
+    size_t done = 0;
+    for (const GuestIovec& vector : vectors) {
+      const size_t part = std::min<size_t>(vector.length, count - done);
+      TRY_VOID(copy_to_guest(vector.base, std::span(message).subspan(done, part)));
+      done += part;
+    }
+    return count;
+  }
+
+  size_t done = 0;
+  for (const GuestIovec& vector : vectors) {
+    const size_t part = std::min<size_t>(vector.length, message.size() - done);
+    TRY_VOID(copy_from_guest(std::span(message).subspan(done, part), vector.base));
+    done += part;
+  }
+  return TRY(file.write(message));
+}
+
 // Reads from `file` into guest memory at `address`, through a bounce buffer.
+// After a full chunk it reads on only while the file still reports input,
+// so that a read that has data does not block for more, as on Linux.
 Result<uint64_t> read_into_guest(fd::File& file, uint64_t address, uint64_t length,
                                  std::optional<uint64_t> offset) {
+  if (file.is_message_oriented() && !offset) {
+    return transfer_message(file, std::array{GuestIovec{address, length}}, true);
+  }
   length = std::min(length, max_transfer);
   BounceBuffer buffer;
   uint64_t total = 0;
@@ -60,6 +100,9 @@ Result<uint64_t> read_into_guest(fd::File& file, uint64_t address, uint64_t leng
     if (*count < chunk.size()) {
       break;
     }
+    if (!offset && (file.poll_events() & event::pollin) == 0) {
+      break;
+    }
   }
   return total;
 }
@@ -68,6 +111,9 @@ Result<uint64_t> read_into_guest(fd::File& file, uint64_t address, uint64_t leng
 // without growing a regular file past `size_limit`.
 Result<uint64_t> write_from_guest(fd::File& file, uint64_t address, uint64_t length,
                                   std::optional<uint64_t> offset, uint64_t size_limit) {
+  if (file.is_message_oriented() && !offset) {
+    return transfer_message(file, std::array{GuestIovec{address, length}}, false);
+  }
   length = std::min(length, max_transfer);
   BounceBuffer buffer;
   uint64_t total = 0;
@@ -297,6 +343,10 @@ Result<uint64_t> transfer_guest_vectors(Task& task, const SyscallArguments& argu
   // RWF_HIPRI, RWF_DSYNC and RWF_SYNC change nothing: there is no device
   // to poll, and file data lives in memory. RWF_NOSIGNAL only keeps SIGPIPE
   // away, which deliver_after_syscall checks.
+
+  if (file->is_message_oriented() && !offset) {
+    return transfer_message(*file, vectors, direction == Direction::read);
+  }
 
   const uint64_t size_limit = file_size_limit(task);
   return signal_file_size_limit(
