@@ -56,8 +56,8 @@ enum InotifyBits : uint32_t {
 inline constexpr uint32_t in_all_events = 0xfff;
 
 // The flags of inotify_init1(2), which are O_NONBLOCK and O_CLOEXEC.
-inline constexpr uint32_t in_non_blocking = 04000;
-inline constexpr uint32_t in_close_on_exec = 02000000;
+inline constexpr uint32_t in_non_blocking = fd::open_non_blocking;
+inline constexpr uint32_t in_close_on_exec = fd::open_close_on_exec;
 
 class InotifyInstance;
 
@@ -72,6 +72,9 @@ class WatchRegistry {
   // watches of `subject`. `is_directory` adds IN_ISDIR.
   void notify(const InodeId* directory, std::string_view name, const InodeId& subject,
               uint32_t mask, bool is_directory, uint32_t cookie = 0);
+  // notify() for inodes: reads the identities of `subject` and, when
+  // given, `directory`, and does nothing while no watch exists.
+  void notify_about(Inode* directory, std::string_view name, Inode& subject, uint32_t mask);
   // Reports an event to the watches of `directory` only, with `name`.
   void notify_directory(const InodeId& directory, std::string_view name, uint32_t mask,
                         bool is_directory, uint32_t cookie = 0);
@@ -130,7 +133,7 @@ class InotifyInstance final : public fd::File {
   // Queues one event; the registry calls this with its lock held.
   void queue(int32_t descriptor, uint32_t mask, uint32_t cookie, std::string_view name);
 
-  // The descriptor for the next new watch; the registry's lock guards it.
+  // The descriptor for the next new watch.
   int32_t take_descriptor() { return next_descriptor_++; }
 
  private:
@@ -144,7 +147,7 @@ class InotifyInstance final : public fd::File {
   static size_t record_size(const Event& event);
 
   std::shared_ptr<WatchRegistry> registry_;
-  int32_t next_descriptor_ = 1;
+  int32_t next_descriptor_ = 1;  // guarded by the registry's lock
   sync::Mutex lock_;
   std::deque<Event> events_;  // guarded by lock_
   size_t queued_bytes_ = 0;   // guarded by lock_

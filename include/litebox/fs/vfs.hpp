@@ -150,7 +150,6 @@ class Vfs {
   // The inotify watches of every file in this VFS. Descriptions and
   // inotify instances keep the registry alive, since they may outlive the
   // VFS.
-  WatchRegistry& watches() { return *watches_; }
   const std::shared_ptr<WatchRegistry>& watch_registry() const { return watches_; }
 
  private:

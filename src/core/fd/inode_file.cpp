@@ -194,22 +194,9 @@ Result<size_t> InodeFile::bytes_available() {
 
 void InodeFile::notify(uint32_t mask) {
   const WatchOrigin& origin = watch_origin();
-  if (origin.registry == nullptr || !origin.registry->active()) {
-    return;
+  if (origin.registry != nullptr) {
+    origin.registry->notify_about(origin.directory.get(), origin.name, *inode_, mask);
   }
-  auto status = inode_->stat();
-  if (!status) {
-    return;
-  }
-
-  std::optional<fs::InodeId> directory;
-  if (origin.directory) {
-    if (auto directory_status = origin.directory->stat()) {
-      directory = fs::inode_id_of(*directory_status);
-    }
-  }
-  origin.registry->notify(directory ? &*directory : nullptr, origin.name, fs::inode_id_of(*status),
-                          mask, is_directory(*status));
 }
 
 }  // namespace litebox::fd

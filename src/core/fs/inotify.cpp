@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <optional>
 
 #include "litebox/fd/anonymous_inode.hpp"
 #include "litebox/fd/open_flags.hpp"
@@ -13,8 +14,16 @@ namespace {
 // Linux's default /proc/sys/fs/inotify/max_queued_events.
 constexpr size_t max_queued_events = 16384;
 
-// The fixed part of struct inotify_event: wd, mask, cookie and len.
-constexpr size_t event_header_size = 16;
+// The fixed part of struct inotify_event, which read(2) returns before
+// each event's name.
+struct LinuxInotifyEvent {
+  int32_t descriptor;
+  uint32_t mask;
+  uint32_t cookie;
+  uint32_t name_length;
+};
+constexpr size_t event_header_size = sizeof(LinuxInotifyEvent);
+static_assert(event_header_size == 16);
 
 // inotify_init1(2) takes only these flags.
 constexpr uint32_t known_flags = in_non_blocking | in_close_on_exec;
@@ -51,6 +60,26 @@ void WatchRegistry::notify(const InodeId* directory, std::string_view name, cons
     deliver_locked(*directory, name, mask, cookie);
   }
   deliver_locked(subject, {}, mask, cookie);
+}
+
+void WatchRegistry::notify_about(Inode* directory, std::string_view name, Inode& subject,
+                                 uint32_t mask) {
+  if (!active()) {
+    return;
+  }
+  auto status = subject.stat();
+  if (!status) {
+    return;
+  }
+
+  std::optional<InodeId> directory_id;
+  if (directory != nullptr && !name.empty()) {
+    if (auto directory_status = directory->stat()) {
+      directory_id = inode_id_of(*directory_status);
+    }
+  }
+  const bool is_directory = file_type_of(status->mode) == FileType::directory;
+  notify(directory_id ? &*directory_id : nullptr, name, inode_id_of(*status), mask, is_directory);
 }
 
 void WatchRegistry::notify_directory(const InodeId& directory, std::string_view name, uint32_t mask,
@@ -199,10 +228,8 @@ Result<size_t> InotifyInstance::read(std::span<std::byte> buffer) {
 
     std::byte* record = buffer.data() + used;
     const auto name_length = static_cast<uint32_t>(size - event_header_size);
-    std::memcpy(record, &event.descriptor, 4);
-    std::memcpy(record + 4, &event.mask, 4);
-    std::memcpy(record + 8, &event.cookie, 4);
-    std::memcpy(record + 12, &name_length, 4);
+    const LinuxInotifyEvent header{event.descriptor, event.mask, event.cookie, name_length};
+    std::memcpy(record, &header, sizeof(header));
     std::memset(record + event_header_size, 0, name_length);
     std::memcpy(record + event_header_size, event.name.data(), event.name.size());
 

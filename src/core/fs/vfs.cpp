@@ -335,24 +335,8 @@ void Vfs::notify_entry(Inode& directory, std::string_view name, uint32_t mask, b
 
 void Vfs::notify_file(const Location* directory, std::string_view name, Inode& subject,
                       uint32_t mask) {
-  if (!watches_->active()) {
-    return;
-  }
-  auto status = subject.stat();
-  if (!status) {
-    return;
-  }
-
-  InodeId directory_id;
-  bool has_directory = false;
-  if (directory != nullptr && !name.empty()) {
-    if (auto directory_status = directory->inode->stat()) {
-      directory_id = inode_id_of(*directory_status);
-      has_directory = true;
-    }
-  }
-  watches_->notify(has_directory ? &directory_id : nullptr, name, inode_id_of(*status), mask,
-                   is_directory(*status));
+  watches_->notify_about(directory != nullptr ? directory->inode.get() : nullptr, name, subject,
+                         mask);
 }
 
 Result<std::string> Vfs::path_of(const PathContext& context, const Location& location) {
