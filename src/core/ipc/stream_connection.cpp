@@ -57,7 +57,7 @@ Result<size_t> StreamConnection::send_step_locked(size_t side, std::span<const s
       uint64_t begin = receiver.consumed + receiver.queue.size();
       receiver.rights.push_back(
           RightsMark{.begin = begin, .end = begin + count, .files = std::move(rights)});
-      rights.clear();
+      rights = FileRights{};
     }
     auto first = rest.begin();
     receiver.queue.insert(receiver.queue.end(), first, first + static_cast<ptrdiff_t>(count));

@@ -192,7 +192,7 @@ Result<uint64_t> send_vectors(ipc::StreamSocket& socket, const std::vector<Guest
     if (auto copied = copy_vector_bytes(vectors, sent, chunk, false); copied) {
       // The files travel with the first chunk.
       count = socket.send(chunk, options, std::move(rights));
-      rights.clear();
+      rights = ipc::FileRights{};
     } else {
       count = fail(copied.error());
     }
