@@ -169,7 +169,7 @@ def decoded_calls(trace):
         line = re.sub(r"0x[0-9a-f]{5,}", "ADDRESS", line)
         if line.startswith(("getpid(", "kill(", "clone(", "wait4(", "--- SIGCHLD", "waitid(",
                             "rt_sigqueueinfo(", "rt_tgsigqueueinfo(", "rt_sigtimedwait(")):
-            # Only where a pid stands, because the sandbox's pids are small
+            # Only where a pid appears, because the sandbox's pids are small
             # numbers that other fields (a status, a time) may also hold.
             # The second pass reaches rt_tgsigqueueinfo's thread id.
             for pid, name in pids * 2:

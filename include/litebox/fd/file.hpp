@@ -118,11 +118,11 @@ class File : public std::enable_shared_from_this<File> {
     find_opened_path_ = std::move(find);
   }
 
-  // Where inotify events about reads, writes and the last close of this
-  // description go: the registry of the VFS it was opened in, and the
-  // directory entry it was opened through, whose directory's watches get
-  // the events too. The opener sets it once, before the description is
-  // shared.
+  // The destination of inotify events about reads, writes and the last
+  // close of this description: the registry of the VFS it was opened in,
+  // and the directory entry it was opened through, whose directory's
+  // watches get the events too. The opener sets it once, before the
+  // description is shared.
   struct WatchOrigin {
     std::shared_ptr<fs::WatchRegistry> registry;
     std::shared_ptr<fs::Inode> directory;  // null when no entry named it

@@ -91,8 +91,9 @@ struct Stat {
   Timespec change_time;
 };
 
-// An inode as inotify tells inodes apart: by st_dev and st_ino, because a
-// file system may hand out several Inode objects for one file.
+// The identity of an inode for inotify: its st_dev and st_ino. A file
+// system may hand out several Inode objects for one file, so the objects
+// themselves cannot serve.
 struct InodeId {
   uint64_t device = 0;
   uint64_t inode = 0;

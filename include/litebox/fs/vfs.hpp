@@ -155,7 +155,7 @@ class Vfs {
  private:
   // Report inotify events, and do nothing while no watch exists.
   // notify_entry reports to the watches of `directory` about its entry
-  // `name`; notify_file reports about `subject` to the watches of
+  // `name`. notify_file reports about `subject` to the watches of
   // `directory` (when given, with `name`) and then to its own.
   void notify_entry(Inode& directory, std::string_view name, uint32_t mask, bool is_directory,
                     uint32_t cookie = 0);

@@ -83,9 +83,9 @@ class PathWalker {
   Result<Location> step(const Location& directory, std::string_view component);
   Result<Location> enter_mounts(Location location);
 
-  // The status of `location`'s inode. One step asks for the same inode
-  // up to three times (mount point, symlink, search permission), so the
-  // walk keeps the last status it read.
+  // The status of `location`'s inode. One step reads the status of the
+  // same inode up to three times (mount point, symlink, search permission),
+  // so the walk keeps the last status it read.
   Result<Stat> status_of(const Location& location);
 
   Vfs& vfs_;

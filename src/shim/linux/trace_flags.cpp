@@ -755,7 +755,7 @@ std::string show_msync_flags(uint64_t value) {
   return show_bits(value, {{1, "MS_ASYNC"}, {2, "MS_INVALIDATE"}, {4, "MS_SYNC"}});
 }
 
-// strace 6.1 knows the flags up to RWF_APPEND.
+// strace 6.1 decodes the flags up to RWF_APPEND.
 std::string show_rw_flags(uint64_t value) {
   return show_flags(value,
                     {{0x1, "RWF_HIPRI"},

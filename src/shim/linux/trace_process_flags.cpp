@@ -112,7 +112,7 @@ std::string show_sched_flags(uint64_t value) {
 
 // As strace does, sched_setattr's struct leaves out the fields that its
 // KEEP flags make the kernel ignore, and shows only the size when that is
-// below SCHED_ATTR_SIZE_VER0. A struct larger than strace knows ends in
+// below SCHED_ATTR_SIZE_VER0. A struct larger than strace decodes ends in
 // "...".
 std::string show_sched_attr(uint64_t address, uint64_t output_size) {
   const bool is_input = output_size == 0;

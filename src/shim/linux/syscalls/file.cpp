@@ -42,6 +42,9 @@ struct BounceBuffer {
 
 // The largest message that one read or write of a message-oriented file
 // moves: above the largest Unix datagram Linux accepts by default.
+// NOTE: a longer write is cut to this size before the socket checks its
+// send buffer, so only a send buffer raised past 4 MiB would let a cut
+// datagram through where Linux fails with EMSGSIZE.
 constexpr uint64_t max_message_transfer = 4 * 1024 * 1024;
 
 // Moves one whole message between `file` and the guest buffers `vectors`:
