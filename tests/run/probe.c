@@ -6,8 +6,8 @@
  *   abort               ends with SIGABRT
  *   memory              exercises brk, mmap, mprotect, mremap and munmap
  *   threads             four threads add under a mutex, then are joined
- *   clock               sleeps 20 ms, reads CLOCK_MONOTONIC and prints whether
- *                       it has a vDSO
+ *   clock               reads CLOCK_MONOTONIC, sleeps 20 ms, reads it again and
+ *                       prints whether it has a vDSO
  *   clock_steps         reads CLOCK_MONOTONIC for 30 ms from the start and
  *                       prints how often it went back
  *   wait_child          forks a child that sleeps, prints "ready", and
@@ -164,11 +164,16 @@ static int run_threads(void) {
 // Reads CLOCK_MONOTONIC through libc and reports whether the process got a
 // vDSO, so that the trace shows whether the read was a system call.
 static int read_clock(void) {
-  /* LiteBox's vDSO reads the TSC only once the TSC calibration has ended,
-   * 5 ms after start-up; until then it makes the system call. */
+  /* LiteBox's vDSO makes the system call until its data page holds the
+   * calibrated TSC values. LiteBox writes them after the first system call
+   * that follows both a clock system call and the end of the calibration
+   * (5 ms after start-up). So under LiteBox only the first read is a
+   * system call. */
+  struct timespec now;
+  clock_gettime(CLOCK_MONOTONIC, &now);
   const struct timespec pause = {0, 20 * 1000 * 1000};
   nanosleep(&pause, NULL);
-  struct timespec now;
+  clock_gettime(CLOCK_MONOTONIC, &now);
   clock_gettime(CLOCK_MONOTONIC, &now);
   printf("vdso: %s\n", getauxval(AT_SYSINFO_EHDR) != 0 ? "yes" : "no");
   return 0;
@@ -371,7 +376,8 @@ static int64_t monotonic_ns(void) {
 }
 
 /* Under LiteBox the reads cross the switch from the system call to the
- * vDSO's TSC clock, which happens 5 ms after start-up. */
+ * vDSO's TSC clock, which happens at the first read 5 ms or more after
+ * start-up. */
 static int count_clock_steps_back(void) {
   const int64_t start = monotonic_ns();
   int64_t previous = start;

@@ -138,10 +138,8 @@ void Kernel::serve(Task& task, platform::GuestRegisters& registers,
   }
   registers.rax = encode_result(result);
 
-  // Any system call may be the first after the TSC calibration ended, and
-  // from then on the vDSO serves the clocks without system calls.
   if (options_.vdso) {
-    vdso::publish_time_data(finished.process(), false);
+    vdso::publish_time_data_after(finished.process(), arguments.number);
   }
 
   deliver_after_syscall(finished, registers, extended_state, arguments, result);

@@ -169,7 +169,10 @@ std::atomic<const litebox_vdso_data*> active{nullptr};
 }  // namespace
 
 void begin_calibration(platform::Clock& clock) {
-  if (tsc_usable() && !cpuid_tsc_frequency()) {
+  // The sample is taken even when CPUID may state the frequency, because
+  // asking CPUID traps to the hypervisor on a virtual machine, and a
+  // program that never reads the clock should not pay for it.
+  if (tsc_usable()) {
     calibration_start = sample_host_clock(clock);
   }
 }
@@ -181,7 +184,8 @@ const litebox_vdso_data* time_data_if_ready(platform::Clock& clock) {
   // Without begin_calibration, or when CPUID states the frequency, nothing
   // runs in the background and time_data() builds the block at once.
   if (calibration_start &&
-      clock.monotonic_now().count() - calibration_start->monotonic_ns < calibration_ns) {
+      clock.monotonic_now().count() - calibration_start->monotonic_ns < calibration_ns &&
+      !cpuid_tsc_frequency()) {
     return nullptr;
   }
   return &time_data(clock);
