@@ -202,12 +202,6 @@ std::unique_ptr<Task> Kernel::create_first_task(fs::PathContext paths) {
 }
 
 Result<int32_t> Kernel::fork_process(Task& parent) {
-  // Parent and child must read one calibration, so neither calibrates
-  // on its own after the fork.
-  if (options_.vdso) {
-    vdso::publish_time_data(parent.process(), true);
-  }
-
   const int32_t pid = next_id_.fetch_add(1);
   // The child's objects are made here, before the host fork, so they sit in
   // the kernel heap and no lock of the parent is copied half-held.

@@ -128,12 +128,12 @@ std::expected<uint64_t, elf::LoadError> map_into(Process& process) {
   return image_address;
 }
 
-void publish_time_data(Process& process, bool wait) {
+void publish_time_data(Process& process) {
   if (calibrating_page.load(std::memory_order_acquire) == 0) {
     return;
   }
   platform::Clock& clock = platform::current().clock;
-  const litebox_vdso_data* data = wait ? &time_data(clock) : time_data_if_ready(clock);
+  const litebox_vdso_data* data = time_data_if_ready(clock);
   if (data == nullptr) {
     return;
   }
@@ -152,7 +152,7 @@ void publish_time_data_after(Process& process, uint64_t number) {
   } else if (!clock_called.load(std::memory_order_relaxed)) {
     return;
   }
-  publish_time_data(process, false);
+  publish_time_data(process);
 }
 
 }  // namespace litebox::shim::linux_abi::vdso

@@ -23,13 +23,12 @@ std::span<const std::byte> image();
 std::expected<uint64_t, elf::LoadError> map_into(Process& process);
 
 // Writes the calibrated time data into the data page of `process` if the
-// page still holds the values from before the calibration ended. With
-// `wait`, waits for the calibration to end first; without it, returns at
+// page still holds the values from before the calibration ended. Returns at
 // once while the calibration runs. Costs one atomic load once the page is
 // written.
-void publish_time_data(Process& process, bool wait);
+void publish_time_data(Process& process);
 
-// Calls publish_time_data(process, false) after system call `number` once
+// Calls publish_time_data(process) after system call `number` once
 // the guest has made a clock call. The vDSO makes clock calls while its
 // data page says the TSC is unusable. Building the time data may ask CPUID
 // for the TSC frequency, which traps to the hypervisor on a virtual
