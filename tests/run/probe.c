@@ -37,6 +37,8 @@
  *                       of the terminal and /dev/tty, and what TIOCGSID,
  *                       TIOCGPGRP and open("/dev/tty") do before and
  *                       after setsid() in a child
+ *   rewritten_site      calls getppid twice and prints whether the first
+ *                       16 bytes of its code changed in between
  *   trace_calls         makes open, pipe2 and access calls whose flags a
  *                       trace decodes
  *   trace_decoders      makes calls whose arguments and results a trace
@@ -1040,6 +1042,21 @@ static int end_decoded_calls(const char* directory) {
   return rmdir(directory) == 0 ? 0 : 1;
 }
 
+/* Calls getppid twice and prints whether the first 16 bytes of its code
+ * changed in between. LiteBox rewrites the site of a system call that
+ * trapped, unless --no-rewrite, and glibc's getppid starts with one. */
+static int report_rewritten_site(void) {
+  unsigned char before[16];
+  unsigned char after[16];
+  memcpy(before, (const void*)getppid, sizeof(before));
+  const pid_t first = getppid();
+  const pid_t second = getppid();
+  memcpy(after, (const void*)getppid, sizeof(after));
+  printf("getppid agrees: %s\n", first == second ? "yes" : "no");
+  printf("code changed: %s\n", memcmp(before, after, sizeof(before)) != 0 ? "yes" : "no");
+  return 0;
+}
+
 int main(int argc, char** argv) {
   const char* mode = argc > 1 ? argv[1] : "args";
   if (strcmp(mode, "seek_stdin") == 0) {
@@ -1099,6 +1116,9 @@ int main(int argc, char** argv) {
   }
   if (strcmp(mode, "trace_decoders") == 0) {
     return make_decoded_calls();
+  }
+  if (strcmp(mode, "rewritten_site") == 0) {
+    return report_rewritten_site();
   }
   if (strcmp(mode, "trace_end") == 0 && argc > 2) {
     return end_decoded_calls(argv[2]);

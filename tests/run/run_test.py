@@ -816,6 +816,21 @@ def run_case(case, litebox, probe, probe_dynamic, work):
             print(f"exit status: expected 0, got {status}")
             failed = 1
         return failed
+    if case == "rewritten_site":
+        # Natively and with --no-rewrite, getppid's code stays as it is; by
+        # default LiteBox rewrites its system call site after the first call.
+        failed = 0
+        for label, command, changed in (("native", [probe], "no"),
+                                        ("litebox", litebox + ["--", probe], "yes"),
+                                        ("--no-rewrite", litebox + ["--no-rewrite", "--", probe],
+                                         "no")):
+            stdout, stderr, status = run(command + ["rewritten_site"])
+            expected = f"getppid agrees: yes\ncode changed: {changed}\n"
+            if status != 0 or stdout != expected:
+                print(f"{label}: expected {expected!r} and status 0, got {status}: "
+                      f"{stdout!r} {stderr!r}")
+                failed = 1
+        return failed
     if case == "vdso":
         failed = 0
         # The probe reads the clock three times. With the vDSO only the

@@ -109,6 +109,9 @@ void Kernel::serve(Task& task, platform::GuestRegisters& registers,
 
   task.registers = &registers;
   task.extended_state = extended_state;
+  if (options_.rewrite_syscall_sites) {
+    task.process().syscall_sites.rewrite(task.process(), registers);
+  }
   Result<uint64_t> result = invoke(task, arguments);
 
   // In a forked child the call returns on a new Task; the old one belongs
