@@ -110,7 +110,7 @@ void Kernel::serve(Task& task, platform::GuestRegisters& registers,
   task.registers = &registers;
   task.extended_state = extended_state;
   if (options_.rewrite_syscall_sites) {
-    task.process().syscall_sites.rewrite(task.process(), registers);
+    task.process().syscall_sites.note_trap(task.process(), registers);
   }
   Result<uint64_t> result = invoke(task, arguments);
 

@@ -25,6 +25,15 @@ constexpr uint64_t slot_size = 32;
 constexpr uint64_t first_slot = slot_size;
 constexpr uint32_t slots_per_page = (mm::page_size - first_slot) / slot_size;
 
+// How many times a site traps before it is rewritten. A rewrite costs
+// about as much as 8 traps on the development VM (four mprotect calls at
+// 1 to 2 us each against about 1 us per trap).
+constexpr uint32_t traps_before_rewrite = 8;
+
+// The sites counted at most, so a program with many sites that trap a few
+// times each cannot grow the table without bound.
+constexpr size_t max_counted_sites = 4096;
+
 // A rel32 operand reaches 2 GiB either way, and a page of margin keeps
 // every operand of a slot in range.
 constexpr uint64_t reach = (uint64_t{1} << 31) - mm::page_size;
@@ -123,7 +132,7 @@ bool write_trampoline(Process& process, uint64_t page, uint64_t address,
 
 }  // namespace
 
-void SyscallSites::rewrite(Process& process, const platform::GuestRegisters& registers) {
+void SyscallSites::note_trap(Process& process, const platform::GuestRegisters& registers) {
   platform::Execution& execution = guest_execution();
   const uint64_t entry = execution.rewritten_call_entry();
   if (entry == 0 || !execution.serving_trapped_call() || registers.rip < site_length + 1) {
@@ -149,9 +158,18 @@ void SyscallSites::rewrite(Process& process, const platform::GuestRegisters& reg
     return;
   }
 
+  sync::LockGuard guard(lock_);
+  if (trap_counts_.size() >= max_counted_sites) {
+    trap_counts_.clear();
+  }
+  uint32_t& traps = trap_counts_[site];
+  if (++traps < traps_before_rewrite) {
+    return;
+  }
+  trap_counts_.erase(site);
+
   // Read under the lock, so that a site that another thread has rewritten
   // meanwhile takes no second slot.
-  sync::LockGuard guard(lock_);
   std::array<std::byte, 16> expected{};
   if (!copy_from_guest(expected, block) ||
       std::to_integer<uint8_t>(expected[site - block]) != mov_eax_imm32) {
@@ -227,13 +245,16 @@ std::optional<uint64_t> SyscallSites::take_slot_locked(Process& process, uint64_
 void SyscallSites::copy_from(SyscallSites& source) {
   sync::LockGuard source_guard(source.lock_);
   std::vector<TrampolinePage> pages = source.pages_;
+  std::unordered_map<uint64_t, uint32_t> trap_counts = source.trap_counts_;
   sync::LockGuard guard(lock_);
   pages_ = std::move(pages);
+  trap_counts_ = std::move(trap_counts);
 }
 
 void SyscallSites::clear() {
   sync::LockGuard guard(lock_);
   pages_.clear();
+  trap_counts_.clear();
 }
 
 }  // namespace litebox::shim::linux_abi

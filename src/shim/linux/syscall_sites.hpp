@@ -19,10 +19,18 @@
 // writable is rewritten, and only with one atomic 16-byte store
 // (MemoryMap::rewrite_code), so a thread running the site at that moment
 // executes either the old or the new bytes.
+//
+// A rewrite costs a few microseconds (four mprotect calls), several traps'
+// worth, so only a site that keeps trapping is rewritten: most sites of a
+// short run, its start-up calls, run once or twice.
+//
+// NOTE: mremap(2) of rewritten code moves the jmp but not its slot, so the
+// moved site jumps to the wrong place. Code mappings are rarely moved.
 #pragma once
 
 #include <cstdint>
 #include <optional>
+#include <unordered_map>
 #include <vector>
 
 #include "litebox/platform/execution.hpp"
@@ -38,16 +46,18 @@ class SyscallSites {
   SyscallSites(const SyscallSites&) = delete;
   SyscallSites& operator=(const SyscallSites&) = delete;
 
-  // Rewrites the site of the system call that trapped with `registers`, as
-  // the file comment describes, when the site has that form and the
-  // platform and the mapping allow it. Does nothing otherwise. Thread-safe.
-  void rewrite(Process& process, const platform::GuestRegisters& registers);
+  // Counts a trap of the system call that trapped with `registers` and
+  // rewrites its site, as the file comment describes, once the site has
+  // trapped `traps_before_rewrite` times, has that form, and the platform
+  // and the mapping allow it. Does nothing otherwise. Thread-safe.
+  void note_trap(Process& process, const platform::GuestRegisters& registers);
 
   // For fork(2): the child's memory contains copies of `source`'s
   // trampoline pages, so it may fill their free slots.
   void copy_from(SyscallSites& source);
 
-  // For execve(2): the trampoline pages went with the old image.
+  // For execve(2): the trampoline pages and the counted sites went with the
+  // old image.
   void clear();
 
  private:
@@ -62,6 +72,8 @@ class SyscallSites {
 
   sync::Mutex lock_;
   std::vector<TrampolinePage> pages_;
+  // Traps so far of each site that has the form but is not rewritten yet.
+  std::unordered_map<uint64_t, uint32_t> trap_counts_;
 };
 
 }  // namespace litebox::shim::linux_abi
