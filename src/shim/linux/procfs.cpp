@@ -400,13 +400,19 @@ class LinuxProcfsProvider final : public fs::procfs::Provider {
           inode = status->inode;
           device = status->device;
         }
+      } else if (area.stream) {
+        if (auto status = platform::current().stdio.stream_status(*area.stream)) {
+          inode = status->inode;
+          device = status->device;
+        }
       }
-      std::string line = fmt::format("{:08x}-{:08x} {}{}{}{} {:08x} {:02x}:{:02x} {}", area.start,
-                                     area.end, (area.protection & platform::prot_read) ? 'r' : '-',
-                                     (area.protection & platform::prot_write) ? 'w' : '-',
-                                     (area.protection & platform::prot_exec) ? 'x' : '-',
-                                     area.shared ? 's' : 'p', area.inode ? area.file_offset : 0,
-                                     (device >> 8) & 0xfff, device & 0xff, inode);
+      std::string line =
+          fmt::format("{:08x}-{:08x} {}{}{}{} {:08x} {:02x}:{:02x} {}", area.start, area.end,
+                      (area.protection & platform::prot_read) ? 'r' : '-',
+                      (area.protection & platform::prot_write) ? 'w' : '-',
+                      (area.protection & platform::prot_exec) ? 'x' : '-', area.shared ? 's' : 'p',
+                      area.inode || area.stream ? area.file_offset : 0, (device >> 8) & 0xfff,
+                      device & 0xff, inode);
       if (!area.name.empty()) {
         // Linux pads the name to column 74.
         line.resize(std::max<size_t>(line.size() + 1, 73), ' ');
