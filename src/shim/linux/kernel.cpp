@@ -12,6 +12,7 @@
 #include "shim/linux/futex.hpp"
 #include "shim/linux/guest_memory.hpp"
 #include "shim/linux/signal/delivery.hpp"
+#include "shim/linux/timers.hpp"
 #include "shim/linux/trace.hpp"
 #include "shim/linux/vdso/vdso.hpp"
 
@@ -263,6 +264,12 @@ Result<int32_t> Kernel::fork_process(Task& parent) {
     child_task->host_thread = platform::current().threads.current();
   }
   set_current_task(child_task);
+  // The child starts without timers, but RLIMIT_CPU goes on counting its
+  // own CPU time.
+  const ResourceLimit cpu_limit = child_task->process().limit(Resource::cpu);
+  if (cpu_limit.current != rlimit_infinity) {
+    (void)timers_of(*child_task).limit_cpu_time(cpu_limit.current, cpu_limit.maximum);
+  }
   return 0;
 }
 
