@@ -165,6 +165,9 @@ class MemoryMap {
   // Returns whether every byte of [address, address + length) is mapped.
   bool is_mapped(uint64_t address, uint64_t length);
 
+  // Whether `address` lies in a mapping whose code rewrite_code may change.
+  bool holds_rewritable_code(uint64_t address);
+
   // Stores `replacement` over the 16 bytes at `address` (16-byte aligned)
   // if they equal `expected`, in one atomic store, to rewrite guest code in
   // place. Only a private mapping that is executable and not writable

@@ -22,6 +22,14 @@ void* host_pointer(uint64_t address) {
   return reinterpret_cast<void*>(address);
 }
 
+// Whether rewrite_code may change code in `area`: private, so the change
+// stays out of files and other processes, executable, and not writable, so
+// the program does not write that code itself.
+bool is_rewritable_code(const Vma& area) {
+  return !area.shared && (area.protection & platform::prot_exec) != 0 &&
+         (area.protection & platform::prot_write) == 0;
+}
+
 bool same_backing(const Vma& lower, const Vma& upper) {
   if (lower.protection != upper.protection || lower.shared != upper.shared ||
       lower.write_allowed != upper.write_allowed || lower.name != upper.name ||
@@ -627,6 +635,11 @@ std::optional<Vma> MemoryMap::find(uint64_t address) {
   return it->second;
 }
 
+bool MemoryMap::holds_rewritable_code(uint64_t address) {
+  const std::optional<Vma> area = find(address);
+  return area && is_rewritable_code(*area);
+}
+
 Result<bool> MemoryMap::rewrite_code(uint64_t address, const std::array<std::byte, 16>& expected,
                                      const std::array<std::byte, 16>& replacement) {
   if ((address & 15) != 0) {
@@ -639,10 +652,7 @@ Result<bool> MemoryMap::rewrite_code(uint64_t address, const std::array<std::byt
   }
   --it;
   const Vma& area = it->second;
-  const bool qualifies = address < area.end && !area.shared &&
-                         (area.protection & platform::prot_exec) != 0 &&
-                         (area.protection & platform::prot_write) == 0;
-  if (!qualifies) {
+  if (address >= area.end || !is_rewritable_code(area)) {
     return false;
   }
 

@@ -167,12 +167,18 @@ void SyscallSites::note_trap(Process& process, const platform::GuestRegisters& r
     return;
   }
   trap_counts_.erase(site);
+  // Code that rewrite_code refuses keeps trapping without taking a slot.
+  if (!process.memory.holds_rewritable_code(site)) {
+    return;
+  }
 
   // Read under the lock, so that a site that another thread has rewritten
-  // meanwhile takes no second slot.
+  // meanwhile takes no second slot. The mov must still be the one checked
+  // above, whose number the slot loads.
   std::array<std::byte, 16> expected{};
+  const uint64_t offset = site - block;
   if (!copy_from_guest(expected, block) ||
-      std::to_integer<uint8_t>(expected[site - block]) != mov_eax_imm32) {
+      std::memcmp(&expected[offset], &bytes[1], mov_length) != 0) {
     return;
   }
   const std::optional<uint64_t> slot = take_slot_locked(process, site, entry);
@@ -186,12 +192,28 @@ void SyscallSites::note_trap(Process& process, const platform::GuestRegisters& r
   }
 
   std::array<std::byte, 16> replacement = expected;
-  const uint64_t offset = site - block;
   replacement[offset] = std::byte{jmp_rel32};
   store_rel32(&replacement[offset + 1], static_cast<int64_t>(*slot - (site + mov_length)));
-  // A failed store leaves the site trapping; another thread may have
-  // rewritten it first.
-  (void)process.memory.rewrite_code(block, expected, replacement);
+  // A refused store leaves the site trapping: the program changed the
+  // mapping or the code since the checks above. Nothing jumps to the slot
+  // then, so the next rewrite takes it again.
+  Result<bool> stored = process.memory.rewrite_code(block, expected, replacement);
+  if (stored && !*stored) {
+    give_back_slot_locked(*slot);
+  }
+}
+
+void SyscallSites::give_back_slot_locked(uint64_t slot) {
+  const uint64_t page_address = mm::page_round_down(slot);
+  for (TrampolinePage& page : pages_) {
+    if (page.address != page_address || page.used_slots == 0) {
+      continue;
+    }
+    if (slot == page.address + first_slot + uint64_t{page.used_slots - 1} * slot_size) {
+      --page.used_slots;
+    }
+    return;
+  }
 }
 
 std::optional<uint64_t> SyscallSites::take_slot_locked(Process& process, uint64_t site,

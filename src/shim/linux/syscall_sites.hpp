@@ -70,6 +70,10 @@ class SyscallSites {
   // new trampoline page when no page has one. `lock_` held.
   std::optional<uint64_t> take_slot_locked(Process& process, uint64_t site, uint64_t entry);
 
+  // Returns `slot`, the last one that take_slot_locked took, to its page
+  // when no site jumps to it. `lock_` held.
+  void give_back_slot_locked(uint64_t slot);
+
   sync::Mutex lock_;
   std::vector<TrampolinePage> pages_;
   // Traps so far of each site that has the form but is not rewritten yet.
