@@ -32,6 +32,17 @@
  *   nonblocking_stdout  sets O_NONBLOCK on standard output (a pipe that no
  *                       one reads) and writes until a write fails, printing
  *                       on stderr how the writes ended
+ *   output_file         uses standard output, a regular file open for
+ *                       reading and writing, with pread, pwrite, ftruncate,
+ *                       fallocate, fsync and poll, and prints its
+ *                       /proc/self/fd link, reporting on stderr
+ *   change_output       reports on stderr how fchmod, fchown and futimens
+ *                       of standard output end
+ *   input_stream        reports on stderr how pread, pwrite, ftruncate,
+ *                       fallocate and fsync fail on standard input
+ *   writable_stdout     fills standard output, a pipe, then waits until it
+ *                       is writable with poll, select and epoll, printing
+ *                       "full" on stderr before the waits without timeout
  *   terminal_name       prints ttyname(3) of the standard streams (the
  *                       number of /dev/pts/N as N), compares fstat and stat
  *                       of the terminal and /dev/tty, and what TIOCGSID,
@@ -495,6 +506,203 @@ static int fill_nonblocking_stdout(void) {
   fprintf(stderr, "written: %lld, short writes: %d\n", total, short_writes);
   fprintf(stderr, "F_SETFL back: %d\n", fcntl(1, F_SETFL, flags));
   report_flags(1);
+  return 0;
+}
+
+static void report_result(const char* call, long result) {
+  fprintf(stderr, "%s: %ld %s\n", call, result, result < 0 ? strerrorname_np(errno) : "");
+}
+
+static void report_size(const char* when) {
+  struct stat status;
+  fstat(1, &status);
+  fprintf(stderr, "%s: size %lld, offset %lld\n", when, (long long)status.st_size,
+          (long long)lseek(1, 0, SEEK_CUR));
+}
+
+/* Returns whether a line of /proc/self/maps ends with `path`. */
+static int maps_name(const char* path) {
+  FILE* maps = fopen("/proc/self/maps", "r");
+  if (maps == NULL) {
+    return 0;
+  }
+  char line[4352];
+  int found = 0;
+  while (!found && fgets(line, sizeof line, maps) != NULL) {
+    line[strcspn(line, "\n")] = '\0';
+    const size_t length = strlen(line);
+    found = length >= strlen(path) && strcmp(line + length - strlen(path), path) == 0;
+  }
+  fclose(maps);
+  return found;
+}
+
+/* Maps standard output, a regular file, shared and private, and reports
+ * what stores through each do to the file. `path` is its name. */
+static void map_output_file(const char* path) {
+  errno = 0;
+  char* shared = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, 1, 0);
+  fprintf(stderr, "mmap shared: %s\n", shared == MAP_FAILED ? strerrorname_np(errno) : "ok");
+  errno = 0;
+  char* private = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE, 1, 0);
+  fprintf(stderr, "mmap private: %s\n", private == MAP_FAILED ? strerrorname_np(errno) : "ok");
+  if (shared == MAP_FAILED || private == MAP_FAILED) {
+    return;
+  }
+  fprintf(stderr, "named in /proc/self/maps: %d\n", maps_name(path));
+
+  memcpy(shared, "MM", 2);
+  private[2] = 'P';
+  char buffer[8] = {0};
+  pread(1, buffer, 4, 0);
+  fprintf(stderr, "file after stores: %.4s, private sees %.4s, shared sees %.4s\n", buffer, private,
+          shared);
+
+  const pid_t child = fork();
+  if (child == 0) {
+    shared[4] = 'C';
+    private[4] = 'c';
+    _exit(0);
+  }
+  waitpid(child, NULL, 0);
+  memset(buffer, 0, sizeof buffer);
+  pread(1, buffer, 5, 0);
+  fprintf(stderr, "after a child's stores: file %.5s, private sees %.5s\n", buffer, private);
+
+  errno = 0;
+  report_result("msync", msync(shared, 4096, MS_SYNC));
+  errno = 0;
+  char* grown = mremap(shared, 4096, 8192, MREMAP_MAYMOVE);
+  fprintf(stderr, "mremap shared: %s, sees %.2s\n",
+          grown == MAP_FAILED ? strerrorname_np(errno) : "ok", grown == MAP_FAILED ? "" : grown);
+  munmap(grown == MAP_FAILED ? shared : grown, grown == MAP_FAILED ? 4096 : 8192);
+  munmap(private, 4096);
+
+  errno = 0;
+  void* read_only = mmap(NULL, 4096, PROT_READ, MAP_SHARED, 2, 0);
+  fprintf(stderr, "mmap of stderr: %s\n", read_only == MAP_FAILED ? strerrorname_np(errno) : "ok");
+}
+
+/* Uses standard output, a regular file open for reading and writing, with
+ * the calls that need a file: its name in /proc/self/fd, pread, pwrite,
+ * ftruncate, fallocate, fsync and poll. Reports on stderr. */
+static int use_output_file(void) {
+  char link[4096] = {0};
+  const ssize_t length = readlink("/proc/self/fd/1", link, sizeof link - 1);
+  fprintf(stderr, "/proc/self/fd/1: %s\n", length > 0 ? link : strerrorname_np(errno));
+  report_size("start");
+
+  errno = 0;
+  report_result("pwrite at 2", pwrite(1, "XY", 2, 2));
+  char buffer[16] = {0};
+  errno = 0;
+  const ssize_t count = pread(1, buffer, 6, 1);
+  fprintf(stderr, "pread at 1: %zd %s %s\n", count, count < 0 ? strerrorname_np(errno) : "",
+          count > 0 ? buffer : "");
+  struct iovec vectors[2] = {{.iov_base = "ab", .iov_len = 2}, {.iov_base = "cd", .iov_len = 2}};
+  errno = 0;
+  report_result("pwritev at 8", pwritev(1, vectors, 2, 8));
+  report_size("after pwrite");
+
+  errno = 0;
+  report_result("ftruncate 5", ftruncate(1, 5));
+  report_size("after ftruncate");
+  errno = 0;
+  report_result("fallocate 8192", fallocate(1, 0, 0, 8192));
+  report_size("after fallocate");
+  errno = 0;
+  report_result("fallocate punch hole",
+                fallocate(1, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, 4096, 4096));
+  errno = 0;
+  report_result("fallocate punch hole without keep size",
+                fallocate(1, FALLOC_FL_PUNCH_HOLE, 0, 4096));
+  errno = 0;
+  report_result("ftruncate 7", ftruncate(1, 7));
+  map_output_file(link);
+  errno = 0;
+  report_result("fsync", fsync(1));
+  errno = 0;
+  report_result("fdatasync", fdatasync(1));
+  errno = 0;
+  report_result("pread at -1", pread(1, buffer, 1, -1));
+
+  struct pollfd entry = {.fd = 1, .events = POLLOUT};
+  errno = 0;
+  report_result("poll POLLOUT", poll(&entry, 1, 0));
+  fprintf(stderr, "revents 0x%x\n", (unsigned)entry.revents);
+  report_size("end");
+  return 0;
+}
+
+/* Tries to change the mode, owner and times of standard output and
+ * reports on stderr how each call ends. */
+static int change_output_attributes(void) {
+  errno = 0;
+  report_result("fchmod 0600", fchmod(1, 0600));
+  errno = 0;
+  report_result("fchown -1 -1", fchown(1, (uid_t)-1, (gid_t)-1));
+  errno = 0;
+  report_result("fchown to the own ids", fchown(1, getuid(), getgid()));
+  errno = 0;
+  report_result("futimens now", futimens(1, NULL));
+  const struct timespec times[2] = {{.tv_sec = 1000000000}, {.tv_sec = 1000000000}};
+  errno = 0;
+  report_result("futimens 2001", futimens(1, times));
+  return 0;
+}
+
+/* Uses standard input, a pipe or a terminal, with the calls that need a
+ * file, and reports how each fails. */
+static int use_input_stream(void) {
+  char buffer[4];
+  errno = 0;
+  report_result("pread", pread(0, buffer, 1, 0));
+  errno = 0;
+  report_result("pwrite", pwrite(0, "x", 1, 0));
+  errno = 0;
+  report_result("ftruncate", ftruncate(0, 0));
+  errno = 0;
+  report_result("fallocate", fallocate(0, 0, 0, 1));
+  errno = 0;
+  report_result("fsync", fsync(0));
+  errno = 0;
+  const void* mapped = mmap(NULL, 4096, PROT_READ, MAP_PRIVATE, 0, 0);
+  fprintf(stderr, "mmap: %s\n", mapped == MAP_FAILED ? strerrorname_np(errno) : "ok");
+  return 0;
+}
+
+/* Fills standard output, a pipe that the caller reads only once this
+ * prints "full" on stderr, then waits for it to become writable with
+ * poll, select and epoll, first with a timeout and then without. */
+static int wait_for_writable_stdout(void) {
+  const int flags = fcntl(1, F_GETFL);
+  fcntl(1, F_SETFL, flags | O_NONBLOCK);
+  static char chunk[4096];
+  memset(chunk, 'x', sizeof chunk);
+  while (write(1, chunk, sizeof chunk) > 0) {
+  }
+  fcntl(1, F_SETFL, flags);
+
+  struct pollfd entry = {.fd = 1, .events = POLLOUT};
+  fprintf(stderr, "full pipe: poll %d, revents 0x%x\n", poll(&entry, 1, 100),
+          (unsigned)entry.revents);
+  fd_set writable;
+  FD_ZERO(&writable);
+  FD_SET(1, &writable);
+  struct timeval timeout = {.tv_sec = 0, .tv_usec = 100000};
+  fprintf(stderr, "full pipe: select %d\n", select(2, NULL, &writable, NULL, &timeout));
+  const int epoll = epoll_create1(EPOLL_CLOEXEC);
+  struct epoll_event interest = {.events = EPOLLOUT};
+  epoll_ctl(epoll, EPOLL_CTL_ADD, 1, &interest);
+  struct epoll_event event;
+  fprintf(stderr, "full pipe: epoll_wait %d\n", epoll_wait(epoll, &event, 1, 100));
+
+  fprintf(stderr, "full\n");
+  entry.revents = 0;
+  fprintf(stderr, "drained: poll %d, revents 0x%x\n", poll(&entry, 1, -1), (unsigned)entry.revents);
+  fprintf(stderr, "drained: epoll_wait %d, events 0x%x\n", epoll_wait(epoll, &event, 1, -1),
+          event.events);
+  close(epoll);
   return 0;
 }
 
@@ -1047,6 +1255,18 @@ int main(int argc, char** argv) {
   }
   if (strcmp(mode, "nonblocking_stdout") == 0) {
     return fill_nonblocking_stdout();
+  }
+  if (strcmp(mode, "output_file") == 0) {
+    return use_output_file();
+  }
+  if (strcmp(mode, "change_output") == 0) {
+    return change_output_attributes();
+  }
+  if (strcmp(mode, "input_stream") == 0) {
+    return use_input_stream();
+  }
+  if (strcmp(mode, "writable_stdout") == 0) {
+    return wait_for_writable_stdout();
   }
   if (strcmp(mode, "terminal_name") == 0) {
     return report_terminal_names();

@@ -34,6 +34,15 @@ def run(command, env=None):
     return completed.stdout.decode(errors="replace"), completed.stderr.decode(errors="replace"), status
 
 
+def run_with_input(command, data):
+    """Runs `command` with `data` on its standard input, a pipe. Returns its
+    standard output, standard error and exit status."""
+    completed = subprocess.run(command, input=data, capture_output=True, timeout=TIMEOUT,
+                               check=False)
+    return (completed.stdout.decode(errors="replace"),
+            completed.stderr.decode(errors="replace"), completed.returncode)
+
+
 def expect_same(native, sandboxed):
     failed = False
     for name, want, got in zip(("stdout", "stderr", "exit status"), native, sandboxed):
@@ -299,6 +308,110 @@ def run_with_redirected_files(litebox, probe, work):
               f"  litebox: {results[1]!r}")
         failed = 1
     return failed
+
+
+def run_with_output_file(command, input_path, output_path, initial):
+    """Runs `command` with standard input from `input_path` and standard
+    output to `output_path`, which contains `initial` and is open for reading
+    and writing. Returns the output file's content, the command's standard
+    error and its exit status."""
+    with open(output_path, "wb") as file:
+        file.write(initial)
+    output = os.open(output_path, os.O_RDWR)
+    try:
+        with open(input_path, "rb") as input_file:
+            completed = subprocess.run(command, stdin=input_file, stdout=output,
+                                       stderr=subprocess.PIPE, timeout=TIMEOUT, check=False)
+    finally:
+        os.close(output)
+    with open(output_path, "rb") as written:
+        content = written.read()
+    return (f"output file: {content!r}\n", completed.stderr.decode(errors="replace"),
+            completed.returncode)
+
+
+def run_with_output_files(litebox, probe, work):
+    """Compares native and sandboxed runs of the probe and of real programs
+    that use their standard output, a regular file, as a file: positional
+    reads and writes, truncation, allocation, its /proc/self/fd name."""
+    input_path = os.path.join(work, "input")
+    output_path = os.path.join(work, "output")
+    with open(input_path, "w") as file:
+        file.write("pear\napple\nfig\n")
+    initial = b"hello world\n"
+    programs = [
+        [probe, "output_file"],
+        [shutil.which("sort"), "-o", "/dev/stdout"],
+        [shutil.which("truncate"), "-s", "3", "/dev/stdout"],
+        [shutil.which("truncate"), "-s", "20", "/dev/stdout"],
+        [shutil.which("dd"), "of=/dev/stdout", "bs=2", "seek=1", "conv=notrunc",
+         "status=none"],
+        [shutil.which("readlink"), "/proc/self/fd/1"],
+    ]
+    failed = 0
+    for command in programs:
+        native = run_with_output_file(command, input_path, output_path, initial)
+        sandboxed = run_with_output_file(litebox + ["--"] + command, input_path, output_path,
+                                         initial)
+        if native != sandboxed:
+            print(f"{' '.join(command)} differs:\n  native:  {native!r}\n"
+                  f"  litebox: {sandboxed!r}")
+            failed = 1
+
+    # The sandbox leaves the host file's mode, owner and times alone, and
+    # fails the calls as Linux fails them for a file of another owner.
+    os.chmod(output_path, 0o644)
+    before = os.stat(output_path)
+    _, stderr, status = run_with_output_file(litebox + ["--", probe, "change_output"],
+                                             input_path, output_path, initial)
+    after = os.stat(output_path)
+    expected = ("fchmod 0600: -1 EPERM\n"
+                "fchown -1 -1: 0 \n"
+                "fchown to the own ids: -1 EPERM\n"
+                "futimens now: -1 EACCES\n"
+                "futimens 2001: -1 EPERM\n")
+    if stderr != expected or status != 0:
+        print(f"change_output: expected {expected!r} and status 0, got {stderr!r} and {status}")
+        failed = 1
+    if (after.st_mode, after.st_uid, after.st_gid) != (before.st_mode, before.st_uid,
+                                                       before.st_gid):
+        print(f"change_output changed the host file: mode {before.st_mode:o} to "
+              f"{after.st_mode:o}, owner {before.st_uid}:{before.st_gid} to "
+              f"{after.st_uid}:{after.st_gid}")
+        failed = 1
+    if after.st_mtime_ns < before.st_mtime_ns:
+        print("change_output set the host file's modification time back")
+        failed = 1
+
+    # Standard input is a pipe, which has no file position.
+    command = [probe, "input_stream"]
+    failed |= expect_same(run_with_input(command, b"abc\n"),
+                          run_with_input(litebox + ["--"] + command, b"abc\n"))
+    return failed
+
+
+def wait_for_writable_pipe(command):
+    """Runs `command` with standard output a pipe that is read only after
+    the command prints "full" on standard error. Returns the number of
+    bytes the pipe carried, the command's standard error and its exit
+    status."""
+    process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE)
+    lines = []
+    try:
+        while True:
+            line = process.stderr.readline().decode(errors="replace")
+            lines.append(line)
+            if not line or line == "full\n":
+                break
+        carried = len(process.stdout.read())
+        rest = process.stderr.read().decode(errors="replace")
+        status = process.wait(timeout=TIMEOUT)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+    return (f"bytes in the pipe: {carried}\n", "".join(lines) + rest, status)
 
 
 def host_children(pid):
@@ -923,20 +1036,26 @@ def run_case(case, litebox, probe, probe_dynamic, work):
             return (completed.stdout.decode(errors="replace") + f"caller offset {offset}\n",
                     completed.stderr.decode(errors="replace"), completed.returncode)
 
-        def run_with_pipe(command):
-            completed = subprocess.run(command, input=b"abcdef\n", capture_output=True,
-                                       timeout=TIMEOUT, check=False)
-            return (completed.stdout.decode(errors="replace"),
-                    completed.stderr.decode(errors="replace"), completed.returncode)
-
         command = [probe, "seek_stdin"]
         return (expect_same(run_with_file(command), run_with_file(litebox + ["--"] + command)) or
-                expect_same(run_with_pipe(command), run_with_pipe(litebox + ["--"] + command)))
+                expect_same(run_with_input(command, b"abcdef\n"),
+                            run_with_input(litebox + ["--"] + command, b"abcdef\n")))
     if case == "redirected_file":
         # A regular file redirected to standard input or output is a regular
         # file to the guest too: its type, size, offset and O_APPEND are the
         # host's, which tail, wc and cat rely on.
         return run_with_redirected_files(litebox, probe, work)
+    if case == "output_file":
+        # A regular file redirected to standard output is a file to the
+        # guest: pread, pwrite, ftruncate, fallocate and fsync reach it, and
+        # /proc/self/fd/1 names it, so `sort -o /dev/stdout` works.
+        return run_with_output_files(litebox, probe, work)
+    if case == "writable_stdout":
+        # poll, select and epoll report a full pipe on standard output not
+        # writable, and wake a waiter once the reader drains it.
+        command = [probe, "writable_stdout"]
+        return expect_same(wait_for_writable_pipe(command),
+                           wait_for_writable_pipe(litebox + ["--"] + command))
     if case == "nonblocking_stdout":
         # O_NONBLOCK set on standard output lands on the host's open file
         # description, so a write to a full pipe fails with EAGAIN instead of

@@ -83,6 +83,11 @@ class File : public std::enable_shared_from_this<File> {
   // AttributeChange::size_limit describes. Default: `einval`.
   virtual Result<void> truncate(int64_t size, uint64_t size_limit);
 
+  // Writes the file's data, and its metadata unless `data_only`, to its
+  // storage (fsync(2), fdatasync(2)). The default does nothing, because
+  // file data lives in memory.
+  virtual Result<void> sync(bool data_only);
+
   // Readiness as poll(2) event bits (event::pollin, event::pollout, ...).
   // The default, for files that never block, is POLLIN | POLLOUT |
   // POLLRDNORM | POLLWRNORM, as Linux reports for them.

@@ -2,13 +2,14 @@
 // or error, as a guest's descriptors 0, 1 and 2 see them. Bytes pass through
 // unchanged in both directions.
 //
-// Standard input reports the host stream's readiness to poll(2), select(2)
+// Each stream reports the host stream's readiness to poll(2), select(2)
 // and epoll. The host stream has no kernel object that could notify the
-// sandbox, so a guest wait that finds it not readable arms a watcher. The
-// watcher is one host thread per host process, started on first use, that
-// blocks in Stdio::wait_for_input and then notifies the waiters' Pollable.
-// It blocks only while armed, so a readable stream that no guest reads does
-// not make it spin.
+// sandbox, so a guest wait that finds standard input not readable, or an
+// output not writable (a full pipe), arms a watcher. The watcher is one
+// host thread per stream and host process, started on first use, that
+// blocks in Stdio::wait_for_events and then notifies the waiters'
+// Pollable. It blocks only while armed, so a ready stream that no guest
+// uses does not make it spin.
 #pragma once
 
 #include <memory>
@@ -48,6 +49,16 @@ class StdioFile final : public File {
   // Seeks the host stream: a regular file redirected to the sandbox moves,
   // a pipe or terminal fails with `espipe`.
   Result<uint64_t> seek(int64_t offset, SeekOrigin origin) override;
+  // The calls below reach the host file of a regular file redirected to the
+  // stream, as on Linux. A pipe or terminal fails them as Linux does
+  // (`espipe` for pread, pwrite and fallocate).
+  Result<size_t> pread(uint64_t offset, std::span<std::byte> buffer) override;
+  Result<size_t> pwrite(uint64_t offset, std::span<const std::byte> data) override;
+  Result<void> truncate(int64_t size, uint64_t size_limit) override;
+  Result<void> sync(bool data_only) override;
+  // fallocate(2) with Linux's FALLOC_FL_* `mode` bits, which the shim has
+  // checked.
+  Result<void> allocate(uint32_t mode, uint64_t offset, uint64_t length);
   // The host stream's real file type, size and times, or the devfs node of
   // a terminal. A host that cannot tell makes a terminal a character device
   // and anything else a pipe.
@@ -57,7 +68,8 @@ class StdioFile final : public File {
   // /dev/stdout or /dev/stderr makes. `enxio` for an access mode the
   // stream cannot serve (writing standard input, reading an output).
   Result<std::shared_ptr<File>> reopen(uint32_t flags) override;
-  // "/dev/pts/N" for a terminal that has a devfs node.
+  // "/dev/pts/N" for a terminal that has a devfs node, and the host path
+  // of a redirected file (Stdio::stream_path), as Linux shows it.
   std::string anonymous_name() override;
 
   // Descriptors 0 to 2 share the host's open file description, so their
@@ -67,12 +79,11 @@ class StdioFile final : public File {
   uint32_t status_flags() override;
   void set_status_flags(uint32_t flags) override;
 
-  // Standard input: the host stream's events, arming the watcher when it is
-  // neither readable, hung up nor in error. The outputs keep the default
-  // (always ready).
+  // The host stream's events, arming the watcher when the stream is
+  // neither ready (readable for standard input, writable for the outputs),
+  // hung up nor in error.
   uint32_t poll_events() override;
-  // Standard input's Pollable, shared with the descriptions reopen() makes;
-  // nullptr for the outputs.
+  // The stream's Pollable, shared with the descriptions reopen() makes.
   event::Pollable* pollable() override { return readiness_.get(); }
 
   platform::StdioStream stream() const { return stream_; }
@@ -101,7 +112,7 @@ class StdioFile final : public File {
 
   platform::StdioStream stream_;
   Kind kind_;
-  std::shared_ptr<event::Pollable> readiness_;  // null for the outputs
+  std::shared_ptr<event::Pollable> readiness_;
   // The devfs node this description was opened through (/dev/tty,
   // /dev/pts/N); nullptr for the standard streams.
   std::shared_ptr<fs::Inode> node_;

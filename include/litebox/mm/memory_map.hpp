@@ -61,8 +61,11 @@ struct Vma {
   // mprotect(2) never makes writable (`eacces`), as Linux's VM_MAYWRITE.
   bool write_allowed = true;
   std::shared_ptr<fs::Inode> inode;  // the mapped file; null for anonymous memory
-  uint64_t file_offset = 0;          // file offset of `start`
-  std::string name;                  // "[heap]", "[stack]", the file's path, or empty
+  // The standard stream whose host file the host maps here, a regular file
+  // redirected to the sandbox; `inode` is then null.
+  std::optional<platform::StdioStream> stream;
+  uint64_t file_offset = 0;  // file offset of `start`
+  std::string name;          // "[heap]", "[stack]", the file's path, or empty
   // For a shared mapping, the shared memory that the range aliases, in
   // address order and exactly `length()` bytes. Empty for private mappings,
   // and for shared mappings of files whose file system shares no pages:
@@ -97,6 +100,10 @@ struct MapRequest {
   // NOTE: Linux shows later changes to the file in private pages that the
   // process has not written yet. The copy does not.
   std::shared_ptr<fs::Inode> inode;
+  // Instead of `inode`: the standard stream whose host file the platform
+  // maps (Pages::map_stream), shared or private, so that the mapping is
+  // the host's own, as on Linux.
+  std::optional<platform::StdioStream> stream;
   uint64_t file_offset = 0;
   std::string name;
   // For a shared mapping, the first pages to map (mremap passes the pages of

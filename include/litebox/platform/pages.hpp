@@ -5,6 +5,7 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "litebox/platform/stdio.hpp"
 #include "litebox/result.hpp"
 
 namespace litebox::platform {
@@ -82,6 +83,17 @@ class Pages {
   // it was. Thread-safe.
   virtual Result<void> map_copy_on_write(void* address, size_t length, const void* source,
                                          uint32_t protection, Replace replace);
+
+  // Maps the `length` bytes of the file that the standard `stream` is,
+  // from `offset` on, at the range `address` with `protection`, as mmap(2)
+  // of the host file does. `replace` states whether the range is reserved
+  // or must be free. With `shared`, stores reach the file and other
+  // processes' mappings of it; otherwise they stay in this process. The
+  // host checks the file's type, access mode and range as Linux does. The
+  // default, `enodev`, is for hosts that cannot map their streams.
+  // Thread-safe.
+  virtual Result<void> map_stream(void* address, size_t length, StdioStream stream, uint64_t offset,
+                                  uint32_t protection, bool shared, Replace replace);
 
   // Reports that the libOS read the `length` bytes at `source` from memory
   // that the platform mapped read-only from a host file, such as the root

@@ -4,6 +4,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <span>
+#include <string>
 
 #include "litebox/platform/clock.hpp"
 #include "litebox/result.hpp"
@@ -113,17 +114,48 @@ class Stdio {
                                                TerminalChange when);
   virtual Result<WindowSize> window_size(StdioStream stream);
 
-  // Returns the poll(2) events of standard input now (Linux bit values:
-  // POLLIN, POLLOUT, POLLHUP, ...), as the host reports them for its
-  // stream, without blocking. The default, for hosts that cannot tell,
-  // reports the stream always readable (POLLIN | POLLRDNORM). Thread-safe.
-  virtual uint32_t input_events();
+  // Reads or writes at `offset` as pread(2) and pwrite(2) do, leaving the
+  // stream's file offset alone, for a regular file redirected to the
+  // sandbox. A pipe or terminal fails with `espipe`, the default for hosts
+  // that cannot do it. Thread-safe.
+  virtual Result<size_t> read_at(StdioStream stream, uint64_t offset, std::span<std::byte> buffer);
+  virtual Result<size_t> write_at(StdioStream stream, uint64_t offset,
+                                  std::span<const std::byte> data);
 
-  // Blocks until standard input is readable, hung up or in error, the
-  // states in which input_events() reports POLLIN, POLLHUP or POLLERR. The
-  // default returns at once. StdioFile calls it from one watcher thread per
-  // host process, never from a guest thread.
-  virtual void wait_for_input() {}
+  // Sets the size of the regular file that the stream is, as ftruncate(2)
+  // does. The default, `einval`, is Linux's errno for a stream that is not
+  // a regular file. Thread-safe.
+  virtual Result<void> truncate(StdioStream stream, uint64_t size);
+
+  // Allocates, or frees with FALLOC_FL_PUNCH_HOLE, the byte range of the
+  // regular file that the stream is, as fallocate(2) does with `mode` (Linux
+  // FALLOC_FL_* bits). The default, `espipe`, is Linux's errno for a pipe.
+  // Thread-safe.
+  virtual Result<void> allocate(StdioStream stream, uint32_t mode, uint64_t offset,
+                                uint64_t length);
+
+  // Writes the stream's file to its storage, as fsync(2) does, or only its
+  // data and size with `data_only` (fdatasync(2)). The default does nothing,
+  // right for hosts without storage of their own. Thread-safe.
+  virtual Result<void> sync(StdioStream stream, bool data_only);
+
+  // Returns the host's name of the stream's file, as readlink(2) of
+  // /proc/self/fd/N shows it on the host ("/home/user/out.txt",
+  // "/dev/null"), or an empty string when the host has no path for it (a
+  // pipe, a socket) or cannot tell, the default. Thread-safe.
+  virtual std::string stream_path(StdioStream stream);
+
+  // Returns the stream's poll(2) events now (Linux bit values: POLLIN,
+  // POLLOUT, POLLHUP, ...), as the host reports them, without blocking.
+  // The default, for hosts that cannot tell, reports standard input always
+  // readable (POLLIN | POLLRDNORM) and the outputs always writable (POLLOUT
+  // | POLLWRNORM). Thread-safe.
+  virtual uint32_t stream_events(StdioStream stream);
+
+  // Blocks until the stream reports one of `events`, or POLLHUP or
+  // POLLERR. The default returns at once. StdioFile calls it from one
+  // watcher thread per stream and host process, never from a guest thread.
+  virtual void wait_for_events(StdioStream stream, uint32_t events);
 };
 
 }  // namespace litebox::platform

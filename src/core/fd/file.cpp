@@ -34,6 +34,7 @@ Result<size_t> File::write_limited(std::optional<uint64_t> offset, std::span<con
 }
 Result<void> File::read_directory(const fs::Inode::EntrySink&) { return fail(Errno::enotdir); }
 Result<void> File::truncate(int64_t, uint64_t) { return fail(Errno::einval); }
+Result<void> File::sync(bool) { return {}; }
 
 // Linux's DEFAULT_POLLMASK, for files without a poll operation.
 uint32_t File::poll_events() {

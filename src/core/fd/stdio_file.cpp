@@ -18,23 +18,35 @@ uint32_t flags_for(platform::StdioStream stream) {
   return stream == platform::StdioStream::input ? open_read_only : open_write_only;
 }
 
-// The events after which a read of standard input does not block.
+// The events after which a read of standard input, or a write of standard
+// output or error, does not block.
 constexpr uint32_t input_ready_events = event::pollin | event::pollhup | event::pollerr;
+constexpr uint32_t output_ready_events = event::pollout | event::pollhup | event::pollerr;
 
-// The watcher of standard input for one host process (see stdio_file.hpp).
-class InputWatcher {
+uint32_t ready_events_of(platform::StdioStream stream) {
+  return stream == platform::StdioStream::input ? input_ready_events : output_ready_events;
+}
+
+constexpr size_t stream_count = 3;
+
+// The watcher of one standard stream for one host process (see
+// stdio_file.hpp).
+class StreamWatcher {
  public:
-  explicit InputWatcher(platform::ProcessId process) : process_(process) {}
+  StreamWatcher(platform::ProcessId process, platform::StdioStream stream)
+      : process_(process), stream_(stream) {}
 
-  // Returns the calling host process's watcher, made on first use. A forked
-  // child inherits the pointer to its parent's watcher but not the thread,
-  // so it makes a watcher of its own and leaves the parent's alone.
-  static InputWatcher& of_current_process() {
+  // Returns the calling host process's watcher of `stream`, made on first
+  // use. A forked child inherits the pointer to its parent's watcher but
+  // not the thread, so it makes a watcher of its own and leaves the
+  // parent's alone.
+  static StreamWatcher& of_current_process(platform::StdioStream stream) {
     const platform::ProcessId self = platform::current().threads.current_process();
-    InputWatcher* watcher = current_.load(std::memory_order_acquire);
+    std::atomic<StreamWatcher*>& current = current_[static_cast<size_t>(stream)];
+    StreamWatcher* watcher = current.load(std::memory_order_acquire);
     while (watcher == nullptr || watcher->process_ != self) {
-      auto* fresh = new InputWatcher(self);
-      if (current_.compare_exchange_strong(watcher, fresh, std::memory_order_acq_rel)) {
+      auto* fresh = new StreamWatcher(self, stream);
+      if (current.compare_exchange_strong(watcher, fresh, std::memory_order_acq_rel)) {
         return *fresh;
       }
       delete fresh;
@@ -42,10 +54,11 @@ class InputWatcher {
     return *watcher;
   }
 
-  // Makes the watcher notify `readiness` once standard input becomes
-  // readable, hung up or in error. The caller registered its observer
-  // before it found the stream not ready, so input that arrives in between
-  // is not missed: the watcher's next host wait returns at once.
+  // Makes the watcher notify `readiness` once the stream becomes ready
+  // (readable for standard input, writable for the outputs), hung up or in
+  // error. The caller registered its observer before it found the stream
+  // not ready, so a change in between is not missed: the watcher's next
+  // host wait returns at once.
   void arm(const std::shared_ptr<event::Pollable>& readiness) {
     {
       sync::LockGuard guard(lock_);
@@ -69,11 +82,11 @@ class InputWatcher {
       return false;
     }
     if (!platform::current().threads.spawn(run, this)) {
-      // TODO: without the thread a guest wait on standard input ends only
-      // at its timeout or at a signal.
+      // TODO: without the thread a guest wait on the stream ends only at
+      // its timeout or at a signal.
       spawn_failed_ = true;
       platform::current().log.write(platform::LogLevel::warning,
-                                    "could not start a host thread to watch standard input; "
+                                    "could not start a host thread to watch a standard stream; "
                                     "guest waits on it end only at their timeout");
       return false;
     }
@@ -81,7 +94,7 @@ class InputWatcher {
     return true;
   }
 
-  static void run(void* self) { static_cast<InputWatcher*>(self)->serve(); }
+  static void run(void* self) { static_cast<StreamWatcher*>(self)->serve(); }
 
   [[noreturn]] void serve() {
     platform::Platform& host = platform::current();
@@ -90,33 +103,36 @@ class InputWatcher {
         // Any result (a wake, a spurious return) leads to the check above.
         (void)host.futex.wait(armed_, 0, std::nullopt, platform::FutexScope::process_private);
       }
-      host.stdio.wait_for_input();
+      const uint32_t ready = ready_events_of(stream_);
+      host.stdio.wait_for_events(stream_, ready);
 
-      // Disarm before notifying: a waiter that wakes and finds nothing to
-      // read arms again, and the next round waits for it.
-      std::vector<std::shared_ptr<event::Pollable>> ready;
+      // Disarm before notifying: a waiter that wakes and finds the stream
+      // not ready arms again, and the next round waits for it.
+      std::vector<std::shared_ptr<event::Pollable>> waiting;
       {
         sync::LockGuard guard(lock_);
         armed_.store(0, std::memory_order_seq_cst);
-        ready.swap(waiting_);
+        waiting.swap(waiting_);
       }
-      for (const std::shared_ptr<event::Pollable>& readiness : ready) {
-        readiness->notify(input_ready_events);
+      for (const std::shared_ptr<event::Pollable>& readiness : waiting) {
+        readiness->notify(ready);
       }
     }
   }
 
-  // The calling process's watcher. Process-private (this variable is not on
-  // the kernel heap), so each host process finds its own.
-  static inline std::atomic<InputWatcher*> current_{nullptr};
+  // The calling process's watchers by stream. Process-private (this
+  // variable is not on the kernel heap), so each host process finds its
+  // own.
+  static inline std::atomic<StreamWatcher*> current_[stream_count] = {};
 
   const platform::ProcessId process_;
+  const platform::StdioStream stream_;
   sync::Mutex lock_;
   std::vector<std::shared_ptr<event::Pollable>> waiting_;  // guarded by lock_
   bool thread_started_ = false;                            // guarded by lock_
   bool spawn_failed_ = false;                              // guarded by lock_
-  // 1 while a waiter needs the thread to wait for input; the thread sleeps
-  // on it otherwise.
+  // 1 while a waiter needs the thread to wait for the stream; the thread
+  // sleeps on it otherwise.
   std::atomic<uint32_t> armed_{0};
 };
 
@@ -124,12 +140,6 @@ class InputWatcher {
 // status flags, or with the stream's direction when the host cannot tell.
 uint32_t initial_flags(platform::StdioStream stream) {
   return platform::current().stdio.stream_flags(stream).value_or(flags_for(stream));
-}
-
-std::shared_ptr<event::Pollable> readiness_for(platform::StdioStream stream) {
-  // Only standard input has a watcher for readiness; the outputs report
-  // themselves always ready.
-  return stream == platform::StdioStream::input ? std::make_shared<event::Pollable>() : nullptr;
 }
 
 constexpr platform::StdioStream all_streams[] = {
@@ -143,8 +153,8 @@ std::shared_ptr<fs::Inode>* terminal_nodes[std::size(all_streams)] = {};
 }  // namespace
 
 StdioFile::StdioFile(platform::StdioStream stream)
-    : StdioFile(stream, Kind::host_description, initial_flags(stream), readiness_for(stream),
-                nullptr) {}
+    : StdioFile(stream, Kind::host_description, initial_flags(stream),
+                std::make_shared<event::Pollable>(), nullptr) {}
 
 StdioFile::StdioFile(platform::StdioStream stream, Kind kind, uint32_t flags,
                      std::shared_ptr<event::Pollable> readiness, std::shared_ptr<fs::Inode> node)
@@ -177,7 +187,8 @@ Result<std::shared_ptr<StdioFile>> StdioFile::open_terminal(uint32_t flags,
     }
     // std::make_shared cannot reach the private constructor.
     return std::shared_ptr<StdioFile>(new StdioFile(stream, Kind::controlling_terminal, flags,
-                                                    readiness_for(stream), std::move(node)));
+                                                    std::make_shared<event::Pollable>(),
+                                                    std::move(node)));
   }
   return fail(Errno::enxio);
 }
@@ -190,21 +201,16 @@ Result<std::shared_ptr<StdioFile>> StdioFile::open_terminal_node(uint32_t flags,
     if (recorded == nullptr || TRY(recorded->stat()).rdev != requested.rdev) {
       continue;
     }
-    return std::shared_ptr<StdioFile>(
-        new StdioFile(stream, Kind::terminal_node, flags, readiness_for(stream), std::move(node)));
+    return std::shared_ptr<StdioFile>(new StdioFile(
+        stream, Kind::terminal_node, flags, std::make_shared<event::Pollable>(), std::move(node)));
   }
   return fail(Errno::enxio);
 }
 
 uint32_t StdioFile::poll_events() {
-  if (stream_ != platform::StdioStream::input) {
-    // TODO: report the host stream's POLLOUT, so that a full host pipe
-    // makes a guest wait instead of blocking its write.
-    return File::poll_events();
-  }
-  const uint32_t events = platform::current().stdio.input_events();
-  if ((events & input_ready_events) == 0) {
-    InputWatcher::of_current_process().arm(readiness_);
+  const uint32_t events = platform::current().stdio.stream_events(stream_);
+  if ((events & ready_events_of(stream_)) == 0) {
+    StreamWatcher::of_current_process(stream_).arm(readiness_);
   }
   return events;
 }
@@ -219,7 +225,7 @@ Result<size_t> StdioFile::read(std::span<std::byte> buffer) {
   // The host descriptor blocks unless the host description is non-blocking,
   // so a non-blocking read first checks that input is there.
   if (stream_ == platform::StdioStream::input && (flags() & open_non_blocking) != 0 &&
-      (platform::current().stdio.input_events() & input_ready_events) == 0) {
+      (platform::current().stdio.stream_events(stream_) & input_ready_events) == 0) {
     return fail(Errno::eagain);
   }
   return platform::current().stdio.read(stream_, buffer);
@@ -239,6 +245,28 @@ Result<size_t> StdioFile::write(std::span<const std::byte> data) {
 
 Result<uint64_t> StdioFile::seek(int64_t offset, SeekOrigin origin) {
   return platform::current().stdio.seek(stream_, offset, static_cast<int>(origin));
+}
+
+Result<size_t> StdioFile::pread(uint64_t offset, std::span<std::byte> buffer) {
+  return platform::current().stdio.read_at(stream_, offset, buffer);
+}
+
+Result<size_t> StdioFile::pwrite(uint64_t offset, std::span<const std::byte> data) {
+  return platform::current().stdio.write_at(stream_, offset, data);
+}
+
+// The host applies its own RLIMIT_FSIZE to the host file, as it does to
+// writes, so `size_limit` is not checked here.
+Result<void> StdioFile::truncate(int64_t size, uint64_t /*size_limit*/) {
+  return platform::current().stdio.truncate(stream_, static_cast<uint64_t>(size));
+}
+
+Result<void> StdioFile::sync(bool data_only) {
+  return platform::current().stdio.sync(stream_, data_only);
+}
+
+Result<void> StdioFile::allocate(uint32_t mode, uint64_t offset, uint64_t length) {
+  return platform::current().stdio.allocate(stream_, mode, offset, length);
 }
 
 bool StdioFile::is_terminal() const { return platform::current().stdio.isatty(stream_); }
@@ -291,12 +319,11 @@ Result<fs::Stat> StdioFile::stat() {
   return status;
 }
 
-// TODO: a regular file redirected to a stream has no path here, and pread,
-// pwrite and mmap of it fail, where Linux serves them from the host file.
 std::string StdioFile::anonymous_name() {
   std::shared_ptr<fs::Inode> node = terminal_node_of(stream_);
   if (node == nullptr) {
-    return File::anonymous_name();
+    std::string path = platform::current().stdio.stream_path(stream_);
+    return path.empty() ? File::anonymous_name() : path;
   }
   auto status = node->stat();
   if (!status) {

@@ -25,10 +25,10 @@ void* host_pointer(uint64_t address) {
 bool same_backing(const Vma& lower, const Vma& upper) {
   if (lower.protection != upper.protection || lower.shared != upper.shared ||
       lower.write_allowed != upper.write_allowed || lower.name != upper.name ||
-      lower.inode != upper.inode) {
+      lower.inode != upper.inode || lower.stream != upper.stream) {
     return false;
   }
-  if (lower.inode != nullptr) {
+  if (lower.inode != nullptr || lower.stream) {
     return lower.file_offset + lower.length() == upper.file_offset;
   }
   if (lower.shared_pages.empty() || upper.shared_pages.empty()) {
@@ -52,6 +52,7 @@ MapRequest request_for_pages_of(const Vma& area, uint64_t address, uint64_t leng
   request.shared = true;
   request.write_allowed = area.write_allowed;
   request.inode = area.inode;
+  request.stream = area.stream;
   request.file_offset = area.file_offset + (address - area.start);
   request.name = area.name;
   request.shared_pages = slice_runs(area.shared_pages, address - area.start, length);
@@ -68,6 +69,7 @@ Vma area_for(const MapRequest& request, uint64_t start, uint64_t length) {
   area.protection = request.protection;
   area.shared = request.shared;
   area.inode = request.inode;
+  area.stream = request.stream;
   area.file_offset = request.file_offset;
   area.name = request.name;
   area.write_allowed = request.write_allowed;
@@ -237,7 +239,7 @@ Result<uint64_t> MemoryMap::map_locked(const MapRequest& request) {
   }
 
   Vma area = area_for(request, start, length);
-  if (area.shared) {
+  if (area.shared && !area.stream) {
     auto shared_pages = shared_pages_for(request, length);
     if (!shared_pages) {
       (void)pages().release(host_pointer(area.start), area.length());
@@ -388,9 +390,14 @@ Result<uint64_t> MemoryMap::remap(uint64_t old_address, uint64_t old_length, uin
     TRY_VOID(check_remap_growth_locked(growth, flags, new_address, new_length));
   }
 
-  if (old_area.shared) {
-    // A shared range moves by mapping the same pages at the new address.
+  if (old_area.shared || old_area.stream) {
+    // A shared range moves by mapping the same pages at the new address,
+    // and a host file mapping by mapping the file there again.
+    // TODO: Linux moves a private host file mapping with the pages that the
+    // process wrote; here they read as the file again. Copying them could
+    // touch pages past the end of the file, which fault in the libOS.
     MapRequest request = request_for_pages_of(old_area, old_address, old_length);
+    request.shared = old_area.shared;
     request.address = new_address;
     request.length = new_length;
     request.placement = (flags & remap_fixed) ? Placement::fixed : Placement::hint;
@@ -447,7 +454,8 @@ Result<void> MemoryMap::grow_in_place(const Vma& old_area, uint64_t old_address,
   tail.start = old_end;
   tail.end = old_address + new_length;
   tail.file_offset = old_area.file_offset + (old_end - old_area.start);
-  if (!old_area.shared) {
+  // A host file mapping continues in the file, as a private one does.
+  if (!old_area.shared || old_area.stream) {
     TRY_VOID(populate(tail, platform::Replace::nothing));
     insert(std::move(tail));
     return {};
@@ -785,6 +793,10 @@ Result<void> MemoryMap::claim(uint64_t start, uint64_t end) {
 }
 
 Result<void> MemoryMap::populate(const Vma& area, platform::Replace replace) {
+  if (area.stream) {
+    return pages().map_stream(host_pointer(area.start), area.length(), *area.stream,
+                              area.file_offset, area.protection, area.shared, replace);
+  }
   if (!area.shared_pages.empty()) {
     uint64_t address = area.start;
     for (const PageRun& run : area.shared_pages) {

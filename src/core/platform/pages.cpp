@@ -6,6 +6,10 @@ Result<void> Pages::map_copy_on_write(void*, size_t, const void*, uint32_t, Repl
   return fail(Errno::enodev);
 }
 
+Result<void> Pages::map_stream(void*, size_t, StdioStream, uint64_t, uint32_t, bool, Replace) {
+  return fail(Errno::enodev);
+}
+
 void Pages::note_file_read(const void*, size_t) {}
 
 }  // namespace litebox::platform

@@ -28,6 +28,31 @@ Result<void> Stdio::set_terminal_attributes(StdioStream, const TerminalAttribute
 
 Result<WindowSize> Stdio::window_size(StdioStream) { return fail(Errno::enotty); }
 
-uint32_t Stdio::input_events() { return event::pollin | event::pollrdnorm; }
+Result<size_t> Stdio::read_at(StdioStream, uint64_t, std::span<std::byte>) {
+  return fail(Errno::espipe);
+}
+
+Result<size_t> Stdio::write_at(StdioStream, uint64_t, std::span<const std::byte>) {
+  return fail(Errno::espipe);
+}
+
+Result<void> Stdio::truncate(StdioStream, uint64_t) { return fail(Errno::einval); }
+
+Result<void> Stdio::allocate(StdioStream, uint32_t, uint64_t, uint64_t) {
+  return fail(Errno::espipe);
+}
+
+Result<void> Stdio::sync(StdioStream, bool) { return {}; }
+
+std::string Stdio::stream_path(StdioStream) { return {}; }
+
+uint32_t Stdio::stream_events(StdioStream stream) {
+  if (stream == StdioStream::input) {
+    return event::pollin | event::pollrdnorm;
+  }
+  return event::pollout | event::pollwrnorm;
+}
+
+void Stdio::wait_for_events(StdioStream, uint32_t) {}
 
 }  // namespace litebox::platform

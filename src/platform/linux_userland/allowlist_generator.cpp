@@ -21,6 +21,7 @@
 #include <memory>
 #include <vector>
 
+#include "host_request_limits.hpp"
 #include "thread_block_layout.h"
 
 namespace {
@@ -77,8 +78,19 @@ int add_rules(scmp_filter_ctx filter, int interrupt_signal, int lifeline_signal)
   allow(SCMP_SYS(fcntl), standard_stream, SCMP_A1_32(SCMP_CMP_EQ, F_GETFL));
   allow(SCMP_SYS(fcntl), standard_stream, SCMP_A1_32(SCMP_CMP_EQ, F_SETFL),
         SCMP_A2_64(SCMP_CMP_MASKED_EQ, ~static_cast<uint64_t>(O_APPEND | O_NONBLOCK), 0));
-  // Stdio::input_events (timeout 0) and Stdio::wait_for_input (timeout -1)
-  // poll standard input. The descriptor lies in memory, out of the filter's
+  // A regular file redirected to a stream: reads and writes at an offset,
+  // its size, its allocation and writing it back to disk, all of which
+  // change no more than writing the file could.
+  allow(SCMP_SYS(pread64), standard_stream);
+  allow(SCMP_SYS(pwrite64), standard_stream);
+  allow(SCMP_SYS(ftruncate), standard_stream);
+  allow(SCMP_SYS(fallocate), standard_stream,
+        SCMP_A1_32(SCMP_CMP_MASKED_EQ, ~litebox::platform::linux_userland::allowed_allocate_modes,
+                   0));
+  allow(SCMP_SYS(fsync), standard_stream);
+  allow(SCMP_SYS(fdatasync), standard_stream);
+  // Stdio::stream_events (timeout 0) and Stdio::wait_for_events (timeout
+  // -1) poll a standard stream. The descriptor lies in memory, out of the filter's
   // reach, so the rule limits the call to one descriptor and these timeouts.
   for (uint32_t timeout : {0u, static_cast<uint32_t>(-1)}) {
     allow(SCMP_SYS(poll), SCMP_A1_64(SCMP_CMP_EQ, 1), SCMP_A2_32(SCMP_CMP_EQ, timeout));

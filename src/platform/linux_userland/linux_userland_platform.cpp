@@ -2,17 +2,14 @@
 
 #include <fcntl.h>
 #include <linux/futex.h>
-#include <poll.h>
 #include <pthread.h>
 #include <sched.h>
 #include <signal.h>
-#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/random.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
-#include <termios.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -120,18 +117,6 @@ timespec to_timespec(std::chrono::nanoseconds duration) {
   return result;
 }
 
-int stream_fd(StdioStream stream) {
-  switch (stream) {
-    case StdioStream::input:
-      return STDIN_FILENO;
-    case StdioStream::output:
-      return STDOUT_FILENO;
-    case StdioStream::error:
-      return STDERR_FILENO;
-  }
-  return STDERR_FILENO;
-}
-
 // Shared blocks of at least this size are zeroed with MADV_REMOVE.
 constexpr size_t large_shared_block = 64 * 1024;
 
@@ -207,6 +192,7 @@ LinuxUserlandPlatform::LinuxUserlandPlatform()
   if (int result = install_signal_handlers(); result < 0) {
     fail_start("signal handlers", static_cast<Errno>(-result));
   }
+  read_stream_paths();
 }
 
 int LinuxUserlandPlatform::interrupt_signal() const { return signal_state.interrupt_signal; }
@@ -463,154 +449,27 @@ Result<void> LinuxUserlandPlatform::map_copy_on_write(void* address, size_t leng
   return fail(Errno::enodev);
 }
 
+Result<void> LinuxUserlandPlatform::map_stream(void* address, size_t length, StdioStream stream,
+                                               uint64_t offset, uint32_t protection, bool shared,
+                                               Replace replace) {
+  if (length == 0 || !is_page_aligned(address, length)) {
+    return fail(Errno::einval);
+  }
+  if (map_at(address, length, static_cast<int>(protection), shared ? MAP_SHARED : MAP_PRIVATE,
+             stream_descriptor(stream), static_cast<off_t>(offset), replace) != MAP_FAILED) {
+    return {};
+  }
+  const Errno error = last_errno();
+  // A failed MAP_FIXED may have dropped the reservation, which the caller
+  // still owns.
+  if (replace == Replace::reservation) {
+    TRY(reserve(address, length, true));
+  }
+  return fail(error);
+}
+
 void LinuxUserlandPlatform::note_file_read(const void* source, size_t length) {
   note_file_view_read(source, length);
-}
-
-Result<size_t> LinuxUserlandPlatform::read(std::span<std::byte> buffer) {
-  return read(StdioStream::input, buffer);
-}
-
-Result<size_t> LinuxUserlandPlatform::read(StdioStream stream, std::span<std::byte> buffer) {
-  while (true) {
-    const ssize_t count = ::read(stream_fd(stream), buffer.data(), buffer.size());
-    if (count >= 0) {
-      return static_cast<size_t>(count);
-    }
-    // A relayed signal (Ctrl-C at a prompt) ends the read, so the guest
-    // takes the signal now.
-    // TODO: let Threads::interrupt end a blocked read of standard input.
-    if (errno != EINTR || __atomic_load_n(&relayed_signals_pending, __ATOMIC_ACQUIRE) != 0) {
-      return fail(last_errno());
-    }
-  }
-}
-
-Result<size_t> LinuxUserlandPlatform::write(StdioStream stream, std::span<const std::byte> data) {
-  while (true) {
-    const ssize_t count = ::write(stream_fd(stream), data.data(), data.size());
-    if (count >= 0) {
-      return static_cast<size_t>(count);
-    }
-    if (errno != EINTR) {
-      return fail(last_errno());
-    }
-  }
-}
-
-bool LinuxUserlandPlatform::isatty(StdioStream stream) {
-  termios attributes = {};
-  return ioctl(stream_fd(stream), TCGETS, &attributes) == 0;
-}
-
-// The ioctls below pass the kernel's struct termios and struct winsize,
-// whose layouts TerminalAttributes and WindowSize repeat.
-Result<TerminalAttributes> LinuxUserlandPlatform::terminal_attributes(StdioStream stream) {
-  TerminalAttributes attributes;
-  if (ioctl(stream_fd(stream), TCGETS, &attributes) != 0) {
-    return fail(last_errno());
-  }
-  return attributes;
-}
-
-Result<void> LinuxUserlandPlatform::set_terminal_attributes(StdioStream stream,
-                                                            const TerminalAttributes& attributes,
-                                                            TerminalChange when) {
-  unsigned long request = TCSETS;
-  if (when == TerminalChange::drain) {
-    request = TCSETSW;
-  } else if (when == TerminalChange::flush) {
-    request = TCSETSF;
-  }
-  if (ioctl(stream_fd(stream), request, &attributes) != 0) {
-    return fail(last_errno());
-  }
-  return {};
-}
-
-Result<WindowSize> LinuxUserlandPlatform::window_size(StdioStream stream) {
-  WindowSize size;
-  if (ioctl(stream_fd(stream), TIOCGWINSZ, &size) != 0) {
-    return fail(last_errno());
-  }
-  return size;
-}
-
-Result<uint64_t> LinuxUserlandPlatform::seek(StdioStream stream, int64_t offset, int origin) {
-  const off_t position = lseek(stream_fd(stream), static_cast<off_t>(offset), origin);
-  if (position < 0) {
-    return fail(last_errno());
-  }
-  return static_cast<uint64_t>(position);
-}
-
-Result<StreamStatus> LinuxUserlandPlatform::stream_status(StdioStream stream) {
-  // glibc's fstat() issues newfstatat with an empty path, whose path the
-  // seccomp filter cannot check, so the plain fstat system call is used.
-  struct stat host = {};
-  if (syscall(SYS_fstat, stream_fd(stream), &host) != 0) {
-    return fail(last_errno());
-  }
-  StreamStatus status;
-  status.device = host.st_dev;
-  status.inode = host.st_ino;
-  status.mode = host.st_mode;
-  status.link_count = static_cast<uint32_t>(host.st_nlink);
-  status.uid = host.st_uid;
-  status.gid = host.st_gid;
-  status.rdev = host.st_rdev;
-  status.size = host.st_size;
-  status.block_size = host.st_blksize;
-  status.blocks = host.st_blocks;
-  status.access_time = {host.st_atim.tv_sec, host.st_atim.tv_nsec};
-  status.modify_time = {host.st_mtim.tv_sec, host.st_mtim.tv_nsec};
-  status.change_time = {host.st_ctim.tv_sec, host.st_ctim.tv_nsec};
-  return status;
-}
-
-Result<uint32_t> LinuxUserlandPlatform::stream_flags(StdioStream stream) {
-  const int flags = fcntl(stream_fd(stream), F_GETFL);
-  if (flags < 0) {
-    return fail(last_errno());
-  }
-  return static_cast<uint32_t>(flags);
-}
-
-Result<void> LinuxUserlandPlatform::set_stream_flags(StdioStream stream, uint32_t flags) {
-  // The seccomp filter allows F_SETFL with these two bits only. Setting
-  // them clears O_ASYNC, O_DIRECT and O_NOATIME of the host description,
-  // which standard streams do not use.
-  const int host_flags = static_cast<int>(flags) & (O_APPEND | O_NONBLOCK);
-  if (fcntl(stream_fd(stream), F_SETFL, host_flags) != 0) {
-    return fail(last_errno());
-  }
-  return {};
-}
-
-uint32_t LinuxUserlandPlatform::input_events() {
-  // Every event a stream can report, so the caller can keep those its guest
-  // asked for.
-  pollfd entry = {.fd = STDIN_FILENO,
-                  .events = POLLIN | POLLPRI | POLLOUT | POLLRDNORM | POLLRDBAND | POLLWRNORM |
-                            POLLWRBAND | POLLRDHUP,
-                  .revents = 0};
-  while (true) {
-    const int ready = ::poll(&entry, 1, 0);
-    if (ready >= 0) {
-      return ready == 0 ? 0 : static_cast<uint16_t>(entry.revents);
-    }
-    if (errno != EINTR) {
-      // With one valid pollfd, poll(2) fails only with ENOMEM. POLLERR
-      // sends the guest to read(), which reports the failure.
-      return POLLERR;
-    }
-  }
-}
-
-void LinuxUserlandPlatform::wait_for_input() {
-  pollfd entry = {.fd = STDIN_FILENO, .events = POLLIN, .revents = 0};
-  while (::poll(&entry, 1, -1) < 0 && errno == EINTR) {
-  }
 }
 
 void LinuxUserlandPlatform::fill(std::span<std::byte> buffer) {

@@ -6,10 +6,16 @@
 // interrupt signal) and ignores SIGPIPE.
 #pragma once
 
+#include <array>
+#include <string>
+
 #include "linux_execution.hpp"
 #include "litebox/platform/platform.hpp"
 
 namespace litebox::platform::linux_userland {
+
+// The host descriptor of a standard stream: 0, 1 or 2.
+int stream_descriptor(StdioStream stream);
 
 class LinuxUserlandPlatform final : public Futex,
                                     public Clock,
@@ -65,6 +71,8 @@ class LinuxUserlandPlatform final : public Futex,
   // Maps from the host file of a view that file_views.hpp keeps.
   Result<void> map_copy_on_write(void* address, size_t length, const void* source,
                                  uint32_t protection, Replace replace) override;
+  Result<void> map_stream(void* address, size_t length, StdioStream stream, uint64_t offset,
+                          uint32_t protection, bool shared, Replace replace) override;
   // Unmaps read pages of file views from time to time (file_views.hpp).
   void note_file_read(const void* source, size_t length) override;
 
@@ -81,8 +89,18 @@ class LinuxUserlandPlatform final : public Futex,
   Result<void> set_terminal_attributes(StdioStream stream, const TerminalAttributes& attributes,
                                        TerminalChange when) override;
   Result<WindowSize> window_size(StdioStream stream) override;
-  uint32_t input_events() override;
-  void wait_for_input() override;
+  Result<size_t> read_at(StdioStream stream, uint64_t offset, std::span<std::byte> buffer) override;
+  Result<size_t> write_at(StdioStream stream, uint64_t offset,
+                          std::span<const std::byte> data) override;
+  Result<void> truncate(StdioStream stream, uint64_t size) override;
+  Result<void> allocate(StdioStream stream, uint32_t mode, uint64_t offset,
+                        uint64_t length) override;
+  Result<void> sync(StdioStream stream, bool data_only) override;
+  // The path that the host's /proc/self/fd/N showed when the platform was
+  // made, before sealing, since the allowlist has no readlink.
+  std::string stream_path(StdioStream stream) override;
+  uint32_t stream_events(StdioStream stream) override;
+  void wait_for_events(StdioStream stream, uint32_t events) override;
 
   // Random
   void fill(std::span<std::byte> buffer) override;
@@ -104,6 +122,10 @@ class LinuxUserlandPlatform final : public Futex,
   Platform platform_;
   LinuxExecution execution_;
   std::atomic<LogLevel> minimum_log_level_{LogLevel::info};
+  // stream_path() by stream, read once by the constructor.
+  std::array<std::string, 3> stream_paths_;
+
+  void read_stream_paths();
 };
 
 }  // namespace litebox::platform::linux_userland

@@ -11,6 +11,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <vector>
 
 #include "litebox/fs/vfs.hpp"
 #include "litebox/platform/execution.hpp"
@@ -172,6 +173,16 @@ class Kernel final : public platform::SyscallHandler {
   // but must take neither lock itself.
   size_t visit_threads(ThreadSelector selector, int64_t id,
                        const std::function<void(Task&)>& visit);
+
+  // The pids of the guest processes that have not exited, in increasing
+  // order, as /proc lists them.
+  std::vector<int32_t> running_process_ids();
+
+  // Calls `visit` with the running process `pid` while the process table
+  // lock keeps it from exiting; `esrch` when no such process runs. `visit`
+  // may take the process's own lock and the locks below it, but neither
+  // the process table lock nor a file system lock.
+  Result<void> visit_process(int32_t pid, const std::function<void(Process&)>& visit);
 
   // The terminal's foreground process group (TIOCSPGRP, TIOCGPGRP). The
   // sandbox's terminal is the standard streams' one. Until a process sets a

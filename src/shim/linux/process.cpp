@@ -67,6 +67,8 @@ std::shared_ptr<Process> Process::fork_copy(int32_t pid) {
   child->arguments_end = arguments_end;
   child->environment_start = environment_start;
   child->environment_end = environment_end;
+  child->argument_strings = argument_strings;
+  child->environment_strings = environment_strings;
   return child;
 }
 

@@ -170,6 +170,11 @@ class Process {
   // /proc/self/cmdline and /proc/self/environ.
   uint64_t arguments_start = 0, arguments_end = 0;
   uint64_t environment_start = 0, environment_end = 0;
+  // Copies of those strings as execve passed them, each ending in a NUL,
+  // under `lock`. Another process cannot read this one's memory, so its
+  // /proc/<pid>/cmdline and environ come from here.
+  std::string argument_strings;
+  std::string environment_strings;
 
   // Interval and POSIX timers, made on first use under `lock`. fork(2)
   // does not copy them.

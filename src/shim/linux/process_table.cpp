@@ -354,6 +354,27 @@ size_t Kernel::visit_threads(ThreadSelector selector, int64_t id,
   return visited;
 }
 
+std::vector<int32_t> Kernel::running_process_ids() {
+  std::vector<int32_t> pids;
+  sync::LockGuard guard(process_table_lock_);
+  for (const auto& [pid, record] : process_table_) {
+    if (record.process != nullptr) {
+      pids.push_back(pid);
+    }
+  }
+  return pids;
+}
+
+Result<void> Kernel::visit_process(int32_t pid, const std::function<void(Process&)>& visit) {
+  sync::LockGuard guard(process_table_lock_);
+  auto found = process_table_.find(pid);
+  if (found == process_table_.end() || found->second.process == nullptr) {
+    return fail(Errno::esrch);
+  }
+  visit(*found->second.process);
+  return {};
+}
+
 Result<Kernel::ProcessRecord> Kernel::find_record(int32_t pid) {
   sync::LockGuard guard(process_table_lock_);
   auto found = process_table_.find(pid);

@@ -59,91 +59,123 @@ class LinuxProcfsProvider final : public fs::procfs::Provider {
   }
 
   std::vector<int32_t> pids() override {
-    // TODO: only the calling process is listed, because the shim has no
-    // process table that other processes could be read from.
-    std::optional<int32_t> pid = current_pid();
-    return pid ? std::vector<int32_t>{*pid} : std::vector<int32_t>{};
+    Task* task = Kernel::current_task();
+    if (task == nullptr) {
+      return {};
+    }
+    return task->kernel().running_process_ids();
   }
 
   Result<std::string> process_file(int32_t pid, std::string_view name) override {
-    Task& task = *TRY(task_of(pid));
-    Process& process = task.process();
-    if (name == "cmdline") {
-      return guest_bytes(process.arguments_start, process.arguments_end);
+    Task* caller = Kernel::current_task();
+    if (caller == nullptr) {
+      return fail(Errno::enoent);
     }
-    if (name == "environ") {
-      return guest_bytes(process.environment_start, process.environment_end);
-    }
-    if (name == "comm") {
-      return process.name + "\n";
-    }
-    if (name == "personality") {
-      sync::LockGuard guard(process.lock);
-      return fmt::format("{:08x}\n", process.personality);
-    }
-    if (name == "limits") {
-      return limits(process);
+    const bool own = caller->process().pid() == pid;
+    if (name == "mounts" || name == "mountinfo") {
+      const fs::PathContext context = TRY(path_context_of(pid));
+      fs::Vfs& vfs = caller->kernel().vfs();
+      return name == "mounts" ? mounts(vfs, context) : mount_info(vfs, context);
     }
     if (name == "maps") {
-      return maps(process);
+      const std::vector<mm::Vma> areas = TRY(read_process<std::vector<mm::Vma>>(
+          pid,
+          [](Process& process) -> Result<std::vector<mm::Vma>> { return process.memory.areas(); }));
+      return maps(areas);
     }
-    if (name == "status") {
-      return status(process, process.pid());
+    if (own && name == "cmdline") {
+      Process& process = caller->process();
+      return guest_bytes(process.arguments_start, process.arguments_end);
     }
-    if (name == "stat") {
-      return stat(process, process.pid());
+    if (own && name == "environ") {
+      Process& process = caller->process();
+      return guest_bytes(process.environment_start, process.environment_end);
     }
-    if (name == "mounts") {
-      return mounts(task);
-    }
-    if (name == "mountinfo") {
-      return mount_info(task);
-    }
-    return fail(Errno::enoent);
+    return read_process<std::string>(pid, [name, own](Process& process) -> Result<std::string> {
+      if (name == "cmdline") {
+        // NOTE: Linux reads another process's arguments from its
+        // memory, so a program that rewrites its argv shows the change;
+        // this is the copy that execve made.
+        sync::LockGuard guard(process.lock);
+        return process.argument_strings;
+      }
+      if (name == "environ") {
+        sync::LockGuard guard(process.lock);
+        return process.environment_strings;
+      }
+      if (name == "comm") {
+        sync::LockGuard guard(process.lock);
+        return process.name + "\n";
+      }
+      if (name == "personality") {
+        sync::LockGuard guard(process.lock);
+        return fmt::format("{:08x}\n", process.personality);
+      }
+      if (name == "limits") {
+        return limits(process);
+      }
+      if (name == "status") {
+        return status(process, process.pid(), own);
+      }
+      if (name == "stat") {
+        return stat(process, process.pid(), own);
+      }
+      return fail(Errno::enoent);
+    });
   }
 
   std::vector<int32_t> descriptors(int32_t pid) override {
-    auto task = task_of(pid);
-    if (!task) {
-      return {};
-    }
-    std::vector<int> open = (*task)->process().descriptors().open_descriptors();
-    return {open.begin(), open.end()};
+    auto open = read_process<std::vector<int32_t>>(
+        pid, [](Process& process) -> Result<std::vector<int32_t>> {
+          std::vector<int> numbers = process.descriptors().open_descriptors();
+          return std::vector<int32_t>(numbers.begin(), numbers.end());
+        });
+    return open.value_or(std::vector<int32_t>{});
   }
 
   Result<fs::procfs::DescriptorView> descriptor(int32_t pid, int32_t number) override {
-    Task& task = *TRY(task_of(pid));
-    fd::DescriptorTable& table = task.process().descriptors();
-    auto file = table.get(number);
-    if (!file) {
-      return fail(Errno::enoent);
-    }
-    const bool close_on_exec = table.close_on_exec(number).value_or(false);
+    struct OpenDescriptor {
+      std::shared_ptr<fd::File> file;
+      bool close_on_exec = false;
+      fs::PathContext context;
+    };
+    const OpenDescriptor open =
+        TRY(read_process<OpenDescriptor>(pid, [number](Process& process) -> Result<OpenDescriptor> {
+          fd::DescriptorTable& table = process.descriptors();
+          auto file = table.get(number);
+          if (!file) {
+            return fail(Errno::enoent);
+          }
+          return OpenDescriptor{*file, table.close_on_exec(number).value_or(false),
+                                process.path_context()};
+        }));
+    fs::Vfs& vfs = Kernel::current_task()->kernel().vfs();
 
     fs::procfs::DescriptorView view;
-    view.link = link_of(task, **file);
-    view.info = descriptor_info(task, **file, close_on_exec);
-    view.readable = fd::readable((*file)->flags());
-    view.writable = fd::writable((*file)->flags());
-    view.file = *file;
+    view.link = link_of(vfs, open.context, *open.file);
+    view.info = descriptor_info(vfs, *open.file, open.close_on_exec);
+    view.readable = fd::readable(open.file->flags());
+    view.writable = fd::writable(open.file->flags());
+    view.file = open.file;
     return view;
   }
 
   std::vector<int32_t> threads(int32_t pid) override {
-    auto task = task_of(pid);
-    if (!task) {
+    auto tids = read_process<std::vector<int32_t>>(
+        pid, [](Process& process) -> Result<std::vector<int32_t>> {
+          std::vector<int32_t> ids;
+          sync::LockGuard guard(process.lock);
+          ids.reserve(process.tasks.size());
+          for (Task* thread : process.tasks) {
+            ids.push_back(thread->tid());
+          }
+          return ids;
+        });
+    if (!tids) {
       return {};
     }
-    Process& process = (*task)->process();
-    std::vector<int32_t> tids;
-    {
-      sync::LockGuard guard(process.lock);
-      for (Task* thread : process.tasks) {
-        tids.push_back(thread->tid());
-      }
-    }
-    std::sort(tids.begin(), tids.end());
-    return tids;
+    std::sort(tids->begin(), tids->end());
+    return *tids;
   }
 
   Result<std::string> thread_file(int32_t pid, int32_t tid, std::string_view name) override {
@@ -151,24 +183,26 @@ class LinuxProcfsProvider final : public fs::procfs::Provider {
     if (std::find(tids.begin(), tids.end(), tid) == tids.end()) {
       return fail(Errno::enoent);
     }
-    Process& process = (*TRY(task_of(pid))).process();
-    if (name == "status") {
-      return status(process, tid);
+    if (name != "status" && name != "stat") {
+      return process_file(pid, name);
     }
-    if (name == "stat") {
-      return stat(process, tid);
-    }
-    return process_file(pid, name);
+    const bool own = Kernel::current_task()->process().pid() == pid;
+    return read_process<std::string>(
+        pid, [name, tid, own](Process& process) -> Result<std::string> {
+          return name == "status" ? status(process, tid, own) : stat(process, tid, own);
+        });
   }
 
   Result<std::string> process_link(int32_t pid, std::string_view name) override {
-    Task& task = *TRY(task_of(pid));
     if (name == "exe") {
-      return task.process().executable_path;
+      return read_process<std::string>(pid, [](Process& process) -> Result<std::string> {
+        sync::LockGuard guard(process.lock);
+        return process.executable_path;
+      });
     }
     if (name == "cwd") {
-      fs::PathContext context = task.process().path_context();
-      return task.kernel().vfs().path_of(context, context.working_directory);
+      const fs::PathContext context = TRY(path_context_of(pid));
+      return Kernel::current_task()->kernel().vfs().path_of(context, context.working_directory);
     }
     return fail(Errno::enoent);
   }
@@ -245,24 +279,41 @@ class LinuxProcfsProvider final : public fs::procfs::Provider {
   }
 
  private:
-  static Result<Task*> task_of(int32_t pid) {
-    Task* task = Kernel::current_task();
-    if (task == nullptr || task->process().pid() != pid) {
+  // Runs `read` on process `pid`: the caller's own process directly, and
+  // another one while the process table keeps it from exiting, so `read`
+  // must take no file system lock. `enoent` when no such process runs.
+  template <typename T>
+  static Result<T> read_process(int32_t pid, const std::function<Result<T>(Process&)>& read) {
+    Task* caller = Kernel::current_task();
+    if (caller == nullptr) {
       return fail(Errno::enoent);
     }
-    return task;
+    if (caller->process().pid() == pid) {
+      return read(caller->process());
+    }
+    Result<T> result = fail(Errno::enoent);
+    auto visited =
+        caller->kernel().visit_process(pid, [&](Process& process) { result = read(process); });
+    if (!visited) {
+      return fail(Errno::enoent);
+    }
+    return result;
+  }
+
+  static Result<fs::PathContext> path_context_of(int32_t pid) {
+    return read_process<fs::PathContext>(
+        pid, [](Process& process) -> Result<fs::PathContext> { return process.path_context(); });
   }
 
   // Returns the target of /proc/<pid>/fd/<n>: the current path of a
   // directory, the path another file was opened by (with " (deleted)" once
   // its last link is gone), else the anonymous name.
-  static std::string link_of(Task& task, fd::File& file) {
+  static std::string link_of(fs::Vfs& vfs, const fs::PathContext& context, fd::File& file) {
     std::shared_ptr<fs::Inode> inode = file.inode();
     auto status = file.stat();
     bool directory = status && fs::file_type_of(status->mode) == fs::FileType::directory;
     if (inode && file.mount() && directory) {
-      fs::PathContext context = task.process().path_context();
-      if (auto path = task.kernel().vfs().path_of(context, {file.mount(), inode})) {
+      if (auto path = vfs.path_of(context, {file.mount(), inode})) {
         return *path;
       }
     }
@@ -281,7 +332,7 @@ class LinuxProcfsProvider final : public fs::procfs::Provider {
   // The text of /proc/<pid>/fdinfo/<n>: the fields that Linux 6.x prints
   // for every file, with the status flags in octal as F_GETFL reports them
   // plus O_CLOEXEC for a close-on-exec descriptor.
-  static std::string descriptor_info(Task& task, fd::File& file, bool close_on_exec) {
+  static std::string descriptor_info(fs::Vfs& vfs, fd::File& file, bool close_on_exec) {
     uint64_t position = file.seek(0, fd::SeekOrigin::current).value_or(0);
     uint32_t flags = file.status_flags() & ~open_only_flags;
     if (close_on_exec) {
@@ -296,7 +347,7 @@ class LinuxProcfsProvider final : public fs::procfs::Provider {
     // where Linux numbers its internal pipefs and anon_inodefs mounts.
     uint32_t mount_id = 0;
     if (file.mount()) {
-      auto mounts = task.kernel().vfs().mounts();
+      auto mounts = vfs.mounts();
       auto found = std::find(mounts.begin(), mounts.end(), file.mount());
       if (found != mounts.end()) {
         mount_id = static_cast<uint32_t>(found - mounts.begin()) + 1;
@@ -339,9 +390,9 @@ class LinuxProcfsProvider final : public fs::procfs::Provider {
     return std::string(bytes.begin(), bytes.end());
   }
 
-  static std::string maps(Process& process) {
+  static std::string maps(const std::vector<mm::Vma>& areas) {
     std::string text;
-    for (const mm::Vma& area : process.memory.areas()) {
+    for (const mm::Vma& area : areas) {
       uint64_t inode = 0;
       uint64_t device = 0;
       if (area.inode) {
@@ -349,13 +400,19 @@ class LinuxProcfsProvider final : public fs::procfs::Provider {
           inode = status->inode;
           device = status->device;
         }
+      } else if (area.stream) {
+        if (auto status = platform::current().stdio.stream_status(*area.stream)) {
+          inode = status->inode;
+          device = status->device;
+        }
       }
-      std::string line = fmt::format("{:08x}-{:08x} {}{}{}{} {:08x} {:02x}:{:02x} {}", area.start,
-                                     area.end, (area.protection & platform::prot_read) ? 'r' : '-',
-                                     (area.protection & platform::prot_write) ? 'w' : '-',
-                                     (area.protection & platform::prot_exec) ? 'x' : '-',
-                                     area.shared ? 's' : 'p', area.inode ? area.file_offset : 0,
-                                     (device >> 8) & 0xfff, device & 0xff, inode);
+      std::string line =
+          fmt::format("{:08x}-{:08x} {}{}{}{} {:08x} {:02x}:{:02x} {}", area.start, area.end,
+                      (area.protection & platform::prot_read) ? 'r' : '-',
+                      (area.protection & platform::prot_write) ? 'w' : '-',
+                      (area.protection & platform::prot_exec) ? 'x' : '-', area.shared ? 's' : 'p',
+                      area.inode || area.stream ? area.file_offset : 0, (device >> 8) & 0xfff,
+                      device & 0xff, inode);
       if (!area.name.empty()) {
         // Linux pads the name to column 74.
         line.resize(std::max<size_t>(line.size() + 1, 73), ' ');
@@ -368,20 +425,48 @@ class LinuxProcfsProvider final : public fs::procfs::Provider {
 
   static uint64_t mapped_kib(Process& process) { return process.mapped_bytes() / 1024; }
 
+  // The fields of /proc/<pid>/status and stat that change under the
+  // process's lock.
+  struct NamedCounts {
+    std::string name;
+    size_t threads = 0;
+    int32_t nice = 0;  // of thread `id`, or of the first thread
+  };
+
+  static NamedCounts named_counts(Process& process, int32_t id) {
+    sync::LockGuard guard(process.lock);
+    NamedCounts counts{process.name, process.tasks.size()};
+    Task* thread = process.find_task_locked(id);
+    if (thread == nullptr && !process.tasks.empty()) {
+      thread = process.tasks.front();
+    }
+    if (thread != nullptr) {
+      counts.nice = thread->nice;
+    }
+    return counts;
+  }
+
+  // The state letter of /proc/<pid>/status and stat. The caller's own
+  // process is running; another one is taken to wait in a system call.
+  // NOTE: Linux shows R for a process that runs on another processor.
+  static char state_of(bool own) { return own ? 'R' : 'S'; }
+
   // /proc/<pid>/status, or /proc/<pid>/task/<tid>/status with Pid: `id`.
-  static std::string status(Process& process, int32_t id) {
+  // `own` is true when the caller belongs to the process.
+  static std::string status(Process& process, int32_t id, bool own) {
     fs::PathContext context = process.path_context();
     const fs::Credentials& credentials = context.credentials;
+    const NamedCounts counts = named_counts(process, id);
     uint64_t size_kib = mapped_kib(process);
     // NOTE: resident memory is not tracked, so VmRSS reports the mapped size.
     return fmt::format(
-        "Name:\t{}\nUmask:\t{:04o}\nState:\tR (running)\nTgid:\t{}\nNgid:\t0\nPid:\t{}\n"
+        "Name:\t{}\nUmask:\t{:04o}\nState:\t{}\nTgid:\t{}\nNgid:\t0\nPid:\t{}\n"
         "PPid:\t{}\nTracerPid:\t0\nUid:\t{}\t{}\t{}\t{}\nGid:\t{}\t{}\t{}\t{}\n"
         "FDSize:\t{}\nVmPeak:\t{:8} kB\nVmSize:\t{:8} kB\nVmRSS:\t{:8} kB\nThreads:\t{}\n",
-        process.name, context.umask, process.pid(), id, process.parent_pid(), credentials.uid,
-        credentials.uid, credentials.uid, credentials.uid, credentials.gid, credentials.gid,
-        credentials.gid, credentials.gid, process.descriptors().limit(), size_kib, size_kib,
-        size_kib, process.tasks.size());
+        counts.name, context.umask, own ? "R (running)" : "S (sleeping)", process.pid(), id,
+        process.parent_pid(), credentials.uid, credentials.uid, credentials.uid, credentials.uid,
+        credentials.gid, credentials.gid, credentials.gid, credentials.gid,
+        process.descriptors().limit(), size_kib, size_kib, size_kib, counts.threads);
   }
 
   // /proc/<pid>/limits: a table of the resource limits with Linux's names,
@@ -431,27 +516,33 @@ class LinuxProcfsProvider final : public fs::procfs::Provider {
   }
 
   // /proc/<pid>/stat, or /proc/<pid>/task/<tid>/stat whose first field is
-  // `id`.
-  static std::string stat(Process& process, int32_t id) {
+  // `id`. `own` is true when the caller belongs to the process.
+  static std::string stat(Process& process, int32_t id, bool own) {
     uint64_t size_bytes = mapped_kib(process) * 1024;
     uint64_t resident_pages = size_bytes / 4096;
-    // The caller reads its own process, so the platform's times of the
-    // calling host process and thread are this process's and thread's.
-    // NOTE: another thread's stat reports the whole process's times.
-    Task* caller = Kernel::current_task();
-    bool own_thread = id != process.pid() && caller != nullptr && caller->tid() == id;
-    platform::ResourceUsage usage = platform::current().clock.resource_usage(
-        own_thread ? platform::UsageScope::thread : platform::UsageScope::process);
-    // The 52 fields of proc_pid_stat(5) in order. Fault counts and the code
-    // and data bounds are not tracked and read 0.
+    const NamedCounts counts = named_counts(process, id);
+    // The platform's times of the calling host process and thread are this
+    // process's and thread's when the caller reads its own process.
+    // NOTE: another thread's stat reports the whole process's times, and
+    // another process's CPU times read 0.
+    platform::ResourceUsage usage;
+    if (own) {
+      Task* caller = Kernel::current_task();
+      bool own_thread = id != process.pid() && caller != nullptr && caller->tid() == id;
+      usage = platform::current().clock.resource_usage(own_thread ? platform::UsageScope::thread
+                                                                  : platform::UsageScope::process);
+    }
+    // The 52 fields of proc_pid_stat(5) in order, with the priority of a
+    // SCHED_OTHER thread (20 plus its nice value). Fault counts and the
+    // code and data bounds are not tracked and read 0.
     return fmt::format(
-        "{} ({}) R {} {} {} 0 -1 4194304 0 0 0 0 {} {} 0 0 20 0 {} 0 {} {} {} "
+        "{} ({}) {} {} {} {} 0 -1 4194304 0 0 0 0 {} {} 0 0 {} {} {} 0 {} {} {} "
         "18446744073709551615 0 0 0 0 0 0 0 0 0 0 0 0 17 0 0 0 0 0 0 {} {} {} {} {} {} {} 0\n",
-        id, process.name, process.parent_pid(), process.process_group, process.session,
-        clock_ticks(usage.user_time), clock_ticks(usage.system_time), process.tasks.size(),
-        clock_ticks(process.start_time), size_bytes, resident_pages, 0, 0, process.break_start,
-        process.arguments_start, process.arguments_end, process.environment_start,
-        process.environment_end);
+        id, counts.name, state_of(own), process.parent_pid(), process.process_group,
+        process.session, clock_ticks(usage.user_time), clock_ticks(usage.system_time),
+        20 + counts.nice, counts.nice, counts.threads, clock_ticks(process.start_time), size_bytes,
+        resident_pages, 0, 0, process.break_start, process.arguments_start, process.arguments_end,
+        process.environment_start, process.environment_end);
   }
 
   // Builds /proc/PID/mountinfo, one line per mount. A line gives the mount's
@@ -460,16 +551,15 @@ class LinuxProcfsProvider final : public fs::procfs::Provider {
   // outside the list. Then come the device number, the root of the mount
   // within its file system, the mount point, the options, "-", the type,
   // the source and the file system's options.
-  static Result<std::string> mount_info(Task& task) {
-    fs::PathContext context = task.process().path_context();
-    const auto mounts = task.kernel().vfs().mounts();
+  static Result<std::string> mount_info(fs::Vfs& vfs, const fs::PathContext& context) {
+    const auto mounts = vfs.mounts();
     std::string text;
     for (size_t index = 0; index < mounts.size(); ++index) {
       const auto& mount = mounts[index];
       std::string path = "/";
       size_t parent_id = 0;
       if (mount->parent()) {
-        path = TRY(task.kernel().vfs().path_of(context, mount->mount_point()));
+        path = TRY(vfs.path_of(context, mount->mount_point()));
         auto parent = std::find(mounts.begin(), mounts.end(), mount->parent());
         if (parent != mounts.end()) {
           parent_id = static_cast<size_t>(parent - mounts.begin()) + 1;
@@ -485,13 +575,12 @@ class LinuxProcfsProvider final : public fs::procfs::Provider {
     return text;
   }
 
-  static Result<std::string> mounts(Task& task) {
-    fs::PathContext context = task.process().path_context();
+  static Result<std::string> mounts(fs::Vfs& vfs, const fs::PathContext& context) {
     std::string text;
-    for (const auto& mount : task.kernel().vfs().mounts()) {
+    for (const auto& mount : vfs.mounts()) {
       std::string path = "/";
       if (mount->parent()) {
-        path = TRY(task.kernel().vfs().path_of(context, mount->mount_point()));
+        path = TRY(vfs.path_of(context, mount->mount_point()));
       }
       fs::FileSystem& file_system = mount->file_system();
       text += fmt::format("{0} {1} {0} {2} 0 0\n", file_system.type_name(), path,

@@ -274,6 +274,17 @@ std::expected<MappedImage, LoadError> map_image(Process& process, const OpenedFi
   return image;
 }
 
+// The strings one after another, each ending in a NUL, as they lie on the
+// initial stack.
+std::string joined_strings(const std::vector<std::string>& strings) {
+  std::string joined;
+  for (const std::string& string : strings) {
+    joined += string;
+    joined += '\0';
+  }
+  return joined;
+}
+
 uint64_t stack_size_for(Process& process) {
   const uint64_t limit = process.limit(Resource::stack).current;
   // RLIM_INFINITY is above max_stack_size too.
@@ -405,6 +416,8 @@ std::expected<LoadedProgram, LoadError> map_program(Task& task, const PreparedPr
     process.arguments_end = layout->arguments_end;
     process.environment_start = layout->environment_start;
     process.environment_end = layout->environment_end;
+    process.argument_strings = joined_strings(contents.arguments);
+    process.environment_strings = joined_strings(contents.environment);
   }
 
   return LoadedProgram{entry, layout->stack_pointer, file.absolute_path};

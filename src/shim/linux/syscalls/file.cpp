@@ -149,6 +149,14 @@ Result<uint64_t> write_from_guest(fd::File& file, uint64_t address, uint64_t len
   return total;
 }
 
+// Whether the description has a file position for pread(2) and pwrite(2):
+// pipes and sockets do not, and fail with `espipe`. An empty pread checks
+// this without moving data.
+bool has_position(fd::File& file) {
+  auto probe = file.pread(0, {});
+  return probe || probe.error() != Errno::espipe;
+}
+
 Result<uint64_t> sys_read(Task& task, const SyscallArguments& arguments) {
   auto file = TRY(file_of(task, arguments.as_int(0)));
   if (!fd::readable(file->flags())) {
@@ -172,6 +180,10 @@ Result<uint64_t> sys_pread64(Task& task, const SyscallArguments& arguments) {
     return fail(Errno::einval);
   }
   auto file = TRY(file_of(task, arguments.as_int(0)));
+  // Linux checks for a file position before the access mode.
+  if (!has_position(*file)) {
+    return fail(Errno::espipe);
+  }
   if (!fd::readable(file->flags())) {
     return fail(Errno::ebadf);
   }
@@ -184,6 +196,10 @@ Result<uint64_t> sys_pwrite64(Task& task, const SyscallArguments& arguments) {
     return fail(Errno::einval);
   }
   auto file = TRY(file_of(task, arguments.as_int(0)));
+  // Linux checks for a file position before the access mode.
+  if (!has_position(*file)) {
+    return fail(Errno::espipe);
+  }
   if (!fd::writable(file->flags())) {
     return fail(Errno::ebadf);
   }
@@ -230,14 +246,6 @@ constexpr uint32_t rwf_supported =
     rwf_hipri | rwf_dsync | rwf_sync | rwf_nowait | rwf_append | rwf_dontcache | rwf_no_signal;
 
 enum class Direction : uint8_t { read, write };
-
-// Whether the description has a file position for pread(2) and pwrite(2):
-// pipes and sockets do not, and fail with `espipe`. An empty pread checks
-// this without moving data.
-bool has_position(fd::File& file) {
-  auto probe = file.pread(0, {});
-  return probe || probe.error() != Errno::espipe;
-}
 
 // Whether `file` is a regular file of a file system that acts as a disk
 // (FileSystem::acts_as_disk).
@@ -721,35 +729,11 @@ Result<uint64_t> sys_copy_file_range(Task& task, const SyscallArguments& argumen
 constexpr uint32_t falloc_keep_size = 0x01;
 constexpr uint32_t falloc_punch_hole = 0x02;
 
-Result<uint64_t> sys_fallocate(Task& task, const SyscallArguments& arguments) {
-  const uint32_t mode = arguments.as_uint(1);
-  const auto offset = static_cast<int64_t>(arguments[2]);
-  const auto length = static_cast<int64_t>(arguments[3]);
-  if (offset < 0 || length <= 0) {
-    return fail(Errno::einval);
-  }
-  // The modes of tmpfs, the only writable file system here, are a plain
-  // allocation, with or without FALLOC_FL_KEEP_SIZE, and a punched hole.
-  // Linux accepts a punched hole only together with FALLOC_FL_KEEP_SIZE, and
-  // tmpfs rejects the other modes (ZERO_RANGE, COLLAPSE_RANGE, INSERT_RANGE).
-  fs::Inode::AllocateMode allocate_mode = fs::Inode::AllocateMode::allocate;
-  if (mode == falloc_keep_size) {
-    allocate_mode = fs::Inode::AllocateMode::allocate_keep_size;
-  } else if (mode == (falloc_punch_hole | falloc_keep_size)) {
-    allocate_mode = fs::Inode::AllocateMode::punch_hole;
-  } else if (mode != 0) {
-    return fail(Errno::eopnotsupp);
-  }
-
-  auto file = TRY(file_of(task, arguments.as_int(0)));
-  if (!fd::writable(file->flags())) {
-    return fail(Errno::ebadf);
-  }
-  std::shared_ptr<fs::Inode> inode = file->inode();
-  if (inode == nullptr) {
-    return fail(Errno::espipe);
-  }
-  fs::Stat status = TRY(file->stat());
+// Checks the file type and range of a fallocate(2) on `file` as Linux does,
+// and RLIMIT_FSIZE when the call may grow the file (`may_grow`).
+Result<void> check_allocation(Task& task, fd::File& file, int64_t offset, int64_t length,
+                              bool may_grow) {
+  fs::Stat status = TRY(file.stat());
   if (fs::file_type_of(status.mode) == fs::FileType::fifo) {
     return fail(Errno::espipe);
   }
@@ -765,11 +749,56 @@ Result<uint64_t> sys_fallocate(Task& task, const SyscallArguments& arguments) {
   // tmpfs checks RLIMIT_FSIZE for every mode but a punched hole, also with
   // FALLOC_FL_KEEP_SIZE.
   const auto end = static_cast<uint64_t>(offset + length);
-  if (allocate_mode != fs::Inode::AllocateMode::punch_hole &&
-      end > static_cast<uint64_t>(status.size) && end > file_size_limit(task)) {
-    return signal_file_size_limit(task, Result<uint64_t>(fail(Errno::efbig)));
+  if (may_grow && end > static_cast<uint64_t>(status.size) && end > file_size_limit(task)) {
+    TRY_VOID(signal_file_size_limit(task, Result<uint64_t>(fail(Errno::efbig))));
+  }
+  return {};
+}
+
+// fallocate(2) on a standard stream: a regular file redirected to the
+// sandbox is allocated on the host, which checks `mode` as Linux does and
+// applies its own RLIMIT_FSIZE, as to writes of the stream.
+Result<uint64_t> allocate_in_stream(Task& task, fd::StdioFile& stream, uint32_t mode,
+                                    int64_t offset, int64_t length) {
+  TRY_VOID(check_allocation(task, stream, offset, length, false));
+  TRY_VOID(stream.allocate(mode, static_cast<uint64_t>(offset), static_cast<uint64_t>(length)));
+  return 0;
+}
+
+Result<uint64_t> sys_fallocate(Task& task, const SyscallArguments& arguments) {
+  const uint32_t mode = arguments.as_uint(1);
+  const auto offset = static_cast<int64_t>(arguments[2]);
+  const auto length = static_cast<int64_t>(arguments[3]);
+  if (offset < 0 || length <= 0) {
+    return fail(Errno::einval);
+  }
+  auto file = TRY(file_of(task, arguments.as_int(0)));
+  if (!fd::writable(file->flags())) {
+    return fail(Errno::ebadf);
+  }
+  if (auto* stream = dynamic_cast<fd::StdioFile*>(file.get())) {
+    return allocate_in_stream(task, *stream, mode, offset, length);
   }
 
+  // The modes of tmpfs, the only writable file system here, are a plain
+  // allocation, with or without FALLOC_FL_KEEP_SIZE, and a punched hole.
+  // Linux accepts a punched hole only together with FALLOC_FL_KEEP_SIZE, and
+  // tmpfs rejects the other modes (ZERO_RANGE, COLLAPSE_RANGE, INSERT_RANGE).
+  fs::Inode::AllocateMode allocate_mode = fs::Inode::AllocateMode::allocate;
+  if (mode == falloc_keep_size) {
+    allocate_mode = fs::Inode::AllocateMode::allocate_keep_size;
+  } else if (mode == (falloc_punch_hole | falloc_keep_size)) {
+    allocate_mode = fs::Inode::AllocateMode::punch_hole;
+  } else if (mode != 0) {
+    return fail(Errno::eopnotsupp);
+  }
+
+  std::shared_ptr<fs::Inode> inode = file->inode();
+  if (inode == nullptr) {
+    return fail(Errno::espipe);
+  }
+  TRY_VOID(check_allocation(task, *file, offset, length,
+                            allocate_mode != fs::Inode::AllocateMode::punch_hole));
   TRY_VOID(
       inode->allocate(static_cast<uint64_t>(offset), static_cast<uint64_t>(length), allocate_mode));
   return 0;

@@ -1,7 +1,9 @@
 // Write-back and access advice: fsync(2), fdatasync(2), sync(2),
 // syncfs(2), sync_file_range(2), fadvise64(2) and readahead(2). File data
 // lives in memory, so there is nothing to write back or read ahead, and
-// each call only checks its descriptor and arguments as Linux does.
+// each call only checks its descriptor and arguments as Linux does. The
+// exception is fsync and fdatasync of a host file redirected to a standard
+// stream, which reach the host.
 #include "shim/linux/kernel.hpp"
 #include "shim/linux/syscalls/file_support.hpp"
 
@@ -26,13 +28,22 @@ Result<fs::FileType> file_type_of(fd::File& file) {
 
 // fsync(2) and fdatasync(2): Linux syncs regular files and directories and
 // rejects other files (pipes, sockets, devices) with `einval`.
-Result<uint64_t> sys_fsync(Task& task, const SyscallArguments& arguments) {
-  auto file = TRY(open_file_of(task, arguments.as_int(0)));
+Result<uint64_t> sync_file(Task& task, int32_t descriptor, bool data_only) {
+  auto file = TRY(open_file_of(task, descriptor));
   const fs::FileType type = TRY(file_type_of(*file));
   if (type != fs::FileType::regular && type != fs::FileType::directory) {
     return fail(Errno::einval);
   }
+  TRY_VOID(file->sync(data_only));
   return 0;
+}
+
+Result<uint64_t> sys_fsync(Task& task, const SyscallArguments& arguments) {
+  return sync_file(task, arguments.as_int(0), false);
+}
+
+Result<uint64_t> sys_fdatasync(Task& task, const SyscallArguments& arguments) {
+  return sync_file(task, arguments.as_int(0), true);
 }
 
 Result<uint64_t> sys_sync(Task&, const SyscallArguments&) { return 0; }
@@ -106,7 +117,7 @@ Result<uint64_t> sys_readahead(Task& task, const SyscallArguments& arguments) {
 
 void register_file_sync_syscalls(SyscallTable& table) {
   table.add(nr::fsync, sys_fsync);
-  table.add(nr::fdatasync, sys_fsync);
+  table.add(nr::fdatasync, sys_fdatasync);
   table.add(nr::sync, sys_sync);
   table.add(nr::syncfs, sys_syncfs);
   table.add(nr::sync_file_range, sys_sync_file_range);

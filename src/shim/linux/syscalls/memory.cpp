@@ -1,6 +1,8 @@
 // Memory system calls: mmap, munmap, mprotect, mremap, madvise, msync and
 // brk, on the process's MemoryMap.
+#include "litebox/fd/stdio_file.hpp"
 #include "litebox/platform/pages.hpp"
+#include "litebox/platform/platform.hpp"
 #include "shim/linux/kernel.hpp"
 
 namespace litebox::shim::linux_abi {
@@ -83,6 +85,32 @@ std::string mapping_name(const fd::File& file, const fs::Stat& status) {
   return path + " (deleted)";
 }
 
+// Completes `request` to map the host file of a standard stream, a regular
+// file redirected to the sandbox, from `offset` on. The host maps the file
+// itself, so that shared stores reach it. The checks come in Linux's
+// order: the access mode (`eacces`), then the file type, where a pipe or
+// terminal fails with `enodev`.
+Result<void> request_stream_mapping(fd::StdioFile& stream, uint64_t offset,
+                                    mm::MapRequest& request) {
+  if (request.shared && !fd::writable(stream.flags())) {
+    if (request.protection & platform::prot_write) {
+      return fail(Errno::eacces);
+    }
+    request.write_allowed = false;
+  }
+  if (!fd::readable(stream.flags())) {
+    return fail(Errno::eacces);
+  }
+  const fs::Stat status = TRY(stream.stat());
+  if (fs::file_type_of(status.mode) != fs::FileType::regular) {
+    return fail(Errno::enodev);
+  }
+  request.stream = stream.stream();
+  request.file_offset = offset;
+  request.name = platform::current().stdio.stream_path(stream.stream());
+  return {};
+}
+
 Result<uint64_t> sys_mmap(Task& task, const SyscallArguments& arguments) {
   const uint64_t address = arguments[0];
   const uint64_t length = arguments[1];
@@ -119,6 +147,10 @@ Result<uint64_t> sys_mmap(Task& task, const SyscallArguments& arguments) {
 
   if (!(flags & map_anonymous)) {
     auto file = TRY(task.process().descriptors().get(descriptor));
+    if (auto* stream = dynamic_cast<fd::StdioFile*>(file.get())) {
+      TRY_VOID(request_stream_mapping(*stream, offset, request));
+      return task.process().memory.map(request);
+    }
     std::shared_ptr<fs::Inode> inode = file->inode();
     if (inode == nullptr) {
       return fail(Errno::enodev);
@@ -223,6 +255,8 @@ Result<uint64_t> sys_msync(Task& task, const SyscallArguments& arguments) {
   // Nothing to write back: a shared file mapping aliases the pages that hold
   // the file's data, so read(2) already returns every store, and MS_INVALIDATE
   // has no other copies to drop.
+  // NOTE: a shared mapping of a host file redirected to a standard stream is
+  // the host's page cache too, but reaches the disk only at fsync(2).
   return 0;
 }
 

@@ -4,6 +4,7 @@
 #include <limits>
 #include <optional>
 
+#include "litebox/fd/stdio_file.hpp"
 #include "litebox/platform/platform.hpp"
 #include "shim/linux/device_number.hpp"
 #include "shim/linux/guest_memory.hpp"
@@ -256,10 +257,30 @@ Result<uint64_t> change_at(Task& task, int32_t directory_fd, uint64_t path_addre
   return 0;
 }
 
+// The result of fchmod(2), fchown(2) or futimens(2) on a regular file
+// redirected to a standard stream. The sandbox does not change the host
+// file's mode, owner or times, since writing the file could not do that
+// either, so the call fails as Linux fails it for a file that the caller
+// may write but does not own: `eperm`, or `eacces` for setting both times
+// to now. An owner change to the same ids (-1, -1) succeeds.
+Result<uint64_t> refuse_stream_change(const fs::AttributeChange& change) {
+  if (change.permissions || change.uid || change.gid) {
+    return fail(Errno::eperm);
+  }
+  if (change.access_time || change.modify_time) {
+    return fail(change.times_are_now ? Errno::eacces : Errno::eperm);
+  }
+  return 0;
+}
+
 // Applies `change` to the file behind descriptor `descriptor`.
 Result<uint64_t> change_descriptor(Task& task, int32_t descriptor,
                                    const fs::AttributeChange& change) {
   auto file = TRY(file_of(task, descriptor));
+  if (dynamic_cast<fd::StdioFile*>(file.get()) != nullptr &&
+      fs::file_type_of(TRY(file->stat()).mode) == fs::FileType::regular) {
+    return refuse_stream_change(change);
+  }
   if (file->inode() == nullptr) {
     // TODO: pipes and sockets have anonymous inodes on Linux whose mode
     // and owner fchmod(2) and fchown(2) change; here the call is a no-op.
