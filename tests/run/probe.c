@@ -576,7 +576,14 @@ static void map_output_file(const char* path) {
   fprintf(stderr, "mremap shared: %s, sees %.2s\n",
           grown == MAP_FAILED ? strerrorname_np(errno) : "ok", grown == MAP_FAILED ? "" : grown);
   munmap(grown == MAP_FAILED ? shared : grown, grown == MAP_FAILED ? 4096 : 8192);
-  munmap(private, 4096);
+
+  // A move to a fixed address keeps the pages the process wrote.
+  char* target = mmap(NULL, 8192, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  errno = 0;
+  char* moved = mremap(private, 4096, 8192, MREMAP_MAYMOVE | MREMAP_FIXED, target);
+  fprintf(stderr, "mremap private to a fixed address: %s, sees %.4s\n",
+          moved == MAP_FAILED ? strerrorname_np(errno) : "ok", moved == MAP_FAILED ? "" : moved);
+  munmap(moved == MAP_FAILED ? private : moved, moved == MAP_FAILED ? 4096 : 8192);
 
   errno = 0;
   void* read_only = mmap(NULL, 4096, PROT_READ, MAP_SHARED, 2, 0);

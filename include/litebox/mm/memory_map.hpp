@@ -62,7 +62,7 @@ struct Vma {
   bool write_allowed = true;
   std::shared_ptr<fs::Inode> inode;  // the mapped file; null for anonymous memory
   // The standard stream whose host file the host maps here, a regular file
-  // redirected to the sandbox; `inode` is then null.
+  // redirected to the sandbox. `inode` is then null.
   std::optional<platform::StdioStream> stream;
   uint64_t file_offset = 0;  // file offset of `start`
   std::string name;          // "[heap]", "[stack]", the file's path, or empty
@@ -206,6 +206,8 @@ class MemoryMap {
   Result<uint64_t> map_file_pages(const Vma& area, platform::Replace replace);
   Result<void> copy_file_pages(const Vma& area, uint64_t start, platform::Replace replace);
   Result<PageRuns> shared_pages_for(const MapRequest& request, uint64_t length);
+  Result<uint64_t> move_stream_pages(const Vma& old_area, uint64_t old_address, uint64_t old_length,
+                                     uint64_t new_length, uint32_t flags, uint64_t new_address);
   Result<void> grow_in_place(const Vma& old_area, uint64_t old_address, uint64_t old_length,
                              uint64_t new_length);
   Result<uint64_t> duplicate(uint64_t old_address, uint64_t new_length, uint32_t flags,

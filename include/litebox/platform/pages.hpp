@@ -95,6 +95,15 @@ class Pages {
   virtual Result<void> map_stream(void* address, size_t length, StdioStream stream, uint64_t offset,
                                   uint32_t protection, bool shared, Replace replace);
 
+  // Moves the host mapping of the `source_length` bytes at `source` to the
+  // reserved range `address`, grown or shrunk to `length` bytes, as
+  // mremap(2) with MREMAP_FIXED does: the pages keep their contents and
+  // their file, and `source` is left unmapped. `source` must be a mapping
+  // made by map_stream. The default, `enodev`, is for hosts that cannot
+  // move mappings. Thread-safe.
+  virtual Result<void> move_mapping(void* source, size_t source_length, void* address,
+                                    size_t length);
+
   // Reports that the libOS read the `length` bytes at `source` from memory
   // that the platform mapped read-only from a host file, such as the root
   // image. A host may count every mapped page of such a file as memory of

@@ -390,12 +390,15 @@ Result<uint64_t> MemoryMap::remap(uint64_t old_address, uint64_t old_length, uin
     TRY_VOID(check_remap_growth_locked(growth, flags, new_address, new_length));
   }
 
+  if (old_area.stream && !old_area.shared && !(flags & remap_dont_unmap)) {
+    return move_stream_pages(old_area, old_address, old_length, new_length, flags, new_address);
+  }
   if (old_area.shared || old_area.stream) {
     // A shared range moves by mapping the same pages at the new address,
     // and a host file mapping by mapping the file there again.
-    // TODO: Linux moves a private host file mapping with the pages that the
-    // process wrote; here they read as the file again. Copying them could
-    // touch pages past the end of the file, which fault in the libOS.
+    // TODO: with MREMAP_DONTUNMAP, Linux moves the pages that the process
+    // wrote to a private host file mapping; here they read as the file
+    // again.
     MapRequest request = request_for_pages_of(old_area, old_address, old_length);
     request.shared = old_area.shared;
     request.address = new_address;
@@ -442,6 +445,37 @@ Result<uint64_t> MemoryMap::remap(uint64_t old_address, uint64_t old_length, uin
     remove_range(old_address, old_end, true);
   }
   return moved;
+}
+
+// Moves the private host file mapping [old_address, old_address + old_length)
+// of `old_area` to `new_address` (MREMAP_FIXED) or to a range it chooses,
+// grown or shrunk to `new_length`, with the host's own move. The pages the
+// process wrote move with it, as on Linux. Copying them instead could touch
+// pages past the end of the file, which would fault in the libOS.
+Result<uint64_t> MemoryMap::move_stream_pages(const Vma& old_area, uint64_t old_address,
+                                              uint64_t old_length, uint64_t new_length,
+                                              uint32_t flags, uint64_t new_address) {
+  uint64_t start = new_address;
+  if (flags & remap_fixed) {
+    TRY_VOID(claim(start, start + new_length));
+  } else {
+    start = TRY(choose_address(new_address, new_length));
+  }
+  auto moved =
+      pages().move_mapping(host_pointer(old_address), old_length, host_pointer(start), new_length);
+  if (!moved) {
+    (void)pages().release(host_pointer(start), new_length);
+    return fail(moved.error());
+  }
+
+  Vma area = old_area;
+  area.start = start;
+  area.end = start + new_length;
+  area.file_offset = old_area.file_offset + (old_address - old_area.start);
+  // The host has unmapped the old range already.
+  remove_range(old_address, old_address + old_length, false);
+  insert(std::move(area));
+  return start;
 }
 
 // Maps the pages from the end of [old_address, old_address + old_length),

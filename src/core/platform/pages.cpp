@@ -10,6 +10,8 @@ Result<void> Pages::map_stream(void*, size_t, StdioStream, uint64_t, uint32_t, b
   return fail(Errno::enodev);
 }
 
+Result<void> Pages::move_mapping(void*, size_t, void*, size_t) { return fail(Errno::enodev); }
+
 void Pages::note_file_read(const void*, size_t) {}
 
 }  // namespace litebox::platform

@@ -468,6 +468,18 @@ Result<void> LinuxUserlandPlatform::map_stream(void* address, size_t length, Std
   return fail(error);
 }
 
+Result<void> LinuxUserlandPlatform::move_mapping(void* source, size_t source_length, void* address,
+                                                 size_t length) {
+  if (!is_page_aligned(source, source_length) || !is_page_aligned(address, length)) {
+    return fail(Errno::einval);
+  }
+  void* moved = mremap(source, source_length, length, MREMAP_MAYMOVE | MREMAP_FIXED, address);
+  if (moved == MAP_FAILED) {
+    return fail(last_errno());
+  }
+  return {};
+}
+
 void LinuxUserlandPlatform::note_file_read(const void* source, size_t length) {
   note_file_view_read(source, length);
 }

@@ -73,6 +73,8 @@ class LinuxUserlandPlatform final : public Futex,
                                  uint32_t protection, Replace replace) override;
   Result<void> map_stream(void* address, size_t length, StdioStream stream, uint64_t offset,
                           uint32_t protection, bool shared, Replace replace) override;
+  Result<void> move_mapping(void* source, size_t source_length, void* address,
+                            size_t length) override;
   // Unmaps read pages of file views from time to time (file_views.hpp).
   void note_file_read(const void* source, size_t length) override;
 
