@@ -221,10 +221,7 @@ static void test_pair(void) {
   close(opened_replica);
 }
 
-static volatile sig_atomic_t last_signal;
-
 static void on_signal(int signal) {
-  last_signal = signal;
   char line[32];
   int length = snprintf(line, sizeof line, "[%s]\n", sigabbrev_np(signal));
   (void)!write(1, line, (size_t)length);
@@ -278,11 +275,23 @@ static void serve_lines(void) {
     (void)!write(tty, "via /dev/tty\n", 13);
     close(tty);
   }
+  /* The terminal's signals stay blocked except inside ppoll, so one that
+   * comes before the wait still ends it, and never a read. */
+  sigset_t terminal_signals, during_wait;
+  sigemptyset(&terminal_signals);
+  sigaddset(&terminal_signals, SIGINT);
+  sigaddset(&terminal_signals, SIGQUIT);
+  sigaddset(&terminal_signals, SIGTSTP);
+  sigprocmask(SIG_BLOCK, &terminal_signals, &during_wait);
   int ends_of_file = 0;
   while (ends_of_file < 2) {
     printf("> ");
+    struct pollfd input = {.fd = 0, .events = POLLIN};
+    if (ppoll(&input, 1, NULL, &during_wait) < 0) {
+      printf("wait failed: %s\n", strerrorname_np(errno));
+      continue;
+    }
     char buffer[256];
-    last_signal = 0;
     ssize_t count = read(0, buffer, sizeof buffer);
     if (count < 0) {
       printf("read failed: %s\n", strerrorname_np(errno));
