@@ -12,6 +12,7 @@
 #include "shim/linux/futex.hpp"
 #include "shim/linux/guest_memory.hpp"
 #include "shim/linux/signal/delivery.hpp"
+#include "shim/linux/timers.hpp"
 #include "shim/linux/trace.hpp"
 #include "shim/linux/vdso/vdso.hpp"
 
@@ -116,6 +117,9 @@ void Kernel::serve(Task& task, platform::GuestRegisters& registers,
 
   task.registers = &registers;
   task.extended_state = extended_state;
+  if (options_.rewrite_syscall_sites) {
+    task.process().syscall_sites.note_trap(task.process(), registers);
+  }
   Result<uint64_t> result = invoke(task, arguments);
 
   // In a forked child the call returns on a new Task; the old one belongs
@@ -145,10 +149,8 @@ void Kernel::serve(Task& task, platform::GuestRegisters& registers,
   }
   registers.rax = encode_result(result);
 
-  // Any system call may be the first after the TSC calibration ended, and
-  // from then on the vDSO serves the clocks without system calls.
   if (options_.vdso) {
-    vdso::publish_time_data(finished.process(), false);
+    vdso::publish_time_data_after(finished.process(), arguments.number);
   }
 
   deliver_after_syscall(finished, registers, extended_state, arguments, result);
@@ -211,12 +213,6 @@ std::unique_ptr<Task> Kernel::create_first_task(fs::PathContext paths) {
 }
 
 Result<int32_t> Kernel::fork_process(Task& parent) {
-  // Parent and child must read one calibration, so neither calibrates
-  // on its own after the fork.
-  if (options_.vdso) {
-    vdso::publish_time_data(parent.process(), true);
-  }
-
   const int32_t pid = next_id_.fetch_add(1);
   // The child's objects are made here, before the host fork, so they sit in
   // the kernel heap and no lock of the parent is copied half-held.
@@ -275,6 +271,12 @@ Result<int32_t> Kernel::fork_process(Task& parent) {
     child_task->host_thread = platform::current().threads.current();
   }
   set_current_task(child_task);
+  // The child starts without timers, but RLIMIT_CPU goes on counting its
+  // own CPU time.
+  const ResourceLimit cpu_limit = child_task->process().limit(Resource::cpu);
+  if (cpu_limit.current != rlimit_infinity) {
+    (void)timers_of(*child_task).limit_cpu_time(cpu_limit.current, cpu_limit.maximum);
+  }
   return 0;
 }
 

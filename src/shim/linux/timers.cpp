@@ -8,6 +8,7 @@
 #include "litebox/sync/deadline.hpp"
 #include "shim/linux/process.hpp"
 #include "shim/linux/signal/delivery.hpp"
+#include "shim/linux/task.hpp"
 
 namespace litebox::shim::linux_abi {
 
@@ -129,6 +130,55 @@ Result<TimerSetting> ProcessTimers::set(int32_t id, TimerSetting setting) {
   }
   changed_.notify_all();
   return previous;
+}
+
+Result<void> ProcessTimers::limit_cpu_time(uint64_t soft_seconds, uint64_t hard_seconds) {
+  constexpr int cpu_limit_signal = 24;  // SIGXCPU
+  constexpr int kill_signal = 9;        // SIGKILL
+  // The limits count the process's CPU time since it started, so the
+  // expiries are that time itself. A limit of 0 expires at once, but an
+  // expiry of 0 means disarmed, so it becomes 1 ns.
+  auto expiry_of = [](uint64_t seconds) {
+    constexpr uint64_t max_seconds =
+        std::chrono::duration_cast<std::chrono::seconds>(nanoseconds::max()).count();
+    return std::max(nanoseconds(std::chrono::seconds(std::min(seconds, max_seconds))),
+                    nanoseconds(1));
+  };
+
+  sync::LockGuard guard(lock_);
+  timers_.erase(cpu_soft_limit_timer);
+  timers_.erase(cpu_hard_limit_timer);
+  if (soft_seconds == rlimit_infinity) {
+    changed_.notify_all();
+    return {};
+  }
+  Timer soft;
+  soft.event.signal = cpu_limit_signal;
+  soft.base = TimerBase::process_cpu;
+  soft.expiry = expiry_of(soft_seconds);
+  // NOTE: Linux also raises the soft limit by a second at each SIGXCPU,
+  // which getrlimit(2) shows; the stored limit stays as set.
+  soft.interval = std::chrono::seconds(1);
+  timers_[cpu_soft_limit_timer] = soft;
+  if (hard_seconds != rlimit_infinity) {
+    Timer hard;
+    hard.event.signal = kill_signal;
+    hard.base = TimerBase::process_cpu;
+    hard.expiry = expiry_of(hard_seconds);
+    timers_[cpu_hard_limit_timer] = hard;
+  }
+  TRY_VOID(start_thread_locked());
+  changed_.notify_all();
+  return {};
+}
+
+ProcessTimers& timers_of(Task& task) {
+  Process& process = task.process();
+  sync::LockGuard guard(process.lock);
+  if (process.timers == nullptr) {
+    process.timers = std::make_shared<ProcessTimers>(task.shared_process());
+  }
+  return *process.timers;
 }
 
 void ProcessTimers::discard_pending_signal(int32_t id) {

@@ -52,6 +52,10 @@ class ProcessTimers : public std::enable_shared_from_this<ProcessTimers>,
   static constexpr int32_t interval_timer_id(int32_t which) { return -1 - which; }
   static constexpr bool is_interval_timer(int32_t id) { return id < 0; }
   static constexpr int32_t real_interval_timer = -1;
+  // The RLIMIT_CPU timers take the ids after the interval timers', as if
+  // they were interval timers 3 and 4.
+  static constexpr int32_t cpu_soft_limit_timer = -1 - 3;
+  static constexpr int32_t cpu_hard_limit_timer = -1 - 4;
 
   explicit ProcessTimers(std::weak_ptr<Process> process) : process_(std::move(process)) {}
 
@@ -79,6 +83,12 @@ class ProcessTimers : public std::enable_shared_from_this<ProcessTimers>,
 
   // The current setting of timer `id`.
   Result<TimerSetting> get(int32_t id);
+
+  // Enforces RLIMIT_CPU, in seconds of the process's CPU time: SIGXCPU
+  // once the soft limit is used up and every second after it, SIGKILL at
+  // the hard limit. Linux checks the hard limit only while the soft one is
+  // finite, and so does this. `rlimit_infinity` means no limit.
+  Result<void> limit_cpu_time(uint64_t soft_seconds, uint64_t hard_seconds);
 
   // The expiries folded into the last signal of the timer that a thread
   // took, as timer_getoverrun(2) reports them (Linux's it_overrun_last).
@@ -133,5 +143,10 @@ class ProcessTimers : public std::enable_shared_from_this<ProcessTimers>,
   int32_t next_id_ = 0;
   bool thread_started_ = false;
 };
+
+class Task;
+
+// The timers of the process of `task`, made on first use.
+ProcessTimers& timers_of(Task& task);
 
 }  // namespace litebox::shim::linux_abi

@@ -81,6 +81,7 @@ Result<uint64_t> execute(Task& task, const ExecRequest& request) {
   task.kernel().end_other_threads(task);
   Process& process = task.process();
   process.memory.clear();
+  process.syscall_sites.clear();
   process.descriptors().close_on_exec_descriptors();
   {
     sync::LockGuard guard(process.lock);
@@ -602,6 +603,11 @@ Result<ResourceLimit> apply_limit(Task& task, uint32_t resource, const ResourceL
   }
   if (new_limit != nullptr && resource == static_cast<uint32_t>(Resource::address_space)) {
     process.memory.set_size_limit(new_limit->current);
+  }
+  if (new_limit != nullptr && resource == static_cast<uint32_t>(Resource::cpu)) {
+    // NOTE: setrlimit(2) does not fail for this on Linux, so when the timer
+    // thread cannot start (EAGAIN), the limit is stored but not enforced.
+    (void)timers_of(task).limit_cpu_time(new_limit->current, new_limit->maximum);
   }
   return old_limit;
 }

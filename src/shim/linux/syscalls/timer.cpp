@@ -107,15 +107,6 @@ LinuxItimerval to_itimerval(const TimerSetting& setting) {
   return {to_timeval(setting.interval), to_timeval(setting.value)};
 }
 
-ProcessTimers& timers_of(Task& task) {
-  Process& process = task.process();
-  sync::LockGuard guard(process.lock);
-  if (process.timers == nullptr) {
-    process.timers = std::make_shared<ProcessTimers>(task.shared_process());
-  }
-  return *process.timers;
-}
-
 // The timer id of ITIMER_REAL, ITIMER_VIRTUAL or ITIMER_PROF.
 Result<int32_t> interval_timer_of(int32_t which) {
   if (which != itimer_real && which != itimer_virtual && which != itimer_prof) {
