@@ -214,6 +214,11 @@ std::unique_ptr<Task> Kernel::create_first_task(fs::PathContext paths) {
 
 Result<int32_t> Kernel::fork_process(Task& parent) {
   const int32_t pid = next_id_.fetch_add(1);
+  // A site that another thread rewrites between the copy below and the
+  // host fork would reach the child's memory but not its copy of the
+  // memory map and of the used trampoline slots.
+  SyscallSites& parent_sites = parent.process().syscall_sites;
+  parent_sites.begin_fork();
   // The child's objects are made here, before the host fork, so they sit in
   // the kernel heap and no lock of the parent is copied half-held.
   auto child = std::make_unique<Task>(pid, parent.process().fork_copy(pid));
@@ -240,6 +245,9 @@ Result<int32_t> Kernel::fork_process(Task& parent) {
   }
 
   auto fork = execution_.fork_process();
+  if (!fork || fork->side == platform::ForkSide::parent) {
+    parent_sites.end_fork();
+  }
   if (!fork) {
     sync::LockGuard guard(process_table_lock_);
     process_table_.erase(pid);

@@ -264,8 +264,11 @@ std::optional<uint64_t> SyscallSites::take_slot_locked(Process& process, uint64_
   return std::nullopt;
 }
 
+void SyscallSites::begin_fork() { lock_.lock(); }
+
+void SyscallSites::end_fork() { lock_.unlock(); }
+
 void SyscallSites::copy_from(SyscallSites& source) {
-  sync::LockGuard source_guard(source.lock_);
   std::vector<TrampolinePage> pages = source.pages_;
   std::unordered_map<uint64_t, uint32_t> trap_counts = source.trap_counts_;
   sync::LockGuard guard(lock_);

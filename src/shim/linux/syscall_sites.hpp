@@ -52,8 +52,16 @@ class SyscallSites {
   // and the mapping allow it. Does nothing otherwise. Thread-safe.
   void note_trap(Process& process, const platform::GuestRegisters& registers);
 
-  // For fork(2): the child's memory contains copies of `source`'s
-  // trampoline pages, so it may fill their free slots.
+  // For fork(2): stops rewrites until the host fork is done, so that the
+  // child's copy of the memory map, of the trampoline pages and of their
+  // used slots matches the memory that it inherits. Only the parent calls
+  // end_fork, because the lock belongs to its process.
+  void begin_fork();
+  void end_fork();
+
+  // For fork(2), between `source.begin_fork()` and the host fork: the
+  // child's memory contains copies of `source`'s trampoline pages, so it
+  // may fill their free slots.
   void copy_from(SyscallSites& source);
 
   // For execve(2): the trampoline pages and the counted sites went with the
