@@ -264,6 +264,53 @@ std::optional<uint64_t> SyscallSites::take_slot_locked(Process& process, uint64_
   return std::nullopt;
 }
 
+void SyscallSites::restore_sites(Process& process, uint64_t start, uint64_t end) {
+  sync::LockGuard guard(lock_);
+  const uint64_t entry = guest_execution().rewritten_call_entry();
+  for (const TrampolinePage& page : pages_) {
+    if (!is_trampoline_page(process, page.address, entry)) {
+      continue;
+    }
+    for (uint32_t index = 0; index < page.used_slots; index++) {
+      restore_site_locked(process, page.address + first_slot + uint64_t{index} * slot_size, start,
+                          end);
+    }
+  }
+}
+
+void SyscallSites::restore_site_locked(Process& process, uint64_t slot, uint64_t start,
+                                       uint64_t end) {
+  std::array<std::byte, slot_size> code{};
+  if (!copy_from_guest(code, slot) || std::to_integer<uint8_t>(code[0]) != mov_eax_imm32) {
+    return;
+  }
+  int32_t return_offset = 0;
+  std::memcpy(&return_offset, &code[8], sizeof(return_offset));
+  const uint64_t site = slot + 12 + static_cast<int64_t>(return_offset) - site_length;
+  if (site < start || site >= end) {
+    return;
+  }
+
+  const uint64_t block = site & ~uint64_t{15};
+  const uint64_t offset = site - block;
+  if (offset + mov_length > 16) {
+    return;
+  }
+  std::array<std::byte, 16> expected{};
+  if (!copy_from_guest(expected, block)) {
+    return;
+  }
+  int32_t jump_offset = 0;
+  std::memcpy(&jump_offset, &expected[offset + 1], sizeof(jump_offset));
+  if (std::to_integer<uint8_t>(expected[offset]) != jmp_rel32 ||
+      site + mov_length + static_cast<int64_t>(jump_offset) != slot) {
+    return;
+  }
+  std::array<std::byte, 16> original = expected;
+  std::memcpy(&original[offset], &code[0], mov_length);
+  (void)process.memory.rewrite_code(block, expected, original);
+}
+
 void SyscallSites::begin_fork() { lock_.lock(); }
 
 void SyscallSites::end_fork() { lock_.unlock(); }

@@ -24,8 +24,8 @@
 // worth, so only a site that keeps trapping is rewritten: most sites of a
 // short run, its start-up calls, run once or twice.
 //
-// NOTE: mremap(2) of rewritten code moves the jmp but not its slot, so the
-// moved site jumps to the wrong place. Code mappings are rarely moved.
+// mremap(2) of code restores its rewritten sites first (restore_sites),
+// because a moved jmp would lead to a slot that returns to the old address.
 #pragma once
 
 #include <cstdint>
@@ -64,6 +64,11 @@ class SyscallSites {
   // may fill their free slots.
   void copy_from(SyscallSites& source);
 
+  // For mremap(2) of the code in [start, end): puts the original mov back
+  // at each rewritten site there, because the rel32 operand of its jmp and
+  // the return address in its slot would stay with the old address.
+  void restore_sites(Process& process, uint64_t start, uint64_t end);
+
   // For execve(2): the trampoline pages and the counted sites went with the
   // old image.
   void clear();
@@ -81,6 +86,10 @@ class SyscallSites {
   // Returns `slot`, the last one that take_slot_locked took, to its page
   // when no site jumps to it. `lock_` held.
   void give_back_slot_locked(uint64_t slot);
+
+  // Puts the original mov back at the site that jumps to `slot`, when that
+  // site lies in [start, end). `lock_` held.
+  void restore_site_locked(Process& process, uint64_t slot, uint64_t start, uint64_t end);
 
   sync::Mutex lock_;
   std::vector<TrampolinePage> pages_;

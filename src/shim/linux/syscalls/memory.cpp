@@ -1,5 +1,7 @@
 // Memory system calls: mmap, munmap, mprotect, mremap, madvise, msync and
 // brk, on the process's MemoryMap.
+#include <optional>
+
 #include "litebox/fd/stdio_file.hpp"
 #include "litebox/platform/pages.hpp"
 #include "litebox/platform/platform.hpp"
@@ -210,8 +212,16 @@ Result<uint64_t> sys_mprotect(Task& task, const SyscallArguments& arguments) {
 }
 
 Result<uint64_t> sys_mremap(Task& task, const SyscallArguments& arguments) {
-  return task.process().memory.remap(arguments[0], arguments[1], arguments[2], arguments.as_uint(3),
-                                     arguments[4]);
+  Process& process = task.process();
+  const uint64_t old_address = arguments[0];
+  const uint64_t old_length = arguments[1];
+  const std::optional<mm::Vma> area = process.memory.find(old_address);
+  if (area && (area->protection & platform::prot_exec) != 0 &&
+      old_address + old_length > old_address) {
+    process.syscall_sites.restore_sites(process, old_address, old_address + old_length);
+  }
+  return process.memory.remap(old_address, old_length, arguments[2], arguments.as_uint(3),
+                              arguments[4]);
 }
 
 Result<uint64_t> sys_madvise(Task& task, const SyscallArguments& arguments) {
