@@ -230,6 +230,7 @@ int run_program(const RunOptions& options) {
   shim::linux_abi::KernelOptions kernel_options;
   kernel_options.trace = options.trace;
   kernel_options.vdso = !options.no_vdso;
+  kernel_options.rewrite_syscall_sites = !options.no_rewrite;
   kernel_options.processor_count = platform::linux_userland::allowed_processor_count();
   kernel_options.resource_limits = host_resource_limits();
   inherit_host_priorities(kernel_options);

@@ -15,6 +15,7 @@ struct RunOptions {
   std::string interception = "seccomp";
   bool trace = false;
   bool no_vdso = false;              // map no vDSO into the guest
+  bool no_rewrite = false;           // trap every guest system call
   std::vector<std::string> command;  // PROGRAM [ARGS...]
 };
 

@@ -21,6 +21,7 @@ enum RunOptionId : int {
   interception_option,
   trace_option,
   no_vdso_option,
+  no_rewrite_option,
 };
 
 constexpr OptionSpec run_options[] = {
@@ -64,6 +65,13 @@ constexpr OptionSpec run_options[] = {
      .value_name = "",
      .help = "Map no vDSO into the program, so that clock_gettime, gettimeofday, time and getcpu "
              "make system calls (and appear in --trace)"},
+    {.id = no_rewrite_option,
+     .long_name = "--no-rewrite",
+     .short_name = "",
+     .value_name = "",
+     .help = "Trap every system call of the program. By default, the site of a call that "
+             "trapped once is rewritten to enter LiteBox without the trap, when it has the "
+             "usual `mov $number, %eax; syscall` form"},
 };
 
 constexpr HelpEntry run_arguments[] = {
@@ -144,6 +152,9 @@ std::expected<void, std::string> apply_option(const ParsedOption& parsed, RunOpt
       break;
     case no_vdso_option:
       options.no_vdso = true;
+      break;
+    case no_rewrite_option:
+      options.no_rewrite = true;
       break;
     default:
       break;

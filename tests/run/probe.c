@@ -6,8 +6,8 @@
  *   abort               ends with SIGABRT
  *   memory              exercises brk, mmap, mprotect, mremap and munmap
  *   threads             four threads add under a mutex, then are joined
- *   clock               sleeps 20 ms, reads CLOCK_MONOTONIC and prints whether
- *                       it has a vDSO
+ *   clock               reads CLOCK_MONOTONIC, sleeps 20 ms, reads it again and
+ *                       prints whether it has a vDSO
  *   clock_steps         reads CLOCK_MONOTONIC for 30 ms from the start and
  *                       prints how often it went back
  *   wait_child          forks a child that sleeps, prints "ready", and
@@ -48,6 +48,8 @@
  *                       of the terminal and /dev/tty, and what TIOCGSID,
  *                       TIOCGPGRP and open("/dev/tty") do before and
  *                       after setsid() in a child
+ *   rewritten_site      calls getppid 20 times and prints whether the
+ *                       first 16 bytes of its code changed in between
  *   trace_calls         makes open, pipe2 and access calls whose flags a
  *                       trace decodes
  *   trace_decoders      makes calls whose arguments and results a trace
@@ -175,11 +177,16 @@ static int run_threads(void) {
 // Reads CLOCK_MONOTONIC through libc and reports whether the process got a
 // vDSO, so that the trace shows whether the read was a system call.
 static int read_clock(void) {
-  /* LiteBox's vDSO reads the TSC only once the TSC calibration has ended,
-   * 5 ms after start-up; until then it makes the system call. */
+  /* LiteBox's vDSO makes the system call until its data page holds the
+   * calibrated TSC values. LiteBox writes them after the first system call
+   * that follows both a clock system call and the end of the calibration
+   * (5 ms after start-up). So under LiteBox only the first read is a
+   * system call. */
+  struct timespec now;
+  clock_gettime(CLOCK_MONOTONIC, &now);
   const struct timespec pause = {0, 20 * 1000 * 1000};
   nanosleep(&pause, NULL);
-  struct timespec now;
+  clock_gettime(CLOCK_MONOTONIC, &now);
   clock_gettime(CLOCK_MONOTONIC, &now);
   printf("vdso: %s\n", getauxval(AT_SYSINFO_EHDR) != 0 ? "yes" : "no");
   return 0;
@@ -382,7 +389,8 @@ static int64_t monotonic_ns(void) {
 }
 
 /* Under LiteBox the reads cross the switch from the system call to the
- * vDSO's TSC clock, which happens 5 ms after start-up. */
+ * vDSO's TSC clock, which happens at the first read 5 ms or more after
+ * start-up. */
 static int count_clock_steps_back(void) {
   const int64_t start = monotonic_ns();
   int64_t previous = start;
@@ -1249,6 +1257,25 @@ static int end_decoded_calls(const char* directory) {
   return rmdir(directory) == 0 ? 0 : 1;
 }
 
+/* Calls getppid 20 times and prints whether the first 16 bytes of its code
+ * changed in between. LiteBox rewrites the site of a system call that
+ * keeps trapping, unless --no-rewrite, and glibc's getppid starts with
+ * one. */
+static int report_rewritten_site(void) {
+  unsigned char before[16];
+  unsigned char after[16];
+  memcpy(before, (const void*)getppid, sizeof(before));
+  const pid_t first = getppid();
+  int agree = 1;
+  for (int i = 1; i < 20; i++) {
+    agree = agree && getppid() == first;
+  }
+  memcpy(after, (const void*)getppid, sizeof(after));
+  printf("getppid agrees: %s\n", agree ? "yes" : "no");
+  printf("code changed: %s\n", memcmp(before, after, sizeof(before)) != 0 ? "yes" : "no");
+  return 0;
+}
+
 int main(int argc, char** argv) {
   const char* mode = argc > 1 ? argv[1] : "args";
   if (strcmp(mode, "seek_stdin") == 0) {
@@ -1320,6 +1347,9 @@ int main(int argc, char** argv) {
   }
   if (strcmp(mode, "trace_decoders") == 0) {
     return make_decoded_calls();
+  }
+  if (strcmp(mode, "rewritten_site") == 0) {
+    return report_rewritten_site();
   }
   if (strcmp(mode, "trace_end") == 0 && argc > 2) {
     return end_decoded_calls(argv[2]);

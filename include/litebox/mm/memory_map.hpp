@@ -12,6 +12,7 @@
 // first.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -163,6 +164,13 @@ class MemoryMap {
 
   // Returns whether every byte of [address, address + length) is mapped.
   bool is_mapped(uint64_t address, uint64_t length);
+
+  // Stores `replacement` over the 16 bytes at `address` (16-byte aligned)
+  // if they equal `expected`, in one atomic store, to rewrite guest code in
+  // place. Only a private mapping that is executable and not writable
+  // qualifies, and it keeps its protection. Returns whether it stored.
+  Result<bool> rewrite_code(uint64_t address, const std::array<std::byte, 16>& expected,
+                            const std::array<std::byte, 16>& replacement);
 
   // Unmaps everything, as execve(2) does before mapping the new program.
   void clear();

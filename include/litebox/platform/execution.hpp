@@ -150,6 +150,17 @@ class Execution {
   // caller makes before it takes the locks that reaping needs.
   virtual bool children_may_have_ended() const { return false; }
 
+  // The address that a rewritten system call site jumps to, or 0 when the
+  // platform has none. The site jumps there with the system call number in
+  // eax, the address after its syscall instruction in rcx and every other
+  // register as the guest left it, and the call is then served as if it
+  // had trapped there.
+  virtual uint64_t rewritten_call_entry() const { return 0; }
+
+  // Whether the system call that the calling thread serves trapped, rather
+  // than arriving from a rewritten site. Only valid inside handle_syscall.
+  virtual bool serving_trapped_call() const { return false; }
+
   // Ends the calling thread (exit(2)) or the whole process (exit_group(2)).
   [[noreturn]] virtual void exit_thread() = 0;
   [[noreturn]] virtual void exit_process(int status) = 0;

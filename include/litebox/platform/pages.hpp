@@ -2,6 +2,7 @@
 // shared memory that guest mappings alias.
 #pragma once
 
+#include <array>
 #include <cstddef>
 #include <cstdint>
 
@@ -50,6 +51,17 @@ class Pages {
 
   // Changes the protection of committed pages. Thread-safe.
   virtual Result<void> protect(void* address, size_t length, uint32_t protection) = 0;
+
+  // Replaces the 16 bytes at `address` (16-byte aligned, committed and
+  // writable) with `replacement` if they equal `expected`, in one atomic
+  // store, so that a thread running code there executes either the old or
+  // the new bytes. Returns whether it replaced them. The default, `enosys`,
+  // means the host cannot store 16 bytes at once.
+  virtual Result<bool> exchange_code(void* /*address*/,
+                                     const std::array<std::byte, 16>& /*expected*/,
+                                     const std::array<std::byte, 16>& /*replacement*/) {
+    return fail(Errno::enosys);
+  }
 
   // Returns a range to the host; its contents are lost. Thread-safe.
   virtual Result<void> release(void* address, size_t length) = 0;

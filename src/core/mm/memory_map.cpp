@@ -627,6 +627,34 @@ std::optional<Vma> MemoryMap::find(uint64_t address) {
   return it->second;
 }
 
+Result<bool> MemoryMap::rewrite_code(uint64_t address, const std::array<std::byte, 16>& expected,
+                                     const std::array<std::byte, 16>& replacement) {
+  if ((address & 15) != 0) {
+    return fail(Errno::einval);
+  }
+  sync::LockGuard guard(lock_);
+  auto it = areas_.upper_bound(address);
+  if (it == areas_.begin()) {
+    return false;
+  }
+  --it;
+  const Vma& area = it->second;
+  const bool qualifies = address < area.end && !area.shared &&
+                         (area.protection & platform::prot_exec) != 0 &&
+                         (area.protection & platform::prot_write) == 0;
+  if (!qualifies) {
+    return false;
+  }
+
+  // The page becomes writable only for the store. It stays executable, so
+  // other threads running code on it do not fault.
+  const uint64_t page = page_round_down(address);
+  TRY_VOID(pages().protect(host_pointer(page), page_size, area.protection | platform::prot_write));
+  Result<bool> stored = pages().exchange_code(host_pointer(address), expected, replacement);
+  TRY_VOID(pages().protect(host_pointer(page), page_size, area.protection));
+  return stored;
+}
+
 std::vector<Vma> MemoryMap::areas() {
   sync::LockGuard guard(lock_);
   std::vector<Vma> result;

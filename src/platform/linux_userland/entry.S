@@ -81,6 +81,50 @@ litebox_syscall_entry:
 	.cfi_endproc
 	.size litebox_syscall_entry, . - litebox_syscall_entry
 
+/* litebox_rewritten_call_entry: where a rewritten system call site jumps,
+ * through its trampoline (the shim's syscall_sites.cpp).
+ *
+ * On entry %eax holds the system call number and %rcx the address after the
+ * site's syscall instruction, as the syscall instruction would leave it.
+ * Every other register is the guest's, and %gs base is the thread block.
+ * The guest's stack is never written, so its red zone survives. */
+	.globl litebox_rewritten_call_entry
+	.hidden litebox_rewritten_call_entry
+	.type litebox_rewritten_call_entry, @function
+litebox_rewritten_call_entry:
+	.cfi_startproc
+	.cfi_undefined rip
+	mov %rsp, %gs:LB_RSP
+	mov %gs:LB_LIBOS_STACK_TOP, %rsp
+	pushfq
+	popq %gs:LB_RFLAGS
+
+	mov %r15, %gs:LB_R15
+	mov %r14, %gs:LB_R14
+	mov %r13, %gs:LB_R13
+	mov %r12, %gs:LB_R12
+	mov %r10, %gs:LB_R10
+	mov %r9, %gs:LB_R9
+	mov %r8, %gs:LB_R8
+	mov %rdi, %gs:LB_RDI
+	mov %rsi, %gs:LB_RSI
+	mov %rbp, %gs:LB_RBP
+	mov %rbx, %gs:LB_RBX
+	mov %rdx, %gs:LB_RDX
+	mov %rax, %gs:LB_RAX
+	/* What the syscall instruction leaves behind: %rcx is the return
+	 * address and %r11 the rflags. */
+	mov %rcx, %gs:LB_RCX
+	mov %rcx, %gs:LB_RIP
+	mov %gs:LB_RFLAGS, %r11
+	mov %r11, %gs:LB_R11
+
+	/* The entry path and the libOS make host system calls of their own. */
+	movb $LB_SELECTOR_ALLOW, %gs:LB_SELECTOR
+	jmp litebox_syscall_entry
+	.cfi_endproc
+	.size litebox_rewritten_call_entry, . - litebox_rewritten_call_entry
+
 /* litebox_return_to_guest(ThreadBlock* block): loads the guest state stored in
  * the block and jumps to the guest's %rip. Runs on the libOS stack (or the
  * host stack for the first entry) and never writes to the guest's stack, so

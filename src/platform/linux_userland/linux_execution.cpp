@@ -134,6 +134,16 @@ bool cpu_has_osxsave() {
   return (__x86_get_cpuid_feature_leaf(glibc_leaf_1)->registers[ecx] & bit_OSXSAVE) != 0;
 }
 
+}  // namespace
+
+bool cpu_has_cmpxchg16b() {
+  constexpr unsigned int glibc_leaf_1 = 0;  // CPUID_INDEX_1
+  constexpr unsigned int ecx = 2;
+  return (__x86_get_cpuid_feature_leaf(glibc_leaf_1)->registers[ecx] & bit_CMPXCHG16B) != 0;
+}
+
+namespace {
+
 // The XSAVEOPT bit (CPUID leaf 0xD, sub-leaf 1, EAX bit 0), from glibc's
 // copy for the same reason.
 bool cpu_has_xsaveopt() {
@@ -190,6 +200,8 @@ extern "C" __attribute__((visibility("hidden"))) void litebox_dispatch_syscall(
   block->entry_reason = EntryReason::system_call;
   switch (reason) {
     case EntryReason::system_call:
+      block->serving_trapped_call = block->trapped_call;
+      block->trapped_call = false;
       installed_handler->handle_syscall(block->registers, extended_state);
       break;
     case EntryReason::fault:
@@ -539,6 +551,15 @@ Result<Fork> LinuxExecution::fork_process() {
 
 void LinuxExecution::complete_extended_state(ExtendedState state) {
   litebox_complete_xsave_image(state.data);
+}
+
+uint64_t LinuxExecution::rewritten_call_entry() const {
+  // Safety: converts a code symbol to the integer a trampoline jumps to.
+  return reinterpret_cast<uint64_t>(&litebox_rewritten_call_entry);
+}
+
+bool LinuxExecution::serving_trapped_call() const {
+  return current_block != nullptr && current_block->serving_trapped_call;
 }
 
 uint64_t LinuxExecution::take_relayed_signals() {

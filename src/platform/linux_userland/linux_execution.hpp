@@ -31,6 +31,11 @@ namespace litebox::platform::linux_userland {
 // get_nprocs() counts the online ones instead.
 uint32_t allowed_processor_count();
 
+// Whether the CPU has CMPXCHG16B (CPUID leaf 1, ECX bit 13), from glibc's
+// copy of the leaf, because CPUID traps to the hypervisor in a virtual
+// machine.
+bool cpu_has_cmpxchg16b();
+
 class LinuxExecution final : public Execution {
  public:
   explicit LinuxExecution(DebugLog& log);
@@ -48,6 +53,8 @@ class LinuxExecution final : public Execution {
   std::vector<EndedChild> reap_children() override;
   bool children_may_have_ended() const override;
   uint64_t take_relayed_signals() override;
+  uint64_t rewritten_call_entry() const override;
+  bool serving_trapped_call() const override;
   void complete_extended_state(ExtendedState state) override;
   [[noreturn]] void exit_thread() override;
   [[noreturn]] void exit_process(int status) override;

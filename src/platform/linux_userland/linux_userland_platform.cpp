@@ -368,6 +368,36 @@ Result<void> LinuxUserlandPlatform::protect(void* address, size_t length, uint32
   return {};
 }
 
+Result<bool> LinuxUserlandPlatform::exchange_code(void* address,
+                                                  const std::array<std::byte, 16>& expected,
+                                                  const std::array<std::byte, 16>& replacement) {
+  if ((reinterpret_cast<uintptr_t>(address) & 15) != 0) {
+    return fail(Errno::einval);
+  }
+  if (!cpu_has_cmpxchg16b()) {
+    return fail(Errno::enosys);
+  }
+  uint64_t expected_low = 0;
+  uint64_t expected_high = 0;
+  uint64_t replacement_low = 0;
+  uint64_t replacement_high = 0;
+  std::memcpy(&expected_low, expected.data(), 8);
+  std::memcpy(&expected_high, expected.data() + 8, 8);
+  std::memcpy(&replacement_low, replacement.data(), 8);
+  std::memcpy(&replacement_high, replacement.data() + 8, 8);
+
+  // __extension__ keeps -Wpedantic quiet about the GNU type.
+  __extension__ using Uint128 = unsigned __int128;
+  bool exchanged = false;
+  // Safety: the caller passes 16 committed, writable, aligned bytes.
+  asm volatile("lock cmpxchg16b %1"
+               : "=@ccz"(exchanged), "+m"(*static_cast<Uint128*>(address)), "+a"(expected_low),
+                 "+d"(expected_high)
+               : "b"(replacement_low), "c"(replacement_high)
+               : "memory");
+  return exchanged;
+}
+
 Result<void> LinuxUserlandPlatform::release(void* address, size_t length) {
   if (!is_page_aligned(address, length)) {
     return fail(Errno::einval);

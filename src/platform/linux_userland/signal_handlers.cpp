@@ -177,6 +177,7 @@ __attribute__((no_stack_protector)) void handle_sigsys(int, siginfo_t* info, voi
 
   // The entry path and the libOS make host system calls of their own.
   block->selector = LB_SELECTOR_ALLOW;
+  block->trapped_call = true;
 
   gregs[REG_RIP] =
       static_cast<greg_t>(code_address(reinterpret_cast<const void*>(&litebox_syscall_entry)));

@@ -48,6 +48,11 @@ struct ThreadBlock {
   // returned EINTR for it yet. The interrupt handler sets it, because a
   // sender in another process cannot.
   uint32_t interrupt_pending;
+  // Whether the system call being served trapped (SIGSYS) rather than
+  // arriving from a rewritten call site. The SIGSYS handler sets it, and
+  // litebox_dispatch_syscall moves it to `serving_trapped_call`.
+  bool trapped_call;
+  bool serving_trapped_call;
 
   std::byte* xsave_area() {
     // Safety: a ThreadBlock sits at the start of its block, so the XSAVE area
@@ -149,6 +154,7 @@ extern "C" {
 extern uint8_t litebox_have_fsgsbase;
 extern uint8_t litebox_have_xsaveopt;
 void litebox_syscall_entry();
+void litebox_rewritten_call_entry();
 [[noreturn]] void litebox_return_to_guest(litebox::platform::linux_userland::ThreadBlock* block);
 void litebox_enter_guest_from_host(litebox::platform::linux_userland::ThreadBlock* block);
 [[noreturn]] void litebox_return_to_host(litebox::platform::linux_userland::ThreadBlock* block);

@@ -110,6 +110,9 @@ void Kernel::serve(Task& task, platform::GuestRegisters& registers,
 
   task.registers = &registers;
   task.extended_state = extended_state;
+  if (options_.rewrite_syscall_sites) {
+    task.process().syscall_sites.note_trap(task.process(), registers);
+  }
   Result<uint64_t> result = invoke(task, arguments);
 
   // In a forked child the call returns on a new Task; the old one belongs
@@ -139,10 +142,8 @@ void Kernel::serve(Task& task, platform::GuestRegisters& registers,
   }
   registers.rax = encode_result(result);
 
-  // Any system call may be the first after the TSC calibration ended, and
-  // from then on the vDSO serves the clocks without system calls.
   if (options_.vdso) {
-    vdso::publish_time_data(finished.process(), false);
+    vdso::publish_time_data_after(finished.process(), arguments.number);
   }
 
   deliver_after_syscall(finished, registers, extended_state, arguments, result);
@@ -205,12 +206,6 @@ std::unique_ptr<Task> Kernel::create_first_task(fs::PathContext paths) {
 }
 
 Result<int32_t> Kernel::fork_process(Task& parent) {
-  // Parent and child must read one calibration, so neither calibrates
-  // on its own after the fork.
-  if (options_.vdso) {
-    vdso::publish_time_data(parent.process(), true);
-  }
-
   const int32_t pid = next_id_.fetch_add(1);
   // The child's objects are made here, before the host fork, so they sit in
   // the kernel heap and no lock of the parent is copied half-held.

@@ -30,6 +30,9 @@ struct KernelOptions {
   // Map LiteBox's vDSO into every guest and serve the clock system calls
   // from the same TSC-based clock (shim/linux/vdso/).
   bool vdso = false;
+  // Rewrite the site of each guest system call that traps, when it has the
+  // usual form, so later calls from it skip the trap (syscall_sites.hpp).
+  bool rewrite_syscall_sites = false;
   // The number of processors shown to the guest as online and in its
   // affinity mask (CPUs 0 to processor_count - 1). `litebox run` sets it to
   // the count of the host's affinity mask.

@@ -48,6 +48,7 @@ std::shared_ptr<Process> Process::fork_copy(int32_t pid) {
   child->descriptor_table_ = descriptor_table_->copy();
   child->descriptor_table_->set_lock_owner(pid);
   child->memory.copy_areas_from(memory);
+  child->syscall_sites.copy_from(syscall_sites);
 
   sync::LockGuard guard(lock);
   child->process_group = process_group;

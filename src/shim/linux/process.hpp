@@ -18,6 +18,7 @@
 #include "litebox/sync/condition_variable.hpp"
 #include "litebox/sync/mutex.hpp"
 #include "shim/linux/signal/signal_types.hpp"
+#include "shim/linux/syscall_sites.hpp"
 
 namespace litebox::shim::linux_abi {
 
@@ -131,6 +132,8 @@ class Process {
   // Shared with other processes that clone(CLONE_FILES) made.
   fd::DescriptorTable& descriptors() { return *descriptor_table_; }
   mm::MemoryMap memory;
+  // The trampolines of the system call sites rewritten in `memory`.
+  SyscallSites syscall_sites;
 
   // The program break: brk(2) moves `break_end` between `break_start` and
   // the next mapping.

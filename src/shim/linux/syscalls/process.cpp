@@ -81,6 +81,7 @@ Result<uint64_t> execute(Task& task, const ExecRequest& request) {
   task.kernel().end_other_threads(task);
   Process& process = task.process();
   process.memory.clear();
+  process.syscall_sites.clear();
   process.descriptors().close_on_exec_descriptors();
   {
     sync::LockGuard guard(process.lock);

@@ -164,24 +164,38 @@ litebox_vdso_data build_time_data(platform::Clock& clock) {
   return data;
 }
 
-std::atomic<const litebox_vdso_data*> active{nullptr};
+// The slot for the block that every process of the sandbox reads. The slot
+// and the block live in the kernel heap, which forked processes share. So
+// the process that builds the block first publishes it for all of them, and
+// their clocks switch from the host clock to the TSC at one moment. The
+// first call must come before the guest's first fork.
+std::atomic<const litebox_vdso_data*>& shared_block() {
+  static auto* const slot = new std::atomic<const litebox_vdso_data*>{nullptr};
+  return *slot;
+}
 
 }  // namespace
 
 void begin_calibration(platform::Clock& clock) {
-  if (tsc_usable() && !cpuid_tsc_frequency()) {
+  (void)shared_block();
+
+  // The sample is taken even when CPUID may state the frequency, because
+  // asking CPUID traps to the hypervisor on a virtual machine, and a
+  // program that never reads the clock should not pay for it.
+  if (tsc_usable()) {
     calibration_start = sample_host_clock(clock);
   }
 }
 
 const litebox_vdso_data* time_data_if_ready(platform::Clock& clock) {
-  if (const litebox_vdso_data* data = active.load(std::memory_order_acquire)) {
+  if (const litebox_vdso_data* data = shared_block().load(std::memory_order_acquire)) {
     return data;
   }
   // Without begin_calibration, or when CPUID states the frequency, nothing
   // runs in the background and time_data() builds the block at once.
   if (calibration_start &&
-      clock.monotonic_now().count() - calibration_start->monotonic_ns < calibration_ns) {
+      clock.monotonic_now().count() - calibration_start->monotonic_ns < calibration_ns &&
+      !cpuid_tsc_frequency()) {
     return nullptr;
   }
   return &time_data(clock);
@@ -230,20 +244,32 @@ bool tsc_usable() {
 }
 
 const litebox_vdso_data& time_data(platform::Clock& clock) {
-  // The block never changes after this, and fork copies it and execve
-  // keeps it, so every process of the sandbox reads one CLOCK_MONOTONIC.
-  // TODO: steer the rate toward the host clock. That needs the block in
-  // memory that all processes share, because rewriting it per process would
-  // let their clocks disagree. Until then the guest clocks drift from the
-  // host's by the calibration error and ignore host NTP adjustments.
-  static const litebox_vdso_data data = build_time_data(clock);
-  if (data.tsc_usable) {
-    active.store(&data, std::memory_order_release);
+  // The block never changes once published, so every process of the
+  // sandbox reads one CLOCK_MONOTONIC. Two processes or threads may build
+  // a block at once, and the one that loses the race adopts the other's.
+  // TODO: steer the rate toward the host clock. Each process's data page
+  // holds a copy of the block, so that needs a rewrite of every copy under
+  // one sequence. Until then the guest clocks drift from the host's by the
+  // calibration error and ignore host NTP adjustments.
+  std::atomic<const litebox_vdso_data*>& slot = shared_block();
+  const litebox_vdso_data* published = slot.load(std::memory_order_acquire);
+  if (published != nullptr) {
+    return *published;
   }
-  return data;
+
+  auto* built = new litebox_vdso_data(build_time_data(clock));
+  if (slot.compare_exchange_strong(published, built, std::memory_order_acq_rel,
+                                   std::memory_order_acquire)) {
+    return *built;
+  }
+  delete built;
+  return *published;
 }
 
-const litebox_vdso_data* active_time_data() { return active.load(std::memory_order_acquire); }
+const litebox_vdso_data* active_time_data() {
+  const litebox_vdso_data* data = shared_block().load(std::memory_order_acquire);
+  return data != nullptr && data->tsc_usable != 0 ? data : nullptr;
+}
 
 std::chrono::nanoseconds monotonic_now(const litebox_vdso_data& data) {
   return std::chrono::nanoseconds(monotonic_ns_at(data, read_tsc_ordered()));

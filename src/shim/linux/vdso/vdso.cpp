@@ -1,5 +1,7 @@
 #include "shim/linux/vdso/vdso.hpp"
 
+#include <sys/syscall.h>
+
 #include <fmt/format.h>
 
 #include <atomic>
@@ -44,6 +46,9 @@ std::expected<void, elf::LoadError> fill_area(Process& process, uint64_t address
 // time, so one address serves, and execve replaces it.
 std::atomic<uint64_t> calibrating_page{0};
 
+// Whether the guest of this host process has made a clock system call.
+std::atomic<bool> clock_called{false};
+
 // Rewrites the data page at `address` with `data` under the page's
 // sequence protocol, so a vDSO call racing with the rewrite retries.
 void rewrite_data_page(Process& process, uint64_t address, const litebox_vdso_data& data) {
@@ -79,8 +84,10 @@ std::span<const std::byte> image() {
 }
 
 std::expected<uint64_t, elf::LoadError> map_into(Process& process) {
+  // Only a block built already goes in, for the reason that
+  // publish_time_data_after() gives.
   platform::Clock& clock = platform::current().clock;
-  const litebox_vdso_data* ready = time_data_if_ready(clock);
+  const litebox_vdso_data* ready = active_time_data();
   const litebox_vdso_data data = ready != nullptr ? *ready : calibrating_time_data(clock);
   const std::span<const std::byte> bytes = image();
 
@@ -121,12 +128,12 @@ std::expected<uint64_t, elf::LoadError> map_into(Process& process) {
   return image_address;
 }
 
-void publish_time_data(Process& process, bool wait) {
+void publish_time_data(Process& process) {
   if (calibrating_page.load(std::memory_order_acquire) == 0) {
     return;
   }
   platform::Clock& clock = platform::current().clock;
-  const litebox_vdso_data* data = wait ? &time_data(clock) : time_data_if_ready(clock);
+  const litebox_vdso_data* data = time_data_if_ready(clock);
   if (data == nullptr) {
     return;
   }
@@ -135,6 +142,17 @@ void publish_time_data(Process& process, bool wait) {
   if (address != 0) {
     rewrite_data_page(process, address, *data);
   }
+}
+
+void publish_time_data_after(Process& process, uint64_t number) {
+  const bool clock_call = number == SYS_clock_gettime || number == SYS_gettimeofday ||
+                          number == SYS_time || number == SYS_clock_getres;
+  if (clock_call) {
+    clock_called.store(true, std::memory_order_relaxed);
+  } else if (!clock_called.load(std::memory_order_relaxed)) {
+    return;
+  }
+  publish_time_data(process);
 }
 
 }  // namespace litebox::shim::linux_abi::vdso

@@ -1,0 +1,260 @@
+#include "shim/linux/syscall_sites.hpp"
+
+#include <array>
+#include <cstring>
+#include <optional>
+
+#include "litebox/mm/memory_map.hpp"
+#include "shim/linux/guest_memory.hpp"
+#include "shim/linux/process.hpp"
+
+namespace litebox::shim::linux_abi {
+
+namespace {
+
+constexpr uint8_t mov_eax_imm32 = 0xb8;
+constexpr uint8_t jmp_rel32 = 0xe9;
+constexpr uint8_t int3 = 0xcc;
+constexpr size_t mov_length = 5;
+// The mov and the 2-byte syscall instruction.
+constexpr size_t site_length = mov_length + 2;
+
+// A trampoline page starts with the entry address, which every slot jumps
+// through, and continues with the slots.
+constexpr uint64_t slot_size = 32;
+constexpr uint64_t first_slot = slot_size;
+constexpr uint32_t slots_per_page = (mm::page_size - first_slot) / slot_size;
+
+// How many times a site traps before it is rewritten. A rewrite costs
+// about as much as 8 traps on the development VM (four mprotect calls at
+// 1 to 2 us each against about 1 us per trap).
+constexpr uint32_t traps_before_rewrite = 8;
+
+// The sites counted at most, so a program with many sites that trap a few
+// times each cannot grow the table without bound.
+constexpr size_t max_counted_sites = 4096;
+
+// A rel32 operand reaches 2 GiB either way, and a page of margin keeps
+// every operand of a slot in range.
+constexpr uint64_t reach = (uint64_t{1} << 31) - mm::page_size;
+
+bool within_reach(uint64_t slot, uint64_t site) {
+  return slot > site ? slot - site < reach : site - slot < reach;
+}
+
+// Returns whether `byte` may be a prefix of the instruction that would then
+// contain the 0xb8 byte (REX, operand or address size, LOCK, REP, segment).
+// A site after such a byte is left alone, because the bytes need not be a
+// `mov $imm32, %eax` at all: `41 b8 imm32` is `mov $imm32, %r8d`.
+bool may_be_prefix(uint8_t byte) {
+  if (byte >= 0x40 && byte <= 0x4f) {
+    return true;
+  }
+  switch (byte) {
+    case 0x26:
+    case 0x2e:
+    case 0x36:
+    case 0x3e:
+    case 0x64:
+    case 0x65:
+    case 0x66:
+    case 0x67:
+    case 0xf0:
+    case 0xf2:
+    case 0xf3:
+      return true;
+    default:
+      return false;
+  }
+}
+
+void store_rel32(std::byte* destination, int64_t value) {
+  const auto operand = static_cast<int32_t>(value);
+  std::memcpy(destination, &operand, sizeof(operand));
+}
+
+// The code of one slot for the site at `site` (see the header).
+std::array<std::byte, slot_size> slot_code(uint64_t slot, uint64_t site, uint32_t number,
+                                           uint64_t page) {
+  std::array<std::byte, slot_size> code{};
+  code.fill(std::byte{int3});
+
+  code[0] = std::byte{mov_eax_imm32};
+  std::memcpy(&code[1], &number, sizeof(number));
+
+  // lea rel32(%rip), %rcx
+  code[5] = std::byte{0x48};
+  code[6] = std::byte{0x8d};
+  code[7] = std::byte{0x0d};
+  const uint64_t after_lea = slot + 12;
+  store_rel32(&code[8], static_cast<int64_t>(site + site_length - after_lea));
+
+  // jmp *rel32(%rip), through the entry address at the page's start
+  code[12] = std::byte{0xff};
+  code[13] = std::byte{0x25};
+  const uint64_t after_jmp = slot + 18;
+  store_rel32(&code[14], static_cast<int64_t>(page - after_jmp));
+  return code;
+}
+
+// The first bytes of every trampoline page: the entry address, then int3.
+std::array<std::byte, first_slot> page_header(uint64_t entry) {
+  std::array<std::byte, first_slot> header{};
+  header.fill(std::byte{int3});
+  std::memcpy(header.data(), &entry, sizeof(entry));
+  return header;
+}
+
+// Returns whether the page at `page` is still a trampoline page: the guest
+// may have unmapped it and mapped something else there.
+bool is_trampoline_page(Process& process, uint64_t page, uint64_t entry) {
+  const std::optional<mm::Vma> area = process.memory.find(page);
+  if (!area || area->shared || area->inode != nullptr ||
+      area->protection != (platform::prot_read | platform::prot_exec)) {
+    return false;
+  }
+  std::array<std::byte, first_slot> header{};
+  return copy_from_guest(header, page) && header == page_header(entry);
+}
+
+// Writes `bytes` into the trampoline page at `page`, which stays executable
+// throughout, because other threads may be running its other slots.
+bool write_trampoline(Process& process, uint64_t page, uint64_t address,
+                      std::span<const std::byte> bytes) {
+  constexpr uint32_t executable = platform::prot_read | platform::prot_exec;
+  if (!process.memory.protect(page, mm::page_size, executable | platform::prot_write)) {
+    return false;
+  }
+  const bool written = copy_to_guest(address, bytes).has_value();
+  (void)process.memory.protect(page, mm::page_size, executable);
+  return written;
+}
+
+}  // namespace
+
+void SyscallSites::note_trap(Process& process, const platform::GuestRegisters& registers) {
+  platform::Execution& execution = guest_execution();
+  const uint64_t entry = execution.rewritten_call_entry();
+  if (entry == 0 || !execution.serving_trapped_call() || registers.rip < site_length + 1) {
+    return;
+  }
+
+  // The byte before the site, the mov and the syscall instruction.
+  const uint64_t site = registers.rip - site_length;
+  std::array<std::byte, site_length + 1> bytes{};
+  if (!copy_from_guest(bytes, site - 1)) {
+    return;
+  }
+  uint32_t immediate = 0;
+  std::memcpy(&immediate, &bytes[2], sizeof(immediate));
+  const bool has_form = !may_be_prefix(std::to_integer<uint8_t>(bytes[0])) &&
+                        std::to_integer<uint8_t>(bytes[1]) == mov_eax_imm32 &&
+                        immediate == registers.rax && std::to_integer<uint8_t>(bytes[6]) == 0x0f &&
+                        std::to_integer<uint8_t>(bytes[7]) == 0x05;
+  // The jmp replaces the mov with one 16-byte store, so the mov must lie
+  // inside one aligned 16-byte block.
+  const uint64_t block = site & ~uint64_t{15};
+  if (!has_form || site + mov_length > block + 16) {
+    return;
+  }
+
+  sync::LockGuard guard(lock_);
+  if (trap_counts_.size() >= max_counted_sites) {
+    trap_counts_.clear();
+  }
+  uint32_t& traps = trap_counts_[site];
+  if (++traps < traps_before_rewrite) {
+    return;
+  }
+  trap_counts_.erase(site);
+
+  // Read under the lock, so that a site that another thread has rewritten
+  // meanwhile takes no second slot.
+  std::array<std::byte, 16> expected{};
+  if (!copy_from_guest(expected, block) ||
+      std::to_integer<uint8_t>(expected[site - block]) != mov_eax_imm32) {
+    return;
+  }
+  const std::optional<uint64_t> slot = take_slot_locked(process, site, entry);
+  if (!slot) {
+    return;
+  }
+  const uint64_t page = mm::page_round_down(*slot);
+  const std::array<std::byte, slot_size> code = slot_code(*slot, site, immediate, page);
+  if (!write_trampoline(process, page, *slot, code)) {
+    return;
+  }
+
+  std::array<std::byte, 16> replacement = expected;
+  const uint64_t offset = site - block;
+  replacement[offset] = std::byte{jmp_rel32};
+  store_rel32(&replacement[offset + 1], static_cast<int64_t>(*slot - (site + mov_length)));
+  // A failed store leaves the site trapping; another thread may have
+  // rewritten it first.
+  (void)process.memory.rewrite_code(block, expected, replacement);
+}
+
+std::optional<uint64_t> SyscallSites::take_slot_locked(Process& process, uint64_t site,
+                                                       uint64_t entry) {
+  for (auto page = pages_.begin(); page != pages_.end();) {
+    const uint64_t slot = page->address + first_slot + uint64_t{page->used_slots} * slot_size;
+    if (page->used_slots >= slots_per_page || !within_reach(slot, site)) {
+      ++page;
+      continue;
+    }
+    if (!is_trampoline_page(process, page->address, entry)) {
+      page = pages_.erase(page);
+      continue;
+    }
+    ++page->used_slots;
+    return slot;
+  }
+
+  // A new page, preferably just below the site's mapping: below a program's
+  // code, or below the lowest library, where mmap(2) places new mappings
+  // anyway, rather than above it, where the program break grows.
+  const std::optional<mm::Vma> area = process.memory.find(site);
+  if (!area) {
+    return std::nullopt;
+  }
+  const uint64_t gap = 16 * mm::page_size;
+  for (const uint64_t hint : {area->start > gap ? area->start - gap : 0, area->end + gap}) {
+    mm::MapRequest request;
+    request.address = hint;
+    request.length = mm::page_size;
+    request.protection = platform::prot_read | platform::prot_exec;
+    Result<uint64_t> mapped = process.memory.map(request);
+    if (!mapped) {
+      return std::nullopt;
+    }
+    if (!within_reach(*mapped + mm::page_size, site) || !within_reach(*mapped, site)) {
+      (void)process.memory.unmap(*mapped, mm::page_size);
+      continue;
+    }
+
+    if (!write_trampoline(process, *mapped, *mapped, page_header(entry))) {
+      (void)process.memory.unmap(*mapped, mm::page_size);
+      return std::nullopt;
+    }
+    pages_.push_back({*mapped, 1});
+    return *mapped + first_slot;
+  }
+  return std::nullopt;
+}
+
+void SyscallSites::copy_from(SyscallSites& source) {
+  sync::LockGuard source_guard(source.lock_);
+  std::vector<TrampolinePage> pages = source.pages_;
+  std::unordered_map<uint64_t, uint32_t> trap_counts = source.trap_counts_;
+  sync::LockGuard guard(lock_);
+  pages_ = std::move(pages);
+  trap_counts_ = std::move(trap_counts);
+}
+
+void SyscallSites::clear() {
+  sync::LockGuard guard(lock_);
+  pages_.clear();
+  trap_counts_.clear();
+}
+
+}  // namespace litebox::shim::linux_abi

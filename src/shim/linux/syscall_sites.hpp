@@ -1,0 +1,79 @@
+// System call sites that skip the trap. After a guest system call traps
+// (SIGSYS), the shim rewrites its site when the site has the form that glibc
+// and most libcs emit, `mov $number, %eax` followed by `syscall`:
+//
+//   site:        b8 <number>      mov $number, %eax   ->  e9 <rel32>  jmp slot
+//   site + 5:    0f 05            syscall                 0f 05       (kept)
+//
+// The slot, in a trampoline page within 2 GiB of the site, restores what
+// the two instructions would have done and enters the libOS directly:
+//
+//   slot:        mov $number, %eax
+//                lea site + 7(%rip), %rcx      the syscall's return address
+//                jmp *entry(%rip)              Execution::rewritten_call_entry
+//
+// Later calls from the site cost a jump instead of a signal and its return.
+// The syscall instruction stays, so a thread that had executed the `mov`
+// before the rewrite, or that restarts the call (rip - 2), still traps and
+// is served. Only code in private mappings that are executable and not
+// writable is rewritten, and only with one atomic 16-byte store
+// (MemoryMap::rewrite_code), so a thread running the site at that moment
+// executes either the old or the new bytes.
+//
+// A rewrite costs a few microseconds (four mprotect calls), several traps'
+// worth, so only a site that keeps trapping is rewritten: most sites of a
+// short run, its start-up calls, run once or twice.
+//
+// NOTE: mremap(2) of rewritten code moves the jmp but not its slot, so the
+// moved site jumps to the wrong place. Code mappings are rarely moved.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <unordered_map>
+#include <vector>
+
+#include "litebox/platform/execution.hpp"
+#include "litebox/sync/mutex.hpp"
+
+namespace litebox::shim::linux_abi {
+
+class Process;
+
+class SyscallSites {
+ public:
+  SyscallSites() = default;
+  SyscallSites(const SyscallSites&) = delete;
+  SyscallSites& operator=(const SyscallSites&) = delete;
+
+  // Counts a trap of the system call that trapped with `registers` and
+  // rewrites its site, as the file comment describes, once the site has
+  // trapped `traps_before_rewrite` times, has that form, and the platform
+  // and the mapping allow it. Does nothing otherwise. Thread-safe.
+  void note_trap(Process& process, const platform::GuestRegisters& registers);
+
+  // For fork(2): the child's memory contains copies of `source`'s
+  // trampoline pages, so it may fill their free slots.
+  void copy_from(SyscallSites& source);
+
+  // For execve(2): the trampoline pages and the counted sites went with the
+  // old image.
+  void clear();
+
+ private:
+  struct TrampolinePage {
+    uint64_t address = 0;
+    uint32_t used_slots = 0;
+  };
+
+  // Returns the address of a free slot within 2 GiB of `site`, mapping a
+  // new trampoline page when no page has one. `lock_` held.
+  std::optional<uint64_t> take_slot_locked(Process& process, uint64_t site, uint64_t entry);
+
+  sync::Mutex lock_;
+  std::vector<TrampolinePage> pages_;
+  // Traps so far of each site that has the form but is not rewritten yet.
+  std::unordered_map<uint64_t, uint32_t> trap_counts_;
+};
+
+}  // namespace litebox::shim::linux_abi
