@@ -69,8 +69,8 @@ constexpr OptionSpec run_options[] = {
      .long_name = "--no-rewrite",
      .short_name = "",
      .value_name = "",
-     .help = "Trap every system call of the program. By default, the site of a call that "
-             "trapped once is rewritten to enter LiteBox without the trap, when it has the "
+     .help = "Trap every system call of the program. By default, a call site that has "
+             "trapped 8 times is rewritten to enter LiteBox without the trap, when it has the "
              "usual `mov $number, %eax; syscall` form"},
 };
 

@@ -38,6 +38,13 @@ Kernel::Kernel(platform::Execution& execution, fs::Vfs* vfs, KernelOptions optio
       memfd_mount_(std::make_shared<fs::Mount>(memfd_file_system_, fs::Location{})),
       options_(options) {
   set_guest_execution(execution);
+  tty::install_session_hooks(&terminal_hooks_);
+}
+
+Kernel::~Kernel() {
+  if (tty::session_hooks() == &terminal_hooks_) {
+    tty::install_session_hooks(nullptr);
+  }
 }
 
 Task* Kernel::current_task() { return current_thread_task; }
@@ -337,6 +344,7 @@ void Kernel::record_exit(Task& task, int32_t wait_status) {
   Process& process = task.process();
   (void)process.descriptors().close_range(0, ~uint32_t{0}, 0);
   process.memory.release_writable_mappings();
+  release_terminal_at_exit(task);
 
   const int32_t pid = process.pid();
   uint32_t uid = 0;

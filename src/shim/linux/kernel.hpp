@@ -18,6 +18,7 @@
 #include "litebox/platform/execution.hpp"
 #include "litebox/sync/condition_variable.hpp"
 #include "litebox/sync/mutex.hpp"
+#include "litebox/tty/pseudo_terminal.hpp"
 #include "shim/linux/signal/signal_types.hpp"
 #include "shim/linux/syscall_table.hpp"
 #include "shim/linux/task.hpp"
@@ -47,11 +48,30 @@ struct KernelOptions {
   uint16_t io_priority = 0;
 };
 
+class Kernel;
+
+// The session side of the sandbox's pseudo-terminals: core calls it to
+// signal process groups and to find the caller's controlling terminal.
+class TerminalSessionHooks final : public tty::SessionHooks {
+ public:
+  explicit TerminalSessionHooks(Kernel& kernel) : kernel_(kernel) {}
+
+  void signal_process_group(int32_t group, tty::TerminalSignal signal) override;
+  void signal_session_leader(int32_t session, tty::TerminalSignal signal) override;
+  std::shared_ptr<tty::PseudoTerminal> controlling_terminal() override;
+  fs::Credentials caller_credentials() override;
+
+ private:
+  Kernel& kernel_;
+};
+
 class Kernel final : public platform::SyscallHandler {
  public:
   // Installs `execution` for guest memory access. `vfs` serves every
   // path-based call; unit tests that make none may pass null.
   Kernel(platform::Execution& execution, fs::Vfs* vfs, KernelOptions options = {});
+
+  ~Kernel() override;
 
   Kernel(const Kernel&) = delete;
   Kernel& operator=(const Kernel&) = delete;
@@ -193,6 +213,33 @@ class Kernel final : public platform::SyscallHandler {
   int32_t terminal_session() const { return first_pid_; }
   bool has_controlling_terminal(Task& task) const;
 
+  // Pseudo-terminals as controlling terminals (terminal_sessions.cpp).
+  // The pseudo-terminal that controls the caller's session, or null.
+  std::shared_ptr<tty::PseudoTerminal> controlling_pseudo_terminal(Task& task);
+  // open(2) of a replica without O_NOCTTY: a session leader without a
+  // controlling terminal acquires it if no session has it and the
+  // description can read.
+  void acquire_terminal_on_open(Task& task, const std::shared_ptr<tty::PseudoTerminal>& terminal,
+                                bool readable);
+  // TIOCSCTTY: as open, but failing with `eperm` where open only declines;
+  // `steal` (argument 1) takes it from another session for root.
+  Result<void> set_controlling_terminal(Task& task,
+                                        const std::shared_ptr<tty::PseudoTerminal>& terminal,
+                                        bool steal, bool readable);
+  // TIOCNOTTY: `enotty` unless the terminal controls the caller's session.
+  // A session leader ends the association for the whole session and sends
+  // SIGHUP and SIGCONT to the foreground group.
+  Result<void> release_controlling_terminal(Task& task,
+                                            const std::shared_ptr<tty::PseudoTerminal>& terminal);
+  // TIOCSPGRP on a pseudo-terminal that controls the caller's session.
+  Result<void> set_pseudo_terminal_foreground(Task& task,
+                                              const std::shared_ptr<tty::PseudoTerminal>& terminal,
+                                              int32_t group);
+  // Sends `signal` from the terminal (si_code SI_KERNEL) to every process
+  // of `group`, or to the leader of `session`.
+  void signal_group_from_terminal(int32_t group, int signal);
+  void signal_leader_from_terminal(int32_t session, int signal);
+
   // Ends every other thread of the process of `task` and waits until they
   // have exited, as execve(2) does before it replaces the image; `task`
   // then takes the process id as its thread id.
@@ -233,6 +280,16 @@ class Kernel final : public platform::SyscallHandler {
   // Records how the calling process ended, closes its descriptors (so
   // pipe peers in other processes see it go) and wakes waiting parents.
   void record_exit(Task& task, int32_t wait_status);
+  // A session leader's exit ends its session's hold on its pseudo-terminal
+  // and sends SIGHUP to the foreground group.
+  void release_terminal_at_exit(Task& task);
+  // Whether `process` has a controlling terminal, the host's or a
+  // pseudo-terminal. Process table lock held.
+  bool has_any_controlling_terminal_locked(Process& process);
+  // The setpgid and TIOCSPGRP rule: `group` must exist (`esrch`) in the
+  // caller's session (`eperm`). Process table lock held.
+  Result<void> check_foreground_group_locked(Task& task, int32_t group);
+  TerminalSessionHooks terminal_hooks_{*this};
 
   // Every guest process that has not been reaped, by pid. The Kernel lives
   // in the kernel heap, so all processes of the sandbox share the table.

@@ -53,6 +53,7 @@ std::shared_ptr<Process> Process::fork_copy(int32_t pid) {
   sync::LockGuard guard(lock);
   child->process_group = process_group;
   child->session = session;
+  child->controlling_terminal = controlling_terminal;
   child->credentials = credentials;
   child->dumpable = dumpable;
   child->personality = personality;

@@ -17,6 +17,7 @@
 #include "litebox/platform/threads.hpp"
 #include "litebox/sync/condition_variable.hpp"
 #include "litebox/sync/mutex.hpp"
+#include "litebox/tty/pseudo_terminal.hpp"
 #include "shim/linux/signal/signal_types.hpp"
 #include "shim/linux/syscall_sites.hpp"
 
@@ -103,6 +104,10 @@ class Process {
   // change only under the Kernel's process table lock.
   int32_t process_group = 0;
   int32_t session = 0;
+  // The pseudo-terminal this process took as its controlling terminal; it
+  // still controls the process only while its session is the process's.
+  // Changes under the process table lock and `lock`.
+  std::shared_ptr<tty::PseudoTerminal> controlling_terminal;
 
   // The host process that runs this one, for interrupting its threads from
   // other processes; 0 until a forked child has recorded it.

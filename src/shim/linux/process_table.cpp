@@ -234,11 +234,7 @@ void Kernel::record_exec(Task& task) {
   }
 }
 
-Result<void> Kernel::set_terminal_foreground(Task& task, int32_t group) {
-  if (group < 0) {
-    return fail(Errno::einval);
-  }
-  sync::LockGuard guard(process_table_lock_);
+Result<void> Kernel::check_foreground_group_locked(Task& task, int32_t group) {
   bool exists = false;
   bool in_session = false;
   for (const auto& [pid, record] : process_table_) {
@@ -253,6 +249,15 @@ Result<void> Kernel::set_terminal_foreground(Task& task, int32_t group) {
   if (!in_session) {
     return fail(Errno::eperm);
   }
+  return {};
+}
+
+Result<void> Kernel::set_terminal_foreground(Task& task, int32_t group) {
+  if (group < 0) {
+    return fail(Errno::einval);
+  }
+  sync::LockGuard guard(process_table_lock_);
+  TRY_VOID(check_foreground_group_locked(task, group));
   // TODO: Linux sends SIGTTOU to a background process that changes the
   // foreground group; the sandbox has no job control.
   terminal_foreground_ = group;
@@ -416,6 +421,8 @@ Result<int32_t> Kernel::create_session(Task& task) {
   record.session = pid;
   self.process_group = pid;
   self.session = pid;
+  sync::LockGuard process_guard(self.lock);
+  self.controlling_terminal = nullptr;
   return pid;
 }
 

@@ -8,6 +8,7 @@
 #include "litebox/fd/stdio_file.hpp"
 #include "litebox/fs/memfs.hpp"
 #include "litebox/platform/platform.hpp"
+#include "litebox/tty/pseudo_terminal.hpp"
 
 namespace litebox::fs::devfs {
 
@@ -20,8 +21,8 @@ struct StandardDevice {
 };
 
 constexpr StandardDevice standard_devices[] = {
-    {"null", 1, 3},   {"zero", 1, 5},    {"full", 1, 7},
-    {"random", 1, 8}, {"urandom", 1, 9}, {"tty", 5, 0},
+    {"null", 1, 3},    {"zero", 1, 5}, {"full", 1, 7}, {"random", 1, 8},
+    {"urandom", 1, 9}, {"tty", 5, 0},  {"ptmx", 5, 2},
 };
 
 constexpr uint32_t device_permissions = 0666;
@@ -40,7 +41,8 @@ constexpr StandardLink standard_links[] = {
     {"stderr", "/proc/self/fd/2"},
 };
 
-// Adds /dev/pts, and in it the node of each host pseudo-terminal that a
+// Adds /dev/pts, the devpts directory of the sandbox's own
+// pseudo-terminals, and in it the node of each host pseudo-terminal that a
 // standard stream is, with the host's device number and permissions, as
 // devpts shows it. ttyname(3) finds the terminal there. Streams that share
 // a terminal share its node.
@@ -49,6 +51,11 @@ void add_pseudo_terminals(Inode& root) {
   if (!directory) {
     return;
   }
+  // devpts has its own ptmx node, with mode 0000 by default.
+  auto multiplexer =
+      (*directory)->create("ptmx", FileType::character_device, 0, 0, 0, make_device(5, 2));
+  (void)multiplexer;
+  tty::set_pseudo_terminal_directory(*directory);
   platform::Stdio& stdio = platform::current().stdio;
   for (platform::StdioStream stream : {platform::StdioStream::input, platform::StdioStream::output,
                                        platform::StdioStream::error}) {

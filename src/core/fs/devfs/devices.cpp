@@ -1,20 +1,23 @@
-// Character device drivers: null, zero, full, random, urandom, /dev/tty and
-// the host's pseudo-terminal, found by device number as Linux's character
-// device table does.
+// Character device drivers: null, zero, full, random, urandom, /dev/tty,
+// /dev/ptmx, the sandbox's pseudo-terminals and the host's, found by device
+// number as Linux's character device table does.
 #include <cstring>
 
 #include "litebox/fd/stdio_file.hpp"
 #include "litebox/fs/devfs.hpp"
 #include "litebox/platform/platform.hpp"
+#include "litebox/tty/pseudo_terminal.hpp"
 
 namespace litebox::fs::devfs {
 
 namespace {
 
-// Major 1 is Linux's "memory devices" group; 5:0 is /dev/tty.
+// Major 1 is Linux's "memory devices" group; 5:0 is /dev/tty and 5:2
+// /dev/ptmx.
 constexpr uint32_t memory_major = 1;
 constexpr uint32_t tty_major = 5;
 constexpr uint32_t tty_minor = 0;
+constexpr uint32_t ptmx_minor = 2;
 constexpr uint32_t null_minor = 3;
 constexpr uint32_t zero_minor = 5;
 constexpr uint32_t full_minor = 7;
@@ -78,14 +81,25 @@ Result<std::shared_ptr<fd::File>> open_character_device(std::shared_ptr<Inode> i
                                                         uint32_t flags) {
   Stat status = TRY(inode->stat());
   if (major_of(status.rdev) == tty_major && minor_of(status.rdev) == tty_minor) {
+    // /dev/tty is the caller's controlling terminal: one of the sandbox's
+    // pseudo-terminals, else the host terminal.
+    tty::SessionHooks* hooks = tty::session_hooks();
+    if (auto terminal = hooks != nullptr ? hooks->controlling_terminal() : nullptr) {
+      return TRY(tty::open_replica(terminal, std::move(inode), flags));
+    }
     return fd::StdioFile::open_terminal(flags, std::move(inode));
   }
+  if (major_of(status.rdev) == tty_major && minor_of(status.rdev) == ptmx_minor) {
+    return tty::open_primary(std::move(inode), flags);
+  }
   if (is_pseudo_terminal(status.rdev)) {
+    if (auto terminal = tty::find_pseudo_terminal(pseudo_terminal_index(status.rdev))) {
+      return TRY(tty::open_replica(terminal, std::move(inode), flags));
+    }
     return fd::StdioFile::open_terminal_node(flags, std::move(inode));
   }
   if (major_of(status.rdev) != memory_major) {
-    // TODO: terminals other than /dev/tty (/dev/console, /dev/ptmx) have no
-    // driver yet.
+    // TODO: /dev/console and other terminals have no driver.
     return fail(Errno::enxio);
   }
 

@@ -11,9 +11,11 @@
 #include "litebox/fd/stdio_file.hpp"
 #include "litebox/fs/devfs.hpp"
 #include "litebox/platform/platform.hpp"
+#include "litebox/tty/pseudo_terminal.hpp"
 #include "shim/linux/guest_memory.hpp"
 #include "shim/linux/kernel.hpp"
 #include "shim/linux/syscalls/file_support.hpp"
+#include "shim/linux/syscalls/terminal.hpp"
 
 namespace litebox::shim::linux_abi {
 
@@ -482,6 +484,10 @@ Result<uint64_t> sys_ioctl(Task& task, const SyscallArguments& arguments) {
       break;
   }
 
+  if (auto served = pseudo_terminal_ioctl(task, *file, request, arguments[2])) {
+    return *served;
+  }
+
   auto* stdio = dynamic_cast<fd::StdioFile*>(file.get());
   if (stdio != nullptr && stdio->is_terminal()) {
     platform::Stdio& host = platform::current().stdio;
@@ -559,6 +565,11 @@ Result<uint64_t> open_at(Task& task, int32_t directory_fd, uint64_t path_address
   if (terminal != nullptr && terminal->is_controlling_terminal_device() &&
       !task.kernel().has_controlling_terminal(task)) {
     return fail(Errno::enxio);
+  }
+  // Opening a replica may make it the caller's controlling terminal.
+  if (auto* replica = dynamic_cast<tty::ReplicaFile*>(file.get());
+      replica != nullptr && (flags & fd::open_no_controlling_tty) == 0) {
+    task.kernel().acquire_terminal_on_open(task, replica->shared_terminal(), fd::readable(flags));
   }
   return TRY(task.process().descriptors().allocate(std::move(file), close_on_exec));
 }
