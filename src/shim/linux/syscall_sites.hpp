@@ -1,24 +1,26 @@
 // System call sites that skip the trap. After a guest system call traps
-// (SIGSYS), the shim rewrites its site when the site has the form that glibc
-// and most libcs emit, `mov $number, %eax` followed by `syscall`:
+// (SIGSYS), the shim rewrites its site when the instruction before the
+// `syscall` has one of the forms that libcs emit there (syscall_sites.cpp
+// lists them), such as glibc's `mov $number, %eax`:
 //
 //   site:        b8 <number>      mov $number, %eax   ->  e9 <rel32>  jmp slot
 //   site + 5:    0f 05            syscall                 0f 05       (kept)
 //
-// The slot, in a trampoline page within 2 GiB of the site, restores what
-// the two instructions would have done and enters the libOS directly:
+// The slot, in a trampoline page within 2 GiB of the site, runs the
+// replaced instruction, sets rcx as the syscall would and enters the libOS
+// directly:
 //
 //   slot:        mov $number, %eax
 //                lea site + 7(%rip), %rcx      the syscall's return address
 //                jmp *entry(%rip)              Execution::rewritten_call_entry
 //
 // Later calls from the site cost a jump instead of a signal and its return.
-// The syscall instruction stays, so a thread that had executed the `mov`
-// before the rewrite, or that restarts the call (rip - 2), still traps and
-// is served. Only code in private mappings that are executable and not
-// writable is rewritten, and only with one atomic 16-byte store
-// (MemoryMap::rewrite_code), so a thread running the site at that moment
-// executes either the old or the new bytes.
+// The syscall instruction stays, so a thread that had executed the replaced
+// instruction before the rewrite, or that restarts the call (rip - 2),
+// still traps and is served. Only code in private mappings that are
+// executable and not writable is rewritten, and only with one atomic
+// 16-byte store (MemoryMap::rewrite_code), so a thread running the site at
+// that moment executes either the old or the new bytes.
 //
 // A rewrite costs a few microseconds (four mprotect calls), several traps'
 // worth, so only a site that keeps trapping is rewritten: most sites of a
@@ -64,9 +66,9 @@ class SyscallSites {
   // may fill their free slots.
   void copy_from(SyscallSites& source);
 
-  // For mremap(2) of the code in [start, end): puts the original mov back
-  // at each rewritten site there, because the rel32 operand of its jmp and
-  // the return address in its slot would stay with the old address.
+  // For mremap(2) of the code in [start, end): puts the original instruction
+  // back at each rewritten site there, because the rel32 operand of its jmp
+  // and the return address in its slot would stay with the old address.
   void restore_sites(Process& process, uint64_t start, uint64_t end);
 
   // For execve(2): the trampoline pages and the counted sites went with the
@@ -87,8 +89,8 @@ class SyscallSites {
   // when no site jumps to it. `lock_` held.
   void give_back_slot_locked(uint64_t slot);
 
-  // Puts the original mov back at the site that jumps to `slot`, when that
-  // site lies in [start, end). `lock_` held.
+  // Puts the original instruction back at the site that jumps to `slot`, when
+  // that site lies in [start, end). `lock_` held.
   void restore_site_locked(Process& process, uint64_t slot, uint64_t start, uint64_t end);
 
   sync::Mutex lock_;
