@@ -215,6 +215,8 @@ std::expected<void, std::string> SandboxRoot::mount_standard_file_systems(
   if (auto mounted = vfs_->mount(context, "/proc", std::move(procfs)); !mounted) {
     return std::unexpected(mount_failure("procfs", "/proc", mounted.error()));
   }
+  // TODO: no sysfs is mounted on /sys, so lscpu and readers of
+  // /sys/devices/system/cpu or /sys/fs/cgroup find nothing there.
   // Both roots are writable in memory already, so /tmp needs no tmpfs of
   // its own; one would also hide whatever the image keeps under /tmp.
   if (!make_directories) {

@@ -1,7 +1,8 @@
 /* /proc/<pid> of another process, as ps, pgrep and pidof read it: the
  * parent starts a child that runs this program again with more arguments
  * and an environment of its own, waits until the child blocks in read(2),
- * and then reads the child's entries. Pids differ between the runs, so
+ * reads the child's entries, and reads them again once the child has
+ * exited but is not reaped. Pids differ between the runs, so
  * only their relations are printed. */
 #include "abi.h"
 
@@ -40,10 +41,11 @@ static char stat_state(pid_t pid) {
   return close != NULL && close[1] == ' ' ? close[2] : '?';
 }
 
-/* Waits until the child sleeps in read(2): natively it may still be on
- * its way there when its ready byte arrives. */
-static void wait_until_sleeping(pid_t pid) {
-  for (int attempt = 0; attempt < 200 && stat_state(pid) != 'S'; ++attempt) {
+/* Waits until the child's state is `state`: natively it may still be on
+ * its way to read(2) when its ready byte arrives, or on its way out after
+ * the parent closed its pipe. */
+static void wait_for_state(pid_t pid, char state) {
+  for (int attempt = 0; attempt < 200 && stat_state(pid) != state; ++attempt) {
     struct timespec pause = {0, 10 * 1000 * 1000};
     nanosleep(&pause, NULL);
   }
@@ -152,6 +154,29 @@ static void read_links(pid_t child, int hold) {
   FACT("task lists the child", listed_in(path, child));
 }
 
+/* The child after it exited, before the parent reaps it. */
+static void read_zombie(pid_t child, const char* program) {
+  FACT("/proc lists the zombie", listed_in("/proc", child));
+  printf("zombie stat state: %c\n", stat_state(child));
+  char buffer[4096];
+  if (read_entry(child, "status", buffer, sizeof buffer) >= 0) {
+    const char* name = strstr(buffer, "Name:\t");
+    FACT("zombie status Name is the program name",
+         name != NULL && strncmp(name + 6, program, 15) == 0);
+    const char* state = strstr(buffer, "State:\t");
+    const char* end = state != NULL ? strchr(state, '\n') : NULL;
+    printf("zombie status %.*s\n", end != NULL ? (int)(end - state) : 0,
+           state != NULL ? state : "");
+    FACT("zombie status PPid is this process", status_number(buffer, "\nPPid:\t") == getpid());
+  }
+  printf("zombie cmdline bytes: %d\n", read_entry(child, "cmdline", buffer, sizeof buffer));
+  char path[64];
+  snprintf(path, sizeof path, "/proc/%d/exe", (int)child);
+  errno = 0;
+  ssize_t length = readlink(path, buffer, sizeof buffer);
+  printf("zombie exe readlink: %zd %s\n", length, length < 0 ? strerrorname_np(errno) : "");
+}
+
 int main(int argc, char** argv) {
   if (argc > 2 && strcmp(argv[2], "child") == 0) {
     return run_child(argv);
@@ -192,7 +217,7 @@ int main(int argc, char** argv) {
     printf("the child did not start\n");
     return 2;
   }
-  wait_until_sleeping(child);
+  wait_for_state(child, 'S');
 
   FACT("/proc lists the child", listed_in("/proc", child));
   read_stat(child, program);
@@ -201,6 +226,9 @@ int main(int argc, char** argv) {
   read_links(child, hold[0]);
 
   close(hold[1]);
+  wait_for_state(child, 'Z');
+  read_zombie(child, program);
+
   int status = 0;
   CALL(waitpid(child, &status, 0) == child);
   printf("child exit status: %d\n", WEXITSTATUS(status));

@@ -348,9 +348,13 @@ void Kernel::record_exit(Task& task, int32_t wait_status) {
 
   const int32_t pid = process.pid();
   uint32_t uid = 0;
+  std::string name;
+  int32_t nice = 0;
   {
     sync::LockGuard guard(process.lock);
     uid = process.credentials.uid;
+    name = process.name;
+    nice = task.nice;
   }
   sync::LockGuard guard(process_table_lock_);
   auto found = process_table_.find(pid);
@@ -359,6 +363,8 @@ void Kernel::record_exit(Task& task, int32_t wait_status) {
     found->second.exited = true;
     found->second.wait_status = wait_status;
     found->second.process = nullptr;
+    found->second.name = std::move(name);
+    found->second.nice = nice;
     notify_parent(task, uid, found);
   }
   process_exited_.notify_all();

@@ -11,6 +11,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <string>
 #include <vector>
 
 #include "litebox/fs/vfs.hpp"
@@ -177,9 +178,22 @@ class Kernel final : public platform::SyscallHandler {
   size_t visit_threads(ThreadSelector selector, int64_t id,
                        const std::function<void(Task&)>& visit);
 
-  // The pids of the guest processes that have not exited, in increasing
-  // order, as /proc lists them.
-  std::vector<int32_t> running_process_ids();
+  // The pids of the guest processes that have not been reaped, zombies
+  // included, in increasing order, as /proc lists them.
+  std::vector<int32_t> process_ids();
+
+  // The fields that /proc shows of a process that has exited but is not
+  // reaped yet.
+  struct ZombieView {
+    std::string name;
+    int32_t parent_pid = 0;
+    int32_t process_group = 0;
+    int32_t session = 0;
+    int32_t nice = 0;
+  };
+  // The zombie `pid`; `esrch` when no process has that pid or it still
+  // runs.
+  Result<ZombieView> zombie(int32_t pid);
 
   // Calls `visit` with the running process `pid` while the process table
   // lock keeps it from exiting; `esrch` when no such process runs. `visit`
@@ -290,6 +304,10 @@ class Kernel final : public platform::SyscallHandler {
     int32_t wait_status = 0;
     // The host process that runs it, to match what reap_children reports.
     platform::ProcessId host_process = 0;
+    // The process's name and the nice value of its last thread as it
+    // exited, for /proc/<pid> of the zombie.
+    std::string name;
+    int32_t nice = 0;
   };
   // A copy of the record of `pid`, zombies included; `esrch` when none.
   Result<ProcessRecord> find_record(int32_t pid);

@@ -210,6 +210,9 @@ void Kernel::reap_host_children_locked(Task& task) {
     record->second.wait_status =
         child.signal != 0 ? child.signal & 0x7f : (child.exit_code & 0xff) << 8;
     record->second.process = nullptr;
+    if (process != nullptr) {
+      record->second.name = process->name;
+    }
     // NOTE: the dead process may have held a kernel lock, which then stays
     // taken; its descriptors stay open for the same reason. Its POSIX record
     // locks go where no such lock is in the way, so other processes that
@@ -354,15 +357,25 @@ size_t Kernel::visit_threads(ThreadSelector selector, int64_t id,
   return visited;
 }
 
-std::vector<int32_t> Kernel::running_process_ids() {
+std::vector<int32_t> Kernel::process_ids() {
   std::vector<int32_t> pids;
   sync::LockGuard guard(process_table_lock_);
-  for (const auto& [pid, record] : process_table_) {
-    if (record.process != nullptr) {
-      pids.push_back(pid);
-    }
+  pids.reserve(process_table_.size());
+  for (const auto& entry : process_table_) {
+    pids.push_back(entry.first);
   }
   return pids;
+}
+
+Result<Kernel::ZombieView> Kernel::zombie(int32_t pid) {
+  sync::LockGuard guard(process_table_lock_);
+  auto found = process_table_.find(pid);
+  if (found == process_table_.end() || found->second.process != nullptr) {
+    return fail(Errno::esrch);
+  }
+  const ProcessRecord& record = found->second;
+  return ZombieView{record.name, record.parent_pid, record.process_group, record.session,
+                    record.nice};
 }
 
 Result<void> Kernel::visit_process(int32_t pid, const std::function<void(Process&)>& visit) {

@@ -63,7 +63,7 @@ class LinuxProcfsProvider final : public fs::procfs::Provider {
     if (task == nullptr) {
       return {};
     }
-    return task->kernel().running_process_ids();
+    return task->kernel().process_ids();
   }
 
   Result<std::string> process_file(int32_t pid, std::string_view name) override {
@@ -72,6 +72,11 @@ class LinuxProcfsProvider final : public fs::procfs::Provider {
       return fail(Errno::enoent);
     }
     const bool own = caller->process().pid() == pid;
+    if (!own) {
+      if (auto zombie = caller->kernel().zombie(pid)) {
+        return zombie_file(*zombie, pid, name);
+      }
+    }
     if (name == "mounts" || name == "mountinfo") {
       const fs::PathContext context = TRY(path_context_of(pid));
       fs::Vfs& vfs = caller->kernel().vfs();
@@ -279,6 +284,33 @@ class LinuxProcfsProvider final : public fs::procfs::Provider {
   }
 
  private:
+  // The entries of an exited process that its parent has not reaped: its
+  // name, state Z and family in stat and status, an empty cmdline and
+  // environ. Its other entries are gone.
+  static Result<std::string> zombie_file(const Kernel::ZombieView& zombie, int32_t pid,
+                                         std::string_view name) {
+    if (name == "cmdline" || name == "environ") {
+      return std::string();
+    }
+    if (name == "comm") {
+      return zombie.name + "\n";
+    }
+    if (name == "stat") {
+      return fmt::format(
+          "{} ({}) Z {} {} {} 0 -1 4194308 0 0 0 0 0 0 0 0 {} {} 1 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 "
+          "0 17 0 0 0 0 0 0 0 0 0 0 0 0 0 0\n",
+          pid, zombie.name, zombie.parent_pid, zombie.process_group, zombie.session,
+          20 + zombie.nice, zombie.nice);
+    }
+    if (name == "status") {
+      return fmt::format(
+          "Name:\t{}\nState:\tZ (zombie)\nTgid:\t{}\nNgid:\t0\nPid:\t{}\nPPid:\t{}\n"
+          "TracerPid:\t0\nThreads:\t1\n",
+          zombie.name, pid, pid, zombie.parent_pid);
+    }
+    return fail(Errno::enoent);
+  }
+
   // Runs `read` on process `pid`: the caller's own process directly, and
   // another one while the process table keeps it from exiting, so `read`
   // must take no file system lock. `enoent` when no such process runs.
