@@ -70,8 +70,8 @@ constexpr OptionSpec run_options[] = {
      .short_name = "",
      .value_name = "",
      .help = "Trap every system call of the program. By default, a call site that has "
-             "trapped 8 times is rewritten to enter LiteBox without the trap, when it has the "
-             "usual `mov $number, %eax; syscall` form"},
+             "trapped 8 times is rewritten to enter LiteBox without the trap, when it has a "
+             "usual form such as `mov $number, %eax; syscall`"},
 };
 
 constexpr HelpEntry run_arguments[] = {

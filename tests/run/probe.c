@@ -48,8 +48,9 @@
  *                       of the terminal and /dev/tty, and what TIOCGSID,
  *                       TIOCGPGRP and open("/dev/tty") do before and
  *                       after setsid() in a child
- *   rewritten_site      calls getppid 20 times and prints whether the
- *                       first 16 bytes of its code changed in between
+ *   rewritten_site      calls getppid() and syscall(SYS_getppid) 20 times
+ *                       each and prints whether the first 16 and 48 bytes
+ *                       of their code changed in between
  *   trace_calls         makes open, pipe2 and access calls whose flags a
  *                       trace decodes
  *   trace_decoders      makes calls whose arguments and results a trace
@@ -1257,22 +1258,30 @@ static int end_decoded_calls(const char* directory) {
   return rmdir(directory) == 0 ? 0 : 1;
 }
 
-/* Calls getppid 20 times and prints whether the first 16 bytes of its code
- * changed in between. LiteBox rewrites the site of a system call that
- * keeps trapping, unless --no-rewrite, and glibc's getppid starts with
- * one. */
+/* Calls getppid() and syscall(SYS_getppid) 20 times each and prints
+ * whether the first bytes of their code changed in between. LiteBox
+ * rewrites a system call site that keeps trapping, unless --no-rewrite:
+ * glibc's getppid starts with `mov $nr, %eax; syscall`, and its syscall()
+ * ends its first 48 bytes with `mov 0x8(%rsp), %r9; syscall`. */
 static int report_rewritten_site(void) {
-  unsigned char before[16];
-  unsigned char after[16];
-  memcpy(before, (const void*)getppid, sizeof(before));
+  unsigned char getppid_before[16];
+  unsigned char getppid_after[16];
+  unsigned char syscall_before[48];
+  unsigned char syscall_after[48];
+  memcpy(getppid_before, (const void*)getppid, sizeof(getppid_before));
+  memcpy(syscall_before, (const void*)syscall, sizeof(syscall_before));
   const pid_t first = getppid();
   int agree = 1;
-  for (int i = 1; i < 20; i++) {
-    agree = agree && getppid() == first;
+  for (int i = 0; i < 20; i++) {
+    agree = agree && getppid() == first && syscall(SYS_getppid) == first;
   }
-  memcpy(after, (const void*)getppid, sizeof(after));
+  memcpy(getppid_after, (const void*)getppid, sizeof(getppid_after));
+  memcpy(syscall_after, (const void*)syscall, sizeof(syscall_after));
   printf("getppid agrees: %s\n", agree ? "yes" : "no");
-  printf("code changed: %s\n", memcmp(before, after, sizeof(before)) != 0 ? "yes" : "no");
+  printf("code changed: %s\n",
+         memcmp(getppid_before, getppid_after, sizeof(getppid_before)) != 0 ? "yes" : "no");
+  printf("syscall() code changed: %s\n",
+         memcmp(syscall_before, syscall_after, sizeof(syscall_before)) != 0 ? "yes" : "no");
   return 0;
 }
 

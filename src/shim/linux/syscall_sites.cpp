@@ -1,8 +1,11 @@
 #include "shim/linux/syscall_sites.hpp"
 
+#include <algorithm>
 #include <array>
 #include <cstring>
+#include <initializer_list>
 #include <optional>
+#include <span>
 
 #include "litebox/mm/memory_map.hpp"
 #include "shim/linux/guest_memory.hpp"
@@ -12,12 +15,11 @@ namespace litebox::shim::linux_abi {
 
 namespace {
 
-constexpr uint8_t mov_eax_imm32 = 0xb8;
 constexpr uint8_t jmp_rel32 = 0xe9;
 constexpr uint8_t int3 = 0xcc;
-constexpr size_t mov_length = 5;
-// The mov and the 2-byte syscall instruction.
-constexpr size_t site_length = mov_length + 2;
+constexpr size_t jmp_length = 5;
+constexpr size_t syscall_length = 2;
+constexpr size_t max_instruction_length = 7;
 
 // A trampoline page starts with the entry address, which every slot jumps
 // through, and continues with the slots.
@@ -73,27 +75,97 @@ void store_rel32(std::byte* destination, int64_t value) {
   std::memcpy(destination, &operand, sizeof(operand));
 }
 
-// The code of one slot for the site at `site` (see the header).
-std::array<std::byte, slot_size> slot_code(uint64_t slot, uint64_t site, uint32_t number,
+// The instruction right before a site's syscall, which the slot runs in its
+// place. Each form below neither depends on where it runs nor branches,
+// and is long enough for the jmp that replaces it:
+//   b8 imm32          mov $imm32, %eax      glibc's system call wrappers
+//   48 c7 c0 imm32    mov $imm32, %rax      the same, sign-extended
+//   4c 8b 4c 24 08    mov 0x8(%rsp), %r9    glibc's syscall(2)
+struct SiteInstruction {
+  uint64_t start = 0;
+  size_t length = 0;
+  std::array<std::byte, max_instruction_length> bytes{};
+};
+
+bool matches(std::span<const std::byte> bytes, std::initializer_list<uint8_t> prefix) {
+  return bytes.size() >= prefix.size() &&
+         std::equal(prefix.begin(), prefix.end(), bytes.begin(),
+                    [](uint8_t expected, std::byte actual) {
+                      return std::to_integer<uint8_t>(actual) == expected;
+                    });
+}
+
+// Returns the instruction before the syscall instruction that ends at
+// `registers.rip` when it has one of the forms of SiteInstruction and
+// agrees with the registers: its immediate is the system call number, or
+// r9 equals the stack word it loads. The byte before the instruction must
+// not be a possible prefix (may_be_prefix).
+std::optional<SiteInstruction> find_site_instruction(const platform::GuestRegisters& registers) {
+  constexpr size_t window = 1 + max_instruction_length + syscall_length;
+  if (registers.rip < window) {
+    return std::nullopt;
+  }
+  std::array<std::byte, window> bytes{};
+  if (!copy_from_guest(bytes, registers.rip - window)) {
+    return std::nullopt;
+  }
+  if (!matches(std::span(bytes).last(syscall_length), {0x0f, 0x05})) {
+    return std::nullopt;
+  }
+
+  for (const size_t length : {size_t{5}, size_t{7}}) {
+    const std::span<const std::byte> instruction =
+        std::span(bytes).subspan(window - syscall_length - length, length);
+    const std::byte before = bytes[window - syscall_length - length - 1];
+    if (may_be_prefix(std::to_integer<uint8_t>(before))) {
+      continue;
+    }
+
+    bool agrees = false;
+    if (length == 5 && matches(instruction, {0xb8})) {
+      uint32_t immediate = 0;
+      std::memcpy(&immediate, &instruction[1], sizeof(immediate));
+      agrees = immediate == registers.rax;
+    } else if (length == 7 && matches(instruction, {0x48, 0xc7, 0xc0})) {
+      int32_t immediate = 0;
+      std::memcpy(&immediate, &instruction[3], sizeof(immediate));
+      agrees = static_cast<uint64_t>(int64_t{immediate}) == registers.rax;
+    } else if (length == 5 && matches(instruction, {0x4c, 0x8b, 0x4c, 0x24, 0x08})) {
+      const Result<uint64_t> stack_word = GuestPtr<uint64_t>(registers.rsp + 8).read();
+      agrees = stack_word && *stack_word == registers.r9;
+    }
+    if (agrees) {
+      SiteInstruction found;
+      found.start = registers.rip - syscall_length - length;
+      found.length = length;
+      std::copy(instruction.begin(), instruction.end(), found.bytes.begin());
+      return found;
+    }
+  }
+  return std::nullopt;
+}
+
+// The code of one slot for `site` (see the header): the site's
+// instruction, then the return address into rcx and the jump.
+std::array<std::byte, slot_size> slot_code(uint64_t slot, const SiteInstruction& site,
                                            uint64_t page) {
   std::array<std::byte, slot_size> code{};
   code.fill(std::byte{int3});
-
-  code[0] = std::byte{mov_eax_imm32};
-  std::memcpy(&code[1], &number, sizeof(number));
+  std::copy_n(site.bytes.begin(), site.length, code.begin());
+  size_t at = site.length;
 
   // lea rel32(%rip), %rcx
-  code[5] = std::byte{0x48};
-  code[6] = std::byte{0x8d};
-  code[7] = std::byte{0x0d};
-  const uint64_t after_lea = slot + 12;
-  store_rel32(&code[8], static_cast<int64_t>(site + site_length - after_lea));
+  code[at] = std::byte{0x48};
+  code[at + 1] = std::byte{0x8d};
+  code[at + 2] = std::byte{0x0d};
+  const uint64_t return_address = site.start + site.length + syscall_length;
+  store_rel32(&code[at + 3], static_cast<int64_t>(return_address - (slot + at + 7)));
+  at += 7;
 
   // jmp *rel32(%rip), through the entry address at the page's start
-  code[12] = std::byte{0xff};
-  code[13] = std::byte{0x25};
-  const uint64_t after_jmp = slot + 18;
-  store_rel32(&code[14], static_cast<int64_t>(page - after_jmp));
+  code[at] = std::byte{0xff};
+  code[at + 1] = std::byte{0x25};
+  store_rel32(&code[at + 2], static_cast<int64_t>(page - (slot + at + 6)));
   return code;
 }
 
@@ -135,26 +207,18 @@ bool write_trampoline(Process& process, uint64_t page, uint64_t address,
 void SyscallSites::note_trap(Process& process, const platform::GuestRegisters& registers) {
   platform::Execution& execution = guest_execution();
   const uint64_t entry = execution.rewritten_call_entry();
-  if (entry == 0 || !execution.serving_trapped_call() || registers.rip < site_length + 1) {
+  if (entry == 0 || !execution.serving_trapped_call()) {
     return;
   }
-
-  // The byte before the site, the mov and the syscall instruction.
-  const uint64_t site = registers.rip - site_length;
-  std::array<std::byte, site_length + 1> bytes{};
-  if (!copy_from_guest(bytes, site - 1)) {
+  const std::optional<SiteInstruction> site = find_site_instruction(registers);
+  if (!site) {
     return;
   }
-  uint32_t immediate = 0;
-  std::memcpy(&immediate, &bytes[2], sizeof(immediate));
-  const bool has_form = !may_be_prefix(std::to_integer<uint8_t>(bytes[0])) &&
-                        std::to_integer<uint8_t>(bytes[1]) == mov_eax_imm32 &&
-                        immediate == registers.rax && std::to_integer<uint8_t>(bytes[6]) == 0x0f &&
-                        std::to_integer<uint8_t>(bytes[7]) == 0x05;
-  // The jmp replaces the mov with one 16-byte store, so the mov must lie
-  // inside one aligned 16-byte block.
-  const uint64_t block = site & ~uint64_t{15};
-  if (!has_form || site + mov_length > block + 16) {
+  // The jmp replaces the instruction with one 16-byte store, so the
+  // instruction must lie inside one aligned 16-byte block.
+  const uint64_t block = site->start & ~uint64_t{15};
+  const uint64_t offset = site->start - block;
+  if (offset + site->length > 16) {
     return;
   }
 
@@ -162,33 +226,36 @@ void SyscallSites::note_trap(Process& process, const platform::GuestRegisters& r
   if (trap_counts_.size() >= max_counted_sites) {
     trap_counts_.clear();
   }
-  uint32_t& traps = trap_counts_[site];
+  uint32_t& traps = trap_counts_[site->start];
   if (++traps < traps_before_rewrite) {
     return;
   }
-  trap_counts_.erase(site);
+  trap_counts_.erase(site->start);
 
   // Read under the lock, so that a site that another thread has rewritten
   // meanwhile takes no second slot.
   std::array<std::byte, 16> expected{};
   if (!copy_from_guest(expected, block) ||
-      std::to_integer<uint8_t>(expected[site - block]) != mov_eax_imm32) {
+      !std::equal(site->bytes.begin(), site->bytes.begin() + site->length,
+                  expected.begin() + offset)) {
     return;
   }
-  const std::optional<uint64_t> slot = take_slot_locked(process, site, entry);
+  const std::optional<uint64_t> slot = take_slot_locked(process, site->start, entry);
   if (!slot) {
     return;
   }
   const uint64_t page = mm::page_round_down(*slot);
-  const std::array<std::byte, slot_size> code = slot_code(*slot, site, immediate, page);
+  const std::array<std::byte, slot_size> code = slot_code(*slot, *site, page);
   if (!write_trampoline(process, page, *slot, code)) {
     return;
   }
 
   std::array<std::byte, 16> replacement = expected;
-  const uint64_t offset = site - block;
   replacement[offset] = std::byte{jmp_rel32};
-  store_rel32(&replacement[offset + 1], static_cast<int64_t>(*slot - (site + mov_length)));
+  store_rel32(&replacement[offset + 1], static_cast<int64_t>(*slot - (site->start + jmp_length)));
+  for (size_t rest = jmp_length; rest < site->length; ++rest) {
+    replacement[offset + rest] = std::byte{int3};
+  }
   // A failed store leaves the site trapping; another thread may have
   // rewritten it first.
   (void)process.memory.rewrite_code(block, expected, replacement);

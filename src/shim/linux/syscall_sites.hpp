@@ -1,24 +1,26 @@
 // System call sites that skip the trap. After a guest system call traps
-// (SIGSYS), the shim rewrites its site when the site has the form that glibc
-// and most libcs emit, `mov $number, %eax` followed by `syscall`:
+// (SIGSYS), the shim rewrites its site when the instruction before the
+// `syscall` has one of the forms that libcs emit there (syscall_sites.cpp
+// lists them), such as glibc's `mov $number, %eax`:
 //
 //   site:        b8 <number>      mov $number, %eax   ->  e9 <rel32>  jmp slot
 //   site + 5:    0f 05            syscall                 0f 05       (kept)
 //
-// The slot, in a trampoline page within 2 GiB of the site, restores what
-// the two instructions would have done and enters the libOS directly:
+// The slot, in a trampoline page within 2 GiB of the site, runs the
+// replaced instruction, sets rcx as the syscall would and enters the libOS
+// directly:
 //
 //   slot:        mov $number, %eax
 //                lea site + 7(%rip), %rcx      the syscall's return address
 //                jmp *entry(%rip)              Execution::rewritten_call_entry
 //
 // Later calls from the site cost a jump instead of a signal and its return.
-// The syscall instruction stays, so a thread that had executed the `mov`
-// before the rewrite, or that restarts the call (rip - 2), still traps and
-// is served. Only code in private mappings that are executable and not
-// writable is rewritten, and only with one atomic 16-byte store
-// (MemoryMap::rewrite_code), so a thread running the site at that moment
-// executes either the old or the new bytes.
+// The syscall instruction stays, so a thread that had executed the replaced
+// instruction before the rewrite, or that restarts the call (rip - 2),
+// still traps and is served. Only code in private mappings that are
+// executable and not writable is rewritten, and only with one atomic
+// 16-byte store (MemoryMap::rewrite_code), so a thread running the site at
+// that moment executes either the old or the new bytes.
 //
 // A rewrite costs a few microseconds (four mprotect calls), several traps'
 // worth, so only a site that keeps trapping is rewritten: most sites of a
