@@ -299,6 +299,25 @@ TEST(Rootfs, IncludeKeepsTreeAndLongNames) {
   EXPECT_EQ(contents.str(), "payload\n");
 }
 
+TEST(Rootfs, IncludeBringsLinkerScriptInputs) {
+  ScratchDirectory scratch;
+  auto tree = scratch.path() / "tree";
+  std::filesystem::create_directories(tree);
+  std::ofstream(tree / "libfake.so")
+      << "/* GNU ld script */\nGROUP ( /usr/lib/x86_64-linux-gnu/libm.so.6 AS_NEEDED ( "
+         "libmvec.so.1 ) )\n";
+  auto image = scratch.path() / "image.tar";
+
+  CommandResult built = build_image("-o " + quote(image.string()) + " --include " +
+                                    quote(tree.string()) + " /bin/true");
+  ASSERT_EQ(built.exit_status, 0) << built.output;
+
+  auto entries = list_image(image);
+  expect_path_reproduced(entries, (tree / "libfake.so").string());
+  expect_path_reproduced(entries, "/usr/lib/x86_64-linux-gnu/libm.so.6");
+  expect_path_reproduced(entries, "/usr/lib/x86_64-linux-gnu/libmvec.so.1");
+}
+
 // GNU tar's `-R` listing gives the block number of each member's header,
 // so its data starts one block later.
 TEST(Rootfs, ElfDataStartsOnPageBoundary) {

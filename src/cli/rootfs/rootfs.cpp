@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <array>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -11,6 +12,7 @@
 #include <ext/stdio_filebuf.h>
 #include <filesystem>
 #include <fstream>
+#include <optional>
 #include <ostream>
 #include <ranges>
 #include <set>
@@ -18,6 +20,7 @@
 
 #include "rootfs/elf_file.hpp"
 #include "rootfs/library_resolver.hpp"
+#include "rootfs/linker_script.hpp"
 #include "rootfs/tar_writer.hpp"
 
 namespace litebox::rootfs {
@@ -131,6 +134,9 @@ class RootBuilder {
   std::expected<std::string, std::string> add_program(const std::string& name, int depth,
                                                       const std::string& search_path);
   std::expected<void, std::string> add_include(const std::string& path);
+  // Adds the files that the GNU ld script `script` names, if it is one,
+  // with their libraries. `depth` counts scripts that name scripts.
+  void add_linker_script_inputs(const std::string& script, int depth);
   std::expected<void, std::string> add_library_closure(const std::string& path,
                                                        const ElfDependencies& dependencies,
                                                        bool required);
@@ -297,6 +303,10 @@ std::expected<void, std::string> RootBuilder::add_include(const std::string& pat
     if (!kind) {
       return std::unexpected(kind.error());
     }
+    if (*kind == ElfKind::not_elf) {
+      add_linker_script_inputs(file, 0);
+      continue;
+    }
     if (*kind != ElfKind::x86_64) {
       continue;
     }
@@ -312,6 +322,99 @@ std::expected<void, std::string> RootBuilder::add_include(const std::string& pat
     }
   }
   return {};
+}
+
+namespace {
+
+// Directories where a name in an ld script that is not a path is looked
+// for after the script's own directory: Debian's library directories on
+// x86-64, which GNU ld searches by default.
+constexpr std::array<const char*, 6> library_directories = {"/lib/x86_64-linux-gnu",
+                                                            "/usr/lib/x86_64-linux-gnu",
+                                                            "/lib64",
+                                                            "/usr/lib64",
+                                                            "/lib",
+                                                            "/usr/lib"};
+
+// Scripts larger than this are not library stand-ins.
+constexpr std::uintmax_t max_linker_script_size = 64 * 1024;
+
+// Returns the host file that the ld script input `input` of `script` names,
+// or nothing. `-lNAME` becomes libNAME.so or libNAME.a.
+std::optional<std::string> find_linker_script_input(const std::string& script,
+                                                    const std::string& input) {
+  std::vector<std::string> names;
+  if (input.starts_with("-l")) {
+    names = {"lib" + input.substr(2) + ".so", "lib" + input.substr(2) + ".a"};
+  } else if (input.starts_with('/')) {
+    return std::filesystem::exists(input) ? std::optional(input) : std::nullopt;
+  } else {
+    names = {input};
+  }
+
+  std::vector<std::filesystem::path> directories = {std::filesystem::path(script).parent_path()};
+  directories.insert(directories.end(), library_directories.begin(), library_directories.end());
+  for (const std::filesystem::path& directory : directories) {
+    for (const std::string& name : names) {
+      std::error_code error;
+      const std::filesystem::path candidate = directory / name;
+      if (std::filesystem::exists(candidate, error)) {
+        return candidate.string();
+      }
+    }
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+void RootBuilder::add_linker_script_inputs(const std::string& script, int depth) {
+  constexpr int max_depth = 4;
+  std::error_code error;
+  const std::uintmax_t size = std::filesystem::file_size(script, error);
+  if (error || size > max_linker_script_size || depth > max_depth) {
+    return;
+  }
+  const std::string name = std::filesystem::path(script).filename().string();
+  if (name.find(".so") == std::string::npos && !name.ends_with(".a")) {
+    return;
+  }
+  std::ifstream file(script, std::ios::binary);
+  std::string text(static_cast<size_t>(size), '\0');
+  file.read(text.data(), static_cast<std::streamsize>(text.size()));
+  text.resize(static_cast<size_t>(file.gcount()));
+  if (!is_linker_script(text)) {
+    return;
+  }
+
+  for (const std::string& input : linker_script_inputs(text)) {
+    const std::optional<std::string> found = find_linker_script_input(script, input);
+    if (!found) {
+      warnings_.push_back(script + ": the ld script names " + input +
+                          ", which is not on the host; a link that uses the script fails");
+      continue;
+    }
+    if (auto added = image_.add_path(*found); !added) {
+      warnings_.push_back(added.error());
+      continue;
+    }
+    auto kind = classify_elf(*found);
+    if (kind && *kind == ElfKind::not_elf) {
+      add_linker_script_inputs(*found, depth + 1);
+      continue;
+    }
+    if (!kind || *kind != ElfKind::x86_64) {
+      continue;
+    }
+    auto dependencies = read_elf_dependencies(*found);
+    if (!dependencies) {
+      warnings_.push_back(dependencies.error());
+      continue;
+    }
+    if (auto closure = add_library_closure(*found, *dependencies, false); !closure) {
+      warnings_.push_back(closure.error());
+    }
+  }
 }
 
 // Adds the library cache at `path` when the host has one. The guest's own

@@ -44,10 +44,10 @@ bool within_reach(uint64_t slot, uint64_t site) {
   return slot > site ? slot - site < reach : site - slot < reach;
 }
 
-// Returns whether `byte` may be a prefix of the instruction that would then
-// contain the 0xb8 byte (REX, operand or address size, LOCK, REP, segment).
-// A site after such a byte is left alone, because the bytes need not be a
-// `mov $imm32, %eax` at all: `41 b8 imm32` is `mov $imm32, %r8d`.
+// Returns whether `byte` may be a prefix (REX, operand or address size,
+// LOCK, REP, segment) of the instruction after it. A site whose
+// instruction follows such a byte is left alone, because the bytes then
+// need not be that instruction at all: `41 b8 imm32` is `mov $imm32, %r8d`.
 bool may_be_prefix(uint8_t byte) {
   if (byte >= 0x40 && byte <= 0x4f) {
     return true;

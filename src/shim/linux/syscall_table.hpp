@@ -56,6 +56,7 @@ void register_inotify_syscalls(SyscallTable& table);
 void register_process_syscalls(SyscallTable& table);
 void register_credential_syscalls(SyscallTable& table);
 void register_signal_syscalls(SyscallTable& table);
+void register_signalfd_syscalls(SyscallTable& table);
 void register_thread_syscalls(SyscallTable& table);
 void register_time_syscalls(SyscallTable& table);
 void register_timer_syscalls(SyscallTable& table);

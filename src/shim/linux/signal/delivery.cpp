@@ -167,6 +167,27 @@ Result<void> enqueue(PendingSignals& pending, const SignalInfo& info) {
   return {};
 }
 
+// Notifies the signalfd descriptors of a process when it goes out of scope
+// after a signal was queued, so that the notification comes after the
+// process lock is released (declare it before the lock guard).
+class QueuedSignalNotice {
+ public:
+  explicit QueuedSignalNotice(Process& process) : process_(process) {}
+  QueuedSignalNotice(const QueuedSignalNotice&) = delete;
+  QueuedSignalNotice& operator=(const QueuedSignalNotice&) = delete;
+  ~QueuedSignalNotice() {
+    if (queued_) {
+      process_.signal_readiness.notify(event::pollin | event::pollrdnorm);
+    }
+  }
+
+  void record() { queued_ = true; }
+
+ private:
+  Process& process_;
+  bool queued_ = false;
+};
+
 // Removes the oldest `signal` from `pending`. Process lock held.
 std::optional<SignalInfo> dequeue(PendingSignals& pending, int signal) {
   std::optional<SignalInfo> taken;
@@ -400,6 +421,7 @@ Result<void> send_process_signal(Task& sender, Process& process, const SignalInf
 
   std::vector<platform::ThreadId> woken_threads;
   platform::ProcessId host_process = 0;
+  QueuedSignalNotice notice(process);
   {
     sync::LockGuard guard(process.lock);
     const SignalAction& action = process.signal_actions[info.signo - 1];
@@ -414,6 +436,7 @@ Result<void> send_process_signal(Task& sender, Process& process, const SignalInf
       return {};
     }
     TRY_VOID(enqueue(process.pending_signals, info));
+    notice.record();
 
     // The sender takes the signal on its way back to the guest unless it
     // blocks it. Otherwise the first thread that does not block it is
@@ -443,6 +466,7 @@ int32_t send_timer_signal(Process& process, int32_t tid, const SignalInfo& info)
   constexpr int64_t overrun_limit = 0x7fff'ffff;
   const uint64_t bit = signal_bit(info.signo);
   std::optional<platform::ThreadId> woken_thread;
+  QueuedSignalNotice notice(process);
   {
     sync::LockGuard guard(process.lock);
     Task* target = nullptr;
@@ -482,6 +506,7 @@ int32_t send_timer_signal(Process& process, int32_t tid, const SignalInfo& info)
     if (!enqueue(pending, info)) {
       return info.timer_overrun();
     }
+    notice.record();
 
     if (target != nullptr) {
       if ((target->signal_mask & bit) == 0) {
@@ -528,6 +553,7 @@ Result<void> send_thread_signal(Task& sender, Process& process, int32_t tid,
                                 const SignalInfo& info) {
   platform::ThreadId woken_thread = 0;
   platform::ProcessId host_process = 0;
+  QueuedSignalNotice notice(process);
   {
     // The lookup and the queueing share one critical section, because a
     // Task leaves `process.tasks` under this lock before it is destroyed.
@@ -551,6 +577,7 @@ Result<void> send_thread_signal(Task& sender, Process& process, int32_t tid,
         return {};
       }
       TRY_VOID(enqueue(target->pending_signals, info));
+      notice.record();
       if ((target->signal_mask & bit) != 0 || target == &sender) {
         return {};
       }

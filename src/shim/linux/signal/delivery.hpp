@@ -3,6 +3,7 @@
 // a thread returns to the guest, and restarting interrupted system calls.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <optional>
 
@@ -74,6 +75,11 @@ void deliver_interrupted(Task& task, platform::GuestRegisters& registers,
 // before its process's, faults first, then the lowest number), whether
 // blocked or not, for rt_sigtimedwait.
 std::optional<SignalInfo> take_pending_signal(Task& task, uint64_t set);
+
+// Sleeps until Threads::interrupt wakes the calling thread, which a new
+// signal for it does, or until `timeout` has passed: `eintr` or
+// `etimedout` (syscalls/signal.cpp).
+Result<void> wait_for_signal_until(std::optional<std::chrono::nanoseconds> timeout);
 
 // Pending signals of `task` and its process, blocked ones included.
 uint64_t pending_signal_set(Task& task);

@@ -15,6 +15,28 @@
 
 namespace litebox::shim::linux_abi {
 
+Result<void> wait_for_signal_until(std::optional<std::chrono::nanoseconds> timeout) {
+  platform::Platform& host = platform::current();
+  std::optional<std::chrono::nanoseconds> deadline;
+  if (timeout) {
+    deadline = host.clock.monotonic_now() + *timeout;
+  }
+  std::atomic<uint32_t> never_woken{0};
+  while (true) {
+    std::optional<std::chrono::nanoseconds> left;
+    if (deadline) {
+      left = *deadline - host.clock.monotonic_now();
+      if (left->count() <= 0) {
+        return fail(Errno::etimedout);
+      }
+    }
+    auto waited = host.futex.wait(never_woken, 0, left, platform::FutexScope::process_private);
+    if (!waited && waited.error() == Errno::eintr) {
+      return fail(Errno::eintr);
+    }
+  }
+}
+
 namespace {
 
 // The kernel's sigset_t is one 64-bit word on x86-64.
@@ -147,31 +169,6 @@ Result<uint64_t> sys_rt_sigreturn(Task& task, const SyscallArguments&) {
     return task.registers->rax;
   }
   return *restored;
-}
-
-// Sleeps until Threads::interrupt wakes the calling thread, which a new
-// signal for it does, or until `timeout` has passed: `eintr` or
-// `etimedout`.
-Result<void> wait_for_signal_until(std::optional<std::chrono::nanoseconds> timeout) {
-  platform::Platform& host = platform::current();
-  std::optional<std::chrono::nanoseconds> deadline;
-  if (timeout) {
-    deadline = host.clock.monotonic_now() + *timeout;
-  }
-  std::atomic<uint32_t> never_woken{0};
-  while (true) {
-    std::optional<std::chrono::nanoseconds> left;
-    if (deadline) {
-      left = *deadline - host.clock.monotonic_now();
-      if (left->count() <= 0) {
-        return fail(Errno::etimedout);
-      }
-    }
-    auto waited = host.futex.wait(never_woken, 0, left, platform::FutexScope::process_private);
-    if (!waited && waited.error() == Errno::eintr) {
-      return fail(Errno::eintr);
-    }
-  }
 }
 
 // Sleeps until a signal arrives. Returns `eintr`; delivery then runs the
