@@ -48,6 +48,11 @@ bool within_reach(uint64_t slot, uint64_t site) {
 // LOCK, REP, segment) of the instruction after it. A site whose
 // instruction follows such a byte is left alone, because the bytes then
 // need not be that instruction at all: `41 b8 imm32` is `mov $imm32, %r8d`.
+// NOTE: the bytes can still end a longer instruction whose earlier byte is
+// not a prefix, such as `c7 44 24 b8 imm32` (movl $imm32, -0x48(%rsp)), and
+// a rewrite then corrupts it if eax happens to equal imm32. Finding the
+// instruction boundary needs decoding from a known one, such as the start
+// of the function, which the shim does not do.
 bool may_be_prefix(uint8_t byte) {
   if (byte >= 0x40 && byte <= 0x4f) {
     return true;
