@@ -132,10 +132,10 @@ static void test_pair(void) {
   CALL(fstat(peer, &by_peer));
   CALL(fstat(primary, &multiplexer));
   FACT("replica is a character device", S_ISCHR(by_descriptor.st_mode));
-  FACT("replica device is 136:N", major(by_descriptor.st_rdev) == 136 &&
-                                      minor(by_descriptor.st_rdev) == index);
-  FACT("fstat matches stat of the path", by_path.st_ino == by_descriptor.st_ino &&
-                                             by_path.st_rdev == by_descriptor.st_rdev);
+  FACT("replica device is 136:N",
+       major(by_descriptor.st_rdev) == 136 && minor(by_descriptor.st_rdev) == index);
+  FACT("fstat matches stat of the path",
+       by_path.st_ino == by_descriptor.st_ino && by_path.st_rdev == by_descriptor.st_rdev);
   FACT("TIOCGPTPEER opens the same replica", by_peer.st_rdev == by_descriptor.st_rdev);
   FACT("replica belongs to the caller", by_path.st_uid == getuid());
   FACT("primary is /dev/ptmx (5:2)",
@@ -215,8 +215,7 @@ static void test_pair(void) {
   char opened_name[64];
   CALL(openpty(&opened_primary, &opened_replica, opened_name, NULL, NULL));
   tty_name = ttyname(opened_replica);
-  FACT("openpty names the replica",
-       tty_name != NULL && strcmp(tty_name, opened_name) == 0);
+  FACT("openpty names the replica", tty_name != NULL && strcmp(tty_name, opened_name) == 0);
   close(opened_primary);
   close(opened_replica);
 }
@@ -339,17 +338,18 @@ static void test_canonical(void) {
   FACT("the child's session controls the terminal", group == child);
 
   const char* inputs[] = {
-      "hello\r",              /* ICRNL, echo with ONLCR */
-      "abx\x7f" "c\n",        /* ERASE */
-      "junk\x15ok\n",         /* KILL */
-      "one two\x17three\n",   /* WERASE */
-      "part\x04",             /* EOF ends the line without a newline */
-      "\x04",                 /* EOF at the line start: end of file */
-      "\x01\t\x7f\x7fz\n",    /* ECHOCTL, and erasing a tab and a ^A */
-      "\x16\x03lit\n",        /* LNEXT makes ^C data */
-      "abc\x03",              /* INTR flushes the line and signals */
-      "\x1c",                 /* QUIT */
-      "\x1a",                 /* SUSP */
+      "hello\r", /* ICRNL, echo with ONLCR */
+      "abx\x7f"
+      "c\n",                /* ERASE */
+      "junk\x15ok\n",       /* KILL */
+      "one two\x17three\n", /* WERASE */
+      "part\x04",           /* EOF ends the line without a newline */
+      "\x04",               /* EOF at the line start: end of file */
+      "\x01\t\x7f\x7fz\n",  /* ECHOCTL, and erasing a tab and a ^A */
+      "\x16\x03lit\n",      /* LNEXT makes ^C data */
+      "abc\x03",            /* INTR flushes the line and signals */
+      "\x1c",               /* QUIT */
+      "\x1a",               /* SUSP */
   };
   for (size_t i = 0; i < sizeof inputs / sizeof inputs[0]; ++i) {
     send_input(primary, inputs[i]);
