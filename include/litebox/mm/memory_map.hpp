@@ -208,6 +208,8 @@ class MemoryMap {
   Result<void> protect_locked(uint64_t address, uint64_t length, uint32_t protection);
   Result<void> discard_locked(uint64_t address, uint64_t length);
   bool is_mapped_locked(uint64_t address, uint64_t length) const;
+  // The area that contains `address`, or null. `lock_` held.
+  const Vma* area_containing_locked(uint64_t address) const;
   Result<uint64_t> choose_address(uint64_t hint, uint64_t length);
   std::optional<uint64_t> find_gap_below(uint64_t limit, uint64_t length) const;
   bool overlaps(uint64_t start, uint64_t end) const;

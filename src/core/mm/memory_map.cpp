@@ -622,17 +622,22 @@ bool MemoryMap::is_mapped(uint64_t address, uint64_t length) {
   return is_mapped_locked(address, length);
 }
 
-std::optional<Vma> MemoryMap::find(uint64_t address) {
-  sync::LockGuard guard(lock_);
+const Vma* MemoryMap::area_containing_locked(uint64_t address) const {
   auto it = areas_.upper_bound(address);
   if (it == areas_.begin()) {
-    return std::nullopt;
+    return nullptr;
   }
   --it;
-  if (address >= it->second.end) {
+  return address < it->second.end ? &it->second : nullptr;
+}
+
+std::optional<Vma> MemoryMap::find(uint64_t address) {
+  sync::LockGuard guard(lock_);
+  const Vma* area = area_containing_locked(address);
+  if (area == nullptr) {
     return std::nullopt;
   }
-  return it->second;
+  return *area;
 }
 
 bool MemoryMap::holds_rewritable_code(uint64_t address) {
@@ -646,22 +651,17 @@ Result<bool> MemoryMap::rewrite_code(uint64_t address, const std::array<std::byt
     return fail(Errno::einval);
   }
   sync::LockGuard guard(lock_);
-  auto it = areas_.upper_bound(address);
-  if (it == areas_.begin()) {
-    return false;
-  }
-  --it;
-  const Vma& area = it->second;
-  if (address >= area.end || !is_rewritable_code(area)) {
+  const Vma* area = area_containing_locked(address);
+  if (area == nullptr || !is_rewritable_code(*area)) {
     return false;
   }
 
   // The page becomes writable only for the store. It stays executable, so
   // other threads running code on it do not fault.
   const uint64_t page = page_round_down(address);
-  TRY_VOID(pages().protect(host_pointer(page), page_size, area.protection | platform::prot_write));
+  TRY_VOID(pages().protect(host_pointer(page), page_size, area->protection | platform::prot_write));
   Result<bool> stored = pages().exchange_code(host_pointer(address), expected, replacement);
-  TRY_VOID(pages().protect(host_pointer(page), page_size, area.protection));
+  TRY_VOID(pages().protect(host_pointer(page), page_size, area->protection));
   return stored;
 }
 
