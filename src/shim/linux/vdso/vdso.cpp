@@ -128,10 +128,18 @@ std::expected<uint64_t, elf::LoadError> map_into(Process& process) {
   return image_address;
 }
 
-void publish_time_data(Process& process) {
+void publish_time_data_after(Process& process, uint64_t number) {
+  const bool clock_call = number == SYS_clock_gettime || number == SYS_gettimeofday ||
+                          number == SYS_time || number == SYS_clock_getres;
+  if (clock_call) {
+    clock_called.store(true, std::memory_order_relaxed);
+  } else if (!clock_called.load(std::memory_order_relaxed)) {
+    return;
+  }
   if (calibrating_page.load(std::memory_order_acquire) == 0) {
     return;
   }
+
   platform::Clock& clock = platform::current().clock;
   const litebox_vdso_data* data = time_data_if_ready(clock);
   if (data == nullptr) {
@@ -142,17 +150,6 @@ void publish_time_data(Process& process) {
   if (address != 0) {
     rewrite_data_page(process, address, *data);
   }
-}
-
-void publish_time_data_after(Process& process, uint64_t number) {
-  const bool clock_call = number == SYS_clock_gettime || number == SYS_gettimeofday ||
-                          number == SYS_time || number == SYS_clock_getres;
-  if (clock_call) {
-    clock_called.store(true, std::memory_order_relaxed);
-  } else if (!clock_called.load(std::memory_order_relaxed)) {
-    return;
-  }
-  publish_time_data(process);
 }
 
 }  // namespace litebox::shim::linux_abi::vdso
