@@ -178,7 +178,7 @@ static int run_threads(void) {
 // Reads CLOCK_MONOTONIC through libc and reports whether the process got a
 // vDSO, so that the trace shows whether the read was a system call.
 static int read_clock(void) {
-  /* LiteBox's vDSO makes the system call until its data page holds the
+  /* LiteBox's vDSO makes the system call until its data page contains the
    * calibrated TSC values. LiteBox writes them after the first system call
    * that follows both a clock system call and the end of the calibration
    * (5 ms after start-up). So under LiteBox only the first read is a

@@ -931,7 +931,7 @@ def run_case(case, litebox, probe, probe_dynamic, work):
         return failed
     if case == "rewritten_site":
         # Natively and with --no-rewrite, the code of getppid() and syscall()
-        # stays as it is; by default LiteBox rewrites their system call sites
+        # stays as it is. By default LiteBox rewrites their system call sites
         # once they have trapped 8 times.
         failed = 0
         for label, command, changed in (("native", [probe], "no"),
