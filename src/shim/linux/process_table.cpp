@@ -182,6 +182,56 @@ void Kernel::notify_parent(Task& sender, uint32_t uid,
   }
 }
 
+void Kernel::report_job_change(Task& task, int32_t code, int32_t signal) {
+  Process& process = task.process();
+  uint32_t uid = 0;
+  {
+    sync::LockGuard guard(process.lock);
+    uid = process.credentials.uid;
+  }
+  sync::LockGuard guard(process_table_lock_);
+  auto record = process_table_.find(process.pid());
+  if (record != process_table_.end()) {
+    auto parent = process_table_.find(record->second.parent_pid);
+    if (parent != process_table_.end() && parent->second.process != nullptr) {
+      Process& parent_process = *parent->second.process;
+      SignalAction action;
+      {
+        sync::LockGuard parent_guard(parent_process.lock);
+        action = parent_process.signal_actions[sig::child - 1];
+      }
+      if (action.handler != sig_ignore && (action.flags & sa::no_child_stop) == 0) {
+        (void)send_process_signal(
+            task, parent_process,
+            SignalInfo::from_child_job_change(process.pid(), uid, code, signal));
+      }
+    }
+  }
+  process_exited_.notify_all();
+}
+
+bool Kernel::process_group_orphaned(int32_t group) {
+  sync::LockGuard guard(process_table_lock_);
+  for (const auto& [pid, record] : process_table_) {
+    if (record.exited || record.process_group != group) {
+      continue;
+    }
+    auto parent = process_table_.find(record.parent_pid);
+    if (parent == process_table_.end()) {
+      // The parent of the first process is outside the sandbox, where a
+      // shell of the same session started it.
+      if (record.parent_pid == 0) {
+        return false;
+      }
+      continue;
+    }
+    if (parent->second.process_group != group && parent->second.session == record.session) {
+      return false;
+    }
+  }
+  return true;
+}
+
 void Kernel::reap_host_children(Task& task) {
   // Every system call ends here, and almost none has a child to reap.
   if (!execution_.children_may_have_ended()) {
