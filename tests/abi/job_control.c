@@ -1,10 +1,12 @@
-/* Job control between processes: SIGSTOP, SIGTSTP and SIGCONT stop and
- * resume a child, the parent learns of it through wait4 (WUNTRACED,
+/* Job control between processes. SIGSTOP, SIGTSTP and SIGCONT stop and
+ * resume a child. The parent learns of it through wait4 (WUNTRACED,
  * WCONTINUED), waitid (WSTOPPED, WCONTINUED, WNOWAIT) and SIGCHLD
- * (CLD_STOPPED, CLD_CONTINUED, SA_NOCLDSTOP), /proc shows state T, a
- * stopped multithreaded process runs no thread, SIGKILL ends a stopped
- * process, SIGCONT resumes even when blocked and discards a pending stop
- * signal, and SIGTSTP is discarded in an orphaned process group.
+ * (CLD_STOPPED, CLD_CONTINUED, SA_NOCLDSTOP), and /proc shows state T.
+ * A stopped multithreaded process runs no thread, and SIGKILL ends a
+ * stopped process. SIGCONT resumes even when blocked and discards a pending
+ * stop signal. SIGTSTP is discarded in an orphaned process group, and an
+ * exit that orphans a group with a stopped member sends it SIGHUP and
+ * SIGCONT.
  * Pids differ between runs, so the program prints facts about them. */
 #include "abi.h"
 
@@ -257,8 +259,8 @@ static void stopped_threads(void) {
 }
 
 /* A child, in a new session when `own_session` is set, that blocks
- * `blocked` and reads one byte from the pipe `cue` before it runs `act`;
- * it reports through the pipe `report`. */
+ * `blocked` and reads one byte from the pipe `cue` before it runs `act`.
+ * It reports through the pipe `report`. */
 struct cued_child {
   pid_t pid;
   int cue;
@@ -374,6 +376,53 @@ static void pending_stop_rules(void) {
   finish_cued_child("SIGCONT while blocked", child);
 }
 
+static int hangup_report = -1;
+
+static void on_hangup(int signal) {
+  (void)signal;
+  (void)!write(hangup_report, "hangup, ", 8);
+}
+
+/* A stopped process whose group becomes orphaned gets SIGHUP and SIGCONT:
+ * a middle process starts a job in a group of its own, waits until the job
+ * has stopped, and exits. */
+static void orphaned_stopped_group(void) {
+  int report[2];
+  if (pipe(report) != 0) {
+    perror("pipe");
+    exit(2);
+  }
+  pid_t middle = fork();
+  if (middle == 0) {
+    close(report[0]);
+    pid_t job = fork();
+    if (job == 0) {
+      setpgid(0, 0);
+      hangup_report = report[1];
+      signal(SIGHUP, on_hangup);
+      raise(SIGSTOP);
+      (void)!write(report[1], "continued", 9);
+      _exit(0);
+    }
+    close(report[1]);
+    setpgid(job, job);
+    int status = 0;
+    waitpid(job, &status, WUNTRACED);
+    _exit(WIFSTOPPED(status) ? 0 : 1);
+  }
+  close(report[1]);
+  wait_and_report("middle process", middle, 0);
+  char text[64] = {0};
+  size_t length = 0;
+  ssize_t count;
+  while (length < sizeof text - 1 &&
+         (count = read(report[0], text + length, sizeof text - 1 - length)) > 0) {
+    length += (size_t)count;
+  }
+  close(report[0]);
+  printf("job in the orphaned group: %s\n", text);
+}
+
 int main(int argc, char** argv) {
   abi_enter_scratch_directory(argc, argv);
   setvbuf(stdout, NULL, _IONBF, 0);
@@ -382,5 +431,6 @@ int main(int argc, char** argv) {
   child_signal_codes();
   stopped_threads();
   pending_stop_rules();
+  orphaned_stopped_group();
   return 0;
 }

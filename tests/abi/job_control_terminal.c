@@ -1,9 +1,9 @@
 /* Job control on a pseudo-terminal: a session leader with the replica as
  * its controlling terminal runs jobs in other process groups. A background
- * read gets SIGTTIN (EIO when SIGTTIN is ignored or the group is orphaned),
- * a background write with TOSTOP and a background tcsetattr get SIGTTOU,
- * tcsetpgrp from the background works while SIGTTOU is ignored, and ^Z
- * (VSUSP) sends SIGTSTP to the foreground group.
+ * read gets SIGTTIN, or EIO when SIGTTIN is ignored or the group is
+ * orphaned. A background write with TOSTOP and a background tcsetattr get
+ * SIGTTOU. tcsetpgrp from the background works while SIGTTOU is ignored.
+ * ^Z (VSUSP) sends SIGTSTP to the foreground group.
  * Pids differ between runs, so the program prints facts about them. */
 #include "abi.h"
 

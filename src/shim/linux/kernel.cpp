@@ -291,7 +291,7 @@ Result<int32_t> Kernel::fork_process(Task& parent) {
 namespace {
 
 // Takes the stop or continue report of the running child `child` that
-// `filter` asks for, as a wait status. Process table lock held.
+// `filter` selects, as a wait status. Process table lock held.
 std::optional<int32_t> take_job_change(Process& child, const Kernel::WaitFilter& filter) {
   sync::LockGuard guard(child.lock);
   if (filter.stopped && child.unwaited_stop != 0) {
@@ -486,6 +486,9 @@ void Kernel::exit_thread(Task& task, int exit_code) {
   set_current_task(nullptr);
   owned.reset();
   process.thread_exited.notify_all();
+  // The threads parked for a stop may now be all that are left, and one of
+  // them completes the stop.
+  process.resumed.notify_all();
   execution_.exit_thread();
   std::unreachable();
 }

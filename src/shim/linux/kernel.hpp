@@ -152,8 +152,9 @@ class Kernel final : public platform::SyscallHandler {
   // process group, -1 any child, < -1 the process group -pid.
   // Reaps (or, with `keep`, only reports) an exited child of the process
   // of `task`, the calling thread, or takes the report of a stop or a
-  // continue that `filter` asks for; pid 0 when children match but none has
-  // changed state and `block` is false. `echild` when no child matches.
+  // continue that `filter` selects. Returns pid 0 when children match but
+  // none has changed state and `block` is false, and `echild` when no child
+  // matches.
   Result<ChildExit> wait_child(Task& task, int32_t selector, WaitFilter filter);
 
   // Tells the parent of the process of `task` that it stopped
@@ -169,12 +170,12 @@ class Kernel final : public platform::SyscallHandler {
 
   // The job-control check of a background access to `terminal`, the
   // caller's controlling terminal: a read (`signal` SIGTTIN), or a write
-  // with TOSTOP or a change of settings (SIGTTOU). Success for the
-  // foreground group and for a terminal that does not control the caller.
-  // Otherwise `eio` for a read that blocks or ignores SIGTTIN and for an
-  // orphaned group, success for a write or change that blocks or ignores
-  // SIGTTOU, and else the signal goes to the caller's group and the call
-  // fails with `eintr`, so it restarts once the group is continued.
+  // with TOSTOP or a change of settings (SIGTTOU). Succeeds for the
+  // foreground group, for a terminal that does not control the caller, and
+  // for a write or change that blocks or ignores SIGTTOU. Fails with `eio`
+  // for a read that blocks or ignores SIGTTIN and for an orphaned group.
+  // Otherwise the signal goes to the caller's group and the call fails with
+  // `eintr`, so it restarts once the group is continued.
   Result<void> check_terminal_access(Task& task, tty::PseudoTerminal& terminal, int signal);
 
   // Sends `info` to the processes that kill(2)'s `pid` selects: pid > 0
@@ -334,6 +335,10 @@ class Kernel final : public platform::SyscallHandler {
     Process* process;
     bool exited = false;
     bool executed = false;  // has run execve
+    // Adopted by init after its parent exited. Init then does not keep the
+    // process group from being orphaned, because on Linux init is in a
+    // session of its own.
+    bool reparented = false;
     int32_t wait_status = 0;
     // The host process that runs it, to match what reap_children reports.
     platform::ProcessId host_process = 0;
@@ -353,6 +358,12 @@ class Kernel final : public platform::SyscallHandler {
   // set SA_NOCLDWAIT. `sender` is the calling thread. Process table lock
   // held.
   void notify_parent(Task& sender, uint32_t uid, std::map<int32_t, ProcessRecord>::iterator record);
+  // process_group_orphaned with the process table lock held.
+  bool process_group_orphaned_locked(int32_t group);
+  // Sends SIGHUP and then SIGCONT to each process group in `groups` that
+  // is orphaned now and has a stopped member, as Linux does when an exit
+  // orphans a group. Process table lock held.
+  void hang_up_orphaned_groups_locked(Task& sender, const std::vector<int32_t>& groups);
   // Marks the guest processes that the host ended without record_exit
   // (killed by a host signal) as exited, as reap_children reports them.
   // `task` is the calling thread; the second form holds the table lock.

@@ -217,10 +217,10 @@ void discard_pending(Process& process, uint64_t set) {
   }
 }
 
-// Applies what generating `signal` does to `process` at once, before it is
-// queued, as Linux does: a stop signal discards a pending SIGCONT, and
-// SIGCONT discards pending stop signals and ends a stop, even when the
-// process blocks, catches or ignores it. Process lock held.
+// Applies what generating `signal` does to `process` before it is queued,
+// as Linux does. A stop signal discards a pending SIGCONT. SIGCONT discards
+// pending stop signals and ends a stop, even when the process blocks,
+// catches or ignores it. Process lock held.
 void apply_job_control_on_send(Process& process, int signal) {
   if ((stop_signals & signal_bit(signal)) != 0) {
     discard_pending(process, signal_bit(sig::cont));
@@ -261,44 +261,51 @@ std::vector<platform::ThreadId> begin_group_stop(Task& task, int signal) {
 }
 
 // Blocks the calling thread while its process is stopped. The last thread
-// to park reports the stop to the parent, and the first one to leave after
-// SIGCONT reports the continue. SIGKILL ends a stopped process from here.
+// to park completes the stop and reports it to the parent; a thread that
+// exits meanwhile wakes the parked ones, so one of them can. The first
+// thread to leave after SIGCONT reports the continue. SIGKILL ends a
+// stopped process from here.
 void park_while_stopped(Task& task) {
   Process& process = task.process();
+  if (!process.stopped.load(std::memory_order_acquire)) {
+    return;
+  }
   Kernel& kernel = task.kernel();
-  int32_t stop_to_report = 0;
-  {
-    sync::LockGuard guard(process.lock);
-    if (!process.stopped.load(std::memory_order_relaxed)) {
-      return;
-    }
-    ++process.parked_threads;
-    if (!process.stop_reported && process.parked_threads >= process.tasks.size()) {
-      process.stop_reported = true;
-      process.unwaited_stop = process.stop_signal;
-      stop_to_report = process.stop_signal;
-    }
-  }
-  if (stop_to_report != 0) {
-    kernel.report_job_change(task, si::child_stopped, stop_to_report);
-  }
-
+  const uint64_t kill_bit = signal_bit(sig::kill);
+  bool parked = false;
   bool killed = false;
   bool report_continue = false;
-  {
-    sync::LockGuard guard(process.lock);
-    const uint64_t kill_bit = signal_bit(sig::kill);
-    // SIGCONT notifies `resumed`; SIGKILL interrupts every thread, which
-    // ends the wait with EINTR.
-    while (process.stopped.load(std::memory_order_relaxed) &&
-           ((process.pending_signals.set | task.pending_signals.set) & kill_bit) == 0) {
-      (void)process.resumed.wait(process.lock);
+  while (true) {
+    int32_t stop_to_report = 0;
+    {
+      sync::LockGuard guard(process.lock);
+      if (!parked) {
+        ++process.parked_threads;
+        parked = true;
+      }
+      const bool kill_pending =
+          ((process.pending_signals.set | task.pending_signals.set) & kill_bit) != 0;
+      if (!process.stopped.load(std::memory_order_relaxed) || kill_pending) {
+        --process.parked_threads;
+        killed = process.stopped.load(std::memory_order_relaxed);
+        report_continue = !killed && process.continue_unreported;
+        if (report_continue) {
+          process.continue_unreported = false;
+        }
+        break;
+      }
+      if (!process.stop_reported && process.parked_threads >= process.tasks.size()) {
+        process.stop_reported = true;
+        process.unwaited_stop = process.stop_signal;
+        stop_to_report = process.stop_signal;
+      } else {
+        // SIGCONT and thread exits notify `resumed`; SIGKILL interrupts
+        // every thread, which ends the wait with EINTR.
+        (void)process.resumed.wait(process.lock);
+      }
     }
-    --process.parked_threads;
-    killed = process.stopped.load(std::memory_order_relaxed);
-    report_continue = !killed && process.continue_unreported;
-    if (report_continue) {
-      process.continue_unreported = false;
+    if (stop_to_report != 0) {
+      kernel.report_job_change(task, si::child_stopped, stop_to_report);
     }
   }
   if (killed) {
