@@ -73,6 +73,15 @@ static int read_terminal_ignoring_sigttin(void) {
   return read_terminal();
 }
 
+/* Reads the terminal once the session has made this job the foreground
+ * group. */
+static int read_terminal_in_foreground(void) {
+  while (tcgetpgrp(replica) != getpgrp()) {
+    usleep(1000);
+  }
+  return read_terminal();
+}
+
 static int write_terminal(void) {
   ssize_t count = write(replica, "out\n", 4);
   if (count < 0) {
@@ -100,11 +109,21 @@ static int change_settings(void) {
 static int report_pipe[2];
 
 /* Leaves a grandchild in an orphaned process group: the job exits at once,
- * and its child reads the terminal from the background. */
+ * and its child reads the terminal from the background once the job has
+ * gone. The pipe's end of file shows that the job's descriptors have
+ * closed, and the short sleep covers the rest of its exit. */
 static int orphan_reader(void) {
+  int lifeline[2];
+  if (pipe(lifeline) != 0) {
+    return 2;
+  }
   pid_t orphan = fork();
   if (orphan == 0) {
-    usleep(100000);
+    close(lifeline[1]);
+    char byte;
+    while (read(lifeline[0], &byte, 1) > 0) {
+    }
+    usleep(20000);
     char buffer[16];
     ssize_t count = read(replica, buffer, sizeof buffer);
     int error = count < 0 ? errno : 0;
@@ -151,10 +170,12 @@ static int run_session(const char* name) {
 
   pid_t job = start_job(read_terminal);
   wait_and_report("background read", job, WUNTRACED);
+  /* The input comes after the continue is reported, so the job cannot
+   * have exited by then. */
   CALL(tcsetpgrp(replica, job));
-  CALL(write(primary, "x\n", 2));
   CALL(kill(job, SIGCONT));
   wait_and_report("read after fg", job, WCONTINUED);
+  CALL(write(primary, "x\n", 2));
   wait_and_report("read after fg", job, 0);
   CALL(tcsetpgrp(replica, getpgrp()));
   FACT("the session leads the foreground group again", tcgetpgrp(replica) == getpgrp());
@@ -187,7 +208,7 @@ static int run_session(const char* name) {
   end_job("background tcsetattr", job);
 
   /* ^Z while a job reads in the foreground. */
-  job = start_job(read_terminal);
+  job = start_job(read_terminal_in_foreground);
   CALL(tcsetpgrp(replica, job));
   CALL(write(primary, "\x1a", 1));
   wait_and_report("^Z", job, WUNTRACED);
