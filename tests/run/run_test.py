@@ -745,6 +745,18 @@ def run_case(case, litebox, probe, probe_dynamic, work):
                                    directory, "--", name, "args"])
         return expect_error_line(sandboxed, native[2],
                                  f"litebox: {name}: not found in the sandbox's PATH (/nowhere); ")
+    if case == "missing_in_image":
+        # A program that the image lacks: the message names the command that
+        # builds a complete image.
+        image = os.path.join(work, "image.tar")
+        created = run([litebox[0], "rootfs", "-o", image, probe])
+        if created[2] != 0:
+            print(f"litebox rootfs failed: {created!r}")
+            return 1
+        hint = "; build the image with `litebox rootfs -o IMAGE PROGRAM`"
+        missing = os.path.join(work, "missing")
+        return expect_error_line(run(litebox + ["--rootfs", image, "--", missing]), 127,
+                                 f"litebox: {missing}: no such file in the sandbox{hint}")
     if case == "missing_program":
         # Without --rootfs the program is looked up on the host.
         missing = os.path.join(work, "missing")
