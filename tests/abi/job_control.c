@@ -400,8 +400,10 @@ static void orphaned_stopped_group(void) {
       setpgid(0, 0);
       hangup_report = report[1];
       signal(SIGHUP, on_hangup);
+      pid_t parent = getppid();
       raise(SIGSTOP);
-      (void)!write(report[1], "continued", 9);
+      const char* fact = getppid() != parent ? "continued, adopted" : "continued, same parent";
+      (void)!write(report[1], fact, strlen(fact));
       _exit(0);
     }
     close(report[1]);
@@ -426,11 +428,22 @@ static void orphaned_stopped_group(void) {
 int main(int argc, char** argv) {
   abi_enter_scratch_directory(argc, argv);
   setvbuf(stdout, NULL, _IONBF, 0);
-  stop_and_continue_with_wait4();
-  stop_and_continue_with_waitid();
-  child_signal_codes();
-  stopped_threads();
-  pending_stop_rules();
-  orphaned_stopped_group();
-  return 0;
+
+  /* The checks run in a process group of their own, whose parent is in
+   * another group of the same session, so SIGTSTP stops their children
+   * even when the caller's group is orphaned (a test started detached). */
+  pid_t driver = fork();
+  if (driver == 0) {
+    setpgid(0, 0);
+    stop_and_continue_with_wait4();
+    stop_and_continue_with_waitid();
+    child_signal_codes();
+    stopped_threads();
+    pending_stop_rules();
+    orphaned_stopped_group();
+    _exit(0);
+  }
+  int status = 0;
+  waitpid(driver, &status, 0);
+  return WIFEXITED(status) ? WEXITSTATUS(status) : 1;
 }

@@ -95,7 +95,12 @@ class Process {
 
   Kernel& kernel() { return kernel_; }
   int32_t pid() const { return pid_; }
-  int32_t parent_pid() const { return parent_pid_; }
+  int32_t parent_pid() const { return parent_pid_.load(std::memory_order_relaxed); }
+  // Records that init adopted the process after its parent exited. Called
+  // under the Kernel's process table lock.
+  void set_parent_pid(int32_t parent_pid) {
+    parent_pid_.store(parent_pid, std::memory_order_relaxed);
+  }
 
   // Threads of this process that have not exited; the last one to exit
   // ends the process.
@@ -221,7 +226,7 @@ class Process {
   Kernel& kernel_;
   std::shared_ptr<fd::DescriptorTable> descriptor_table_;
   int32_t pid_;
-  int32_t parent_pid_;
+  std::atomic<int32_t> parent_pid_;
 };
 
 // The defaults a first process starts with, close to a Linux login shell's.

@@ -169,6 +169,9 @@ void Kernel::notify_parent(Task& sender, uint32_t uid,
     if (child.parent_pid == record->first) {
       child.parent_pid = 1;
       child.reparented = true;
+      if (child.process != nullptr) {
+        child.process->set_parent_pid(1);
+      }
       if (child.process_group != group && child.session == session) {
         orphan_candidates.push_back(child.process_group);
       }
