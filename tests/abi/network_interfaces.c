@@ -11,6 +11,7 @@
 #include <linux/rtnetlink.h>
 #include <net/if.h>
 #include <netpacket/packet.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 
 static void print_loopback_entries(void) {
@@ -125,9 +126,63 @@ static void exchange_by_hand(void) {
   CALL(socket(AF_NETLINK, SOCK_STREAM, NETLINK_ROUTE));
 }
 
+/* The interface requests of ioctl(2), which any socket accepts. */
+static void query_by_ioctl(int domain, const char* label) {
+  int socket_descriptor = socket(domain, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  if (socket_descriptor < 0) {
+    printf("%s: socket failed: %s\n", label, strerrorname_np(errno));
+    return;
+  }
+  printf("%s:\n", label);
+  struct ifreq request = {0};
+  strcpy(request.ifr_name, "lo");
+  if (CALL(ioctl(socket_descriptor, SIOCGIFINDEX, &request)) == 0) {
+    printf("  index %d\n", request.ifr_ifindex);
+  }
+  if (CALL(ioctl(socket_descriptor, SIOCGIFFLAGS, &request)) == 0) {
+    printf("  flags %#x\n", (unsigned)(request.ifr_flags & (IFF_UP | IFF_LOOPBACK | IFF_RUNNING)));
+  }
+  if (CALL(ioctl(socket_descriptor, SIOCGIFMTU, &request)) == 0) {
+    printf("  mtu %d\n", request.ifr_mtu);
+  }
+  if (CALL(ioctl(socket_descriptor, SIOCGIFHWADDR, &request)) == 0) {
+    printf("  hardware family %u\n", request.ifr_hwaddr.sa_family);
+  }
+  if (domain == AF_INET && CALL(ioctl(socket_descriptor, SIOCGIFADDR, &request)) == 0) {
+    printf("  address %s\n", inet_ntoa(((struct sockaddr_in*)&request.ifr_addr)->sin_addr));
+  }
+  if (domain == AF_INET && CALL(ioctl(socket_descriptor, SIOCGIFNETMASK, &request)) == 0) {
+    printf("  netmask %s\n", inet_ntoa(((struct sockaddr_in*)&request.ifr_netmask)->sin_addr));
+  }
+  request.ifr_ifindex = 1;
+  if (CALL(ioctl(socket_descriptor, SIOCGIFNAME, &request)) == 0) {
+    printf("  name of index 1: %s\n", request.ifr_name);
+  }
+  strcpy(request.ifr_name, "missing0");
+  CALL(ioctl(socket_descriptor, SIOCGIFINDEX, &request));
+
+  /* SIOCGIFCONF lists the IPv4 address of each interface. */
+  struct ifreq entries[16];
+  struct ifconf list = {.ifc_len = sizeof(entries), .ifc_req = entries};
+  if (CALL(ioctl(socket_descriptor, SIOCGIFCONF, &list)) == 0) {
+    for (size_t index = 0; index < list.ifc_len / sizeof(struct ifreq); ++index) {
+      if (strcmp(entries[index].ifr_name, "lo") == 0) {
+        printf("  listed: lo %s\n",
+               inet_ntoa(((struct sockaddr_in*)&entries[index].ifr_addr)->sin_addr));
+      }
+    }
+  }
+  close(socket_descriptor);
+}
+
 int main(void) {
   print_loopback_entries();
   print_loopback_index();
+  printf("if_nametoindex(\"lo\") = %u\n", if_nametoindex("lo"));
+  char name[IF_NAMESIZE] = "";
+  printf("if_indextoname(1) = %s\n", if_indextoname(1, name) != NULL ? name : "(none)");
+  query_by_ioctl(AF_UNIX, "AF_UNIX socket");
+  query_by_ioctl(AF_INET, "AF_INET socket");
   exchange_by_hand();
   return 0;
 }

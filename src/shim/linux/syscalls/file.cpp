@@ -15,6 +15,7 @@
 #include "shim/linux/guest_memory.hpp"
 #include "shim/linux/kernel.hpp"
 #include "shim/linux/syscalls/file_support.hpp"
+#include "shim/linux/syscalls/socket_netlink.hpp"
 #include "shim/linux/syscalls/terminal.hpp"
 
 namespace litebox::shim::linux_abi {
@@ -485,6 +486,9 @@ Result<uint64_t> sys_ioctl(Task& task, const SyscallArguments& arguments) {
   }
 
   if (auto served = pseudo_terminal_ioctl(task, *file, request, arguments[2])) {
+    return *served;
+  }
+  if (auto served = interface_ioctl(*file, request, arguments[2])) {
     return *served;
   }
 

@@ -5,6 +5,8 @@
 #include <cstring>
 #include <string_view>
 
+#include "shim/linux/guest_memory.hpp"
+
 namespace litebox::shim::linux_abi {
 
 namespace {
@@ -240,6 +242,159 @@ Result<NetlinkAddress> decode_netlink_address(std::span<const std::byte> bytes) 
 std::vector<std::byte> encode_netlink_address(const NetlinkAddress& address) {
   const std::span<const std::byte> bytes = bytes_of(address);
   return {bytes.begin(), bytes.end()};
+}
+
+namespace {
+
+// Requests of <linux/sockios.h>.
+constexpr uint32_t siocgifname = 0x8910;
+constexpr uint32_t siocgifconf = 0x8912;
+constexpr uint32_t siocgifflags = 0x8913;
+constexpr uint32_t siocgifaddr = 0x8915;
+constexpr uint32_t siocgifnetmask = 0x891b;
+constexpr uint32_t siocgifmtu = 0x8921;
+constexpr uint32_t siocgifhwaddr = 0x8927;
+constexpr uint32_t siocgifindex = 0x8933;
+
+constexpr size_t interface_name_size = 16;  // IFNAMSIZ
+
+// struct ifreq: the interface name, then a union of 24 bytes.
+struct InterfaceRequest {
+  std::array<char, interface_name_size> name;
+  std::array<std::byte, 24> value;
+};
+static_assert(sizeof(InterfaceRequest) == 40);
+
+// struct ifconf.
+struct InterfaceList {
+  int32_t length;
+  uint32_t padding;
+  uint64_t requests;  // struct ifreq *, or null to ask for the length
+};
+static_assert(sizeof(InterfaceList) == 16);
+
+// The sockaddr_in of an IPv4 address in network byte order.
+std::array<std::byte, 16> ipv4_socket_address(std::array<uint8_t, 4> address) {
+  std::array<std::byte, 16> bytes{};
+  bytes[0] = std::byte{af_inet};
+  for (size_t index = 0; index < address.size(); ++index) {
+    bytes[4 + index] = std::byte{address[index]};
+  }
+  return bytes;
+}
+
+template <typename T>
+void store_value(InterfaceRequest& request, const T& value) {
+  static_assert(sizeof(T) <= sizeof(request.value));
+  std::memcpy(request.value.data(), &value, sizeof(value));
+}
+
+std::optional<Result<uint64_t>> list_interfaces(uint64_t argument) {
+  GuestPtr<InterfaceList> list_pointer(argument);
+  Result<InterfaceList> list = list_pointer.read();
+  if (!list) {
+    return fail(list.error());
+  }
+  // Linux lists each IPv4 address: here only lo's 127.0.0.1.
+  InterfaceRequest entry{};
+  std::copy(loopback_name.begin(), loopback_name.end(), entry.name.begin());
+  store_value(entry, ipv4_socket_address({127, 0, 0, 1}));
+  if (list->requests != 0) {
+    if (list->length < static_cast<int32_t>(sizeof(entry))) {
+      list->length = 0;
+    } else {
+      if (Result<void> written = GuestPtr<InterfaceRequest>(list->requests).write(entry);
+          !written) {
+        return fail(written.error());
+      }
+      list->length = sizeof(entry);
+    }
+  } else {
+    list->length = sizeof(entry);
+  }
+  if (Result<void> written = list_pointer.write(*list); !written) {
+    return fail(written.error());
+  }
+  return uint64_t{0};
+}
+
+}  // namespace
+
+std::optional<Result<uint64_t>> interface_ioctl(fd::File& file, uint32_t request,
+                                                uint64_t argument) {
+  auto* socket = dynamic_cast<ipc::Socket*>(&file);
+  if (socket == nullptr) {
+    return std::nullopt;
+  }
+  switch (request) {
+    case siocgifname:
+    case siocgifflags:
+    case siocgifaddr:
+    case siocgifnetmask:
+    case siocgifmtu:
+    case siocgifhwaddr:
+    case siocgifindex:
+      break;
+    case siocgifconf:
+      return list_interfaces(argument);
+    default:
+      return std::nullopt;
+  }
+
+  GuestPtr<InterfaceRequest> pointer(argument);
+  Result<InterfaceRequest> read = pointer.read();
+  if (!read) {
+    return fail(read.error());
+  }
+  InterfaceRequest& interface = *read;
+  if (request == siocgifname) {
+    int32_t index = 0;
+    std::memcpy(&index, interface.value.data(), sizeof(index));
+    if (index != loopback_index) {
+      return fail(Errno::enodev);
+    }
+    interface.name.fill('\0');
+    std::copy(loopback_name.begin(), loopback_name.end(), interface.name.begin());
+  } else {
+    const std::string_view name(interface.name.data(),
+                                std::ranges::find(interface.name, '\0') - interface.name.begin());
+    if (name != loopback_name) {
+      return fail(Errno::enodev);
+    }
+    const bool ipv4_socket = socket->domain() == ipc::SocketDomain::inet;
+    switch (request) {
+      case siocgifflags:
+        // ifr_flags is a short: the flags above bit 15 stay out.
+        store_value(interface, static_cast<uint16_t>(loopback_flags));
+        break;
+      case siocgifaddr:
+      case siocgifnetmask:
+        if (!ipv4_socket) {
+          return fail(Errno::enotty);
+        }
+        store_value(interface, ipv4_socket_address(request == siocgifaddr
+                                                       ? std::array<uint8_t, 4>{127, 0, 0, 1}
+                                                       : std::array<uint8_t, 4>{255, 0, 0, 0}));
+        break;
+      case siocgifmtu:
+        store_value(interface, static_cast<int32_t>(loopback_mtu));
+        break;
+      case siocgifhwaddr: {
+        // A sockaddr of family ARPHRD_LOOPBACK and a zero address.
+        std::array<std::byte, 16> hardware{};
+        std::memcpy(hardware.data(), &arphrd_loopback, sizeof(arphrd_loopback));
+        store_value(interface, hardware);
+        break;
+      }
+      default:  // siocgifindex
+        store_value(interface, loopback_index);
+        break;
+    }
+  }
+  if (Result<void> written = pointer.write(interface); !written) {
+    return fail(written.error());
+  }
+  return uint64_t{0};
 }
 
 NetlinkRouteSocket::NetlinkRouteSocket(uint32_t file_flags, ipc::SocketCredentials owner,

@@ -17,6 +17,7 @@
 #include <cstdint>
 #include <deque>
 #include <memory>
+#include <optional>
 #include <span>
 #include <vector>
 
@@ -115,5 +116,13 @@ Result<NetlinkAddress> decode_netlink_address(std::span<const std::byte> bytes);
 
 // The sockaddr_nl bytes of `address`.
 std::vector<std::byte> encode_netlink_address(const NetlinkAddress& address);
+
+// Serves the network interface requests of ioctl(2) on a socket of any
+// family (SIOCGIFINDEX, SIOCGIFNAME, SIOCGIFFLAGS, SIOCGIFMTU,
+// SIOCGIFHWADDR, SIOCGIFCONF, and SIOCGIFADDR and SIOCGIFNETMASK on an
+// AF_INET socket) from the same loopback interface. std::nullopt for other
+// requests and for files that are not sockets.
+std::optional<Result<uint64_t>> interface_ioctl(fd::File& file, uint32_t request,
+                                                uint64_t argument);
 
 }  // namespace litebox::shim::linux_abi
