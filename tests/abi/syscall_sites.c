@@ -23,16 +23,22 @@ static void count_signal(int signal) {
   signals_caught = signals_caught + 1;
 }
 
-/* Returns the number of calls whose result was wrong. The raw syscall()
- * has no rewritable site, so every third call keeps trapping. */
+static int zero_device;
+
+/* Returns the number of calls whose result was wrong. syscall() traps
+ * until its site is rewritten, as the others. read() runs glibc's wrapper
+ * for more than one thread, whose site differs from the one that main()
+ * rewrites before the threads start. */
 static void* call_repeatedly(void* unused) {
   (void)unused;
   long wrong = 0;
+  char bytes[8] = {1};
   pthread_barrier_wait(&start_line);
   for (int i = 0; i < rounds; i++) {
     wrong += getpid() != process_id;
     wrong += getppid() != parent_id;
     wrong += syscall(SYS_getpid) != process_id;
+    wrong += read(zero_device, bytes, sizeof(bytes)) != (ssize_t)sizeof(bytes) || bytes[7] != 0;
   }
   return (void*)wrong;
 }
@@ -48,6 +54,15 @@ int main(void) {
   action.sa_flags = SA_RESTART;
   CALL(sigaction(SIGUSR1, &action, NULL));
   CALL(sigaction(SIGALRM, &action, NULL));
+
+  zero_device = open("/dev/zero", O_RDONLY);
+  CALL(zero_device);
+  long wrong_reads = 0;
+  for (int i = 0; i < 100; i++) {
+    char bytes[8] = {1};
+    wrong_reads += read(zero_device, bytes, sizeof(bytes)) != (ssize_t)sizeof(bytes) || bytes[0];
+  }
+  FACT("every read before the threads started returned zeros", wrong_reads == 0);
 
   pthread_barrier_init(&start_line, NULL, thread_count + 1);
   pthread_t threads[thread_count];

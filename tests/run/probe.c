@@ -48,7 +48,7 @@
  *                       of the terminal and /dev/tty, and what TIOCGSID,
  *                       TIOCGPGRP and open("/dev/tty") do before and
  *                       after setsid() in a child
- *   rewritten_site      calls getppid() and syscall(SYS_getppid) 20 times
+ *   rewritten_site      calls getppid(), syscall(SYS_getppid) and read() 20 times
  *                       each and prints whether the first 16 and 48 bytes
  *                       of their code changed in between
  *   trace_calls         makes open, pipe2 and access calls whose flags a
@@ -1258,30 +1258,42 @@ static int end_decoded_calls(const char* directory) {
   return rmdir(directory) == 0 ? 0 : 1;
 }
 
-/* Calls getppid() and syscall(SYS_getppid) 20 times each and prints
- * whether the first bytes of their code changed in between. LiteBox
+/* Calls getppid(), syscall(SYS_getppid) and read() 20 times each and
+ * prints whether the first bytes of their code changed in between. LiteBox
  * rewrites a system call site that keeps trapping, unless --no-rewrite:
- * glibc's getppid starts with `mov $nr, %eax; syscall`, and its syscall()
- * ends its first 48 bytes with `mov 0x8(%rsp), %r9; syscall`. */
+ * glibc's getppid starts with `mov $nr, %eax; syscall`, its syscall()
+ * ends its first 48 bytes with `mov 0x8(%rsp), %r9; syscall`, and its
+ * read() has `xor %eax, %eax; syscall` and padding within 48 bytes. */
 static int report_rewritten_site(void) {
   unsigned char getppid_before[16];
   unsigned char getppid_after[16];
   unsigned char syscall_before[48];
   unsigned char syscall_after[48];
+  unsigned char read_before[48];
+  unsigned char read_after[48];
   memcpy(getppid_before, (const void*)getppid, sizeof(getppid_before));
   memcpy(syscall_before, (const void*)syscall, sizeof(syscall_before));
+  memcpy(read_before, (const void*)read, sizeof(read_before));
   const pid_t first = getppid();
+  const int zero = open("/dev/zero", O_RDONLY);
   int agree = 1;
+  int reads_agree = zero >= 0;
   for (int i = 0; i < 20; i++) {
+    char bytes[4] = {1};
     agree = agree && getppid() == first && syscall(SYS_getppid) == first;
+    reads_agree = reads_agree && read(zero, bytes, sizeof(bytes)) == 4 && bytes[0] == 0;
   }
   memcpy(getppid_after, (const void*)getppid, sizeof(getppid_after));
   memcpy(syscall_after, (const void*)syscall, sizeof(syscall_after));
+  memcpy(read_after, (const void*)read, sizeof(read_after));
   printf("getppid agrees: %s\n", agree ? "yes" : "no");
+  printf("read agrees: %s\n", reads_agree ? "yes" : "no");
   printf("code changed: %s\n",
          memcmp(getppid_before, getppid_after, sizeof(getppid_before)) != 0 ? "yes" : "no");
   printf("syscall() code changed: %s\n",
          memcmp(syscall_before, syscall_after, sizeof(syscall_before)) != 0 ? "yes" : "no");
+  printf("read() code changed: %s\n",
+         memcmp(read_before, read_after, sizeof(read_before)) != 0 ? "yes" : "no");
   return 0;
 }
 

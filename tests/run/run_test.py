@@ -930,17 +930,17 @@ def run_case(case, litebox, probe, probe_dynamic, work):
             failed = 1
         return failed
     if case == "rewritten_site":
-        # Natively and with --no-rewrite, the code of getppid() and syscall()
-        # stays as it is. By default LiteBox rewrites their system call sites
-        # once they have trapped 8 times.
+        # Natively and with --no-rewrite, the code of getppid(), syscall()
+        # and read() stays as it is. By default LiteBox rewrites their system
+        # call sites once they have trapped 8 times.
         failed = 0
         for label, command, changed in (("native", [probe], "no"),
                                         ("litebox", litebox + ["--", probe], "yes"),
                                         ("--no-rewrite", litebox + ["--no-rewrite", "--", probe],
                                          "no")):
             stdout, stderr, status = run(command + ["rewritten_site"])
-            expected = (f"getppid agrees: yes\ncode changed: {changed}\n"
-                        f"syscall() code changed: {changed}\n")
+            expected = (f"getppid agrees: yes\nread agrees: yes\ncode changed: {changed}\n"
+                        f"syscall() code changed: {changed}\nread() code changed: {changed}\n")
             if status != 0 or stdout != expected:
                 print(f"{label}: expected {expected!r} and status 0, got {status}: "
                       f"{stdout!r} {stderr!r}")

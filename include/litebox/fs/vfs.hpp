@@ -4,6 +4,7 @@
 // credentials and umask in a PathContext, so one Vfs serves every process.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -46,9 +47,15 @@ class Mount {
   const std::shared_ptr<Mount>& parent() const { return mount_point_.mount; }
 
  private:
+  friend class Vfs;
+
   std::shared_ptr<FileSystem> file_system_;
   std::shared_ptr<Inode> root_;
   Location mount_point_;
+  // How many mounts cover directories of this one. Changed under the Vfs's
+  // mount lock and read without it, so that a path walk through a mount
+  // without any takes no lock for the check.
+  std::atomic<uint32_t> mounts_below_{0};
 };
 
 struct PathContext {

@@ -191,8 +191,9 @@ Result<Location> PathWalker::step(const Location& directory, std::string_view co
 
 Result<Location> PathWalker::enter_mounts(Location location) {
   while (vfs_.may_have_mounts_below(location.mount)) {
+    // Only a directory can be a mount point (Vfs::mount).
     auto status = status_of(location);
-    if (!status) {
+    if (!status || !is_directory(*status)) {
       break;
     }
     std::shared_ptr<Mount> mounted = vfs_.mount_at(location.mount, *status);

@@ -74,6 +74,12 @@ class PathWalker {
   // permission.
   Result<void> check_searchable(const Location& directory);
 
+  // The status of `location`'s inode. One step reads the status of the
+  // same inode up to three times (mount point, symlink, search permission),
+  // and stat(2) reads it once more after the walk, so the walk keeps the
+  // last status it read.
+  Result<Stat> status_of(const Location& location);
+
   // The entry behind the last resolve_last(), or the one that note_entry()
   // recorded since.
   const FinalEntry& final_entry() const { return final_entry_; }
@@ -82,11 +88,6 @@ class PathWalker {
  private:
   Result<Location> step(const Location& directory, std::string_view component);
   Result<Location> enter_mounts(Location location);
-
-  // The status of `location`'s inode. One step reads the status of the
-  // same inode up to three times (mount point, symlink, search permission),
-  // so the walk keeps the last status it read.
-  Result<Stat> status_of(const Location& location);
 
   Vfs& vfs_;
   const PathContext& context_;

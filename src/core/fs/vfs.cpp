@@ -90,9 +90,7 @@ std::shared_ptr<Mount> Vfs::mount_at(const std::shared_ptr<Mount>& mount, const 
 }
 
 bool Vfs::may_have_mounts_below(const std::shared_ptr<Mount>& mount) {
-  sync::LockGuard guard(mount_lock_);
-  return std::ranges::any_of(
-      mounts_, [&](const MountEntry& entry) { return entry.mount->parent() == mount; });
+  return mount->mounts_below_.load(std::memory_order_acquire) != 0;
 }
 
 Result<void> Vfs::mount(const PathContext& context, std::string_view path,
@@ -118,6 +116,7 @@ Result<void> Vfs::mount(const PathContext& context, std::string_view path,
       return fail(Errno::ebusy);
     }
   }
+  mount->parent()->mounts_below_.fetch_add(1, std::memory_order_release);
   mounts_.push_back(MountEntry{
       .mount = std::move(mount), .covered_device = status.device, .covered_inode = status.inode});
   return {};
@@ -140,7 +139,10 @@ Result<void> Vfs::unmount(const PathContext& context, std::string_view path) {
   if (has_child) {
     return fail(Errno::ebusy);
   }
-  std::erase_if(mounts_, [&](const MountEntry& entry) { return entry.mount == location.mount; });
+  if (std::erase_if(mounts_,
+                    [&](const MountEntry& entry) { return entry.mount == location.mount; }) != 0) {
+    location.mount->parent()->mounts_below_.fetch_sub(1, std::memory_order_release);
+  }
   return {};
 }
 
@@ -180,8 +182,14 @@ Result<Stat> Vfs::stat(const PathContext& context, const Location& start, std::s
     return fail(Errno::einval);
   }
 
-  Location location = TRY(resolve(context, start, path, flags));
-  return location.inode->stat();
+  if (path.empty() && (flags & at_empty_path)) {
+    return start.inode->stat();
+  }
+  TRY_VOID(validate_path(path));
+
+  PathWalker walker(*this, context);
+  Location location = TRY(walker.resolve(start, path, !(flags & at_symlink_nofollow)));
+  return walker.status_of(location);
 }
 
 Result<void> Vfs::access(const PathContext& context, const Location& start, std::string_view path,

@@ -471,12 +471,9 @@ void Kernel::kill_process(Task& task, int signal) {
 }
 
 void Kernel::exit_if_exec_pending(Task& task) {
-  Process& process = task.process();
-  {
-    sync::LockGuard guard(process.lock);
-    if (process.exec_task == nullptr || process.exec_task == &task) {
-      return;
-    }
+  const Task* exec_task = task.process().exec_task.load(std::memory_order_acquire);
+  if (exec_task == nullptr || exec_task == &task) {
+    return;
   }
   if (options_.trace && task.pending_trace != nullptr) {
     write_trace(task.pending_trace->finish_without_return());

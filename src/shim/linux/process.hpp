@@ -130,8 +130,9 @@ class Process {
   Task* find_task_locked(int32_t tid);
   // The thread that runs execve while the others end, or null. Each other
   // thread exits when it next enters the libOS and then notifies
-  // `thread_exited`.
-  Task* exec_task = nullptr;
+  // `thread_exited`. Written under `lock`; every entry into the libOS reads
+  // it without the lock.
+  std::atomic<Task*> exec_task{nullptr};
   sync::ConditionVariable thread_exited;
 
   // Shared with other processes that clone(CLONE_FILES) made.

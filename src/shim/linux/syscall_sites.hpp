@@ -14,6 +14,17 @@
 //                lea site + 7(%rip), %rcx      the syscall's return address
 //                jmp *entry(%rip)              Execution::rewritten_call_entry
 //
+// glibc's read(2) sets eax with `xor %eax, %eax`, 2 bytes, too short for
+// the jmp. Such a short site becomes a jmp rel8 to padding after a `ret`
+// of its wrapper, which then holds the jmp rel32 to the slot:
+//
+//   site:        31 c0            xor %eax, %eax   ->  eb <rel8>   jmp padding
+//   site + 2:    0f 05            syscall              0f 05       (kept)
+//   ...          c3               ret                  c3
+//   padding:     0f 1f 44 00 00   nop                  e9 <rel32>  jmp slot
+//
+// The slot keeps the padding's original bytes after its code.
+//
 // Later calls from the site cost a jump instead of a signal and its return.
 // The syscall instruction stays, so a thread that had executed the replaced
 // instruction before the rewrite, or that restarts the call (rip - 2),
