@@ -291,6 +291,12 @@ int run_program(const RunOptions& options) {
   request.environment = environment;
   auto loaded = shim::linux_abi::load_program(*task, request);
   if (!loaded) {
+    if (loaded.error().error == Errno::enoent && options.rootfs) {
+      return report(status_not_found,
+                    fmt::format("{}; build the image with `litebox rootfs -o IMAGE PROGRAM`, "
+                                "which adds the program's interpreter and libraries",
+                                loaded.error().reason));
+    }
     const int status =
         loaded.error().error == Errno::enoent ? status_not_found : status_cannot_execute;
     return report(status, loaded.error().reason);

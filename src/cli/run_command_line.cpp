@@ -85,7 +85,11 @@ constexpr HelpEntry run_arguments[] = {
 constexpr CommandSpec run_command{
     .name = "litebox run",
     .usage = "[OPTIONS] [--] PROGRAM [ARGS...]",
-    .description = "Run a Linux program inside the sandbox.",
+    .description =
+        "Run a Linux program inside the sandbox. The program's environment holds "
+        "the variables of --env and --forward-env, plus "
+        "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin "
+        "when they set no PATH.",
     .arguments_heading = "Arguments:",
     .arguments = run_arguments,
     .options = run_options,

@@ -10,10 +10,11 @@ identical; on a mismatch the script prints a unified diff of each stream
 that differs and exits with status 1.
 
 Usage:
-  compare.py --litebox LITEBOX [--image-from-rootfs] [--include PATH]...
-             [--scratch PATH] [--timeout SECONDS] [--stdin-chunk TEXT]...
-             -- PROGRAM [ARGUMENT]...
+  compare.py --litebox LITEBOX [--interception MODE] [--image-from-rootfs]
+             [--include PATH]... [--scratch PATH] [--timeout SECONDS]
+             [--stdin-chunk TEXT]... -- PROGRAM [ARGUMENT]...
 
+--interception passes MODE (seccomp or sud) to `litebox run`.
 --image-from-rootfs builds a root image with `litebox rootfs` (the program,
 its libraries and every --include tree) and runs the sandbox with --rootfs;
 without it `litebox run` builds the root in memory. --scratch names a path
@@ -142,6 +143,8 @@ def differences(expected, actual, expected_label, actual_label):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--litebox", help="the litebox executable")
+    parser.add_argument("--interception", choices=["seccomp", "sud"],
+                        help="the interception mode for `litebox run` (default: seccomp)")
     parser.add_argument("--image-from-rootfs", action="store_true",
                         help="run the sandbox from an image built by `litebox rootfs`")
     parser.add_argument("--rootfs-tool",
@@ -179,6 +182,8 @@ def main():
     with tempfile.TemporaryDirectory(prefix="litebox-compare-") as work:
         # The sandboxed program gets the same environment as the native one.
         sandbox_command = [options.litebox, "run"]
+        if options.interception:
+            sandbox_command += ["--interception", options.interception]
         for name, value in ENVIRONMENT.items():
             sandbox_command += ["--env", f"{name}={value}"]
         if options.image_from_rootfs:

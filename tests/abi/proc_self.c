@@ -1,9 +1,11 @@
-/* /proc/self as glibc, Python and Node read it: the exe link, the command
- * line, the status Name line and the maps of the executable and the
- * stack. Only fields that match between Linux and the sandbox are printed. */
+/* /proc/self as glibc, Python, Node and lsof read it: the exe and root
+ * links, the command line, the status Name line and the maps of the
+ * executable and the stack. Only fields that match between Linux and the
+ * sandbox are printed. */
 #include "abi.h"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 
 int main(int argc, char** argv) {
   (void)argc;
@@ -42,5 +44,15 @@ int main(int argc, char** argv) {
   length = readlink("/proc/self", link, sizeof link - 1);
   link[length > 0 ? length : 0] = '\0';
   FACT("/proc/self is the pid", atoi(link) == getpid());
+
+  length = readlink("/proc/self/root", link, sizeof link - 1);
+  link[length > 0 ? length : 0] = '\0';
+  printf("root link: %s\n", link);
+  struct stat root_status;
+  struct stat through_link;
+  FACT("/proc/self/root/ is /",
+       stat("/", &root_status) == 0 && stat("/proc/self/root/", &through_link) == 0 &&
+           root_status.st_ino == through_link.st_ino && root_status.st_dev == through_link.st_dev);
+  CALL(readlink("/proc/self/root/nonexistent-entry", link, sizeof link));
   return 0;
 }

@@ -1,6 +1,7 @@
 /* TCP over loopback: a server and a client in two processes over
  * 127.0.0.1, an IPv6 round trip over ::1, an IPv4 client of a listener on
- * ::, the errors of bind and connect, and the socket options programs set.
+ * ::, the errors of bind and connect, the socket options programs set, and
+ * how much a sender queues before the reader reads.
  * Ports come from port 0, so the program prints facts about them, never
  * their numbers.
  *
@@ -309,6 +310,54 @@ static void socket_options(void) {
   CALL(close(unconnected));
 }
 
+/* Bytes that nonblocking sends of 64 KiB queue on `fd` before EAGAIN. */
+static long queue_until_full(int fd) {
+  static char chunk[1 << 16];
+  long total = 0;
+  ssize_t sent;
+  while ((sent = send(fd, chunk, sizeof chunk, MSG_DONTWAIT | MSG_NOSIGNAL)) > 0) {
+    total += sent;
+  }
+  printf("  queue_until_full stopped with %s\n", strerrorname_np(errno));
+  return total;
+}
+
+/* Linux grows the send buffer of a loopback connection to a few MiB, so a
+ * single-threaded program can write a large request before it reads the
+ * reply. A SO_SNDBUF that the program set stays as it is. */
+static void send_buffer_growth(void) {
+  printf("-- send buffer of a loopback connection\n");
+  const long one_mebibyte = 1 << 20;
+  int server = listen_on(AF_INET, "127.0.0.1");
+  struct sockaddr_in address = abi_ipv4_address("127.0.0.1", abi_local_port(server));
+
+  int client = (int)CALL(socket(AF_INET, SOCK_STREAM, 0));
+  print_option("SO_SNDBUF before connect", client, SOL_SOCKET, SO_SNDBUF);
+  CALL(connect(client, (struct sockaddr*)&address, sizeof address));
+  int accepted = (int)CALL(accept(server, NULL, NULL));
+  int size = 0;
+  socklen_t length = sizeof size;
+  getsockopt(client, SOL_SOCKET, SO_SNDBUF, &size, &length);
+  FACT("client SO_SNDBUF over 1 MiB after connect", size > one_mebibyte);
+  getsockopt(accepted, SOL_SOCKET, SO_SNDBUF, &size, &length);
+  FACT("accepted SO_SNDBUF over 1 MiB", size > one_mebibyte);
+  FACT("a sender without a reader queues over 1 MiB", queue_until_full(client) > one_mebibyte);
+  FACT("the accepted end queues over 1 MiB too", queue_until_full(accepted) > one_mebibyte);
+  CALL(close(client));
+  CALL(close(accepted));
+
+  int fixed = (int)CALL(socket(AF_INET, SOCK_STREAM, 0));
+  int requested = 65536;
+  CALL(setsockopt(fixed, SOL_SOCKET, SO_SNDBUF, &requested, sizeof requested));
+  CALL(connect(fixed, (struct sockaddr*)&address, sizeof address));
+  accepted = (int)CALL(accept(server, NULL, NULL));
+  print_option("SO_SNDBUF set before connect", fixed, SOL_SOCKET, SO_SNDBUF);
+  FACT("a set SO_SNDBUF queues under 1 MiB", queue_until_full(fixed) < one_mebibyte);
+  CALL(close(fixed));
+  CALL(close(accepted));
+  CALL(close(server));
+}
+
 int main(int argc, char** argv) {
   abi_enter_scratch_directory(argc, argv);
   setvbuf(stdout, output_buffer, _IOFBF, sizeof output_buffer);
@@ -318,5 +367,6 @@ int main(int argc, char** argv) {
   bind_errors();
   reuse_address();
   socket_options();
+  send_buffer_growth();
   return 0;
 }

@@ -67,6 +67,17 @@ def expect_failure(result, status, message):
     return 1 if failed else 0
 
 
+def build_image(litebox, work, arguments):
+    """Writes work/image.tar with `litebox rootfs ARGUMENTS` and returns its
+    path, or prints why it failed and returns None."""
+    image = os.path.join(work, "image.tar")
+    created = run([litebox[0], "rootfs", "-o", image] + arguments)
+    if created[2] != 0:
+        print(f"litebox rootfs failed: {created!r}")
+        return None
+    return image
+
+
 def expect_error_line(result, status, start, contains=""):
     """Checks that litebox exited with `status`, printed nothing to standard
     output and one line to standard error that starts with `start` and
@@ -683,7 +694,6 @@ def run_case(case, litebox, probe, probe_dynamic, work):
         # A #! interpreter that is missing, or a sixth nested script, fails
         # as execve does natively (ENOENT, ELOOP): 127 or 126, as a shell
         # reports them, from the host root and from an image alike.
-        image = os.path.join(work, "image.tar")
         missing = write_script(work, "missing_interpreter", os.path.join(work, "no-such-interpreter"))
         directory = write_script(work, "directory_interpreter", work)
         chain = [write_script(work, "nested0", f"{probe} args")]
@@ -691,9 +701,8 @@ def run_case(case, litebox, probe, probe_dynamic, work):
             chain.append(write_script(work, f"nested{depth}", chain[-1]))
         includes = [argument for script in [missing, directory] + chain
                     for argument in ("--include", script)]
-        created = run([litebox[0], "rootfs", "-o", image] + includes + [probe])
-        if created[2] != 0:
-            print(f"litebox rootfs failed: {created!r}")
+        image = build_image(litebox, work, includes + [probe])
+        if image is None:
             return 1
         failed = 0
         for script, problem in ((missing, f"#! interpreter {work}/no-such-interpreter: "),
@@ -734,10 +743,8 @@ def run_case(case, litebox, probe, probe_dynamic, work):
     if case == "program_not_in_path":
         # A name without a slash is looked up in PATH only, as execvp does:
         # a file of that name in the working directory is not run.
-        image = os.path.join(work, "image.tar")
-        created = run([litebox[0], "rootfs", "-o", image, probe])
-        if created[2] != 0:
-            print(f"litebox rootfs failed: {created!r}")
+        image = build_image(litebox, work, [probe])
+        if image is None:
             return 1
         directory, name = os.path.split(probe)
         native = run_execve([name, "args"], cwd=directory, env={"PATH": "/nowhere"})
@@ -745,6 +752,16 @@ def run_case(case, litebox, probe, probe_dynamic, work):
                                    directory, "--", name, "args"])
         return expect_error_line(sandboxed, native[2],
                                  f"litebox: {name}: not found in the sandbox's PATH (/nowhere); ")
+    if case == "missing_in_image":
+        # A program that the image lacks: the message names the command that
+        # builds a complete image.
+        image = build_image(litebox, work, [probe])
+        if image is None:
+            return 1
+        hint = "; build the image with `litebox rootfs -o IMAGE PROGRAM`"
+        missing = os.path.join(work, "missing")
+        return expect_error_line(run(litebox + ["--rootfs", image, "--", missing]), 127,
+                                 f"litebox: {missing}: no such file in the sandbox{hint}")
     if case == "missing_program":
         # Without --rootfs the program is looked up on the host.
         missing = os.path.join(work, "missing")

@@ -24,7 +24,7 @@ inline constexpr std::string_view process_files[] = {
     "mountinfo", "mounts",  "personality", "stat",    "status"};
 // The entries of process_files that, as on Linux, only the owner may read.
 inline constexpr std::string_view owner_only_process_files[] = {"environ", "personality"};
-inline constexpr std::string_view process_links[] = {"cwd", "exe"};
+inline constexpr std::string_view process_links[] = {"cwd", "exe", "root"};
 
 // The files under /proc itself, with paths relative to /proc.
 inline constexpr std::string_view system_files[] = {"cpuinfo",

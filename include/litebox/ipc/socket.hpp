@@ -37,6 +37,13 @@ inline constexpr size_t default_socket_buffer_size = 212992;
 inline constexpr size_t default_tcp_send_buffer_size = 16384;
 inline constexpr size_t default_tcp_receive_buffer_size = 131072;
 
+// The SO_SNDBUF of a TCP socket once it is connected over loopback, unless
+// the program set SO_SNDBUF itself. Linux grows the send buffer when the
+// connection is set up (tcp_sndbuf_expand()) to hold its first congestion
+// window of 64 KiB loopback segments. Linux 6.18 reports 3939840 on both
+// ends, and a program can queue about that much before a send waits.
+inline constexpr size_t loopback_tcp_send_buffer_size = 3939840;
+
 // The smallest buffer sizes Linux grants through SO_SNDBUF and SO_RCVBUF
 // (SOCK_MIN_SNDBUF and SOCK_MIN_RCVBUF on x86-64).
 inline constexpr size_t min_send_buffer_size = 4608;

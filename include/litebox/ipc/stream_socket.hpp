@@ -171,6 +171,8 @@ class StreamSocket final : public Socket {
   // entry for the shared port in the port table, and the options and
   // buffer sizes of the listener, as Linux copies them.
   void pass_listener_state(StreamSocket& accepted);
+  // The send buffer size a connection of this socket starts with.
+  size_t connected_send_buffer_size() const;
 
   // Binds this socket to the socket inode `key` of `path` in the name
   // table: `einval` if the socket already has a name.
@@ -203,6 +205,9 @@ class StreamSocket final : public Socket {
   std::atomic<size_t> receive_buffer_size_{default_socket_buffer_size};
 
   // TCP sockets only.
+  // Whether the program set SO_SNDBUF, which keeps the send buffer at that
+  // size when the socket connects (Linux's SOCK_SNDBUF_LOCK).
+  std::atomic<bool> send_buffer_set_{false};
   bool holds_port_ = false;  // guarded by lock_: address_.inet is an entry in the port table
   std::atomic<bool> connect_reported_{true};  // false until connect(2) after EINPROGRESS
 };

@@ -5,6 +5,7 @@
 #include <utility>
 
 #include "inet_ports.hpp"
+#include "stream_connection.hpp"
 #include "litebox/ipc/stream_socket.hpp"
 #include "stream_listener.hpp"
 
@@ -98,8 +99,14 @@ void StreamSocket::pass_listener_state(StreamSocket& accepted) {
   }
 
   copy_options_to(accepted);
-  accepted.set_send_buffer_size(send_buffer_size_.load(std::memory_order_relaxed));
+  // The accepted socket inherits the listener's buffer sizes, and grows
+  // its send buffer as a connecting client does unless the listener's
+  // SO_SNDBUF was set.
   accepted.set_receive_buffer_size(receive_buffer_size_.load(std::memory_order_relaxed));
+  accepted.send_buffer_set_.store(send_buffer_set_.load(std::memory_order_relaxed),
+                                  std::memory_order_relaxed);
+  sync::LockGuard guard(accepted.lock_);
+  accepted.connection_->set_send_buffer_size(accepted.side_, connected_send_buffer_size());
 }
 
 }  // namespace litebox::ipc

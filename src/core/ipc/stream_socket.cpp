@@ -264,7 +264,7 @@ Result<void> StreamSocket::connect_to_listener(const std::shared_ptr<StreamListe
     connection = TRY(listener->enqueue(pollable_, credentials, std::move(own_address),
                                        server_address.value_or(listener->address())));
   }
-  connection->set_send_buffer_size(0, send_buffer_size_.load(std::memory_order_relaxed));
+  connection->set_send_buffer_size(0, connected_send_buffer_size());
   connection->set_receive_buffer_size(0, receive_buffer_size_.load(std::memory_order_relaxed));
 
   {
@@ -326,7 +326,15 @@ size_t StreamSocket::receive_buffer_size() {
   return receive_buffer_size_.load(std::memory_order_relaxed);
 }
 
+size_t StreamSocket::connected_send_buffer_size() const {
+  if (domain_ != SocketDomain::unix_domain && !send_buffer_set_.load(std::memory_order_relaxed)) {
+    return loopback_tcp_send_buffer_size;
+  }
+  return send_buffer_size_.load(std::memory_order_relaxed);
+}
+
 void StreamSocket::set_send_buffer_size(size_t size) {
+  send_buffer_set_.store(true, std::memory_order_relaxed);
   if (StreamConnection* connection = connected_.load(std::memory_order_acquire)) {
     connection->set_send_buffer_size(side_, size);
     return;

@@ -29,6 +29,12 @@ litebox_syscall_entry:
 	mov %rsp, %rbx
 	and $-LB_BLOCK_SIZE, %rbx
 
+	/* The SIGSYS handler may have copied the extended state already. */
+	cmpb $0, LB_EXTENDED_STATE_COPIED(%rbx)
+	je 5f
+	movb $0, LB_EXTENDED_STATE_COPIED(%rbx)
+	jmp 4f
+5:
 	/* XSAVEOPT skips the components in their initial state (most of the
 	 * AVX-512 state of most programs), which makes it several times
 	 * faster than XSAVE. It may also skip a component that is unchanged

@@ -242,6 +242,7 @@ Result<void> LinuxExecution::initialize() {
     return fail(Errno::enosys);
   }
   installed_xsave_size = xsave_size_;
+  signal_state.xsave_size = xsave_size_;
   installed_xsave_features = read_xcr0();
   litebox_have_fsgsbase = (getauxval(AT_HWCAP2) & hwcap2_fsgsbase) != 0 ? 1 : 0;
   litebox_have_xsaveopt = cpu_has_xsaveopt() ? 1 : 0;

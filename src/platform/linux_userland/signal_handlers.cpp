@@ -7,6 +7,7 @@
 
 #include <cerrno>
 #include <cstdint>
+#include <cstring>
 
 #include "raw_syscall.hpp"
 #include "thread_block.hpp"
@@ -130,6 +131,49 @@ void save_guest_registers(GuestRegisters& registers, const greg_t* gregs) {
 
 // Stores the guest registers of a trapped system call in the thread block and
 // sends the thread to litebox_syscall_entry when the handler returns.
+// Copies the guest's extended state from the signal frame into `block`'s
+// XSAVE area, which costs less than the entry path's own XSAVE of the same
+// state after rt_sigreturn restored it. The kernel saved the state there
+// with XSAVE in the standard format, but only the components it shows to
+// signal handlers: not AMX tile data, for one, unless the process asked
+// for it. The copy therefore covers the frame's image only, and XRSTOR
+// puts every component that its header marks as absent into its initial
+// state, as it would after the entry path's XSAVE of a component not in
+// use. Returns false, copying nothing, when the frame has no image that
+// fits the area.
+__attribute__((no_stack_protector)) bool copy_frame_extended_state(ThreadBlock& block,
+                                                                   const ucontext_t& context) {
+  // struct _fpx_sw_bytes, which the kernel puts into the unused bytes
+  // 464 to 511 of the legacy FXSAVE region.
+  constexpr size_t software_bytes_offset = 464;
+  constexpr uint32_t fp_xstate_magic1 = 0x46505853;
+  struct SoftwareBytes {
+    uint32_t magic1;
+    uint32_t extended_size;
+    uint64_t xfeatures;
+    uint32_t xstate_size;
+  };
+  // The legacy region and the XSAVE header; XCOMP_BV is 0 in the standard
+  // format.
+  constexpr size_t xsave_header_end = 576;
+  constexpr size_t xcomp_bv_offset = 520;
+
+  const auto* image = reinterpret_cast<const std::byte*>(context.uc_mcontext.fpregs);
+  if (image == nullptr || signal_state.xsave_size == 0) {
+    return false;
+  }
+  SoftwareBytes software{};
+  std::memcpy(&software, image + software_bytes_offset, sizeof(software));
+  uint64_t compaction = 0;
+  std::memcpy(&compaction, image + xcomp_bv_offset, sizeof(compaction));
+  if (software.magic1 != fp_xstate_magic1 || software.xstate_size < xsave_header_end ||
+      software.xstate_size > signal_state.xsave_size || compaction != 0) {
+    return false;
+  }
+  std::memcpy(block.xsave_area(), image, software.xstate_size);
+  return true;
+}
+
 __attribute__((no_stack_protector)) void handle_sigsys(int, siginfo_t* info, void* context) {
   auto* ucontext = static_cast<ucontext_t*>(context);
   greg_t* gregs = ucontext->uc_mcontext.gregs;
@@ -178,6 +222,7 @@ __attribute__((no_stack_protector)) void handle_sigsys(int, siginfo_t* info, voi
   // The entry path and the libOS make host system calls of their own.
   block->selector = LB_SELECTOR_ALLOW;
   block->trapped_call = true;
+  block->extended_state_copied = copy_frame_extended_state(*block, *ucontext) ? 1 : 0;
 
   gregs[REG_RIP] =
       static_cast<greg_t>(code_address(reinterpret_cast<const void*>(&litebox_syscall_entry)));

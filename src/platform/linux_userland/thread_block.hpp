@@ -41,6 +41,10 @@ struct ThreadBlock {
   // Syscall User Dispatch selector: LB_SELECTOR_BLOCK while guest code runs.
   // The kernel reads it on every system call of this thread.
   volatile uint8_t selector;
+  // 1 when the SIGSYS handler has copied the guest's extended state from
+  // the signal frame into the XSAVE area, so the entry path skips its
+  // XSAVE and clears it.
+  uint8_t extended_state_copied;
   // The reason the thread entered the libOS. A fault's details are in `fault`.
   EntryReason entry_reason;
   GuestFault fault;
@@ -89,6 +93,7 @@ static_assert(offsetof(ThreadBlock, libos_fs_base) == LB_LIBOS_FS_BASE);
 static_assert(offsetof(ThreadBlock, libos_stack_top) == LB_LIBOS_STACK_TOP);
 static_assert(offsetof(ThreadBlock, host_rsp) == LB_HOST_RSP);
 static_assert(offsetof(ThreadBlock, selector) == LB_SELECTOR);
+static_assert(offsetof(ThreadBlock, extended_state_copied) == LB_EXTENDED_STATE_COPIED);
 static_assert(sizeof(ThreadBlock) <= LB_XSAVE_AREA);
 static_assert(LB_XSAVE_AREA + LB_XSAVE_AREA_MAX <= LB_ALTSTACK_GUARD);
 static_assert(LB_ALTSTACK + LB_ALTSTACK_SIZE <= LB_STACK_GUARD);
@@ -117,6 +122,8 @@ struct SignalState {
   int lifeline_signal = 0;
   int first_process = 0;
   int parent_process = 0;
+  // The size of the XSAVE image of the entry path, for the SIGSYS handler.
+  size_t xsave_size = 0;
 };
 
 extern SignalState signal_state;

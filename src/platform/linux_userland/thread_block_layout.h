@@ -37,6 +37,7 @@
 #define LB_LIBOS_STACK_TOP 168
 #define LB_HOST_RSP 176
 #define LB_SELECTOR 184
+#define LB_EXTENDED_STATE_COPIED 185
 
 /* Regions of the block: the XSAVE area, the alternate signal stack and the
  * libOS stack, each below a guard page. The XSAVE area shares the header's

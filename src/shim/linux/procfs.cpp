@@ -214,6 +214,12 @@ class LinuxProcfsProvider final : public fs::procfs::Provider {
       const fs::PathContext context = TRY(path_context_of(pid));
       return Kernel::current_task()->kernel().vfs().path_of(context, context.working_directory);
     }
+    if (name == "root") {
+      // Every guest process has the sandbox's root as its root, because
+      // chroot(2) is not served.
+      TRY_VOID(path_context_of(pid));
+      return std::string("/");
+    }
     return fail(Errno::enoent);
   }
 
