@@ -28,6 +28,8 @@ enum class TerminalSignal : int {
   quit = 3,
   resume = 18,
   suspend = 20,
+  terminal_input = 21,
+  terminal_output = 22,
   window_change = 28,
 };
 
@@ -63,6 +65,7 @@ inline constexpr uint32_t echo_erase = 020;         // ECHOE
 inline constexpr uint32_t echo_kill = 040;          // ECHOK
 inline constexpr uint32_t echo_newline = 0100;      // ECHONL
 inline constexpr uint32_t no_flush = 0200;          // NOFLSH
+inline constexpr uint32_t background_stop = 0400;   // TOSTOP
 inline constexpr uint32_t echo_control = 01000;     // ECHOCTL
 inline constexpr uint32_t echo_kill_erase = 04000;  // ECHOKE
 inline constexpr uint32_t extended = 0100000;       // IEXTEN

@@ -49,6 +49,13 @@ class SessionHooks {
   // The file-system uid and gid of the calling process, which own a new
   // /dev/pts/N node.
   virtual fs::Credentials caller_credentials() = 0;
+
+  // The job-control check of the calling process's access to `terminal`:
+  // `terminal_input` for a read, `terminal_output` for a write with TOSTOP
+  // set. A background process group gets the signal and the call fails
+  // with `eintr` (restarted once the group continues), or `eio`, as
+  // termios(3) describes. Called without terminal locks held.
+  virtual Result<void> check_background_access(PseudoTerminal& terminal, TerminalSignal signal) = 0;
 };
 
 void install_session_hooks(SessionHooks* hooks);

@@ -442,10 +442,17 @@ ReplicaFile::~ReplicaFile() { terminal().detach_replica(); }
 // A hung-up replica reads end of file and fails writes with EIO, as Linux's
 // hung-up file operations do.
 Result<size_t> ReplicaFile::read(std::span<std::byte> buffer) {
+  if (SessionHooks* hooks = session_hooks(); hooks != nullptr) {
+    TRY_VOID(hooks->check_background_access(terminal(), TerminalSignal::terminal_input));
+  }
   return terminal().read_input(buffer, non_blocking());
 }
 
 Result<size_t> ReplicaFile::write(std::span<const std::byte> data) {
+  SessionHooks* hooks = session_hooks();
+  if (hooks != nullptr && (terminal().attributes().local_flags & termios::background_stop) != 0) {
+    TRY_VOID(hooks->check_background_access(terminal(), TerminalSignal::terminal_output));
+  }
   return terminal().write_output(data, non_blocking());
 }
 

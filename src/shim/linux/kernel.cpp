@@ -288,7 +288,31 @@ Result<int32_t> Kernel::fork_process(Task& parent) {
   return 0;
 }
 
-Result<Kernel::ChildExit> Kernel::wait_child(Task& task, int32_t selector, bool block, bool keep) {
+namespace {
+
+// Takes the stop or continue report of the running child `child` that
+// `filter` selects, as a wait status. Process table lock held.
+std::optional<int32_t> take_job_change(Process& child, const Kernel::WaitFilter& filter) {
+  sync::LockGuard guard(child.lock);
+  if (filter.stopped && child.unwaited_stop != 0) {
+    const int32_t status = (child.unwaited_stop << 8) | 0x7f;
+    if (!filter.keep) {
+      child.unwaited_stop = 0;
+    }
+    return status;
+  }
+  if (filter.continued && child.unwaited_continue) {
+    if (!filter.keep) {
+      child.unwaited_continue = false;
+    }
+    return 0xffff;
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+Result<Kernel::ChildExit> Kernel::wait_child(Task& task, int32_t selector, WaitFilter filter) {
   Process& waiter = task.process();
   const auto accepts = [&](int32_t pid, const ProcessRecord& record) {
     if (record.parent_pid != waiter.pid()) {
@@ -314,17 +338,25 @@ Result<Kernel::ChildExit> Kernel::wait_child(Task& task, int32_t selector, bool 
       }
       any_child = true;
       if (it->second.exited) {
+        if (!filter.exited) {
+          continue;
+        }
         const ChildExit exit{it->first, it->second.wait_status};
-        if (!keep) {
+        if (!filter.keep) {
           process_table_.erase(it);
         }
         return exit;
+      }
+      if ((filter.stopped || filter.continued) && it->second.process != nullptr) {
+        if (std::optional<int32_t> status = take_job_change(*it->second.process, filter)) {
+          return ChildExit{it->first, *status};
+        }
       }
     }
     if (!any_child) {
       return fail(Errno::echild);
     }
-    if (!block) {
+    if (!filter.block) {
       return ChildExit{0, 0};
     }
     if (interrupted) {
@@ -454,6 +486,9 @@ void Kernel::exit_thread(Task& task, int exit_code) {
   set_current_task(nullptr);
   owned.reset();
   process.thread_exited.notify_all();
+  // The threads parked for a stop may now be all that are left, and one of
+  // them completes the stop.
+  process.resumed.notify_all();
   execution_.exit_thread();
   std::unreachable();
 }

@@ -60,6 +60,8 @@ class TerminalSessionHooks final : public tty::SessionHooks {
   void signal_session_leader(int32_t session, tty::TerminalSignal signal) override;
   std::shared_ptr<tty::PseudoTerminal> controlling_terminal() override;
   fs::Credentials caller_credentials() override;
+  Result<void> check_background_access(tty::PseudoTerminal& terminal,
+                                       tty::TerminalSignal signal) override;
 
  private:
   Kernel& kernel_;
@@ -131,18 +133,50 @@ class Kernel final : public platform::SyscallHandler {
 
   // What wait4(2) and waitid(2) report about one child.
   struct ChildExit {
-    int32_t pid;  // 0: no child has exited yet
-    // The wait status: exit code << 8, or the number of the killing signal.
+    int32_t pid;  // 0: no child has changed state yet
+    // The wait status: exit code << 8, the number of the killing signal,
+    // stop signal << 8 | 0x7f for a stop, or 0xffff after SIGCONT.
     int32_t wait_status;
+  };
+
+  // The state changes a wait reports, from its options.
+  struct WaitFilter {
+    bool exited = true;      // WEXITED (always for wait4)
+    bool stopped = false;    // WUNTRACED, WSTOPPED
+    bool continued = false;  // WCONTINUED
+    bool block = true;       // not WNOHANG
+    bool keep = false;       // WNOWAIT: report without reaping or consuming
   };
 
   // Which children a wait accepts: pid > 0 that child, 0 the caller's
   // process group, -1 any child, < -1 the process group -pid.
   // Reaps (or, with `keep`, only reports) an exited child of the process
-  // of `task`, the calling thread;
-  // pid 0 when children match but none has exited and `block` is false.
-  // `echild` when no child matches.
-  Result<ChildExit> wait_child(Task& task, int32_t selector, bool block, bool keep);
+  // of `task`, the calling thread, or takes the report of a stop or a
+  // continue that `filter` selects. Returns pid 0 when children match but
+  // none has changed state and `block` is false, and `echild` when no child
+  // matches.
+  Result<ChildExit> wait_child(Task& task, int32_t selector, WaitFilter filter);
+
+  // Tells the parent of the process of `task` that it stopped
+  // (CLD_STOPPED with the stop signal) or continued (CLD_CONTINUED with
+  // SIGCONT): SIGCHLD unless the parent ignores it or set SA_NOCLDSTOP, and
+  // a wake-up of its waits.
+  void report_job_change(Task& task, int32_t code, int32_t signal);
+
+  // Whether the process group `group` is orphaned: no member has a parent
+  // in another group of the same session. The first process's parent is
+  // outside the sandbox and counts as such a parent, as a login shell would.
+  bool process_group_orphaned(int32_t group);
+
+  // The job-control check of a background access to `terminal`, the
+  // caller's controlling terminal: a read (`signal` SIGTTIN), or a write
+  // with TOSTOP or a change of settings (SIGTTOU). Succeeds for the
+  // foreground group, for a terminal that does not control the caller, and
+  // for a write or change that blocks or ignores SIGTTOU. Fails with `eio`
+  // for a read that blocks or ignores SIGTTIN and for an orphaned group.
+  // Otherwise the signal goes to the caller's group and the call fails with
+  // `eintr`, so it restarts once the group is continued.
+  Result<void> check_terminal_access(Task& task, tty::PseudoTerminal& terminal, int signal);
 
   // Sends `info` to the processes that kill(2)'s `pid` selects: pid > 0
   // that process, 0 the sender's process group, -1 every process but init
@@ -301,6 +335,10 @@ class Kernel final : public platform::SyscallHandler {
     Process* process;
     bool exited = false;
     bool executed = false;  // has run execve
+    // Adopted by init after its parent exited. Init then does not keep the
+    // process group from being orphaned, because on Linux init is in a
+    // session of its own.
+    bool reparented = false;
     int32_t wait_status = 0;
     // The host process that runs it, to match what reap_children reports.
     platform::ProcessId host_process = 0;
@@ -320,6 +358,12 @@ class Kernel final : public platform::SyscallHandler {
   // set SA_NOCLDWAIT. `sender` is the calling thread. Process table lock
   // held.
   void notify_parent(Task& sender, uint32_t uid, std::map<int32_t, ProcessRecord>::iterator record);
+  // process_group_orphaned with the process table lock held.
+  bool process_group_orphaned_locked(int32_t group);
+  // Sends SIGHUP and then SIGCONT to each process group in `groups` that
+  // is orphaned now and has a stopped member, as Linux does when an exit
+  // orphans a group. Process table lock held.
+  void hang_up_orphaned_groups_locked(Task& sender, const std::vector<int32_t>& groups);
   // Marks the guest processes that the host ended without record_exit
   // (killed by a host signal) as exited, as reap_children reports them.
   // `task` is the calling thread; the second form holds the table lock.

@@ -130,6 +130,27 @@ class Process {
   // themselves.
   std::vector<Task*> tasks;
 
+  // Job control (the Stop and Cont actions of signal(7)); under `lock`.
+  // While `stopped`, every thread that enters the libOS parks in
+  // signal delivery until SIGCONT clears it or SIGKILL arrives. The flag is
+  // atomic so a return to the guest can check it without the lock.
+  std::atomic<bool> stopped{false};
+  int32_t stop_signal = 0;
+  // Threads parked for a stop. The last one to park completes the stop and
+  // reports it to the parent.
+  size_t parked_threads = 0;
+  bool stop_reported = false;
+  // SIGCONT ended a reported stop; the first thread to leave the stop sends
+  // the parent its CLD_CONTINUED.
+  bool continue_unreported = false;
+  // What wait(2) of the parent has yet to take: the signal of the last stop
+  // (WUNTRACED, 0 for none) and whether SIGCONT resumed the process since
+  // (WCONTINUED).
+  int32_t unwaited_stop = 0;
+  bool unwaited_continue = false;
+  // Notified when SIGCONT ends a stop.
+  sync::ConditionVariable resumed;
+
   // Returns the live thread `tid` of this process, or null. `lock` held.
   Task* find_task_locked(int32_t tid);
   // The thread that runs execve while the others end, or null. Each other

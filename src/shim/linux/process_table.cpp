@@ -153,13 +153,29 @@ Result<void> Kernel::kill_thread(Task& sender, int32_t pid, int32_t tid, const S
 
 void Kernel::notify_parent(Task& sender, uint32_t uid,
                            std::map<int32_t, ProcessRecord>::iterator record) {
+  // The groups that this exit may orphan: the process's own, when its
+  // parent is in another group of the session, and those of its children
+  // in other groups of the session.
+  const int32_t group = record->second.process_group;
+  const int32_t session = record->second.session;
+  std::vector<int32_t> orphan_candidates;
+  auto parent = process_table_.find(record->second.parent_pid);
+  if (parent != process_table_.end() && parent->second.process_group != group &&
+      parent->second.session == session) {
+    orphan_candidates.push_back(group);
+  }
   // Orphans go to init, as on Linux; a parent that is gone cannot reap.
   for (auto& [child_pid, child] : process_table_) {
     if (child.parent_pid == record->first) {
       child.parent_pid = 1;
+      child.reparented = true;
+      if (child.process_group != group && child.session == session) {
+        orphan_candidates.push_back(child.process_group);
+      }
     }
   }
-  auto parent = process_table_.find(record->second.parent_pid);
+  hang_up_orphaned_groups_locked(sender, orphan_candidates);
+
   if (parent == process_table_.end() || parent->second.process == nullptr) {
     return;
   }
@@ -179,6 +195,88 @@ void Kernel::notify_parent(Task& sender, uint32_t uid,
   }
   if (action.handler != sig_ignore) {
     (void)send_process_signal(sender, parent_process, info);
+  }
+}
+
+void Kernel::report_job_change(Task& task, int32_t code, int32_t signal) {
+  Process& process = task.process();
+  uint32_t uid = 0;
+  {
+    sync::LockGuard guard(process.lock);
+    uid = process.credentials.uid;
+  }
+  sync::LockGuard guard(process_table_lock_);
+  auto record = process_table_.find(process.pid());
+  if (record != process_table_.end()) {
+    auto parent = process_table_.find(record->second.parent_pid);
+    if (parent != process_table_.end() && parent->second.process != nullptr) {
+      Process& parent_process = *parent->second.process;
+      SignalAction action;
+      {
+        sync::LockGuard parent_guard(parent_process.lock);
+        action = parent_process.signal_actions[sig::child - 1];
+      }
+      if (action.handler != sig_ignore && (action.flags & sa::no_child_stop) == 0) {
+        (void)send_process_signal(
+            task, parent_process,
+            SignalInfo::from_child_job_change(process.pid(), uid, code, signal));
+      }
+    }
+  }
+  process_exited_.notify_all();
+}
+
+bool Kernel::process_group_orphaned(int32_t group) {
+  sync::LockGuard guard(process_table_lock_);
+  return process_group_orphaned_locked(group);
+}
+
+bool Kernel::process_group_orphaned_locked(int32_t group) {
+  for (const auto& [pid, record] : process_table_) {
+    if (record.exited || record.process_group != group || record.reparented) {
+      continue;
+    }
+    auto parent = process_table_.find(record.parent_pid);
+    if (parent == process_table_.end()) {
+      // The parent of the first process is outside the sandbox, where a
+      // shell of the same session started it.
+      if (record.parent_pid == 0) {
+        return false;
+      }
+      continue;
+    }
+    if (parent->second.process_group != group && parent->second.session == record.session) {
+      return false;
+    }
+  }
+  return true;
+}
+
+void Kernel::hang_up_orphaned_groups_locked(Task& sender, const std::vector<int32_t>& groups) {
+  for (size_t index = 0; index < groups.size(); ++index) {
+    const int32_t group = groups[index];
+    const bool seen = std::find(groups.begin(), groups.begin() + static_cast<std::ptrdiff_t>(index),
+                                group) != groups.begin() + static_cast<std::ptrdiff_t>(index);
+    if (seen || !process_group_orphaned_locked(group)) {
+      continue;
+    }
+    std::vector<Process*> members;
+    bool any_stopped = false;
+    for (auto& [pid, record] : process_table_) {
+      if (record.process != nullptr && record.process_group == group) {
+        members.push_back(record.process);
+        any_stopped = any_stopped || record.process->stopped.load(std::memory_order_acquire);
+      }
+    }
+    if (!any_stopped) {
+      continue;
+    }
+    for (int signal : {sig::hangup, sig::cont}) {
+      const SignalInfo info = SignalInfo::from_sender(signal, si::kernel, 0, 0);
+      for (Process* member : members) {
+        (void)send_process_signal(sender, *member, info);
+      }
+    }
   }
 }
 

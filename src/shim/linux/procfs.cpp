@@ -484,10 +484,16 @@ class LinuxProcfsProvider final : public fs::procfs::Provider {
     return counts;
   }
 
-  // The state letter of /proc/<pid>/status and stat. The caller's own
-  // process is running; another one is taken to wait in a system call.
+  // The state of /proc/<pid>/status and stat: T while a signal has
+  // stopped the process. Otherwise the caller's own process is running and
+  // another one is taken to wait in a system call.
   // NOTE: Linux shows R for a process that runs on another processor.
-  static char state_of(bool own) { return own ? 'R' : 'S'; }
+  static std::string_view state_of(Process& process, bool own) {
+    if (process.stopped.load(std::memory_order_acquire)) {
+      return "T (stopped)";
+    }
+    return own ? "R (running)" : "S (sleeping)";
+  }
 
   // /proc/<pid>/status, or /proc/<pid>/task/<tid>/status with Pid: `id`.
   // `own` is true when the caller belongs to the process.
@@ -501,10 +507,10 @@ class LinuxProcfsProvider final : public fs::procfs::Provider {
         "Name:\t{}\nUmask:\t{:04o}\nState:\t{}\nTgid:\t{}\nNgid:\t0\nPid:\t{}\n"
         "PPid:\t{}\nTracerPid:\t0\nUid:\t{}\t{}\t{}\t{}\nGid:\t{}\t{}\t{}\t{}\n"
         "FDSize:\t{}\nVmPeak:\t{:8} kB\nVmSize:\t{:8} kB\nVmRSS:\t{:8} kB\nThreads:\t{}\n",
-        counts.name, context.umask, own ? "R (running)" : "S (sleeping)", process.pid(), id,
-        process.parent_pid(), credentials.uid, credentials.uid, credentials.uid, credentials.uid,
-        credentials.gid, credentials.gid, credentials.gid, credentials.gid,
-        process.descriptors().limit(), size_kib, size_kib, size_kib, counts.threads);
+        counts.name, context.umask, state_of(process, own), process.pid(), id, process.parent_pid(),
+        credentials.uid, credentials.uid, credentials.uid, credentials.uid, credentials.gid,
+        credentials.gid, credentials.gid, credentials.gid, process.descriptors().limit(), size_kib,
+        size_kib, size_kib, counts.threads);
   }
 
   // /proc/<pid>/limits: a table of the resource limits with Linux's names,
@@ -576,11 +582,12 @@ class LinuxProcfsProvider final : public fs::procfs::Provider {
     return fmt::format(
         "{} ({}) {} {} {} {} 0 -1 4194304 0 0 0 0 {} {} 0 0 {} {} {} 0 {} {} {} "
         "18446744073709551615 0 0 0 0 0 0 0 0 0 0 0 0 17 0 0 0 0 0 0 {} {} {} {} {} {} {} 0\n",
-        id, counts.name, state_of(own), process.parent_pid(), process.process_group,
-        process.session, clock_ticks(usage.user_time), clock_ticks(usage.system_time),
-        20 + counts.nice, counts.nice, counts.threads, clock_ticks(process.start_time), size_bytes,
-        resident_pages, 0, 0, process.break_start, process.arguments_start, process.arguments_end,
-        process.environment_start, process.environment_end);
+        id, counts.name, state_of(process, own).front(), process.parent_pid(),
+        process.process_group, process.session, clock_ticks(usage.user_time),
+        clock_ticks(usage.system_time), 20 + counts.nice, counts.nice, counts.threads,
+        clock_ticks(process.start_time), size_bytes, resident_pages, 0, 0, process.break_start,
+        process.arguments_start, process.arguments_end, process.environment_start,
+        process.environment_end);
   }
 
   // Builds /proc/PID/mountinfo, one line per mount. A line gives the mount's

@@ -30,6 +30,44 @@ fs::Credentials TerminalSessionHooks::caller_credentials() {
   return task->process().credentials.file_system();
 }
 
+Result<void> TerminalSessionHooks::check_background_access(tty::PseudoTerminal& terminal,
+                                                           tty::TerminalSignal signal) {
+  Task* task = Kernel::current_task();
+  if (task == nullptr) {
+    return {};
+  }
+  return kernel_.check_terminal_access(*task, terminal, static_cast<int>(signal));
+}
+
+Result<void> Kernel::check_terminal_access(Task& task, tty::PseudoTerminal& terminal, int signal) {
+  std::shared_ptr<tty::PseudoTerminal> controlling = controlling_pseudo_terminal(task);
+  if (controlling.get() != &terminal) {
+    return {};
+  }
+  Process& process = task.process();
+  const int32_t foreground = terminal.foreground_group();
+  if (foreground == 0 || foreground == process.process_group) {
+    return {};
+  }
+  bool ignored = false;
+  {
+    sync::LockGuard guard(process.lock);
+    ignored = process.signal_actions[signal - 1].handler == sig_ignore ||
+              (task.signal_mask & signal_bit(signal)) != 0;
+  }
+  if (ignored) {
+    if (signal == sig::terminal_input) {
+      return fail(Errno::eio);
+    }
+    return {};
+  }
+  if (process_group_orphaned(process.process_group)) {
+    return fail(Errno::eio);
+  }
+  signal_group_from_terminal(process.process_group, signal);
+  return fail(Errno::eintr);
+}
+
 std::shared_ptr<tty::PseudoTerminal> Kernel::controlling_pseudo_terminal(Task& task) {
   std::shared_ptr<tty::PseudoTerminal> terminal;
   int32_t session = 0;
@@ -150,10 +188,13 @@ Result<void> Kernel::set_pseudo_terminal_foreground(
   if (controlling_pseudo_terminal(task) != terminal) {
     return fail(Errno::enotty);
   }
+  if (Result<void> allowed = check_terminal_access(task, *terminal, sig::terminal_output);
+      !allowed) {
+    // An orphaned background group gets ENOTTY here, as on Linux.
+    return fail(allowed.error() == Errno::eio ? Errno::enotty : allowed.error());
+  }
   sync::LockGuard guard(process_table_lock_);
   TRY_VOID(check_foreground_group_locked(task, group));
-  // TODO: Linux sends SIGTTOU to a background process that changes the
-  // foreground group; the sandbox has no job control.
   terminal->set_foreground_group(group);
   return {};
 }

@@ -3,8 +3,10 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <array>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "litebox/platform/platform.hpp"
@@ -62,9 +64,11 @@ bool is_ignored(const SignalAction& action, int signal) {
   if (action.handler == sig_ignore) {
     return true;
   }
-  // TODO: stopping and continuing a process; SIGSTOP and friends are
-  // ignored until then.
-  return action.handler == sig_default && default_action(signal) != DefaultAction::terminate;
+  // SIGCONT resumes the process when it is sent, so its delivery has
+  // nothing left to do.
+  const DefaultAction kind = default_action(signal);
+  return action.handler == sig_default &&
+         (kind == DefaultAction::ignore || kind == DefaultAction::resume);
 }
 
 // The continuation of a system call that a signal interrupted (the
@@ -188,6 +192,130 @@ class QueuedSignalNotice {
   bool queued_ = false;
 };
 
+// Removes the queued signals that `discard` selects from `pending` and
+// recomputes its set. Process lock held.
+template <typename Predicate>
+void discard_queued(PendingSignals& pending, Predicate discard) {
+  if (std::erase_if(pending.queue, discard) == 0) {
+    return;
+  }
+  pending.set = 0;
+  for (const SignalInfo& queued : pending.queue) {
+    pending.set |= signal_bit(queued.signo);
+  }
+}
+
+// Discards the pending signals in `set` of `process` and of each of its
+// threads. Process lock held.
+void discard_pending(Process& process, uint64_t set) {
+  const auto selected = [set](const SignalInfo& queued) {
+    return (set & signal_bit(queued.signo)) != 0;
+  };
+  discard_queued(process.pending_signals, selected);
+  for (Task* thread : process.tasks) {
+    discard_queued(thread->pending_signals, selected);
+  }
+}
+
+// Applies what generating `signal` does to `process` before it is queued,
+// as Linux does. A stop signal discards a pending SIGCONT. SIGCONT discards
+// pending stop signals and ends a stop, even when the process blocks,
+// catches or ignores it. Process lock held.
+void apply_job_control_on_send(Process& process, int signal) {
+  if ((stop_signals & signal_bit(signal)) != 0) {
+    discard_pending(process, signal_bit(sig::cont));
+    return;
+  }
+  if (signal != sig::cont) {
+    return;
+  }
+  discard_pending(process, stop_signals);
+  if (!process.stopped.load(std::memory_order_relaxed)) {
+    return;
+  }
+  process.stopped.store(false, std::memory_order_release);
+  if (process.stop_reported) {
+    process.unwaited_stop = 0;
+    process.unwaited_continue = true;
+    process.continue_unreported = true;
+  }
+  process.resumed.notify_all();
+}
+
+// Starts a group stop of the process of `task` for `signal` and returns
+// the host threads of its other threads, which the caller interrupts so
+// that they park when they enter the libOS. Process lock held.
+std::vector<platform::ThreadId> begin_group_stop(Task& task, int signal) {
+  Process& process = task.process();
+  process.stopped.store(true, std::memory_order_release);
+  process.stop_signal = signal;
+  process.stop_reported = false;
+  process.unwaited_continue = false;
+  std::vector<platform::ThreadId> others;
+  for (Task* thread : process.tasks) {
+    if (thread != &task && thread->host_thread != 0) {
+      others.push_back(thread->host_thread);
+    }
+  }
+  return others;
+}
+
+// Blocks the calling thread while its process is stopped. The last thread
+// to park completes the stop and reports it to the parent; a thread that
+// exits meanwhile wakes the parked ones, so one of them can. The first
+// thread to leave after SIGCONT reports the continue. SIGKILL ends a
+// stopped process from here.
+void park_while_stopped(Task& task) {
+  Process& process = task.process();
+  if (!process.stopped.load(std::memory_order_acquire)) {
+    return;
+  }
+  Kernel& kernel = task.kernel();
+  const uint64_t kill_bit = signal_bit(sig::kill);
+  bool parked = false;
+  bool killed = false;
+  bool report_continue = false;
+  while (true) {
+    int32_t stop_to_report = 0;
+    {
+      sync::LockGuard guard(process.lock);
+      if (!parked) {
+        ++process.parked_threads;
+        parked = true;
+      }
+      const bool kill_pending =
+          ((process.pending_signals.set | task.pending_signals.set) & kill_bit) != 0;
+      if (!process.stopped.load(std::memory_order_relaxed) || kill_pending) {
+        --process.parked_threads;
+        killed = process.stopped.load(std::memory_order_relaxed);
+        report_continue = !killed && process.continue_unreported;
+        if (report_continue) {
+          process.continue_unreported = false;
+        }
+        break;
+      }
+      if (!process.stop_reported && process.parked_threads >= process.tasks.size()) {
+        process.stop_reported = true;
+        process.unwaited_stop = process.stop_signal;
+        stop_to_report = process.stop_signal;
+      } else {
+        // SIGCONT and thread exits notify `resumed`; SIGKILL interrupts
+        // every thread, which ends the wait with EINTR.
+        (void)process.resumed.wait(process.lock);
+      }
+    }
+    if (stop_to_report != 0) {
+      kernel.report_job_change(task, si::child_stopped, stop_to_report);
+    }
+  }
+  if (killed) {
+    kernel.kill_process(task, sig::kill);
+  }
+  if (report_continue) {
+    kernel.report_job_change(task, si::child_continued, sig::cont);
+  }
+}
+
 // Removes the oldest `signal` from `pending`. Process lock held.
 std::optional<SignalInfo> dequeue(PendingSignals& pending, int signal) {
   std::optional<SignalInfo> taken;
@@ -251,9 +379,14 @@ void trace_delivery(Task& task, const SignalInfo& info) {
   switch (info.code) {
     case si::child_exited:
     case si::child_killed:
-      code = from_child ? (info.code == si::child_exited ? "CLD_EXITED" : "CLD_KILLED")
+    case si::child_stopped:
+    case si::child_continued: {
+      constexpr std::array<std::string_view, 7> child_codes = {
+          "", "CLD_EXITED", "CLD_KILLED", "", "", "CLD_STOPPED", "CLD_CONTINUED"};
+      code = from_child ? std::string(child_codes[static_cast<size_t>(info.code)])
                         : fmt::format("{}", info.code);
       break;
+    }
     case si::user:
       code = "SI_USER";
       break;
@@ -288,19 +421,36 @@ void trace_delivery(Task& task, const SignalInfo& info) {
 }
 
 // The outcome of delivering one signal.
-enum class Delivery { none, ignored, handler };
+enum class Delivery { none, ignored, stopped, handler };
+
+// Whether a stop signal that `task` does not block is pending and the
+// process group of `task` is orphaned, so the default action of SIGTSTP,
+// SIGTTIN and SIGTTOU is discarded. Checked before the process lock is
+// taken, because the process table lock comes first.
+bool terminal_stops_discarded(Task& task) {
+  const uint64_t pending = task.pending_signals.set.load(std::memory_order_acquire) |
+                           task.process().pending_signals.set.load(std::memory_order_acquire);
+  if ((pending & stop_signals & ~signal_bit(sig::stop) & ~task.signal_mask) == 0) {
+    return false;
+  }
+  return task.kernel().process_group_orphaned(task.process().process_group);
+}
 
 // Takes one deliverable signal of `task` and acts on it: drops an ignored
-// one, ends the process for a terminating default action, or builds the
-// handler's frame. For the first handler after an interrupted call,
-// `interrupted` decides between EINTR and a restart.
+// one, ends the process for a terminating default action, starts a group
+// stop for a stopping one, or builds the handler's frame. For the first
+// handler after an interrupted call, `interrupted` decides between EINTR
+// and a restart.
 Delivery deliver_one(Task& task, platform::GuestRegisters& registers,
                      platform::ExtendedState extended_state, const SyscallArguments* interrupted,
                      const platform::GuestFault* fault) {
   Process& process = task.process();
+  const bool orphaned = terminal_stops_discarded(task);
   std::optional<SignalInfo> info;
   SignalAction action;
   uint64_t saved_mask = 0;
+  std::vector<platform::ThreadId> stopped_threads;
+  platform::ProcessId host_process = 0;
   {
     sync::LockGuard guard(process.lock);
     info = take_deliverable(task);
@@ -308,8 +458,17 @@ Delivery deliver_one(Task& task, platform::GuestRegisters& registers,
       return Delivery::none;
     }
     action = process.signal_actions[info->signo - 1];
-    if (action.handler == sig_ignore || (action.handler == sig_default &&
-                                         default_action(info->signo) != DefaultAction::terminate)) {
+    if (action.handler == sig_ignore) {
+      return Delivery::ignored;
+    }
+    const DefaultAction kind = default_action(info->signo);
+    if (action.handler == sig_default && kind == DefaultAction::stop) {
+      if (info->signo != sig::stop && orphaned) {
+        return Delivery::ignored;
+      }
+      stopped_threads = begin_group_stop(task, info->signo);
+      host_process = process.host_process;
+    } else if (action.handler == sig_default && kind != DefaultAction::terminate) {
       return Delivery::ignored;
     }
     if (action.handler != sig_default) {
@@ -327,6 +486,15 @@ Delivery deliver_one(Task& task, platform::GuestRegisters& registers,
   }
 
   trace_delivery(task, *info);
+  if (action.handler == sig_default && default_action(info->signo) == DefaultAction::stop) {
+    for (platform::ThreadId thread : stopped_threads) {
+      platform::current().threads.interrupt(host_process, thread);
+    }
+    if (task.kernel().options().trace) {
+      write_trace(fmt::format("--- stopped by {} ---", signal_name(info->signo)));
+    }
+    return Delivery::stopped;
+  }
   if (action.handler == sig_default) {
     task.kernel().kill_process(task, info->signo);
   }
@@ -377,7 +545,8 @@ void deliver_pending(Task& task, platform::GuestRegisters& registers,
   if (interrupted == nullptr && fault == nullptr && !task.saved_signal_mask) {
     const uint64_t pending = task.pending_signals.set.load(std::memory_order_acquire) |
                              task.process().pending_signals.set.load(std::memory_order_acquire);
-    if ((pending & ~task.signal_mask) == 0) {
+    if ((pending & ~task.signal_mask) == 0 &&
+        !task.process().stopped.load(std::memory_order_acquire)) {
       return;
     }
   }
@@ -385,6 +554,7 @@ void deliver_pending(Task& task, platform::GuestRegisters& registers,
   bool handler_ran = false;
   // Each round removes one pending signal, so the queue bounds the loop.
   while (true) {
+    park_while_stopped(task);
     const Delivery delivery =
         deliver_one(task, registers, extended_state, handler_ran ? nullptr : interrupted, fault);
     if (delivery == Delivery::none) {
@@ -424,6 +594,7 @@ Result<void> send_process_signal(Task& sender, Process& process, const SignalInf
   QueuedSignalNotice notice(process);
   {
     sync::LockGuard guard(process.lock);
+    apply_job_control_on_send(process, info.signo);
     const SignalAction& action = process.signal_actions[info.signo - 1];
     const uint64_t bit = signal_bit(info.signo);
     // Linux drops an ignored signal unless the receiving thread blocks it;
@@ -477,6 +648,7 @@ int32_t send_timer_signal(Process& process, int32_t tid, const SignalInfo& info)
       }
     }
     PendingSignals& pending = target != nullptr ? target->pending_signals : process.pending_signals;
+    apply_job_control_on_send(process, info.signo);
 
     if (info.code == si::timer) {
       for (SignalInfo& queued : pending.queue) {
@@ -528,24 +700,13 @@ int32_t send_timer_signal(Process& process, int32_t tid, const SignalInfo& info)
 }
 
 void discard_timer_signal(Process& process, int32_t timer_id) {
-  const auto discard = [timer_id](PendingSignals& pending) {
-    const auto removed = std::erase_if(pending.queue, [timer_id](const SignalInfo& queued) {
-      return queued.code == si::timer && queued.timer_id() == timer_id;
-    });
-    if (removed == 0) {
-      return;
-    }
-    // Recompute the pending set from what is left in the queue.
-    pending.set = 0;
-    for (const SignalInfo& queued : pending.queue) {
-      pending.set |= signal_bit(queued.signo);
-    }
+  const auto selected = [timer_id](const SignalInfo& queued) {
+    return queued.code == si::timer && queued.timer_id() == timer_id;
   };
-
   sync::LockGuard guard(process.lock);
-  discard(process.pending_signals);
+  discard_queued(process.pending_signals, selected);
   for (Task* thread : process.tasks) {
-    discard(thread->pending_signals);
+    discard_queued(thread->pending_signals, selected);
   }
 }
 
@@ -570,6 +731,7 @@ Result<void> send_thread_signal(Task& sender, Process& process, int32_t tid,
     }
 
     const uint64_t bit = signal_bit(info.signo);
+    apply_job_control_on_send(process, info.signo);
     const SignalAction& action = process.signal_actions[info.signo - 1];
     const bool kill_self = info.signo == sig::kill && &sender.process() == &process;
     if (!kill_self) {

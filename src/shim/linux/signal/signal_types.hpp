@@ -58,6 +58,8 @@ inline constexpr int32_t segv_map_error = 1;     // SEGV_MAPERR
 inline constexpr int32_t segv_access_error = 2;  // SEGV_ACCERR
 inline constexpr int32_t child_exited = 1;       // CLD_EXITED
 inline constexpr int32_t child_killed = 2;       // CLD_KILLED
+inline constexpr int32_t child_stopped = 5;      // CLD_STOPPED
+inline constexpr int32_t child_continued = 6;    // CLD_CONTINUED
 }  // namespace si
 
 inline constexpr uint64_t sig_default = 0;  // SIG_DFL
@@ -69,6 +71,11 @@ constexpr uint64_t signal_bit(int signal) { return uint64_t{1} << (signal - 1); 
 inline constexpr uint64_t unblockable_signals = signal_bit(sig::kill) | signal_bit(sig::stop);
 
 constexpr bool is_valid_signal(int signal) { return signal >= 1 && signal <= signal_count; }
+
+// The signals whose default action stops the process.
+inline constexpr uint64_t stop_signals = signal_bit(sig::stop) | signal_bit(sig::terminal_stop) |
+                                         signal_bit(sig::terminal_input) |
+                                         signal_bit(sig::terminal_output);
 
 // siginfo_t on x86-64: 128 bytes, the fields after si_code depend on the
 // signal and si_code.
@@ -96,6 +103,14 @@ struct SignalInfo {
     SignalInfo info =
         from_sender(sig::child, exited ? si::child_exited : si::child_killed, pid, uid);
     info.fields[1] = static_cast<uint32_t>(exited ? (wait_status >> 8) & 0xff : wait_status & 0x7f);
+    return info;
+  }
+
+  // SIGCHLD for a child that a signal stopped (CLD_STOPPED, si_status the
+  // stop signal) or SIGCONT resumed (CLD_CONTINUED, si_status SIGCONT).
+  static SignalInfo from_child_job_change(int32_t pid, uint32_t uid, int32_t code, int32_t signal) {
+    SignalInfo info = from_sender(sig::child, code, pid, uid);
+    info.fields[1] = static_cast<uint32_t>(signal);
     return info;
   }
 

@@ -189,9 +189,11 @@ Result<uint64_t> sys_wait4(Task& task, const SyscallArguments& arguments) {
     return fail(Errno::einval);
   }
 
-  // NOTE: stopped and continued children are never reported: the sandbox
-  // has no job-control stops.
-  auto reaped = TRY(task.kernel().wait_child(task, selector, (options & wait_no_hang) == 0, false));
+  Kernel::WaitFilter filter;
+  filter.stopped = (options & wait_untraced) != 0;
+  filter.continued = (options & wait_continued) != 0;
+  filter.block = (options & wait_no_hang) == 0;
+  auto reaped = TRY(task.kernel().wait_child(task, selector, filter));
   if (reaped.pid == 0) {
     return 0;
   }
@@ -217,14 +219,28 @@ struct ChildSignalInfo {
   int32_t status;
 };
 
+// The si_code and si_status of waitid(2) for the wait status of `reaped`.
+ChildSignalInfo child_signal_info(const Kernel::ChildExit& reaped) {
+  const int32_t status = reaped.wait_status;
+  int32_t code = si::child_killed;
+  int32_t value = status & 0x7f;
+  if (status == 0xffff) {
+    code = si::child_continued;
+    value = sig::cont;
+  } else if ((status & 0xff) == 0x7f) {
+    code = si::child_stopped;
+    value = (status >> 8) & 0xff;
+  } else if ((status & 0x7f) == 0) {
+    code = si::child_exited;
+    value = (status >> 8) & 0xff;
+  }
+  return ChildSignalInfo{sig::child, 0, code, 0, reaped.pid, 0, value};
+}
+
 Result<uint64_t> sys_waitid(Task& task, const SyscallArguments& arguments) {
   constexpr uint32_t id_all = 0;
   constexpr uint32_t id_pid = 1;
   constexpr uint32_t id_process_group = 2;
-  constexpr int32_t signal_child = 17;
-  constexpr int32_t child_exited = 1;  // CLD_EXITED
-  constexpr int32_t child_killed = 2;  // CLD_KILLED
-
   const uint32_t id_type = arguments.as_uint(0);
   const int32_t id = arguments.as_int(1);
   const uint32_t options = arguments.as_uint(3);
@@ -248,24 +264,18 @@ Result<uint64_t> sys_waitid(Task& task, const SyscallArguments& arguments) {
     return fail(Errno::einval);
   }
 
-  Kernel::ChildExit reaped{0, 0};
-  if ((options & wait_exited) != 0) {
-    reaped = TRY(task.kernel().wait_child(task, selector, (options & wait_no_hang) == 0,
-                                          (options & wait_no_wait) != 0));
-  }
+  Kernel::WaitFilter filter;
+  filter.exited = (options & wait_exited) != 0;
+  filter.stopped = (options & wait_untraced) != 0;  // WSTOPPED
+  filter.continued = (options & wait_continued) != 0;
+  filter.block = (options & wait_no_hang) == 0;
+  filter.keep = (options & wait_no_wait) != 0;
+  const Kernel::ChildExit reaped = TRY(task.kernel().wait_child(task, selector, filter));
   if (arguments[2] != 0) {
-    // siginfo_t is 128 bytes; with WNOHANG and no exited child it is zeroed.
+    // siginfo_t is 128 bytes; with WNOHANG and no changed child it is zeroed.
     std::array<std::byte, 128> info{};
     if (reaped.pid != 0) {
-      const bool exited = (reaped.wait_status & 0x7f) == 0;
-      const ChildSignalInfo child{
-          signal_child,
-          0,
-          exited ? child_exited : child_killed,
-          0,
-          reaped.pid,
-          0,
-          exited ? (reaped.wait_status >> 8) & 0xff : reaped.wait_status & 0x7f};
+      const ChildSignalInfo child = child_signal_info(reaped);
       std::memcpy(info.data(), &child, sizeof(child));
     }
     TRY_VOID(copy_to_guest(arguments[2], std::span(info)));

@@ -190,6 +190,13 @@ std::optional<Result<uint64_t>> replica_ioctl(Task& task, tty::ReplicaFile& file
       TRY_VOID(kernel.set_pseudo_terminal_foreground(task, terminal, group));
       return uint64_t{0};
     }
+    case request::tcsets:
+    case request::tcsetsw:
+    case request::tcsetsf:
+      // Changing the settings from a background group is a job-control
+      // access, as a write with TOSTOP is.
+      TRY_VOID(kernel.check_terminal_access(task, *terminal, sig::terminal_output));
+      return settings_ioctl(*terminal, code, argument, false);
     default:
       return settings_ioctl(*terminal, code, argument, false);
   }
