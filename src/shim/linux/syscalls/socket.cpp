@@ -66,10 +66,6 @@ constexpr int32_t max_tcp_keep_count = 127;
 // a caller without CAP_NET_ADMIN may request (Linux doubles it).
 constexpr uint32_t max_requested_buffer_size = 212992;
 
-// The maximum byte count of one send or receive, as Linux caps it
-// (MAX_RW_COUNT).
-constexpr uint64_t max_transfer = 0x7fff'f000;
-
 // struct msghdr on x86-64.
 struct LinuxMessageHeader {
   uint64_t name;
