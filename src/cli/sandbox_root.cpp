@@ -17,12 +17,15 @@
 #include <vector>
 
 #include "file_views.hpp"
+#include "linux_execution.hpp"
 #include "litebox/fs/devfs.hpp"
 #include "litebox/fs/memfs.hpp"
 #include "litebox/fs/overlay_file_system.hpp"
+#include "litebox/fs/sysfs.hpp"
 #include "litebox/fs/tar_file_system.hpp"
 #include "rootfs/rootfs.hpp"
 #include "shim/linux/procfs.hpp"
+#include "shim/linux/sysfs.hpp"
 
 namespace litebox::cli {
 
@@ -193,6 +196,28 @@ fs::PathContext SandboxRoot::root_context() {
   return context;
 }
 
+// Mounts sysfs on /sys and the cgroup2 tree on /sys/fs/cgroup. Both show
+// the CPUs that the sandbox's processes may run on, as sched_getaffinity(2)
+// in the sandbox does.
+std::expected<void, std::string> SandboxRoot::mount_system_file_systems(
+    const fs::PathContext& context, bool make_directories) {
+  if (make_directories) {
+    if (auto made = make_directory_if_missing(*vfs_, context, "/sys", 0555); !made) {
+      return made;
+    }
+  }
+  const uint32_t processor_count = platform::linux_userland::allowed_processor_count();
+  auto sysfs = fs::sysfs::create(shim::linux_abi::system_tree(processor_count));
+  if (auto mounted = vfs_->mount(context, "/sys", std::move(sysfs)); !mounted) {
+    return std::unexpected(mount_failure("sysfs", "/sys", mounted.error()));
+  }
+  auto cgroup = fs::sysfs::create(shim::linux_abi::cgroup_tree(processor_count));
+  if (auto mounted = vfs_->mount(context, "/sys/fs/cgroup", std::move(cgroup)); !mounted) {
+    return std::unexpected(mount_failure("cgroup2", "/sys/fs/cgroup", mounted.error()));
+  }
+  return {};
+}
+
 std::expected<void, std::string> SandboxRoot::mount_standard_file_systems(
     MountPoints mount_points) {
   fs::PathContext context = root_context();
@@ -215,8 +240,9 @@ std::expected<void, std::string> SandboxRoot::mount_standard_file_systems(
   if (auto mounted = vfs_->mount(context, "/proc", std::move(procfs)); !mounted) {
     return std::unexpected(mount_failure("procfs", "/proc", mounted.error()));
   }
-  // TODO: no sysfs is mounted on /sys, so lscpu and readers of
-  // /sys/devices/system/cpu or /sys/fs/cgroup find nothing there.
+  if (auto mounted = mount_system_file_systems(context, make_directories); !mounted) {
+    return mounted;
+  }
   // Both roots are writable in memory already, so /tmp needs no tmpfs of
   // its own; one would also hide whatever the image keeps under /tmp.
   if (!make_directories) {

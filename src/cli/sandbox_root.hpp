@@ -56,13 +56,15 @@ class SandboxRoot {
  private:
   SandboxRoot() = default;
 
-  // Whether the root already has the directories /dev, /proc and /tmp.
+  // Whether the root already has the directories /dev, /proc, /sys and /tmp.
   enum class MountPoints { present, maybe_missing };
 
-  // Mounts devfs on /dev and procfs on /proc, and makes sure /tmp exists.
-  // Missing directories are made, unless `mount_points` is
+  // Mounts devfs on /dev, procfs on /proc and sysfs on /sys, and makes sure
+  // /tmp exists. Missing directories are made, unless `mount_points` is
   // MountPoints::present.
   std::expected<void, std::string> mount_standard_file_systems(MountPoints mount_points);
+  std::expected<void, std::string> mount_system_file_systems(const fs::PathContext& context,
+                                                             bool make_directories);
 
   // The mapped tar image, unmapped after the file systems that read it.
   void* image_ = nullptr;

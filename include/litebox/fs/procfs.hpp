@@ -20,8 +20,8 @@ namespace litebox::fs::procfs {
 // /proc/<pid>/task/<tid>/. Each of those directories also contains the
 // directories fd and fdinfo, and /proc/<pid> contains task.
 inline constexpr std::string_view process_files[] = {
-    "cmdline",   "comm",   "environ",     "limits", "maps",
-    "mountinfo", "mounts", "personality", "stat",   "status"};
+    "cgroup",    "cmdline", "comm",        "environ", "limits", "maps",
+    "mountinfo", "mounts",  "personality", "stat",    "status"};
 // The entries of process_files that, as on Linux, only the owner may read.
 inline constexpr std::string_view owner_only_process_files[] = {"environ", "personality"};
 inline constexpr std::string_view process_links[] = {"cwd", "exe", "root"};

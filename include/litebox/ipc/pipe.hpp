@@ -155,6 +155,10 @@ class PipeEnd final : public fd::File {
 
   Result<size_t> read(std::span<std::byte> buffer) override;
   Result<size_t> write(std::span<const std::byte> data) override;
+  // read() and write() that wait only when `non_blocking` is false,
+  // whatever the O_NONBLOCK flag of this end is, for splice(2).
+  Result<size_t> read_waiting(std::span<std::byte> buffer, bool non_blocking);
+  Result<size_t> write_waiting(std::span<const std::byte> data, bool non_blocking);
   Result<fs::Stat> stat() override;
   std::shared_ptr<fs::Inode> inode() override { return inode_; }
   uint32_t poll_events() override;

@@ -92,7 +92,7 @@ class FileRights : public std::vector<std::shared_ptr<fd::File>> {
 void release_in_flight_files(std::vector<std::shared_ptr<fd::File>> files);
 
 // The address family of a socket.
-enum class SocketDomain : uint8_t { unix_domain, inet, inet6 };
+enum class SocketDomain : uint8_t { unix_domain, inet, inet6, netlink };
 
 // The type of a socket: SOCK_STREAM or SOCK_DGRAM.
 enum class SocketType : uint8_t { stream, datagram };

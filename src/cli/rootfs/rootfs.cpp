@@ -30,12 +30,14 @@ namespace {
 // and fails a sixth with ELOOP (measured on Linux 6.18).
 constexpr int max_interpreter_depth = 5;
 
-// Mount points that `litebox run` fills with devfs, procfs and tmpfs.
+// Mount points that `litebox run` fills with devfs, procfs and sysfs, and
+// the directory /tmp.
 struct MountPoint {
   const char* path;
   uint32_t mode;
 };
-constexpr MountPoint mount_points[] = {{"/dev", 0755}, {"/proc", 0555}, {"/tmp", 01777}};
+constexpr MountPoint mount_points[] = {
+    {"/dev", 0755}, {"/proc", 0555}, {"/sys", 0555}, {"/tmp", 01777}};
 
 // Top-level directories that a merged-/usr host makes symlinks into /usr.
 constexpr const char* merged_usr_links[] = {"/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32"};

@@ -324,17 +324,25 @@ PipeEnd::PipeEnd(std::shared_ptr<Pipe> pipe, uint32_t flags, std::shared_ptr<fs:
 PipeEnd::~PipeEnd() { pipe_->detach(is_reader(), is_writer()); }
 
 Result<size_t> PipeEnd::read(std::span<std::byte> buffer) {
-  if (!is_reader()) {
-    return fail(Errno::ebadf);
-  }
-  return pipe_->read(buffer, is_non_blocking());
+  return read_waiting(buffer, is_non_blocking());
 }
 
 Result<size_t> PipeEnd::write(std::span<const std::byte> data) {
+  return write_waiting(data, is_non_blocking());
+}
+
+Result<size_t> PipeEnd::read_waiting(std::span<std::byte> buffer, bool non_blocking) {
+  if (!is_reader()) {
+    return fail(Errno::ebadf);
+  }
+  return pipe_->read(buffer, non_blocking);
+}
+
+Result<size_t> PipeEnd::write_waiting(std::span<const std::byte> data, bool non_blocking) {
   if (!is_writer()) {
     return fail(Errno::ebadf);
   }
-  return pipe_->write(data, is_non_blocking());
+  return pipe_->write(data, non_blocking);
 }
 
 Result<fs::Stat> PipeEnd::stat() {

@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "litebox/event/pollable.hpp"
 #include "litebox/fs/vfs.hpp"
 #include "litebox/platform/execution.hpp"
 #include "litebox/sync/condition_variable.hpp"
@@ -102,6 +103,13 @@ class Kernel final : public platform::SyscallHandler {
   const std::shared_ptr<fs::FileSystem>& memfd_file_system() const { return memfd_file_system_; }
   const std::shared_ptr<fs::Mount>& memfd_mount() const { return memfd_mount_; }
   const KernelOptions& options() const { return options_; }
+  // Notified each time a signal becomes pending for any process or thread
+  // of the sandbox, for the signalfd(2) descriptors that poll(2), select(2)
+  // and epoll watch. A signalfd reports the signals of whichever process
+  // reads or polls it, and forked processes share it, so one Pollable
+  // serves them all: a waiter checks its own process's signals again, and
+  // another process's signal costs it one spurious wake-up.
+  event::Pollable& signal_readiness() { return signal_readiness_; }
 
   // Creates a process with the next free pid and the root, working
   // directory and umask of `paths`, with one task whose tid equals the pid.
@@ -304,6 +312,7 @@ class Kernel final : public platform::SyscallHandler {
   std::shared_ptr<fs::FileSystem> memfd_file_system_;
   std::shared_ptr<fs::Mount> memfd_mount_;
   KernelOptions options_;
+  event::Pollable signal_readiness_;
   std::atomic<int32_t> next_id_{1};
   int32_t first_pid_ = 0;
   // Threads that spawn_thread started, by host thread id. A new thread looks

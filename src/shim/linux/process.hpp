@@ -11,7 +11,6 @@
 #include <memory>
 #include <string>
 
-#include "litebox/event/pollable.hpp"
 #include "litebox/fd/descriptor_table.hpp"
 #include "litebox/fs/vfs.hpp"
 #include "litebox/mm/memory_map.hpp"
@@ -128,9 +127,6 @@ class Process {
   // Signals sent to the process as a whole; any thread that does not block
   // one may take it.
   PendingSignals pending_signals;
-  // Notified each time a signal becomes pending for the process or one of
-  // its threads, for the signalfd(2) descriptors that poll(2) watches.
-  event::Pollable signal_readiness;
   // The live threads, for signals that must find one. Tasks add and remove
   // themselves.
   std::vector<Task*> tasks;

@@ -119,6 +119,11 @@ class LinuxProcfsProvider final : public fs::procfs::Provider {
       if (name == "limits") {
         return limits(process);
       }
+      if (name == "cgroup") {
+        // Every process of the sandbox sits at the root of its cgroup
+        // namespace, in the cgroup2 tree that /sys/fs/cgroup shows.
+        return std::string("0::/\n");
+      }
       if (name == "status") {
         return status(process, process.pid(), own);
       }
@@ -253,7 +258,9 @@ class LinuxProcfsProvider final : public fs::procfs::Provider {
       return cpuinfo_text(sandbox_processor_count());
     }
     if (path == "filesystems") {
-      return std::string("nodev\tproc\nnodev\ttmpfs\nnodev\tdevtmpfs\nnodev\toverlay\n\ttar\n");
+      return std::string(
+          "nodev\tsysfs\nnodev\tproc\nnodev\ttmpfs\nnodev\tdevtmpfs\nnodev\tcgroup2\n"
+          "nodev\toverlay\n\ttar\n");
     }
     if (path == "version") {
       // Linux names the compiler and linker in the second parentheses.

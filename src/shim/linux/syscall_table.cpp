@@ -16,6 +16,7 @@ SyscallTable build_table() {
   register_epoll_syscalls(table);
   register_memory_syscalls(table);
   register_memfd_syscalls(table);
+  register_splice_syscalls(table);
   register_inotify_syscalls(table);
   register_process_syscalls(table);
   register_credential_syscalls(table);

@@ -171,9 +171,9 @@ Result<void> enqueue(PendingSignals& pending, const SignalInfo& info) {
   return {};
 }
 
-// Notifies the signalfd descriptors of a process when it goes out of scope
-// after a signal was queued, so that the notification comes after the
-// process lock is released (declare it before the lock guard).
+// Notifies the signalfd descriptors when it goes out of scope after a
+// signal was queued for the process, so that the notification comes after
+// the process lock is released (declare it before the lock guard).
 class QueuedSignalNotice {
  public:
   explicit QueuedSignalNotice(Process& process) : process_(process) {}
@@ -181,7 +181,7 @@ class QueuedSignalNotice {
   QueuedSignalNotice& operator=(const QueuedSignalNotice&) = delete;
   ~QueuedSignalNotice() {
     if (queued_) {
-      process_.signal_readiness.notify(event::pollin | event::pollrdnorm);
+      process_.kernel().signal_readiness().notify(event::pollin | event::pollrdnorm);
     }
   }
 

@@ -15,32 +15,12 @@
 #include "shim/linux/guest_memory.hpp"
 #include "shim/linux/kernel.hpp"
 #include "shim/linux/syscalls/file_support.hpp"
+#include "shim/linux/syscalls/socket_netlink.hpp"
 #include "shim/linux/syscalls/terminal.hpp"
 
 namespace litebox::shim::linux_abi {
 
 namespace {
-
-// The maximum byte count of one read or write, as Linux caps it (MAX_RW_COUNT).
-constexpr uint64_t max_transfer = 0x7fff'f000;
-
-// A bounce buffer for copies between files and guest memory. It lives in
-// the stack frame of the copy, on the calling thread's libOS stack (888 KiB,
-// thread_block_layout.h), and is left uninitialized. A block from the shared
-// kernel heap would cost more: freeing a block of 64 KiB or more returns its
-// pages to the host, so each read or write paid a zero fill and 16 fresh
-// shmem pages. Sequential reads of a memfs file ran at a tenth of the native
-// rate that way.
-struct BounceBuffer {
-  static constexpr size_t size = 64 * 1024;
-
-  // Returns the first min(length, size) bytes.
-  std::span<std::byte> first(uint64_t length) {
-    return {bytes.data(), static_cast<size_t>(std::min<uint64_t>(length, size))};
-  }
-
-  alignas(64) std::array<std::byte, size> bytes;
-};
 
 // The largest message that one read or write of a message-oriented file
 // moves: above the largest Unix datagram Linux accepts by default.
@@ -485,6 +465,9 @@ Result<uint64_t> sys_ioctl(Task& task, const SyscallArguments& arguments) {
   }
 
   if (auto served = pseudo_terminal_ioctl(task, *file, request, arguments[2])) {
+    return *served;
+  }
+  if (auto served = interface_ioctl(*file, request, arguments[2])) {
     return *served;
   }
 

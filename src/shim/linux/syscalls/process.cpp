@@ -586,22 +586,44 @@ Result<uint64_t> sys_getrandom(Task&, const SyscallArguments& arguments) {
   return done;
 }
 
-Result<ResourceLimit> apply_limit(Task& task, uint32_t resource, const ResourceLimit* new_limit) {
-  if (resource >= resource_count) {
-    return fail(Errno::einval);
-  }
-  if (new_limit != nullptr && new_limit->current > new_limit->maximum) {
-    return fail(Errno::einval);
-  }
+// Whether `caller` may read and change the resource limits of a process
+// with `target`'s credentials, as Linux's prlimit(2) checks for another
+// process: the target's real, effective and saved user ids all equal the
+// caller's real user id, and likewise for the group ids, or the caller
+// has CAP_SYS_RESOURCE, which only root has here.
+bool may_access_limits(const ProcessCredentials& caller, const ProcessCredentials& target) {
+  const bool same_user =
+      target.uid == caller.uid && target.euid == caller.uid && target.suid == caller.uid;
+  const bool same_group =
+      target.gid == caller.gid && target.egid == caller.gid && target.sgid == caller.gid;
+  return (same_user && same_group) || caller.euid == 0;
+}
 
-  Process& process = task.process();
+// Reads the limit `resource` of `process` and replaces it with `new_limit`
+// unless that is null, and returns the old limit. `caller` is the
+// credentials of the calling process, or is null when `process` is the
+// caller's own. The limits that the descriptor table and the memory map
+// enforce follow the change; the CPU-time limit is the caller's to arm.
+Result<ResourceLimit> exchange_limit(Process& process, uint32_t resource,
+                                     const ResourceLimit* new_limit,
+                                     const ProcessCredentials* caller) {
   ResourceLimit old_limit;
   {
     sync::LockGuard guard(process.lock);
+    if (caller != nullptr && !may_access_limits(*caller, process.credentials)) {
+      return fail(Errno::eperm);
+    }
+    if (resource >= resource_count) {
+      return fail(Errno::einval);
+    }
+    if (new_limit != nullptr && new_limit->current > new_limit->maximum) {
+      return fail(Errno::einval);
+    }
     old_limit = process.limits[resource];
     if (new_limit != nullptr) {
       // Raising the hard limit needs CAP_SYS_RESOURCE, which only root has here.
-      if (new_limit->maximum > old_limit.maximum && process.credentials.euid != 0) {
+      const uint32_t euid = caller != nullptr ? caller->euid : process.credentials.euid;
+      if (new_limit->maximum > old_limit.maximum && euid != 0) {
         return fail(Errno::eperm);
       }
       process.limits[resource] = *new_limit;
@@ -614,6 +636,13 @@ Result<ResourceLimit> apply_limit(Task& task, uint32_t resource, const ResourceL
   if (new_limit != nullptr && resource == static_cast<uint32_t>(Resource::address_space)) {
     process.memory.set_size_limit(new_limit->current);
   }
+  return old_limit;
+}
+
+// getrlimit(2), setrlimit(2) and prlimit(2) on the caller's own process.
+Result<ResourceLimit> apply_own_limit(Task& task, uint32_t resource,
+                                      const ResourceLimit* new_limit) {
+  const ResourceLimit old_limit = TRY(exchange_limit(task.process(), resource, new_limit, nullptr));
   if (new_limit != nullptr && resource == static_cast<uint32_t>(Resource::cpu)) {
     // NOTE: setrlimit(2) does not fail for this on Linux, so when the timer
     // thread cannot start (EAGAIN), the limit is stored but not enforced.
@@ -622,18 +651,52 @@ Result<ResourceLimit> apply_limit(Task& task, uint32_t resource, const ResourceL
   return old_limit;
 }
 
-Result<uint64_t> sys_prlimit64(Task& task, const SyscallArguments& arguments) {
-  const int32_t pid = arguments.as_int(0);
-  if (pid != 0 && pid != task.process().pid()) {
+// prlimit(2) on another process of the sandbox. Processes share the kernel
+// heap, so the caller changes the target's Process object directly, while
+// the process table keeps the target from exiting.
+Result<ResourceLimit> apply_other_limit(Task& task, int32_t pid, uint32_t resource,
+                                        const ResourceLimit* new_limit) {
+  ProcessCredentials caller;
+  {
+    sync::LockGuard guard(task.process().lock);
+    caller = task.process().credentials;
+  }
+  Result<ResourceLimit> result = fail(Errno::esrch);
+  TRY_VOID(task.kernel().visit_process(pid, [&](Process& target) {
+    result = exchange_limit(target, resource, new_limit, &caller);
+  }));
+  // TODO: a new RLIMIT_CPU of another process is stored but not armed,
+  // because the timer that enforces it must run in the target process.
+  return result;
+}
+
+// The pid of the process that thread or process `id` belongs to; `esrch`
+// when no such thread runs.
+Result<int32_t> process_of_thread(Task& task, int32_t id) {
+  std::optional<int32_t> pid;
+  task.kernel().visit_threads(Kernel::ThreadSelector::thread, id,
+                              [&](Task& thread) { pid = thread.process().pid(); });
+  if (!pid) {
     return fail(Errno::esrch);
   }
+  return *pid;
+}
+
+Result<uint64_t> sys_prlimit64(Task& task, const SyscallArguments& arguments) {
+  const int32_t id = arguments.as_int(0);
+  const uint32_t resource = arguments.as_uint(1);
 
   std::optional<ResourceLimit> new_limit;
   if (arguments[2] != 0) {
     new_limit = TRY(GuestPtr<ResourceLimit>(arguments[2]).read());
   }
-  ResourceLimit old_limit =
-      TRY(apply_limit(task, arguments.as_uint(1), new_limit ? &*new_limit : nullptr));
+  const ResourceLimit* requested = new_limit ? &*new_limit : nullptr;
+
+  // Like Linux, prlimit(2) takes any thread id and acts on its process.
+  const int32_t pid = id == 0 ? task.process().pid() : TRY(process_of_thread(task, id));
+  const ResourceLimit old_limit = pid == task.process().pid()
+                                      ? TRY(apply_own_limit(task, resource, requested))
+                                      : TRY(apply_other_limit(task, pid, resource, requested));
 
   if (arguments[3] != 0) {
     TRY_VOID(GuestPtr<ResourceLimit>(arguments[3]).write(old_limit));
@@ -642,14 +705,14 @@ Result<uint64_t> sys_prlimit64(Task& task, const SyscallArguments& arguments) {
 }
 
 Result<uint64_t> sys_getrlimit(Task& task, const SyscallArguments& arguments) {
-  ResourceLimit limit = TRY(apply_limit(task, arguments.as_uint(0), nullptr));
+  ResourceLimit limit = TRY(apply_own_limit(task, arguments.as_uint(0), nullptr));
   TRY_VOID(GuestPtr<ResourceLimit>(arguments[1]).write(limit));
   return 0;
 }
 
 Result<uint64_t> sys_setrlimit(Task& task, const SyscallArguments& arguments) {
   ResourceLimit limit = TRY(GuestPtr<ResourceLimit>(arguments[1]).read());
-  TRY_VOID(apply_limit(task, arguments.as_uint(0), &limit));
+  TRY_VOID(apply_own_limit(task, arguments.as_uint(0), &limit));
   return 0;
 }
 

@@ -76,21 +76,21 @@ SignalFdInfo to_signalfd_info(const SignalInfo& info) {
 }
 
 // The open file description of a signalfd. Reads and readiness concern
-// the calling thread and its process, as on Linux, but only the signals of
-// the process that made it notify waiters.
+// the calling thread and its process, as on Linux. Waiters hear of the
+// signals of every process of the sandbox and check their own again.
 class SignalFile final : public fd::File {
  public:
-  SignalFile(uint64_t mask, uint32_t flags, std::shared_ptr<Process> owner)
-      : File(fd::open_read_write | flags), mask_(mask), owner_(std::move(owner)) {}
+  SignalFile(uint64_t mask, uint32_t flags, Kernel& kernel)
+      : File(fd::open_read_write | flags), mask_(mask), kernel_(kernel) {}
 
   void set_mask(uint64_t mask) {
     mask_.store(mask, std::memory_order_relaxed);
-    owner_->signal_readiness.notify(event::pollin);
+    kernel_.signal_readiness().notify(event::pollin);
   }
 
   Result<fs::Stat> stat() override { return fd::anonymous_inode_stat(); }
   std::string anonymous_name() override { return "anon_inode:[signalfd]"; }
-  event::Pollable* pollable() override { return &owner_->signal_readiness; }
+  event::Pollable* pollable() override { return &kernel_.signal_readiness(); }
 
   uint32_t poll_events() override {
     Task* task = Kernel::current_task();
@@ -152,7 +152,9 @@ class SignalFile final : public fd::File {
   }
 
   std::atomic<uint64_t> mask_;
-  std::shared_ptr<Process> owner_;
+  // The kernel lives as long as the sandbox, in the heap that every process
+  // maps at the same address.
+  Kernel& kernel_;
 };
 
 Result<uint64_t> signalfd_common(Task& task, int32_t descriptor, uint64_t mask_address,
@@ -171,8 +173,7 @@ Result<uint64_t> signalfd_common(Task& task, int32_t descriptor, uint64_t mask_a
     signal_file->set_mask(mask);
     return static_cast<uint64_t>(descriptor);
   }
-  auto file =
-      std::make_shared<SignalFile>(mask, flags & signalfd_non_blocking, task.shared_process());
+  auto file = std::make_shared<SignalFile>(mask, flags & signalfd_non_blocking, task.kernel());
   return TRY(task.process().descriptors().allocate(std::move(file),
                                                    (flags & signalfd_close_on_exec) != 0));
 }

@@ -17,6 +17,7 @@
 #include "shim/linux/syscalls/file_support.hpp"
 #include "shim/linux/syscalls/socket_control.hpp"
 #include "shim/linux/syscalls/socket_datagram.hpp"
+#include "shim/linux/syscalls/socket_netlink.hpp"
 #include "shim/linux/syscalls/socket_support.hpp"
 
 namespace litebox::shim::linux_abi {
@@ -64,10 +65,6 @@ constexpr int32_t max_tcp_keep_count = 127;
 // net.core.wmem_max and rmem_max: the largest SO_SNDBUF and SO_RCVBUF value
 // a caller without CAP_NET_ADMIN may request (Linux doubles it).
 constexpr uint32_t max_requested_buffer_size = 212992;
-
-// The maximum byte count of one send or receive, as Linux caps it
-// (MAX_RW_COUNT).
-constexpr uint64_t max_transfer = 0x7fff'f000;
 
 // struct msghdr on x86-64.
 struct LinuxMessageHeader {
@@ -258,6 +255,34 @@ Result<ipc::SocketTransfer> receive_options(uint32_t flags) {
                              .wait_all = (flags & msg_wait_all) != 0};
 }
 
+// sendto(2) and sendmsg(2) of a netlink socket, which serves the request
+// at once. Only the kernel (port id 0) receives.
+Result<uint64_t> send_netlink(NetlinkRouteSocket& socket, const std::vector<GuestIovec>& vectors,
+                              const std::optional<std::vector<std::byte>>& destination) {
+  if (destination && !destination->empty()) {
+    NetlinkAddress address = TRY(decode_netlink_address(*destination));
+    if (address.port != 0) {
+      return fail(Errno::econnrefused);
+    }
+  }
+  std::vector<std::byte> data(total_length(vectors));
+  TRY_VOID(copy_vector_bytes(vectors, 0, data, false));
+  return TRY(socket.send(data));
+}
+
+// recvfrom(2) and recvmsg(2) of a netlink socket: one datagram of replies,
+// from the kernel.
+Result<ReceivedMessage> receive_netlink(NetlinkRouteSocket& socket,
+                                        const std::vector<GuestIovec>& vectors,
+                                        ipc::SocketTransfer options, bool report_length) {
+  std::vector<std::byte> buffer(total_length(vectors));
+  NetlinkRouteSocket::Receipt receipt = TRY(socket.receive(buffer, options));
+  TRY_VOID(copy_vector_bytes(vectors, 0, std::span(buffer).first(receipt.copied), true));
+  return ReceivedMessage{.count = report_length ? receipt.length : receipt.copied,
+                         .truncated = receipt.length > receipt.copied,
+                         .source = encode_netlink_address(NetlinkAddress{})};
+}
+
 // One sendto(2) or sendmsg(2) on a socket of either type, to
 // `destination` or, without one, to the connected peer.
 Result<uint64_t> send_message(Task& task, ipc::Socket& socket,
@@ -265,6 +290,9 @@ Result<uint64_t> send_message(Task& task, ipc::Socket& socket,
                               const std::optional<std::vector<std::byte>>& destination,
                               uint32_t flags, ipc::FileRights rights = {}) {
   ipc::SocketTransfer options = TRY(send_options(flags));
+  if (auto* netlink = as_netlink(socket)) {
+    return send_netlink(*netlink, vectors, destination);
+  }
   if (auto* datagram = dynamic_cast<ipc::DatagramSocket*>(&socket)) {
     return send_datagram(task, *datagram, vectors, destination, options, std::move(rights));
   }
@@ -280,6 +308,9 @@ Result<uint64_t> send_message(Task& task, ipc::Socket& socket,
 Result<ReceivedMessage> receive_message(ipc::Socket& socket, const std::vector<GuestIovec>& vectors,
                                         uint32_t flags, ipc::FileRights* rights = nullptr) {
   ipc::SocketTransfer options = TRY(receive_options(flags));
+  if (auto* netlink = as_netlink(socket)) {
+    return receive_netlink(*netlink, vectors, options, (flags & msg_truncate) != 0);
+  }
   if (auto* datagram = dynamic_cast<ipc::DatagramSocket*>(&socket)) {
     return receive_datagram(*datagram, vectors, options, (flags & msg_truncate) != 0, rights);
   }
@@ -403,6 +434,8 @@ int32_t domain_number(ipc::SocketDomain domain) {
       return af_inet;
     case ipc::SocketDomain::inet6:
       return af_inet6;
+    case ipc::SocketDomain::netlink:
+      return af_netlink;
     case ipc::SocketDomain::unix_domain:
       break;
   }
@@ -419,6 +452,9 @@ bool is_tcp(const ipc::Socket& socket) {
 int32_t protocol_number(const ipc::Socket& socket) {
   if (socket.domain() == ipc::SocketDomain::unix_domain) {
     return 0;
+  }
+  if (socket.domain() == ipc::SocketDomain::netlink) {
+    return netlink_route;
   }
   return socket.type() == ipc::SocketType::stream ? ipproto_tcp : ipproto_udp;
 }

@@ -16,6 +16,7 @@
 #include "shim/linux/kernel.hpp"
 #include "shim/linux/syscalls/file_support.hpp"
 #include "shim/linux/syscalls/socket_inet_address.hpp"
+#include "shim/linux/syscalls/socket_netlink.hpp"
 #include "shim/linux/syscalls/socket_support.hpp"
 
 namespace litebox::shim::linux_abi {
@@ -111,8 +112,28 @@ Result<SocketKind> socket_kind_of(const SocketRequest& request) {
                     .type = datagram ? ipc::SocketType::datagram : ipc::SocketType::stream};
 }
 
+// socket(2) of the netlink family: only NETLINK_ROUTE, of type SOCK_RAW or
+// SOCK_DGRAM, as Linux accepts both.
+Result<uint64_t> make_netlink_socket(Task& task, const SocketRequest& request) {
+  if (request.type != sock_raw && request.type != sock_datagram) {
+    return fail(Errno::esocktnosupport);
+  }
+  if (request.protocol != netlink_route) {
+    // TODO: other netlink protocols (generic netlink, audit, uevents).
+    report_unsupported_socket(request);
+    return fail(Errno::enosys);
+  }
+  auto socket = std::make_shared<NetlinkRouteSocket>(
+      socket_file_flags(request.flags), socket_credentials_of(task), ipc::SocketType::datagram);
+  bool close_on_exec = (request.flags & sock_close_on_exec) != 0;
+  return TRY(task.process().descriptors().allocate(socket, close_on_exec));
+}
+
 Result<uint64_t> sys_socket(Task& task, const SyscallArguments& arguments) {
   SocketRequest request = TRY(decode_socket_request(arguments));
+  if (request.domain == af_netlink) {
+    return make_netlink_socket(task, request);
+  }
   SocketKind kind = TRY(socket_kind_of(request));
   const uint32_t flags = request.flags;
 
@@ -156,7 +177,10 @@ Result<void> bind_socket(Task& task, AnySocket& socket, std::span<const std::byt
 Result<uint64_t> sys_bind(Task& task, const SyscallArguments& arguments) {
   auto socket = TRY(socket_of(task, arguments.as_int(0)));
   std::vector<std::byte> bytes = TRY(read_socket_address(arguments[1], arguments.as_int(2)));
-  if (auto datagram = std::dynamic_pointer_cast<ipc::DatagramSocket>(socket)) {
+  if (auto* netlink = as_netlink(*socket)) {
+    NetlinkAddress address = TRY(decode_netlink_address(bytes));
+    TRY_VOID(netlink->bind(address));
+  } else if (auto datagram = std::dynamic_pointer_cast<ipc::DatagramSocket>(socket)) {
     TRY_VOID(bind_socket(task, *datagram, bytes));
   } else {
     TRY_VOID(bind_socket(task, static_cast<ipc::StreamSocket&>(*socket), bytes));
@@ -203,6 +227,16 @@ Result<uint64_t> sys_listen(Task& task, const SyscallArguments& arguments) {
 Result<uint64_t> sys_connect(Task& task, const SyscallArguments& arguments) {
   auto any_socket = TRY(socket_of(task, arguments.as_int(0)));
   std::vector<std::byte> bytes = TRY(read_socket_address(arguments[1], arguments.as_int(2)));
+  if (auto* netlink = as_netlink(*any_socket)) {
+    // TODO: Linux lets a netlink socket connect to another socket's port
+    // id; the sandbox's netlink sockets talk to the kernel only.
+    NetlinkAddress address = TRY(decode_netlink_address(bytes));
+    if (address.port != 0) {
+      return fail(Errno::econnrefused);
+    }
+    (void)netlink->name();
+    return 0;
+  }
   if (auto datagram = std::dynamic_pointer_cast<ipc::DatagramSocket>(any_socket)) {
     TRY_VOID(connect_datagram(task, *datagram, bytes));
     return 0;
@@ -266,6 +300,10 @@ Result<uint64_t> sys_accept4(Task& task, const SyscallArguments& arguments) {
 
 Result<uint64_t> sys_getsockname(Task& task, const SyscallArguments& arguments) {
   auto socket = TRY(socket_of(task, arguments.as_int(0)));
+  if (auto* netlink = as_netlink(*socket)) {
+    TRY_VOID(write_address(arguments[1], arguments[2], encode_netlink_address(netlink->name())));
+    return 0;
+  }
   TRY_VOID(write_address(arguments[1], arguments[2],
                          encode_socket_address(socket->address(), socket->domain())));
   return 0;
@@ -273,6 +311,11 @@ Result<uint64_t> sys_getsockname(Task& task, const SyscallArguments& arguments) 
 
 Result<uint64_t> sys_getpeername(Task& task, const SyscallArguments& arguments) {
   auto socket = TRY(socket_of(task, arguments.as_int(0)));
+  if (as_netlink(*socket) != nullptr) {
+    // The peer of a netlink socket is the kernel, port id 0.
+    TRY_VOID(write_address(arguments[1], arguments[2], encode_netlink_address(NetlinkAddress{})));
+    return 0;
+  }
   ipc::SocketAddress peer = TRY(socket->peer_address());
   TRY_VOID(
       write_address(arguments[1], arguments[2], encode_socket_address(peer, socket->domain())));
