@@ -408,12 +408,14 @@ static void orphaned_stopped_group(void) {
     }
     close(report[1]);
     setpgid(job, job);
+
     int status = 0;
     waitpid(job, &status, WUNTRACED);
     _exit(WIFSTOPPED(status) ? 0 : 1);
   }
   close(report[1]);
   wait_and_report("middle process", middle, 0);
+
   char text[64] = {0};
   size_t length = 0;
   ssize_t count;
