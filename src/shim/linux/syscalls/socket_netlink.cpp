@@ -503,6 +503,11 @@ Result<size_t> NetlinkRouteSocket::send(std::span<const std::byte> data) {
   {
     sync::LockGuard guard(lock_);
     for (std::vector<std::byte>& reply : replies) {
+      if (queued_bytes_ + reply.size() > receive_buffer_size_) {
+        pending_error_ = Errno::enobufs;
+        continue;
+      }
+      queued_bytes_ += reply.size();
       queue_.push_back(std::move(reply));
     }
   }
@@ -516,6 +521,11 @@ Result<NetlinkRouteSocket::Receipt> NetlinkRouteSocket::receive(std::span<std::b
   Receipt receipt;
   {
     sync::LockGuard guard(lock_);
+    if (pending_error_) {
+      const Errno error = *pending_error_;
+      pending_error_.reset();
+      return fail(error);
+    }
     auto ready = [&] { return !queue_.empty() || (shutdown_ & ipc::shutdown_receive) != 0; };
     if (!ready() && (options.non_blocking || is_non_blocking())) {
       return fail(Errno::eagain);
@@ -530,6 +540,7 @@ Result<NetlinkRouteSocket::Receipt> NetlinkRouteSocket::receive(std::span<std::b
     receipt.copied = std::min(buffer.size(), datagram.size());
     std::copy_n(datagram.begin(), receipt.copied, buffer.begin());
     if (!options.peek) {
+      queued_bytes_ -= datagram.size();
       queue_.pop_front();
     }
   }
@@ -586,6 +597,13 @@ void NetlinkRouteSocket::set_send_buffer_size(size_t size) {
 void NetlinkRouteSocket::set_receive_buffer_size(size_t size) {
   sync::LockGuard guard(lock_);
   receive_buffer_size_ = size;
+}
+
+std::optional<Errno> NetlinkRouteSocket::take_pending_error() {
+  sync::LockGuard guard(lock_);
+  std::optional<Errno> error = pending_error_;
+  pending_error_.reset();
+  return error;
 }
 
 ipc::SocketCredentials NetlinkRouteSocket::peer_credentials() {

@@ -8,7 +8,10 @@
 //
 // A request (sendto, sendmsg, write) is served at once: its replies queue
 // on the socket as datagrams, which recvfrom, recvmsg and read take in
-// order. Requests served: RTM_GETLINK (a dump, or one link by index or
+// order. Replies that would grow the queue beyond SO_RCVBUF are dropped,
+// and the next receive fails with ENOBUFS, as on Linux.
+//
+// Requests served: RTM_GETLINK (a dump, or one link by index or
 // name) and RTM_GETADDR (a dump, of one family or both). Others get an
 // NLMSG_ERROR with EOPNOTSUPP. Multicast groups are accepted but never
 // report anything, because nothing in the sandbox's network changes.
@@ -87,7 +90,7 @@ class NetlinkRouteSocket final : public ipc::Socket {
   void set_send_buffer_size(size_t size) override;
   void set_receive_buffer_size(size_t size) override;
   ipc::SocketCredentials peer_credentials() override;
-  std::optional<Errno> take_pending_error() override { return std::nullopt; }
+  std::optional<Errno> take_pending_error() override;
   Result<void> set_ipv6_only(bool) override { return fail(Errno::enoprotoopt); }
 
  private:
@@ -95,9 +98,13 @@ class NetlinkRouteSocket final : public ipc::Socket {
   void bind_default_locked();
 
   sync::Mutex lock_;
-  bool bound_ = false;                                            // guarded by lock_
-  NetlinkAddress name_;                                           // guarded by lock_
-  std::deque<std::vector<std::byte>> queue_;                      // guarded by lock_
+  bool bound_ = false;                        // guarded by lock_
+  NetlinkAddress name_;                       // guarded by lock_
+  std::deque<std::vector<std::byte>> queue_;  // guarded by lock_
+  size_t queued_bytes_ = 0;                   // guarded by lock_
+  // ENOBUFS once replies were dropped because the queue was full, for the
+  // next receive or SO_ERROR. Guarded by lock_.
+  std::optional<Errno> pending_error_;
   uint32_t shutdown_ = 0;                                         // guarded by lock_
   size_t send_buffer_size_ = ipc::default_socket_buffer_size;     // guarded by lock_
   size_t receive_buffer_size_ = ipc::default_socket_buffer_size;  // guarded by lock_
