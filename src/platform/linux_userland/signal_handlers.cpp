@@ -129,18 +129,12 @@ void save_guest_registers(GuestRegisters& registers, const greg_t* gregs) {
   registers.rflags = static_cast<uint64_t>(gregs[REG_EFL]);
 }
 
-// Stores the guest registers of a trapped system call in the thread block and
-// sends the thread to litebox_syscall_entry when the handler returns.
 // Copies the guest's extended state from the signal frame into `block`'s
-// XSAVE area, which costs less than the entry path's own XSAVE of the same
-// state after rt_sigreturn restored it. The kernel saved the state there
-// with XSAVE in the standard format, but only the components it shows to
-// signal handlers: not AMX tile data, for one, unless the process asked
-// for it. The copy therefore covers the frame's image only, and XRSTOR
-// puts every component that its header marks as absent into its initial
-// state, as it would after the entry path's XSAVE of a component not in
-// use. Returns false, copying nothing, when the frame has no image that
-// fits the area.
+// XSAVE area, which costs less than a second XSAVE in the entry path.
+// Returns false, copying nothing, when the frame has no image that fits.
+// NOTE: the frame holds only the components that the kernel shows to
+// signal handlers (not AMX tile data unless the process asked for it), and
+// its header marks the others absent, so XRSTOR initializes them.
 __attribute__((no_stack_protector)) bool copy_frame_extended_state(ThreadBlock& block,
                                                                    const ucontext_t& context) {
   // struct _fpx_sw_bytes, which the kernel puts into the unused bytes
@@ -174,6 +168,8 @@ __attribute__((no_stack_protector)) bool copy_frame_extended_state(ThreadBlock& 
   return true;
 }
 
+// Stores the guest registers of a trapped system call in the thread block and
+// sends the thread to litebox_syscall_entry when the handler returns.
 __attribute__((no_stack_protector)) void handle_sigsys(int, siginfo_t* info, void* context) {
   auto* ucontext = static_cast<ucontext_t*>(context);
   greg_t* gregs = ucontext->uc_mcontext.gregs;
