@@ -37,9 +37,9 @@ struct Tree {
 };
 
 // Creates the file system. Files are mode 0444, the root directory 0555
-// and the other directories 0755, all owned by root. As in Linux's sysfs, every change fails: opening a file for
-// writing and creating a file with `eacces`, the other changes of the tree
-// and of attributes with `eperm`.
+// and the other directories 0755, all owned by root. As in Linux's sysfs, every change fails:
+// opening a file for writing and creating a file with `eacces`, the other changes of the tree and
+// of attributes with `eperm`.
 std::shared_ptr<FileSystem> create(Tree tree);
 
 }  // namespace litebox::fs::sysfs

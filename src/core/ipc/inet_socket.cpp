@@ -5,8 +5,8 @@
 #include <utility>
 
 #include "inet_ports.hpp"
-#include "stream_connection.hpp"
 #include "litebox/ipc/stream_socket.hpp"
+#include "stream_connection.hpp"
 #include "stream_listener.hpp"
 
 namespace litebox::ipc {
