@@ -265,7 +265,11 @@ Result<uint64_t> send_netlink(NetlinkRouteSocket& socket, const std::vector<Gues
       return fail(Errno::econnrefused);
     }
   }
-  std::vector<std::byte> data(total_length(vectors));
+  const uint64_t length = total_length(vectors);
+  if (length > max_datagram_length) {
+    return fail(Errno::emsgsize);
+  }
+  std::vector<std::byte> data(length);
   TRY_VOID(copy_vector_bytes(vectors, 0, data, false));
   return TRY(socket.send(data));
 }
@@ -275,11 +279,11 @@ Result<uint64_t> send_netlink(NetlinkRouteSocket& socket, const std::vector<Gues
 Result<ReceivedMessage> receive_netlink(NetlinkRouteSocket& socket,
                                         const std::vector<GuestIovec>& vectors,
                                         ipc::SocketTransfer options, bool report_length) {
-  std::vector<std::byte> buffer(total_length(vectors));
-  NetlinkRouteSocket::Receipt receipt = TRY(socket.receive(buffer, options));
-  TRY_VOID(copy_vector_bytes(vectors, 0, std::span(buffer).first(receipt.copied), true));
-  return ReceivedMessage{.count = report_length ? receipt.length : receipt.copied,
-                         .truncated = receipt.length > receipt.copied,
+  std::vector<std::byte> datagram = TRY(socket.receive(options));
+  const uint64_t copied = std::min<uint64_t>(total_length(vectors), datagram.size());
+  TRY_VOID(copy_vector_bytes(vectors, 0, std::span(datagram).first(copied), true));
+  return ReceivedMessage{.count = report_length ? datagram.size() : copied,
+                         .truncated = datagram.size() > copied,
                          .source = encode_netlink_address(NetlinkAddress{})};
 }
 

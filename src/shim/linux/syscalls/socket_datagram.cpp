@@ -10,15 +10,6 @@
 
 namespace litebox::shim::linux_abi {
 
-namespace {
-
-// The maximum length of a datagram on any socket: a Unix datagram fits the largest
-// SO_SNDBUF an unprivileged process gets (twice net.core.wmem_max), and a
-// UDP one is far shorter. Longer sends fail before a buffer is allocated.
-constexpr uint64_t max_datagram_length = 2 * uint64_t{212992};
-
-}  // namespace
-
 Result<uint64_t> send_datagram(Task& task, ipc::DatagramSocket& socket,
                                const std::vector<GuestIovec>& vectors,
                                const std::optional<std::vector<std::byte>>& destination,

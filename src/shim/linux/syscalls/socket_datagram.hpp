@@ -14,6 +14,11 @@
 
 namespace litebox::shim::linux_abi {
 
+// The maximum length of a datagram on any socket: a Unix datagram fits the largest
+// SO_SNDBUF an unprivileged process gets (twice net.core.wmem_max), and a
+// UDP one is far shorter. Longer sends fail before a buffer is allocated.
+inline constexpr uint64_t max_datagram_length = 2 * uint64_t{212992};
+
 // Sends the bytes of `vectors` as one datagram to the socket address
 // `destination`, or to the connected peer without one. `emsgsize` when
 // the datagram is too long for the socket.

@@ -416,9 +416,9 @@ Result<void> NetlinkRouteSocket::bind(const NetlinkAddress& address) {
     return fail(Errno::einval);
   }
   if (!bound_ && address.port != 0) {
-    // TODO: Linux refuses a port id that another netlink socket holds
-    // (EADDRINUSE); the sandbox routes nothing between them, so it takes
-    // any.
+    // TODO: Linux rejects a port id that another netlink socket has bound
+    // (EADDRINUSE). The sandbox routes nothing between netlink sockets, so
+    // it accepts any.
     name_.port = address.port;
     bound_ = true;
   }
@@ -516,9 +516,8 @@ Result<size_t> NetlinkRouteSocket::send(std::span<const std::byte> data) {
   return data.size();
 }
 
-Result<NetlinkRouteSocket::Receipt> NetlinkRouteSocket::receive(std::span<std::byte> buffer,
-                                                                ipc::SocketTransfer options) {
-  Receipt receipt;
+Result<std::vector<std::byte>> NetlinkRouteSocket::receive(ipc::SocketTransfer options) {
+  std::vector<std::byte> datagram;
   {
     sync::LockGuard guard(lock_);
     if (pending_error_) {
@@ -532,25 +531,26 @@ Result<NetlinkRouteSocket::Receipt> NetlinkRouteSocket::receive(std::span<std::b
     }
     TRY_VOID(queue_changed_.wait(lock_, ready));
     if (queue_.empty()) {
-      return receipt;
+      return datagram;
     }
 
-    const std::vector<std::byte>& datagram = queue_.front();
-    receipt.length = datagram.size();
-    receipt.copied = std::min(buffer.size(), datagram.size());
-    std::copy_n(datagram.begin(), receipt.copied, buffer.begin());
-    if (!options.peek) {
-      queued_bytes_ -= datagram.size();
+    if (options.peek) {
+      datagram = queue_.front();
+    } else {
+      datagram = std::move(queue_.front());
       queue_.pop_front();
+      queued_bytes_ -= datagram.size();
     }
   }
   pollable_.notify(writable_events);
-  return receipt;
+  return datagram;
 }
 
 Result<size_t> NetlinkRouteSocket::read(std::span<std::byte> buffer) {
-  Receipt receipt = TRY(receive(buffer, {}));
-  return receipt.copied;
+  std::vector<std::byte> datagram = TRY(receive({}));
+  const size_t copied = std::min(buffer.size(), datagram.size());
+  std::copy_n(datagram.begin(), copied, buffer.begin());
+  return copied;
 }
 
 Result<size_t> NetlinkRouteSocket::write(std::span<const std::byte> data) { return send(data); }

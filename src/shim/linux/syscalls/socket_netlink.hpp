@@ -48,13 +48,6 @@ static_assert(sizeof(NetlinkAddress) == 12);
 
 class NetlinkRouteSocket final : public ipc::Socket {
  public:
-  // One datagram that receive() took: the bytes copied into the buffer and
-  // the datagram's whole length.
-  struct Receipt {
-    size_t copied = 0;
-    size_t length = 0;
-  };
-
   NetlinkRouteSocket(uint32_t file_flags, ipc::SocketCredentials owner, ipc::SocketType type);
 
   // bind(2): `port` 0 lets the socket pick its port id, the process id as
@@ -69,8 +62,8 @@ class NetlinkRouteSocket final : public ipc::Socket {
   Result<size_t> send(std::span<const std::byte> data);
 
   // Takes the oldest queued datagram, or only copies it with `peek`.
-  // Waits for one unless `options.non_blocking`.
-  Result<Receipt> receive(std::span<std::byte> buffer, ipc::SocketTransfer options);
+  // Waits for one unless `options.non_blocking`. Empty after a shutdown.
+  Result<std::vector<std::byte>> receive(ipc::SocketTransfer options);
 
   // fd::File.
   Result<size_t> read(std::span<std::byte> buffer) override;
@@ -112,9 +105,11 @@ class NetlinkRouteSocket final : public ipc::Socket {
   event::Pollable pollable_;
 };
 
-// The route netlink socket behind `file`, or nullptr.
-inline NetlinkRouteSocket* as_netlink(fd::File& file) {
-  return dynamic_cast<NetlinkRouteSocket*>(&file);
+// `socket` as a route netlink socket, or nullptr. Only NetlinkRouteSocket
+// has the netlink domain, so the domain decides without a dynamic_cast.
+inline NetlinkRouteSocket* as_netlink(ipc::Socket& socket) {
+  return socket.domain() == ipc::SocketDomain::netlink ? static_cast<NetlinkRouteSocket*>(&socket)
+                                                       : nullptr;
 }
 
 // Decodes the sockaddr_nl of bind(2), connect(2) or sendto(2): `einval`
