@@ -31,8 +31,8 @@ constexpr int64_t short_reach = 127;
 // through, and continues with the slots.
 constexpr uint64_t slot_size = 32;
 constexpr uint64_t first_slot = slot_size;
-// Where a slot keeps the padding bytes that a short site's jmp rel32
-// replaced (see the header), after its code, which is 20 bytes at most.
+// The offset in a slot of the padding bytes that a short site's jmp rel32
+// replaced (see the header), after the slot's code of at most 20 bytes.
 constexpr size_t saved_padding_offset = 24;
 constexpr uint32_t slots_per_page = (mm::page_size - first_slot) / slot_size;
 
@@ -233,9 +233,9 @@ std::optional<uint64_t> find_padding_jump(uint64_t syscall) {
 
 // Returns the instruction before the syscall instruction that ends at
 // `registers.rip` when it has one of the forms of SiteInstruction and
-// agrees with the registers: its immediate is the system call number, or
-// r9 equals the stack word it loads. The byte before the instruction must
-// not be a possible prefix (may_be_prefix).
+// agrees with the registers: its immediate is the system call number, r9
+// equals the stack word it loads, or rax is 0 after `xor %eax, %eax`. The byte before the
+// instruction must not be a possible prefix (may_be_prefix).
 std::optional<SiteInstruction> find_site_instruction(const platform::GuestRegisters& registers) {
   constexpr size_t window = 1 + max_instruction_length + syscall_length;
   if (registers.rip < window) {
@@ -258,10 +258,8 @@ std::optional<SiteInstruction> find_site_instruction(const platform::GuestRegist
     }
 
     bool agrees = false;
-    std::optional<uint64_t> padding_jump;
     if (length == 2 && matches(instruction, {0x31, 0xc0})) {
-      padding_jump = find_padding_jump(registers.rip - syscall_length);
-      agrees = registers.rax == 0 && padding_jump.has_value();
+      agrees = registers.rax == 0;
     } else if (length == 5 && matches(instruction, {0xb8})) {
       uint32_t immediate = 0;
       std::memcpy(&immediate, &instruction[1], sizeof(immediate));
@@ -279,16 +277,21 @@ std::optional<SiteInstruction> find_site_instruction(const platform::GuestRegist
       found.start = registers.rip - syscall_length - length;
       found.length = length;
       std::copy(instruction.begin(), instruction.end(), found.bytes.begin());
-      if (padding_jump) {
-        found.padding_jump = *padding_jump;
-        if (!copy_from_guest(found.padding, *padding_jump)) {
-          return std::nullopt;
-        }
-      }
       return found;
     }
   }
   return std::nullopt;
+}
+
+// Finds the padding for a short site's jmp rel32 (find_padding_jump) and
+// reads the bytes there into `site`. Returns false when there is none.
+bool find_padding(SiteInstruction& site) {
+  const std::optional<uint64_t> jump = find_padding_jump(site.start + site.length);
+  if (!jump || !copy_from_guest(site.padding, *jump)) {
+    return false;
+  }
+  site.padding_jump = *jump;
+  return true;
 }
 
 // The code of one slot for `site` (see the header): the site's
@@ -361,7 +364,7 @@ struct PaddingJump {
 };
 
 // Writes the jmp rel32 from a short site's padding to `slot`, if the
-// padding still contains the bytes that find_site_instruction read.
+// padding still contains the bytes that find_padding read.
 std::optional<PaddingJump> write_padding_jump(Process& process, const SiteInstruction& site,
                                               uint64_t slot) {
   PaddingJump jump;
@@ -390,7 +393,7 @@ void SyscallSites::note_trap(Process& process, const platform::GuestRegisters& r
   if (entry == 0 || !execution.serving_trapped_call()) {
     return;
   }
-  const std::optional<SiteInstruction> site = find_site_instruction(registers);
+  std::optional<SiteInstruction> site = find_site_instruction(registers);
   if (!site) {
     return;
   }
@@ -411,6 +414,11 @@ void SyscallSites::note_trap(Process& process, const platform::GuestRegisters& r
     return;
   }
   trap_counts_.erase(site->start);
+  // A short site looks for its padding only now, so that the other traps
+  // skip the decoding. Without padding it keeps trapping.
+  if (site->length == short_jmp_length && !find_padding(*site)) {
+    return;
+  }
   // Code that rewrite_code refuses keeps trapping without taking a slot.
   if (!process.memory.holds_rewritable_code(site->start) ||
       (site->padding_jump != 0 && !process.memory.holds_rewritable_code(site->padding_jump))) {

@@ -16,7 +16,7 @@
 //
 // glibc's read(2) sets eax with `xor %eax, %eax`, 2 bytes, too short for
 // the jmp. Such a short site becomes a jmp rel8 to padding after a `ret`
-// of its wrapper, which then holds the jmp rel32 to the slot:
+// of its wrapper, which then contains the jmp rel32 to the slot:
 //
 //   site:        31 c0            xor %eax, %eax   ->  eb <rel8>   jmp padding
 //   site + 2:    0f 05            syscall              0f 05       (kept)
