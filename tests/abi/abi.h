@@ -43,6 +43,22 @@ static inline long abi_report(const char* label, long result) {
   return result;
 }
 
+/* Prints how a child's wait status reads: "label: exited with N", killed
+ * by, stopped by, or continued. */
+static inline void abi_report_wait_status(const char* label, int status) {
+  if (WIFEXITED(status)) {
+    printf("%s: exited with %d\n", label, WEXITSTATUS(status));
+  } else if (WIFSIGNALED(status)) {
+    printf("%s: killed by signal %d\n", label, WTERMSIG(status));
+  } else if (WIFSTOPPED(status)) {
+    printf("%s: stopped by signal %d\n", label, WSTOPSIG(status));
+  } else if (WIFCONTINUED(status)) {
+    printf("%s: continued\n", label);
+  } else {
+    printf("%s: status %#x\n", label, status);
+  }
+}
+
 /* Evaluates a call with errno cleared and reports it under its own text. */
 #define CALL(expression) (errno = 0, abi_report(#expression, (long)(expression)))
 

@@ -35,20 +35,6 @@ static void set_child_action(int flags) {
   sigaction(SIGCHLD, &action, NULL);
 }
 
-static void report_status(const char* label, int status) {
-  if (WIFEXITED(status)) {
-    printf("%s: exited with %d\n", label, WEXITSTATUS(status));
-  } else if (WIFSIGNALED(status)) {
-    printf("%s: killed by signal %d\n", label, WTERMSIG(status));
-  } else if (WIFSTOPPED(status)) {
-    printf("%s: stopped by signal %d\n", label, WSTOPSIG(status));
-  } else if (WIFCONTINUED(status)) {
-    printf("%s: continued\n", label);
-  } else {
-    printf("%s: status %#x\n", label, status);
-  }
-}
-
 /* Waits for `pid` with `options` and prints what wait4 reports. */
 static void wait_and_report(const char* label, pid_t pid, int options) {
   int status = 0;
@@ -59,7 +45,7 @@ static void wait_and_report(const char* label, pid_t pid, int options) {
     printf("%s: no state change\n", label);
   } else {
     FACT("waitpid returned the child", waited == pid);
-    report_status(label, status);
+    abi_report_wait_status(label, status);
   }
 }
 

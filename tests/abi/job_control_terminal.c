@@ -11,27 +11,13 @@
 #include <stdint.h>
 #include <termios.h>
 
-static void report_status(const char* label, int status) {
-  if (WIFEXITED(status)) {
-    printf("%s: exited with %d\n", label, WEXITSTATUS(status));
-  } else if (WIFSIGNALED(status)) {
-    printf("%s: killed by signal %d\n", label, WTERMSIG(status));
-  } else if (WIFSTOPPED(status)) {
-    printf("%s: stopped by signal %d\n", label, WSTOPSIG(status));
-  } else if (WIFCONTINUED(status)) {
-    printf("%s: continued\n", label);
-  } else {
-    printf("%s: status %#x\n", label, status);
-  }
-}
-
 static void wait_and_report(const char* label, pid_t pid, int options) {
   int status = 0;
   pid_t waited = waitpid(pid, &status, options);
   if (waited < 0) {
     printf("%s: waitpid failed: %s\n", label, strerrorname_np(errno));
   } else {
-    report_status(label, status);
+    abi_report_wait_status(label, status);
   }
 }
 
