@@ -888,6 +888,9 @@ static void make_file_and_timer_calls(void) {
   syscall(SYS_listxattr, "/no-such-file", names, sizeof names);
   syscall(SYS_llistxattr, "/no-such-file", NULL, 0);
   syscall(SYS_flistxattr, -1, names, sizeof names);
+  syscall(SYS_removexattr, "/no-such-file", "user.name");
+  syscall(SYS_lremovexattr, "/no-such-file", "trusted.name");
+  syscall(SYS_fremovexattr, -1, "user.name");
   syscall(SYS_close_range, 1000, 1001, 0);
   syscall(SYS_close_range, 5, 3, 0);
   syscall(SYS_close_range, 1000, ~0U, 4 /* CLOSE_RANGE_CLOEXEC */);

@@ -166,6 +166,9 @@ constexpr std::array signatures = {
     make(nr::listxattr, {K::path, K::output_buffer, K::unsigned_integer}),
     make(nr::llistxattr, {K::path, K::output_buffer, K::unsigned_integer}),
     make(nr::flistxattr, {K::descriptor, K::output_buffer, K::unsigned_integer}),
+    make(nr::removexattr, {K::path, K::path}),
+    make(nr::lremovexattr, {K::path, K::path}),
+    make(nr::fremovexattr, {K::descriptor, K::path}),
     make(nr::close_range, {K::unsigned_integer, K::unsigned_integer, K::close_range_flags}),
     // strace 6.1 shows epoll_pwait2's timeout as a pointer.
     make(nr::epoll_pwait2, {K::descriptor, K::epoll_events_output, K::signed_integer, K::pointer,

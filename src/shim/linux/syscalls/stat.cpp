@@ -501,43 +501,109 @@ Result<uint64_t> sys_futimesat(Task& task, const SyscallArguments& arguments) {
 }
 
 // Extended attributes. No file system here stores any yet.
-// TODO: keep user.* and security.* attributes in memfs, as tmpfs does.
+// TODO: keep user.* and security.* attributes in memfs, as tmpfs does, and
+// reject trusted.* writes from a guest without CAP_SYS_ADMIN with EPERM.
 
-// Resolves the path argument of the path-based xattr calls, so a missing
-// file still fails with the errno Linux gives.
-Result<void> resolve_xattr_path(Task& task, uint64_t path_address, bool follow) {
+// Reads the name argument of an xattr call as Linux copies it, before it
+// looks up the file: an empty name, or one longer than 255 bytes, fails
+// with `erange`.
+Result<std::string> read_xattr_name(uint64_t address) {
+  constexpr size_t max_name_length = 255;
+  auto name = read_guest_string(address, max_name_length);
+  if (!name) {
+    return fail(name.error() == Errno::enametoolong ? Errno::erange : name.error());
+  }
+  if (name->empty()) {
+    return fail(Errno::erange);
+  }
+  return name;
+}
+
+// Checks a request for attribute `name` of a file with mode `mode` in
+// Linux's order. First the access check: user.* attributes exist only on
+// regular files and directories, so elsewhere a read finds nothing
+// (`enodata`) and a write fails with `eperm`. Then the namespace: a name
+// outside user., trusted., security. and the two POSIX ACL names of
+// system. fails with `eopnotsupp`, and a bare prefix with `einval`.
+Result<void> check_xattr_request(uint32_t mode, std::string_view name, bool write) {
+  constexpr std::string_view user_prefix = "user.";
+  fs::FileType type = fs::file_type_of(mode);
+  if (name.starts_with(user_prefix) && type != fs::FileType::regular &&
+      type != fs::FileType::directory) {
+    return fail(write ? Errno::eperm : Errno::enodata);
+  }
+
+  constexpr std::array<std::string_view, 3> prefixes = {user_prefix, "trusted.", "security."};
+  for (std::string_view prefix : prefixes) {
+    if (name.starts_with(prefix)) {
+      return name.size() == prefix.size() ? fail(Errno::einval) : Result<void>{};
+    }
+  }
+  if (name == "system.posix_acl_access" || name == "system.posix_acl_default") {
+    return {};
+  }
+  return fail(enotsup);
+}
+
+// Resolves the path argument of the path-based xattr calls and returns the
+// file's mode, so a missing file still fails with the errno Linux gives.
+Result<uint32_t> mode_of_xattr_path(Task& task, uint64_t path_address, bool follow) {
   std::string path = TRY(read_guest_path(path_address));
 
   fs::PathContext context = task.process().path_context();
   fs::Location start = TRY(start_of(task, context, at_fdcwd, path));
-  TRY(task.kernel().vfs().resolve(context, start, path,
-                                  follow ? 0u : uint32_t{fs::at_symlink_nofollow}));
-  return {};
+  fs::Location location = TRY(task.kernel().vfs().resolve(
+      context, start, path, follow ? 0u : uint32_t{fs::at_symlink_nofollow}));
+  return TRY(location.inode->stat()).mode;
+}
+
+Result<uint32_t> mode_of_xattr_descriptor(Task& task, int32_t descriptor) {
+  auto file = TRY(file_of(task, descriptor));
+  return TRY(file->stat()).mode;
+}
+
+// Returns the mode of the file that an xattr call names: by the path in
+// its first argument (following a final symlink when `follow` is true), or
+// by the descriptor there when `follow` is empty.
+Result<uint32_t> mode_of_xattr_target(Task& task, const SyscallArguments& arguments,
+                                      std::optional<bool> follow) {
+  if (follow) {
+    return mode_of_xattr_path(task, arguments[0], *follow);
+  }
+  return mode_of_xattr_descriptor(task, arguments.as_int(0));
+}
+
+// Serves a read (`write` false) or a removal (`write` true) of an attribute
+// of a file without attributes, which fails with `enodata` once the name
+// passes check_xattr_request.
+Result<uint64_t> access_absent_xattr(Task& task, const SyscallArguments& arguments,
+                                     std::optional<bool> follow, bool write) {
+  std::string name = TRY(read_xattr_name(arguments[1]));
+  uint32_t mode = TRY(mode_of_xattr_target(task, arguments, follow));
+  TRY_VOID(check_xattr_request(mode, name, write));
+  return fail(Errno::enodata);
 }
 
 Result<uint64_t> sys_getxattr(Task& task, const SyscallArguments& arguments) {
-  TRY_VOID(resolve_xattr_path(task, arguments[0], true));
-  return fail(Errno::enodata);
+  return access_absent_xattr(task, arguments, true, false);
 }
 
 Result<uint64_t> sys_lgetxattr(Task& task, const SyscallArguments& arguments) {
-  TRY_VOID(resolve_xattr_path(task, arguments[0], false));
-  return fail(Errno::enodata);
+  return access_absent_xattr(task, arguments, false, false);
 }
 
 Result<uint64_t> sys_fgetxattr(Task& task, const SyscallArguments& arguments) {
-  TRY(file_of(task, arguments.as_int(0)));
-  return fail(Errno::enodata);
+  return access_absent_xattr(task, arguments, std::nullopt, false);
 }
 
 // listxattr(2) of a file without attributes: an empty list.
 Result<uint64_t> sys_listxattr(Task& task, const SyscallArguments& arguments) {
-  TRY_VOID(resolve_xattr_path(task, arguments[0], true));
+  TRY(mode_of_xattr_path(task, arguments[0], true));
   return 0;
 }
 
 Result<uint64_t> sys_llistxattr(Task& task, const SyscallArguments& arguments) {
-  TRY_VOID(resolve_xattr_path(task, arguments[0], false));
+  TRY(mode_of_xattr_path(task, arguments[0], false));
   return 0;
 }
 
@@ -546,46 +612,50 @@ Result<uint64_t> sys_flistxattr(Task& task, const SyscallArguments& arguments) {
   return 0;
 }
 
-// Checks a set request as Linux does before it looks up the file: the
-// flags (XATTR_CREATE, XATTR_REPLACE) with `einval`, a name of 1 to 255
-// bytes with `erange`, and a value of at most XATTR_SIZE_MAX (64 KiB) with
-// `e2big`.
-Result<void> check_xattr_setting(const SyscallArguments& arguments) {
+// Sets an attribute where none can be stored. Before it looks up the file,
+// Linux checks the flags (XATTR_CREATE, XATTR_REPLACE) with `einval`, the
+// name as read_xattr_name does, and a value of at most XATTR_SIZE_MAX
+// (64 KiB) with `e2big`. A request that passes every check fails with
+// `eopnotsupp`.
+Result<uint64_t> set_unstored_xattr(Task& task, const SyscallArguments& arguments,
+                                    std::optional<bool> follow) {
   constexpr uint32_t known_flags = 1 | 2;
-  constexpr size_t max_name_length = 255;
   constexpr uint64_t max_value_size = 65536;
   if ((arguments.as_uint(4) & ~known_flags) != 0) {
     return fail(Errno::einval);
   }
-  auto name = read_guest_string(arguments[1], max_name_length);
-  if (!name) {
-    return fail(name.error() == Errno::enametoolong ? Errno::erange : name.error());
-  }
-  if (name->empty()) {
-    return fail(Errno::erange);
-  }
+  std::string name = TRY(read_xattr_name(arguments[1]));
   if (arguments[3] > max_value_size) {
     return fail(Errno::e2big);
   }
-  return {};
+
+  uint32_t mode = TRY(mode_of_xattr_target(task, arguments, follow));
+  TRY_VOID(check_xattr_request(mode, name, true));
+  return fail(enotsup);
 }
 
 Result<uint64_t> sys_setxattr(Task& task, const SyscallArguments& arguments) {
-  TRY_VOID(check_xattr_setting(arguments));
-  TRY_VOID(resolve_xattr_path(task, arguments[0], true));
-  return fail(enotsup);
+  return set_unstored_xattr(task, arguments, true);
 }
 
 Result<uint64_t> sys_lsetxattr(Task& task, const SyscallArguments& arguments) {
-  TRY_VOID(check_xattr_setting(arguments));
-  TRY_VOID(resolve_xattr_path(task, arguments[0], false));
-  return fail(enotsup);
+  return set_unstored_xattr(task, arguments, false);
 }
 
 Result<uint64_t> sys_fsetxattr(Task& task, const SyscallArguments& arguments) {
-  TRY_VOID(check_xattr_setting(arguments));
-  TRY(file_of(task, arguments.as_int(0)));
-  return fail(enotsup);
+  return set_unstored_xattr(task, arguments, std::nullopt);
+}
+
+Result<uint64_t> sys_removexattr(Task& task, const SyscallArguments& arguments) {
+  return access_absent_xattr(task, arguments, true, true);
+}
+
+Result<uint64_t> sys_lremovexattr(Task& task, const SyscallArguments& arguments) {
+  return access_absent_xattr(task, arguments, false, true);
+}
+
+Result<uint64_t> sys_fremovexattr(Task& task, const SyscallArguments& arguments) {
+  return access_absent_xattr(task, arguments, std::nullopt, true);
 }
 
 }  // namespace
@@ -600,6 +670,9 @@ void register_stat_syscalls(SyscallTable& table) {
   table.add(nr::setxattr, sys_setxattr);
   table.add(nr::lsetxattr, sys_lsetxattr);
   table.add(nr::fsetxattr, sys_fsetxattr);
+  table.add(nr::removexattr, sys_removexattr);
+  table.add(nr::lremovexattr, sys_lremovexattr);
+  table.add(nr::fremovexattr, sys_fremovexattr);
   table.add(nr::stat, sys_stat);
   table.add(nr::lstat, sys_lstat);
   table.add(nr::newfstatat, sys_newfstatat);
