@@ -237,12 +237,12 @@ Result<PipeEnds> create_pipe(uint32_t flags, const fs::Credentials& owner = {});
 
 // tee(2): copies up to `length` buffered bytes of `input`'s pipe into
 // `output`'s, which must be another pipe, without consuming them. Like
-// Linux, it waits (unless `non_blocking`, then `eagain`) for data in the
-// input and for a free slot in the output, copies whole input slots into
-// free output slots (the last one cut to `length`) and returns the bytes
-// copied; 0 when the input has no writer and is empty, `epipe` when the
-// output has no reader, `ebadf` unless `input` can read and `output` can
-// write.
+// Linux, it waits for data in the input and then for a free slot in the
+// output, or fails with `eagain` if `non_blocking`. Each input slot fills
+// one free output slot, the last one cut to `length`. Returns the bytes
+// copied, which are 0 when the input has no writer and is empty. Fails
+// with `epipe` when the output has no reader, and with `ebadf` unless
+// `input` can read and `output` can write.
 Result<size_t> tee_pipes(PipeEnd& input, PipeEnd& output, size_t length, bool non_blocking);
 
 // open(2) of a fifo: returns a new end of the pipe that belongs to `inode`,

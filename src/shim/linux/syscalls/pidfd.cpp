@@ -26,8 +26,8 @@ uint32_t PidFile::poll_events() {
 
 std::string PidFile::fdinfo_lines() {
   const bool reaped = kernel_.process_state(nullptr, pid_) == Kernel::ProcessState::reaped;
-  const int32_t shown = reaped ? -1 : pid_;
-  return fmt::format("Pid:\t{}\nNSpid:\t{}\n", shown, shown);
+  const int32_t reported_pid = reaped ? -1 : pid_;
+  return fmt::format("Pid:\t{}\nNSpid:\t{}\n", reported_pid, reported_pid);
 }
 
 Result<std::shared_ptr<PidFile>> pidfd_of(Task& task, int32_t descriptor) {
@@ -56,7 +56,7 @@ Result<uint64_t> sys_pidfd_open(Task& task, const SyscallArguments& arguments) {
   Kernel& kernel = task.kernel();
   if (kernel.process_state(&task, pid) == Kernel::ProcessState::reaped) {
     // NOTE: Linux 6.18 returns ENOENT for a thread that leads no thread
-    // group; releases before 6.15 return EINVAL.
+    // group, where Linux 6.1 returned EINVAL.
     const bool is_thread =
         kernel.visit_threads(Kernel::ThreadSelector::thread, pid, [](Task&) {}) != 0;
     return fail(is_thread ? Errno::enoent : Errno::esrch);
@@ -127,10 +127,10 @@ Result<uint64_t> sys_pidfd_send_signal(Task& task, const SyscallArguments& argum
   return 0;
 }
 
-// Whether `caller` may take descriptors of a process with `target`'s
-// credentials, Linux's PTRACE_MODE_ATTACH_REALCREDS check: the caller's
-// real user and group ids equal all of the target's, and the target is
-// dumpable, or the caller has CAP_SYS_PTRACE, which only root has here.
+// Whether `caller` may take descriptors of `target`, as Linux's
+// PTRACE_MODE_ATTACH_REALCREDS check decides. The caller's real user and
+// group ids must equal all of the target's and the target must be
+// dumpable, unless the caller has CAP_SYS_PTRACE, which only root has here.
 bool may_attach(const ProcessCredentials& caller, const Process& target) {
   const ProcessCredentials& owner = target.credentials;
   const bool same_user =

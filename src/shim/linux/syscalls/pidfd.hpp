@@ -30,6 +30,9 @@ class PidFile final : public fd::File {
 
   // POLLIN and POLLRDNORM once the process has exited, and POLLHUP as well
   // once it has been reaped, as Linux 6.18 reports them.
+  // NOTE: a process that the host killed counts as exited only once its
+  // parent has collected it (Kernel::process_state), and that wakes no
+  // waiter of the pidfd.
   uint32_t poll_events() override;
 
   // The Pid and NSpid lines of /proc/<pid>/fdinfo/<n>: the pid, or -1 once

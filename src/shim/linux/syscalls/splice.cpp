@@ -1,7 +1,7 @@
 // splice(2), tee(2) and vmsplice(2). splice moves data between a pipe and
-// another file, or between two pipes, through a bounce buffer in the libOS;
-// tee copies the buffered bytes of one pipe into another; vmsplice copies
-// guest memory into a pipe or the buffered bytes of a pipe into guest
+// another file, or between two pipes, through a bounce buffer in the libOS.
+// tee copies the buffered bytes of one pipe into another. vmsplice copies
+// guest memory into a pipe, or the buffered bytes of a pipe into guest
 // memory. Linux moves or shares pipe pages (vmsplice maps the guest's own
 // pages into the pipe) instead of copying them, but the guest gets the same
 // bytes, counts, slot use, offsets and errors. One difference remains: data
