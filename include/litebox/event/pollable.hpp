@@ -45,6 +45,18 @@ class Observer {
   // observers, and must not take a lock that a notifier holds while calling
   // Pollable::notify().
   virtual void notify(uint32_t events) = 0;
+
+  // Whether the observer has no use for further notifications, so that the
+  // next notify() of a Pollable unregisters it and calls detach(). An epoll
+  // entry whose file was released is such an observer: its registration
+  // may sit in a Pollable that outlives the file, such as a pipe's.
+  virtual bool is_orphaned() { return false; }
+
+  // Called with the Pollable's lock held when the Pollable unregisters the
+  // observer by itself: because is_orphaned() returned true, or because the
+  // Pollable is destroyed. The Pollable never touches the observer after
+  // this call, so the observer may free itself in it.
+  virtual void detach() {}
 };
 
 // The notification side of a file's readiness, embedded in files whose
@@ -52,6 +64,8 @@ class Observer {
 class Pollable {
  public:
   Pollable() = default;
+  // Detaches the observers that are still registered.
+  ~Pollable();
   Pollable(const Pollable&) = delete;
   Pollable& operator=(const Pollable&) = delete;
 
@@ -60,11 +74,14 @@ class Pollable {
   // checks poll_events() after registering.
   void add_observer(Observer& observer);
 
-  // Unregisters `observer`. Once this returns, no notify() of this
-  // Pollable runs the observer any more, so the caller may destroy it.
-  void remove_observer(Observer& observer);
+  // Unregisters `observer` and returns whether it was registered, which it
+  // is not after the Pollable detached it. Once this returns, no notify()
+  // of this Pollable runs the observer any more, so the caller may destroy
+  // it.
+  bool remove_observer(Observer& observer);
 
-  // Notifies every observer that the bits in `events` may have changed. Files
+  // Notifies every observer that the bits in `events` may have changed, and
+  // detaches the orphaned ones afterwards. Files
   // call it after each state change, preferably without holding their own
   // locks. The change and poll_events() must be ordered by one lock (or by
   // seq_cst atomics), because notify() skips its work when it finds no

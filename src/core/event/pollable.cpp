@@ -10,13 +10,23 @@ void Pollable::add_observer(Observer& observer) {
   observer_count_.store(static_cast<uint32_t>(observers_.size()), std::memory_order_seq_cst);
 }
 
-void Pollable::remove_observer(Observer& observer) {
+Pollable::~Pollable() {
+  sync::LockGuard guard(lock_);
+  for (Observer* observer : observers_) {
+    observer->detach();
+  }
+  observers_.clear();
+}
+
+bool Pollable::remove_observer(Observer& observer) {
   sync::LockGuard guard(lock_);
   auto found = std::find(observers_.begin(), observers_.end(), &observer);
-  if (found != observers_.end()) {
-    observers_.erase(found);
+  if (found == observers_.end()) {
+    return false;
   }
+  observers_.erase(found);
   observer_count_.store(static_cast<uint32_t>(observers_.size()), std::memory_order_seq_cst);
+  return true;
 }
 
 void Pollable::notify(uint32_t events) {
@@ -30,6 +40,17 @@ void Pollable::notify(uint32_t events) {
   for (Observer* observer : observers_) {
     observer->notify(events);
   }
+
+  auto orphans = std::partition(observers_.begin(), observers_.end(),
+                                [](Observer* observer) { return !observer->is_orphaned(); });
+  if (orphans == observers_.end()) {
+    return;
+  }
+  for (auto orphan = orphans; orphan != observers_.end(); ++orphan) {
+    (*orphan)->detach();
+  }
+  observers_.erase(orphans, observers_.end());
+  observer_count_.store(static_cast<uint32_t>(observers_.size()), std::memory_order_seq_cst);
 }
 
 }  // namespace litebox::event
