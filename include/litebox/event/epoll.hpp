@@ -64,7 +64,7 @@ class Epoll final : public fd::File {
   // The checks of add() hold for modify() and remove() too.
   // EPOLL_CTL_MOD: replaces the events and data of a watched pair and arms
   // a disabled one-shot entry again. `enoent` if the pair is not watched,
-  // `einval` for EPOLLEXCLUSIVE.
+  // `einval` for EPOLLEXCLUSIVE in `events` or in the entry.
   Result<void> modify(int descriptor, fd::File& file, uint32_t events, uint64_t data);
 
   // EPOLL_CTL_DEL. `enoent` if the pair is not watched.
@@ -111,6 +111,8 @@ class Epoll final : public fd::File {
   size_t scan_start_ = 0;  // guarded by lock_; rotates reports between waits
   // Bumped by every notification from a watched file; waiters sleep on it.
   std::atomic<uint32_t> changes_{0};
+  // Threads in wait().
+  std::atomic<uint32_t> waiters_{0};
   Pollable pollable_;
 };
 

@@ -46,6 +46,19 @@ class Observer {
   // Pollable::notify().
   virtual void notify(uint32_t events) = 0;
 
+  // Whether the observer is an exclusive waiter (an epoll entry with
+  // EPOLLEXCLUSIVE). A notification runs every other observer, but the
+  // exclusive ones only in order until notify_exclusive() of one returns
+  // true, because Linux wakes one exclusive waiter per event.
+  virtual bool is_exclusive() { return false; }
+
+  // Runs as notify() does for an exclusive observer, and returns whether it
+  // woke a waiter.
+  virtual bool notify_exclusive(uint32_t events) {
+    notify(events);
+    return true;
+  }
+
   // Whether the observer has no use for further notifications, so that the
   // next notify() of a Pollable unregisters it and calls detach(). An epoll
   // entry whose file was released is such an observer: its registration

@@ -37,24 +37,44 @@ bool Epoll::supports_polling(fd::File& file) {
 class Epoll::EntryObserver final : public Observer {
  public:
   EntryObserver(Epoll& epoll, uint32_t events, bool registered)
-      : epoll_(&epoll), events_(events), owners_(registered ? 2 : 1) {}
+      : exclusive_((events & epoll_exclusive) != 0),
+        epoll_(&epoll),
+        events_(events),
+        owners_(registered ? 2 : 1) {}
 
-  void notify(uint32_t events) override {
+  void notify(uint32_t events) override { (void)notify_exclusive(events); }
+
+  bool is_exclusive() override { return exclusive_; }
+
+  // Returns whether the notification woke a thread in epoll_wait() for an
+  // event the entry watches, as Linux's ep_poll_callback() decides for an
+  // exclusive entry: a change of EPOLLIN alone or EPOLLOUT alone, or one
+  // of neither.
+  bool notify_exclusive(uint32_t events) override {
     uint32_t watched = events_.load(std::memory_order_seq_cst);
     // A disabled one-shot entry, or a change of bits the entry does not watch, is
-    // not an edge, as in Linux's ep_poll_callback().
+    // not an edge.
     if ((watched & ~epoll_mode_flags) == 0) {
-      return;
+      return false;
     }
     if (events != 0 && (events & watched) == 0) {
-      return;
+      return false;
     }
     pending_.store(true, std::memory_order_seq_cst);
 
     sync::LockGuard guard(link_lock_);
-    if (Epoll* epoll = epoll_.load(std::memory_order_seq_cst)) {
-      epoll->announce_change();
+    Epoll* epoll = epoll_.load(std::memory_order_seq_cst);
+    if (epoll == nullptr) {
+      return false;
     }
+    // Counted before the wake-up, which may let the waiter return at once.
+    const bool had_waiter = epoll->waiters_.load(std::memory_order_seq_cst) != 0;
+    epoll->announce_change();
+    if (!had_waiter) {
+      return false;
+    }
+    uint32_t direction = events & (pollin | pollout);
+    return direction == 0 || (direction != (pollin | pollout) && (direction & watched) != 0);
   }
 
   bool is_orphaned() override { return epoll_.load(std::memory_order_seq_cst) == nullptr; }
@@ -84,6 +104,7 @@ class Epoll::EntryObserver final : public Observer {
     }
   }
 
+  const bool exclusive_;
   // Held while a notification reaches the instance, so that orphan() waits
   // for one in progress.
   sync::Mutex link_lock_;
@@ -240,6 +261,9 @@ Result<void> Epoll::modify(int descriptor, fd::File& file, uint32_t events, uint
   }
 
   Entry& entry = *found->second;
+  if (entry.observer->is_exclusive()) {
+    return fail(Errno::einval);
+  }
   entry.data = data;
   entry.observer->events().store(events, std::memory_order_seq_cst);
   entry.observer->pending().store(true, std::memory_order_seq_cst);
@@ -336,6 +360,15 @@ Result<size_t> Epoll::wait(std::span<EpollEvent> ready, sync::Deadline deadline)
   if (ready.empty()) {
     return fail(Errno::einval);
   }
+
+  // Counts this thread as a waiter for the whole call, so that an exclusive
+  // notification that comes between a look at the entries and the sleep
+  // still counts as a wake-up.
+  waiters_.fetch_add(1, std::memory_order_seq_cst);
+  struct WaiterCount {
+    std::atomic<uint32_t>& waiters;
+    ~WaiterCount() { waiters.fetch_sub(1, std::memory_order_seq_cst); }
+  } counted{waiters_};
 
   while (true) {
     uint32_t seen = changes_.load(std::memory_order_seq_cst);

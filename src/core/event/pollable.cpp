@@ -37,20 +37,29 @@ void Pollable::notify(uint32_t events) {
   }
 
   sync::LockGuard guard(lock_);
+  bool exclusive_woken = false;
   for (Observer* observer : observers_) {
-    observer->notify(events);
+    if (!observer->is_exclusive()) {
+      observer->notify(events);
+    } else if (!exclusive_woken) {
+      exclusive_woken = observer->notify_exclusive(events);
+    }
   }
 
-  auto orphans = std::partition(observers_.begin(), observers_.end(),
-                                [](Observer* observer) { return !observer->is_orphaned(); });
-  if (orphans == observers_.end()) {
-    return;
+  // Detach orphans in place, keeping the order of the others, because the
+  // first exclusive observer in registration order is the one woken.
+  size_t kept = 0;
+  for (Observer* observer : observers_) {
+    if (observer->is_orphaned()) {
+      observer->detach();
+    } else {
+      observers_[kept++] = observer;
+    }
   }
-  for (auto orphan = orphans; orphan != observers_.end(); ++orphan) {
-    (*orphan)->detach();
+  if (kept != observers_.size()) {
+    observers_.resize(kept);
+    observer_count_.store(static_cast<uint32_t>(kept), std::memory_order_seq_cst);
   }
-  observers_.erase(orphans, observers_.end());
-  observer_count_.store(static_cast<uint32_t>(observers_.size()), std::memory_order_seq_cst);
 }
 
 }  // namespace litebox::event
