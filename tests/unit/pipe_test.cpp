@@ -10,6 +10,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <string>
 #include <vector>
@@ -556,6 +557,131 @@ TEST(Pipe, PollWakesWhenSpaceFrees) {
   ASSERT_TRUE(poller.join_within());
   ASSERT_TRUE(ready);
   EXPECT_EQ(entries[0].returned, event::pollout);
+}
+
+// tee(2) between two host pipes: the bytes copied, or a negative errno.
+long tee_host(int input, int output, size_t length, unsigned flags = 0) {
+  return host_outcome(::tee(input, output, length, flags));
+}
+
+long tee_pipe(PipeEnd& input, PipeEnd& output, size_t length, bool non_blocking = false) {
+  return outcome(tee_pipes(input, output, length, non_blocking));
+}
+
+// Each input slot takes one output slot, so a two-slot output takes two of
+// three full input slots.
+TEST(Pipe, TeeSlotCountMatchesHost) {
+  HostPipe host_input;
+  HostPipe host_output;
+  PipeEnds input = make_pipe();
+  PipeEnds output = make_pipe();
+  ASSERT_EQ(::fcntl(host_output.write_fd, F_SETPIPE_SZ, 8192), 8192);
+  ASSERT_EQ(output.write_end->pipe().set_capacity(8192).value_or(0), 8192U);
+  ASSERT_EQ(write_host(host_input.write_fd, 3 * 4096), 3 * 4096);
+  ASSERT_EQ(write_pipe(*input.write_end, 3 * 4096), 3 * 4096);
+
+  EXPECT_EQ(tee_pipe(*input.read_end, *output.write_end, 1 << 20, true),
+            tee_host(host_input.read_fd, host_output.write_fd, 1 << 20, SPLICE_F_NONBLOCK));
+  EXPECT_EQ(tee_pipe(*input.read_end, *output.write_end, 1 << 20, true),
+            tee_host(host_input.read_fd, host_output.write_fd, 1 << 20, SPLICE_F_NONBLOCK));
+  EXPECT_EQ(input.read_end->bytes_available().value_or(0), 3U * 4096);
+}
+
+// A small write does not join a slot that tee filled, so a one-slot pipe
+// is full after a tee of a few bytes.
+TEST(Pipe, TeeSlotTakesNoMergeMatchesHost) {
+  HostPipe host_input;
+  HostPipe host_output(O_NONBLOCK);
+  PipeEnds input = make_pipe();
+  PipeEnds output = make_pipe(fd::open_non_blocking);
+  ASSERT_EQ(::fcntl(host_output.write_fd, F_SETPIPE_SZ, 4096), 4096);
+  ASSERT_EQ(output.write_end->pipe().set_capacity(4096).value_or(0), 4096U);
+  ASSERT_EQ(write_host(host_input.write_fd, 5), 5);
+  ASSERT_EQ(write_pipe(*input.write_end, 5), 5);
+  ASSERT_EQ(tee_host(host_input.read_fd, host_output.write_fd, 5), 5);
+  ASSERT_EQ(tee_pipe(*input.read_end, *output.write_end, 5), 5);
+
+  EXPECT_EQ(write_pipe(*output.write_end, 1), write_host(host_output.write_fd, 1));
+}
+
+TEST(Pipe, TeeErrorsMatchHost) {
+  IgnoreSigpipe ignore;
+  HostPipe host_input;
+  HostPipe host_output;
+  PipeEnds input = make_pipe();
+  PipeEnds output = make_pipe();
+
+  EXPECT_EQ(tee_pipe(*input.read_end, *output.write_end, 10, true),
+            tee_host(host_input.read_fd, host_output.write_fd, 10, SPLICE_F_NONBLOCK));
+  EXPECT_EQ(tee_pipe(*input.write_end, *output.write_end, 10),
+            tee_host(host_input.write_fd, host_output.write_fd, 10));
+
+  ASSERT_EQ(write_host(host_input.write_fd, 4), 4);
+  ASSERT_EQ(write_pipe(*input.write_end, 4), 4);
+  host_output.close_read();
+  output.read_end.reset();
+  EXPECT_EQ(tee_pipe(*input.read_end, *output.write_end, 10),
+            tee_host(host_input.read_fd, host_output.write_fd, 10));
+
+  host_input.close_write();
+  input.write_end.reset();
+  ASSERT_EQ(read_host(host_input.read_fd, 4), 4);
+  ASSERT_EQ(read_pipe(*input.read_end, 4), 4);
+  HostPipe second_host_output;
+  PipeEnds second_output = make_pipe();
+  EXPECT_EQ(tee_pipe(*input.read_end, *second_output.write_end, 10),
+            tee_host(host_input.read_fd, second_host_output.write_fd, 10));
+}
+
+TEST(Pipe, BlockedTeeWaitsForData) {
+  PipeEnds input = make_pipe();
+  PipeEnds output = make_pipe();
+  long count = 0;
+
+  TestThread copier([&] { count = tee_pipe(*input.read_end, *output.write_end, 100); });
+  await_sleepers(1);
+  ASSERT_EQ(write_pipe(*input.write_end, 42), 42);
+
+  ASSERT_TRUE(copier.join_within());
+  EXPECT_EQ(count, 42);
+  EXPECT_EQ(output.read_end->bytes_available().value_or(0), 42U);
+  EXPECT_EQ(input.read_end->bytes_available().value_or(0), 42U);
+}
+
+// fill_slots gives each call of the filler a slot of its own and stops when
+// the pipe is full.
+TEST(Pipe, FillSlotsUsesOneSlotPerPiece) {
+  PipeEnds ends = make_pipe(fd::open_non_blocking);
+  ASSERT_EQ(ends.write_end->pipe().set_capacity(8192).value_or(0), 8192U);
+  size_t calls = 0;
+  auto fill_ten = [&](std::span<std::byte> slot) {
+    ++calls;
+    std::fill_n(slot.begin(), 10, std::byte{'v'});
+    return size_t{10};
+  };
+
+  EXPECT_EQ(outcome(ends.write_end->fill_slots(fill_ten, true)), 20);
+  EXPECT_EQ(calls, 2U);
+  EXPECT_EQ(outcome(ends.write_end->fill_slots(fill_ten, true)), -EAGAIN);
+  EXPECT_EQ(write_pipe(*ends.write_end, 1), -EAGAIN);
+  EXPECT_EQ(outcome(ends.read_end->fill_slots(fill_ten, true)), -EBADF);
+}
+
+// take_slots consumes only what the taker accepts.
+TEST(Pipe, TakeSlotsConsumesWhatIsTaken) {
+  PipeEnds ends = make_pipe(fd::open_non_blocking);
+  ASSERT_EQ(write_pipe(*ends.write_end, 100), 100);
+  auto take_thirty = [](std::span<const std::byte> data) {
+    return std::min<size_t>(data.size(), 30);
+  };
+
+  EXPECT_EQ(outcome(ends.read_end->take_slots(take_thirty, 1000, true)), 30);
+  EXPECT_EQ(ends.read_end->bytes_available().value_or(0), 70U);
+  EXPECT_EQ(outcome(ends.read_end->take_slots(take_thirty, 20, true)), 20);
+  EXPECT_EQ(ends.read_end->bytes_available().value_or(0), 50U);
+  ASSERT_EQ(read_pipe(*ends.read_end, 50), 50);
+  EXPECT_EQ(outcome(ends.read_end->take_slots(take_thirty, 10, true)), -EAGAIN);
+  EXPECT_EQ(outcome(ends.write_end->take_slots(take_thirty, 10, true)), -EBADF);
 }
 
 }  // namespace

@@ -9,6 +9,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <span>
 #include <vector>
@@ -59,6 +60,8 @@ class Pipe {
 
  private:
   friend class PipeEnd;
+  friend Result<size_t> tee_pipes(PipeEnd& input, PipeEnd& output, size_t length,
+                                  bool non_blocking);
   friend Result<std::shared_ptr<fd::File>> open_fifo(const std::shared_ptr<fs::Inode>& inode,
                                                      uint32_t flags);
 
@@ -96,6 +99,14 @@ class Pipe {
   Result<size_t> write_step_locked(std::span<const std::byte> rest, bool first_step,
                                    bool non_blocking);
 
+  // The waits of tee(2) and vmsplice(2), with lock_ held: for data while
+  // the pipe is empty and has a writer, and for a free slot while the pipe
+  // is full and has a reader. `eagain` instead of a wait if `non_blocking`;
+  // wait_for_room_locked fails with `epipe` when no reader is left.
+  Result<void> wait_for_data_locked(bool non_blocking);
+  Result<void> wait_for_room_locked(bool non_blocking);
+  static Result<size_t> copy_slots(Pipe& source, Pipe& target, size_t length);
+
   // Readiness of an end with `access` (the O_ACCMODE bits), see PipeEnd.
   uint32_t poll_events(uint32_t access, uint64_t writer_opens_seen);
 
@@ -105,6 +116,8 @@ class Pipe {
   size_t merge_locked(std::span<const std::byte> data);
   size_t fill_slot_locked(std::span<const std::byte> data);
   size_t drain_locked(std::span<std::byte> buffer);
+  // Frees `count` bytes from the oldest slot on.
+  void consume_locked(size_t count);
 
   // Wake the waiters of the other side and notify observers. Called
   // without lock_ held.
@@ -129,6 +142,9 @@ class Pipe {
   struct Slot {
     size_t offset = 0;  // first unread byte in the slot's page
     size_t length = 0;  // unread bytes
+    // Whether a later small write may append to the slot. Linux clears it
+    // for the slots that tee(2) and vmsplice(2) fill.
+    bool mergeable = true;
   };
   std::vector<std::byte> pages_;
   std::vector<Slot> slots_;
@@ -159,6 +175,21 @@ class PipeEnd final : public fd::File {
   // whatever the O_NONBLOCK flag of this end is, for splice(2).
   Result<size_t> read_waiting(std::span<std::byte> buffer, bool non_blocking);
   Result<size_t> write_waiting(std::span<const std::byte> data, bool non_blocking);
+  // vmsplice(2) into the pipe: waits as write_waiting() does until a slot
+  // is free, then fills free slots, each from one call of `fill`, until
+  // `fill` returns 0. `fill` writes at most one page into the span it gets
+  // and returns the bytes written. Returns the bytes added; `epipe` without
+  // a reader, `ebadf` for a read end.
+  using SlotFiller = std::function<size_t(std::span<std::byte>)>;
+  Result<size_t> fill_slots(const SlotFiller& fill, bool non_blocking);
+  // vmsplice(2) out of the pipe: waits as read_waiting() does, then offers
+  // the buffered bytes, one slot at a time and at most `length` in all, to
+  // `take`, which returns how many of them it copied. Consumes the bytes
+  // taken and stops at the first offer that `take` does not take whole.
+  // Returns the bytes consumed; `ebadf` for a write end.
+  using SlotTaker = std::function<size_t(std::span<const std::byte>)>;
+  Result<size_t> take_slots(const SlotTaker& take, size_t length, bool non_blocking);
+
   Result<fs::Stat> stat() override;
   std::shared_ptr<fs::Inode> inode() override { return inode_; }
   uint32_t poll_events() override;
@@ -175,6 +206,8 @@ class PipeEnd final : public fd::File {
  private:
   friend Result<std::shared_ptr<fd::File>> open_fifo(const std::shared_ptr<fs::Inode>& inode,
                                                      uint32_t flags);
+  friend Result<size_t> tee_pipes(PipeEnd& input, PipeEnd& output, size_t length,
+                                  bool non_blocking);
 
   bool is_reader() const { return fd::readable(flags()); }
   bool is_writer() const { return fd::writable(flags()); }
@@ -201,6 +234,16 @@ struct PipeEnds {
 // open_close_on_exec, which is a descriptor flag that the caller applies;
 // anything else is `einval`.
 Result<PipeEnds> create_pipe(uint32_t flags, const fs::Credentials& owner = {});
+
+// tee(2): copies up to `length` buffered bytes of `input`'s pipe into
+// `output`'s, which must be another pipe, without consuming them. Like
+// Linux, it waits for data in the input and then for a free slot in the
+// output, or fails with `eagain` if `non_blocking`. Each input slot fills
+// one free output slot, the last one cut to `length`. Returns the bytes
+// copied, which are 0 when the input has no writer and is empty. Fails
+// with `epipe` when the output has no reader, and with `ebadf` unless
+// `input` can read and `output` can write.
+Result<size_t> tee_pipes(PipeEnd& input, PipeEnd& output, size_t length, bool non_blocking);
 
 // open(2) of a fifo: returns a new end of the pipe that belongs to `inode`,
 // creating the pipe when no end of it is open. A read-only open waits for a

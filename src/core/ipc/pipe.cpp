@@ -97,7 +97,7 @@ size_t Pipe::merge_locked(std::span<const std::byte> data) {
 
   size_t last = (first_slot_ + used_slots_ - 1) % slots_.size();
   Slot& slot = slots_[last];
-  if (slot.offset + slot.length + part > page_size) {
+  if (!slot.mergeable || slot.offset + slot.length + part > page_size) {
     return 0;
   }
   std::memcpy(pages_.data() + last * page_size + slot.offset + slot.length, data.data(), part);
@@ -123,14 +123,24 @@ size_t Pipe::fill_slot_locked(std::span<const std::byte> data) {
 size_t Pipe::drain_locked(std::span<std::byte> buffer) {
   size_t copied = 0;
   while (copied < buffer.size() && used_slots_ != 0) {
-    Slot& slot = slots_[first_slot_];
+    const Slot& slot = slots_[first_slot_];
     size_t part = std::min(slot.length, buffer.size() - copied);
     std::memcpy(buffer.data() + copied, pages_.data() + first_slot_ * page_size + slot.offset,
                 part);
+    consume_locked(part);
+    copied += part;
+  }
+  return copied;
+}
+
+void Pipe::consume_locked(size_t count) {
+  while (count != 0 && used_slots_ != 0) {
+    Slot& slot = slots_[first_slot_];
+    const size_t part = std::min(slot.length, count);
     slot.offset += part;
     slot.length -= part;
-    copied += part;
     size_ -= part;
+    count -= part;
 
     if (slot.length == 0) {
       slot = Slot{};
@@ -138,7 +148,6 @@ size_t Pipe::drain_locked(std::span<std::byte> buffer) {
       --used_slots_;
     }
   }
-  return copied;
 }
 
 void Pipe::announce_data() {
@@ -291,6 +300,28 @@ Result<size_t> Pipe::write_step_locked(std::span<const std::byte> rest, bool fir
   return size_t{0};
 }
 
+Result<void> Pipe::wait_for_data_locked(bool non_blocking) {
+  if (size_ == 0 && writers_ != 0 && non_blocking) {
+    return fail(Errno::eagain);
+  }
+  return data_or_no_writers_.wait(lock_, [&] { return size_ != 0 || writers_ == 0; });
+}
+
+Result<void> Pipe::wait_for_room_locked(bool non_blocking) {
+  while (true) {
+    if (readers_ == 0) {
+      return fail(Errno::epipe);
+    }
+    if (!full_locked()) {
+      return {};
+    }
+    if (non_blocking) {
+      return fail(Errno::eagain);
+    }
+    TRY_VOID(space_or_no_readers_.wait(lock_, [&] { return !full_locked() || readers_ == 0; }));
+  }
+}
+
 uint32_t Pipe::poll_events(uint32_t access, uint64_t writer_opens_seen) {
   sync::LockGuard guard(lock_);
   uint32_t events = 0;
@@ -345,6 +376,61 @@ Result<size_t> PipeEnd::write_waiting(std::span<const std::byte> data, bool non_
   return pipe_->write(data, non_blocking);
 }
 
+Result<size_t> PipeEnd::fill_slots(const SlotFiller& fill, bool non_blocking) {
+  if (!is_writer()) {
+    return fail(Errno::ebadf);
+  }
+  Pipe& pipe = *pipe_;
+  size_t added = 0;
+  {
+    sync::LockGuard guard(pipe.lock_);
+    TRY_VOID(pipe.wait_for_room_locked(non_blocking));
+    while (!pipe.full_locked()) {
+      const size_t index = (pipe.first_slot_ + pipe.used_slots_) % pipe.slots_.size();
+      const size_t part = fill(std::span(pipe.pages_).subspan(index * page_size, page_size));
+      if (part == 0) {
+        break;
+      }
+      pipe.slots_[index] = Pipe::Slot{.offset = 0, .length = part, .mergeable = false};
+      ++pipe.used_slots_;
+      pipe.size_ += part;
+      added += part;
+    }
+  }
+  if (added != 0) {
+    pipe.announce_data();
+  }
+  return added;
+}
+
+Result<size_t> PipeEnd::take_slots(const SlotTaker& take, size_t length, bool non_blocking) {
+  if (!is_reader()) {
+    return fail(Errno::ebadf);
+  }
+  Pipe& pipe = *pipe_;
+  size_t taken = 0;
+  {
+    sync::LockGuard guard(pipe.lock_);
+    TRY_VOID(pipe.wait_for_data_locked(non_blocking));
+    while (taken < length && pipe.used_slots_ != 0) {
+      const Pipe::Slot& slot = pipe.slots_[pipe.first_slot_];
+      const size_t offered = std::min(slot.length, length - taken);
+      const size_t accepted =
+          take(std::span<const std::byte>(pipe.pages_)
+                   .subspan(pipe.first_slot_ * page_size + slot.offset, offered));
+      pipe.consume_locked(accepted);
+      taken += accepted;
+      if (accepted != offered) {
+        break;
+      }
+    }
+  }
+  if (taken != 0) {
+    pipe.announce_space();
+  }
+  return taken;
+}
+
 Result<fs::Stat> PipeEnd::stat() {
   if (inode_) {
     return inode_->stat();
@@ -370,6 +456,55 @@ Result<size_t> PipeEnd::bytes_available() { return pipe_->bytes_available(); }
 Result<std::shared_ptr<fd::File>> PipeEnd::reopen(uint32_t flags) {
   // Close-on-exec belongs to the descriptor, not to the description.
   return std::make_shared<PipeEnd>(pipe_, flags & ~uint32_t{fd::open_close_on_exec}, inode_);
+}
+
+// The copy step of tee(2): each buffered slot of `source`, cut to the
+// `length` left, goes to one free slot of `target` while one is free.
+Result<size_t> Pipe::copy_slots(Pipe& source, Pipe& target, size_t length) {
+  // Two pipe locks at once are taken in address order.
+  const bool source_first = std::less<Pipe*>{}(&source, &target);
+  sync::LockGuard first_guard(source_first ? source.lock_ : target.lock_);
+  sync::LockGuard second_guard(source_first ? target.lock_ : source.lock_);
+  if (target.readers_ == 0) {
+    return fail(Errno::epipe);
+  }
+  size_t copied = 0;
+  for (size_t index = 0; index < source.used_slots_ && copied < length && !target.full_locked();
+       ++index) {
+    const size_t from = (source.first_slot_ + index) % source.slots_.size();
+    const Slot& slot = source.slots_[from];
+    const size_t part = std::min(slot.length, length - copied);
+    const size_t to = (target.first_slot_ + target.used_slots_) % target.slots_.size();
+    std::memcpy(target.pages_.data() + to * page_size,
+                source.pages_.data() + from * page_size + slot.offset, part);
+    target.slots_[to] = Slot{.offset = 0, .length = part, .mergeable = false};
+    ++target.used_slots_;
+    target.size_ += part;
+    copied += part;
+  }
+  return copied;
+}
+
+Result<size_t> tee_pipes(PipeEnd& input, PipeEnd& output, size_t length, bool non_blocking) {
+  if (!input.is_reader() || !output.is_writer()) {
+    return fail(Errno::ebadf);
+  }
+  Pipe& source = *input.pipe_;
+  Pipe& target = *output.pipe_;
+  {
+    sync::LockGuard guard(source.lock_);
+    TRY_VOID(source.wait_for_data_locked(non_blocking));
+  }
+  {
+    sync::LockGuard guard(target.lock_);
+    TRY_VOID(target.wait_for_room_locked(non_blocking));
+  }
+
+  size_t copied = TRY(Pipe::copy_slots(source, target, length));
+  if (copied != 0) {
+    target.announce_data();
+  }
+  return copied;
 }
 
 Result<PipeEnds> create_pipe(uint32_t flags, const fs::Credentials& owner) {

@@ -344,6 +344,7 @@ Result<Kernel::ChildExit> Kernel::wait_child(Task& task, int32_t selector, WaitF
         const ChildExit exit{it->first, it->second.wait_status};
         if (!filter.keep) {
           process_table_.erase(it);
+          process_exits_.notify(event::pollhup);
         }
         return exit;
       }
@@ -408,6 +409,7 @@ void Kernel::record_exit(Task& task, int32_t wait_status) {
     notify_parent(task, uid, found);
   }
   process_exited_.notify_all();
+  process_exits_.notify(event::pollin | event::pollrdnorm | event::pollhup);
 }
 
 void Kernel::exit_process(Task& task, int exit_code) {

@@ -110,6 +110,9 @@ class Kernel final : public platform::SyscallHandler {
   // serves them all: a waiter checks its own process's signals again, and
   // another process's signal costs it one spurious wake-up.
   event::Pollable& signal_readiness() { return signal_readiness_; }
+  // Notified each time a process of the sandbox exits or is reaped, for the
+  // readiness of pidfds. Every pidfd waiter checks its own process again.
+  event::Pollable& process_exits() { return process_exits_; }
 
   // Creates a process with the next free pid and the root, working
   // directory and umask of `paths`, with one task whose tid equals the pid.
@@ -237,6 +240,14 @@ class Kernel final : public platform::SyscallHandler {
   // runs.
   Result<ZombieView> zombie(int32_t pid);
 
+  // Where the process `pid` is in its life, as a pidfd reports it: still
+  // running, exited but not reaped (a zombie), or reaped, which is also
+  // the state returned for a pid that no process has. `caller`, when not
+  // null, first collects the children that the host ended, as wait_child
+  // does.
+  enum class ProcessState { running, zombie, reaped };
+  ProcessState process_state(Task* caller, int32_t pid);
+
   // Calls `visit` with the running process `pid` while the process table
   // lock keeps it from exiting; `esrch` when no such process runs. `visit`
   // may take the process's own lock and the locks below it, but neither
@@ -313,6 +324,7 @@ class Kernel final : public platform::SyscallHandler {
   std::shared_ptr<fs::Mount> memfd_mount_;
   KernelOptions options_;
   event::Pollable signal_readiness_;
+  event::Pollable process_exits_;
   std::atomic<int32_t> next_id_{1};
   int32_t first_pid_ = 0;
   // Threads that spawn_thread started, by host thread id. A new thread looks

@@ -325,6 +325,7 @@ void Kernel::reap_host_children_locked(Task& task) {
     notify_parent(task, uid, record);
   }
   process_exited_.notify_all();
+  process_exits_.notify(event::pollin | event::pollrdnorm | event::pollhup);
 }
 
 void Kernel::record_exec(Task& task) {
@@ -477,6 +478,18 @@ Result<Kernel::ZombieView> Kernel::zombie(int32_t pid) {
   const ProcessRecord& record = found->second;
   return ZombieView{record.name, record.parent_pid, record.process_group, record.session,
                     record.nice};
+}
+
+Kernel::ProcessState Kernel::process_state(Task* caller, int32_t pid) {
+  if (caller != nullptr) {
+    reap_host_children(*caller);
+  }
+  sync::LockGuard guard(process_table_lock_);
+  auto found = process_table_.find(pid);
+  if (found == process_table_.end()) {
+    return ProcessState::reaped;
+  }
+  return found->second.exited ? ProcessState::zombie : ProcessState::running;
 }
 
 Result<void> Kernel::visit_process(int32_t pid, const std::function<void(Process&)>& visit) {

@@ -17,6 +17,7 @@
 #include "shim/linux/kernel_identity.hpp"
 #include "shim/linux/process.hpp"
 #include "shim/linux/syscalls/file_support.hpp"
+#include "shim/linux/syscalls/pidfd.hpp"
 #include "shim/linux/task.hpp"
 
 namespace litebox::shim::linux_abi {
@@ -402,6 +403,9 @@ class LinuxProcfsProvider final : public fs::procfs::Provider {
                                    flags, mount_id, inode);
     if (auto* timer = dynamic_cast<event::TimerFd*>(&file)) {
       text += timer_info(*timer);
+    }
+    if (auto* pidfd = dynamic_cast<PidFile*>(&file)) {
+      text += pidfd->fdinfo_lines();
     }
     return text;
   }

@@ -22,6 +22,7 @@ SyscallTable build_table() {
   register_credential_syscalls(table);
   register_signal_syscalls(table);
   register_signalfd_syscalls(table);
+  register_pidfd_syscalls(table);
   register_thread_syscalls(table);
   register_time_syscalls(table);
   register_timer_syscalls(table);

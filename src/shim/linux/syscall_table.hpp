@@ -53,6 +53,7 @@ void register_epoll_syscalls(SyscallTable& table);
 void register_memory_syscalls(SyscallTable& table);
 void register_memfd_syscalls(SyscallTable& table);
 void register_splice_syscalls(SyscallTable& table);
+void register_pidfd_syscalls(SyscallTable& table);
 void register_inotify_syscalls(SyscallTable& table);
 void register_process_syscalls(SyscallTable& table);
 void register_credential_syscalls(SyscallTable& table);

@@ -303,6 +303,22 @@ std::string show_input(Kind kind, const SyscallArguments& arguments, size_t inde
     case Kind::close_range_flags:
       return show_flags(value, {{2, "CLOSE_RANGE_UNSHARE"}, {4, "CLOSE_RANGE_CLOEXEC"}},
                         "CLOSE_RANGE_???");
+    case Kind::splice_flags:
+      return show_flags(value & 0xffff'ffff,
+                        {{1, "SPLICE_F_MOVE"},
+                         {2, "SPLICE_F_NONBLOCK"},
+                         {4, "SPLICE_F_MORE"},
+                         {8, "SPLICE_F_GIFT"}},
+                        "SPLICE_F_???");
+    case Kind::pidfd_flags:
+      return show_flags(value & 0xffff'ffff, {{0200, "PIDFD_THREAD"}, {04000, "PIDFD_NONBLOCK"}},
+                        "PIDFD_???");
+    case Kind::pidfd_signal_flags:
+      return show_flags(value & 0xffff'ffff,
+                        {{1, "PIDFD_SIGNAL_THREAD"},
+                         {2, "PIDFD_SIGNAL_THREAD_GROUP"},
+                         {4, "PIDFD_SIGNAL_PROCESS_GROUP"}},
+                        "PIDFD_SIGNAL_???");
     case Kind::clone_arguments:
       return show_clone_arguments(value, std::nullopt);
     default:

@@ -96,6 +96,15 @@ constexpr std::array signatures = {
     make(nr::timerfd_gettime, {K::descriptor, K::itimerspec_output}),
     make(nr::copy_file_range, {K::descriptor, K::pointer, K::descriptor, K::pointer,
                                K::unsigned_integer, K::unsigned_integer}),
+    make(nr::splice, {K::descriptor, K::pointer, K::descriptor, K::pointer, K::unsigned_integer,
+                      K::splice_flags}),
+    make(nr::tee, {K::descriptor, K::descriptor, K::unsigned_integer, K::splice_flags}),
+    // The iovecs are read or written depending on the pipe end, so only
+    // their address is shown.
+    make(nr::vmsplice, {K::descriptor, K::pointer, K::unsigned_integer, K::splice_flags}),
+    make(nr::pidfd_open, {K::signed_integer, K::pidfd_flags}),
+    make(nr::pidfd_send_signal, {K::descriptor, K::signal, K::siginfo, K::pidfd_signal_flags}),
+    make(nr::pidfd_getfd, {K::descriptor, K::signed_integer, K::hex}),
     // The other calls without arguments, which strace prints as name().
     make(nr::fork, {}),
     make(nr::vfork, {}),

@@ -114,6 +114,9 @@ enum class TraceLine::Kind : uint8_t {
   timeval,
   siginfo,
   waitid_type,  // idtype_t: P_ALL, P_PID, ...
+  splice_flags,
+  pidfd_flags,         // pidfd_open's PIDFD_*
+  pidfd_signal_flags,  // pidfd_send_signal's PIDFD_SIGNAL_*
 
   output_buffer,   // bytes; the length is the result
   iovec_output,    // struct iovec array; the count is the next argument

@@ -132,6 +132,7 @@ bool raises_sigpipe(const SyscallArguments& arguments) {
     case nr::pwrite64:
     case nr::pwritev:
     case nr::splice:
+    case nr::tee:
     case nr::vmsplice:
     case nr::sendfile:
       return true;

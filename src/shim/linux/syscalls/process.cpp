@@ -14,6 +14,7 @@
 #include "shim/linux/loader/loader.hpp"
 #include "shim/linux/signal/signal_frame.hpp"
 #include "shim/linux/syscalls/file_support.hpp"
+#include "shim/linux/syscalls/pidfd.hpp"
 #include "shim/linux/timers.hpp"
 
 namespace litebox::shim::linux_abi {
@@ -241,6 +242,7 @@ Result<uint64_t> sys_waitid(Task& task, const SyscallArguments& arguments) {
   constexpr uint32_t id_all = 0;
   constexpr uint32_t id_pid = 1;
   constexpr uint32_t id_process_group = 2;
+  constexpr uint32_t id_pidfd = 3;
   const uint32_t id_type = arguments.as_uint(0);
   const int32_t id = arguments.as_int(1);
   const uint32_t options = arguments.as_uint(3);
@@ -250,7 +252,15 @@ Result<uint64_t> sys_waitid(Task& task, const SyscallArguments& arguments) {
     return fail(Errno::einval);
   }
   int32_t selector = -1;
-  if (id_type == id_pid) {
+  bool non_blocking_pidfd = false;
+  if (id_type == id_pidfd) {
+    if (id < 0) {
+      return fail(Errno::einval);
+    }
+    const std::shared_ptr<PidFile> pidfd = TRY(pidfd_of(task, id));
+    selector = pidfd->pid();
+    non_blocking_pidfd = (pidfd->flags() & fd::open_non_blocking) != 0;
+  } else if (id_type == id_pid) {
     if (id <= 0) {
       return fail(Errno::einval);
     }
@@ -268,9 +278,14 @@ Result<uint64_t> sys_waitid(Task& task, const SyscallArguments& arguments) {
   filter.exited = (options & wait_exited) != 0;
   filter.stopped = (options & wait_untraced) != 0;  // WSTOPPED
   filter.continued = (options & wait_continued) != 0;
-  filter.block = (options & wait_no_hang) == 0;
+  // A non-blocking pidfd turns the wait into WNOHANG, but one that finds
+  // nothing fails with EAGAIN unless the caller asked for WNOHANG itself.
+  filter.block = (options & wait_no_hang) == 0 && !non_blocking_pidfd;
   filter.keep = (options & wait_no_wait) != 0;
   const Kernel::ChildExit reaped = TRY(task.kernel().wait_child(task, selector, filter));
+  if (reaped.pid == 0 && non_blocking_pidfd && (options & wait_no_hang) == 0) {
+    return fail(Errno::eagain);
+  }
   if (arguments[2] != 0) {
     // siginfo_t is 128 bytes; with WNOHANG and no changed child it is zeroed.
     std::array<std::byte, 128> info{};

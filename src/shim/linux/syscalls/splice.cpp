@@ -1,7 +1,12 @@
-// splice(2): moves data between a pipe and another file, or between two
-// pipes, through a bounce buffer in the libOS. Linux moves pipe pages
-// instead of copying them, but the guest gets the same bytes, counts,
-// offsets and errors.
+// splice(2), tee(2) and vmsplice(2). splice moves data between a pipe and
+// another file, or between two pipes, through a bounce buffer in the libOS.
+// tee copies the buffered bytes of one pipe into another. vmsplice copies
+// guest memory into a pipe, or the buffered bytes of a pipe into guest
+// memory. Linux moves or shares pipe pages (vmsplice maps the guest's own
+// pages into the pipe) instead of copying them, but the guest gets the same
+// bytes, counts, slot use, offsets and errors. One difference remains: data
+// that vmsplice put in a pipe is a copy, so a guest that changes its buffer
+// afterwards does not change what the reader gets, as it does on Linux.
 #include <algorithm>
 #include <optional>
 
@@ -208,8 +213,159 @@ Result<uint64_t> sys_splice(Task& task, const SyscallArguments& arguments) {
   return moved;
 }
 
+// A pipe end for tee(2) and vmsplice(2), or null for any other file.
+ipc::PipeEnd* pipe_end_of(const std::shared_ptr<fd::File>& file) {
+  return dynamic_cast<ipc::PipeEnd*>(file.get());
+}
+
+// Whether the description may neither read nor write (O_PATH), which makes
+// vmsplice(2) fail with `ebadf` as Linux does.
+bool has_no_access(const fd::File& file) {
+  return (file.flags() & fd::open_path) != 0 ||
+         (!fd::readable(file.flags()) && !fd::writable(file.flags()));
+}
+
+Result<uint64_t> sys_tee(Task& task, const SyscallArguments& arguments) {
+  const uint64_t length = std::min(arguments[2], max_transfer);
+  uint32_t flags = arguments.as_uint(3);
+  if ((flags & ~splice_flags) != 0) {
+    return fail(Errno::einval);
+  }
+  if (length == 0) {
+    return 0;
+  }
+
+  const std::shared_ptr<fd::File> input = TRY(file_of(task, arguments.as_int(0)));
+  const std::shared_ptr<fd::File> output = TRY(file_of(task, arguments.as_int(1)));
+  if (!fd::readable(input->flags()) || !fd::writable(output->flags())) {
+    return fail(Errno::ebadf);
+  }
+  ipc::PipeEnd* input_pipe = pipe_end_of(input);
+  ipc::PipeEnd* output_pipe = pipe_end_of(output);
+  if (input_pipe == nullptr || output_pipe == nullptr ||
+      &input_pipe->pipe() == &output_pipe->pipe()) {
+    return fail(Errno::einval);
+  }
+
+  // As for splice, a non-blocking end makes the whole call non-blocking.
+  if (((input->flags() | output->flags()) & fd::open_non_blocking) != 0) {
+    flags |= splice_non_blocking;
+  }
+  return TRY(ipc::tee_pipes(*input_pipe, *output_pipe, length, (flags & splice_non_blocking) != 0));
+}
+
+// The guest iovecs of vmsplice(2), consumed in order as bytes move between
+// them and the pipe. An address that cannot be accessed ends the transfer
+// and sets `fault`.
+class IovecCursor {
+ public:
+  explicit IovecCursor(std::vector<GuestIovec> vectors) : vectors_(std::move(vectors)) {}
+
+  // Copies the next piece of guest memory into `slot` and returns its size,
+  // 0 at the end. A piece ends at the end of its iovec or of its guest page,
+  // because Linux gives each page of the guest's buffers a slot of its own.
+  size_t fill(std::span<std::byte> slot) {
+    constexpr uint64_t page_size = 4096;
+    skip_finished();
+    if (index_ == vectors_.size() || fault) {
+      return 0;
+    }
+    const uint64_t address = vectors_[index_].base + offset_;
+    const uint64_t page_rest = page_size - address % page_size;
+    const size_t part = std::min({vectors_[index_].length - offset_, page_rest, slot.size()});
+    if (!copy_from_guest(slot.first(part), address)) {
+      fault = true;
+      return 0;
+    }
+    offset_ += part;
+    return part;
+  }
+
+  // Copies what fits of `data` into guest memory and returns the bytes
+  // copied.
+  size_t take(std::span<const std::byte> data) {
+    size_t copied = 0;
+    skip_finished();
+    while (copied < data.size() && index_ < vectors_.size() && !fault) {
+      const GuestIovec& vector = vectors_[index_];
+      const size_t part = std::min<uint64_t>(vector.length - offset_, data.size() - copied);
+      if (!copy_to_guest(vector.base + offset_, data.subspan(copied, part))) {
+        fault = true;
+        break;
+      }
+      copied += part;
+      offset_ += part;
+      skip_finished();
+    }
+    return copied;
+  }
+
+  bool fault = false;
+
+ private:
+  void skip_finished() {
+    while (index_ < vectors_.size() && offset_ == vectors_[index_].length) {
+      ++index_;
+      offset_ = 0;
+    }
+  }
+
+  std::vector<GuestIovec> vectors_;
+  size_t index_ = 0;
+  uint64_t offset_ = 0;
+};
+
+// NOTE: unlike splice and tee, vmsplice ignores O_NONBLOCK of the pipe end
+// (Linux 6.18 does); only SPLICE_F_NONBLOCK keeps it from waiting.
+Result<uint64_t> sys_vmsplice(Task& task, const SyscallArguments& arguments) {
+  const uint32_t flags = arguments.as_uint(3);
+  if ((flags & ~splice_flags) != 0) {
+    return fail(Errno::einval);
+  }
+  const std::shared_ptr<fd::File> file = TRY(file_of(task, arguments.as_int(0)));
+  if (has_no_access(*file)) {
+    return fail(Errno::ebadf);
+  }
+  // A description open for writing is a source of pipe data even when it
+  // can also read, as on Linux.
+  const bool into_pipe = fd::writable(file->flags());
+
+  std::vector<GuestIovec> vectors = TRY(read_guest_iovecs(arguments[1], arguments[2]));
+  uint64_t total = 0;
+  for (const GuestIovec& vector : vectors) {
+    total += vector.length;
+  }
+  if (total == 0) {
+    return 0;
+  }
+  ipc::PipeEnd* pipe = pipe_end_of(file);
+  if (pipe == nullptr) {
+    return fail(Errno::ebadf);
+  }
+
+  // On the write end the iovecs go into free slots after a wait for the
+  // first one; on the read end the buffered bytes go into the iovecs as
+  // read(2) would return them.
+  const bool non_blocking = (flags & splice_non_blocking) != 0;
+  IovecCursor cursor(std::move(vectors));
+  const size_t moved =
+      into_pipe
+          ? TRY(pipe->fill_slots([&](std::span<std::byte> slot) { return cursor.fill(slot); },
+                                 non_blocking))
+          : TRY(pipe->take_slots([&](std::span<const std::byte> data) { return cursor.take(data); },
+                                 total, non_blocking));
+  if (moved == 0 && cursor.fault) {
+    return fail(Errno::efault);
+  }
+  return moved;
+}
+
 }  // namespace
 
-void register_splice_syscalls(SyscallTable& table) { table.add(nr::splice, sys_splice); }
+void register_splice_syscalls(SyscallTable& table) {
+  table.add(nr::splice, sys_splice);
+  table.add(nr::tee, sys_tee);
+  table.add(nr::vmsplice, sys_vmsplice);
+}
 
 }  // namespace litebox::shim::linux_abi
