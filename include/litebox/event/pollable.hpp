@@ -82,7 +82,8 @@ class Pollable {
   Pollable(const Pollable&) = delete;
   Pollable& operator=(const Pollable&) = delete;
 
-  // Registers `observer`; it stays registered until remove_observer().
+  // Registers `observer`; it stays registered until remove_observer(), or
+  // until the Pollable detaches it.
   // Notifications from before the call are not replayed, so the caller
   // checks poll_events() after registering.
   void add_observer(Observer& observer);

@@ -186,9 +186,9 @@ bool Epoll::reaches_or_too_deep(const fd::File& file, int depth_left) {
   {
     auto& nested_epoll = const_cast<Epoll&>(*nested);
     sync::LockGuard guard(nested_epoll.lock_);
+    // Every child, so that none is released under the lock.
     for (auto& [key, entry] : nested_epoll.entries_) {
-      std::shared_ptr<fd::File> child = entry->file.lock();
-      if (dynamic_cast<Epoll*>(child.get()) != nullptr) {
+      if (std::shared_ptr<fd::File> child = entry->file.lock()) {
         children.push_back(std::move(child));
       }
     }
