@@ -473,9 +473,10 @@ void check_sealed_runner(RunnerResults& results) {
 
   Result<void*> reserved = host.reserve(nullptr, 2 * page, false);
   results.pages =
-      reserved ? errno_of(host.commit(*reserved, page, platform::prot_read | platform::prot_write,
-                                      platform::Replace::reservation))
-               : errno_value(reserved.error());
+      reserved
+          ? errno_of(host.commit(*reserved, page, platform::prot_read | platform::prot_write,
+                                 platform::Replace::reservation, platform::Accounting::charged))
+          : errno_value(reserved.error());
   if (results.pages == 0) {
     results.pages = errno_of(host.release(*reserved, 2 * page));
   }

@@ -210,9 +210,9 @@ TEST(LinuxPages, CommitGivesZeroedWritableMemory) {
   ASSERT_TRUE(reserved);
   auto* bytes = static_cast<unsigned char*>(*reserved);
 
-  ASSERT_TRUE(host_platform().commit(bytes, platform::page_size,
-                                     platform::prot_read | platform::prot_write,
-                                     platform::Replace::reservation));
+  ASSERT_TRUE(
+      host_platform().commit(bytes, platform::page_size, platform::prot_read | platform::prot_write,
+                             platform::Replace::reservation, platform::Accounting::charged));
   EXPECT_EQ(bytes[0], 0);
   bytes[0] = 7;
   EXPECT_EQ(bytes[0], 7);
@@ -228,8 +228,9 @@ TEST(LinuxPages, CommitGivesZeroedWritableMemory) {
 }
 
 TEST(LinuxPages, UnalignedCommitFails) {
-  Result<void> committed = host_platform().commit(
-      reinterpret_cast<void*>(0x1001), 100, platform::prot_read, platform::Replace::reservation);
+  Result<void> committed =
+      host_platform().commit(reinterpret_cast<void*>(0x1001), 100, platform::prot_read,
+                             platform::Replace::reservation, platform::Accounting::charged);
   ASSERT_FALSE(committed);
   EXPECT_EQ(committed.error(), Errno::einval);
 }
@@ -242,7 +243,7 @@ TEST(LinuxPages, CommitReplacingNothingFillsFreeRange) {
 
   ASSERT_TRUE(host_platform().commit(bytes, platform::page_size,
                                      platform::prot_read | platform::prot_write,
-                                     platform::Replace::nothing));
+                                     platform::Replace::nothing, platform::Accounting::charged));
   bytes[0] = 7;
 
   EXPECT_EQ(bytes[0], 7);
@@ -256,8 +257,9 @@ TEST(LinuxPages, CommitReplacingNothingKeepsMapping) {
   auto* bytes = static_cast<unsigned char*>(existing);
   bytes[platform::page_size] = 9;
 
-  Result<void> committed = host_platform().commit(bytes + platform::page_size, platform::page_size,
-                                                  platform::prot_read, platform::Replace::nothing);
+  Result<void> committed =
+      host_platform().commit(bytes + platform::page_size, platform::page_size, platform::prot_read,
+                             platform::Replace::nothing, platform::Accounting::charged);
 
   ASSERT_FALSE(committed);
   EXPECT_EQ(committed.error(), Errno::eexist);

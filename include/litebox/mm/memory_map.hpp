@@ -58,6 +58,7 @@ struct Vma {
   uint64_t end = 0;         // exclusive
   uint32_t protection = 0;  // platform::Protection bits
   bool shared = false;      // MAP_SHARED
+  bool no_reserve = false;  // MAP_NORESERVE, as Linux's VM_NORESERVE
   // False for a shared mapping of a file opened without write access, which
   // mprotect(2) never makes writable (`eacces`), as Linux's VM_MAYWRITE.
   bool write_allowed = true;
@@ -92,6 +93,7 @@ struct MapRequest {
   uint32_t protection = 0;
   Placement placement = Placement::hint;
   bool shared = false;
+  bool no_reserve = false;    // Vma::no_reserve
   bool write_allowed = true;  // Vma::write_allowed
   // The mapped file. A private mapping shows the file's bytes from
   // `file_offset` on, pages past the end of the file read as zeros, and

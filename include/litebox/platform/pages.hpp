@@ -33,6 +33,16 @@ enum class Replace : uint8_t {
   nothing,
 };
 
+// Whether committed private memory counts against the host's commit limit,
+// as Linux's overcommit accounting decides for a private writable mapping.
+enum class Accounting : uint8_t {
+  // Counted: the host may refuse a range larger than it could ever back.
+  charged,
+  // Not counted (MAP_NORESERVE): memory runs out, if at all, when a page is
+  // first touched.
+  no_reserve,
+};
+
 class Pages {
  public:
   virtual ~Pages() = default;
@@ -45,9 +55,10 @@ class Pages {
 
   // Backs a page-aligned range with zero-filled memory and sets its
   // protection. `replace` states whether the range is reserved or must be
-  // free. Returns `einval` for an unaligned range. Thread-safe.
-  virtual Result<void> commit(void* address, size_t length, uint32_t protection,
-                              Replace replace) = 0;
+  // free. Returns `einval` for an unaligned range, and `enomem` when the
+  // host refuses to charge the range. Thread-safe.
+  virtual Result<void> commit(void* address, size_t length, uint32_t protection, Replace replace,
+                              Accounting accounting) = 0;
 
   // Changes the protection of committed pages. Thread-safe.
   virtual Result<void> protect(void* address, size_t length, uint32_t protection) = 0;

@@ -68,6 +68,10 @@ MapRequest request_for_pages_of(const Vma& area, uint64_t address, uint64_t leng
   return request;
 }
 
+platform::Accounting accounting_of(const Vma& area) {
+  return area.no_reserve ? platform::Accounting::no_reserve : platform::Accounting::charged;
+}
+
 // The area that `request` maps at [start, start + length), without its
 // shared pages.
 Vma area_for(const MapRequest& request, uint64_t start, uint64_t length) {
@@ -76,6 +80,7 @@ Vma area_for(const MapRequest& request, uint64_t start, uint64_t length) {
   area.end = start + length;
   area.protection = request.protection;
   area.shared = request.shared;
+  area.no_reserve = request.no_reserve;
   area.inode = request.inode;
   area.stream = request.stream;
   area.file_offset = request.file_offset;
@@ -428,6 +433,7 @@ Result<uint64_t> MemoryMap::remap(uint64_t old_address, uint64_t old_length, uin
   request.protection = old_area.protection | platform::prot_write;
   request.placement = (flags & remap_fixed) ? Placement::fixed : Placement::hint;
   request.shared = old_area.shared;
+  request.no_reserve = old_area.no_reserve;
   request.name = old_area.name;
   const uint64_t moved = TRY(map_locked(request));
 
@@ -878,7 +884,8 @@ Result<void> MemoryMap::populate(const Vma& area, platform::Replace replace) {
     return {};
   }
   if (area.inode == nullptr) {
-    return pages().commit(host_pointer(area.start), area.length(), area.protection, replace);
+    return pages().commit(host_pointer(area.start), area.length(), area.protection, replace,
+                          accounting_of(area));
   }
 
   // Whole pages of an unchanging file are mapped copy-on-write; the rest
@@ -899,8 +906,8 @@ Result<void> MemoryMap::populate(const Vma& area, platform::Replace replace) {
 Result<void> MemoryMap::copy_file_pages(const Vma& area, uint64_t start,
                                         platform::Replace replace) {
   const uint64_t length = area.end - start;
-  TRY_VOID(
-      pages().commit(host_pointer(start), length, area.protection | platform::prot_write, replace));
+  TRY_VOID(pages().commit(host_pointer(start), length, area.protection | platform::prot_write,
+                          replace, accounting_of(area)));
 
   // Safety: the range was committed writable just above.
   std::span<std::byte> destination(static_cast<std::byte*>(host_pointer(start)), length);

@@ -347,12 +347,13 @@ Result<void*> LinuxUserlandPlatform::reserve(void* hint, size_t length, bool fix
 }
 
 Result<void> LinuxUserlandPlatform::commit(void* address, size_t length, uint32_t protection,
-                                           Replace replace) {
+                                           Replace replace, Accounting accounting) {
   if (length == 0 || !is_page_aligned(address, length)) {
     return fail(Errno::einval);
   }
-  if (map_at(address, length, static_cast<int>(protection), MAP_PRIVATE | MAP_ANONYMOUS, -1, 0,
-             replace) == MAP_FAILED) {
+  const int no_reserve = accounting == Accounting::no_reserve ? MAP_NORESERVE : 0;
+  if (map_at(address, length, static_cast<int>(protection),
+             MAP_PRIVATE | MAP_ANONYMOUS | no_reserve, -1, 0, replace) == MAP_FAILED) {
     return fail(last_errno());
   }
   return {};

@@ -62,7 +62,8 @@ class LinuxUserlandPlatform final : public Futex,
 
   // Pages
   Result<void*> reserve(void* hint, size_t length, bool fixed) override;
-  Result<void> commit(void* address, size_t length, uint32_t protection, Replace replace) override;
+  Result<void> commit(void* address, size_t length, uint32_t protection, Replace replace,
+                      Accounting accounting) override;
   Result<void> protect(void* address, size_t length, uint32_t protection) override;
   Result<bool> exchange_code(void* address, const std::array<std::byte, 16>& expected,
                              const std::array<std::byte, 16>& replacement) override;

@@ -189,13 +189,14 @@ Result<void*> MockPlatform::reserve(void* hint, size_t length, bool fixed) {
 }
 
 Result<void> MockPlatform::commit(void* address, size_t length, uint32_t protection,
-                                  Replace replace) {
+                                  Replace replace, Accounting accounting) {
   if (reinterpret_cast<uintptr_t>(address) % page_size != 0) {
     return fail(Errno::einval);
   }
   const int placement = replace == Replace::reservation ? MAP_FIXED : MAP_FIXED_NOREPLACE;
+  const int no_reserve = accounting == Accounting::no_reserve ? MAP_NORESERVE : 0;
   void* result = mmap(address, length, host_protection(protection),
-                      MAP_PRIVATE | MAP_ANONYMOUS | placement, -1, 0);
+                      MAP_PRIVATE | MAP_ANONYMOUS | placement | no_reserve, -1, 0);
   if (result == MAP_FAILED) {
     return fail(errno == EEXIST ? Errno::eexist : Errno::enomem);
   }

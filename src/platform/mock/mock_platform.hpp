@@ -71,7 +71,8 @@ class MockPlatform final : public Futex,
 
   // Pages (backed by host memory)
   Result<void*> reserve(void* hint, size_t length, bool fixed) override;
-  Result<void> commit(void* address, size_t length, uint32_t protection, Replace replace) override;
+  Result<void> commit(void* address, size_t length, uint32_t protection, Replace replace,
+                      Accounting accounting) override;
   Result<void> protect(void* address, size_t length, uint32_t protection) override;
   Result<void> release(void* address, size_t length) override;
   // Shared memory is one host MAP_SHARED mapping per allocation: tests run

@@ -21,8 +21,10 @@ using elf::LoadError;
 
 // Where a position-independent executable goes. Linux uses 2/3 of the
 // address space (0x555555554000), where the host has already put the
-// runner; this is a free region below the guest's mmap area instead.
-constexpr uint64_t executable_base = 0x1000'0000'0000;
+// runner's heap; this is a free region below the guest's mmap area instead.
+// It lies above 0x10007fff8000, the end of the range that AddressSanitizer
+// reserves for its shadow memory, so sanitized programs find that range free.
+constexpr uint64_t executable_base = 0x1800'0000'0000;
 
 // The stack size when RLIMIT_STACK is unlimited or absurdly large.
 constexpr uint64_t default_stack_size = 8 * 1024 * 1024;

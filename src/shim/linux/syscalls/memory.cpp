@@ -140,6 +140,7 @@ Result<uint64_t> sys_mmap(Task& task, const SyscallArguments& arguments) {
   request.length = length;
   request.protection = protection;
   request.shared = type != map_private;
+  request.no_reserve = (flags & map_no_reserve) != 0;
   if (flags & map_fixed_noreplace) {
     request.placement = mm::Placement::fixed_noreplace;
   } else if (flags & map_fixed) {
