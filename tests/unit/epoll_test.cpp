@@ -3,6 +3,7 @@
 // expect the same outcome.
 #include "litebox/event/epoll.hpp"
 
+#include <poll.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <unistd.h>
@@ -32,7 +33,9 @@ struct HostFd {
   HostFd(const HostFd&) = delete;
   HostFd& operator=(const HostFd&) = delete;
   void reset() {
-    if (fd >= 0) ::close(fd);
+    if (fd >= 0) {
+      ::close(fd);
+    }
     fd = -1;
   }
   int fd;
@@ -255,6 +258,55 @@ TEST(Epoll, LastCloseRemovesEntryMatchesHost) {
   ends.read_end.reset();
 
   EXPECT_EQ(poll_once(epoll), poll_host_once(host_epoll.fd));
+}
+
+TEST(Epoll, LastCloseReleasesFileMatchesHost) {
+  HostPipe host;
+  HostFd host_epoll(::epoll_create1(0));
+  ipc::PipeEnds ends = make_pipe();
+  Epoll epoll;
+  ASSERT_EQ(host_ctl(host_epoll.fd, EPOLL_CTL_ADD, host.write_end.fd, EPOLLOUT, 4), 0);
+  ASSERT_EQ(outcome(epoll.add(write_descriptor, ends.write_end, pollout, 4)), 0);
+
+  host.write_end.reset();
+  ends.write_end.reset();
+
+  // The reader sees the hang-up before any further epoll call.
+  pollfd host_reader{.fd = host.read_end.fd, .events = POLLIN, .revents = 0};
+  ASSERT_EQ(::poll(&host_reader, 1, 0), 1);
+  EXPECT_EQ(ends.read_end->poll_events() & (pollin | pollhup),
+            static_cast<uint32_t>(host_reader.revents));
+  EXPECT_EQ(poll_once(epoll), poll_host_once(host_epoll.fd));
+}
+
+TEST(Epoll, InstanceDestroyedBeforeWatchedPipe) {
+  ipc::PipeEnds ends = make_pipe();
+  {
+    Epoll epoll;
+    ASSERT_EQ(outcome(epoll.add(read_descriptor, ends.read_end, pollin, 1)), 0);
+    ASSERT_EQ(outcome(epoll.add(write_descriptor, ends.write_end, pollout, 2)), 0);
+  }
+
+  // Notifications after the instance is gone reach no observer of it.
+  write_byte(*ends.write_end);
+  read_byte(*ends.read_end);
+}
+
+TEST(Epoll, ReleasedEndLeavesPipeObservers) {
+  ipc::PipeEnds ends = make_pipe();
+  Epoll epoll;
+  ASSERT_EQ(outcome(epoll.add(read_descriptor, ends.read_end, pollin, 1)), 0);
+  ASSERT_EQ(outcome(epoll.add(write_descriptor, ends.write_end, pollout, 2)), 0);
+
+  // The read end goes while its registration stays in the pipe's Pollable,
+  // which the write end keeps. The next epoll call drops the entry, and the
+  // write end's next notification detaches the observer.
+  ends.read_end.reset();
+  EXPECT_EQ(poll_once(epoll), std::to_string(1) + " " + std::to_string(pollout | pollerr) + "/2");
+  std::byte data{'x'};
+  EXPECT_FALSE(ends.write_end->write(std::span(&data, 1)));
+  EXPECT_EQ(outcome(epoll.remove(write_descriptor, *ends.write_end)), 0);
+  EXPECT_EQ(poll_once(epoll), "0");
 }
 
 TEST(Epoll, DuplicateKeepsEntryMatchesHost) {

@@ -4,9 +4,10 @@
 //
 // It follows Linux. Entries are level-triggered unless EPOLLET asks for
 // edge-triggered reports, and EPOLLONESHOT disables an entry after one
-// report until epoll_ctl(EPOLL_CTL_MOD) arms it again. An entry goes away
-// once nothing but epoll interest lists refers to its file, as closing
-// the last descriptor of a file removes it on Linux.
+// report until epoll_ctl(EPOLL_CTL_MOD) arms it again. An interest list
+// refers to its files weakly: closing the last descriptor of a file (with
+// no dup, fork or SCM_RIGHTS reference left) releases it at once and
+// removes its entries, as on Linux.
 #pragma once
 
 #include <atomic>
@@ -15,6 +16,7 @@
 #include <memory>
 #include <span>
 #include <utility>
+#include <vector>
 
 #include "litebox/event/pollable.hpp"
 #include "litebox/fd/file.hpp"
@@ -56,12 +58,13 @@ class Epoll final : public fd::File {
   // itself or a flag combination Linux rejects, `eperm` for regular files
   // and directories, `eloop` when nesting would form a cycle or exceed
   // epoll_max_nesting.
-  Result<void> add(int descriptor, std::shared_ptr<fd::File> file, uint32_t events, uint64_t data);
+  Result<void> add(int descriptor, const std::shared_ptr<fd::File>& file, uint32_t events,
+                   uint64_t data);
 
   // The checks of add() hold for modify() and remove() too.
   // EPOLL_CTL_MOD: replaces the events and data of a watched pair and arms
   // a disabled one-shot entry again. `enoent` if the pair is not watched,
-  // `einval` for EPOLLEXCLUSIVE.
+  // `einval` for EPOLLEXCLUSIVE in `events` or in the entry.
   Result<void> modify(int descriptor, fd::File& file, uint32_t events, uint64_t data);
 
   // EPOLL_CTL_DEL. `enoent` if the pair is not watched.
@@ -89,14 +92,15 @@ class Epoll final : public fd::File {
   struct Entry;
   using Key = std::pair<const fd::File*, int>;
 
-  // Removes entries whose file has no reference left outside epoll
-  // interest lists.
+  // Removes the entries whose file was released.
   void drop_closed_entries_locked();
   void release_entry(Entry& entry);
-  // Whether `entry` would be reported now; consumes its pending edge when
-  // `consume` is set.
-  uint32_t ready_events_locked(Entry& entry, bool consume);
-  size_t collect_locked(std::span<EpollEvent> ready);
+  // The events `entry`, whose file is `file`, would report now; consumes
+  // its pending edge when `consume` is set.
+  uint32_t ready_events_locked(Entry& entry, fd::File& file, bool consume);
+  // Fills `ready` and adds the files it looked at to `files`, so that the
+  // caller releases them after unlocking.
+  size_t collect_locked(std::span<EpollEvent> ready, std::vector<std::shared_ptr<fd::File>>& files);
   // Whether this instance can be reached from `file` through nested epoll
   // instances, or the nesting under `file` is deeper than `depth_left`.
   bool reaches_or_too_deep(const fd::File& file, int depth_left);
@@ -107,6 +111,8 @@ class Epoll final : public fd::File {
   size_t scan_start_ = 0;  // guarded by lock_; rotates reports between waits
   // Bumped by every notification from a watched file; waiters sleep on it.
   std::atomic<uint32_t> changes_{0};
+  // Threads in wait().
+  std::atomic<uint32_t> waiters_{0};
   Pollable pollable_;
 };
 

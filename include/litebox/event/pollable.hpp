@@ -45,6 +45,31 @@ class Observer {
   // observers, and must not take a lock that a notifier holds while calling
   // Pollable::notify().
   virtual void notify(uint32_t events) = 0;
+
+  // Whether the observer is an exclusive waiter (an epoll entry with
+  // EPOLLEXCLUSIVE). A notification runs every other observer, but the
+  // exclusive ones only in order until notify_exclusive() of one returns
+  // true, because Linux wakes one exclusive waiter per event.
+  virtual bool is_exclusive() { return false; }
+
+  // Runs as notify() does for an exclusive observer, and returns whether it
+  // woke a waiter.
+  virtual bool notify_exclusive(uint32_t events) {
+    notify(events);
+    return true;
+  }
+
+  // Whether the observer has no use for further notifications, so that the
+  // next notify() of a Pollable unregisters it and calls detach(). An epoll
+  // entry whose file was released is such an observer: its registration
+  // may sit in a Pollable that outlives the file, such as a pipe's.
+  virtual bool is_orphaned() { return false; }
+
+  // Called with the Pollable's lock held when the Pollable unregisters the
+  // observer by itself: because is_orphaned() returned true, or because the
+  // Pollable is destroyed. The Pollable never touches the observer after
+  // this call, so the observer may free itself in it.
+  virtual void detach() {}
 };
 
 // The notification side of a file's readiness, embedded in files whose
@@ -52,19 +77,25 @@ class Observer {
 class Pollable {
  public:
   Pollable() = default;
+  // Detaches the observers that are still registered.
+  ~Pollable();
   Pollable(const Pollable&) = delete;
   Pollable& operator=(const Pollable&) = delete;
 
-  // Registers `observer`; it stays registered until remove_observer().
+  // Registers `observer`; it stays registered until remove_observer(), or
+  // until the Pollable detaches it.
   // Notifications from before the call are not replayed, so the caller
   // checks poll_events() after registering.
   void add_observer(Observer& observer);
 
-  // Unregisters `observer`. Once this returns, no notify() of this
-  // Pollable runs the observer any more, so the caller may destroy it.
-  void remove_observer(Observer& observer);
+  // Unregisters `observer` and returns whether it was registered, which it
+  // is not after the Pollable detached it. Once this returns, no notify()
+  // of this Pollable runs the observer any more, so the caller may destroy
+  // it.
+  bool remove_observer(Observer& observer);
 
-  // Notifies every observer that the bits in `events` may have changed. Files
+  // Notifies every observer that the bits in `events` may have changed, and
+  // detaches the orphaned ones afterwards. Files
   // call it after each state change, preferably without holding their own
   // locks. The change and poll_events() must be ordered by one lock (or by
   // seq_cst atomics), because notify() skips its work when it finds no

@@ -153,12 +153,6 @@ class File : public std::enable_shared_from_this<File> {
   // Bytes that a read would return at once (FIONREAD). Default: `enotty`.
   virtual Result<size_t> bytes_available();
 
-  // How many epoll interest lists hold a reference to this description.
-  // Epoll drops its entry once no other reference is left, because on
-  // Linux closing the last descriptor of a file removes it from every
-  // epoll instance.
-  std::atomic<uint32_t>& epoll_references() { return epoll_references_; }
-
   // The identity of this description as the owner of OFD and flock locks,
   // unique while the description exists.
   uint64_t lock_owner_id() const {
@@ -171,7 +165,6 @@ class File : public std::enable_shared_from_this<File> {
   virtual bool releases_description_locks() const { return false; }
 
  private:
-  std::atomic<uint32_t> epoll_references_{0};
   std::atomic<uint32_t> flags_;
   std::shared_ptr<fs::Mount> mount_;
   mutable sync::Mutex opened_path_lock_;

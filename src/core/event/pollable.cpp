@@ -10,13 +10,23 @@ void Pollable::add_observer(Observer& observer) {
   observer_count_.store(static_cast<uint32_t>(observers_.size()), std::memory_order_seq_cst);
 }
 
-void Pollable::remove_observer(Observer& observer) {
+Pollable::~Pollable() {
+  sync::LockGuard guard(lock_);
+  for (Observer* observer : observers_) {
+    observer->detach();
+  }
+  observers_.clear();
+}
+
+bool Pollable::remove_observer(Observer& observer) {
   sync::LockGuard guard(lock_);
   auto found = std::find(observers_.begin(), observers_.end(), &observer);
-  if (found != observers_.end()) {
-    observers_.erase(found);
+  if (found == observers_.end()) {
+    return false;
   }
+  observers_.erase(found);
   observer_count_.store(static_cast<uint32_t>(observers_.size()), std::memory_order_seq_cst);
+  return true;
 }
 
 void Pollable::notify(uint32_t events) {
@@ -27,8 +37,28 @@ void Pollable::notify(uint32_t events) {
   }
 
   sync::LockGuard guard(lock_);
+  bool exclusive_woken = false;
   for (Observer* observer : observers_) {
-    observer->notify(events);
+    if (!observer->is_exclusive()) {
+      observer->notify(events);
+    } else if (!exclusive_woken) {
+      exclusive_woken = observer->notify_exclusive(events);
+    }
+  }
+
+  // Detach orphans in place, keeping the order of the others, because the
+  // first exclusive observer in registration order is the one woken.
+  size_t kept = 0;
+  for (Observer* observer : observers_) {
+    if (observer->is_orphaned()) {
+      observer->detach();
+    } else {
+      observers_[kept++] = observer;
+    }
+  }
+  if (kept != observers_.size()) {
+    observers_.resize(kept);
+    observer_count_.store(static_cast<uint32_t>(kept), std::memory_order_seq_cst);
   }
 }
 

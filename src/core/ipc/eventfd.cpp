@@ -48,7 +48,8 @@ Result<size_t> EventFd::read(std::span<std::byte> buffer) {
     count_ -= value;
   }
   count_changed_.wake_all();
-  pollable_.notify(readable_events | writable_events);
+  // Only room to write can appear, and Linux announces only that.
+  pollable_.notify(writable_events);
 
   std::memcpy(buffer.data(), &value, sizeof(value));
   return sizeof(value);
@@ -74,9 +75,10 @@ Result<size_t> EventFd::write(std::span<const std::byte> data) {
 
     count_ += value;
   }
-  // A write of 0 changes nothing, but Linux wakes pollers for it too.
+  // A write of 0 changes nothing, but Linux wakes pollers for it too. Only
+  // a count to read can appear, and Linux announces only that.
   count_changed_.wake_all();
-  pollable_.notify(readable_events | writable_events);
+  pollable_.notify(readable_events);
   return sizeof(value);
 }
 

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <array>
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -45,6 +46,15 @@ struct SignalStack {
   int32_t flags = 2;  // SS_DISABLE until the guest installs one
   int32_t padding = 0;
   uint64_t size = 0;
+};
+
+// The sleep that restart_syscall(2) resumes: a relative nanosleep or
+// clock_nanosleep that a signal interrupted.
+struct SleepRestart {
+  // The end of the sleep on the guest's monotonic clock.
+  std::chrono::nanoseconds deadline{0};
+  // The guest's timespec for the time left, or 0.
+  uint64_t remaining_address = 0;
 };
 
 class Task;
@@ -110,6 +120,10 @@ class Task {
   // The mask to restore once a signal handler has been set up, while
   // rt_sigsuspend runs with a temporary mask.
   std::optional<uint64_t> saved_signal_mask;
+  // Set by an interrupted relative sleep. Signal delivery restarts the
+  // call as restart_syscall(2) while it is set, and clears it when a
+  // handler runs, so that the sleep then returns EINTR.
+  std::optional<SleepRestart> sleep_restart;
   // The host thread, which Threads::interrupt wakes for a new signal.
   platform::ThreadId host_thread = 0;
 

@@ -157,6 +157,21 @@ void restart_syscall(platform::GuestRegisters& registers, uint64_t number) {
   registers.rax = number;
 }
 
+// Restarts a call that a signal interrupted without running a handler. A
+// relative sleep resumes through restart_syscall(2), so that it ends at its
+// first deadline, and any other call runs again with the same arguments.
+// restart_syscall(2) without a sleep to resume returns EINTR, as on Linux.
+void restart_interrupted(Task& task, platform::GuestRegisters& registers,
+                         const SyscallArguments& interrupted) {
+  // TODO: poll and a futex wait with a timeout run again with their whole
+  // timeout, where Linux resumes them through restart_syscall(2) too.
+  if (task.sleep_restart) {
+    restart_syscall(registers, nr::restart_syscall);
+  } else if (interrupted.number != nr::restart_syscall) {
+    restart_syscall(registers, interrupted.number);
+  }
+}
+
 // Adds `info` to `pending`; a standard signal that is already pending is
 // merged. Process lock held.
 Result<void> enqueue(PendingSignals& pending, const SignalInfo& info) {
@@ -567,11 +582,11 @@ void deliver_pending(Task& task, platform::GuestRegisters& registers,
     }
   }
 
-  if (!handler_ran) {
+  if (handler_ran) {
+    task.sleep_restart.reset();
+  } else {
     if (interrupted != nullptr) {
-      // NOTE: a restarted nanosleep sleeps its whole duration again, where
-      // Linux restarts it with the time left.
-      restart_syscall(registers, interrupted->number);
+      restart_interrupted(task, registers, *interrupted);
     }
     // rt_sigsuspend's temporary mask ends with the call.
     sync::LockGuard guard(task.process().lock);

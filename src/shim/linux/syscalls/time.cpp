@@ -112,12 +112,18 @@ Result<nanoseconds> read_duration(uint64_t address) {
   return nanoseconds(value.seconds * 1'000'000'000 + value.nanoseconds);
 }
 
-// Sleeps for `duration` on the guest's monotonic clock, so that the guest
+// The point on the guest's monotonic clock `duration` from now; durations
+// that would overflow saturate.
+nanoseconds deadline_after(nanoseconds duration) {
+  const nanoseconds now = guest_monotonic_now();
+  return duration > nanoseconds::max() - now ? nanoseconds::max() : now + duration;
+}
+
+// Sleeps until `deadline` on the guest's monotonic clock, so that the guest
 // never measures a shorter sleep than it asked for. Returns the time left
 // when a signal interrupts the sleep (`eintr`).
-Result<void> sleep_for(nanoseconds duration, nanoseconds& remaining) {
+Result<void> sleep_until(nanoseconds deadline, nanoseconds& remaining) {
   platform::Platform& host = platform::current();
-  const nanoseconds deadline = guest_monotonic_now() + duration;
   // Nothing ever wakes this word, so the wait ends at the timeout or on an
   // interrupt.
   std::atomic<uint32_t> never_woken{0};
@@ -136,20 +142,42 @@ Result<void> sleep_for(nanoseconds duration, nanoseconds& remaining) {
   }
 }
 
-Result<uint64_t> sys_nanosleep(Task&, const SyscallArguments& arguments) {
-  nanoseconds duration = TRY(read_duration(arguments[0]));
+// Sleeps until `deadline` for a relative nanosleep or clock_nanosleep. When
+// a signal interrupts the sleep, writes the time left to the guest's
+// timespec at `remaining_address` (unless it is 0) and records the
+// deadline for restart_syscall(2). Signal delivery restarts the sleep
+// through it when no handler ran (a stop, an ignored signal), so that the
+// sleep still ends at `deadline`, as on Linux.
+Result<uint64_t> sleep_relative(Task& task, nanoseconds deadline, uint64_t remaining_address) {
   nanoseconds remaining{0};
-  auto slept = sleep_for(duration, remaining);
-  if (!slept) {
-    if (arguments[1] != 0) {
-      TRY_VOID(GuestPtr<LinuxTimespec>(arguments[1]).write(to_timespec(remaining)));
-    }
-    return fail(slept.error());
+  auto slept = sleep_until(deadline, remaining);
+  if (slept) {
+    return 0;
   }
-  return 0;
+  if (remaining_address != 0) {
+    TRY_VOID(GuestPtr<LinuxTimespec>(remaining_address).write(to_timespec(remaining)));
+  }
+  task.sleep_restart = SleepRestart{.deadline = deadline, .remaining_address = remaining_address};
+  return fail(slept.error());
 }
 
-Result<uint64_t> sys_clock_nanosleep(Task&, const SyscallArguments& arguments) {
+Result<uint64_t> sys_nanosleep(Task& task, const SyscallArguments& arguments) {
+  nanoseconds duration = TRY(read_duration(arguments[0]));
+  return sleep_relative(task, deadline_after(duration), arguments[1]);
+}
+
+// restart_syscall(2): resumes the sleep that signal delivery recorded, or
+// returns EINTR when there is none, as Linux does after a signal handler ran.
+Result<uint64_t> sys_restart_syscall(Task& task, const SyscallArguments&) {
+  if (!task.sleep_restart) {
+    return fail(Errno::eintr);
+  }
+  const SleepRestart restart = *task.sleep_restart;
+  task.sleep_restart.reset();
+  return sleep_relative(task, restart.deadline, restart.remaining_address);
+}
+
+Result<uint64_t> sys_clock_nanosleep(Task& task, const SyscallArguments& arguments) {
   constexpr uint32_t timer_absolute = 1;
   const int32_t clock = arguments.as_int(0);
   const uint32_t flags = arguments.as_uint(1);
@@ -167,22 +195,17 @@ Result<uint64_t> sys_clock_nanosleep(Task&, const SyscallArguments& arguments) {
       return fail(clock < 0 ? Errno::einval : Errno::eopnotsupp);
   }
   nanoseconds duration = TRY(read_duration(arguments[2]));
-
-  if (flags & timer_absolute) {
-    LinuxTimespec now = TRY(read_clock(clock));
-    const nanoseconds current(now.seconds * 1'000'000'000 + now.nanoseconds);
-    duration = duration > current ? duration - current : nanoseconds(0);
+  if (!(flags & timer_absolute)) {
+    return sleep_relative(task, deadline_after(duration), arguments[3]);
   }
 
+  // An absolute sleep reports no time left, and a restart runs the same
+  // call again, which still ends at the same time.
+  LinuxTimespec now = TRY(read_clock(clock));
+  const nanoseconds current(now.seconds * 1'000'000'000 + now.nanoseconds);
+  duration = duration > current ? duration - current : nanoseconds(0);
   nanoseconds remaining{0};
-  auto slept = sleep_for(duration, remaining);
-  if (!slept) {
-    // Only a relative sleep reports the time left.
-    if (!(flags & timer_absolute) && arguments[3] != 0) {
-      TRY_VOID(GuestPtr<LinuxTimespec>(arguments[3]).write(to_timespec(remaining)));
-    }
-    return fail(slept.error());
-  }
+  TRY_VOID(sleep_until(deadline_after(duration), remaining));
   return 0;
 }
 
@@ -251,6 +274,7 @@ void register_time_syscalls(SyscallTable& table) {
   table.add(nr::time, sys_time);
   table.add(nr::nanosleep, sys_nanosleep);
   table.add(nr::clock_nanosleep, sys_clock_nanosleep);
+  table.add(nr::restart_syscall, sys_restart_syscall);
 }
 
 }  // namespace litebox::shim::linux_abi
