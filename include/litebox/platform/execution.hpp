@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "litebox/platform/clock.hpp"
 #include "litebox/platform/threads.hpp"
 #include "litebox/result.hpp"
 
@@ -94,11 +95,13 @@ struct Fork {
 };
 
 // A child process that reap_children collected: `signal` is the signal that
-// ended it, or 0 when it exited with `exit_code`.
+// ended it, or 0 when it exited with `exit_code`. `usage` is what the host
+// counted for it, the children that it collected on the host included.
 struct EndedChild {
   ProcessId process = 0;
   int exit_code = 0;
   int signal = 0;
+  ResourceUsage usage;
 };
 
 class Execution {

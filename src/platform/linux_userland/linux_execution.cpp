@@ -17,6 +17,7 @@
 #include <fmt/format.h>
 #include <algorithm>
 #include <cerrno>
+#include <chrono>
 #include <cstring>
 
 #include "litebox/platform/pages.hpp"
@@ -574,6 +575,22 @@ bool LinuxExecution::children_may_have_ended() const {
   return __atomic_load_n(&child_exit_pending, __ATOMIC_ACQUIRE) != 0;
 }
 
+ResourceUsage usage_from_host(const rusage& host) {
+  ResourceUsage usage;
+  usage.user_time =
+      std::chrono::seconds(host.ru_utime.tv_sec) + std::chrono::microseconds(host.ru_utime.tv_usec);
+  usage.system_time =
+      std::chrono::seconds(host.ru_stime.tv_sec) + std::chrono::microseconds(host.ru_stime.tv_usec);
+  usage.max_resident_kib = host.ru_maxrss;
+  usage.minor_faults = host.ru_minflt;
+  usage.major_faults = host.ru_majflt;
+  usage.input_blocks = host.ru_inblock;
+  usage.output_blocks = host.ru_oublock;
+  usage.voluntary_switches = host.ru_nvcsw;
+  usage.involuntary_switches = host.ru_nivcsw;
+  return usage;
+}
+
 std::vector<EndedChild> LinuxExecution::reap_children() {
   std::vector<EndedChild> ended;
   if (__atomic_exchange_n(&child_exit_pending, 0, __ATOMIC_ACQ_REL) == 0) {
@@ -582,11 +599,14 @@ std::vector<EndedChild> LinuxExecution::reap_children() {
   // A child that ends after the last waitid sets the flag again.
   while (true) {
     siginfo_t info = {};
-    if (waitid(P_ALL, 0, &info, WEXITED | WNOHANG) != 0 || info.si_pid == 0) {
+    rusage usage = {};
+    // The glibc wrapper has no rusage argument.
+    if (syscall(SYS_waitid, P_ALL, 0, &info, WEXITED | WNOHANG, &usage) != 0 || info.si_pid == 0) {
       break;
     }
     EndedChild child;
     child.process = static_cast<ProcessId>(info.si_pid);
+    child.usage = usage_from_host(usage);
     if (info.si_code == CLD_EXITED) {
       child.exit_code = info.si_status;
     } else {

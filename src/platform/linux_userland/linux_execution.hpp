@@ -13,6 +13,8 @@
 // its next system call and breaks only itself.
 #pragma once
 
+#include <sys/resource.h>
+
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
@@ -35,6 +37,9 @@ uint32_t allowed_processor_count();
 // copy of the leaf, because CPUID traps to the hypervisor in a virtual
 // machine.
 bool cpu_has_cmpxchg16b();
+
+// The fields of a host struct rusage that ResourceUsage carries.
+ResourceUsage usage_from_host(const rusage& host);
 
 class LinuxExecution final : public Execution {
  public:

@@ -274,20 +274,7 @@ ResourceUsage LinuxUserlandPlatform::resource_usage(UsageScope scope) {
   if (getrusage(scope == UsageScope::thread ? RUSAGE_THREAD : RUSAGE_SELF, &host) != 0) {
     return {};
   }
-
-  ResourceUsage usage;
-  usage.user_time =
-      std::chrono::seconds(host.ru_utime.tv_sec) + std::chrono::microseconds(host.ru_utime.tv_usec);
-  usage.system_time =
-      std::chrono::seconds(host.ru_stime.tv_sec) + std::chrono::microseconds(host.ru_stime.tv_usec);
-  usage.max_resident_kib = host.ru_maxrss;
-  usage.minor_faults = host.ru_minflt;
-  usage.major_faults = host.ru_majflt;
-  usage.input_blocks = host.ru_inblock;
-  usage.output_blocks = host.ru_oublock;
-  usage.voluntary_switches = host.ru_nvcsw;
-  usage.involuntary_switches = host.ru_nivcsw;
-  return usage;
+  return usage_from_host(host);
 }
 
 Result<ThreadId> LinuxUserlandPlatform::spawn(Entry entry, void* argument) {

@@ -11,6 +11,7 @@
 #include "litebox/platform/platform.hpp"
 #include "shim/linux/futex.hpp"
 #include "shim/linux/guest_memory.hpp"
+#include "shim/linux/resource_usage.hpp"
 #include "shim/linux/signal/delivery.hpp"
 #include "shim/linux/timers.hpp"
 #include "shim/linux/trace.hpp"
@@ -341,8 +342,12 @@ Result<Kernel::ChildExit> Kernel::wait_child(Task& task, int32_t selector, WaitF
         if (!filter.exited) {
           continue;
         }
-        const ChildExit exit{it->first, it->second.wait_status};
+        const ChildExit exit{it->first, it->second.wait_status, it->second.exit_usage};
         if (!filter.keep) {
+          auto waiter_record = process_table_.find(waiter.pid());
+          if (waiter_record != process_table_.end()) {
+            add_child_usage(waiter_record->second.children_usage, exit.usage);
+          }
           process_table_.erase(it);
           process_exits_.notify(event::pollhup);
         }
@@ -350,6 +355,8 @@ Result<Kernel::ChildExit> Kernel::wait_child(Task& task, int32_t selector, WaitF
       }
       if ((filter.stopped || filter.continued) && it->second.process != nullptr) {
         if (std::optional<int32_t> status = take_job_change(*it->second.process, filter)) {
+          // TODO: the usage reads zeros, where Linux reports the running
+          // child's usage so far.
           return ChildExit{it->first, *status};
         }
       }
@@ -381,11 +388,21 @@ Result<Kernel::ChildExit> Kernel::wait_child(Task& task, int32_t selector, WaitF
   }
 }
 
+platform::ResourceUsage Kernel::children_usage(Task& task) {
+  sync::LockGuard guard(process_table_lock_);
+  auto found = process_table_.find(task.process().pid());
+  return found != process_table_.end() ? found->second.children_usage : platform::ResourceUsage{};
+}
+
 void Kernel::record_exit(Task& task, int32_t wait_status) {
   Process& process = task.process();
   (void)process.descriptors().close_range(0, ~uint32_t{0}, 0);
   process.memory.release_writable_mappings();
   release_terminal_at_exit(task);
+  // NOTE: the usage misses what the host process spends from here until it
+  // ends, in this thread and in the others.
+  const platform::ResourceUsage own_usage =
+      platform::current().clock.resource_usage(platform::UsageScope::process);
 
   const int32_t pid = process.pid();
   uint32_t uid = 0;
@@ -403,6 +420,8 @@ void Kernel::record_exit(Task& task, int32_t wait_status) {
   if (found != process_table_.end() && !found->second.exited) {
     found->second.exited = true;
     found->second.wait_status = wait_status;
+    found->second.exit_usage = own_usage;
+    add_child_usage(found->second.exit_usage, found->second.children_usage);
     found->second.process = nullptr;
     found->second.name = std::move(name);
     found->second.nice = nice;

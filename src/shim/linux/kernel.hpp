@@ -16,6 +16,7 @@
 
 #include "litebox/event/pollable.hpp"
 #include "litebox/fs/vfs.hpp"
+#include "litebox/platform/clock.hpp"
 #include "litebox/platform/execution.hpp"
 #include "litebox/sync/condition_variable.hpp"
 #include "litebox/sync/mutex.hpp"
@@ -148,6 +149,9 @@ class Kernel final : public platform::SyscallHandler {
     // The wait status: exit code << 8, the number of the killing signal,
     // stop signal << 8 | 0x7f for a stop, or 0xffff after SIGCONT.
     int32_t wait_status;
+    // The usage of an exited child, its waited-for children's included, as
+    // wait4(2) reports it. It reads zeros for a stop or a continue.
+    platform::ResourceUsage usage{};
   };
 
   // The state changes a wait reports, from its options.
@@ -167,6 +171,12 @@ class Kernel final : public platform::SyscallHandler {
   // none has changed state and `block` is false, and `echild` when no child
   // matches.
   Result<ChildExit> wait_child(Task& task, int32_t selector, WaitFilter filter);
+
+  // The usage of the reaped children of the process of `task` and of their
+  // own waited-for children (getrusage(2) RUSAGE_CHILDREN). A child that
+  // the parent's SIGCHLD disposition reaps at its exit does not count,
+  // because on Linux only a wait adds to it.
+  platform::ResourceUsage children_usage(Task& task);
 
   // Tells the parent of the process of `task` that it stopped
   // (CLD_STOPPED with the stop signal) or continued (CLD_CONTINUED with
@@ -361,6 +371,10 @@ class Kernel final : public platform::SyscallHandler {
     // session of its own.
     bool reparented = false;
     int32_t wait_status = 0;
+    // The summed usage of the children it has reaped (RUSAGE_CHILDREN).
+    platform::ResourceUsage children_usage;
+    // Once exited, its own usage plus children_usage, for its parent's wait.
+    platform::ResourceUsage exit_usage;
     // The host process that runs it, to match what reap_children reports.
     platform::ProcessId host_process = 0;
     // The process's name and the nice value of its last thread as it

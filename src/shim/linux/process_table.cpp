@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "shim/linux/kernel.hpp"
+#include "shim/linux/resource_usage.hpp"
 #include "shim/linux/signal/delivery.hpp"
 
 namespace litebox::shim::linux_abi {
@@ -193,6 +194,7 @@ void Kernel::notify_parent(Task& sender, uint32_t uid,
   // wait(2): a parent that ignores SIGCHLD or set SA_NOCLDWAIT gets no
   // zombie; its waits block until every child is gone, then fail with
   // ECHILD. Only an explicit SIG_IGN suppresses the signal itself.
+  // Such a child's usage does not count in the parent's RUSAGE_CHILDREN.
   if (action.handler == sig_ignore || (action.flags & sa::no_child_wait) != 0) {
     process_table_.erase(record);
   }
@@ -310,6 +312,9 @@ void Kernel::reap_host_children_locked(Task& task) {
     record->second.exited = true;
     record->second.wait_status =
         child.signal != 0 ? child.signal & 0x7f : (child.exit_code & 0xff) << 8;
+    // NOTE: the host's count covers every child the process collected on
+    // the host, including those its guest never waited for.
+    record->second.exit_usage = child.usage;
     record->second.process = nullptr;
     if (process != nullptr) {
       record->second.name = process->name;

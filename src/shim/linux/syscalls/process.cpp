@@ -12,6 +12,7 @@
 #include "shim/linux/kernel.hpp"
 #include "shim/linux/kernel_identity.hpp"
 #include "shim/linux/loader/loader.hpp"
+#include "shim/linux/resource_usage.hpp"
 #include "shim/linux/signal/signal_frame.hpp"
 #include "shim/linux/syscalls/file_support.hpp"
 #include "shim/linux/syscalls/pidfd.hpp"
@@ -202,9 +203,8 @@ Result<uint64_t> sys_wait4(Task& task, const SyscallArguments& arguments) {
     TRY_VOID(GuestPtr<int32_t>(arguments[1]).write(reaped.wait_status));
   }
   if (arguments[3] != 0) {
-    // struct rusage; the sandbox keeps no resource accounting.
-    const std::array<std::byte, 144> usage{};
-    TRY_VOID(copy_to_guest(arguments[3], std::span(usage)));
+    TRY_VOID(
+        GuestPtr<LinuxResourceUsage>(arguments[3]).write(to_linux_resource_usage(reaped.usage)));
   }
   return static_cast<uint64_t>(reaped.pid);
 }
@@ -294,6 +294,10 @@ Result<uint64_t> sys_waitid(Task& task, const SyscallArguments& arguments) {
       std::memcpy(info.data(), &child, sizeof(child));
     }
     TRY_VOID(copy_to_guest(arguments[2], std::span(info)));
+  }
+  if (arguments[4] != 0 && reaped.pid != 0) {
+    TRY_VOID(
+        GuestPtr<LinuxResourceUsage>(arguments[4]).write(to_linux_resource_usage(reaped.usage)));
   }
   return 0;
 }

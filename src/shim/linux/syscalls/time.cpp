@@ -8,6 +8,7 @@
 #include "shim/linux/guest_clock.hpp"
 #include "shim/linux/guest_memory.hpp"
 #include "shim/linux/kernel.hpp"
+#include "shim/linux/resource_usage.hpp"
 #include "shim/linux/vdso/time_source.hpp"
 
 namespace litebox::shim::linux_abi {
@@ -210,32 +211,7 @@ Result<uint64_t> sys_clock_nanosleep(Task& task, const SyscallArguments& argumen
 
 }  // namespace
 
-// struct rusage on x86-64.
-struct LinuxResourceUsage {
-  LinuxTimeval user_time;
-  LinuxTimeval system_time;
-  int64_t max_resident_kib;
-  int64_t shared_memory_size;   // ru_ixrss, unused by Linux
-  int64_t unshared_data_size;   // ru_idrss, unused by Linux
-  int64_t unshared_stack_size;  // ru_isrss, unused by Linux
-  int64_t minor_faults;
-  int64_t major_faults;
-  int64_t swaps;  // ru_nswap, unused by Linux
-  int64_t input_blocks;
-  int64_t output_blocks;
-  int64_t messages_sent;      // ru_msgsnd, unused by Linux
-  int64_t messages_received;  // ru_msgrcv, unused by Linux
-  int64_t signals_received;   // ru_nsignals, unused by Linux
-  int64_t voluntary_switches;
-  int64_t involuntary_switches;
-};
-static_assert(sizeof(LinuxResourceUsage) == 144);
-
-LinuxTimeval to_timeval(std::chrono::microseconds value) {
-  return {value.count() / 1'000'000, value.count() % 1'000'000};
-}
-
-Result<uint64_t> sys_getrusage(Task&, const SyscallArguments& arguments) {
+Result<uint64_t> sys_getrusage(Task& task, const SyscallArguments& arguments) {
   constexpr int32_t rusage_self = 0;
   constexpr int32_t rusage_children = -1;
   constexpr int32_t rusage_thread = 1;
@@ -249,20 +225,11 @@ Result<uint64_t> sys_getrusage(Task&, const SyscallArguments& arguments) {
     usage = platform::current().clock.resource_usage(platform::UsageScope::process);
   } else if (who == rusage_thread) {
     usage = platform::current().clock.resource_usage(platform::UsageScope::thread);
+  } else {
+    usage = task.kernel().children_usage(task);
   }
-  // TODO: RUSAGE_CHILDREN reports zeros: the host reaps guest children
-  // itself (SA_NOCLDWAIT), so it never adds their usage to the parent's.
 
-  LinuxResourceUsage result{};
-  result.user_time = to_timeval(usage.user_time);
-  result.system_time = to_timeval(usage.system_time);
-  result.max_resident_kib = usage.max_resident_kib;
-  result.minor_faults = usage.minor_faults;
-  result.major_faults = usage.major_faults;
-  result.input_blocks = usage.input_blocks;
-  result.output_blocks = usage.output_blocks;
-  result.voluntary_switches = usage.voluntary_switches;
-  result.involuntary_switches = usage.involuntary_switches;
+  const LinuxResourceUsage result = to_linux_resource_usage(usage);
   TRY_VOID(GuestPtr<LinuxResourceUsage>(arguments[1]).write(result));
   return 0;
 }
@@ -277,7 +244,7 @@ struct LinuxProcessTimes {
 
 // times(2): the CPU times of the process and of its waited-for children in
 // clock ticks (USER_HZ), and the clock ticks since boot as the result.
-Result<uint64_t> sys_times(Task&, const SyscallArguments& arguments) {
+Result<uint64_t> sys_times(Task& task, const SyscallArguments& arguments) {
   using ClockTicks = std::chrono::duration<int64_t, std::ratio<1, 100>>;
   auto ticks = [](std::chrono::nanoseconds duration) {
     return std::chrono::duration_cast<ClockTicks>(duration).count();
@@ -285,10 +252,12 @@ Result<uint64_t> sys_times(Task&, const SyscallArguments& arguments) {
   if (arguments[0] != 0) {
     platform::ResourceUsage usage =
         platform::current().clock.resource_usage(platform::UsageScope::process);
-    // TODO: the children's times read 0, as RUSAGE_CHILDREN does in getrusage.
+    const platform::ResourceUsage children = task.kernel().children_usage(task);
     LinuxProcessTimes times{};
     times.user_time = ticks(usage.user_time);
     times.system_time = ticks(usage.system_time);
+    times.children_user_time = ticks(children.user_time);
+    times.children_system_time = ticks(children.system_time);
     TRY_VOID(GuestPtr<LinuxProcessTimes>(arguments[0]).write(times));
   }
   // The same uptime that /proc/uptime and the start times in /proc/PID/stat
