@@ -154,6 +154,26 @@ def traced_calls(trace):
     return lines
 
 
+def resumed_calls(lines):
+    """Returns each sleep that a signal interrupted and restart_syscall(2)
+    resumed as the one line that an uninterrupted sleep shows, with the
+    result of the resumed call. A signal may interrupt a sleep in one run
+    and not in the other."""
+    interrupted = " = ? ERESTART_RESTARTBLOCK (Interrupted by signal)"
+    combined = []
+    pending = None
+    for line in lines:
+        if line.endswith(interrupted):
+            pending = line[:-len(interrupted)]
+            continue
+        resumed = re.match(r"restart_syscall\(<\.\.\. resuming interrupted \w+ \.\.\.>\) = (.*)",
+                           line)
+        if resumed and pending is not None:
+            combined.append(f"{pending} = {resumed.group(1)}")
+            pending = None
+    return combined
+
+
 def decoded_calls(trace):
     """Returns the lines of `trace` between the probe's trace_decoders
     markers, from its main process only. The lines after an execve are left
@@ -914,6 +934,7 @@ def run_case(case, litebox, probe, probe_dynamic, work):
             native_trace = file.read()
         expected = decoded_calls(native_trace)
         got = decoded_calls(sandboxed[1])
+        got += resumed_calls(got)
         missing = [line for line in expected if line not in got]
         # The first line is the execve that started the probe; the sandbox
         # passes it another environment.

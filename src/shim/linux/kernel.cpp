@@ -113,6 +113,9 @@ void Kernel::serve(Task& task, platform::GuestRegisters& registers,
   std::optional<TraceLine> trace;
   if (options_.trace) {
     trace.emplace(arguments, registers.rsp);
+    if (arguments.number == nr::restart_syscall && task.sleep_restart) {
+      trace->show_resumed(task.sleep_restart->number);
+    }
     task.pending_trace = &*trace;
   }
 
@@ -146,7 +149,11 @@ void Kernel::serve(Task& task, platform::GuestRegisters& registers,
       delete child_trace;
     }
   } else if (trace) {
-    write_trace(trace->finish(result));
+    // An interrupted sleep that restart_syscall(2) may resume shows the
+    // kernel's internal result, as strace shows it.
+    const bool restartable =
+        !result && result.error() == Errno::eintr && finished.sleep_restart.has_value();
+    write_trace(restartable ? trace->finish_restartable() : trace->finish(result));
   }
   registers.rax = encode_result(result);
 

@@ -51,6 +51,8 @@ struct SignalStack {
 // The sleep that restart_syscall(2) resumes: a relative nanosleep or
 // clock_nanosleep that a signal interrupted.
 struct SleepRestart {
+  // The system call that slept, which --trace names as strace does.
+  uint64_t number = 0;
   // The end of the sleep on the guest's monotonic clock.
   std::chrono::nanoseconds deadline{0};
   // The guest's timespec for the time left, or 0.

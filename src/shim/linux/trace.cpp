@@ -599,6 +599,16 @@ std::string TraceLine::finish(const Result<uint64_t>& result) {
 
 std::string TraceLine::finish_without_return() { return with_result(prefix(), "?"); }
 
+std::string TraceLine::finish_restartable() {
+  return with_result(prefix(), "? ERESTART_RESTARTBLOCK (Interrupted by signal)");
+}
+
+void TraceLine::show_resumed(uint64_t interrupted_number) {
+  slots_.push_back({Kind::none, 0, nullptr});
+  decoded_.push_back(
+      fmt::format("<... resuming interrupted {} ...>", syscall_name(interrupted_number)));
+}
+
 std::string first_exec_line(std::string_view path, std::span<const std::string> arguments,
                             uint64_t environment_address, size_t environment_count) {
   std::string shown_arguments;

@@ -35,6 +35,13 @@ class TraceLine {
   // The line for a call that does not return (exit_group): "name(args) = ?".
   std::string finish_without_return();
 
+  // The line for a sleep that a signal interrupted and restart_syscall(2)
+  // may resume, with the kernel's internal result, as strace shows it.
+  std::string finish_restartable();
+
+  // Names the call that restart_syscall(2) resumes, in place of arguments.
+  void show_resumed(uint64_t interrupted_number);
+
   // The display format of one argument, defined in trace_layout.hpp.
   enum class Kind : uint8_t;
 

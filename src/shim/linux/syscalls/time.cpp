@@ -148,7 +148,8 @@ Result<void> sleep_until(nanoseconds deadline, nanoseconds& remaining) {
 // deadline for restart_syscall(2). Signal delivery restarts the sleep
 // through it when no handler ran (a stop, an ignored signal), so that the
 // sleep still ends at `deadline`, as on Linux.
-Result<uint64_t> sleep_relative(Task& task, nanoseconds deadline, uint64_t remaining_address) {
+Result<uint64_t> sleep_relative(Task& task, uint64_t number, nanoseconds deadline,
+                                uint64_t remaining_address) {
   nanoseconds remaining{0};
   auto slept = sleep_until(deadline, remaining);
   if (slept) {
@@ -157,13 +158,14 @@ Result<uint64_t> sleep_relative(Task& task, nanoseconds deadline, uint64_t remai
   if (remaining_address != 0) {
     TRY_VOID(GuestPtr<LinuxTimespec>(remaining_address).write(to_timespec(remaining)));
   }
-  task.sleep_restart = SleepRestart{.deadline = deadline, .remaining_address = remaining_address};
+  task.sleep_restart =
+      SleepRestart{.number = number, .deadline = deadline, .remaining_address = remaining_address};
   return fail(slept.error());
 }
 
 Result<uint64_t> sys_nanosleep(Task& task, const SyscallArguments& arguments) {
   nanoseconds duration = TRY(read_duration(arguments[0]));
-  return sleep_relative(task, deadline_after(duration), arguments[1]);
+  return sleep_relative(task, nr::nanosleep, deadline_after(duration), arguments[1]);
 }
 
 // restart_syscall(2): resumes the sleep that signal delivery recorded, or
@@ -174,7 +176,7 @@ Result<uint64_t> sys_restart_syscall(Task& task, const SyscallArguments&) {
   }
   const SleepRestart restart = *task.sleep_restart;
   task.sleep_restart.reset();
-  return sleep_relative(task, restart.deadline, restart.remaining_address);
+  return sleep_relative(task, restart.number, restart.deadline, restart.remaining_address);
 }
 
 Result<uint64_t> sys_clock_nanosleep(Task& task, const SyscallArguments& arguments) {
@@ -196,7 +198,7 @@ Result<uint64_t> sys_clock_nanosleep(Task& task, const SyscallArguments& argumen
   }
   nanoseconds duration = TRY(read_duration(arguments[2]));
   if (!(flags & timer_absolute)) {
-    return sleep_relative(task, deadline_after(duration), arguments[3]);
+    return sleep_relative(task, nr::clock_nanosleep, deadline_after(duration), arguments[3]);
   }
 
   // An absolute sleep reports no time left, and a restart runs the same
