@@ -86,7 +86,7 @@ Result<uint64_t> sys_epoll_ctl(Task& task, const SyscallArguments& arguments) {
 
   switch (operation) {
     case epoll_ctl_add:
-      TRY_VOID(epoll->add(descriptor, std::move(file), request.events, request.data));
+      TRY_VOID(epoll->add(descriptor, file, request.events, request.data));
       return 0;
     case epoll_ctl_mod:
       TRY_VOID(epoll->modify(descriptor, *file, request.events, request.data));
