@@ -5,9 +5,10 @@
  * thresholds and for sysconf(_SC_LEVEL1_DCACHE_SIZE) and its neighbours.
  * On an Intel CPU, __libc_start_main calls glibc's internal
  * handle_intel(name) once per parameter, twelve times. Each call queries
- * CPUID leaf 2 and then leaf 4 from subleaf 0 up to the cache it wants:
- * 45 CPUIDs on the development VM, where each one exits to the hypervisor
- * and costs about 6.5 us: about 0.3 ms of every `litebox run`.
+ * CPUID leaf 2 and then leaf 4 from subleaf 0 up to the cache it wants,
+ * 45 CPUIDs in all on the development VM. There each CPUID exits to the
+ * hypervisor and costs about 6.5 us, so they take about 0.3 ms of every
+ * `litebox run`.
  *
  * tools/patch-glibc-cache-probe redirects those calls in the linked
  * litebox to litebox_cache_parameter. It queries leaves 0, 2 and 4 once

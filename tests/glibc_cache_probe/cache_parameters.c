@@ -4,7 +4,7 @@
  *
  * The test builds this program twice, with and without
  * tools/patch-glibc-cache-probe, and expects the same parameters from
- * both. With --against-glibc, the patched build instead asks both
+ * both. With --against-glibc, the patched build instead queries both
  * litebox_cache_parameter and glibc's own probe, through the jump that the
  * patch wrote, for every parameter that glibc's start-up uses. */
 #include <stdio.h>

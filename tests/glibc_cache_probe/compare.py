@@ -6,7 +6,7 @@ the same cache parameters from both.
 
 On an Intel CPU the patched build must also have served glibc's calls
 from litebox_cache_parameter, and its values must equal those of glibc's
-own probe; on other CPUs glibc never calls its Intel probe, so only the
+own probe. On other CPUs glibc never calls its Intel probe, so only the
 parameters are compared.
 """
 import re

@@ -250,11 +250,10 @@ class Kernel final : public platform::SyscallHandler {
   // runs.
   Result<ZombieView> zombie(int32_t pid);
 
-  // Where the process `pid` is in its life, as a pidfd reports it: still
-  // running, exited but not reaped (a zombie), or reaped, which is also
-  // the state returned for a pid that no process has. `caller`, when not
-  // null, first collects the children that the host ended, as wait_child
-  // does.
+  // The life stage of the process `pid`, as a pidfd reports it: still
+  // running, exited but not reaped (a zombie), or reaped. A pid that no
+  // process has also reads as reaped. `caller`, when not null, first
+  // collects the children that the host ended, as wait_child does.
   enum class ProcessState { running, zombie, reaped };
   ProcessState process_state(Task* caller, int32_t pid);
 

@@ -312,8 +312,9 @@ void Kernel::reap_host_children_locked(Task& task) {
     record->second.exited = true;
     record->second.wait_status =
         child.signal != 0 ? child.signal & 0x7f : (child.exit_code & 0xff) << 8;
-    // NOTE: the host's count covers every child the process collected on
-    // the host, including those its guest never waited for.
+    // NOTE: for a child that the host killed, the host's count includes
+    // every process that child reaped on the host, even those its guest
+    // never waited for.
     record->second.exit_usage = child.usage;
     record->second.process = nullptr;
     if (process != nullptr) {
